@@ -1,0 +1,1 @@
+// Anchors the cofre_proto library.

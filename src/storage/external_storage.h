@@ -1,0 +1,68 @@
+// ExternalStorage: where backups live (nodelocal, file, s3, in-memory, fault-injecting).
+//
+// Paths are relative to the storage's base URI, '/'-separated, never starting with '/' and never
+// containing "." or ".." segments. A writer publishes its object atomically on Close(): readers
+// see either nothing or the whole object (local: temp file, fsync, rename; S3: PUT or multipart
+// complete). An abandoned writer (destroyed without Close) publishes nothing.
+// Thread-safety: an ExternalStorage may be used from several threads at once; the readers and
+// writers it returns are single-threaded objects.
+#ifndef COFRE_STORAGE_EXTERNAL_STORAGE_H_
+#define COFRE_STORAGE_EXTERNAL_STORAGE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+#include "util/stream.h"
+
+namespace cofre {
+
+// A readable object: sequential reads plus ranged reads.
+class RandomAccessSource : public ByteSource {
+ public:
+  // Total size of the object in bytes.
+  virtual uint64_t Size() const = 0;
+  // Reads up to n bytes at `offset` (does not move the sequential position).
+  virtual StatusOr<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
+};
+
+struct ListEntry {
+  std::string path;   // relative to the storage base; for common prefixes, ends with '/'
+  uint64_t size = 0;  // 0 for common prefixes
+  bool is_prefix = false;
+};
+
+class ExternalStorage {
+ public:
+  virtual ~ExternalStorage() = default;
+
+  // The URI this storage was opened with, secrets redacted. Safe for messages and job records.
+  virtual std::string RedactedUri() const = 0;
+
+  // Opens a writer for `path`; the object appears at Close(). Overwrites an existing object.
+  virtual StatusOr<std::unique_ptr<ByteSink>> NewWriter(const std::string& path) = 0;
+  // Opens `path` for reading. NotFound when absent.
+  virtual StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path) = 0;
+  // Size of `path`. NotFound when absent.
+  virtual StatusOr<uint64_t> Size(const std::string& path) = 0;
+  // Lists objects whose path starts with `prefix`, in lexicographic order. With a non-empty
+  // `delimiter`, paths with the delimiter after the prefix are rolled up into one prefix entry.
+  virtual Status List(const std::string& prefix, const std::string& delimiter,
+                      const std::function<Status(const ListEntry&)>& fn) = 0;
+  // Deletes `path`; deleting an absent object succeeds.
+  virtual Status Delete(const std::string& path) = 0;
+};
+
+// Writes `data` to `path` in one go (small files: LATEST, manifests, ENCRYPTION-INFO).
+Status WriteSmallFile(ExternalStorage& storage, const std::string& path, std::string_view data);
+// Reads all of `path` (refusing files larger than `max_bytes`).
+StatusOr<std::string> ReadSmallFile(ExternalStorage& storage, const std::string& path,
+                                    size_t max_bytes = 64 << 20);
+
+}  // namespace cofre
+
+#endif  // COFRE_STORAGE_EXTERNAL_STORAGE_H_

@@ -1,0 +1,31 @@
+// ResultSet: what one statement returns to the shell: either rows under named columns, or a
+// command tag such as "CREATE TABLE". Values are already rendered as text; NULL is nullopt.
+// Thread-safety: a plain value.
+#ifndef COFRE_UTIL_RESULT_SET_H_
+#define COFRE_UTIL_RESULT_SET_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cofre {
+
+struct ResultSet {
+  // How a column's values should be aligned in table output and typed in JSON.
+  enum class Kind { kText, kNumber, kBool };
+  struct Column {
+    std::string name;
+    Kind kind = Kind::kText;
+  };
+  using Row = std::vector<std::optional<std::string>>;
+
+  std::vector<Column> columns;  // empty: a tag-only result
+  std::vector<Row> rows;
+  std::string tag;              // e.g. "CREATE TABLE", "INSERT 3"; used when columns is empty
+
+  bool has_rows() const { return !columns.empty(); }
+};
+
+}  // namespace cofre
+
+#endif  // COFRE_UTIL_RESULT_SET_H_
