@@ -1,15 +1,36 @@
 #include "cli/main.h"
 
 #include <cstdio>
-#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/demo.h"
+#include "cli/sql_command.h"
+#include "cli/version.h"
 
 namespace cofre::cli {
+
 int Main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "version") == 0) {
-    std::printf("cofre 0.1.0\n");
-    return 0;
+  const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  StatusOr<CliArgs> parsed = ParseArgs(args);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "cofre: %s\nTry 'cofre --help'.\n", parsed.status().message().c_str());
+    return 1;
   }
-  std::fprintf(stderr, "usage: cofre sql|demo|version\n");
+  switch (parsed->command) {
+    case Command::kHelp:
+      std::fputs(UsageText().c_str(), stdout);
+      return 0;
+    case Command::kVersion:
+      std::printf("cofre %.*s\n", static_cast<int>(kCofreVersion.size()), kCofreVersion.data());
+      return 0;
+    case Command::kSql:
+      return RunSqlCommand(*parsed);
+    case Command::kDemo:
+      return RunDemo(DemoOptions{parsed->data_dir});
+  }
   return 1;
 }
+
 }  // namespace cofre::cli

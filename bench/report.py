@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Turns the benchmark's results.jsonl into docs/benchmarks.md and results.json.
+
+bench/run.sh writes one JSON object per measured operation:
+  {name, group, runs: [seconds...], median, min, max, cpu_seconds,
+   peak_rss_kb, output_bytes, logical_bytes, limit}
+and machine.json with the machine and dataset facts. This script renders them
+as a markdown report (machine facts, one table row per operation, the
+operations side by side by kind with ratios pair by pair, what bounds each
+figure) and as one machine-readable JSON file.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+MIB = 1024 * 1024
+
+# Operation kinds compared side by side; a name's kind is its suffix after
+# the group ("restic.full" -> "full") unless listed in KIND_OF_NAME.
+KINDS = [
+    ("full", "Full backup (encrypted unless noted)"),
+    ("incremental", "Incremental backup after the ~1% change"),
+    ("restore", "Restore"),
+]
+KIND_OF_NAME = {
+    "sqlite3.dump": "full",
+    "sqlite3.dump_restore": "restore",
+    "limit.pipeline": "full",
+    "limit.copy": "restore",
+}
+
+# What bounds each operation, by name or by the operation after the group.
+NOTES = {
+    "limit.read": "page-cache read of the database file (warm cache): memory bandwidth.",
+    "limit.copy": "cp of the file: page-cache read plus write of every page.",
+    "limit.scan": "bench/scan_limit: SQLite reads every row of every table in key order "
+                  "and encodes the length-prefixed row stream; one core.",
+    "limit.scan_zstd": "the row stream through zstd -3 on one core; its output is the "
+                       "reference size (logical rows compressed).",
+    "limit.aes_gcm": "openssl speed -evp aes-256-gcm, 16 KiB buffers, one core; shown as the "
+                     "time to encrypt the logical row stream.",
+    "limit.pipeline": "scan | zstd -3 -T2 | openssl enc -aes-256-ctr: the stages overlap on "
+                      "both cores; zstd is the bottleneck, the scan second.",
+    "sqlite3.backup": "SQLite online backup API: a page-by-page copy, unencrypted and "
+                      "uncompressed.",
+    "sqlite3.dump": "sqlite3 .dump renders SQL text (blobs as hex) on one core, then "
+                    "zstd -3 and AES-CTR; the dump is the bottleneck.",
+    "sqlite3.dump_restore": "replays INSERT statements one by one, then builds the indexes; "
+                            "one core.",
+    "init": "creates the repository and derives the key from the passphrase.",
+    "full": "reads, chunks (content-defined), hashes, compresses and encrypts the whole file.",
+    "incremental": "re-reads and re-chunks the whole changed file; 1% of rows spread over "
+                   "the file touches most chunks, so most are stored again.",
+    "restore": "decrypts, decompresses and writes the file back.",
+}
+
+
+def load(results_path, machine_path):
+    with open(results_path) as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    machine = {}
+    if machine_path and os.path.exists(machine_path):
+        with open(machine_path) as f:
+            machine = json.load(f)
+    return results, machine
+
+
+def kind_of(result):
+    name = result["name"]
+    return KIND_OF_NAME.get(name, name.split(".", 1)[-1])
+
+
+def mib(n):
+    return "" if n is None else f"{n / MIB:,.1f}"
+
+
+def num(value, spec):
+    return "" if value is None else format(value, spec)
+
+
+def rss_mib(result):
+    return num(None if result.get("peak_rss_kb") is None else result["peak_rss_kb"] / 1024,
+               ".1f")
+
+
+def ratio(a, b):
+    if a is None or b in (None, 0):
+        return None
+    return a / b
+
+
+def fmt_ratio(r):
+    return "" if r is None else f"{r:.2f}x"
+
+
+def derive(results):
+    """Adds the ratios to each operation's limit; returns name -> result."""
+    by_name = {r["name"]: r for r in results}
+    for r in results:
+        limit = by_name.get(r.get("limit") or "")
+        r["time_vs_limit"] = ratio(r["median"], limit["median"]) if limit else None
+        r["output_vs_limit"] = (
+            ratio(r.get("output_bytes"), limit.get("output_bytes")) if limit else None)
+        r["mb_per_s"] = (r["logical_bytes"] / r["median"] / 1e6) if r["median"] else None
+        cpu = r.get("cpu_seconds")
+        r["cpu_per_wall"] = ratio(cpu, r["median"]) if cpu is not None else None
+    return by_name
+
+
+def comparisons(results, by_name):
+    """Pairs each cofre operation with the peers' operation of the same kind."""
+    pairs = []
+    peers = [r for r in results if r["group"] not in ("cofre", "limit")]
+    for c in (r for r in results if r["group"] == "cofre"):
+        for p in peers:
+            if kind_of(p) == kind_of(c):
+                pairs.append({
+                    "cofre": c["name"], "peer": p["name"],
+                    "time_ratio": ratio(c["median"], p["median"]),
+                    "output_ratio": ratio(c.get("output_bytes"), p.get("output_bytes")),
+                })
+        limit = by_name.get(c.get("limit") or "")
+        if limit:
+            pairs.append({
+                "cofre": c["name"], "peer": limit["name"],
+                "time_ratio": ratio(c["median"], limit["median"]),
+                "output_ratio": ratio(c.get("output_bytes"), limit.get("output_bytes")),
+            })
+    return pairs
+
+
+def machine_section(machine, by_name):
+    lines = ["## Machine and dataset", ""]
+    if not machine:
+        return lines + ["(no machine.json)", ""]
+    lines.append(f"- Date: {machine['date']}")
+    lines.append(f"- CPU: {machine['nproc']} x {machine['cpu_model']}; "
+                 f"memory {machine['memory_kib'] / MIB:.1f} GiB; kernel {machine['kernel']}")
+    lines.append(f"- Load average (1/5/15 min) at start: {machine['loadavg_start']}, "
+                 f"at end: {machine['loadavg_end']} (anything above ~0.2 means other work "
+                 "shared the cores: treat timings as noisy)")
+    lines.append(f"- Dataset: BENCH_SIZE={machine['bench_size']}, SQLite file "
+                 f"{mib(machine['db_bytes'])} MiB, logical row stream "
+                 f"{mib(machine['logical_bytes'])} MiB, seed {machine['seed']}")
+    zstd = by_name.get("limit.scan_zstd")
+    if zstd and zstd.get("output_bytes"):
+        lines.append(f"- zstd -3 of the logical row stream: {mib(zstd['output_bytes'])} MiB, "
+                     f"ratio {machine['logical_bytes'] / zstd['output_bytes']:.2f}x")
+    if machine.get("generate_seconds"):
+        secs = machine["generate_seconds"]
+        lines.append(f"- Generation: {secs:.1f} s ({machine['db_bytes'] / secs / 1e6:.0f} MB/s)")
+    lines.append(f"- Runs per operation: {machine['runs']}; page cache warm (the dataset is "
+                 "read once before the runs); outputs written to the same local disk")
+    versions = ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
+    lines.append(f"- Tools: {versions}")
+    if machine.get("change_log"):
+        lines += ["", "Change script (`cofre_bench_gen --change --fraction 0.01`):", "", "```",
+                  machine["change_log"], "```"]
+    return lines + [""]
+
+
+def results_table(results):
+    lines = [
+        "## Results",
+        "",
+        "MB/s is the logical row stream size over the median wall time (MB = 10^6 bytes). "
+        "CPU is user+sys seconds (median); CPU/wall above 1 means more than one core "
+        "worked. The last columns compare with the operation's limit (named in the last "
+        "column): time and output size ratios.",
+        "",
+        "| operation | median s | min-max s | MB/s | CPU s | CPU/wall | peak RSS MiB | "
+        "output MiB | time x limit | output x limit | limit |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['name']} | {r['median']:.3f} | {r['min']:.3f}-{r['max']:.3f} | "
+            f"{num(r['mb_per_s'], ',.0f')} | {num(r.get('cpu_seconds'), '.2f')} | "
+            f"{num(r['cpu_per_wall'], '.2f')} | {rss_mib(r)} | {mib(r.get('output_bytes'))} | "
+            f"{fmt_ratio(r['time_vs_limit'])} | {fmt_ratio(r['output_vs_limit'])} | "
+            f"{r.get('limit') or ''} |")
+    return lines + [""]
+
+
+def side_by_side(results, by_name, pairs):
+    lines = ["## Side by side", ""]
+    for kind, title in KINDS:
+        rows = [r for r in results if kind_of(r) == kind]
+        if not rows:
+            continue
+        lines += [f"### {title}", "",
+                  "| operation | median s | output MiB | output vs full | peak RSS MiB |",
+                  "|---|---:|---:|---:|---:|"]
+        for r in rows:
+            full = by_name.get(f"{r['group']}.full")
+            share = ""
+            if kind == "incremental" and full:
+                share = fmt_ratio(ratio(r.get("output_bytes"), full.get("output_bytes")))
+            lines.append(f"| {r['name']} | {r['median']:.3f} | {mib(r.get('output_bytes'))} | "
+                         f"{share} | {rss_mib(r)} |")
+        lines.append("")
+    if pairs:
+        lines += ["### cofre pair by pair", "",
+                  "| cofre | against | time ratio | output ratio |", "|---|---|---:|---:|"]
+        for p in pairs:
+            lines.append(f"| {p['cofre']} | {p['peer']} | {fmt_ratio(p['time_ratio'])} | "
+                         f"{fmt_ratio(p['output_ratio'])} |")
+        lines.append("")
+    return lines
+
+
+def notes_section(results):
+    lines = ["## What limits each figure", ""]
+    for r in results:
+        note = NOTES.get(r["name"]) or NOTES.get(r["name"].split(".", 1)[-1])
+        if not note:
+            continue
+        cpw = r["cpu_per_wall"]
+        load = "" if cpw is None else f" Measured CPU/wall {cpw:.2f}."
+        lines.append(f"- **{r['name']}**: {note}{load}")
+    return lines + [""]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", required=True, help="results.jsonl from bench/run.sh")
+    parser.add_argument("--machine", help="machine.json from bench/run.sh")
+    parser.add_argument("--markdown", required=True, help="where to write the report")
+    parser.add_argument("--json", required=True, help="where to write results.json")
+    args = parser.parse_args()
+
+    results, machine = load(args.results, args.machine)
+    if not results:
+        sys.exit(f"error: no results in {args.results}")
+    by_name = derive(results)
+    pairs = comparisons(results, by_name)
+
+    lines = ["# Benchmarks", "",
+             "Written by `make bench` (bench/run.sh, then bench/report.py); do not edit by "
+             "hand. Figures from a machine shared with other work are noisy: the load "
+             "average below says how quiet it was.", ""]
+    lines += machine_section(machine, by_name)
+    lines += results_table(results)
+    lines += side_by_side(results, by_name, pairs)
+    lines += notes_section(results)
+    os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
+    with open(args.markdown, "w") as f:
+        f.write("\n".join(lines))
+    with open(args.json, "w") as f:
+        json.dump({"machine": machine, "results": results, "comparisons": pairs}, f, indent=2)
+        f.write("\n")
+    print(f"wrote {args.markdown} and {args.json}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,450 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark of issue 7 (`make bench`).
+#
+# Generates the dataset once, then runs every operation of every suite
+# BENCH_RUNS times on it, measuring wall time, CPU time and peak RSS (with
+# /usr/bin/time -v) and output size, writes one JSON line per operation to
+# $BENCH_DIR/results.jsonl, and turns them into docs/benchmarks.md and
+# bench/results.json (bench/report.py).
+#
+# Environment:
+#   BENCH_SIZE    dataset size, bytes or 256M / 1G forms      (default 1G)
+#   BENCH_RUNS    runs of each operation                      (default 3)
+#   BENCH_DIR     scratch directory                           (default build/bench-work)
+#   BUILD_DIR     CMake build directory of the tools          (default build)
+#   BENCH_SEED    dataset seed                                (default 1)
+#   BENCH_SUITES  suites to run, in order        (default "limits sqlite3 restic borg")
+#   BENCH_REPORT  0 to skip writing docs/benchmarks.md and bench/results.json
+#
+# Adding an operation: write `op_<suite>_<name>` calling `measure NAME LIMIT
+# CMD...` then `record_output NAME BYTES`, call it from `suite_<suite>`, and
+# add the suite to BENCH_SUITES. See the suites below.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_SIZE=${BENCH_SIZE:-1G}
+BENCH_RUNS=${BENCH_RUNS:-3}
+BUILD_DIR=$(realpath -m "${BUILD_DIR:-$ROOT/build}")
+BENCH_DIR=$(realpath -m "${BENCH_DIR:-$BUILD_DIR/bench-work}")
+BENCH_SEED=${BENCH_SEED:-1}
+BENCH_SUITES=${BENCH_SUITES:-limits sqlite3 restic borg}
+BENCH_REPORT=${BENCH_REPORT:-1}
+
+export RESTIC_PASSWORD=bench-password
+export BORG_PASSPHRASE=bench-password
+export BORG_BASE_DIR=$BENCH_DIR/borg-home
+export RESTIC_CACHE_DIR=$BENCH_DIR/restic-cache
+
+DATA=$BENCH_DIR/data
+BASE_DB=$DATA/base.db        # the generated dataset
+CHANGED_DB=$DATA/changed.db  # the dataset after the change script
+LIVE_DB=$BENCH_DIR/live/bench.db  # the path file-level tools back up
+SCRATCH=$BENCH_DIR/scratch
+LOGS=$BENCH_DIR/logs
+RESULTS=$BENCH_DIR/results.jsonl
+GEN=$BUILD_DIR/cofre_bench_gen
+SCAN=$BUILD_DIR/scan_limit
+export BASE_DB CHANGED_DB LIVE_DB SCRATCH SCAN
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- setup ----
+
+# Installs the Debian packages of missing tools.
+ensure_tools() {
+  local -A package_of=([restic]=restic [borg]=borgbackup [zstd]=zstd
+    [/usr/bin/time]=time [sqlite3]=sqlite3 [openssl]=openssl
+    [cmake]=cmake [python3]=python3)
+  local missing=() tool
+  for tool in "${!package_of[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
+  done
+  ((${#missing[@]} == 0)) && return
+  log "installing ${missing[*]}"
+  apt-get install -y "${missing[@]}" >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y "${missing[@]}" >/dev/null; }
+}
+
+build_tools() {
+  if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja >/dev/null
+  fi
+  cmake --build "$BUILD_DIR" --target cofre_bench_gen scan_limit >/dev/null
+}
+
+file_bytes() { stat -c %s "$1"; }
+tree_bytes() { du -sb "$1" | cut -f1; }
+
+to_bytes() {
+  local size=${1%iB}
+  size=${size%B}
+  numfmt --from=iec "$size" || die "BENCH_SIZE '$1' is not a size"
+}
+
+# Generates the dataset and its changed copy; reuses them when a previous
+# run made them with the same size, seed and generator binary.
+prepare_dataset() {
+  mkdir -p "$DATA"
+  local stamp
+  stamp="$TARGET_BYTES $BENCH_SEED $(sha256sum "$GEN" | cut -c1-16)"
+  GENERATE_SECONDS=null
+  if [[ -f $DATA/stamp && $(cat "$DATA/stamp") == "$stamp" && -f $CHANGED_DB ]]; then
+    log "reusing the dataset in $DATA"
+  else
+    rm -f "$DATA"/* "$RESULTS"
+    log "generating $BENCH_SIZE dataset"
+    local start=$EPOCHREALTIME
+    "$GEN" --out "$BASE_DB" --size "$TARGET_BYTES" --seed "$BENCH_SEED" \
+      2> >(tee "$DATA/generate.log" >&2)
+    GENERATE_SECONDS=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.3f", b-a}')
+    cp "$BASE_DB" "$CHANGED_DB"
+    "$GEN" --change "$CHANGED_DB" --fraction 0.01 --seed "$BENCH_SEED" \
+      2> >(tee "$DATA/change.log" >&2)
+    echo "$stamp" >"$DATA/stamp"
+  fi
+  DB_BYTES=$(file_bytes "$BASE_DB")
+  LOGICAL_BYTES=$("$SCAN" "$BASE_DB" 2>/dev/null | wc -c)
+  log "dataset: $DB_BYTES bytes on disk, $LOGICAL_BYTES bytes of logical rows"
+}
+
+# Puts a copy of `$1` at $LIVE_DB, the one path file-level tools back up.
+place_live() {
+  mkdir -p "$(dirname "$LIVE_DB")"
+  cp "$1" "$LIVE_DB"
+}
+
+# Fails when the restored file `$2` differs from `$1`.
+check_same() { cmp -s "$1" "$2" || die "restore mismatch: $2 differs from $1"; }
+
+# ------------------------------------------------------------ measuring ----
+
+declare -a ORDER=()
+declare -A SAMPLES=() CPU=() RSS=() OUTPUT=() LIMIT_OF=()
+
+# measure NAME LIMIT CMD...: runs CMD once under /usr/bin/time -v and adds
+# its wall seconds, CPU seconds and peak RSS to NAME's samples. LIMIT names
+# the operation NAME is compared to in the report ("-" for none). NAME is
+# "<group>.<operation>". CMD's output goes to $LOGS/NAME.log; a failure ends
+# the benchmark.
+measure() {
+  local name=$1 limit=$2
+  shift 2
+  [[ -v SAMPLES[$name] ]] || { ORDER+=("$name"); SAMPLES[$name]=""; }
+  LIMIT_OF[$name]=$limit
+  local timing=$LOGS/$name.time start end
+  start=$EPOCHREALTIME
+  if ! /usr/bin/time -v -o "$timing" "$@" >>"$LOGS/$name.log" 2>&1; then
+    tail -n 20 "$LOGS/$name.log" >&2
+    die "$name failed (log: $LOGS/$name.log)"
+  fi
+  end=$EPOCHREALTIME
+  local seconds cpu rss
+  seconds=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f", b-a}')
+  cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$timing")
+  rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$timing")
+  SAMPLES[$name]+="$seconds "
+  CPU[$name]+="$cpu "
+  [[ -v RSS[$name] && ${RSS[$name]} -ge $rss ]] || RSS[$name]=$rss
+  log "$(printf '%-28s %8.3f s  cpu %6.2f s  rss %7d KiB' "$name" "$seconds" "$cpu" "$rss")"
+}
+
+# record_output NAME BYTES: the size of what NAME's last run produced.
+record_output() { OUTPUT[$1]=$2; }
+
+# add_sample NAME LIMIT SECONDS RSS_KB: a derived sample (no command run).
+add_sample() {
+  [[ -v SAMPLES[$1] ]] || { ORDER+=("$1"); SAMPLES[$1]=""; }
+  LIMIT_OF[$1]=$2
+  SAMPLES[$1]+="$3 "
+  RSS[$1]=$4
+}
+
+# Median, min and max of a list of numbers, as a JSON fragment.
+stats_json() {
+  tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '
+    { v[NR] = $1 }
+    END {
+      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      printf "\"median\": %.3f, \"min\": %.3f, \"max\": %.3f", m, v[1], v[NR]
+    }'
+}
+
+median_of() {
+  tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g |
+    awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Writes one JSON line per measured operation to $RESULTS.
+write_results() {
+  : >"$RESULTS"
+  local name runs
+  for name in "${ORDER[@]}"; do
+    runs=$(awk '{ for (i = 1; i <= NF; ++i) printf "%s%s", (i > 1 ? ", " : ""), $i }' <<<"${SAMPLES[$name]}")
+    printf '{"name": "%s", "group": "%s", "runs": [%s], %s, "cpu_seconds": %s, "peak_rss_kb": %s, "output_bytes": %s, "logical_bytes": %s, "limit": %s}\n' \
+      "$name" "${name%%.*}" "$runs" "$(stats_json "${SAMPLES[$name]}")" \
+      "$( [[ -n ${CPU[$name]:-} ]] && median_of "${CPU[$name]}" || echo null)" \
+      "${RSS[$name]:-null}" "${OUTPUT[$name]:-null}" "$LOGICAL_BYTES" \
+      "$( [[ ${LIMIT_OF[$name]} == - ]] && echo null || echo "\"${LIMIT_OF[$name]}\"")" \
+      >>"$RESULTS"
+  done
+}
+
+# Writes the facts about this machine and dataset that head the report.
+write_machine() {
+  M_NPROC=$(nproc) M_LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg) \
+  M_CPU=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo) \
+  M_MEM_KIB=$(awk '/MemTotal/{print $2}' /proc/meminfo) M_KERNEL=$(uname -r) \
+  M_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ) M_BENCH_SIZE=$BENCH_SIZE \
+  M_TARGET=$TARGET_BYTES M_DB=$DB_BYTES M_LOGICAL=$LOGICAL_BYTES \
+  M_SEED=$BENCH_SEED M_RUNS=$BENCH_RUNS M_GENERATE=$GENERATE_SECONDS \
+  M_LOAD_START=$LOAD_START M_DATA=$DATA \
+  M_V_SQLITE3=$(sqlite3 --version | cut -d' ' -f1) \
+  M_V_RESTIC=$(restic version | cut -d' ' -f2) \
+  M_V_BORG=$(borg --version | cut -d' ' -f2) \
+  M_V_ZSTD=$(zstd -V | grep -o 'v[0-9.]*' | head -1) \
+  M_V_OPENSSL=$(openssl version | cut -d' ' -f2) \
+    python3 - "$BENCH_DIR/machine.json" <<'EOF'
+import json, os, sys
+e = os.environ
+def text(name):
+    path = os.path.join(e["M_DATA"], name)
+    return open(path).read().strip() if os.path.exists(path) else None
+json.dump({
+    "nproc": int(e["M_NPROC"]),
+    "cpu_model": e["M_CPU"],
+    "memory_kib": int(e["M_MEM_KIB"]),
+    "kernel": e["M_KERNEL"],
+    "date": e["M_DATE"],
+    "bench_size": e["M_BENCH_SIZE"],
+    "target_bytes": int(e["M_TARGET"]),
+    "db_bytes": int(e["M_DB"]),
+    "logical_bytes": int(e["M_LOGICAL"]),
+    "seed": int(e["M_SEED"]),
+    "runs": int(e["M_RUNS"]),
+    "generate_seconds": json.loads(e["M_GENERATE"]),
+    "loadavg_start": e["M_LOAD_START"],
+    "loadavg_end": e["M_LOAD_END"],
+    "generate_log": text("generate.log"),
+    "change_log": text("change.log"),
+    "versions": {k: e["M_V_" + k.upper()]
+                 for k in ("sqlite3", "restic", "borg", "zstd", "openssl")},
+}, open(sys.argv[1], "w"), indent=2)
+EOF
+}
+
+# --------------------------------------------------------------- limits ----
+
+op_limits_read() {
+  measure limit.read - bash -c 'cat "$BASE_DB" >/dev/null'
+  record_output limit.read 0
+}
+
+op_limits_copy() {
+  rm -f "$SCRATCH/copy.db"
+  measure limit.copy - cp "$BASE_DB" "$SCRATCH/copy.db"
+  record_output limit.copy "$(file_bytes "$SCRATCH/copy.db")"
+  rm -f "$SCRATCH/copy.db"
+}
+
+op_limits_scan() {
+  measure limit.scan limit.read bash -c '"$SCAN" "$BASE_DB" >/dev/null'
+  record_output limit.scan "$LOGICAL_BYTES"
+}
+
+op_limits_scan_zstd() {
+  measure limit.scan_zstd - bash -o pipefail -c \
+    '"$SCAN" "$BASE_DB" | zstd -3 -T1 -q >"$SCRATCH/stream.zst"'
+  record_output limit.scan_zstd "$(file_bytes "$SCRATCH/stream.zst")"
+  rm -f "$SCRATCH/stream.zst"
+}
+
+# AES-256-GCM on one core, 16 KiB buffers (openssl speed); recorded as the
+# time to encrypt the logical row stream at that rate.
+op_limits_aes_gcm() {
+  local out=$SCRATCH/aes.txt timing=$LOGS/limit.aes_gcm.time
+  /usr/bin/time -v -o "$timing" \
+    openssl speed -evp aes-256-gcm -bytes 16384 -seconds 1 -mr >"$out" 2>&1 ||
+    die "openssl speed failed"
+  local rate rss
+  rate=$(awk -F: '/^\+F:/{print $NF}' "$out")
+  [[ -n $rate ]] || die "cannot parse openssl speed output"
+  rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$timing")
+  add_sample limit.aes_gcm - \
+    "$(awk -v b="$LOGICAL_BYTES" -v r="$rate" 'BEGIN{printf "%.3f", b/r}')" "$rss"
+  record_output limit.aes_gcm "$LOGICAL_BYTES"
+  log "$(printf '%-28s %8.0f MB/s' limit.aes_gcm "$(awk -v r="$rate" 'BEGIN{print r/1e6}')")"
+}
+
+# The best any encrypted logical backup can do here: scan, compress on both
+# cores, encrypt (CTR stands in for GCM: openssl enc has no AEAD modes).
+op_limits_pipeline() {
+  measure limit.pipeline - bash -o pipefail -c \
+    '"$SCAN" "$BASE_DB" | zstd -3 -T2 -q |
+       openssl enc -aes-256-ctr -pbkdf2 -pass pass:x >"$SCRATCH/stream.zst.enc"'
+  record_output limit.pipeline "$(file_bytes "$SCRATCH/stream.zst.enc")"
+  rm -f "$SCRATCH/stream.zst.enc"
+}
+
+suite_limits() {
+  op_limits_read
+  op_limits_copy
+  op_limits_scan
+  op_limits_scan_zstd
+  op_limits_aes_gcm
+  op_limits_pipeline
+}
+
+# -------------------------------------------------------------- sqlite3 ----
+
+op_sqlite3_backup() {
+  rm -f "$SCRATCH/backup.db"
+  measure sqlite3.backup limit.copy \
+    sqlite3 "$BASE_DB" ".backup '$SCRATCH/backup.db'"
+  record_output sqlite3.backup "$(file_bytes "$SCRATCH/backup.db")"
+  rm -f "$SCRATCH/backup.db"
+}
+
+op_sqlite3_dump() {
+  measure sqlite3.dump limit.pipeline bash -o pipefail -c \
+    'sqlite3 "$BASE_DB" .dump | zstd -3 -q |
+       openssl enc -aes-256-ctr -pbkdf2 -pass pass:x >"$SCRATCH/dump.zst.enc"'
+  record_output sqlite3.dump "$(file_bytes "$SCRATCH/dump.zst.enc")"
+}
+
+op_sqlite3_dump_restore() {
+  rm -f "$SCRATCH/restored.db"
+  measure sqlite3.dump_restore limit.copy bash -o pipefail -c \
+    'openssl enc -d -aes-256-ctr -pbkdf2 -pass pass:x <"$SCRATCH/dump.zst.enc" |
+       zstd -d -q | sqlite3 "$SCRATCH/restored.db"'
+  record_output sqlite3.dump_restore "$(file_bytes "$SCRATCH/restored.db")"
+  local count="SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM order_items)"
+  [[ $(sqlite3 "$SCRATCH/restored.db" "$count") == $(sqlite3 "$BASE_DB" "$count") ]] ||
+    die "sqlite3 dump restore lost rows"
+  rm -f "$SCRATCH/restored.db" "$SCRATCH/dump.zst.enc"
+}
+
+suite_sqlite3() {
+  op_sqlite3_backup
+  op_sqlite3_dump
+  op_sqlite3_dump_restore
+}
+
+# --------------------------------------------------------------- restic ----
+
+export RESTIC_REPOSITORY=$BENCH_DIR/restic-repo
+
+op_restic_init() { measure restic.init - restic init -q; }
+
+op_restic_full() {
+  measure restic.full limit.pipeline restic backup -q --host bench "$LIVE_DB"
+  record_output restic.full "$(tree_bytes "$RESTIC_REPOSITORY")"
+}
+
+op_restic_incremental() {
+  local before
+  before=$(tree_bytes "$RESTIC_REPOSITORY")
+  measure restic.incremental limit.pipeline \
+    restic backup -q --host bench "$LIVE_DB"
+  record_output restic.incremental $(($(tree_bytes "$RESTIC_REPOSITORY") - before))
+}
+
+op_restic_restore() {
+  local target=$SCRATCH/restic-restore
+  rm -rf "$target"
+  measure restic.restore limit.copy restic restore -q latest --target "$target"
+  record_output restic.restore "$(file_bytes "$target$LIVE_DB")"
+  check_same "$CHANGED_DB" "$target$LIVE_DB"
+  rm -rf "$target"
+}
+
+suite_restic() {
+  rm -rf "$RESTIC_REPOSITORY" "$RESTIC_CACHE_DIR"
+  place_live "$BASE_DB"
+  op_restic_init
+  op_restic_full
+  place_live "$CHANGED_DB"
+  op_restic_incremental
+  op_restic_restore
+  rm -rf "$RESTIC_REPOSITORY" "$RESTIC_CACHE_DIR"
+}
+
+# ----------------------------------------------------------------- borg ----
+
+# borg with repokey encryption, once per compression: group borg_<tag>.
+borg_variant() {
+  local tag=$1 compression=$2
+  local repo=$BENCH_DIR/borg-repo-$tag group=borg_$tag
+  rm -rf "$repo" "$BORG_BASE_DIR"
+  place_live "$BASE_DB"
+  op_borg_init "$group" "$repo"
+  op_borg_full "$group" "$repo" "$compression"
+  place_live "$CHANGED_DB"
+  op_borg_incremental "$group" "$repo" "$compression"
+  op_borg_restore "$group" "$repo"
+  rm -rf "$repo" "$BORG_BASE_DIR"
+}
+
+op_borg_init() {
+  measure "$1.init" - borg init --encryption=repokey "$2"
+}
+
+op_borg_full() {
+  measure "$1.full" limit.pipeline \
+    borg create --compression "$3" "$2::full" "$LIVE_DB"
+  record_output "$1.full" "$(tree_bytes "$2")"
+}
+
+op_borg_incremental() {
+  local before
+  before=$(tree_bytes "$2")
+  measure "$1.incremental" limit.pipeline \
+    borg create --compression "$3" "$2::incremental" "$LIVE_DB"
+  record_output "$1.incremental" $(($(tree_bytes "$2") - before))
+}
+
+op_borg_restore() {
+  local target=$SCRATCH/borg-restore
+  rm -rf "$target" && mkdir -p "$target"
+  measure "$1.restore" limit.copy \
+    bash -c 'cd "$1" && borg extract "$2::incremental"' _ "$target" "$2"
+  record_output "$1.restore" "$(file_bytes "$target$LIVE_DB")"
+  check_same "$CHANGED_DB" "$target$LIVE_DB"
+  rm -rf "$target"
+}
+
+suite_borg() {
+  borg_variant lz4 lz4
+  borg_variant zstd3 zstd,3
+}
+
+# ----------------------------------------------------------------- main ----
+
+main() {
+  ensure_tools
+  build_tools
+  TARGET_BYTES=$(to_bytes "$BENCH_SIZE")
+  LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  mkdir -p "$BENCH_DIR" "$SCRATCH" "$LOGS"
+  rm -f "$LOGS"/*
+  prepare_dataset
+  local run suite
+  for ((run = 1; run <= BENCH_RUNS; ++run)); do
+    log "run $run of $BENCH_RUNS"
+    for suite in $BENCH_SUITES; do
+      declare -F "suite_$suite" >/dev/null || die "unknown suite '$suite'"
+      "suite_$suite"
+    done
+  done
+  rm -rf "$BENCH_DIR/live"
+  write_results
+  write_machine
+  log "results: $RESULTS"
+  if [[ $BENCH_REPORT != 0 ]]; then
+    python3 "$ROOT/bench/report.py" --results "$RESULTS" \
+      --machine "$BENCH_DIR/machine.json" \
+      --markdown "$ROOT/docs/benchmarks.md" --json "$ROOT/bench/results.json"
+  fi
+}
+
+main "$@"

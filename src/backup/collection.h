@@ -1,0 +1,51 @@
+// Collection: the layout of a backup collection on storage (DESIGN §3, docs/format.md §1).
+//
+//   LATEST                                     "/<full subdir>" of the newest full backup
+//   <YYYY>/<MM>/<DD>-<HHMMSS>.<ss>/            a full backup, named by its UTC end time
+//     ENCRYPTION-INFO, BACKUP_MANIFEST, data/<n>.cfd
+//   incrementals/<full subdir>/<YYYYMMDD>/<HHMMSS>.<ss>/   incremental layers
+// A backup directory without a BACKUP_MANIFEST is unfinished and is ignored.
+// Thread-safety: free functions over a thread-safe ExternalStorage.
+#ifndef COFRE_BACKUP_COLLECTION_H_
+#define COFRE_BACKUP_COLLECTION_H_
+
+#include <string>
+#include <vector>
+
+#include "storage/external_storage.h"
+
+namespace cofre::collection {
+
+inline constexpr char kLatestFile[] = "LATEST";
+inline constexpr char kManifestFile[] = "BACKUP_MANIFEST";
+inline constexpr char kEncryptionInfoFile[] = "ENCRYPTION-INFO";
+inline constexpr char kIncrementalsDir[] = "incrementals";
+
+// "2026/11/28-145137.12" for an end time in microseconds since the epoch (UTC).
+std::string FullSubdir(int64_t end_micros);
+// "20261128/145137.12": an incremental layer's path below incrementals/<full subdir>/.
+std::string IncrementalSubdir(int64_t end_micros);
+// Normalises a user-given subdir ("/2026/11/28-145137.12" or without the slash). InvalidArgument
+// when it does not have the shape of a full backup's subdir.
+StatusOr<std::string> NormalizeSubdir(const std::string& text);
+// How SHOW BACKUPS and LATEST print a subdir: with a leading '/'.
+std::string DisplaySubdir(const std::string& subdir);
+
+// The full backups of the collection (those with a manifest), oldest first.
+StatusOr<std::vector<std::string>> ListFullBackups(ExternalStorage& storage);
+// The incremental layer directories of a full backup (those with a manifest), oldest first,
+// as paths relative to the storage root of `storage`.
+StatusOr<std::vector<std::string>> ListIncrementals(ExternalStorage& storage,
+                                                    const std::string& full_subdir);
+// Resolves "LATEST" (reading the LATEST file) or a given subdir, checking that its manifest
+// exists. NotFound with a clear message when the collection or the backup is absent.
+StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::string& spec);
+// Writes LATEST.
+Status WriteLatest(ExternalStorage& storage, const std::string& full_subdir);
+
+// Formats microseconds since the epoch as "2026-11-28 14:51:37.123456" (UTC).
+std::string FormatTimestamp(int64_t micros);
+
+}  // namespace cofre::collection
+
+#endif  // COFRE_BACKUP_COLLECTION_H_

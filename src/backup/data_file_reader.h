@@ -1,0 +1,43 @@
+// DataFileReader: reads the records of one data file written by DataFileWriter, verifying the
+// stored bytes against the manifest, decrypting, decompressing and checking the end record.
+// Next() yields records in file order; a file that ends without its end record, or whose
+// record count disagrees, is DataLoss naming the file.
+// Thread-safety: one thread at a time. Records point into the reader's buffer and are valid
+// until the next call to Next().
+#ifndef COFRE_BACKUP_DATA_FILE_READER_H_
+#define COFRE_BACKUP_DATA_FILE_READER_H_
+
+#include <memory>
+#include <string>
+
+#include "backup/row_codec.h"
+#include "backup/stored_file.h"
+#include "proto/backup_manifest.pb.h"
+
+namespace cofre {
+
+class DataFileReader {
+ public:
+  static StatusOr<std::unique_ptr<DataFileReader>> Open(ExternalStorage& storage,
+                                                        const proto::DataFile& file,
+                                                        const ChainCrypto& crypto);
+  // Decodes the next record into *rec. Returns false at the (verified) end of the file.
+  StatusOr<bool> Next(rowcodec::Record* rec);
+
+ private:
+  DataFileReader() = default;
+  Status Fill(size_t need);
+  Status Corrupt(const std::string& why) const;
+
+  std::string path_;
+  std::unique_ptr<ByteSource> src_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+  bool done_ = false;
+  uint64_t records_ = 0;
+};
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_DATA_FILE_READER_H_

@@ -1,0 +1,53 @@
+// RunFullBackup: takes a full backup of some databases (whole or some of their tables) into a
+// collection, as one consistent snapshot, and commits it (DESIGN §3): data files, then the
+// manifest, then LATEST. A failed or killed run leaves an unfinished directory that listing and
+// restore ignore; earlier backups and LATEST are untouched.
+// Thread-safety: one call per thread; the storage must be thread-safe.
+#ifndef COFRE_BACKUP_FULL_BACKUP_H_
+#define COFRE_BACKUP_FULL_BACKUP_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backup/stored_file.h"
+#include "backup/zstd_stream.h"
+#include "engine/data_dir.h"
+#include "proto/backup_manifest.pb.h"
+
+namespace cofre {
+
+struct BackupTarget {
+  DatabaseInfo database;
+  std::vector<std::string> tables;  // empty: the whole database
+};
+
+struct BackupSettings {
+  uint64_t target_file_bytes = 32ull << 20;
+  ZstdOptions zstd{3, 2};
+};
+
+struct FullBackupRequest {
+  ExternalStorage* storage = nullptr;
+  std::vector<BackupTarget> targets;
+  proto::Targets target_spec;      // recorded for incrementals and SHOW BACKUP
+  ChainCrypto crypto;              // the chain's key, or none
+  std::string encryption_info;     // serialized ENCRYPTION-INFO (encrypted chains only)
+  BackupSettings settings;
+  std::function<void(double)> progress;  // fraction completed, may be empty
+};
+
+struct BackupResult {
+  std::string subdir;  // full backup subdir, e.g. 2026/11/28-145137.12
+  std::string layer_dir;
+  int64_t end_micros = 0;
+  uint64_t rows = 0;
+  uint64_t index_entries = 0;
+  uint64_t bytes = 0;
+};
+
+StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& request);
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_FULL_BACKUP_H_

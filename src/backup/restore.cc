@@ -1,0 +1,247 @@
+#include "backup/restore.h"
+
+#include <fcntl.h>
+
+#include <set>
+
+#include "backup/data_file_format.h"
+#include "backup/data_file_reader.h"
+#include "backup/table_schema.h"
+#include "util/file_util.h"
+
+namespace cofre {
+
+namespace fmt = data_file_format;
+
+namespace {
+
+const proto::Database* FindDatabase(const proto::BackupManifest& m, const std::string& name) {
+  for (const auto& db : m.databases()) {
+    if (db.name() == name) return &db;
+  }
+  return nullptr;
+}
+
+const proto::Table* FindTable(const proto::Database& db, const std::string& name) {
+  for (const auto& t : db.tables()) {
+    if (t.name() == name) return &t;
+  }
+  return nullptr;
+}
+
+// Tracks progress by logical bytes applied.
+class Progress {
+ public:
+  Progress(const std::function<void(double)>& fn, uint64_t total) : fn_(fn), total_(total) {}
+  void Add(uint64_t bytes) {
+    done_ += bytes;
+    if (fn_ && total_) fn_(0.99 * static_cast<double>(done_) / static_cast<double>(total_));
+  }
+
+ private:
+  const std::function<void(double)>& fn_;
+  uint64_t total_;
+  uint64_t done_ = 0;
+};
+
+// Applies the files of every span of `table` to `schema_name`.`table` on `db`.
+Status LoadTable(const SqliteDb& db, const std::string& schema_name, const proto::Table& table,
+                 ExternalStorage& storage, const ChainCrypto& crypto, Progress* progress,
+                 RestoreResult* result) {
+  TableSchema schema = SchemaFromManifest(table);
+  ASSIGN_OR_RETURN(SqliteStmt insert, db.Prepare(schema.InsertSql(schema_name, false)));
+  ASSIGN_OR_RETURN(SqliteStmt upsert, db.Prepare(schema.InsertSql(schema_name, true)));
+  ASSIGN_OR_RETURN(SqliteStmt remove, db.Prepare(schema.DeleteSql(schema_name)));
+  const size_t ncols = schema.columns.size();
+  rowcodec::Record rec;
+  for (const auto& span : table.spans()) {
+    bool base = true;
+    for (const auto& file : span.files()) {
+      ASSIGN_OR_RETURN(auto reader, DataFileReader::Open(storage, file, crypto));
+      SqliteStmt& put = base && file.kind() == proto::FILE_KIND_BASE ? insert : upsert;
+      while (true) {
+        ASSIGN_OR_RETURN(bool more, reader->Next(&rec));
+        if (!more) break;
+        sqlite3_stmt* stmt;
+        if (rec.kind == fmt::kRecordTombstone) {
+          stmt = remove.get();
+          for (size_t i = 0; i < rec.key_values.size(); ++i) {
+            rowcodec::BindValue(stmt, static_cast<int>(i + 1), rec.key_values[i]);
+          }
+        } else {
+          if (rec.values.size() != ncols) {
+            return DataLossError("backup file " + file.path() + " has a row with " +
+                                 std::to_string(rec.values.size()) + " columns; table " +
+                                 table.name() + " has " + std::to_string(ncols));
+          }
+          stmt = put.get();
+          int p = 1;
+          if (!schema.without_rowid) rowcodec::BindValue(stmt, p++, rec.key_values.at(0));
+          for (const auto& v : rec.values) rowcodec::BindValue(stmt, p++, v);
+        }
+        int rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        if (rc != SQLITE_DONE) {
+          return SqliteStatus(rc, db.get(), "restoring a row of table " + table.name() +
+                                                " from backup file " + file.path());
+        }
+      }
+      progress->Add(file.logical_bytes());
+      base = false;
+    }
+  }
+  result->rows += table.rows();
+  result->index_entries += table.index_entries();
+  result->bytes += table.logical_bytes();
+  return Status::OK();
+}
+
+Status RestoreSequence(const SqliteDb& db, const std::string& schema_name,
+                       const proto::Table& table) {
+  if (!table.has_autoincrement()) return Status::OK();
+  std::string seq = QuoteIdent(schema_name) + ".sqlite_sequence";
+  ASSIGN_OR_RETURN(SqliteStmt del, db.Prepare("DELETE FROM " + seq + " WHERE name = ?"));
+  del.Bind(1, table.name());
+  RETURN_IF_ERROR(del.Run());
+  ASSIGN_OR_RETURN(SqliteStmt ins, db.Prepare("INSERT INTO " + seq + "(name, seq) VALUES(?, ?)"));
+  ins.Bind(1, table.name()).Bind(2, static_cast<int64_t>(table.autoincrement_seq()));
+  return ins.Run();
+}
+
+// Builds a whole database into the staging file at `path`.
+Status BuildDatabase(const std::string& path, const proto::Database& pdb,
+                     ExternalStorage& storage, const ChainCrypto& crypto, Progress* progress,
+                     RestoreResult* result) {
+  ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, /*create=*/true));
+  RETURN_IF_ERROR(db.Exec("PRAGMA page_size = " + std::to_string(pdb.page_size() ? pdb.page_size() : 4096)));
+  RETURN_IF_ERROR(db.Exec(
+      "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768; "
+      "PRAGMA threads = 2; PRAGMA foreign_keys = OFF;"));
+  RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(pdb.user_version()) +
+                          "; PRAGMA application_id = " + std::to_string(pdb.application_id())));
+  RETURN_IF_ERROR(db.Exec("BEGIN"));
+  for (const auto& table : pdb.tables()) {
+    Status st = db.Exec(table.create_sql());
+    if (!st.ok()) return st.Annotate("recreating table " + pdb.name() + "." + table.name());
+  }
+  for (const auto& table : pdb.tables()) {
+    RETURN_IF_ERROR(LoadTable(db, "main", table, storage, crypto, progress, result));
+    RETURN_IF_ERROR(RestoreSequence(db, "main", table));
+  }
+  for (const auto& obj : pdb.objects()) {
+    Status st = db.Exec(obj.sql());
+    if (!st.ok()) return st.Annotate("recreating " + obj.type() + " " + obj.name());
+  }
+  RETURN_IF_ERROR(db.Exec("COMMIT"));
+  RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
+  ASSIGN_OR_RETURN(auto mode, db.QueryText("PRAGMA journal_mode = WAL"));
+  if (!mode || *mode != "wal") return InternalError("cannot switch restored database to WAL mode");
+  RETURN_IF_ERROR(db.Close());
+  ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(path, O_RDONLY, 0, "restored database file"));
+  return SyncFd(fd.get(), "restored database file");
+}
+
+// Restores some tables into an existing database inside one transaction.
+Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
+                         const std::vector<std::string>& tables, ExternalStorage& storage,
+                         const ChainCrypto& crypto, Progress* progress, RestoreResult* result) {
+  ASSIGN_OR_RETURN(SqliteDb db, OpenDatabaseFile(target.path));
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto fail = [&](Status st) {
+    db.Exec("ROLLBACK").IgnoreError();
+    return st;
+  };
+  ASSIGN_OR_RETURN(std::vector<std::string> existing, DataDir::ListTables(db));
+  std::set<std::string> present(existing.begin(), existing.end());
+  for (const auto& name : tables) {
+    const proto::Table* table = FindTable(pdb, name);
+    if (present.count(name)) {
+      return fail(AlreadyExistsError("table " + target.name + "." + name +
+                                     " already exists; drop it or restore into another "
+                                     "database with into_db"));
+    }
+    if (Status st = db.Exec(table->create_sql()); !st.ok()) {
+      return fail(st.Annotate("recreating table " + target.name + "." + name));
+    }
+    if (Status st = LoadTable(db, "main", *table, storage, crypto, progress, result); !st.ok()) {
+      return fail(st);
+    }
+    if (Status st = RestoreSequence(db, "main", *table); !st.ok()) return fail(st);
+    for (const auto& obj : pdb.objects()) {
+      if (obj.type() == "view" || obj.table_name() != name) continue;
+      if (Status st = db.Exec(obj.sql()); !st.ok()) {
+        return fail(st.Annotate("recreating " + obj.type() + " " + obj.name()));
+      }
+    }
+  }
+  return db.Exec("COMMIT");
+}
+
+}  // namespace
+
+StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
+  const proto::BackupManifest& m = *req.manifest;
+  uint64_t total = 0;
+  for (const auto& spec : req.databases) {
+    const proto::Database* pdb = FindDatabase(m, spec.source);
+    if (!pdb) return NotFoundError("database \"" + spec.source + "\" is not in the backup");
+    for (const auto& t : pdb->tables()) total += t.logical_bytes();
+  }
+  for (const auto& spec : req.tables) {
+    const proto::Database* pdb = FindDatabase(m, spec.source_database);
+    if (!pdb) return NotFoundError("database \"" + spec.source_database + "\" is not in the backup");
+    for (const auto& name : spec.tables) {
+      const proto::Table* t = FindTable(*pdb, name);
+      if (!t) {
+        return NotFoundError("table " + spec.source_database + "." + name +
+                             " is not in the backup");
+      }
+      total += t->logical_bytes();
+    }
+  }
+  Progress progress(req.progress, total);
+  RestoreResult result;
+
+  // Whole databases: build every staging file, then publish them together.
+  std::vector<std::pair<RestoreDatabaseSpec, std::string>> staged;
+  auto discard = [&]() {
+    for (auto& [spec, path] : staged) {
+      RemoveFileIfExists(path, "staging file").IgnoreError();
+    }
+  };
+  for (const auto& spec : req.databases) {
+    ASSIGN_OR_RETURN(bool exists, req.data_dir->HasDatabase(spec.target));
+    if (exists && !spec.replace_empty) {
+      discard();
+      return AlreadyExistsError("database \"" + spec.target + "\" already exists")
+          .WithHint("drop it first, or restore under another name WITH new_db_name = '...'");
+    }
+    ASSIGN_OR_RETURN(std::string path, req.data_dir->NewStagingPath());
+    staged.emplace_back(spec, path);
+    Status st = BuildDatabase(path, *FindDatabase(m, spec.source), *req.storage, req.crypto,
+                              &progress, &result);
+    if (!st.ok()) {
+      discard();
+      return st.Annotate("restoring database " + spec.source);
+    }
+  }
+  for (const auto& spec : req.tables) {
+    ASSIGN_OR_RETURN(DatabaseInfo target, req.data_dir->GetDatabase(spec.target_database));
+    Status st = RestoreTablesInto(target, *FindDatabase(m, spec.source_database), spec.tables,
+                                  *req.storage, req.crypto, &progress, &result);
+    if (!st.ok()) {
+      discard();
+      return st;
+    }
+  }
+  std::vector<DataDir::Publication> pubs;
+  for (const auto& [spec, path] : staged) pubs.push_back({spec.target, path, spec.replace_empty});
+  if (Status st = req.data_dir->PublishDatabases(pubs); !st.ok()) {
+    discard();
+    return st;
+  }
+  if (req.progress) req.progress(1.0);
+  return result;
+}
+
+}  // namespace cofre

@@ -1,0 +1,200 @@
+#include "backup/row_codec.h"
+
+#include <cstring>
+
+#include "backup/data_file_format.h"
+
+namespace cofre::rowcodec {
+
+namespace fmt = data_file_format;
+
+void PutVarint(std::string* out, uint64_t v) {
+  char buf[10];
+  int n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, n);
+}
+
+bool GetVarint(std::string_view in, size_t* pos, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63; shift += 7) {
+    if (*pos >= in.size()) return false;
+    uint8_t b = static_cast<uint8_t>(in[(*pos)++]);
+    result |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+static uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+static int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+}
+
+void AppendInteger(std::string* out, int64_t v) {
+  out->push_back(static_cast<char>(fmt::kInteger));
+  PutVarint(out, ZigZag(v));
+}
+
+void AppendColumn(std::string* out, sqlite3_stmt* stmt, int col) {
+  switch (sqlite3_column_type(stmt, col)) {
+    case SQLITE_INTEGER:
+      AppendInteger(out, sqlite3_column_int64(stmt, col));
+      break;
+    case SQLITE_FLOAT: {
+      double d = sqlite3_column_double(stmt, col);
+      uint64_t bits;
+      std::memcpy(&bits, &d, 8);
+      out->push_back(static_cast<char>(fmt::kReal));
+      char b[8];
+      for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(bits >> (8 * i));
+      out->append(b, 8);
+      break;
+    }
+    case SQLITE_TEXT: {
+      const char* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+      int n = sqlite3_column_bytes(stmt, col);
+      out->push_back(static_cast<char>(fmt::kText));
+      PutVarint(out, static_cast<uint64_t>(n));
+      out->append(p, n);
+      break;
+    }
+    case SQLITE_BLOB: {
+      const char* p = static_cast<const char*>(sqlite3_column_blob(stmt, col));
+      int n = sqlite3_column_bytes(stmt, col);
+      out->push_back(static_cast<char>(fmt::kBlob));
+      PutVarint(out, static_cast<uint64_t>(n));
+      if (n) out->append(p, n);
+      break;
+    }
+    default:
+      out->push_back(static_cast<char>(fmt::kNull));
+  }
+}
+
+Status DecodeValue(std::string_view in, size_t* pos, ValueRef* v) {
+  if (*pos >= in.size()) return DataLossError("truncated value");
+  v->tag = static_cast<uint8_t>(in[(*pos)++]);
+  switch (v->tag) {
+    case fmt::kNull:
+      return Status::OK();
+    case fmt::kInteger: {
+      uint64_t u;
+      if (!GetVarint(in, pos, &u)) return DataLossError("truncated integer");
+      v->i = UnZigZag(u);
+      return Status::OK();
+    }
+    case fmt::kReal: {
+      if (in.size() - *pos < 8) return DataLossError("truncated real");
+      uint64_t bits = 0;
+      for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(static_cast<uint8_t>(in[*pos + i])) << (8 * i);
+      std::memcpy(&v->d, &bits, 8);
+      *pos += 8;
+      return Status::OK();
+    }
+    case fmt::kText:
+    case fmt::kBlob: {
+      uint64_t n;
+      if (!GetVarint(in, pos, &n) || n > in.size() - *pos) {
+        return DataLossError("truncated text or blob value");
+      }
+      v->bytes = in.substr(*pos, n);
+      *pos += n;
+      return Status::OK();
+    }
+    default:
+      return DataLossError("unknown value tag " + std::to_string(v->tag));
+  }
+}
+
+void BindValue(sqlite3_stmt* stmt, int index, const ValueRef& v) {
+  switch (v.tag) {
+    case fmt::kInteger:
+      sqlite3_bind_int64(stmt, index, v.i);
+      break;
+    case fmt::kReal:
+      sqlite3_bind_double(stmt, index, v.d);
+      break;
+    case fmt::kText:
+      sqlite3_bind_text64(stmt, index, v.bytes.data(), v.bytes.size(), SQLITE_STATIC,
+                          SQLITE_UTF8);
+      break;
+    case fmt::kBlob:
+      sqlite3_bind_blob64(stmt, index, v.bytes.data(), v.bytes.size(), SQLITE_STATIC);
+      break;
+    default:
+      sqlite3_bind_null(stmt, index);
+  }
+}
+
+std::string ValueToText(const ValueRef& v) {
+  switch (v.tag) {
+    case fmt::kInteger:
+      return std::to_string(v.i);
+    case fmt::kReal: {
+      char buf[64];
+      snprintf(buf, sizeof(buf), "%.17g", v.d);
+      return buf;
+    }
+    case fmt::kText:
+      return "'" + std::string(v.bytes) + "'";
+    case fmt::kBlob:
+      return "x'" + std::to_string(v.bytes.size()) + " bytes'";
+    default:
+      return "NULL";
+  }
+}
+
+static Status DecodeKey(std::string_view in, size_t* pos, std::vector<ValueRef>* out) {
+  uint64_t n;
+  if (!GetVarint(in, pos, &n) || n > 2000) return DataLossError("malformed key");
+  out->resize(n);
+  for (uint64_t i = 0; i < n; ++i) RETURN_IF_ERROR(DecodeValue(in, pos, &(*out)[i]));
+  return Status::OK();
+}
+
+Status DecodeRecord(std::string_view body, Record* rec) {
+  if (body.empty()) return DataLossError("empty record");
+  size_t pos = 0;
+  rec->kind = static_cast<uint8_t>(body[pos++]);
+  rec->values.clear();
+  if (rec->kind == fmt::kRecordEnd) {
+    if (!GetVarint(body, &pos, &rec->end_count)) return DataLossError("malformed end record");
+    return pos == body.size() ? Status::OK() : DataLossError("trailing bytes in end record");
+  }
+  if (rec->kind != fmt::kRecordRow && rec->kind != fmt::kRecordTombstone) {
+    return DataLossError("unknown record kind " + std::to_string(rec->kind));
+  }
+  size_t key_start = pos;
+  RETURN_IF_ERROR(DecodeKey(body, &pos, &rec->key_values));
+  rec->key = body.substr(key_start, pos - key_start);
+  if (rec->kind == fmt::kRecordRow) {
+    uint64_t n;
+    if (!GetVarint(body, &pos, &n) || n > 100000) return DataLossError("malformed row");
+    rec->values.resize(n);
+    for (uint64_t i = 0; i < n; ++i) RETURN_IF_ERROR(DecodeValue(body, &pos, &rec->values[i]));
+  }
+  if (pos != body.size()) return DataLossError("trailing bytes in record");
+  return Status::OK();
+}
+
+std::string PrettyKey(std::string_view key) {
+  if (key.empty()) return "";
+  std::vector<ValueRef> values;
+  size_t pos = 0;
+  if (!DecodeKey(key, &pos, &values).ok()) return "<malformed key>";
+  std::string out;
+  for (const auto& v : values) out += "/" + ValueToText(v);
+  return out;
+}
+
+}  // namespace cofre::rowcodec

@@ -1,0 +1,62 @@
+// RowCodec: the byte encoding of SQLite values, keys and records in data files.
+//
+// A value is a tag byte and a payload (data_file_format.h). A key is a varint count and that
+// many values. A record is a varint body length and a body: a kind byte, the key, and for rows
+// a varint column count and the values. Encoding is bit-exact: REALs keep their IEEE bits,
+// TEXT and BLOB keep their bytes. Decoding validates every length against the input and
+// returns DataLoss for anything malformed.
+// Thread-safety: free functions and plain values.
+#ifndef COFRE_BACKUP_ROW_CODEC_H_
+#define COFRE_BACKUP_ROW_CODEC_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace cofre::rowcodec {
+
+void PutVarint(std::string* out, uint64_t v);
+// Reads a varint at *pos; false on truncation or overflow.
+bool GetVarint(std::string_view in, size_t* pos, uint64_t* v);
+
+// Appends column `col` of the current row of `stmt`.
+void AppendColumn(std::string* out, sqlite3_stmt* stmt, int col);
+void AppendInteger(std::string* out, int64_t v);
+
+// A decoded value that points into the decoded buffer (valid while that buffer lives).
+struct ValueRef {
+  uint8_t tag = 0;
+  int64_t i = 0;
+  double d = 0;
+  std::string_view bytes;
+};
+
+// Decodes one value at *pos.
+Status DecodeValue(std::string_view in, size_t* pos, ValueRef* v);
+// Binds `v` as parameter `index` of `stmt` (bytes are copied by SQLite only if transient).
+void BindValue(sqlite3_stmt* stmt, int index, const ValueRef& v);
+// Renders a value for humans (SHOW BACKUP FILES start/end keys).
+std::string ValueToText(const ValueRef& v);
+
+// A decoded record body.
+struct Record {
+  uint8_t kind = 0;
+  std::string_view key;        // the encoded key (count + values)
+  std::vector<ValueRef> key_values;
+  std::vector<ValueRef> values;  // empty for tombstones
+  uint64_t end_count = 0;        // for kRecordEnd
+};
+
+// Decodes a record body (without its length prefix).
+Status DecodeRecord(std::string_view body, Record* rec);
+// Renders an encoded key as "/v1/v2" (CockroachDB-like pretty keys); "" for an empty key.
+std::string PrettyKey(std::string_view key);
+
+}  // namespace cofre::rowcodec
+
+#endif  // COFRE_BACKUP_ROW_CODEC_H_

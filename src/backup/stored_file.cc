@@ -1,0 +1,149 @@
+#include "backup/stored_file.h"
+
+#include "crypto/streaming_aead.h"
+#include "util/sha256.h"
+
+namespace cofre {
+namespace {
+
+// Counts and digests the bytes going to storage.
+class IntegritySink : public ByteSink {
+ public:
+  IntegritySink(std::unique_ptr<ByteSink> dest, StoredFileInfo* info)
+      : dest_(std::move(dest)), info_(info) {}
+  Status Append(std::string_view data) override {
+    sha_.Update(data);
+    bytes_ += data.size();
+    return dest_->Append(data);
+  }
+  Status Close() override {
+    RETURN_IF_ERROR(dest_->Close());
+    if (info_) *info_ = StoredFileInfo{bytes_, sha_.Finish()};
+    return Status::OK();
+  }
+  uint64_t BytesAppended() const override { return bytes_; }
+
+ private:
+  std::unique_ptr<ByteSink> dest_;
+  StoredFileInfo* info_;
+  Sha256 sha_;
+  uint64_t bytes_ = 0;
+};
+
+// Checks the stored bytes against the manifest at end of stream, and names the file in errors.
+class CheckedSource : public ByteSource {
+ public:
+  CheckedSource(std::unique_ptr<ByteSource> src, std::string path,
+                std::optional<StoredFileInfo> expected)
+      : src_(std::move(src)), path_(std::move(path)), expected_(std::move(expected)) {}
+  StatusOr<size_t> Read(char* buf, size_t n) override {
+    auto r = src_->Read(buf, n);
+    if (!r.ok()) return r.status().Annotate("backup file " + path_);
+    if (!expected_) return r;
+    if (*r > 0) {
+      sha_.Update(std::string_view(buf, *r));
+      bytes_ += *r;
+      if (bytes_ > expected_->bytes) return SizeError();
+      return r;
+    }
+    if (bytes_ != expected_->bytes) return SizeError();
+    if (!checked_) {
+      checked_ = true;
+      if (sha_.Finish() != expected_->sha256) {
+        return DataLossError("backup file " + path_ +
+                             " does not match the checksum in its manifest: it was modified or "
+                             "replaced");
+      }
+    }
+    return r;
+  }
+
+ private:
+  Status SizeError() const {
+    return DataLossError("backup file " + path_ + " has the wrong size (manifest says " +
+                         std::to_string(expected_->bytes) + " bytes): it was truncated, "
+                         "extended or replaced");
+  }
+  std::unique_ptr<ByteSource> src_;
+  std::string path_;
+  std::optional<StoredFileInfo> expected_;
+  Sha256 sha_;
+  uint64_t bytes_ = 0;
+  bool checked_ = false;
+};
+
+// Names the file in errors from the decryption layer.
+class NamingSource : public ByteSource {
+ public:
+  NamingSource(std::unique_ptr<ByteSource> src, std::string path)
+      : src_(std::move(src)), path_(std::move(path)) {}
+  StatusOr<size_t> Read(char* buf, size_t n) override {
+    auto r = src_->Read(buf, n);
+    if (!r.ok() && r.status().message().find(path_) == std::string::npos) {
+      return r.status().Annotate("backup file " + path_);
+    }
+    return r;
+  }
+
+ private:
+  std::unique_ptr<ByteSource> src_;
+  std::string path_;
+};
+
+std::string FileContext(const ChainCrypto& crypto, const std::string& path) {
+  return crypto.chain_id + path;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ByteSink>> OpenStoredFileWriter(ExternalStorage& storage,
+                                                         const std::string& path,
+                                                         const ChainCrypto& crypto,
+                                                         StoredFileInfo* info) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> raw, storage.NewWriter(path));
+  std::unique_ptr<ByteSink> sink = std::make_unique<IntegritySink>(std::move(raw), info);
+  if (crypto.encrypted()) {
+    ASSIGN_OR_RETURN(sink, NewEncryptingSink(std::move(sink), *crypto.data_key,
+                                             FileContext(crypto, path)));
+  }
+  return sink;
+}
+
+StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
+    ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
+    const std::optional<StoredFileInfo>& expected) {
+  auto raw = storage.NewReader(path);
+  if (!raw.ok()) {
+    if (IsNotFound(raw.status())) {
+      return NotFoundError("backup file " + path + " is missing from " + storage.RedactedUri());
+    }
+    return raw.status().Annotate("backup file " + path);
+  }
+  std::unique_ptr<ByteSource> src =
+      std::make_unique<CheckedSource>(std::move(*raw), path, expected);
+  if (crypto.encrypted()) {
+    ASSIGN_OR_RETURN(src, NewDecryptingSource(std::move(src), *crypto.data_key,
+                                              FileContext(crypto, path)));
+    src = std::make_unique<NamingSource>(std::move(src), path);
+  }
+  return src;
+}
+
+Status WriteStoredFile(ExternalStorage& storage, const std::string& path,
+                       const ChainCrypto& crypto, std::string_view contents,
+                       StoredFileInfo* info) {
+  StoredFileInfo local;
+  ASSIGN_OR_RETURN(auto sink, OpenStoredFileWriter(storage, path, crypto, info ? info : &local));
+  RETURN_IF_ERROR(sink->Append(contents));
+  return sink->Close();
+}
+
+StatusOr<std::string> ReadStoredFile(ExternalStorage& storage, const std::string& path,
+                                     const ChainCrypto& crypto, size_t max_bytes) {
+  ASSIGN_OR_RETURN(auto src, OpenStoredFileReader(storage, path, crypto, std::nullopt));
+  auto data = ReadAll(*src, max_bytes);
+  if (!data.ok()) return data.status();
+  return data;
+}
+
+}  // namespace cofre

@@ -1,0 +1,140 @@
+#include "backup/zstd_stream.h"
+
+#include <zstd.h>
+
+#include <vector>
+
+namespace cofre {
+namespace {
+
+class ZstdCompressSink : public ByteSink {
+ public:
+  ZstdCompressSink(std::unique_ptr<ByteSink> dest, ZSTD_CCtx* cctx)
+      : dest_(std::move(dest)), cctx_(cctx), out_(ZSTD_CStreamOutSize()) {}
+  ~ZstdCompressSink() override { ZSTD_freeCCtx(cctx_); }
+
+  Status Append(std::string_view data) override {
+    if (!status_.ok()) return status_;
+    appended_ += data.size();
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    while (in.pos < in.size) {
+      RETURN_IF_ERROR(Step(&in, ZSTD_e_continue));
+    }
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (!status_.ok()) return status_;
+    ZSTD_inBuffer in{nullptr, 0, 0};
+    while (true) {
+      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+      size_t remaining = ZSTD_compressStream2(cctx_, &out, &in, ZSTD_e_end);
+      if (ZSTD_isError(remaining)) return Fail(remaining);
+      if (out.pos) RETURN_IF_ERROR(Forward(out));
+      if (remaining == 0) break;
+    }
+    status_ = dest_->Close();
+    if (!status_.ok()) return status_;
+    status_ = FailedPreconditionError("compressed stream already closed");
+    return Status::OK();
+  }
+
+  uint64_t BytesAppended() const override { return appended_; }
+
+ private:
+  Status Fail(size_t code) {
+    status_ = InternalError(std::string("zstd compression failed: ") + ZSTD_getErrorName(code));
+    return status_;
+  }
+  Status Forward(const ZSTD_outBuffer& out) {
+    status_ = dest_->Append(std::string_view(static_cast<const char*>(out.dst), out.pos));
+    return status_;
+  }
+  Status Step(ZSTD_inBuffer* in, ZSTD_EndDirective mode) {
+    ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+    size_t r = ZSTD_compressStream2(cctx_, &out, in, mode);
+    if (ZSTD_isError(r)) return Fail(r);
+    if (out.pos) return Forward(out);
+    return Status::OK();
+  }
+
+  std::unique_ptr<ByteSink> dest_;
+  ZSTD_CCtx* cctx_;
+  std::vector<char> out_;
+  uint64_t appended_ = 0;
+  Status status_;
+};
+
+class ZstdDecompressSource : public ByteSource {
+ public:
+  ZstdDecompressSource(std::unique_ptr<ByteSource> src, ZSTD_DCtx* dctx)
+      : src_(std::move(src)), dctx_(dctx), in_buf_(ZSTD_DStreamInSize()) {}
+  ~ZstdDecompressSource() override { ZSTD_freeDCtx(dctx_); }
+
+  StatusOr<size_t> Read(char* buf, size_t n) override {
+    if (!status_.ok()) return status_;
+    if (n == 0) return size_t{0};
+    ZSTD_outBuffer out{buf, n, 0};
+    while (out.pos == 0) {
+      if (in_.pos == in_.size && !eof_) {
+        auto r = src_->Read(in_buf_.data(), in_buf_.size());
+        if (!r.ok()) return status_ = r.status();
+        if (*r == 0) {
+          eof_ = true;
+        } else {
+          in_ = ZSTD_inBuffer{in_buf_.data(), *r, 0};
+        }
+      }
+      if (in_.pos == in_.size && eof_) {
+        if (!frame_done_ && seen_input_) {
+          return status_ = DataLossError("compressed stream is truncated");
+        }
+        if (!seen_input_) return status_ = DataLossError("compressed stream is empty");
+        return size_t{0};
+      }
+      seen_input_ = true;
+      size_t r = ZSTD_decompressStream(dctx_, &out, &in_);
+      if (ZSTD_isError(r)) {
+        return status_ = DataLossError(std::string("compressed stream is corrupt: ") +
+                                       ZSTD_getErrorName(r));
+      }
+      frame_done_ = (r == 0);
+    }
+    return out.pos;
+  }
+
+ private:
+  std::unique_ptr<ByteSource> src_;
+  ZSTD_DCtx* dctx_;
+  std::vector<char> in_buf_;
+  ZSTD_inBuffer in_{nullptr, 0, 0};
+  bool eof_ = false;
+  bool frame_done_ = false;
+  bool seen_input_ = false;
+  Status status_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ByteSink>> NewZstdCompressSink(std::unique_ptr<ByteSink> dest,
+                                                        const ZstdOptions& options) {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  if (!cctx) return ResourceExhaustedError("cannot allocate a zstd compression context");
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, options.level);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  if (options.workers > 0) {
+    // Fails harmlessly (single-threaded compression) when libzstd lacks threading.
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, options.workers);
+  }
+  return std::unique_ptr<ByteSink>(new ZstdCompressSink(std::move(dest), cctx));
+}
+
+StatusOr<std::unique_ptr<ByteSource>> NewZstdDecompressSource(std::unique_ptr<ByteSource> src) {
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  if (!dctx) return ResourceExhaustedError("cannot allocate a zstd decompression context");
+  // Refuse windows beyond 128 MiB so corrupt headers cannot make us allocate absurd memory.
+  ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 27);
+  return std::unique_ptr<ByteSource>(new ZstdDecompressSource(std::move(src), dctx));
+}
+
+}  // namespace cofre

@@ -1,0 +1,146 @@
+#include "jobs/job_registry.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "jobs/job_id.h"
+
+namespace cofre {
+
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY,
+  job_type TEXT NOT NULL,
+  description TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created TEXT NOT NULL,
+  started TEXT,
+  finished TEXT,
+  modified TEXT NOT NULL,
+  fraction_completed REAL NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  result_rows INTEGER,
+  result_index_entries INTEGER,
+  result_bytes INTEGER,
+  pid INTEGER
+);
+)sql";
+
+constexpr char kNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+
+}  // namespace
+
+Status JobRegistry::Init() { return dir_->system().Exec(kSchema); }
+
+StatusOr<int64_t> JobRegistry::Start(const std::string& type, const std::string& description) {
+  RETURN_IF_ERROR(Init());
+  int64_t id = NextJobId();
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare(std::string("INSERT INTO jobs(id, job_type, description, "
+                                                      "status, created, started, modified, pid) "
+                                                      "VALUES(?, ?, ?, 'running', ") +
+                                          kNow + ", " + kNow + ", " + kNow + ", ?)"));
+  stmt.Bind(1, id).Bind(2, type).Bind(3, description).Bind(4, static_cast<int64_t>(::getpid()));
+  RETURN_IF_ERROR(stmt.Run());
+  return id;
+}
+
+Status JobRegistry::Progress(int64_t id, double fraction) {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare(std::string("UPDATE jobs SET fraction_completed = ?, "
+                                                      "modified = ") +
+                                          kNow + " WHERE id = ?"));
+  stmt.Bind(1, fraction).Bind(2, id);
+  return stmt.Run();
+}
+
+Status JobRegistry::Succeed(int64_t id, uint64_t rows, uint64_t index_entries, uint64_t bytes) {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare(
+                       std::string("UPDATE jobs SET status = 'succeeded', fraction_completed = 1, "
+                                   "result_rows = ?, result_index_entries = ?, result_bytes = ?, "
+                                   "finished = ") +
+                       kNow + ", modified = " + kNow + " WHERE id = ?"));
+  stmt.Bind(1, static_cast<int64_t>(rows))
+      .Bind(2, static_cast<int64_t>(index_entries))
+      .Bind(3, static_cast<int64_t>(bytes))
+      .Bind(4, id);
+  return stmt.Run();
+}
+
+Status JobRegistry::Fail(int64_t id, const std::string& error) {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare(std::string("UPDATE jobs SET status = 'failed', error = ?, "
+                                                      "finished = ") +
+                                          kNow + ", modified = " + kNow + " WHERE id = ?"));
+  stmt.Bind(1, error).Bind(2, id);
+  return stmt.Run();
+}
+
+Status JobRegistry::ReapDeadJobs() {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare("SELECT id, pid FROM jobs WHERE status = 'running'"));
+  std::vector<int64_t> dead;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    pid_t pid = static_cast<pid_t>(stmt.ColumnInt(1));
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) dead.push_back(stmt.ColumnInt(0));
+  }
+  for (int64_t id : dead) {
+    RETURN_IF_ERROR(Fail(id, "the cofre process running this job exited before it finished"));
+  }
+  return Status::OK();
+}
+
+StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id) {
+  RETURN_IF_ERROR(Init());
+  RETURN_IF_ERROR(ReapDeadJobs());
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare(
+                       "SELECT id, job_type, description, 'root', status, NULL, created, started, "
+                       "finished, modified, fraction_completed, error, 1 FROM jobs " +
+                       where + " ORDER BY id DESC"));
+  if (!where.empty()) stmt.Bind(1, id);
+  using K = ResultSet::Kind;
+  ResultSet rs;
+  rs.columns = {{"job_id", K::kNumber},   {"job_type"},
+                {"description"},          {"user_name"},
+                {"status"},               {"running_status"},
+                {"created"},              {"started"},
+                {"finished"},             {"modified"},
+                {"fraction_completed", K::kNumber}, {"error"},
+                {"coordinator_id", K::kNumber}};
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    ResultSet::Row r;
+    for (int i = 0; i < stmt.ColumnCount(); ++i) {
+      if (stmt.ColumnIsNull(i)) {
+        r.push_back(std::nullopt);
+      } else if (i == 10) {
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%.6g", stmt.ColumnDouble(i));
+        r.push_back(std::string(buf));
+      } else {
+        r.push_back(stmt.ColumnText(i));
+      }
+    }
+    rs.rows.push_back(std::move(r));
+  }
+  return rs;
+}
+
+StatusOr<ResultSet> JobRegistry::ShowJobs() { return Query("", 0); }
+
+StatusOr<ResultSet> JobRegistry::ShowJob(int64_t id) {
+  ASSIGN_OR_RETURN(ResultSet rs, Query("WHERE id = ?", id));
+  if (rs.rows.empty()) return NotFoundError("job with ID " + std::to_string(id) + " does not exist");
+  return rs;
+}
+
+}  // namespace cofre

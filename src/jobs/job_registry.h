@@ -1,0 +1,46 @@
+// JobRegistry: the job records of a data directory (system database, table `jobs`).
+//
+// Every BACKUP and RESTORE is a job: a 64-bit time-ordered id, its type, a description with
+// secrets redacted (the caller redacts), status (running, succeeded, failed), times, progress,
+// error and result. A job whose process died while running (kill -9) is reported as failed the
+// next time jobs are listed. Records never hold secrets.
+// Thread-safety: one thread at a time per registry; several processes may share a directory.
+#ifndef COFRE_JOBS_JOB_REGISTRY_H_
+#define COFRE_JOBS_JOB_REGISTRY_H_
+
+#include <cstdint>
+#include <string>
+
+#include "engine/data_dir.h"
+#include "util/result_set.h"
+
+namespace cofre {
+
+class JobRegistry {
+ public:
+  explicit JobRegistry(DataDir* dir) : dir_(dir) {}
+
+  // Creates the jobs table when missing.
+  Status Init();
+  // Records a new running job and returns its id.
+  StatusOr<int64_t> Start(const std::string& type, const std::string& description);
+  // Updates the fraction completed (at most a few times per second is plenty).
+  Status Progress(int64_t id, double fraction);
+  // Marks the job succeeded with its result counts.
+  Status Succeed(int64_t id, uint64_t rows, uint64_t index_entries, uint64_t bytes);
+  // Marks the job failed with a (secret-free) error message.
+  Status Fail(int64_t id, const std::string& error);
+
+  // SHOW JOBS (all jobs, newest first) and SHOW JOB <id> (NotFound when absent).
+  StatusOr<ResultSet> ShowJobs();
+  StatusOr<ResultSet> ShowJob(int64_t id);
+
+ private:
+  Status ReapDeadJobs();
+  StatusOr<ResultSet> Query(const std::string& where, int64_t id);
+  DataDir* dir_;
+};
+
+}  // namespace cofre
+
+#endif  // COFRE_JOBS_JOB_REGISTRY_H_

@@ -1,0 +1,242 @@
+#include "sql/describe.h"
+
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sql/lexer.h"
+#include "sql/quote.h"
+#include "util/uri.h"
+
+namespace cofre::sql {
+namespace {
+
+constexpr std::string_view kHidden = "'*****'";
+
+// Options whose string values are storage or KMS URIs.
+constexpr std::string_view kUriOptions[] = {
+    "kms", "new_kms", "old_kms", "incremental_location", "encryption_info_dir"};
+
+bool IsSecretOption(std::string_view name) {
+  for (std::string_view word : {"passphrase", "password", "secret"}) {
+    if (name.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool IsUriOption(std::string_view name) {
+  return std::find(std::begin(kUriOptions), std::end(kUriOptions), name) !=
+         std::end(kUriOptions);
+}
+
+// A string value that may be a URI: quoted, with credentials hidden when it is
+// one.
+std::string RenderMaybeUri(std::string_view value, bool is_uri) {
+  if (is_uri || value.find("://") != std::string_view::npos)
+    return QuoteString(RedactUri(value));
+  return QuoteString(value);
+}
+
+// 'a' or ('a', 'b').
+std::string RenderList(const std::vector<std::string>& values, bool are_uris) {
+  if (values.size() == 1) return RenderMaybeUri(values[0], are_uris);
+  std::string out = "(";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += RenderMaybeUri(values[i], are_uris);
+  }
+  out += ")";
+  return out;
+}
+
+std::string RenderUris(const std::vector<std::string>& uris) {
+  return RenderList(uris, true);
+}
+
+bool IsPlainWord(std::string_view w) {
+  if (w.empty()) return false;
+  char c0 = w[0];
+  if (!((c0 >= 'a' && c0 <= 'z') || c0 == '_')) return false;
+  if (w.size() == 1 && c0 == 'e') return false;  // e'...' would start a string
+  return std::all_of(w.begin(), w.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// True when `w` lexes back as exactly one number, optionally signed.
+bool IsNumberWord(std::string_view w) {
+  std::string_view digits = w;
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+'))
+    digits.remove_prefix(1);
+  Lexer lexer(digits);
+  StatusOr<Token> number = lexer.Next();
+  if (!number.ok() || number->kind != TokenKind::kNumber ||
+      number->begin != 0 || number->end != digits.size()) {
+    return false;
+  }
+  return true;
+}
+
+std::string RenderWord(std::string_view w) {
+  if (IsPlainWord(w) || IsNumberWord(w)) return std::string(w);
+  std::string out = "\"";
+  for (char c : w) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string RenderOption(const Option& opt) {
+  std::string out = opt.name;
+  if (opt.kind == Option::Kind::kFlag) return out;
+  out += " = ";
+  if (IsSecretOption(opt.name)) return out + std::string(kHidden);
+  switch (opt.kind) {
+    case Option::Kind::kString:
+      return out + RenderMaybeUri(opt.values.empty() ? "" : opt.values[0],
+                                  IsUriOption(opt.name));
+    case Option::Kind::kStringList: {
+      std::string list = "(";
+      for (size_t i = 0; i < opt.values.size(); ++i) {
+        if (i > 0) list += ", ";
+        list += RenderMaybeUri(opt.values[i], IsUriOption(opt.name));
+      }
+      return out + list + ")";
+    }
+    case Option::Kind::kWord:
+      return out + RenderWord(opt.values.empty() ? "" : opt.values[0]);
+    case Option::Kind::kFlag:
+      break;
+  }
+  return out;
+}
+
+std::string RenderOptions(const std::vector<Option>& options) {
+  if (options.empty()) return "";
+  std::string out = " WITH OPTIONS (";
+  for (size_t i = 0; i < options.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += RenderOption(options[i]);
+  }
+  return out + ")";
+}
+
+std::string RenderAsOf(const std::optional<AsOf>& as_of) {
+  if (!as_of) return "";
+  return " AS OF SYSTEM TIME " +
+         (as_of->is_string ? QuoteString(as_of->text) : as_of->text);
+}
+
+std::string RenderRef(const BackupRef& ref) {
+  return ref.latest ? std::string("LATEST") : QuoteString(ref.subdir);
+}
+
+bool NamesPublic(std::string_view database) {
+  return EqualsIgnoreCase(database, "public");
+}
+
+std::string RenderTablePattern(const TablePattern& t) {
+  if (t.all_tables) {
+    if (t.database.empty()) return "*";
+    // "public".* would read as the public schema of the current database.
+    return QuoteName(t.database) +
+           (NamesPublic(t.database) ? ".public.*" : ".*");
+  }
+  if (t.database.empty()) return QuoteName(t.table);
+  return QuoteName(t.database) + ".public." + QuoteName(t.table);
+}
+
+// " DATABASE a, b" / " TABLE t, db.public.t" / "" (cluster).
+std::string RenderTargets(const Targets& targets) {
+  std::string out;
+  switch (targets.kind) {
+    case Targets::Kind::kCluster:
+      return out;
+    case Targets::Kind::kDatabases:
+      out = " DATABASE ";
+      for (size_t i = 0; i < targets.databases.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += QuoteName(targets.databases[i]);
+      }
+      return out;
+    case Targets::Kind::kTables:
+      out = " TABLE ";
+      for (size_t i = 0; i < targets.tables.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += RenderTablePattern(targets.tables[i]);
+      }
+      return out;
+  }
+  return out;
+}
+
+struct Describer {
+  std::string operator()(const Passthrough& s) const { return s.text; }
+  std::string operator()(const CreateDatabase& s) const {
+    std::string out = "CREATE DATABASE ";
+    if (s.if_not_exists) out += "IF NOT EXISTS ";
+    out += QuoteName(s.name);
+    if (s.from_file) out += " FROM FILE " + QuoteString(*s.from_file);
+    return out;
+  }
+  std::string operator()(const DropDatabase& s) const {
+    return std::string("DROP DATABASE ") + (s.if_exists ? "IF EXISTS " : "") +
+           QuoteName(s.name) + (s.cascade ? " CASCADE" : "");
+  }
+  std::string operator()(const ShowDatabases&) const {
+    return "SHOW DATABASES";
+  }
+  std::string operator()(const ShowTables& s) const {
+    return s.database ? "SHOW TABLES FROM " + QuoteName(*s.database)
+                      : "SHOW TABLES";
+  }
+  std::string operator()(const Use& s) const {
+    return "USE " + QuoteName(s.database);
+  }
+  std::string operator()(const ShowJobs&) const { return "SHOW JOBS"; }
+  std::string operator()(const ShowJob& s) const {
+    return "SHOW JOB " + std::to_string(s.job_id);
+  }
+  std::string operator()(const Backup& s) const {
+    std::string out = "BACKUP" + RenderTargets(s.targets) + " INTO ";
+    if (s.incremental_on) out += RenderRef(*s.incremental_on) + " IN ";
+    return out + RenderUris(s.destinations) + RenderAsOf(s.as_of) +
+           RenderOptions(s.options);
+  }
+  std::string operator()(const Restore& s) const {
+    return "RESTORE" + RenderTargets(s.targets) + " FROM " + RenderRef(s.from) +
+           " IN " + RenderUris(s.in) + RenderAsOf(s.as_of) +
+           RenderOptions(s.options);
+  }
+  std::string operator()(const ShowBackups& s) const {
+    return "SHOW BACKUPS IN " + RenderUris(s.in);
+  }
+  std::string operator()(const ShowBackup& s) const {
+    std::string out = "SHOW BACKUP ";
+    if (s.kind == ShowBackup::Kind::kSchemas) out += "SCHEMAS ";
+    if (s.kind == ShowBackup::Kind::kFiles) out += "FILES ";
+    return out + "FROM " + RenderRef(s.from) + " IN " + RenderUris(s.in) +
+           RenderOptions(s.options);
+  }
+  std::string operator()(const AlterBackup& s) const {
+    std::string out =
+        "ALTER BACKUP " + RenderRef(s.backup) + " IN " + RenderUris(s.in);
+    for (const AlterBackupCommand& cmd : s.commands) {
+      out += cmd.kind == AlterBackupCommand::Kind::kAddKms ? " ADD NEW_KMS = "
+                                                           : " DROP KMS = ";
+      out += RenderUris(cmd.kms) + " WITH OLD_KMS = " + RenderUris(cmd.old_kms);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::string DescribeStatement(const Statement& stmt) {
+  return std::visit(Describer{}, stmt);
+}
+
+}  // namespace cofre::sql

@@ -1,0 +1,212 @@
+// The abstract syntax of the statements cofre executes itself.
+//
+// ParseStatement (sql/parser.h) turns one SQL statement into a `Statement`: one
+// of the plain structs below, or `Passthrough` for everything cofre hands to
+// SQLite unchanged. The structs hold what the user wrote, checked only for
+// syntax: option names are not validated, duplicate options are kept, URIs are
+// not parsed. The planner gives them meaning.
+//
+// Names (databases, tables) are kept as written: a bare identifier keeps its
+// case, a "double quoted" one is unquoted with "" unescaped. Keywords are
+// case-insensitive. Thread-safety: plain values.
+#ifndef COFRE_SQL_STATEMENT_H_
+#define COFRE_SQL_STATEMENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace cofre::sql {
+
+// A statement cofre does not handle itself; `text` is passed to SQLite
+// unchanged.
+struct Passthrough {
+  std::string text;
+  bool operator==(const Passthrough&) const = default;
+};
+
+// CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/x.db']
+struct CreateDatabase {
+  std::string name;
+  bool if_not_exists = false;
+  std::optional<std::string>
+      from_file;  // adopt an existing SQLite file as the database
+  bool operator==(const CreateDatabase&) const = default;
+};
+
+// DROP DATABASE [IF EXISTS] name [CASCADE | RESTRICT]   (RESTRICT is the
+// default)
+struct DropDatabase {
+  std::string name;
+  bool if_exists = false;
+  bool cascade = false;
+  bool operator==(const DropDatabase&) const = default;
+};
+
+// SHOW DATABASES
+struct ShowDatabases {
+  bool operator==(const ShowDatabases&) const = default;
+};
+
+// SHOW TABLES [FROM db[.public]]
+struct ShowTables {
+  std::optional<std::string> database;  // unset: the session's current database
+  bool operator==(const ShowTables&) const = default;
+};
+
+// USE db | SET database = db | SET DATABASE TO db   (db may also be a string
+// literal)
+struct Use {
+  std::string database;
+  bool operator==(const Use&) const = default;
+};
+
+// SHOW JOBS
+struct ShowJobs {
+  bool operator==(const ShowJobs&) const = default;
+};
+
+// SHOW JOB id
+struct ShowJob {
+  int64_t job_id = 0;
+  bool operator==(const ShowJob&) const = default;
+};
+
+// One entry of a TABLE target list: `t`, `db.t`, `db.public.t`, `public.t`,
+// `db.*`, `*`. The schema `public` is implicit and dropped; it is the only
+// schema a cofre database has.
+struct TablePattern {
+  std::string database;     // empty: the session's current database
+  std::string table;        // empty when all_tables
+  bool all_tables = false;  // `db.*` or `*`
+  bool operator==(const TablePattern&) const = default;
+};
+
+// What a BACKUP or RESTORE covers.
+struct Targets {
+  enum class Kind {
+    kCluster,    // no target list: every database
+    kDatabases,  // DATABASE a, b
+    kTables,     // [TABLE] t, db.t2, db.*
+  };
+  Kind kind = Kind::kCluster;
+  std::vector<std::string> databases;  // kDatabases: at least one
+  std::vector<TablePattern> tables;    // kTables: at least one
+  bool operator==(const Targets&) const = default;
+};
+
+// Which backup of a collection: the newest full backup (LATEST) or one named by
+// its subdirectory, e.g. '2026/11/28-145137.12'. The string 'LATEST' (any case)
+// means LATEST, as in CockroachDB.
+struct BackupRef {
+  bool latest = false;
+  std::string subdir;  // empty when latest
+  bool operator==(const BackupRef&) const = default;
+};
+
+// AS OF SYSTEM TIME <expr>. A single string literal is kept unquoted with
+// is_string = true
+// ('-10s', '2026-01-01 10:00:00'); anything else (a number,
+// follower_read_timestamp(), ...) is kept as its source text with comments
+// removed and whitespace collapsed.
+struct AsOf {
+  std::string text;
+  bool is_string = false;
+  bool operator==(const AsOf&) const = default;
+};
+
+// One `name [= value]` of a WITH clause. Names are lower-cased; a multi-word
+// name
+// (`execution locality`) has its words joined by one space.
+struct Option {
+  enum class Kind {
+    kFlag,        // `detached`: no value; `values` is empty
+    kString,      // `kms = 'aws:///k'`: `values` holds the one string
+    kStringList,  // `kms = ('a', 'b')`: `values` holds one or more strings
+    kWord,        // `detached = true`, `x = 5`: `values` holds the word; bare
+            // identifiers are lower-cased, numbers kept as written (with their
+            // sign)
+  };
+  std::string name;
+  Kind kind = Kind::kFlag;
+  std::vector<std::string> values;
+  bool operator==(const Option&) const = default;
+};
+
+// BACKUP [targets] INTO [LATEST IN | 'subdir' IN] dest [AS OF SYSTEM TIME expr]
+// [WITH options] `INTO dest` takes a new full backup; `INTO LATEST IN dest` and
+// `INTO 'subdir' IN dest` append an incremental to that full backup's chain.
+struct Backup {
+  Targets targets;
+  std::optional<BackupRef> incremental_on;  // set for incrementals
+  std::vector<std::string>
+      destinations;  // collection URIs; several for locality-aware
+  std::optional<AsOf> as_of;
+  std::vector<Option> options;  // in order; duplicates kept
+  bool operator==(const Backup&) const = default;
+};
+
+// RESTORE [targets] FROM LATEST|'subdir' IN dest [AS OF SYSTEM TIME expr] [WITH
+// options]
+struct Restore {
+  Targets targets;
+  BackupRef from;
+  std::vector<std::string> in;  // collection URIs; several for locality-aware
+  std::optional<AsOf> as_of;
+  std::vector<Option> options;
+  bool operator==(const Restore&) const = default;
+};
+
+// SHOW BACKUPS IN dest
+struct ShowBackups {
+  std::vector<std::string> in;
+  bool operator==(const ShowBackups&) const = default;
+};
+
+// SHOW BACKUP [SCHEMAS|FILES] [FROM] LATEST|'subdir' IN dest [WITH options]
+struct ShowBackup {
+  enum class Kind { kDefault, kSchemas, kFiles };
+  Kind kind = Kind::kDefault;
+  BackupRef from;
+  std::vector<std::string> in;
+  std::vector<Option> options;
+  bool operator==(const ShowBackup&) const = default;
+};
+
+// One command of ALTER BACKUP.
+//   ADD NEW_KMS = kms WITH OLD_KMS = old     wrap the data key under more KMS
+//   keys DROP KMS = kms WITH OLD_KMS = old        (cofre extension) remove KMS
+//   keys
+// Either value may be a string or a parenthesised list of strings.
+struct AlterBackupCommand {
+  enum class Kind { kAddKms, kDropKms };
+  Kind kind = Kind::kAddKms;
+  std::vector<std::string> kms;      // the KMS URIs added or dropped
+  std::vector<std::string> old_kms;  // KMS URIs that unlock the backup today
+  bool operator==(const AlterBackupCommand&) const = default;
+};
+
+// ALTER BACKUP LATEST|'subdir' IN dest command [command ...]
+struct AlterBackup {
+  BackupRef backup;
+  std::vector<std::string> in;
+  std::vector<AlterBackupCommand> commands;  // at least one, in order
+  bool operator==(const AlterBackup&) const = default;
+};
+
+using Statement =
+    std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases,
+                 ShowTables, Use, ShowJobs, ShowJob, Backup, Restore,
+                 ShowBackups, ShowBackup, AlterBackup>;
+
+// The command tag of a statement as CockroachDB prints it ("BACKUP", "CREATE
+// DATABASE", "SHOW BACKUP", ...); empty for Passthrough, whose tag SQLite's
+// result decides.
+std::string_view StatementTag(const Statement& stmt);
+
+}  // namespace cofre::sql
+
+#endif  // COFRE_SQL_STATEMENT_H_

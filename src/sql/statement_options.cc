@@ -1,0 +1,93 @@
+#include "sql/statement_options.h"
+
+#include <set>
+
+namespace cofre::sql {
+
+namespace {
+
+const char* ContextName(OptionContext c) {
+  switch (c) {
+    case OptionContext::kBackup:
+      return "BACKUP";
+    case OptionContext::kRestore:
+      return "RESTORE";
+    case OptionContext::kShowBackup:
+      return "SHOW BACKUP";
+  }
+  return "";
+}
+
+StatusOr<std::string> OneString(const Option& o) {
+  if (o.kind != Option::Kind::kString) {
+    return InvalidArgumentError("option " + o.name +
+                                " takes one string value, e.g. " + o.name +
+                                " = '...'");
+  }
+  return o.values[0];
+}
+
+}  // namespace
+
+StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
+                                           OptionContext context) {
+  StatementOptions out;
+  std::set<std::string> seen;
+  const std::string where = ContextName(context);
+  for (const auto& o : options) {
+    if (!seen.insert(o.name).second) {
+      return InvalidArgumentError("option " + o.name +
+                                  " is specified more than once");
+    }
+    if (o.name == "encryption_passphrase") {
+      ASSIGN_OR_RETURN(std::string pw, OneString(o));
+      if (pw.empty())
+        return InvalidArgumentError("encryption_passphrase must not be empty");
+      out.keys.passphrase = std::move(pw);
+    } else if (o.name == "kms") {
+      if (o.kind != Option::Kind::kString &&
+          o.kind != Option::Kind::kStringList) {
+        return InvalidArgumentError(
+            "option kms takes a URI or a list of URIs, e.g. kms = "
+            "('aws:///key1?REGION=us-east-1', 'aws:///key2?...')");
+      }
+      out.keys.kms_uris = o.values;
+    } else if (o.name == "new_db_name" && context == OptionContext::kRestore) {
+      ASSIGN_OR_RETURN(out.new_db_name, OneString(o));
+    } else if (o.name == "into_db" && context == OptionContext::kRestore) {
+      ASSIGN_OR_RETURN(out.into_db, OneString(o));
+    } else if (o.name == "skip_missing_foreign_keys" &&
+               context == OptionContext::kRestore) {
+      // SQLite checks foreign keys only when enabled on a connection, never at
+      // restore: the option's effect (restoring despite missing referenced
+      // tables) is what cofre always does.
+    } else if (o.name == "incremental_location" &&
+               context != OptionContext::kShowBackup) {
+      return InvalidArgumentError(
+          "option incremental_location is not available: this cofre version "
+          "writes and reads "
+          "incremental layers only inside the collection");
+    } else if (o.name == "revision_history" &&
+               context == OptionContext::kBackup) {
+      return InvalidArgumentError(
+          "option revision_history is not supported: cofre keeps no "
+          "point-in-time history of "
+          "rows (SQLite has no MVCC); take incremental backups instead");
+    } else if (o.name == "detached" && context != OptionContext::kShowBackup) {
+      return InvalidArgumentError(
+          "option detached is not supported: an embedded cofre runs each job "
+          "to completion in "
+          "the statement; see SHOW JOBS for its record");
+    } else {
+      return InvalidArgumentError("unknown " + where + " option \"" + o.name +
+                                  "\"");
+    }
+  }
+  if (out.keys.passphrase && !out.keys.kms_uris.empty()) {
+    return InvalidArgumentError(
+        "encryption_passphrase and kms cannot be used together; choose one");
+  }
+  return out;
+}
+
+}  // namespace cofre::sql

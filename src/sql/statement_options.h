@@ -1,0 +1,34 @@
+// StatementOptions: validation of the WITH options of BACKUP, RESTORE and SHOW
+// BACKUP.
+//
+// Each statement accepts a fixed set of options; unknown or repeated options,
+// values of the wrong shape, and options of features cofre does not offer are
+// refused with an error naming the option (and never echoing its value, which
+// may be a secret). Thread-safety: plain values.
+#ifndef COFRE_SQL_STATEMENT_OPTIONS_H_
+#define COFRE_SQL_STATEMENT_OPTIONS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/chain_keys.h"
+#include "sql/statement.h"
+
+namespace cofre::sql {
+
+struct StatementOptions {
+  KeyOptions keys;
+  std::optional<std::string> new_db_name;
+  std::optional<std::string> into_db;
+  std::optional<std::string> incremental_location;
+};
+
+enum class OptionContext { kBackup, kRestore, kShowBackup };
+
+StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
+                                           OptionContext context);
+
+}  // namespace cofre::sql
+
+#endif  // COFRE_SQL_STATEMENT_OPTIONS_H_

@@ -1,0 +1,298 @@
+// LocalStorage specifics: temp files, atomic publish under concurrency and crashes, directory
+// handling, and the mapping of disk-full and permission errors.
+#include "storage/local_storage.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "storage/storage_test_helpers.h"
+
+namespace cofre {
+namespace {
+
+namespace fs = std::filesystem;
+using storage_testing::ListToStrings;
+using storage_testing::PatternBytes;
+using storage_testing::RunInChild;
+using storage_testing::TempDir;
+
+constexpr char kUri[] = "nodelocal://1/backups";
+
+std::unique_ptr<LocalStorage> MustOpen(const std::string& root) {
+  auto s = LocalStorage::New(root, kUri);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+// Every regular file under `root`, relative, sorted.
+std::vector<std::string> FilesOnDisk(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file()) out.push_back(fs::relative(it->path(), root).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(LocalStorageTest, NewRefusesRelativeOrDottedRoots) {
+  EXPECT_EQ(LocalStorage::New("relative/dir", kUri).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalStorage::New("", kUri).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalStorage::New("/a/../b", kUri).status().code(), StatusCode::kInvalidArgument);
+  auto ok = LocalStorage::New("/tmp/x///", kUri);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((*ok)->root(), "/tmp/x");
+}
+
+TEST(LocalStorageTest, WritesIntoTempFileAndRenamesOnClose) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  auto writer = storage->NewWriter("a/b/obj");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(std::string(3 << 20, 'x')).ok());
+  // Only the temp file exists, named "<name>.tmp-<16 hex digits>", and it is never listed.
+  std::vector<std::string> files = FilesOnDisk(dir.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(files[0].starts_with("a/b/obj.tmp-")) << files[0];
+  EXPECT_TRUE(LocalStorage::IsTempFileName(files[0].substr(4)));
+  EXPECT_TRUE(ListToStrings(*storage, "", "").empty());
+  EXPECT_TRUE(ListToStrings(*storage, "", "/").empty());
+  ASSERT_TRUE((*writer)->Close().ok());
+  EXPECT_EQ(FilesOnDisk(dir.path()), std::vector<std::string>{"a/b/obj"});
+  EXPECT_EQ(fs::file_size(dir.path() + "/a/b/obj"), uintmax_t{3} << 20);
+}
+
+TEST(LocalStorageTest, AbandonedWriterRemovesItsTempFile) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  ASSERT_TRUE(WriteSmallFile(*storage, "keep", "old").ok());
+  {
+    auto writer = storage->NewWriter("keep");
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Append(std::string(2 << 20, 'n')).ok());
+    EXPECT_EQ(FilesOnDisk(dir.path()).size(), 2u);
+  }
+  EXPECT_EQ(FilesOnDisk(dir.path()), std::vector<std::string>{"keep"});
+  auto got = ReadSmallFile(*storage, "keep");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, "old");
+}
+
+TEST(LocalStorageTest, RefusesObjectNamesThatLookLikeTempFiles) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  auto w = storage->NewWriter("d/x.tmp-0123456789abcdef");
+  EXPECT_EQ(w.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(storage->NewWriter("d/x.tmp-0123").ok());
+  EXPECT_TRUE(storage->NewWriter("d/x.tmp-0123456789ABCDEF").ok());
+  EXPECT_TRUE(LocalStorage::IsTempFileName("x.tmp-0123456789abcdef"));
+  EXPECT_FALSE(LocalStorage::IsTempFileName(".tmp-0123456789abcdef"));
+  EXPECT_FALSE(LocalStorage::IsTempFileName("x.tmp-0123456789abcdeg"));
+}
+
+TEST(LocalStorageTest, StaleTempFilesAreNeverListed) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  ASSERT_TRUE(WriteSmallFile(*storage, "d/real", "r").ok());
+  std::ofstream(dir.path() + "/d/real.tmp-00112233445566ff") << "stale";
+  fs::create_directories(dir.path() + "/onlytemp");
+  std::ofstream(dir.path() + "/onlytemp/x.tmp-00112233445566ff") << "stale";
+  EXPECT_EQ(ListToStrings(*storage, "", ""), std::vector<std::string>{"d/real:1"});
+  EXPECT_EQ(ListToStrings(*storage, "", "/"), std::vector<std::string>{"d/"});
+}
+
+TEST(LocalStorageTest, EmptyDirectoriesAreNotListedAsPrefixes) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  fs::create_directories(dir.path() + "/empty/deeper");
+  ASSERT_TRUE(WriteSmallFile(*storage, "full/deep/x", "1").ok());
+  EXPECT_EQ(ListToStrings(*storage, "", "/"), std::vector<std::string>{"full/"});
+  EXPECT_EQ(ListToStrings(*storage, "", ""), std::vector<std::string>{"full/deep/x:1"});
+}
+
+TEST(LocalStorageTest, MissingRootReadsAsEmptyAndIsCreatedOnWrite) {
+  TempDir dir;
+  const std::string root = dir.path() + "/not/yet/there";
+  auto storage = MustOpen(root);
+  EXPECT_TRUE(ListToStrings(*storage, "", "/").empty());
+  EXPECT_TRUE(IsNotFound(storage->Size("x").status()));
+  ASSERT_TRUE(WriteSmallFile(*storage, "x", "1").ok());
+  EXPECT_TRUE(fs::is_regular_file(root + "/x"));
+}
+
+TEST(LocalStorageTest, DirectoryIsNotAnObject) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  ASSERT_TRUE(WriteSmallFile(*storage, "d/x", "1").ok());
+  EXPECT_TRUE(IsNotFound(storage->NewReader("d").status()));
+  EXPECT_TRUE(IsNotFound(storage->Size("d").status()));
+  EXPECT_EQ(storage->Delete("d").code(), StatusCode::kFailedPrecondition);
+  // A file where a directory is needed.
+  auto w = storage->NewWriter("d/x/y");
+  EXPECT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("'d/x' in nodelocal://1/backups"), std::string::npos)
+      << w.status().message();
+}
+
+TEST(LocalStorageTest, ReaderSeesOldOrNewObjectNeverAMix) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  const std::string v1 = PatternBytes(4 << 20, 11), v2 = PatternBytes(4 << 20, 22);
+  ASSERT_TRUE(WriteSmallFile(*storage, "LATEST", v1).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0}, saw_v2{0}, bad{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      auto got = ReadSmallFile(*storage, "LATEST");
+      if (!got.ok() || (*got != v1 && *got != v2)) ++bad;
+      if (got.ok() && *got == v2) ++saw_v2;
+      ++reads;
+    }
+  });
+  for (int round = 0; round < 6; ++round) {
+    const std::string& v = round % 2 == 0 ? v2 : v1;
+    auto writer = storage->NewWriter("LATEST");
+    ASSERT_TRUE(writer.ok());
+    for (size_t off = 0; off < v.size(); off += 100000) {
+      ASSERT_TRUE((*writer)->Append(std::string_view(v).substr(off, 100000)).ok());
+    }
+    ASSERT_TRUE((*writer)->Close().ok());
+  }
+  // Let the reader observe the final state at least once.
+  int before = reads.load();
+  while (reads.load() < before + 2) std::this_thread::yield();
+  done = true;
+  reader.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(reads.load(), 2);
+  auto final_value = ReadSmallFile(*storage, "LATEST");
+  ASSERT_TRUE(final_value.ok());
+  EXPECT_TRUE(*final_value == v1);
+}
+
+TEST(LocalStorageTest, KilledWriterLeavesNothingVisible) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  std::string out = RunInChild([&] {
+    auto writer = storage->NewWriter("data/1.cfd");
+    if (!writer.ok()) return writer.status().ToString();
+    for (int i = 0; i < 8; ++i) {
+      if (!(*writer)->Append(std::string(1 << 20, 'k')).ok()) return std::string("append");
+    }
+    ::kill(::getpid(), SIGKILL);
+    return std::string("not killed");
+  });
+  EXPECT_TRUE(out.starts_with("child failed")) << out;
+  // The temp file survives the crash on disk but is invisible.
+  EXPECT_EQ(FilesOnDisk(dir.path()).size(), 1u);
+  EXPECT_TRUE(ListToStrings(*storage, "", "").empty());
+  EXPECT_TRUE(ListToStrings(*storage, "", "/").empty());
+  EXPECT_TRUE(IsNotFound(storage->Size("data/1.cfd").status()));
+}
+
+TEST(LocalStorageTest, ErrorsNameTheRelativePathNotTheRoot) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path() + "/secret-root-name");
+  auto r = storage->NewReader("dir/obj");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("secret-root-name"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("'dir/obj' in nodelocal://1/backups"), std::string::npos);
+}
+
+// Writes until the volume is full and checks the error, the cleanup and that space comes back.
+std::string FillAndCheck(const std::string& root, const std::string& expect_errno_word) {
+  auto storage_or = LocalStorage::New(root, "file:///tiny");
+  if (!storage_or.ok()) return "open: " + storage_or.status().ToString();
+  LocalStorage& storage = **storage_or;
+  auto writer = storage.NewWriter("big/file.cfd");
+  if (!writer.ok()) return "new writer: " + writer.status().ToString();
+  Status s;
+  const std::string chunk(64 * 1024, 'z');
+  for (int i = 0; i < 64 && s.ok(); ++i) s = (*writer)->Append(chunk);  // 4 MiB
+  if (s.ok()) s = (*writer)->Close();
+  if (s.ok()) return "writing 4 MiB unexpectedly succeeded";
+  if (s.code() != StatusCode::kResourceExhausted) return "wrong code: " + s.ToString();
+  if (s.message().find("disk full while writing 'big/file.cfd' in file:///tiny") ==
+      std::string::npos) {
+    return "wrong message: " + s.message();
+  }
+  if (s.message().find(expect_errno_word) == std::string::npos) {
+    return "message lacks '" + expect_errno_word + "': " + s.message();
+  }
+  // Sticky.
+  if ((*writer)->Append("x").code() != StatusCode::kResourceExhausted) return "not sticky";
+  if ((*writer)->Close().code() != StatusCode::kResourceExhausted) return "close not sticky";
+  // Nothing visible, the temp file is gone, and a small write fits again.
+  std::vector<std::string> files = FilesOnDisk(root);
+  if (!files.empty()) return "left files behind: " + files[0];
+  Status small = WriteSmallFile(storage, "big/small", std::string(100 * 1024, 's'));
+  if (!small.ok()) return "small write after cleanup: " + small.ToString();
+  return "ok";
+}
+
+TEST(LocalStorageTest, DiskFullIsResourceExhaustedAndCleansUp) {
+  TempDir dir;
+  const std::string mnt = dir.path() + "/tiny";
+  fs::create_directories(mnt);
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") == 0) {
+    std::string result = FillAndCheck(mnt + "/root", "No space left on device");
+    ::umount2(mnt.c_str(), MNT_DETACH);
+    EXPECT_EQ(result, "ok");
+  } else {
+    // No permission to mount here: a file-size limit makes write() fail with EFBIG instead.
+    std::string result = RunInChild([&] {
+      struct rlimit lim = {1 << 20, 1 << 20};
+      ::signal(SIGXFSZ, SIG_IGN);
+      if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return std::string("setrlimit failed");
+      return FillAndCheck(mnt + "/root", "File too large");
+    });
+    EXPECT_EQ(result, "ok");
+  }
+}
+
+TEST(LocalStorageTest, FileSizeLimitIsResourceExhausted) {
+  TempDir dir;
+  std::string result = RunInChild([&] {
+    struct rlimit lim = {1 << 20, 1 << 20};
+    ::signal(SIGXFSZ, SIG_IGN);
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return std::string("setrlimit failed");
+    return FillAndCheck(dir.path() + "/root", "File too large");
+  });
+  EXPECT_EQ(result, "ok");
+}
+
+TEST(LocalStorageTest, PermissionErrorsArePermissionDenied) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path() + "/locked");
+  ASSERT_TRUE(WriteSmallFile(*storage, "d/secret", "s").ok());
+  ::chmod((dir.path() + "/locked/d/secret").c_str(), 0600);
+  ::chmod(dir.path().c_str(), 0755);
+  std::string result = RunInChild([&] {
+    // Drop root so that permission bits apply (nobody:nogroup).
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) return std::string("setuid failed");
+    std::string out;
+    auto w = storage->NewWriter("d/new");
+    out += StatusCodeName(w.status().code());
+    out += w.ok() ? "" : (w.status().message().find("'d/new'") != std::string::npos ? "+name" : "");
+    auto w2 = storage->NewWriter("newdir/x");
+    out += std::string(" ") + std::string(StatusCodeName(w2.status().code()));
+    auto r = storage->NewReader("d/secret");
+    out += std::string(" ") + std::string(StatusCodeName(r.status().code()));
+    return out;
+  });
+  EXPECT_EQ(result, "PERMISSION_DENIED+name PERMISSION_DENIED PERMISSION_DENIED");
+}
+
+}  // namespace
+}  // namespace cofre

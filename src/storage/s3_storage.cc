@@ -1,0 +1,234 @@
+#include "storage/s3_storage.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "storage/object_path.h"
+#include "storage/s3_reader.h"
+#include "storage/s3_writer.h"
+
+namespace cofre {
+namespace {
+
+constexpr size_t kMinPartSize = 5 << 20;
+constexpr size_t kMaxPartSize = size_t{5} << 30;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// True when the endpoint's host is an IP literal or localhost (no virtual-hosted buckets there).
+bool IsIpOrLocalhost(std::string_view endpoint) {
+  if (size_t p = endpoint.find("://"); p != std::string_view::npos) endpoint.remove_prefix(p + 3);
+  endpoint = endpoint.substr(0, endpoint.find('/'));
+  if (endpoint.starts_with('[')) return true;  // IPv6 literal
+  std::string_view host = endpoint.substr(0, endpoint.rfind(':'));
+  if (Lower(host) == "localhost") return true;
+  return !host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
+Status CheckS3Params(const Uri& uri, const std::string& redacted) {
+  std::vector<std::string> unknown;
+  std::set<std::string> seen;
+  for (const auto& [k, v] : uri.params) {
+    const auto& known = S3UriParams();
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      unknown.push_back(k);
+    } else if (!seen.insert(k).second) {
+      return InvalidArgumentError("parameter " + k + " appears more than once in '" + redacted +
+                                  "'; give it once");
+    }
+  }
+  if (unknown.empty()) return Status::OK();
+  std::string names, known_list;
+  for (const std::string& u : unknown) names += (names.empty() ? "" : ", ") + u;
+  for (std::string_view k : S3UriParams()) known_list += (known_list.empty() ? "" : ", ") + std::string(k);
+  return InvalidArgumentError("unknown parameter" + std::string(unknown.size() > 1 ? "s " : " ") +
+                              names + " in s3 URI '" + redacted + "'; known parameters: " +
+                              known_list);
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& S3UriParams() {
+  static const std::vector<std::string_view> kParams = {
+      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",  "AWS_REGION",
+      "AWS_ENDPOINT",      "AWS_USE_PATH_STYLE",    "AUTH",               "S3_STORAGE_CLASS",
+      "COCKROACH_LOCALITY"};
+  return kParams;
+}
+
+Status S3Settings::Validate() const {
+  if (part_size < kMinPartSize || part_size > kMaxPartSize) {
+    return InvalidArgumentError("S3 part size must be between 5 MiB and 5 GiB, got " +
+                                std::to_string(part_size) + " bytes");
+  }
+  if (max_parts_in_flight < 1 || max_parts_in_flight > 64) {
+    return InvalidArgumentError("S3 max parts in flight must be between 1 and 64, got " +
+                                std::to_string(max_parts_in_flight));
+  }
+  if (read_window < 1 || read_window > (size_t{1} << 30)) {
+    return InvalidArgumentError("S3 read window must be between 1 byte and 1 GiB, got " +
+                                std::to_string(read_window));
+  }
+  if (list_page_size < 1 || list_page_size > 1000) {
+    return InvalidArgumentError("S3 list page size must be between 1 and 1000, got " +
+                                std::to_string(list_page_size));
+  }
+  return retry.Validate();
+}
+
+S3Storage::S3Storage(std::shared_ptr<S3Client> client, std::string base_prefix,
+                     std::string storage_class, S3Settings settings, std::string redacted_uri)
+    : client_(std::move(client)),
+      base_prefix_(std::move(base_prefix)),
+      storage_class_(std::move(storage_class)),
+      settings_(std::move(settings)),
+      redacted_uri_(std::move(redacted_uri)) {}
+
+StatusOr<std::string> S3Storage::KeyFor(const std::string& path) const {
+  RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
+  return base_prefix_ + path;
+}
+
+StatusOr<std::unique_ptr<ByteSink>> S3Storage::NewWriter(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string key, KeyFor(path));
+  return std::unique_ptr<ByteSink>(new S3Writer(client_, std::move(key), storage_class_,
+                                                settings_.part_size,
+                                                settings_.max_parts_in_flight));
+}
+
+StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string key, KeyFor(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<S3Reader> reader,
+                   S3Reader::Open(client_, std::move(key), settings_.read_window));
+  return std::unique_ptr<RandomAccessSource>(std::move(reader));
+}
+
+StatusOr<uint64_t> S3Storage::Size(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string key, KeyFor(path));
+  ASSIGN_OR_RETURN(S3ObjectInfo info, client_->HeadObject(key));
+  return info.size;
+}
+
+Status S3Storage::List(const std::string& prefix, const std::string& delimiter,
+                       const std::function<Status(const ListEntry&)>& fn) {
+  RETURN_IF_ERROR(ValidateListPrefix(prefix, redacted_uri_));
+  const std::string full_prefix = base_prefix_ + prefix;
+  std::string token;
+  while (true) {
+    ASSIGN_OR_RETURN(S3ListPage page, client_->ListObjectsV2(full_prefix, delimiter, token,
+                                                             settings_.list_page_size));
+    // S3 returns a page's objects and common prefixes in two sorted lists; merge them.
+    size_t oi = 0, pi = 0;
+    while (oi < page.objects.size() || pi < page.common_prefixes.size()) {
+      bool take_object = pi == page.common_prefixes.size() ||
+                         (oi < page.objects.size() && page.objects[oi].key < page.common_prefixes[pi]);
+      ListEntry e;
+      const std::string& key = take_object ? page.objects[oi].key : page.common_prefixes[pi];
+      if (take_object) {
+        e.size = page.objects[oi++].size;
+      } else {
+        e.is_prefix = true;
+        ++pi;
+      }
+      // Skip anything outside the base path, and a "directory marker" object for the base.
+      if (!key.starts_with(base_prefix_) || key.size() == base_prefix_.size()) continue;
+      e.path = key.substr(base_prefix_.size());
+      RETURN_IF_ERROR(fn(e));
+    }
+    if (!page.is_truncated) return Status::OK();
+    if (page.next_continuation_token == token) {
+      return UnavailableError("S3 repeated a continuation token while listing '" + prefix +
+                              "' in " + redacted_uri_);
+    }
+    token = page.next_continuation_token;
+  }
+}
+
+Status S3Storage::Delete(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string key, KeyFor(path));
+  return client_->DeleteObject(key);
+}
+
+Status S3Storage::DeleteMany(const std::vector<std::string>& paths) {
+  std::vector<std::string> keys;
+  keys.reserve(paths.size());
+  for (const std::string& p : paths) {
+    ASSIGN_OR_RETURN(std::string key, KeyFor(p));
+    keys.push_back(std::move(key));
+  }
+  return client_->DeleteObjects(keys);
+}
+
+StatusOr<std::unique_ptr<S3Storage>> OpenS3Storage(const Uri& uri, const S3Settings& settings) {
+  const std::string redacted = uri.Redacted(SecretUriParams());
+  if (uri.scheme != "s3") {
+    return InvalidArgumentError("'" + redacted + "' is not an s3:// URI");
+  }
+  RETURN_IF_ERROR(CheckS3Params(uri, redacted));
+  RETURN_IF_ERROR(settings.Validate());
+  if (uri.host.empty()) {
+    return InvalidArgumentError("s3 URI '" + redacted +
+                                "' names no bucket; use s3://bucket/path?...");
+  }
+
+  std::string_view path = uri.path;
+  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  std::string base_prefix;
+  if (!path.empty()) {
+    RETURN_IF_ERROR(ValidateObjectPath(path, redacted).Annotate("base path of the s3 URI"));
+    base_prefix = std::string(path) + "/";
+  }
+
+  ASSIGN_OR_RETURN(AwsAuthMode mode, ParseAwsAuthMode(uri.Param("AUTH"), redacted));
+  AwsCredentialParams given;
+  given.access_key_id = uri.Param("AWS_ACCESS_KEY_ID");
+  given.secret_access_key = uri.Param("AWS_SECRET_ACCESS_KEY");
+  given.session_token = uri.Param("AWS_SESSION_TOKEN");
+
+  S3ClientConfig config;
+  ASSIGN_OR_RETURN(config.credentials, ResolveAwsCredentials(mode, given, redacted, settings.env));
+  config.bucket = uri.host;
+  config.region = uri.Param("AWS_REGION").value_or("");
+  if (config.region.empty()) config.region = ImplicitAwsRegion(settings.env).value_or("us-east-1");
+  config.endpoint = uri.Param("AWS_ENDPOINT").value_or("");
+  if (auto ps = uri.Param("AWS_USE_PATH_STYLE")) {
+    std::string v = Lower(*ps);
+    if (v == "true" || v == "1") {
+      config.path_style = true;
+    } else if (v == "false" || v == "0" || v.empty()) {
+      config.path_style = false;
+    } else {
+      return InvalidArgumentError("AWS_USE_PATH_STYLE=" + *ps + " in '" + redacted +
+                                  "' must be true or false");
+    }
+  } else {
+    config.path_style = !config.endpoint.empty() && IsIpOrLocalhost(config.endpoint);
+  }
+  std::string storage_class = uri.Param("S3_STORAGE_CLASS").value_or("");
+  if (storage_class.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos) {
+    return InvalidArgumentError("S3_STORAGE_CLASS=" + storage_class + " in '" + redacted +
+                                "' is not a storage class; use e.g. STANDARD, STANDARD_IA, "
+                                "INTELLIGENT_TIERING, GLACIER_IR");
+  }
+  config.retry = settings.retry;
+  config.connect_timeout = settings.connect_timeout;
+  config.stall_timeout = settings.stall_timeout;
+  config.display = redacted;
+  ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, S3Client::New(std::move(config)));
+  return std::make_unique<S3Storage>(std::shared_ptr<S3Client>(std::move(client)),
+                                     std::move(base_prefix), std::move(storage_class), settings,
+                                     redacted);
+}
+
+StatusOr<std::unique_ptr<ExternalStorage>> NewS3Storage(const Uri& uri, const S3Settings& settings) {
+  ASSIGN_OR_RETURN(std::unique_ptr<S3Storage> s, OpenS3Storage(uri, settings));
+  return std::unique_ptr<ExternalStorage>(std::move(s));
+}
+
+}  // namespace cofre

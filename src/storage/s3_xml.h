@@ -1,0 +1,86 @@
+// S3 XML documents: parsing the responses cofre reads (ListObjectsV2, multipart upload,
+// DeleteObjects, Error) and building the request bodies it sends.
+//
+// Parsing uses libexpat into a small element tree (XmlElement), then picks out the few elements
+// S3 defines; unknown elements are ignored, namespaces are dropped. Documents with a DOCTYPE,
+// nesting deeper than 32 levels or more than 200 000 elements are refused. Malformed or
+// unexpected documents are Unavailable (a truncated or garbled response is worth a retry) with a
+// message naming the document type; they never crash, whatever the input.
+// Thread-safety: pure functions; reentrant.
+#ifndef COFRE_STORAGE_S3_XML_H_
+#define COFRE_STORAGE_S3_XML_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace cofre {
+
+struct XmlElement {
+  std::string name;  // local name, without any namespace prefix
+  std::string text;  // concatenated character data directly inside this element
+  std::vector<XmlElement> children;
+
+  // The first child named `name`, or null.
+  const XmlElement* Child(std::string_view name) const;
+  // The text of the first child named `name`, or "" when absent.
+  std::string ChildText(std::string_view name) const;
+};
+
+// Parses a whole document. `what` names it in errors ("ListObjectsV2 response").
+StatusOr<XmlElement> ParseXml(std::string_view doc, std::string_view what);
+
+struct S3ListPage {
+  struct Object {
+    std::string key;
+    uint64_t size = 0;
+  };
+  std::vector<Object> objects;                // in key order
+  std::vector<std::string> common_prefixes;   // in order
+  bool is_truncated = false;
+  std::string next_continuation_token;        // set when is_truncated
+};
+
+// A <ListBucketResult>. Keys and prefixes are URL-decoded when <EncodingType> is "url".
+StatusOr<S3ListPage> ParseListObjectsV2(std::string_view doc);
+
+// The UploadId of an <InitiateMultipartUploadResult>.
+StatusOr<std::string> ParseInitiateMultipartUpload(std::string_view doc);
+
+// An <Error> document's fields (all empty when `doc` is not one).
+struct S3ErrorInfo {
+  std::string code;     // "NoSuchKey", "SlowDown", ...
+  std::string message;  // S3's human-readable message
+  std::string bucket;   // <BucketName>, when S3 names one
+};
+S3ErrorInfo ParseS3Error(std::string_view doc);
+
+// A CompleteMultipartUpload response can be an <Error> even with HTTP 200: returns that error,
+// or nullopt for a <CompleteMultipartUploadResult>.
+StatusOr<std::optional<S3ErrorInfo>> ParseCompleteMultipartUpload(std::string_view doc);
+
+// The <Error> entries of a <DeleteResult> (keys that could not be deleted).
+struct S3DeleteError {
+  std::string key;
+  S3ErrorInfo error;
+};
+StatusOr<std::vector<S3DeleteError>> ParseDeleteResult(std::string_view doc);
+
+// Request bodies.
+struct S3CompletedPart {
+  int number = 0;
+  std::string etag;
+};
+std::string BuildCompleteMultipartUploadXml(const std::vector<S3CompletedPart>& parts);
+std::string BuildDeleteObjectsXml(const std::vector<std::string>& keys);
+
+// Escapes &, <, >, " and ' for XML character data and attributes.
+std::string XmlEscape(std::string_view s);
+
+}  // namespace cofre
+
+#endif  // COFRE_STORAGE_S3_XML_H_

@@ -1,0 +1,131 @@
+// HttpClient: one HTTP/1.1 connection (libcurl easy handle) that sends requests one at a time.
+//
+// A client keeps its connection open between requests (keep-alive), so reuse one client for many
+// requests to the same host. Send() buffers the whole response body; SendStreaming() hands 2xx
+// body bytes to a callback as they arrive, so large downloads are never held in memory (non-2xx
+// bodies, which carry error documents, are buffered up to a small limit instead).
+//
+// Results: any HTTP status is a successful Send() (the caller interprets the status). Transport
+// failures (DNS, connect, reset, timeout) are Unavailable, naming host:port but never the query
+// string (which may hold presigned credentials). A callback error aborts the transfer and is
+// returned as is.
+//
+// Thread-safety: an HttpClient is used by one thread at a time. Threads that share a host use an
+// HttpClientPool, which lends each thread its own client and keeps idle connections for reuse.
+#ifndef COFRE_UTIL_HTTP_CLIENT_H_
+#define COFRE_UTIL_HTTP_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "util/status.h"
+#include "util/stream.h"
+
+namespace cofre {
+
+// An ordered list of header fields with case-insensitive lookup.
+class HttpHeaders {
+ public:
+  void Add(std::string name, std::string value);
+  // Replaces every field named `name` (any case) with one field.
+  void Set(std::string name, std::string value);
+  // The first value of `name` (any case), if present.
+  std::optional<std::string> Get(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+  void Clear() { fields_.clear(); }
+  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+struct HttpRequest {
+  std::string method = "GET";  // "GET", "PUT", "POST", "HEAD", "DELETE"
+  std::string url;             // absolute, already percent-encoded
+  HttpHeaders headers;
+
+  // Request body: `body` unless `body_source` is set, in which case exactly `body_length` bytes
+  // are read from it (the source must outlive the call and cannot be re-sent).
+  std::string_view body;
+  ByteSource* body_source = nullptr;
+  uint64_t body_length = 0;
+
+  std::chrono::milliseconds connect_timeout{10'000};
+  // Whole-request deadline; zero means none (large transfers rely on the stall timeout).
+  std::chrono::milliseconds total_timeout{0};
+  // The request fails when fewer than one byte moves for this long.
+  std::chrono::milliseconds stall_timeout{60'000};
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;  // for SendStreaming: only non-2xx bodies (error documents)
+};
+
+// Called with consecutive pieces of a 2xx response body. A non-OK status aborts the transfer.
+using HttpBodyCallback = std::function<Status(std::string_view)>;
+
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends `request` and buffers the whole response body.
+  StatusOr<HttpResponse> Send(const HttpRequest& request);
+  // Sends `request`; 2xx body bytes go to `on_body`, other bodies (up to 1 MiB) to response.body.
+  StatusOr<HttpResponse> SendStreaming(const HttpRequest& request, const HttpBodyCallback& on_body);
+
+ private:
+  struct Transfer;
+  void* curl_;  // CURL*
+};
+
+// Lends HttpClients to threads and keeps up to `max_idle` of them (with their open connections)
+// for reuse. Thread-safe.
+class HttpClientPool {
+ public:
+  explicit HttpClientPool(size_t max_idle = 16) : max_idle_(max_idle) {}
+
+  class Lease {
+   public:
+    Lease(HttpClientPool* pool, std::unique_ptr<HttpClient> client)
+        : pool_(pool), client_(std::move(client)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    HttpClient* operator->() { return client_.get(); }
+    HttpClient& operator*() { return *client_; }
+
+   private:
+    HttpClientPool* pool_;
+    std::unique_ptr<HttpClient> client_;
+  };
+
+  // An idle client if there is one, else a new one. Returned to the pool when the lease ends.
+  Lease Acquire();
+
+ private:
+  void Release(std::unique_ptr<HttpClient> client);
+
+  const size_t max_idle_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<HttpClient>> idle_;
+};
+
+// "host:port" of an absolute URL, for messages (port filled in from the scheme when absent).
+std::string HostPortOf(std::string_view url);
+
+}  // namespace cofre
+
+#endif  // COFRE_UTIL_HTTP_CLIENT_H_

@@ -1,0 +1,384 @@
+// HttpClient against a real HTTP/1.1 server on a loopback socket (a small one in this file).
+#include "util/http_client.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace cofre {
+namespace {
+
+struct ReceivedRequest {
+  std::string request_line;
+  std::string headers;  // raw header block, lower-cased
+  std::string body;
+};
+
+// A loopback HTTP/1.1 server with keep-alive. `respond` builds each raw response; returning ""
+// closes the connection without answering; "STALL" keeps it open silently.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(std::function<std::string(const ReceivedRequest&)> respond)
+      : respond_(std::move(respond)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(listen(listen_fd_, 16), 0);
+    socklen_t len = sizeof(addr);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { AcceptLoop(); });
+  }
+
+  ~LoopbackServer() {
+    stopping_ = true;
+    shutdown(listen_fd_, SHUT_RDWR);
+    close(listen_fd_);
+    thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int fd : conns_) shutdown(fd, SHUT_RDWR);
+    for (auto& t : workers_) t.join();
+  }
+
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  int port() const { return port_; }
+  int connections() const { return connections_; }
+  std::vector<ReceivedRequest> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  void AcceptLoop() {
+    while (!stopping_) {
+      int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) return;
+      ++connections_;
+      std::lock_guard<std::mutex> lock(mu_);
+      conns_.push_back(fd);
+      workers_.emplace_back([this, fd] { Serve(fd); });
+    }
+  }
+
+  void Serve(int fd) {
+    std::string buf;
+    char chunk[65536];
+    while (true) {
+      size_t end;
+      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n <= 0) return Close(fd);
+        buf.append(chunk, n);
+      }
+      ReceivedRequest req;
+      std::string head = buf.substr(0, end);
+      req.request_line = head.substr(0, head.find("\r\n"));
+      req.headers = head.substr(head.find("\r\n") + 2);
+      for (char& c : req.headers) c = static_cast<char>(tolower(c));
+      size_t content_length = 0;
+      if (size_t p = req.headers.find("content-length:"); p != std::string::npos) {
+        content_length = std::stoul(req.headers.substr(p + 15));
+      }
+      buf.erase(0, end + 4);
+      while (buf.size() < content_length) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n <= 0) return Close(fd);
+        buf.append(chunk, n);
+      }
+      req.body = buf.substr(0, content_length);
+      buf.erase(0, content_length);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        requests_.push_back(req);
+      }
+      std::string response = respond_(req);
+      if (response.empty()) return Close(fd);
+      if (response == "STALL") {
+        while (read(fd, chunk, sizeof(chunk)) > 0) {
+        }
+        return Close(fd);
+      }
+      size_t off = 0;
+      while (off < response.size()) {
+        ssize_t n = write(fd, response.data() + off, response.size() - off);
+        if (n <= 0) return Close(fd);
+        off += n;
+      }
+    }
+  }
+
+  void Close(int fd) { shutdown(fd, SHUT_RDWR); }
+
+  std::function<std::string(const ReceivedRequest&)> respond_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<int> conns_;
+  std::vector<std::thread> workers_;
+  std::vector<ReceivedRequest> requests_;
+};
+
+std::string Response(int status, const std::string& body, const std::string& extra = "") {
+  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body;
+}
+
+TEST(HttpClient, GetReturnsStatusHeadersAndBody) {
+  LoopbackServer server([](const ReceivedRequest&) {
+    return Response(200, "hello", "X-Custom-Thing: some value\r\nETag: \"abc\"\r\n");
+  });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/path?a=b");
+  StatusOr<HttpResponse> resp = client.Send(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 200);
+  EXPECT_EQ(resp->body, "hello");
+  EXPECT_EQ(resp->headers.Get("x-custom-thing").value_or(""), "some value");
+  EXPECT_EQ(resp->headers.Get("ETAG").value_or(""), "\"abc\"");
+  EXPECT_FALSE(resp->headers.Has("missing"));
+  EXPECT_EQ(server.requests().at(0).request_line, "GET /path?a=b HTTP/1.1");
+}
+
+TEST(HttpClient, PutSendsStringAndSourceBodiesWithLength) {
+  LoopbackServer server([](const ReceivedRequest& r) { return Response(200, ""); });
+  HttpClient client;
+  HttpRequest req;
+  req.method = "PUT";
+  req.url = server.Url("/obj");
+  req.headers.Add("Content-Type", "application/octet-stream");
+  req.body = "payload-bytes";
+  ASSERT_TRUE(client.Send(req).ok());
+
+  std::string big(3 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>('a' + i % 26);
+  StringSource source(big);
+  HttpRequest req2;
+  req2.method = "POST";
+  req2.url = server.Url("/obj2");
+  req2.body_source = &source;
+  req2.body_length = big.size();
+  ASSERT_TRUE(client.Send(req2).ok());
+
+  HttpRequest empty;
+  empty.method = "PUT";
+  empty.url = server.Url("/empty");
+  ASSERT_TRUE(client.Send(empty).ok());
+
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].request_line, "PUT /obj HTTP/1.1");
+  EXPECT_EQ(reqs[0].body, "payload-bytes");
+  EXPECT_NE(reqs[0].headers.find("content-type: application/octet-stream"), std::string::npos);
+  EXPECT_EQ(reqs[0].headers.find("expect:"), std::string::npos);
+  EXPECT_EQ(reqs[1].request_line, "POST /obj2 HTTP/1.1");
+  EXPECT_EQ(reqs[1].body, big);
+  EXPECT_NE(reqs[2].headers.find("content-length: 0"), std::string::npos);
+}
+
+TEST(HttpClient, SourceShorterThanDeclaredLengthFails) {
+  LoopbackServer server([](const ReceivedRequest&) { return Response(200, ""); });
+  HttpClient client;
+  StringSource source("short");
+  HttpRequest req;
+  req.method = "PUT";
+  req.url = server.Url("/x");
+  req.body_source = &source;
+  req.body_length = 100;
+  StatusOr<HttpResponse> resp = client.Send(req);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(resp.status().message().find("ended after 5 of 100"), std::string::npos);
+}
+
+TEST(HttpClient, ReusesOneConnectionAcrossRequests) {
+  LoopbackServer server([](const ReceivedRequest&) { return Response(200, "ok"); });
+  HttpClient client;
+  for (int i = 0; i < 5; ++i) {
+    HttpRequest req;
+    req.method = i % 2 ? "PUT" : "GET";
+    req.body = i % 2 ? "b" : "";
+    req.url = server.Url("/r" + std::to_string(i));
+    StatusOr<HttpResponse> resp = client.Send(req);
+    ASSERT_TRUE(resp.ok());
+    EXPECT_EQ(resp->body, "ok");
+  }
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(HttpClient, StreamingDeliversSuccessBodyInPiecesAndBuffersErrors) {
+  std::string big(5 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+  LoopbackServer server([&](const ReceivedRequest& r) {
+    if (r.request_line.find("/missing") != std::string::npos) {
+      return Response(404, "<Error><Code>NoSuchKey</Code></Error>");
+    }
+    return Response(206, big);
+  });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/big");
+  std::string got;
+  int pieces = 0;
+  StatusOr<HttpResponse> resp = client.SendStreaming(req, [&](std::string_view d) {
+    got.append(d);
+    ++pieces;
+    return Status::OK();
+  });
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->status, 206);
+  EXPECT_TRUE(resp->body.empty());
+  EXPECT_EQ(got, big);
+  EXPECT_GT(pieces, 1);
+
+  req.url = server.Url("/missing");
+  bool called = false;
+  resp = client.SendStreaming(req, [&](std::string_view) {
+    called = true;
+    return Status::OK();
+  });
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->status, 404);
+  EXPECT_FALSE(called);
+  EXPECT_EQ(resp->body, "<Error><Code>NoSuchKey</Code></Error>");
+}
+
+TEST(HttpClient, CallbackErrorAbortsTransfer) {
+  LoopbackServer server([](const ReceivedRequest&) { return Response(200, std::string(1 << 20, 'z')); });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/x");
+  StatusOr<HttpResponse> resp = client.SendStreaming(
+      req, [](std::string_view) { return DataLossError("checksum mismatch in test"); });
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kDataLoss);
+  // The client stays usable.
+  resp = client.Send(req);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->body.size(), 1u << 20);
+}
+
+TEST(HttpClient, HeadReturnsHeadersWithoutBody) {
+  LoopbackServer server([](const ReceivedRequest&) {
+    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 12345\r\n\r\n");
+  });
+  HttpClient client;
+  HttpRequest req;
+  req.method = "HEAD";
+  req.url = server.Url("/x");
+  StatusOr<HttpResponse> resp = client.Send(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->headers.Get("content-length").value_or(""), "12345");
+  EXPECT_TRUE(resp->body.empty());
+  EXPECT_EQ(server.requests().at(0).request_line, "HEAD /x HTTP/1.1");
+}
+
+TEST(HttpClient, RefusedConnectionIsUnavailableNamingHostPortWithoutQuery) {
+  int port;
+  {
+    LoopbackServer server([](const ReceivedRequest&) { return Response(200, ""); });
+    port = server.port();
+  }
+  HttpClient client;
+  HttpRequest req;
+  req.url = "http://127.0.0.1:" + std::to_string(port) + "/b/k?X-Amz-Signature=s3cr3t&X-Amz-Credential=AKID";
+  StatusOr<HttpResponse> resp = client.Send(req);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(resp.status().message().find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << resp.status().message();
+  EXPECT_EQ(resp.status().message().find("s3cr3t"), std::string::npos);
+  EXPECT_EQ(resp.status().message().find("AKID"), std::string::npos);
+}
+
+TEST(HttpClient, ServerClosingWithoutAnswerIsUnavailable) {
+  LoopbackServer server([](const ReceivedRequest&) { return std::string(); });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/x");
+  StatusOr<HttpResponse> resp = client.Send(req);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(HttpClient, StalledServerTimesOut) {
+  LoopbackServer server([](const ReceivedRequest&) { return std::string("STALL"); });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/x");
+  req.stall_timeout = std::chrono::milliseconds(1000);
+  auto start = std::chrono::steady_clock::now();
+  StatusOr<HttpResponse> resp = client.Send(req);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
+  EXPECT_LT(took, std::chrono::seconds(5));
+
+  req.stall_timeout = std::chrono::milliseconds(0);
+  req.total_timeout = std::chrono::milliseconds(300);
+  resp = client.Send(req);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(HttpClientPool, LendsDistinctClientsAndReusesIdleOnes) {
+  LoopbackServer server([](const ReceivedRequest&) { return Response(200, "ok"); });
+  HttpClientPool pool(4);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        HttpClientPool::Lease client = pool.Acquire();
+        HttpRequest req;
+        req.url = server.Url("/x");
+        if (client->Send(req).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 40);
+  EXPECT_LE(server.connections(), 4);
+}
+
+TEST(HttpHeaders, CaseInsensitiveSetAndGet) {
+  HttpHeaders h;
+  h.Add("Content-Type", "a");
+  h.Add("content-type", "b");
+  EXPECT_EQ(h.Get("CONTENT-TYPE").value_or(""), "a");
+  h.Set("Content-TYPE", "c");
+  EXPECT_EQ(h.fields().size(), 1u);
+  EXPECT_EQ(h.Get("content-type").value_or(""), "c");
+}
+
+TEST(HostPortOf, FillsDefaultPorts) {
+  EXPECT_EQ(HostPortOf("http://127.0.0.1:9000/b/k?x=y"), "127.0.0.1:9000");
+  EXPECT_EQ(HostPortOf("https://s3.us-east-1.amazonaws.com/b"), "s3.us-east-1.amazonaws.com:443");
+  EXPECT_EQ(HostPortOf("http://example.com?q"), "example.com:80");
+  EXPECT_EQ(HostPortOf("http://[::1]:8080/x"), "[::1]:8080");
+  EXPECT_EQ(HostPortOf("http://[::1]/x"), "[::1]:80");
+  EXPECT_EQ(HostPortOf("http://user:pw@host:1/x"), "host:1");
+}
+
+}  // namespace
+}  // namespace cofre

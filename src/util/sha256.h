@@ -1,0 +1,35 @@
+// Sha256: incremental SHA-256 (OpenSSL EVP), for file integrity checks and key ids.
+// Thread-safety: one thread at a time per object.
+#ifndef COFRE_UTIL_SHA256_H_
+#define COFRE_UTIL_SHA256_H_
+
+#include <string>
+#include <string_view>
+
+namespace cofre {
+
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void Update(std::string_view data);
+  // The 32-byte digest; the object must not be updated afterwards.
+  std::string Finish();
+
+  // One-shot digest (32 raw bytes) and its lower-case hex form.
+  static std::string Digest(std::string_view data);
+  static std::string HexDigest(std::string_view data);
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
+// Lower-case hexadecimal of `bytes`.
+std::string ToHex(std::string_view bytes);
+
+}  // namespace cofre
+
+#endif  // COFRE_UTIL_SHA256_H_
