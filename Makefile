@@ -1,0 +1,49 @@
+# cofre: build, demo, test, bench, fuzz. Every target first installs what is missing.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+JOBS       ?= $(shell nproc)
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian 12 packages cofre needs to build and test.
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
+  libsqlite3-dev libssl-dev libzstd-dev libprotobuf-dev protobuf-compiler \
+  libcurl4-openssl-dev libedit-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  sqlite3 zstd python3 python3-boto3 time clang-14 libclang-rt-14-dev
+
+.PHONY: all deps build demo test unit-test e2e-test asan-test fuzz-smoke fuzz bench clean servers-start servers-stop
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+demo: build
+	rm -rf $(BUILD)/demo-data
+	./$(BUILD)/cofre demo --data $(BUILD)/demo-data
+
+# The whole suite: unit tests, end-to-end tests of the binary against real SQLite files and a
+# real S3/KMS protocol server (moto_server on 127.0.0.1), sanitizer build, fuzz smoke runs.
+test: build
+	@bash scripts/run-tests.sh
+
+bench: build
+	BUILD_DIR=$(BUILD) bash bench/run.sh
+
+fuzz:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCOFRE_FUZZ=ON >/dev/null
+	ninja -C $(BUILD_FUZZ) -j $(JOBS)
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash scripts/fuzz.sh $(BUILD_FUZZ)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
