@@ -206,7 +206,9 @@ void RowFactory::Customer(int64_t id, int64_t created_at, Row* row) {
   AppendInt(&email, id);
   email.append("@").append(rng_.PickSkewed(kEmailDomains));
   std::string& phone = r[3].Text();
-  phone.append("+").append(std::to_string(rng_.Range(1, 99))).append(" ");
+  phone.push_back('+');
+  AppendInt(&phone, rng_.Range(1, 99));
+  phone.push_back(' ');
   AppendPadded(&phone, rng_.Range(0, 999999999), 9);
   std::string& street = r[4].Text();
   AppendInt(&street, rng_.Range(1, 400));

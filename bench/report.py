@@ -103,7 +103,9 @@ def derive(results):
         r["time_vs_limit"] = ratio(r["median"], limit["median"]) if limit else None
         r["output_vs_limit"] = (
             ratio(r.get("output_bytes"), limit.get("output_bytes")) if limit else None)
-        r["mb_per_s"] = (r["logical_bytes"] / r["median"] / 1e6) if r["median"] else None
+        # Throughput means nothing for setup steps such as repository creation.
+        r["mb_per_s"] = (r["logical_bytes"] / r["median"] / 1e6
+                         if r["median"] and kind_of(r) != "init" else None)
         cpu = r.get("cpu_seconds")
         r["cpu_per_wall"] = ratio(cpu, r["median"]) if cpu is not None else None
     return by_name
@@ -153,6 +155,8 @@ def machine_section(machine, by_name):
         lines.append(f"- Generation: {secs:.1f} s ({machine['db_bytes'] / secs / 1e6:.0f} MB/s)")
     lines.append(f"- Runs per operation: {machine['runs']}; page cache warm (the dataset is "
                  "read once before the runs); outputs written to the same local disk")
+    if machine.get("note"):
+        lines.append(f"- Note: {machine['note']}")
     versions = ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
     lines.append(f"- Tools: {versions}")
     if machine.get("change_log"):

@@ -66,11 +66,16 @@ ensure_tools() {
     { apt-get update >/dev/null && apt-get install -y "${missing[@]}" >/dev/null; }
 }
 
+# Configures $BUILD_DIR if needed and builds the two tools; quiet unless the
+# build fails.
 build_tools() {
+  local output
   if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja >/dev/null
+    output=$(cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja 2>&1) ||
+      { echo "$output" >&2; die "cannot configure $BUILD_DIR"; }
   fi
-  cmake --build "$BUILD_DIR" --target cofre_bench_gen scan_limit >/dev/null
+  output=$(cmake --build "$BUILD_DIR" --target cofre_bench_gen scan_limit 2>&1) ||
+    { echo "$output" >&2; die "cannot build the benchmark tools"; }
 }
 
 file_bytes() { stat -c %s "$1"; }
@@ -88,7 +93,6 @@ prepare_dataset() {
   mkdir -p "$DATA"
   local stamp
   stamp="$TARGET_BYTES $BENCH_SEED $(sha256sum "$GEN" | cut -c1-16)"
-  GENERATE_SECONDS=null
   if [[ -f $DATA/stamp && $(cat "$DATA/stamp") == "$stamp" && -f $CHANGED_DB ]]; then
     log "reusing the dataset in $DATA"
   else
@@ -97,12 +101,14 @@ prepare_dataset() {
     local start=$EPOCHREALTIME
     "$GEN" --out "$BASE_DB" --size "$TARGET_BYTES" --seed "$BENCH_SEED" \
       2> >(tee "$DATA/generate.log" >&2)
-    GENERATE_SECONDS=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.3f", b-a}')
+    awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.3f", b-a}' \
+      >"$DATA/generate.seconds"
     cp "$BASE_DB" "$CHANGED_DB"
     "$GEN" --change "$CHANGED_DB" --fraction 0.01 --seed "$BENCH_SEED" \
       2> >(tee "$DATA/change.log" >&2)
     echo "$stamp" >"$DATA/stamp"
   fi
+  GENERATE_SECONDS=$(cat "$DATA/generate.seconds" 2>/dev/null || echo null)
   DB_BYTES=$(file_bytes "$BASE_DB")
   LOGICAL_BYTES=$("$SCAN" "$BASE_DB" 2>/dev/null | wc -c)
   log "dataset: $DB_BYTES bytes on disk, $LOGICAL_BYTES bytes of logical rows"

@@ -145,8 +145,12 @@ std::string ScanSql(Db& db, const std::string& table) {
 
 int Run(const std::string& path) {
   const auto start = std::chrono::steady_clock::now();
-  Db db(path, SQLITE_OPEN_READONLY);
-  db.Exec("PRAGMA mmap_size = 2147418112; PRAGMA cache_size = -8192");
+  // A read-only connection to a WAL database leaves the -wal and -shm files
+  // it creates behind; a read-write one removes them when it closes. So open
+  // writable files read-write, and forbid writes with query_only.
+  const bool writable = access(path.c_str(), W_OK) == 0;
+  Db db(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
+  db.Exec("PRAGMA query_only = ON; PRAGMA cache_size = -8192");
   std::vector<std::string> tables;
   {
     Stmt list(db,

@@ -16,14 +16,20 @@ constexpr size_t kReadBytes = 256 << 10;
 StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::Open(ExternalStorage& storage,
                                                                const proto::DataFile& file,
                                                                const ChainCrypto& crypto) {
+  return OpenRecordFile(storage, file.path(), StoredFileInfo{file.file_bytes(), file.sha256()},
+                        crypto, std::string_view(fmt::kMagic, 4));
+}
+
+StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::OpenRecordFile(
+    ExternalStorage& storage, const std::string& path, const StoredFileInfo& expected,
+    const ChainCrypto& crypto, std::string_view want_magic) {
   std::unique_ptr<DataFileReader> r(new DataFileReader());
-  r->path_ = file.path();
-  StoredFileInfo expected{file.file_bytes(), file.sha256()};
-  ASSIGN_OR_RETURN(auto stored, OpenStoredFileReader(storage, file.path(), crypto, expected));
+  r->path_ = path;
+  ASSIGN_OR_RETURN(auto stored, OpenStoredFileReader(storage, path, crypto, expected));
   char magic[4];
   ASSIGN_OR_RETURN(size_t n, ReadFully(*stored, magic, 4));
-  if (n != 4 || std::memcmp(magic, fmt::kMagic, 4) != 0) {
-    return r->Corrupt("it is not a cofre data file");
+  if (n != 4 || std::string_view(magic, 4) != want_magic) {
+    return r->Corrupt("it is not the kind of cofre file the manifest says it is");
   }
   ASSIGN_OR_RETURN(r->src_, NewZstdDecompressSource(std::move(stored)));
   return r;
@@ -55,6 +61,15 @@ Status DataFileReader::Fill(size_t need) {
 }
 
 StatusOr<bool> DataFileReader::Next(rowcodec::Record* rec) {
+  std::string_view body;
+  ASSIGN_OR_RETURN(bool more, NextBody(&body));
+  if (!more) return false;
+  Status st = rowcodec::DecodeRecord(body, rec);
+  if (!st.ok()) return Corrupt(st.message());
+  return true;
+}
+
+StatusOr<bool> DataFileReader::NextBody(std::string_view* out) {
   if (done_) return false;
   RETURN_IF_ERROR(Fill(10));
   std::string_view view(buf_);
@@ -67,11 +82,14 @@ StatusOr<bool> DataFileReader::Next(rowcodec::Record* rec) {
   view = buf_;
   p = pos_ + header;
   if (view.size() - p < len) return Corrupt("it ends inside a record");
-  Status st = rowcodec::DecodeRecord(view.substr(p, len), rec);
-  if (!st.ok()) return Corrupt(st.message());
+  std::string_view body = view.substr(p, len);
   pos_ = p + len;
-  if (rec->kind == fmt::kRecordEnd) {
-    if (rec->end_count != records_) return Corrupt("its record count does not match");
+  if (body.empty()) return Corrupt("it has an empty record");
+  if (static_cast<uint8_t>(body[0]) == fmt::kRecordEnd) {
+    rowcodec::Record end;
+    Status st = rowcodec::DecodeRecord(body, &end);
+    if (!st.ok()) return Corrupt(st.message());
+    if (end.end_count != records_) return Corrupt("its record count does not match");
     RETURN_IF_ERROR(Fill(1));
     if (pos_ != buf_.size()) return Corrupt("it has bytes after its end record");
     // Reading to the end lets the integrity layer check the file's size and checksum.
@@ -82,6 +100,7 @@ StatusOr<bool> DataFileReader::Next(rowcodec::Record* rec) {
     return false;
   }
   ++records_;
+  *out = body;
   return true;
 }
 

@@ -1,4 +1,4 @@
-// DataFileReader: reads the records of one data file written by DataFileWriter, verifying the
+// DataFileReader: reads the records of one record file written by DataFileWriter, verifying the
 // stored bytes against the manifest, decrypting, decompressing and checking the end record.
 // Next() yields records in file order; a file that ends without its end record, or whose
 // record count disagrees, is DataLoss naming the file.
@@ -18,11 +18,18 @@ namespace cofre {
 
 class DataFileReader {
  public:
+  // Opens the data file `file` describes.
   static StatusOr<std::unique_ptr<DataFileReader>> Open(ExternalStorage& storage,
                                                         const proto::DataFile& file,
                                                         const ChainCrypto& crypto);
+  // Opens any record file with the given magic, stored size and digest.
+  static StatusOr<std::unique_ptr<DataFileReader>> OpenRecordFile(
+      ExternalStorage& storage, const std::string& path, const StoredFileInfo& expected,
+      const ChainCrypto& crypto, std::string_view magic);
   // Decodes the next record into *rec. Returns false at the (verified) end of the file.
   StatusOr<bool> Next(rowcodec::Record* rec);
+  // The next record's raw body (not decoded, except the end record). False at the end.
+  StatusOr<bool> NextBody(std::string_view* body);
 
  private:
   DataFileReader() = default;

@@ -12,11 +12,12 @@ constexpr size_t kBlockBytes = 256 << 10;
 StatusOr<std::unique_ptr<DataFileWriter>> DataFileWriter::Open(ExternalStorage& storage,
                                                                const std::string& path,
                                                                const ChainCrypto& crypto,
-                                                               const ZstdOptions& zstd) {
+                                                               const ZstdOptions& zstd,
+                                                               std::string_view magic) {
   std::unique_ptr<DataFileWriter> w(new DataFileWriter());
   w->path_ = path;
   ASSIGN_OR_RETURN(auto stored, OpenStoredFileWriter(storage, path, crypto, w->info_.get()));
-  RETURN_IF_ERROR(stored->Append(std::string_view(data_file_format::kMagic, 4)));
+  RETURN_IF_ERROR(stored->Append(magic));
   ASSIGN_OR_RETURN(w->sink_, NewZstdCompressSink(std::move(stored), zstd));
   w->block_.reserve(kBlockBytes + 4096);
   return w;

@@ -1,5 +1,6 @@
-// DataFileWriter: writes one data file of a backup: magic, then a zstd stream of records, sealed
-// by the chain's encryption when there is one (docs/format.md §5).
+// DataFileWriter: writes one record file of a backup (a data file, or a row digest file):
+// magic, then a zstd stream of length-prefixed records ending with an end record, sealed by the
+// chain's encryption when there is one (docs/format.md §5).
 //
 // Records are buffered into blocks and handed to zstd, which compresses on background workers
 // while the caller keeps scanning. Finish() appends the end record and publishes the file;
@@ -23,7 +24,8 @@ class DataFileWriter {
   static StatusOr<std::unique_ptr<DataFileWriter>> Open(ExternalStorage& storage,
                                                         const std::string& path,
                                                         const ChainCrypto& crypto,
-                                                        const ZstdOptions& zstd);
+                                                        const ZstdOptions& zstd,
+                                                        std::string_view magic);
   // Appends one encoded record body (kind, key, values) with its length prefix.
   Status AddRecord(std::string_view body);
   // Ends the file and publishes it; fills `file` (path, rows, sizes, digest).

@@ -15,7 +15,20 @@ namespace cofre {
 
 namespace {
 
-// Reads sqlite_sequence (AUTOINCREMENT counters) into the manifest's tables.
+StatusOr<std::string> FreeSubdir(ExternalStorage& storage, int64_t micros) {
+  // Two backups finishing in the same hundredth of a second would share a name: wait it out.
+  while (true) {
+    std::string subdir = collection::FullSubdir(micros);
+    auto size = storage.Size(subdir + "/" + collection::kManifestFile);
+    if (!size.ok() && IsNotFound(size.status())) return subdir;
+    if (!size.ok()) return size.status();
+    micros += 10000;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
 Status ReadSequences(const SqliteDb& db, proto::Database* out) {
   ASSIGN_OR_RETURN(auto has,
                    db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_sequence'"));
@@ -35,19 +48,15 @@ Status ReadSequences(const SqliteDb& db, proto::Database* out) {
   return Status::OK();
 }
 
-StatusOr<std::string> FreeSubdir(ExternalStorage& storage, int64_t micros) {
-  // Two backups finishing in the same hundredth of a second would share a name: wait it out.
-  while (true) {
-    std::string subdir = collection::FullSubdir(micros);
-    auto size = storage.Size(subdir + "/" + collection::kManifestFile);
-    if (!size.ok() && IsNotFound(size.status())) return subdir;
-    if (!size.ok()) return size.status();
-    micros += 10000;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+Status DescribeDatabase(const SqliteDb& db, proto::Database* pdb) {
+  ASSIGN_OR_RETURN(auto page_size, db.QueryInt("PRAGMA page_size"));
+  ASSIGN_OR_RETURN(auto user_version, db.QueryInt("PRAGMA user_version"));
+  ASSIGN_OR_RETURN(auto app_id, db.QueryInt("PRAGMA application_id"));
+  pdb->set_page_size(static_cast<int32_t>(page_size.value_or(4096)));
+  pdb->set_user_version(static_cast<int32_t>(user_version.value_or(0)));
+  pdb->set_application_id(static_cast<int32_t>(app_id.value_or(0)));
+  return Status::OK();
 }
-
-}  // namespace
 
 StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   ExternalStorage& storage = *req.storage;
@@ -79,7 +88,11 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   manifest.set_cofre_version(COFRE_VERSION_STRING);
 
   std::atomic<uint64_t> next_file{1};
+  ASSIGN_OR_RETURN(RowDigester digester, req.crypto.encrypted()
+                                             ? RowDigester::NewKeyed(*req.crypto.data_key)
+                                             : RowDigester::NewUnkeyed());
   ExportOptions opts;
+  opts.digester = &digester;
   opts.layer_dir = result.layer_dir;
   opts.layer = 0;
   opts.target_file_bytes = req.settings.target_file_bytes;
@@ -99,12 +112,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     const SqliteDb& db = snapshot->reader(target->database.name);
     proto::Database* pdb = manifest.add_databases();
     pdb->set_name(target->database.name);
-    ASSIGN_OR_RETURN(auto page_size, db.QueryInt("PRAGMA page_size"));
-    ASSIGN_OR_RETURN(auto user_version, db.QueryInt("PRAGMA user_version"));
-    ASSIGN_OR_RETURN(auto app_id, db.QueryInt("PRAGMA application_id"));
-    pdb->set_page_size(static_cast<int32_t>(page_size.value_or(4096)));
-    pdb->set_user_version(static_cast<int32_t>(user_version.value_or(0)));
-    pdb->set_application_id(static_cast<int32_t>(app_id.value_or(0)));
+    RETURN_IF_ERROR(DescribeDatabase(db, pdb));
     for (const auto& table : schema.tables) {
       proto::Table* pt = pdb->add_tables();
       Status st = ExportTable(db, table, storage, req.crypto, opts, pt);

@@ -48,6 +48,11 @@ struct BackupResult {
 
 StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& request);
 
+// Records the database-level settings of `db` (page size, user_version, application_id).
+Status DescribeDatabase(const SqliteDb& db, proto::Database* out);
+// Reads sqlite_sequence (AUTOINCREMENT counters) of `db` into the manifest's tables.
+Status ReadSequences(const SqliteDb& db, proto::Database* out);
+
 }  // namespace cofre
 
 #endif  // COFRE_BACKUP_FULL_BACKUP_H_

@@ -154,7 +154,7 @@ std::string ValueToText(const ValueRef& v) {
   }
 }
 
-static Status DecodeKey(std::string_view in, size_t* pos, std::vector<ValueRef>* out) {
+static Status DecodeKeyAt(std::string_view in, size_t* pos, std::vector<ValueRef>* out) {
   uint64_t n;
   if (!GetVarint(in, pos, &n) || n > 2000) return DataLossError("malformed key");
   out->resize(n);
@@ -164,6 +164,7 @@ static Status DecodeKey(std::string_view in, size_t* pos, std::vector<ValueRef>*
 
 Status DecodeRecord(std::string_view body, Record* rec) {
   if (body.empty()) return DataLossError("empty record");
+  rec->body = body;
   size_t pos = 0;
   rec->kind = static_cast<uint8_t>(body[pos++]);
   rec->values.clear();
@@ -175,7 +176,7 @@ Status DecodeRecord(std::string_view body, Record* rec) {
     return DataLossError("unknown record kind " + std::to_string(rec->kind));
   }
   size_t key_start = pos;
-  RETURN_IF_ERROR(DecodeKey(body, &pos, &rec->key_values));
+  RETURN_IF_ERROR(DecodeKeyAt(body, &pos, &rec->key_values));
   rec->key = body.substr(key_start, pos - key_start);
   if (rec->kind == fmt::kRecordRow) {
     uint64_t n;
@@ -187,11 +188,18 @@ Status DecodeRecord(std::string_view body, Record* rec) {
   return Status::OK();
 }
 
+Status DecodeKey(std::string_view key, std::vector<ValueRef>* values) {
+  size_t pos = 0;
+  RETURN_IF_ERROR(DecodeKeyAt(key, &pos, values));
+  if (pos != key.size()) return DataLossError("trailing bytes in key");
+  return Status::OK();
+}
+
 std::string PrettyKey(std::string_view key) {
   if (key.empty()) return "";
   std::vector<ValueRef> values;
   size_t pos = 0;
-  if (!DecodeKey(key, &pos, &values).ok()) return "<malformed key>";
+  if (!DecodeKeyAt(key, &pos, &values).ok()) return "<malformed key>";
   std::string out;
   for (const auto& v : values) out += "/" + ValueToText(v);
   return out;

@@ -46,6 +46,7 @@ std::string ValueToText(const ValueRef& v);
 // A decoded record body.
 struct Record {
   uint8_t kind = 0;
+  std::string_view body;       // the whole encoded body (what row digests cover)
   std::string_view key;        // the encoded key (count + values)
   std::vector<ValueRef> key_values;
   std::vector<ValueRef> values;  // empty for tombstones
@@ -54,6 +55,8 @@ struct Record {
 
 // Decodes a record body (without its length prefix).
 Status DecodeRecord(std::string_view body, Record* rec);
+// Decodes an encoded key (count + values).
+Status DecodeKey(std::string_view key, std::vector<ValueRef>* values);
 // Renders an encoded key as "/v1/v2" (CockroachDB-like pretty keys); "" for an empty key.
 std::string PrettyKey(std::string_view key);
 

@@ -38,13 +38,17 @@ void AddObjects(const proto::BackupManifest& m, bool schemas, ResultSet* rs) {
         "CREATE DATABASE " + db.name());
     add(db.name(), std::nullopt, "public", "schema", std::nullopt, std::nullopt, std::nullopt);
     for (const auto& t : db.tables()) {
-      uint64_t size = 0;
+      // A layer's row shows what that layer stored: all rows for a full backup, the changed
+      // rows and tombstones for an incremental.
+      uint64_t size = 0, rows = 0;
       for (const auto& span : t.spans()) {
         for (const auto& f : span.files()) {
-          if (f.layer() == m.layer()) size += f.logical_bytes();
+          if (f.layer() != m.layer()) continue;
+          size += f.logical_bytes();
+          rows += f.rows();
         }
       }
-      add(db.name(), "public", t.name(), "table", Num(size), Num(t.rows()), t.create_sql());
+      add(db.name(), "public", t.name(), "table", Num(size), Num(rows), t.create_sql());
     }
     for (const auto& o : db.objects()) {
       if (o.type() != "view") continue;

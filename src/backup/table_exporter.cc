@@ -2,16 +2,14 @@
 
 #include "backup/data_file_format.h"
 #include "backup/data_file_writer.h"
+#include "backup/digest_file.h"
 #include "backup/row_codec.h"
 
 namespace cofre {
 
 namespace fmt = data_file_format;
 
-namespace {
-
-// Encodes the key of the current row of a scan (see TableSchema::ScanSql for column order).
-void EncodeKey(sqlite3_stmt* stmt, const TableSchema& schema, std::string* out) {
+void EncodeScanKey(sqlite3_stmt* stmt, const TableSchema& schema, std::string* out) {
   if (!schema.without_rowid) {
     rowcodec::PutVarint(out, 1);
     rowcodec::AppendColumn(out, stmt, 0);
@@ -21,7 +19,49 @@ void EncodeKey(sqlite3_stmt* stmt, const TableSchema& schema, std::string* out) 
   for (int pos : schema.key_column_positions) rowcodec::AppendColumn(out, stmt, pos);
 }
 
-}  // namespace
+void EncodeScanRow(sqlite3_stmt* stmt, const TableSchema& schema, std::string_view key,
+                   std::string* body) {
+  const int offset = schema.without_rowid ? 0 : 1;
+  const int ncols = static_cast<int>(schema.columns.size());
+  body->clear();
+  body->push_back(static_cast<char>(fmt::kRecordRow));
+  body->append(key);
+  rowcodec::PutVarint(body, static_cast<uint64_t>(ncols));
+  for (int c = 0; c < ncols; ++c) rowcodec::AppendColumn(body, stmt, offset + c);
+}
+
+StatusOr<SqliteStmt> PrepareRangeScan(const SqliteDb& db, const TableSchema& schema,
+                                      std::string_view start_key, std::string_view end_key) {
+  ASSIGN_OR_RETURN(SqliteStmt scan,
+                   db.Prepare(schema.ScanSql("main", !start_key.empty(), !end_key.empty())));
+  int p = 1;
+  std::vector<rowcodec::ValueRef> values;
+  for (std::string_view bound : {start_key, end_key}) {
+    if (bound.empty()) continue;
+    Status st = rowcodec::DecodeKey(bound, &values);
+    if (!st.ok()) return st.Annotate("span bound of table " + schema.name);
+    for (const auto& v : values) rowcodec::BindValue(scan.get(), p++, v);
+  }
+  return scan;
+}
+
+std::string NewDataFilePath(const ExportOptions& options) {
+  return options.layer_dir + "/data/" + std::to_string(options.next_file_number->fetch_add(1));
+}
+
+void DescribeTable(const TableSchema& schema, proto::Table* out) {
+  out->set_name(schema.name);
+  out->set_create_sql(schema.create_sql);
+  out->set_without_rowid(schema.without_rowid);
+  out->clear_columns();
+  for (size_t i = 0; i < schema.columns.size(); ++i) {
+    auto* col = out->add_columns();
+    col->set_name(schema.columns[i]);
+    for (size_t k = 0; k < schema.key_column_positions.size(); ++k) {
+      if (schema.key_column_positions[k] == static_cast<int>(i)) col->set_key_position(k + 1);
+    }
+  }
+}
 
 StatusOr<uint64_t> CountIndexEntries(const SqliteDb& db, const TableSchema& schema,
                                      uint64_t rows) {
@@ -41,72 +81,69 @@ StatusOr<uint64_t> CountIndexEntries(const SqliteDb& db, const TableSchema& sche
   return total;
 }
 
-Status ExportTable(const SqliteDb& db, const TableSchema& schema, ExternalStorage& storage,
-                   const ChainCrypto& crypto, const ExportOptions& options, proto::Table* out) {
-  out->set_name(schema.name);
-  out->set_create_sql(schema.create_sql);
-  out->set_without_rowid(schema.without_rowid);
-  for (size_t i = 0; i < schema.columns.size(); ++i) {
-    auto* col = out->add_columns();
-    col->set_name(schema.columns[i]);
-    for (size_t k = 0; k < schema.key_column_positions.size(); ++k) {
-      if (schema.key_column_positions[k] == static_cast<int>(i)) col->set_key_position(k + 1);
-    }
-  }
-  ASSIGN_OR_RETURN(SqliteStmt scan, db.Prepare(schema.ScanSql("main")));
-  const int value_offset = schema.without_rowid ? 0 : 1;
-  const int ncols = static_cast<int>(schema.columns.size());
-
+Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_view start_key,
+                   std::string_view end_key, ExternalStorage& storage, const ChainCrypto& crypto,
+                   const ExportOptions& options, proto::Table* out, uint64_t* rows,
+                   uint64_t* bytes) {
+  ASSIGN_OR_RETURN(SqliteStmt scan, PrepareRangeScan(db, schema, start_key, end_key));
   std::unique_ptr<DataFileWriter> writer;
+  std::unique_ptr<DigestFileWriter> digests;
   proto::Span* span = nullptr;
   std::string body, key;
-  uint64_t table_rows = 0, table_bytes = 0;
+  uint64_t next_span_id = 1;
+  for (const auto& s : out->spans()) next_span_id = std::max<uint64_t>(next_span_id, s.id() + 1);
 
-  auto finish_span = [&]() -> Status {
-    if (!writer) return Status::OK();
+  auto finish_span = [&](std::string_view end) -> Status {
+    span->set_end_key(std::string(end));
     proto::DataFile* file = span->add_files();
     file->set_layer(options.layer);
     file->set_kind(proto::FILE_KIND_BASE);
     RETURN_IF_ERROR(writer->Finish(file));
+    RETURN_IF_ERROR(digests->Finish(file));
     span->set_rows(writer->records());
     span->set_logical_bytes(writer->logical_bytes());
-    table_rows += writer->records();
-    table_bytes += writer->logical_bytes();
+    *rows += writer->records();
+    *bytes += writer->logical_bytes();
     writer.reset();
+    digests.reset();
     return Status::OK();
   };
-  auto start_span = [&](std::string_view start_key) -> Status {
+  auto start_span = [&](std::string_view start) -> Status {
     span = out->add_spans();
-    span->set_id(static_cast<uint64_t>(out->spans_size()));
-    span->set_start_key(std::string(start_key));
-    uint64_t n = options.next_file_number->fetch_add(1);
-    std::string path = options.layer_dir + "/data/" + std::to_string(n) + ".cfd";
-    ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage, path, crypto, options.zstd));
+    span->set_id(next_span_id++);
+    span->set_start_key(std::string(start));
+    std::string base = NewDataFilePath(options);
+    ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage, base + ".cfd", crypto, options.zstd,
+                                                  std::string_view(fmt::kMagic, 4)));
+    ASSIGN_OR_RETURN(digests, DigestFileWriter::Open(storage, base + ".cfg", crypto));
     return Status::OK();
   };
 
-  RETURN_IF_ERROR(start_span(""));
+  RETURN_IF_ERROR(start_span(start_key));
   while (true) {
     ASSIGN_OR_RETURN(bool row, scan.Step());
     if (!row) break;
     key.clear();
-    EncodeKey(scan.get(), schema, &key);
+    EncodeScanKey(scan.get(), schema, &key);
     if (writer->logical_bytes() >= options.target_file_bytes) {
-      span->set_end_key(key);
-      RETURN_IF_ERROR(finish_span());
+      RETURN_IF_ERROR(finish_span(key));
       RETURN_IF_ERROR(start_span(key));
     }
-    body.clear();
-    body.push_back(static_cast<char>(fmt::kRecordRow));
-    body.append(key);
-    rowcodec::PutVarint(&body, static_cast<uint64_t>(ncols));
-    for (int c = 0; c < ncols; ++c) rowcodec::AppendColumn(&body, scan.get(), value_offset + c);
+    EncodeScanRow(scan.get(), schema, key, &body);
     RETURN_IF_ERROR(writer->AddRecord(body));
+    RETURN_IF_ERROR(digests->Add(key, options.digester->Digest(body)));
   }
-  RETURN_IF_ERROR(finish_span());
-  out->set_rows(table_rows);
-  out->set_logical_bytes(table_bytes);
-  ASSIGN_OR_RETURN(uint64_t entries, CountIndexEntries(db, schema, table_rows));
+  return finish_span(end_key);
+}
+
+Status ExportTable(const SqliteDb& db, const TableSchema& schema, ExternalStorage& storage,
+                   const ChainCrypto& crypto, const ExportOptions& options, proto::Table* out) {
+  DescribeTable(schema, out);
+  uint64_t rows = 0, bytes = 0;
+  RETURN_IF_ERROR(ExportRange(db, schema, "", "", storage, crypto, options, out, &rows, &bytes));
+  out->set_rows(rows);
+  out->set_logical_bytes(bytes);
+  ASSIGN_OR_RETURN(uint64_t entries, CountIndexEntries(db, schema, rows));
   out->set_index_entries(entries);
   return Status::OK();
 }

@@ -1,37 +1,61 @@
-// TableExporter: writes every row of one table, in key order, into the data files of a backup
-// layer, cutting a new span (and file) whenever the current one reaches the target size.
-// Fills the manifest's Table: spans, files, rows, logical bytes and index entries.
+// Table export: writes the rows of a table (or of a key range of it), in key order, as BASE
+// spans of a backup layer: for each span one data file and one row digest file beside it
+// (DESIGN §3), cutting a new span whenever the current one reaches the target size.
 // Thread-safety: one thread; uses the given snapshot connection only.
 #ifndef COFRE_BACKUP_TABLE_EXPORTER_H_
 #define COFRE_BACKUP_TABLE_EXPORTER_H_
 
 #include <atomic>
-#include <functional>
 #include <string>
 
 #include "backup/stored_file.h"
 #include "backup/table_schema.h"
 #include "backup/zstd_stream.h"
+#include "crypto/row_digest.h"
 #include "engine/sqlite.h"
 #include "proto/backup_manifest.pb.h"
 
 namespace cofre {
 
 struct ExportOptions {
-  std::string layer_dir;          // files go to <layer_dir>/data/<n>.cfd
+  std::string layer_dir;          // files go to <layer_dir>/data/<n>.cfd (+ <n>.cfg digests)
   uint32_t layer = 0;
   uint64_t target_file_bytes = 32ull << 20;  // logical bytes per span/file
   ZstdOptions zstd;
   std::atomic<uint64_t>* next_file_number = nullptr;  // shared by the whole layer
+  RowDigester* digester = nullptr;
 };
 
-// Exports table `schema` of `db` (schema name "main") into `out`.
+// Where a new data file of the layer goes.
+std::string NewDataFilePath(const ExportOptions& options);
+
+// Fills the table's columns and schema fields of `out` from `schema`.
+void DescribeTable(const TableSchema& schema, proto::Table* out);
+
+// Exports the rows of `schema` with keys in [start_key, end_key) (empty: unbounded) as new
+// BASE spans appended to `out` (ids continue from `*next_span_id`). Returns rows and bytes
+// written through `rows` / `bytes`.
+Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_view start_key,
+                   std::string_view end_key, ExternalStorage& storage, const ChainCrypto& crypto,
+                   const ExportOptions& options, proto::Table* out, uint64_t* rows,
+                   uint64_t* bytes);
+
+// Exports the whole table `schema` of `db` (schema name "main") into `out`.
 Status ExportTable(const SqliteDb& db, const TableSchema& schema, ExternalStorage& storage,
                    const ChainCrypto& crypto, const ExportOptions& options, proto::Table* out);
 
 // Counts the entries of the table's secondary indexes (partial indexes counted exactly).
 StatusOr<uint64_t> CountIndexEntries(const SqliteDb& db, const TableSchema& schema,
                                      uint64_t rows);
+
+// Encodes the key of the current row of a ScanSql() statement.
+void EncodeScanKey(sqlite3_stmt* stmt, const TableSchema& schema, std::string* out);
+// Encodes a row record body (kind, key, values) of the current row of a ScanSql() statement.
+void EncodeScanRow(sqlite3_stmt* stmt, const TableSchema& schema, std::string_view key,
+                   std::string* body);
+// Prepares a ScanSql() statement for [start_key, end_key) and binds the bounds.
+StatusOr<SqliteStmt> PrepareRangeScan(const SqliteDb& db, const TableSchema& schema,
+                                      std::string_view start_key, std::string_view end_key);
 
 }  // namespace cofre
 

@@ -76,11 +76,18 @@ Status ReadIndexes(const SqliteDb& db, const std::string& schema, TableSchema* t
 
 }  // namespace
 
-std::string TableSchema::ScanSql(const std::string& schema) const {
+std::string TableSchema::ScanSql(const std::string& schema, bool from, bool to) const {
   std::string cols = Join(columns);
-  std::string from = " FROM " + QuoteIdent(schema) + "." + QuoteIdent(name);
-  if (without_rowid) return "SELECT " + cols + from + " ORDER BY " + Join(key_columns);
-  return "SELECT " + rowid_name + (cols.empty() ? "" : ", " + cols) + from + " ORDER BY " +
+  std::string sql = " FROM " + QuoteIdent(schema) + "." + QuoteIdent(name);
+  std::string key = without_rowid ? "(" + Join(key_columns) + ")" : rowid_name;
+  std::string params =
+      without_rowid ? "(" + Placeholders(key_columns.size()) + ")" : std::string("?");
+  if (from || to) sql += " WHERE ";
+  if (from) sql += key + " >= " + params;
+  if (from && to) sql += " AND ";
+  if (to) sql += key + " < " + params;
+  if (without_rowid) return "SELECT " + cols + sql + " ORDER BY " + Join(key_columns);
+  return "SELECT " + rowid_name + (cols.empty() ? "" : ", " + cols) + sql + " ORDER BY " +
          rowid_name;
 }
 

@@ -31,8 +31,9 @@ struct TableSchema {
   };
   std::vector<Index> indexes;
 
-  // SELECT of the key (rowid tables) then all stored columns, in key order.
-  std::string ScanSql(const std::string& schema) const;
+  // SELECT of the key (rowid tables) then all stored columns, in key order; with `from` / `to`,
+  // only keys >= the first bound parameters and < the next ones (bind the key values in order).
+  std::string ScanSql(const std::string& schema, bool from = false, bool to = false) const;
   // INSERT [OR REPLACE] of a row given as the key (rowid tables) then the stored columns.
   std::string InsertSql(const std::string& schema, bool replace) const;
   // DELETE of the row with a given key.

@@ -13,9 +13,8 @@ struct FlagSpec {
 };
 
 constexpr FlagSpec kFlags[] = {
-    {"--data", Flag::kData},         {"--database", Flag::kDatabase},
-    {"--format", Flag::kFormat},     {"--locality", Flag::kLocality},
-    {"--execute", Flag::kExecute},   {"-e", Flag::kExecute},
+    {"--data", Flag::kData},         {"--database", Flag::kDatabase}, {"--format", Flag::kFormat},
+    {"--locality", Flag::kLocality}, {"--execute", Flag::kExecute},   {"-e", Flag::kExecute},
 };
 
 std::optional<Flag> LookupFlag(std::string_view name) {

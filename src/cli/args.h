@@ -35,7 +35,7 @@ struct CliArgs {
   std::string data_dir;
   std::string database = "defaultdb";
   OutputFormat format = OutputFormat::kTable;
-  std::string locality;  // empty: the data directory's remembered locality
+  std::string locality;              // empty: the data directory's remembered locality
   std::vector<std::string> execute;  // -e values, in order
 };
 

@@ -84,9 +84,14 @@ TEST(ArgsTest, Version) {
 }
 
 TEST(ArgsTest, Help) {
-  for (std::vector<std::string> argv : std::vector<std::vector<std::string>>{
-           {"--help"}, {"-h"}, {"help"}, {"sql", "--help"}, {"sql", "--data", "d", "-h"},
-           {"demo", "--help"}, {"version", "--help"}}) {
+  for (std::vector<std::string> argv :
+       std::vector<std::vector<std::string>>{{"--help"},
+                                             {"-h"},
+                                             {"help"},
+                                             {"sql", "--help"},
+                                             {"sql", "--data", "d", "-h"},
+                                             {"demo", "--help"},
+                                             {"version", "--help"}}) {
     StatusOr<CliArgs> args = Parse(argv);
     ASSERT_TRUE(args.ok()) << argv.back();
     EXPECT_EQ(args->command, Command::kHelp);

@@ -39,8 +39,7 @@ StatusOr<int64_t> QueryCount(sql::Session* session, const std::string& query) {
 // Counts rows of `select_a` missing from `select_b`.
 StatusOr<int64_t> CountMissing(sql::Session* session, const std::string& select_a,
                                const std::string& select_b) {
-  return QueryCount(session,
-                    "SELECT count(*) FROM (" + select_a + " EXCEPT " + select_b + ")");
+  return QueryCount(session, "SELECT count(*) FROM (" + select_a + " EXCEPT " + select_b + ")");
 }
 
 Status CompareTable(const DemoStep& step, sql::Session* session, std::FILE* out) {
@@ -93,8 +92,8 @@ Status CompareSchema(const DemoStep& step, sql::Session* session, std::FILE* out
 // Creates a fresh directory for the demo's data under $TMPDIR (or /tmp).
 StatusOr<std::string> MakeDemoDir() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                        "/cofre-demo-XXXXXX";
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/cofre-demo-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
     return UnavailableError("cannot create a temporary directory for the demo: " +
                             std::string(std::strerror(errno)))
@@ -195,8 +194,7 @@ int RunDemo(const DemoOptions& options) {
     return 1;
   }
   if (!RunDemoSteps(DemoSteps(), session->get(), stdout, stderr).ok()) return 1;
-  std::printf("\n-- Demo complete. Explore the data with: cofre sql --data %s\n",
-              data_dir.c_str());
+  std::printf("\n-- Demo complete. Explore the data with: cofre sql --data %s\n", data_dir.c_str());
   return 0;
 }
 

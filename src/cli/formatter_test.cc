@@ -12,9 +12,12 @@ using Kind = ResultSet::Kind;
 
 ResultSet JobResult() {
   ResultSet r;
-  r.columns = {{"job_id", Kind::kNumber},        {"status", Kind::kText},
-               {"fraction_completed", Kind::kNumber}, {"rows", Kind::kNumber},
-               {"index_entries", Kind::kNumber}, {"bytes", Kind::kNumber}};
+  r.columns = {{"job_id", Kind::kNumber},
+               {"status", Kind::kText},
+               {"fraction_completed", Kind::kNumber},
+               {"rows", Kind::kNumber},
+               {"index_entries", Kind::kNumber},
+               {"bytes", Kind::kNumber}};
   r.rows = {{"594193600274956289", "succeeded", "1", "2689", "1217", "1420108"}};
   return r;
 }
@@ -39,11 +42,12 @@ TEST(FormatNameTest, ParsesEveryName) {
 }
 
 TEST(TableFormatTest, MatchesCockroachDocsSample) {
-  EXPECT_EQ(FormatResult(JobResult(), OutputFormat::kTable),
-            "        job_id       |  status   | fraction_completed | rows | index_entries |  bytes\n"
-            "---------------------+-----------+--------------------+------+---------------+----------\n"
-            "  594193600274956289 | succeeded |                  1 | 2689 |          1217 | 1420108\n"
-            "(1 row)\n");
+  EXPECT_EQ(
+      FormatResult(JobResult(), OutputFormat::kTable),
+      "        job_id       |  status   | fraction_completed | rows | index_entries |  bytes\n"
+      "---------------------+-----------+--------------------+------+---------------+----------\n"
+      "  594193600274956289 | succeeded |                  1 | 2689 |          1217 | 1420108\n"
+      "(1 row)\n");
 }
 
 TEST(TableFormatTest, RowCountFooterAndNull) {
@@ -143,14 +147,8 @@ TEST(TableFormatTest, ShortRowsShowBlanks) {
 TEST(CsvFormatTest, QuotesPerRfc4180) {
   ResultSet r;
   r.columns = {{"id", Kind::kNumber}, {"text, quoted", Kind::kText}};
-  r.rows = {{"1", "plain"},
-            {"2", "has,comma"},
-            {"3", "say \"hi\""},
-            {"4", "two\nlines"},
-            {"5", "cr\r"},
-            {"6", ""},
-            {std::nullopt, std::nullopt},
-            {"8", " spaces "}};
+  r.rows = {{"1", "plain"}, {"2", "has,comma"}, {"3", "say \"hi\""},          {"4", "two\nlines"},
+            {"5", "cr\r"},  {"6", ""},          {std::nullopt, std::nullopt}, {"8", " spaces "}};
   EXPECT_EQ(FormatResult(r, OutputFormat::kCsv),
             "id,\"text, quoted\"\n"
             "1,plain\n"
@@ -173,7 +171,10 @@ TEST(CsvFormatTest, EmptyResultHasHeaderOnly) {
 TEST(TsvFormatTest, EscapesAndNull) {
   ResultSet r;
   r.columns = {{"id", Kind::kNumber}, {"v", Kind::kText}};
-  r.rows = {{"1", "a\tb"}, {"2", "x\ny\r"}, {"3", "back\\slash"}, {"4", std::nullopt},
+  r.rows = {{"1", "a\tb"},
+            {"2", "x\ny\r"},
+            {"3", "back\\slash"},
+            {"4", std::nullopt},
             {"5", "\"quoted\", comma"}};
   EXPECT_EQ(FormatResult(r, OutputFormat::kTsv),
             "id\tv\n"
@@ -187,8 +188,8 @@ TEST(TsvFormatTest, EscapesAndNull) {
 
 TEST(JsonFormatTest, TypesAndNull) {
   ResultSet r;
-  r.columns = {{"id", Kind::kNumber}, {"ok", Kind::kBool}, {"name", Kind::kText},
-               {"ratio", Kind::kNumber}};
+  r.columns = {
+      {"id", Kind::kNumber}, {"ok", Kind::kBool}, {"name", Kind::kText}, {"ratio", Kind::kNumber}};
   r.rows = {{"1", "true", "ann", "0.5"},
             {"-2", "f", "42", "NaN"},
             {std::nullopt, std::nullopt, std::nullopt, "1e-3"},
@@ -216,9 +217,13 @@ TEST(JsonFormatTest, EscapesStrings) {
   EXPECT_EQ(out, "\"héllo 日本 😀 \u2028\"");
   out.clear();
   // Invalid UTF-8: stray continuation, overlong '/', surrogate, truncated sequence.
-  AppendJsonString("a\x80" "b\xC0\xAF" "c\xED\xA0\x80" "d\xE6\x97", &out);
-  EXPECT_EQ(out,
-            "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"");
+  AppendJsonString(
+      "a\x80"
+      "b\xC0\xAF"
+      "c\xED\xA0\x80"
+      "d\xE6\x97",
+      &out);
+  EXPECT_EQ(out, "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"");
   out.clear();
   AppendJsonString(std::string("nul\0x", 5), &out);
   EXPECT_EQ(out, "\"nul\\u0000x\"");
@@ -232,11 +237,12 @@ TEST(JsonFormatTest, ColumnNamesAreEscaped) {
 }
 
 TEST(JsonFormatTest, NumberGrammar) {
-  for (const char* good : {"0", "-0", "12", "-3.25", "1e5", "1E+5", "2.5e-10", "123456789012345678901"}) {
+  for (const char* good :
+       {"0", "-0", "12", "-3.25", "1e5", "1E+5", "2.5e-10", "123456789012345678901"}) {
     EXPECT_TRUE(IsJsonNumber(good)) << good;
   }
-  for (const char* bad :
-       {"", "-", "+1", "01", "1.", ".5", "1e", "1e+", "0x10", "NaN", "Infinity", " 1", "1 ", "1,5"}) {
+  for (const char* bad : {"", "-", "+1", "01", "1.", ".5", "1e", "1e+", "0x10", "NaN", "Infinity",
+                          " 1", "1 ", "1,5"}) {
     EXPECT_FALSE(IsJsonNumber(bad)) << bad;
   }
 }

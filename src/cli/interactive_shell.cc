@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -78,6 +79,8 @@ class InteractiveLoop {
       : shell_(shell), history_file_(std::move(history_file)) {}
 
   void Run() {
+    // libedit reads and edits multibyte (UTF-8) characters only under the user's LC_CTYPE.
+    std::setlocale(LC_CTYPE, "");
     rl_readline_name = "cofre";
     rl_inhibit_completion = 1;  // TAB inserts itself instead of completing file names
     using_history();
@@ -116,9 +119,9 @@ class InteractiveLoop {
           continue;
         }
         if (meta == MetaCommand::kUnknown) {
-          shell_->ReportError(InvalidArgumentError("unknown shell command '" +
-                                                   std::string(Trim(line.get())) + "'")
-                                  .WithHint("type \\? for the list of shell commands"));
+          shell_->ReportError(
+              InvalidArgumentError("unknown shell command '" + std::string(Trim(line.get())) + "'")
+                  .WithHint("type \\? for the list of shell commands"));
           continue;
         }
         if (Trim(line.get()).empty()) continue;
@@ -130,8 +133,10 @@ class InteractiveLoop {
       if (!sql::IsCompleteStatement(buffer)) continue;
       AddHistory(buffer);
       std::string rest;
+      // After an error the rest of this input is skipped (it may depend on the failed
+      // statement); the shell goes on with the next input.
       for (const std::string& statement : sql::SplitStatements(buffer, &rest)) {
-        shell_->Execute(statement).IgnoreError();  // reported; the shell goes on
+        if (!shell_->Execute(statement).ok()) break;
       }
       buffer = Trim(rest).empty() ? std::string() : rest;
     }
@@ -143,9 +148,8 @@ class InteractiveLoop {
     std::string prompt = shell_->session()->current_database() + "> ";
     if (fresh) return prompt;
     const std::string continuation = "-> ";
-    return std::string(prompt.size() > continuation.size() ? prompt.size() - continuation.size()
-                                                          : 0,
-                       ' ') +
+    return std::string(
+               prompt.size() > continuation.size() ? prompt.size() - continuation.size() : 0, ' ') +
            continuation;
   }
 

@@ -39,6 +39,16 @@ Status Corrupt(std::string_view what) {
                        "; the backup's keys cannot be read from it");
 }
 
+bool IsSchemeName(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool IsLowerHex(std::string_view s) {
   for (char c : s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
@@ -124,7 +134,9 @@ std::string KmsKeyIdHash(std::string_view kms_key_id) {
 Status AddKmsEntry(EncryptionInfo* info, std::string_view kms_key_id, std::string_view scheme,
                    std::string_view wrapped_key) {
   if (kms_key_id.empty()) return InvalidArgumentError("KMS key id is empty");
-  if (scheme.empty()) return InvalidArgumentError("KMS scheme is empty");
+  if (!IsSchemeName(scheme)) {
+    return InvalidArgumentError("KMS scheme must be a URI scheme name such as \"aws\"");
+  }
   if (wrapped_key.empty()) return InvalidArgumentError("KMS-wrapped data key is empty");
   std::string hash = KmsKeyIdHash(kms_key_id);
   if (hash.empty()) return InternalError("SHA-256 failed in OpenSSL while hashing the KMS key id");
@@ -235,7 +247,7 @@ Status ValidateEncryptionInfo(const EncryptionInfo& info) {
       if (m.key_id_hash().size() != 64 || !IsLowerHex(m.key_id_hash())) {
         return Corrupt("a KMS entry's key id hash is not 64 hex digits");
       }
-      if (m.scheme().empty()) return Corrupt("a KMS entry has no scheme");
+      if (!IsSchemeName(m.scheme())) return Corrupt("a KMS entry's scheme is not a scheme name");
       if (m.wrapped_key().empty()) return Corrupt("a KMS entry has no wrapped key");
     }
   }

@@ -93,6 +93,7 @@ TEST(EncryptionInfoTest, KmsEntriesAreFiledByKeyIdHash) {
   EXPECT_EQ(bytes.find(k1), std::string::npos) << "the key id itself is not stored";
   EXPECT_EQ(AddKmsEntry(&info, "", "aws", "b").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(AddKmsEntry(&info, k1, "", "b").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(AddKmsEntry(&info, k1, "AWS KMS", "b").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(AddKmsEntry(&info, k1, "aws", "").code(), StatusCode::kInvalidArgument);
 }
 
@@ -207,6 +208,12 @@ TEST(EncryptionInfoTest, ValidationNamesTheBadField) {
              "salt");
   expect_bad([](EncryptionInfo& i) { i.add_keys()->mutable_kms()->set_key_id_hash("xyz"); },
              "key id hash");
+  expect_bad([](EncryptionInfo& i) {
+    KmsEntry* k = i.add_keys()->mutable_kms();
+    k->set_key_id_hash(KmsKeyIdHash("k"));
+    k->set_scheme("\xff\xfe");
+    k->set_wrapped_key("blob");
+  }, "scheme");
   // An entry of a source this version does not know is skipped, not rejected.
   EncryptionInfo future = chain->first;
   future.add_keys();

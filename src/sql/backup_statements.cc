@@ -6,9 +6,11 @@
 #include "backup/chain_keys.h"
 #include "backup/collection.h"
 #include "backup/full_backup.h"
+#include "backup/incremental_backup.h"
 #include "backup/manifest_io.h"
 #include "backup/restore.h"
 #include "backup/show_backup.h"
+#include "sql/as_of_time.h"
 #include "sql/describe.h"
 #include "sql/statement_options.h"
 #include "storage/storage_factory.h"
@@ -151,28 +153,65 @@ ChainCrypto CryptoOf(const std::optional<ChainKey>& key) {
 
 }  // namespace
 
+// Refuses an incremental whose targets differ from its chain's.
+Status CheckSameTargets(const proto::Targets& chain, const proto::Targets& now,
+                        const std::string& display) {
+  auto sorted = [](const google::protobuf::RepeatedPtrField<std::string>& f) {
+    std::vector<std::string> v(f.begin(), f.end());
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  if (chain.cluster() != now.cluster() || sorted(chain.databases()) != sorted(now.databases()) ||
+      sorted(chain.tables()) != sorted(now.tables())) {
+    return InvalidArgumentError(
+        "the targets of this incremental backup differ from those of full backup " + display +
+        "; an incremental must back up the same databases and tables as its full backup")
+        .WithHint("take a new full backup with BACKUP ... INTO 'uri' for other targets");
+  }
+  return Status::OK();
+}
+
 StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
-  ASSIGN_OR_RETURN(StatementOptions opts,
-                   ValidateOptions(stmt.options, OptionContext::kBackup));
+  ASSIGN_OR_RETURN(StatementOptions opts, ValidateOptions(stmt.options, OptionContext::kBackup));
   if (stmt.as_of) {
     return InvalidArgumentError(
-        "BACKUP ... AS OF SYSTEM TIME is not supported: a backup is always a "
-        "snapshot of now");
-  }
-  if (stmt.incremental_on) {
-    return InvalidArgumentError(
-        "incremental backups (BACKUP ... INTO LATEST IN / INTO 'subdir' IN) "
-        "are not available "
-        "in this cofre version; take a full backup with BACKUP ... INTO 'uri'");
+        "BACKUP ... AS OF SYSTEM TIME is not supported: a backup is always a snapshot of now");
   }
   ASSIGN_OR_RETURN(auto storage, OpenCollection(ctx, stmt.destinations));
   proto::Targets spec;
-  ASSIGN_OR_RETURN(auto targets,
-                   ResolveBackupTargets(ctx, stmt.targets, &spec));
+  ASSIGN_OR_RETURN(auto targets, ResolveBackupTargets(ctx, stmt.targets, &spec));
+  using Progress = const std::function<void(double)>&;
+  if (stmt.incremental_on) {
+    ASSIGN_OR_RETURN(std::string subdir,
+                     collection::ResolveFullBackup(
+                         *storage, stmt.incremental_on->latest ? "LATEST"
+                                                               : stmt.incremental_on->subdir));
+    // Keys first: a wrong or missing key is refused before anything is written.
+    ASSIGN_OR_RETURN(std::optional<ChainKey> key, OpenChainKey(*storage, subdir, opts.keys));
+    ChainCrypto crypto = CryptoOf(key);
+    ASSIGN_OR_RETURN(auto chain, ReadChain(*storage, subdir, crypto));
+    RETURN_IF_ERROR(CheckSameTargets(chain.front().targets(), spec,
+                                     collection::DisplaySubdir(subdir)));
+    return RunJob(ctx, "BACKUP", DescribeStatement(stmt),
+                  [&](Progress progress, uint64_t* rows, uint64_t* entries,
+                      uint64_t* bytes) -> Status {
+                    IncrementalBackupRequest req;
+                    req.storage = storage.get();
+                    req.targets = targets;
+                    req.chain = std::move(chain);
+                    req.crypto = crypto;
+                    req.progress = progress;
+                    ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
+                    *rows = r.rows;
+                    *entries = r.index_entries;
+                    *bytes = r.bytes;
+                    return Status::OK();
+                  });
+  }
   ASSIGN_OR_RETURN(NewChainKey chain, CreateChainKey(opts.keys));
   return RunJob(ctx, "BACKUP", DescribeStatement(stmt),
-                [&](const std::function<void(double)>& progress, uint64_t* rows,
-                    uint64_t* entries, uint64_t* bytes) -> Status {
+                [&](Progress progress, uint64_t* rows, uint64_t* entries,
+                    uint64_t* bytes) -> Status {
                   FullBackupRequest req;
                   req.storage = storage.get();
                   req.targets = targets;
@@ -207,7 +246,24 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                    OpenChainKey(*storage, subdir, opts.keys));
   ChainCrypto crypto = CryptoOf(key);
   ASSIGN_OR_RETURN(auto layers, ReadChain(*storage, subdir, crypto));
-  const proto::BackupManifest& manifest = layers.back();
+  const proto::BackupManifest* chosen = &layers.back();
+  if (stmt.as_of) {
+    auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    ASSIGN_OR_RETURN(int64_t when, ParseAsOfSystemTime(stmt.as_of->text, now));
+    chosen = nullptr;
+    for (const auto& layer : layers) {
+      if (layer.end_time_micros() <= when) chosen = &layer;
+    }
+    if (!chosen) {
+      return InvalidArgumentError(
+          "no layer of backup " + collection::DisplaySubdir(subdir) + " ends at or before " +
+          collection::FormatTimestamp(when) + "; its first layer ends at " +
+          collection::FormatTimestamp(layers.front().end_time_micros()));
+    }
+  }
+  const proto::BackupManifest& manifest = *chosen;
 
   RestoreRequest req;
   req.storage = storage.get();

@@ -15,7 +15,20 @@ std::string CommandTag(const std::string& sql, sqlite3* db) {
   auto tokens = Tokenize(sql);
   std::vector<std::string> words;
   if (tokens.ok()) {
-    for (const auto& t : *tokens) {
+    size_t start = 0;
+    // WITH ... INSERT/UPDATE/DELETE: the tag is the statement after the common table expressions.
+    if (!tokens->empty() && (*tokens)[0].IsKeyword("with")) {
+      for (size_t i = 1; i < tokens->size(); ++i) {
+        const auto& t = (*tokens)[i];
+        if (t.IsKeyword("insert") || t.IsKeyword("update") || t.IsKeyword("delete") ||
+            t.IsKeyword("replace")) {
+          start = i;
+          break;
+        }
+      }
+    }
+    for (size_t i = start; i < tokens->size(); ++i) {
+      const auto& t = (*tokens)[i];
       if (t.kind != TokenKind::kIdent || words.size() == 2) break;
       words.push_back(AsciiLower(t.text));
     }

@@ -2,6 +2,7 @@
 
 #include "engine/data_dir.h"
 #include "jobs/job_registry.h"
+#include "sql/alter_backup.h"
 #include "sql/backup_statements.h"
 #include "sql/parser.h"
 #include "sql/passthrough.h"
@@ -137,11 +138,8 @@ class SessionImpl : public Session {
   StatusOr<ResultSet> Run(const ShowBackup& s) {
     return ExecuteShowBackup(Context(), s);
   }
-  StatusOr<ResultSet> Run(const AlterBackup&) {
-    return InvalidArgumentError(
-        "ALTER BACKUP rewraps KMS keys, and this cofre version has no KMS "
-        "support; a passphrase "
-        "chain keeps the passphrase it was created with");
+  StatusOr<ResultSet> Run(const AlterBackup& s) {
+    return ExecuteAlterBackup(Context(), s);
   }
 
   std::unique_ptr<DataDir> dir_;

@@ -11,18 +11,17 @@
 #include <thread>
 
 #include "storage/s3_test_support.h"
+#include "storage/storage_factory.h"
 #include "storage/storage_test_helpers.h"
 #include "util/sha256.h"
 
 namespace cofre {
 namespace {
 
-using s3_testing::Boto3;
 using s3_testing::OpenOrDie;
 using s3_testing::RequireServer;
 using s3_testing::S3TestServer;
 using s3_testing::S3Uri;
-using s3_testing::ShellQuote;
 using s3_testing::UniqueBucket;
 using storage_testing::ListToStrings;
 using storage_testing::PatternBytes;
@@ -127,6 +126,17 @@ TEST(S3StorageUri, PathStyleDefaultsForIpEndpointsAndImplicitAuthUsesEnvironment
   EXPECT_NE(st.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos);
 }
 
+TEST(S3StorageUri, StorageFactoryOpensS3Uris) {
+  auto s = OpenExternalStorage(kGoodUri, StorageContext{});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE((*s)->RedactedUri().starts_with("s3://bkt/base/dir?"));
+  EXPECT_EQ((*s)->RedactedUri().find("SECRETVALUE"), std::string::npos);
+  auto bad = OpenExternalStorage("s3://bkt/p?AWS_SECRET_ACCESS_KEY=SECRETVALUE&NOPE=1", {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("NOPE"), std::string::npos);
+  EXPECT_EQ(bad.status().message().find("SECRETVALUE"), std::string::npos);
+}
+
 TEST(S3StorageUri, InvalidObjectPathsAreRefusedBeforeAnyRequest) {
   auto s = Open(kGoodUri);
   ASSERT_TRUE(s.ok());
@@ -161,11 +171,18 @@ class S3StorageTest : public ::testing::Test {
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
 
+  // boto3's answer to `cmd` ("OK ..." on success), expecting success.
+  std::string Boto3(const std::string& cmd,
+                    const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::string r = s3_testing::Boto3Client::Get().Call(server_, cmd, bucket_, fields);
+    EXPECT_TRUE(r.starts_with("OK")) << cmd << ": " << r;
+    return r.size() > 3 ? r.substr(3) : "";
+  }
+
   std::string Boto3Get(const std::string& key) {
     TempDir dir;
     std::string file = dir.path() + "/obj";
-    auto r = Boto3(server_, "get " + bucket_ + " " + ShellQuote(key) + " " + file);
-    EXPECT_EQ(r.exit_code, 0);
+    Boto3("get", {{"key", key}, {"file", file}});
     std::ifstream in(file, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
@@ -173,18 +190,9 @@ class S3StorageTest : public ::testing::Test {
   }
 
   // "<size> <storage class> <etag>" from boto3's head_object.
-  std::string Boto3Head(const std::string& key) {
-    auto r = Boto3(server_, "head " + bucket_ + " " + ShellQuote(key));
-    EXPECT_EQ(r.exit_code, 0);
-    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-    return r.out;
-  }
+  std::string Boto3Head(const std::string& key) { return Boto3("head", {{"key", key}}); }
 
-  int Boto3OpenUploads() {
-    auto r = Boto3(server_, "uploads " + bucket_);
-    EXPECT_EQ(r.exit_code, 0);
-    return std::atoi(r.out.c_str());
-  }
+  int Boto3OpenUploads() { return std::atoi(Boto3("uploads", {}).c_str()); }
 
   S3TestServer server_;
   std::string bucket_;
@@ -349,8 +357,11 @@ TEST_F(S3StorageTest, ListWithDelimiterAcrossSmallPages) {
   EXPECT_EQ(seen, 3);
 }
 
-TEST_F(S3StorageTest, ListAndDeleteMoreThanOneThousandKeys) {
-  constexpr int kKeys = 1003;
+TEST_F(S3StorageTest, ConcurrentWritesThenPaginatedListAndBatchDelete) {
+  constexpr int kKeys = 61;
+  S3Settings settings = s3_testing::FastTestSettings();
+  settings.list_page_size = 4;
+  auto storage = Storage("base", "", settings);
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < 4; ++t) {
@@ -358,29 +369,29 @@ TEST_F(S3StorageTest, ListAndDeleteMoreThanOneThousandKeys) {
       for (int i = t; i < kKeys; i += 4) {
         char name[32];
         std::snprintf(name, sizeof(name), "many/%05d", i);
-        if (!WriteSmallFile(*storage_, name, "v").ok()) ++failures;
+        if (!WriteSmallFile(*storage, name, "v").ok()) ++failures;
       }
     });
   }
   for (auto& th : threads) th.join();
   ASSERT_EQ(failures, 0);
 
-  std::vector<std::string> listed = ListToStrings(*storage_, "many/", "");
+  std::vector<std::string> listed = ListToStrings(*storage, "many/", "");
   ASSERT_EQ(listed.size(), static_cast<size_t>(kKeys));
   EXPECT_EQ(listed.front(), "many/00000:1");
-  EXPECT_EQ(listed.back(), "many/01002:1");
+  EXPECT_EQ(listed.back(), "many/00060:1");
   EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end()));
 
+  // 1003 paths, most of them absent, take two DeleteObjects requests (1000 keys at most each).
   std::vector<std::string> paths;
-  for (int i = 0; i < kKeys; ++i) {
+  for (int i = 0; i < 1003; ++i) {
     char name[32];
     std::snprintf(name, sizeof(name), "many/%05d", i);
     paths.push_back(name);
   }
-  paths.push_back("many/never-existed");
-  Status s = storage_->DeleteMany(paths);
+  Status s = storage->DeleteMany(paths);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_TRUE(ListToStrings(*storage_, "many/", "").empty());
+  EXPECT_TRUE(ListToStrings(*storage, "many/", "").empty());
 }
 
 TEST_F(S3StorageTest, DeleteIsIdempotent) {
@@ -447,8 +458,7 @@ TEST_F(S3StorageTest, ReadsWhatBoto3Wrote) {
   TempDir dir;
   const std::string data = PatternBytes(12 << 20 | 333, 5);
   std::ofstream(dir.path() + "/f", std::ios::binary) << data;
-  auto r = Boto3(server_, "put " + bucket_ + " base/from-boto3 " + dir.path() + "/f 5");
-  ASSERT_EQ(r.exit_code, 0);
+  Boto3("put", {{"key", "base/from-boto3"}, {"file", dir.path() + "/f"}, {"part_mib", "5"}});
   EXPECT_NE(Boto3Head("base/from-boto3").find("-3\""), std::string::npos);
   auto got = ReadSmallFile(*storage_, "from-boto3", 64 << 20);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -514,11 +524,18 @@ TEST_F(S3AuthTest, CorrectlySignedRequestsAreAccepted) {
   auto got = ReadSmallFile(*storage, "dir/big.cfd", 64 << 20);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(*got == big);
-  EXPECT_EQ(ListToStrings(*storage, "dir/", "/"),
-            (std::vector<std::string>{"dir/big.cfd:" + std::to_string(big.size()), "dir/sub/"}));
   EXPECT_TRUE(storage->DeleteMany({"dir/big.cfd", "LATEST"}).ok());
-  EXPECT_EQ(ListToStrings(*storage, "", ""), std::vector<std::string>{"dir/sub/small:1"});
-  EXPECT_TRUE(storage->Delete("dir/sub/small").ok());
+  EXPECT_TRUE(IsNotFound(storage->Size("LATEST").status()));
+
+  // moto 5.2.1 checks query strings after decoding them, so it rejects any correctly signed
+  // query value containing '/' (boto3's list_objects_v2(Prefix="a/") fails the same way).
+  // List from the bucket root with a slash-free prefix here; the plain server and the AWS test
+  // vectors cover prefixes and delimiters.
+  auto root = OpenOrDie(S3Uri(server_, bucket_, ""), s3_testing::FastTestSettings());
+  ASSERT_TRUE(WriteSmallFile(*root, "top-1", "a").ok());
+  ASSERT_TRUE(WriteSmallFile(*root, "top-2", "bb").ok());
+  EXPECT_EQ(ListToStrings(*root, "top", ""), (std::vector<std::string>{"top-1:1", "top-2:2"}));
+  EXPECT_EQ(ListToStrings(*root, "", "").size(), 3u);
 }
 
 TEST_F(S3AuthTest, ImplicitCredentialsFromTheEnvironmentWork) {

@@ -3,8 +3,8 @@
 // S3TestServer: the moto endpoints and credentials that scripts/test-servers.sh exported.
 // When the variables are missing the tests FAIL (never skip) with a message saying how to start
 // the servers, so CI cannot silently skip S3 coverage.
-// ChildProcess: a subprocess (e.g. tests/tools/fault_proxy.py) with its stdout on a pipe,
-// killed by pid on destruction. RunCommand: runs a shell command, returns exit status + stdout.
+// ChildProcess: a subprocess (e.g. tests/tools/fault_proxy.py) speaking lines on its stdin and
+// stdout, killed by pid on destruction. Boto3Client: boto3 as an independent S3 client.
 // Thread-safety: single-threaded test code.
 #ifndef COFRE_STORAGE_S3_TEST_SUPPORT_H_
 #define COFRE_STORAGE_S3_TEST_SUPPORT_H_
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -99,59 +100,34 @@ inline std::unique_ptr<S3Storage> OpenOrDie(const std::string& uri, const S3Sett
   return std::move(*s);
 }
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Runs `command` with /bin/sh and captures its stdout (stderr goes to the test log).
-inline CommandResult RunCommand(const std::string& command) {
-  CommandResult r;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-inline std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs tests/tools/s3_crosscheck.py (boto3) against `server` with its credentials.
-inline CommandResult Boto3(const S3TestServer& server, const std::string& args) {
-  return RunCommand("AWS_ACCESS_KEY_ID=" + ShellQuote(server.access_key_id) +
-                    " AWS_SECRET_ACCESS_KEY=" + ShellQuote(server.secret_access_key) +
-                    " python3 " COFRE_SOURCE_DIR "/tests/tools/s3_crosscheck.py " +
-                    ShellQuote(server.endpoint) + " " + args);
-}
-
-// A child process running `argv`, whose stdout is readable line by line.
+// A child process running `argv`, with its stdin and stdout on pipes (line protocol).
+// Destruction closes stdin, sends SIGTERM to the child's pid and reaps it.
 class ChildProcess {
  public:
   explicit ChildProcess(const std::vector<std::string>& argv) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
+    int out[2], in[2];
+    if (pipe(out) != 0 || pipe(in) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
+      dup2(out[1], STDOUT_FILENO);
+      dup2(in[0], STDIN_FILENO);
+      close(out[0]);
+      close(out[1]);
+      close(in[0]);
+      close(in[1]);
       std::vector<char*> args;
       for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
       args.push_back(nullptr);
       execvp(args[0], args.data());
       _exit(127);
     }
-    close(fds[1]);
-    out_ = fdopen(fds[0], "r");
+    close(out[1]);
+    close(in[0]);
+    out_ = fdopen(out[0], "r");
+    in_ = fdopen(in[1], "w");
   }
   ~ChildProcess() {
+    if (in_ != nullptr) fclose(in_);
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
       waitpid(pid_, nullptr, 0);
@@ -165,13 +141,71 @@ class ChildProcess {
   std::string ReadLine() {
     std::string line;
     int c;
-    while (out_ != nullptr && (c = fgetc(out_)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+    while (out_ != nullptr && (c = fgetc(out_)) != EOF && c != '\n') {
+      line.push_back(static_cast<char>(c));
+    }
     return line;
+  }
+  // Writes `line` and a newline to the child's stdin.
+  void WriteLine(const std::string& line) {
+    if (in_ == nullptr) return;
+    fputs(line.c_str(), in_);
+    fputc('\n', in_);
+    fflush(in_);
   }
 
  private:
   pid_t pid_ = -1;
   FILE* out_ = nullptr;
+  FILE* in_ = nullptr;
+};
+
+inline std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out + "\"";
+}
+
+// boto3 (tests/tools/s3_crosscheck.py) as an independent S3 client, started once per test
+// binary. Call() returns "OK <output>" or "ERR <message>".
+class Boto3Client {
+ public:
+  static Boto3Client& Get() {
+    static Boto3Client* client = new Boto3Client();
+    return *client;
+  }
+
+  // `fields` are extra JSON members, e.g. {{"key", "k"}, {"file", "/tmp/x"}}.
+  std::string Call(const S3TestServer& server, const std::string& cmd, const std::string& bucket,
+                   const std::vector<std::pair<std::string, std::string>>& fields = {}) {
+    std::string req = "{\"endpoint\": " + JsonString(server.endpoint) +
+                      ", \"key_id\": " + JsonString(server.access_key_id) +
+                      ", \"secret\": " + JsonString(server.secret_access_key) +
+                      ", \"cmd\": " + JsonString(cmd) + ", \"bucket\": " + JsonString(bucket);
+    for (const auto& [k, v] : fields) req += ", " + JsonString(k) + ": " + JsonString(v);
+    req += "}";
+    std::lock_guard<std::mutex> lock(mu_);
+    child_.WriteLine(req);
+    return child_.ReadLine();
+  }
+
+ private:
+  Boto3Client()
+      : child_({"python3", COFRE_SOURCE_DIR "/tests/tools/s3_crosscheck.py"}) {}
+
+  std::mutex mu_;
+  ChildProcess child_;
 };
 
 }  // namespace cofre::s3_testing

@@ -230,7 +230,8 @@ StatusOr<std::optional<S3ErrorInfo>> ParseCompleteMultipartUpload(std::string_vi
     info.bucket = std::string(TrimmedView(root.ChildText("BucketName")));
     return std::optional<S3ErrorInfo>(std::move(info));
   }
-  if (root.name != "CompleteMultipartUploadResult") {
+  // moto answers <CompleteMultipartUploadResponse>; AWS <CompleteMultipartUploadResult>.
+  if (root.name != "CompleteMultipartUploadResult" && root.name != "CompleteMultipartUploadResponse") {
     return Malformed(kWhat, "unexpected <" + root.name + ">");
   }
   return std::optional<S3ErrorInfo>();

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "storage/local_storage.h"
+#include "storage/s3_storage.h"
 #include "util/uri.h"
 
 namespace cofre {
@@ -98,7 +99,7 @@ StatusOr<std::unique_ptr<ExternalStorage>> OpenFileScheme(const Uri& uri, const 
 }  // namespace
 
 const std::vector<std::string_view>& SupportedStorageSchemes() {
-  static const std::vector<std::string_view> kSchemes = {"nodelocal", "file"};
+  static const std::vector<std::string_view> kSchemes = {"nodelocal", "file", "s3"};
   return kSchemes;
 }
 
@@ -111,6 +112,7 @@ StatusOr<std::unique_ptr<ExternalStorage>> OpenExternalStorage(std::string_view 
     if (parsed.scheme == "nodelocal") return OpenNodelocal(parsed, redacted, ctx);
     return OpenFileScheme(parsed, redacted);
   }
+  if (parsed.scheme == "s3") return NewS3Storage(parsed, S3Settings());
   return InvalidArgumentError("unsupported storage scheme '" + parsed.scheme + "' in URI '" +
                               redacted + "'; supported schemes: " + SchemeList());
 }

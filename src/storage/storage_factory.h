@@ -5,6 +5,8 @@
 //   nodelocal://<node>/path  a directory under StorageContext::extern_dir; <node> is "1" or
 //                            "self" (cofre is a single node, node 1).
 //   file:///abs/path         an absolute local directory; the host must be empty.
+//   s3://bucket/path?...     an S3 bucket (storage/s3_storage.h lists the parameters), with
+//                            default S3Settings.
 // Other schemes (userfile, gs, azure, http, ...) are refused with InvalidArgument naming the
 // scheme and listing the supported ones. The only query parameter nodelocal and file accept is
 // COCKROACH_LOCALITY (consumed by the backup layer). A malformed URI is InvalidArgument; every

@@ -1,0 +1,39 @@
+// RunIncrementalBackup: appends an incremental layer to a backup chain (DESIGN §3).
+//
+// For every span of every table of the previous layer, the span's current rows are compared,
+// by keyed digest, with the rows as of the previous layer (the base file's digest file plus the
+// rows of later deltas); the layer stores only the changed and new rows and tombstones for
+// deleted keys, in one DELTA file per changed span. New tables and tables whose definition
+// changed are written in full; dropped ones disappear. A span whose deltas grow long or large
+// against its base, or which grew past twice the target size, is rewritten in full (and split).
+// The manifest written is complete on its own: it names, per span, the base and the deltas.
+// Commit order as for full backups: data files, then the manifest. LATEST is not touched.
+// Thread-safety: one call per thread.
+#ifndef COFRE_BACKUP_INCREMENTAL_BACKUP_H_
+#define COFRE_BACKUP_INCREMENTAL_BACKUP_H_
+
+#include <vector>
+
+#include "backup/full_backup.h"
+
+namespace cofre {
+
+struct IncrementalBackupRequest {
+  ExternalStorage* storage = nullptr;
+  std::vector<BackupTarget> targets;
+  std::vector<proto::BackupManifest> chain;  // the existing layers, oldest first
+  ChainCrypto crypto;
+  BackupSettings settings;
+  std::function<void(double)> progress;
+};
+
+// Compaction policy: a span is rewritten in full when it already has this many deltas, or when
+// its deltas' logical bytes exceed this fraction of its base's.
+inline constexpr int kMaxDeltasPerSpan = 8;
+inline constexpr double kMaxDeltaFraction = 0.5;
+
+StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& request);
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_INCREMENTAL_BACKUP_H_

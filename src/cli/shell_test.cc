@@ -1,0 +1,169 @@
+#include "cli/shell.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace cofre::cli {
+namespace {
+
+// A Session that records statements. "FAIL..." fails (with a hint for "FAIL HINT"), "ROWS"
+// returns a small result set, anything else returns the tag "OK".
+class FakeSession : public sql::Session {
+ public:
+  StatusOr<ResultSet> Execute(std::string_view statement) override {
+    executed.emplace_back(statement);
+    if (statement.starts_with("FAIL HINT")) {
+      return InvalidArgumentError("bad thing").WithHint("do the other thing");
+    }
+    if (statement.starts_with("FAIL")) return NotFoundError("no such thing");
+    ResultSet result;
+    if (statement == "ROWS") {
+      result.columns = {{"n", ResultSet::Kind::kNumber}};
+      result.rows = {{"7"}};
+    } else {
+      result.tag = "OK";
+    }
+    return result;
+  }
+  const std::string& current_database() const override { return database_; }
+
+  std::vector<std::string> executed;
+
+ private:
+  std::string database_ = "defaultdb";
+};
+
+// Captures what a Shell writes to its two streams.
+class Capture {
+ public:
+  Capture() {
+    out_ = open_memstream(&out_buf_, &out_size_);
+    err_ = open_memstream(&err_buf_, &err_size_);
+  }
+  ~Capture() {
+    std::fclose(out_);
+    std::fclose(err_);
+    std::free(out_buf_);
+    std::free(err_buf_);
+  }
+  std::FILE* out() { return out_; }
+  std::FILE* err() { return err_; }
+  std::string out_text() {
+    std::fflush(out_);
+    return std::string(out_buf_, out_size_);
+  }
+  std::string err_text() {
+    std::fflush(err_);
+    return std::string(err_buf_, err_size_);
+  }
+
+ private:
+  char* out_buf_ = nullptr;
+  size_t out_size_ = 0;
+  char* err_buf_ = nullptr;
+  size_t err_size_ = 0;
+  std::FILE* out_;
+  std::FILE* err_;
+};
+
+TEST(ShellTest, ExecutesScriptInOrder) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  EXPECT_TRUE(shell.ExecuteScript("A; ROWS;\n  B").ok());
+  EXPECT_EQ(session.executed, (std::vector<std::string>{"A", "ROWS", "B"}));
+  EXPECT_EQ(capture.out_text(), "OK\n  n\n-----\n  7\n(1 row)\nOK\n");
+  EXPECT_EQ(capture.err_text(), "");
+}
+
+TEST(ShellTest, EmptyScriptDoesNothing) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  EXPECT_TRUE(shell.ExecuteScript(" ; -- only a comment\n").ok());
+  EXPECT_TRUE(session.executed.empty());
+  EXPECT_EQ(capture.out_text(), "");
+}
+
+TEST(ShellTest, StopsAtFirstErrorAndPrintsHint) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  Status status = shell.ExecuteScript("A; FAIL HINT; B");
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(session.executed, (std::vector<std::string>{"A", "FAIL HINT"}));
+  EXPECT_EQ(capture.out_text(), "OK\n");
+  EXPECT_EQ(capture.err_text(), "ERROR: bad thing\nHINT: do the other thing\n");
+}
+
+TEST(ShellTest, ErrorWithoutHint) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  EXPECT_EQ(shell.Execute("FAIL").code(), StatusCode::kNotFound);
+  EXPECT_EQ(capture.err_text(), "ERROR: no such thing\n");
+}
+
+TEST(ShellTest, EchoAndBlankLines) {
+  FakeSession session;
+  Capture capture;
+  ShellOptions options;
+  options.echo_statements = true;
+  options.blank_line_after_result = true;
+  Shell shell(&session, options, capture.out(), capture.err());
+  EXPECT_TRUE(shell.Execute("SELECT\n  x").ok());
+  EXPECT_EQ(capture.out_text(), "> SELECT\n    x\nOK\n\n");
+}
+
+TEST(ShellTest, UsesOutputFormat) {
+  FakeSession session;
+  Capture capture;
+  ShellOptions options;
+  options.format = OutputFormat::kJson;
+  Shell shell(&session, options, capture.out(), capture.err());
+  EXPECT_TRUE(shell.ExecuteScript("ROWS; A").ok());
+  EXPECT_EQ(capture.out_text(), "[{\"n\":7}]\n");
+}
+
+std::FILE* InputOf(const std::string& text) {
+  std::FILE* f = std::tmpfile();
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::rewind(f);
+  return f;
+}
+
+TEST(ShellTest, StreamExecutesStatementsAsTheyComplete) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  std::FILE* in = InputOf("A;\nSELECT 'x;\ny'\n  ; B; C\nD");
+  EXPECT_TRUE(shell.ExecuteStream(in).ok());
+  std::fclose(in);
+  EXPECT_EQ(session.executed, (std::vector<std::string>{"A", "SELECT 'x;\ny'", "B", "C\nD"}));
+}
+
+TEST(ShellTest, StreamStopsAtFirstError) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  std::FILE* in = InputOf("A;\nFAIL; B;\nC;\n");
+  EXPECT_EQ(shell.ExecuteStream(in).code(), StatusCode::kNotFound);
+  std::fclose(in);
+  EXPECT_EQ(session.executed, (std::vector<std::string>{"A", "FAIL"}));
+  EXPECT_EQ(capture.err_text(), "ERROR: no such thing\n");
+}
+
+TEST(ShellTest, ReportErrorFlushesOutputFirst) {
+  Capture capture;
+  std::fputs("before\n", capture.out());
+  ReportError(PermissionDeniedError("wrong passphrase"), capture.out(), capture.err());
+  EXPECT_EQ(capture.out_text(), "before\n");
+  EXPECT_EQ(capture.err_text(), "ERROR: wrong passphrase\n");
+}
+
+}  // namespace
+}  // namespace cofre::cli

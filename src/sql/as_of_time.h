@@ -1,0 +1,21 @@
+// AS OF SYSTEM TIME: turns the expression a user gave into a point in time (microseconds since
+// the epoch, UTC). Accepted, as CockroachDB accepts them: timestamps as SHOW BACKUP prints them
+// ('2026-11-28 16:21:31.467243', also with 'T', a trailing 'Z' or '+00:00', or a date alone),
+// decimal nanoseconds since the epoch ('1795450891467243000.0000000000'), and negative
+// intervals relative to now ('-10s', '-5m', '-1h30m', '-250ms', '-2us').
+// Thread-safety: pure functions.
+#ifndef COFRE_SQL_AS_OF_TIME_H_
+#define COFRE_SQL_AS_OF_TIME_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "util/status.h"
+
+namespace cofre::sql {
+
+StatusOr<int64_t> ParseAsOfSystemTime(std::string_view text, int64_t now_micros);
+
+}  // namespace cofre::sql
+
+#endif  // COFRE_SQL_AS_OF_TIME_H_
