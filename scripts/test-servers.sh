@@ -11,8 +11,8 @@
 #   auth:   started with INITIAL_NO_AUTH_ACTION_COUNT=3; those three free requests create an IAM
 #           user, its access key and an allow-all policy, after which every request must carry
 #           a valid SigV4 signature from that key.
-# The env file (default build/test-servers.env; directory overridable with
-# COFRE_TEST_SERVERS_DIR) is sourceable and exports:
+# The env file ($COFRE_TEST_SERVERS_DIR, else $BUILD, else build/, + /test-servers.env) is
+# sourceable and exports:
 #   COFRE_TEST_S3_ENDPOINT, COFRE_TEST_S3_ACCESS_KEY_ID, COFRE_TEST_S3_SECRET_ACCESS_KEY,
 #   COFRE_TEST_S3_AUTH_ENDPOINT, COFRE_TEST_S3_AUTH_ACCESS_KEY_ID,
 #   COFRE_TEST_S3_AUTH_SECRET_ACCESS_KEY, COFRE_TEST_KMS_ENDPOINT, COFRE_TEST_KMS_AUTH_ENDPOINT,
@@ -20,7 +20,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STATE_DIR="${COFRE_TEST_SERVERS_DIR:-$ROOT/build}"
+STATE_DIR="${COFRE_TEST_SERVERS_DIR:-${BUILD:-$ROOT/build}}"
 ENV_FILE="$STATE_DIR/test-servers.env"
 PID_FILE="$STATE_DIR/test-servers.pids"
 PYTHON="${PYTHON:-python3}"

@@ -1,5 +1,6 @@
-// The script of `cofre demo` (see cli/demo.h): build a shop database, back it up encrypted, look
-// at the backup, restore it under a new name and prove the copy identical.
+// The script of `cofre demo` (see cli/demo.h): build a shop database, back it up encrypted (a full
+// backup, then an incremental one), look at the backups, restore the chain under a new name and
+// prove the copy identical.
 #include "cli/demo.h"
 
 namespace cofre::cli {
@@ -85,12 +86,21 @@ FROM orders AS o CROSS JOIN lines ON lines.line <= 1 + o.id % 3)"),
       S::Statement("BACKUP DATABASE shop INTO 'nodelocal://1/demo'\n"
                    "  WITH encryption_passphrase = 'correct horse battery staple'"),
 
-      S::Narrate("Look at the collection and at its newest backup."),
+      S::Narrate("Change some rows, then take an incremental backup on top of the full one."),
+      S::Statement("UPDATE orders SET status = 'returned' WHERE id % 97 = 0"),
+      S::Statement("DELETE FROM order_items WHERE order_id % 250 = 0 AND line > 1"),
+      S::Statement(R"(INSERT INTO customers (id, name, email, city, signed_up)
+WITH RECURSIVE n(i) AS (SELECT 20001 UNION ALL SELECT i + 1 FROM n WHERE i < 20500)
+SELECT i, 'Customer ' || i, 'customer' || i || '@example.com', 'Zürich', '2026-01-01' FROM n)"),
+      S::Statement("BACKUP DATABASE shop INTO LATEST IN 'nodelocal://1/demo'\n"
+                   "  WITH encryption_passphrase = 'correct horse battery staple'"),
+
+      S::Narrate("Look at the collection and at its newest backup chain."),
       S::Statement("SHOW BACKUPS IN 'nodelocal://1/demo'"),
       S::Statement("SHOW BACKUP FROM LATEST IN 'nodelocal://1/demo'\n"
                    "  WITH encryption_passphrase = 'correct horse battery staple'"),
 
-      S::Narrate("Restore the backup as a new database."),
+      S::Narrate("Restore the chain (full + incremental) as a new database."),
       S::Statement("RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/demo'\n"
                    "  WITH encryption_passphrase = 'correct horse battery staple',\n"
                    "       new_db_name = 'shop_restored'"),

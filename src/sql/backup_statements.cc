@@ -1,6 +1,7 @@
 #include "sql/backup_statements.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <set>
 
 #include "backup/chain_keys.h"
@@ -142,6 +143,17 @@ StatusOr<std::vector<proto::BackupManifest>> ReadChain(
   return layers;
 }
 
+// Backup settings; COFRE_BACKUP_TARGET_FILE_BYTES overrides the span/file target size (tests use
+// small values to exercise span splitting and compaction on small data).
+BackupSettings Settings() {
+  BackupSettings settings;
+  if (const char* v = std::getenv("COFRE_BACKUP_TARGET_FILE_BYTES")) {
+    uint64_t n = std::strtoull(v, nullptr, 10);
+    if (n > 0) settings.target_file_bytes = n;
+  }
+  return settings;
+}
+
 ChainCrypto CryptoOf(const std::optional<ChainKey>& key) {
   ChainCrypto crypto;
   if (key) {
@@ -200,6 +212,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                     req.targets = targets;
                     req.chain = std::move(chain);
                     req.crypto = crypto;
+                    req.settings = Settings();
                     req.progress = progress;
                     ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
                     *rows = r.rows;
@@ -218,6 +231,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   req.target_spec = spec;
                   req.crypto = CryptoOf(chain.key);
                   req.encryption_info = chain.encryption_info;
+                  req.settings = Settings();
                   req.progress = progress;
                   ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
                   *rows = r.rows;
@@ -231,12 +245,6 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                                    const Restore& stmt) {
   ASSIGN_OR_RETURN(StatementOptions opts,
                    ValidateOptions(stmt.options, OptionContext::kRestore));
-  if (stmt.as_of) {
-    return InvalidArgumentError(
-        "RESTORE ... AS OF SYSTEM TIME needs incremental backups, which this "
-        "cofre version does "
-        "not have; restore a full backup by its subdirectory instead");
-  }
   ASSIGN_OR_RETURN(auto storage, OpenCollection(ctx, stmt.in));
   ASSIGN_OR_RETURN(
       std::string subdir,

@@ -27,8 +27,8 @@ std::string Base64Md5(std::string_view data) {
 bool IsDnsCompatibleBucket(std::string_view b) {
   if (b.size() < 3 || b.size() > 63) return false;
   for (char c : b) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '.')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
       return false;
     }
   }
@@ -53,11 +53,11 @@ bool IsRetryableCode(std::string_view code) {
 // One S3 request, described independently of signing and transport.
 struct S3Client::Op {
   std::string method;
-  std::string key;          // empty for bucket-level requests
-  KeyValueList query;       // decoded
-  KeyValueList headers;     // signed along with host and x-amz-*
+  std::string key;       // empty for bucket-level requests
+  KeyValueList query;    // decoded
+  KeyValueList headers;  // signed along with host and x-amz-*
   std::string_view body;
-  std::string what;         // "reading 'k' in s3://...", for messages
+  std::string what;  // "reading 'k' in s3://...", for messages
 };
 
 StatusOr<std::unique_ptr<S3Client>> S3Client::New(S3ClientConfig config) {
@@ -193,12 +193,14 @@ StatusOr<HttpResponse> S3Client::Execute(const Op& op) {
 Status S3Client::CreateBucket() {
   std::string body;
   if (config_.region != "us-east-1") {
-    body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-           "<LocationConstraint>" + XmlEscape(config_.region) +
-           "</LocationConstraint></CreateBucketConfiguration>";
+    body =
+        "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<LocationConstraint>" +
+        XmlEscape(config_.region) + "</LocationConstraint></CreateBucketConfiguration>";
   }
-  Op op{"PUT", "", {}, {{"Content-Type", "application/xml"}}, body,
-        "creating bucket '" + config_.bucket + "'"};
+  Op op{"PUT", "",
+        {},    {{"Content-Type", "application/xml"}},
+        body,  "creating bucket '" + config_.bucket + "'"};
   StatusOr<HttpResponse> r = Execute(op);
   if (r.ok()) return Status::OK();
   if (r.status().message().find("BucketAlreadyOwnedByYou") != std::string::npos) {
@@ -218,8 +220,9 @@ Status S3Client::HeadBucket() {
 
 Status S3Client::PutObject(const std::string& key, std::string_view body,
                            const std::string& storage_class) {
-  Op op{"PUT", key, {}, {{"Content-Type", "application/octet-stream"}}, body,
-        "writing " + Describe(key)};
+  Op op{"PUT", key,
+        {},    {{"Content-Type", "application/octet-stream"}},
+        body,  "writing " + Describe(key)};
   if (!storage_class.empty()) op.headers.emplace_back("x-amz-storage-class", storage_class);
   return Execute(op).status();
 }
@@ -254,8 +257,8 @@ StatusOr<size_t> S3Client::GetRange(const std::string& key, uint64_t offset, siz
   Status s = Retry(config_.retry, what, [&](int) -> Status {
     if (got == n || at_end) return Status::OK();
     Op op{"GET", key, {}, {}, {}, what};
-    op.headers.emplace_back("Range", "bytes=" + std::to_string(offset + got) + "-" +
-                                         std::to_string(offset + n - 1));
+    op.headers.emplace_back(
+        "Range", "bytes=" + std::to_string(offset + got) + "-" + std::to_string(offset + n - 1));
     if (!if_match.empty()) op.headers.emplace_back("If-Match", if_match);
     HttpBodyCallback sink = [&](std::string_view data) -> Status {
       if (data.size() > n - got) {
@@ -284,8 +287,8 @@ StatusOr<size_t> S3Client::GetRange(const std::string& key, uint64_t offset, siz
 StatusOr<S3ListPage> S3Client::ListObjectsV2(const std::string& prefix,
                                              const std::string& delimiter,
                                              const std::string& continuation_token, int max_keys) {
-  Op op{"GET", "", {{"list-type", "2"}, {"encoding-type", "url"}}, {}, {},
-        "listing '" + prefix + "' in " + config_.display};
+  Op op{"GET", "", {{"list-type", "2"}, {"encoding-type", "url"}},
+        {},    {}, "listing '" + prefix + "' in " + config_.display};
   if (!prefix.empty()) op.query.emplace_back("prefix", prefix);
   if (!delimiter.empty()) op.query.emplace_back("delimiter", delimiter);
   if (!continuation_token.empty()) op.query.emplace_back("continuation-token", continuation_token);
@@ -314,8 +317,11 @@ Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
     std::vector<std::string> batch(keys.begin() + start,
                                    keys.begin() + std::min(keys.size(), start + kMaxKeysPerDelete));
     const std::string body = BuildDeleteObjectsXml(batch);
-    Op op{"POST", "", {{"delete", ""}},
-          {{"Content-Type", "application/xml"}, {"Content-MD5", Base64Md5(body)}}, body,
+    Op op{"POST",
+          "",
+          {{"delete", ""}},
+          {{"Content-Type", "application/xml"}, {"Content-MD5", Base64Md5(body)}},
+          body,
           "deleting " + std::to_string(batch.size()) + " objects in " + config_.display};
     ASSIGN_OR_RETURN(HttpResponse r, Execute(op));
     ASSIGN_OR_RETURN(std::vector<S3DeleteError> errors, ParseDeleteResult(r.body));
@@ -335,7 +341,11 @@ Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
 
 StatusOr<std::string> S3Client::CreateMultipartUpload(const std::string& key,
                                                       const std::string& storage_class) {
-  Op op{"POST", key, {{"uploads", ""}}, {{"Content-Type", "application/octet-stream"}}, {},
+  Op op{"POST",
+        key,
+        {{"uploads", ""}},
+        {{"Content-Type", "application/octet-stream"}},
+        {},
         "starting the upload of " + Describe(key)};
   if (!storage_class.empty()) op.headers.emplace_back("x-amz-storage-class", storage_class);
   ASSIGN_OR_RETURN(HttpResponse r, Execute(op));
@@ -344,8 +354,11 @@ StatusOr<std::string> S3Client::CreateMultipartUpload(const std::string& key,
 
 StatusOr<std::string> S3Client::UploadPart(const std::string& key, const std::string& upload_id,
                                            int part_number, std::string_view body) {
-  Op op{"PUT", key, {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}},
-        {{"Content-Type", "application/octet-stream"}}, body,
+  Op op{"PUT",
+        key,
+        {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}},
+        {{"Content-Type", "application/octet-stream"}},
+        body,
         "uploading part " + std::to_string(part_number) + " of " + Describe(key)};
   ASSIGN_OR_RETURN(HttpResponse r, Execute(op));
   std::optional<std::string> etag = r.headers.Get("ETag");
@@ -357,7 +370,11 @@ Status S3Client::CompleteMultipartUpload(const std::string& key, const std::stri
                                          const std::vector<S3CompletedPart>& parts,
                                          uint64_t expected_size) {
   const std::string body = BuildCompleteMultipartUploadXml(parts);
-  Op op{"POST", key, {{"uploadId", upload_id}}, {{"Content-Type", "application/xml"}}, body,
+  Op op{"POST",
+        key,
+        {{"uploadId", upload_id}},
+        {{"Content-Type", "application/xml"}},
+        body,
         "completing the upload of " + Describe(key)};
   return Retry(config_.retry, op.what, [&](int attempt) -> Status {
     StatusOr<HttpResponse> r = SendOnce(op, nullptr);
@@ -384,8 +401,8 @@ Status S3Client::CompleteMultipartUpload(const std::string& key, const std::stri
 }
 
 Status S3Client::AbortMultipartUpload(const std::string& key, const std::string& upload_id) {
-  Op op{"DELETE", key, {{"uploadId", upload_id}}, {}, {},
-        "aborting the upload of " + Describe(key)};
+  Op op{"DELETE", key, {{"uploadId", upload_id}},
+        {},       {},  "aborting the upload of " + Describe(key)};
   StatusOr<HttpResponse> r = Execute(op);
   if (!r.ok() && IsNotFound(r.status()) && !IsMissingBucket(r.status())) return Status::OK();
   return r.status();

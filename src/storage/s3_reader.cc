@@ -8,8 +8,8 @@ namespace cofre {
 StatusOr<std::unique_ptr<S3Reader>> S3Reader::Open(std::shared_ptr<S3Client> client,
                                                    std::string key, size_t window) {
   ASSIGN_OR_RETURN(S3ObjectInfo info, client->HeadObject(key));
-  return std::unique_ptr<S3Reader>(
-      new S3Reader(std::move(client), std::move(key), std::move(info), std::max<size_t>(window, 1)));
+  return std::unique_ptr<S3Reader>(new S3Reader(std::move(client), std::move(key), std::move(info),
+                                                std::max<size_t>(window, 1)));
 }
 
 StatusOr<size_t> S3Reader::Fetch(uint64_t offset, char* buf, size_t n) {

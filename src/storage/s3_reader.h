@@ -21,8 +21,8 @@ namespace cofre {
 class S3Reader : public RandomAccessSource {
  public:
   // HEADs `key`: NotFound when absent (or when the bucket is).
-  static StatusOr<std::unique_ptr<S3Reader>> Open(std::shared_ptr<S3Client> client,
-                                                  std::string key, size_t window);
+  static StatusOr<std::unique_ptr<S3Reader>> Open(std::shared_ptr<S3Client> client, std::string key,
+                                                  size_t window);
 
   uint64_t Size() const override { return info_.size; }
   StatusOr<size_t> Read(char* buf, size_t n) override;
@@ -30,7 +30,9 @@ class S3Reader : public RandomAccessSource {
 
  private:
   S3Reader(std::shared_ptr<S3Client> client, std::string key, S3ObjectInfo info, size_t window)
-      : client_(std::move(client)), key_(std::move(key)), info_(std::move(info)),
+      : client_(std::move(client)),
+        key_(std::move(key)),
+        info_(std::move(info)),
         window_size_(window) {}
 
   // GETs [offset, offset + n) into buf and checks that all of it arrived.
@@ -40,8 +42,8 @@ class S3Reader : public RandomAccessSource {
   const std::string key_;
   const S3ObjectInfo info_;
   const size_t window_size_;
-  uint64_t pos_ = 0;            // sequential position
-  std::string window_;          // bytes [window_start_, window_start_ + window_.size())
+  uint64_t pos_ = 0;    // sequential position
+  std::string window_;  // bytes [window_start_, window_start_ + window_.size())
   uint64_t window_start_ = 0;
 };
 

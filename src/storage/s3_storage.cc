@@ -45,19 +45,25 @@ Status CheckS3Params(const Uri& uri, const std::string& redacted) {
   if (unknown.empty()) return Status::OK();
   std::string names, known_list;
   for (const std::string& u : unknown) names += (names.empty() ? "" : ", ") + u;
-  for (std::string_view k : S3UriParams()) known_list += (known_list.empty() ? "" : ", ") + std::string(k);
+  for (std::string_view k : S3UriParams())
+    known_list += (known_list.empty() ? "" : ", ") + std::string(k);
   return InvalidArgumentError("unknown parameter" + std::string(unknown.size() > 1 ? "s " : " ") +
-                              names + " in s3 URI '" + redacted + "'; known parameters: " +
-                              known_list);
+                              names + " in s3 URI '" + redacted +
+                              "'; known parameters: " + known_list);
 }
 
 }  // namespace
 
 const std::vector<std::string_view>& S3UriParams() {
-  static const std::vector<std::string_view> kParams = {
-      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",  "AWS_REGION",
-      "AWS_ENDPOINT",      "AWS_USE_PATH_STYLE",    "AUTH",               "S3_STORAGE_CLASS",
-      "COCKROACH_LOCALITY"};
+  static const std::vector<std::string_view> kParams = {"AWS_ACCESS_KEY_ID",
+                                                        "AWS_SECRET_ACCESS_KEY",
+                                                        "AWS_SESSION_TOKEN",
+                                                        "AWS_REGION",
+                                                        "AWS_ENDPOINT",
+                                                        "AWS_USE_PATH_STYLE",
+                                                        "AUTH",
+                                                        "S3_STORAGE_CLASS",
+                                                        "COCKROACH_LOCALITY"};
   return kParams;
 }
 
@@ -96,9 +102,8 @@ StatusOr<std::string> S3Storage::KeyFor(const std::string& path) const {
 
 StatusOr<std::unique_ptr<ByteSink>> S3Storage::NewWriter(const std::string& path) {
   ASSIGN_OR_RETURN(std::string key, KeyFor(path));
-  return std::unique_ptr<ByteSink>(new S3Writer(client_, std::move(key), storage_class_,
-                                                settings_.part_size,
-                                                settings_.max_parts_in_flight));
+  return std::unique_ptr<ByteSink>(new S3Writer(
+      client_, std::move(key), storage_class_, settings_.part_size, settings_.max_parts_in_flight));
 }
 
 StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::string& path) {
@@ -125,8 +130,9 @@ Status S3Storage::List(const std::string& prefix, const std::string& delimiter,
     // S3 returns a page's objects and common prefixes in two sorted lists; merge them.
     size_t oi = 0, pi = 0;
     while (oi < page.objects.size() || pi < page.common_prefixes.size()) {
-      bool take_object = pi == page.common_prefixes.size() ||
-                         (oi < page.objects.size() && page.objects[oi].key < page.common_prefixes[pi]);
+      bool take_object =
+          pi == page.common_prefixes.size() ||
+          (oi < page.objects.size() && page.objects[oi].key < page.common_prefixes[pi]);
       ListEntry e;
       const std::string& key = take_object ? page.objects[oi].key : page.common_prefixes[pi];
       if (take_object) {
@@ -211,7 +217,8 @@ StatusOr<std::unique_ptr<S3Storage>> OpenS3Storage(const Uri& uri, const S3Setti
     config.path_style = !config.endpoint.empty() && IsIpOrLocalhost(config.endpoint);
   }
   std::string storage_class = uri.Param("S3_STORAGE_CLASS").value_or("");
-  if (storage_class.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos) {
+  if (storage_class.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+      std::string::npos) {
     return InvalidArgumentError("S3_STORAGE_CLASS=" + storage_class + " in '" + redacted +
                                 "' is not a storage class; use e.g. STANDARD, STANDARD_IA, "
                                 "INTELLIGENT_TIERING, GLACIER_IR");
@@ -226,7 +233,8 @@ StatusOr<std::unique_ptr<S3Storage>> OpenS3Storage(const Uri& uri, const S3Setti
                                      redacted);
 }
 
-StatusOr<std::unique_ptr<ExternalStorage>> NewS3Storage(const Uri& uri, const S3Settings& settings) {
+StatusOr<std::unique_ptr<ExternalStorage>> NewS3Storage(const Uri& uri,
+                                                        const S3Settings& settings) {
   ASSIGN_OR_RETURN(std::unique_ptr<S3Storage> s, OpenS3Storage(uri, settings));
   return std::unique_ptr<ExternalStorage>(std::move(s));
 }

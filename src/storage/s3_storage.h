@@ -35,10 +35,10 @@
 namespace cofre {
 
 struct S3Settings {
-  size_t part_size = 8 << 20;     // multipart part size; >= 5 MiB (S3's minimum)
-  int max_parts_in_flight = 4;    // concurrent part uploads per writer
-  size_t read_window = 8 << 20;   // bytes fetched per GET by sequential reads
-  int list_page_size = 1000;      // max-keys per ListObjectsV2 request (1..1000)
+  size_t part_size = 8 << 20;    // multipart part size; >= 5 MiB (S3's minimum)
+  int max_parts_in_flight = 4;   // concurrent part uploads per writer
+  size_t read_window = 8 << 20;  // bytes fetched per GET by sequential reads
+  int list_page_size = 1000;     // max-keys per ListObjectsV2 request (1..1000)
   RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};

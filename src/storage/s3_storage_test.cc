@@ -59,28 +59,30 @@ TEST(S3StorageUri, UnknownParametersAreAllNamed) {
   auto s = Open("s3://bkt/p?AWS_ACCESS_KEY_ID=a&AWS_SECRET_ACCESS_KEY=b&AWS_REGOIN=x&FOO=1");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.status().message().find("AWS_REGOIN, FOO"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("AWS_REGOIN, FOO"), std::string::npos)
+      << s.status().message();
   EXPECT_EQ(s.status().message().find("=b"), std::string::npos);
 }
 
 TEST(S3StorageUri, RefusesBadValues) {
   const std::string creds = "AWS_ACCESS_KEY_ID=a&AWS_SECRET_ACCESS_KEY=supersecret";
   for (const std::string& uri : std::vector<std::string>{
-           "s3:///p?" + creds,                                              // no bucket
-           std::string("s3://bkt/p?AWS_ACCESS_KEY_ID=a"),                   // no secret
-           "s3://bkt/p?" + creds + "&AUTH=magic",                           // bad AUTH
-           "s3://bkt/p?" + creds + "&AWS_ENDPOINT=ftp://x",                 // bad endpoint
-           "s3://bkt/p?" + creds + "&AWS_ENDPOINT=http://h/some/path",      // endpoint path
-           "s3://bkt/p?" + creds + "&AWS_USE_PATH_STYLE=maybe",             // bad bool
-           "s3://bkt/p?" + creds + "&S3_STORAGE_CLASS=cold%20storage",      // bad class
-           "s3://bkt/p?" + creds + "&AWS_REGION=a&AWS_REGION=b",            // repeated
-           "s3://bkt/a/../b?" + creds,                                      // dot segment
-           "s3://Bad_Bucket/p?" + creds,                                    // not DNS-safe
-           "gs://bkt/p?" + creds,                                           // wrong scheme
+           "s3:///p?" + creds,                                          // no bucket
+           std::string("s3://bkt/p?AWS_ACCESS_KEY_ID=a"),               // no secret
+           "s3://bkt/p?" + creds + "&AUTH=magic",                       // bad AUTH
+           "s3://bkt/p?" + creds + "&AWS_ENDPOINT=ftp://x",             // bad endpoint
+           "s3://bkt/p?" + creds + "&AWS_ENDPOINT=http://h/some/path",  // endpoint path
+           "s3://bkt/p?" + creds + "&AWS_USE_PATH_STYLE=maybe",         // bad bool
+           "s3://bkt/p?" + creds + "&S3_STORAGE_CLASS=cold%20storage",  // bad class
+           "s3://bkt/p?" + creds + "&AWS_REGION=a&AWS_REGION=b",        // repeated
+           "s3://bkt/a/../b?" + creds,                                  // dot segment
+           "s3://Bad_Bucket/p?" + creds,                                // not DNS-safe
+           "gs://bkt/p?" + creds,                                       // wrong scheme
        }) {
     auto s = Open(uri);
     ASSERT_FALSE(s.ok()) << uri;
-    EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument) << uri << " " << s.status().ToString();
+    EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument)
+        << uri << " " << s.status().ToString();
     EXPECT_EQ(s.status().message().find("supersecret"), std::string::npos) << s.status().message();
   }
   // A bucket that cannot be a host name is fine with path-style addressing.
@@ -218,8 +220,7 @@ TEST_F(S3StorageTest, SmallObjectsRoundTrip) {
   Put(*storage_, odd, "odd");
   EXPECT_EQ(*ReadSmallFile(*storage_, odd), "odd");
   EXPECT_EQ(Boto3Get("base/" + odd), "odd");
-  EXPECT_EQ(ListToStrings(*storage_, "dir with space/", "/"),
-            std::vector<std::string>{odd + ":3"});
+  EXPECT_EQ(ListToStrings(*storage_, "dir with space/", "/"), std::vector<std::string>{odd + ":3"});
 }
 
 TEST_F(S3StorageTest, MultipartUploadIsReadableByBoto3AndCofre) {
@@ -283,8 +284,8 @@ TEST_F(S3StorageTest, SequentialAndRangedReads) {
   EXPECT_TRUE(got == data);
 
   // Ranged reads anywhere, including across the end and past it.
-  for (uint64_t at : {uint64_t{0}, uint64_t{1}, uint64_t{(256 << 10) - 3}, uint64_t{500000},
-                      data.size() - 10}) {
+  for (uint64_t at :
+       {uint64_t{0}, uint64_t{1}, uint64_t{(256 << 10) - 3}, uint64_t{500000}, data.size() - 10}) {
     auto n = (*reader)->ReadAt(at, buf.data(), 4096);
     ASSERT_TRUE(n.ok());
     size_t want = std::min<size_t>(4096, data.size() - at);
@@ -316,11 +317,20 @@ TEST_F(S3StorageTest, ReplacedObjectFailsTheOpenReader) {
 }
 
 const std::vector<std::string>& TreePaths() {
-  static const std::vector<std::string> kPaths = {
-      "x/y/z", "x/y-z",      "x/y.z",       "x/yz",       "x-1",  "x0",
-      "x.d/q", "w",          "data/1.cfd",  "data/10.cfd", "data/2.cfd",
-      "2026/11/28-145137.12/BACKUP_MANIFEST", "2026/11/28-145137.12/data/1.cfd",
-      "2026/11/29-000000.00/BACKUP_MANIFEST"};
+  static const std::vector<std::string> kPaths = {"x/y/z",
+                                                  "x/y-z",
+                                                  "x/y.z",
+                                                  "x/yz",
+                                                  "x-1",
+                                                  "x0",
+                                                  "x.d/q",
+                                                  "w",
+                                                  "data/1.cfd",
+                                                  "data/10.cfd",
+                                                  "data/2.cfd",
+                                                  "2026/11/28-145137.12/BACKUP_MANIFEST",
+                                                  "2026/11/28-145137.12/data/1.cfd",
+                                                  "2026/11/29-000000.00/BACKUP_MANIFEST"};
   return kPaths;
 }
 
@@ -546,9 +556,9 @@ TEST_F(S3AuthTest, ImplicitCredentialsFromTheEnvironmentWork) {
     auto it = env.find(std::string(n));
     return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
   };
-  auto storage = OpenOrDie("s3://" + bucket_ + "/p?AUTH=implicit&AWS_ENDPOINT=" +
-                               PercentEncode(server_.endpoint, false),
-                           settings);
+  auto storage = OpenOrDie(
+      "s3://" + bucket_ + "/p?AUTH=implicit&AWS_ENDPOINT=" + PercentEncode(server_.endpoint, false),
+      settings);
   ASSERT_NE(storage, nullptr);
   ASSERT_TRUE(storage->client().CreateBucket().ok());
   ASSERT_TRUE(WriteSmallFile(*storage, "f", "implicit").ok());
@@ -564,14 +574,14 @@ TEST_F(S3AuthTest, WrongSecretIsPermissionDeniedWithoutRetries) {
   wrong.secret_access_key = "wrong-secret-value-123";
   auto bad = OpenOrDie(S3Uri(wrong, bucket_, "p"), s3_testing::FastTestSettings());
   auto start = std::chrono::steady_clock::now();
-  std::vector<Status> errors = {
-      WriteSmallFile(*bad, "g", "x"), ReadSmallFile(*bad, "f").status(),
-      bad->List("", "", [](const ListEntry&) { return Status::OK(); })};
+  std::vector<Status> errors = {WriteSmallFile(*bad, "g", "x"), ReadSmallFile(*bad, "f").status(),
+                                bad->List("", "", [](const ListEntry&) { return Status::OK(); })};
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   for (const Status& s : errors) {
     EXPECT_EQ(s.code(), StatusCode::kPermissionDenied) << s.ToString();
     EXPECT_NE(s.message().find("S3 rejected the credentials for s3://" + bucket_ + "/p"),
-              std::string::npos) << s.message();
+              std::string::npos)
+        << s.message();
     EXPECT_EQ(s.message().find("wrong-secret-value-123"), std::string::npos);
     EXPECT_EQ(s.message().find(server_.access_key_id), std::string::npos);
   }

@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,8 +71,8 @@ inline std::string S3Uri(const S3TestServer& server, const std::string& bucket,
                          const std::string& path, const std::string& extra = "",
                          const std::string& endpoint_override = "") {
   const std::string& ep = endpoint_override.empty() ? server.endpoint : endpoint_override;
-  return "s3://" + bucket + "/" + path + "?AWS_ACCESS_KEY_ID=" +
-         PercentEncode(server.access_key_id, false) +
+  return "s3://" + bucket + "/" + path +
+         "?AWS_ACCESS_KEY_ID=" + PercentEncode(server.access_key_id, false) +
          "&AWS_SECRET_ACCESS_KEY=" + PercentEncode(server.secret_access_key, false) +
          "&AWS_REGION=us-east-1&AWS_ENDPOINT=" + PercentEncode(ep, false) +
          "&AWS_USE_PATH_STYLE=true" + extra;
@@ -201,8 +201,7 @@ class Boto3Client {
   }
 
  private:
-  Boto3Client()
-      : child_({"python3", COFRE_SOURCE_DIR "/tests/tools/s3_crosscheck.py"}) {}
+  Boto3Client() : child_({"python3", COFRE_SOURCE_DIR "/tests/tools/s3_crosscheck.py"}) {}
 
   std::mutex mu_;
   ChildProcess child_;

@@ -97,8 +97,9 @@ Status S3Writer::Close() {
     Status s = buffer_.empty() ? Status::OK() : FlushPart();
     if (s.ok()) s = WaitAll();
     if (s.ok()) {
-      std::sort(done_.begin(), done_.end(),
-                [](const S3CompletedPart& a, const S3CompletedPart& b) { return a.number < b.number; });
+      std::sort(done_.begin(), done_.end(), [](const S3CompletedPart& a, const S3CompletedPart& b) {
+        return a.number < b.number;
+      });
       s = client_->CompleteMultipartUpload(key_, upload_id_, done_, appended_);
     }
     if (!s.ok()) return Fail(s);

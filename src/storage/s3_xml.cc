@@ -66,20 +66,20 @@ void XMLCALL OnDoctype(void* data, const XML_Char*, const XML_Char*, const XML_C
 
 std::string_view TrimmedView(const std::string& s) {
   std::string_view v(s);
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\n' || v.front() == '\r' ||
-                        v.front() == '\t')) {
+  while (!v.empty() &&
+         (v.front() == ' ' || v.front() == '\n' || v.front() == '\r' || v.front() == '\t')) {
     v.remove_prefix(1);
   }
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\n' || v.back() == '\r' ||
-                        v.back() == '\t')) {
+  while (!v.empty() &&
+         (v.back() == ' ' || v.back() == '\n' || v.back() == '\r' || v.back() == '\t')) {
     v.remove_suffix(1);
   }
   return v;
 }
 
 Status Malformed(std::string_view what, std::string_view why) {
-  return UnavailableError("S3 returned a malformed " + std::string(what) + ": " +
-                          std::string(why) + "; if this persists, check AWS_ENDPOINT points at an "
+  return UnavailableError("S3 returned a malformed " + std::string(what) + ": " + std::string(why) +
+                          "; if this persists, check AWS_ENDPOINT points at an "
                           "S3-compatible service");
 }
 
@@ -137,7 +137,8 @@ StatusOr<XmlElement> ParseXml(std::string_view doc, std::string_view what) {
   ParseState st;
   std::unique_ptr<std::remove_pointer_t<XML_Parser>, void (*)(XML_Parser)> parser(
       XML_ParserCreate(nullptr), XML_ParserFree);
-  if (parser == nullptr) return ResourceExhaustedError("out of memory parsing " + std::string(what));
+  if (parser == nullptr)
+    return ResourceExhaustedError("out of memory parsing " + std::string(what));
   st.parser = parser.get();
   XML_SetUserData(parser.get(), &st);
   XML_SetElementHandler(parser.get(), OnStart, OnEnd);
@@ -194,7 +195,8 @@ StatusOr<S3ListPage> ParseListObjectsV2(std::string_view doc) {
   std::string_view truncated = TrimmedView(root.ChildText("IsTruncated"));
   page.is_truncated = truncated == "true";
   if (page.is_truncated) {
-    page.next_continuation_token = std::string(TrimmedView(root.ChildText("NextContinuationToken")));
+    page.next_continuation_token =
+        std::string(TrimmedView(root.ChildText("NextContinuationToken")));
     if (page.next_continuation_token.empty()) {
       return Malformed(kWhat, "truncated listing without <NextContinuationToken>");
     }
@@ -231,7 +233,8 @@ StatusOr<std::optional<S3ErrorInfo>> ParseCompleteMultipartUpload(std::string_vi
     return std::optional<S3ErrorInfo>(std::move(info));
   }
   // moto answers <CompleteMultipartUploadResponse>; AWS <CompleteMultipartUploadResult>.
-  if (root.name != "CompleteMultipartUploadResult" && root.name != "CompleteMultipartUploadResponse") {
+  if (root.name != "CompleteMultipartUploadResult" &&
+      root.name != "CompleteMultipartUploadResponse") {
     return Malformed(kWhat, "unexpected <" + root.name + ">");
   }
   return std::optional<S3ErrorInfo>();
@@ -256,13 +259,26 @@ std::string XmlEscape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;

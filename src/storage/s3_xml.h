@@ -39,10 +39,10 @@ struct S3ListPage {
     std::string key;
     uint64_t size = 0;
   };
-  std::vector<Object> objects;                // in key order
-  std::vector<std::string> common_prefixes;   // in order
+  std::vector<Object> objects;               // in key order
+  std::vector<std::string> common_prefixes;  // in order
   bool is_truncated = false;
-  std::string next_continuation_token;        // set when is_truncated
+  std::string next_continuation_token;  // set when is_truncated
 };
 
 // A <ListBucketResult>. Keys and prefixes are URL-decoded when <EncodingType> is "url".

@@ -190,10 +190,14 @@ StatusOr<AwsCredentials> LoadImplicitAwsCredentials(const EnvLookup& env) {
   }
   return FailedPreconditionError(
       "no AWS credentials found: tried environment variables AWS_ACCESS_KEY_ID and "
-      "AWS_SECRET_ACCESS_KEY, profile '" + profile + "' (AWS_PROFILE) in the shared credentials "
-      "file " + cred_path + (creds_file ? "" : " (absent)") + " (AWS_SHARED_CREDENTIALS_FILE) and "
-      "in the config file " + config_path + (config_file ? "" : " (absent)") +
-      " (AWS_CONFIG_FILE); set one of them");
+      "AWS_SECRET_ACCESS_KEY, profile '" +
+      profile +
+      "' (AWS_PROFILE) in the shared credentials "
+      "file " +
+      cred_path + (creds_file ? "" : " (absent)") +
+      " (AWS_SHARED_CREDENTIALS_FILE) and "
+      "in the config file " +
+      config_path + (config_file ? "" : " (absent)") + " (AWS_CONFIG_FILE); set one of them");
 }
 
 std::optional<std::string> ImplicitAwsRegion(const EnvLookup& env) {

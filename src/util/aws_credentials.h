@@ -26,7 +26,8 @@ struct AwsCredentials {
 
   AwsCredentials() = default;
   AwsCredentials(std::string id, std::string secret, std::string token = "")
-      : access_key_id(std::move(id)), secret_access_key(std::move(secret)),
+      : access_key_id(std::move(id)),
+        secret_access_key(std::move(secret)),
         session_token(std::move(token)) {}
   AwsCredentials(const AwsCredentials&) = default;
   AwsCredentials(AwsCredentials&&) = default;

@@ -62,7 +62,8 @@ TEST_F(AwsCredentialsTest, SpecifiedUsesGivenValuesAndNamesMissingOnes) {
   EXPECT_EQ(c->session_token, "TOKEN");
 
   p.secret_access_key.reset();
-  c = ResolveAwsCredentials(AwsAuthMode::kSpecified, p, "s3://b/x?AWS_ACCESS_KEY_ID=redacted", Env());
+  c = ResolveAwsCredentials(AwsAuthMode::kSpecified, p, "s3://b/x?AWS_ACCESS_KEY_ID=redacted",
+                            Env());
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(c.status().message().find("missing AWS_SECRET_ACCESS_KEY"), std::string::npos);
@@ -81,7 +82,8 @@ TEST_F(AwsCredentialsTest, ImplicitPrefersEnvironment) {
   env_["AWS_ACCESS_KEY_ID"] = "ENVID";
   env_["AWS_SECRET_ACCESS_KEY"] = "ENVSECRET";
   env_["AWS_SESSION_TOKEN"] = "ENVTOKEN";
-  Write(home_ / ".aws/credentials", "[default]\naws_access_key_id=FILEID\naws_secret_access_key=FILESECRET\n");
+  Write(home_ / ".aws/credentials",
+        "[default]\naws_access_key_id=FILEID\naws_secret_access_key=FILESECRET\n");
   StatusOr<AwsCredentials> c = ResolveAwsCredentials(AwsAuthMode::kImplicit, {}, "s3://b", Env());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->access_key_id, "ENVID");
@@ -119,8 +121,9 @@ TEST_F(AwsCredentialsTest, OverriddenFileLocationsAndConfigProfiles) {
   fs::path creds = home_ / "elsewhere/creds";
   fs::path config = home_ / "elsewhere/config";
   Write(creds, "[other]\naws_access_key_id=X\naws_secret_access_key=Y\n");
-  Write(config, "[default]\nregion = eu-west-1\naws_access_key_id=CFGDEF\naws_secret_access_key=S1\n"
-                "[profile team]\nregion=ap-south-1\naws_access_key_id=CFGTEAM\naws_secret_access_key=S2\n");
+  Write(config,
+        "[default]\nregion = eu-west-1\naws_access_key_id=CFGDEF\naws_secret_access_key=S1\n"
+        "[profile team]\nregion=ap-south-1\naws_access_key_id=CFGTEAM\naws_secret_access_key=S2\n");
   env_["AWS_SHARED_CREDENTIALS_FILE"] = creds.string();
   env_["AWS_CONFIG_FILE"] = config.string();
   StatusOr<AwsCredentials> c = LoadImplicitAwsCredentials(Env());
@@ -142,7 +145,8 @@ TEST_F(AwsCredentialsTest, OverriddenFileLocationsAndConfigProfiles) {
 
 TEST_F(AwsCredentialsTest, NothingFoundNamesEverythingTried) {
   env_["AWS_PROFILE"] = "ghost";
-  StatusOr<AwsCredentials> c = ResolveAwsCredentials(AwsAuthMode::kImplicit, {}, "s3://bkt/p", Env());
+  StatusOr<AwsCredentials> c =
+      ResolveAwsCredentials(AwsAuthMode::kImplicit, {}, "s3://bkt/p", Env());
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kFailedPrecondition);
   const std::string& m = c.status().message();

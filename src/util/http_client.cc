@@ -17,8 +17,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 std::string_view TrimWhitespace(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -131,9 +131,9 @@ struct HttpClient::Transfer {
       return CURL_READFUNC_ABORT;
     }
     if (*got == 0) {
-      t->callback_status = InvalidArgumentError(
-          "request body source ended after " + std::to_string(t->source_sent) + " of " +
-          std::to_string(r.body_length) + " bytes");
+      t->callback_status =
+          InvalidArgumentError("request body source ended after " + std::to_string(t->source_sent) +
+                               " of " + std::to_string(r.body_length) + " bytes");
       return CURL_READFUNC_ABORT;
     }
     t->source_sent += *got;
@@ -184,7 +184,8 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
   if (request.total_timeout.count() > 0) {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
   }
@@ -199,7 +200,8 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
 
   const bool has_body = request.body_source != nullptr || !request.body.empty();
-  const uint64_t body_len = request.body_source != nullptr ? request.body_length : request.body.size();
+  const uint64_t body_len =
+      request.body_source != nullptr ? request.body_length : request.body.size();
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (has_body || request.method == "PUT" || request.method == "POST") {

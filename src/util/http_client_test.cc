@@ -139,8 +139,8 @@ class LoopbackServer {
 };
 
 std::string Response(int status, const std::string& body, const std::string& extra = "") {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body;
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body;
 }
 
 TEST(HttpClient, GetReturnsStatusHeadersAndBody) {
@@ -264,7 +264,8 @@ TEST(HttpClient, StreamingDeliversSuccessBodyInPiecesAndBuffersErrors) {
 }
 
 TEST(HttpClient, CallbackErrorAbortsTransfer) {
-  LoopbackServer server([](const ReceivedRequest&) { return Response(200, std::string(1 << 20, 'z')); });
+  LoopbackServer server(
+      [](const ReceivedRequest&) { return Response(200, std::string(1 << 20, 'z')); });
   HttpClient client;
   HttpRequest req;
   req.url = server.Url("/x");
@@ -301,7 +302,8 @@ TEST(HttpClient, RefusedConnectionIsUnavailableNamingHostPortWithoutQuery) {
   }
   HttpClient client;
   HttpRequest req;
-  req.url = "http://127.0.0.1:" + std::to_string(port) + "/b/k?X-Amz-Signature=s3cr3t&X-Amz-Credential=AKID";
+  req.url = "http://127.0.0.1:" + std::to_string(port) +
+            "/b/k?X-Amz-Signature=s3cr3t&X-Amz-Credential=AKID";
   StatusOr<HttpResponse> resp = client.Send(req);
   ASSERT_FALSE(resp.ok());
   EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);

@@ -19,10 +19,10 @@
 namespace cofre {
 
 struct RetrySettings {
-  int max_attempts = 8;                            // including the first attempt
-  std::chrono::milliseconds initial_backoff{100};  // cap of the first sleep
-  std::chrono::milliseconds max_backoff{10'000};   // cap of any one sleep
-  std::chrono::milliseconds total_budget{120'000}; // from first attempt to giving up
+  int max_attempts = 8;                             // including the first attempt
+  std::chrono::milliseconds initial_backoff{100};   // cap of the first sleep
+  std::chrono::milliseconds max_backoff{10'000};    // cap of any one sleep
+  std::chrono::milliseconds total_budget{120'000};  // from first attempt to giving up
 
   // InvalidArgument when a field is out of range (attempts < 1, negative durations).
   Status Validate() const;

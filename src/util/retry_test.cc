@@ -73,8 +73,7 @@ TEST(Retry, StopsWhenTotalBudgetIsSpent) {
 TEST(Retry, RejectsInvalidSettings) {
   RetrySettings s;
   s.max_attempts = 0;
-  EXPECT_EQ(Retry(s, "op", [](int) { return Status::OK(); }).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Retry(s, "op", [](int) { return Status::OK(); }).code(), StatusCode::kInvalidArgument);
 }
 
 TEST(RetryBackoff, CapDoublesUpToMaxAndSleepsStayUnderCap) {

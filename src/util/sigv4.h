@@ -32,7 +32,7 @@ struct SigV4Request {
   // The path as it goes on the wire (already percent-encoded as the service expects; for S3 each
   // byte of the key except '/' and unreserved characters is %XX-encoded, see S3WirePath).
   std::string path = "/";
-  KeyValueList query;    // decoded names and values, in wire order
+  KeyValueList query;  // decoded names and values, in wire order
   // Header fields to sign, any case. REQUIRES: includes "host" (host[:port] as sent).
   KeyValueList headers;
   std::string payload_hash;  // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
@@ -45,8 +45,8 @@ struct SigV4Params {
   std::string region;   // "us-east-1"
   std::string service;  // "s3", "kms"
   std::chrono::system_clock::time_point time;
-  bool normalize_path = true;  // remove "." / ".." segments and repeated slashes
-  bool encode_path = true;     // percent-encode the wire path again ("double encoding")
+  bool normalize_path = true;              // remove "." / ".." segments and repeated slashes
+  bool encode_path = true;                 // percent-encode the wire path again ("double encoding")
   bool add_content_sha256_header = false;  // add x-amz-content-sha256 (S3 requires it)
   // When false, the session token is attached after signing instead of being signed
   // (a few services want that; S3 and KMS sign it).

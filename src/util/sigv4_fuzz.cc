@@ -70,15 +70,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   std::string query = cofre::CanonicalQueryString(req.query);
-  std::vector<std::string_view> pairs = query.empty() ? std::vector<std::string_view>{}
-                                                      : Split(query, '&');
+  std::vector<std::string_view> pairs =
+      query.empty() ? std::vector<std::string_view>{} : Split(query, '&');
   Check(pairs.size() == req.query.size());
   for (size_t i = 1; i < pairs.size(); ++i) {
     Check(pairs[i - 1].substr(0, pairs[i - 1].find('=')) <= pairs[i].substr(0, pairs[i].find('=')));
   }
   for (char c : query) {
-    Check(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_.~%=&").find(c) !=
-                                                             std::string_view::npos);
+    Check(std::isalnum(static_cast<unsigned char>(c)) ||
+          std::string_view("-_.~%=&").find(c) != std::string_view::npos);
   }
 
   constexpr std::string_view kSecret = "fuzz-secret-key/+=";
@@ -95,8 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(sa.signature == sb.signature && sa.signature.size() == 64);
     Check(input_has_secret || sa.canonical_request.find("fuzz-secret-key") == std::string::npos);
     cofre::SigV4Request c = req;
-    cofre::SigV4Signature sc =
-        cofre::PresignRequestQuery(creds, p, std::chrono::seconds(60), &c);
+    cofre::SigV4Signature sc = cofre::PresignRequestQuery(creds, p, std::chrono::seconds(60), &c);
     Check(sc.signature.size() == 64);
     Check(input_has_secret || c.EncodedQuery().find("fuzz-secret-key") == std::string::npos);
   }

@@ -109,8 +109,8 @@ TestCase LoadCase(const fs::path& dir) {
 
 std::vector<fs::path> CaseDirs() {
   std::vector<fs::path> dirs;
-  for (const auto& e : fs::directory_iterator(fs::path(COFRE_SOURCE_DIR) /
-                                              "tests/testdata/aws-sigv4")) {
+  for (const auto& e :
+       fs::directory_iterator(fs::path(COFRE_SOURCE_DIR) / "tests/testdata/aws-sigv4")) {
     if (e.is_directory()) dirs.push_back(e.path());
   }
   std::sort(dirs.begin(), dirs.end());
@@ -167,7 +167,8 @@ TEST(SigV4TestSuite, QuerySigningMatchesEveryVector) {
 
 // AWS S3 API reference, "Signature Calculations for the Authorization Header: Transferring
 // Payload in a Single Chunk" examples.
-const AwsCredentials kS3DocCreds("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+const AwsCredentials kS3DocCreds("AKIAIOSFODNN7EXAMPLE",
+                                 "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 
 std::chrono::system_clock::time_point May24_2013() {
   return ParseTimestamp("2013-05-24T00:00:00Z");
@@ -179,12 +180,14 @@ TEST(SigV4S3, GetObjectWithRange) {
   r.path = S3WirePath("/test.txt");
   r.headers = {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"}};
   r.payload_hash = Sha256::HexDigest("");
-  SigV4Signature sig = SignRequestHeaders(kS3DocCreds, SigV4Params::ForS3("us-east-1", May24_2013()), &r);
-  EXPECT_EQ(sig.canonical_request,
-            "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
-            "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
-            "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  SigV4Signature sig =
+      SignRequestHeaders(kS3DocCreds, SigV4Params::ForS3("us-east-1", May24_2013()), &r);
+  EXPECT_EQ(
+      sig.canonical_request,
+      "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
+      "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+      "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sig.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
 }
 
@@ -197,7 +200,8 @@ TEST(SigV4S3, PutObjectEncodesKeyOnceAndSignsStorageClass) {
                {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
                {"x-amz-storage-class", "REDUCED_REDUNDANCY"}};
   r.payload_hash = Sha256::HexDigest("Welcome to Amazon S3.");
-  SigV4Signature sig = SignRequestHeaders(kS3DocCreds, SigV4Params::ForS3("us-east-1", May24_2013()), &r);
+  SigV4Signature sig =
+      SignRequestHeaders(kS3DocCreds, SigV4Params::ForS3("us-east-1", May24_2013()), &r);
   EXPECT_EQ(sig.signature, "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 }
 
@@ -208,7 +212,8 @@ TEST(SigV4S3, ListObjectsQuery) {
   r.query = {{"max-keys", "2"}, {"prefix", "J"}};
   r.headers = {{"Host", "examplebucket.s3.amazonaws.com"}};
   r.payload_hash = Sha256::HexDigest("");
-  SigV4Signature sig = SignRequestHeaders(kS3DocCreds, SigV4Params::ForS3("us-east-1", May24_2013()), &r);
+  SigV4Signature sig =
+      SignRequestHeaders(kS3DocCreds, SigV4Params::ForS3("us-east-1", May24_2013()), &r);
   EXPECT_EQ(sig.signature, "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
 }
 
@@ -223,7 +228,8 @@ TEST(SigV4S3, PresignedGet) {
   SigV4Signature sig = PresignRequestQuery(kS3DocCreds, p, std::chrono::seconds(86400), &r);
   EXPECT_EQ(sig.signature, "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
   EXPECT_EQ(r.query.back().first, "X-Amz-Signature");
-  EXPECT_NE(r.EncodedQuery().find("X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"),
+  EXPECT_NE(r.EncodedQuery().find(
+                "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"),
             std::string::npos);
 }
 
@@ -235,7 +241,8 @@ TEST(SigV4S3, SessionTokenIsSignedAndSecretNeverAppears) {
   r.headers = {{"host", "127.0.0.1:9000"}};
   r.payload_hash = Sha256::HexDigest("");
   SigV4Signature sig = SignRequestHeaders(creds, SigV4Params::ForS3("us-east-1", May24_2013()), &r);
-  EXPECT_NE(sig.canonical_request.find("x-amz-security-token:session-token-value"), std::string::npos);
+  EXPECT_NE(sig.canonical_request.find("x-amz-security-token:session-token-value"),
+            std::string::npos);
   EXPECT_NE(sig.authorization.find("x-amz-security-token"), std::string::npos);
   for (const auto& [k, v] : r.headers) EXPECT_EQ(v.find("very-secret-key"), std::string::npos);
   EXPECT_EQ(sig.canonical_request.find("very-secret-key"), std::string::npos);

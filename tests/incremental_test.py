@@ -1,0 +1,215 @@
+"""End-to-end tests of incremental backups: exact restores of every layer of random workloads,
+chain encryption rules, target checks, long chains, cost, and tamper detection in layers."""
+import os
+import random
+import sqlite3
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cofre_testlib import CofreTestCase, table_dump  # noqa: E402
+
+
+def dump_db(path):
+    con = sqlite3.connect(path)
+    tables = sorted(r[0] for r in con.execute(
+        "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%'"))
+    objects = sorted(con.execute(
+        "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_autoindex%'").fetchall())
+    con.close()
+    return {"objects": objects, "tables": {t: table_dump(path, t) for t in tables}}
+
+
+class Workload:
+    """Random inserts, updates, deletes and schema changes on a SQLite file (any client)."""
+
+    def __init__(self, path, seed):
+        self.path = path
+        self.rng = random.Random(seed)
+        self.n = 0
+        con = sqlite3.connect(path)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT, w REAL)")
+        con.execute("CREATE TABLE b (k1 TEXT, k2 INT, v BLOB, PRIMARY KEY (k1, k2)) WITHOUT ROWID")
+        con.execute("CREATE TABLE c (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+        con.commit()
+        con.close()
+        self.step(400)
+
+    def step(self, ops=60):
+        rng = self.rng
+        con = sqlite3.connect(self.path)
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        for _ in range(ops):
+            self.n += 1
+            t = rng.choice(tables)
+            op = rng.random()
+            if t == "b":
+                k = (rng.choice("xyz"), rng.randint(0, 300))
+                if op < 0.6:
+                    con.execute("INSERT OR REPLACE INTO b VALUES (?, ?, ?)", k + (os.urandom(rng.randint(0, 40)),))
+                else:
+                    con.execute("DELETE FROM b WHERE k1 = ? AND k2 = ?", k)
+                continue
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')]
+            if op < 0.5:
+                vals = [None] + [rng.choice([None, rng.randint(-5, 5), f"s{self.n}", rng.random()])
+                                 for _ in cols[1:]]
+                if rng.random() < 0.3:
+                    vals[0] = rng.randint(1, 2000)
+                con.execute(f'INSERT OR REPLACE INTO "{t}" VALUES ({",".join("?" * len(cols))})', vals)
+            elif op < 0.8:
+                con.execute(f'UPDATE "{t}" SET "{cols[-1]}" = ? WHERE rowid % ? = ?',
+                            (f"u{self.n}", rng.randint(2, 9), rng.randint(0, 1)))
+            else:
+                con.execute(f'DELETE FROM "{t}" WHERE rowid % ? = 0', (rng.randint(5, 30),))
+        ddl = rng.random()
+        if ddl < 0.15:
+            con.execute(f"ALTER TABLE a ADD COLUMN x{self.n} INT DEFAULT {rng.randint(0, 9)}")
+        elif ddl < 0.25:
+            con.execute(f"CREATE INDEX IF NOT EXISTS a_v{rng.randint(0, 2)} ON a(v)")
+        elif ddl < 0.3:
+            for (name,) in con.execute("SELECT name FROM sqlite_schema WHERE type='index' AND sql IS NOT NULL").fetchall():
+                con.execute(f'DROP INDEX "{name}"')
+        elif ddl < 0.4:
+            con.execute(f"CREATE VIEW IF NOT EXISTS va{rng.randint(0, 2)} AS SELECT count(*) AS n FROM a")
+        elif ddl < 0.45:
+            con.execute("CREATE TRIGGER IF NOT EXISTS c_trg AFTER INSERT ON c BEGIN SELECT 1; END")
+        elif ddl < 0.55:
+            con.execute("DROP TABLE IF EXISTS d")
+            con.execute("CREATE TABLE d (id INTEGER PRIMARY KEY, v TEXT)")
+            con.execute("INSERT INTO d(v) VALUES (?), (?)", (f"d{self.n}", "e"))
+        con.commit()
+        con.close()
+
+
+class IncrementalTest(CofreTestCase):
+    def test_every_layer_restores_exactly(self):
+        os.environ["COFRE_BACKUP_TARGET_FILE_BYTES"] = "2000"  # many spans: split, compaction
+        try:
+            for seed in range(4):
+                with self.subTest(seed=seed):
+                    self.run_chain(seed, layers=9, encrypted=(seed % 2 == 1))
+        finally:
+            del os.environ["COFRE_BACKUP_TARGET_FILE_BYTES"]
+
+    def run_chain(self, seed, layers, encrypted):
+        src = os.path.join(self.tmp, f"w{seed}.db")
+        w = Workload(src, seed)
+        self.ok(f"CREATE DATABASE w{seed} FROM FILE '{src}'")
+        coll = f"nodelocal://1/chain{seed}"
+        key = " WITH encryption_passphrase = 'pw'" if encrypted else ""
+        states = []
+        for layer in range(layers):
+            if layer == 0:
+                self.ok(f"BACKUP DATABASE w{seed} INTO '{coll}'{key}")
+            else:
+                w.step()
+                self.ok(f"BACKUP DATABASE w{seed} INTO LATEST IN '{coll}'{key}")
+            states.append(dump_db(src))
+        shown = self.rows(f"SHOW BACKUP FROM LATEST IN '{coll}'{key}")
+        ends = []
+        for row in shown:
+            if row["object_type"] == "database":
+                ends.append((row["backup_type"], row["end_time"], row["start_time"]))
+        self.assertEqual(len(ends), layers)
+        self.assertEqual(ends[0][0], "full")
+        for i in range(1, layers):
+            self.assertEqual(ends[i][0], "incremental")
+            self.assertEqual(ends[i][2], ends[i - 1][1])  # start_time = previous end_time
+        opt = ", encryption_passphrase = 'pw'" if encrypted else ""
+        for i, (_, end, _) in enumerate(ends):
+            name = f"r{seed}_{i}"
+            self.ok(f"RESTORE DATABASE w{seed} FROM LATEST IN '{coll}' AS OF SYSTEM TIME '{end}' "
+                    f"WITH new_db_name = '{name}'{opt}")
+            self.assertEqual(dump_db(self.db_path(name)), states[i], f"layer {i}")
+        latest = f"r{seed}_latest"
+        self.ok(f"RESTORE DATABASE w{seed} FROM LATEST IN '{coll}' WITH new_db_name = '{latest}'{opt}")
+        self.assertEqual(dump_db(self.db_path(latest)), states[-1])
+        self.fails(f"RESTORE DATABASE w{seed} FROM LATEST IN '{coll}' AS OF SYSTEM TIME '2000-01-01 00:00:00' "
+                   f"WITH new_db_name = 'zz'{opt}", contains="no layer")
+
+    def test_long_chain_of_100_layers(self):
+        self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v INT)",
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 500) "
+                "INSERT INTO t SELECT x, 0 FROM c",
+                "BACKUP DATABASE defaultdb INTO 'nodelocal://1/long'")
+        for i in range(1, 101):
+            self.ok(f"UPDATE t SET v = v + 1 WHERE id % 100 = {i % 100}",
+                    f"INSERT INTO t VALUES ({1000 + i}, {i})",
+                    f"DELETE FROM t WHERE id = {i * 3}",
+                    "BACKUP DATABASE defaultdb INTO LATEST IN 'nodelocal://1/long'")
+        expected = table_dump(self.db_path("defaultdb"), "t")
+        self.ok("RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/long' WITH new_db_name = 'r'")
+        self.assertEqual(table_dump(self.db_path("r"), "t"), expected)
+        layers = {r["end_time"] for r in self.rows("SHOW BACKUP FROM LATEST IN 'nodelocal://1/long'")}
+        self.assertEqual(len(layers), 101)
+
+    def test_chain_encryption_rules(self):
+        self.ok("CREATE TABLE t (x)", "INSERT INTO t VALUES (1)",
+                "BACKUP INTO 'nodelocal://1/enc' WITH encryption_passphrase = 'right'",
+                "BACKUP INTO 'nodelocal://1/plain'")
+        enc_dir = os.path.join(self.data, "extern", "enc")
+
+        def files():
+            return sorted(os.path.join(r, f) for r, _, fs in os.walk(enc_dir) for f in fs)
+        before = files()
+        self.fails("BACKUP INTO LATEST IN 'nodelocal://1/enc' WITH encryption_passphrase = 'other'",
+                   contains="passphrase is wrong")
+        self.fails("BACKUP INTO LATEST IN 'nodelocal://1/enc'", contains="is encrypted")
+        self.assertEqual(files(), before)  # nothing written
+        self.fails("BACKUP INTO LATEST IN 'nodelocal://1/plain' WITH encryption_passphrase = 'x'",
+                   contains="is not encrypted")
+        self.ok("INSERT INTO t VALUES (2)",
+                "BACKUP INTO LATEST IN 'nodelocal://1/enc' WITH encryption_passphrase = 'right'")
+        self.ok("RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/enc' "
+                "WITH encryption_passphrase = 'right', new_db_name = 'r'")
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM r.t"), [{"n": 2}])
+
+    def test_targets_must_match(self):
+        self.ok("CREATE TABLE t (x)", "CREATE TABLE u (y)", "CREATE DATABASE other",
+                "BACKUP TABLE t INTO 'nodelocal://1/tm'")
+        self.fails("BACKUP TABLE u INTO LATEST IN 'nodelocal://1/tm'", contains="targets")
+        self.fails("BACKUP DATABASE defaultdb INTO LATEST IN 'nodelocal://1/tm'", contains="targets")
+        self.ok("BACKUP TABLE t INTO LATEST IN 'nodelocal://1/tm'")
+
+    def test_incremental_cost_after_one_percent_change(self):
+        self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT)",
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100000) "
+                "INSERT INTO t SELECT x, hex(randomblob(40)), x FROM c",
+                "BACKUP INTO 'nodelocal://1/cost'",
+                "UPDATE t SET b = -b WHERE id % 100 = 7",
+                "BACKUP INTO LATEST IN 'nodelocal://1/cost'")
+        files = self.rows("SHOW BACKUP FILES FROM LATEST IN 'nodelocal://1/cost'")
+        full = sum(f["file_bytes"] for f in files if f["backup_type"] == "full")
+        inc = sum(f["file_bytes"] for f in files if f["backup_type"] == "incremental")
+        self.assertGreater(inc, 0)
+        self.assertLess(inc / full, 0.03, (inc, full))
+
+    def test_tampered_layer_is_detected(self):
+        self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 3000) "
+                "INSERT INTO t SELECT x, 'v' || x FROM c",
+                "BACKUP INTO 'nodelocal://1/tl' WITH encryption_passphrase = 'k'",
+                "UPDATE t SET v = 'w' WHERE id % 10 = 0",
+                "BACKUP INTO LATEST IN 'nodelocal://1/tl' WITH encryption_passphrase = 'k'")
+        root = os.path.join(self.data, "extern", "tl", "incrementals")
+        deltas = [os.path.join(r, f) for r, _, fs in os.walk(root) for f in fs if f.endswith(".cfd")]
+        self.assertEqual(len(deltas), 1)
+        original = open(deltas[0], "rb").read()
+        for mutate in (lambda b: b[:-1], lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:], lambda b: b + b"x"):
+            with open(deltas[0], "wb") as f:
+                f.write(mutate(original))
+            self.fails("RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/tl' "
+                       "WITH encryption_passphrase = 'k', new_db_name = 'r'",
+                       contains=os.path.relpath(deltas[0], os.path.join(self.data, "extern", "tl")))
+            self.assertNotIn("r", [d["database_name"] for d in self.rows("SHOW DATABASES")])
+        with open(deltas[0], "wb") as f:
+            f.write(original)
+        self.ok("RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/tl' "
+                "WITH encryption_passphrase = 'k', new_db_name = 'r'")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
