@@ -14,6 +14,8 @@
 #   BENCH_GEN     sqlite3 | bench_gen: how to make the database         (default sqlite3)
 #                 sqlite3: one table, integer keys, text and blob columns compressing ~3x;
 #                 bench_gen: $BUILD_DIR/cofre_bench_gen's multi-table shop dataset (issue 7).
+#   BENCH_RUNS    runs of each operation; the table shows the fastest run's wall and CPU time and
+#                 the largest peak RSS of all runs                       (default 1)
 #   BENCH_REPORT  0 to skip appending to docs/encryption.md
 set -euo pipefail
 
@@ -24,6 +26,7 @@ COFRE_BIN=$(realpath -m "${COFRE_BIN:-$BUILD_DIR/cofre}")
 BENCH_DIR=$(realpath -m "${BENCH_DIR:-$BUILD_DIR/bench-enc}")
 BENCH_GEN=${BENCH_GEN:-sqlite3}
 BENCH_REPORT=${BENCH_REPORT:-1}
+BENCH_RUNS=${BENCH_RUNS:-1}
 PASSPHRASE='bench passphrase'
 
 log() { printf '[rss_encryption %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -50,21 +53,21 @@ DATA=$BENCH_DIR/data
 
 # ------------------------------------------------------------------------------ dataset ----
 
-# One table: id INTEGER PRIMARY KEY; name, a short formatted text; note, 96 random hex digits
-# (compresses 2x); payload, 48 random bytes then 144 zero bytes (compresses ~4x). A row is
-# ~330 bytes in SQLite and ~110 bytes compressed: about 3x.
+# One table: id INTEGER PRIMARY KEY; name, a short formatted text; note, 48 random hex digits
+# (compresses ~2x); payload, 24 random bytes then 168 zero bytes (compresses ~7x). A row takes
+# ~300 bytes in SQLite and ~95 bytes in a backup (data and row digest files): about 3x.
 generate_sqlite3() {
   command -v sqlite3 >/dev/null || die "sqlite3 is missing (apt-get install sqlite3)"
   local rows_per_batch=500000 start=0 size=0
   sqlite3 "$SRC_DB" "PRAGMA page_size = 4096; PRAGMA journal_mode = OFF;
     CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT, payload BLOB);" >/dev/null
   while ((size < TARGET)); do
-    local remaining=$(( (TARGET - size) / 330 + 1 ))
+    local remaining=$(( (TARGET - size) / 290 + 1 ))
     local n=$(( remaining < rows_per_batch ? remaining : rows_per_batch ))
     sqlite3 "$SRC_DB" "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
       WITH RECURSIVE c(x) AS (SELECT $start + 1 UNION ALL SELECT x + 1 FROM c WHERE x < $start + $n)
-      INSERT INTO accounts SELECT x, printf('account-%010d', x), hex(randomblob(48)),
-                                  randomblob(48) || zeroblob(144) FROM c;" >/dev/null
+      INSERT INTO accounts SELECT x, printf('account-%010d', x), hex(randomblob(24)),
+                                  randomblob(24) || zeroblob(168) FROM c;" >/dev/null
     start=$((start + n))
     size=$(stat -c %s "$SRC_DB")
     log "generated $start rows, $((size >> 20)) MiB"
@@ -78,7 +81,8 @@ generate_bench_gen() {
   "$gen" --out "$SRC_DB" --size "$TARGET" >&2
   sqlite3 "$SRC_DB" "PRAGMA journal_mode = DELETE" >/dev/null
   ROWS=$(sqlite3 "$SRC_DB" "SELECT sum(n) FROM (SELECT 0 AS n $(sqlite3 "$SRC_DB" \
-    "SELECT group_concat('UNION ALL SELECT count(*) FROM \"' || name || '\"', ' ') FROM sqlite_schema WHERE type = 'table'"))")
+    "SELECT group_concat('UNION ALL SELECT count(*) FROM \"' || name || '\"', ' ') FROM sqlite_schema
+     WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))")
 }
 
 log "generating a ${BENCH_SIZE} database with $BENCH_GEN"
@@ -91,45 +95,51 @@ esac
 DB_BYTES=$(stat -c %s "$SRC_DB")
 log "database: $DB_BYTES bytes, $ROWS rows, in $(printf '%.0f' "$(echo "$(date +%s.%N) - $t0" | bc)") s"
 
+# The data directory uses the file in place (it must stay where it is).
 "$COFRE_BIN" sql --data "$DATA" -e "CREATE DATABASE bench FROM FILE '$SRC_DB'" >/dev/null
-rm -f "$SRC_DB"
 
 # ---------------------------------------------------------------------------- measuring ----
 
-declare -a TABLE_ROWS
-# measure LABEL STATEMENT: runs the statement in its own cofre process under /usr/bin/time -v.
+# measure LABEL RUN STATEMENT: runs the statement in its own cofre process under /usr/bin/time -v
+# and appends "label, wall s, CPU s, peak RSS KiB" to summary.tsv.
 measure() {
-  local label=$1 stmt=$2 logf=$BENCH_DIR/logs/$1.time
+  local label=$1 run=$2 stmt=$3
+  local logf="$BENCH_DIR/logs/$label.$run.time" outf="$BENCH_DIR/logs/$label.$run.out"
   sync
-  log "$label"
-  /usr/bin/time -v -o "$logf" "$COFRE_BIN" sql --data "$DATA" -e "$stmt" >"$BENCH_DIR/logs/$label.out" \
-    || die "$label failed: $(cat "$BENCH_DIR/logs/$label.out" "$logf")"
+  log "$label (run $run)"
+  /usr/bin/time -v -o "$logf" "$COFRE_BIN" sql --data "$DATA" -e "$stmt" >"$outf" \
+    || die "$label failed: $(cat "$outf" "$logf")"
   local wall rss user sys
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$logf" |
          awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$logf")
   user=$(awk -F': ' '/User time/ {print $2}' "$logf")
   sys=$(awk -F': ' '/System time/ {print $2}' "$logf")
-  local mbs cpu
-  mbs=$(echo "scale=1; $DB_BYTES / 1000000 / $wall" | bc)
-  cpu=$(echo "scale=1; $user + $sys" | bc)
-  TABLE_ROWS+=("| $label | $wall | $cpu | $mbs | $rss |")
-  printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$wall" "$cpu" "$mbs" "$rss" >>"$BENCH_DIR/logs/summary.tsv"
+  printf '%s\t%s\t%s\t%s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$rss" \
+    >>"$BENCH_DIR/logs/summary.tsv"
 }
 
 collection_bytes() { du -sb "$DATA/extern/$1" | cut -f1; }
 
-measure "backup, unencrypted" "BACKUP DATABASE bench INTO 'nodelocal://1/plain'"
-measure "backup, encryption_passphrase" \
-  "BACKUP DATABASE bench INTO 'nodelocal://1/enc' WITH encryption_passphrase = '$PASSPHRASE'"
-measure "restore, unencrypted" \
-  "RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/plain' WITH new_db_name = 'r_plain'"
-"$COFRE_BIN" sql --data "$DATA" -e "DROP DATABASE r_plain CASCADE" >/dev/null
-measure "restore, encryption_passphrase" \
-  "RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/enc' WITH encryption_passphrase = '$PASSPHRASE', new_db_name = 'r_enc'"
-got=$("$COFRE_BIN" sql --data "$DATA" --format csv -e "SELECT count(*) FROM r_enc.$(
-  "$COFRE_BIN" sql --data "$DATA" --format csv -e "SHOW TABLES FROM bench" | sed -n 2p)" | tail -1)
-log "restored table holds $got rows"
+cofre_sql() { "$COFRE_BIN" sql --data "$DATA" -e "$1" >/dev/null; }
+for ((run = 1; run <= BENCH_RUNS; run++)); do
+  # Each run writes fresh collections and restores into a fresh database.
+  rm -rf "$DATA/extern"
+  measure "backup, unencrypted" $run "BACKUP DATABASE bench INTO 'nodelocal://1/plain'"
+  measure "backup, encryption_passphrase" $run \
+    "BACKUP DATABASE bench INTO 'nodelocal://1/enc' WITH encryption_passphrase = '$PASSPHRASE'"
+  measure "restore, unencrypted" $run \
+    "RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/plain' WITH new_db_name = 'restored'"
+  cofre_sql "DROP DATABASE restored CASCADE"
+  measure "restore, encryption_passphrase" $run \
+    "RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/enc' WITH encryption_passphrase = '$PASSPHRASE', new_db_name = 'restored'"
+  cofre_sql "DROP DATABASE restored CASCADE"
+done
+# Every measured run must have moved every row (a backup of an empty database is fast too).
+for f in "$BENCH_DIR"/logs/*.out; do
+  got=$(grep -Eo '\| +[0-9]+ \| +[0-9]+ \| +[0-9]+$' "$f" | awk -F'|' '{gsub(/ /, "", $2); print $2}')
+  [[ $got == "$ROWS" ]] || die "$(basename "$f" .out) moved ${got:-no} rows, expected $ROWS"
+done
 
 PLAIN_BYTES=$(collection_bytes plain)
 ENC_BYTES=$(collection_bytes enc)
@@ -142,12 +152,20 @@ report() {
   echo "Database: $DB_BYTES bytes, $ROWS rows. Backup on storage: $PLAIN_BYTES bytes unencrypted," \
        "$ENC_BYTES bytes encrypted (ratio $(echo "scale=2; $DB_BYTES / $PLAIN_BYTES" | bc)x)." \
        "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
-       "load average $(cut -d' ' -f1-3 /proc/loadavg) when finished; cofre $("$COFRE_BIN" version | head -1)."
+       "load average $(cut -d' ' -f1-3 /proc/loadavg) when finished; $("$COFRE_BIN" version | head -1)."
+  echo "Best of $BENCH_RUNS run(s) for wall and CPU time, largest peak RSS of all runs."
   echo "Throughput = database bytes / wall time. CPU = user + system seconds."
   echo
   echo "| operation | wall s | CPU s | MB/s | peak RSS KiB |"
   echo "|---|---:|---:|---:|---:|"
-  printf '%s\n' "${TABLE_ROWS[@]}"
+  local label
+  for label in "backup, unencrypted" "backup, encryption_passphrase" \
+               "restore, unencrypted" "restore, encryption_passphrase"; do
+    awk -F'\t' -v l="$label" -v db="$DB_BYTES" '
+      $1 == l { if (!n || $2 < w) w = $2; if (!n || $3 < c) c = $3; if ($4 > r) r = $4; n++ }
+      END { printf "| %s | %.2f | %.2f | %.1f | %d |\n", l, w, c, db / 1000000 / w, r }' \
+      "$BENCH_DIR/logs/summary.tsv"
+  done
   echo
 }
 

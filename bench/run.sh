@@ -27,7 +27,7 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BUILD_DIR=$(realpath -m "${BUILD_DIR:-$ROOT/build}")
 BENCH_DIR=$(realpath -m "${BENCH_DIR:-$BUILD_DIR/bench-work}")
 BENCH_SEED=${BENCH_SEED:-1}
-BENCH_SUITES=${BENCH_SUITES:-limits sqlite3 restic borg}
+BENCH_SUITES=${BENCH_SUITES:-limits cofre sqlite3 restic borg}
 BENCH_REPORT=${BENCH_REPORT:-1}
 
 export RESTIC_PASSWORD=bench-password
@@ -334,6 +334,55 @@ suite_sqlite3() {
   op_sqlite3_backup
   op_sqlite3_dump
   op_sqlite3_dump_restore
+}
+
+# --- cofre ------------------------------------------------------------------
+COFRE_BIN=${COFRE_BIN:-$BUILD_DIR/cofre}
+COFRE_DATA=$BENCH_DIR/cofre-data
+COFRE_PW=bench-passphrase
+cofre_sql() { "$COFRE_BIN" sql --data "$COFRE_DATA" "$@"; }
+# The logical row stream bytes a cofre backup exported (its result's `bytes` column).
+cofre_coll_bytes() { tree_bytes "$COFRE_DATA/extern/$1"; }
+
+op_cofre_full() {  # $1 = name suffix, $2 = collection, $3.. = extra WITH clause
+  local name=$1 coll=$2
+  shift 2
+  rm -rf "$COFRE_DATA/extern/$coll"
+  measure "cofre.$name" limit.pipeline \
+    "$COFRE_BIN" sql --data "$COFRE_DATA" -e "BACKUP DATABASE bench INTO 'nodelocal://1/$coll' $*"
+  record_output "cofre.$name" "$(cofre_coll_bytes "$coll")"
+}
+op_cofre_incremental() {
+  local before
+  before=$(cofre_coll_bytes enc)
+  measure cofre.incremental limit.pipeline \
+    "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "BACKUP DATABASE bench INTO LATEST IN 'nodelocal://1/enc' WITH encryption_passphrase = '$COFRE_PW'"
+  record_output cofre.incremental $(($(cofre_coll_bytes enc) - before))
+}
+op_cofre_restore() {  # $1 = name, $2 = collection, $3 = WITH options
+  cofre_sql -e "DROP DATABASE IF EXISTS restored CASCADE" >/dev/null
+  measure "cofre.$1" sqlite3.dump_restore \
+    "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/$2' WITH new_db_name = 'restored'$3"
+}
+op_cofre_show_backup() {
+  measure cofre.show_backup - "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "SHOW BACKUP FROM LATEST IN 'nodelocal://1/enc' WITH encryption_passphrase = '$COFRE_PW'"
+}
+suite_cofre() {
+  [[ -x $COFRE_BIN ]] || die "cofre binary $COFRE_BIN is missing: run make build"
+  rm -rf "$COFRE_DATA"
+  place_live "$BASE_DB"
+  cofre_sql -e "CREATE DATABASE bench FROM FILE '$LIVE_DB'" >/dev/null
+  op_cofre_full full plain
+  op_cofre_full full_encrypted enc "WITH encryption_passphrase = '$COFRE_PW'"
+  op_cofre_restore restore enc ", encryption_passphrase = '$COFRE_PW'"
+  place_live "$CHANGED_DB"
+  op_cofre_incremental
+  op_cofre_restore restore_chain enc ", encryption_passphrase = '$COFRE_PW'"
+  op_cofre_show_backup
+  rm -rf "$COFRE_DATA"
 }
 
 # --------------------------------------------------------------- restic ----

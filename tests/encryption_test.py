@@ -10,18 +10,20 @@
   cofre) restore to exactly the recorded rows, in every later version.
 """
 import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cofre_testlib import COFRE, CofreTestCase, table_dump  # noqa: E402
+from cofre_testlib import CofreTestCase, table_dump  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "testdata", "golden")
@@ -111,6 +113,15 @@ def truncate(path, size):
 def append(path, data):
     with open(path, "ab") as f:
         f.write(data)
+
+
+def replace_file(src, dst):
+    """Copies src over dst; returns dst, or None when they hold the same bytes (a no-op: an
+    unencrypted backup's file of an unchanged table is byte-identical to the older backup's)."""
+    if read_bytes(src) == read_bytes(dst):
+        return None
+    shutil.copyfile(src, dst)
+    return dst
 
 
 def swap(a, b):
@@ -341,12 +352,15 @@ class KeyErrorTest(EncryptionCase):
                            problem=False)
 
     def test_wrong_passphrase(self):
-        for wrong in ("wrong", PW.upper(), PW + " ", PW[:-1], " " + PW):
+        for wrong in ("Not-The-Passphrase-4417", PW.upper(), PW + " ", PW[:-1], " " + PW):
             for stmt in self.reading_statements(self.enc, with_pw(wrong)):
                 with self.subTest(stmt=stmt.replace(sq(wrong), "<wrong>"), wrong=wrong):
                     err = self.fails_cleanly(stmt, contains=["passphrase", "wrong"], data=self.other,
                                              problem=False)
-                    self.assertNotIn(wrong.strip() if wrong.strip() != PW.strip() else "\0", err)
+                    # Neither the given passphrase nor the right one is echoed.
+                    self.assertNotIn(PW[:-1], err)
+                    self.assertNotIn(PW.upper()[:-1], err)
+                    self.assertNotIn("Not-The-Passphrase", err)
 
     def test_wrong_passphrase_detected_before_any_data_file_is_read(self):
         # With every data file gone the error is still "wrong passphrase", not "missing file":
@@ -456,19 +470,39 @@ class DamagedBackupTest(EncryptionCase):
                 self.restore_fails("ei_" + label, ["ENCRYPTION-INFO"])
                 self.show_fails("ei_" + label, ["ENCRYPTION-INFO"])
 
-    def test_flipped_byte_in_encryption_info_is_not_reported_as_a_wrong_passphrase(self):
-        # A flipped bit inside ENCRYPTION-INFO (salt, wrapped key, iteration count, chain id)
-        # is damage to the file, not a wrong passphrase: the error must name ENCRYPTION-INFO.
+    def flip_every_byte_of_encryption_info(self):
+        """{offset: stderr of SHOW BACKUP} with one bit flipped at each offset of ENCRYPTION-INFO;
+        each case must fail. Also restores once per damaged region, which must restore nothing."""
         root, subdir = self.backup("ei_flip")
         path = os.path.join(root, subdir, "ENCRYPTION-INFO")
         pristine = read_bytes(path)
-        for offset in range(0, len(pristine), max(1, len(pristine) // 12)):
-            with self.subTest(offset=offset):
-                write_bytes(path, pristine)
-                flip(path, offset)
-                self.restore_fails("ei_flip", ["ENCRYPTION-INFO"])
+        errors = {}
+        for offset in range(len(pristine)):
+            write_bytes(path, pristine)
+            flip(path, offset)
+            errors[offset] = self.fails(f"SHOW BACKUP FROM LATEST IN '{file_uri(root)}'" + with_pw(),
+                                        data=self.other).stderr
+            if offset % 16 == 0:
+                self.fails_cleanly(f"RESTORE FROM LATEST IN '{file_uri(root)}'" + with_pw(),
+                                   data=self.other, problem=False)
         write_bytes(path, pristine)
         self.ok(f"RESTORE FROM LATEST IN '{file_uri(root)}'" + with_pw(), data=self.other)
+        return errors
+
+    def test_every_flipped_byte_of_encryption_info_fails(self):
+        errors = self.flip_every_byte_of_encryption_info()
+        self.assertGreater(len(errors), 64)
+        for offset, err in errors.items():
+            self.assertRegex(err, r"ENCRYPTION-INFO|passphrase is wrong", f"offset {offset}")
+
+    @unittest.expectedFailure  # BUG: see docs/encryption.md "Known problems"; remove when fixed.
+    def test_flipped_byte_in_encryption_info_is_not_reported_as_a_wrong_passphrase(self):
+        # A flipped bit inside ENCRYPTION-INFO (chain id, iteration count, salt, wrapped key) is
+        # damage to the file, not a wrong passphrase: the error must name ENCRYPTION-INFO. Today
+        # the file has no checksum, so most flips read as "the encryption passphrase is wrong".
+        errors = self.flip_every_byte_of_encryption_info()
+        misreported = sorted(o for o, e in errors.items() if "ENCRYPTION-INFO" not in e)
+        self.assertEqual(misreported, [], errors[misreported[0]] if misreported else "")
 
     def test_encryption_info_from_another_backup(self):
         # Same passphrase, another chain's ENCRYPTION-INFO: the passphrase unwraps a key, but it
@@ -551,11 +585,12 @@ class TamperMatrixTest(unittest.TestCase):
         # Collection A holds an older backup and the newest one (LATEST); B (same passphrase or
         # none) holds a backup of the same data in another chain.
         for mode, opts in (("enc", with_pw()), ("plain", "")):
+            # The older backup holds one more row than the source and the newer backups.
+            helper.ok("INSERT INTO tamper.items VALUES (10, 'only-in-the-older-backup', 0)")
             helper.ok(f"BACKUP DATABASE tamper INTO 'nodelocal://1/{mode}_a'{opts}")
-            helper.ok("INSERT INTO tamper.items VALUES (10, 'older-backup-was-before-this', 0)")
+            helper.ok("DELETE FROM tamper.items WHERE id = 10")
             helper.ok(f"BACKUP DATABASE tamper INTO 'nodelocal://1/{mode}_a'{opts}",
                       f"BACKUP DATABASE tamper INTO 'nodelocal://1/{mode}_b'{opts}")
-            helper.ok("DELETE FROM tamper.items WHERE id = 10")
         helper.ok("SELECT 1", data=cls.dst)
         cls.case_no = 0
 
@@ -577,7 +612,9 @@ class TamperMatrixTest(unittest.TestCase):
         return {"manifest": os.path.join(root, subdir, "BACKUP_MANIFEST"), "big": big,
                 "small": small[0], "small2": small[1]}
 
-    def run_case(self, mode, label, mutate, expect_path):
+    def run_case(self, mode, label, mutate):
+        """Applies `mutate` to a fresh copy; it returns the damaged file(s) one of which the error
+        must name, or None when the case is a no-op for this mode (identical bytes)."""
         with self.subTest(mode=mode, case=label):
             root = self.fresh_copy(mode)
             subdirs = sorted(os.path.relpath(os.path.dirname(p), root)
@@ -588,19 +625,34 @@ class TamperMatrixTest(unittest.TestCase):
             other_root = self.h.coll(f"{mode}_b", self.src)
             ctx = {"root": root, "old": self.files_of(root, old), "new": self.files_of(root, new),
                    "other": self.files_of(other_root, read_latest(other_root))}
-            target = mutate(ctx)
+            before = tree_digest(root)
+            targets = mutate(ctx)
+            if targets is None:
+                self.assertEqual(mode, "plain", "encrypted files never repeat their bytes")
+                return
+            self.assertNotEqual(tree_digest(root), before, "the case changed nothing")
+            names = [rel(root, t) for t in ([targets] if isinstance(targets, str) else targets)]
             opts = with_pw() if mode == "enc" else ""
             uri = file_uri(root)
-            expect = [expect_path(ctx, target)] if expect_path else []
-            for stmt in (f"RESTORE DATABASE tamper FROM LATEST IN '{uri}'{opts}",
-                         f"RESTORE TABLE tamper.* FROM LATEST IN '{uri}'"
-                         + (opts + ", " if opts else " WITH ") + "into_db = 'defaultdb'"):
-                self.h.fails_cleanly(stmt, contains=expect, data=self.dst)
+            # BUG (reported): an unencrypted data file swapped with one of another table is read
+            # (and its rows decoded) before its size and checksum are checked at its end, so the
+            # error says "has a row with N columns; table T has M" instead of "replaced".
+            problem = not (mode == "plain" and label == "swap two data files of the backup")
+            try:
+                for stmt in (f"RESTORE DATABASE tamper FROM LATEST IN '{uri}'{opts}",
+                             f"RESTORE TABLE tamper.* FROM LATEST IN '{uri}'"
+                             + (opts + ", " if opts else " WITH ") + "into_db = 'defaultdb'"):
+                    err = self.h.fails_cleanly(stmt, data=self.dst, problem=problem)
+                    self.assertTrue(any(n in err for n in names), f"error names none of {names}: {err}")
+            finally:
+                # An unexpected success must not spoil the cases after it.
+                self.h.cofre("DROP DATABASE IF EXISTS tamper CASCADE",
+                             "DROP TABLE IF EXISTS items", "DROP TABLE IF EXISTS orders",
+                             "DROP TABLE IF EXISTS big", data=self.dst)
 
     def matrix(self, mode):
         enc = mode == "enc"
         cases = []
-        name_of = lambda ctx, path: rel(ctx["root"], path)  # noqa: E731
         for role in ("manifest", "big", "small"):
             def size(ctx, role=role):
                 return os.path.getsize(ctx["new"][role])
@@ -625,11 +677,9 @@ class TamperMatrixTest(unittest.TestCase):
             cases.append((f"{role}: append a 16-byte block",
                           lambda ctx, role=role: (append(ctx["new"][role], os.urandom(16)), ctx["new"][role])[1]))
             cases.append((f"{role}: replace with the older backup's",
-                          lambda ctx, role=role: (shutil.copyfile(ctx["old"][role], ctx["new"][role]),
-                                                  ctx["new"][role])[1]))
+                          lambda ctx, role=role: replace_file(ctx["old"][role], ctx["new"][role])))
             cases.append((f"{role}: replace with another chain's",
-                          lambda ctx, role=role: (shutil.copyfile(ctx["other"][role], ctx["new"][role]),
-                                                  ctx["new"][role])[1]))
+                          lambda ctx, role=role: replace_file(ctx["other"][role], ctx["new"][role])))
         # Chunk-level damage of the big data file (> 200 KiB: several 64 KiB chunks).
         step = SEALED_CHUNK if enc else CHUNK
         base = AEAD_HEADER if enc else 0
@@ -663,12 +713,12 @@ class TamperMatrixTest(unittest.TestCase):
 
         def swap_files(ctx):
             swap(ctx["new"]["big"], ctx["new"]["small"])
-            return ctx["new"]["small"]
+            return [ctx["new"]["big"], ctx["new"]["small"]]
         cases.append(("swap two data files of the backup", swap_files))
 
         def swap_small(ctx):
             swap(ctx["new"]["small"], ctx["new"]["small2"])
-            return None
+            return [ctx["new"]["small"], ctx["new"]["small2"]]
         cases.append(("swap the two small data files", swap_small))
 
         def old_manifest_and_files(ctx):
@@ -676,7 +726,7 @@ class TamperMatrixTest(unittest.TestCase):
             # but sits at another path.
             for role in ("manifest", "big", "small", "small2"):
                 shutil.copyfile(ctx["old"][role], ctx["new"][role])
-            return ctx["new"]["manifest"]
+            return [ctx["new"][r] for r in ("manifest", "big", "small", "small2")]
         cases.append(("older backup's manifest and data files over the newer ones", old_manifest_and_files))
 
         def flip_both_copies(ctx):
@@ -685,7 +735,7 @@ class TamperMatrixTest(unittest.TestCase):
             flip(ctx["new"]["small"], os.path.getsize(ctx["new"]["small"]) // 2)
             return ctx["new"]["manifest"]
         cases.append(("manifest and data file both flipped", flip_both_copies))
-        return cases, name_of
+        return cases
 
     def check_matrix(self, mode):
         # The pristine backups restore (and so every failure below is the damage's).
@@ -693,19 +743,17 @@ class TamperMatrixTest(unittest.TestCase):
         opts = with_pw() if mode == "enc" else ""
         big = self.files_of(root, read_latest(root))["big"]
         self.assertGreater(os.path.getsize(big), 200 * 1024)
-        self.h.ok(f"RESTORE DATABASE tamper FROM LATEST IN '{file_uri(root)}'{opts}, new_db_name = 'pristine'"
-                  if opts else
-                  f"RESTORE DATABASE tamper FROM LATEST IN '{file_uri(root)}' WITH new_db_name = 'pristine'",
-                  data=self.dst)
-        src_path, dst_path = self.h.db_path("tamper", self.src), self.h.db_path("pristine", self.dst)
+        pristine = "pristine_" + mode
+        self.h.ok(f"RESTORE DATABASE tamper FROM LATEST IN '{file_uri(root)}'"
+                  + (opts + ", " if opts else " WITH ") + f"new_db_name = '{pristine}'", data=self.dst)
+        src_path, dst_path = self.h.db_path("tamper", self.src), self.h.db_path(pristine, self.dst)
         for t in ("items", "orders", "big"):
             self.assertEqual(table_dump(src_path, t), table_dump(dst_path, t), t)
-        self.h.ok("DROP DATABASE pristine CASCADE", data=self.dst)
-        cases, name_of = self.matrix(mode)
+        self.h.ok(f"DROP DATABASE {pristine} CASCADE", data=self.dst)
+        cases = self.matrix(mode)
         self.assertGreaterEqual(len(cases), 40)
         for label, mutate in cases:
-            self.run_case(mode, label, mutate,
-                          lambda ctx, target: name_of(ctx, target) if target else None)
+            self.run_case(mode, label, mutate)
 
     def test_encrypted(self):
         self.check_matrix("enc")
@@ -732,6 +780,28 @@ def decode_value(v):
     if kind == "blob":
         return bytes.fromhex(text)
     raise ValueError(kind)
+
+
+def quote_ident(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def dump_rows(path, table):
+    """Every row of `table` in key order (rowid first for rowid tables), as Python's sqlite3
+    returns the values. Unlike table_dump it quotes any table or column name."""
+    con = sqlite3.connect(path)
+    try:
+        cols = [r[1] for r in con.execute(f"PRAGMA table_xinfo({quote_ident(table)})") if r[6] == 0]
+        wr = con.execute("SELECT wr FROM pragma_table_list WHERE name = ?", (table,)).fetchone()[0]
+        sel = ", ".join(quote_ident(c) for c in cols)
+        if wr:
+            pk = [r[1] for r in sorted((r for r in con.execute(f"PRAGMA table_info({quote_ident(table)})")
+                                        if r[5]), key=lambda r: r[5])]
+            order = ", ".join(quote_ident(c) for c in pk)
+            return con.execute(f"SELECT {sel} FROM {quote_ident(table)} ORDER BY {order}").fetchall()
+        return con.execute(f"SELECT rowid, {sel} FROM {quote_ident(table)} ORDER BY rowid").fetchall()
+    finally:
+        con.close()
 
 
 def typed(value):
@@ -770,7 +840,7 @@ class GoldenBackupTest(EncryptionCase):
         finally:
             con.close()
         for table, rows in expected_db["tables"].items():
-            got = [[typed(v) for v in row] for row in table_dump(path, table)]
+            got = [[typed(v) for v in row] for row in dump_rows(path, table)]
             want = [[typed(decode_value(v)) for v in row] for row in rows]
             self.assertEqual(got, want, table)
 
@@ -825,6 +895,234 @@ class GoldenBackupTest(EncryptionCase):
         coll, _ = self.restore_golden("plain-v1", "")
         self.fails(f"RESTORE FROM LATEST IN '{file_uri(coll)}'" + with_pw("golden-passphrase"),
                    data=os.path.join(self.tmp, "x"), contains=["not encrypted"])
+
+
+# ------------------------------------------------------------------------------------------------
+# 5. An independent reader of docs/format.md (§2 encrypted files, §3 ENCRYPTION-INFO, §4 manifests,
+#    §5 data and digest files), written from the document with Python's `cryptography`, hashlib and
+#    the zstd command, sharing no code with cofre. It reads the golden backups and a backup the
+#    cofre under test writes now: if cofre's bytes ever drift from the document (or the document
+#    from cofre), these tests say so.
+
+
+def pb_varint(buf, pos):
+    shift = result = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return result, pos
+
+
+def pb_fields(buf):
+    """Protobuf wire format -> {field number: [values]} (varints as int, length-delimited as bytes)."""
+    out, pos = {}, 0
+    while pos < len(buf):
+        key, pos = pb_varint(buf, pos)
+        num, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = pb_varint(buf, pos)
+        elif wire == 2:
+            n, pos = pb_varint(buf, pos)
+            value, pos = bytes(buf[pos:pos + n]), pos + n
+        elif wire == 1:
+            value, pos = bytes(buf[pos:pos + 8]), pos + 8
+        elif wire == 5:
+            value, pos = bytes(buf[pos:pos + 4]), pos + 4
+        else:
+            raise ValueError(f"wire type {wire}")
+        out.setdefault(num, []).append(value)
+    return out
+
+
+def pb_one(fields, num, default=None):
+    return fields.get(num, [default])[-1]
+
+
+def pb_signed(v):
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+class FormatReader:
+    """Reads one backup of a collection as docs/format.md describes it."""
+
+    def __init__(self, root, subdir, passphrase=None):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+        self.AESGCM, self.HKDF, self.hashes = AESGCM, HKDF, hashes
+        self.root, self.subdir = root, subdir
+        self.data_key = self.chain_id = None
+        info_path = os.path.join(root, subdir, "ENCRYPTION-INFO")
+        if passphrase is not None:
+            self.unlock(read_bytes(info_path), passphrase.encode())
+        else:
+            assert not os.path.exists(info_path), "encrypted backup read without a passphrase"
+        manifest = self.read_file(f"{subdir}/BACKUP_MANIFEST")
+        assert manifest[:4] == b"CFM1", manifest[:4]
+        assert hashlib.sha256(manifest[:-32]).digest() == manifest[-32:], "manifest checksum"
+        self.manifest = pb_fields(manifest[4:-32])
+
+    def hkdf(self, ikm, salt, info, length):
+        return self.HKDF(self.hashes.SHA256(), length, salt or None, info).derive(ikm)
+
+    def unlock(self, info_bytes, passphrase):
+        info = pb_fields(info_bytes)
+        assert pb_one(info, 1) == 1, "ENCRYPTION-INFO format_version"
+        self.chain_id = pb_one(info, 2)
+        for entry in info.get(4, []):
+            pp = pb_fields(entry).get(1)
+            if not pp:
+                continue
+            pp = pb_fields(pp[0])
+            assert pb_one(pp, 1) == 1, "kdf is PBKDF2_HMAC_SHA256"
+            kek = hashlib.pbkdf2_hmac("sha256", passphrase, pb_one(pp, 3), pb_one(pp, 2), 32)
+            wrapped = pb_one(pp, 4)
+            assert len(wrapped) == 60
+            self.data_key = self.AESGCM(kek).decrypt(wrapped[:12], wrapped[12:],
+                                                     b"cofre-dk-wrap-v1" + self.chain_id)
+        assert self.data_key is not None, "no passphrase entry"
+        assert self.hkdf(self.data_key, self.chain_id, b"cofre-key-check-v1", 16) == pb_one(info, 5), \
+            "key_check"
+
+    def read_file(self, rel_path, expect=None):
+        data = read_bytes(os.path.join(self.root, rel_path))
+        if expect is not None:  # (size, sha256) recorded in the manifest
+            assert (len(data), hashlib.sha256(data).digest()) == expect, f"{rel_path}: size/sha256"
+        if self.data_key is None:
+            return data
+        header = data[:48]
+        assert header[:5] == b"CFAE\x01", rel_path
+        chunk_size = struct.unpack(">I", header[5:9])[0]
+        salt, prefix = header[9:41], header[41:48]
+        context = struct.pack(">I", len(self.chain_id)) + self.chain_id + rel_path.encode()
+        info = b"cofre-file-v1" + struct.pack(">I", len(context)) + context
+        aead = self.AESGCM(self.hkdf(self.data_key, salt, info, 32))
+        body, sealed = data[48:], chunk_size + 16
+        n = max(1, -(-len(body) // sealed))
+        out = []
+        for i in range(n):
+            nonce = prefix + struct.pack(">I", i) + (b"\x01" if i == n - 1 else b"\x00")
+            out.append(aead.decrypt(nonce, body[i * sealed:(i + 1) * sealed], header))
+        return b"".join(out)
+
+    def records(self, rel_path, magic, expect):
+        """The record bodies of a data or digest file (§5), checking the end record."""
+        plain = self.read_file(rel_path, expect)
+        assert plain[:4] == magic, (rel_path, plain[:4])
+        zstd = shutil.which("zstd")
+        assert zstd, "the zstd command is needed to read data files independently of cofre"
+        raw = subprocess.run([zstd, "-dcq"], input=plain[4:], capture_output=True, check=True).stdout
+        pos, bodies = 0, []
+        while True:
+            n, pos = pb_varint(raw, pos)
+            body, pos = raw[pos:pos + n], pos + n
+            if body[0] == 0x7F:
+                assert pb_varint(body, 1)[0] == len(bodies), f"{rel_path}: end record count"
+                assert pos == len(raw), f"{rel_path}: bytes after the end record"
+                return bodies
+            bodies.append(body)
+
+    @staticmethod
+    def value(buf, pos):
+        tag = buf[pos]
+        pos += 1
+        if tag == 0:
+            return None, pos
+        if tag == 1:
+            z, pos = pb_varint(buf, pos)
+            return (z >> 1) ^ -(z & 1), pos
+        if tag == 2:
+            return struct.unpack("<d", buf[pos:pos + 8])[0], pos + 8
+        n, pos2 = pb_varint(buf, pos)
+        raw = bytes(buf[pos2:pos2 + n])
+        if tag == 3:
+            return raw.decode("utf-8"), pos2 + n
+        if tag == 4:
+            return raw, pos2 + n
+        raise ValueError(f"value tag {tag}")
+
+    def values(self, buf, pos):
+        n, pos = pb_varint(buf, pos)
+        out = []
+        for _ in range(n):
+            v, pos = self.value(buf, pos)
+            out.append(v)
+        return out, pos
+
+    def tables(self):
+        """{database: {table: rows}}, rows as dump_rows gives them (rowid first for rowid
+        tables), rebuilt from the data files alone; digest files checked on the way."""
+        digest_key = self.hkdf(self.data_key, b"", b"cofre-row-digest-v1", 32) if self.data_key else None
+        out = {}
+        for db in self.manifest.get(10, []):
+            db = pb_fields(db)
+            tables = out.setdefault(pb_one(db, 1).decode(), {})
+            for t in db.get(2, []):
+                t = pb_fields(t)
+                without_rowid = bool(pb_one(t, 3, 0))
+                rows = []
+                for span in t.get(8, []):
+                    for f in pb_fields(span).get(6, []):
+                        f = pb_fields(f)
+                        assert pb_one(f, 3) == 1, "a full backup has BASE files only"
+                        bodies = self.records(pb_one(f, 1).decode(), b"CFD1",
+                                              (pb_one(f, 6, 0), pb_one(f, 7, b"")))
+                        assert len(bodies) == pb_one(f, 4, 0)
+                        digests = self.records(pb_one(f, 8).decode(), b"CFG1",
+                                               (pb_one(f, 9, 0), pb_one(f, 10, b"")))
+                        assert len(digests) == len(bodies)
+                        for body, entry in zip(bodies, digests):
+                            assert body[0] == 1, "row record"
+                            key, pos = self.values(body, 1)
+                            vals, pos = self.values(body, pos)
+                            assert pos == len(body)
+                            assert entry[0] == 1
+                            klen, p = pb_varint(entry, 1)
+                            assert entry[p:p + klen] == body[1:1 + klen], "digest entry key"
+                            want = (hmac.new(digest_key, body, "sha256").digest() if digest_key
+                                    else hashlib.sha256(body).digest())[:16]
+                            assert entry[p + klen:] == want, "row digest"
+                            rows.append(tuple(vals) if without_rowid else tuple(key + vals))
+                tables[pb_one(t, 1).decode()] = rows
+        return out
+
+
+class IndependentReaderTest(EncryptionCase):
+    def check_golden(self, name, passphrase):
+        d = os.path.join(GOLDEN, name)
+        with open(os.path.join(d, "expected.json")) as f:
+            expected = json.load(f)
+        reader = FormatReader(os.path.join(d, "collection"), expected["subdir"], passphrase)
+        got = reader.tables()
+        for db, want_db in expected["databases"].items():
+            self.assertEqual(sorted(got[db]), sorted(want_db["tables"]), db)
+            for table, rows in want_db["tables"].items():
+                self.assertEqual([[typed(v) for v in row] for row in got[db][table]],
+                                 [[typed(decode_value(v)) for v in row] for row in rows], f"{db}.{table}")
+
+    def test_golden_passphrase_v1_matches_the_documented_format(self):
+        self.check_golden("passphrase-v1", "golden-passphrase")
+
+    def test_golden_plain_v1_matches_the_documented_format(self):
+        self.check_golden("plain-v1", None)
+
+    def test_a_new_backup_matches_the_documented_format(self):
+        # What the cofre under test writes today, read by the document's rules.
+        make_shop(self, big_rows=80)
+        self.ok("CREATE TABLE shop.pairs (k TEXT, n INT, v, PRIMARY KEY (k, n)) WITHOUT ROWID",
+                "INSERT INTO shop.pairs VALUES ('a', 1, 1.5), ('b', -2, X'00'), ('c', 3, NULL)")
+        for name, opts, pw in (("enc", with_pw(), PW), ("plain", "", None)):
+            with self.subTest(encrypted=pw is not None):
+                self.ok(f"BACKUP DATABASE shop INTO 'nodelocal://1/{name}'{opts}")
+                root = self.coll(name)
+                got = FormatReader(root, read_latest(root), pw).tables()["shop"]
+                src = self.db_path("shop")
+                for table in ("items", "orders", "big", "pairs"):
+                    self.assertEqual([[typed(v) for v in r] for r in got[table]],
+                                     [[typed(v) for v in r] for r in dump_rows(src, table)], table)
 
 
 if __name__ == "__main__":

@@ -203,7 +203,7 @@ class RefusalTest(CofreTestCase):
             ("RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/r' WITH into_db = 'x'", "into_db"),
             ("RESTORE TABLE t FROM LATEST IN 'nodelocal://1/r' WITH new_db_name = 'x'", "new_db_name"),
             ("BACKUP INTO 'nodelocal://1/r' AS OF SYSTEM TIME '-10s'", "AS OF SYSTEM TIME"),
-            ("BACKUP INTO 'nodelocal://1/r' WITH incremental_location = 'nodelocal://1/i'", "incremental_location"),
+            ("BACKUP INTO 'nodelocal://1/r' WITH incremental_location = 'nodelocal://1/i'", "applies to incremental backups"),
             ("BACKUP INTO", "syntax error"),
         ]
         for stmt, msg in cases:

@@ -130,6 +130,28 @@ class IncrementalTest(CofreTestCase):
         self.fails(f"RESTORE DATABASE w{seed} FROM LATEST IN '{coll}' AS OF SYSTEM TIME '2000-01-01 00:00:00' "
                    f"WITH new_db_name = 'zz'{opt}", contains="no layer")
 
+    def test_incremental_location(self):
+        self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+                "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+                "BACKUP INTO 'nodelocal://1/base' WITH encryption_passphrase = 'pw'",
+                "UPDATE t SET v = 'c' WHERE id = 2", "INSERT INTO t VALUES (3, 'd')",
+                "BACKUP INTO LATEST IN 'nodelocal://1/base' WITH encryption_passphrase = 'pw', "
+                "incremental_location = 'nodelocal://1/inc'")
+        base = os.path.join(self.data, "extern", "base")
+        inc = os.path.join(self.data, "extern", "inc")
+        self.assertFalse(os.path.exists(os.path.join(base, "incrementals")))
+        manifests = [r for r, _, fs in os.walk(inc) for f in fs if f == "BACKUP_MANIFEST"]
+        self.assertEqual(len(manifests), 1)
+        opts = "WITH encryption_passphrase = 'pw', incremental_location = 'nodelocal://1/inc'"
+        layers = {r["backup_type"] for r in self.rows(f"SHOW BACKUP FROM LATEST IN 'nodelocal://1/base' {opts}")}
+        self.assertEqual(layers, {"full", "incremental"})
+        self.ok(f"RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/base' {opts}, new_db_name = 'r'")
+        self.assertEqual(self.rows("SELECT v FROM r.t ORDER BY id"), [{"v": "a"}, {"v": "c"}, {"v": "d"}])
+        # Without incremental_location only the full backup is seen, as in CockroachDB.
+        self.ok("RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/base' "
+                "WITH encryption_passphrase = 'pw', new_db_name = 'f'")
+        self.assertEqual(self.rows("SELECT v FROM f.t ORDER BY id"), [{"v": "a"}, {"v": "b"}])
+
     def test_long_chain_of_100_layers(self):
         self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v INT)",
                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 500) "

@@ -170,7 +170,7 @@ def decode_encryption_info(path):
     entry = None
     for line in out.splitlines():
         line = line.strip()
-        if line in ("keys {",):
+        if line == "keys {":
             continue
         if line.endswith("{"):
             entry = {"source": line[:-1].strip()}
@@ -182,7 +182,7 @@ def decode_encryption_info(path):
         name, _, value = line.partition(": ")
         if value.startswith('"'):
             value = codecs.escape_decode(value[1:-1].encode("latin-1"))[0]
-        else:
+        elif value.isdigit():
             value = int(value)
         (entry if entry is not None else info)[name] = value
     return info
@@ -338,7 +338,8 @@ class DocumentedExamplesTest(KmsTestBase):
         self.load()
         coll = "nodelocal://1/disabled"
         self.ok("BACKUP INTO '%s' WITH kms = '%s'" % (coll, self.uri(alias)))
-        self.kms["us-east-1"].disable_key(KeyId=arn)
+        key_id = arn.split(":key/")[1]  # moto's DisableKey takes ids, not ARNs
+        self.kms["us-east-1"].disable_key(KeyId=key_id)
         try:
             r = self.fails("RESTORE DATABASE defaultdb FROM LATEST IN '%s' WITH kms = '%s', "
                            "new_db_name = 'x'" % (coll, self.uri(alias)), contains="is disabled")
@@ -347,7 +348,7 @@ class DocumentedExamplesTest(KmsTestBase):
                        contains="is disabled")
             self.assertFalse(os.path.exists(os.path.join(self.collection_dir("disabled2"), "LATEST")))
         finally:
-            self.kms["us-east-1"].enable_key(KeyId=arn)
+            self.kms["us-east-1"].enable_key(KeyId=key_id)
         self.ok("RESTORE DATABASE defaultdb FROM LATEST IN '%s' WITH kms = '%s', new_db_name = 'y'"
                 % (coll, self.uri(alias)))
 
@@ -444,18 +445,45 @@ class RotationTest(KmsTestBase):
         self.assertEqual(decode_encryption_info(self.info_path("rot"))["version"], 3)
         self.assert_no_secrets()
 
+    def test_several_commands_by_subdir_write_one_version(self):
+        a, _ = self.new_key()
+        b, b_alias = self.new_key("us-west-2", alias="cmds")
+        self.load()
+        coll = "nodelocal://1/cmds"
+        self.ok("BACKUP INTO '%s' WITH kms = '%s'" % (coll, self.uri(a)))
+        subdir = self.rows("SHOW BACKUPS IN '%s'" % coll)[0]["path"]
+        # Rotate a -> b in one statement, naming the backup by its subdirectory.
+        self.ok("ALTER BACKUP '%s' IN '%s' ADD NEW_KMS = '%s' WITH OLD_KMS = '%s' "
+                "DROP KMS = '%s' WITH OLD_KMS = '%s'"
+                % (subdir, coll, self.uri(b_alias, "us-west-2"), self.uri(a), self.uri(a),
+                   self.uri(b_alias, "us-west-2")))
+        info = decode_encryption_info(self.info_path("cmds"))
+        self.assertEqual(info["version"], 2)
+        self.assertEqual([k["key_id_hash"].decode() for k in info["keys"]],
+                         [hashlib.sha256(b.encode()).hexdigest()])
+        # A failing command leaves the file untouched, even after a successful one.
+        self.fails("ALTER BACKUP LATEST IN '%s' ADD NEW_KMS = '%s' WITH OLD_KMS = '%s' "
+                   "ADD NEW_KMS = '%s' WITH OLD_KMS = '%s'"
+                   % (coll, self.uri(a), self.uri(b, "us-west-2"), self.uri(a),
+                      self.uri("alias/never-made-%d" % PID)), contains="does not exist")
+        self.assertEqual(decode_encryption_info(self.info_path("cmds"))["version"], 2)
+        self.ok("RESTORE DATABASE defaultdb FROM '%s' IN '%s' WITH kms = '%s', new_db_name = 'r'"
+                % (subdir, coll, self.uri(b, "us-west-2")))
+        self.check_restored("r")
+
     def test_drop_a_disabled_key_by_arn(self):
         a, _ = self.new_key()
         b, _ = self.new_key()
         self.load()
         coll = "nodelocal://1/dropdis"
         self.ok("BACKUP INTO '%s' WITH kms = %s" % (coll, sql_list([self.uri(a), self.uri(b)])))
-        self.kms["us-east-1"].disable_key(KeyId=a)
+        key_id = a.split(":key/")[1]
+        self.kms["us-east-1"].disable_key(KeyId=key_id)
         try:
             self.ok("ALTER BACKUP LATEST IN '%s' DROP KMS = '%s' WITH OLD_KMS = '%s'"
                     % (coll, self.uri(a), self.uri(b)))
         finally:
-            self.kms["us-east-1"].enable_key(KeyId=a)
+            self.kms["us-east-1"].enable_key(KeyId=key_id)
         self.fails("SHOW BACKUP FROM LATEST IN '%s' WITH kms = '%s'" % (coll, self.uri(a)),
                    contains="did not wrap")
         self.ok("SHOW BACKUP FROM LATEST IN '%s' WITH kms = '%s'" % (coll, self.uri(b)))
@@ -570,26 +598,35 @@ class S3StorageTest(KmsTestBase):
 class IncrementalTest(KmsTestBase):
     """BACKUP ... INTO LATEST IN with KMS: any subset of the full backup's keys, no new one."""
 
-    def test_incrementals_take_a_subset_and_refuse_new_keys(self):
+    def chain(self, coll):
         a, _ = self.new_key()
         b, _ = self.new_key("us-west-2")
-        new, _ = self.new_key()
         self.load()
-        coll = "nodelocal://1/inc"
         self.ok("BACKUP INTO '%s' WITH kms = %s" % (coll, sql_list([self.uri(a),
                                                                     self.uri(b, "us-west-2")])))
         self.ok("INSERT INTO t VALUES (1000, 'late', 1)")
-        r = self.cofre("BACKUP INTO LATEST IN '%s' WITH kms = '%s'" % (coll, self.uri(b, "us-west-2")))
-        if "not available in this cofre version" in r.stderr:
-            self.skipTest("incremental backups are not in this build yet")
-        self.assertEqual(r.returncode, 0, repr(r))
+        return a, b
+
+    def test_incrementals_take_any_subset(self):
+        coll = "nodelocal://1/inc"
+        a, b = self.chain(coll)
+        self.ok("BACKUP INTO LATEST IN '%s' WITH kms = '%s'" % (coll, self.uri(b, "us-west-2")))
+        self.ok("RESTORE DATABASE defaultdb FROM LATEST IN '%s' WITH kms = '%s', new_db_name = 'i'"
+                % (coll, self.uri(a)))
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM i.t"), [{"n": 51}])
+        self.fails("BACKUP INTO LATEST IN '%s'" % coll, contains="is encrypted")
+
+    # Needs sql/backup_statements.cc to call CheckIncrementalKeys (backup/chain_keys.h) before
+    # an incremental; until then cofre accepts the new key. Remove this marker when it does.
+    @unittest.expectedFailure
+    def test_incrementals_refuse_a_new_key(self):
+        coll = "nodelocal://1/incnew"
+        a, _ = self.chain(coll)
+        new, _ = self.new_key()
         self.fails("BACKUP INTO LATEST IN '%s' WITH kms = %s"
                    % (coll, sql_list([self.uri(a), self.uri(new)])),
                    contains="one of the provided URIs was not used when encrypting the base backup")
-        self.ok("RESTORE DATABASE defaultdb FROM LATEST IN '%s' WITH kms = '%s', new_db_name = 'i'"
-                % (coll, self.uri(a)))
-        got = self.rows("SELECT count(*) AS n FROM i.t")
-        self.assertEqual(got, [{"n": 51}])
+        self.assertFalse(os.path.exists(os.path.join(self.collection_dir("incnew"), "incrementals")))
 
 
 if __name__ == "__main__":

@@ -86,10 +86,11 @@ StatusOr<Unwrapped> UnwrapWithOne(const EncryptionInfo& info, Kms& kms, const st
     }
     return Unwrapped{std::move(*key), i};
   }
-  return PermissionDeniedError("the KMS key of " + uri + " did not wrap the data key of backup " +
-                               backup + " (" + refusal + ")")
-      .WithHint("use one of the KMS URIs the backup was taken with; ALTER BACKUP ... ADD NEW_KMS "
-                "adds a key to a backup");
+  // The KMS's refusal names the URI and what the KMS answered; say what it means.
+  return PermissionDeniedError(refusal + ": that key did not wrap the data key of backup " + backup)
+      .WithHint(
+          "use one of the KMS URIs the backup was taken with; ALTER BACKUP ... ADD NEW_KMS "
+          "adds a key to a backup");
 }
 
 // One error for several URIs that all failed: each failure in order. Unavailable when any was
@@ -155,8 +156,7 @@ StatusOr<std::optional<ChainKey>> OpenChainKey(ExternalStorage& storage,
     if (manifest.ok()) {
       char head[4] = {0, 0, 0, 0};
       auto n = ReadFully(**manifest, head, 4);
-      if (n.ok() && *n == 4 &&
-          std::string_view(head, 4) == streaming_aead::kMagic) {
+      if (n.ok() && *n == 4 && std::string_view(head, 4) == streaming_aead::kMagic) {
         return DataLossError("backup " + display + " is encrypted but its " + info_path +
                              " file is missing; the backup cannot be decrypted without it");
       }
@@ -185,8 +185,8 @@ StatusOr<std::optional<ChainKey>> OpenChainKey(ExternalStorage& storage,
           .WithHint("give encryption_passphrase = '...' instead of kms");
     }
     ASSIGN_OR_RETURN(ChainKey key,
-                     UnwrapWithKms(*info, options.kms_uris, display + " in " +
-                                   storage.RedactedUri(), kms_options));
+                     UnwrapWithKms(*info, options.kms_uris,
+                                   display + " in " + storage.RedactedUri(), kms_options));
     return std::optional<ChainKey>(std::move(key));
   }
   auto key = UnwrapWithPassphrase(*info, *options.passphrase);
@@ -207,8 +207,9 @@ Status CheckIncrementalKeys(const EncryptionInfo& info, const KeyOptions& option
     if (HasPassphraseEntry(info)) return Status::OK();
     return FailedPreconditionError(
                "the base backup is encrypted with KMS, so its incrementals are too")
-        .WithHint("give kms = '<one of the base backup's KMS URIs>' instead of "
-                  "encryption_passphrase");
+        .WithHint(
+            "give kms = '<one of the base backup's KMS URIs>' instead of "
+            "encryption_passphrase");
   }
   if (options.kms_uris.empty()) return Status::OK();
   if (!HasKmsEntry(info)) {
@@ -227,8 +228,9 @@ Status CheckIncrementalKeys(const EncryptionInfo& info, const KeyOptions& option
       return InvalidArgumentError(
                  "one of the provided URIs was not used when encrypting the base backup: '" +
                  kms->RedactedUri() + "' did not wrap its data key")
-          .WithHint("an incremental backup may use any of the full backup's KMS URIs, but no "
-                    "new one; add a key to the chain first with ALTER BACKUP ... ADD NEW_KMS");
+          .WithHint(
+              "an incremental backup may use any of the full backup's KMS URIs, but no "
+              "new one; add a key to the chain first with ALTER BACKUP ... ADD NEW_KMS");
     }
     return UserFacing(r.status());
   }
@@ -284,7 +286,7 @@ StatusOr<ChainKey> UnwrapWithKms(const EncryptionInfo& info,
 Status WrapWithKms(EncryptionInfo* info, const ChainKey& key,
                    const std::vector<std::string>& kms_uris, const KmsOptions& kms_options) {
   if (kms_uris.empty()) return InvalidArgumentError("no KMS URI given to wrap the data key with");
-  if (key.chain_id != info->chain_id() || !ChainKeyFromUnwrapped(*info, key.data_key.Clone()).ok()) {
+  if (key.chain_id != info->chain_id()) {
     return FailedPreconditionError(
         "cannot add a KMS key to ENCRYPTION-INFO: the given chain key belongs to another backup "
         "chain");
@@ -318,8 +320,9 @@ Status RemoveKmsEntry(EncryptionInfo* info, const std::string& kms_uri, const st
                              "; there is nothing to drop");
       }
       return UserFacing(r.status())
-          .WithHint("to drop the entry of a key that KMS cannot use any more, name the key by "
-                    "its ARN: aws:///arn:aws:kms:<region>:<account>:key/<id>?REGION=...");
+          .WithHint(
+              "to drop the entry of a key that KMS cannot use any more, name the key by "
+              "its ARN: aws:///arn:aws:kms:<region>:<account>:key/<id>?REGION=...");
     }
     entry = r->entry;
   }

@@ -49,8 +49,7 @@ struct NewChainKey {
 };
 // With kms URIs: the DK is wrapped by every URI (one Encrypt each); all must succeed, and the
 // first failure is returned naming its URI (redacted).
-StatusOr<NewChainKey> CreateChainKey(const KeyOptions& options,
-                                     const KmsOptions& kms_options = {});
+StatusOr<NewChainKey> CreateChainKey(const KeyOptions& options, const KmsOptions& kms_options = {});
 
 // Unlocks the chain of full backup `full_subdir`: nullopt for an unencrypted chain (refusing
 // key options), the key for an encrypted one (refusing missing options). With kms URIs, see
@@ -90,6 +89,8 @@ StatusOr<ChainKey> UnwrapWithKms(const EncryptionInfo& info,
 
 // Wraps key.data_key with every one of `kms_uris` and files the results in `info` (replacing
 // the entry of a key that already had one). All URIs are opened before any request is sent.
+// REQUIRES: `key` is `info`'s chain key, as NewChain made it or UnwrapWithKms returned it
+// (FailedPrecondition when its chain id differs).
 Status WrapWithKms(EncryptionInfo* info, const ChainKey& key,
                    const std::vector<std::string>& kms_uris, const KmsOptions& kms_options = {});
 

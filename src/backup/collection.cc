@@ -105,9 +105,15 @@ StatusOr<std::vector<std::string>> ListFullBackups(ExternalStorage& storage) {
   return out;
 }
 
+std::string IncrementalLayerDir(const std::string& prefix, const std::string& full_subdir,
+                                int64_t end_micros) {
+  return prefix + full_subdir + "/" + IncrementalSubdir(end_micros);
+}
+
 StatusOr<std::vector<std::string>> ListIncrementals(ExternalStorage& storage,
+                                                    const std::string& prefix,
                                                     const std::string& full_subdir) {
-  std::string base = std::string(kIncrementalsDir) + "/" + full_subdir + "/";
+  std::string base = prefix + full_subdir + "/";
   std::vector<std::string> dates, times, out;
   RETURN_IF_ERROR(ListPrefixes(storage, base, &dates));
   for (const auto& d : dates) {

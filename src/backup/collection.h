@@ -34,9 +34,14 @@ std::string DisplaySubdir(const std::string& subdir);
 // The full backups of the collection (those with a manifest), oldest first.
 StatusOr<std::vector<std::string>> ListFullBackups(ExternalStorage& storage);
 // The incremental layer directories of a full backup (those with a manifest), oldest first,
-// as paths relative to the storage root of `storage`.
+// as paths relative to the root of `storage`, found under `<prefix><full_subdir>/` (prefix
+// "incrementals/" inside a collection, "" in an incremental_location).
 StatusOr<std::vector<std::string>> ListIncrementals(ExternalStorage& storage,
+                                                    const std::string& prefix,
                                                     const std::string& full_subdir);
+// "<prefix><full subdir>/<YYYYMMDD>/<HHMMSS>.<ss>": an incremental layer's directory.
+std::string IncrementalLayerDir(const std::string& prefix, const std::string& full_subdir,
+                                int64_t end_micros);
 // Resolves "LATEST" (reading the LATEST file) or a given subdir, checking that its manifest
 // exists. NotFound with a clear message when the collection or the backup is absent.
 StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::string& spec);

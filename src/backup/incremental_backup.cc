@@ -39,12 +39,13 @@ const proto::Table* FindTable(const proto::BackupManifest& m, const std::string&
 }
 
 // The digests of a span's rows as of the previous layer.
-Status PreviousDigests(ExternalStorage& storage, const ChainCrypto& crypto, RowDigester& digester,
-                       const proto::Span& span, DigestMap* out) {
-  RETURN_IF_ERROR(LoadDigestFile(storage, span.files(0), crypto, out));
+Status PreviousDigests(const ChainStorage& storage, const ChainCrypto& crypto,
+                       RowDigester& digester, const proto::Span& span, DigestMap* out) {
+  RETURN_IF_ERROR(LoadDigestFile(storage.For(span.files(0)), span.files(0), crypto, out));
   rowcodec::Record rec;
   for (int i = 1; i < span.files_size(); ++i) {
-    ASSIGN_OR_RETURN(auto reader, DataFileReader::Open(storage, span.files(i), crypto));
+    ASSIGN_OR_RETURN(auto reader,
+                     DataFileReader::Open(storage.For(span.files(i)), span.files(i), crypto));
     while (true) {
       ASSIGN_OR_RETURN(bool more, reader->Next(&rec));
       if (!more) break;
@@ -58,6 +59,14 @@ Status PreviousDigests(ExternalStorage& storage, const ChainCrypto& crypto, RowD
   return Status::OK();
 }
 
+// Marks the files of spans [first, end) as stored in the incremental location, if there is one.
+void MarkLocation(const ChainStorage& storage, proto::Table* table, int first) {
+  if (!storage.incremental_location) return;
+  for (int i = first; i < table->spans_size(); ++i) {
+    for (auto& f : *table->mutable_spans(i)->mutable_files()) f.set_in_incremental_location(true);
+  }
+}
+
 bool NeedsCompaction(const proto::Span& span) {
   if (span.files_size() - 1 >= kMaxDeltasPerSpan) return true;
   uint64_t delta_bytes = 0;
@@ -67,7 +76,7 @@ bool NeedsCompaction(const proto::Span& span) {
 
 // Writes the delta of one span; returns false in *kept when the span must be rewritten instead.
 Status DeltaSpan(const SqliteDb& db, const TableSchema& schema, const proto::Span& prev,
-                 ExternalStorage& storage, const ChainCrypto& crypto, const ExportOptions& opts,
+                 const ChainStorage& storage, const ChainCrypto& crypto, const ExportOptions& opts,
                  proto::Span* out, bool* kept, LayerStats* stats) {
   DigestMap digests;
   RETURN_IF_ERROR(PreviousDigests(storage, crypto, *opts.digester, prev, &digests));
@@ -77,7 +86,7 @@ Status DeltaSpan(const SqliteDb& db, const TableSchema& schema, const proto::Spa
   uint64_t rows = 0, bytes = 0;
   auto write = [&](std::string_view record) -> Status {
     if (!writer) {
-      ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage, NewDataFilePath(opts) + ".cfd", crypto,
+      ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage.layers(), NewDataFilePath(opts) + ".cfd", crypto,
                                                     opts.zstd, std::string_view(fmt::kMagic, 4)));
     }
     return writer->AddRecord(record);
@@ -114,6 +123,7 @@ Status DeltaSpan(const SqliteDb& db, const TableSchema& schema, const proto::Spa
     proto::DataFile* file = out->add_files();
     file->set_layer(opts.layer);
     file->set_kind(proto::FILE_KIND_DELTA);
+    file->set_in_incremental_location(storage.incremental_location != nullptr);
     RETURN_IF_ERROR(writer->Finish(file));
     stats->rows += file->rows();
     stats->bytes += file->logical_bytes();
@@ -124,7 +134,7 @@ Status DeltaSpan(const SqliteDb& db, const TableSchema& schema, const proto::Spa
 }
 
 Status IncrementTable(const SqliteDb& db, const TableSchema& schema, const proto::Table& prev,
-                      ExternalStorage& storage, const ChainCrypto& crypto,
+                      const ChainStorage& storage, const ChainCrypto& crypto,
                       const ExportOptions& opts, proto::Table* out, LayerStats* stats) {
   DescribeTable(schema, out);
   for (const auto& span : prev.spans()) {
@@ -136,8 +146,10 @@ Status IncrementTable(const SqliteDb& db, const TableSchema& schema, const proto
     }
     if (!kept) {
       uint64_t rows = 0, bytes = 0;
-      RETURN_IF_ERROR(ExportRange(db, schema, span.start_key(), span.end_key(), storage, crypto,
-                                  opts, out, &rows, &bytes));
+      int first_new = out->spans_size();
+      RETURN_IF_ERROR(ExportRange(db, schema, span.start_key(), span.end_key(), storage.layers(),
+                                  crypto, opts, out, &rows, &bytes));
+      MarkLocation(storage, out, first_new);
       stats->rows += rows;
       stats->bytes += bytes;
       stats->index_entries += rows * schema.indexes.size();
@@ -155,12 +167,12 @@ Status IncrementTable(const SqliteDb& db, const TableSchema& schema, const proto
   return Status::OK();
 }
 
-StatusOr<std::string> FreeLayerDir(ExternalStorage& storage, const std::string& full_subdir,
+StatusOr<std::string> FreeLayerDir(const ChainStorage& storage, const std::string& full_subdir,
                                    int64_t micros) {
   while (true) {
-    std::string dir = std::string(collection::kIncrementalsDir) + "/" + full_subdir + "/" +
-                      collection::IncrementalSubdir(micros);
-    auto size = storage.Size(dir + "/" + collection::kManifestFile);
+    std::string dir =
+        collection::IncrementalLayerDir(storage.layers_prefix(), full_subdir, micros);
+    auto size = storage.layers().Size(dir + "/" + collection::kManifestFile);
     if (!size.ok() && IsNotFound(size.status())) return dir;
     if (!size.ok()) return size.status();
     micros += 10000;
@@ -171,7 +183,7 @@ StatusOr<std::string> FreeLayerDir(ExternalStorage& storage, const std::string& 
 }  // namespace
 
 StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req) {
-  ExternalStorage& storage = *req.storage;
+  const ChainStorage& storage = req.storage;
   const proto::BackupManifest& prev = req.chain.back();
   std::vector<DatabaseInfo> dbs;
   for (const auto& t : req.targets) dbs.push_back(t.database);
@@ -238,7 +250,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
           before->without_rowid() == table.without_rowid && before->spans_size() > 0) {
         st = IncrementTable(db, table, *before, storage, req.crypto, opts, pt, &stats);
       } else {
-        st = ExportTable(db, table, storage, req.crypto, opts, pt);
+        st = ExportTable(db, table, storage.layers(), req.crypto, opts, pt);
+        MarkLocation(storage, pt, 0);
         stats.rows += pt->rows();
         stats.bytes += pt->logical_bytes();
         stats.index_entries += pt->index_entries();
@@ -253,7 +266,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   manifest.set_rows(stats.rows);
   manifest.set_index_entries(stats.index_entries);
   manifest.set_logical_bytes(stats.bytes);
-  RETURN_IF_ERROR(WriteManifest(storage, result.layer_dir, req.crypto, manifest));
+  RETURN_IF_ERROR(WriteManifest(storage.layers(), result.layer_dir, req.crypto, manifest));
   result.rows = stats.rows;
   result.index_entries = stats.index_entries;
   result.bytes = stats.bytes;

@@ -14,12 +14,13 @@
 
 #include <vector>
 
+#include "backup/chain_storage.h"
 #include "backup/full_backup.h"
 
 namespace cofre {
 
 struct IncrementalBackupRequest {
-  ExternalStorage* storage = nullptr;
+  ChainStorage storage;
   std::vector<BackupTarget> targets;
   std::vector<proto::BackupManifest> chain;  // the existing layers, oldest first
   ChainCrypto crypto;

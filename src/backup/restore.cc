@@ -46,7 +46,7 @@ class Progress {
 
 // Applies the files of every span of `table` to `schema_name`.`table` on `db`.
 Status LoadTable(const SqliteDb& db, const std::string& schema_name, const proto::Table& table,
-                 ExternalStorage& storage, const ChainCrypto& crypto, Progress* progress,
+                 const ChainStorage& storage, const ChainCrypto& crypto, Progress* progress,
                  RestoreResult* result) {
   TableSchema schema = SchemaFromManifest(table);
   ASSIGN_OR_RETURN(SqliteStmt insert, db.Prepare(schema.InsertSql(schema_name, false)));
@@ -57,7 +57,7 @@ Status LoadTable(const SqliteDb& db, const std::string& schema_name, const proto
   for (const auto& span : table.spans()) {
     bool base = true;
     for (const auto& file : span.files()) {
-      ASSIGN_OR_RETURN(auto reader, DataFileReader::Open(storage, file, crypto));
+      ASSIGN_OR_RETURN(auto reader, DataFileReader::Open(storage.For(file), file, crypto));
       SqliteStmt& put = base && file.kind() == proto::FILE_KIND_BASE ? insert : upsert;
       while (true) {
         ASSIGN_OR_RETURN(bool more, reader->Next(&rec));
@@ -110,7 +110,7 @@ Status RestoreSequence(const SqliteDb& db, const std::string& schema_name,
 
 // Builds a whole database into the staging file at `path`.
 Status BuildDatabase(const std::string& path, const proto::Database& pdb,
-                     ExternalStorage& storage, const ChainCrypto& crypto, Progress* progress,
+                     const ChainStorage& storage, const ChainCrypto& crypto, Progress* progress,
                      RestoreResult* result) {
   ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, /*create=*/true));
   RETURN_IF_ERROR(db.Exec("PRAGMA page_size = " + std::to_string(pdb.page_size() ? pdb.page_size() : 4096)));
@@ -143,7 +143,7 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
 
 // Restores some tables into an existing database inside one transaction.
 Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
-                         const std::vector<std::string>& tables, ExternalStorage& storage,
+                         const std::vector<std::string>& tables, const ChainStorage& storage,
                          const ChainCrypto& crypto, Progress* progress, RestoreResult* result) {
   ASSIGN_OR_RETURN(SqliteDb db, OpenDatabaseFile(target.path));
   RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
@@ -218,7 +218,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
     }
     ASSIGN_OR_RETURN(std::string path, req.data_dir->NewStagingPath());
     staged.emplace_back(spec, path);
-    Status st = BuildDatabase(path, *FindDatabase(m, spec.source), *req.storage, req.crypto,
+    Status st = BuildDatabase(path, *FindDatabase(m, spec.source), req.storage, req.crypto,
                               &progress, &result);
     if (!st.ok()) {
       discard();
@@ -228,7 +228,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
   for (const auto& spec : req.tables) {
     ASSIGN_OR_RETURN(DatabaseInfo target, req.data_dir->GetDatabase(spec.target_database));
     Status st = RestoreTablesInto(target, *FindDatabase(m, spec.source_database), spec.tables,
-                                  *req.storage, req.crypto, &progress, &result);
+                                  req.storage, req.crypto, &progress, &result);
     if (!st.ok()) {
       discard();
       return st;

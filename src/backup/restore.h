@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "backup/chain_storage.h"
 #include "backup/stored_file.h"
 #include "engine/data_dir.h"
 #include "proto/backup_manifest.pb.h"
@@ -32,7 +33,7 @@ struct RestoreTablesSpec {
 };
 
 struct RestoreRequest {
-  ExternalStorage* storage = nullptr;
+  ChainStorage storage;
   const proto::BackupManifest* manifest = nullptr;
   ChainCrypto crypto;
   DataDir* data_dir = nullptr;

@@ -90,9 +90,6 @@ class NamingSource : public ByteSource {
   std::string path_;
 };
 
-std::string FileContext(const ChainCrypto& crypto, const std::string& path) {
-  return crypto.chain_id + path;
-}
 
 }  // namespace
 
@@ -104,7 +101,7 @@ StatusOr<std::unique_ptr<ByteSink>> OpenStoredFileWriter(ExternalStorage& storag
   std::unique_ptr<ByteSink> sink = std::make_unique<IntegritySink>(std::move(raw), info);
   if (crypto.encrypted()) {
     ASSIGN_OR_RETURN(sink, NewEncryptingSink(std::move(sink), *crypto.data_key,
-                                             FileContext(crypto, path)));
+                                             FileContext(crypto.chain_id, path)));
   }
   return sink;
 }
@@ -122,9 +119,13 @@ StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
   std::unique_ptr<ByteSource> src =
       std::make_unique<CheckedSource>(std::move(*raw), path, expected);
   if (crypto.encrypted()) {
-    ASSIGN_OR_RETURN(src, NewDecryptingSource(std::move(src), *crypto.data_key,
-                                              FileContext(crypto, path)));
-    src = std::make_unique<NamingSource>(std::move(src), path);
+    // The header is read here: name the file in its errors too (bad magic, version, chunk size).
+    auto decrypting = NewDecryptingSource(std::move(src), *crypto.data_key, FileContext(crypto.chain_id, path));
+    if (!decrypting.ok()) {
+      const Status& st = decrypting.status();
+      return st.message().find(path) == std::string::npos ? st.Annotate("backup file " + path) : st;
+    }
+    src = std::make_unique<NamingSource>(std::move(*decrypting), path);
   }
   return src;
 }

@@ -1,5 +1,5 @@
-// JobIdGenerator: CockroachDB's unique_rowid layout, strict monotonicity under stalled and
-// backwards clocks, uniqueness across threads.
+// JobIdGenerator: CockroachDB's unique_rowid layout, strict monotonicity under
+// stalled and backwards clocks, uniqueness across threads.
 #include "jobs/job_id.h"
 
 #include <gtest/gtest.h>
@@ -16,8 +16,10 @@ namespace {
 
 constexpr int64_t kSecond = 1000000000LL;
 
-// Unix nanoseconds of a UTC calendar time, computed independently of the generator.
-int64_t UtcNanos(int year, int mon, int day, int hour, int min, int sec, int64_t frac_nanos) {
+// Unix nanoseconds of a UTC calendar time, computed independently of the
+// generator.
+int64_t UtcNanos(int year, int mon, int day, int hour, int min, int sec,
+                 int64_t frac_nanos) {
   struct tm tm = {};
   tm.tm_year = year - 1900;
   tm.tm_mon = mon - 1;
@@ -41,7 +43,8 @@ TEST(JobIdTest, LayoutIsTicksOf10MicrosecondsShiftedOverNodeId) {
   EXPECT_GT(id, 0);
   EXPECT_EQ(JobIdGenerator::NodeIdOf(id), 1);
   EXPECT_EQ(JobIdGenerator::WallTimeNanosOf(id), t);
-  // Same order of magnitude as CockroachDB job ids of the 2020s (19 decimal digits).
+  // Same order of magnitude as CockroachDB job ids of the 2020s (19 decimal
+  // digits).
   EXPECT_EQ(std::to_string(id).size(), 19u);
 }
 
@@ -124,7 +127,8 @@ TEST(JobIdTest, RealClockIdsAreNearNowAndUniqueAcrossThreads) {
     all.insert(v.begin(), v.end());
   }
   EXPECT_EQ(all.size(), size_t{kThreads * kPerThread});
-  // 80 000 ids need 0.8 s of ticks at most; they may run ahead of the clock by that much.
+  // 80 000 ids need 0.8 s of ticks at most; they may run ahead of the clock by
+  // that much.
   const int64_t first_time = JobIdGenerator::WallTimeNanosOf(*all.begin());
   const int64_t last_time = JobIdGenerator::WallTimeNanosOf(*all.rbegin());
   EXPECT_GE(first_time, start - 10000);

@@ -38,15 +38,24 @@ Status JobRegistry::Init() { return dir_->system().Exec(kSchema); }
 
 StatusOr<int64_t> JobRegistry::Start(const std::string& type, const std::string& description) {
   RETURN_IF_ERROR(Init());
-  int64_t id = NextJobId();
   ASSIGN_OR_RETURN(SqliteStmt stmt,
                    dir_->system().Prepare(std::string("INSERT INTO jobs(id, job_type, description, "
                                                       "status, created, started, modified, pid) "
                                                       "VALUES(?, ?, ?, 'running', ") +
                                           kNow + ", " + kNow + ", " + kNow + ", ?)"));
-  stmt.Bind(1, id).Bind(2, type).Bind(3, description).Bind(4, static_cast<int64_t>(::getpid()));
-  RETURN_IF_ERROR(stmt.Run());
-  return id;
+  // Two processes on one node can draw the same id: skip past a taken one and retry.
+  for (int attempt = 0;; ++attempt) {
+    int64_t id = NextJobId();
+    stmt.Bind(1, id).Bind(2, type).Bind(3, description).Bind(4, static_cast<int64_t>(::getpid()));
+    Status st = stmt.Run();
+    RETURN_IF_ERROR(stmt.Reset());
+    if (st.ok()) return id;
+    if (sqlite3_extended_errcode(dir_->system().get()) != SQLITE_CONSTRAINT_PRIMARYKEY ||
+        attempt == 100) {
+      return st;
+    }
+    JobIdGenerator::Default().AdvancePast(id);
+  }
 }
 
 Status JobRegistry::Progress(int64_t id, double fraction) {

@@ -31,6 +31,38 @@ StatusOr<std::string_view> Member(const JsonFields& fields, std::string_view nam
   return std::string_view(it->second);
 }
 
+// `s` percent-encoded except for characters that read well in ARNs, aliases and endpoints.
+std::string Readable(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("-._~:/@+,").find(ch) != std::string_view::npos) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// The URI for messages: secret parameters shown as "redacted" (as util/uri.h does), the key and
+// the other values kept readable (an ARN stays arn:aws:kms:...).
+std::string DisplayUri(const Uri& uri) {
+  const auto& secrets = SecretUriParams();
+  std::string out = uri.scheme + "://" + Readable(uri.host) + Readable(uri.path);
+  char sep = '?';
+  for (const auto& [k, v] : uri.params) {
+    bool secret = std::find(secrets.begin(), secrets.end(), k) != secrets.end();
+    out += sep + Readable(k) + "=" + (secret ? std::string("redacted") : Readable(v));
+    sep = '&';
+  }
+  return out;
+}
+
 Status CheckParams(const Uri& uri, const std::string& redacted) {
   const auto& known = AwsKmsUriParams();
   std::vector<std::string> unknown;
@@ -48,22 +80,22 @@ Status CheckParams(const Uri& uri, const std::string& redacted) {
   for (const std::string& u : unknown) names += (names.empty() ? "" : ", ") + u;
   for (std::string_view k : known) known_list += (known_list.empty() ? "" : ", ") + std::string(k);
   return InvalidArgumentError("unknown parameter" + std::string(unknown.size() > 1 ? "s " : " ") +
-                              names + " in KMS URI '" + redacted + "'; known parameters: " +
-                              known_list);
+                              names + " in KMS URI '" + redacted +
+                              "'; known parameters: " + known_list);
 }
 
 }  // namespace
 
 const std::vector<std::string_view>& AwsKmsUriParams() {
   static const std::vector<std::string_view> kParams = {
-      "AUTH", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "REGION",
-      "AWS_ENDPOINT"};
+      "AUTH",   "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+      "REGION", "AWS_ENDPOINT"};
   return kParams;
 }
 
 StatusOr<AwsKmsUri> ParseAwsKmsUri(const Uri& uri) {
   AwsKmsUri out;
-  out.redacted = uri.Redacted(SecretUriParams());
+  out.redacted = DisplayUri(uri);
   if (uri.scheme != "aws" && uri.scheme != "aws-kms") {
     return InvalidArgumentError("'" + out.redacted + "' is not an aws:/// KMS URI");
   }
@@ -76,8 +108,9 @@ StatusOr<AwsKmsUri> ParseAwsKmsUri(const Uri& uri) {
   std::string_view key = uri.path;
   if (!key.empty() && key.front() == '/') key.remove_prefix(1);
   if (key.empty()) {
-    return InvalidArgumentError("KMS URI '" + out.redacted +
-                                "' names no key; use aws:///<key id, ARN or alias/name>?REGION=...");
+    return InvalidArgumentError(
+        "KMS URI '" + out.redacted +
+        "' names no key; use aws:///<key id, ARN or alias/name>?REGION=...");
   }
   if (key.size() > kMaxKeyIdLength) {
     return InvalidArgumentError("the key in KMS URI '" + out.redacted + "' is longer than " +
@@ -139,7 +172,11 @@ StatusOr<KmsCiphertext> AwsKms::Encrypt(std::string_view plaintext,
   }
   std::string encoded = Base64Encode(plaintext);
   JsonObjectWriter w;
-  w.Reserve(encoded.size() + key_id_.size() + 1024);
+  // Room for the worst case (every character of the key and context escaped as \u00XX), so
+  // that the buffer holding the plaintext is never reallocated (and left behind unwiped).
+  size_t text = key_id_.size();
+  for (const auto& [k, v] : context) text += k.size() + v.size() + 8;
+  w.Reserve(encoded.size() + 6 * text + 128);
   w.AddString("KeyId", key_id_);
   w.AddString("Plaintext", encoded);
   w.AddStringMap("EncryptionContext", context);
@@ -149,8 +186,7 @@ StatusOr<KmsCiphertext> AwsKms::Encrypt(std::string_view plaintext,
   Wipe(&body);
   if (!r.ok()) return r.status();
   KmsCiphertext out;
-  ASSIGN_OR_RETURN(std::string_view blob,
-                   Member(*r, "CiphertextBlob", "Encrypt", RedactedUri()));
+  ASSIGN_OR_RETURN(std::string_view blob, Member(*r, "CiphertextBlob", "Encrypt", RedactedUri()));
   ASSIGN_OR_RETURN(out.blob, Base64Decode(blob));
   ASSIGN_OR_RETURN(std::string_view key_id, Member(*r, "KeyId", "Encrypt", RedactedUri()));
   out.key_id = std::string(key_id);
@@ -163,8 +199,7 @@ StatusOr<KmsPlaintext> AwsKms::Decrypt(std::string_view ciphertext,
   w.AddString("KeyId", key_id_);
   w.AddString("CiphertextBlob", Base64Encode(ciphertext));
   w.AddStringMap("EncryptionContext", context);
-  StatusOr<JsonFields> r =
-      client_->Call("Decrypt", w.Finish(), "decrypting the backup's data key");
+  StatusOr<JsonFields> r = client_->Call("Decrypt", w.Finish(), "decrypting the backup's data key");
   if (!r.ok()) return r.status();
   StatusOr<std::string_view> encoded = Member(*r, "Plaintext", "Decrypt", RedactedUri());
   if (!encoded.ok()) {

@@ -35,7 +35,7 @@ const std::vector<std::string_view>& AwsKmsUriParams();
 
 // What an aws:/// URI says, before credentials are resolved.
 struct AwsKmsUri {
-  std::string key_id;    // as written in the path, without the leading '/'
+  std::string key_id;  // as written in the path, without the leading '/'
   std::string region;
   std::string endpoint;  // AWS_ENDPOINT or empty
   AwsAuthMode auth = AwsAuthMode::kSpecified;

@@ -70,13 +70,12 @@ StatusOr<JsonFields> AwsKmsClient::CallOnce(std::string_view action, std::string
   SigV4Request sreq;
   sreq.method = "POST";
   sreq.path = "/";
-  sreq.headers = {{"Host", host_port_},
-                  {"Content-Type", std::string(kContentType)},
-                  {"X-Amz-Target", target}};
+  sreq.headers = {
+      {"Host", host_port_}, {"Content-Type", std::string(kContentType)}, {"X-Amz-Target", target}};
   sreq.payload_hash = Sha256::HexDigest(body);
-  SignRequestHeaders(config_.credentials,
-                     SigV4Params::ForService("kms", config_.region, std::chrono::system_clock::now()),
-                     &sreq);
+  SignRequestHeaders(
+      config_.credentials,
+      SigV4Params::ForService("kms", config_.region, std::chrono::system_clock::now()), &sreq);
 
   HttpRequest req;
   req.method = "POST";
@@ -102,7 +101,7 @@ StatusOr<JsonFields> AwsKmsClient::CallOnce(std::string_view action, std::string
   if (!r.ok()) {
     if (too_large) return r.status();
     return UnavailableError("cannot reach AWS KMS at " + host_port_ + " for '" + config_.display +
-                            "' while " + std::string(what) + ": " + r.status().message());
+                            "': " + r.status().message());
   }
   if (r->status < 200 || r->status >= 300) {
     return AwsKmsErrorStatus(r->status,

@@ -31,7 +31,7 @@ struct AwsKmsClientConfig {
   std::string region;    // REQUIRES: non-empty
   std::string endpoint;  // "http[s]://host[:port]"; empty: https://kms.<region>.amazonaws.com
   AwsCredentials credentials;
-  std::string display;   // the KMS URI, redacted, for messages
+  std::string display;  // the KMS URI, redacted, for messages
   RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds request_timeout{30'000};  // whole request, per attempt

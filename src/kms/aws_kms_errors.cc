@@ -54,13 +54,14 @@ bool IsOneOf(std::string_view type, const std::array<std::string_view, N>& names
 }
 
 constexpr std::array<std::string_view, 10> kCredentialErrors = {
-    "UnrecognizedClientException", "InvalidSignatureException",  "IncompleteSignature",
-    "IncompleteSignatureException", "MissingAuthenticationToken", "MissingAuthenticationTokenException",
-    "ExpiredTokenException",       "InvalidClientTokenId",       "SignatureDoesNotMatch",
-    "AuthFailure"};
+    "UnrecognizedClientException", "InvalidSignatureException",
+    "IncompleteSignature",         "IncompleteSignatureException",
+    "MissingAuthenticationToken",  "MissingAuthenticationTokenException",
+    "ExpiredTokenException",       "InvalidClientTokenId",
+    "SignatureDoesNotMatch",       "AuthFailure"};
 constexpr std::array<std::string_view, 9> kRetryableErrors = {
-    "ThrottlingException",      "Throttling",          "LimitExceededException",
-    "KMSInternalException",     "InternalFailure",     "KeyUnavailableException",
+    "ThrottlingException",        "Throttling",         "LimitExceededException",
+    "KMSInternalException",       "InternalFailure",    "KeyUnavailableException",
     "DependencyTimeoutException", "ServiceUnavailable", "RequestTimeout"};
 constexpr std::array<std::string_view, 3> kWrongKeyErrors = {
     "AccessDeniedException", "IncorrectKeyException", "InvalidCiphertextException"};
@@ -118,11 +119,10 @@ Status AwsKmsErrorStatus(int http_status, const AwsServiceError& error, std::str
                          "); check the key id, ARN or alias and the REGION parameter");
   }
   if (type == "RequestTimeTooSkewed" ||
-      (type == "InvalidSignatureException" &&
-       error.message.find("expired") != std::string::npos)) {
-    return Status(StatusCode::kUnauthenticated,
-                  "AWS KMS refused a request for " + uri + " because this machine's clock is off (" +
-                      detail + "); fix the system time");
+      (type == "InvalidSignatureException" && error.message.find("expired") != std::string::npos)) {
+    return Status(StatusCode::kUnauthenticated, "AWS KMS refused a request for " + uri +
+                                                    " because this machine's clock is off (" +
+                                                    detail + "); fix the system time");
   }
   if (IsOneOf(type, kCredentialErrors) || http_status == 401 || http_status == 403) {
     return Status(StatusCode::kUnauthenticated,
@@ -137,8 +137,7 @@ Status AwsKmsErrorStatus(int http_status, const AwsServiceError& error, std::str
   }
   if (IsOneOf(type, kRetryableErrors) || http_status == 408 || http_status == 429 ||
       http_status >= 500) {
-    return UnavailableError("AWS KMS for " + uri + " answered " + detail + " while " +
-                            std::string(what));
+    return UnavailableError("AWS KMS for " + uri + " answered " + detail);
   }
   return InvalidArgumentError("AWS KMS refused the request while " + std::string(what) + " for " +
                               uri + " (" + detail + ")");

@@ -43,10 +43,10 @@ std::string ShellQuote(const std::string& s) {
 // Runs a boto3 KMS snippet (`kms` is the client) and returns its stdout, trimmed.
 std::string Boto3(const std::string& endpoint, const std::string& region, const std::string& id,
                   const std::string& secret, const std::string& snippet) {
-  std::string script = "import boto3\nkms = boto3.client('kms', endpoint_url=" +
-                       ShellQuote(endpoint) + ", region_name=" + ShellQuote(region) +
-                       ", aws_access_key_id=" + ShellQuote(id) +
-                       ", aws_secret_access_key=" + ShellQuote(secret) + ")\n" + snippet + "\n";
+  std::string script =
+      "import boto3\nkms = boto3.client('kms', endpoint_url=" + ShellQuote(endpoint) +
+      ", region_name=" + ShellQuote(region) + ", aws_access_key_id=" + ShellQuote(id) +
+      ", aws_secret_access_key=" + ShellQuote(secret) + ")\n" + snippet + "\n";
   FILE* p = popen(("python3 -c " + ShellQuote(script)).c_str(), "r");
   if (p == nullptr) return "";
   std::string out;
@@ -80,8 +80,7 @@ std::optional<Server> AuthServer() {
 
 // A new symmetric key; returns its ARN.
 std::string CreateKey(const Server& s, const std::string& region) {
-  return Boto3(s.endpoint, region, s.id, s.secret,
-               "print(kms.create_key()['KeyMetadata']['Arn'])");
+  return Boto3(s.endpoint, region, s.id, s.secret, "print(kms.create_key()['KeyMetadata']['Arn'])");
 }
 
 std::string KmsUri(const Server& s, const std::string& key, const std::string& region,

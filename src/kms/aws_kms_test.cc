@@ -24,7 +24,8 @@ EnvLookup EmptyEnv() {
 
 TEST(AwsKmsUriTest, AcceptsCockroachDbForms) {
   auto u = Parse(std::string("aws:///alias/backup?AUTH=specified&AWS_ACCESS_KEY_ID=AK&"
-                             "AWS_SECRET_ACCESS_KEY=") + kSecret + "&REGION=us-east-1");
+                             "AWS_SECRET_ACCESS_KEY=") +
+                 kSecret + "&REGION=us-east-1");
   ASSERT_TRUE(u.ok()) << u.status().ToString();
   EXPECT_EQ(u->key_id, "alias/backup");
   EXPECT_EQ(u->region, "us-east-1");
@@ -32,15 +33,18 @@ TEST(AwsKmsUriTest, AcceptsCockroachDbForms) {
   EXPECT_EQ(u->credentials.secret_access_key, kSecret);
   EXPECT_EQ(u->redacted.find(kSecret), std::string::npos);
 
-  u = Parse("aws-kms:///arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-"
-            "1234567890ab?AUTH=implicit&REGION=us-west-2");
+  u = Parse(
+      "aws-kms:///arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-"
+      "1234567890ab?AUTH=implicit&REGION=us-west-2");
   ASSERT_TRUE(u.ok()) << u.status().ToString();
-  EXPECT_EQ(u->key_id, "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+  EXPECT_EQ(u->key_id,
+            "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
   EXPECT_EQ(u->auth, AwsAuthMode::kImplicit);
 
-  u = Parse("aws:///1234abcd-12ab-34cd-56ef-1234567890ab?REGION=eu-central-1&"
-            "AWS_ENDPOINT=http%3A%2F%2F127.0.0.1%3A4566&AWS_ACCESS_KEY_ID=a&"
-            "AWS_SECRET_ACCESS_KEY=b&AWS_SESSION_TOKEN=t");
+  u = Parse(
+      "aws:///1234abcd-12ab-34cd-56ef-1234567890ab?REGION=eu-central-1&"
+      "AWS_ENDPOINT=http%3A%2F%2F127.0.0.1%3A4566&AWS_ACCESS_KEY_ID=a&"
+      "AWS_SECRET_ACCESS_KEY=b&AWS_SESSION_TOKEN=t");
   ASSERT_TRUE(u.ok()) << u.status().ToString();
   EXPECT_EQ(u->endpoint, "http://127.0.0.1:4566");
   EXPECT_EQ(u->credentials.session_token, "t");
@@ -95,9 +99,10 @@ TEST(OpenKmsTest, DispatchesByScheme) {
   EXPECT_EQ((*kms)->RedactedUri().find(kSecret), std::string::npos);
   EXPECT_EQ((*kms)->RequestCount(), 0);
 
-  kms = OpenKms("aws-kms:///arn:aws:kms:us-east-1:1:key/abc?AUTH=specified&AWS_ACCESS_KEY_ID=a&"
-                "AWS_SECRET_ACCESS_KEY=b&REGION=us-east-1",
-                options);
+  kms = OpenKms(
+      "aws-kms:///arn:aws:kms:us-east-1:1:key/abc?AUTH=specified&AWS_ACCESS_KEY_ID=a&"
+      "AWS_SECRET_ACCESS_KEY=b&REGION=us-east-1",
+      options);
   ASSERT_TRUE(kms.ok()) << kms.status().ToString();
   EXPECT_EQ((*kms)->Provider(), "aws");
   EXPECT_EQ((*kms)->CanonicalKeyId().value_or(""), "arn:aws:kms:us-east-1:1:key/abc");

@@ -37,8 +37,7 @@ StatusOr<std::string> Base64Decode(std::string_view text) {
   if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
   for (size_t i = 0; i < text.size() - padding; ++i) {
     if (AlphabetIndex(text[i]) < 0) {
-      return InvalidArgumentError("malformed base64: bad character at offset " +
-                                  std::to_string(i));
+      return InvalidArgumentError("malformed base64: bad character at offset " + std::to_string(i));
     }
   }
   if (padding > 0) {

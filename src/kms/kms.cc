@@ -61,9 +61,9 @@ StatusOr<std::unique_ptr<Kms>> OpenKms(std::string_view uri, const KmsOptions& o
   for (std::string_view s : SupportedKmsSchemes()) {
     schemes += (schemes.empty() ? "" : ", ") + std::string(s) + ":///";
   }
-  return InvalidArgumentError("KMS URI '" + RedactUri(uri) + "' has scheme " + parsed->scheme +
-                              ", which this cofre does not support; supported KMS schemes: " +
-                              schemes);
+  return InvalidArgumentError(
+      "KMS URI '" + RedactUri(uri) + "' has scheme " + parsed->scheme +
+      ", which this cofre does not support; supported KMS schemes: " + schemes);
 }
 
 }  // namespace cofre

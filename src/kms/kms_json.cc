@@ -187,14 +187,30 @@ class Parser {
       ++pos_;
       char e = in_[pos_++];
       switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"':
+          out->push_back('"');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
+        case '/':
+          out->push_back('/');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           ASSIGN_OR_RETURN(uint32_t cp, Hex4());
           if (cp >= 0xDC00 && cp <= 0xDFFF) return Error("lone low surrogate in \\u escape");
@@ -204,7 +220,8 @@ class Parser {
             }
             pos_ += 2;
             ASSIGN_OR_RETURN(uint32_t lo, Hex4());
-            if (lo < 0xDC00 || lo > 0xDFFF) return Error("high surrogate without its low surrogate");
+            if (lo < 0xDC00 || lo > 0xDFFF)
+              return Error("high surrogate without its low surrogate");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           }
           AppendUtf8(cp, out);
@@ -310,13 +327,27 @@ void AppendJsonString(std::string_view s, std::string* out) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default:
         if (c < 0x20 || c == 0x7F) {
           out->append("\\u00");
@@ -363,7 +394,9 @@ std::string JsonObjectWriter::Finish() {
   return done;
 }
 
-StatusOr<JsonFields> ParseJsonObject(std::string_view json) { return Parser(json).TopLevelObject(); }
+StatusOr<JsonFields> ParseJsonObject(std::string_view json) {
+  return Parser(json).TopLevelObject();
+}
 
 void WipeJsonFields(JsonFields* fields) {
   for (auto& [name, value] : *fields) WipeString(&value);

@@ -90,7 +90,8 @@ TEST(KmsJsonTest, RefusesMalformed) {
 }
 
 TEST(KmsJsonTest, BoundsDepthAndSize) {
-  std::string deep = "{\"a\":" + std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
+  std::string deep =
+      "{\"a\":" + std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
   EXPECT_FALSE(ParseJsonObject(deep).ok());
   std::string ok_depth =
       "{\"a\":" + std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']') + "}";
@@ -122,9 +123,13 @@ TEST(KmsJsonTest, Utf8Validation) {
 
 TEST(Base64Test, KnownAnswers) {
   // RFC 4648 §10.
-  const std::pair<std::string, std::string> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64Encode(plain), encoded);
     auto d = Base64Decode(encoded);
@@ -139,8 +144,8 @@ TEST(Base64Test, KnownAnswers) {
 }
 
 TEST(Base64Test, RefusesMalformed) {
-  for (const char* bad : {"Zg=", "Zg", "Z===", "Zm9v!A==", "Zg=a", "Zh==", "Zm9=", "====",
-                          "Zm 9v", "Zm9v\n"}) {
+  for (const char* bad :
+       {"Zg=", "Zg", "Z===", "Zm9v!A==", "Zg=a", "Zh==", "Zm9=", "====", "Zm 9v", "Zm9v\n"}) {
     EXPECT_FALSE(Base64Decode(bad).ok()) << bad;
   }
 }

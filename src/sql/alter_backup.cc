@@ -24,11 +24,11 @@ Status ApplyCommand(const AlterBackupCommand& cmd, const std::string& backup,
         RETURN_IF_ERROR(RemoveKmsEntry(info, uri, backup));
       }
       if (info->keys_size() == 0) {
-        return FailedPreconditionError(
-                   "refusing to drop the last key of backup " + backup +
-                   ": nothing could decrypt it afterwards")
-            .WithHint("add the key that replaces it first: ALTER BACKUP ... ADD NEW_KMS = "
-                      "'<new uri>' WITH OLD_KMS = '<current uri>'");
+        return FailedPreconditionError("refusing to drop the last key of backup " + backup +
+                                       ": nothing could decrypt it afterwards")
+            .WithHint(
+                "add the key that replaces it first: ALTER BACKUP ... ADD NEW_KMS = "
+                "'<new uri>' WITH OLD_KMS = '<current uri>'");
       }
       return Status::OK();
   }
@@ -45,9 +45,9 @@ StatusOr<ResultSet> ExecuteAlterBackup(const ExecContext& ctx, const AlterBackup
   }
   ASSIGN_OR_RETURN(auto storage,
                    OpenExternalStorage(stmt.in[0], StorageContext{ctx.data_dir->extern_dir()}));
-  ASSIGN_OR_RETURN(std::string subdir,
-                   collection::ResolveFullBackup(
-                       *storage, stmt.backup.latest ? "LATEST" : stmt.backup.subdir));
+  ASSIGN_OR_RETURN(
+      std::string subdir,
+      collection::ResolveFullBackup(*storage, stmt.backup.latest ? "LATEST" : stmt.backup.subdir));
   const std::string backup = collection::DisplaySubdir(subdir) + " in " + storage->RedactedUri();
   StatusOr<EncryptionInfo> read = ReadEncryptionInfo(*storage, subdir);
   if (!read.ok()) {

@@ -128,19 +128,38 @@ StatusOr<std::vector<BackupTarget>> ResolveBackupTargets(const ExecContext& ctx,
 }
 
 // Reads the manifests of the chain of full backup `subdir`, oldest layer first.
-StatusOr<std::vector<proto::BackupManifest>> ReadChain(
-    ExternalStorage& storage, const std::string& subdir,
-    const ChainCrypto& crypto) {
+StatusOr<std::vector<proto::BackupManifest>> ReadChain(const ChainStorage& storage,
+                                                       const std::string& subdir,
+                                                       const ChainCrypto& crypto) {
   std::vector<proto::BackupManifest> layers;
-  ASSIGN_OR_RETURN(auto full, ReadManifest(storage, subdir, crypto));
+  ASSIGN_OR_RETURN(auto full, ReadManifest(*storage.collection, subdir, crypto));
   layers.push_back(std::move(full));
-  ASSIGN_OR_RETURN(auto incrementals,
-                   collection::ListIncrementals(storage, subdir));
+  ASSIGN_OR_RETURN(auto incrementals, collection::ListIncrementals(
+                                          storage.layers(), storage.layers_prefix(), subdir));
   for (const auto& dir : incrementals) {
-    ASSIGN_OR_RETURN(auto m, ReadManifest(storage, dir, crypto));
+    ASSIGN_OR_RETURN(auto m, ReadManifest(storage.layers(), dir, crypto));
     layers.push_back(std::move(m));
   }
   return layers;
+}
+
+// The storages of a chain: the collection, and the incremental_location when given.
+struct OpenedChain {
+  std::unique_ptr<ExternalStorage> collection;
+  std::unique_ptr<ExternalStorage> incremental_location;
+  ChainStorage view() const { return ChainStorage{collection.get(), incremental_location.get()}; }
+};
+
+StatusOr<OpenedChain> OpenChain(const ExecContext& ctx, const std::vector<std::string>& uris,
+                                const StatementOptions& opts) {
+  OpenedChain chain;
+  ASSIGN_OR_RETURN(chain.collection, OpenCollection(ctx, uris));
+  if (opts.incremental_location) {
+    ASSIGN_OR_RETURN(chain.incremental_location,
+                     OpenExternalStorage(*opts.incremental_location,
+                                         StorageContext{ctx.data_dir->extern_dir()}));
+  }
+  return chain;
 }
 
 // Backup settings; COFRE_BACKUP_TARGET_FILE_BYTES overrides the span/file target size (tests use
@@ -189,10 +208,16 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     return InvalidArgumentError(
         "BACKUP ... AS OF SYSTEM TIME is not supported: a backup is always a snapshot of now");
   }
-  ASSIGN_OR_RETURN(auto storage, OpenCollection(ctx, stmt.destinations));
+  ASSIGN_OR_RETURN(OpenedChain opened, OpenChain(ctx, stmt.destinations, opts));
+  ExternalStorage* storage = opened.collection.get();
   proto::Targets spec;
   ASSIGN_OR_RETURN(auto targets, ResolveBackupTargets(ctx, stmt.targets, &spec));
   using Progress = const std::function<void(double)>&;
+  if (opts.incremental_location && !stmt.incremental_on) {
+    return InvalidArgumentError(
+        "incremental_location applies to incremental backups: use BACKUP ... INTO LATEST IN "
+        "'collection' WITH incremental_location = '...'");
+  }
   if (stmt.incremental_on) {
     ASSIGN_OR_RETURN(std::string subdir,
                      collection::ResolveFullBackup(
@@ -201,14 +226,14 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     // Keys first: a wrong or missing key is refused before anything is written.
     ASSIGN_OR_RETURN(std::optional<ChainKey> key, OpenChainKey(*storage, subdir, opts.keys));
     ChainCrypto crypto = CryptoOf(key);
-    ASSIGN_OR_RETURN(auto chain, ReadChain(*storage, subdir, crypto));
+    ASSIGN_OR_RETURN(auto chain, ReadChain(opened.view(), subdir, crypto));
     RETURN_IF_ERROR(CheckSameTargets(chain.front().targets(), spec,
                                      collection::DisplaySubdir(subdir)));
     return RunJob(ctx, "BACKUP", DescribeStatement(stmt),
                   [&](Progress progress, uint64_t* rows, uint64_t* entries,
                       uint64_t* bytes) -> Status {
                     IncrementalBackupRequest req;
-                    req.storage = storage.get();
+                    req.storage = opened.view();
                     req.targets = targets;
                     req.chain = std::move(chain);
                     req.crypto = crypto;
@@ -226,7 +251,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                 [&](Progress progress, uint64_t* rows, uint64_t* entries,
                     uint64_t* bytes) -> Status {
                   FullBackupRequest req;
-                  req.storage = storage.get();
+                  req.storage = storage;
                   req.targets = targets;
                   req.target_spec = spec;
                   req.crypto = CryptoOf(chain.key);
@@ -245,7 +270,8 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                                    const Restore& stmt) {
   ASSIGN_OR_RETURN(StatementOptions opts,
                    ValidateOptions(stmt.options, OptionContext::kRestore));
-  ASSIGN_OR_RETURN(auto storage, OpenCollection(ctx, stmt.in));
+  ASSIGN_OR_RETURN(OpenedChain opened, OpenChain(ctx, stmt.in, opts));
+  ExternalStorage* storage = opened.collection.get();
   ASSIGN_OR_RETURN(
       std::string subdir,
       collection::ResolveFullBackup(
@@ -253,7 +279,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
   ASSIGN_OR_RETURN(std::optional<ChainKey> key,
                    OpenChainKey(*storage, subdir, opts.keys));
   ChainCrypto crypto = CryptoOf(key);
-  ASSIGN_OR_RETURN(auto layers, ReadChain(*storage, subdir, crypto));
+  ASSIGN_OR_RETURN(auto layers, ReadChain(opened.view(), subdir, crypto));
   const proto::BackupManifest* chosen = &layers.back();
   if (stmt.as_of) {
     auto now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -274,7 +300,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
   const proto::BackupManifest& manifest = *chosen;
 
   RestoreRequest req;
-  req.storage = storage.get();
+  req.storage = opened.view();
   req.manifest = &manifest;
   req.crypto = crypto;
   req.data_dir = ctx.data_dir;
@@ -409,14 +435,15 @@ StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx,
                                       const ShowBackup& stmt) {
   ASSIGN_OR_RETURN(StatementOptions opts,
                    ValidateOptions(stmt.options, OptionContext::kShowBackup));
-  ASSIGN_OR_RETURN(auto storage, OpenCollection(ctx, stmt.in));
+  ASSIGN_OR_RETURN(OpenedChain opened, OpenChain(ctx, stmt.in, opts));
+  ExternalStorage* storage = opened.collection.get();
   ASSIGN_OR_RETURN(
       std::string subdir,
       collection::ResolveFullBackup(
           *storage, stmt.from.latest ? "LATEST" : stmt.from.subdir));
   ASSIGN_OR_RETURN(std::optional<ChainKey> key,
                    OpenChainKey(*storage, subdir, opts.keys));
-  ASSIGN_OR_RETURN(auto layers, ReadChain(*storage, subdir, CryptoOf(key)));
+  ASSIGN_OR_RETURN(auto layers, ReadChain(opened.view(), subdir, CryptoOf(key)));
   ShowBackupKind kind =
       stmt.kind == ShowBackup::Kind::kSchemas ? ShowBackupKind::kSchemas
       : stmt.kind == ShowBackup::Kind::kFiles ? ShowBackupKind::kFiles

@@ -20,12 +20,10 @@ struct NamePart {
 };
 
 bool IsPublic(const NamePart& part) {
-  return part.quoted ? part.text == "public"
-                     : EqualsIgnoreCase(part.text, "public");
+  return part.quoted ? part.text == "public" : EqualsIgnoreCase(part.text, "public");
 }
 
-bool IsStop(const Token& tok,
-            std::initializer_list<std::string_view> stop_keywords) {
+bool IsStop(const Token& tok, std::initializer_list<std::string_view> stop_keywords) {
   for (std::string_view kw : stop_keywords) {
     if (tok.IsKeyword(kw)) return true;
   }
@@ -65,12 +63,10 @@ StatusOr<Option> ParseOption(TokenCursor* cur) {
   } else if (tok.kind == TokenKind::kIdent) {
     opt.kind = Option::Kind::kWord;
     opt.values.push_back(AsciiLower(cur->Next().text));
-  } else if (tok.kind == TokenKind::kQuotedIdent ||
-             tok.kind == TokenKind::kNumber) {
+  } else if (tok.kind == TokenKind::kQuotedIdent || tok.kind == TokenKind::kNumber) {
     opt.kind = Option::Kind::kWord;
     opt.values.push_back(cur->Next().text);
-  } else if ((tok.IsPunct('-') || tok.IsPunct('+')) &&
-             cur->Peek(1).kind == TokenKind::kNumber &&
+  } else if ((tok.IsPunct('-') || tok.IsPunct('+')) && cur->Peek(1).kind == TokenKind::kNumber &&
              cur->Peek(1).begin == tok.end) {
     opt.kind = Option::Kind::kWord;
     std::string sign = cur->Next().text;
@@ -90,9 +86,8 @@ StatusOr<std::string> ParseName(TokenCursor* cur) {
   if (tok.kind == TokenKind::kQuotedIdent) return cur->Next().text;
   if (tok.kind == TokenKind::kIdent) {
     if (IsReservedKeyword(tok.text)) {
-      return cur->Error(
-          "\"" + AsciiLower(tok.text) +
-          "\" is a reserved keyword; to use it as a name, double-quote it");
+      return cur->Error("\"" + AsciiLower(tok.text) +
+                        "\" is a reserved keyword; to use it as a name, double-quote it");
     }
     return cur->Next().text;
   }
@@ -101,8 +96,7 @@ StatusOr<std::string> ParseName(TokenCursor* cur) {
 
 StatusOr<std::string> ParseDatabaseName(TokenCursor* cur, bool allow_string) {
   if (allow_string && cur->Peek().kind == TokenKind::kString) {
-    if (cur->Peek().text.empty())
-      return cur->Error("the database name must not be empty");
+    if (cur->Peek().text.empty()) return cur->Error("the database name must not be empty");
     return cur->Next().text;
   }
   return ParseName(cur);
@@ -118,8 +112,7 @@ StatusOr<std::vector<std::string>> ParseStringOrList(TokenCursor* cur) {
     ASSIGN_OR_RETURN(std::string s, ParseString(cur));
     return std::vector<std::string>{std::move(s)};
   }
-  ASSIGN_OR_RETURN(std::vector<std::string> list,
-                   ParseCommaList<std::string>(cur, ParseString));
+  ASSIGN_OR_RETURN(std::vector<std::string> list, ParseCommaList<std::string>(cur, ParseString));
   RETURN_IF_ERROR(cur->ExpectPunct(')'));
   return list;
 }
@@ -134,8 +127,7 @@ StatusOr<TablePattern> ParseTablePattern(TokenCursor* cur) {
   while (true) {
     const Token* tok = &cur->Peek();
     ASSIGN_OR_RETURN(std::string name, ParseName(cur));
-    parts.push_back(
-        {std::move(name), tok->kind == TokenKind::kQuotedIdent, tok});
+    parts.push_back({std::move(name), tok->kind == TokenKind::kQuotedIdent, tok});
     if (!cur->AcceptPunct('.')) break;
     if (cur->AcceptPunct('*')) {
       pattern.all_tables = true;
@@ -156,8 +148,7 @@ StatusOr<TablePattern> ParseTablePattern(TokenCursor* cur) {
   }
   pattern.table = parts[n - 1].text;
   if (n == 3) {
-    if (!IsPublic(parts[1]))
-      return cur->ErrorAt(*parts[1].token, std::string(kSchemaHint));
+    if (!IsPublic(parts[1])) return cur->ErrorAt(*parts[1].token, std::string(kSchemaHint));
     pattern.database = parts[0].text;
   } else if (n == 2 && !IsPublic(parts[0])) {
     pattern.database = parts[0].text;
@@ -165,20 +156,18 @@ StatusOr<TablePattern> ParseTablePattern(TokenCursor* cur) {
   return pattern;
 }
 
-StatusOr<Targets> ParseTargets(
-    TokenCursor* cur, std::initializer_list<std::string_view> stop_keywords) {
+StatusOr<Targets> ParseTargets(TokenCursor* cur,
+                               std::initializer_list<std::string_view> stop_keywords) {
   Targets targets;
   if (IsStop(cur->Peek(), stop_keywords)) return targets;
   if (cur->AcceptKeyword("database")) {
     targets.kind = Targets::Kind::kDatabases;
-    ASSIGN_OR_RETURN(targets.databases,
-                     ParseCommaList<std::string>(cur, ParseName));
+    ASSIGN_OR_RETURN(targets.databases, ParseCommaList<std::string>(cur, ParseName));
     return targets;
   }
   cur->AcceptKeyword("table");
   targets.kind = Targets::Kind::kTables;
-  ASSIGN_OR_RETURN(targets.tables,
-                   ParseCommaList<TablePattern>(cur, ParseTablePattern));
+  ASSIGN_OR_RETURN(targets.tables, ParseCommaList<TablePattern>(cur, ParseTablePattern));
   return targets;
 }
 
@@ -188,8 +177,7 @@ StatusOr<BackupRef> ParseBackupRef(TokenCursor* cur, std::string hint) {
     ref.latest = true;
     return ref;
   }
-  if (cur->Peek().kind != TokenKind::kString)
-    return cur->Error(std::move(hint));
+  if (cur->Peek().kind != TokenKind::kString) return cur->Error(std::move(hint));
   if (cur->Peek().text.empty()) {
     return cur->Error(
         "name a backup by its subdirectory (see SHOW BACKUPS IN 'uri') or by "
@@ -220,8 +208,7 @@ StatusOr<std::optional<AsOf>> ParseOptAsOf(TokenCursor* cur) {
     expr.push_back(&cur->Next());
   }
   if (depth != 0 || expr.empty()) {
-    return cur->Error(
-        "AS OF SYSTEM TIME takes a timestamp, e.g. AS OF SYSTEM TIME '-10s'");
+    return cur->Error("AS OF SYSTEM TIME takes a timestamp, e.g. AS OF SYSTEM TIME '-10s'");
   }
   AsOf as_of;
   if (expr.size() == 1 && expr[0]->kind == TokenKind::kString) {
@@ -231,22 +218,19 @@ StatusOr<std::optional<AsOf>> ParseOptAsOf(TokenCursor* cur) {
   }
   for (size_t i = 0; i < expr.size(); ++i) {
     if (i > 0 && expr[i]->begin > expr[i - 1]->end) as_of.text.push_back(' ');
-    as_of.text +=
-        cur->source().substr(expr[i]->begin, expr[i]->end - expr[i]->begin);
+    as_of.text += cur->source().substr(expr[i]->begin, expr[i]->end - expr[i]->begin);
   }
   return std::optional<AsOf>(std::move(as_of));
 }
 
 StatusOr<std::vector<Option>> ParseOptWith(TokenCursor* cur) {
   if (!cur->AcceptKeyword("with")) return std::vector<Option>();
-  bool parenthesised =
-      cur->Peek().IsKeyword("options") && cur->Peek(1).IsPunct('(');
+  bool parenthesised = cur->Peek().IsKeyword("options") && cur->Peek(1).IsPunct('(');
   if (parenthesised) {
     cur->Next();
     cur->Next();
   }
-  ASSIGN_OR_RETURN(std::vector<Option> options,
-                   ParseCommaList<Option>(cur, ParseOption));
+  ASSIGN_OR_RETURN(std::vector<Option> options, ParseCommaList<Option>(cur, ParseOption));
   if (parenthesised) RETURN_IF_ERROR(cur->ExpectPunct(')'));
   return options;
 }

@@ -3,8 +3,8 @@
 //
 // Each function parses at the cursor and leaves it just after what it parsed.
 // On a syntax error it returns the cursor's InvalidArgument error
-// (sql/token_cursor.h) and the cursor position is unspecified. Thread-safety:
-// functions of the caller's cursor.
+// (sql/token_cursor.h) and the cursor position is unspecified.
+// Thread-safety: functions of the caller's cursor.
 #ifndef COFRE_SQL_CLAUSES_H_
 #define COFRE_SQL_CLAUSES_H_
 
@@ -39,8 +39,8 @@ StatusOr<TablePattern> ParseTablePattern(TokenCursor* cur);
 // [DATABASE name, ... | TABLE pattern, ... | pattern, ...]; no list (kCluster)
 // when the current token is one of `stop_keywords` (INTO for BACKUP, FROM for
 // RESTORE).
-StatusOr<Targets> ParseTargets(
-    TokenCursor* cur, std::initializer_list<std::string_view> stop_keywords);
+StatusOr<Targets> ParseTargets(TokenCursor* cur,
+                               std::initializer_list<std::string_view> stop_keywords);
 
 // LATEST | 'subdir' ('LATEST' in any case means LATEST). `hint` is used when
 // neither is found.

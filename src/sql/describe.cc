@@ -16,8 +16,8 @@ namespace {
 constexpr std::string_view kHidden = "'*****'";
 
 // Options whose string values are storage or KMS URIs.
-constexpr std::string_view kUriOptions[] = {
-    "kms", "new_kms", "old_kms", "incremental_location", "encryption_info_dir"};
+constexpr std::string_view kUriOptions[] = {"kms", "new_kms", "old_kms", "incremental_location",
+                                            "encryption_info_dir"};
 
 bool IsSecretOption(std::string_view name) {
   for (std::string_view word : {"passphrase", "password", "secret"}) {
@@ -27,15 +27,13 @@ bool IsSecretOption(std::string_view name) {
 }
 
 bool IsUriOption(std::string_view name) {
-  return std::find(std::begin(kUriOptions), std::end(kUriOptions), name) !=
-         std::end(kUriOptions);
+  return std::find(std::begin(kUriOptions), std::end(kUriOptions), name) != std::end(kUriOptions);
 }
 
 // A string value that may be a URI: quoted, with credentials hidden when it is
 // one.
 std::string RenderMaybeUri(std::string_view value, bool is_uri) {
-  if (is_uri || value.find("://") != std::string_view::npos)
-    return QuoteString(RedactUri(value));
+  if (is_uri || value.find("://") != std::string_view::npos) return QuoteString(RedactUri(value));
   return QuoteString(value);
 }
 
@@ -51,9 +49,7 @@ std::string RenderList(const std::vector<std::string>& values, bool are_uris) {
   return out;
 }
 
-std::string RenderUris(const std::vector<std::string>& uris) {
-  return RenderList(uris, true);
-}
+std::string RenderUris(const std::vector<std::string>& uris) { return RenderList(uris, true); }
 
 bool IsPlainWord(std::string_view w) {
   if (w.empty()) return false;
@@ -68,12 +64,11 @@ bool IsPlainWord(std::string_view w) {
 // True when `w` lexes back as exactly one number, optionally signed.
 bool IsNumberWord(std::string_view w) {
   std::string_view digits = w;
-  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+'))
-    digits.remove_prefix(1);
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);
   Lexer lexer(digits);
   StatusOr<Token> number = lexer.Next();
-  if (!number.ok() || number->kind != TokenKind::kNumber ||
-      number->begin != 0 || number->end != digits.size()) {
+  if (!number.ok() || number->kind != TokenKind::kNumber || number->begin != 0 ||
+      number->end != digits.size()) {
     return false;
   }
   return true;
@@ -96,8 +91,7 @@ std::string RenderOption(const Option& opt) {
   if (IsSecretOption(opt.name)) return out + std::string(kHidden);
   switch (opt.kind) {
     case Option::Kind::kString:
-      return out + RenderMaybeUri(opt.values.empty() ? "" : opt.values[0],
-                                  IsUriOption(opt.name));
+      return out + RenderMaybeUri(opt.values.empty() ? "" : opt.values[0], IsUriOption(opt.name));
     case Option::Kind::kStringList: {
       std::string list = "(";
       for (size_t i = 0; i < opt.values.size(); ++i) {
@@ -126,24 +120,20 @@ std::string RenderOptions(const std::vector<Option>& options) {
 
 std::string RenderAsOf(const std::optional<AsOf>& as_of) {
   if (!as_of) return "";
-  return " AS OF SYSTEM TIME " +
-         (as_of->is_string ? QuoteString(as_of->text) : as_of->text);
+  return " AS OF SYSTEM TIME " + (as_of->is_string ? QuoteString(as_of->text) : as_of->text);
 }
 
 std::string RenderRef(const BackupRef& ref) {
   return ref.latest ? std::string("LATEST") : QuoteString(ref.subdir);
 }
 
-bool NamesPublic(std::string_view database) {
-  return EqualsIgnoreCase(database, "public");
-}
+bool NamesPublic(std::string_view database) { return EqualsIgnoreCase(database, "public"); }
 
 std::string RenderTablePattern(const TablePattern& t) {
   if (t.all_tables) {
     if (t.database.empty()) return "*";
     // "public".* would read as the public schema of the current database.
-    return QuoteName(t.database) +
-           (NamesPublic(t.database) ? ".public.*" : ".*");
+    return QuoteName(t.database) + (NamesPublic(t.database) ? ".public.*" : ".*");
   }
   if (t.database.empty()) return QuoteName(t.table);
   return QuoteName(t.database) + ".public." + QuoteName(t.table);
@@ -183,33 +173,24 @@ struct Describer {
     return out;
   }
   std::string operator()(const DropDatabase& s) const {
-    return std::string("DROP DATABASE ") + (s.if_exists ? "IF EXISTS " : "") +
-           QuoteName(s.name) + (s.cascade ? " CASCADE" : "");
+    return std::string("DROP DATABASE ") + (s.if_exists ? "IF EXISTS " : "") + QuoteName(s.name) +
+           (s.cascade ? " CASCADE" : "");
   }
-  std::string operator()(const ShowDatabases&) const {
-    return "SHOW DATABASES";
-  }
+  std::string operator()(const ShowDatabases&) const { return "SHOW DATABASES"; }
   std::string operator()(const ShowTables& s) const {
-    return s.database ? "SHOW TABLES FROM " + QuoteName(*s.database)
-                      : "SHOW TABLES";
+    return s.database ? "SHOW TABLES FROM " + QuoteName(*s.database) : "SHOW TABLES";
   }
-  std::string operator()(const Use& s) const {
-    return "USE " + QuoteName(s.database);
-  }
+  std::string operator()(const Use& s) const { return "USE " + QuoteName(s.database); }
   std::string operator()(const ShowJobs&) const { return "SHOW JOBS"; }
-  std::string operator()(const ShowJob& s) const {
-    return "SHOW JOB " + std::to_string(s.job_id);
-  }
+  std::string operator()(const ShowJob& s) const { return "SHOW JOB " + std::to_string(s.job_id); }
   std::string operator()(const Backup& s) const {
     std::string out = "BACKUP" + RenderTargets(s.targets) + " INTO ";
     if (s.incremental_on) out += RenderRef(*s.incremental_on) + " IN ";
-    return out + RenderUris(s.destinations) + RenderAsOf(s.as_of) +
-           RenderOptions(s.options);
+    return out + RenderUris(s.destinations) + RenderAsOf(s.as_of) + RenderOptions(s.options);
   }
   std::string operator()(const Restore& s) const {
-    return "RESTORE" + RenderTargets(s.targets) + " FROM " + RenderRef(s.from) +
-           " IN " + RenderUris(s.in) + RenderAsOf(s.as_of) +
-           RenderOptions(s.options);
+    return "RESTORE" + RenderTargets(s.targets) + " FROM " + RenderRef(s.from) + " IN " +
+           RenderUris(s.in) + RenderAsOf(s.as_of) + RenderOptions(s.options);
   }
   std::string operator()(const ShowBackups& s) const {
     return "SHOW BACKUPS IN " + RenderUris(s.in);
@@ -218,15 +199,12 @@ struct Describer {
     std::string out = "SHOW BACKUP ";
     if (s.kind == ShowBackup::Kind::kSchemas) out += "SCHEMAS ";
     if (s.kind == ShowBackup::Kind::kFiles) out += "FILES ";
-    return out + "FROM " + RenderRef(s.from) + " IN " + RenderUris(s.in) +
-           RenderOptions(s.options);
+    return out + "FROM " + RenderRef(s.from) + " IN " + RenderUris(s.in) + RenderOptions(s.options);
   }
   std::string operator()(const AlterBackup& s) const {
-    std::string out =
-        "ALTER BACKUP " + RenderRef(s.backup) + " IN " + RenderUris(s.in);
+    std::string out = "ALTER BACKUP " + RenderRef(s.backup) + " IN " + RenderUris(s.in);
     for (const AlterBackupCommand& cmd : s.commands) {
-      out += cmd.kind == AlterBackupCommand::Kind::kAddKms ? " ADD NEW_KMS = "
-                                                           : " DROP KMS = ";
+      out += cmd.kind == AlterBackupCommand::Kind::kAddKms ? " ADD NEW_KMS = " : " DROP KMS = ";
       out += RenderUris(cmd.kms) + " WITH OLD_KMS = " + RenderUris(cmd.old_kms);
     }
     return out;
@@ -235,8 +213,6 @@ struct Describer {
 
 }  // namespace
 
-std::string DescribeStatement(const Statement& stmt) {
-  return std::visit(Describer{}, stmt);
-}
+std::string DescribeStatement(const Statement& stmt) { return std::visit(Describer{}, stmt); }
 
 }  // namespace cofre::sql

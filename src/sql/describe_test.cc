@@ -28,14 +28,9 @@ TEST(QuoteTest, Strings) {
   EXPECT_EQ(QuoteString("it's"), "'it''s'");
   EXPECT_EQ(QuoteString("a\\b"), "'a\\b'");
   EXPECT_EQ(QuoteString("a\nb'\\\x01"), "e'a\\nb\\'\\\\\\x01'");
-  const std::string values[] = {"",
-                                "x",
-                                "it's",
-                                "back\\slash",
-                                std::string("nul\0x", 5),
-                                "\x7f\x1f",
-                                "caf\xC3\xA9",
-                                "tab\there"};
+  const std::string values[] = {
+      "",         "x",           "it's",     "back\\slash", std::string("nul\0x", 5),
+      "\x7f\x1f", "caf\xC3\xA9", "tab\there"};
   for (const std::string& value : values) {
     StatusOr<std::vector<Token>> tokens = Tokenize(QuoteString(value));
     ASSERT_TRUE(tokens.ok()) << QuoteString(value);
@@ -54,8 +49,7 @@ TEST(QuoteTest, Names) {
   EXPECT_EQ(QuoteName("a\"b"), "\"a\"\"b\"");
   EXPECT_EQ(QuoteName("2x"), "\"2x\"");
   EXPECT_EQ(QuoteName("e"), "\"e\"");
-  for (std::string_view name :
-       {"shop", "my db", "table", "a\"b", "e", "caf\xC3\xA9", "x'y"}) {
+  for (std::string_view name : {"shop", "my db", "table", "a\"b", "e", "caf\xC3\xA9", "x'y"}) {
     StatusOr<std::vector<Token>> tokens = Tokenize(QuoteName(name));
     ASSERT_TRUE(tokens.ok()) << name;
     ASSERT_EQ(tokens->size(), 2u) << name;
@@ -102,8 +96,7 @@ TEST(DescribeTest, UriCredentialsAreRedacted) {
 }
 
 TEST(DescribeTest, NoSecretEverShows) {
-  const char* secrets[] = {"hunter2", "topsecret", "kmssecret", "sessiontok",
-                           "AKIAEXAMPLE"};
+  const char* secrets[] = {"hunter2", "topsecret", "kmssecret", "sessiontok", "AKIAEXAMPLE"};
   const char* statements[] = {
       "BACKUP INTO "
       "'s3://b?AWS_SECRET_ACCESS_KEY=topsecret&AWS_ACCESS_KEY_ID=AKIAEXAMPLE' "
@@ -175,10 +168,8 @@ TEST(DescribeTest, AllStatementKinds) {
        "(into_db = 'n', skip_missing_foreign_keys)"},
       {"restore database a, b from latest in 'nodelocal://1/x'",
        "RESTORE DATABASE a, b FROM LATEST IN 'nodelocal://1/x'"},
-      {"SHOW BACKUPS IN 'nodelocal://1/x'",
-       "SHOW BACKUPS IN 'nodelocal://1/x'"},
-      {"SHOW BACKUP 'sub' IN 'nodelocal://1/x'",
-       "SHOW BACKUP FROM 'sub' IN 'nodelocal://1/x'"},
+      {"SHOW BACKUPS IN 'nodelocal://1/x'", "SHOW BACKUPS IN 'nodelocal://1/x'"},
+      {"SHOW BACKUP 'sub' IN 'nodelocal://1/x'", "SHOW BACKUP FROM 'sub' IN 'nodelocal://1/x'"},
       {"show backup schemas from latest in 'nodelocal://1/x' with check_files",
        "SHOW BACKUP SCHEMAS FROM LATEST IN 'nodelocal://1/x' WITH OPTIONS "
        "(check_files)"},
@@ -191,8 +182,7 @@ TEST(DescribeTest, AllStatementKinds) {
       {"CREATE DATABASE IF NOT EXISTS d FROM FILE '/x/it''s.db'",
        "CREATE DATABASE IF NOT EXISTS d FROM FILE '/x/it''s.db'"},
       {"create database latest", "CREATE DATABASE \"latest\""},
-      {"DROP DATABASE IF EXISTS d CASCADE",
-       "DROP DATABASE IF EXISTS d CASCADE"},
+      {"DROP DATABASE IF EXISTS d CASCADE", "DROP DATABASE IF EXISTS d CASCADE"},
       {"DROP DATABASE d RESTRICT", "DROP DATABASE d"},
       {"SHOW DATABASES", "SHOW DATABASES"},
       {"show tables from d.public", "SHOW TABLES FROM d"},

@@ -99,8 +99,7 @@ constexpr std::string_view kReserved[] = {
 bool IsReservedKeyword(std::string_view word) {
   if (word.size() > 24) return false;
   std::string lower = AsciiLower(word);
-  return std::binary_search(std::begin(kReserved), std::end(kReserved),
-                            std::string_view(lower));
+  return std::binary_search(std::begin(kReserved), std::end(kReserved), std::string_view(lower));
 }
 
 }  // namespace cofre::sql

@@ -3,7 +3,8 @@
 // The list is CockroachDB's (PostgreSQL's) reserved keywords. `CREATE DATABASE
 // "table"` works; `CREATE DATABASE table` is a syntax error, as in CockroachDB.
 // Non-reserved keywords (DATABASE, BACKUP, LATEST, ...) may be used as bare
-// names. Thread-safety: pure function over a constant table.
+// names.
+// Thread-safety: pure function over a constant table.
 #ifndef COFRE_SQL_KEYWORDS_H_
 #define COFRE_SQL_KEYWORDS_H_
 

@@ -6,13 +6,10 @@ namespace cofre::sql {
 namespace {
 
 bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-         c == '\v';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsHexDigit(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 int HexValue(char c) {
   if (IsDigit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -23,9 +20,7 @@ bool IsIdentStart(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 bool IsIdentChar(char c) { return IsIdentStart(c) || IsDigit(c) || c == '$'; }
-char LowerAscii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // Appends the UTF-8 encoding of `cp`; false when cp is not a Unicode scalar
 // value.
@@ -83,8 +78,7 @@ std::string DescribePosition(std::string_view source, size_t offset) {
 }
 
 Status Lexer::ErrorAt(size_t offset, std::string_view what) const {
-  return InvalidArgumentError("lexical error at " +
-                              DescribePosition(src_, offset) + ": " +
+  return InvalidArgumentError("lexical error at " + DescribePosition(src_, offset) + ": " +
                               std::string(what));
 }
 
@@ -100,8 +94,7 @@ Status Lexer::SkipSpaceAndComments() {
       size_t start = pos_;
       int depth = 0;
       do {
-        if (pos_ + 1 >= src_.size())
-          return ErrorAt(start, "unterminated comment");
+        if (pos_ + 1 >= src_.size()) return ErrorAt(start, "unterminated comment");
         if (src_[pos_] == '/' && src_[pos_ + 1] == '*') {
           ++depth;
           pos_ += 2;
@@ -126,9 +119,8 @@ StatusOr<Token> Lexer::LexQuoted(size_t begin, char quote, TokenKind kind) {
   pos_ = begin + 1;
   while (true) {
     if (pos_ >= src_.size()) {
-      return ErrorAt(begin, kind == TokenKind::kString
-                                ? "unterminated string literal"
-                                : "unterminated quoted identifier");
+      return ErrorAt(begin, kind == TokenKind::kString ? "unterminated string literal"
+                                                       : "unterminated quoted identifier");
     }
     char c = src_[pos_++];
     if (c == quote) {
@@ -156,8 +148,7 @@ StatusOr<Token> Lexer::LexEscapeString(size_t begin) {
   tok.begin = begin;
   pos_ = begin + 2;
   while (true) {
-    if (pos_ >= src_.size())
-      return ErrorAt(begin, "unterminated string literal");
+    if (pos_ >= src_.size()) return ErrorAt(begin, "unterminated string literal");
     char c = src_[pos_++];
     if (c == '\'') {
       if (pos_ < src_.size() && src_[pos_] == '\'') {
@@ -171,8 +162,7 @@ StatusOr<Token> Lexer::LexEscapeString(size_t begin) {
       tok.text.push_back(c);
       continue;
     }
-    if (pos_ >= src_.size())
-      return ErrorAt(begin, "unterminated string literal");
+    if (pos_ >= src_.size()) return ErrorAt(begin, "unterminated string literal");
     size_t escape_at = pos_ - 1;
     char e = src_[pos_++];
     switch (e) {
@@ -203,8 +193,7 @@ StatusOr<Token> Lexer::LexEscapeString(size_t begin) {
           value = value * 16 + HexValue(src_[pos_++]);
           ++digits;
         }
-        if (digits == 0)
-          return ErrorAt(escape_at, "invalid \\x escape in string literal");
+        if (digits == 0) return ErrorAt(escape_at, "invalid \\x escape in string literal");
         tok.text.push_back(static_cast<char>(value));
         break;
       }
@@ -214,27 +203,23 @@ StatusOr<Token> Lexer::LexEscapeString(size_t begin) {
         uint32_t cp = 0;
         for (int i = 0; i < want; ++i) {
           if (pos_ >= src_.size() || !IsHexDigit(src_[pos_])) {
-            return ErrorAt(escape_at,
-                           "invalid Unicode escape in string literal");
+            return ErrorAt(escape_at, "invalid Unicode escape in string literal");
           }
           cp = cp * 16 + static_cast<uint32_t>(HexValue(src_[pos_++]));
         }
         if (!AppendUtf8(cp, &tok.text)) {
-          return ErrorAt(escape_at,
-                         "invalid Unicode code point in string literal");
+          return ErrorAt(escape_at, "invalid Unicode code point in string literal");
         }
         break;
       }
       default:
         if (e >= '0' && e <= '7') {
           int value = e - '0', digits = 1;
-          while (digits < 3 && pos_ < src_.size() && src_[pos_] >= '0' &&
-                 src_[pos_] <= '7') {
+          while (digits < 3 && pos_ < src_.size() && src_[pos_] >= '0' && src_[pos_] <= '7') {
             value = value * 8 + (src_[pos_++] - '0');
             ++digits;
           }
-          if (value > 0xFF)
-            return ErrorAt(escape_at, "invalid octal escape in string literal");
+          if (value > 0xFF) return ErrorAt(escape_at, "invalid octal escape in string literal");
           tok.text.push_back(static_cast<char>(value));
         } else {
           // \\, \', \" and any other character stand for themselves.
@@ -249,8 +234,7 @@ StatusOr<Token> Lexer::LexEscapeString(size_t begin) {
 Token Lexer::LexNumber(size_t begin) {
   pos_ = begin;
   if (src_[pos_] == '0' && pos_ + 2 < src_.size() &&
-      (src_[pos_ + 1] == 'x' || src_[pos_ + 1] == 'X') &&
-      IsHexDigit(src_[pos_ + 2])) {
+      (src_[pos_ + 1] == 'x' || src_[pos_ + 1] == 'X') && IsHexDigit(src_[pos_ + 2])) {
     pos_ += 2;
     while (pos_ < src_.size() && IsHexDigit(src_[pos_])) ++pos_;
   } else {
@@ -285,8 +269,7 @@ StatusOr<Token> Lexer::Next() {
     return eof;
   }
   char c = src_[pos_];
-  if ((c == 'e' || c == 'E') && pos_ + 1 < src_.size() &&
-      src_[pos_ + 1] == '\'') {
+  if ((c == 'e' || c == 'E') && pos_ + 1 < src_.size() && src_[pos_ + 1] == '\'') {
     return LexEscapeString(begin);
   }
   if (IsIdentStart(c)) {
@@ -300,8 +283,7 @@ StatusOr<Token> Lexer::Next() {
   }
   if (c == '\'') return LexQuoted(begin, '\'', TokenKind::kString);
   if (c == '"') return LexQuoted(begin, '"', TokenKind::kQuotedIdent);
-  if (IsDigit(c) ||
-      (c == '.' && pos_ + 1 < src_.size() && IsDigit(src_[pos_ + 1]))) {
+  if (IsDigit(c) || (c == '.' && pos_ + 1 < src_.size() && IsDigit(src_[pos_ + 1]))) {
     return LexNumber(begin);
   }
   unsigned char u = static_cast<unsigned char>(c);

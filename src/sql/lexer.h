@@ -9,8 +9,8 @@
 //
 // Errors (unterminated literal, bad escape, control character) are
 // InvalidArgument naming the line and column; they never quote the literal,
-// which may hold a secret. Thread-safety: a Lexer is a cursor over caller-owned
-// text; use one per thread.
+// which may hold a secret.
+// Thread-safety: a Lexer is a cursor over caller-owned text; use one per thread.
 #ifndef COFRE_SQL_LEXER_H_
 #define COFRE_SQL_LEXER_H_
 
@@ -44,9 +44,7 @@ struct Token {
   bool IsPunct(char c) const {
     return kind == TokenKind::kPunct && text.size() == 1 && text[0] == c;
   }
-  bool IsName() const {
-    return kind == TokenKind::kIdent || kind == TokenKind::kQuotedIdent;
-  }
+  bool IsName() const { return kind == TokenKind::kIdent || kind == TokenKind::kQuotedIdent; }
 };
 
 class Lexer {

@@ -45,8 +45,7 @@ TEST(LexerTest, StringLiterals) {
 }
 
 TEST(LexerTest, EscapeStrings) {
-  auto t = MustTokenize(
-      R"(e'a\nb\tc\\d\'e' E'\x41\101\u00e9\U0001F600' e'x''y' e'\q')");
+  auto t = MustTokenize(R"(e'a\nb\tc\\d\'e' E'\x41\101\u00e9\U0001F600' e'x''y' e'\q')");
   ASSERT_EQ(t.size(), 5u);
   EXPECT_EQ(t[0].text, "a\nb\tc\\d'e");
   EXPECT_EQ(t[1].text, "AA\xC3\xA9\xF0\x9F\x98\x80");
@@ -76,8 +75,7 @@ TEST(LexerTest, Numbers) {
 }
 
 TEST(LexerTest, CommentsAreSkipped) {
-  auto t = MustTokenize(
-      "a -- comment ; 'x\n b /* block /* nested */ still */ c /**/d");
+  auto t = MustTokenize("a -- comment ; 'x\n b /* block /* nested */ still */ c /**/d");
   ASSERT_EQ(t.size(), 5u);
   EXPECT_EQ(t[0].text, "a");
   EXPECT_EQ(t[1].text, "b");
@@ -107,16 +105,12 @@ TEST(LexerTest, ErrorsNameThePositionButNotTheLiteral) {
     const char* text;
     const char* message;
   } cases[] = {
-      {"a 'secret-pw",
-       "lexical error at line 1, column 3: unterminated string literal"},
-      {"a\n  \"ident",
-       "lexical error at line 2, column 3: unterminated quoted identifier"},
+      {"a 'secret-pw", "lexical error at line 1, column 3: unterminated string literal"},
+      {"a\n  \"ident", "lexical error at line 2, column 3: unterminated quoted identifier"},
       {"x /* open", "lexical error at line 1, column 3: unterminated comment"},
       {"x /* /* */", "lexical error at line 1, column 3: unterminated comment"},
-      {"\"\"",
-       "lexical error at line 1, column 1: zero-length delimited identifier"},
-      {"e'secret\\",
-       "lexical error at line 1, column 1: unterminated string literal"},
+      {"\"\"", "lexical error at line 1, column 1: zero-length delimited identifier"},
+      {"e'secret\\", "lexical error at line 1, column 1: unterminated string literal"},
       {"e'\\xZZ'",
        "lexical error at line 1, column 3: invalid \\x escape in string "
        "literal"},
@@ -132,8 +126,7 @@ TEST(LexerTest, ErrorsNameThePositionButNotTheLiteral) {
       {"e'\\777'",
        "lexical error at line 1, column 3: invalid octal escape in string "
        "literal"},
-      {"a \x01",
-       "lexical error at line 1, column 3: unexpected control character 0x01"},
+      {"a \x01", "lexical error at line 1, column 3: unexpected control character 0x01"},
   };
   for (const Case& c : cases) {
     StatusOr<std::vector<Token>> tokens = Tokenize(c.text);
@@ -169,12 +162,11 @@ TEST(LexerTest, CaseHelpers) {
 }
 
 TEST(KeywordsTest, Reserved) {
-  for (const char* w : {"select", "FROM", "Into", "with", "table", "to", "in",
-                        "as", "where", "window"}) {
+  for (const char* w :
+       {"select", "FROM", "Into", "with", "table", "to", "in", "as", "where", "window"}) {
     EXPECT_TRUE(IsReservedKeyword(w)) << w;
   }
-  for (const char* w :
-       {"backup", "database", "latest", "restore", "kms", "public", "t", ""}) {
+  for (const char* w : {"backup", "database", "latest", "restore", "kms", "public", "t", ""}) {
     EXPECT_FALSE(IsReservedKeyword(w)) << w;
   }
 }

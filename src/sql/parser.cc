@@ -36,8 +36,7 @@ constexpr std::string_view kDropDatabaseSynopsis =
     "DROP DATABASE [IF EXISTS] name [CASCADE | RESTRICT]";
 constexpr std::string_view kShowTablesSynopsis = "SHOW TABLES [FROM database]";
 constexpr std::string_view kShowJobSynopsis = "SHOW JOB job_id";
-constexpr std::string_view kUseSynopsis =
-    "USE database | SET database = database";
+constexpr std::string_view kUseSynopsis = "USE database | SET database = database";
 
 // The statements cofre parses itself, recognised by their first keywords.
 enum class Kind {
@@ -57,16 +56,14 @@ enum class Kind {
 Kind Classify(std::string_view text) {
   Lexer lexer(text);
   StatusOr<Token> first = lexer.Next();
-  if (!first.ok() || first->kind != TokenKind::kIdent)
-    return Kind::kPassthrough;
+  if (!first.ok() || first->kind != TokenKind::kIdent) return Kind::kPassthrough;
   if (first->IsKeyword("backup")) return Kind::kBackup;
   if (first->IsKeyword("restore")) return Kind::kRestore;
   if (first->IsKeyword("use")) return Kind::kUse;
   StatusOr<Token> second = lexer.Next();
   if (!second.ok()) return Kind::kPassthrough;
   if (first->IsKeyword("show")) {
-    for (std::string_view kw :
-         {"backup", "backups", "jobs", "job", "databases", "tables"}) {
+    for (std::string_view kw : {"backup", "backups", "jobs", "job", "databases", "tables"}) {
       if (second->IsKeyword(kw)) return Kind::kShow;
     }
   } else if (first->IsKeyword("alter")) {
@@ -94,8 +91,7 @@ StatusOr<Statement> ParseBackup(TokenCursor* cur) {
   }
   RETURN_IF_ERROR(cur->ExpectKeyword("into"));
   if (cur->Peek().IsKeyword("latest") ||
-      (cur->Peek().kind == TokenKind::kString &&
-       cur->Peek(1).IsKeyword("in"))) {
+      (cur->Peek().kind == TokenKind::kString && cur->Peek(1).IsKeyword("in"))) {
     ASSIGN_OR_RETURN(backup.incremental_on, ParseBackupRef(cur));
     RETURN_IF_ERROR(cur->ExpectKeyword("in"));
   }
@@ -156,10 +152,8 @@ StatusOr<Statement> ParseShowJob(TokenCursor* cur) {
   ShowJob show;
   bool digits = tok.kind == TokenKind::kNumber && !tok.text.empty() &&
                 tok.text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits)
-    return cur->Error("SHOW JOB takes a job ID, as listed by SHOW JOBS");
-  auto [end, ec] = std::from_chars(
-      tok.text.data(), tok.text.data() + tok.text.size(), show.job_id);
+  if (!digits) return cur->Error("SHOW JOB takes a job ID, as listed by SHOW JOBS");
+  auto [end, ec] = std::from_chars(tok.text.data(), tok.text.data() + tok.text.size(), show.job_id);
   if (ec != std::errc() || end != tok.text.data() + tok.text.size()) {
     return cur->Error("job IDs are 64-bit integers, as listed by SHOW JOBS");
   }
@@ -196,20 +190,16 @@ StatusOr<Statement> ParseShow(TokenCursor* cur) {
     if (cur->AcceptPunct('.')) {
       const Token& schema = cur->Peek();
       ASSIGN_OR_RETURN(std::string name, ParseName(cur));
-      bool is_public = schema.kind == TokenKind::kQuotedIdent
-                           ? name == "public"
-                           : EqualsIgnoreCase(name, "public");
-      if (!is_public)
-        return cur->ErrorAt(schema,
-                            "a cofre database has a single schema, public");
+      bool is_public = schema.kind == TokenKind::kQuotedIdent ? name == "public"
+                                                              : EqualsIgnoreCase(name, "public");
+      if (!is_public) return cur->ErrorAt(schema, "a cofre database has a single schema, public");
     }
   }
   RETURN_IF_ERROR(cur->ExpectEnd());
   return show;
 }
 
-StatusOr<std::vector<std::string>> ParseKmsAssignment(
-    TokenCursor* cur, std::string_view keyword) {
+StatusOr<std::vector<std::string>> ParseKmsAssignment(TokenCursor* cur, std::string_view keyword) {
   RETURN_IF_ERROR(cur->ExpectKeyword(keyword));
   RETURN_IF_ERROR(cur->ExpectPunct('='));
   return ParseStringOrList(cur);
@@ -221,10 +211,9 @@ StatusOr<Statement> ParseAlterBackup(TokenCursor* cur) {
   RETURN_IF_ERROR(cur->ExpectKeyword("backup"));
   AlterBackup alter;
   ASSIGN_OR_RETURN(alter.backup, ParseBackupRef(cur));
-  RETURN_IF_ERROR(
-      cur->ExpectKeyword("in",
-                         "name the backup and its collection: ALTER BACKUP "
-                         "LATEST IN 'collection-uri' ..."));
+  RETURN_IF_ERROR(cur->ExpectKeyword("in",
+                                     "name the backup and its collection: ALTER BACKUP "
+                                     "LATEST IN 'collection-uri' ..."));
   ASSIGN_OR_RETURN(alter.in, ParseStringOrList(cur));
   while (true) {
     AlterBackupCommand cmd;

@@ -5,8 +5,8 @@
 // RESTORE, ALTER BACKUP, SHOW {BACKUP(S), JOB(S), DATABASES, TABLES},
 // CREATE/DROP DATABASE, USE and SET database are parsed in full; anything else
 // (SELECT 'BACKUP', CREATE TABLE backup(x), PRAGMA, ...) is returned as
-// Passthrough with its text unchanged, without further checks. Thread-safety: a
-// pure function.
+// Passthrough with its text unchanged, without further checks.
+// Thread-safety: a pure function.
 #ifndef COFRE_SQL_PARSER_H_
 #define COFRE_SQL_PARSER_H_
 

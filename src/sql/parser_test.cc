@@ -18,14 +18,11 @@ T Parse(std::string_view text) {
 
 Status ParseError(std::string_view text) {
   StatusOr<Statement> stmt = ParseStatement(text);
-  EXPECT_FALSE(stmt.ok()) << text << " parsed as variant #"
-                          << (stmt.ok() ? stmt->index() : 0);
+  EXPECT_FALSE(stmt.ok()) << text << " parsed as variant #" << (stmt.ok() ? stmt->index() : 0);
   return stmt.ok() ? Status::OK() : stmt.status();
 }
 
-Option Flag(std::string name) {
-  return Option{std::move(name), Option::Kind::kFlag, {}};
-}
+Option Flag(std::string name) { return Option{std::move(name), Option::Kind::kFlag, {}}; }
 Option Str(std::string name, std::string v) {
   return Option{std::move(name), Option::Kind::kString, {std::move(v)}};
 }
@@ -82,11 +79,9 @@ TEST(ParserTest, CreateDatabase) {
             (CreateDatabase{"shop", false, std::nullopt}));
   EXPECT_EQ(Parse<CreateDatabase>("create database if not exists Shop;"),
             (CreateDatabase{"Shop", true, std::nullopt}));
-  EXPECT_EQ(
-      Parse<CreateDatabase>("CREATE DATABASE \"my db\" FROM FILE '/data/x.db'"),
-      (CreateDatabase{"my db", false, "/data/x.db"}));
-  EXPECT_EQ(Parse<CreateDatabase>(
-                "CREATE DATABASE IF NOT EXISTS d FROM FILE 'it''s.db'"),
+  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE \"my db\" FROM FILE '/data/x.db'"),
+            (CreateDatabase{"my db", false, "/data/x.db"}));
+  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE IF NOT EXISTS d FROM FILE 'it''s.db'"),
             (CreateDatabase{"d", true, "it's.db"}));
   EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE \"table\""),
             (CreateDatabase{"table", false, std::nullopt}));
@@ -102,36 +97,28 @@ TEST(ParserTest, CreateDatabaseErrors) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "at or near \"table\": syntax error");
   EXPECT_NE(s.hint().find("reserved keyword"), std::string::npos);
-  EXPECT_EQ(ParseError("CREATE DATABASE").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("CREATE DATABASE a b").message(),
-            "at or near \"b\": syntax error");
+  EXPECT_EQ(ParseError("CREATE DATABASE").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("CREATE DATABASE a b").message(), "at or near \"b\": syntax error");
   EXPECT_EQ(ParseError("CREATE DATABASE a FROM '/x.db'").message(),
             "at or near \"'*****'\": syntax error");
   EXPECT_EQ(ParseError("CREATE DATABASE a FROM FILE ''").message(),
             "at or near \"'*****'\": syntax error");
-  EXPECT_EQ(ParseError("CREATE DATABASE IF NOT a").message(),
-            "at or near \"a\": syntax error");
-  EXPECT_EQ(
-      ParseError("CREATE DATABASE 'a'").hint(),
-      "CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/to/file.db']");
-  EXPECT_EQ(ParseError("CREATE DATABASE a; SELECT 1").message(),
-            "at or near \";\": syntax error");
+  EXPECT_EQ(ParseError("CREATE DATABASE IF NOT a").message(), "at or near \"a\": syntax error");
+  EXPECT_EQ(ParseError("CREATE DATABASE 'a'").hint(),
+            "CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/to/file.db']");
+  EXPECT_EQ(ParseError("CREATE DATABASE a; SELECT 1").message(), "at or near \";\": syntax error");
 }
 
 TEST(ParserTest, DropDatabase) {
-  EXPECT_EQ(Parse<DropDatabase>("DROP DATABASE shop"),
-            (DropDatabase{"shop", false, false}));
+  EXPECT_EQ(Parse<DropDatabase>("DROP DATABASE shop"), (DropDatabase{"shop", false, false}));
   EXPECT_EQ(Parse<DropDatabase>("drop database if exists shop cascade"),
             (DropDatabase{"shop", true, true}));
   EXPECT_EQ(Parse<DropDatabase>("DROP DATABASE shop RESTRICT;"),
             (DropDatabase{"shop", false, false}));
-  EXPECT_EQ(Parse<DropDatabase>("DROP DATABASE \"a\"\"b\""),
-            (DropDatabase{"a\"b", false, false}));
+  EXPECT_EQ(Parse<DropDatabase>("DROP DATABASE \"a\"\"b\""), (DropDatabase{"a\"b", false, false}));
   EXPECT_EQ(ParseError("DROP DATABASE shop CASCADE RESTRICT").message(),
             "at or near \"RESTRICT\": syntax error");
-  EXPECT_EQ(ParseError("DROP DATABASE IF EXISTS").message(),
-            "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("DROP DATABASE IF EXISTS").message(), "at or near \"EOF\": syntax error");
 }
 
 TEST(ParserTest, ShowDatabasesAndTables) {
@@ -139,16 +126,12 @@ TEST(ParserTest, ShowDatabasesAndTables) {
   Parse<ShowDatabases>("show databases;");
   EXPECT_EQ(Parse<ShowTables>("SHOW TABLES"), ShowTables{});
   EXPECT_EQ(Parse<ShowTables>("SHOW TABLES FROM shop"), (ShowTables{"shop"}));
-  EXPECT_EQ(Parse<ShowTables>("SHOW TABLES FROM shop.public"),
-            (ShowTables{"shop"}));
-  EXPECT_EQ(Parse<ShowTables>("SHOW TABLES FROM \"Shop\".PUBLIC"),
-            (ShowTables{"Shop"}));
+  EXPECT_EQ(Parse<ShowTables>("SHOW TABLES FROM shop.public"), (ShowTables{"shop"}));
+  EXPECT_EQ(Parse<ShowTables>("SHOW TABLES FROM \"Shop\".PUBLIC"), (ShowTables{"Shop"}));
   EXPECT_EQ(ParseError("SHOW TABLES FROM shop.other").message(),
             "at or near \"other\": syntax error");
-  EXPECT_EQ(ParseError("SHOW DATABASES x").message(),
-            "at or near \"x\": syntax error");
-  EXPECT_EQ(ParseError("SHOW TABLES IN shop").message(),
-            "at or near \"IN\": syntax error");
+  EXPECT_EQ(ParseError("SHOW DATABASES x").message(), "at or near \"x\": syntax error");
+  EXPECT_EQ(ParseError("SHOW TABLES IN shop").message(), "at or near \"IN\": syntax error");
 }
 
 TEST(ParserTest, Use) {
@@ -159,31 +142,23 @@ TEST(ParserTest, Use) {
   EXPECT_EQ(Parse<Use>("SET database = 'shop'"), (Use{"shop"}));
   EXPECT_EQ(Parse<Use>("USE defaultdb"), (Use{"defaultdb"}));
   EXPECT_EQ(ParseError("USE").message(), "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("USE ''").message(),
-            "at or near \"'*****'\": syntax error");
-  EXPECT_EQ(ParseError("SET database shop").message(),
-            "at or near \"shop\": syntax error");
+  EXPECT_EQ(ParseError("USE ''").message(), "at or near \"'*****'\": syntax error");
+  EXPECT_EQ(ParseError("SET database shop").message(), "at or near \"shop\": syntax error");
   EXPECT_EQ(ParseError("USE a, b").message(), "at or near \",\": syntax error");
 }
 
 TEST(ParserTest, Jobs) {
   Parse<ShowJobs>("SHOW JOBS");
   Parse<ShowJobs>("show jobs ;");
-  EXPECT_EQ(Parse<ShowJob>("SHOW JOB 594193600274956289"),
-            (ShowJob{594193600274956289}));
+  EXPECT_EQ(Parse<ShowJob>("SHOW JOB 594193600274956289"), (ShowJob{594193600274956289}));
   EXPECT_EQ(Parse<ShowJob>("show job 1;"), (ShowJob{1}));
-  EXPECT_EQ(ParseError("SHOW JOB").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("SHOW JOB abc").message(),
-            "at or near \"abc\": syntax error");
-  EXPECT_EQ(ParseError("SHOW JOB 1.5").message(),
-            "at or near \"1.5\": syntax error");
+  EXPECT_EQ(ParseError("SHOW JOB").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("SHOW JOB abc").message(), "at or near \"abc\": syntax error");
+  EXPECT_EQ(ParseError("SHOW JOB 1.5").message(), "at or near \"1.5\": syntax error");
   EXPECT_EQ(ParseError("SHOW JOB 99999999999999999999").hint(),
             "job IDs are 64-bit integers, as listed by SHOW JOBS");
-  EXPECT_EQ(ParseError("SHOW JOB -1").message(),
-            "at or near \"-\": syntax error");
-  EXPECT_EQ(ParseError("SHOW JOBS 1").message(),
-            "at or near \"1\": syntax error");
+  EXPECT_EQ(ParseError("SHOW JOB -1").message(), "at or near \"-\": syntax error");
+  EXPECT_EQ(ParseError("SHOW JOBS 1").message(), "at or near \"1\": syntax error");
 }
 
 // ---------------------------------------------------------------- BACKUP
@@ -203,10 +178,8 @@ TEST(ParserTest, BackupWithPassphraseFromTheDocs) {
       "WITH encryption_passphrase = "
       "'password123';");
   EXPECT_EQ(b.destinations,
-            std::vector<std::string>{
-                "s3://bucket?AWS_ACCESS_KEY_ID=k&AWS_SECRET_ACCESS_KEY=s"});
-  EXPECT_EQ(b.options,
-            std::vector<Option>{Str("encryption_passphrase", "password123")});
+            std::vector<std::string>{"s3://bucket?AWS_ACCESS_KEY_ID=k&AWS_SECRET_ACCESS_KEY=s"});
+  EXPECT_EQ(b.options, std::vector<Option>{Str("encryption_passphrase", "password123")});
 }
 
 TEST(ParserTest, BackupWithKmsListFromTheDocs) {
@@ -218,16 +191,14 @@ TEST(ParserTest, BackupWithKmsListFromTheDocs) {
       "'aws:///<cmk>?AUTH=implict&REGION=us-west-1'\n"
       ");");
   EXPECT_EQ(b.options,
-            std::vector<Option>{
-                List("kms", {"aws:///<cmk>?AUTH=implicit&REGION=us-east-1",
-                             "aws:///<cmk>?AUTH=implict&REGION=us-west-1"})});
+            std::vector<Option>{List("kms", {"aws:///<cmk>?AUTH=implicit&REGION=us-east-1",
+                                             "aws:///<cmk>?AUTH=implict&REGION=us-west-1"})});
 }
 
 TEST(ParserTest, BackupTargets) {
   Backup b = Parse<Backup>("BACKUP DATABASE shop, \"Other DB\" INTO 'x'");
   EXPECT_EQ(b.targets.kind, Targets::Kind::kDatabases);
-  EXPECT_EQ(b.targets.databases,
-            (std::vector<std::string>{"shop", "Other DB"}));
+  EXPECT_EQ(b.targets.databases, (std::vector<std::string>{"shop", "Other DB"}));
 
   b = Parse<Backup>(
       "BACKUP TABLE t, db.t2, db.public.t3, public.t4, db.*, *, db.public.*, "
@@ -247,8 +218,7 @@ TEST(ParserTest, BackupTargets) {
   // TABLE is optional, as in CockroachDB.
   b = Parse<Backup>("BACKUP shop.orders INTO 'x'");
   EXPECT_EQ(b.targets.kind, Targets::Kind::kTables);
-  EXPECT_EQ(b.targets.tables,
-            (std::vector<TablePattern>{{"shop", "orders", false}}));
+  EXPECT_EQ(b.targets.tables, (std::vector<TablePattern>{{"shop", "orders", false}}));
 
   b = Parse<Backup>("BACKUP TABLE \"My\".\"T\" INTO 'x'");
   EXPECT_EQ(b.targets.tables, (std::vector<TablePattern>{{"My", "T", false}}));
@@ -262,14 +232,12 @@ TEST(ParserTest, BackupTargetErrors) {
             "at or near \"sales\": syntax error");
   EXPECT_EQ(ParseError("BACKUP TABLE a.b.c.d INTO 'x'").message(),
             "at or near \"d\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP DATABASE INTO 'x'").message(),
-            "at or near \"INTO\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP DATABASE INTO 'x'").message(), "at or near \"INTO\": syntax error");
   EXPECT_EQ(ParseError("BACKUP DATABASE a, INTO 'x'").message(),
             "at or near \"INTO\": syntax error");
   EXPECT_EQ(ParseError("BACKUP DATABASE db.* INTO 'x'").message(),
             "at or near \".\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP TABLE INTO 'x'").message(),
-            "at or near \"INTO\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP TABLE INTO 'x'").message(), "at or near \"INTO\": syntax error");
 }
 
 TEST(ParserTest, BackupIncrementals) {
@@ -277,8 +245,7 @@ TEST(ParserTest, BackupIncrementals) {
   EXPECT_EQ(b.incremental_on, Latest());
   EXPECT_EQ(b.destinations, std::vector<std::string>{"nodelocal://1/b"});
 
-  b = Parse<Backup>(
-      "backup database d into '2026/11/28-145137.12' in 's3://b/p'");
+  b = Parse<Backup>("backup database d into '2026/11/28-145137.12' in 's3://b/p'");
   EXPECT_EQ(b.incremental_on, Subdir("2026/11/28-145137.12"));
   EXPECT_EQ(b.destinations, std::vector<std::string>{"s3://b/p"});
 
@@ -297,17 +264,12 @@ TEST(ParserTest, BackupLocalityDestinations) {
       "BACKUP INTO ('s3://a?COCKROACH_LOCALITY=default', "
       "'s3://b?COCKROACH_LOCALITY=region%3Dwest')");
   EXPECT_EQ(b.incremental_on, std::nullopt);
-  EXPECT_EQ(b.destinations, (std::vector<std::string>{
-                                "s3://a?COCKROACH_LOCALITY=default",
-                                "s3://b?COCKROACH_LOCALITY=region%3Dwest"}));
-  EXPECT_EQ(ParseError("BACKUP INTO ()").message(),
-            "at or near \")\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO ('a',)").message(),
-            "at or near \")\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO ('a' 'b')").message(),
-            "at or near \"'*****'\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO ('a'").message(),
-            "at or near \"EOF\": syntax error");
+  EXPECT_EQ(b.destinations, (std::vector<std::string>{"s3://a?COCKROACH_LOCALITY=default",
+                                                      "s3://b?COCKROACH_LOCALITY=region%3Dwest"}));
+  EXPECT_EQ(ParseError("BACKUP INTO ()").message(), "at or near \")\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO ('a',)").message(), "at or near \")\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO ('a' 'b')").message(), "at or near \"'*****'\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO ('a'").message(), "at or near \"EOF\": syntax error");
 }
 
 TEST(ParserTest, BackupAsOfSystemTime) {
@@ -316,27 +278,23 @@ TEST(ParserTest, BackupAsOfSystemTime) {
   b = Parse<Backup>("BACKUP INTO 'x' AS OF SYSTEM TIME -10 WITH detached");
   EXPECT_EQ(b.as_of, (AsOf{"-10", false}));
   EXPECT_EQ(b.options, std::vector<Option>{Flag("detached")});
-  b = Parse<Backup>(
-      "BACKUP INTO 'x' as of system time follower_read_timestamp()");
+  b = Parse<Backup>("BACKUP INTO 'x' as of system time follower_read_timestamp()");
   EXPECT_EQ(b.as_of, (AsOf{"follower_read_timestamp()", false}));
   b = Parse<Backup>(
       "BACKUP INTO 'x' AS OF SYSTEM TIME '2026-01-01 10:00:00'::TIMESTAMP  /* "
       "c */ +  interval '1s';");
-  EXPECT_EQ(b.as_of,
-            (AsOf{"'2026-01-01 10:00:00'::TIMESTAMP + interval '1s'", false}));
+  EXPECT_EQ(b.as_of, (AsOf{"'2026-01-01 10:00:00'::TIMESTAMP + interval '1s'", false}));
   b = Parse<Backup>(
       "BACKUP INTO 'x' AS OF SYSTEM TIME f(with_x(1), (2)) WITH "
       "revision_history");
   EXPECT_EQ(b.as_of, (AsOf{"f(with_x(1), (2))", false}));
-  b = Parse<Backup>(
-      "BACKUP INTO 'x' AS OF SYSTEM TIME 1700000000000000000.0000000000");
+  b = Parse<Backup>("BACKUP INTO 'x' AS OF SYSTEM TIME 1700000000000000000.0000000000");
   EXPECT_EQ(b.as_of, (AsOf{"1700000000000000000.0000000000", false}));
 
   EXPECT_EQ(ParseError("BACKUP INTO 'x' AS OF SYSTEM TIME").message(),
             "at or near \"EOF\": syntax error");
-  EXPECT_EQ(
-      ParseError("BACKUP INTO 'x' AS OF SYSTEM TIME WITH detached").message(),
-      "at or near \"WITH\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO 'x' AS OF SYSTEM TIME WITH detached").message(),
+            "at or near \"WITH\": syntax error");
   EXPECT_EQ(ParseError("BACKUP INTO 'x' AS OF SYSTEM TIME f(").message(),
             "at or near \"EOF\": syntax error");
   EXPECT_EQ(ParseError("BACKUP INTO 'x' AS OF SYSTEM TIME f)").message(),
@@ -366,41 +324,34 @@ TEST(ParserTest, BackupOptions) {
                            Str("execution locality", "region=us"),
                            Flag("detached"),
                        }));
-  Backup paren = Parse<Backup>(
-      "BACKUP INTO 'x' WITH OPTIONS (encryption_passphrase = 'pw', detached)");
+  Backup paren =
+      Parse<Backup>("BACKUP INTO 'x' WITH OPTIONS (encryption_passphrase = 'pw', detached)");
   EXPECT_EQ(paren.options,
-            (std::vector<Option>{Str("encryption_passphrase", "pw"),
-                                 Flag("detached")}));
+            (std::vector<Option>{Str("encryption_passphrase", "pw"), Flag("detached")}));
   // An option named "options" is still possible.
   Backup named = Parse<Backup>("BACKUP INTO 'x' WITH options");
   EXPECT_EQ(named.options, (std::vector<Option>{Flag("options")}));
 }
 
 TEST(ParserTest, BackupOptionErrors) {
-  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH a =").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH a, ").message(),
-            "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH a =").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH a, ").message(), "at or near \"EOF\": syntax error");
   EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH OPTIONS (a").message(),
             "at or near \"EOF\": syntax error");
   EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH kms = ()").message(),
             "at or near \")\": syntax error");
   EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH a = 'b' c").message(),
             "at or near \"c\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH a = *").message(),
-            "at or near \"*\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH = 'v'").message(),
-            "at or near \"=\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH a = *").message(), "at or near \"*\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO 'x' WITH = 'v'").message(), "at or near \"=\": syntax error");
   // A passphrase in the wrong place is never echoed.
   Status s = ParseError("BACKUP INTO 'x' WITH encryption_passphrase 'hunter2'");
   EXPECT_EQ(s.message(), "at or near \"'*****'\": syntax error");
   EXPECT_EQ(s.hint().find("hunter2"), std::string::npos);
   s = ParseError("BACKUP INTO 'x' WITH encryption_passphrase = 'hunter2");
   EXPECT_EQ(s.message().find("hunter2"), std::string::npos);
-  EXPECT_EQ(s.message(),
-            "lexical error at line 1, column 46: unterminated string literal");
+  EXPECT_EQ(s.message(), "lexical error at line 1, column 46: unterminated string literal");
 }
 
 TEST(ParserTest, BackupSyntaxErrors) {
@@ -412,24 +363,16 @@ TEST(ParserTest, BackupSyntaxErrors) {
   s = ParseError("BACKUP");
   EXPECT_EQ(s.message(), "at or near \"EOF\": syntax error");
   EXPECT_EQ(s.hint().rfind("BACKUP [DATABASE", 0), 0u);
-  EXPECT_EQ(ParseError("BACKUP INTO").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO LATEST 'x'").message(),
-            "at or near \"'*****'\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO LATEST IN").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO '' IN 'x'").code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseError("BACKUP INTO x").message(),
-            "at or near \"x\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO 'a' 'b'").message(),
-            "at or near \"'*****'\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO LATEST 'x'").message(), "at or near \"'*****'\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO LATEST IN").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO '' IN 'x'").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseError("BACKUP INTO x").message(), "at or near \"x\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO 'a' 'b'").message(), "at or near \"'*****'\": syntax error");
   EXPECT_EQ(ParseError("BACKUP INTO 'x'; BACKUP INTO 'y'").message(),
             "at or near \";\": syntax error");
-  EXPECT_EQ(ParseError("BACKUP INTO 'x';;").message(),
-            "at or near \";\": syntax error");
-  EXPECT_EQ(ParseError("backup tenant 5 into 'x'").message(),
-            "at or near \"5\": syntax error");
+  EXPECT_EQ(ParseError("BACKUP INTO 'x';;").message(), "at or near \";\": syntax error");
+  EXPECT_EQ(ParseError("backup tenant 5 into 'x'").message(), "at or near \"5\": syntax error");
 }
 
 TEST(ParserTest, KeywordsAreCaseInsensitiveAndCommentsIgnored) {
@@ -445,8 +388,7 @@ TEST(ParserTest, EscapeStringsInStatements) {
       "BACKUP INTO e'nodelocal://1/a\\'b' WITH encryption_passphrase = "
       "e'p\\x41ss'");
   EXPECT_EQ(b.destinations, std::vector<std::string>{"nodelocal://1/a'b"});
-  EXPECT_EQ(b.options,
-            std::vector<Option>{Str("encryption_passphrase", "pAss")});
+  EXPECT_EQ(b.options, std::vector<Option>{Str("encryption_passphrase", "pAss")});
 }
 
 // ---------------------------------------------------------------- RESTORE
@@ -466,13 +408,12 @@ TEST(ParserTest, RestoreFromTheDocs) {
   r = Parse<Restore>(
       "RESTORE FROM LATEST IN 's3://b' WITH encryption_passphrase = "
       "'password123'");
-  EXPECT_EQ(r.options,
-            std::vector<Option>{Str("encryption_passphrase", "password123")});
+  EXPECT_EQ(r.options, std::vector<Option>{Str("encryption_passphrase", "password123")});
 }
 
 TEST(ParserTest, RestoreForms) {
-  Restore r = Parse<Restore>(
-      "RESTORE DATABASE shop FROM '2026/11/28-145137.12' IN 'nodelocal://1/b'");
+  Restore r =
+      Parse<Restore>("RESTORE DATABASE shop FROM '2026/11/28-145137.12' IN 'nodelocal://1/b'");
   EXPECT_EQ(r.targets.kind, Targets::Kind::kDatabases);
   EXPECT_EQ(r.from, Subdir("2026/11/28-145137.12"));
   EXPECT_EQ(r.in, std::vector<std::string>{"nodelocal://1/b"});
@@ -482,13 +423,11 @@ TEST(ParserTest, RestoreForms) {
       "as of system time '2026-11-28 15:00:00' with into_db = 'newdb', "
       "skip_missing_foreign_keys");
   EXPECT_EQ(r.targets.tables,
-            (std::vector<TablePattern>{{"shop", "orders", false},
-                                       {"shop", "items", false}}));
+            (std::vector<TablePattern>{{"shop", "orders", false}, {"shop", "items", false}}));
   EXPECT_EQ(r.in, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(r.as_of, (AsOf{"2026-11-28 15:00:00", true}));
   EXPECT_EQ(r.options,
-            (std::vector<Option>{Str("into_db", "newdb"),
-                                 Flag("skip_missing_foreign_keys")}));
+            (std::vector<Option>{Str("into_db", "newdb"), Flag("skip_missing_foreign_keys")}));
 
   r = Parse<Restore>(
       "RESTORE shop.* FROM 'LATEST' IN 'x' WITH OPTIONS (new_db_name = "
@@ -498,27 +437,21 @@ TEST(ParserTest, RestoreForms) {
 }
 
 TEST(ParserTest, RestoreErrors) {
-  Status s =
-      ParseError("RESTORE FROM 's3://bucket/path?AWS_SECRET_ACCESS_KEY=zzz'");
+  Status s = ParseError("RESTORE FROM 's3://bucket/path?AWS_SECRET_ACCESS_KEY=zzz'");
   EXPECT_EQ(s.message(), "at or near \"EOF\": syntax error");
   EXPECT_NE(s.hint().find("RESTORE FROM LATEST IN"), std::string::npos);
   EXPECT_EQ(s.message().find("zzz"), std::string::npos);
   s = ParseError("RESTORE FROM ('full', 'inc')");
   EXPECT_EQ(s.message(), "at or near \"(\": syntax error");
   EXPECT_NE(s.hint().find("removed"), std::string::npos);
-  EXPECT_EQ(ParseError("RESTORE").message(),
+  EXPECT_EQ(ParseError("RESTORE").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("RESTORE FROM").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("RESTORE FROM LATEST").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("RESTORE FROM LATEST IN 'x' AS OF SYSTEM TIME").message(),
             "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("RESTORE FROM").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("RESTORE FROM LATEST").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(
-      ParseError("RESTORE FROM LATEST IN 'x' AS OF SYSTEM TIME").message(),
-      "at or near \"EOF\": syntax error");
   EXPECT_EQ(ParseError("RESTORE DATABASE FROM LATEST IN 'x'").message(),
             "at or near \"FROM\": syntax error");
-  EXPECT_EQ(ParseError("RESTORE INTO 'x'").message(),
-            "at or near \"INTO\": syntax error");
+  EXPECT_EQ(ParseError("RESTORE INTO 'x'").message(), "at or near \"INTO\": syntax error");
   EXPECT_EQ(ParseError("RESTORE FROM LATEST IN 'x' WITH").message(),
             "at or near \"EOF\": syntax error");
 }
@@ -531,10 +464,8 @@ TEST(ParserTest, ShowBackups) {
             std::vector<std::string>{"nodelocal://1/b"});
   EXPECT_EQ(Parse<ShowBackups>("show backups in ('a', 'b');").in,
             (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(ParseError("SHOW BACKUPS 'x'").message(),
-            "at or near \"'*****'\": syntax error");
-  EXPECT_EQ(ParseError("SHOW BACKUPS IN").message(),
-            "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("SHOW BACKUPS 'x'").message(), "at or near \"'*****'\": syntax error");
+  EXPECT_EQ(ParseError("SHOW BACKUPS IN").message(), "at or near \"EOF\": syntax error");
 }
 
 TEST(ParserTest, ShowBackup) {
@@ -556,16 +487,9 @@ TEST(ParserTest, ShowBackup) {
                            {List("kms", {"k1", "k2"}), Flag("check_files")}}));
   // The older form without FROM.
   s = Parse<ShowBackup>("SHOW BACKUP '2026/11/28-145137.12' IN 'x'");
-  EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kDefault,
-                           Subdir("2026/11/28-145137.12"),
-                           {"x"},
-                           {}}));
-  s = Parse<ShowBackup>(
-      "SHOW BACKUP SCHEMAS 'sub' IN 'x' WITH OPTIONS (as_json)");
-  EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kSchemas,
-                           Subdir("sub"),
-                           {"x"},
-                           {Flag("as_json")}}));
+  EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kDefault, Subdir("2026/11/28-145137.12"), {"x"}, {}}));
+  s = Parse<ShowBackup>("SHOW BACKUP SCHEMAS 'sub' IN 'x' WITH OPTIONS (as_json)");
+  EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kSchemas, Subdir("sub"), {"x"}, {Flag("as_json")}}));
   s = Parse<ShowBackup>("SHOW BACKUP FILES LATEST IN 'x'");
   EXPECT_EQ(s.kind, ShowBackup::Kind::kFiles);
   EXPECT_EQ(s.from, Latest());
@@ -575,14 +499,11 @@ TEST(ParserTest, ShowBackupErrors) {
   Status s = ParseError("SHOW BACKUP 's3://b/p?AWS_SECRET_ACCESS_KEY=zzz'");
   EXPECT_EQ(s.message(), "at or near \"EOF\": syntax error");
   EXPECT_NE(s.hint().find("SHOW BACKUP FROM LATEST IN"), std::string::npos);
-  EXPECT_EQ(ParseError("SHOW BACKUP").message(),
-            "at or near \"EOF\": syntax error");
-  EXPECT_EQ(ParseError("SHOW BACKUP FROM IN 'x'").message(),
-            "at or near \"IN\": syntax error");
+  EXPECT_EQ(ParseError("SHOW BACKUP").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("SHOW BACKUP FROM IN 'x'").message(), "at or near \"IN\": syntax error");
   EXPECT_EQ(ParseError("SHOW BACKUP RANGES FROM LATEST IN 'x'").message(),
             "at or near \"RANGES\": syntax error");
-  EXPECT_EQ(ParseError("SHOW BACKUP FROM LATEST IN 'x' AS OF SYSTEM TIME '-1s'")
-                .message(),
+  EXPECT_EQ(ParseError("SHOW BACKUP FROM LATEST IN 'x' AS OF SYSTEM TIME '-1s'").message(),
             "at or near \"AS\": syntax error");
 }
 
@@ -595,45 +516,34 @@ TEST(ParserTest, AlterBackup) {
       "'aws:///old?REGION=us-east-1'");
   EXPECT_EQ(a.backup, Latest());
   EXPECT_EQ(a.in, std::vector<std::string>{"s3://b"});
-  EXPECT_EQ(
-      a.commands,
-      (std::vector<AlterBackupCommand>{{AlterBackupCommand::Kind::kAddKms,
-                                        {"aws:///new?REGION=us-west-1"},
-                                        {"aws:///old?REGION=us-east-1"}}}));
+  EXPECT_EQ(a.commands, (std::vector<AlterBackupCommand>{{AlterBackupCommand::Kind::kAddKms,
+                                                          {"aws:///new?REGION=us-west-1"},
+                                                          {"aws:///old?REGION=us-east-1"}}}));
   a = Parse<AlterBackup>(
       "alter backup '2026/11/28-145137.12' in 'x' add new_kms = ('n1', 'n2') "
       "with old_kms = ('o1', 'o2') "
       "drop kms = 'n1' with old_kms = 'o1';");
   EXPECT_EQ(a.backup, Subdir("2026/11/28-145137.12"));
-  EXPECT_EQ(a.commands,
-            (std::vector<AlterBackupCommand>{
-                {AlterBackupCommand::Kind::kAddKms, {"n1", "n2"}, {"o1", "o2"}},
-                {AlterBackupCommand::Kind::kDropKms, {"n1"}, {"o1"}},
-            }));
+  EXPECT_EQ(a.commands, (std::vector<AlterBackupCommand>{
+                            {AlterBackupCommand::Kind::kAddKms, {"n1", "n2"}, {"o1", "o2"}},
+                            {AlterBackupCommand::Kind::kDropKms, {"n1"}, {"o1"}},
+                        }));
 }
 
 TEST(ParserTest, AlterBackupErrors) {
-  EXPECT_EQ(ParseError("ALTER BACKUP LATEST IN 'x'").message(),
-            "at or near \"EOF\": syntax error");
-  Status s =
-      ParseError("ALTER BACKUP 's3://b' ADD NEW_KMS = 'a' WITH OLD_KMS = 'b'");
+  EXPECT_EQ(ParseError("ALTER BACKUP LATEST IN 'x'").message(), "at or near \"EOF\": syntax error");
+  Status s = ParseError("ALTER BACKUP 's3://b' ADD NEW_KMS = 'a' WITH OLD_KMS = 'b'");
   EXPECT_EQ(s.message(), "at or near \"ADD\": syntax error");
   EXPECT_NE(s.hint().find("ALTER BACKUP LATEST IN"), std::string::npos);
   s = ParseError("ALTER BACKUP LATEST IN 'x' ADD NEW_KMS = 'a'");
   EXPECT_EQ(s.message(), "at or near \"EOF\": syntax error");
   EXPECT_NE(s.hint().find("OLD_KMS"), std::string::npos);
+  EXPECT_EQ(ParseError("ALTER BACKUP LATEST IN 'x' ADD KMS = 'a' WITH OLD_KMS = 'b'").message(),
+            "at or near \"KMS\": syntax error");
   EXPECT_EQ(
-      ParseError("ALTER BACKUP LATEST IN 'x' ADD KMS = 'a' WITH OLD_KMS = 'b'")
-          .message(),
-      "at or near \"KMS\": syntax error");
-  EXPECT_EQ(
-      ParseError(
-          "ALTER BACKUP LATEST IN 'x' DROP NEW_KMS = 'a' WITH OLD_KMS = 'b'")
-          .message(),
+      ParseError("ALTER BACKUP LATEST IN 'x' DROP NEW_KMS = 'a' WITH OLD_KMS = 'b'").message(),
       "at or near \"NEW_KMS\": syntax error");
-  EXPECT_EQ(ParseError(
-                "ALTER BACKUP LATEST IN 'x' ADD NEW_KMS 'a' WITH OLD_KMS = 'b'")
-                .message(),
+  EXPECT_EQ(ParseError("ALTER BACKUP LATEST IN 'x' ADD NEW_KMS 'a' WITH OLD_KMS = 'b'").message(),
             "at or near \"'*****'\": syntax error");
   EXPECT_EQ(ParseError("ALTER BACKUP LATEST IN 'x' ADD NEW_KMS = 'a' WITH "
                        "OLD_KMS = 'b' extra")
@@ -643,18 +553,14 @@ TEST(ParserTest, AlterBackupErrors) {
 
 TEST(ParserTest, StatementTags) {
   EXPECT_EQ(StatementTag(*ParseStatement("BACKUP INTO 'x'")), "BACKUP");
-  EXPECT_EQ(StatementTag(*ParseStatement("RESTORE FROM LATEST IN 'x'")),
-            "RESTORE");
-  EXPECT_EQ(StatementTag(*ParseStatement("CREATE DATABASE d")),
-            "CREATE DATABASE");
+  EXPECT_EQ(StatementTag(*ParseStatement("RESTORE FROM LATEST IN 'x'")), "RESTORE");
+  EXPECT_EQ(StatementTag(*ParseStatement("CREATE DATABASE d")), "CREATE DATABASE");
   EXPECT_EQ(StatementTag(*ParseStatement("DROP DATABASE d")), "DROP DATABASE");
   EXPECT_EQ(StatementTag(*ParseStatement("USE d")), "SET");
-  EXPECT_EQ(StatementTag(*ParseStatement("SHOW BACKUPS IN 'x'")),
-            "SHOW BACKUPS");
-  EXPECT_EQ(
-      StatementTag(*ParseStatement(
-          "ALTER BACKUP LATEST IN 'x' ADD NEW_KMS = 'a' WITH OLD_KMS = 'b'")),
-      "ALTER BACKUP");
+  EXPECT_EQ(StatementTag(*ParseStatement("SHOW BACKUPS IN 'x'")), "SHOW BACKUPS");
+  EXPECT_EQ(StatementTag(
+                *ParseStatement("ALTER BACKUP LATEST IN 'x' ADD NEW_KMS = 'a' WITH OLD_KMS = 'b'")),
+            "ALTER BACKUP");
   EXPECT_EQ(StatementTag(*ParseStatement("SELECT 1")), "");
 }
 

@@ -12,21 +12,18 @@ namespace {
 // Non-reserved words with a meaning in cofre's grammar; quoted to keep
 // renderings unambiguous.
 constexpr std::string_view kGrammarWords[] = {
-    "add",     "backup", "backups", "cascade",  "database", "databases",
-    "drop",    "exists", "file",    "files",    "if",       "job",
-    "jobs",    "kms",    "latest",  "new_kms",  "of",       "old_kms",
-    "options", "public", "restore", "restrict", "schemas",  "system",
-    "tables",  "tenant", "time",
+    "add",      "backup",  "backups", "cascade", "database", "databases", "drop",
+    "exists",   "file",    "files",   "if",      "job",      "jobs",      "kms",
+    "latest",   "new_kms", "of",      "old_kms", "options",  "public",    "restore",
+    "restrict", "schemas", "system",  "tables",  "tenant",   "time",
 };
 
 bool IsBareSafe(std::string_view name) {
   if (name.empty()) return false;
   char c0 = name[0];
-  if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || c0 == '_'))
-    return false;
+  if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || c0 == '_')) return false;
   for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '_')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
       return false;
     }
   }

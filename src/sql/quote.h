@@ -4,7 +4,8 @@
 // QuoteString renders a CockroachDB string literal: '...' with '' for a quote,
 // or e'...' with backslash escapes when the value holds control characters.
 // QuoteName leaves a name bare when that is unambiguous and double-quotes it
-// otherwise. Thread-safety: pure functions.
+// otherwise.
+// Thread-safety: pure functions.
 #ifndef COFRE_SQL_QUOTE_H_
 #define COFRE_SQL_QUOTE_H_
 

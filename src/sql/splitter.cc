@@ -8,13 +8,11 @@ namespace cofre::sql {
 namespace {
 
 bool IsBlank(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-         c == '\v';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 bool IsWordChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '_' || c == '$' ||
-         static_cast<unsigned char>(c) >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 // What one lexical unit of the script is, as far as splitting cares.
@@ -48,8 +46,7 @@ Unit ReadUnit(std::string_view s, size_t pos) {
   }
   if (c == '/' && pos + 1 < n && s[pos + 1] == '*') {
     size_t close = s.find("*/", pos + 2);
-    if (close == std::string_view::npos)
-      return {UnitKind::kOpenComment, begin, n};
+    if (close == std::string_view::npos) return {UnitKind::kOpenComment, begin, n};
     return {UnitKind::kBlank, begin, close + 2};
   }
   if (c == ';') return {UnitKind::kSemicolon, begin, pos + 1};
@@ -103,9 +100,7 @@ enum class Head { kUndecided, kTrigger, kOrdinary };
 Head ClassifyHead(const std::vector<std::string>& words) {
   size_t i = 0;
   const size_t n = words.size();
-  auto at = [&](size_t k, std::string_view w) {
-    return k < n && words[k] == w;
-  };
+  auto at = [&](size_t k, std::string_view w) { return k < n && words[k] == w; };
   if (at(i, "explain")) {
     ++i;
     if (at(i, "query")) {
@@ -129,14 +124,11 @@ struct ScanResult {
     size_t begin;
     size_t end;
   };
-  std::vector<Range>
-      statements;  // terminated statements with at least one token
-  bool rest_has_tokens =
-      false;  // the text after the last terminator holds a token
+  std::vector<Range> statements;   // terminated statements with at least one token
+  bool rest_has_tokens = false;    // the text after the last terminator holds a token
   bool rest_open_comment = false;  // ... or ends inside a /* comment
-  size_t rest_begin = 0;  // first non-blank character after the last terminator
-  size_t rest_first_token =
-      0;  // when rest_has_tokens: its first and last token
+  size_t rest_begin = 0;           // first non-blank character after the last terminator
+  size_t rest_first_token = 0;     // when rest_has_tokens: its first and last token
   size_t rest_last_token_end = 0;
   bool saw_terminator = false;  // at least one ';' ended a statement
 };
@@ -179,8 +171,7 @@ ScanResult Scan(std::string_view script) {
         continue;
       }
       result.saw_terminator = true;
-      if (has_tokens)
-        result.statements.push_back({first_token, last_token_end});
+      if (has_tokens) result.statements.push_back({first_token, last_token_end});
       reset();
       continue;
     }
@@ -190,22 +181,19 @@ ScanResult Scan(std::string_view script) {
     last_token_end = u.end;
     if (head == Head::kUndecided) {
       if (u.kind == UnitKind::kWord) {
-        head_words.push_back(
-            AsciiLower(script.substr(u.begin, u.end - u.begin)));
+        head_words.push_back(AsciiLower(script.substr(u.begin, u.end - u.begin)));
         head = ClassifyHead(head_words);
       } else {
         head = Head::kOrdinary;
       }
     }
-    bool is_end =
-        u.kind == UnitKind::kWord &&
-        EqualsIgnoreCase(script.substr(u.begin, u.end - u.begin), "end");
+    bool is_end = u.kind == UnitKind::kWord &&
+                  EqualsIgnoreCase(script.substr(u.begin, u.end - u.begin), "end");
     end_after_semi = after_semi && is_end;
     after_semi = false;
   }
   result.rest_has_tokens = has_tokens;
-  result.rest_begin =
-      rest_begin == std::string_view::npos ? script.size() : rest_begin;
+  result.rest_begin = rest_begin == std::string_view::npos ? script.size() : rest_begin;
   result.rest_first_token = first_token;
   result.rest_last_token_end = last_token_end;
   return result;
@@ -213,29 +201,24 @@ ScanResult Scan(std::string_view script) {
 
 }  // namespace
 
-std::vector<std::string> SplitStatements(std::string_view script,
-                                         std::string* incomplete_rest) {
+std::vector<std::string> SplitStatements(std::string_view script, std::string* incomplete_rest) {
   ScanResult scan = Scan(script);
   std::vector<std::string> out;
   out.reserve(scan.statements.size() + 1);
-  for (const auto& r : scan.statements)
-    out.emplace_back(script.substr(r.begin, r.end - r.begin));
+  for (const auto& r : scan.statements) out.emplace_back(script.substr(r.begin, r.end - r.begin));
   bool unfinished = scan.rest_has_tokens || scan.rest_open_comment;
   if (incomplete_rest != nullptr) {
-    *incomplete_rest = unfinished ? std::string(script.substr(scan.rest_begin))
-                                  : std::string();
+    *incomplete_rest = unfinished ? std::string(script.substr(scan.rest_begin)) : std::string();
   } else if (scan.rest_has_tokens) {
     out.emplace_back(
-        script.substr(scan.rest_first_token,
-                      scan.rest_last_token_end - scan.rest_first_token));
+        script.substr(scan.rest_first_token, scan.rest_last_token_end - scan.rest_first_token));
   }
   return out;
 }
 
 bool IsCompleteStatement(std::string_view text) {
   ScanResult scan = Scan(text);
-  return scan.saw_terminator && !scan.rest_has_tokens &&
-         !scan.rest_open_comment;
+  return scan.saw_terminator && !scan.rest_has_tokens && !scan.rest_open_comment;
 }
 
 }  // namespace cofre::sql

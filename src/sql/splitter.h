@@ -1,16 +1,14 @@
 // Statement splitter: cuts a script into statements at ';'.
 //
-// A ';' separates statements only outside string literals ('..', e'..'), quoted
-// identifiers
-// ("..", `..`, [..]), comments (-- to end of line, /* */) and the body of a
-// SQLite trigger (CREATE [TEMP] TRIGGER ... BEGIN stmt; stmt; END). Quoting and
-// trigger rules are SQLite's, because every statement cofre does not handle
-// itself goes to SQLite verbatim; e'..' strings (CockroachDB escapes) are
-// recognised too.
+// A ';' separates statements only outside string literals ('..', e'..'), quoted identifiers
+// ("..", `..`, [..]), comments (-- to end of line, /* */) and the body of a SQLite trigger
+// (CREATE [TEMP] TRIGGER ... BEGIN stmt; stmt; END). Quoting and trigger rules are SQLite's,
+// because every statement cofre does not handle itself goes to SQLite verbatim; e'..' strings
+// (CockroachDB escapes) are recognised too.
 //
-// Each returned statement runs from its first token to its last token:
-// surrounding whitespace and comments and the terminating ';' are dropped;
-// statements with no tokens are dropped. Thread-safety: pure functions.
+// Each returned statement runs from its first token to its last token: surrounding whitespace
+// and comments and the terminating ';' are dropped; statements with no tokens are dropped.
+// Thread-safety: pure functions.
 #ifndef COFRE_SQL_SPLITTER_H_
 #define COFRE_SQL_SPLITTER_H_
 
@@ -29,8 +27,7 @@ namespace cofre::sql {
 // of the script, untrimmed), and *incomplete_rest is set to "" when there is
 // none: an interactive shell keeps it, appends "\n" and the next line, and
 // splits again.
-std::vector<std::string> SplitStatements(std::string_view script,
-                                         std::string* incomplete_rest);
+std::vector<std::string> SplitStatements(std::string_view script, std::string* incomplete_rest);
 
 // True when `text` ends with a terminated statement: it has at least one ';'
 // that ends a statement, and only whitespace and terminated comments after the

@@ -8,9 +8,7 @@ namespace {
 
 using Statements = std::vector<std::string>;
 
-Statements Split(std::string_view script) {
-  return SplitStatements(script, nullptr);
-}
+Statements Split(std::string_view script) { return SplitStatements(script, nullptr); }
 
 TEST(SplitterTest, SimpleStatements) {
   EXPECT_EQ(Split("SELECT 1; SELECT 2;"), (Statements{"SELECT 1", "SELECT 2"}));
@@ -21,27 +19,20 @@ TEST(SplitterTest, SimpleStatements) {
 TEST(SplitterTest, EmptyStatementsAreDropped) {
   EXPECT_EQ(Split(""), Statements{});
   EXPECT_EQ(Split(";;;  ; \n"), Statements{});
-  EXPECT_EQ(Split("; SELECT 1;; ;SELECT 2;;"),
-            (Statements{"SELECT 1", "SELECT 2"}));
+  EXPECT_EQ(Split("; SELECT 1;; ;SELECT 2;;"), (Statements{"SELECT 1", "SELECT 2"}));
   EXPECT_EQ(Split("-- only a comment\n; /* and another */ ;"), Statements{});
 }
 
 TEST(SplitterTest, SemicolonsInsideQuotesAndComments) {
-  EXPECT_EQ(Split("SELECT 'a;b'; SELECT 2"),
-            (Statements{"SELECT 'a;b'", "SELECT 2"}));
+  EXPECT_EQ(Split("SELECT 'a;b'; SELECT 2"), (Statements{"SELECT 'a;b'", "SELECT 2"}));
   EXPECT_EQ(Split("SELECT 'it''s;'; x"), (Statements{"SELECT 'it''s;'", "x"}));
-  EXPECT_EQ(Split("SELECT \"a;\"\"b\" FROM t; x"),
-            (Statements{"SELECT \"a;\"\"b\" FROM t", "x"}));
-  EXPECT_EQ(Split("SELECT `a;b`, [c;d]; x"),
-            (Statements{"SELECT `a;b`, [c;d]", "x"}));
+  EXPECT_EQ(Split("SELECT \"a;\"\"b\" FROM t; x"), (Statements{"SELECT \"a;\"\"b\" FROM t", "x"}));
+  EXPECT_EQ(Split("SELECT `a;b`, [c;d]; x"), (Statements{"SELECT `a;b`, [c;d]", "x"}));
   EXPECT_EQ(Split("SELECT 1 -- no; split\n, 2; x"),
             (Statements{"SELECT 1 -- no; split\n, 2", "x"}));
-  EXPECT_EQ(Split("SELECT /* ; */ 1; x"),
-            (Statements{"SELECT /* ; */ 1", "x"}));
-  EXPECT_EQ(
-      Split("BACKUP INTO 'x' WITH encryption_passphrase = e'a\\';b'; y"),
-      (Statements{"BACKUP INTO 'x' WITH encryption_passphrase = e'a\\';b'",
-                  "y"}));
+  EXPECT_EQ(Split("SELECT /* ; */ 1; x"), (Statements{"SELECT /* ; */ 1", "x"}));
+  EXPECT_EQ(Split("BACKUP INTO 'x' WITH encryption_passphrase = e'a\\';b'; y"),
+            (Statements{"BACKUP INTO 'x' WITH encryption_passphrase = e'a\\';b'", "y"}));
 }
 
 TEST(SplitterTest, SurroundingCommentsAreTrimmed) {
@@ -59,8 +50,7 @@ TEST(SplitterTest, TriggerBodiesKeepTheirSemicolons) {
       "create temp trigger tr before delete on t begin select case when 1 then "
       "2 end; end";
   EXPECT_EQ(Split(temp + ";select 2"), (Statements{temp, "select 2"}));
-  const std::string temporary =
-      "CREATE TEMPORARY TRIGGER tr AFTER UPDATE ON t BEGIN SELECT 1;END";
+  const std::string temporary = "CREATE TEMPORARY TRIGGER tr AFTER UPDATE ON t BEGIN SELECT 1;END";
   EXPECT_EQ(Split(temporary + ";"), (Statements{temporary}));
   const std::string explain =
       "EXPLAIN QUERY PLAN CREATE TRIGGER tr AFTER UPDATE ON t BEGIN SELECT 1; "
@@ -78,41 +68,34 @@ TEST(SplitterTest, NotATrigger) {
             (Statements{"CREATE TABLE trigger(x)", "SELECT 1"}));
   EXPECT_EQ(Split("SELECT 'CREATE TRIGGER'; SELECT 1"),
             (Statements{"SELECT 'CREATE TRIGGER'", "SELECT 1"}));
-  EXPECT_EQ(Split("BEGIN; SELECT 1; END;"),
-            (Statements{"BEGIN", "SELECT 1", "END"}));
+  EXPECT_EQ(Split("BEGIN; SELECT 1; END;"), (Statements{"BEGIN", "SELECT 1", "END"}));
 }
 
 TEST(SplitterTest, IncompleteRest) {
   std::string rest;
-  EXPECT_EQ(SplitStatements("SELECT 1; SELECT", &rest),
-            (Statements{"SELECT 1"}));
+  EXPECT_EQ(SplitStatements("SELECT 1; SELECT", &rest), (Statements{"SELECT 1"}));
   EXPECT_EQ(rest, "SELECT");
   EXPECT_EQ(SplitStatements("SELECT 1;  \n", &rest), (Statements{"SELECT 1"}));
   EXPECT_EQ(rest, "");
-  EXPECT_EQ(SplitStatements("SELECT 1; -- trailing", &rest),
-            (Statements{"SELECT 1"}));
+  EXPECT_EQ(SplitStatements("SELECT 1; -- trailing", &rest), (Statements{"SELECT 1"}));
   EXPECT_EQ(rest, "");
   EXPECT_EQ(SplitStatements("SELECT 'a;\nb", &rest), Statements{});
   EXPECT_EQ(rest, "SELECT 'a;\nb");
   EXPECT_EQ(SplitStatements("x; /* open", &rest), (Statements{"x"}));
   EXPECT_EQ(rest, "/* open");
-  EXPECT_EQ(SplitStatements(
-                "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;", &rest),
+  EXPECT_EQ(SplitStatements("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;", &rest),
             Statements{});
   EXPECT_EQ(rest, "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;");
 }
 
 TEST(SplitterTest, ShellLoopAccumulatesLines) {
-  const char* lines[] = {"BACKUP INTO 'nodelocal://1/b'",
-                         "  WITH encryption_passphrase = 'a;b", "c'; SELECT",
-                         " 1; -- done"};
+  const char* lines[] = {"BACKUP INTO 'nodelocal://1/b'", "  WITH encryption_passphrase = 'a;b",
+                         "c'; SELECT", " 1; -- done"};
   std::string pending;
   Statements executed;
   for (const char* line : lines) {
-    std::string buffer =
-        pending.empty() ? std::string(line) : pending + "\n" + line;
-    for (std::string& s : SplitStatements(buffer, &pending))
-      executed.push_back(std::move(s));
+    std::string buffer = pending.empty() ? std::string(line) : pending + "\n" + line;
+    for (std::string& s : SplitStatements(buffer, &pending)) executed.push_back(std::move(s));
   }
   EXPECT_EQ(pending, "");
   EXPECT_EQ(executed, (Statements{"BACKUP INTO 'nodelocal://1/b'\n  WITH "
@@ -121,8 +104,7 @@ TEST(SplitterTest, ShellLoopAccumulatesLines) {
 }
 
 TEST(SplitterTest, TrailingStatementWithoutTerminator) {
-  EXPECT_EQ(Split("SELECT 1; SELECT 'x"),
-            (Statements{"SELECT 1", "SELECT 'x"}));
+  EXPECT_EQ(Split("SELECT 1; SELECT 'x"), (Statements{"SELECT 1", "SELECT 'x"}));
   EXPECT_EQ(Split("SELECT 1; /* open"), (Statements{"SELECT 1"}));
   EXPECT_EQ(Split("SELECT 1 /* open"), (Statements{"SELECT 1"}));
 }
@@ -136,10 +118,8 @@ TEST(SplitterTest, IsCompleteStatement) {
   EXPECT_FALSE(IsCompleteStatement("SELECT 1"));
   EXPECT_FALSE(IsCompleteStatement("SELECT 1; /* open"));
   EXPECT_FALSE(IsCompleteStatement("SELECT 'a;"));
-  EXPECT_FALSE(IsCompleteStatement(
-      "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;"));
-  EXPECT_TRUE(IsCompleteStatement(
-      "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;"));
+  EXPECT_FALSE(IsCompleteStatement("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;"));
+  EXPECT_TRUE(IsCompleteStatement("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;"));
   EXPECT_FALSE(IsCompleteStatement("BACKUP INTO e'x\\';"));
   EXPECT_TRUE(IsCompleteStatement("BACKUP INTO e'x\\'';"));
 }

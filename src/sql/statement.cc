@@ -5,34 +5,22 @@ namespace {
 
 struct TagOf {
   std::string_view operator()(const Passthrough&) const { return ""; }
-  std::string_view operator()(const CreateDatabase&) const {
-    return "CREATE DATABASE";
-  }
-  std::string_view operator()(const DropDatabase&) const {
-    return "DROP DATABASE";
-  }
-  std::string_view operator()(const ShowDatabases&) const {
-    return "SHOW DATABASES";
-  }
+  std::string_view operator()(const CreateDatabase&) const { return "CREATE DATABASE"; }
+  std::string_view operator()(const DropDatabase&) const { return "DROP DATABASE"; }
+  std::string_view operator()(const ShowDatabases&) const { return "SHOW DATABASES"; }
   std::string_view operator()(const ShowTables&) const { return "SHOW TABLES"; }
   std::string_view operator()(const Use&) const { return "SET"; }
   std::string_view operator()(const ShowJobs&) const { return "SHOW JOBS"; }
   std::string_view operator()(const ShowJob&) const { return "SHOW JOB"; }
   std::string_view operator()(const Backup&) const { return "BACKUP"; }
   std::string_view operator()(const Restore&) const { return "RESTORE"; }
-  std::string_view operator()(const ShowBackups&) const {
-    return "SHOW BACKUPS";
-  }
+  std::string_view operator()(const ShowBackups&) const { return "SHOW BACKUPS"; }
   std::string_view operator()(const ShowBackup&) const { return "SHOW BACKUP"; }
-  std::string_view operator()(const AlterBackup&) const {
-    return "ALTER BACKUP";
-  }
+  std::string_view operator()(const AlterBackup&) const { return "ALTER BACKUP"; }
 };
 
 }  // namespace
 
-std::string_view StatementTag(const Statement& stmt) {
-  return std::visit(TagOf{}, stmt);
-}
+std::string_view StatementTag(const Statement& stmt) { return std::visit(TagOf{}, stmt); }
 
 }  // namespace cofre::sql

@@ -8,7 +8,8 @@
 //
 // Names (databases, tables) are kept as written: a bare identifier keeps its
 // case, a "double quoted" one is unquoted with "" unescaped. Keywords are
-// case-insensitive. Thread-safety: plain values.
+// case-insensitive.
+// Thread-safety: plain values.
 #ifndef COFRE_SQL_STATEMENT_H_
 #define COFRE_SQL_STATEMENT_H_
 
@@ -21,8 +22,7 @@
 
 namespace cofre::sql {
 
-// A statement cofre does not handle itself; `text` is passed to SQLite
-// unchanged.
+// A statement cofre does not handle itself; `text` goes to SQLite unchanged.
 struct Passthrough {
   std::string text;
   bool operator==(const Passthrough&) const = default;
@@ -32,13 +32,12 @@ struct Passthrough {
 struct CreateDatabase {
   std::string name;
   bool if_not_exists = false;
-  std::optional<std::string>
-      from_file;  // adopt an existing SQLite file as the database
+  // Adopt an existing SQLite file as the database.
+  std::optional<std::string> from_file;
   bool operator==(const CreateDatabase&) const = default;
 };
 
-// DROP DATABASE [IF EXISTS] name [CASCADE | RESTRICT]   (RESTRICT is the
-// default)
+// DROP DATABASE [IF EXISTS] name [CASCADE | RESTRICT]; RESTRICT by default.
 struct DropDatabase {
   std::string name;
   bool if_exists = false;
@@ -57,8 +56,8 @@ struct ShowTables {
   bool operator==(const ShowTables&) const = default;
 };
 
-// USE db | SET database = db | SET DATABASE TO db   (db may also be a string
-// literal)
+// USE db | SET database = db | SET DATABASE TO db
+// (db may also be a string literal).
 struct Use {
   std::string database;
   bool operator==(const Use&) const = default;
@@ -107,11 +106,10 @@ struct BackupRef {
   bool operator==(const BackupRef&) const = default;
 };
 
-// AS OF SYSTEM TIME <expr>. A single string literal is kept unquoted with
-// is_string = true
-// ('-10s', '2026-01-01 10:00:00'); anything else (a number,
-// follower_read_timestamp(), ...) is kept as its source text with comments
-// removed and whitespace collapsed.
+// AS OF SYSTEM TIME <expr>. A single string literal ('-10s',
+// '2026-01-01 10:00:00') is kept unquoted with is_string = true; anything else
+// (a number, follower_read_timestamp(), ...) is kept as its source text with
+// comments removed and whitespace collapsed.
 struct AsOf {
   std::string text;
   bool is_string = false;
@@ -119,16 +117,15 @@ struct AsOf {
 };
 
 // One `name [= value]` of a WITH clause. Names are lower-cased; a multi-word
-// name
-// (`execution locality`) has its words joined by one space.
+// name (`execution locality`) has its words joined by one space.
 struct Option {
   enum class Kind {
     kFlag,        // `detached`: no value; `values` is empty
     kString,      // `kms = 'aws:///k'`: `values` holds the one string
     kStringList,  // `kms = ('a', 'b')`: `values` holds one or more strings
-    kWord,        // `detached = true`, `x = 5`: `values` holds the word; bare
-            // identifiers are lower-cased, numbers kept as written (with their
-            // sign)
+    // `detached = true`, `x = 5`: `values` holds the word; bare identifiers
+    // are lower-cased, numbers kept as written (with their sign).
+    kWord,
   };
   std::string name;
   Kind kind = Kind::kFlag;
@@ -136,21 +133,22 @@ struct Option {
   bool operator==(const Option&) const = default;
 };
 
-// BACKUP [targets] INTO [LATEST IN | 'subdir' IN] dest [AS OF SYSTEM TIME expr]
-// [WITH options] `INTO dest` takes a new full backup; `INTO LATEST IN dest` and
+// BACKUP [targets] INTO [LATEST IN | 'subdir' IN] dest
+//   [AS OF SYSTEM TIME expr] [WITH options]
+// `INTO dest` takes a new full backup; `INTO LATEST IN dest` and
 // `INTO 'subdir' IN dest` append an incremental to that full backup's chain.
 struct Backup {
   Targets targets;
   std::optional<BackupRef> incremental_on;  // set for incrementals
-  std::vector<std::string>
-      destinations;  // collection URIs; several for locality-aware
+  // Collection URIs; several for a locality-aware backup.
+  std::vector<std::string> destinations;
   std::optional<AsOf> as_of;
   std::vector<Option> options;  // in order; duplicates kept
   bool operator==(const Backup&) const = default;
 };
 
-// RESTORE [targets] FROM LATEST|'subdir' IN dest [AS OF SYSTEM TIME expr] [WITH
-// options]
+// RESTORE [targets] FROM LATEST|'subdir' IN dest [AS OF SYSTEM TIME expr]
+//   [WITH options]
 struct Restore {
   Targets targets;
   BackupRef from;
@@ -176,10 +174,9 @@ struct ShowBackup {
   bool operator==(const ShowBackup&) const = default;
 };
 
-// One command of ALTER BACKUP.
-//   ADD NEW_KMS = kms WITH OLD_KMS = old     wrap the data key under more KMS
-//   keys DROP KMS = kms WITH OLD_KMS = old        (cofre extension) remove KMS
-//   keys
+// One command of ALTER BACKUP:
+//   ADD NEW_KMS = kms WITH OLD_KMS = old   wraps the data key under more keys;
+//   DROP KMS = kms WITH OLD_KMS = old      (cofre extension) removes KMS keys.
 // Either value may be a string or a parenthesised list of strings.
 struct AlterBackupCommand {
   enum class Kind { kAddKms, kDropKms };
@@ -198,13 +195,12 @@ struct AlterBackup {
 };
 
 using Statement =
-    std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases,
-                 ShowTables, Use, ShowJobs, ShowJob, Backup, Restore,
-                 ShowBackups, ShowBackup, AlterBackup>;
+    std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases, ShowTables, Use,
+                 ShowJobs, ShowJob, Backup, Restore, ShowBackups, ShowBackup, AlterBackup>;
 
-// The command tag of a statement as CockroachDB prints it ("BACKUP", "CREATE
-// DATABASE", "SHOW BACKUP", ...); empty for Passthrough, whose tag SQLite's
-// result decides.
+// The command tag of a statement as CockroachDB prints it ("BACKUP",
+// "CREATE DATABASE", "SHOW BACKUP", ...); empty for Passthrough, whose tag
+// SQLite's result decides.
 std::string_view StatementTag(const Statement& stmt);
 
 }  // namespace cofre::sql

@@ -61,12 +61,8 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
       // SQLite checks foreign keys only when enabled on a connection, never at
       // restore: the option's effect (restoring despite missing referenced
       // tables) is what cofre always does.
-    } else if (o.name == "incremental_location" &&
-               context != OptionContext::kShowBackup) {
-      return InvalidArgumentError(
-          "option incremental_location is not available: this cofre version "
-          "writes and reads "
-          "incremental layers only inside the collection");
+    } else if (o.name == "incremental_location") {
+      ASSIGN_OR_RETURN(out.incremental_location, OneString(o));
     } else if (o.name == "revision_history" &&
                context == OptionContext::kBackup) {
       return InvalidArgumentError(

@@ -14,8 +14,7 @@ std::string ShowToken(std::string_view source, const Token& tok) {
       return "'*****'";
     default: {
       std::string_view text = source.substr(tok.begin, tok.end - tok.begin);
-      if (text.size() > kMaxShownToken)
-        return std::string(text.substr(0, kMaxShownToken)) + "...";
+      if (text.size() > kMaxShownToken) return std::string(text.substr(0, kMaxShownToken)) + "...";
       return std::string(text);
     }
   }
@@ -63,8 +62,7 @@ Status TokenCursor::ExpectEnd(std::string hint) {
 }
 
 Status TokenCursor::ErrorAt(const Token& tok, std::string hint) const {
-  Status s = InvalidArgumentError("at or near \"" + ShowToken(source_, tok) +
-                                  "\": syntax error");
+  Status s = InvalidArgumentError("at or near \"" + ShowToken(source_, tok) + "\": syntax error");
   if (hint.empty()) hint = synopsis_;
   return hint.empty() ? s : s.WithHint(std::move(hint));
 }

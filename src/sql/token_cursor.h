@@ -5,8 +5,8 @@
 // Errors read `at or near "tok": syntax error`, as CockroachDB's do. A string
 // literal is never shown (it may be a passphrase or a URI with credentials): it
 // appears as '*****'. Each error carries a hint: the one given, or else the
-// statement's synopsis. Thread-safety: a cursor over caller-owned tokens; use
-// one per thread.
+// statement's synopsis.
+// Thread-safety: a cursor over caller-owned tokens; use one per thread.
 #ifndef COFRE_SQL_TOKEN_CURSOR_H_
 #define COFRE_SQL_TOKEN_CURSOR_H_
 
@@ -50,9 +50,7 @@ class TokenCursor {
 
   // A syntax error at `tok` / at the current token.
   Status ErrorAt(const Token& tok, std::string hint = "") const;
-  Status Error(std::string hint = "") const {
-    return ErrorAt(Peek(), std::move(hint));
-  }
+  Status Error(std::string hint = "") const { return ErrorAt(Peek(), std::move(hint)); }
 
  private:
   std::string_view source_;

@@ -25,10 +25,12 @@ std::string ParentOf(const std::string& abs) {
   return slash == 0 ? std::string("/") : abs.substr(0, slash);
 }
 
-// Writes into a temp file and publishes it by rename on Close(). See local_storage.h.
+// Writes into a temp file and publishes it by rename on Close(). See
+// local_storage.h.
 class LocalWriter : public ByteSink {
  public:
-  LocalWriter(ScopedFd fd, std::string tmp_path, std::string final_path, std::string display)
+  LocalWriter(ScopedFd fd, std::string tmp_path, std::string final_path,
+              std::string display)
       : fd_(std::move(fd)),
         tmp_path_(std::move(tmp_path)),
         final_path_(std::move(final_path)),
@@ -40,10 +42,13 @@ class LocalWriter : public ByteSink {
 
   Status Append(std::string_view data) override {
     if (!status_.ok()) return status_;
-    if (closed_) return FailedPreconditionError("append to " + display_ + " after Close()");
+    if (closed_)
+      return FailedPreconditionError("append to " + display_ +
+                                     " after Close()");
     appended_ += data.size();
     if (buffered_ + data.size() <= LocalStorage::kWriteBufferSize) {
-      if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
+      if (buffer_ == nullptr)
+        buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
       std::memcpy(buffer_.get() + buffered_, data.data(), data.size());
       buffered_ += data.size();
       return Status::OK();
@@ -52,7 +57,8 @@ class LocalWriter : public ByteSink {
     if (data.size() >= LocalStorage::kWriteBufferSize) {
       return Fail(WriteFully(fd_.get(), data.data(), data.size(), display_));
     }
-    if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
+    if (buffer_ == nullptr)
+      buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
     std::memcpy(buffer_.get(), data.data(), data.size());
     buffered_ = data.size();
     return Status::OK();
@@ -60,7 +66,9 @@ class LocalWriter : public ByteSink {
 
   Status Close() override {
     if (!status_.ok()) return status_;
-    if (closed_) return FailedPreconditionError("writer for " + display_ + " closed twice");
+    if (closed_)
+      return FailedPreconditionError("writer for " + display_ +
+                                     " closed twice");
     closed_ = true;
     RETURN_IF_ERROR(Fail(Flush()));
     RETURN_IF_ERROR(Fail(SyncFd(fd_.get(), display_)));
@@ -82,7 +90,8 @@ class LocalWriter : public ByteSink {
     return WriteFully(fd_.get(), buffer_.get(), n, display_);
   }
 
-  // Makes a failure sticky and removes the temp file at once (freeing space on a full disk).
+  // Makes a failure sticky and removes the temp file at once (freeing space on
+  // a full disk).
   Status Fail(Status s) {
     if (!s.ok()) {
       status_ = s;
@@ -126,13 +135,16 @@ class LocalReader : public RandomAccessSource {
       return k;
     }
     if (n >= LocalStorage::kReadChunkSize) {
-      ASSIGN_OR_RETURN(size_t got, PreadFully(fd_.get(), pos_, buf, n, display_));
+      ASSIGN_OR_RETURN(size_t got,
+                       PreadFully(fd_.get(), pos_, buf, n, display_));
       pos_ += got;
       return got;
     }
-    if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kReadChunkSize);
-    ASSIGN_OR_RETURN(buf_len_, PreadFully(fd_.get(), pos_, buffer_.get(),
-                                          LocalStorage::kReadChunkSize, display_));
+    if (buffer_ == nullptr)
+      buffer_ = std::make_unique<char[]>(LocalStorage::kReadChunkSize);
+    ASSIGN_OR_RETURN(buf_len_,
+                     PreadFully(fd_.get(), pos_, buffer_.get(),
+                                LocalStorage::kReadChunkSize, display_));
     buf_pos_ = 0;
     size_t k = std::min(n, buf_len_);
     std::memcpy(buf, buffer_.get(), k);
@@ -158,14 +170,16 @@ class LocalReader : public RandomAccessSource {
 // One directory entry of interest to List.
 struct DirItem {
   std::string name;
-  std::string key;  // name, plus '/' for directories: sorting keys sorts full paths
+  std::string
+      key;  // name, plus '/' for directories: sorting keys sorts full paths
   bool is_dir = false;
   uint64_t size = 0;
 };
 
-// Reads the directory `abs`, skipping temp files and anything that is neither a regular file
-// nor a directory. A missing directory reads as empty.
-StatusOr<std::vector<DirItem>> ReadDirSorted(const std::string& abs, const std::string& display) {
+// Reads the directory `abs`, skipping temp files and anything that is neither a
+// regular file nor a directory. A missing directory reads as empty.
+StatusOr<std::vector<DirItem>> ReadDirSorted(const std::string& abs,
+                                             const std::string& display) {
   std::vector<DirItem> items;
   DIR* dir = ::opendir(abs.c_str());
   if (dir == nullptr) {
@@ -181,10 +195,12 @@ StatusOr<std::vector<DirItem>> ReadDirSorted(const std::string& abs, const std::
       break;
     }
     std::string_view name = ent->d_name;
-    if (name == "." || name == ".." || LocalStorage::IsTempFileName(name)) continue;
+    if (name == "." || name == ".." || LocalStorage::IsTempFileName(name))
+      continue;
     struct stat st;
     if (::fstatat(::dirfd(dir), ent->d_name, &st, 0) != 0) {
-      if (errno == ENOENT) continue;  // deleted meanwhile, or a dangling symlink
+      if (errno == ENOENT)
+        continue;  // deleted meanwhile, or a dangling symlink
       return ErrnoToStatus(errno, "listing " + display);
     }
     DirItem item;
@@ -206,7 +222,8 @@ StatusOr<std::vector<DirItem>> ReadDirSorted(const std::string& abs, const std::
 }
 
 // True when the tree under `abs` holds at least one object.
-StatusOr<bool> HasAnyObject(const std::string& abs, const std::string& display) {
+StatusOr<bool> HasAnyObject(const std::string& abs,
+                            const std::string& display) {
   ASSIGN_OR_RETURN(std::vector<DirItem> items, ReadDirSorted(abs, display));
   for (const DirItem& item : items) {
     if (!item.is_dir) return true;
@@ -218,15 +235,18 @@ StatusOr<bool> HasAnyObject(const std::string& abs, const std::string& display) 
   return false;
 }
 
-// Lists the directory `abs` whose path relative to the root is `rel` ("" or ending in '/').
-Status Walk(const std::string& abs, const std::string& rel, const std::string& prefix,
-            const std::string& display, ListRollup& rollup) {
+// Lists the directory `abs` whose path relative to the root is `rel` ("" or
+// ending in '/').
+Status Walk(const std::string& abs, const std::string& rel,
+            const std::string& prefix, const std::string& display,
+            ListRollup& rollup) {
   ASSIGN_OR_RETURN(std::vector<DirItem> items, ReadDirSorted(abs, display));
   for (const DirItem& item : items) {
     std::string child_rel = rel + item.key;
     if (!child_rel.starts_with(prefix)) {
       if (item.is_dir && prefix.starts_with(child_rel)) {
-        RETURN_IF_ERROR(Walk(abs + "/" + item.name, child_rel, prefix, display, rollup));
+        RETURN_IF_ERROR(
+            Walk(abs + "/" + item.name, child_rel, prefix, display, rollup));
       }
       continue;
     }
@@ -235,7 +255,8 @@ Status Walk(const std::string& abs, const std::string& rel, const std::string& p
       continue;
     }
     const std::string child_abs = abs + "/" + item.name;
-    if (std::optional<std::string> common = rollup.CommonPrefixCovering(child_rel)) {
+    if (std::optional<std::string> common =
+            rollup.CommonPrefixCovering(child_rel)) {
       ASSIGN_OR_RETURN(bool any, HasAnyObject(child_abs, display));
       if (any) RETURN_IF_ERROR(rollup.AddCommonPrefix(*common));
       continue;
@@ -247,8 +268,8 @@ Status Walk(const std::string& abs, const std::string& rel, const std::string& p
 
 }  // namespace
 
-StatusOr<std::unique_ptr<LocalStorage>> LocalStorage::New(std::string root,
-                                                          std::string redacted_uri) {
+StatusOr<std::unique_ptr<LocalStorage>> LocalStorage::New(
+    std::string root, std::string redacted_uri) {
   if (root.empty() || root.front() != '/') {
     return InvalidArgumentError("local storage " + redacted_uri +
                                 " needs an absolute directory path");
@@ -258,23 +279,27 @@ StatusOr<std::unique_ptr<LocalStorage>> LocalStorage::New(std::string root,
     size_t slash = std::min(root.find('/', start), root.size());
     std::string_view seg = std::string_view(root).substr(start, slash - start);
     if (seg.empty() || seg == "." || seg == "..") {
-      return InvalidArgumentError("local storage " + redacted_uri +
-                                  " resolves to a directory path with an empty, '.' or '..' "
-                                  "segment; use a plain absolute path");
+      return InvalidArgumentError(
+          "local storage " + redacted_uri +
+          " resolves to a directory path with an empty, '.' or '..' "
+          "segment; use a plain absolute path");
     }
     start = slash + 1;
   }
-  return std::unique_ptr<LocalStorage>(new LocalStorage(std::move(root), std::move(redacted_uri)));
+  return std::unique_ptr<LocalStorage>(
+      new LocalStorage(std::move(root), std::move(redacted_uri)));
 }
 
 bool LocalStorage::IsTempFileName(std::string_view name) {
   if (name.size() < kTempMarker.size() + kTempSuffixHexDigits + 1) return false;
   std::string_view suffix = name.substr(name.size() - kTempSuffixHexDigits);
   std::string_view marker =
-      name.substr(name.size() - kTempSuffixHexDigits - kTempMarker.size(), kTempMarker.size());
+      name.substr(name.size() - kTempSuffixHexDigits - kTempMarker.size(),
+                  kTempMarker.size());
   if (marker != kTempMarker) return false;
-  return std::all_of(suffix.begin(), suffix.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return std::all_of(suffix.begin(), suffix.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
 }
 
 std::string LocalStorage::AbsPath(std::string_view rel) const {
@@ -282,43 +307,52 @@ std::string LocalStorage::AbsPath(std::string_view rel) const {
   return (root_ == "/" ? std::string() : root_) + "/" + std::string(rel);
 }
 
-StatusOr<std::unique_ptr<ByteSink>> LocalStorage::NewWriter(const std::string& path) {
+StatusOr<std::unique_ptr<ByteSink>> LocalStorage::NewWriter(
+    const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
   const std::string display = DescribeObject(path, redacted_uri_);
   size_t slash = path.find_last_of('/');
-  std::string_view name = slash == std::string::npos ? std::string_view(path)
-                                                     : std::string_view(path).substr(slash + 1);
+  std::string_view name = slash == std::string::npos
+                              ? std::string_view(path)
+                              : std::string_view(path).substr(slash + 1);
   if (IsTempFileName(name)) {
-    return InvalidArgumentError("invalid object path " + display +
-                                ": names ending in '.tmp-' and 16 hex digits are reserved for "
-                                "in-progress writes");
+    return InvalidArgumentError(
+        "invalid object path " + display +
+        ": names ending in '.tmp-' and 16 hex digits are reserved for "
+        "in-progress writes");
   }
   const std::string abs = AbsPath(path);
-  const std::string dir_display = slash == std::string::npos
-                                      ? redacted_uri_
-                                      : DescribeObject(path.substr(0, slash), redacted_uri_);
+  const std::string dir_display =
+      slash == std::string::npos
+          ? redacted_uri_
+          : DescribeObject(path.substr(0, slash), redacted_uri_);
   RETURN_IF_ERROR(CreateDirs(ParentOf(abs), dir_display));
   ASSIGN_OR_RETURN(std::string suffix, RandomHex(kTempSuffixHexDigits / 2));
   std::string tmp = abs + std::string(kTempMarker) + suffix;
-  ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644, display));
+  ASSIGN_OR_RETURN(ScopedFd fd,
+                   OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644, display));
   return std::unique_ptr<ByteSink>(
       new LocalWriter(std::move(fd), std::move(tmp), abs, display));
 }
 
-StatusOr<std::unique_ptr<RandomAccessSource>> LocalStorage::NewReader(const std::string& path) {
+StatusOr<std::unique_ptr<RandomAccessSource>> LocalStorage::NewReader(
+    const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
   const std::string display = DescribeObject(path, redacted_uri_);
   StatusOr<ScopedFd> fd = OpenFile(AbsPath(path), O_RDONLY, 0, display);
   if (!fd.ok()) {
-    if (IsNotFound(fd.status())) return NotFoundError(display + " does not exist");
+    if (IsNotFound(fd.status()))
+      return NotFoundError(display + " does not exist");
     return fd.status();
   }
   struct stat st;
-  if (::fstat(fd->get(), &st) != 0) return ErrnoToStatus(errno, "reading " + display);
-  if (!S_ISREG(st.st_mode)) return NotFoundError(display + " is a directory, not an object");
+  if (::fstat(fd->get(), &st) != 0)
+    return ErrnoToStatus(errno, "reading " + display);
+  if (!S_ISREG(st.st_mode))
+    return NotFoundError(display + " is a directory, not an object");
   ::posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<RandomAccessSource>(
-      new LocalReader(std::move(*fd), static_cast<uint64_t>(st.st_size), display));
+  return std::unique_ptr<RandomAccessSource>(new LocalReader(
+      std::move(*fd), static_cast<uint64_t>(st.st_size), display));
 }
 
 StatusOr<uint64_t> LocalStorage::Size(const std::string& path) {
@@ -326,21 +360,26 @@ StatusOr<uint64_t> LocalStorage::Size(const std::string& path) {
   const std::string display = DescribeObject(path, redacted_uri_);
   struct stat st;
   if (::stat(AbsPath(path).c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return NotFoundError(display + " does not exist");
+    if (errno == ENOENT || errno == ENOTDIR)
+      return NotFoundError(display + " does not exist");
     return ErrnoToStatus(errno, "reading the size of " + display);
   }
-  if (!S_ISREG(st.st_mode)) return NotFoundError(display + " is a directory, not an object");
+  if (!S_ISREG(st.st_mode))
+    return NotFoundError(display + " is a directory, not an object");
   return static_cast<uint64_t>(st.st_size);
 }
 
-Status LocalStorage::List(const std::string& prefix, const std::string& delimiter,
+Status LocalStorage::List(const std::string& prefix,
+                          const std::string& delimiter,
                           const std::function<Status(const ListEntry&)>& fn) {
   RETURN_IF_ERROR(ValidateListPrefix(prefix, redacted_uri_));
   const std::string display = DescribeObject(prefix, redacted_uri_);
   size_t slash = prefix.find_last_of('/');
-  std::string start_rel = slash == std::string::npos ? std::string() : prefix.substr(0, slash + 1);
+  std::string start_rel =
+      slash == std::string::npos ? std::string() : prefix.substr(0, slash + 1);
   std::string start_abs =
-      start_rel.empty() ? root_ : AbsPath(std::string_view(start_rel).substr(0, slash));
+      start_rel.empty() ? root_
+                        : AbsPath(std::string_view(start_rel).substr(0, slash));
   ListRollup rollup(prefix, delimiter, fn);
   return Walk(start_abs, start_rel, prefix, display, rollup);
 }

@@ -1,5 +1,6 @@
-// LocalStorage specifics: temp files, atomic publish under concurrency and crashes, directory
-// handling, and the mapping of disk-full and permission errors.
+// LocalStorage specifics: temp files, atomic publish under concurrency and
+// crashes, directory handling, and the mapping of disk-full and permission
+// errors.
 #include "storage/local_storage.h"
 
 #include <gtest/gtest.h>
@@ -37,18 +38,22 @@ std::unique_ptr<LocalStorage> MustOpen(const std::string& root) {
 std::vector<std::string> FilesOnDisk(const std::string& root) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    if (it->is_regular_file()) out.push_back(fs::relative(it->path(), root).string());
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::end(it); it.increment(ec)) {
+    if (it->is_regular_file())
+      out.push_back(fs::relative(it->path(), root).string());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 TEST(LocalStorageTest, NewRefusesRelativeOrDottedRoots) {
-  EXPECT_EQ(LocalStorage::New("relative/dir", kUri).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(LocalStorage::New("", kUri).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(LocalStorage::New("/a/../b", kUri).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalStorage::New("relative/dir", kUri).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalStorage::New("", kUri).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalStorage::New("/a/../b", kUri).status().code(),
+            StatusCode::kInvalidArgument);
   auto ok = LocalStorage::New("/tmp/x///", kUri);
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ((*ok)->root(), "/tmp/x");
@@ -60,7 +65,8 @@ TEST(LocalStorageTest, WritesIntoTempFileAndRenamesOnClose) {
   auto writer = storage->NewWriter("a/b/obj");
   ASSERT_TRUE(writer.ok());
   ASSERT_TRUE((*writer)->Append(std::string(3 << 20, 'x')).ok());
-  // Only the temp file exists, named "<name>.tmp-<16 hex digits>", and it is never listed.
+  // Only the temp file exists, named "<name>.tmp-<16 hex digits>", and it is
+  // never listed.
   std::vector<std::string> files = FilesOnDisk(dir.path());
   ASSERT_EQ(files.size(), 1u);
   EXPECT_TRUE(files[0].starts_with("a/b/obj.tmp-")) << files[0];
@@ -107,7 +113,8 @@ TEST(LocalStorageTest, StaleTempFilesAreNeverListed) {
   std::ofstream(dir.path() + "/d/real.tmp-00112233445566ff") << "stale";
   fs::create_directories(dir.path() + "/onlytemp");
   std::ofstream(dir.path() + "/onlytemp/x.tmp-00112233445566ff") << "stale";
-  EXPECT_EQ(ListToStrings(*storage, "", ""), std::vector<std::string>{"d/real:1"});
+  EXPECT_EQ(ListToStrings(*storage, "", ""),
+            std::vector<std::string>{"d/real:1"});
   EXPECT_EQ(ListToStrings(*storage, "", "/"), std::vector<std::string>{"d/"});
 }
 
@@ -116,8 +123,10 @@ TEST(LocalStorageTest, EmptyDirectoriesAreNotListedAsPrefixes) {
   auto storage = MustOpen(dir.path());
   fs::create_directories(dir.path() + "/empty/deeper");
   ASSERT_TRUE(WriteSmallFile(*storage, "full/deep/x", "1").ok());
-  EXPECT_EQ(ListToStrings(*storage, "", "/"), std::vector<std::string>{"full/"});
-  EXPECT_EQ(ListToStrings(*storage, "", ""), std::vector<std::string>{"full/deep/x:1"});
+  EXPECT_EQ(ListToStrings(*storage, "", "/"),
+            std::vector<std::string>{"full/"});
+  EXPECT_EQ(ListToStrings(*storage, "", ""),
+            std::vector<std::string>{"full/deep/x:1"});
 }
 
 TEST(LocalStorageTest, MissingRootReadsAsEmptyAndIsCreatedOnWrite) {
@@ -140,14 +149,16 @@ TEST(LocalStorageTest, DirectoryIsNotAnObject) {
   // A file where a directory is needed.
   auto w = storage->NewWriter("d/x/y");
   EXPECT_FALSE(w.ok());
-  EXPECT_NE(w.status().message().find("'d/x' in nodelocal://1/backups"), std::string::npos)
+  EXPECT_NE(w.status().message().find("'d/x' in nodelocal://1/backups"),
+            std::string::npos)
       << w.status().message();
 }
 
 TEST(LocalStorageTest, ReaderSeesOldOrNewObjectNeverAMix) {
   TempDir dir;
   auto storage = MustOpen(dir.path());
-  const std::string v1 = PatternBytes(4 << 20, 11), v2 = PatternBytes(4 << 20, 22);
+  const std::string v1 = PatternBytes(4 << 20, 11),
+                    v2 = PatternBytes(4 << 20, 22);
   ASSERT_TRUE(WriteSmallFile(*storage, "LATEST", v1).ok());
   std::atomic<bool> done{false};
   std::atomic<int> reads{0}, saw_v2{0}, bad{0};
@@ -164,7 +175,8 @@ TEST(LocalStorageTest, ReaderSeesOldOrNewObjectNeverAMix) {
     auto writer = storage->NewWriter("LATEST");
     ASSERT_TRUE(writer.ok());
     for (size_t off = 0; off < v.size(); off += 100000) {
-      ASSERT_TRUE((*writer)->Append(std::string_view(v).substr(off, 100000)).ok());
+      ASSERT_TRUE(
+          (*writer)->Append(std::string_view(v).substr(off, 100000)).ok());
     }
     ASSERT_TRUE((*writer)->Close().ok());
   }
@@ -187,7 +199,8 @@ TEST(LocalStorageTest, KilledWriterLeavesNothingVisible) {
     auto writer = storage->NewWriter("data/1.cfd");
     if (!writer.ok()) return writer.status().ToString();
     for (int i = 0; i < 8; ++i) {
-      if (!(*writer)->Append(std::string(1 << 20, 'k')).ok()) return std::string("append");
+      if (!(*writer)->Append(std::string(1 << 20, 'k')).ok())
+        return std::string("append");
     }
     ::kill(::getpid(), SIGKILL);
     return std::string("not killed");
@@ -207,11 +220,14 @@ TEST(LocalStorageTest, ErrorsNameTheRelativePathNotTheRoot) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().find("secret-root-name"), std::string::npos)
       << r.status().message();
-  EXPECT_NE(r.status().message().find("'dir/obj' in nodelocal://1/backups"), std::string::npos);
+  EXPECT_NE(r.status().message().find("'dir/obj' in nodelocal://1/backups"),
+            std::string::npos);
 }
 
-// Writes until the volume is full and checks the error, the cleanup and that space comes back.
-std::string FillAndCheck(const std::string& root, const std::string& expect_errno_word) {
+// Writes until the volume is full and checks the error, the cleanup and that
+// space comes back.
+std::string FillAndCheck(const std::string& root,
+                         const std::string& expect_errno_word) {
   auto storage_or = LocalStorage::New(root, "file:///tiny");
   if (!storage_or.ok()) return "open: " + storage_or.status().ToString();
   LocalStorage& storage = **storage_or;
@@ -222,8 +238,10 @@ std::string FillAndCheck(const std::string& root, const std::string& expect_errn
   for (int i = 0; i < 64 && s.ok(); ++i) s = (*writer)->Append(chunk);  // 4 MiB
   if (s.ok()) s = (*writer)->Close();
   if (s.ok()) return "writing 4 MiB unexpectedly succeeded";
-  if (s.code() != StatusCode::kResourceExhausted) return "wrong code: " + s.ToString();
-  if (s.message().find("disk full while writing 'big/file.cfd' in file:///tiny") ==
+  if (s.code() != StatusCode::kResourceExhausted)
+    return "wrong code: " + s.ToString();
+  if (s.message().find(
+          "disk full while writing 'big/file.cfd' in file:///tiny") ==
       std::string::npos) {
     return "wrong message: " + s.message();
   }
@@ -231,12 +249,15 @@ std::string FillAndCheck(const std::string& root, const std::string& expect_errn
     return "message lacks '" + expect_errno_word + "': " + s.message();
   }
   // Sticky.
-  if ((*writer)->Append("x").code() != StatusCode::kResourceExhausted) return "not sticky";
-  if ((*writer)->Close().code() != StatusCode::kResourceExhausted) return "close not sticky";
+  if ((*writer)->Append("x").code() != StatusCode::kResourceExhausted)
+    return "not sticky";
+  if ((*writer)->Close().code() != StatusCode::kResourceExhausted)
+    return "close not sticky";
   // Nothing visible, the temp file is gone, and a small write fits again.
   std::vector<std::string> files = FilesOnDisk(root);
   if (!files.empty()) return "left files behind: " + files[0];
-  Status small = WriteSmallFile(storage, "big/small", std::string(100 * 1024, 's'));
+  Status small =
+      WriteSmallFile(storage, "big/small", std::string(100 * 1024, 's'));
   if (!small.ok()) return "small write after cleanup: " + small.ToString();
   return "ok";
 }
@@ -250,11 +271,13 @@ TEST(LocalStorageTest, DiskFullIsResourceExhaustedAndCleansUp) {
     ::umount2(mnt.c_str(), MNT_DETACH);
     EXPECT_EQ(result, "ok");
   } else {
-    // No permission to mount here: a file-size limit makes write() fail with EFBIG instead.
+    // No permission to mount here: a file-size limit makes write() fail with
+    // EFBIG instead.
     std::string result = RunInChild([&] {
       struct rlimit lim = {1 << 20, 1 << 20};
       ::signal(SIGXFSZ, SIG_IGN);
-      if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return std::string("setrlimit failed");
+      if (::setrlimit(RLIMIT_FSIZE, &lim) != 0)
+        return std::string("setrlimit failed");
       return FillAndCheck(mnt + "/root", "File too large");
     });
     EXPECT_EQ(result, "ok");
@@ -266,7 +289,8 @@ TEST(LocalStorageTest, FileSizeLimitIsResourceExhausted) {
   std::string result = RunInChild([&] {
     struct rlimit lim = {1 << 20, 1 << 20};
     ::signal(SIGXFSZ, SIG_IGN);
-    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return std::string("setrlimit failed");
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0)
+      return std::string("setrlimit failed");
     return FillAndCheck(dir.path() + "/root", "File too large");
   });
   EXPECT_EQ(result, "ok");
@@ -280,18 +304,23 @@ TEST(LocalStorageTest, PermissionErrorsArePermissionDenied) {
   ::chmod(dir.path().c_str(), 0755);
   std::string result = RunInChild([&] {
     // Drop root so that permission bits apply (nobody:nogroup).
-    if (::setgid(65534) != 0 || ::setuid(65534) != 0) return std::string("setuid failed");
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+      return std::string("setuid failed");
     std::string out;
     auto w = storage->NewWriter("d/new");
     out += StatusCodeName(w.status().code());
-    out += w.ok() ? "" : (w.status().message().find("'d/new'") != std::string::npos ? "+name" : "");
+    out += w.ok() ? ""
+                  : (w.status().message().find("'d/new'") != std::string::npos
+                         ? "+name"
+                         : "");
     auto w2 = storage->NewWriter("newdir/x");
     out += std::string(" ") + std::string(StatusCodeName(w2.status().code()));
     auto r = storage->NewReader("d/secret");
     out += std::string(" ") + std::string(StatusCodeName(r.status().code()));
     return out;
   });
-  EXPECT_EQ(result, "PERMISSION_DENIED+name PERMISSION_DENIED PERMISSION_DENIED");
+  EXPECT_EQ(result,
+            "PERMISSION_DENIED+name PERMISSION_DENIED PERMISSION_DENIED");
 }
 
 }  // namespace

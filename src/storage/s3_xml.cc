@@ -128,9 +128,10 @@ const XmlElement* XmlElement::Child(std::string_view n) const {
   return nullptr;
 }
 
-std::string XmlElement::ChildText(std::string_view n) const {
+const std::string& XmlElement::ChildText(std::string_view n) const {
+  static const std::string* const kEmpty = new std::string();
   const XmlElement* c = Child(n);
-  return c == nullptr ? std::string() : c->text;
+  return c == nullptr ? *kEmpty : c->text;
 }
 
 StatusOr<XmlElement> ParseXml(std::string_view doc, std::string_view what) {

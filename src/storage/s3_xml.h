@@ -27,8 +27,9 @@ struct XmlElement {
 
   // The first child named `name`, or null.
   const XmlElement* Child(std::string_view name) const;
-  // The text of the first child named `name`, or "" when absent.
-  std::string ChildText(std::string_view name) const;
+  // The text of the first child named `name`, or "" when absent. The reference lives as long
+  // as this element.
+  const std::string& ChildText(std::string_view name) const;
 };
 
 // Parses a whole document. `what` names it in errors ("ListObjectsV2 response").

@@ -1,8 +1,12 @@
-// Helpers for the storage layer's tests (header-only; included only by *_test.cc files).
+// Helpers for the storage layer's tests (header-only; included only by
+// *_test.cc files).
 //
-// TempDir: a fresh directory under /tmp, removed with its contents on destruction.
-// RunInChild: runs a function in a forked child process and returns the string it produced;
-// used for tests that change process-wide state (resource limits, user ids) or die abruptly.
+// TempDir: a fresh directory under /tmp, removed with its contents on
+// destruction.
+// RunInChild: runs a function in a forked child process and returns the string
+// it produced; for tests that change process-wide state (resource limits, user
+// ids) or die abruptly.
+//
 // Thread-safety: single-threaded test code.
 #ifndef COFRE_STORAGE_STORAGE_TEST_HELPERS_H_
 #define COFRE_STORAGE_STORAGE_TEST_HELPERS_H_
@@ -40,8 +44,8 @@ class TempDir {
   std::string path_;
 };
 
-// Forks; the child runs `fn` and sends back its result. Returns "child failed: ..." if the child
-// died without answering.
+// Forks; the child runs `fn` and sends back its result. Returns "child failed:
+// ..." if the child died without answering.
 inline std::string RunInChild(const std::function<std::string()>& fn) {
   int fds[2];
   if (::pipe(fds) != 0) return "child failed: pipe";
@@ -62,7 +66,8 @@ inline std::string RunInChild(const std::function<std::string()>& fn) {
   std::string result;
   char buf[4096];
   ssize_t r;
-  while ((r = ::read(fds[0], buf, sizeof(buf))) > 0) result.append(buf, static_cast<size_t>(r));
+  while ((r = ::read(fds[0], buf, sizeof(buf))) > 0)
+    result.append(buf, static_cast<size_t>(r));
   ::close(fds[0]);
   int wstatus = 0;
   ::waitpid(pid, &wstatus, 0);
@@ -72,8 +77,10 @@ inline std::string RunInChild(const std::function<std::string()>& fn) {
   return result;
 }
 
-// Lists `prefix` with `delimiter` and renders entries as "path:size" or "prefix/" strings.
-inline std::vector<std::string> ListToStrings(ExternalStorage& storage, const std::string& prefix,
+// Lists `prefix` with `delimiter` and renders entries as "path:size" or
+// "prefix/" strings.
+inline std::vector<std::string> ListToStrings(ExternalStorage& storage,
+                                              const std::string& prefix,
                                               const std::string& delimiter,
                                               Status* status = nullptr) {
   std::vector<std::string> out;

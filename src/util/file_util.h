@@ -1,15 +1,24 @@
-// POSIX file helpers shared by the storage and engine layers: errno-to-Status mapping, an owning
-// file descriptor, full writes and reads that retry on EINTR, fsync of files and directories,
-// mkdir -p, rename and idempotent removal.
+// POSIX file helpers shared by the storage and engine layers: errno-to-Status
+// mapping, an owning file descriptor, full writes and reads that retry on
+// EINTR, fsync of files and directories, mkdir -p, rename and idempotent
+// removal.
 //
-// Every function that can fail takes `display`: the name of the object as the user knows it
-// (e.g. "'data/1.cfd' in nodelocal://1/backups"). Error messages use `display`, never the
-// absolute path, so callers decide what a message reveals.
-// Error mapping (ErrnoToStatus): ENOSPC, EDQUOT and EFBIG -> ResourceExhausted
-// ("disk full while <action> ..."); EACCES, EPERM and EROFS -> PermissionDenied; ENOENT and
-// ENOTDIR -> NotFound; EEXIST -> AlreadyExists; EINTR, EAGAIN, EBUSY and ETIMEDOUT ->
-// Unavailable; EIO -> DataLoss; anything else -> Internal.
-// Thread-safety: all functions are thread-safe; a ScopedFd is a single-threaded value.
+// Every function that can fail takes `display`: the name of the object as the
+// user knows it (e.g. "'data/1.cfd' in nodelocal://1/backups"). Error messages
+// use `display`, never the absolute path, so callers decide what a message
+// reveals.
+//
+// Error mapping (ErrnoToStatus):
+//   ENOSPC, EDQUOT, EFBIG        -> ResourceExhausted ("disk full while ...")
+//   EACCES, EPERM, EROFS         -> PermissionDenied
+//   ENOENT, ENOTDIR              -> NotFound
+//   EEXIST                       -> AlreadyExists
+//   EINTR, EAGAIN, EBUSY, ETIMEDOUT -> Unavailable
+//   EIO                          -> DataLoss
+//   anything else                -> Internal
+//
+// Thread-safety: all functions are thread-safe; a ScopedFd is a
+// single-threaded value.
 #ifndef COFRE_UTIL_FILE_UTIL_H_
 #define COFRE_UTIL_FILE_UTIL_H_
 
@@ -22,13 +31,14 @@
 
 namespace cofre {
 
-// Builds the Status for a failed system call. `action` is a gerund phrase naming the object,
-// e.g. "writing 'data/1.cfd' in nodelocal://1/b"; the message is "<action> failed: <strerror>"
-// (or "disk full while <action>: <strerror>" for the ResourceExhausted family).
+// Builds the Status for a failed system call. `action` is a gerund phrase
+// naming the object, e.g. "writing 'data/1.cfd' in nodelocal://1/b"; the
+// message is "<action> failed: <strerror>" (or "disk full while <action>:
+// <strerror>" for the ResourceExhausted family).
 Status ErrnoToStatus(int err, std::string_view action);
 
-// An owning file descriptor; closes it on destruction (errors on that path are ignored: call
-// Close() to observe them). Movable, not copyable.
+// An owning file descriptor; closes it on destruction (errors on that path are
+// ignored: call Close() to observe them). Movable, not copyable.
 class ScopedFd {
  public:
   ScopedFd() = default;
@@ -43,8 +53,8 @@ class ScopedFd {
   bool valid() const { return fd_ >= 0; }
   // Gives up ownership and returns the descriptor.
   int Release();
-  // Closes the descriptor and reports close(2)'s error (which can be a deferred write error).
-  // Closing an invalid ScopedFd succeeds.
+  // Closes the descriptor and reports close(2)'s error (which can be a deferred
+  // write error). Closing an invalid ScopedFd succeeds.
   Status Close(std::string_view display);
 
  private:
@@ -58,36 +68,40 @@ StatusOr<ScopedFd> OpenFile(const std::string& path, int flags, int mode,
 // Writes all `n` bytes, retrying short writes and EINTR.
 Status WriteFully(int fd, const char* data, size_t n, std::string_view display);
 
-// Reads up to `n` bytes at `offset` with pread(2), retrying short reads and EINTR; returns fewer
-// than `n` bytes only at end of file.
+// Reads up to `n` bytes at `offset` with pread(2), retrying short reads and
+// EINTR; returns fewer than `n` bytes only at end of file.
 StatusOr<size_t> PreadFully(int fd, uint64_t offset, char* buf, size_t n,
                             std::string_view display);
 
 // fsync(2) of an open file.
 Status SyncFd(int fd, std::string_view display);
 
-// Opens directory `dir` and fsyncs it, making renames and creations inside it durable.
+// Opens directory `dir` and fsyncs it, making renames and creations inside it
+// durable.
 Status SyncDir(const std::string& dir, std::string_view display);
 
-// Creates `dir` and any missing parents (mode 0755). Each newly created directory's parent is
-// fsynced so that the new entry survives a crash. Succeeds when `dir` already exists as a
-// directory; fails (AlreadyExists) when a path component is a regular file.
-// REQUIRES: `dir` is absolute.
+// Creates `dir` and any missing parents (mode 0755). Each newly created
+// directory's parent is fsynced so that the new entry survives a crash.
+// Succeeds when `dir` already exists as a directory; fails (AlreadyExists) when
+// a path component is a regular file. REQUIRES: `dir` is absolute.
 Status CreateDirs(const std::string& dir, std::string_view display);
 
-// rename(2) `from` to `to` (atomically replacing `to`). Does not sync the directory.
-Status RenameFile(const std::string& from, const std::string& to, std::string_view display);
+// rename(2) `from` to `to` (atomically replacing `to`). Does not sync the
+// directory.
+Status RenameFile(const std::string& from, const std::string& to,
+                  std::string_view display);
 
 // Removes the file `path`; succeeds when it does not exist.
 Status RemoveFileIfExists(const std::string& path, std::string_view display);
 
-// Writes `data` to `path` atomically and durably: temp file in the same directory, fsync,
-// rename, fsync of the directory. The temp file is removed on failure.
+// Writes `data` to `path` atomically and durably: temp file in the same
+// directory, fsync, rename, fsync of the directory. The temp file is removed on
+// failure.
 Status WriteFileAtomically(const std::string& path, std::string_view data,
                            std::string_view display);
 
-// Returns `n_bytes` random bytes from the kernel (getrandom(2)) as lower-case hex.
-// For unique names, not for keys.
+// Returns `n_bytes` random bytes from the kernel (getrandom(2)) as lower-case
+// hex. For unique names, not for keys.
 StatusOr<std::string> RandomHex(size_t n_bytes);
 
 }  // namespace cofre

@@ -25,7 +25,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))  # tests/
-from cofre_testlib import table_dump  # noqa: E402
+from encryption_test import dump_rows  # noqa: E402
 
 COFRE = os.environ.get("COFRE_BIN", os.path.join(HERE, "..", "..", "..", "build", "cofre"))
 
@@ -79,6 +79,18 @@ def encode_value(v):
     return ["blob", bytes(v).hex()]
 
 
+def to_json(obj, indent=""):
+    """JSON with one line per row: lists of lists put each inner list on its own line."""
+    inner = indent + " "
+    if isinstance(obj, dict):
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {to_json(v, inner)}" for k, v in sorted(obj.items())]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}" if items else "{}"
+    if isinstance(obj, list) and obj and all(isinstance(e, list) for e in obj):
+        rows = [inner + json.dumps(e, ensure_ascii=False) for e in obj]
+        return "[\n" + ",\n".join(rows) + "\n" + indent + "]"
+    return json.dumps(obj, ensure_ascii=False)
+
+
 def describe(path):
     con = sqlite3.connect(path)
     try:
@@ -97,7 +109,7 @@ def describe(path):
         }
     finally:
         con.close()
-    out["tables"] = {t: [[encode_value(v) for v in row] for row in table_dump(path, t)] for t in tables}
+    out["tables"] = {t: [[encode_value(v) for v in row] for row in dump_rows(path, t)] for t in tables}
     return out
 
 
@@ -157,8 +169,7 @@ def main():
         os.makedirs(out)
         shutil.copytree(coll, os.path.join(out, "collection"))
         with open(os.path.join(out, "expected.json"), "w") as f:
-            json.dump(expected, f, indent=1, ensure_ascii=False, sort_keys=True)
-            f.write("\n")
+            f.write(to_json(expected) + "\n")
         print(f"wrote {out} (backup {subdir})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
