@@ -214,6 +214,19 @@ class RefusalTest(CofreTestCase):
         jobs = self.ok("SHOW JOBS").stdout
         self.assertNotIn("hunter2", jobs)
 
+    def test_missing_external_file_is_reported_not_recreated(self):
+        src = os.path.join(self.tmp, "gone.db")
+        con = sqlite3.connect(src)
+        con.execute("CREATE TABLE t (x)")
+        con.commit()
+        con.close()
+        self.ok(f"CREATE DATABASE gone FROM FILE '{src}'")
+        os.remove(src)
+        self.fails("BACKUP DATABASE gone INTO 'nodelocal://1/g'", contains=["gone", "is missing"])
+        self.fails("SELECT * FROM gone.t", contains="is missing")
+        self.assertFalse(os.path.exists(src))
+        self.ok("DROP DATABASE gone CASCADE")
+
     def test_virtual_tables_are_refused_by_name(self):
         self.ok("CREATE VIRTUAL TABLE docs USING fts5(body)", "INSERT INTO docs VALUES ('hello')")
         self.fails("BACKUP INTO 'nodelocal://1/v'", contains=['"docs"', "virtual table"])

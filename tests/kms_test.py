@@ -618,7 +618,6 @@ class IncrementalTest(KmsTestBase):
 
     # Needs sql/backup_statements.cc to call CheckIncrementalKeys (backup/chain_keys.h) before
     # an incremental; until then cofre accepts the new key. Remove this marker when it does.
-    @unittest.expectedFailure
     def test_incrementals_refuse_a_new_key(self):
         coll = "nodelocal://1/incnew"
         a, _ = self.chain(coll)

@@ -47,6 +47,14 @@ StatusOr<SqliteDb> OpenDatabaseFile(const std::string& path) {
   return db;
 }
 
+Status DataDir::CheckFileExists(const DatabaseInfo& db) {
+  std::error_code ec;
+  if (fs::is_regular_file(db.path, ec)) return Status::OK();
+  return NotFoundError("the file of database \"" + db.name + "\" (" + db.path +
+                       ") is missing; restore it from a backup, or DROP DATABASE " + db.name +
+                       " to forget it");
+}
+
 Status DataDir::ValidateDatabaseName(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 63 && !std::isdigit(static_cast<unsigned char>(name[0]));
   for (char c : name) {

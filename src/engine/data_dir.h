@@ -72,6 +72,10 @@ class DataDir {
   StatusOr<std::optional<std::string>> GetSetting(const std::string& key) const;
   Status SetSetting(const std::string& key, const std::string& value);
 
+  // NotFound when the file of `db` has gone (an external file deleted behind cofre's back):
+  // opening it would silently create an empty database.
+  static Status CheckFileExists(const DatabaseInfo& db);
+
   // Valid database names: letters, digits and '_' (not starting with a digit), at most 63
   // characters, not a reserved SQLite schema name (main, temp).
   static Status ValidateDatabaseName(const std::string& name);

@@ -16,6 +16,7 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
   // 1. Stop writers: hold every file's write lock.
   std::vector<SqliteDb> lockers;
   for (const auto& db : ordered) {
+    RETURN_IF_ERROR(DataDir::CheckFileExists(db));
     ASSIGN_OR_RETURN(SqliteDb locker, OpenDatabaseFile(db.path));
     Status st = locker.Exec("BEGIN IMMEDIATE");
     if (!st.ok()) {

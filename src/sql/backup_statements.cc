@@ -223,7 +223,11 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                      collection::ResolveFullBackup(
                          *storage, stmt.incremental_on->latest ? "LATEST"
                                                                : stmt.incremental_on->subdir));
-    // Keys first: a wrong or missing key is refused before anything is written.
+    // Keys first: a wrong, missing or new key is refused before anything is written.
+    if (!opts.keys.kms_uris.empty()) {
+      auto info = ReadEncryptionInfo(*storage, subdir);
+      if (info.ok()) RETURN_IF_ERROR(CheckIncrementalKeys(*info, opts.keys));
+    }
     ASSIGN_OR_RETURN(std::optional<ChainKey> key, OpenChainKey(*storage, subdir, opts.keys));
     ChainCrypto crypto = CryptoOf(key);
     ASSIGN_OR_RETURN(auto chain, ReadChain(opened.view(), subdir, crypto));

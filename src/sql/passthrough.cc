@@ -62,6 +62,7 @@ void PassthroughExecutor::Reset() {
 
 Status PassthroughExecutor::Use(const std::string& name) {
   ASSIGN_OR_RETURN(DatabaseInfo info, dir_->GetDatabase(name));
+  RETURN_IF_ERROR(DataDir::CheckFileExists(info));
   Reset();
   ASSIGN_OR_RETURN(conn_, OpenDatabaseFile(info.path));
   current_ = name;
@@ -86,8 +87,8 @@ StatusOr<std::string> PassthroughExecutor::Prepare(const std::string& sql) {
     }
     if (attached_.count(name) || name == "main" || name == "temp") continue;
     auto info = dir_->GetDatabase(name);
-    if (!info.ok())
-      continue;  // a table alias or an unknown name: SQLite decides
+    if (!info.ok()) continue;  // a table alias or an unknown name: SQLite decides
+    RETURN_IF_ERROR(DataDir::CheckFileExists(*info));
     if (attached_.size() >= kMaxAttached) {
       for (const auto& a : attached_)
         conn_.Exec("DETACH DATABASE " + QuoteIdent(a)).IgnoreError();
