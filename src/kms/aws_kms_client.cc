@@ -5,6 +5,7 @@
 #include "kms/aws_kms_errors.h"
 #include "util/sha256.h"
 #include "util/sigv4.h"
+#include "util/aws_endpoint.h"
 
 namespace cofre {
 namespace {
@@ -38,29 +39,12 @@ StatusOr<std::unique_ptr<AwsKmsClient>> AwsKmsClient::New(AwsKmsClientConfig con
     return InvalidArgumentError("no REGION in KMS URI '" + config.display +
                                 "'; add REGION=<the key's region>, e.g. REGION=us-east-1");
   }
-  std::string endpoint = config.endpoint;
-  if (endpoint.empty()) endpoint = "https://kms." + config.region + ".amazonaws.com";
-  std::string scheme;
-  std::string_view rest;
-  if (endpoint.starts_with("http://")) {
-    scheme = "http";
-    rest = std::string_view(endpoint).substr(7);
-  } else if (endpoint.starts_with("https://")) {
-    scheme = "https";
-    rest = std::string_view(endpoint).substr(8);
-  } else {
-    return InvalidArgumentError("AWS_ENDPOINT in KMS URI '" + config.display +
-                                "' must start with http:// or https://");
-  }
-  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  if (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos) {
-    return InvalidArgumentError("AWS_ENDPOINT in KMS URI '" + config.display +
-                                "' must be scheme://host[:port] with no path, e.g. "
-                                "https://kms.us-east-1.amazonaws.com");
-  }
+  ASSIGN_OR_RETURN(AwsEndpoint endpoint,
+                   ParseAwsEndpoint(config.endpoint, "kms", config.region,
+                                    "KMS URI '" + config.display + "'"));
   auto client = std::unique_ptr<AwsKmsClient>(new AwsKmsClient(std::move(config)));
-  client->scheme_ = std::move(scheme);
-  client->host_port_ = std::string(rest);
+  client->scheme_ = std::move(endpoint.scheme);
+  client->host_port_ = std::move(endpoint.host_port);
   return client;
 }
 

@@ -162,6 +162,36 @@ StatusOr<OpenedChain> OpenChain(const ExecContext& ctx, const std::vector<std::s
   return chain;
 }
 
+ChainCrypto CryptoOf(const std::optional<ChainKey>& key) {
+  ChainCrypto crypto;
+  if (key) {
+    crypto.data_key = &key->data_key;
+    crypto.chain_id = key->chain_id;
+  }
+  return crypto;
+}
+
+// A chain opened for reading: its storages, full backup subdir, unlocked key and layers.
+struct LoadedChain {
+  OpenedChain opened;
+  std::string subdir;
+  std::optional<ChainKey> key;
+  std::vector<proto::BackupManifest> layers;
+};
+
+// Resolves `from` in the collection, unlocks its key (before reading any data) and reads the
+// manifests of all its layers.
+Status LoadChain(const ExecContext& ctx, const std::vector<std::string>& in, const BackupRef& from,
+                 const StatementOptions& opts, LoadedChain* out) {
+  ASSIGN_OR_RETURN(out->opened, OpenChain(ctx, in, opts));
+  ExternalStorage& storage = *out->opened.collection;
+  ASSIGN_OR_RETURN(out->subdir,
+                   collection::ResolveFullBackup(storage, from.latest ? "LATEST" : from.subdir));
+  ASSIGN_OR_RETURN(out->key, OpenChainKey(storage, out->subdir, opts.keys));
+  ASSIGN_OR_RETURN(out->layers, ReadChain(out->opened.view(), out->subdir, CryptoOf(out->key)));
+  return Status::OK();
+}
+
 // Backup settings; COFRE_BACKUP_TARGET_FILE_BYTES overrides the span/file target size (tests use
 // small values to exercise span splitting and compaction on small data).
 BackupSettings Settings() {
@@ -173,14 +203,6 @@ BackupSettings Settings() {
   return settings;
 }
 
-ChainCrypto CryptoOf(const std::optional<ChainKey>& key) {
-  ChainCrypto crypto;
-  if (key) {
-    crypto.data_key = &key->data_key;
-    crypto.chain_id = key->chain_id;
-  }
-  return crypto;
-}
 
 }  // namespace
 
@@ -274,16 +296,11 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                                    const Restore& stmt) {
   ASSIGN_OR_RETURN(StatementOptions opts,
                    ValidateOptions(stmt.options, OptionContext::kRestore));
-  ASSIGN_OR_RETURN(OpenedChain opened, OpenChain(ctx, stmt.in, opts));
-  ExternalStorage* storage = opened.collection.get();
-  ASSIGN_OR_RETURN(
-      std::string subdir,
-      collection::ResolveFullBackup(
-          *storage, stmt.from.latest ? "LATEST" : stmt.from.subdir));
-  ASSIGN_OR_RETURN(std::optional<ChainKey> key,
-                   OpenChainKey(*storage, subdir, opts.keys));
-  ChainCrypto crypto = CryptoOf(key);
-  ASSIGN_OR_RETURN(auto layers, ReadChain(opened.view(), subdir, crypto));
+  LoadedChain chain;
+  RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
+  const std::string& subdir = chain.subdir;
+  const std::vector<proto::BackupManifest>& layers = chain.layers;
+  ChainCrypto crypto = CryptoOf(chain.key);
   const proto::BackupManifest* chosen = &layers.back();
   if (stmt.as_of) {
     auto now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -304,7 +321,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
   const proto::BackupManifest& manifest = *chosen;
 
   RestoreRequest req;
-  req.storage = opened.view();
+  req.storage = chain.opened.view();
   req.manifest = &manifest;
   req.crypto = crypto;
   req.data_dir = ctx.data_dir;
@@ -439,20 +456,13 @@ StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx,
                                       const ShowBackup& stmt) {
   ASSIGN_OR_RETURN(StatementOptions opts,
                    ValidateOptions(stmt.options, OptionContext::kShowBackup));
-  ASSIGN_OR_RETURN(OpenedChain opened, OpenChain(ctx, stmt.in, opts));
-  ExternalStorage* storage = opened.collection.get();
-  ASSIGN_OR_RETURN(
-      std::string subdir,
-      collection::ResolveFullBackup(
-          *storage, stmt.from.latest ? "LATEST" : stmt.from.subdir));
-  ASSIGN_OR_RETURN(std::optional<ChainKey> key,
-                   OpenChainKey(*storage, subdir, opts.keys));
-  ASSIGN_OR_RETURN(auto layers, ReadChain(opened.view(), subdir, CryptoOf(key)));
+  LoadedChain chain;
+  RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
   ShowBackupKind kind =
       stmt.kind == ShowBackup::Kind::kSchemas ? ShowBackupKind::kSchemas
       : stmt.kind == ShowBackup::Kind::kFiles ? ShowBackupKind::kFiles
                                               : ShowBackupKind::kObjects;
-  return ShowBackupResult(layers, kind);
+  return ShowBackupResult(chain.layers, kind);
 }
 
 }  // namespace cofre::sql

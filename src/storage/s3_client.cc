@@ -9,6 +9,7 @@
 
 #include "util/sha256.h"
 #include "util/sigv4.h"
+#include "util/aws_endpoint.h"
 
 namespace cofre {
 namespace {
@@ -66,33 +67,15 @@ StatusOr<std::unique_ptr<S3Client>> S3Client::New(S3ClientConfig config) {
                                 "; use s3://bucket/path");
   }
   if (config.region.empty()) config.region = "us-east-1";
-  std::string endpoint = config.endpoint;
-  if (endpoint.empty()) endpoint = "https://s3." + config.region + ".amazonaws.com";
-  std::string scheme;
-  std::string_view rest;
-  if (endpoint.starts_with("http://")) {
-    scheme = "http";
-    rest = std::string_view(endpoint).substr(7);
-  } else if (endpoint.starts_with("https://")) {
-    scheme = "https";
-    rest = std::string_view(endpoint).substr(8);
-  } else {
-    return InvalidArgumentError("AWS_ENDPOINT '" + endpoint + "' in " + config.display +
-                                " must start with http:// or https://");
-  }
-  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  if (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos) {
-    return InvalidArgumentError("AWS_ENDPOINT '" + endpoint + "' in " + config.display +
-                                " must be scheme://host[:port] with no path, e.g. "
-                                "http://127.0.0.1:9000");
-  }
+  ASSIGN_OR_RETURN(AwsEndpoint endpoint,
+                   ParseAwsEndpoint(config.endpoint, "s3", config.region, config.display));
   if (!config.path_style && !IsDnsCompatibleBucket(config.bucket)) {
     return InvalidArgumentError("bucket name '" + config.bucket + "' in " + config.display +
                                 " cannot be used in a host name; add AWS_USE_PATH_STYLE=true");
   }
   auto client = std::unique_ptr<S3Client>(new S3Client(std::move(config)));
-  client->scheme_ = scheme;
-  client->host_port_ = std::string(rest);
+  client->scheme_ = std::move(endpoint.scheme);
+  client->host_port_ = std::move(endpoint.host_port);
   return client;
 }
 
