@@ -42,31 +42,30 @@ StatusOr<bool> Exists(ExternalStorage& storage, const std::string& path) {
 
 }  // namespace
 
-std::string FullSubdir(int64_t end_micros) {
-  std::tm tm = UtcTime(end_micros);
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%04d/%02d/%02d-%02d%02d%02d.%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           static_cast<int>((end_micros % 1000000) / 10000));
+namespace {
+
+// Renders `micros` (UTC) with `format`, whose seven %d fields take year, month, day, hour,
+// minute, second and the fraction of a second scaled by `fraction_divisor`.
+std::string FormatTime(int64_t micros, const char* format, int fraction_divisor) {
+  std::tm tm = UtcTime(micros);
+  char buf[48];
+  snprintf(buf, sizeof(buf), format, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+           tm.tm_min, tm.tm_sec, static_cast<int>((micros % 1000000) / fraction_divisor));
   return buf;
+}
+
+}  // namespace
+
+std::string FullSubdir(int64_t end_micros) {
+  return FormatTime(end_micros, "%04d/%02d/%02d-%02d%02d%02d.%02d", 10000);
 }
 
 std::string IncrementalSubdir(int64_t end_micros) {
-  std::tm tm = UtcTime(end_micros);
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%04d%02d%02d/%02d%02d%02d.%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           static_cast<int>((end_micros % 1000000) / 10000));
-  return buf;
+  return FormatTime(end_micros, "%04d%02d%02d/%02d%02d%02d.%02d", 10000);
 }
 
 std::string FormatTimestamp(int64_t micros) {
-  std::tm tm = UtcTime(micros);
-  char buf[48];
-  snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           static_cast<int>(micros % 1000000));
-  return buf;
+  return FormatTime(micros, "%04d-%02d-%02d %02d:%02d:%02d.%06d", 1);
 }
 
 StatusOr<std::string> NormalizeSubdir(const std::string& text) {
