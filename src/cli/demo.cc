@@ -118,6 +118,12 @@ DemoStep DemoStep::Statement(std::string sql) {
   return step;
 }
 
+DemoStep DemoStep::ExpectError(std::string sql) {
+  DemoStep step = Statement(std::move(sql));
+  step.kind = Kind::kExpectError;
+  return step;
+}
+
 DemoStep DemoStep::CompareTable(std::string database, std::string restored, std::string table) {
   DemoStep step;
   step.kind = Kind::kCompareTable;
@@ -155,6 +161,14 @@ Status RunDemoSteps(const std::vector<DemoStep>& steps, sql::Session* session, s
         break;
       case DemoStep::Kind::kStatement:
         RETURN_IF_ERROR(shell.Execute(step.text));  // prints the statement and its result
+        break;
+      case DemoStep::Kind::kExpectError:
+        if (shell.Execute(step.text).ok()) {  // prints the statement and its error
+          std::fprintf(err, "FAILED: this statement should have been refused\n");
+          return InternalError("demo statement unexpectedly succeeded: " + step.text);
+        }
+        std::fflush(err);
+        std::fputc('\n', out);
         break;
       case DemoStep::Kind::kCompareTable:
       case DemoStep::Kind::kCompareSchema: {

@@ -31,10 +31,12 @@ struct DemoOptions {
 };
 
 struct DemoStep {
-  enum class Kind { kNarrate, kStatement, kCompareTable, kCompareSchema };
+  enum class Kind { kNarrate, kStatement, kExpectError, kCompareTable, kCompareSchema };
 
   static DemoStep Narrate(std::string sentence);
   static DemoStep Statement(std::string sql);
+  // A statement that must fail: its error is shown and the demo goes on (fails if it succeeds).
+  static DemoStep ExpectError(std::string sql);
   static DemoStep CompareTable(std::string database, std::string restored, std::string table);
   static DemoStep CompareSchema(std::string database, std::string restored);
 

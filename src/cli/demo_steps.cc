@@ -97,6 +97,8 @@ SELECT i, 'Customer ' || i, 'customer' || i || '@example.com', 'Zürich', '2026-
 
       S::Narrate("Look at the collection and at its newest backup chain."),
       S::Statement("SHOW BACKUPS IN 'nodelocal://1/demo'"),
+      S::Narrate("Without the passphrase, cofre says the backup is encrypted (and reads no data)."),
+      S::ExpectError("SHOW BACKUP FROM LATEST IN 'nodelocal://1/demo'"),
       S::Statement("SHOW BACKUP FROM LATEST IN 'nodelocal://1/demo'\n"
                    "  WITH encryption_passphrase = 'correct horse battery staple'"),
 
