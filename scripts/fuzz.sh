@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target built in BUILD_DIR (argument 1, default build-fuzz) for
+# FUZZ_SECONDS each (default 60) on a scratch copy of its checked-in seed corpus
+# fuzz/corpus/<target without _fuzz>/, and prints executions and coverage per target.
+# A crash leaves its input under fuzz/artifacts/<target>/ and makes the script fail.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${1:-$ROOT/build-fuzz}"
+SECONDS_EACH="${FUZZ_SECONDS:-60}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+failed=0
+shopt -s nullglob
+targets=("$BUILD_DIR"/*_fuzz)
+if [ ${#targets[@]} -eq 0 ]; then
+  echo "no fuzz targets in $BUILD_DIR: build them with make fuzz" >&2
+  exit 1
+fi
+for bin in "${targets[@]}"; do
+  name="$(basename "$bin")"
+  corpus="$ROOT/fuzz/corpus/${name%_fuzz}"
+  mkdir -p "$WORK/$name" "$ROOT/fuzz/artifacts/$name"
+  [ -d "$corpus" ] && cp -r "$corpus"/. "$WORK/$name"/
+  log="$WORK/$name.log"
+  if "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
+      -artifact_prefix="$ROOT/fuzz/artifacts/$name/" "$WORK/$name" >"$log" 2>&1; then
+    status=ok
+  else
+    status=FAILED
+    failed=1
+    tail -n 30 "$log" >&2
+  fi
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$')
+  printf '%-24s %-6s executions %-10s coverage %s\n' "$name" "$status" "${execs:-?}" "${cov:-?}"
+done
+exit $failed
