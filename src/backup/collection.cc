@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 namespace cofre::collection {
 namespace {
@@ -159,6 +161,18 @@ StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::str
         .WithHint("SHOW BACKUPS IN '" + storage.RedactedUri() + "' lists the backups there");
   }
   return subdir;
+}
+
+StatusOr<std::string> FreeLayerDir(ExternalStorage& storage,
+                                   const std::function<std::string(int64_t)>& name,
+                                   int64_t micros) {
+  while (true) {
+    std::string dir = name(micros);
+    ASSIGN_OR_RETURN(bool taken, Exists(storage, dir + "/" + kManifestFile));
+    if (!taken) return dir;
+    micros += 10000;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 Status WriteLatest(ExternalStorage& storage, const std::string& full_subdir) {

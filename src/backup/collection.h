@@ -9,6 +9,7 @@
 #ifndef COFRE_BACKUP_COLLECTION_H_
 #define COFRE_BACKUP_COLLECTION_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,12 @@ std::string IncrementalLayerDir(const std::string& prefix, const std::string& fu
 // Resolves "LATEST" (reading the LATEST file) or a given subdir, checking that its manifest
 // exists. NotFound with a clear message when the collection or the backup is absent.
 StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::string& spec);
+// The first of `name(micros)`, `name(micros + 10 ms)`, ... that has no BACKUP_MANIFEST yet in
+// `storage`: two backups ending in the same hundredth of a second would otherwise share a
+// directory (it waits those 10 ms, so names stay ordered by time).
+StatusOr<std::string> FreeLayerDir(ExternalStorage& storage,
+                                   const std::function<std::string(int64_t)>& name,
+                                   int64_t micros);
 // Writes LATEST.
 Status WriteLatest(ExternalStorage& storage, const std::string& full_subdir);
 

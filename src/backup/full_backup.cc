@@ -1,8 +1,6 @@
 #include "backup/full_backup.h"
 
 #include <atomic>
-#include <chrono>
-#include <thread>
 
 #include "backup/collection.h"
 #include "backup/manifest_format.h"
@@ -12,22 +10,6 @@
 #include "engine/snapshot.h"
 
 namespace cofre {
-
-namespace {
-
-StatusOr<std::string> FreeSubdir(ExternalStorage& storage, int64_t micros) {
-  // Two backups finishing in the same hundredth of a second would share a name: wait it out.
-  while (true) {
-    std::string subdir = collection::FullSubdir(micros);
-    auto size = storage.Size(subdir + "/" + collection::kManifestFile);
-    if (!size.ok() && IsNotFound(size.status())) return subdir;
-    if (!size.ok()) return size.status();
-    micros += 10000;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-}  // namespace
 
 Status ReadSequences(const SqliteDb& db, proto::Database* out) {
   ASSIGN_OR_RETURN(auto has,
@@ -66,7 +48,8 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
 
   BackupResult result;
   result.end_micros = snapshot->time_micros();
-  ASSIGN_OR_RETURN(result.subdir, FreeSubdir(storage, result.end_micros));
+  ASSIGN_OR_RETURN(result.subdir, collection::FreeLayerDir(storage, collection::FullSubdir,
+                                                            result.end_micros));
   result.layer_dir = result.subdir;
 
   if (req.crypto.encrypted()) {

@@ -1,8 +1,6 @@
 #include "backup/incremental_backup.h"
 
 #include <atomic>
-#include <chrono>
-#include <thread>
 
 #include "backup/collection.h"
 #include "backup/data_file_format.h"
@@ -167,18 +165,6 @@ Status IncrementTable(const SqliteDb& db, const TableSchema& schema, const proto
   return Status::OK();
 }
 
-StatusOr<std::string> FreeLayerDir(const ChainStorage& storage, const std::string& full_subdir,
-                                   int64_t micros) {
-  while (true) {
-    std::string dir =
-        collection::IncrementalLayerDir(storage.layers_prefix(), full_subdir, micros);
-    auto size = storage.layers().Size(dir + "/" + collection::kManifestFile);
-    if (!size.ok() && IsNotFound(size.status())) return dir;
-    if (!size.ok()) return size.status();
-    micros += 10000;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
 
 }  // namespace
 
@@ -192,7 +178,14 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   BackupResult result;
   result.subdir = prev.full_subdir();
   result.end_micros = std::max(snapshot->time_micros(), prev.end_time_micros() + 1);
-  ASSIGN_OR_RETURN(result.layer_dir, FreeLayerDir(storage, result.subdir, result.end_micros));
+  ASSIGN_OR_RETURN(result.layer_dir,
+                   collection::FreeLayerDir(
+                       storage.layers(),
+                       [&](int64_t micros) {
+                         return collection::IncrementalLayerDir(storage.layers_prefix(),
+                                                                result.subdir, micros);
+                       },
+                       result.end_micros));
 
   proto::BackupManifest manifest;
   manifest.set_format_version(manifest_format::kFormatVersion);

@@ -37,7 +37,6 @@ constexpr char kNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
 Status JobRegistry::Init() { return dir_->system().Exec(kSchema); }
 
 StatusOr<int64_t> JobRegistry::Start(const std::string& type, const std::string& description) {
-  RETURN_IF_ERROR(Init());
   ASSIGN_OR_RETURN(SqliteStmt stmt,
                    dir_->system().Prepare(std::string("INSERT INTO jobs(id, job_type, description, "
                                                       "status, created, started, modified, pid) "
@@ -107,7 +106,6 @@ Status JobRegistry::ReapDeadJobs() {
 }
 
 StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id) {
-  RETURN_IF_ERROR(Init());
   RETURN_IF_ERROR(ReapDeadJobs());
   ASSIGN_OR_RETURN(SqliteStmt stmt,
                    dir_->system().Prepare(

@@ -20,7 +20,7 @@ class JobRegistry {
  public:
   explicit JobRegistry(DataDir* dir) : dir_(dir) {}
 
-  // Creates the jobs table when missing.
+  // Creates the jobs table when missing. REQUIRES: called once before the methods below.
   Status Init();
   // Records a new running job and returns its id.
   StatusOr<int64_t> Start(const std::string& type, const std::string& description);

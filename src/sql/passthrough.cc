@@ -1,6 +1,7 @@
 #include "sql/passthrough.h"
 
 #include <algorithm>
+#include <set>
 
 #include "sql/lexer.h"
 
@@ -76,6 +77,7 @@ StatusOr<std::string> PassthroughExecutor::Prepare(const std::string& sql) {
   std::string out;
   size_t copied = 0;
   const auto& t = *tokens;
+  std::set<std::string> not_databases;  // names already looked up in this statement
   for (size_t i = 0; i + 1 < t.size(); ++i) {
     if (!t[i].IsName() || !t[i + 1].IsPunct('.')) continue;
     if (i > 0 && t[i - 1].IsPunct('.')) continue;  // the middle of a.b.c
@@ -86,6 +88,8 @@ StatusOr<std::string> PassthroughExecutor::Prepare(const std::string& sql) {
       continue;
     }
     if (attached_.count(name) || name == "main" || name == "temp") continue;
+    // Aliases (t.col) repeat within a statement: ask the catalog once per name.
+    if (!not_databases.insert(name).second) continue;
     auto info = dir_->GetDatabase(name);
     if (!info.ok()) continue;  // a table alias or an unknown name: SQLite decides
     RETURN_IF_ERROR(DataDir::CheckFileExists(*info));
