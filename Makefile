@@ -1,7 +1,7 @@
 # cofre: build, demo, test, bench, fuzz. Every target first installs what is missing.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
-BUILD_FUZZ ?= build-fuzz
+BUILD_FUZZ ?= $(BUILD_ASAN)
 JOBS       ?= $(shell nproc)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -33,16 +33,26 @@ demo: build
 	./$(BUILD)/cofre demo --data $(BUILD)/demo-data
 
 # The whole suite: unit tests, end-to-end tests of the binary against real SQLite files and a
-# real S3/KMS protocol server (moto_server on 127.0.0.1), sanitizer build, fuzz smoke runs.
+# real S3/KMS protocol server (moto_server on 127.0.0.1), then the unit tests again under ASan +
+# UBSan (clang-14 build in $(BUILD_ASAN), which also holds the fuzzers), then a fuzz smoke run
+# (FUZZ_SMOKE_SECONDS per target, default 5).
 test: build
-	@bash scripts/run-tests.sh
+	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) bash scripts/run-tests.sh
+
+# The sanitizer and fuzz smoke steps of make test alone.
+asan-test: deps
+	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) bash scripts/run-tests.sh asan
+
+fuzz-smoke: deps
+	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) bash scripts/run-tests.sh fuzz-smoke
 
 bench: build
 	BUILD_DIR=$(BUILD) bash bench/run.sh
 
-fuzz:
-	CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCOFRE_FUZZ=ON >/dev/null
-	ninja -C $(BUILD_FUZZ) -j $(JOBS)
+# Every fuzz target for FUZZ_SECONDS (default 60) on its seed corpus, in the make test build.
+fuzz: deps
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOFRE_FUZZ=ON >/dev/null
+	ninja -C $(BUILD_FUZZ) -j $(JOBS) check_targets
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash scripts/fuzz.sh $(BUILD_FUZZ)
 
 clean:

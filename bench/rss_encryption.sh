@@ -55,7 +55,7 @@ DATA=$BENCH_DIR/data
 
 # One table: id INTEGER PRIMARY KEY; name, a short formatted text; note, 48 random hex digits
 # (compresses ~2x); payload, 24 random bytes then 168 zero bytes (compresses ~7x). A row takes
-# ~300 bytes in SQLite and ~95 bytes in a backup (data and row digest files): about 3x.
+# ~300 bytes in SQLite and ~75 bytes in a backup (cofre 0.1 also wrote ~20 bytes of row digest).
 generate_sqlite3() {
   command -v sqlite3 >/dev/null || die "sqlite3 is missing (apt-get install sqlite3)"
   local rows_per_batch=500000 start=0 size=0

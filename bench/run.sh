@@ -370,6 +370,52 @@ op_cofre_show_backup() {
   measure cofre.show_backup - "$COFRE_BIN" sql --data "$COFRE_DATA" \
     -e "SHOW BACKUP FROM LATEST IN 'nodelocal://1/enc' WITH encryption_passphrase = '$COFRE_PW'"
 }
+# The same full encrypted backup and restore against S3: a moto_server on 127.0.0.1 started for
+# the suite by scripts/test-servers.sh (state in $BENCH_DIR), stopped when the suite ends.
+COFRE_S3_STARTED=0
+cofre_s3_start() {
+  COFRE_TEST_SERVERS_DIR=$BENCH_DIR "$ROOT/scripts/test-servers.sh" start >/dev/null
+  COFRE_S3_STARTED=1
+  trap cofre_s3_stop EXIT
+  # shellcheck disable=SC1091
+  source "$BENCH_DIR/test-servers.env"
+  COFRE_S3_BUCKET=cofre-bench-$RANDOM$RANDOM
+  cofre_s3_py create_bucket
+  COFRE_S3_URI=$(python3 -c 'import sys, urllib.parse as u; print("s3://%s/enc?" % sys.argv[1] + u.urlencode([("AWS_ACCESS_KEY_ID", "AKIACOFREBENCH"), ("AWS_SECRET_ACCESS_KEY", "bench-secret"), ("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT", sys.argv[2]), ("AWS_USE_PATH_STYLE", "true")]))' \
+    "$COFRE_S3_BUCKET" "$COFRE_TEST_S3_ENDPOINT")
+}
+cofre_s3_stop() {
+  [[ $COFRE_S3_STARTED == 1 ]] || return 0
+  COFRE_TEST_SERVERS_DIR=$BENCH_DIR "$ROOT/scripts/test-servers.sh" stop >/dev/null || true
+  COFRE_S3_STARTED=0
+}
+# cofre_s3_py create_bucket | bytes: creates the bench bucket, or prints its total object bytes.
+cofre_s3_py() {
+  python3 - "$1" "$COFRE_S3_BUCKET" "$COFRE_TEST_S3_ENDPOINT" <<'PY'
+import sys
+import boto3
+what, bucket, endpoint = sys.argv[1:]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id="AKIACOFREBENCH", aws_secret_access_key="bench-secret")
+if what == "create_bucket":
+    s3.create_bucket(Bucket=bucket)
+else:
+    print(sum(o["Size"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+              for o in page.get("Contents", [])))
+PY
+}
+op_cofre_full_s3() {
+  measure cofre.full_s3 limit.pipeline \
+    "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "BACKUP DATABASE bench INTO '$COFRE_S3_URI' WITH encryption_passphrase = '$COFRE_PW'"
+  record_output cofre.full_s3 "$(cofre_s3_py bytes)"
+}
+op_cofre_restore_s3() {
+  cofre_sql -e "DROP DATABASE IF EXISTS restored CASCADE" >/dev/null
+  measure cofre.restore_s3 sqlite3.dump_restore \
+    "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "RESTORE DATABASE bench FROM LATEST IN '$COFRE_S3_URI' WITH new_db_name = 'restored', encryption_passphrase = '$COFRE_PW'"
+}
 suite_cofre() {
   [[ -x $COFRE_BIN ]] || die "cofre binary $COFRE_BIN is missing: run make build"
   rm -rf "$COFRE_DATA"
@@ -382,6 +428,15 @@ suite_cofre() {
   op_cofre_incremental
   op_cofre_restore restore_chain enc ", encryption_passphrase = '$COFRE_PW'"
   op_cofre_show_backup
+  if command -v "${MOTO_SERVER:-moto_server}" >/dev/null; then
+    place_live "$BASE_DB"
+    cofre_s3_start
+    op_cofre_full_s3
+    op_cofre_restore_s3
+    cofre_s3_stop
+  else
+    log "moto_server is not installed: cofre.full_s3 and cofre.restore_s3 skipped"
+  fi
   rm -rf "$COFRE_DATA"
 }
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target built in BUILD_DIR (argument 1, default build-fuzz) for
-# FUZZ_SECONDS each (default 60) on a scratch copy of its checked-in seed corpus
-# fuzz/corpus/<target without _fuzz>/, and prints executions and coverage per target.
+# Runs every libFuzzer target built in BUILD_DIR (argument 1, default build-asan, the build make
+# test makes) for FUZZ_SECONDS each (default 60) on a scratch copy of its checked-in seed corpus
+# fuzz/corpus/<target without _fuzz>/, and prints per target the executions, libFuzzer's coverage
+# (cov: edges, ft: features) and the final corpus (inputs/bytes).
 # A crash leaves its input under fuzz/artifacts/<target>/ and makes the script fail.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="${1:-$ROOT/build-fuzz}"
+BUILD_DIR="${1:-$ROOT/build-asan}"
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -22,7 +23,8 @@ for bin in "${targets[@]}"; do
   mkdir -p "$WORK/$name" "$ROOT/fuzz/artifacts/$name"
   [ -d "$corpus" ] && cp -r "$corpus"/. "$WORK/$name"/
   log="$WORK/$name.log"
-  if "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
+  # -timeout: an input that takes longer than 25 s is a hang, and a failure.
+  if "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=25 \
       -artifact_prefix="$ROOT/fuzz/artifacts/$name/" "$WORK/$name" >"$log" 2>&1; then
     status=ok
   else
@@ -32,6 +34,9 @@ for bin in "${targets[@]}"; do
   fi
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$')
-  printf '%-24s %-6s executions %-10s coverage %s\n' "$name" "$status" "${execs:-?}" "${cov:-?}"
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$')
+  corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -n 1 | cut -d' ' -f2)
+  printf '%-22s %-6s executions %-9s cov %-5s ft %-6s corpus %s\n' "$name" "$status" \
+    "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}"
 done
 exit $failed

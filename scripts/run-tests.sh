@@ -1,23 +1,90 @@
 #!/usr/bin/env bash
-# Runs the whole cofre suite (make test): starts the moto servers on 127.0.0.1, runs every unit
-# and end-to-end test through ctest, and stops the servers whatever happens. Exits non-zero when
-# anything fails. (Fuzzing: make fuzz.)
+# Runs the cofre suite (make test). Steps, all by default, or those named as arguments:
+#   tests       every unit and end-to-end test of $BUILD (default build/) through ctest
+#   asan        builds $BUILD_ASAN (default build-asan/: clang-14, AddressSanitizer + UBSan, fuzz
+#               targets) and runs every unit test there under the sanitizers
+#   fuzz-smoke  runs each fuzz target of $BUILD_ASAN for $FUZZ_SMOKE_SECONDS (default 5) on its
+#               seed corpus (builds $BUILD_ASAN first if the asan step did not)
+# The moto servers on 127.0.0.1 run while the tests and asan steps run and are stopped whatever
+# happens. Every step runs even if an earlier one failed; exits non-zero when anything failed.
+# Prints how long each step took. (Longer fuzzing: make fuzz.)
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${BUILD:-$ROOT/build}"
+BUILD_ASAN="${BUILD_ASAN:-$ROOT/build-asan}"
+case "$BUILD_ASAN" in /*) ;; *) BUILD_ASAN="$ROOT/$BUILD_ASAN" ;; esac
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+JOBS="${JOBS:-$(nproc)}"
 cd "$ROOT"
 
-if ! command -v moto_server >/dev/null 2>&1; then
-  echo "moto_server is missing: the S3/KMS tests need moto 5 (python3 -m pip install 'moto[server]')" >&2
-  python3 -m pip install -q 'moto[server]>=5' boto3 || exit 1
-fi
-
-scripts/test-servers.sh start || { echo "cannot start the test servers" >&2; exit 1; }
-trap 'scripts/test-servers.sh stop >/dev/null 2>&1' EXIT
-# shellcheck disable=SC1090
-set -a; source "$BUILD/test-servers.env"; set +a
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(tests asan fuzz-smoke)
+wants() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+for s in "${steps[@]}"; do
+  case "$s" in tests|asan|fuzz-smoke) ;; *) echo "unknown step '$s' (tests, asan, fuzz-smoke)" >&2; exit 2 ;; esac
+done
 
 failed=0
-ctest --test-dir "$BUILD" --output-on-failure -j "${CTEST_JOBS:-2}" --timeout 900 || failed=1
+timings=()
+# Runs "$@" as step $1 (the rest is the command), recording its duration and failure.
+step() {
+  local name="$1" start=$SECONDS
+  shift
+  echo "=== $name"
+  if ! "$@"; then
+    echo "=== $name FAILED" >&2
+    failed=1
+  fi
+  timings+=("$(printf '%-22s %4ds' "$name" $((SECONDS - start)))")
+}
 
+servers_up=0
+start_servers() {
+  [ $servers_up = 1 ] && return 0
+  if ! command -v moto_server >/dev/null 2>&1; then
+    echo "moto_server is missing: the S3/KMS tests need moto 5 (python3 -m pip install 'moto[server]')" >&2
+    python3 -m pip install -q 'moto[server]>=5' boto3 || exit 1
+  fi
+  mkdir -p "$BUILD"
+  BUILD="$BUILD" scripts/test-servers.sh start || { echo "cannot start the test servers" >&2; exit 1; }
+  trap 'BUILD="$BUILD" scripts/test-servers.sh stop >/dev/null 2>&1' EXIT
+  # shellcheck disable=SC1090
+  set -a; source "$BUILD/test-servers.env"; set +a
+  servers_up=1
+}
+
+asan_built=0
+build_asan() {
+  CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD_ASAN" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOFRE_FUZZ=ON >/dev/null &&
+    ninja -C "$BUILD_ASAN" -j "$JOBS" check_targets && asan_built=1
+}
+
+# Leaks fail the run; any UBSan report stops the test with a stack trace.
+sanitized_ctest() {
+  ASAN_OPTIONS="detect_leaks=1" \
+  UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+    ctest --test-dir "$BUILD_ASAN" -E '^e2e_' --output-on-failure -j "${CTEST_JOBS:-2}" --timeout 900
+}
+
+if wants tests; then
+  start_servers
+  step "unit + e2e tests" ctest --test-dir "$BUILD" --output-on-failure -j "${CTEST_JOBS:-2}" --timeout 900
+fi
+if wants asan; then
+  step "asan build" build_asan
+  if [ $asan_built = 1 ]; then
+    start_servers
+    step "asan unit tests" sanitized_ctest
+  fi
+fi
+if wants fuzz-smoke; then
+  [ $asan_built = 1 ] || step "asan build" build_asan
+  if [ $asan_built = 1 ]; then
+    step "fuzz smoke" env FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-5}" bash scripts/fuzz.sh "$BUILD_ASAN"
+  fi
+fi
+
+echo "=== timings"
+printf '%s\n' "${timings[@]}"
 exit $failed

@@ -2,12 +2,15 @@
 chain encryption rules, target checks, long chains, cost, and tamper detection in layers."""
 import os
 import random
+import shutil
 import sqlite3
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cofre_testlib import CofreTestCase, table_dump  # noqa: E402
+
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "testdata", "golden")
 
 
 def dump_db(path):
@@ -18,6 +21,24 @@ def dump_db(path):
         "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_autoindex%'").fetchall())
     con.close()
     return {"objects": objects, "tables": {t: table_dump(path, t) for t in tables}}
+
+
+def dump_any_db(path):
+    """Every object and every row (with its rowid, when it has one) of a database whose names may
+    need quoting."""
+    con = sqlite3.connect(path)
+    try:
+        out = {"objects": sorted(con.execute(
+            "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_autoindex%'"
+        ).fetchall())}
+        for name, wr in con.execute("SELECT name, wr FROM pragma_table_list "
+                                    "WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").fetchall():
+            q = '"' + name.replace('"', '""') + '"'
+            key = "" if wr else "rowid, "
+            out[name] = con.execute(f"SELECT {key}* FROM {q} ORDER BY 1").fetchall()
+        return out
+    finally:
+        con.close()
 
 
 class Workload:
@@ -208,6 +229,104 @@ class IncrementalTest(CofreTestCase):
         inc = sum(f["file_bytes"] for f in files if f["backup_type"] == "incremental")
         self.assertGreater(inc, 0)
         self.assertLess(inc / full, 0.03, (inc, full))
+
+    def test_incremental_on_a_legacy_chain_with_digest_files(self):
+        # Chains written by cofre 0.1 carry row digest files (data/<n>.cfg) beside their BASE
+        # files; incrementals ignore them and read each span's previous state back instead.
+        for name, pw in (("passphrase-v1", "golden-passphrase"), ("plain-v1", None)):
+            with self.subTest(name):
+                data = os.path.join(self.tmp, name)
+                self.ok("SELECT 1", data=data)
+                coll = os.path.join(data, "extern", "golden")
+                shutil.copytree(os.path.join(GOLDEN, name, "collection"), coll)
+                legacy = sorted(os.path.relpath(os.path.join(r, f), coll)
+                                for r, _, fs in os.walk(coll) for f in fs if f.endswith(".cfg"))
+                self.assertTrue(legacy, "the golden backups hold digest files")
+                opt = f" WITH encryption_passphrase = '{pw}'" if pw else ""
+                ropt = f", encryption_passphrase = '{pw}'" if pw else ""
+                self.ok(f"RESTORE FROM LATEST IN 'nodelocal://1/golden'{opt}", data=data)
+                steps = [
+                    # kinds: 1 update, 1 insert (its trigger adds an audit row), 1 delete;
+                    # pairs (WITHOUT ROWID, text key): 1 update, 1 delete, 1 insert; notes: 1 update.
+                    (["UPDATE goldendb.kinds SET t = 'changed' WHERE id = 2",
+                      "INSERT INTO goldendb.kinds (id, i) VALUES (8, 8)",
+                      "DELETE FROM goldendb.kinds WHERE id = 7",
+                      "UPDATE goldendb.pairs SET v = 'uno' WHERE k = 'a' AND n = 1",
+                      "DELETE FROM goldendb.pairs WHERE k = 'b'",
+                      "INSERT INTO goldendb.pairs VALUES ('ab', 0, 'new')",
+                      "UPDATE defaultdb.notes SET created = 0 WHERE body = 'first note'"], 8),
+                    # On top of the legacy base and the new delta.
+                    (["DELETE FROM goldendb.kinds WHERE id = 8",
+                      "INSERT INTO goldendb.kinds (id, i) VALUES (7, 77)",
+                      "DELETE FROM goldendb.pairs WHERE k = 'ab'",
+                      "INSERT INTO goldendb.pairs VALUES ('b', -1, X'FE')"], 5),
+                ]
+                for i, (stmts, records) in enumerate(steps):
+                    self.ok(*stmts, data=data)
+                    self.ok(f"BACKUP INTO LATEST IN 'nodelocal://1/golden'{opt}", data=data)
+                    files = self.rows(f"SHOW BACKUP FILES FROM LATEST IN 'nodelocal://1/golden'{opt}",
+                                      data=data)
+                    inc = [f for f in files if f["backup_type"] == "incremental"]
+                    newest = max(f["path"].split("/data/")[0] for f in inc)
+                    layer = [f for f in inc if f["path"].startswith(newest + "/data/")]
+                    # Only the changed rows and tombstones: no span was rewritten in full.
+                    self.assertEqual(sum(f["rows"] for f in layer), records, layer)
+                    for db in ("goldendb", "defaultdb"):
+                        target = f"r{i}_{db}"
+                        self.ok(f"RESTORE DATABASE {db} FROM LATEST IN 'nodelocal://1/golden' "
+                                f"WITH new_db_name = '{target}'{ropt}", data=data)
+                        self.assertEqual(dump_any_db(self.db_path(target, data)),
+                                         dump_any_db(self.db_path(db, data)), (i, db))
+                        # Out of the cluster's next backup.
+                        self.ok(f"DROP DATABASE {target} CASCADE", data=data)
+                now = sorted(os.path.relpath(os.path.join(r, f), coll)
+                             for r, _, fs in os.walk(coll) for f in fs if f.endswith(".cfg"))
+                self.assertEqual(now, legacy, "no digest file is written any more")
+
+    def test_keys_with_collations_and_mixed_types(self):
+        # WITHOUT ROWID keys ordered by NOCASE / RTRIM collations, and an untyped key column holding
+        # numbers, text and blobs: the previous state is merged in SQLite's order, not byte order.
+        self.ok("CREATE TABLE n (k TEXT COLLATE NOCASE PRIMARY KEY, v) WITHOUT ROWID",
+                "CREATE TABLE r (k TEXT COLLATE RTRIM, j, v, PRIMARY KEY (k, j)) WITHOUT ROWID",
+                "CREATE TABLE m (k PRIMARY KEY, v) WITHOUT ROWID",
+                # Scan order (BINARY column) differs from key identity (NOCASE): rewritten in full.
+                "CREATE TABLE x (k TEXT, v, PRIMARY KEY (k COLLATE NOCASE)) WITHOUT ROWID",
+                "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300) "
+                "INSERT INTO n SELECT CASE i % 3 WHEN 0 THEN upper(hex(i)) ELSE 'k' || i END, i FROM c",
+                "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300) "
+                "INSERT INTO r SELECT 'k' || (i % 50) || substr('   ', 1, i % 3), i, i FROM c",
+                "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300) "
+                "INSERT INTO m SELECT CASE i % 4 WHEN 0 THEN i WHEN 1 THEN i + 0.5 WHEN 2 THEN 't' || i "
+                "ELSE CAST('b' || i AS BLOB) END, i FROM c",
+                "INSERT INTO x SELECT k, v FROM n",
+                "BACKUP DATABASE defaultdb INTO 'nodelocal://1/coll'")
+        for step in range(3):
+            self.ok(f"UPDATE n SET v = v + 1 WHERE v % 37 = {step}",
+                    f"DELETE FROM n WHERE v % 41 = {step}",
+                    f"INSERT OR REPLACE INTO n VALUES ('K{step}', -1), ('zz{step}', -2)",
+                    f"UPDATE r SET v = -v WHERE j % 29 = {step}",
+                    f"DELETE FROM r WHERE j % 31 = {step}",
+                    f"INSERT OR REPLACE INTO r VALUES ('k1  ', {1000 + step}, 0)",
+                    f"UPDATE m SET v = v * 2 WHERE v % 23 = {step}",
+                    f"DELETE FROM m WHERE v % 19 = {step}",
+                    f"INSERT OR REPLACE INTO m VALUES ({step}.25, 0), ({10 ** 15 + step}, 0), (x'00{step:02d}', 0)",
+                    f"UPDATE x SET v = v + 1 WHERE v % 37 = {step}",
+                    "BACKUP DATABASE defaultdb INTO LATEST IN 'nodelocal://1/coll'")
+            self.ok("DROP DATABASE IF EXISTS r2 CASCADE",
+                    "RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/coll' WITH new_db_name = 'r2'")
+            for t in ("n", "r", "m", "x"):
+                self.assertEqual(table_dump(self.db_path("r2"), t),
+                                 table_dump(self.db_path("defaultdb"), t), (step, t))
+        files = self.rows("SHOW BACKUP FILES FROM LATEST IN 'nodelocal://1/coll'")
+        inc_rows = {}
+        for f in files:
+            if f["backup_type"] == "incremental":
+                self.assertEqual(f["start_pretty"].split("/")[1], "defaultdb")
+                t = f["start_pretty"].split("/")[2]
+                inc_rows[t] = inc_rows.get(t, 0) + f["rows"]
+        for t in ("n", "r", "m"):  # deltas only: a few changed rows per layer
+            self.assertLess(inc_rows.get(t, 0), 120, (t, inc_rows))
+        self.assertGreater(inc_rows.get("x", 0), 250, inc_rows)  # rewritten each layer
 
     def test_tampered_layer_is_detected(self):
         self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",

@@ -544,7 +544,7 @@ class Boto3CrossCheckTest(KmsTestBase):
         self.ok("BACKUP INTO 'nodelocal://1/x' WITH kms = %s"
                 % sql_list([self.uri(alias), self.uri(west, "us-west-2")]))
         info = decode_encryption_info(self.info_path("x"))
-        self.assertEqual(info["format_version"], 1)
+        self.assertEqual(info["format_version"], 2)
         self.assertEqual(len(info["chain_id"]), 16)
         context = {"cofre-chain": info["chain_id"].hex()}
         plaintexts = []

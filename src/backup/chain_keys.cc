@@ -1,5 +1,7 @@
 #include "backup/chain_keys.h"
 
+#include <openssl/crypto.h>
+
 #include <memory>
 #include <utility>
 
@@ -8,6 +10,19 @@
 #include "util/sha256.h"
 
 namespace cofre {
+
+namespace {
+
+void WipeString(std::string& s) {
+  if (s.capacity() > 0) OPENSSL_cleanse(s.data(), s.capacity());
+}
+
+}  // namespace
+
+KeyOptions::~KeyOptions() {
+  if (passphrase) WipeString(*passphrase);
+  for (auto& uri : kms_uris) WipeString(uri);
+}
 
 namespace {
 

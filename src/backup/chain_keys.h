@@ -31,8 +31,16 @@
 
 namespace cofre {
 
-// The key options of a statement (WITH encryption_passphrase = ..., kms = ...).
+// The key options of a statement (WITH encryption_passphrase = ..., kms = ...). The passphrase
+// and the KMS URIs (which may carry AWS secrets) are wiped (OPENSSL_cleanse) on destruction.
 struct KeyOptions {
+  KeyOptions() = default;
+  KeyOptions(const KeyOptions&) = default;
+  KeyOptions(KeyOptions&&) = default;
+  KeyOptions& operator=(const KeyOptions&) = default;
+  KeyOptions& operator=(KeyOptions&&) = default;
+  ~KeyOptions();
+
   std::optional<std::string> passphrase;
   std::vector<std::string> kms_uris;
   bool any() const { return passphrase.has_value() || !kms_uris.empty(); }

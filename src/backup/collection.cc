@@ -169,6 +169,10 @@ StatusOr<std::string> FreeLayerDir(ExternalStorage& storage,
   while (true) {
     std::string dir = name(micros);
     ASSIGN_OR_RETURN(bool taken, Exists(storage, dir + "/" + kManifestFile));
+    if (!taken) {
+      // Another backup of the same hundredth of a second, still being written.
+      ASSIGN_OR_RETURN(taken, Exists(storage, dir + "/" + kLockFile));
+    }
     if (!taken) return dir;
     micros += 10000;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

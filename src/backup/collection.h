@@ -4,7 +4,8 @@
 //   <YYYY>/<MM>/<DD>-<HHMMSS>.<ss>/            a full backup, named by its UTC end time
 //     ENCRYPTION-INFO, BACKUP_MANIFEST, data/<n>.cfd
 //   incrementals/<full subdir>/<YYYYMMDD>/<HHMMSS>.<ss>/   incremental layers
-// A backup directory without a BACKUP_MANIFEST is unfinished and is ignored.
+// A backup directory without a BACKUP_MANIFEST is unfinished and is ignored by listing and
+// restore; backup/unfinished_layers.h removes the ones a data directory's failed runs left.
 // Thread-safety: free functions over a thread-safe ExternalStorage.
 #ifndef COFRE_BACKUP_COLLECTION_H_
 #define COFRE_BACKUP_COLLECTION_H_
@@ -21,6 +22,8 @@ inline constexpr char kLatestFile[] = "LATEST";
 inline constexpr char kManifestFile[] = "BACKUP_MANIFEST";
 inline constexpr char kEncryptionInfoFile[] = "ENCRYPTION-INFO";
 inline constexpr char kIncrementalsDir[] = "incrementals";
+// The ownership note of a layer directory being written (backup/backup_lock.h).
+inline constexpr char kLockFile[] = "BACKUP-LOCK";
 
 // "2026/11/28-145137.12" for an end time in microseconds since the epoch (UTC).
 std::string FullSubdir(int64_t end_micros);
@@ -46,9 +49,9 @@ std::string IncrementalLayerDir(const std::string& prefix, const std::string& fu
 // Resolves "LATEST" (reading the LATEST file) or a given subdir, checking that its manifest
 // exists. NotFound with a clear message when the collection or the backup is absent.
 StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::string& spec);
-// The first of `name(micros)`, `name(micros + 10 ms)`, ... that has no BACKUP_MANIFEST yet in
-// `storage`: two backups ending in the same hundredth of a second would otherwise share a
-// directory (it waits those 10 ms, so names stay ordered by time).
+// The first of `name(micros)`, `name(micros + 10 ms)`, ... that has neither a BACKUP_MANIFEST nor
+// a BACKUP-LOCK yet in `storage`: two backups ending in the same hundredth of a second would
+// otherwise share a directory (it waits those 10 ms, so names stay ordered by time).
 StatusOr<std::string> FreeLayerDir(ExternalStorage& storage,
                                    const std::function<std::string(int64_t)>& name,
                                    int64_t micros);

@@ -8,8 +8,8 @@ namespace cofre::data_file_format {
 
 // A data file's plaintext starts with these 4 bytes, then a zstd stream of records.
 inline constexpr char kMagic[4] = {'C', 'F', 'D', '1'};
-// A digest file's plaintext starts with these 4 bytes, then a zstd stream of digest records.
-inline constexpr char kDigestMagic[4] = {'C', 'F', 'G', '1'};
+// "CFG1" was the magic of cofre 0.1's row digest files (data/<n>.cfg): no longer written or read;
+// never reuse it.
 
 // Record kinds (first byte of a record body).
 inline constexpr uint8_t kRecordRow = 1;        // key, then the row's values

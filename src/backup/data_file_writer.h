@@ -1,4 +1,4 @@
-// DataFileWriter: writes one record file of a backup (a data file, or a row digest file):
+// DataFileWriter: writes one record file of a backup (a data file):
 // magic, then a zstd stream of length-prefixed records ending with an end record, sealed by the
 // chain's encryption when there is one (docs/format.md §5).
 //

@@ -1,7 +1,9 @@
 // RunFullBackup: takes a full backup of some databases (whole or some of their tables) into a
-// collection, as one consistent snapshot, and commits it (DESIGN §3): data files, then the
-// manifest, then LATEST. A failed or killed run leaves an unfinished directory that listing and
-// restore ignore; earlier backups and LATEST are untouched.
+// collection, as one consistent snapshot, and commits it (DESIGN §3): BACKUP-LOCK, data files,
+// then the manifest, then LATEST (and the lock is deleted). A failed run removes what it wrote
+// before returning its error; a killed one leaves an unfinished directory that listing and
+// restore ignore and that its owner removes later (backup/unfinished_layers.h). Earlier backups
+// and LATEST are untouched either way.
 // Thread-safety: one call per thread; the storage must be thread-safe.
 #ifndef COFRE_BACKUP_FULL_BACKUP_H_
 #define COFRE_BACKUP_FULL_BACKUP_H_
@@ -10,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "backup/chain_storage.h"
 #include "backup/stored_file.h"
+#include "backup/unfinished_layers.h"
 #include "backup/zstd_stream.h"
 #include "engine/data_dir.h"
 #include "proto/backup_manifest.pb.h"
@@ -25,16 +29,23 @@ struct BackupTarget {
 struct BackupSettings {
   uint64_t target_file_bytes = 32ull << 20;
   ZstdOptions zstd{3, 2};
+  // Full backups scan, compress and encrypt on this many threads (0: one per core, at most 8);
+  // then each data file is compressed on its writer's thread (zstd.workers is ignored).
+  int export_threads = 0;
+  // Rowid tables are split for the threads in ranges of at least this many rowids (0: default).
+  uint64_t min_piece_rows = 0;
 };
 
 struct FullBackupRequest {
-  ExternalStorage* storage = nullptr;
+  // The collection (metadata, LATEST) and, for a locality-aware backup, where data files go.
+  ChainStorage storage;
   std::vector<BackupTarget> targets;
   proto::Targets target_spec;      // recorded for incrementals and SHOW BACKUP
   ChainCrypto crypto;              // the chain's key, or none
   std::string encryption_info;     // serialized ENCRYPTION-INFO (encrypted chains only)
   BackupSettings settings;
   std::function<void(double)> progress;  // fraction completed, may be empty
+  LayerOwnership ownership;              // who writes the layer directory
 };
 
 struct BackupResult {

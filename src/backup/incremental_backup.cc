@@ -6,9 +6,10 @@
 #include "backup/data_file_format.h"
 #include "backup/data_file_reader.h"
 #include "backup/data_file_writer.h"
-#include "backup/digest_file.h"
+#include "backup/key_order.h"
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
+#include "backup/span_prefetcher.h"
 #include "backup/table_exporter.h"
 #include "backup/table_schema.h"
 #include "engine/snapshot.h"
@@ -36,32 +37,14 @@ const proto::Table* FindTable(const proto::BackupManifest& m, const std::string&
   return nullptr;
 }
 
-// The digests of a span's rows as of the previous layer.
-Status PreviousDigests(const ChainStorage& storage, const ChainCrypto& crypto,
-                       RowDigester& digester, const proto::Span& span, DigestMap* out) {
-  RETURN_IF_ERROR(LoadDigestFile(storage.For(span.files(0)), span.files(0), crypto, out));
-  rowcodec::Record rec;
-  for (int i = 1; i < span.files_size(); ++i) {
-    ASSIGN_OR_RETURN(auto reader,
-                     DataFileReader::Open(storage.For(span.files(i)), span.files(i), crypto));
-    while (true) {
-      ASSIGN_OR_RETURN(bool more, reader->Next(&rec));
-      if (!more) break;
-      if (rec.kind == fmt::kRecordTombstone) {
-        out->erase(std::string(rec.key));
-      } else {
-        (*out)[std::string(rec.key)] = digester.Digest(rec.body);
-      }
-    }
-  }
-  return Status::OK();
-}
-
-// Marks the files of spans [first, end) as stored in the incremental location, if there is one.
+// Marks the files of spans [first, end) as stored in the incremental location, if there is one,
+// and in the locality they were written to.
 void MarkLocation(const ChainStorage& storage, proto::Table* table, int first) {
-  if (!storage.incremental_location) return;
   for (int i = first; i < table->spans_size(); ++i) {
-    for (auto& f : *table->mutable_spans(i)->mutable_files()) f.set_in_incremental_location(true);
+    for (auto& f : *table->mutable_spans(i)->mutable_files()) {
+      if (storage.incremental_location) f.set_in_incremental_location(true);
+      f.set_locality(storage.write_locality);
+    }
   }
 }
 
@@ -73,46 +56,84 @@ bool NeedsCompaction(const proto::Span& span) {
 }
 
 // Writes the delta of one span; returns false in *kept when the span must be rewritten instead.
-Status DeltaSpan(const SqliteDb& db, const TableSchema& schema, const proto::Span& prev,
+// The span's previous state (the merge of its files, read on another thread) and the current
+// scan of its key range are walked in lockstep, both in key order: a key only in the scan is a
+// new row, a key only in the previous state a deleted one (tombstone), a key in both a changed
+// row when its encoded bytes differ. Without a usable key order (`order` empty, or a stream
+// found out of order) the span is rewritten in full.
+Status DeltaSpan(const SqliteDb& db, const TableSchema& schema,
+                 const std::optional<KeyOrder>& order, const proto::Span& prev,
                  const ChainStorage& storage, const ChainCrypto& crypto, const ExportOptions& opts,
                  proto::Span* out, bool* kept, LayerStats* stats) {
-  DigestMap digests;
-  RETURN_IF_ERROR(PreviousDigests(storage, crypto, *opts.digester, prev, &digests));
+  *kept = false;
+  if (!order) return Status::OK();
+  SpanPrefetcher previous([&]() { return SpanReader::Open(storage, prev, crypto, *order); });
   ASSIGN_OR_RETURN(SqliteStmt scan, PrepareRangeScan(db, schema, prev.start_key(), prev.end_key()));
   std::unique_ptr<DataFileWriter> writer;
-  std::string key, body;
+  std::string key, last_key, body, tombstone;
   uint64_t rows = 0, bytes = 0;
   auto write = [&](std::string_view record) -> Status {
     if (!writer) {
-      ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage.layers(), NewDataFilePath(opts) + ".cfd", crypto,
-                                                    opts.zstd, std::string_view(fmt::kMagic, 4)));
+      ASSIGN_OR_RETURN(
+          writer, DataFileWriter::Open(storage.DataFor(opts.layer), NewDataFilePath(opts) + ".cfd",
+                                       crypto, opts.zstd, std::string_view(fmt::kMagic, 4)));
     }
     return writer->AddRecord(record);
   };
+  std::string_view prev_key, prev_body;
+  bool have_prev = false;
+  // Moves to the next row of the previous state; false in *usable when the merge is impossible.
+  auto advance = [&](bool* usable) -> Status {
+    auto more = previous.Next(&prev_key, &prev_body);
+    if (!more.ok()) {
+      if (previous.out_of_order()) {
+        *usable = false;
+        return Status::OK();
+      }
+      return more.status();
+    }
+    have_prev = *more;
+    *usable = true;
+    return Status::OK();
+  };
+  auto write_tombstone = [&]() -> Status {
+    tombstone.assign(1, static_cast<char>(fmt::kRecordTombstone));
+    tombstone.append(prev_key);
+    return write(tombstone);
+  };
+  bool usable = true;
+  RETURN_IF_ERROR(advance(&usable));
+  if (!usable) return Status::OK();
   while (true) {
     ASSIGN_OR_RETURN(bool row, scan.Step());
     if (!row) break;
     key.clear();
     EncodeScanKey(scan.get(), schema, &key);
+    if (rows > 0 && order->Compare(last_key, key) >= 0) return Status::OK();  // SQLite disagrees
     EncodeScanRow(scan.get(), schema, key, &body);
     ++rows;
     bytes += body.size();
-    auto it = digests.find(key);
-    if (it != digests.end()) {
-      bool same = it->second == opts.digester->Digest(body);
-      digests.erase(it);
-      if (same) continue;
+    int c = -1;
+    while (have_prev && (c = order->Compare(prev_key, key)) < 0) {
+      RETURN_IF_ERROR(write_tombstone());
+      RETURN_IF_ERROR(advance(&usable));
+      if (!usable) return Status::OK();
     }
-    RETURN_IF_ERROR(write(body));
+    bool same = false;
+    if (have_prev && c == 0) {
+      same = prev_body == body;
+      RETURN_IF_ERROR(advance(&usable));
+      if (!usable) return Status::OK();
+    }
+    if (!same) RETURN_IF_ERROR(write(body));
+    std::swap(key, last_key);
   }
-  if (bytes > 2 * opts.target_file_bytes) {
-    *kept = false;  // grown past twice the target: rewrite and split (the writer is abandoned)
-    return Status::OK();
-  }
-  for (const auto& [k, d] : digests) {
-    body.assign(1, static_cast<char>(fmt::kRecordTombstone));
-    body.append(k);
-    RETURN_IF_ERROR(write(body));
+  // Grown past twice the target: rewrite and split (the writer is abandoned).
+  if (bytes > 2 * opts.target_file_bytes) return Status::OK();
+  while (have_prev) {
+    RETURN_IF_ERROR(write_tombstone());
+    RETURN_IF_ERROR(advance(&usable));
+    if (!usable) return Status::OK();
   }
   *out = prev;
   out->set_rows(rows);
@@ -122,6 +143,7 @@ Status DeltaSpan(const SqliteDb& db, const TableSchema& schema, const proto::Spa
     file->set_layer(opts.layer);
     file->set_kind(proto::FILE_KIND_DELTA);
     file->set_in_incremental_location(storage.incremental_location != nullptr);
+    file->set_locality(storage.write_locality);
     RETURN_IF_ERROR(writer->Finish(file));
     stats->rows += file->rows();
     stats->bytes += file->logical_bytes();
@@ -135,17 +157,21 @@ Status IncrementTable(const SqliteDb& db, const TableSchema& schema, const proto
                       const ChainStorage& storage, const ChainCrypto& crypto,
                       const ExportOptions& opts, proto::Table* out, LayerStats* stats) {
   DescribeTable(schema, out);
+  // Tables whose key order cannot be reproduced outside SQLite are rewritten in full.
+  ASSIGN_OR_RETURN(std::optional<KeyOrder> order, KeyOrder::ForTable(db, schema));
   for (const auto& span : prev.spans()) {
     bool kept = false;
     if (!NeedsCompaction(span)) {
       proto::Span next;
-      RETURN_IF_ERROR(DeltaSpan(db, schema, span, storage, crypto, opts, &next, &kept, stats));
+      RETURN_IF_ERROR(
+          DeltaSpan(db, schema, order, span, storage, crypto, opts, &next, &kept, stats));
       if (kept) *out->add_spans() = std::move(next);
     }
     if (!kept) {
       uint64_t rows = 0, bytes = 0;
       int first_new = out->spans_size();
-      RETURN_IF_ERROR(ExportRange(db, schema, span.start_key(), span.end_key(), storage.layers(),
+      RETURN_IF_ERROR(ExportRange(db, schema, span.start_key(), span.end_key(),
+                                  storage.DataFor(opts.layer),
                                   crypto, opts, out, &rows, &bytes));
       MarkLocation(storage, out, first_new);
       stats->rows += rows;
@@ -164,7 +190,6 @@ Status IncrementTable(const SqliteDb& db, const TableSchema& schema, const proto
   out->set_index_entries(entries);
   return Status::OK();
 }
-
 
 }  // namespace
 
@@ -186,6 +211,9 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
                                                                 result.subdir, micros);
                        },
                        result.end_micros));
+  RETURN_IF_ERROR(
+      ClaimLayer(storage, LayerKind::kIncremental, result.layer_dir, req.ownership));
+  UnfinishedLayerGuard guard(storage, LayerKind::kIncremental, result.layer_dir);
 
   proto::BackupManifest manifest;
   manifest.set_format_version(manifest_format::kFormatVersion);
@@ -208,16 +236,12 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   }
 
   std::atomic<uint64_t> next_file{1};
-  ASSIGN_OR_RETURN(RowDigester digester, req.crypto.encrypted()
-                                             ? RowDigester::NewKeyed(*req.crypto.data_key)
-                                             : RowDigester::NewUnkeyed());
   ExportOptions opts;
   opts.layer_dir = result.layer_dir;
   opts.layer = manifest.layer();
   opts.target_file_bytes = req.settings.target_file_bytes;
   opts.zstd = req.settings.zstd;
   opts.next_file_number = &next_file;
-  opts.digester = &digester;
 
   LayerStats stats;
   size_t total = 0, done = 0;
@@ -243,7 +267,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
           before->without_rowid() == table.without_rowid && before->spans_size() > 0) {
         st = IncrementTable(db, table, *before, storage, req.crypto, opts, pt, &stats);
       } else {
-        st = ExportTable(db, table, storage.layers(), req.crypto, opts, pt);
+        st = ExportTable(db, table, storage.DataFor(opts.layer), req.crypto, opts, pt);
         MarkLocation(storage, pt, 0);
         stats.rows += pt->rows();
         stats.bytes += pt->logical_bytes();
@@ -260,6 +284,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   manifest.set_index_entries(stats.index_entries);
   manifest.set_logical_bytes(stats.bytes);
   RETURN_IF_ERROR(WriteManifest(storage.layers(), result.layer_dir, req.crypto, manifest));
+  guard.Commit();
   result.rows = stats.rows;
   result.index_entries = stats.index_entries;
   result.bytes = stats.bytes;

@@ -1,13 +1,17 @@
 // RunIncrementalBackup: appends an incremental layer to a backup chain (DESIGN §3).
 //
-// For every span of every table of the previous layer, the span's current rows are compared,
-// by keyed digest, with the rows as of the previous layer (the base file's digest file plus the
-// rows of later deltas); the layer stores only the changed and new rows and tombstones for
-// deleted keys, in one DELTA file per changed span. New tables and tables whose definition
+// For every span of every table of the previous layer, the span's current rows (an ordered scan
+// of its key range) are compared, by their exact encoded bytes, with the rows as of the previous
+// layer, read back from the backup (SpanReader: the merge of the span's files, on another thread
+// through a bounded queue, so memory stays bounded and the read overlaps the scan; it costs one
+// read of every file of the span from storage); the layer stores only the changed and new rows
+// and tombstones for deleted keys, in key order, in one DELTA file per changed span. Tables whose
+// key order cannot be reproduced outside SQLite (KeyOrder) are rewritten in full. New tables and tables whose definition
 // changed are written in full; dropped ones disappear. A span whose deltas grow long or large
 // against its base, or which grew past twice the target size, is rewritten in full (and split).
 // The manifest written is complete on its own: it names, per span, the base and the deltas.
-// Commit order as for full backups: data files, then the manifest. LATEST is not touched.
+// Commit order as for full backups: BACKUP-LOCK, data files, then the manifest (and the lock is
+// deleted); LATEST is not touched. A failed run removes what it wrote, as full backups do.
 // Thread-safety: one call per thread.
 #ifndef COFRE_BACKUP_INCREMENTAL_BACKUP_H_
 #define COFRE_BACKUP_INCREMENTAL_BACKUP_H_
@@ -26,6 +30,7 @@ struct IncrementalBackupRequest {
   ChainCrypto crypto;
   BackupSettings settings;
   std::function<void(double)> progress;
+  LayerOwnership ownership;  // who writes the layer directory
 };
 
 // Compaction policy: a span is rewritten in full when it already has this many deltas, or when

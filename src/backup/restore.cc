@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <set>
+#include <thread>
 
 #include "backup/data_file_format.h"
-#include "backup/data_file_reader.h"
+#include "backup/record_prefetcher.h"
 #include "backup/table_schema.h"
 #include "util/file_util.h"
 
@@ -44,47 +46,81 @@ class Progress {
   uint64_t done_ = 0;
 };
 
-// Applies the files of every span of `table` to `schema_name`.`table` on `db`.
+// The record units of `table`: every file of every span, in the order they apply.
+void AddTableUnits(const proto::Table& table, const ChainStorage& storage,
+                   const ChainCrypto& crypto, std::vector<RecordPrefetcher::Unit>* units) {
+  for (const auto& span : table.spans()) {
+    for (const auto& file : span.files()) {
+      units->push_back(RecordPrefetcher::FileUnit(storage.For(file), file, crypto));
+    }
+  }
+}
+
+// Starts reading the files of `tables` (in this order) on a background thread.
+StatusOr<std::unique_ptr<RecordPrefetcher>> StartReading(const std::vector<const proto::Table*>& tables,
+                                               const ChainStorage& storage,
+                                               const ChainCrypto& crypto) {
+  std::vector<RecordPrefetcher::Unit> units;
+  for (const proto::Table* t : tables) AddTableUnits(*t, storage, crypto, &units);
+  return RecordPrefetcher::Start(std::move(units));
+}
+
+// Applies the files of every span of `table` to `schema_name`.`table` on `db`, taking their
+// records from `records`, whose next units are those files (AddTableUnits order); `*unit` is
+// the index of the first and is advanced past the table's.
 Status LoadTable(const SqliteDb& db, const std::string& schema_name, const proto::Table& table,
-                 const ChainStorage& storage, const ChainCrypto& crypto, Progress* progress,
+                 RecordPrefetcher& records, size_t* unit, Progress* progress,
                  RestoreResult* result) {
   TableSchema schema = SchemaFromManifest(table);
   ASSIGN_OR_RETURN(SqliteStmt insert, db.Prepare(schema.InsertSql(schema_name, false)));
   ASSIGN_OR_RETURN(SqliteStmt upsert, db.Prepare(schema.InsertSql(schema_name, true)));
   ASSIGN_OR_RETURN(SqliteStmt remove, db.Prepare(schema.DeleteSql(schema_name)));
   const size_t ncols = schema.columns.size();
-  rowcodec::Record rec;
   for (const auto& span : table.spans()) {
     bool base = true;
     for (const auto& file : span.files()) {
-      ASSIGN_OR_RETURN(auto reader, DataFileReader::Open(storage.For(file), file, crypto));
-      SqliteStmt& put = base && file.kind() == proto::FILE_KIND_BASE ? insert : upsert;
+      sqlite3_stmt* put =
+          base && file.kind() == proto::FILE_KIND_BASE ? insert.get() : upsert.get();
+      const size_t want = (*unit)++;
       while (true) {
-        ASSIGN_OR_RETURN(bool more, reader->Next(&rec));
-        if (!more) break;
-        sqlite3_stmt* stmt;
-        if (rec.kind == fmt::kRecordTombstone) {
-          stmt = remove.get();
-          for (size_t i = 0; i < rec.key_values.size(); ++i) {
-            rowcodec::BindValue(stmt, static_cast<int>(i + 1), rec.key_values[i]);
-          }
-        } else {
-          if (rec.values.size() != ncols) {
-            return DataLossError("backup file " + file.path() + " has a row with " +
-                                 std::to_string(rec.values.size()) + " columns; table " +
-                                 table.name() + " has " + std::to_string(ncols));
-          }
-          stmt = put.get();
-          int p = 1;
-          if (!schema.without_rowid) rowcodec::BindValue(stmt, p++, rec.key_values.at(0));
-          for (const auto& v : rec.values) rowcodec::BindValue(stmt, p++, v);
+        ASSIGN_OR_RETURN(const RecordBatch* batch, records.Next());
+        if (!batch || batch->unit_index() != want) {
+          return InternalError("restore lost its place reading backup file " + file.path());
         }
-        int rc = sqlite3_step(stmt);
-        sqlite3_reset(stmt);
-        if (rc != SQLITE_DONE) {
-          return SqliteStatus(rc, db.get(), "restoring a row of table " + table.name() +
-                                                " from backup file " + file.path());
+        for (size_t r = 0; r < batch->size(); ++r) {
+          const RecordBatch::Entry& e = batch->entry(r);
+          const rowcodec::ValueRef* key = batch->key_values(r);
+          sqlite3_stmt* stmt;
+          if (e.kind == fmt::kRecordTombstone) {
+            stmt = remove.get();
+            for (uint32_t i = 0; i < e.key_count; ++i) {
+              rowcodec::BindValue(stmt, static_cast<int>(i + 1), key[i]);
+            }
+          } else {
+            if (e.value_count != ncols) {
+              return DataLossError("backup file " + file.path() + " has a row with " +
+                                   std::to_string(e.value_count) + " columns; table " +
+                                   table.name() + " has " + std::to_string(ncols));
+            }
+            if (!schema.without_rowid && e.key_count != 1) {
+              return DataLossError("backup file " + file.path() + " has a row of table " +
+                                   table.name() + " whose key is not one rowid");
+            }
+            stmt = put;
+            int p = 1;
+            if (!schema.without_rowid) rowcodec::BindValue(stmt, p++, key[0]);
+            const rowcodec::ValueRef* values = batch->values(r);
+            for (uint32_t i = 0; i < e.value_count; ++i) rowcodec::BindValue(stmt, p++, values[i]);
+          }
+          int rc = sqlite3_step(stmt);
+          sqlite3_reset(stmt);
+          if (rc != SQLITE_DONE) {
+            return SqliteStatus(
+                rc, db.get(),
+                "restoring a row of table " + table.name() + " from backup file " + file.path());
+          }
         }
+        if (batch->unit_end()) break;
       }
       progress->Add(file.logical_bytes());
       base = false;
@@ -108,15 +144,39 @@ Status RestoreSequence(const SqliteDb& db, const std::string& schema_name,
   return ins.Run();
 }
 
+// SQLite's memory while building a staging file. The page cache only needs to hold the pages
+// being appended to (rows arrive in key order); index builds sort with SQLite's external merge
+// sorter, which keeps up to (worker threads + 1) in-memory runs of cache_size bytes each and
+// spills the rest to temporary files. Both are fixed, so restore's memory does not grow with
+// the size of the database.
+constexpr int kLoadCacheKiB = 8 << 10;
+constexpr int kIndexCacheKiB = 8 << 10;
+
+// SQLite worker threads for index builds: one per core besides the main thread, at most 2.
+int SorterThreads() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores <= 1 ? 0 : static_cast<int>(std::min(cores - 1, 2u));
+}
+
 // Builds a whole database into the staging file at `path`.
 Status BuildDatabase(const std::string& path, const proto::Database& pdb,
                      const ChainStorage& storage, const ChainCrypto& crypto, Progress* progress,
                      RestoreResult* result) {
+  std::vector<const proto::Table*> tables;
+  for (const auto& table : pdb.tables()) tables.push_back(&table);
+  // Reading, decryption, decompression and decoding run on a thread of their own, overlapping
+  // with SQLite's inserts on this one.
+  ASSIGN_OR_RETURN(std::unique_ptr<RecordPrefetcher> records,
+                   StartReading(tables, storage, crypto));
   ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, /*create=*/true));
-  RETURN_IF_ERROR(db.Exec("PRAGMA page_size = " + std::to_string(pdb.page_size() ? pdb.page_size() : 4096)));
+  RETURN_IF_ERROR(
+      db.Exec("PRAGMA page_size = " + std::to_string(pdb.page_size() ? pdb.page_size() : 4096)));
+  // No journal and no syncs while building: the file is private until it is complete and
+  // synced below; a failed or killed restore leaves only a staging file that is removed.
   RETURN_IF_ERROR(db.Exec(
-      "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768; "
-      "PRAGMA threads = 2; PRAGMA foreign_keys = OFF;"));
+      "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; "
+      "PRAGMA temp_store = FILE; PRAGMA cache_size = -" +
+      std::to_string(kLoadCacheKiB) + "; PRAGMA threads = " + std::to_string(SorterThreads())));
   RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(pdb.user_version()) +
                           "; PRAGMA application_id = " + std::to_string(pdb.application_id())));
   RETURN_IF_ERROR(db.Exec("BEGIN"));
@@ -124,10 +184,14 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
     Status st = db.Exec(table.create_sql());
     if (!st.ok()) return st.Annotate("recreating table " + pdb.name() + "." + table.name());
   }
+  size_t unit = 0;
   for (const auto& table : pdb.tables()) {
-    RETURN_IF_ERROR(LoadTable(db, "main", table, storage, crypto, progress, result));
+    RETURN_IF_ERROR(LoadTable(db, "main", table, *records, &unit, progress, result));
     RETURN_IF_ERROR(RestoreSequence(db, "main", table));
   }
+  records.reset();
+  // Indexes are built after the rows are in: one sort per index instead of random inserts.
+  RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -" + std::to_string(kIndexCacheKiB)));
   for (const auto& obj : pdb.objects()) {
     Status st = db.Exec(obj.sql());
     if (!st.ok()) return st.Annotate("recreating " + obj.type() + " " + obj.name());
@@ -146,6 +210,8 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
                          const std::vector<std::string>& tables, const ChainStorage& storage,
                          const ChainCrypto& crypto, Progress* progress, RestoreResult* result) {
   ASSIGN_OR_RETURN(SqliteDb db, OpenDatabaseFile(target.path));
+  // The connection's default cache (a few MiB) bounds the sorter of the index builds.
+  RETURN_IF_ERROR(db.Exec("PRAGMA threads = " + std::to_string(SorterThreads())));
   RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto fail = [&](Status st) {
     db.Exec("ROLLBACK").IgnoreError();
@@ -153,17 +219,25 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
   };
   ASSIGN_OR_RETURN(std::vector<std::string> existing, DataDir::ListTables(db));
   std::set<std::string> present(existing.begin(), existing.end());
+  std::vector<const proto::Table*> wanted;
   for (const auto& name : tables) {
-    const proto::Table* table = FindTable(pdb, name);
     if (present.count(name)) {
       return fail(AlreadyExistsError("table " + target.name + "." + name +
                                      " already exists; drop it or restore into another "
                                      "database with into_db"));
     }
+    wanted.push_back(FindTable(pdb, name));
+  }
+  StatusOr<std::unique_ptr<RecordPrefetcher>> started = StartReading(wanted, storage, crypto);
+  if (!started.ok()) return fail(started.status());
+  std::unique_ptr<RecordPrefetcher> records = std::move(*started);
+  size_t unit = 0;
+  for (const proto::Table* table : wanted) {
+    const std::string& name = table->name();
     if (Status st = db.Exec(table->create_sql()); !st.ok()) {
       return fail(st.Annotate("recreating table " + target.name + "." + name));
     }
-    if (Status st = LoadTable(db, "main", *table, storage, crypto, progress, result); !st.ok()) {
+    if (Status st = LoadTable(db, "main", *table, *records, &unit, progress, result); !st.ok()) {
       return fail(st);
     }
     if (Status st = RestoreSequence(db, "main", *table); !st.ok()) return fail(st);
@@ -189,7 +263,8 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
   }
   for (const auto& spec : req.tables) {
     const proto::Database* pdb = FindDatabase(m, spec.source_database);
-    if (!pdb) return NotFoundError("database \"" + spec.source_database + "\" is not in the backup");
+    if (!pdb)
+      return NotFoundError("database \"" + spec.source_database + "\" is not in the backup");
     for (const auto& name : spec.tables) {
       const proto::Table* t = FindTable(*pdb, name);
       if (!t) {

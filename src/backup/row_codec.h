@@ -46,7 +46,7 @@ std::string ValueToText(const ValueRef& v);
 // A decoded record body.
 struct Record {
   uint8_t kind = 0;
-  std::string_view body;       // the whole encoded body (what row digests cover)
+  std::string_view body;       // the whole encoded body (what incrementals compare)
   std::string_view key;        // the encoded key (count + values)
   std::vector<ValueRef> key_values;
   std::vector<ValueRef> values;  // empty for tombstones

@@ -67,7 +67,10 @@ void AddFiles(const proto::BackupManifest& m, ResultSet* rs) {
           if (f.layer() != m.layer()) continue;
           rs->rows.push_back({f.path(), type, prefix + rowcodec::PrettyKey(span.start_key()),
                               prefix + (span.end_key().empty() ? "/Max" : rowcodec::PrettyKey(span.end_key())),
-                              Num(f.logical_bytes()), Num(f.rows()), std::nullopt, Num(f.file_bytes())});
+                              Num(f.logical_bytes()), Num(f.rows()),
+                              f.locality().empty() ? std::optional<std::string>()
+                                                   : std::optional<std::string>(f.locality()),
+                              Num(f.file_bytes())});
         }
       }
     }

@@ -30,6 +30,12 @@ class IntegritySink : public ByteSink {
   uint64_t bytes_ = 0;
 };
 
+Status WrongSizeError(const std::string& path, uint64_t expected_bytes) {
+  return DataLossError("backup file " + path + " has the wrong size (manifest says " +
+                       std::to_string(expected_bytes) +
+                       " bytes): it was truncated, extended or replaced");
+}
+
 // Checks the stored bytes against the manifest at end of stream, and names the file in errors.
 class CheckedSource : public ByteSource {
  public:
@@ -59,11 +65,7 @@ class CheckedSource : public ByteSource {
   }
 
  private:
-  Status SizeError() const {
-    return DataLossError("backup file " + path_ + " has the wrong size (manifest says " +
-                         std::to_string(expected_->bytes) + " bytes): it was truncated, "
-                         "extended or replaced");
-  }
+  Status SizeError() const { return WrongSizeError(path_, expected_->bytes); }
   std::unique_ptr<ByteSource> src_;
   std::string path_;
   std::optional<StoredFileInfo> expected_;
@@ -90,7 +92,6 @@ class NamingSource : public ByteSource {
   std::string path_;
 };
 
-
 }  // namespace
 
 StatusOr<std::unique_ptr<ByteSink>> OpenStoredFileWriter(ExternalStorage& storage,
@@ -116,11 +117,17 @@ StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
     }
     return raw.status().Annotate("backup file " + path);
   }
+  // A file of the wrong size (truncated, extended, or swapped with another) is refused before
+  // any of its bytes are decoded, so the error says what happened to the file.
+  if (expected && (*raw)->Size() != expected->bytes) {
+    return WrongSizeError(path, expected->bytes);
+  }
   std::unique_ptr<ByteSource> src =
       std::make_unique<CheckedSource>(std::move(*raw), path, expected);
   if (crypto.encrypted()) {
     // The header is read here: name the file in its errors too (bad magic, version, chunk size).
-    auto decrypting = NewDecryptingSource(std::move(src), *crypto.data_key, FileContext(crypto.chain_id, path));
+    auto decrypting =
+        NewDecryptingSource(std::move(src), *crypto.data_key, FileContext(crypto.chain_id, path));
     if (!decrypting.ok()) {
       const Status& st = decrypting.status();
       return st.message().find(path) == std::string::npos ? st.Annotate("backup file " + path) : st;
@@ -130,9 +137,8 @@ StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
   return src;
 }
 
-Status WriteStoredFile(ExternalStorage& storage, const std::string& path,
-                       const ChainCrypto& crypto, std::string_view contents,
-                       StoredFileInfo* info) {
+Status WriteStoredFile(ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
+                       std::string_view contents, StoredFileInfo* info) {
   StoredFileInfo local;
   ASSIGN_OR_RETURN(auto sink, OpenStoredFileWriter(storage, path, crypto, info ? info : &local));
   RETURN_IF_ERROR(sink->Append(contents));

@@ -2,7 +2,6 @@
 
 #include "backup/data_file_format.h"
 #include "backup/data_file_writer.h"
-#include "backup/digest_file.h"
 #include "backup/row_codec.h"
 
 namespace cofre {
@@ -87,7 +86,6 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
                    uint64_t* bytes) {
   ASSIGN_OR_RETURN(SqliteStmt scan, PrepareRangeScan(db, schema, start_key, end_key));
   std::unique_ptr<DataFileWriter> writer;
-  std::unique_ptr<DigestFileWriter> digests;
   proto::Span* span = nullptr;
   std::string body, key;
   uint64_t next_span_id = 1;
@@ -99,23 +97,20 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
     file->set_layer(options.layer);
     file->set_kind(proto::FILE_KIND_BASE);
     RETURN_IF_ERROR(writer->Finish(file));
-    RETURN_IF_ERROR(digests->Finish(file));
     span->set_rows(writer->records());
     span->set_logical_bytes(writer->logical_bytes());
     *rows += writer->records();
     *bytes += writer->logical_bytes();
     writer.reset();
-    digests.reset();
     return Status::OK();
   };
   auto start_span = [&](std::string_view start) -> Status {
     span = out->add_spans();
     span->set_id(next_span_id++);
     span->set_start_key(std::string(start));
-    std::string base = NewDataFilePath(options);
-    ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage, base + ".cfd", crypto, options.zstd,
+    ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage, NewDataFilePath(options) + ".cfd",
+                                                  crypto, options.zstd,
                                                   std::string_view(fmt::kMagic, 4)));
-    ASSIGN_OR_RETURN(digests, DigestFileWriter::Open(storage, base + ".cfg", crypto));
     return Status::OK();
   };
 
@@ -131,7 +126,6 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
     }
     EncodeScanRow(scan.get(), schema, key, &body);
     RETURN_IF_ERROR(writer->AddRecord(body));
-    RETURN_IF_ERROR(digests->Add(key, options.digester->Digest(body)));
   }
   return finish_span(end_key);
 }

@@ -1,6 +1,6 @@
 // Table export: writes the rows of a table (or of a key range of it), in key order, as BASE
-// spans of a backup layer: for each span one data file and one row digest file beside it
-// (DESIGN §3), cutting a new span whenever the current one reaches the target size.
+// spans of a backup layer: one data file per span (DESIGN §3), cutting a new span whenever the
+// current one reaches the target size.
 // Thread-safety: one thread; uses the given snapshot connection only.
 #ifndef COFRE_BACKUP_TABLE_EXPORTER_H_
 #define COFRE_BACKUP_TABLE_EXPORTER_H_
@@ -11,19 +11,17 @@
 #include "backup/stored_file.h"
 #include "backup/table_schema.h"
 #include "backup/zstd_stream.h"
-#include "crypto/row_digest.h"
 #include "engine/sqlite.h"
 #include "proto/backup_manifest.pb.h"
 
 namespace cofre {
 
 struct ExportOptions {
-  std::string layer_dir;          // files go to <layer_dir>/data/<n>.cfd (+ <n>.cfg digests)
+  std::string layer_dir;          // files go to <layer_dir>/data/<n>.cfd
   uint32_t layer = 0;
   uint64_t target_file_bytes = 32ull << 20;  // logical bytes per span/file
   ZstdOptions zstd;
   std::atomic<uint64_t>* next_file_number = nullptr;  // shared by the whole layer
-  RowDigester* digester = nullptr;
 };
 
 // Where a new data file of the layer goes.

@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace cofre {
@@ -65,6 +66,69 @@ class ZstdCompressSink : public ByteSink {
   Status status_;
 };
 
+// Compresses on the calling thread, one frame per `frame_bytes` of input, each compressed in one
+// call from a contiguous buffer: zstd does that about a quarter faster than its streaming mode,
+// whose circular window buffer makes it use its slower external-dictionary match finders. Each
+// frame starts without history, which costs well under 1% of compression at 4 MiB frames.
+class FramedCompressSink : public ByteSink {
+ public:
+  FramedCompressSink(std::unique_ptr<ByteSink> dest, ZSTD_CCtx* cctx, size_t frame_bytes)
+      : dest_(std::move(dest)),
+        cctx_(cctx),
+        frame_bytes_(frame_bytes),
+        out_size_(ZSTD_compressBound(frame_bytes)),
+        out_(new char[out_size_]) {
+    in_.reserve(frame_bytes_);
+  }
+  ~FramedCompressSink() override { ZSTD_freeCCtx(cctx_); }
+
+  Status Append(std::string_view data) override {
+    if (!status_.ok()) return status_;
+    appended_ += data.size();
+    while (!data.empty()) {
+      size_t take = std::min(frame_bytes_ - in_.size(), data.size());
+      in_.append(data.data(), take);
+      data.remove_prefix(take);
+      if (in_.size() == frame_bytes_) RETURN_IF_ERROR(CompressFrame());
+    }
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (!status_.ok()) return status_;
+    // An empty stream is still one (empty) frame: readers refuse a stream with none.
+    if (!in_.empty() || frames_ == 0) RETURN_IF_ERROR(CompressFrame());
+    status_ = dest_->Close();
+    if (!status_.ok()) return status_;
+    status_ = FailedPreconditionError("compressed stream already closed");
+    return Status::OK();
+  }
+
+  uint64_t BytesAppended() const override { return appended_; }
+
+ private:
+  Status CompressFrame() {
+    size_t n = ZSTD_compress2(cctx_, out_.get(), out_size_, in_.data(), in_.size());
+    if (ZSTD_isError(n)) {
+      return status_ =
+                 InternalError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+    }
+    in_.clear();
+    ++frames_;
+    return status_ = dest_->Append(std::string_view(out_.get(), n));
+  }
+
+  std::unique_ptr<ByteSink> dest_;
+  ZSTD_CCtx* cctx_;
+  const size_t frame_bytes_;
+  const size_t out_size_;
+  std::unique_ptr<char[]> out_;
+  std::string in_;
+  uint64_t appended_ = 0;
+  uint64_t frames_ = 0;
+  Status status_;
+};
+
 class ZstdDecompressSource : public ByteSource {
  public:
   ZstdDecompressSource(std::unique_ptr<ByteSource> src, ZSTD_DCtx* dctx)
@@ -122,6 +186,10 @@ StatusOr<std::unique_ptr<ByteSink>> NewZstdCompressSink(std::unique_ptr<ByteSink
   if (!cctx) return ResourceExhaustedError("cannot allocate a zstd compression context");
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, options.level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  if (options.workers <= 0 && options.frame_bytes > 0) {
+    return std::unique_ptr<ByteSink>(
+        new FramedCompressSink(std::move(dest), cctx, options.frame_bytes));
+  }
   if (options.workers > 0) {
     // Fails harmlessly (single-threaded compression) when libzstd lacks threading.
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, options.workers);

@@ -1,9 +1,11 @@
 // Zstandard streaming: a compressing ByteSink and a decompressing ByteSource.
 //
-// ZstdCompressSink compresses everything appended into one zstd frame (with content checksum)
-// written to the destination sink; with workers > 0, zstd compresses on that many background
-// threads while the caller keeps producing input (this is how a backup overlaps its scan with
-// compression). Close() ends the frame and closes the destination.
+// The compressing sink writes zstd frames (with content checksums) to the destination sink.
+// With workers > 0 everything appended is one frame that zstd compresses on that many background
+// threads while the caller keeps producing input. With workers == 0 it compresses on the calling
+// thread, one frame per frame_bytes of input (each compressed from one contiguous buffer, which
+// is much faster than zstd's streaming mode; 0: one streamed frame). Close() ends the last frame
+// and closes the destination. Memory: about 2 x frame_bytes plus zstd's window, per sink.
 // ZstdDecompressSource yields the decompressed bytes of a source holding one or more frames;
 // corrupt or truncated input is DataLoss. Memory is bounded by zstd's window, never the file.
 // Thread-safety: one thread at a time per object; errors are sticky.
@@ -19,6 +21,7 @@ namespace cofre {
 struct ZstdOptions {
   int level = 3;
   int workers = 0;  // 0: compress on the calling thread
+  size_t frame_bytes = 4 << 20;  // with workers == 0: input bytes per frame
 };
 
 StatusOr<std::unique_ptr<ByteSink>> NewZstdCompressSink(std::unique_ptr<ByteSink> dest,

@@ -3,11 +3,11 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "crypto/kdf.h"
 #include "crypto/key_wrap.h"
 #include "crypto/random.h"
+#include "util/sha256.h"
 
 namespace cofre {
 namespace {
@@ -21,8 +21,8 @@ std::string WrapAad(std::string_view chain_id) {
 }
 
 StatusOr<std::string> KeyCheck(const SecretBytes& data_key, std::string_view chain_id) {
-  ASSIGN_OR_RETURN(SecretBytes check, Hkdf(data_key.view(), chain_id, kKeyCheckInfo,
-                                           kKeyCheckSize));
+  ASSIGN_OR_RETURN(SecretBytes check,
+                   Hkdf(data_key.view(), chain_id, kKeyCheckInfo, kKeyCheckSize));
   return std::string(check.view());
 }
 
@@ -54,6 +54,26 @@ bool IsLowerHex(std::string_view s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
+}
+
+// Field 6 (checksum), wire type 2 (length-delimited).
+constexpr char kChecksumTag = 0x32;
+constexpr size_t kChecksumTrailerSize = 2 + kEncryptionInfoChecksumSize;
+
+// The file must end with the checksum field, and it must be the SHA-256 of the bytes before it.
+Status CheckChecksum(const EncryptionInfo& info, std::string_view bytes) {
+  if (info.checksum().size() != kEncryptionInfoChecksumSize ||
+      bytes.size() < kChecksumTrailerSize) {
+    return Corrupt("its checksum is missing");
+  }
+  std::string_view body = bytes.substr(0, bytes.size() - kChecksumTrailerSize);
+  std::string_view trailer = bytes.substr(body.size());
+  if (trailer[0] != kChecksumTag ||
+      static_cast<size_t>(trailer[1]) != kEncryptionInfoChecksumSize ||
+      trailer.substr(2) != info.checksum() || Sha256::Digest(body) != info.checksum()) {
+    return Corrupt("its checksum does not match its contents (the file was altered or damaged)");
+  }
+  return Status::OK();
 }
 
 Status CheckIterations(uint32_t iterations) {
@@ -114,22 +134,7 @@ Status AddPassphraseEntry(EncryptionInfo* info, const ChainKey& key, std::string
   return Status::OK();
 }
 
-std::string KmsKeyIdHash(std::string_view kms_key_id) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_Digest(kms_key_id.data(), kms_key_id.size(), digest, &n, EVP_sha256(), nullptr) != 1) {
-    // Only an allocation failure inside OpenSSL gets here; an empty hash matches no entry.
-    return std::string();
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * n);
-  for (unsigned int i = 0; i < n; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
-}
+std::string KmsKeyIdHash(std::string_view kms_key_id) { return Sha256::HexDigest(kms_key_id); }
 
 Status AddKmsEntry(EncryptionInfo* info, std::string_view kms_key_id, std::string_view scheme,
                    std::string_view wrapped_key) {
@@ -139,7 +144,6 @@ Status AddKmsEntry(EncryptionInfo* info, std::string_view kms_key_id, std::strin
   }
   if (wrapped_key.empty()) return InvalidArgumentError("KMS-wrapped data key is empty");
   std::string hash = KmsKeyIdHash(kms_key_id);
-  if (hash.empty()) return InternalError("SHA-256 failed in OpenSSL while hashing the KMS key id");
   KmsEntry* entry = nullptr;
   for (KeyEntry& k : *info->mutable_keys()) {
     if (k.has_kms() && k.kms().key_id_hash() == hash) entry = k.mutable_kms();
@@ -182,10 +186,10 @@ StatusOr<ChainKey> UnwrapWithPassphrase(const EncryptionInfo& info, std::string_
   }
   RETURN_IF_ERROR(ValidateEncryptionInfo(info));
   if (!HasPassphraseEntry(info)) {
-    return FailedPreconditionError(
-               "this backup is encrypted with KMS, not with a passphrase")
-        .WithHint("give kms = '<KMS URI>' (one of the KMS keys the backup was taken with) "
-                  "instead of encryption_passphrase");
+    return FailedPreconditionError("this backup is encrypted with KMS, not with a passphrase")
+        .WithHint(
+            "give kms = '<KMS URI>' (one of the KMS keys the backup was taken with) "
+            "instead of encryption_passphrase");
   }
   std::string aad = WrapAad(info.chain_id());
   for (const KeyEntry& k : info.keys()) {
@@ -219,7 +223,8 @@ StatusOr<ChainKey> ChainKeyFromUnwrapped(const EncryptionInfo& info, SecretBytes
 }
 
 Status ValidateEncryptionInfo(const EncryptionInfo& info) {
-  if (info.format_version() != kEncryptionInfoFormatVersion) {
+  if (info.format_version() < kOldestEncryptionInfoFormatVersion ||
+      info.format_version() > kEncryptionInfoFormatVersion) {
     return Corrupt("unknown format version " + std::to_string(info.format_version()) +
                    " (a newer cofre may have written it)");
   }
@@ -255,13 +260,21 @@ Status ValidateEncryptionInfo(const EncryptionInfo& info) {
 }
 
 std::string SerializeEncryptionInfo(const EncryptionInfo& info) {
+  EncryptionInfo body = info;
+  body.set_format_version(kEncryptionInfoFormatVersion);
+  body.clear_checksum();
   std::string out;
   {
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    info.SerializeToCodedStream(&coded);
+    body.SerializeToCodedStream(&coded);
   }
+  // The checksum goes last, as field 6, so that it covers every byte before it.
+  std::string checksum = Sha256::Digest(out);
+  out.push_back(kChecksumTag);
+  out.push_back(static_cast<char>(kEncryptionInfoChecksumSize));
+  out.append(checksum);
   return out;
 }
 
@@ -272,6 +285,9 @@ StatusOr<EncryptionInfo> ParseEncryptionInfo(std::string_view bytes) {
   EncryptionInfo info;
   if (!info.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Corrupt("it is not a valid protobuf message");
+  }
+  if (info.format_version() >= 2 || !info.checksum().empty()) {
+    RETURN_IF_ERROR(CheckChecksum(info, bytes));
   }
   RETURN_IF_ERROR(ValidateEncryptionInfo(info));
   return info;

@@ -3,7 +3,7 @@
 // docs/format.md §3, proto/encryption_info.proto).
 //
 // Key hierarchy: passphrase --PBKDF2--> KEK --AES-GCM wrap--> DK; KMS key --KMS Encrypt--> DK;
-// DK --HKDF--> per-file keys (streaming_aead.h) and the row digest key (row_digest.h).
+// DK --HKDF--> per-file keys (streaming_aead.h).
 // Every wrapped DK is bound to its chain (AAD = "cofre-dk-wrap-v1" || chain id), and
 // `key_check` lets any DK, however obtained, be checked against the chain before data is read.
 //
@@ -29,7 +29,10 @@
 
 namespace cofre {
 
-inline constexpr uint32_t kEncryptionInfoFormatVersion = 1;
+// Version 2 adds the trailing checksum; version 1 files (no checksum) are still read.
+inline constexpr uint32_t kEncryptionInfoFormatVersion = 2;
+inline constexpr uint32_t kOldestEncryptionInfoFormatVersion = 1;
+inline constexpr size_t kEncryptionInfoChecksumSize = 32;
 inline constexpr size_t kChainIdSize = 16;
 inline constexpr size_t kChainDataKeySize = 32;
 inline constexpr size_t kPassphraseSaltSize = 16;
@@ -95,10 +98,12 @@ StatusOr<ChainKey> ChainKeyFromUnwrapped(const EncryptionInfo& info, SecretBytes
 // Key entries with no source this version knows are allowed (written by a newer cofre).
 Status ValidateEncryptionInfo(const EncryptionInfo& info);
 
-// Serializes `info` (deterministically) for writing to storage.
+// Serializes `info` (deterministically) for writing to storage, as the current format version
+// with its checksum last (whatever format_version and checksum `info` carried).
 std::string SerializeEncryptionInfo(const EncryptionInfo& info);
 
-// Parses and validates the bytes of an ENCRYPTION-INFO file. DataLoss when they are not a valid
+// Parses and validates the bytes of an ENCRYPTION-INFO file, checking the checksum (required from
+// format version 2). DataLoss, saying the file is damaged, when they are not a valid
 // ENCRYPTION-INFO.
 StatusOr<EncryptionInfo> ParseEncryptionInfo(std::string_view bytes);
 

@@ -10,6 +10,8 @@
 #include <random>
 #include <set>
 
+#include "util/file_util.h"
+
 namespace cofre {
 namespace fs = std::filesystem;
 
@@ -314,6 +316,19 @@ StatusOr<std::optional<std::string>> DataDir::GetSetting(const std::string& key)
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<std::string>();
   return std::optional<std::string>(stmt.ColumnText(0));
+}
+
+StatusOr<std::string> DataDir::Id() {
+  ASSIGN_OR_RETURN(std::optional<std::string> id, GetSetting("data_dir_id"));
+  if (id) return *id;
+  ASSIGN_OR_RETURN(std::string fresh, RandomHex(16));
+  ASSIGN_OR_RETURN(SqliteStmt stmt, system_.Prepare("INSERT OR IGNORE INTO settings(key, value) "
+                                                    "VALUES('data_dir_id', ?)"));
+  stmt.Bind(1, fresh);
+  RETURN_IF_ERROR(stmt.Run());
+  ASSIGN_OR_RETURN(id, GetSetting("data_dir_id"));
+  if (!id) return InternalError("the data directory's id could not be stored");
+  return *id;
 }
 
 Status DataDir::SetSetting(const std::string& key, const std::string& value) {

@@ -71,6 +71,10 @@ class DataDir {
 
   StatusOr<std::optional<std::string>> GetSetting(const std::string& key) const;
   Status SetSetting(const std::string& key, const std::string& value);
+  // The data directory's id: 32 random hex digits, created on first use (setting
+  // "data_dir_id"). It tells this directory's unfinished backups from others' in a shared
+  // collection. Processes racing to create it agree on the first one stored.
+  StatusOr<std::string> Id();
 
   // NotFound when the file of `db` has gone (an external file deleted behind cofre's back):
   // opening it would silently create an empty database.

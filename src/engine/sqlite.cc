@@ -1,6 +1,21 @@
 #include "engine/sqlite.h"
 
+#include <utility>
+
 namespace cofre {
+
+namespace {
+
+constexpr char kDiskFullHint[] =
+    "the disk holding the database is full: free space on its volume, then retry";
+
+// The Status of a failed SQLite call with message `msg`; a full disk also says what to do.
+Status Failed(int rc, std::string msg) {
+  Status st(SqliteStatus(rc, nullptr, "").code(), std::move(msg));
+  return (rc & 0xff) == SQLITE_FULL ? st.WithHint(kDiskFullHint) : st;
+}
+
+}  // namespace
 
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::OK();
@@ -15,7 +30,7 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
     case SQLITE_NOTADB:
       return DataLossError(msg);
     case SQLITE_FULL:
-      return ResourceExhaustedError(msg);
+      return ResourceExhaustedError(msg).WithHint(kDiskFullHint);
     case SQLITE_PERM:
     case SQLITE_READONLY:
     case SQLITE_AUTH:
@@ -68,8 +83,7 @@ Status SqliteDb::Exec(std::string_view sql) const {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    Status st = SqliteStatus(rc, nullptr, "");
-    return Status(st.code(), msg);
+    return Failed(rc, msg);
   }
   return Status::OK();
 }
@@ -78,7 +92,7 @@ StatusOr<SqliteStmt> SqliteDb::Prepare(std::string_view sql) const {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) {
-    return Status(SqliteStatus(rc, db_, "").code(), sqlite3_errmsg(db_));
+    return Failed(rc, sqlite3_errmsg(db_));
   }
   return SqliteStmt(db_, stmt);
 }
@@ -123,7 +137,7 @@ StatusOr<bool> SqliteStmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return Status(SqliteStatus(rc, db_, "").code(), sqlite3_errmsg(db_));
+  return Failed(rc, sqlite3_errmsg(db_));
 }
 
 Status SqliteStmt::Run() {
@@ -136,7 +150,7 @@ Status SqliteStmt::Run() {
 Status SqliteStmt::Reset() {
   int rc = sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
-  if (rc != SQLITE_OK) return Status(SqliteStatus(rc, db_, "").code(), sqlite3_errmsg(db_));
+  if (rc != SQLITE_OK) return Failed(rc, sqlite3_errmsg(db_));
   return Status::OK();
 }
 

@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS jobs (
   result_bytes INTEGER,
   pid INTEGER
 );
+CREATE TABLE IF NOT EXISTS backup_dirs (
+  job_id INTEGER NOT NULL,
+  storage TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  dir TEXT NOT NULL,
+  PRIMARY KEY (job_id, dir)
+);
 )sql";
 
 constexpr char kNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
@@ -86,6 +93,47 @@ Status JobRegistry::Fail(int64_t id, const std::string& error) {
                                                       "finished = ") +
                                           kNow + ", modified = " + kNow + " WHERE id = ?"));
   stmt.Bind(1, error).Bind(2, id);
+  return stmt.Run();
+}
+
+Status JobRegistry::RecordBackupDir(int64_t id, const std::string& storage_uri, int kind,
+                                    const std::string& dir) {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare("INSERT OR REPLACE INTO backup_dirs(job_id, storage, "
+                                          "kind, dir) VALUES(?, ?, ?, ?)"));
+  stmt.Bind(1, id).Bind(2, storage_uri).Bind(3, static_cast<int64_t>(kind)).Bind(4, dir);
+  return stmt.Run();
+}
+
+StatusOr<std::vector<JobRegistry::BackupDir>> JobRegistry::FinishedBackupDirs(
+    const std::vector<std::string>& storage_uris) {
+  std::vector<BackupDir> out;
+  if (storage_uris.empty()) return out;
+  RETURN_IF_ERROR(ReapDeadJobs());
+  std::string in = "?";
+  for (size_t i = 1; i < storage_uris.size(); ++i) in += ", ?";
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare(
+                       "SELECT b.job_id, b.storage, b.kind, b.dir FROM backup_dirs b LEFT JOIN "
+                       "jobs j ON j.id = b.job_id WHERE (j.status IS NULL OR j.status != "
+                       "'running') AND b.storage IN (" +
+                       in + ") ORDER BY b.job_id, b.dir"));
+  for (size_t i = 0; i < storage_uris.size(); ++i) {
+    stmt.Bind(static_cast<int>(i + 1), storage_uris[i]);
+  }
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), static_cast<int>(stmt.ColumnInt(2)),
+                   stmt.ColumnText(3)});
+  }
+  return out;
+}
+
+Status JobRegistry::ForgetBackupDir(int64_t id, const std::string& dir) {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare("DELETE FROM backup_dirs WHERE job_id = ? AND dir = ?"));
+  stmt.Bind(1, id).Bind(2, dir);
   return stmt.Run();
 }
 

@@ -52,11 +52,10 @@ std::string Readable(std::string_view s) {
 // The URI for messages: secret parameters shown as "redacted" (as util/uri.h does), the key and
 // the other values kept readable (an ARN stays arn:aws:kms:...).
 std::string DisplayUri(const Uri& uri) {
-  const auto& secrets = SecretUriParams();
   std::string out = uri.scheme + "://" + Readable(uri.host) + Readable(uri.path);
   char sep = '?';
   for (const auto& [k, v] : uri.params) {
-    bool secret = std::find(secrets.begin(), secrets.end(), k) != secrets.end();
+    bool secret = IsSecretUriParam(k);
     out += sep + Readable(k) + "=" + (secret ? std::string("redacted") : Readable(v));
     sep = '&';
   }

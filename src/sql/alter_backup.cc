@@ -5,6 +5,7 @@
 
 #include "backup/chain_keys.h"
 #include "backup/collection.h"
+#include "backup/locality.h"
 #include "storage/storage_factory.h"
 
 namespace cofre::sql {
@@ -38,13 +39,11 @@ Status ApplyCommand(const AlterBackupCommand& cmd, const std::string& backup,
 }  // namespace
 
 StatusOr<ResultSet> ExecuteAlterBackup(const ExecContext& ctx, const AlterBackup& stmt) {
-  if (stmt.in.size() != 1) {
-    return InvalidArgumentError(
-        "ALTER BACKUP takes one collection URI: the one holding the full backup's "
-        "ENCRYPTION-INFO");
-  }
+  // A locality-aware list: ENCRYPTION-INFO is in the default URI.
+  ASSIGN_OR_RETURN(std::vector<LocalityUri> list,
+                   ParseLocalityUris(stmt.in, /*require_labels=*/false));
   ASSIGN_OR_RETURN(auto storage,
-                   OpenExternalStorage(stmt.in[0], StorageContext{ctx.data_dir->extern_dir()}));
+                   OpenExternalStorage(list[0].uri, StorageContext{ctx.data_dir->extern_dir()}));
   ASSIGN_OR_RETURN(
       std::string subdir,
       collection::ResolveFullBackup(*storage, stmt.backup.latest ? "LATEST" : stmt.backup.subdir));

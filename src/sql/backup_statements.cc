@@ -1,16 +1,21 @@
 #include "sql/backup_statements.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include "backup/chain_keys.h"
 #include "backup/collection.h"
 #include "backup/full_backup.h"
 #include "backup/incremental_backup.h"
+#include "backup/locality.h"
 #include "backup/manifest_io.h"
 #include "backup/restore.h"
 #include "backup/show_backup.h"
+#include "backup/unfinished_layers.h"
 #include "sql/as_of_time.h"
 #include "sql/describe.h"
 #include "sql/statement_options.h"
@@ -37,19 +42,19 @@ ResultSet JobResult(int64_t job_id, uint64_t rows, uint64_t index_entries,
   return rs;
 }
 
-StatusOr<std::unique_ptr<ExternalStorage>> OpenCollection(
-    const ExecContext& ctx, const std::vector<std::string>& uris) {
-  if (uris.size() != 1) {
-    return InvalidArgumentError(
-        "locality-aware backups (a list of URIs) need S3 locality support, "
-        "which this cofre "
-        "version does not have; give one collection URI");
-  }
-  return OpenExternalStorage(uris[0],
-                             StorageContext{ctx.data_dir->extern_dir()});
+StatusOr<std::unique_ptr<ExternalStorage>> OpenUri(const ExecContext& ctx, const std::string& uri) {
+  return OpenExternalStorage(uri, StorageContext{ctx.data_dir->extern_dir()});
 }
 
-// Runs `body` as a job: records it, tracks progress, and marks the outcome.
+// Opens the default collection of a URI list (a plain collection URI, or a locality-aware list).
+StatusOr<std::unique_ptr<ExternalStorage>> OpenCollection(const ExecContext& ctx,
+                                                          const std::vector<std::string>& uris) {
+  ASSIGN_OR_RETURN(std::vector<LocalityUri> list,
+                   ParseLocalityUris(uris, /*require_labels=*/false));
+  return OpenUri(ctx, list[0].uri);
+}
+
+// Runs `body(job id, progress, ...)` as a job: records it, tracks progress, and marks the outcome.
 template <typename Fn>
 StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
                            const std::string& description, Fn body) {
@@ -62,7 +67,7 @@ StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
     ctx.jobs->Progress(id, f).IgnoreError();
   };
   uint64_t rows = 0, entries = 0, bytes = 0;
-  Status st = body(progress, &rows, &entries, &bytes);
+  Status st = body(id, progress, &rows, &entries, &bytes);
   if (!st.ok()) {
     ctx.jobs->Fail(id, st.message()).IgnoreError();
     return st;
@@ -143,23 +148,99 @@ StatusOr<std::vector<proto::BackupManifest>> ReadChain(const ChainStorage& stora
   return layers;
 }
 
-// The storages of a chain: the collection, and the incremental_location when given.
+// The storages of a chain: the (default) collection, the incremental_location when given, and
+// the collections of the other localities of a locality-aware list.
 struct OpenedChain {
   std::unique_ptr<ExternalStorage> collection;
   std::unique_ptr<ExternalStorage> incremental_location;
-  ChainStorage view() const { return ChainStorage{collection.get(), incremental_location.get()}; }
+  std::map<std::string, std::unique_ptr<ExternalStorage>> localities;  // by tier
+  // Non-default URIs of a list without COCKROACH_LOCALITY (RESTORE ... IN ('a', 'b')): which
+  // locality each holds is found from the files the manifests name (ResolveUnlabeled).
+  std::vector<std::unique_ptr<ExternalStorage>> unlabeled;
+  // Localities whose files were found in the default collection (consolidated there).
+  std::set<std::string> in_default;
+  std::string write_locality;
+  ChainStorage view() const {
+    ChainStorage v{collection.get(), incremental_location.get()};
+    for (const auto& [name, storage] : localities) v.localities[name] = storage.get();
+    for (const auto& name : in_default) v.localities[name] = collection.get();
+    v.write_locality = write_locality;
+    return v;
+  }
 };
 
+// Opens the storages of `uris`. For a BACKUP (`for_backup`), every URI of a list must carry
+// COCKROACH_LOCALITY, and data files will go to the locality matching the node's --locality.
 StatusOr<OpenedChain> OpenChain(const ExecContext& ctx, const std::vector<std::string>& uris,
-                                const StatementOptions& opts) {
+                                const StatementOptions& opts, bool for_backup) {
+  ASSIGN_OR_RETURN(std::vector<LocalityUri> list, ParseLocalityUris(uris, for_backup));
+  if (list.size() > 1 && opts.incremental_location) {
+    return InvalidArgumentError(
+        "incremental_location cannot be combined with a locality-aware backup (a list of URIs); "
+        "the incremental layers of a locality-aware chain go under incrementals/ of each URI of "
+        "the list");
+  }
   OpenedChain chain;
-  ASSIGN_OR_RETURN(chain.collection, OpenCollection(ctx, uris));
+  ASSIGN_OR_RETURN(chain.collection, OpenUri(ctx, list[0].uri));
+  for (size_t i = 1; i < list.size(); ++i) {
+    ASSIGN_OR_RETURN(auto storage, OpenUri(ctx, list[i].uri));
+    if (list[i].labeled) {
+      chain.localities[list[i].locality] = std::move(storage);
+    } else {
+      chain.unlabeled.push_back(std::move(storage));
+    }
+  }
   if (opts.incremental_location) {
-    ASSIGN_OR_RETURN(chain.incremental_location,
-                     OpenExternalStorage(*opts.incremental_location,
-                                         StorageContext{ctx.data_dir->extern_dir()}));
+    ASSIGN_OR_RETURN(chain.incremental_location, OpenUri(ctx, *opts.incremental_location));
+  }
+  if (for_backup && !chain.localities.empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> node, ctx.data_dir->GetSetting("locality"));
+    std::vector<std::string> names;
+    for (const auto& [name, storage] : chain.localities) names.push_back(name);
+    chain.write_locality = MatchLocality(node.value_or(""), names);
   }
   return chain;
+}
+
+// Finds the storage of each locality the manifests' data files were written to and no labeled
+// URI names: an unlabeled URI of the list, or the default collection itself (files consolidated
+// there), holds a locality when it has one of that locality's files at its path. Localities no
+// URI holds stay unassigned (ChainStorage::Covers reports them).
+Status ResolveUnlabeled(const std::vector<proto::BackupManifest>& layers, OpenedChain* chain) {
+  std::map<std::string, std::string> sample;  // locality -> a file path written there
+  for (const auto& m : layers) {
+    for (const auto& db : m.databases()) {
+      for (const auto& table : db.tables()) {
+        for (const auto& span : table.spans()) {
+          for (const auto& file : span.files()) {
+            if (!file.locality().empty()) sample.emplace(file.locality(), file.path());
+          }
+        }
+      }
+    }
+  }
+  for (const auto& [locality, path] : sample) {
+    if (chain->localities.count(locality)) continue;
+    bool found = false;
+    for (auto it = chain->unlabeled.begin(); it != chain->unlabeled.end(); ++it) {
+      StatusOr<uint64_t> size = (*it)->Size(path);
+      if (size.ok()) {
+        chain->localities[locality] = std::move(*it);
+        chain->unlabeled.erase(it);
+        found = true;
+        break;
+      }
+      if (!IsNotFound(size.status())) return size.status();
+    }
+    if (found) continue;
+    StatusOr<uint64_t> size = chain->collection->Size(path);
+    if (size.ok()) {
+      chain->in_default.insert(locality);
+    } else if (!IsNotFound(size.status())) {
+      return size.status();
+    }
+  }
+  return Status::OK();
 }
 
 ChainCrypto CryptoOf(const std::optional<ChainKey>& key) {
@@ -183,23 +264,74 @@ struct LoadedChain {
 // manifests of all its layers.
 Status LoadChain(const ExecContext& ctx, const std::vector<std::string>& in, const BackupRef& from,
                  const StatementOptions& opts, LoadedChain* out) {
-  ASSIGN_OR_RETURN(out->opened, OpenChain(ctx, in, opts));
+  ASSIGN_OR_RETURN(out->opened, OpenChain(ctx, in, opts, /*for_backup=*/false));
   ExternalStorage& storage = *out->opened.collection;
   ASSIGN_OR_RETURN(out->subdir,
                    collection::ResolveFullBackup(storage, from.latest ? "LATEST" : from.subdir));
   ASSIGN_OR_RETURN(out->key, OpenChainKey(storage, out->subdir, opts.keys));
   ASSIGN_OR_RETURN(out->layers, ReadChain(out->opened.view(), out->subdir, CryptoOf(out->key)));
-  return Status::OK();
+  return ResolveUnlabeled(out->layers, &out->opened);
 }
 
 // Backup settings; COFRE_BACKUP_TARGET_FILE_BYTES overrides the span/file target size (tests use
-// small values to exercise span splitting and compaction on small data).
+// small values to exercise span splitting and compaction on small data), COFRE_BACKUP_THREADS
+// the number of full backup export threads and COFRE_BACKUP_MIN_PIECE_ROWS how small a rowid
+// range they split tables into (tests: parallel export on small tables; bench: comparisons).
+// The layer ownership of BACKUP job `job_id` (backup/unfinished_layers.h): its BACKUP-LOCK note,
+// and the record of its layer directory in the job registry.
+LayerOwnership Ownership(const ExecContext& ctx, int64_t job_id, const std::string& data_dir_id,
+                         const ChainStorage& storage) {
+  LayerOwnership out;
+  out.lock.data_dir_id = data_dir_id;
+  out.lock.job_id = job_id;
+  out.lock.pid = static_cast<int64_t>(::getpid());
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) == 0) out.lock.host = host;
+  out.lock.started_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  JobRegistry* jobs = ctx.jobs;
+  out.claim = [jobs, job_id, storage](LayerKind kind, const std::string& dir) {
+    return jobs->RecordBackupDir(job_id, LayerHome(storage, kind).RedactedUri(),
+                                 static_cast<int>(kind), dir);
+  };
+  return out;
+}
+
+// Removes the unfinished layer directories that this data directory's BACKUP jobs left in the
+// chain's storages and no longer write (failed, or their process died). Best effort and quiet:
+// a directory that cannot be removed now keeps its record and is tried again by the next BACKUP.
+void RemoveAbandonedLayers(const ExecContext& ctx, const ChainStorage& storage,
+                           const std::string& data_dir_id) {
+  std::vector<std::string> uris{storage.collection->RedactedUri()};
+  if (storage.incremental_location) uris.push_back(storage.incremental_location->RedactedUri());
+  StatusOr<std::vector<JobRegistry::BackupDir>> dirs = ctx.jobs->FinishedBackupDirs(uris);
+  if (!dirs.ok()) return;
+  for (const JobRegistry::BackupDir& d : *dirs) {
+    if (d.kind != static_cast<int>(LayerKind::kFull) &&
+        d.kind != static_cast<int>(LayerKind::kIncremental)) {
+      continue;
+    }
+    LayerKind kind = static_cast<LayerKind>(d.kind);
+    // Recorded in a storage that plays another part in this statement: not this chain's.
+    if (LayerHome(storage, kind).RedactedUri() != d.storage_uri) continue;
+    StatusOr<AbandonedLayer> outcome =
+        RemoveAbandonedLayer(storage, kind, d.dir, data_dir_id, d.job_id);
+    if (outcome.ok()) ctx.jobs->ForgetBackupDir(d.job_id, d.dir).IgnoreError();
+  }
+}
+
 BackupSettings Settings() {
   BackupSettings settings;
-  if (const char* v = std::getenv("COFRE_BACKUP_TARGET_FILE_BYTES")) {
-    uint64_t n = std::strtoull(v, nullptr, 10);
-    if (n > 0) settings.target_file_bytes = n;
+  auto positive = [](const char* name) -> uint64_t {
+    const char* v = std::getenv(name);
+    return v ? std::strtoull(v, nullptr, 10) : 0;
+  };
+  if (uint64_t n = positive("COFRE_BACKUP_TARGET_FILE_BYTES")) settings.target_file_bytes = n;
+  if (uint64_t n = positive("COFRE_BACKUP_THREADS")) {
+    settings.export_threads = static_cast<int>(std::min<uint64_t>(n, 64));
   }
+  if (uint64_t n = positive("COFRE_BACKUP_MIN_PIECE_ROWS")) settings.min_piece_rows = n;
   return settings;
 }
 
@@ -230,7 +362,8 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     return InvalidArgumentError(
         "BACKUP ... AS OF SYSTEM TIME is not supported: a backup is always a snapshot of now");
   }
-  ASSIGN_OR_RETURN(OpenedChain opened, OpenChain(ctx, stmt.destinations, opts));
+  ASSIGN_OR_RETURN(OpenedChain opened,
+                   OpenChain(ctx, stmt.destinations, opts, /*for_backup=*/true));
   ExternalStorage* storage = opened.collection.get();
   proto::Targets spec;
   ASSIGN_OR_RETURN(auto targets, ResolveBackupTargets(ctx, stmt.targets, &spec));
@@ -255,17 +388,23 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     ASSIGN_OR_RETURN(auto chain, ReadChain(opened.view(), subdir, crypto));
     RETURN_IF_ERROR(CheckSameTargets(chain.front().targets(), spec,
                                      collection::DisplaySubdir(subdir)));
+    // The previous layer's files are read (digests, deltas): every locality must be listed.
+    RETURN_IF_ERROR(opened.view().Covers(chain.back(), collection::DisplaySubdir(subdir)));
+    ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
+    RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
     return RunJob(ctx, "BACKUP", DescribeStatement(stmt),
-                  [&](Progress progress, uint64_t* rows, uint64_t* entries,
+                  [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
                       uint64_t* bytes) -> Status {
                     IncrementalBackupRequest req;
                     req.storage = opened.view();
+                    req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
                     req.targets = targets;
                     req.chain = std::move(chain);
                     req.crypto = crypto;
                     req.settings = Settings();
                     req.progress = progress;
                     ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
+                    ctx.jobs->ForgetBackupDir(job_id, r.layer_dir).IgnoreError();
                     *rows = r.rows;
                     *entries = r.index_entries;
                     *bytes = r.bytes;
@@ -273,11 +412,14 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   });
   }
   ASSIGN_OR_RETURN(NewChainKey chain, CreateChainKey(opts.keys));
+  ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
+  RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
   return RunJob(ctx, "BACKUP", DescribeStatement(stmt),
-                [&](Progress progress, uint64_t* rows, uint64_t* entries,
+                [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
                     uint64_t* bytes) -> Status {
                   FullBackupRequest req;
-                  req.storage = storage;
+                  req.storage = opened.view();
+                  req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
                   req.targets = targets;
                   req.target_spec = spec;
                   req.crypto = CryptoOf(chain.key);
@@ -285,6 +427,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   req.settings = Settings();
                   req.progress = progress;
                   ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
+                  ctx.jobs->ForgetBackupDir(job_id, r.layer_dir).IgnoreError();
                   *rows = r.rows;
                   *entries = r.index_entries;
                   *bytes = r.bytes;
@@ -319,6 +462,8 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
     }
   }
   const proto::BackupManifest& manifest = *chosen;
+  // Every locality holding files of this layer must be in the list, before anything is created.
+  RETURN_IF_ERROR(chain.opened.view().Covers(manifest, collection::DisplaySubdir(subdir)));
 
   RestoreRequest req;
   req.storage = chain.opened.view();
@@ -430,7 +575,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
     }
   }
   return RunJob(ctx, "RESTORE", DescribeStatement(stmt),
-                [&](const std::function<void(double)>& progress, uint64_t* rows,
+                [&](int64_t, const std::function<void(double)>& progress, uint64_t* rows,
                     uint64_t* entries, uint64_t* bytes) -> Status {
                   req.progress = progress;
                   ASSIGN_OR_RETURN(RestoreResult r, RunRestore(req));

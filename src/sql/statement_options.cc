@@ -62,6 +62,12 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
       // restore: the option's effect (restoring despite missing referenced
       // tables) is what cofre always does.
     } else if (o.name == "incremental_location") {
+      if (o.kind == Option::Kind::kStringList && o.values.size() > 1) {
+        return InvalidArgumentError(
+            "incremental_location takes one URI; a list of locality-aware URIs is not "
+            "supported: locality-aware incrementals go under incrementals/ of each URI of "
+            "the collection list (BACKUP INTO LATEST IN ('...default', '...'))");
+      }
       ASSIGN_OR_RETURN(out.incremental_location, OneString(o));
     } else if (o.name == "revision_history" &&
                context == OptionContext::kBackup) {

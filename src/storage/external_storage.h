@@ -55,6 +55,13 @@ class ExternalStorage {
                       const std::function<Status(const ListEntry&)>& fn) = 0;
   // Deletes `path`; deleting an absent object succeeds.
   virtual Status Delete(const std::string& path) = 0;
+  // Removes what interrupted writes left under the directory `dir` (a path without a trailing
+  // '/') where the storage keeps such leftovers, then the directories under `dir` left empty,
+  // `dir` included. Objects are never removed; an absent `dir` succeeds. LocalStorage removes
+  // the temp files of killed writers; object stores have neither temp files nor directories, and
+  // the default does nothing.
+  // REQUIRES: no writer is active under `dir` (its owner has finished or died).
+  virtual Status RemoveLeftovers(const std::string& /*dir*/) { return Status::OK(); }
 };
 
 // Writes `data` to `path` in one go (small files: LATEST, manifests, ENCRYPTION-INFO).

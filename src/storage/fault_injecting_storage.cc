@@ -327,4 +327,8 @@ Status FaultInjectingStorage::Delete(const std::string& path) {
   return Status::OK();
 }
 
+Status FaultInjectingStorage::RemoveLeftovers(const std::string& dir) {
+  return base_->RemoveLeftovers(dir);
+}
+
 }  // namespace cofre

@@ -109,6 +109,8 @@ class FaultInjectingStorage : public ExternalStorage {
   Status List(const std::string& prefix, const std::string& delimiter,
               const std::function<Status(const ListEntry&)>& fn) override;
   Status Delete(const std::string& path) override;
+  // Forwarded to the wrapped storage (no faults are injected there).
+  Status RemoveLeftovers(const std::string& dir) override;
 
   // Implementation details shared with the readers and writers this storage
   // returns. What a failing operation must do.

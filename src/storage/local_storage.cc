@@ -398,4 +398,48 @@ Status LocalStorage::Delete(const std::string& path) {
   return Status::OK();
 }
 
+namespace {
+
+// Removes the temp files in the tree under `abs`, then its empty directories bottom-up (`abs`
+// included). Objects are kept, and so are the directories holding them.
+Status RemoveLeftoversIn(const std::string& abs, const std::string& display) {
+  DIR* dir = ::opendir(abs.c_str());
+  if (dir == nullptr) {
+    if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
+    return ErrnoToStatus(errno, "listing " + display);
+  }
+  std::vector<std::string> subdirs, temps;
+  {
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, &::closedir);
+    while (struct dirent* ent = ::readdir(dir)) {
+      std::string_view name = ent->d_name;
+      if (name == "." || name == "..") continue;
+      struct stat st;
+      if (::fstatat(::dirfd(dir), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (S_ISDIR(st.st_mode)) {
+        subdirs.emplace_back(name);
+      } else if (S_ISREG(st.st_mode) && LocalStorage::IsTempFileName(name)) {
+        temps.emplace_back(name);
+      }
+    }
+  }
+  for (const std::string& name : temps) {
+    RETURN_IF_ERROR(RemoveFileIfExists(abs + "/" + name, display));
+  }
+  for (const std::string& name : subdirs) {
+    RETURN_IF_ERROR(RemoveLeftoversIn(abs + "/" + name, display));
+  }
+  if (::rmdir(abs.c_str()) != 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT) {
+    return ErrnoToStatus(errno, "removing the empty directory " + display);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status LocalStorage::RemoveLeftovers(const std::string& dir) {
+  RETURN_IF_ERROR(ValidateObjectPath(dir, redacted_uri_));
+  return RemoveLeftoversIn(AbsPath(dir), DescribeObject(dir, redacted_uri_));
+}
+
 }  // namespace cofre

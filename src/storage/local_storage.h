@@ -70,6 +70,9 @@ class LocalStorage : public ExternalStorage {
   Status List(const std::string& prefix, const std::string& delimiter,
               const std::function<Status(const ListEntry&)>& fn) override;
   Status Delete(const std::string& path) override;
+  // Removes the temp files under `dir` (what killed writers left) and then the directories
+  // under `dir` that are empty, `dir` included.
+  Status RemoveLeftovers(const std::string& dir) override;
 
  private:
   LocalStorage(std::string root, std::string redacted_uri)

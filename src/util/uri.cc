@@ -17,6 +17,38 @@ bool IsUnreserved(unsigned char c) {
   return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
 }
 
+// A parameter name as IsSecretUriParam compares it: percent-decoded (repeatedly, so that
+// "%255F" is "_" too; malformed escapes stay as they are), then only its letters and digits,
+// upper-cased.
+std::string NormalizedParamName(std::string_view name) {
+  std::string decoded(name);
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::string out;
+    out.reserve(decoded.size());
+    for (size_t i = 0; i < decoded.size(); ++i) {
+      int hi = -1, lo = -1;
+      if (decoded[i] == '%' && i + 2 < decoded.size()) {
+        hi = HexValue(decoded[i + 1]);
+        lo = HexValue(decoded[i + 2]);
+      }
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        changed = true;
+      } else {
+        out.push_back(decoded[i]);
+      }
+    }
+    decoded = std::move(out);
+  }
+  std::string normalized;
+  for (unsigned char c : decoded) {
+    if (std::isalnum(c)) normalized.push_back(static_cast<char>(std::toupper(c)));
+  }
+  return normalized;
+}
+
 }  // namespace
 
 std::string PercentEncode(std::string_view s, bool keep_slash) {
@@ -72,7 +104,17 @@ Status Uri::CheckParams(const std::vector<std::string_view>& known) const {
 }
 
 std::string Uri::ToString() const {
-  std::string out = scheme + "://" + host + PercentEncode(path, /*keep_slash=*/true);
+  // The host stays readable (s3://bucket, localhost:9000); only what would change how it parses
+  // back is escaped.
+  std::string out = scheme + "://";
+  for (char c : host) {
+    if (c == '%' || c == '/' || c == '?') {
+      out += PercentEncode(std::string_view(&c, 1), false);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out += PercentEncode(path, /*keep_slash=*/true);
   char sep = '?';
   for (const auto& [k, v] : params) {
     out += sep + PercentEncode(k, false) + "=" + PercentEncode(v, false);
@@ -84,9 +126,7 @@ std::string Uri::ToString() const {
 std::string Uri::Redacted(const std::vector<std::string_view>& secret_params) const {
   Uri copy = *this;
   for (auto& [k, v] : copy.params) {
-    if (std::find(secret_params.begin(), secret_params.end(), k) != secret_params.end()) {
-      v = "redacted";
-    }
+    if (IsSecretUriParam(k, secret_params)) v = "redacted";
   }
   return copy.ToString();
 }
@@ -138,26 +178,40 @@ const std::vector<std::string_view>& SecretUriParams() {
   return kSecrets;
 }
 
+bool IsSecretUriParam(std::string_view name) { return IsSecretUriParam(name, SecretUriParams()); }
+
+bool IsSecretUriParam(std::string_view name, const std::vector<std::string_view>& secret_params) {
+  const std::string normalized = NormalizedParamName(name);
+  if (normalized.empty()) return false;
+  for (std::string_view secret : secret_params) {
+    if (NormalizedParamName(secret) == normalized) return true;
+  }
+  return false;
+}
+
 std::string RedactUri(std::string_view text) {
-  size_t colon = text.find("://");
-  size_t q = text.find('?');
-  if (colon == std::string_view::npos) return "<unparseable URI>";
+  // Like ParseUri, require "scheme://" before any query (this also keeps redaction idempotent:
+  // hiding a value cannot remove the "://" that made the text a URI).
+  const size_t q = text.find('?');
+  if (text.substr(0, q).find("://") == std::string_view::npos) return "<unparseable URI>";
   if (q == std::string_view::npos) return std::string(text);
-  // Parse the query by hand so that even malformed URIs get redacted.
-  std::string out(text.substr(0, q));
-  std::string_view query = text.substr(q + 1);
-  char sep = '?';
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view kv = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  // Split the query by hand so that even malformed URIs get redacted. ParseUri splits the query
+  // at '&' only; splitting at '?' too finds every parameter it finds (and maybe more).
+  std::string out(text.substr(0, q + 1));
+  size_t start = q + 1;
+  while (start <= text.size()) {
+    size_t end = text.find_first_of("&?", start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view kv = text.substr(start, end - start);
     size_t eq = kv.find('=');
-    std::string_view k = kv.substr(0, eq);
-    bool secret = std::find(SecretUriParams().begin(), SecretUriParams().end(), k) !=
-                  SecretUriParams().end();
-    out += sep;
-    out += secret && eq != std::string_view::npos ? std::string(k) + "=redacted" : std::string(kv);
-    sep = '&';
+    if (eq != std::string_view::npos && IsSecretUriParam(kv.substr(0, eq))) {
+      out.append(kv.substr(0, eq + 1));
+      out.append("redacted");
+    } else {
+      out.append(kv);
+    }
+    if (end < text.size()) out.push_back(text[end]);
+    start = end + 1;
   }
   return out;
 }

@@ -26,7 +26,8 @@ struct Uri {
   std::optional<std::string> Param(std::string_view name) const;
   // Refuses any parameter not in `known`, naming the first unknown one.
   Status CheckParams(const std::vector<std::string_view>& known) const;
-  // Re-renders the URI with each parameter in `secret_params` shown as "redacted".
+  // Re-renders the URI with each parameter in `secret_params` shown as "redacted". Names match
+  // as IsSecretUriParam matches them: case-insensitively, ignoring punctuation and escapes.
   std::string Redacted(const std::vector<std::string_view>& secret_params) const;
   // Renders the URI (percent-encoding as needed).
   std::string ToString() const;
@@ -37,8 +38,16 @@ StatusOr<Uri> ParseUri(std::string_view text);
 
 // Names of query parameters that carry secrets in any scheme cofre knows.
 const std::vector<std::string_view>& SecretUriParams();
-// Redacts `text` for display: parses it and hides secret parameters; if it does not parse,
-// shows only its scheme.
+// Whether a query parameter named `name` (raw or decoded) is to be hidden: its name, once
+// percent-decoded, upper-cased and stripped of everything but letters and digits, is that of a
+// parameter in `secret_params` (SecretUriParams() by default). Errs towards hiding:
+// "aws_secret_access_key", "AWS%5FSECRET_ACCESS_KEY" and "AWS-SECRET-ACCESS-KEY" all match.
+bool IsSecretUriParam(std::string_view name);
+bool IsSecretUriParam(std::string_view name, const std::vector<std::string_view>& secret_params);
+// Redacts `text` for display: the value of every query parameter IsSecretUriParam names becomes
+// "redacted". It never fails and is idempotent: malformed URIs are redacted too (every '&' or '?'
+// after the first '?' starts a parameter), and text without "://" before its first '?' shows as
+// "<unparseable URI>".
 std::string RedactUri(std::string_view text);
 
 // Percent-encoding per RFC 3986 (unreserved characters kept). `keep_slash` leaves '/' as is.

@@ -9,6 +9,7 @@ Outputs (next to this script):
   streaming_aead_kat.txt   encrypted-file vectors (fixed key, context, salt, nonce prefix)
   encryption_info_v1.bin   an ENCRYPTION-INFO with one passphrase entry
   encryption_info_v1.txt   its passphrase and expected chain id / data key
+  encryption_info_v2.bin   the same info in format version 2 (trailing SHA-256 checksum field)
   fuzz/corpus/streaming_aead/*   seed inputs of src/crypto/streaming_aead_fuzz.cc (encrypted
                                  with the fuzz target's fixed key and context, plus the
                                  ENCRYPTION-INFO vector)
@@ -127,11 +128,16 @@ def encryption_info_vector():
     kms_entry = (field_bytes(1, hashlib.sha256(b"arn:aws:kms:us-east-1:000000000000:key/k1")
                              .hexdigest().encode()) +
                  field_bytes(2, b"aws") + field_bytes(3, b"opaque-kms-ciphertext"))
-    info = (field_varint(1, 1) + field_bytes(2, chain_id) + field_varint(3, 2) +
-            field_bytes(4, field_bytes(1, passphrase_entry)) +
-            field_bytes(4, field_bytes(2, kms_entry)) + field_bytes(5, key_check))
+    def info(format_version):
+        return (field_varint(1, format_version) + field_bytes(2, chain_id) + field_varint(3, 2) +
+                field_bytes(4, field_bytes(1, passphrase_entry)) +
+                field_bytes(4, field_bytes(2, kms_entry)) + field_bytes(5, key_check))
     with open(os.path.join(HERE, "encryption_info_v1.bin"), "wb") as f:
-        f.write(info)
+        f.write(info(1))
+    # Version 2: the checksum (field 6) is the SHA-256 of every byte before it, and comes last.
+    body = info(2)
+    with open(os.path.join(HERE, "encryption_info_v2.bin"), "wb") as f:
+        f.write(body + field_bytes(6, hashlib.sha256(body).digest()))
     with open(os.path.join(HERE, "encryption_info_v1.txt"), "w") as f:
         f.write("# ENCRYPTION-INFO known-answer vector (docs/format.md §3); see gen_kat.py.\n"
                 f"passphrase = {passphrase.decode()}\n"
@@ -160,10 +166,11 @@ def fuzz_corpus():
         nonce_prefix = hashlib.sha256(b"nonce" + bytes([i])).digest()[:7]
         with open(os.path.join(out_dir, name), "wb") as f:
             f.write(encrypt_file(data_key, context, salt, nonce_prefix, chunk_size, plaintext))
-    with open(os.path.join(HERE, "encryption_info_v1.bin"), "rb") as src:
-        info = src.read()
-    with open(os.path.join(out_dir, "encryption_info_v1.bin"), "wb") as f:
-        f.write(info)
+    for name in ("encryption_info_v1.bin", "encryption_info_v2.bin"):
+        with open(os.path.join(HERE, name), "rb") as src:
+            info = src.read()
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(info)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,211 @@
+#include "backup/parallel_export.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include "backup/row_codec.h"
+
+namespace cofre {
+namespace {
+
+std::string RowidKey(int64_t rowid) {
+  std::string key;
+  rowcodec::PutVarint(&key, 1);
+  rowcodec::AppendInteger(&key, rowid);
+  return key;
+}
+
+// What one piece produced.
+struct PieceOutput {
+  proto::Table spans;  // only its spans are used
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+};
+
+// The queue of pieces shared by the workers, and what they report back.
+class PieceQueue {
+ public:
+  explicit PieceQueue(size_t pieces) : total_(pieces) {}
+
+  // The next piece to export, or false when there is none left or a worker failed.
+  bool Next(size_t* piece) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!error_.ok() || next_ == total_) return false;
+    *piece = next_++;
+    return true;
+  }
+  void Done(Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!status.ok() && error_.ok()) error_ = std::move(status);
+    ++done_;
+    cv_.notify_all();
+  }
+  void WorkerExited() {
+    std::lock_guard<std::mutex> lock(mu_);
+    --workers_;
+    cv_.notify_all();
+  }
+  void WorkerStarted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++workers_;
+  }
+  // Waits until a piece is done after `seen` were, or every worker has exited; returns the
+  // number done, and false once the workers have all exited.
+  bool Wait(size_t seen, size_t* done) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_ != seen || workers_ == 0; });
+    *done = done_;
+    return workers_ > 0;
+  }
+  Status error() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const size_t total_;
+  size_t next_ = 0;
+  size_t done_ = 0;
+  int workers_ = 0;
+  Status error_;
+};
+
+}  // namespace
+
+int DefaultExportThreads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(n, 1u, 8u));
+}
+
+StatusOr<std::vector<ExportPiece>> PlanPieces(const SqliteDb& db, const TableSchema& schema,
+                                              size_t index, const ParallelExportOptions& options) {
+  std::vector<ExportPiece> pieces;
+  const uint64_t max_pieces =
+      static_cast<uint64_t>(std::max(1, options.threads) * std::max(1, options.pieces_per_thread));
+  if (schema.without_rowid) {
+    // No cheap way to cut a composite key into even ranges: one piece, scheduled first.
+    pieces.push_back({index, "", "", std::numeric_limits<uint64_t>::max()});
+    return pieces;
+  }
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   db.Prepare("SELECT min(" + schema.rowid_name + "), max(" + schema.rowid_name +
+                              ") FROM main." + QuoteIdent(schema.name)));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row || stmt.ColumnIsNull(0)) {
+    pieces.push_back({index, "", "", 1});
+    return pieces;
+  }
+  const int64_t lo = stmt.ColumnInt(0), hi = stmt.ColumnInt(1);
+  // Rowids in [lo, hi]: span + 1 of them (unsigned arithmetic cannot overflow here).
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  const uint64_t min_rows = std::max<uint64_t>(1, options.min_piece_rows);
+  const uint64_t n = options.threads <= 1 ? 1 : std::min(max_pieces, span / min_rows + 1);
+  const uint64_t step = span / n + 1;
+  std::string start;
+  for (uint64_t k = 1; k <= n; ++k) {
+    std::string end;
+    if (k < n) end = RowidKey(static_cast<int64_t>(static_cast<uint64_t>(lo) + k * step));
+    uint64_t weight = k < n ? step : span - (n - 1) * step + 1;
+    pieces.push_back({index, start, end, std::max<uint64_t>(1, weight)});
+    start = std::move(end);
+  }
+  return pieces;
+}
+
+Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableToExport>& tables,
+                              ExternalStorage& storage, const ChainCrypto& crypto,
+                              const ExportOptions& options,
+                              const ParallelExportOptions& parallel,
+                              const std::function<void(double)>& progress) {
+  auto annotate = [&](const Status& st, size_t t) {
+    return st.Annotate("backing up table " + tables[t].database + "." + tables[t].schema->name);
+  };
+  const int threads = std::clamp(parallel.threads, 1, snapshot.readers_per_database());
+
+  // Plan: every table's pieces, then an order that starts with the largest tables.
+  std::vector<ExportPiece> pieces;
+  std::vector<uint64_t> table_weight(tables.size(), 0);
+  for (size_t t = 0; t < tables.size(); ++t) {
+    ParallelExportOptions plan = parallel;
+    plan.threads = threads;
+    auto planned = PlanPieces(snapshot.reader(tables[t].database), *tables[t].schema, t, plan);
+    if (!planned.ok()) return annotate(planned.status(), t);
+    for (auto& p : *planned) {
+      table_weight[t] = std::max(table_weight[t], p.weight);
+      pieces.push_back(std::move(p));
+    }
+  }
+  std::vector<size_t> order(pieces.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return table_weight[pieces[a].table] > table_weight[pieces[b].table];
+  });
+
+  // Run: workers take pieces in that order; this thread reports progress.
+  std::vector<PieceOutput> outputs(pieces.size());
+  PieceQueue queue(order.size());
+  auto work = [&](int reader) {
+    size_t next;
+    while (queue.Next(&next)) {
+      const ExportPiece& piece = pieces[order[next]];
+      const TableToExport& table = tables[piece.table];
+      PieceOutput& out = outputs[order[next]];
+      Status st = ExportRange(snapshot.reader(table.database, reader), *table.schema,
+                              piece.start_key, piece.end_key, storage, crypto, options,
+                              &out.spans, &out.rows, &out.bytes);
+      queue.Done(st.ok() ? st : annotate(st, piece.table));
+    }
+    queue.WorkerExited();
+  };
+  std::vector<std::thread> workers;
+  for (int w = 0; w < threads; ++w) {
+    queue.WorkerStarted();
+    try {
+      workers.emplace_back(work, w);
+    } catch (const std::system_error& e) {
+      queue.WorkerExited();
+      if (workers.empty()) {
+        return ResourceExhaustedError(std::string("cannot start a backup thread: ") + e.what());
+      }
+      break;  // go on with the workers that started
+    }
+  }
+  size_t done = 0;
+  while (queue.Wait(done, &done)) {
+    if (progress) progress(0.99 * static_cast<double>(done) / std::max<size_t>(1, pieces.size()));
+  }
+  for (auto& w : workers) w.join();
+  RETURN_IF_ERROR(queue.error());
+
+  // Assemble: each table's spans in key order (pieces were planned in key order), numbered.
+  for (size_t t = 0; t < tables.size(); ++t) DescribeTable(*tables[t].schema, tables[t].out);
+  std::vector<uint64_t> rows(tables.size(), 0), bytes(tables.size(), 0);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const size_t t = pieces[i].table;
+    proto::Table* out = tables[t].out;
+    for (auto& span : *outputs[i].spans.mutable_spans()) {
+      span.set_id(static_cast<uint64_t>(out->spans_size()) + 1);
+      *out->add_spans() = std::move(span);
+    }
+    rows[t] += outputs[i].rows;
+    bytes[t] += outputs[i].bytes;
+  }
+  for (size_t t = 0; t < tables.size(); ++t) {
+    proto::Table* out = tables[t].out;
+    out->set_rows(rows[t]);
+    out->set_logical_bytes(bytes[t]);
+    auto entries = CountIndexEntries(snapshot.reader(tables[t].database), *tables[t].schema,
+                                     rows[t]);
+    if (!entries.ok()) return annotate(entries.status(), t);
+    out->set_index_entries(*entries);
+  }
+  return Status::OK();
+}
+
+}  // namespace cofre

@@ -1,0 +1,91 @@
+#include "backup/span_prefetcher.h"
+
+namespace cofre {
+
+SpanPrefetcher::SpanPrefetcher(Opener open, size_t block_bytes, size_t max_blocks)
+    : block_bytes_(block_bytes), max_blocks_(std::max<size_t>(1, max_blocks)) {
+  thread_ = std::thread([this, open = std::move(open)]() mutable { Produce(std::move(open)); });
+}
+
+SpanPrefetcher::~SpanPrefetcher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  room_.notify_all();
+  thread_.join();
+}
+
+void SpanPrefetcher::Produce(Opener open) {
+  Status status;
+  bool out_of_order = false;
+  // Hands a block over; false when the consumer is gone.
+  auto push = [this](Block block) {
+    std::unique_lock<std::mutex> lock(mu_);
+    room_.wait(lock, [this] { return stop_ || queue_.size() < max_blocks_; });
+    if (stop_) return false;
+    queue_.push_back(std::move(block));
+    lock.unlock();
+    ready_.notify_one();
+    return true;
+  };
+  auto reader = open();
+  if (!reader.ok()) {
+    status = reader.status();
+  } else {
+    Block block;
+    block.bytes.reserve(block_bytes_);
+    std::string_view key, body;
+    bool consumer_left = false;
+    while (true) {
+      auto more = (*reader)->Next(&key, &body);
+      if (!more.ok()) {
+        status = more.status();
+        out_of_order = (*reader)->out_of_order();
+        break;
+      }
+      if (!*more) break;
+      block.rows.push_back(Row{block.bytes.size(), body.size(), key.size()});
+      block.bytes.append(body);
+      if (block.bytes.size() >= block_bytes_) {
+        if (!push(std::move(block))) {
+          consumer_left = true;
+          break;
+        }
+        block = Block();
+        block.bytes.reserve(block_bytes_);
+      }
+    }
+    if (!consumer_left && !block.rows.empty()) push(std::move(block));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_ = true;
+    final_status_ = std::move(status);
+    reader_out_of_order_ = out_of_order;
+  }
+  ready_.notify_one();
+}
+
+StatusOr<bool> SpanPrefetcher::Next(std::string_view* key, std::string_view* body) {
+  while (next_row_ == current_.rows.size()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [this] { return !queue_.empty() || finished_; });
+    if (queue_.empty()) {
+      out_of_order_ = reader_out_of_order_;
+      if (!final_status_.ok()) return final_status_;
+      return false;
+    }
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    next_row_ = 0;
+    lock.unlock();
+    room_.notify_one();
+  }
+  const Row& row = current_.rows[next_row_++];
+  *body = std::string_view(current_.bytes).substr(row.offset, row.size);
+  *key = body->substr(1, row.key_size);
+  return true;
+}
+
+}  // namespace cofre

@@ -1,0 +1,77 @@
+// SpanPrefetcher: runs a SpanReader on a thread of its own and hands its rows to the caller
+// through a bounded queue of blocks, so that reading a span's previous state (storage reads,
+// decryption, decompression, the merge) overlaps with the caller's work (an incremental backup's
+// SQLite scan of the same key range). Memory is bounded by the block size times the queue depth
+// (plus the reader's own buffers), whatever the span's size.
+//
+// Rows come out exactly as SpanReader::Next() yields them; an error of the reader (opening it
+// included) comes out of Next() after the rows read before it, with out_of_order() as the
+// reader reported it. Destroying the prefetcher stops the thread and waits for it.
+// Thread-safety: the public methods are for one consumer thread; the views Next() returns are
+// valid until the next call.
+#ifndef COFRE_BACKUP_SPAN_PREFETCHER_H_
+#define COFRE_BACKUP_SPAN_PREFETCHER_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backup/span_reader.h"
+
+namespace cofre {
+
+class SpanPrefetcher {
+ public:
+  using Opener = std::function<StatusOr<std::unique_ptr<SpanReader>>()>;
+
+  // Starts a thread that calls `open` and then reads rows in blocks of about `block_bytes`,
+  // keeping at most `max_blocks` ready blocks. `open` runs on that thread.
+  SpanPrefetcher(Opener open, size_t block_bytes = 1 << 20, size_t max_blocks = 4);
+  ~SpanPrefetcher();
+  SpanPrefetcher(const SpanPrefetcher&) = delete;
+  SpanPrefetcher& operator=(const SpanPrefetcher&) = delete;
+
+  // The next row: false at the end.
+  StatusOr<bool> Next(std::string_view* key, std::string_view* body);
+  // True when Next() failed because a file's keys were out of order (SpanReader).
+  bool out_of_order() const { return out_of_order_; }
+
+ private:
+  struct Row {
+    size_t offset;    // of the body in Block::bytes
+    size_t size;      // of the body
+    size_t key_size;  // the key is body[1, 1 + key_size)
+  };
+  struct Block {
+    std::string bytes;
+    std::vector<Row> rows;
+  };
+
+  void Produce(Opener open);
+
+  const size_t block_bytes_;
+  const size_t max_blocks_;
+
+  std::mutex mu_;
+  std::condition_variable ready_;  // a block, or the end, is available
+  std::condition_variable room_;   // the queue has room, or the consumer left
+  std::deque<Block> queue_;
+  bool finished_ = false;  // the producer queued its last block
+  Status final_status_;    // the producer's outcome, once finished_
+  bool reader_out_of_order_ = false;
+  bool stop_ = false;  // the consumer is gone
+
+  Block current_;  // consumer side
+  size_t next_row_ = 0;
+  bool out_of_order_ = false;
+  std::thread thread_;
+};
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_SPAN_PREFETCHER_H_

@@ -1,0 +1,309 @@
+#include "backup/span_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "backup/data_file_format.h"
+#include "backup/data_file_writer.h"
+#include "backup/key_order.h"
+#include "backup/row_codec.h"
+#include "backup/span_prefetcher.h"
+#include "storage/memory_storage.h"
+
+namespace cofre {
+namespace {
+
+namespace fmt = data_file_format;
+
+std::string IntKey(int64_t k) {
+  std::string key;
+  rowcodec::PutVarint(&key, 1);
+  rowcodec::AppendInteger(&key, k);
+  return key;
+}
+
+std::string TextKey(std::string_view text, int64_t second) {
+  std::string key;
+  rowcodec::PutVarint(&key, 2);
+  key.push_back(static_cast<char>(fmt::kText));
+  rowcodec::PutVarint(&key, text.size());
+  key.append(text);
+  rowcodec::AppendInteger(&key, second);
+  return key;
+}
+
+std::string RealKey(double d) {
+  std::string key;
+  rowcodec::PutVarint(&key, 1);
+  key.push_back(static_cast<char>(fmt::kReal));
+  uint64_t bits;
+  std::memcpy(&bits, &d, 8);
+  for (int i = 0; i < 8; ++i) key.push_back(static_cast<char>(bits >> (8 * i)));
+  return key;
+}
+
+std::string Row(const std::string& key, int64_t value) {
+  std::string body(1, static_cast<char>(fmt::kRecordRow));
+  body.append(key);
+  rowcodec::PutVarint(&body, 1);
+  rowcodec::AppendInteger(&body, value);
+  return body;
+}
+
+std::string Tombstone(const std::string& key) {
+  return std::string(1, static_cast<char>(fmt::kRecordTombstone)) + key;
+}
+
+class SpanReaderTest : public ::testing::Test {
+ protected:
+  SpanReaderTest() : key_(std::string(32, 'k')) {
+    storage_.collection = &memory_;
+    crypto_.data_key = &key_;
+    crypto_.chain_id = "chain";
+  }
+
+  // Writes a file of `records` and appends it to `span`.
+  void AddFile(proto::Span* span, proto::FileKind kind, const std::vector<std::string>& records) {
+    std::string path = "data/" + std::to_string(++files_) + ".cfd";
+    auto writer = DataFileWriter::Open(memory_, path, crypto_, ZstdOptions{},
+                                       std::string_view(fmt::kMagic, 4));
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    for (const auto& r : records) ASSERT_TRUE((*writer)->AddRecord(r).ok());
+    proto::DataFile* file = span->add_files();
+    file->set_kind(kind);
+    file->set_layer(span->files_size() - 1);
+    ASSERT_TRUE((*writer)->Finish(file).ok());
+  }
+
+  // Every row of `span`: key -> body, checking that keys come in strictly increasing order.
+  std::vector<std::pair<std::string, std::string>> ReadAll(const proto::Span& span,
+                                                           KeyOrder order = KeyOrder()) {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto reader = SpanReader::Open(storage_, span, crypto_, order);
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return out;
+    std::string_view key, body;
+    while (true) {
+      auto more = (*reader)->Next(&key, &body);
+      EXPECT_TRUE(more.ok()) << more.status().ToString();
+      if (!more.ok() || !*more) break;
+      if (!out.empty()) EXPECT_LT(order.Compare(out.back().first, key), 0);
+      EXPECT_EQ(body.substr(1, key.size()), key);
+      out.emplace_back(std::string(key), std::string(body));
+    }
+    return out;
+  }
+
+  MemoryStorage memory_;
+  SecretBytes key_;
+  ChainStorage storage_;
+  ChainCrypto crypto_;
+  int files_ = 0;
+};
+
+TEST_F(SpanReaderTest, NewestFileWinsAndTombstonesDelete) {
+  proto::Span span;
+  // Keys 65 and 128 sort the other way round as encoded bytes: the merge must compare numbers.
+  AddFile(&span, proto::FILE_KIND_BASE,
+          {Row(IntKey(-5), 0), Row(IntKey(1), 1), Row(IntKey(3), 3), Row(IntKey(5), 5),
+           Row(IntKey(65), 65), Row(IntKey(128), 128)});
+  AddFile(&span, proto::FILE_KIND_DELTA,
+          {Row(IntKey(0), 100), Row(IntKey(3), 103), Tombstone(IntKey(5)), Row(IntKey(66), 166),
+           Row(IntKey(200), 200)});
+  AddFile(&span, proto::FILE_KIND_DELTA,
+          {Tombstone(IntKey(-5)), Row(IntKey(3), 203), Row(IntKey(5), 205), Tombstone(IntKey(200)),
+           Tombstone(IntKey(999))});
+  auto rows = ReadAll(span);
+  std::vector<std::pair<std::string, std::string>> want = {
+      {IntKey(0), Row(IntKey(0), 100)},    {IntKey(1), Row(IntKey(1), 1)},
+      {IntKey(3), Row(IntKey(3), 203)},    {IntKey(5), Row(IntKey(5), 205)},
+      {IntKey(65), Row(IntKey(65), 65)},   {IntKey(66), Row(IntKey(66), 166)},
+      {IntKey(128), Row(IntKey(128), 128)}};
+  EXPECT_EQ(rows, want);
+}
+
+TEST_F(SpanReaderTest, EmptyFilesAndEmptySpan) {
+  proto::Span span;
+  AddFile(&span, proto::FILE_KIND_BASE, {});
+  EXPECT_TRUE(ReadAll(span).empty());
+  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(7), 7)});
+  AddFile(&span, proto::FILE_KIND_DELTA, {Tombstone(IntKey(7))});
+  EXPECT_TRUE(ReadAll(span).empty());
+}
+
+TEST_F(SpanReaderTest, LegacyDeltaTombstonesInAnyOrder) {
+  // cofre 0.1 wrote a DELTA file's rows in key order, then its tombstones in hash order.
+  proto::Span span;
+  AddFile(&span, proto::FILE_KIND_BASE,
+          {Row(IntKey(1), 1), Row(IntKey(2), 2), Row(IntKey(3), 3), Row(IntKey(4), 4)});
+  span.mutable_files(0)->set_legacy_digest_path("data/1.cfg");
+  AddFile(&span, proto::FILE_KIND_DELTA,
+          {Row(IntKey(2), 22), Row(IntKey(9), 9), Tombstone(IntKey(4)), Tombstone(IntKey(1))});
+  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(1), 111), Tombstone(IntKey(9))});
+  std::vector<std::pair<std::string, std::string>> want = {{IntKey(1), Row(IntKey(1), 111)},
+                                                           {IntKey(2), Row(IntKey(2), 22)},
+                                                           {IntKey(3), Row(IntKey(3), 3)}};
+  EXPECT_EQ(ReadAll(span), want);
+}
+
+TEST_F(SpanReaderTest, KeysOutOfOrderAreReportedAsSuch) {
+  proto::Span span;
+  AddFile(&span, proto::FILE_KIND_BASE, {Row(IntKey(1), 1), Row(IntKey(3), 3)});
+  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(5), 5), Tombstone(IntKey(2))});
+  auto reader = SpanReader::Open(storage_, span, crypto_, KeyOrder());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  std::string_view key, body;
+  Status failure;
+  while (true) {
+    auto more = (*reader)->Next(&key, &body);
+    if (!more.ok()) {
+      failure = more.status();
+      break;
+    }
+    ASSERT_TRUE(*more) << "the disorder went unnoticed";
+  }
+  EXPECT_EQ(failure.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(failure.message().find(span.files(1).path()), std::string::npos) << failure.message();
+  EXPECT_TRUE((*reader)->out_of_order());
+}
+
+TEST_F(SpanReaderTest, TamperedFileIsDataLossNamingIt) {
+  proto::Span span;
+  AddFile(&span, proto::FILE_KIND_BASE, {Row(IntKey(1), 1)});
+  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(2), 2)});
+  std::string raw = *memory_.GetRaw(span.files(1).path());
+  raw[raw.size() / 2] ^= 1;
+  memory_.PutRaw(span.files(1).path(), raw);
+  Status st;
+  auto reader = SpanReader::Open(storage_, span, crypto_, KeyOrder());
+  if (!reader.ok()) {
+    st = reader.status();
+  } else {
+    std::string_view key, body;
+    while (true) {
+      auto more = (*reader)->Next(&key, &body);
+      if (!more.ok()) {
+        st = more.status();
+        break;
+      }
+      if (!*more) break;
+    }
+    EXPECT_FALSE((*reader)->out_of_order());
+  }
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss) << st.ToString();
+  EXPECT_NE(st.message().find(span.files(1).path()), std::string::npos) << st.message();
+}
+
+TEST_F(SpanReaderTest, PrefetcherYieldsTheSameRowsInSmallBlocks) {
+  proto::Span span;
+  std::vector<std::string> base, delta;
+  for (int i = 0; i < 5000; ++i) base.push_back(Row(IntKey(i * 2), i));
+  for (int i = 0; i < 5000; i += 7)
+    delta.push_back(i % 2 ? Row(IntKey(i), -i) : Tombstone(IntKey(i)));
+  AddFile(&span, proto::FILE_KIND_BASE, base);
+  AddFile(&span, proto::FILE_KIND_DELTA, delta);
+  auto direct = ReadAll(span);
+  ASSERT_GT(direct.size(), 4000u);
+  SpanPrefetcher prefetched([&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); },
+                            /*block_bytes=*/512, /*max_blocks=*/2);
+  std::vector<std::pair<std::string, std::string>> got;
+  std::string_view key, body;
+  while (true) {
+    auto more = prefetched.Next(&key, &body);
+    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    if (!*more) break;
+    got.emplace_back(std::string(key), std::string(body));
+  }
+  EXPECT_EQ(got, direct);
+}
+
+TEST_F(SpanReaderTest, PrefetcherReportsErrorsAndStopsEarly) {
+  proto::Span span;
+  AddFile(&span, proto::FILE_KIND_BASE, {Row(IntKey(1), 1), Row(IntKey(3), 3)});
+  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(5), 5), Row(IntKey(4), 4)});
+  {
+    SpanPrefetcher p([&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); }, 1, 1);
+    std::string_view key, body;
+    StatusOr<bool> more = true;
+    while (more.ok() && *more) more = p.Next(&key, &body);
+    EXPECT_EQ(more.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_TRUE(p.out_of_order());
+  }
+  {
+    SpanPrefetcher p([]() -> StatusOr<std::unique_ptr<SpanReader>> {
+      return NotFoundError("backup file data/9.cfd is missing");
+    });
+    std::string_view key, body;
+    auto more = p.Next(&key, &body);
+    EXPECT_EQ(more.status().code(), StatusCode::kNotFound);
+    EXPECT_FALSE(p.out_of_order());
+  }
+  {
+    // The consumer leaves after one row: the destructor must not hang on a full queue.
+    std::vector<std::string> many;
+    for (int i = 0; i < 3000; ++i) many.push_back(Row(IntKey(i), i));
+    proto::Span big;
+    AddFile(&big, proto::FILE_KIND_BASE, many);
+    SpanPrefetcher p([&] { return SpanReader::Open(storage_, big, crypto_, KeyOrder()); }, 64, 1);
+    std::string_view key, body;
+    ASSERT_TRUE(p.Next(&key, &body).ok());
+  }
+}
+
+TEST(KeyOrderTest, OrdersLikeSqlite) {
+  KeyOrder binary;
+  EXPECT_LT(binary.Compare(IntKey(-1), IntKey(0)), 0);
+  EXPECT_LT(binary.Compare(IntKey(65), IntKey(128)), 0);
+  EXPECT_LT(binary.Compare(IntKey(INT64_MIN), IntKey(INT64_MAX)), 0);
+  EXPECT_EQ(binary.Compare(IntKey(1), RealKey(1.0)), 0);
+  EXPECT_LT(binary.Compare(RealKey(1.5), IntKey(2)), 0);
+  EXPECT_GT(binary.Compare(IntKey(INT64_MAX), RealKey(9.2e18)), 0);
+  EXPECT_LT(binary.Compare(IntKey(INT64_MAX), RealKey(1e19)), 0);
+  EXPECT_LT(binary.Compare(IntKey(5), TextKey("a", 0)), 0);
+  EXPECT_LT(binary.Compare(TextKey("B", 1), TextKey("a", 0)), 0);
+  EXPECT_LT(binary.Compare(TextKey("a", 1), TextKey("a", 2)), 0);
+  EXPECT_LT(binary.Compare(TextKey("a", 9), TextKey("ab", 0)), 0);
+  KeyOrder nocase({KeyOrder::Collation::kNoCase});
+  EXPECT_GT(nocase.Compare(TextKey("B", 1), TextKey("a", 0)), 0);
+  EXPECT_EQ(nocase.Compare(TextKey("ABC", 1), TextKey("abc", 1)), 0);
+  KeyOrder rtrim({KeyOrder::Collation::kRtrim});
+  EXPECT_EQ(rtrim.Compare(TextKey("x  ", 1), TextKey("x", 1)), 0);
+  EXPECT_NE(binary.Compare(TextKey("x  ", 1), TextKey("x", 1)), 0);
+}
+
+TEST(KeyOrderTest, ForTableReadsCollationsAndRefusesWhatItCannotReproduce) {
+  auto db = SqliteDb::Open(":memory:", true);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE(db->Exec("CREATE TABLE r (id INTEGER PRIMARY KEY, v);"
+                       "CREATE TABLE n (k TEXT COLLATE NOCASE PRIMARY KEY, v) WITHOUT ROWID;"
+                       "CREATE TABLE mixed (k TEXT, PRIMARY KEY (k COLLATE NOCASE)) WITHOUT ROWID;"
+                       "INSERT INTO n VALUES ('b', 1), ('A', 2), ('c', 3);")
+                  .ok());
+  auto schema = ReadDatabaseSchema(*db, "main", {});
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  for (const auto& t : schema->tables) {
+    auto order = KeyOrder::ForTable(*db, t);
+    ASSERT_TRUE(order.ok()) << order.status().ToString();
+    EXPECT_EQ(order->has_value(), t.name != "mixed") << t.name;
+    if (t.name != "n") continue;
+    // The scan's order is the one KeyOrder reproduces.
+    auto scan = db->Prepare(t.ScanSql("main"));
+    ASSERT_TRUE(scan.ok());
+    std::vector<std::string> keys;
+    while (*scan->Step()) {
+      std::string k;
+      rowcodec::PutVarint(&k, 1);
+      rowcodec::AppendColumn(&k, scan->get(), 0);
+      keys.push_back(k);
+    }
+    ASSERT_EQ(keys.size(), 3u);
+    EXPECT_LT((*order)->Compare(keys[0], keys[1]), 0);
+    EXPECT_LT((*order)->Compare(keys[1], keys[2]), 0);
+  }
+}
+
+}  // namespace
+}  // namespace cofre
