@@ -4,7 +4,8 @@
 bench/run.sh writes one JSON object per measured operation:
   {name, group, runs: [seconds...], median, min, max, cpu_seconds,
    peak_rss_kb, output_bytes, logical_bytes, limit}
-and machine.json with the machine and dataset facts. This script renders them
+and machine.json with the machine and dataset facts, and optionally Google
+Benchmark's JSON of the micro-benchmarks (cofre_microbench). This script renders them
 as a markdown report (machine facts, one table row per operation, the
 operations side by side by kind with ratios pair by pair, what bounds each
 figure) and as one machine-readable JSON file.
@@ -227,15 +228,57 @@ def notes_section(results):
     return lines + [""]
 
 
+def load_micro(path):
+    """The micro-benchmarks of cofre_microbench's JSON output, or [] without one."""
+    if not path or not os.path.exists(path):
+        return []
+    with open(path) as f:
+        data = json.load(f)
+    keep = ("name", "label", "real_time", "cpu_time", "time_unit", "iterations",
+            "bytes_per_second", "items_per_second", "ratio", "error_message")
+    return [{k: b[k] for k in keep if k in b} for b in data.get("benchmarks", [])
+            if b.get("run_type", "iteration") == "iteration"]
+
+
+def micro_section(micro):
+    if not micro:
+        return []
+    lines = [
+        "## Micro-benchmarks",
+        "",
+        "`cofre_microbench` (Google Benchmark, bench/*_bench.cc) on the rows of a 16 MiB "
+        "dataset from the same generator: the hot paths of a backup and a restore, one core "
+        "each. MB/s is bytes of logical rows (or plaintext) per second of CPU time, or of wall "
+        "time for the zstd compressions (`real_time`: their workers run on other threads); "
+        "MB = 10^6 bytes. On a loaded machine wall times exceed CPU times.",
+        "",
+        "| benchmark | what | time | CPU | MB/s | rows/s | zstd ratio |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for b in micro:
+        unit = b.get("time_unit", "ns")
+        rate = b.get("bytes_per_second")
+        items = b.get("items_per_second")
+        lines.append(
+            f"| {b['name']} | {b.get('label', '') or b.get('error_message', '')} | "
+            f"{b['real_time']:.2f} {unit} | {b['cpu_time']:.2f} {unit} | "
+            f"{num(None if rate is None else rate / 1e6, ',.0f')} | "
+            f"{num(None if items is None else items / 1e6, '.2f')}{'M' if items else ''} | "
+            f"{num(b.get('ratio'), '.2f')} |")
+    return lines + [""]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True, help="results.jsonl from bench/run.sh")
     parser.add_argument("--machine", help="machine.json from bench/run.sh")
     parser.add_argument("--markdown", required=True, help="where to write the report")
     parser.add_argument("--json", required=True, help="where to write results.json")
+    parser.add_argument("--micro", help="cofre_microbench JSON (bench/run.sh suite micro)")
     args = parser.parse_args()
 
     results, machine = load(args.results, args.machine)
+    micro = load_micro(args.micro)
     if not results:
         sys.exit(f"error: no results in {args.results}")
     by_name = derive(results)
@@ -249,11 +292,13 @@ def main():
     lines += results_table(results)
     lines += side_by_side(results, by_name, pairs)
     lines += notes_section(results)
+    lines += micro_section(micro)
     os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
     with open(args.markdown, "w") as f:
         f.write("\n".join(lines))
     with open(args.json, "w") as f:
-        json.dump({"machine": machine, "results": results, "comparisons": pairs}, f, indent=2)
+        json.dump({"machine": machine, "results": results, "comparisons": pairs,
+                   "micro": micro}, f, indent=2)
         f.write("\n")
     print(f"wrote {args.markdown} and {args.json}", file=sys.stderr)
 

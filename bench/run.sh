@@ -13,7 +13,8 @@
 #   BENCH_DIR     scratch directory                           (default build/bench-work)
 #   BUILD_DIR     CMake build directory of the tools          (default build)
 #   BENCH_SEED    dataset seed                                (default 1)
-#   BENCH_SUITES  suites to run, in order        (default "limits sqlite3 restic borg")
+#   BENCH_SUITES  suites to run, in order (default "limits cofre sqlite3 restic borg micro")
+#   BENCH_MICRO_MIN_TIME  seconds per micro-benchmark (suite micro; default 0.5)
 #   BENCH_REPORT  0 to skip writing docs/benchmarks.md and bench/results.json
 #
 # Adding an operation: write `op_<suite>_<name>` calling `measure NAME LIMIT
@@ -27,7 +28,8 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BUILD_DIR=$(realpath -m "${BUILD_DIR:-$ROOT/build}")
 BENCH_DIR=$(realpath -m "${BENCH_DIR:-$BUILD_DIR/bench-work}")
 BENCH_SEED=${BENCH_SEED:-1}
-BENCH_SUITES=${BENCH_SUITES:-limits cofre sqlite3 restic borg}
+BENCH_SUITES=${BENCH_SUITES:-limits cofre sqlite3 restic borg micro}
+BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.5}
 BENCH_REPORT=${BENCH_REPORT:-1}
 
 export RESTIC_PASSWORD=bench-password
@@ -42,6 +44,8 @@ LIVE_DB=$BENCH_DIR/live/bench.db  # the path file-level tools back up
 SCRATCH=$BENCH_DIR/scratch
 LOGS=$BENCH_DIR/logs
 RESULTS=$BENCH_DIR/results.jsonl
+MICRO_RESULTS=$BENCH_DIR/microbench.json  # Google Benchmark's JSON (suite micro)
+MICRO=$BUILD_DIR/cofre_microbench
 GEN=$BUILD_DIR/cofre_bench_gen
 SCAN=$BUILD_DIR/scan_limit
 export BASE_DB CHANGED_DB LIVE_DB SCRATCH SCAN
@@ -76,6 +80,10 @@ build_tools() {
   fi
   output=$(cmake --build "$BUILD_DIR" --target cofre_bench_gen scan_limit 2>&1) ||
     { echo "$output" >&2; die "cannot build the benchmark tools"; }
+  if [[ " $BENCH_SUITES " == *" micro "* ]]; then
+    output=$(cmake --build "$BUILD_DIR" --target cofre_microbench 2>&1) ||
+      { echo "$output" >&2; die "cannot build cofre_microbench (is libbenchmark-dev installed?)"; }
+  fi
 }
 
 file_bytes() { stat -c %s "$1"; }
@@ -528,6 +536,21 @@ suite_borg() {
   borg_variant zstd3 zstd,3
 }
 
+# ---------------------------------------------------------------- micro ----
+
+# Google Benchmark micro-benchmarks of the hot paths (bench/*_bench.cc): row
+# encoding and decoding, zstd, the streaming AEAD. Once per benchmark run
+# (they repeat themselves until BENCH_MICRO_MIN_TIME); JSON to $MICRO_RESULTS.
+suite_micro() {
+  [[ -n ${MICRO_DONE:-} ]] && return
+  MICRO_DONE=1
+  log "micro-benchmarks ($BENCH_MICRO_MIN_TIME s each)"
+  "$MICRO" --benchmark_min_time="$BENCH_MICRO_MIN_TIME" --benchmark_format=console \
+    --benchmark_out="$MICRO_RESULTS" --benchmark_out_format=json \
+    >"$LOGS/micro.log" 2>&1 || { tail -n 20 "$LOGS/micro.log" >&2; die "cofre_microbench failed"; }
+  grep '^BM_' "$LOGS/micro.log" >&2 || true
+}
+
 # ----------------------------------------------------------------- main ----
 
 main() {
@@ -536,7 +559,7 @@ main() {
   TARGET_BYTES=$(to_bytes "$BENCH_SIZE")
   LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
   mkdir -p "$BENCH_DIR" "$SCRATCH" "$LOGS"
-  rm -f "$LOGS"/*
+  rm -f "$LOGS"/* "$MICRO_RESULTS"
   prepare_dataset
   local run suite
   for ((run = 1; run <= BENCH_RUNS; ++run)); do
@@ -552,7 +575,7 @@ main() {
   log "results: $RESULTS"
   if [[ $BENCH_REPORT != 0 ]]; then
     python3 "$ROOT/bench/report.py" --results "$RESULTS" \
-      --machine "$BENCH_DIR/machine.json" \
+      --machine "$BENCH_DIR/machine.json" --micro "$MICRO_RESULTS" \
       --markdown "$ROOT/docs/benchmarks.md" --json "$ROOT/bench/results.json"
   fi
 }

@@ -6,7 +6,9 @@ chosen by bytes written to files (tests/tools/write_fault.c, preloaded), and aft
 - every earlier backup of the collection still restores, bit-exact; LATEST names an earlier
   backup or a complete new one; nothing without a BACKUP_MANIFEST is listed;
 - no half-restored database is visible and no unpublished file is left in databases/;
-- running the same statement again succeeds and restores exactly.
+- running the same statement again succeeds and restores exactly, and leaves nothing of the
+  killed run in the collection: no unfinished directory, no temp file, no BACKUP-LOCK (the
+  rerun removes what its data directory's dead job left, backup/unfinished_layers.h).
 
 Scenarios: a full backup, an incremental layer, an encrypted full backup, a RESTORE DATABASE
 from an encrypted chain (full + incremental), a full-cluster RESTORE into a new data directory.
@@ -16,6 +18,7 @@ LATEST writes are hit exactly); for restores, over every byte written. COFRE_CRA
 the number of points per scenario (default 22)."""
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import unittest
@@ -199,8 +202,13 @@ class CrashMatrixTest(unittest.TestCase):
                 problems.append("the earlier backup restores different data")
             if ft.dump_db(cat["chk_new"], TABLES) != self.states[2]:
                 problems.append("the rerun backup restores different data")
-            notes["unfinished"] = len(ft.unfinished_dirs(coll))
-            notes["temp_files"] = len(ft.temp_files(coll))
+            unfinished, temps, locks = (ft.unfinished_dirs(coll), ft.temp_files(coll),
+                                        ft.lock_files(coll))
+            notes["unfinished"] = len(unfinished)
+            notes["temp_files"] = len(temps)
+            if unfinished or temps or locks:
+                problems.append(f"left after the rerun: unfinished {unfinished}, temp files "
+                                f"{temps}, locks {locks}")
             return problems, notes
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -235,6 +243,65 @@ class CrashMatrixTest(unittest.TestCase):
             "encrypted full backup", "enc",
             f"BACKUP INTO 'nodelocal://1/enc' WITH encryption_passphrase = '{PW}'",
             old_subdir=self.latest["enc"], expect_old=1, pw=PW))
+
+    # --- unfinished backups of others ------------------------------------------------------
+
+    def test_unfinished_backups_of_others_are_kept(self):
+        """Two data directories (A, B) back up into one file:// collection. B's backup is killed,
+        and another of B's is paused mid-way (SIGSTOP) while running: A's BACKUP, SHOW BACKUPS and
+        RESTORE, and B's read-only statements, leave both directories alone, and so does a
+        BACKUP of B itself for the running one (while it removes the killed run's directory).
+        Once resumed, the paused backup completes."""
+        work, data_a = self.work_copy("full")
+        try:
+            coll = os.path.join(work, "shared")
+            uri = "file://" + coll
+            data_b = os.path.join(work, "b")
+            backup = f"BACKUP INTO '{uri}'"
+            r = run(data_b, "CREATE TABLE t (a INTEGER PRIMARY KEY, b BLOB)",
+                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 6000) "
+                    "INSERT INTO t SELECT x, randomblob(2000) FROM c", backup)
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(run(data_a, backup).rc, 0)
+            total = ft.measure_bytes(data_b, backup, prefix=coll,
+                                     extra={"COFRE_BACKUP_TARGET_FILE_BYTES": TARGET_FILE_BYTES})
+            r = run(data_b, backup, kill_after=total // 2, prefix=coll)
+            self.assertTrue(r.killed, r)
+            killed = ft.unfinished_dirs(coll)
+            self.assertEqual(len(killed), 1, killed)
+            killed_dir = os.path.join(coll, killed[0])
+            killed_digest = ft.tree_digest(killed_dir)
+
+            # B's next backup is paused as soon as its lock is written.
+            paused = ft.start_cofre(data_b, backup, env=env())
+            paused_dir = ft.wait_for_lock(coll, exclude=set(killed), proc=paused)
+            os.kill(paused.pid, signal.SIGSTOP)
+            try:
+                paused_digest = ft.tree_digest(paused_dir)
+                for data in (data_a, data_b):
+                    v = run(data, f"SHOW BACKUPS IN '{uri}'",
+                            f"RESTORE DATABASE defaultdb FROM LATEST IN '{uri}' "
+                            f"WITH new_db_name = 'chk'", "DROP DATABASE chk CASCADE")
+                    self.assertEqual(v.rc, 0, v)
+                    if data == data_a:
+                        self.assertEqual(run(data, backup).rc, 0)
+                    self.assertEqual(ft.tree_digest(killed_dir), killed_digest)
+                    self.assertEqual(ft.tree_digest(paused_dir), paused_digest)
+                # Another BACKUP of B while B's paused one runs: that one's directory stays, the
+                # killed one's goes.
+                self.assertEqual(run(data_b, backup).rc, 0)
+                self.assertEqual(ft.tree_digest(paused_dir), paused_digest)
+                self.assertFalse(os.path.exists(killed_dir), "B's next backup kept its dead one")
+            finally:
+                os.kill(paused.pid, signal.SIGCONT)
+            _, err = paused.communicate(timeout=300)
+            self.assertEqual(paused.returncode, 0, err)
+            self.assertTrue(os.path.exists(os.path.join(paused_dir, "BACKUP_MANIFEST")))
+            self.assertEqual(ft.unfinished_dirs(coll), [])
+            self.assertEqual(ft.temp_files(coll), [])
+            self.assertEqual(ft.lock_files(coll), [])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     # --- restores --------------------------------------------------------------------------
 

@@ -4,7 +4,9 @@
   (tests/tools/write_fault.c, preloaded), at many N over a BACKUP; and the data directory's
   databases/ fills up at many N over a RESTORE. Each statement fails with a clear "disk full"
   error, commits nothing (LATEST and SHOW BACKUPS unchanged, no database published, no temp or
-  staging file left) and the same statement succeeds once space is "freed".
+  staging file left), gives the space back (a failed BACKUP removes what it wrote: the
+  collection is byte for byte what it was) and the same statement succeeds once space is
+  "freed".
 - S3 faults (tests/tools/fault_proxy.py in front of moto_server): 5xx, throttling (503
   SlowDown), connection resets, truncated bodies, slow answers and failing GETs / LISTs at every
   n-th request, for BACKUP (full and incremental), RESTORE, SHOW BACKUP and SHOW BACKUPS. Each
@@ -89,6 +91,7 @@ class FullDiskTest(unittest.TestCase):
         cls.s1 = ft.dump_db(ft.catalog(cls.tpl)["defaultdb"], TABLES)
         cls.coll_rel = os.path.join("extern", "b")
         cls.latest = read_latest(os.path.join(cls.tpl, cls.coll_rel))
+        cls.coll_digest = ft.tree_digest(os.path.join(cls.tpl, cls.coll_rel))
 
     @classmethod
     def tearDownClass(cls):
@@ -120,6 +123,10 @@ class FullDiskTest(unittest.TestCase):
             self.assert_disk_full_error(r)
             self.assertEqual(read_latest(coll), self.latest, "LATEST changed by a failed backup")
             self.assertEqual(ft.temp_files(coll), [], "temp files left by a failed backup")
+            # The space comes back: what the failed backup wrote is gone.
+            self.assertEqual(ft.unfinished_dirs(coll), [], "a failed backup left its directory")
+            self.assertEqual(ft.tree_digest(coll), self.coll_digest,
+                             "the collection differs from before the failed backup")
         v = run(data, "SHOW JOBS", "SHOW BACKUPS IN 'nodelocal://1/b'",
                 f"SHOW BACKUP FROM LATEST IN 'nodelocal://1/b'{pw}",
                 f"RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/b'{pw}, "
@@ -175,6 +182,8 @@ class FullDiskTest(unittest.TestCase):
                 self.assert_disk_full_error(r)
                 self.assertIn("LATEST", r.stderr)
                 self.assertEqual(read_latest(coll), self.latest)
+                # The manifest and the data files written before LATEST failed are gone too.
+                self.assertEqual(ft.tree_digest(coll), self.coll_digest)
                 v = run(data, "SHOW BACKUPS IN 'nodelocal://1/b'", stmt)
                 self.assertEqual(v.rc, 0, v)
                 self.assertEqual(v.results()[0], [{"path": self.latest}])

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
+import time
 
 from cofre_testlib import COFRE, table_dump
 
@@ -169,6 +170,39 @@ def unfinished_dirs(collection_root):
         if started and "BACKUP_MANIFEST" not in files:
             out.append(os.path.relpath(dirpath, collection_root))
     return sorted(out)
+
+
+def lock_files(root):
+    """BACKUP-LOCK notes under root (a committed backup deletes its own)."""
+    out = []
+    for dirpath, _, files in os.walk(root):
+        out += [os.path.join(dirpath, f) for f in files if f == "BACKUP-LOCK"]
+    return sorted(out)
+
+
+def start_cofre(data, *stmts, env=None, fmt="json"):
+    """Starts cofre in the background (a subprocess.Popen with text pipes)."""
+    args = [COFRE, "sql", "--data", data, "--format", fmt]
+    for s in stmts:
+        args += ["-e", s]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env or shim_env())
+
+
+def wait_for_lock(collection_root, exclude=(), proc=None, timeout=60):
+    """The layer directory (absolute path) whose BACKUP-LOCK appears first under
+    collection_root, outside the directories `exclude` (relative); polls every 2 ms."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for dirpath, _, files in os.walk(collection_root):
+            rel = os.path.relpath(dirpath, collection_root)
+            if "BACKUP-LOCK" in files and rel not in exclude:
+                return dirpath
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError("cofre ended before its lock appeared: %r" %
+                                 (proc.communicate(),))
+        time.sleep(0.002)
+    raise AssertionError("no BACKUP-LOCK appeared under " + collection_root)
 
 
 def temp_files(root):

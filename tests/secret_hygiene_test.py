@@ -10,14 +10,18 @@ Skipped when the moto servers' env is absent."""
 import base64
 import codecs
 import os
+import pty
+import re
+import select
 import subprocess
 import sys
+import time
 import unittest
 import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cofre_testlib import CofreTestCase, table_dump  # noqa: E402
+from cofre_testlib import COFRE, CofreTestCase, table_dump  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 S3 = os.environ.get("COFRE_TEST_S3_ENDPOINT", "")
@@ -111,6 +115,53 @@ class SecretHygieneTest(CofreTestCase):
         self.outputs += [r.stdout, r.stderr]
         return r
 
+    def interactive(self, lines, home):
+        """Types `lines` into the interactive shell on a pseudo-terminal (with HOME=home, so its
+        history goes to home/.cofre_history), each after the prompt, then leaves with \\q.
+        Returns what the terminal showed."""
+        master, slave = pty.openpty()
+        env = dict(os.environ, HOME=home, TERM="dumb")
+        proc = subprocess.Popen([COFRE, "sql", "--data", self.data], stdin=slave, stdout=slave,
+                                stderr=slave, env=env, close_fds=True)
+        os.close(slave)
+        shown = b""
+
+        def wait_prompt(n, timeout=300):
+            nonlocal shown
+            deadline = time.monotonic() + timeout
+            # Prompts: "defaultdb> " and, for a continuation line, "-> ".
+            while shown.count(b"defaultdb> ") + shown.count(b" -> ") < n:
+                self.assertLess(time.monotonic(), deadline, shown[-2000:])
+                ready, _, _ = select.select([master], [], [], 1)
+                if ready:
+                    try:
+                        shown += os.read(master, 65536)
+                    except OSError:  # the shell has gone
+                        break
+
+        try:
+            for i, line in enumerate(lines + ["\\q"]):
+                wait_prompt(i + 1)
+                os.write(master, line.encode() + b"\r")
+            proc.wait(timeout=60)
+            while True:  # the rest of the output
+                ready, _, _ = select.select([master], [], [], 0.2)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+        self.assertEqual(proc.returncode, 0, shown[-2000:])
+        return shown.decode(errors="replace")
+
     def data_keys(self):
         """The DKs of the passphrase chains (unwrapped per docs/format.md §3) and of the KMS
         chain (KMS Decrypt through boto3), recovered without cofre's code."""
@@ -201,6 +252,29 @@ class SecretHygieneTest(CofreTestCase):
             self.assertIn("*****", r.stdout)
             self.assertIn("redacted", r.stdout)
         self.assertNotIn("bad", {r["database_name"] for r in self.rows("SHOW DATABASES")})
+        # The interactive shell on a terminal: its history file must hide the secrets typed.
+        home = os.path.join(self.tmp, "home")
+        os.makedirs(home)
+        shown = self.interactive([
+            f"SHOW BACKUP FROM LATEST IN '{s3}' WITH {pw};",
+            f"BACKUP INTO 'nodelocal://1/tty' WITH encryption_passphrase = '{PASSPHRASE}',",
+            f"  kms = '{kms}';",
+            f"RESTORE DATABASE defaultdb FROM LATEST IN '{s3}' WITH {pw} new_db_name = 'typo';",
+            f"SELECT 1; SHOW BACKUP FROM LATEST IN 'nodelocal://1/pw' WITH "
+            f"encryption_passphrase = '{WRONG_PASSPHRASE}';"], home)
+        # The terminal echoes what is typed (prompt lines); what cofre printed must be clean.
+        self.outputs.append("\n".join(
+            line for line in shown.splitlines()
+            if not line.startswith(("defaultdb> ", "        -> "))))
+        history_file = os.path.join(home, ".cofre_history")
+        with open(history_file, "rb") as f:
+            history_raw = f.read()
+        # libedit stores entries vis(3)-encoded: a space is \040. Decoded for the scan.
+        history = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), history_raw)
+        self.assertEqual(os.stat(history_file).st_mode & 0o777, 0o600)
+        self.assertIn(b"*****", history)
+        self.assertIn(b"redacted", history)
+        self.assertIn(b"SHOW BACKUP FROM LATEST IN", history)
 
         secrets = {"passphrase": PASSPHRASE, "wrong passphrase": WRONG_PASSPHRASE,
                    "S3 secret key": S3_SECRET, "S3 session token": S3_TOKEN,
@@ -225,6 +299,8 @@ class SecretHygieneTest(CofreTestCase):
 
         for i, out in enumerate(self.outputs):
             scan(f"output {i}", out.encode())
+        scan("the shell history", history_raw)
+        scan("the shell history (decoded)", history)
         files = 0
         for dirpath, _, names in os.walk(self.data):
             for n in names:

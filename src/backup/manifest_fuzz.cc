@@ -40,8 +40,7 @@ void Check(bool ok) {
 constexpr std::string_view kDefaultLayerDir = "2026/11/28-170600.41";
 
 const cofre::ChainCrypto& FuzzCrypto() {
-  static const cofre::SecretBytes* const key =
-      new cofre::SecretBytes(std::string(32, '\x42'));
+  static const cofre::SecretBytes* const key = new cofre::SecretBytes(std::string(32, '\x42'));
   static const cofre::ChainCrypto* const crypto =
       new cofre::ChainCrypto{key, std::string(16, '\x17')};
   return *crypto;

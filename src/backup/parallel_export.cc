@@ -120,8 +120,7 @@ StatusOr<std::vector<ExportPiece>> PlanPieces(const SqliteDb& db, const TableSch
 
 Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableToExport>& tables,
                               ExternalStorage& storage, const ChainCrypto& crypto,
-                              const ExportOptions& options,
-                              const ParallelExportOptions& parallel,
+                              const ExportOptions& options, const ParallelExportOptions& parallel,
                               const std::function<void(double)>& progress) {
   auto annotate = [&](const Status& st, size_t t) {
     return st.Annotate("backing up table " + tables[t].database + "." + tables[t].schema->name);
@@ -156,9 +155,9 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
       const ExportPiece& piece = pieces[order[next]];
       const TableToExport& table = tables[piece.table];
       PieceOutput& out = outputs[order[next]];
-      Status st = ExportRange(snapshot.reader(table.database, reader), *table.schema,
-                              piece.start_key, piece.end_key, storage, crypto, options,
-                              &out.spans, &out.rows, &out.bytes);
+      Status st =
+          ExportRange(snapshot.reader(table.database, reader), *table.schema, piece.start_key,
+                      piece.end_key, storage, crypto, options, &out.spans, &out.rows, &out.bytes);
       queue.Done(st.ok() ? st : annotate(st, piece.table));
     }
     queue.WorkerExited();
@@ -200,8 +199,8 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
     proto::Table* out = tables[t].out;
     out->set_rows(rows[t]);
     out->set_logical_bytes(bytes[t]);
-    auto entries = CountIndexEntries(snapshot.reader(tables[t].database), *tables[t].schema,
-                                     rows[t]);
+    auto entries =
+        CountIndexEntries(snapshot.reader(tables[t].database), *tables[t].schema, rows[t]);
     if (!entries.ok()) return annotate(entries.status(), t);
     out->set_index_entries(*entries);
   }

@@ -25,7 +25,7 @@
 namespace cofre {
 
 struct TableToExport {
-  std::string database;               // the table's database, as named in the snapshot
+  std::string database;                 // the table's database, as named in the snapshot
   const TableSchema* schema = nullptr;  // must outlive the call
   proto::Table* out = nullptr;          // receives description, spans, rows, bytes, index entries
 };
@@ -40,9 +40,9 @@ struct ParallelExportOptions {
 
 // A key range of one table to export.
 struct ExportPiece {
-  size_t table = 0;  // index into the tables given
+  size_t table = 0;                // index into the tables given
   std::string start_key, end_key;  // encoded keys; empty: unbounded
-  uint64_t weight = 1;  // rowids covered (1 for unsplit tables): the size estimate
+  uint64_t weight = 1;             // rowids covered (1 for unsplit tables): the size estimate
 };
 
 // The pieces of table number `index` of `schema`: rowid ranges when the table is large enough,
@@ -54,8 +54,7 @@ StatusOr<std::vector<ExportPiece>> PlanPieces(const SqliteDb& db, const TableSch
 // `progress` (may be empty), always from the calling thread.
 Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableToExport>& tables,
                               ExternalStorage& storage, const ChainCrypto& crypto,
-                              const ExportOptions& options,
-                              const ParallelExportOptions& parallel,
+                              const ExportOptions& options, const ParallelExportOptions& parallel,
                               const std::function<void(double)>& progress);
 
 // The default number of export threads: the cores of this machine, at most 8.

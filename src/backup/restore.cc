@@ -57,9 +57,9 @@ void AddTableUnits(const proto::Table& table, const ChainStorage& storage,
 }
 
 // Starts reading the files of `tables` (in this order) on a background thread.
-StatusOr<std::unique_ptr<RecordPrefetcher>> StartReading(const std::vector<const proto::Table*>& tables,
-                                               const ChainStorage& storage,
-                                               const ChainCrypto& crypto) {
+StatusOr<std::unique_ptr<RecordPrefetcher>> StartReading(
+    const std::vector<const proto::Table*>& tables, const ChainStorage& storage,
+    const ChainCrypto& crypto) {
   std::vector<RecordPrefetcher::Unit> units;
   for (const proto::Table* t : tables) AddTableUnits(*t, storage, crypto, &units);
   return RecordPrefetcher::Start(std::move(units));

@@ -76,8 +76,22 @@ StatusOr<AbandonedLayer> RemoveAbandonedLayer(const ChainStorage& storage, Layer
                                               const std::string& data_dir_id, int64_t job_id) {
   ExternalStorage& home = LayerHome(storage, kind);
   ASSIGN_OR_RETURN(bool committed, Exists(home, dir + "/" + collection::kManifestFile));
-  if (committed) return AbandonedLayer::kCommitted;
   StatusOr<std::string> text = ReadSmallFile(home, dir + "/" + collection::kLockFile, 4096);
+  auto owned = [&](const std::string& lock_text) {
+    StatusOr<BackupLock> lock = ParseBackupLock(lock_text);
+    return lock.ok() && lock->data_dir_id == data_dir_id && lock->job_id == job_id;
+  };
+  if (committed) {
+    // Killed between the commit and the lock's deletion (maybe while LATEST was written): the
+    // stale lock goes, and so does a full backup's torn LATEST write.
+    if (text.ok() && owned(*text)) {
+      if (kind == LayerKind::kFull) {
+        RETURN_IF_ERROR(home.RemoveInterruptedWrites(collection::kLatestFile));
+      }
+      RETURN_IF_ERROR(home.Delete(dir + "/" + collection::kLockFile));
+    }
+    return AbandonedLayer::kCommitted;
+  }
   if (!text.ok()) {
     if (!IsNotFound(text.status())) return text.status();
     // No lock: the owner was killed while writing it (only its temp file can be there), or the
@@ -91,10 +105,7 @@ StatusOr<AbandonedLayer> RemoveAbandonedLayer(const ChainStorage& storage, Layer
     }
     return AbandonedLayer::kRemoved;
   }
-  StatusOr<BackupLock> lock = ParseBackupLock(*text);
-  if (!lock.ok() || lock->data_dir_id != data_dir_id || lock->job_id != job_id) {
-    return AbandonedLayer::kNotOwned;
-  }
+  if (!owned(*text)) return AbandonedLayer::kNotOwned;
   RETURN_IF_ERROR(RemoveLayerFiles(storage, kind, dir));
   return AbandonedLayer::kRemoved;
 }

@@ -13,7 +13,11 @@
 //     BACKUP-LOCK is removed only when it holds no object at all (a kill while the lock itself
 //     was being written leaves just a temp file and empty directories).
 //  4. Nothing with a BACKUP_MANIFEST is ever removed, except by the backup that wrote it, while
-//     it fails (the manifest went out and LATEST could not be written).
+//     it fails (the manifest went out and LATEST could not be written). When the owner finds
+//     its own lock still beside a manifest (killed between the commit and the lock's deletion),
+//     that lock goes, with what a torn write of LATEST left (local temp files of LATEST; a
+//     concurrent writer of LATEST at that very moment would fail cleanly and remove its
+//     backup, never damage one).
 // Directories of other data directories, other machines and older cofre versions are never
 // candidates, so concurrent backups into one collection are safe.
 // Thread-safety: free functions over thread-safe storages; a guard is used by one thread.
@@ -56,7 +60,7 @@ Status RemoveLayerFiles(const ChainStorage& storage, LayerKind kind, const std::
 
 enum class AbandonedLayer {
   kRemoved,    // it was the owner's and is gone (or was already gone)
-  kCommitted,  // it has a BACKUP_MANIFEST: a complete backup, left alone
+  kCommitted,  // it has a BACKUP_MANIFEST: a complete backup, left alone (but for its lock)
   kNotOwned,   // its BACKUP-LOCK names another owner, is unreadable, or it has files but no lock
 };
 // Removes layer directory `dir`, which the job `job_id` of the data directory `data_dir_id` once

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "sql/describe.h"
 #include "sql/splitter.h"
 
 namespace cofre::cli {
@@ -63,15 +64,6 @@ constexpr std::string_view kHelpText =
     "  \\q, quit, exit, Ctrl-D   leave the shell\n"
     "  \\?, help                 show this help\n"
     "  Ctrl-C                   abandon the statement being typed\n";
-
-// The history entry for a statement: its lines joined by spaces.
-std::string HistoryEntry(std::string_view text) {
-  std::string entry(Trim(text));
-  for (char& c : entry) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return entry;
-}
 
 class InteractiveLoop {
  public:
@@ -165,6 +157,14 @@ class InteractiveLoop {
 };
 
 }  // namespace
+
+std::string HistoryEntry(std::string_view text) {
+  std::string entry = sql::RedactStatementText(Trim(text));
+  for (char& c : entry) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return std::string(Trim(entry));
+}
 
 std::string DefaultHistoryFile() {
   const char* home = std::getenv("HOME");

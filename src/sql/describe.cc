@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "sql/lexer.h"
+#include "sql/parser.h"
 #include "sql/quote.h"
+#include "sql/splitter.h"
 #include "util/uri.h"
 
 namespace cofre::sql {
@@ -211,8 +213,87 @@ struct Describer {
   }
 };
 
+// The token-by-token redaction of RedactStatementText, for text that does not parse.
+std::string RedactTokens(std::string_view text) {
+  std::string out;
+  Lexer lexer(text);
+  size_t copied = 0;  // text[0, copied) is in `out`
+  size_t lexed = 0;   // the end of the last token lexed
+  // The option name a following string is the value of: set by `<name> =`, kept through a
+  // parenthesised list of values, cleared by anything else.
+  std::string option, last_word;
+  bool after_equals = false, in_list = false;
+  while (true) {
+    StatusOr<Token> token = lexer.Next();
+    if (!token.ok()) {
+      // What follows the last good token cannot be told apart from a secret: cut it.
+      out.append(text.substr(copied, lexed - copied));
+      return out + " ...";
+    }
+    if (token->kind == TokenKind::kEof) break;
+    lexed = token->end;
+    if (token->kind == TokenKind::kString) {
+      bool is_option_value = after_equals || in_list;
+      std::string rendered;
+      if (is_option_value && IsSecretOption(option)) {
+        rendered = std::string(kHidden);
+      } else {
+        rendered = RenderMaybeUri(token->text, is_option_value && IsUriOption(option));
+      }
+      out.append(text.substr(copied, token->begin - copied));
+      out += rendered;
+      copied = token->end;
+      after_equals = false;
+      continue;
+    }
+    if (token->IsPunct('=') && !last_word.empty()) {
+      option = last_word;
+      after_equals = true;
+    } else if (token->IsPunct('(') && after_equals) {
+      in_list = true;
+      after_equals = false;
+    } else if (token->IsPunct(',') && in_list) {
+      // another value of the list
+    } else if (token->IsPunct(')') && in_list) {
+      in_list = false;
+    } else {
+      after_equals = false;
+      in_list = false;
+    }
+    last_word = token->kind == TokenKind::kIdent ? AsciiLower(token->text) : std::string();
+  }
+  out.append(text.substr(copied));
+  return out;
+}
+
+// One statement's redaction (see RedactStatementText).
+std::string RedactOne(std::string_view text, bool complete) {
+  if (complete) {
+    StatusOr<Statement> stmt = ParseStatement(text);
+    if (stmt.ok()) {
+      if (std::holds_alternative<Passthrough>(*stmt)) return std::string(text);
+      return DescribeStatement(*stmt);
+    }
+  }
+  return RedactTokens(text);
+}
+
 }  // namespace
 
 std::string DescribeStatement(const Statement& stmt) { return std::visit(Describer{}, stmt); }
+
+std::string RedactStatementText(std::string_view text) {
+  std::string rest;
+  std::string out;
+  for (const std::string& stmt : SplitStatements(text, &rest)) {
+    if (!out.empty()) out += " ";
+    out += RedactOne(stmt, /*complete=*/true) + ";";
+  }
+  if (!rest.empty()) {
+    if (!out.empty()) out += " ";
+    out += RedactOne(rest, /*complete=*/false);
+  }
+  return out;
+}
 
 }  // namespace cofre::sql

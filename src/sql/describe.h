@@ -13,12 +13,26 @@
 #define COFRE_SQL_DESCRIBE_H_
 
 #include <string>
+#include <string_view>
 
 #include "sql/statement.h"
 
 namespace cofre::sql {
 
 std::string DescribeStatement(const Statement& stmt);
+
+// RedactStatementText: SQL text as the user typed it (one or more ';'-separated statements,
+// maybe an unfinished one at the end), with its secrets hidden exactly as DescribeStatement
+// hides them, for places that keep what was typed (the interactive shell's history).
+// - a statement that parses as one of cofre's own renders as DescribeStatement renders it;
+// - passthrough SQL (what SQLite runs) stays as typed;
+// - text that does not parse (a typo in a BACKUP, an unfinished statement) is redacted token by
+//   token: a string after `<option> =` renders as DescribeStatement renders that option's value
+//   ('*****' for passphrase-like options, RedactUri for URI options), and every other string
+//   holding "://" goes through RedactUri. Text that does not even lex (an unterminated string)
+//   is cut where its first bad token starts, and "..." is appended.
+// Statements are joined by "; ", and a ';' ends each complete one.
+std::string RedactStatementText(std::string_view text);
 
 }  // namespace cofre::sql
 

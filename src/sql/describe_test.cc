@@ -234,5 +234,63 @@ TEST(DescribeTest, RoundTripsExactlyWithoutSecrets) {
   }
 }
 
+
+// RedactStatementText: the one redaction behind job descriptions and the shell's history.
+TEST(RedactStatementTextTest, CofreStatementsRenderAsJobDescriptions) {
+  const std::string text =
+      "BACKUP INTO 's3://b/p?AWS_ACCESS_KEY_ID=AKIA1&AWS_SECRET_ACCESS_KEY=s3cr3t' "
+      "WITH encryption_passphrase = 'pw-123', kms = 'aws:///k?AWS_SECRET_ACCESS_KEY=kmss3cr3t'";
+  EXPECT_EQ(RedactStatementText(text + ";"), Describe(text) + ";");
+  EXPECT_EQ(RedactStatementText(text + " ;\n"), Describe(text) + ";");
+  const std::string out = RedactStatementText(text + ";");
+  for (const char* secret : {"s3cr3t", "pw-123", "kmss3cr3t"}) {
+    EXPECT_EQ(out.find(secret), std::string::npos) << out;
+  }
+  EXPECT_NE(out.find("'*****'"), std::string::npos) << out;
+  EXPECT_NE(out.find("s3://b/p?AWS_ACCESS_KEY_ID=redacted"), std::string::npos) << out;
+  const std::string alter =
+      "ALTER BACKUP LATEST IN 'nodelocal://1/b' ADD NEW_KMS = 'aws:///n?AWS_SECRET_ACCESS_KEY=n1' "
+      "WITH OLD_KMS = 'aws:///o?AWS_SECRET_ACCESS_KEY=o1';";
+  const std::string altered = RedactStatementText(alter);
+  EXPECT_EQ(altered.find("=n1"), std::string::npos) << altered;
+  EXPECT_EQ(altered.find("=o1"), std::string::npos) << altered;
+}
+
+TEST(RedactStatementTextTest, PassthroughStaysAsTyped) {
+  EXPECT_EQ(RedactStatementText("SELECT  'a://b?x=1' ,\n 2;"), "SELECT  'a://b?x=1' ,\n 2;");
+  EXPECT_EQ(RedactStatementText("CREATE TABLE t (a INT); INSERT INTO t VALUES (1);"),
+            "CREATE TABLE t (a INT); INSERT INTO t VALUES (1);");
+}
+
+TEST(RedactStatementTextTest, UnparsableTextIsRedactedTokenByToken) {
+  // A typo: the statement does not parse, its secrets are still hidden.
+  const std::string typo = RedactStatementText(
+      "BACKUP INTO 'nodelocal://1/b' WITH encryption_passphrase = 'pw-typo' detachd;");
+  EXPECT_EQ(typo, "BACKUP INTO 'nodelocal://1/b' WITH encryption_passphrase = '*****' detachd;");
+  EXPECT_EQ(RedactStatementText("RESTORE FROM LATEST IN ('s3://b?AWS_SECRET_ACCESS_KEY=x1', "
+                                "'s3://c?AWS_SESSION_TOKEN=t1') WITH bogus =;"),
+            "RESTORE FROM LATEST IN ('s3://b?AWS_SECRET_ACCESS_KEY=redacted', "
+            "'s3://c?AWS_SESSION_TOKEN=redacted') WITH bogus =;");
+  EXPECT_EQ(RedactStatementText("SHOW BACKUP FROM LATEST IN 'x' WITH kms = ('aws:///a?"
+                                "AWS_SECRET_ACCESS_KEY=k1', 'aws:///b?AWS_SECRET_ACCESS_KEY=k2') "
+                                "oops;"),
+            "SHOW BACKUP FROM LATEST IN 'x' WITH kms = ('aws:///a?AWS_SECRET_ACCESS_KEY=redacted', "
+            "'aws:///b?AWS_SECRET_ACCESS_KEY=redacted') oops;");
+}
+
+TEST(RedactStatementTextTest, SeveralStatementsAndAnUnfinishedRest) {
+  // Text after the last ';' is unfinished: redacted token by token, no ';' added.
+  EXPECT_EQ(RedactStatementText("SHOW BACKUP FROM LATEST IN 's3://b?AWS_SECRET_ACCESS_KEY=u1'"),
+            "SHOW BACKUP FROM LATEST IN 's3://b?AWS_SECRET_ACCESS_KEY=redacted'");
+  EXPECT_EQ(RedactStatementText("USE d; BACKUP INTO 'nodelocal://1/b' WITH "
+                                "encryption_passphrase = 'pw-two'; SELECT 1"),
+            "USE d; BACKUP INTO 'nodelocal://1/b' WITH OPTIONS (encryption_passphrase = "
+            "'*****'); SELECT 1");
+  // An unterminated string is cut: nothing of it can be told apart from a secret.
+  EXPECT_EQ(RedactStatementText("SELECT 1; RESTORE FROM LATEST IN 'x' WITH "
+                                "encryption_passphrase = 'pw-open"),
+            "SELECT 1; RESTORE FROM LATEST IN 'x' WITH encryption_passphrase = ...");
+}
+
 }  // namespace
 }  // namespace cofre::sql

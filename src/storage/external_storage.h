@@ -62,6 +62,10 @@ class ExternalStorage {
   // the default does nothing.
   // REQUIRES: no writer is active under `dir` (its owner has finished or died).
   virtual Status RemoveLeftovers(const std::string& /*dir*/) { return Status::OK(); }
+  // Removes what interrupted writes of the object `path` left (LocalStorage: its temp files),
+  // never the object itself. The default does nothing.
+  // REQUIRES: no writer of `path` is active.
+  virtual Status RemoveInterruptedWrites(const std::string& /*path*/) { return Status::OK(); }
 };
 
 // Writes `data` to `path` in one go (small files: LATEST, manifests, ENCRYPTION-INFO).

@@ -331,4 +331,8 @@ Status FaultInjectingStorage::RemoveLeftovers(const std::string& dir) {
   return base_->RemoveLeftovers(dir);
 }
 
+Status FaultInjectingStorage::RemoveInterruptedWrites(const std::string& path) {
+  return base_->RemoveInterruptedWrites(path);
+}
+
 }  // namespace cofre

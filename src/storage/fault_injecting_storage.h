@@ -111,6 +111,7 @@ class FaultInjectingStorage : public ExternalStorage {
   Status Delete(const std::string& path) override;
   // Forwarded to the wrapped storage (no faults are injected there).
   Status RemoveLeftovers(const std::string& dir) override;
+  Status RemoveInterruptedWrites(const std::string& path) override;
 
   // Implementation details shared with the readers and writers this storage
   // returns. What a failing operation must do.

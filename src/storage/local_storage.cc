@@ -437,6 +437,34 @@ Status RemoveLeftoversIn(const std::string& abs, const std::string& display) {
 
 }  // namespace
 
+Status LocalStorage::RemoveInterruptedWrites(const std::string& path) {
+  RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
+  const std::string display = DescribeObject(path, redacted_uri_);
+  const std::string abs = AbsPath(path);
+  const size_t slash = abs.find_last_of('/');
+  const std::string parent = abs.substr(0, slash), name = abs.substr(slash + 1);
+  DIR* dir = ::opendir(parent.c_str());
+  if (dir == nullptr) {
+    if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
+    return ErrnoToStatus(errno, "listing the directory of " + display);
+  }
+  std::vector<std::string> temps;
+  {
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, &::closedir);
+    while (struct dirent* ent = ::readdir(dir)) {
+      std::string_view entry = ent->d_name;
+      if (entry.size() == name.size() + kTempMarker.size() + kTempSuffixHexDigits &&
+          entry.substr(0, name.size()) == name && IsTempFileName(entry)) {
+        temps.emplace_back(entry);
+      }
+    }
+  }
+  for (const std::string& temp : temps) {
+    RETURN_IF_ERROR(RemoveFileIfExists(parent + "/" + temp, display));
+  }
+  return Status::OK();
+}
+
 Status LocalStorage::RemoveLeftovers(const std::string& dir) {
   RETURN_IF_ERROR(ValidateObjectPath(dir, redacted_uri_));
   return RemoveLeftoversIn(AbsPath(dir), DescribeObject(dir, redacted_uri_));

@@ -73,6 +73,8 @@ class LocalStorage : public ExternalStorage {
   // Removes the temp files under `dir` (what killed writers left) and then the directories
   // under `dir` that are empty, `dir` included.
   Status RemoveLeftovers(const std::string& dir) override;
+  // Removes the temp files "<path>.tmp-<16 hex digits>".
+  Status RemoveInterruptedWrites(const std::string& path) override;
 
  private:
   LocalStorage(std::string root, std::string redacted_uri)

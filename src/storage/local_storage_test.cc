@@ -118,6 +118,45 @@ TEST(LocalStorageTest, StaleTempFilesAreNeverListed) {
   EXPECT_EQ(ListToStrings(*storage, "", "/"), std::vector<std::string>{"d/"});
 }
 
+TEST(LocalStorageTest, RemoveLeftoversTakesTempFilesAndEmptyDirectoriesOnly) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  ASSERT_TRUE(WriteSmallFile(*storage, "layer/kept/object", "o").ok());
+  ASSERT_TRUE(WriteSmallFile(*storage, "other/object", "o").ok());
+  std::ofstream(dir.path() + "/layer/kept/x.tmp-00112233445566ff") << "stale";
+  fs::create_directories(dir.path() + "/layer/data/empty");
+  std::ofstream(dir.path() + "/layer/data/1.cfd.tmp-00112233445566ff") << "stale";
+  std::ofstream(dir.path() + "/layer/data/not-a-temp.tmp-1") << "kept";
+  ASSERT_TRUE(storage->RemoveLeftovers("layer").ok());
+  EXPECT_EQ(FilesOnDisk(dir.path()), (std::vector<std::string>{
+                                         "layer/data/not-a-temp.tmp-1", "layer/kept/object",
+                                         "other/object"}));
+  EXPECT_FALSE(fs::exists(dir.path() + "/layer/data/empty"));
+  // Once its objects are gone, the directory itself goes; its parent stays.
+  ASSERT_TRUE(storage->Delete("layer/kept/object").ok());
+  ASSERT_TRUE(storage->Delete("layer/data/not-a-temp.tmp-1").ok());
+  ASSERT_TRUE(storage->RemoveLeftovers("layer").ok());
+  EXPECT_FALSE(fs::exists(dir.path() + "/layer"));
+  EXPECT_TRUE(fs::exists(dir.path() + "/other/object"));
+  // Absent: fine.
+  EXPECT_TRUE(storage->RemoveLeftovers("layer").ok());
+  EXPECT_FALSE(storage->RemoveLeftovers("../x").ok());
+}
+
+TEST(LocalStorageTest, RemoveInterruptedWritesTakesOnlyThatObjectsTempFiles) {
+  TempDir dir;
+  auto storage = MustOpen(dir.path());
+  ASSERT_TRUE(WriteSmallFile(*storage, "LATEST", "/x").ok());
+  std::ofstream(dir.path() + "/LATEST.tmp-00112233445566ff") << "torn";
+  std::ofstream(dir.path() + "/LATEST2.tmp-00112233445566ff") << "other";
+  std::ofstream(dir.path() + "/XLATEST.tmp-00112233445566ff") << "other";
+  ASSERT_TRUE(storage->RemoveInterruptedWrites("LATEST").ok());
+  EXPECT_EQ(FilesOnDisk(dir.path()),
+            (std::vector<std::string>{"LATEST", "LATEST2.tmp-00112233445566ff",
+                                      "XLATEST.tmp-00112233445566ff"}));
+  EXPECT_TRUE(storage->RemoveInterruptedWrites("absent/dir/LATEST").ok());
+}
+
 TEST(LocalStorageTest, EmptyDirectoriesAreNotListedAsPrefixes) {
   TempDir dir;
   auto storage = MustOpen(dir.path());

@@ -173,8 +173,8 @@ StatusOr<Uri> ParseUri(std::string_view text) {
 
 const std::vector<std::string_view>& SecretUriParams() {
   static const std::vector<std::string_view> kSecrets = {
-      "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "CREDENTIALS",
-      "AZURE_ACCOUNT_KEY",     "AZURE_CLIENT_SECRET"};
+      "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID",
+      "CREDENTIALS",           "AZURE_ACCOUNT_KEY", "AZURE_CLIENT_SECRET"};
   return kSecrets;
 }
 

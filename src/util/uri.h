@@ -1,4 +1,5 @@
-// Uri: a parsed external URI (nodelocal://1/path, file:///abs, s3://bucket/path?K=V, aws:///key?K=V).
+// Uri: a parsed external URI (nodelocal://1/path, file:///abs, s3://bucket/path?K=V,
+// aws:///key?K=V).
 //
 // Query parameters keep their order and are percent-decoded. Parsing never fails silently: a
 // malformed URI is InvalidArgument with a message that shows the URI redacted.

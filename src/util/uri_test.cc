@@ -36,7 +36,8 @@ TEST(UriTest, ToStringParsesBackToTheSameUri) {
 }
 
 TEST(UriTest, MalformedUrisAreInvalidArgumentAndRedacted) {
-  StatusOr<Uri> uri = ParseUri("s3://bucket/x?AWS_SECRET_ACCESS_KEY=" + std::string(kSecret) + "%G1");
+  StatusOr<Uri> uri =
+      ParseUri("s3://bucket/x?AWS_SECRET_ACCESS_KEY=" + std::string(kSecret) + "%G1");
   ASSERT_FALSE(uri.ok());
   EXPECT_EQ(uri.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(uri.status().message().find(kSecret), std::string::npos);
