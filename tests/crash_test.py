@@ -247,11 +247,11 @@ class CrashMatrixTest(unittest.TestCase):
     # --- unfinished backups of others ------------------------------------------------------
 
     def test_unfinished_backups_of_others_are_kept(self):
-        """Two data directories (A, B) back up into one file:// collection. B's backup is killed,
-        and another of B's is paused mid-way (SIGSTOP) while running: A's BACKUP, SHOW BACKUPS and
-        RESTORE, and B's read-only statements, leave both directories alone, and so does a
-        BACKUP of B itself for the running one (while it removes the killed run's directory).
-        Once resumed, the paused backup completes."""
+        """Two data directories (A, B) back up into one file:// collection. One backup of B is
+        paused (SIGSTOP) right after its BACKUP-LOCK appears, while running; another of B is then
+        killed half-way. A's BACKUP, SHOW BACKUPS and RESTORE, and B's read-only statements leave
+        both directories alone; B's next BACKUP removes the killed run's directory and leaves
+        the running one. Once resumed, the paused backup completes."""
         work, data_a = self.work_copy("full")
         try:
             coll = os.path.join(work, "shared")
@@ -265,18 +265,18 @@ class CrashMatrixTest(unittest.TestCase):
             self.assertEqual(run(data_a, backup).rc, 0)
             total = ft.measure_bytes(data_b, backup, prefix=coll,
                                      extra={"COFRE_BACKUP_TARGET_FILE_BYTES": TARGET_FILE_BYTES})
-            r = run(data_b, backup, kill_after=total // 2, prefix=coll)
-            self.assertTrue(r.killed, r)
-            killed = ft.unfinished_dirs(coll)
-            self.assertEqual(len(killed), 1, killed)
-            killed_dir = os.path.join(coll, killed[0])
-            killed_digest = ft.tree_digest(killed_dir)
 
-            # B's next backup is paused as soon as its lock is written.
             paused = ft.start_cofre(data_b, backup, env=env())
-            paused_dir = ft.wait_for_lock(coll, exclude=set(killed), proc=paused)
+            paused_dir = ft.wait_for_lock(coll, proc=paused)
             os.kill(paused.pid, signal.SIGSTOP)
             try:
+                r = run(data_b, backup, kill_after=total // 2, prefix=coll)
+                self.assertTrue(r.killed, r)
+                killed = [d for d in ft.unfinished_dirs(coll)
+                          if os.path.join(coll, d) != paused_dir]
+                self.assertEqual(len(killed), 1, killed)
+                killed_dir = os.path.join(coll, killed[0])
+                killed_digest = ft.tree_digest(killed_dir)
                 paused_digest = ft.tree_digest(paused_dir)
                 for data in (data_a, data_b):
                     v = run(data, f"SHOW BACKUPS IN '{uri}'",
@@ -287,11 +287,11 @@ class CrashMatrixTest(unittest.TestCase):
                         self.assertEqual(run(data, backup).rc, 0)
                     self.assertEqual(ft.tree_digest(killed_dir), killed_digest)
                     self.assertEqual(ft.tree_digest(paused_dir), paused_digest)
-                # Another BACKUP of B while B's paused one runs: that one's directory stays, the
-                # killed one's goes.
+                # B's next BACKUP, while B's paused one still runs: the killed one's directory
+                # goes, the running one's stays.
                 self.assertEqual(run(data_b, backup).rc, 0)
-                self.assertEqual(ft.tree_digest(paused_dir), paused_digest)
                 self.assertFalse(os.path.exists(killed_dir), "B's next backup kept its dead one")
+                self.assertEqual(ft.tree_digest(paused_dir), paused_digest)
             finally:
                 os.kill(paused.pid, signal.SIGCONT)
             _, err = paused.communicate(timeout=300)

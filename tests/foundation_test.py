@@ -295,7 +295,16 @@ class ConcurrencyAndCrashTest(CofreTestCase):
                 return f.read()
 
         def stored_bytes():
-            return sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(coll) for f in fs)
+            # Files come and go while the backup runs (temp files, the lock file): skip those
+            # that vanish between listing and sizing.
+            total = 0
+            for r, _, fs in os.walk(coll):
+                for f in fs:
+                    try:
+                        total += os.path.getsize(os.path.join(r, f))
+                    except FileNotFoundError:
+                        pass
+            return total
 
         latest = read_latest()
         killed_mid_backup = 0

@@ -211,8 +211,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
                                                                 result.subdir, micros);
                        },
                        result.end_micros));
-  RETURN_IF_ERROR(
-      ClaimLayer(storage, LayerKind::kIncremental, result.layer_dir, req.ownership));
+  RETURN_IF_ERROR(ClaimLayer(storage, LayerKind::kIncremental, result.layer_dir, req.ownership));
   UnfinishedLayerGuard guard(storage, LayerKind::kIncremental, result.layer_dir);
 
   proto::BackupManifest manifest;

@@ -45,8 +45,8 @@ Status ClaimLayer(const ChainStorage& storage, LayerKind kind, const std::string
   if (ownership.claim) RETURN_IF_ERROR(ownership.claim(kind, dir));
   if (ownership.lock.data_dir_id.empty()) return Status::OK();
   ExternalStorage& home = LayerHome(storage, kind);
-  Status st = WriteSmallFile(home, dir + "/" + collection::kLockFile,
-                             EncodeBackupLock(ownership.lock));
+  Status st =
+      WriteSmallFile(home, dir + "/" + collection::kLockFile, EncodeBackupLock(ownership.lock));
   // A failed writer removes its temp file; the directories it created go too.
   if (!st.ok()) home.RemoveLeftovers(dir).IgnoreError();
   return st;

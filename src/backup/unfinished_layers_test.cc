@@ -74,8 +74,8 @@ TEST_F(UnfinishedLayersTest, RemovesTheOwnersAbandonedDirectory) {
 
 TEST_F(UnfinishedLayersTest, LeavesDirectoriesOfOtherOwnersAlone) {
   // Another data directory's in-progress backup, another job of ours, a malformed lock, no lock.
-  for (const std::string& lock : {Lock(kOther, 7), Lock(kMine, 8), std::string("garbage"),
-                                  std::string()}) {
+  for (const std::string& lock :
+       {Lock(kOther, 7), Lock(kMine, 8), std::string("garbage"), std::string()}) {
     MemoryStorage coll("mem://coll");
     ChainStorage storage;
     storage.collection = &coll;

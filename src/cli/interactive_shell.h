@@ -5,7 +5,8 @@
 //   statement (sql::IsCompleteStatement), continuation lines are prompted with "-> ", right-
 //   aligned under the prompt;
 // - once complete, the text is added to the history (HistoryEntry: secrets redacted, lines
-//   joined by spaces) and its statements are executed; an error is printed, skips the rest of that input, and the shell goes on;
+//   joined by spaces) and its statements are executed; an error is printed, skips the rest of
+//   that input, and the shell goes on;
 // - `\q`, `quit` and `exit` (optionally followed by ';') on a fresh line, or Ctrl-D, leave;
 //   `\?` lists these commands; Ctrl-C abandons the text being entered; TAB inserts a tab;
 // - history persists in `history_file` (at most kMaxHistory entries) when it is not empty; a

@@ -234,7 +234,6 @@ TEST(DescribeTest, RoundTripsExactlyWithoutSecrets) {
   }
 }
 
-
 // RedactStatementText: the one redaction behind job descriptions and the shell's history.
 TEST(RedactStatementTextTest, CofreStatementsRenderAsJobDescriptions) {
   const std::string text =
