@@ -27,6 +27,8 @@ from cofre_testlib import CofreTestCase, table_dump  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "testdata", "golden")
+# Value tag 5 (docs/format.md §5): "the rowid of this record's key", decoded to this marker first.
+ROWID_REF = object()
 
 PW = "Tr0ub4dor&3 correct-horse"
 
@@ -1033,6 +1035,8 @@ class FormatReader:
             return (z >> 1) ^ -(z & 1), pos
         if tag == 2:
             return struct.unpack("<d", buf[pos:pos + 8])[0], pos + 8
+        if tag == 5:
+            return ROWID_REF, pos  # the record's (integer) rowid key, resolved by the caller
         n, pos2 = pb_varint(buf, pos)
         raw = bytes(buf[pos2:pos2 + n])
         if tag == 3:
@@ -1082,6 +1086,10 @@ class FormatReader:
                             key, pos = self.values(body, 1)
                             vals, pos = self.values(body, pos)
                             assert pos == len(body)
+                            assert ROWID_REF not in key, "a key refers to itself"
+                            if ROWID_REF in vals:
+                                assert len(key) == 1 and isinstance(key[0], int), "rowid reference"
+                                vals = [key[0] if v is ROWID_REF else v for v in vals]
                             if digests is not None:
                                 entry = digests[i]
                                 assert entry[0] == 1

@@ -22,6 +22,10 @@ inline constexpr uint8_t kInteger = 1;  // zigzag varint
 inline constexpr uint8_t kReal = 2;     // 8 bytes, IEEE 754 bits little-endian
 inline constexpr uint8_t kText = 3;     // varint length, UTF-8 bytes
 inline constexpr uint8_t kBlob = 4;     // varint length, bytes
+// No payload: the value is the integer rowid of the record's key. Written (cofre 0.2 on) for a
+// rowid table's column whose value equals the rowid, such as its INTEGER PRIMARY KEY, so that
+// the key is not stored twice. Only in row values, never in keys.
+inline constexpr uint8_t kRowidValue = 5;
 
 // Upper bound of one record's body, to refuse absurd lengths in corrupt input.
 inline constexpr uint64_t kMaxRecordBytes = 1ull << 31;

@@ -121,7 +121,7 @@ Status DeltaSpan(const SqliteDb& db, const TableSchema& schema,
     }
     bool same = false;
     if (have_prev && c == 0) {
-      same = prev_body == body;
+      same = rowcodec::SameRow(prev_body, body);
       RETURN_IF_ERROR(advance(&usable));
       if (!usable) return Status::OK();
     }

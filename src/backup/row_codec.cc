@@ -36,9 +36,7 @@ bool GetVarint(std::string_view in, size_t* pos, uint64_t* v) {
 static uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
-static int64_t UnZigZag(uint64_t v) {
-  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-}
+static int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 void AppendInteger(std::string* out, int64_t v) {
   out->push_back(static_cast<char>(fmt::kInteger));
@@ -86,6 +84,7 @@ Status DecodeValue(std::string_view in, size_t* pos, ValueRef* v) {
   v->tag = static_cast<uint8_t>(in[(*pos)++]);
   switch (v->tag) {
     case fmt::kNull:
+    case fmt::kRowidValue:  // resolved against the key by DecodeRecord
       return Status::OK();
     case fmt::kInteger: {
       uint64_t u;
@@ -96,7 +95,8 @@ Status DecodeValue(std::string_view in, size_t* pos, ValueRef* v) {
     case fmt::kReal: {
       if (in.size() - *pos < 8) return DataLossError("truncated real");
       uint64_t bits = 0;
-      for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(static_cast<uint8_t>(in[*pos + i])) << (8 * i);
+      for (int i = 0; i < 8; ++i)
+        bits |= static_cast<uint64_t>(static_cast<uint8_t>(in[*pos + i])) << (8 * i);
       std::memcpy(&v->d, &bits, 8);
       *pos += 8;
       return Status::OK();
@@ -125,8 +125,7 @@ void BindValue(sqlite3_stmt* stmt, int index, const ValueRef& v) {
       sqlite3_bind_double(stmt, index, v.d);
       break;
     case fmt::kText:
-      sqlite3_bind_text64(stmt, index, v.bytes.data(), v.bytes.size(), SQLITE_STATIC,
-                          SQLITE_UTF8);
+      sqlite3_bind_text64(stmt, index, v.bytes.data(), v.bytes.size(), SQLITE_STATIC, SQLITE_UTF8);
       break;
     case fmt::kBlob:
       sqlite3_bind_blob64(stmt, index, v.bytes.data(), v.bytes.size(), SQLITE_STATIC);
@@ -158,7 +157,10 @@ static Status DecodeKeyAt(std::string_view in, size_t* pos, std::vector<ValueRef
   uint64_t n;
   if (!GetVarint(in, pos, &n) || n > 2000) return DataLossError("malformed key");
   out->resize(n);
-  for (uint64_t i = 0; i < n; ++i) RETURN_IF_ERROR(DecodeValue(in, pos, &(*out)[i]));
+  for (uint64_t i = 0; i < n; ++i) {
+    RETURN_IF_ERROR(DecodeValue(in, pos, &(*out)[i]));
+    if ((*out)[i].tag == fmt::kRowidValue) return DataLossError("a key refers to itself");
+  }
   return Status::OK();
 }
 
@@ -182,10 +184,46 @@ Status DecodeRecord(std::string_view body, Record* rec) {
     uint64_t n;
     if (!GetVarint(body, &pos, &n) || n > 100000) return DataLossError("malformed row");
     rec->values.resize(n);
-    for (uint64_t i = 0; i < n; ++i) RETURN_IF_ERROR(DecodeValue(body, &pos, &rec->values[i]));
+    for (uint64_t i = 0; i < n; ++i) {
+      ValueRef& v = rec->values[i];
+      RETURN_IF_ERROR(DecodeValue(body, &pos, &v));
+      if (v.tag != fmt::kRowidValue) continue;
+      if (rec->key_values.size() != 1 || rec->key_values[0].tag != fmt::kInteger) {
+        return DataLossError("a row refers to a rowid its key does not have");
+      }
+      v.tag = fmt::kInteger;
+      v.i = rec->key_values[0].i;
+    }
   }
   if (pos != body.size()) return DataLossError("trailing bytes in record");
   return Status::OK();
+}
+
+bool SameRow(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  Record ra, rb;
+  if (!DecodeRecord(a, &ra).ok() || !DecodeRecord(b, &rb).ok()) return false;
+  if (ra.kind != rb.kind || ra.key != rb.key || ra.values.size() != rb.values.size()) return false;
+  for (size_t i = 0; i < ra.values.size(); ++i) {
+    const ValueRef& x = ra.values[i];
+    const ValueRef& y = rb.values[i];
+    if (x.tag != y.tag) return false;
+    switch (x.tag) {
+      case fmt::kInteger:
+        if (x.i != y.i) return false;
+        break;
+      case fmt::kReal:
+        if (std::memcmp(&x.d, &y.d, sizeof x.d) != 0) return false;
+        break;
+      case fmt::kText:
+      case fmt::kBlob:
+        if (x.bytes != y.bytes) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
 }
 
 Status DecodeKey(std::string_view key, std::vector<ValueRef>* values) {

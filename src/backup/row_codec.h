@@ -53,8 +53,12 @@ struct Record {
   uint64_t end_count = 0;        // for kRecordEnd
 };
 
-// Decodes a record body (without its length prefix).
+// Decodes a record body (without its length prefix). A row value stored as a reference to the
+// rowid (data_file_format::kRowidValue) comes out as that integer.
 Status DecodeRecord(std::string_view body, Record* rec);
+// True when two record bodies hold the same kind, key and values bit for bit, however each was
+// encoded (a value written out in full by an older cofre equals a reference to the rowid).
+bool SameRow(std::string_view a, std::string_view b);
 // Decodes an encoded key (count + values).
 Status DecodeKey(std::string_view key, std::vector<ValueRef>* values);
 // Renders an encoded key as "/v1/v2" (CockroachDB-like pretty keys); "" for an empty key.

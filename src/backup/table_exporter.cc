@@ -20,13 +20,25 @@ void EncodeScanKey(sqlite3_stmt* stmt, const TableSchema& schema, std::string* o
 
 void EncodeScanRow(sqlite3_stmt* stmt, const TableSchema& schema, std::string_view key,
                    std::string* body) {
-  const int offset = schema.without_rowid ? 0 : 1;
   const int ncols = static_cast<int>(schema.columns.size());
   body->clear();
   body->push_back(static_cast<char>(fmt::kRecordRow));
   body->append(key);
   rowcodec::PutVarint(body, static_cast<uint64_t>(ncols));
-  for (int c = 0; c < ncols; ++c) rowcodec::AppendColumn(body, stmt, offset + c);
+  if (schema.without_rowid) {
+    for (int c = 0; c < ncols; ++c) rowcodec::AppendColumn(body, stmt, c);
+    return;
+  }
+  // Column 0 of a rowid table's scan is the rowid; a column holding the same integer (its
+  // INTEGER PRIMARY KEY) is stored as a reference to the key.
+  const int64_t rowid = sqlite3_column_int64(stmt, 0);
+  for (int c = 1; c <= ncols; ++c) {
+    if (sqlite3_column_type(stmt, c) == SQLITE_INTEGER && sqlite3_column_int64(stmt, c) == rowid) {
+      body->push_back(static_cast<char>(fmt::kRowidValue));
+    } else {
+      rowcodec::AppendColumn(body, stmt, c);
+    }
+  }
 }
 
 StatusOr<SqliteStmt> PrepareRangeScan(const SqliteDb& db, const TableSchema& schema,
@@ -62,8 +74,7 @@ void DescribeTable(const TableSchema& schema, proto::Table* out) {
   }
 }
 
-StatusOr<uint64_t> CountIndexEntries(const SqliteDb& db, const TableSchema& schema,
-                                     uint64_t rows) {
+StatusOr<uint64_t> CountIndexEntries(const SqliteDb& db, const TableSchema& schema, uint64_t rows) {
   uint64_t total = 0;
   for (const auto& index : schema.indexes) {
     if (!index.partial) {
@@ -108,9 +119,9 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
     span = out->add_spans();
     span->set_id(next_span_id++);
     span->set_start_key(std::string(start));
-    ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage, NewDataFilePath(options) + ".cfd",
-                                                  crypto, options.zstd,
-                                                  std::string_view(fmt::kMagic, 4)));
+    ASSIGN_OR_RETURN(writer,
+                     DataFileWriter::Open(storage, NewDataFilePath(options) + ".cfd", crypto,
+                                          options.zstd, std::string_view(fmt::kMagic, 4)));
     return Status::OK();
   };
 
