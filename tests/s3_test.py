@@ -79,6 +79,71 @@ class S3BackupTest(CofreTestCase):
         self.assertNotIn(SECRET, jobs)
         self.assertIn("redacted", jobs)
 
+    def test_every_other_backup_statement_on_s3(self):
+        """What test_statements_on_s3_and_boto3_cross_check does not run, against S3 too: cluster
+        BACKUP and RESTORE into a fresh data directory, incremental_location, AS OF SYSTEM TIME,
+        SHOW BACKUP SCHEMAS / FILES, KMS encryption with ALTER BACKUP ADD NEW_KMS."""
+        coll, incs = s3_uri(self.bucket, "cluster"), s3_uri(self.bucket, "incs")
+        self.ok("CREATE DATABASE shop")
+        self.ok("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)",
+                "CREATE VIEW names AS SELECT name FROM items",
+                "INSERT INTO items VALUES (1, 'pen'), (2, 'ink')",
+                f"BACKUP INTO '{coll}'",
+                "INSERT INTO items VALUES (3, 'paper')",
+                f"BACKUP INTO LATEST IN '{coll}' WITH incremental_location = '{incs}'",
+                "DELETE FROM items WHERE id = 1",
+                f"BACKUP INTO LATEST IN '{coll}' WITH incremental_location = '{incs}'",
+                database="shop")
+        layers = self.rows(f"SHOW BACKUP FROM LATEST IN '{coll}' "
+                           f"WITH incremental_location = '{incs}'")
+        ends = sorted({r["end_time"] for r in layers})
+        self.assertEqual(len(ends), 3)
+        schemas = self.ok(f"SHOW BACKUP SCHEMAS FROM LATEST IN '{coll}' "
+                          f"WITH incremental_location = '{incs}'").stdout
+        self.assertIn("CREATE VIEW", schemas)
+        files = self.rows(f"SHOW BACKUP FILES FROM LATEST IN '{coll}' "
+                          f"WITH incremental_location = '{incs}'")
+        self.assertTrue(files)
+        keys = [o["Key"] for o in s3_client().list_objects_v2(
+            Bucket=self.bucket, Prefix="incs/").get("Contents", [])]
+        self.assertTrue(any(k.endswith("BACKUP_MANIFEST") for k in keys), keys)
+        # Whole cluster into a fresh data directory; then the middle layer by AS OF SYSTEM TIME.
+        fresh = os.path.join(self.tmp, "fresh")
+        self.ok(f"RESTORE FROM LATEST IN '{coll}' WITH incremental_location = '{incs}'", data=fresh)
+        self.assertEqual(self.rows("SELECT id FROM shop.items ORDER BY id", data=fresh),
+                         [{"id": 2}, {"id": 3}])
+        self.ok(f"RESTORE DATABASE shop FROM LATEST IN '{coll}' AS OF SYSTEM TIME '{ends[1]}' "
+                f"WITH incremental_location = '{incs}', new_db_name = 'mid'")
+        self.assertEqual(self.rows("SELECT id FROM mid.items ORDER BY id"),
+                         [{"id": 1}, {"id": 2}, {"id": 3}])
+
+    @unittest.skipUnless(os.environ.get("COFRE_TEST_KMS_ENDPOINT"), "needs the moto KMS server")
+    def test_kms_encrypted_backup_on_s3_with_a_key_added(self):
+        import boto3
+        kms = boto3.client("kms", endpoint_url=os.environ["COFRE_TEST_KMS_ENDPOINT"],
+                           region_name="us-east-1", aws_access_key_id="AKIACOFRES3KMS",
+                           aws_secret_access_key=SECRET)
+
+        def kms_uri():
+            arn = kms.create_key(Description="cofre s3")["KeyMetadata"]["Arn"]
+            q = urllib.parse.urlencode([
+                ("AUTH", "specified"), ("AWS_ACCESS_KEY_ID", "AKIACOFRES3KMS"),
+                ("AWS_SECRET_ACCESS_KEY", SECRET), ("REGION", "us-east-1"),
+                ("AWS_ENDPOINT", os.environ["COFRE_TEST_KMS_ENDPOINT"])])
+            return f"aws:///{arn}?{q}"
+        old, new = kms_uri(), kms_uri()
+        coll = s3_uri(self.bucket, "kms")
+        self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+                "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+                f"BACKUP INTO '{coll}' WITH kms = '{old}'",
+                f"ALTER BACKUP LATEST IN '{coll}' ADD NEW_KMS = '{new}' WITH OLD_KMS = '{old}'",
+                "INSERT INTO t VALUES (3, 'c')",
+                f"BACKUP INTO LATEST IN '{coll}' WITH kms = ('{old}', '{new}')")
+        self.ok(f"RESTORE DATABASE defaultdb FROM LATEST IN '{coll}' "
+                f"WITH kms = '{new}', new_db_name = 'r'")
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM r.t"), [{"n": 3}])
+        self.assertNotIn(SECRET, self.ok("SHOW JOBS").stdout)
+
     def test_missing_bucket_and_rejected_credentials(self):
         self.ok("CREATE TABLE t (x)")
         r = self.fails(f"BACKUP INTO '{s3_uri('no-such-bucket-' + uuid.uuid4().hex[:8], 'b')}'")
