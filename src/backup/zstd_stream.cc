@@ -8,18 +8,47 @@
 namespace cofre {
 namespace {
 
-class ZstdCompressSink : public ByteSink {
+// What both compressing sinks share: the destination, the zstd context (owned), the byte count,
+// and the sticky status (the first error is returned by every later call).
+class CompressSinkBase : public ByteSink {
+ public:
+  CompressSinkBase(std::unique_ptr<ByteSink> dest, ZSTD_CCtx* cctx)
+      : dest_(std::move(dest)), cctx_(cctx) {}
+  ~CompressSinkBase() override { ZSTD_freeCCtx(cctx_); }
+  uint64_t BytesAppended() const override { return appended_; }
+
+ protected:
+  Status Fail(size_t code) {
+    status_ = InternalError(std::string("zstd compression failed: ") + ZSTD_getErrorName(code));
+    return status_;
+  }
+  Status Forward(std::string_view compressed) { return status_ = dest_->Append(compressed); }
+  // Closes the destination once everything is compressed; later calls fail.
+  Status CloseDest() {
+    status_ = dest_->Close();
+    if (!status_.ok()) return status_;
+    status_ = FailedPreconditionError("compressed stream already closed");
+    return Status::OK();
+  }
+
+  std::unique_ptr<ByteSink> dest_;
+  ZSTD_CCtx* cctx_;
+  uint64_t appended_ = 0;
+  Status status_;
+};
+
+// zstd's streaming mode: one frame for the whole stream (any context parameters, e.g. workers).
+class ZstdCompressSink : public CompressSinkBase {
  public:
   ZstdCompressSink(std::unique_ptr<ByteSink> dest, ZSTD_CCtx* cctx)
-      : dest_(std::move(dest)), cctx_(cctx), out_(ZSTD_CStreamOutSize()) {}
-  ~ZstdCompressSink() override { ZSTD_freeCCtx(cctx_); }
+      : CompressSinkBase(std::move(dest), cctx), out_(ZSTD_CStreamOutSize()) {}
 
   Status Append(std::string_view data) override {
     if (!status_.ok()) return status_;
     appended_ += data.size();
     ZSTD_inBuffer in{data.data(), data.size(), 0};
     while (in.pos < in.size) {
-      RETURN_IF_ERROR(Step(&in, ZSTD_e_continue));
+      RETURN_IF_ERROR(Step(&in, ZSTD_e_continue).status());
     }
     return Status::OK();
   }
@@ -28,59 +57,38 @@ class ZstdCompressSink : public ByteSink {
     if (!status_.ok()) return status_;
     ZSTD_inBuffer in{nullptr, 0, 0};
     while (true) {
-      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
-      size_t remaining = ZSTD_compressStream2(cctx_, &out, &in, ZSTD_e_end);
-      if (ZSTD_isError(remaining)) return Fail(remaining);
-      if (out.pos) RETURN_IF_ERROR(Forward(out));
+      ASSIGN_OR_RETURN(size_t remaining, Step(&in, ZSTD_e_end));
       if (remaining == 0) break;
     }
-    status_ = dest_->Close();
-    if (!status_.ok()) return status_;
-    status_ = FailedPreconditionError("compressed stream already closed");
-    return Status::OK();
+    return CloseDest();
   }
-
-  uint64_t BytesAppended() const override { return appended_; }
 
  private:
-  Status Fail(size_t code) {
-    status_ = InternalError(std::string("zstd compression failed: ") + ZSTD_getErrorName(code));
-    return status_;
-  }
-  Status Forward(const ZSTD_outBuffer& out) {
-    status_ = dest_->Append(std::string_view(static_cast<const char*>(out.dst), out.pos));
-    return status_;
-  }
-  Status Step(ZSTD_inBuffer* in, ZSTD_EndDirective mode) {
+  // One compression call; forwards what it produced. Returns zstd's "bytes left to flush".
+  StatusOr<size_t> Step(ZSTD_inBuffer* in, ZSTD_EndDirective mode) {
     ZSTD_outBuffer out{out_.data(), out_.size(), 0};
     size_t r = ZSTD_compressStream2(cctx_, &out, in, mode);
     if (ZSTD_isError(r)) return Fail(r);
-    if (out.pos) return Forward(out);
-    return Status::OK();
+    if (out.pos) RETURN_IF_ERROR(Forward(std::string_view(out_.data(), out.pos)));
+    return r;
   }
 
-  std::unique_ptr<ByteSink> dest_;
-  ZSTD_CCtx* cctx_;
   std::vector<char> out_;
-  uint64_t appended_ = 0;
-  Status status_;
 };
 
 // Compresses on the calling thread, one frame per `frame_bytes` of input, each compressed in one
 // call from a contiguous buffer: zstd does that about a quarter faster than its streaming mode,
 // whose circular window buffer makes it use its slower external-dictionary match finders. Each
 // frame starts without history, which costs well under 1% of compression at 4 MiB frames.
-class FramedCompressSink : public ByteSink {
+class FramedCompressSink : public CompressSinkBase {
  public:
   FramedCompressSink(std::unique_ptr<ByteSink> dest, ZSTD_CCtx* cctx, size_t frame_bytes)
-      : dest_(std::move(dest)),
-        cctx_(cctx),
+      : CompressSinkBase(std::move(dest), cctx),
         frame_bytes_(frame_bytes),
         out_size_(ZSTD_compressBound(frame_bytes)),
         out_(new char[out_size_]) {
     in_.reserve(frame_bytes_);
   }
-  ~FramedCompressSink() override { ZSTD_freeCCtx(cctx_); }
 
   Status Append(std::string_view data) override {
     if (!status_.ok()) return status_;
@@ -98,35 +106,23 @@ class FramedCompressSink : public ByteSink {
     if (!status_.ok()) return status_;
     // An empty stream is still one (empty) frame: readers refuse a stream with none.
     if (!in_.empty() || frames_ == 0) RETURN_IF_ERROR(CompressFrame());
-    status_ = dest_->Close();
-    if (!status_.ok()) return status_;
-    status_ = FailedPreconditionError("compressed stream already closed");
-    return Status::OK();
+    return CloseDest();
   }
-
-  uint64_t BytesAppended() const override { return appended_; }
 
  private:
   Status CompressFrame() {
     size_t n = ZSTD_compress2(cctx_, out_.get(), out_size_, in_.data(), in_.size());
-    if (ZSTD_isError(n)) {
-      return status_ =
-                 InternalError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
-    }
+    if (ZSTD_isError(n)) return Fail(n);
     in_.clear();
     ++frames_;
-    return status_ = dest_->Append(std::string_view(out_.get(), n));
+    return Forward(std::string_view(out_.get(), n));
   }
 
-  std::unique_ptr<ByteSink> dest_;
-  ZSTD_CCtx* cctx_;
   const size_t frame_bytes_;
   const size_t out_size_;
   std::unique_ptr<char[]> out_;
   std::string in_;
-  uint64_t appended_ = 0;
   uint64_t frames_ = 0;
-  Status status_;
 };
 
 class ZstdDecompressSource : public ByteSource {

@@ -321,6 +321,16 @@ void RemoveAbandonedLayers(const ExecContext& ctx, const ChainStorage& storage,
   }
 }
 
+// A committed backup: its directory no longer needs cleaning up; the job reports its counts.
+Status Finished(const ExecContext& ctx, int64_t job_id, const BackupResult& r, uint64_t* rows,
+                uint64_t* entries, uint64_t* bytes) {
+  ctx.jobs->ForgetBackupDir(job_id, r.layer_dir).IgnoreError();
+  *rows = r.rows;
+  *entries = r.index_entries;
+  *bytes = r.bytes;
+  return Status::OK();
+}
+
 BackupSettings Settings() {
   BackupSettings settings;
   auto positive = [](const char* name) -> uint64_t {
@@ -388,7 +398,8 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     ASSIGN_OR_RETURN(auto chain, ReadChain(opened.view(), subdir, crypto));
     RETURN_IF_ERROR(CheckSameTargets(chain.front().targets(), spec,
                                      collection::DisplaySubdir(subdir)));
-    // The previous layer's files are read (digests, deltas): every locality must be listed.
+    // The previous layer's files are read back (base and delta files): every locality must be
+    // listed.
     RETURN_IF_ERROR(opened.view().Covers(chain.back(), collection::DisplaySubdir(subdir)));
     ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
     RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
@@ -404,11 +415,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                     req.settings = Settings();
                     req.progress = progress;
                     ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
-                    ctx.jobs->ForgetBackupDir(job_id, r.layer_dir).IgnoreError();
-                    *rows = r.rows;
-                    *entries = r.index_entries;
-                    *bytes = r.bytes;
-                    return Status::OK();
+                    return Finished(ctx, job_id, r, rows, entries, bytes);
                   });
   }
   ASSIGN_OR_RETURN(NewChainKey chain, CreateChainKey(opts.keys));
@@ -427,11 +434,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   req.settings = Settings();
                   req.progress = progress;
                   ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
-                  ctx.jobs->ForgetBackupDir(job_id, r.layer_dir).IgnoreError();
-                  *rows = r.rows;
-                  *entries = r.index_entries;
-                  *bytes = r.bytes;
-                  return Status::OK();
+                  return Finished(ctx, job_id, r, rows, entries, bytes);
                 });
 }
 
