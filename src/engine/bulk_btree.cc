@@ -1,0 +1,169 @@
+// BulkFileWriter: opening and checking the file, handing out builders, and the final header,
+// freelist and fsync. The builders live in table_btree_builder.cc and index_btree_builder.cc.
+#include "engine/bulk_btree.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "engine/sqlite_file_header.h"
+
+namespace cofre {
+namespace {
+
+void Put32(char* p, uint32_t v) {
+  p[0] = static_cast<char>(v >> 24);
+  p[1] = static_cast<char>((v >> 16) & 0xff);
+  p[2] = static_cast<char>((v >> 8) & 0xff);
+  p[3] = static_cast<char>(v & 0xff);
+}
+
+std::string TypeName(BtreePageType t) { return t == BtreePageType::kTableLeaf ? "table" : "index"; }
+
+}  // namespace
+
+StatusOr<std::unique_ptr<BulkFileWriter>> BulkFileWriter::Open(const std::string& path) {
+  return Open(path, Options());
+}
+
+StatusOr<std::unique_ptr<BulkFileWriter>> BulkFileWriter::Open(const std::string& path,
+                                                               const Options& options) {
+  std::unique_ptr<BulkFileWriter> w(new BulkFileWriter());
+  w->options_ = options;
+  w->display_ = options.display.empty() ? "'" + path + "'" : options.display;
+  const std::string& display = w->display_;
+
+  struct stat st;
+  if (::stat((path + "-wal").c_str(), &st) == 0) {
+    return FailedPreconditionError(
+        "cannot bulk-write " + display +
+        ": it has a -wal file (a connection is open or the WAL was not checkpointed)");
+  }
+  if (::stat((path + "-journal").c_str(), &st) == 0 && st.st_size > 0) {
+    return FailedPreconditionError("cannot bulk-write " + display +
+                                   ": it has a hot -journal file (an unfinished transaction)");
+  }
+  ASSIGN_OR_RETURN(w->fd_, OpenFile(path, O_RDWR, 0, display));
+  if (::fstat(w->fd_.get(), &st) != 0) return ErrnoToStatus(errno, "inspecting " + display);
+  uint8_t header[sqlite_file_header::kSize] = {};
+  ASSIGN_OR_RETURN(size_t got, PreadFully(w->fd_.get(), 0, reinterpret_cast<char*>(header),
+                                          sizeof(header), display));
+  (void)got;  // a short file fails the size check below
+  ASSIGN_OR_RETURN(
+      sqlite_file_header::Info info,
+      sqlite_file_header::CheckForBulkWrite(header, static_cast<uint64_t>(st.st_size), display));
+  w->page_size_ = info.page_size;
+  w->original_page_count_ = info.page_count;
+  w->allocator_ =
+      std::make_unique<PageAllocator>(info.page_count, info.page_size, options.pending_byte);
+  return w;
+}
+
+BulkFileWriter::~BulkFileWriter() = default;
+
+Status BulkFileWriter::CheckRoot(uint32_t root_page, BtreePageType want) {
+  const std::string what =
+      TypeName(want) + " b-tree root page " + std::to_string(root_page) + " of " + display_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) {
+      return FailedPreconditionError("bulk write of " + display_ + " already finished");
+    }
+  }
+  if (root_page < 2 || root_page > original_page_count_) {
+    return InvalidArgumentError(what + " is not a page of the file as SQLite created it (2.." +
+                                std::to_string(original_page_count_) + ")");
+  }
+  uint8_t head[8];
+  ASSIGN_OR_RETURN(size_t got, PreadFully(fd_.get(), uint64_t{root_page - 1} * page_size_,
+                                          reinterpret_cast<char*>(head), sizeof(head), display_));
+  const uint32_t cells = got == sizeof(head) ? (uint32_t{head[3]} << 8) | head[4] : 0;
+  if (got != sizeof(head) || head[0] != static_cast<uint8_t>(want) || cells != 0) {
+    return InvalidArgumentError(what + " is not an empty " + TypeName(want) + " leaf (page type " +
+                                std::to_string(head[0]) + ", " + std::to_string(cells) + " cells)");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (finished_) return FailedPreconditionError("bulk write of " + display_ + " already finished");
+  if (!trees_.emplace(root_page, TreeState::kBuilding).second) {
+    return FailedPreconditionError("a builder for " + what + " already exists");
+  }
+  return Status::OK();
+}
+
+std::unique_ptr<PageSink> BulkFileWriter::NewSink() {
+  return std::make_unique<PageSink>(fd_.get(), page_size_, allocator_.get(), display_,
+                                    options_.run_pages);
+}
+
+void BulkFileWriter::SetState(uint32_t root_page, TreeState state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  TreeState& s = trees_[root_page];
+  if (state == TreeState::kAbandoned && s != TreeState::kBuilding) return;
+  s = state;
+}
+
+StatusOr<std::unique_ptr<TableBtreeBuilder>> BulkFileWriter::BuildTable(uint32_t root_page) {
+  RETURN_IF_ERROR(CheckRoot(root_page, BtreePageType::kTableLeaf));
+  return std::unique_ptr<TableBtreeBuilder>(new TableBtreeBuilder(this, root_page));
+}
+
+StatusOr<std::unique_ptr<IndexBtreeBuilder>> BulkFileWriter::BuildIndex(uint32_t root_page) {
+  RETURN_IF_ERROR(CheckRoot(root_page, BtreePageType::kIndexLeaf));
+  return std::unique_ptr<IndexBtreeBuilder>(new IndexBtreeBuilder(this, root_page));
+}
+
+Status BulkFileWriter::Finish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (finished_) return FailedPreconditionError("bulk write of " + display_ + " already finished");
+  for (const auto& [root, state] : trees_) {
+    if (state == TreeState::kFinished) continue;
+    const char* why = state == TreeState::kBuilding ? "is still being built"
+                      : state == TreeState::kFailed ? "failed"
+                                                    : "was abandoned unfinished";
+    return FailedPreconditionError("cannot finish the bulk write of " + display_ +
+                                   ": the b-tree at root page " + std::to_string(root) + " " + why +
+                                   "; discard the file");
+  }
+  finished_ = true;
+
+  uint32_t page_count;
+  std::vector<uint32_t> unused;
+  allocator_->Finalize(&page_count, &unused);
+
+  // Unused pages go on the freelist: trunk pages (next trunk, leaf count, leaf page numbers)
+  // taken from the free pages themselves. The last six slots of a trunk stay empty, as SQLite
+  // leaves them for the sake of versions before 3.6.0.
+  const size_t per_trunk = page_size_ / 4 - 8;
+  std::vector<char> trunk(page_size_);
+  for (size_t i = 0; i < unused.size();) {
+    const size_t leaves = std::min(per_trunk, unused.size() - i - 1);
+    const size_t next = i + 1 + leaves;
+    std::fill(trunk.begin(), trunk.end(), 0);
+    Put32(trunk.data(), next < unused.size() ? unused[next] : 0);
+    Put32(trunk.data() + 4, static_cast<uint32_t>(leaves));
+    for (size_t k = 0; k < leaves; ++k) Put32(trunk.data() + 8 + 4 * k, unused[i + 1 + k]);
+    RETURN_IF_ERROR(
+        PwriteFully(fd_.get(), uint64_t{unused[i] - 1} * page_size_, trunk.data(), trunk.size(),
+                    "writing freelist page " + std::to_string(unused[i]) + " of " + display_));
+    i = next;
+  }
+
+  if (::ftruncate(fd_.get(), static_cast<off_t>(uint64_t{page_count} * page_size_)) != 0) {
+    return ErrnoToStatus(errno, "resizing " + display_);
+  }
+  uint8_t header[sqlite_file_header::kSize];
+  ASSIGN_OR_RETURN(size_t got, PreadFully(fd_.get(), 0, reinterpret_cast<char*>(header),
+                                          sizeof(header), display_));
+  if (got != sizeof(header)) return DataLossError("the header of " + display_ + " vanished");
+  sqlite_file_header::UpdateAfterBulkWrite(header, page_count, unused.empty() ? 0 : unused[0],
+                                           static_cast<uint32_t>(unused.size()));
+  RETURN_IF_ERROR(PwriteFully(fd_.get(), 0, reinterpret_cast<const char*>(header), sizeof(header),
+                              "writing the header of " + display_));
+  RETURN_IF_ERROR(SyncFd(fd_.get(), display_));
+  return fd_.Close(display_);
+}
+
+}  // namespace cofre

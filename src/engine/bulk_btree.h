@@ -1,0 +1,170 @@
+// Bulk b-tree building: writes the table and index b-trees of a SQLite database file directly
+// from key-ordered streams, several trees concurrently, bypassing SQLite's single writer. Used by
+// RESTORE to fill a freshly created staging database.
+//
+// The flow:
+//   1. SQLite creates the file (page_size, journal_mode=OFF, CREATE TABLE / CREATE INDEX, so
+//      every b-tree exists as an empty root leaf recorded in sqlite_schema); the caller reads the
+//      root page numbers and CLOSES every connection to the file.
+//   2. BulkFileWriter::Open(path) checks the file is such a fresh file (see
+//      sqlite_file_header.h; also no -wal file and no hot -journal).
+//   3. For each b-tree to fill, BuildTable / BuildIndex(root_page) gives a builder; builders of
+//      different trees may run concurrently on different threads. Each builder writes its tree
+//      bottom-up: leaves filled completely, interior levels above them, the top node written INTO
+//      the existing root page (root pages never move). A tree with no entries keeps its empty
+//      root leaf. New pages come from past the end of the file.
+//   4. BulkFileWriter::Finish(), once every builder finished: records the page count and the
+//      freelist (pages handed out to builders but unused) in the header, bumps the change
+//      counter, fsyncs. The caller then reopens the file with SQLite.
+// Memory is flat in the size of the trees: per builder two pages per tree level plus a write
+// buffer of `Options::run_pages` pages.
+// Errors: Status, never aborts; write errors name the page and the file (ENOSPC comes out as
+// ResourceExhausted "disk full while ..."). A builder's errors are sticky, and a writer whose
+// builder failed refuses to Finish: the file must then be discarded.
+#ifndef COFRE_ENGINE_BULK_BTREE_H_
+#define COFRE_ENGINE_BULK_BTREE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "engine/btree_levels.h"
+#include "engine/btree_page.h"
+#include "engine/page_allocator.h"
+#include "engine/page_sink.h"
+#include "util/file_util.h"
+#include "util/status.h"
+
+namespace cofre {
+
+class TableBtreeBuilder;
+class IndexBtreeBuilder;
+
+// BulkFileWriter: one fresh SQLite database file being filled by bulk b-tree builders.
+// Thread-safety: BuildTable, BuildIndex and the builders' methods may be called from several
+// threads; Finish() once, after every builder finished. The writer must outlive its builders.
+// No SQLite connection may use the file until Finish() returned.
+class BulkFileWriter {
+ public:
+  struct Options {
+    // How the file is named in errors; defaults to the path.
+    std::string display;
+    // Pages a builder takes from the allocator at a time (locality and write size).
+    uint32_t run_pages = 64;
+    // Offset of SQLite's lock byte. Only tests change it (together with
+    // sqlite3_test_control(SQLITE_TESTCTRL_PENDING_BYTE)).
+    uint64_t pending_byte = 0x40000000;
+  };
+
+  // Opens `path` and checks the preconditions; FailedPrecondition naming what is wrong.
+  static StatusOr<std::unique_ptr<BulkFileWriter>> Open(const std::string& path);
+  static StatusOr<std::unique_ptr<BulkFileWriter>> Open(const std::string& path,
+                                                        const Options& options);
+  ~BulkFileWriter();
+
+  uint32_t page_size() const { return page_size_; }
+
+  // A builder for the table (rowid) b-tree whose root is `root_page`, or for the index b-tree
+  // (also a WITHOUT ROWID table) whose root is `root_page`. Fails with InvalidArgument when the
+  // page is not an empty root leaf of that kind in the original file, FailedPrecondition when a
+  // builder for it already exists or the writer finished.
+  StatusOr<std::unique_ptr<TableBtreeBuilder>> BuildTable(uint32_t root_page);
+  StatusOr<std::unique_ptr<IndexBtreeBuilder>> BuildIndex(uint32_t root_page);
+
+  // Writes the header and freelist and fsyncs. FailedPrecondition when a builder has not
+  // finished or failed.
+  Status Finish();
+
+ private:
+  friend class TableBtreeBuilder;
+  friend class IndexBtreeBuilder;
+  enum class TreeState { kBuilding, kFinished, kFailed, kAbandoned };
+
+  BulkFileWriter() = default;
+  Status CheckRoot(uint32_t root_page, BtreePageType want);
+  std::unique_ptr<PageSink> NewSink();
+  void SetState(uint32_t root_page, TreeState state);
+
+  std::string display_;
+  Options options_;
+  ScopedFd fd_;
+  uint32_t page_size_ = 0;
+  uint32_t original_page_count_ = 0;
+  std::unique_ptr<PageAllocator> allocator_;
+  std::mutex mu_;
+  std::map<uint32_t, TreeState> trees_;  // by root page
+  bool finished_ = false;
+};
+
+// TableBtreeBuilder: fills one rowid table b-tree from rows in strictly increasing rowid order.
+// Thread-safety: one thread at a time.
+class TableBtreeBuilder {
+ public:
+  ~TableBtreeBuilder();
+  // Appends a row: `record` is its SQLite record (sqlite_record.h). InvalidArgument, naming the
+  // rowid, when rowid is not greater than the previous one or the record is malformed.
+  Status Add(int64_t rowid, std::string_view record);
+  // Writes the rest of the tree and the root page. Further calls return the first result.
+  Status Finish();
+  uint64_t rows() const { return rows_; }
+
+ private:
+  friend class BulkFileWriter;
+  TableBtreeBuilder(BulkFileWriter* writer, uint32_t root_page);
+  Status Fail(Status s);
+  // " (table b-tree at root page N of 'file')", for errors.
+  std::string Where() const;
+
+  BulkFileWriter* writer_;
+  const uint32_t root_page_;
+  std::unique_ptr<PageSink> sink_;
+  BtreePage leaf_;
+  BtreeLevels levels_;
+  std::string cell_;
+  uint64_t rows_ = 0;
+  int64_t last_rowid_ = 0;
+  bool finished_ = false;
+  Status status_;
+};
+
+// IndexBtreeBuilder: fills one index b-tree (or WITHOUT ROWID table) from records already in
+// the index's order (not verified: the caller sorts with the index's collations and directions).
+// Thread-safety: one thread at a time.
+class IndexBtreeBuilder {
+ public:
+  ~IndexBtreeBuilder();
+  // Appends an entry: `record` is its SQLite record (for an index: the indexed columns then the
+  // rowid). InvalidArgument when the record is malformed.
+  Status Add(std::string_view record);
+  // Writes the rest of the tree and the root page. Further calls return the first result.
+  Status Finish();
+  uint64_t entries() const { return entries_; }
+
+ private:
+  friend class BulkFileWriter;
+  IndexBtreeBuilder(BulkFileWriter* writer, uint32_t root_page);
+  Status Fail(Status s);
+  // Writes `page` at a new page number, returned in *pgno.
+  Status WriteLeaf(BtreePage& page, uint32_t* pgno);
+
+  BulkFileWriter* writer_;
+  const uint32_t root_page_;
+  std::unique_ptr<PageSink> sink_;
+  BtreePage leaf_;
+  // A full leaf waiting for `leaf_` to get its first entry, and the entry that separates them.
+  BtreePage held_;
+  bool has_held_ = false;
+  std::string held_separator_;
+  BtreeLevels levels_;
+  std::string cell_;
+  uint64_t entries_ = 0;
+  bool finished_ = false;
+  Status status_;
+};
+
+}  // namespace cofre
+
+#endif  // COFRE_ENGINE_BULK_BTREE_H_

@@ -1,0 +1,375 @@
+#include "engine/external_sorter.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "engine/sqlite_varint.h"
+
+namespace cofre {
+namespace {
+
+constexpr size_t kMinBudget = 64 << 10;
+constexpr size_t kMinReadBuffer = 64 << 10;
+constexpr size_t kMaxWriteBuffer = 1 << 20;
+// Entry offsets and sizes are 32-bit.
+constexpr size_t kMaxBlock = (size_t{1} << 32) - 16;
+
+}  // namespace
+
+// One run being read back: its unread file range and a buffer holding the current record.
+struct ExternalSorter::RunReader {
+  uint64_t next_offset = 0;  // File offset of the first byte not yet in `buf`.
+  uint64_t end_offset = 0;
+  std::unique_ptr<char[]> buf;
+  size_t cap = 0;
+  size_t pos = 0;  // First unconsumed byte in `buf`.
+  size_t len = 0;  // Bytes valid in `buf`.
+  std::string_view current;
+  uint64_t prefix = 0;
+};
+
+// A k-way merge of runs of the temporary file, smallest record first, through a binary heap.
+class ExternalSorter::Merger {
+ public:
+  Merger(const IndexRecordOrder* order, int fd, std::string display)
+      : order_(order), fd_(fd), display_(std::move(display)) {}
+
+  // Opens `runs`, each with a read buffer of `buffer_size` bytes, and loads their first records.
+  Status Open(const std::vector<Run>& runs, size_t buffer_size) {
+    readers_.resize(runs.size());
+    for (size_t i = 0; i < runs.size(); ++i) {
+      RunReader& r = readers_[i];
+      r.next_offset = runs[i].offset;
+      r.end_offset = runs[i].offset + runs[i].bytes;
+      r.cap = buffer_size;
+      r.buf.reset(new char[r.cap]);  // Not value-initialized: untouched pages cost no memory.
+      bool has = false;
+      RETURN_IF_ERROR(Load(&r, &has));
+      if (has) heap_.push_back(&r);
+    }
+    for (size_t i = heap_.size() / 2; i-- > 0;) SiftDown(i);
+    return Status::OK();
+  }
+
+  // The next record in order; it stays valid until the following call.
+  StatusOr<bool> Next(std::string_view* record) {
+    if (advance_pending_) {
+      advance_pending_ = false;
+      bool has = false;
+      RETURN_IF_ERROR(Load(heap_[0], &has));
+      if (!has) {
+        heap_[0] = heap_.back();
+        heap_.pop_back();
+      }
+      if (!heap_.empty()) SiftDown(0);
+    }
+    if (heap_.empty()) return false;
+    *record = heap_[0]->current;
+    advance_pending_ = true;
+    return true;
+  }
+
+ private:
+  bool Less(const RunReader* a, const RunReader* b) const {
+    if (a->prefix != b->prefix) return a->prefix < b->prefix;
+    return order_->Compare(a->current, b->current) < 0;
+  }
+
+  void SiftDown(size_t i) {
+    const size_t n = heap_.size();
+    RunReader* item = heap_[i];
+    while (true) {
+      size_t child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && Less(heap_[child + 1], heap_[child])) ++child;
+      if (!Less(heap_[child], item)) break;
+      heap_[i] = heap_[child];
+      i = child;
+    }
+    heap_[i] = item;
+  }
+
+  Status Corrupt() const {
+    return DataLossError("the temporary sort file in " + display_ +
+                         " does not read back as written; check the device");
+  }
+
+  // Moves the unconsumed bytes to the front of the buffer (growing it to `need` bytes when
+  // smaller) and fills the rest from the file.
+  Status Refill(RunReader* r, size_t need) {
+    const size_t keep = r->len - r->pos;
+    if (need > r->cap) {
+      std::unique_ptr<char[]> bigger(new char[need]);
+      std::memcpy(bigger.get(), r->buf.get() + r->pos, keep);
+      r->buf = std::move(bigger);
+      r->cap = need;
+    } else if (keep > 0 && r->pos > 0) {
+      std::memmove(r->buf.get(), r->buf.get() + r->pos, keep);
+    }
+    r->pos = 0;
+    r->len = keep;
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(r->cap - keep, r->end_offset - r->next_offset));
+    if (want == 0) return Status::OK();
+    ASSIGN_OR_RETURN(size_t got,
+                     PreadFully(fd_, r->next_offset, r->buf.get() + keep, want, display_));
+    if (got != want) return Corrupt();
+    r->next_offset += got;
+    r->len += got;
+    return Status::OK();
+  }
+
+  // Advances `r` to its next record; `*has` is false at the end of the run.
+  Status Load(RunReader* r, bool* has) {
+    const bool file_left = r->next_offset < r->end_offset;
+    if (r->pos == r->len && !file_left) {
+      *has = false;
+      r->current = {};
+      return Status::OK();
+    }
+    if (r->len - r->pos < sqlite_varint::kMaxBytes && file_left) {
+      RETURN_IF_ERROR(Refill(r, 0));
+    }
+    uint64_t size;
+    size_t h = sqlite_varint::Get(reinterpret_cast<const uint8_t*>(r->buf.get() + r->pos),
+                                  r->len - r->pos, &size);
+    if (h == 0) return Corrupt();
+    if (size > r->len - r->pos - h) {
+      if (size - (r->len - r->pos - h) > r->end_offset - r->next_offset) {
+        return Corrupt();  // Runs past the end of the run.
+      }
+      RETURN_IF_ERROR(Refill(r, h + static_cast<size_t>(size)));
+      if (size > r->len - h) return Corrupt();
+    }
+    r->current = std::string_view(r->buf.get() + r->pos + h, static_cast<size_t>(size));
+    r->pos += h + static_cast<size_t>(size);
+    r->prefix = order_->SortPrefix(r->current);
+    *has = true;
+    return Status::OK();
+  }
+
+  const IndexRecordOrder* order_;
+  int fd_;
+  std::string display_;
+  std::vector<RunReader> readers_;
+  std::vector<RunReader*> heap_;
+  bool advance_pending_ = false;
+};
+
+ExternalSorter::ExternalSorter(const IndexRecordOrder* order, size_t memory_budget,
+                               std::string temp_dir)
+    : order_(order), temp_dir_(std::move(temp_dir)) {
+  budget_ = std::max(memory_budget, kMinBudget);
+  write_buffer_size_ = std::clamp<size_t>(budget_ / 16, 4 << 10, kMaxWriteBuffer);
+  max_fan_in_ = std::max<size_t>(2, (budget_ - write_buffer_size_) / kMinReadBuffer);
+  block_cap_ = std::min(budget_ - write_buffer_size_, kMaxBlock) & ~size_t{15};
+}
+
+ExternalSorter::~ExternalSorter() { std::free(block_); }
+
+std::string ExternalSorter::Display() const { return "'" + temp_dir_ + "'"; }
+
+Status ExternalSorter::Fail(Status s) {
+  if (status_.ok()) status_ = s;
+  return s;
+}
+
+ExternalSorter::Entry* ExternalSorter::entries_begin() const {
+  return reinterpret_cast<Entry*>(block_ + block_cap_) - entries_;
+}
+
+Status ExternalSorter::Add(std::string_view record) {
+  if (!status_.ok()) return status_;
+  if (finished_) return FailedPreconditionError("ExternalSorter::Add after Finish");
+  const size_t need = record.size() + sizeof(Entry);
+  if (block_ == nullptr) {
+    // malloc, not new[]{}: pages the input never reaches are never touched.
+    block_ = static_cast<char*>(std::malloc(block_cap_));
+    if (block_ == nullptr) {
+      return Fail(ResourceExhaustedError("out of memory allocating a " +
+                                         std::to_string(block_cap_ >> 10) + " KiB sort buffer"));
+    }
+  }
+  if (need > block_cap_ - arena_used_ - entries_ * sizeof(Entry)) {
+    if (entries_ > 0) RETURN_IF_ERROR(SpillBuffer());
+    if (need > block_cap_) return SpillSingle(record);
+  }
+  if (!record.empty()) std::memcpy(block_ + arena_used_, record.data(), record.size());
+  Entry* e = entries_begin() - 1;
+  e->prefix = order_->SortPrefix(record);
+  e->offset = static_cast<uint32_t>(arena_used_);
+  e->size = static_cast<uint32_t>(record.size());
+  arena_used_ += record.size();
+  ++entries_;
+  return Status::OK();
+}
+
+void ExternalSorter::SortEntries() {
+  if (entries_ == 0) return;
+  Entry* begin = entries_begin();
+  const char* base = block_;
+  const IndexRecordOrder* order = order_;
+  std::sort(begin, begin + entries_, [base, order](const Entry& a, const Entry& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return order->Compare(std::string_view(base + a.offset, a.size),
+                          std::string_view(base + b.offset, b.size)) < 0;
+  });
+}
+
+Status ExternalSorter::EnsureTempFile() {
+  if (fd_.valid()) return Status::OK();
+  const std::string action = "creating a temporary sort file in " + Display();
+  int fd;
+  do {
+    fd = ::open(temp_dir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    const int err = errno;
+    if (err != EOPNOTSUPP && err != EISDIR && err != EINVAL) {
+      return Fail(ErrnoToStatus(err, action));
+    }
+    // No O_TMPFILE on this file system: a named file, unlinked at once.
+    std::string path = temp_dir_ + "/.cofre-sort-XXXXXX";
+    fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd < 0) return Fail(ErrnoToStatus(errno, action));
+    if (::unlink(path.c_str()) != 0) {
+      const int unlink_err = errno;
+      ::close(fd);
+      return Fail(ErrnoToStatus(unlink_err, action));
+    }
+  }
+  fd_ = ScopedFd(fd);
+  return Status::OK();
+}
+
+Status ExternalSorter::FlushWrites() {
+  if (write_len_ == 0) return Status::OK();
+  Status s = WriteFully(fd_.get(), write_buf_.get(), write_len_,
+                        "the temporary sort file in " + Display());
+  if (!s.ok()) return Fail(s);
+  file_size_ += write_len_;
+  spilled_bytes_ += write_len_;
+  write_len_ = 0;
+  return Status::OK();
+}
+
+Status ExternalSorter::AppendRecord(std::string_view record) {
+  if (!write_buf_) write_buf_.reset(new char[write_buffer_size_]);
+  if (write_buffer_size_ - write_len_ < sqlite_varint::kMaxBytes + record.size()) {
+    RETURN_IF_ERROR(FlushWrites());
+  }
+  write_len_ +=
+      sqlite_varint::Put(record.size(), reinterpret_cast<uint8_t*>(write_buf_.get() + write_len_));
+  if (record.size() > write_buffer_size_ - write_len_) {  // Larger than the buffer: direct.
+    RETURN_IF_ERROR(FlushWrites());
+    Status s = WriteFully(fd_.get(), record.data(), record.size(),
+                          "the temporary sort file in " + Display());
+    if (!s.ok()) return Fail(s);
+    file_size_ += record.size();
+    spilled_bytes_ += record.size();
+    return Status::OK();
+  }
+  std::memcpy(write_buf_.get() + write_len_, record.data(), record.size());
+  write_len_ += record.size();
+  return Status::OK();
+}
+
+Status ExternalSorter::SpillBuffer() {
+  RETURN_IF_ERROR(EnsureTempFile());
+  SortEntries();
+  Entry* begin = entries_begin();
+  Entry* end = begin + entries_;
+  const char* base = block_;
+  const uint64_t start = file_size_;
+  constexpr ptrdiff_t kPrefetchAhead = 8;  // Records sit in random order in the arena.
+  for (Entry* e = begin; e != end; ++e) {
+    if (end - e > kPrefetchAhead) __builtin_prefetch(base + e[kPrefetchAhead].offset);
+    RETURN_IF_ERROR(AppendRecord(std::string_view(base + e->offset, e->size)));
+  }
+  RETURN_IF_ERROR(FlushWrites());
+  runs_.push_back(Run{start, file_size_ - start});
+  ++spilled_runs_;
+  arena_used_ = 0;
+  entries_ = 0;
+  return Status::OK();
+}
+
+Status ExternalSorter::SpillSingle(std::string_view record) {
+  RETURN_IF_ERROR(EnsureTempFile());
+  const uint64_t start = file_size_;
+  RETURN_IF_ERROR(AppendRecord(record));
+  RETURN_IF_ERROR(FlushWrites());
+  runs_.push_back(Run{start, file_size_ - start});
+  ++spilled_runs_;
+  return Status::OK();
+}
+
+Status ExternalSorter::MergeOldestRuns(size_t count) {
+  std::vector<Run> inputs(runs_.begin(), runs_.begin() + count);
+  Merger merger(order_, fd_.get(), Display());
+  const size_t buffer = std::max<size_t>((budget_ - write_buffer_size_) / count, 4 << 10);
+  Status s = merger.Open(inputs, buffer);
+  if (!s.ok()) return Fail(s);
+  const uint64_t start = file_size_;
+  std::string_view record;
+  while (true) {
+    StatusOr<bool> more = merger.Next(&record);
+    if (!more.ok()) return Fail(more.status());
+    if (!*more) break;
+    RETURN_IF_ERROR(AppendRecord(record));
+  }
+  RETURN_IF_ERROR(FlushWrites());
+  // The inputs are consumed: give their blocks back to the file system (best effort).
+  for (const Run& run : inputs) {
+    (void)::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      static_cast<off_t>(run.offset), static_cast<off_t>(run.bytes));
+  }
+  runs_.erase(runs_.begin(), runs_.begin() + count);
+  runs_.push_back(Run{start, file_size_ - start});
+  ++intermediate_merges_;
+  return Status::OK();
+}
+
+Status ExternalSorter::Finish() {
+  if (!status_.ok()) return status_;
+  if (finished_) return FailedPreconditionError("ExternalSorter::Finish called twice");
+  finished_ = true;
+  if (runs_.empty()) {  // Everything fits in memory.
+    SortEntries();
+    return Status::OK();
+  }
+  if (entries_ > 0) RETURN_IF_ERROR(SpillBuffer());
+  std::free(block_);
+  block_ = nullptr;
+  while (runs_.size() > max_fan_in_) {
+    // Merge just enough of the oldest runs that the rest fit one final merge.
+    RETURN_IF_ERROR(MergeOldestRuns(std::min(max_fan_in_, runs_.size() - max_fan_in_ + 1)));
+  }
+  write_buf_.reset();
+  merger_ = std::make_unique<Merger>(order_, fd_.get(), Display());
+  Status s = merger_->Open(runs_, std::max<size_t>(budget_ / runs_.size(), 4 << 10));
+  if (!s.ok()) return Fail(s);
+  return Status::OK();
+}
+
+StatusOr<bool> ExternalSorter::Next(std::string_view* record) {
+  if (!status_.ok()) return status_;
+  if (!finished_) return FailedPreconditionError("ExternalSorter::Next before Finish");
+  if (merger_ == nullptr) {
+    if (next_entry_ >= entries_) return false;
+    const Entry& e = entries_begin()[next_entry_++];
+    *record = std::string_view(block_ + e.offset, e.size);
+    return true;
+  }
+  StatusOr<bool> more = merger_->Next(record);
+  if (!more.ok()) return Fail(more.status());
+  return more;
+}
+
+}  // namespace cofre

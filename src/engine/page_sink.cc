@@ -1,0 +1,76 @@
+#include "engine/page_sink.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "util/file_util.h"
+
+namespace cofre {
+
+Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const std::string& action) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoToStatus(errno, action);
+    }
+    if (w == 0) return ErrnoToStatus(ENOSPC, action);
+    data += w;
+    offset += static_cast<uint64_t>(w);
+    n -= static_cast<size_t>(w);
+  }
+  return Status::OK();
+}
+
+PageSink::PageSink(int fd, uint32_t page_size, PageAllocator* allocator, std::string display,
+                   uint32_t run_pages)
+    : fd_(fd),
+      page_size_(page_size),
+      allocator_(allocator),
+      display_(std::move(display)),
+      run_pages_(run_pages == 0 ? 1 : run_pages),
+      scratch_(page_size) {}
+
+StatusOr<uint32_t> PageSink::NewPage() {
+  if (run_.count == 0) {
+    ASSIGN_OR_RETURN(run_, allocator_->Allocate(run_pages_));
+  }
+  --run_.count;
+  return run_.first++;
+}
+
+Status PageSink::Write(uint32_t pgno, const char* page) {
+  const bool contiguous = buf_count_ > 0 && pgno == buf_first_ + buf_count_;
+  if (!contiguous || buf_count_ == run_pages_) {
+    RETURN_IF_ERROR(Flush());
+    buf_first_ = pgno;
+  }
+  const size_t need = size_t{buf_count_ + 1} * page_size_;
+  if (buf_.size() < need) buf_.resize(std::max(need, size_t{run_pages_} * page_size_));
+  std::memcpy(buf_.data() + size_t{buf_count_} * page_size_, page, page_size_);
+  ++buf_count_;
+  return Status::OK();
+}
+
+Status PageSink::Flush() {
+  if (buf_count_ == 0) return Status::OK();
+  const uint32_t first = buf_first_, count = buf_count_;
+  buf_count_ = 0;
+  std::string action = "writing page " + std::to_string(first);
+  if (count > 1) action += "-" + std::to_string(first + count - 1);
+  action += " of " + display_;
+  return PwriteFully(fd_, uint64_t{first - 1} * page_size_, buf_.data(), size_t{count} * page_size_,
+                     action);
+}
+
+Status PageSink::Finish() {
+  Status s = Flush();
+  allocator_->Release(run_);
+  run_ = PageAllocator::Run{};
+  return s;
+}
+
+}  // namespace cofre

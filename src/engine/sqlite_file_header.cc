@@ -1,0 +1,95 @@
+#include "engine/sqlite_file_header.h"
+
+#include <sqlite3.h>
+
+#include <cstring>
+#include <string>
+
+namespace cofre::sqlite_file_header {
+namespace {
+
+uint32_t Get16(const uint8_t* p) { return (uint32_t{p[0]} << 8) | p[1]; }
+uint32_t Get32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+void Put32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+Status Refuse(std::string_view display, const std::string& why) {
+  return FailedPreconditionError("cannot bulk-write " + std::string(display) + ": " + why);
+}
+
+}  // namespace
+
+StatusOr<Info> CheckForBulkWrite(const uint8_t* h, uint64_t file_size, std::string_view display) {
+  static constexpr char kMagic[] = "SQLite format 3";  // 16 bytes with the NUL
+  if (file_size < kSize || std::memcmp(h, kMagic, 16) != 0) {
+    return Refuse(display, "not a SQLite database file");
+  }
+  Info info;
+  const uint32_t raw_size = Get16(h + 16);
+  info.page_size = raw_size == 1 ? 65536 : raw_size;
+  if (info.page_size < 512 || info.page_size > 65536 ||
+      (info.page_size & (info.page_size - 1)) != 0) {
+    return Refuse(display, "invalid page size " + std::to_string(raw_size));
+  }
+  if (h[18] != 1 || h[19] != 1) {
+    return Refuse(display, h[18] == 2 || h[19] == 2
+                               ? std::string("the database is in WAL mode")
+                               : "unsupported file format version " + std::to_string(h[18]));
+  }
+  if (h[20] != 0) {
+    return Refuse(display, std::to_string(h[20]) + " reserved bytes per page (need 0)");
+  }
+  if (h[21] != 64 || h[22] != 32 || h[23] != 32) {
+    return Refuse(display, "non-standard payload fractions");
+  }
+  const uint32_t schema_format = Get32(h + 44);
+  if (schema_format != 4) {
+    return Refuse(display, "schema format " + std::to_string(schema_format) + " (need 4)");
+  }
+  const uint32_t encoding = Get32(h + 56);
+  if (encoding != 1) {
+    return Refuse(display, "text encoding " +
+                               std::string(encoding == 2   ? "UTF-16le"
+                                           : encoding == 3 ? "UTF-16be"
+                                                           : "unknown") +
+                               " (need UTF-8)");
+  }
+  if (Get32(h + 52) != 0 || Get32(h + 64) != 0) {
+    return Refuse(display, "auto_vacuum or incremental_vacuum is on");
+  }
+  if (Get32(h + 32) != 0 || Get32(h + 36) != 0) {
+    return Refuse(display, "its freelist is not empty");
+  }
+  if (file_size % info.page_size != 0) {
+    return Refuse(display,
+                  "its size " + std::to_string(file_size) + " is not a multiple of the page size");
+  }
+  const uint64_t file_pages = file_size / info.page_size;
+  const uint32_t header_pages = Get32(h + 28);
+  const bool header_valid = header_pages != 0 && Get32(h + 24) == Get32(h + 92);
+  if (!header_valid || header_pages != file_pages) {
+    return Refuse(display, "its header page count " + std::to_string(header_pages) +
+                               " does not match its " + std::to_string(file_pages) + " pages");
+  }
+  info.page_count = header_pages;
+  return info;
+}
+
+void UpdateAfterBulkWrite(uint8_t* h, uint32_t page_count, uint32_t first_trunk,
+                          uint32_t freelist_pages) {
+  const uint32_t counter = Get32(h + 24) + 1;
+  Put32(h + 24, counter);
+  Put32(h + 28, page_count);
+  Put32(h + 32, first_trunk);
+  Put32(h + 36, freelist_pages);
+  Put32(h + 92, counter);
+  Put32(h + 96, static_cast<uint32_t>(sqlite3_libversion_number()));
+}
+
+}  // namespace cofre::sqlite_file_header

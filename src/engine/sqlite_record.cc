@@ -1,0 +1,145 @@
+#include "engine/sqlite_record.h"
+
+#include <bit>
+#include <cstring>
+
+#include "engine/sqlite_varint.h"
+
+namespace cofre::sqlite_record {
+namespace {
+
+// Serial type of an integer other than 0 and 1, and its body length.
+void IntegerSerialType(int64_t v, uint64_t* type, size_t* len) {
+  if (v >= -128 && v <= 127) {
+    *type = 1, *len = 1;
+  } else if (v >= -32768 && v <= 32767) {
+    *type = 2, *len = 2;
+  } else if (v >= -8388608 && v <= 8388607) {
+    *type = 3, *len = 3;
+  } else if (v >= -2147483648LL && v <= 2147483647LL) {
+    *type = 4, *len = 4;
+  } else if (v >= -140737488355328LL && v <= 140737488355327LL) {
+    *type = 5, *len = 6;
+  } else {
+    *type = 6, *len = 8;
+  }
+}
+
+void SerialType(const Value& v, uint64_t* type, size_t* len) {
+  switch (v.type) {
+    case Type::kNull:
+      *type = 0, *len = 0;
+      return;
+    case Type::kInteger:
+      if (v.i == 0 || v.i == 1) {
+        *type = 8 + static_cast<uint64_t>(v.i), *len = 0;
+      } else {
+        IntegerSerialType(v.i, type, len);
+      }
+      return;
+    case Type::kReal:
+      *type = 7, *len = 8;
+      return;
+    case Type::kText:
+      *type = 13 + 2 * uint64_t{v.bytes.size()}, *len = v.bytes.size();
+      return;
+    case Type::kBlob:
+      *type = 12 + 2 * uint64_t{v.bytes.size()}, *len = v.bytes.size();
+      return;
+  }
+  *type = 0, *len = 0;
+}
+
+// Writes the low `len` bytes of `v` big-endian.
+void PutBigEndian(uint64_t v, size_t len, char* out) {
+  for (size_t k = len; k-- > 0;) {
+    out[k] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
+// Body length of serial type `t`, or -1 for the reserved types 10 and 11.
+int64_t BodyLength(uint64_t t) {
+  static constexpr int64_t kFixed[12] = {0, 1, 2, 3, 4, 6, 8, 8, 0, 0, -1, -1};
+  if (t < 12) return kFixed[t];
+  return static_cast<int64_t>((t - 12) / 2);
+}
+
+}  // namespace
+
+void Append(std::span<const Value> values, std::string* out) {
+  size_t types_len = 0;
+  size_t body_len = 0;
+  for (const Value& v : values) {
+    uint64_t type;
+    size_t len;
+    SerialType(v, &type, &len);
+    types_len += sqlite_varint::Length(type);
+    body_len += len;
+  }
+  // The header size counts its own varint.
+  uint64_t header_len = types_len + 1;
+  while (sqlite_varint::Length(header_len) + types_len != header_len) {
+    header_len = types_len + sqlite_varint::Length(header_len);
+  }
+  const size_t start = out->size();
+  out->resize(start + header_len + body_len);
+  uint8_t* h = reinterpret_cast<uint8_t*>(out->data() + start);
+  char* b = out->data() + start + header_len;
+  h += sqlite_varint::Put(header_len, h);
+  for (const Value& v : values) {
+    uint64_t type;
+    size_t len;
+    SerialType(v, &type, &len);
+    h += sqlite_varint::Put(type, h);
+    switch (v.type) {
+      case Type::kNull:
+        break;
+      case Type::kInteger:
+        PutBigEndian(static_cast<uint64_t>(v.i), len, b);
+        break;
+      case Type::kReal:
+        PutBigEndian(std::bit_cast<uint64_t>(v.r), 8, b);
+        break;
+      case Type::kText:
+      case Type::kBlob:
+        if (len > 0) std::memcpy(b, v.bytes.data(), len);
+        break;
+    }
+    b += len;
+  }
+}
+
+Status Validate(std::string_view record) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(record.data());
+  const size_t n = record.size();
+  uint64_t header_len;
+  size_t used = sqlite_varint::Get(p, n, &header_len);
+  if (used == 0) return InvalidArgumentError("record is empty or its header size is truncated");
+  if (header_len < used || header_len > n) {
+    return InvalidArgumentError("record header size " + std::to_string(header_len) +
+                                " does not fit the record of " + std::to_string(n) + " bytes");
+  }
+  uint64_t body = 0;
+  size_t pos = used;
+  while (pos < header_len) {
+    uint64_t t;
+    size_t k = sqlite_varint::Get(p + pos, header_len - pos, &t);
+    if (k == 0) return InvalidArgumentError("record header ends inside a serial type");
+    pos += k;
+    const int64_t len = BodyLength(t);
+    if (len < 0) {
+      return InvalidArgumentError("record has the reserved serial type " + std::to_string(t));
+    }
+    body += static_cast<uint64_t>(len);
+    if (body > n) break;
+  }
+  if (header_len + body != n) {
+    return InvalidArgumentError("record of " + std::to_string(n) + " bytes has a header of " +
+                                std::to_string(header_len) + " bytes describing " +
+                                std::to_string(body) + " bytes of values");
+  }
+  return Status::OK();
+}
+
+}  // namespace cofre::sqlite_record

@@ -1,0 +1,45 @@
+// SQLite records (the database file format, section "Record Format"): a header-size varint, one
+// serial-type varint per value, then the value bodies. This is the payload of a table b-tree
+// entry and the key of an index b-tree entry; the bulk b-tree builders (bulk_btree.h) take
+// records made here.
+//
+// Append encodes as SQLite 3.x does for file format 4: NULL is serial type 0, integers 0 and 1
+// are serial types 8 and 9, other integers use the smallest of serial types 1..6 that holds
+// them, reals are serial type 7 (8-byte big-endian IEEE 754), text is 13+2n and blobs 12+2n.
+// Values are stored as given: applying column affinity (e.g. storing an integral REAL as an
+// integer) is the caller's business.
+// Thread-safety: pure functions.
+#ifndef COFRE_ENGINE_SQLITE_RECORD_H_
+#define COFRE_ENGINE_SQLITE_RECORD_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "util/status.h"
+
+namespace cofre::sqlite_record {
+
+enum class Type : uint8_t { kNull, kInteger, kReal, kText, kBlob };
+
+// One value of a record. `i` is read for kInteger, `r` for kReal, `bytes` for kText (UTF-8)
+// and kBlob; `bytes` must stay valid until Append returns.
+struct Value {
+  Type type = Type::kNull;
+  int64_t i = 0;
+  double r = 0;
+  std::string_view bytes;
+};
+
+// Appends the record of `values` to `out` (existing contents are kept).
+void Append(std::span<const Value> values, std::string* out);
+
+// Checks that `record` is well formed: its header size is within the record, every serial type
+// is a valid one (not 10 or 11), and the bodies exactly fill the rest. Returns InvalidArgument
+// saying what is wrong otherwise. Does not check that text is valid UTF-8.
+Status Validate(std::string_view record);
+
+}  // namespace cofre::sqlite_record
+
+#endif  // COFRE_ENGINE_SQLITE_RECORD_H_

@@ -1,0 +1,155 @@
+// The record encoder against the bytes SQLite itself stores: each case is inserted by SQLite into
+// a table without column affinity, and the payload of its single cell is read from the file.
+#include "engine/sqlite_record.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "engine/sqlite.h"
+#include "engine/sqlite_varint.h"
+
+namespace cofre {
+namespace {
+
+using sqlite_record::Type;
+using sqlite_record::Value;
+
+Value Int(int64_t v) { return Value{Type::kInteger, v, 0, {}}; }
+Value Real(double v) { return Value{Type::kReal, 0, v, {}}; }
+Value Text(std::string_view s) { return Value{Type::kText, 0, 0, s}; }
+Value Blob(std::string_view s) { return Value{Type::kBlob, 0, 0, s}; }
+Value Null() { return Value{}; }
+
+// The payload SQLite stores for `values` as the only row of a fresh table.
+std::string SqliteRecord(const std::vector<Value>& values) {
+  const std::string dir = ::testing::TempDir() + "/record_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/r.db";
+  std::filesystem::remove(path);
+  {
+    auto db = SqliteDb::Open(path, /*create=*/true);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    std::string cols, params;
+    for (size_t i = 0; i < values.size(); ++i) {
+      cols += (i ? ",c" : "c") + std::to_string(i);
+      params += i ? ",?" : "?";
+    }
+    EXPECT_TRUE(db->Exec("PRAGMA page_size=65536; CREATE TABLE t(" + cols + ")").ok());
+    auto st = db->Prepare("INSERT INTO t VALUES(" + params + ")");
+    EXPECT_TRUE(st.ok());
+    for (size_t i = 0; i < values.size(); ++i) {
+      const Value& v = values[i];
+      const int k = static_cast<int>(i) + 1;
+      switch (v.type) {
+        case Type::kNull:
+          st->BindNull(k);
+          break;
+        case Type::kInteger:
+          st->Bind(k, v.i);
+          break;
+        case Type::kReal:
+          st->Bind(k, v.r);
+          break;
+        case Type::kText:
+          st->Bind(k, v.bytes);
+          break;
+        case Type::kBlob:
+          st->BindBlob(k, v.bytes);
+          break;
+      }
+    }
+    EXPECT_TRUE(st->Run().ok());
+  }
+  std::ifstream f(path, std::ios::binary);
+  std::string file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // Page 2 is t's root leaf; its single cell: payload size, rowid, payload.
+  const auto* page = reinterpret_cast<const uint8_t*>(file.data()) + 65536;
+  EXPECT_EQ(page[0], 0x0d);
+  const size_t cell = (size_t{page[8]} << 8) | page[9];
+  uint64_t size, rowid;
+  size_t n = sqlite_varint::Get(page + cell, 9, &size);
+  n += sqlite_varint::Get(page + cell + n, 9, &rowid);
+  std::filesystem::remove_all(dir);
+  return std::string(reinterpret_cast<const char*>(page + cell + n), size);
+}
+
+std::string Encode(const std::vector<Value>& values) {
+  std::string out = "prefix";
+  sqlite_record::Append(values, &out);
+  EXPECT_EQ(out.substr(0, 6), "prefix");
+  return out.substr(6);
+}
+
+TEST(SqliteRecordTest, MatchesSqliteForEveryIntegerWidth) {
+  std::vector<Value> values;
+  for (int64_t v : {int64_t{0},
+                    int64_t{1},
+                    int64_t{2},
+                    int64_t{-1},
+                    int64_t{127},
+                    int64_t{128},
+                    int64_t{-128},
+                    int64_t{-129},
+                    int64_t{32767},
+                    int64_t{32768},
+                    int64_t{-32769},
+                    int64_t{8388607},
+                    int64_t{8388608},
+                    int64_t{-8388609},
+                    int64_t{2147483647},
+                    int64_t{2147483648},
+                    int64_t{-2147483649},
+                    int64_t{140737488355327},
+                    int64_t{140737488355328},
+                    int64_t{-140737488355329},
+                    std::numeric_limits<int64_t>::max(),
+                    std::numeric_limits<int64_t>::min()}) {
+    values.push_back(Int(v));
+  }
+  EXPECT_EQ(Encode(values), SqliteRecord(values));
+}
+
+TEST(SqliteRecordTest, MatchesSqliteForRealsTextBlobsAndNulls) {
+  const std::string big(300, 'x');  // a serial type needing a 2-byte varint
+  const std::string bin("\0\x01\xff", 3);
+  std::vector<Value> values = {Null(),     Real(1.5), Real(-0.0),    Real(1e300),
+                               Real(3.25), Text(""),  Text("héllo"), Blob(""),
+                               Blob(bin),  Text(big), Blob(big),     Null()};
+  EXPECT_EQ(Encode(values), SqliteRecord(values));
+}
+
+TEST(SqliteRecordTest, HeaderSizeVarintGrowsPastOneByte) {
+  // 70 two-byte serial types: the header (141+ bytes) needs a 2-byte size varint.
+  const std::string s(100, 'y');
+  std::vector<Value> values(70, Text(s));
+  const std::string rec = Encode(values);
+  EXPECT_EQ(rec, SqliteRecord(values));
+  EXPECT_TRUE(sqlite_record::Validate(rec).ok());
+}
+
+TEST(SqliteRecordTest, EmptyRecordIsOneByte) { EXPECT_EQ(Encode({}), std::string("\x01", 1)); }
+
+TEST(SqliteRecordTest, ValidateRejectsMalformedRecords) {
+  std::string good = Encode({Int(5), Text("abc")});
+  EXPECT_TRUE(sqlite_record::Validate(good).ok());
+  EXPECT_FALSE(sqlite_record::Validate("").ok());
+  EXPECT_FALSE(sqlite_record::Validate(good.substr(0, good.size() - 1)).ok());  // body short
+  EXPECT_FALSE(sqlite_record::Validate(good + "z").ok());                       // body long
+  std::string reserved = "\x02\x0a";  // serial type 10 is reserved
+  EXPECT_FALSE(sqlite_record::Validate(reserved).ok());
+  std::string header_past_end = "\x05\x01";
+  Status s = sqlite_record::Validate(header_past_end);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("header size 5"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace cofre
