@@ -3,9 +3,13 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <thread>
 
+#include "backup/bulk_load_plan.h"
+#include "backup/bulk_loader.h"
 #include "backup/data_file_format.h"
 #include "backup/record_prefetcher.h"
 #include "backup/table_schema.h"
@@ -158,25 +162,32 @@ int SorterThreads() {
   return cores <= 1 ? 0 : static_cast<int>(std::min(cores - 1, 2u));
 }
 
-// Builds a whole database into the staging file at `path`.
-Status BuildDatabase(const std::string& path, const proto::Database& pdb,
-                     const ChainStorage& storage, const ChainCrypto& crypto, Progress* progress,
-                     RestoreResult* result) {
-  std::vector<const proto::Table*> tables;
-  for (const auto& table : pdb.tables()) tables.push_back(&table);
-  // Reading, decryption, decompression and decoding run on a thread of their own, overlapping
-  // with SQLite's inserts on this one.
-  ASSIGN_OR_RETURN(std::unique_ptr<RecordPrefetcher> records,
-                   StartReading(tables, storage, crypto));
+// Whether RESTORE writes b-tree pages directly where it can (COFRE_RESTORE_BULK=0: never, every
+// row goes through SQLite's INSERT; for comparisons and tests).
+bool BulkRestoreEnabled() {
+  const char* env = std::getenv("COFRE_RESTORE_BULK");
+  return !env || std::string_view(env) != "0";
+}
+
+// Opens the staging file for loading: no journal (nothing is visible before it is complete and
+// synced), fixed caches.
+StatusOr<SqliteDb> OpenStaging(const std::string& path) {
   ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, /*create=*/true));
-  RETURN_IF_ERROR(
-      db.Exec("PRAGMA page_size = " + std::to_string(pdb.page_size() ? pdb.page_size() : 4096)));
-  // No journal and no syncs while building: the file is private until it is complete and
-  // synced below; a failed or killed restore leaves only a staging file that is removed.
   RETURN_IF_ERROR(db.Exec(
       "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; "
       "PRAGMA temp_store = FILE; PRAGMA cache_size = -" +
       std::to_string(kLoadCacheKiB) + "; PRAGMA threads = " + std::to_string(SorterThreads())));
+  return db;
+}
+
+// Creates the schema of `pdb` in the new staging file at `path` and plans the direct load of
+// its tables (an empty plan when `bulk` is false). Indexes the plan does not write are dropped
+// again, to be built by SQLite after the rows are in.
+StatusOr<BulkLoadPlan> CreateSchema(const std::string& path, const proto::Database& pdb,
+                                    bool bulk) {
+  ASSIGN_OR_RETURN(SqliteDb db, OpenStaging(path));
+  RETURN_IF_ERROR(
+      db.Exec("PRAGMA page_size = " + std::to_string(pdb.page_size() ? pdb.page_size() : 4096)));
   RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(pdb.user_version()) +
                           "; PRAGMA application_id = " + std::to_string(pdb.application_id())));
   RETURN_IF_ERROR(db.Exec("BEGIN"));
@@ -184,15 +195,74 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
     Status st = db.Exec(table.create_sql());
     if (!st.ok()) return st.Annotate("recreating table " + pdb.name() + "." + table.name());
   }
-  size_t unit = 0;
-  for (const auto& table : pdb.tables()) {
-    RETURN_IF_ERROR(LoadTable(db, "main", table, *records, &unit, progress, result));
-    RETURN_IF_ERROR(RestoreSequence(db, "main", table));
+  BulkLoadPlan plan;
+  if (bulk) {
+    for (const auto& obj : pdb.objects()) {
+      if (obj.type() != "index") continue;
+      Status st = db.Exec(obj.sql());
+      if (!st.ok()) return st.Annotate("recreating index " + obj.name());
+    }
+    ASSIGN_OR_RETURN(plan, PlanBulkLoad(db, pdb));
+    for (const auto& name : plan.unplanned_indexes) {
+      RETURN_IF_ERROR(db.Exec("DROP INDEX main." + QuoteIdent(name)));
+    }
   }
-  records.reset();
-  // Indexes are built after the rows are in: one sort per index instead of random inserts.
+  RETURN_IF_ERROR(db.Exec("COMMIT"));
+  RETURN_IF_ERROR(db.Close());
+  return plan;
+}
+
+// Builds a whole database into the staging file at `path`: the tables the plan covers by
+// writing their pages directly (bulk_loader.h), the others through INSERT, then the remaining
+// indexes, views and triggers through SQLite.
+Status BuildDatabase(const std::string& path, const proto::Database& pdb,
+                     const ChainStorage& storage, const ChainCrypto& crypto, Progress* progress,
+                     RestoreResult* result, bool bulk) {
+  ASSIGN_OR_RETURN(BulkLoadPlan plan, CreateSchema(path, pdb, bulk));
+  std::set<std::string> planned_tables, planned_indexes;
+  for (const auto& t : plan.tables) {
+    planned_tables.insert(t.table->name());
+    for (const auto& index : t.indexes) planned_indexes.insert(index.name);
+  }
+  if (!plan.tables.empty()) {
+    BulkLoadRequest request;
+    request.path = path;
+    request.temp_dir = std::filesystem::path(path).parent_path().string();
+    request.plan = &plan;
+    request.storage = &storage;
+    request.crypto = &crypto;
+    request.progress = [progress](uint64_t bytes) { progress->Add(bytes); };
+    StatusOr<BulkLoadResult> loaded = BulkLoad(request);
+    if (!loaded.ok() && loaded.status().code() == StatusCode::kFailedPrecondition) {
+      // Rows SQLite can take in any order but pages cannot: start over through INSERT.
+      RETURN_IF_ERROR(RemoveFileIfExists(path, "staging file"));
+      return BuildDatabase(path, pdb, storage, crypto, progress, result, /*bulk=*/false);
+    }
+    RETURN_IF_ERROR(loaded.status());
+    result->rows += loaded->rows;
+    result->index_entries += loaded->index_entries;
+    for (const auto& t : plan.tables) result->bytes += t.table->logical_bytes();
+  }
+  std::vector<const proto::Table*> tables;
+  for (const auto& table : pdb.tables()) {
+    if (!planned_tables.count(table.name())) tables.push_back(&table);
+  }
+  ASSIGN_OR_RETURN(SqliteDb db, OpenStaging(path));
+  RETURN_IF_ERROR(db.Exec("BEGIN"));
+  if (!tables.empty()) {
+    // The backup is read on a thread of its own while this one inserts.
+    ASSIGN_OR_RETURN(std::unique_ptr<RecordPrefetcher> records,
+                     StartReading(tables, storage, crypto));
+    size_t unit = 0;
+    for (const proto::Table* table : tables) {
+      RETURN_IF_ERROR(LoadTable(db, "main", *table, *records, &unit, progress, result));
+    }
+  }
+  for (const auto& table : pdb.tables()) RETURN_IF_ERROR(RestoreSequence(db, "main", table));
+  // Index builds scan the whole table; a bigger cache would only buy memory.
   RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -" + std::to_string(kIndexCacheKiB)));
   for (const auto& obj : pdb.objects()) {
+    if (obj.type() == "index" && planned_indexes.count(obj.name())) continue;
     Status st = db.Exec(obj.sql());
     if (!st.ok()) return st.Annotate("recreating " + obj.type() + " " + obj.name());
   }
@@ -294,7 +364,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
     ASSIGN_OR_RETURN(std::string path, req.data_dir->NewStagingPath());
     staged.emplace_back(spec, path);
     Status st = BuildDatabase(path, *FindDatabase(m, spec.source), req.storage, req.crypto,
-                              &progress, &result);
+                              &progress, &result, BulkRestoreEnabled());
     if (!st.ok()) {
       discard();
       return st.Annotate("restoring database " + spec.source);

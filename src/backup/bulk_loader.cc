@@ -1,0 +1,240 @@
+#include "backup/bulk_loader.h"
+
+#include <deque>
+#include <memory>
+
+#include "backup/data_file_format.h"
+#include "backup/key_order.h"
+#include "backup/row_codec.h"
+#include "backup/span_prefetcher.h"
+#include "backup/span_reader.h"
+#include "engine/bulk_btree.h"
+#include "engine/external_sorter.h"
+#include "engine/sqlite_record.h"
+#include "util/task_thread.h"
+
+namespace cofre {
+
+namespace fmt = data_file_format;
+
+namespace {
+
+// Sorter memory for the indexes of the table being loaded; the table before it may still hold
+// as much while its indexes are written.
+constexpr size_t kTableSortBudget = 16 << 20;
+// Spans read ahead of the one being loaded.
+constexpr size_t kSpansAhead = 1;
+
+sqlite_record::Value ToRecordValue(const rowcodec::ValueRef& v) {
+  sqlite_record::Value out;
+  switch (v.tag) {
+    case fmt::kInteger:
+      out.type = sqlite_record::Type::kInteger;
+      out.i = v.i;
+      break;
+    case fmt::kReal:
+      out.type = sqlite_record::Type::kReal;
+      out.r = v.d;
+      break;
+    case fmt::kText:
+      out.type = sqlite_record::Type::kText;
+      out.bytes = v.bytes;
+      break;
+    case fmt::kBlob:
+      out.type = sqlite_record::Type::kBlob;
+      out.bytes = v.bytes;
+      break;
+    default:
+      break;  // NULL
+  }
+  return out;
+}
+
+sqlite_record::Value IntegerValue(int64_t i) {
+  sqlite_record::Value out;
+  out.type = sqlite_record::Type::kInteger;
+  out.i = i;
+  return out;
+}
+
+// One index of the table being loaded: its order, its sorter, then its pages.
+struct IndexBuild {
+  const BulkIndexPlan* plan;
+  IndexRecordOrder order;
+  std::unique_ptr<ExternalSorter> sorter;
+  uint64_t entries = 0;
+
+  IndexBuild(const BulkIndexPlan* p, size_t budget, const std::string& temp_dir)
+      : plan(p), order(p->order) {
+    sorter = std::make_unique<ExternalSorter>(&order, budget, temp_dir);
+  }
+};
+
+// Sorts one index's entries and writes its b-tree, checking UNIQUE.
+Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& build) {
+  auto annotate = [&](Status st) {
+    return st.Annotate("building index " + build.plan->name + " of table " + table);
+  };
+  if (Status st = build.sorter->Finish(); !st.ok()) return annotate(st);
+  StatusOr<std::unique_ptr<IndexBtreeBuilder>> index = writer.BuildIndex(build.plan->root_page);
+  if (!index.ok()) return annotate(index.status());
+  const size_t key_fields = build.plan->sources.size();
+  std::string previous;
+  bool have_previous = false;
+  std::string_view entry;
+  while (true) {
+    StatusOr<bool> more = build.sorter->Next(&entry);
+    if (!more.ok()) return annotate(more.status());
+    if (!*more) break;
+    if (build.plan->unique) {
+      bool has_null = false;
+      for (size_t i = 0; i < key_fields && !has_null; ++i) {
+        has_null = IndexRecordOrder::FieldIsNull(entry, i);
+      }
+      if (!has_null && have_previous &&
+          build.order.ComparePrefix(previous, entry, key_fields) == 0) {
+        return DataLossError("the backup holds two rows of table " + table +
+                             " with the same key of UNIQUE index " + build.plan->name);
+      }
+      previous.assign(entry);
+      have_previous = true;
+    }
+    if (Status st = (*index)->Add(entry); !st.ok()) return annotate(st);
+  }
+  if (Status st = (*index)->Finish(); !st.ok()) return annotate(st);
+  build.sorter.reset();  // frees its buffers and spilled runs now
+  return Status::OK();
+}
+
+// Loads one table's rows; on return its index builds hold every entry, unsorted.
+class TableLoad {
+ public:
+  TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan) : req_(req), plan_(plan) {}
+
+  Status Run(BulkFileWriter& writer, std::vector<std::unique_ptr<IndexBuild>>* indexes,
+             uint64_t* rows) {
+    const proto::Table& table = *plan_.table;
+    const size_t budget = kTableSortBudget / std::max<size_t>(1, plan_.indexes.size());
+    for (const auto& index : plan_.indexes) {
+      indexes->push_back(std::make_unique<IndexBuild>(&index, budget, req_.temp_dir));
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<TableBtreeBuilder> builder,
+                     writer.BuildTable(plan_.root_page));
+    std::deque<std::unique_ptr<SpanPrefetcher>> ahead;
+    int next_span = 0;
+    auto start_next = [&] {
+      if (next_span >= table.spans_size()) return;
+      const proto::Span* span = &table.spans(next_span++);
+      ahead.push_back(std::make_unique<SpanPrefetcher>([this, span] {
+        return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder());
+      }));
+    };
+    for (int s = 0; s < table.spans_size(); ++s) {
+      while (ahead.size() <= kSpansAhead && next_span < table.spans_size()) start_next();
+      std::unique_ptr<SpanPrefetcher> span_rows = std::move(ahead.front());
+      ahead.pop_front();
+      const proto::Span& span = table.spans(s);
+      std::string_view key, body;
+      while (true) {
+        StatusOr<bool> more = span_rows->Next(&key, &body);
+        if (!more.ok()) {
+          if (span_rows->out_of_order()) {
+            return FailedPreconditionError("rows of table " + table.name() +
+                                           " are not in rowid order in the backup");
+          }
+          return more.status();
+        }
+        if (!*more) break;
+        RETURN_IF_ERROR(AddRow(body, *builder, *indexes));
+        ++*rows;
+      }
+      if (req_.progress) {
+        uint64_t bytes = 0;
+        for (const auto& file : span.files()) bytes += file.logical_bytes();
+        req_.progress(bytes);
+      }
+    }
+    return builder->Finish();
+  }
+
+ private:
+  Status AddRow(std::string_view body, TableBtreeBuilder& builder,
+                std::vector<std::unique_ptr<IndexBuild>>& indexes) {
+    const proto::Table& table = *plan_.table;
+    RETURN_IF_ERROR(rowcodec::DecodeRecord(body, &record_));
+    if (record_.kind != fmt::kRecordRow || record_.key_values.size() != 1 ||
+        record_.key_values[0].tag != fmt::kInteger) {
+      return DataLossError("backup has a row of table " + table.name() +
+                           " whose key is not one rowid");
+    }
+    if (record_.values.size() != static_cast<size_t>(table.columns_size())) {
+      return DataLossError("backup has a row with " + std::to_string(record_.values.size()) +
+                           " columns; table " + table.name() + " has " +
+                           std::to_string(table.columns_size()));
+    }
+    const int64_t rowid = record_.key_values[0].i;
+    values_.resize(record_.values.size());
+    for (size_t i = 0; i < values_.size(); ++i) values_[i] = ToRecordValue(record_.values[i]);
+    if (plan_.rowid_alias >= 0) values_[plan_.rowid_alias] = sqlite_record::Value();
+    encoded_.clear();
+    sqlite_record::Append(values_, &encoded_);
+    Status st = builder.Add(rowid, encoded_);
+    if (!st.ok()) {
+      if (st.code() == StatusCode::kInvalidArgument) {
+        return FailedPreconditionError("rows of table " + table.name() +
+                                       " are not in rowid order in the backup");
+      }
+      return st;
+    }
+    for (auto& index : indexes) {
+      entry_values_.clear();
+      for (int source : index->plan->sources) {
+        entry_values_.push_back(source < 0 ? IntegerValue(rowid) : values_[source]);
+      }
+      entry_values_.push_back(IntegerValue(rowid));
+      encoded_.clear();
+      sqlite_record::Append(entry_values_, &encoded_);
+      RETURN_IF_ERROR(index->sorter->Add(encoded_));
+      ++index->entries;
+    }
+    return Status::OK();
+  }
+
+  const BulkLoadRequest& req_;
+  const BulkTablePlan& plan_;
+  rowcodec::Record record_;
+  std::vector<sqlite_record::Value> values_;
+  std::vector<sqlite_record::Value> entry_values_;
+  std::string encoded_;
+};
+
+}  // namespace
+
+StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
+  ASSIGN_OR_RETURN(std::unique_ptr<BulkFileWriter> writer, BulkFileWriter::Open(req.path));
+  BulkLoadResult result;
+  {
+    TaskThread index_writer(1);
+    for (const BulkTablePlan& plan : req.plan->tables) {
+      if (index_writer.failed()) break;
+      auto indexes = std::make_shared<std::vector<std::unique_ptr<IndexBuild>>>();
+      TableLoad load(req, plan);
+      Status st = load.Run(*writer, indexes.get(), &result.rows);
+      if (!st.ok()) {
+        index_writer.Wait().IgnoreError();
+        return st.Annotate("restoring table " + plan.table->name());
+      }
+      for (const auto& index : *indexes) result.index_entries += index->entries;
+      const std::string table = plan.table->name();
+      index_writer.Post([&writer, indexes, table]() -> Status {
+        for (auto& index : *indexes) RETURN_IF_ERROR(WriteIndex(*writer, table, *index));
+        return Status::OK();
+      });
+    }
+    RETURN_IF_ERROR(index_writer.Wait());
+  }
+  RETURN_IF_ERROR(writer->Finish());
+  return result;
+}
+
+}  // namespace cofre

@@ -1,0 +1,48 @@
+// BulkLoad: fills the planned tables and indexes of a restore staging database (see
+// bulk_load_plan.h) by writing SQLite b-tree pages directly, instead of INSERT and CREATE INDEX.
+//
+// For each planned table, in manifest order: every span's rows as of the restored layer (base
+// file and deltas merged by SpanReader, read and decrypted on a prefetch thread) are encoded as
+// SQLite records and appended to the table's b-tree in rowid order; each row's index entries go
+// to one bounded-memory ExternalSorter per index. Once the table's rows are in, its indexes are
+// sorted and written on a background thread while the next table loads. UNIQUE indexes are
+// checked as they are written (a duplicate is DataLoss naming the index).
+//
+// The staging file must be closed by SQLite while this runs; it is complete (and header
+// updated) only when BulkLoad returns OK. On error the file is garbage: the caller deletes it.
+// Returns FailedPrecondition when a table's rows do not come in rowid order (the caller then
+// loads through SQLite instead). Memory: two spans' prefetch buffers, the sorters' budgets of
+// two tables and a few pages per b-tree being written, whatever the database's size.
+// Thread-safety: one call per staging file.
+#ifndef COFRE_BACKUP_BULK_LOADER_H_
+#define COFRE_BACKUP_BULK_LOADER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "backup/bulk_load_plan.h"
+#include "backup/chain_storage.h"
+#include "backup/stored_file.h"
+
+namespace cofre {
+
+struct BulkLoadRequest {
+  std::string path;      // the staging database file
+  std::string temp_dir;  // for the sorters' spilled runs (same file system as `path`)
+  const BulkLoadPlan* plan = nullptr;
+  const ChainStorage* storage = nullptr;
+  const ChainCrypto* crypto = nullptr;
+  std::function<void(uint64_t logical_bytes)> progress;  // after each span
+};
+
+struct BulkLoadResult {
+  uint64_t rows = 0;
+  uint64_t index_entries = 0;
+};
+
+StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& request);
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_BULK_LOADER_H_
