@@ -21,7 +21,9 @@ namespace {
 
 // Sorter memory for the indexes of the table being loaded; the table before it may still hold
 // as much while its indexes are written.
-constexpr size_t kTableSortBudget = 16 << 20;
+constexpr size_t kTableSortBudget = 8 << 20;
+// Index entries handed to the sorting thread at a time.
+constexpr size_t kEntryBatchBytes = 1 << 20;
 // Spans read ahead of the one being loaded.
 constexpr size_t kSpansAhead = 1;
 
@@ -61,8 +63,9 @@ sqlite_record::Value IntegerValue(int64_t i) {
 struct IndexBuild {
   const BulkIndexPlan* plan;
   IndexRecordOrder order;
-  std::unique_ptr<ExternalSorter> sorter;
+  std::unique_ptr<ExternalSorter> sorter;  // used on the sorting thread only
   uint64_t entries = 0;
+  std::string batch;  // entries not yet handed over: varint length, record; loading thread
 
   IndexBuild(const BulkIndexPlan* p, size_t budget, const std::string& temp_dir)
       : plan(p), order(p->order) {
@@ -106,18 +109,51 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
   return Status::OK();
 }
 
-// Loads one table's rows; on return its index builds hold every entry, unsorted.
+using IndexBuilds = std::vector<std::unique_ptr<IndexBuild>>;
+
+// Feeds the entries batched in `builds` to their sorters (on the sorting thread).
+Status SortBatches(IndexBuilds& builds, std::vector<std::string> batches) {
+  for (size_t i = 0; i < builds.size(); ++i) {
+    std::string_view in = batches[i];
+    size_t pos = 0;
+    while (pos < in.size()) {
+      uint64_t size;
+      if (!rowcodec::GetVarint(in, &pos, &size)) return InternalError("corrupt index batch");
+      RETURN_IF_ERROR(builds[i]->sorter->Add(in.substr(pos, size)));
+      pos += size;
+    }
+  }
+  return Status::OK();
+}
+
+// Loads one table's rows on the calling thread while `sorting` sorts its index entries and then
+// writes its indexes.
 class TableLoad {
  public:
-  TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan) : req_(req), plan_(plan) {}
+  TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan, TaskThread& sorting)
+      : req_(req), plan_(plan), sorting_(sorting) {}
 
-  Status Run(BulkFileWriter& writer, std::vector<std::unique_ptr<IndexBuild>>* indexes,
-             uint64_t* rows) {
+  Status Run(BulkFileWriter& writer, uint64_t* rows, uint64_t* index_entries) {
     const proto::Table& table = *plan_.table;
     const size_t budget = kTableSortBudget / std::max<size_t>(1, plan_.indexes.size());
+    indexes_ = std::make_shared<IndexBuilds>();
     for (const auto& index : plan_.indexes) {
-      indexes->push_back(std::make_unique<IndexBuild>(&index, budget, req_.temp_dir));
+      indexes_->push_back(std::make_unique<IndexBuild>(&index, budget, req_.temp_dir));
     }
+    RETURN_IF_ERROR(LoadRows(writer, rows));
+    HandOver();
+    for (const auto& index : *indexes_) *index_entries += index->entries;
+    const std::string name = table.name();
+    sorting_.Post([&writer, indexes = indexes_, name]() -> Status {
+      for (auto& index : *indexes) RETURN_IF_ERROR(WriteIndex(writer, name, *index));
+      return Status::OK();
+    });
+    return Status::OK();
+  }
+
+ private:
+  Status LoadRows(BulkFileWriter& writer, uint64_t* rows) {
+    const proto::Table& table = *plan_.table;
     ASSIGN_OR_RETURN(std::unique_ptr<TableBtreeBuilder> builder,
                      writer.BuildTable(plan_.root_page));
     std::deque<std::unique_ptr<SpanPrefetcher>> ahead;
@@ -145,7 +181,7 @@ class TableLoad {
           return more.status();
         }
         if (!*more) break;
-        RETURN_IF_ERROR(AddRow(body, *builder, *indexes));
+        RETURN_IF_ERROR(AddRow(body, *builder));
         ++*rows;
       }
       if (req_.progress) {
@@ -157,9 +193,17 @@ class TableLoad {
     return builder->Finish();
   }
 
- private:
-  Status AddRow(std::string_view body, TableBtreeBuilder& builder,
-                std::vector<std::unique_ptr<IndexBuild>>& indexes) {
+  // Hands the batched index entries to the sorting thread.
+  void HandOver() {
+    std::vector<std::string> batches;
+    for (auto& index : *indexes_) batches.push_back(std::move(index->batch));
+    batched_ = 0;
+    sorting_.Post([indexes = indexes_, batches = std::move(batches)]() mutable {
+      return SortBatches(*indexes, std::move(batches));
+    });
+  }
+
+  Status AddRow(std::string_view body, TableBtreeBuilder& builder) {
     const proto::Table& table = *plan_.table;
     RETURN_IF_ERROR(rowcodec::DecodeRecord(body, &record_));
     if (record_.kind != fmt::kRecordRow || record_.key_values.size() != 1 ||
@@ -186,7 +230,7 @@ class TableLoad {
       }
       return st;
     }
-    for (auto& index : indexes) {
+    for (auto& index : *indexes_) {
       entry_values_.clear();
       for (int source : index->plan->sources) {
         entry_values_.push_back(source < 0 ? IntegerValue(rowid) : values_[source]);
@@ -194,14 +238,23 @@ class TableLoad {
       entry_values_.push_back(IntegerValue(rowid));
       encoded_.clear();
       sqlite_record::Append(entry_values_, &encoded_);
-      RETURN_IF_ERROR(index->sorter->Add(encoded_));
+      rowcodec::PutVarint(&index->batch, encoded_.size());
+      index->batch.append(encoded_);
+      batched_ += encoded_.size();
       ++index->entries;
+    }
+    if (batched_ >= kEntryBatchBytes) {
+      if (sorting_.failed()) return sorting_.Wait();
+      HandOver();
     }
     return Status::OK();
   }
 
   const BulkLoadRequest& req_;
   const BulkTablePlan& plan_;
+  TaskThread& sorting_;
+  std::shared_ptr<IndexBuilds> indexes_;
+  size_t batched_ = 0;
   rowcodec::Record record_;
   std::vector<sqlite_record::Value> values_;
   std::vector<sqlite_record::Value> entry_values_;
@@ -214,24 +267,19 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
   ASSIGN_OR_RETURN(std::unique_ptr<BulkFileWriter> writer, BulkFileWriter::Open(req.path));
   BulkLoadResult result;
   {
-    TaskThread index_writer(1);
+    // Index entries are sorted and index pages written on this thread while tables load on
+    // the calling one. Two pending tasks: the batch being sorted and the next one.
+    TaskThread sorting(2);
     for (const BulkTablePlan& plan : req.plan->tables) {
-      if (index_writer.failed()) break;
-      auto indexes = std::make_shared<std::vector<std::unique_ptr<IndexBuild>>>();
-      TableLoad load(req, plan);
-      Status st = load.Run(*writer, indexes.get(), &result.rows);
+      if (sorting.failed()) break;
+      TableLoad load(req, plan, sorting);
+      Status st = load.Run(*writer, &result.rows, &result.index_entries);
       if (!st.ok()) {
-        index_writer.Wait().IgnoreError();
+        sorting.Wait().IgnoreError();
         return st.Annotate("restoring table " + plan.table->name());
       }
-      for (const auto& index : *indexes) result.index_entries += index->entries;
-      const std::string table = plan.table->name();
-      index_writer.Post([&writer, indexes, table]() -> Status {
-        for (auto& index : *indexes) RETURN_IF_ERROR(WriteIndex(*writer, table, *index));
-        return Status::OK();
-      });
     }
-    RETURN_IF_ERROR(index_writer.Wait());
+    RETURN_IF_ERROR(sorting.Wait());
   }
   RETURN_IF_ERROR(writer->Finish());
   return result;
