@@ -151,6 +151,45 @@ class IncrementalTest(CofreTestCase):
         self.fails(f"RESTORE DATABASE w{seed} FROM LATEST IN '{coll}' AS OF SYSTEM TIME '2000-01-01 00:00:00' "
                    f"WITH new_db_name = 'zz'{opt}", contains="no layer")
 
+    def test_layer_is_the_same_on_one_thread_or_several(self):
+        # Incrementals diff their spans on several threads, each on its own snapshot reader: the
+        # layer must list the same spans, files, rows and bytes, in key order, as one thread writes,
+        # whichever thread finishes first; tables that are new or redefined are cut into pieces.
+        src = os.path.join(self.tmp, "par.db")
+        w = Workload(src, 11)
+        self.ok(f"CREATE DATABASE par FROM FILE '{src}'")
+        env = {"COFRE_BACKUP_TARGET_FILE_BYTES": "1500", "COFRE_BACKUP_MIN_PIECE_ROWS": "20"}
+        os.environ.update(env)
+
+        def backup(coll, threads, incremental):
+            os.environ["COFRE_BACKUP_THREADS"] = str(threads)
+            into = f"LATEST IN '{coll}'" if incremental else f"'{coll}'"
+            self.ok(f"BACKUP DATABASE par INTO {into} WITH encryption_passphrase = 'pw'")
+
+        def layer_files(coll):
+            files = self.rows(f"SHOW BACKUP FILES FROM LATEST IN '{coll}' "
+                              "WITH encryption_passphrase = 'pw'")
+            return [(f["backup_type"], f["start_pretty"], f["end_pretty"], f["size_bytes"],
+                     f["rows"]) for f in files]
+        try:
+            for coll in ("nodelocal://1/one", "nodelocal://1/four"):
+                backup(coll, 2, incremental=False)  # the same full backup in both
+            for step in range(5):
+                w.step(120)
+                backup("nodelocal://1/one", 1, incremental=True)
+                backup("nodelocal://1/four", 4, incremental=True)
+                one, four = layer_files("nodelocal://1/one"), layer_files("nodelocal://1/four")
+                self.assertEqual(one, four, step)
+                self.assertGreater(sum(1 for f in four if f[0] == "incremental"), 5, four)
+            expected = dump_db(src)
+            for coll, name in (("nodelocal://1/one", "r1"), ("nodelocal://1/four", "r4")):
+                self.ok(f"RESTORE DATABASE par FROM LATEST IN '{coll}' "
+                        f"WITH new_db_name = '{name}', encryption_passphrase = 'pw'")
+                self.assertEqual(dump_db(self.db_path(name)), expected, coll)
+        finally:
+            for k in list(env) + ["COFRE_BACKUP_THREADS"]:
+                os.environ.pop(k, None)
+
     def test_incremental_location(self):
         self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
                 "INSERT INTO t VALUES (1, 'a'), (2, 'b')",

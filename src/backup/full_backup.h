@@ -29,8 +29,9 @@ struct BackupTarget {
 struct BackupSettings {
   uint64_t target_file_bytes = 32ull << 20;
   ZstdOptions zstd{3, 2};
-  // Full backups scan, compress and encrypt on this many threads (0: one per core, at most 8);
-  // then each data file is compressed on its writer's thread (zstd.workers is ignored).
+  // Full backups scan, compress and encrypt, and incrementals diff spans, on this many threads
+  // (0: one per core, at most 8); then each data file is compressed on its writer's thread
+  // (zstd.workers is ignored).
   int export_threads = 0;
   // Rowid tables are split for the threads in ranges of at least this many rowids (0: default).
   uint64_t min_piece_rows = 0;
@@ -40,9 +41,9 @@ struct FullBackupRequest {
   // The collection (metadata, LATEST) and, for a locality-aware backup, where data files go.
   ChainStorage storage;
   std::vector<BackupTarget> targets;
-  proto::Targets target_spec;      // recorded for incrementals and SHOW BACKUP
-  ChainCrypto crypto;              // the chain's key, or none
-  std::string encryption_info;     // serialized ENCRYPTION-INFO (encrypted chains only)
+  proto::Targets target_spec;   // recorded for incrementals and SHOW BACKUP
+  ChainCrypto crypto;           // the chain's key, or none
+  std::string encryption_info;  // serialized ENCRYPTION-INFO (encrypted chains only)
   BackupSettings settings;
   std::function<void(double)> progress;  // fraction completed, may be empty
   LayerOwnership ownership;              // who writes the layer directory

@@ -1,6 +1,8 @@
 #include "backup/incremental_backup.h"
 
+#include <algorithm>
 #include <atomic>
+#include <limits>
 
 #include "backup/collection.h"
 #include "backup/data_file_format.h"
@@ -9,6 +11,7 @@
 #include "backup/key_order.h"
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
+#include "backup/parallel_export.h"
 #include "backup/span_prefetcher.h"
 #include "backup/table_exporter.h"
 #include "backup/table_schema.h"
@@ -56,18 +59,17 @@ bool NeedsCompaction(const proto::Span& span) {
 }
 
 // Writes the delta of one span; returns false in *kept when the span must be rewritten instead.
-// The span's previous state (the merge of its files, read on another thread) and the current
-// scan of its key range are walked in lockstep, both in key order: a key only in the scan is a
-// new row, a key only in the previous state a deleted one (tombstone), a key in both a changed
-// row when its encoded bytes differ. Without a usable key order (`order` empty, or a stream
-// found out of order) the span is rewritten in full.
-Status DeltaSpan(const SqliteDb& db, const TableSchema& schema,
-                 const std::optional<KeyOrder>& order, const proto::Span& prev,
-                 const ChainStorage& storage, const ChainCrypto& crypto, const ExportOptions& opts,
-                 proto::Span* out, bool* kept, LayerStats* stats) {
+// The span's previous state (`previous`: a SpanReader, or a SpanPrefetcher reading one on another
+// thread) and the current scan of its key range are walked in lockstep, both in key order: a key
+// only in the scan is a new row, a key only in the previous state a deleted one (tombstone), a
+// key in both a changed row when its encoded bytes differ. A stream found out of order makes the
+// span rewritten in full.
+template <typename Previous>
+Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schema,
+                const KeyOrder& order, const proto::Span& prev, const ChainStorage& storage,
+                const ChainCrypto& crypto, const ExportOptions& opts, proto::Span* out, bool* kept,
+                LayerStats* stats) {
   *kept = false;
-  if (!order) return Status::OK();
-  SpanPrefetcher previous([&]() { return SpanReader::Open(storage, prev, crypto, *order); });
   ASSIGN_OR_RETURN(SqliteStmt scan, PrepareRangeScan(db, schema, prev.start_key(), prev.end_key()));
   std::unique_ptr<DataFileWriter> writer;
   std::string key, last_key, body, tombstone;
@@ -109,12 +111,12 @@ Status DeltaSpan(const SqliteDb& db, const TableSchema& schema,
     if (!row) break;
     key.clear();
     EncodeScanKey(scan.get(), schema, &key);
-    if (rows > 0 && order->Compare(last_key, key) >= 0) return Status::OK();  // SQLite disagrees
+    if (rows > 0 && order.Compare(last_key, key) >= 0) return Status::OK();  // SQLite disagrees
     EncodeScanRow(scan.get(), schema, key, &body);
     ++rows;
     bytes += body.size();
     int c = -1;
-    while (have_prev && (c = order->Compare(prev_key, key)) < 0) {
+    while (have_prev && (c = order.Compare(prev_key, key)) < 0) {
       RETURN_IF_ERROR(write_tombstone());
       RETURN_IF_ERROR(advance(&usable));
       if (!usable) return Status::OK();
@@ -153,42 +155,119 @@ Status DeltaSpan(const SqliteDb& db, const TableSchema& schema,
   return Status::OK();
 }
 
-Status IncrementTable(const SqliteDb& db, const TableSchema& schema, const proto::Table& prev,
-                      const ChainStorage& storage, const ChainCrypto& crypto,
-                      const ExportOptions& opts, proto::Table* out, LayerStats* stats) {
-  DescribeTable(schema, out);
-  // Tables whose key order cannot be reproduced outside SQLite are rewritten in full.
-  ASSIGN_OR_RETURN(std::optional<KeyOrder> order, KeyOrder::ForTable(db, schema));
-  for (const auto& span : prev.spans()) {
-    bool kept = false;
-    if (!NeedsCompaction(span)) {
-      proto::Span next;
-      RETURN_IF_ERROR(
-          DeltaSpan(db, schema, order, span, storage, crypto, opts, &next, &kept, stats));
-      if (kept) *out->add_spans() = std::move(next);
-    }
-    if (!kept) {
-      uint64_t rows = 0, bytes = 0;
-      int first_new = out->spans_size();
-      RETURN_IF_ERROR(ExportRange(db, schema, span.start_key(), span.end_key(),
-                                  storage.DataFor(opts.layer),
-                                  crypto, opts, out, &rows, &bytes));
-      MarkLocation(storage, out, first_new);
-      stats->rows += rows;
-      stats->bytes += bytes;
-      stats->index_entries += rows * schema.indexes.size();
-    }
+// A table of the new layer and how it is backed up.
+struct TableJob {
+  std::string database;
+  const TableSchema* schema = nullptr;
+  proto::Table* out = nullptr;
+  const proto::Table* before = nullptr;  // its previous layer; null: written in full
+  std::optional<KeyOrder> order;         // `before`'s key order, when it can be reproduced
+};
+
+// A unit of work for one thread: a span of the previous layer to diff (or rewrite), or a key
+// range of a table written in full.
+struct WorkItem {
+  size_t table = 0;                   // index into the TableJobs
+  const proto::Span* span = nullptr;  // null: write [start_key, end_key) in full
+  std::string start_key, end_key;
+  uint64_t weight = 0;  // the estimated work, to schedule large items first
+};
+
+// What a work item produced.
+struct WorkOutput {
+  bool kept = false;  // `delta_span` replaces the span (with a DELTA file when it changed)
+  proto::Span delta_span;
+  proto::Table written;  // otherwise: the spans written in full (only spans are used)
+  LayerStats stats;
+};
+
+// Diffs one span (DiffSpan) when it can be kept and has a key order; otherwise writes it again.
+// With `prefetch`, the previous state is read on a thread of its own.
+Status IncrementSpan(const SqliteDb& db, const TableJob& table, const proto::Span& span,
+                     bool prefetch, const ChainStorage& storage, const ChainCrypto& crypto,
+                     const ExportOptions& opts, WorkOutput* out) {
+  if (NeedsCompaction(span) || !table.order) return Status::OK();
+  auto open = [&]() { return SpanReader::Open(storage, span, crypto, *table.order); };
+  if (prefetch) {
+    SpanPrefetcher previous(open);
+    return DiffSpan(previous, db, *table.schema, *table.order, span, storage, crypto, opts,
+                    &out->delta_span, &out->kept, &out->stats);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<SpanReader> previous, open());
+  return DiffSpan(*previous, db, *table.schema, *table.order, span, storage, crypto, opts,
+                  &out->delta_span, &out->kept, &out->stats);
+}
+
+Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& item, bool prefetch,
+                   const ChainStorage& storage, const ChainCrypto& crypto,
+                   const ExportOptions& opts, WorkOutput* out) {
+  std::string_view start = item.start_key, end = item.end_key;
+  if (item.span) {
+    RETURN_IF_ERROR(IncrementSpan(db, table, *item.span, prefetch, storage, crypto, opts, out));
+    if (out->kept) return Status::OK();
+    start = item.span->start_key();
+    end = item.span->end_key();
   }
   uint64_t rows = 0, bytes = 0;
-  for (const auto& s : out->spans()) {
-    rows += s.rows();
-    bytes += s.logical_bytes();
-  }
-  out->set_rows(rows);
-  out->set_logical_bytes(bytes);
-  ASSIGN_OR_RETURN(uint64_t entries, CountIndexEntries(db, schema, rows));
-  out->set_index_entries(entries);
+  RETURN_IF_ERROR(ExportRange(db, *table.schema, start, end, storage.DataFor(opts.layer), crypto,
+                              opts, &out->written, &rows, &bytes));
+  MarkLocation(storage, &out->written, 0);
+  out->stats.rows += rows;
+  out->stats.bytes += bytes;
+  // A table written in full counts its index entries once assembled.
+  if (item.span) out->stats.index_entries += rows * table.schema->indexes.size();
   return Status::OK();
+}
+
+// The work items of `tables`: every span of an incremented table, pieces of the others
+// (PlanPieces), in table and key order.
+StatusOr<std::vector<WorkItem>> PlanWork(const Snapshot& snapshot,
+                                         const std::vector<TableJob>& tables,
+                                         const ParallelExportOptions& parallel) {
+  std::vector<WorkItem> items;
+  for (size_t t = 0; t < tables.size(); ++t) {
+    const TableJob& table = tables[t];
+    if (table.before) {
+      for (const auto& span : table.before->spans()) {
+        items.push_back({t, &span, "", "", span.logical_bytes()});
+      }
+      continue;
+    }
+    auto pieces = PlanPieces(snapshot.reader(table.database), *table.schema, t, parallel);
+    if (!pieces.ok()) {
+      return pieces.status().Annotate("backing up table " + table.database + "." +
+                                      table.schema->name);
+    }
+    // Their size is unknown without a scan: scheduled first.
+    for (auto& p : *pieces) {
+      items.push_back({t, nullptr, std::move(p.start_key), std::move(p.end_key),
+                       std::numeric_limits<uint64_t>::max()});
+    }
+  }
+  return items;
+}
+
+// Puts the outputs of `items` into their tables, in key order: kept spans keep their id, spans
+// written anew take the next free one.
+void AssembleSpans(const std::vector<TableJob>& tables, const std::vector<WorkItem>& items,
+                   std::vector<WorkOutput>& outputs, LayerStats* stats) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    proto::Table* out = tables[items[i].table].out;
+    WorkOutput& o = outputs[i];
+    if (o.kept) {
+      *out->add_spans() = std::move(o.delta_span);
+    } else {
+      for (auto& span : *o.written.mutable_spans()) {
+        uint64_t id = 1;
+        for (const auto& s : out->spans()) id = std::max<uint64_t>(id, s.id() + 1);
+        span.set_id(id);
+        *out->add_spans() = std::move(span);
+      }
+    }
+    stats->rows += o.stats.rows;
+    stats->bytes += o.stats.bytes;
+    stats->index_entries += o.stats.index_entries;
+  }
 }
 
 }  // namespace
@@ -198,19 +277,21 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   const proto::BackupManifest& prev = req.chain.back();
   std::vector<DatabaseInfo> dbs;
   for (const auto& t : req.targets) dbs.push_back(t.database);
-  ASSIGN_OR_RETURN(auto snapshot, Snapshot::Take(dbs, 1));
+  const int threads =
+      req.settings.export_threads > 0 ? req.settings.export_threads : DefaultExportThreads();
+  // One reader per thread, all on the same state (engine/snapshot.h).
+  ASSIGN_OR_RETURN(auto snapshot, Snapshot::Take(dbs, threads));
 
   BackupResult result;
   result.subdir = prev.full_subdir();
   result.end_micros = std::max(snapshot->time_micros(), prev.end_time_micros() + 1);
-  ASSIGN_OR_RETURN(result.layer_dir,
-                   collection::FreeLayerDir(
-                       storage.layers(),
-                       [&](int64_t micros) {
-                         return collection::IncrementalLayerDir(storage.layers_prefix(),
-                                                                result.subdir, micros);
-                       },
-                       result.end_micros));
+  ASSIGN_OR_RETURN(result.layer_dir, collection::FreeLayerDir(
+                                         storage.layers(),
+                                         [&](int64_t micros) {
+                                           return collection::IncrementalLayerDir(
+                                               storage.layers_prefix(), result.subdir, micros);
+                                         },
+                                         result.end_micros));
   RETURN_IF_ERROR(ClaimLayer(storage, LayerKind::kIncremental, result.layer_dir, req.ownership));
   UnfinishedLayerGuard guard(storage, LayerKind::kIncremental, result.layer_dir);
 
@@ -240,18 +321,20 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   opts.layer = manifest.layer();
   opts.target_file_bytes = req.settings.target_file_bytes;
   opts.zstd = req.settings.zstd;
+  // Several threads already keep the cores busy: each compresses on its own thread.
+  if (threads > 1) opts.zstd.workers = 0;
   opts.next_file_number = &next_file;
 
-  LayerStats stats;
-  size_t total = 0, done = 0;
   std::vector<std::pair<const BackupTarget*, DatabaseSchema>> schemas;
   for (const auto& target : req.targets) {
-    ASSIGN_OR_RETURN(DatabaseSchema schema,
-                     ReadDatabaseSchema(snapshot->reader(target.database.name), "main",
-                                        target.tables));
-    total += schema.tables.size();
+    ASSIGN_OR_RETURN(
+        DatabaseSchema schema,
+        ReadDatabaseSchema(snapshot->reader(target.database.name), "main", target.tables));
     schemas.emplace_back(&target, std::move(schema));
   }
+  // Every table of every database: a table unchanged in definition is diffed span by span,
+  // any other (new, or redefined) is written in full.
+  std::vector<TableJob> tables;
   for (auto& [target, schema] : schemas) {
     const std::string& dbname = target->database.name;
     const SqliteDb& db = snapshot->reader(dbname);
@@ -259,25 +342,67 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     pdb->set_name(dbname);
     RETURN_IF_ERROR(DescribeDatabase(db, pdb));
     for (const auto& table : schema.tables) {
-      proto::Table* pt = pdb->add_tables();
+      TableJob job{dbname, &table, pdb->add_tables(), nullptr, std::nullopt};
+      DescribeTable(table, job.out);
       const proto::Table* before = FindTable(prev, dbname, table.name);
-      Status st;
       if (before && before->create_sql() == table.create_sql &&
           before->without_rowid() == table.without_rowid && before->spans_size() > 0) {
-        st = IncrementTable(db, table, *before, storage, req.crypto, opts, pt, &stats);
-      } else {
-        st = ExportTable(db, table, storage.DataFor(opts.layer), req.crypto, opts, pt);
-        MarkLocation(storage, pt, 0);
-        stats.rows += pt->rows();
-        stats.bytes += pt->logical_bytes();
-        stats.index_entries += pt->index_entries();
+        job.before = before;
+        // Tables whose key order cannot be reproduced outside SQLite are rewritten in full.
+        auto order = KeyOrder::ForTable(db, table);
+        if (!order.ok()) {
+          return order.status().Annotate("backing up table " + dbname + "." + table.name);
+        }
+        job.order = std::move(*order);
       }
-      if (!st.ok()) return st.Annotate("backing up table " + dbname + "." + table.name);
-      ++done;
-      if (req.progress) req.progress(0.99 * done / std::max<size_t>(1, total));
+      tables.push_back(std::move(job));
     }
     for (auto& obj : schema.objects) *pdb->add_objects() = std::move(obj);
-    RETURN_IF_ERROR(ReadSequences(db, pdb));
+  }
+
+  // Work items, run largest first, each thread on its own reader (backup/parallel_export.h).
+  ParallelExportOptions parallel;
+  parallel.threads = std::clamp(threads, 1, snapshot->readers_per_database());
+  if (req.settings.min_piece_rows > 0) parallel.min_piece_rows = req.settings.min_piece_rows;
+  ASSIGN_OR_RETURN(std::vector<WorkItem> items, PlanWork(*snapshot, tables, parallel));
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return items[a].weight > items[b].weight; });
+  // A single thread still overlaps the scan with the read of the previous state.
+  const bool prefetch = parallel.threads == 1;
+  std::vector<WorkOutput> outputs(items.size());
+  auto work = [&](int reader, size_t next) {
+    const WorkItem& item = items[order[next]];
+    const TableJob& table = tables[item.table];
+    Status st = RunWorkItem(snapshot->reader(table.database, reader), table, item, prefetch,
+                            storage, req.crypto, opts, &outputs[order[next]]);
+    return st.ok() ? st
+                   : st.Annotate("backing up table " + table.database + "." + table.schema->name);
+  };
+  RETURN_IF_ERROR(RunInParallel(parallel.threads, items.size(), work, req.progress));
+
+  LayerStats stats;
+  AssembleSpans(tables, items, outputs, &stats);
+  for (const TableJob& table : tables) {
+    uint64_t rows = 0, bytes = 0;
+    for (const auto& s : table.out->spans()) {
+      rows += s.rows();
+      bytes += s.logical_bytes();
+    }
+    table.out->set_rows(rows);
+    table.out->set_logical_bytes(bytes);
+    auto entries = CountIndexEntries(snapshot->reader(table.database), *table.schema, rows);
+    if (!entries.ok()) {
+      return entries.status().Annotate("backing up table " + table.database + "." +
+                                       table.schema->name);
+    }
+    table.out->set_index_entries(*entries);
+    if (!table.before) stats.index_entries += *entries;
+  }
+  for (int d = 0; d < manifest.databases_size(); ++d) {
+    proto::Database* pdb = manifest.mutable_databases(d);
+    RETURN_IF_ERROR(ReadSequences(snapshot->reader(pdb->name()), pdb));
   }
   manifest.set_rows(stats.rows);
   manifest.set_index_entries(stats.index_entries);

@@ -2,13 +2,18 @@
 //
 // For every span of every table of the previous layer, the span's current rows (an ordered scan
 // of its key range) are compared, by their exact encoded bytes, with the rows as of the previous
-// layer, read back from the backup (SpanReader: the merge of the span's files, on another thread
-// through a bounded queue, so memory stays bounded and the read overlaps the scan; it costs one
-// read of every file of the span from storage); the layer stores only the changed and new rows
-// and tombstones for deleted keys, in key order, in one DELTA file per changed span. Tables whose
-// key order cannot be reproduced outside SQLite (KeyOrder) are rewritten in full. New tables and tables whose definition
-// changed are written in full; dropped ones disappear. A span whose deltas grow long or large
-// against its base, or which grew past twice the target size, is rewritten in full (and split).
+// layer, read back from the backup (SpanReader: the merge of the span's files; it costs one read
+// of every file of the span from storage); the layer stores only the changed and new rows and
+// tombstones for deleted keys, in key order, in one DELTA file per changed span. Tables whose key
+// order cannot be reproduced outside SQLite (KeyOrder) are rewritten in full. New tables and
+// tables whose definition changed are written in full; dropped ones disappear. A span whose
+// deltas grow long or large against its base, or which grew past twice the target size, is
+// rewritten in full (and split).
+// The spans are diffed on settings.export_threads threads (0: one per core), as full backups
+// export (backup/parallel_export.h): each thread has its own reader of one snapshot and does a
+// span's whole work (scan, read of the previous state, compare, write), largest spans first;
+// with one thread, the previous state is read on a second thread (SpanPrefetcher) so that the
+// read still overlaps the scan. The manifest does not depend on the number of threads.
 // The manifest written is complete on its own: it names, per span, the base and the deltas.
 // Commit order as for full backups: BACKUP-LOCK, data files, then the manifest (and the lock is
 // deleted); LATEST is not touched. A failed run removes what it wrote, as full backups do.

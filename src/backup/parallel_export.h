@@ -60,6 +60,16 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
 // The default number of export threads: the cores of this machine, at most 8.
 int DefaultExportThreads();
 
+// The worker pool under ExportTablesInParallel, for any backup work cut into items: runs
+// `work(worker, item)` for every item in [0, items) on up to `threads` threads, which take items
+// in increasing order off one shared queue; `worker` (0 <= worker < threads) numbers the thread,
+// e.g. the snapshot reader it alone uses. Reports the fraction of items done, times 0.99, through
+// `progress` (may be empty) from the calling thread. The first error stops the workers after
+// their current item and is returned; ResourceExhausted when no thread can be started.
+Status RunInParallel(int threads, size_t items,
+                     const std::function<Status(int worker, size_t item)>& work,
+                     const std::function<void(double)>& progress);
+
 }  // namespace cofre
 
 #endif  // COFRE_BACKUP_PARALLEL_EXPORT_H_

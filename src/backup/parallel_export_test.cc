@@ -161,5 +161,39 @@ TEST_F(ParallelExportTest, PlanCutsRowidTablesOnlyWhenLargeEnough) {
   EXPECT_EQ(pieces->size(), 1u);
 }
 
+TEST(RunInParallelTest, RunsEveryItemOnceOnNumberedWorkers) {
+  constexpr size_t kItems = 200;
+  std::vector<std::atomic<int>> runs(kItems);
+  std::atomic<int> bad_worker{0};
+  std::vector<double> progress;
+  Status st = RunInParallel(
+      3, kItems,
+      [&](int worker, size_t item) {
+        if (worker < 0 || worker >= 3) ++bad_worker;
+        ++runs[item];
+        return Status::OK();
+      },
+      [&](double f) { progress.push_back(f); });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(bad_worker.load(), 0);
+  for (size_t i = 0; i < kItems; ++i) EXPECT_EQ(runs[i].load(), 1) << i;
+  for (size_t i = 1; i < progress.size(); ++i) EXPECT_GE(progress[i], progress[i - 1]);
+  if (!progress.empty()) EXPECT_LE(progress.back(), 0.99);
+}
+
+TEST(RunInParallelTest, FirstErrorStopsTheWorkersAndIsReturned) {
+  std::atomic<size_t> ran{0};
+  Status st = RunInParallel(
+      2, 10000,
+      [&](int, size_t item) {
+        ++ran;
+        return item == 5 ? DataLossError("item 5 is damaged") : Status::OK();
+      },
+      nullptr);
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss);
+  EXPECT_NE(st.ToString().find("item 5 is damaged"), std::string::npos) << st.ToString();
+  EXPECT_LT(ran.load(), 10000u);  // the rest of the queue was never taken
+}
+
 }  // namespace
 }  // namespace cofre

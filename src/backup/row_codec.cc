@@ -8,15 +8,24 @@ namespace cofre::rowcodec {
 
 namespace fmt = data_file_format;
 
-void PutVarint(std::string* out, uint64_t v) {
-  char buf[10];
+// Writes the varint of `v` at `buf` (room for 10 bytes); returns its length.
+static inline int EncodeVarint(char* buf, uint64_t v) {
   int n = 0;
   while (v >= 0x80) {
     buf[n++] = static_cast<char>(v | 0x80);
     v >>= 7;
   }
   buf[n++] = static_cast<char>(v);
-  out->append(buf, n);
+  return n;
+}
+
+void PutVarint(std::string* out, uint64_t v) {
+  if (v < 0x80) {
+    out->push_back(static_cast<char>(v));
+    return;
+  }
+  char buf[10];
+  out->append(buf, EncodeVarint(buf, v));
 }
 
 bool GetVarint(std::string_view in, size_t* pos, uint64_t* v) {
@@ -39,44 +48,56 @@ static uint64_t ZigZag(int64_t v) {
 static int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 void AppendInteger(std::string* out, int64_t v) {
-  out->push_back(static_cast<char>(fmt::kInteger));
-  PutVarint(out, ZigZag(v));
+  char buf[11];
+  buf[0] = static_cast<char>(fmt::kInteger);
+  out->append(buf, 1 + EncodeVarint(buf + 1, ZigZag(v)));
 }
 
-void AppendColumn(std::string* out, sqlite3_stmt* stmt, int col) {
-  switch (sqlite3_column_type(stmt, col)) {
+// Appends a tag byte and a varint length (the header of a text or blob value).
+static void AppendLengthHeader(std::string* out, uint8_t tag, uint64_t n) {
+  char buf[11];
+  buf[0] = static_cast<char>(tag);
+  out->append(buf, 1 + EncodeVarint(buf + 1, n));
+}
+
+void AppendValue(std::string* out, sqlite3_value* v, int type) {
+  switch (type) {
     case SQLITE_INTEGER:
-      AppendInteger(out, sqlite3_column_int64(stmt, col));
+      AppendInteger(out, sqlite3_value_int64(v));
       break;
     case SQLITE_FLOAT: {
-      double d = sqlite3_column_double(stmt, col);
+      double d = sqlite3_value_double(v);
       uint64_t bits;
       std::memcpy(&bits, &d, 8);
-      out->push_back(static_cast<char>(fmt::kReal));
-      char b[8];
-      for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(bits >> (8 * i));
-      out->append(b, 8);
+      char b[9];
+      b[0] = static_cast<char>(fmt::kReal);
+      for (int i = 0; i < 8; ++i) b[1 + i] = static_cast<char>(bits >> (8 * i));
+      out->append(b, 9);
       break;
     }
     case SQLITE_TEXT: {
-      const char* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-      int n = sqlite3_column_bytes(stmt, col);
-      out->push_back(static_cast<char>(fmt::kText));
-      PutVarint(out, static_cast<uint64_t>(n));
-      out->append(p, n);
+      // Text before bytes: sqlite3_value_bytes then counts the UTF-8 form just produced.
+      const char* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      int n = sqlite3_value_bytes(v);
+      AppendLengthHeader(out, fmt::kText, static_cast<uint64_t>(n));
+      if (n) out->append(p, n);
       break;
     }
     case SQLITE_BLOB: {
-      const char* p = static_cast<const char*>(sqlite3_column_blob(stmt, col));
-      int n = sqlite3_column_bytes(stmt, col);
-      out->push_back(static_cast<char>(fmt::kBlob));
-      PutVarint(out, static_cast<uint64_t>(n));
+      const char* p = static_cast<const char*>(sqlite3_value_blob(v));
+      int n = sqlite3_value_bytes(v);
+      AppendLengthHeader(out, fmt::kBlob, static_cast<uint64_t>(n));
       if (n) out->append(p, n);
       break;
     }
     default:
       out->push_back(static_cast<char>(fmt::kNull));
   }
+}
+
+void AppendColumn(std::string* out, sqlite3_stmt* stmt, int col) {
+  sqlite3_value* v = sqlite3_column_value(stmt, col);
+  AppendValue(out, v, sqlite3_value_type(v));
 }
 
 Status DecodeValue(std::string_view in, size_t* pos, ValueRef* v) {

@@ -26,6 +26,9 @@ bool GetVarint(std::string_view in, size_t* pos, uint64_t* v);
 
 // Appends column `col` of the current row of `stmt`.
 void AppendColumn(std::string* out, sqlite3_stmt* stmt, int col);
+// Appends the value `v` (e.g. from sqlite3_column_value) whose sqlite3_value_type is `type`:
+// what AppendColumn does with one SQLite call per column instead of two or three.
+void AppendValue(std::string* out, sqlite3_value* v, int type);
 void AppendInteger(std::string* out, int64_t v);
 
 // A decoded value that points into the decoded buffer (valid while that buffer lives).
@@ -46,8 +49,8 @@ std::string ValueToText(const ValueRef& v);
 // A decoded record body.
 struct Record {
   uint8_t kind = 0;
-  std::string_view body;       // the whole encoded body (what incrementals compare)
-  std::string_view key;        // the encoded key (count + values)
+  std::string_view body;  // the whole encoded body (what incrementals compare)
+  std::string_view key;   // the encoded key (count + values)
   std::vector<ValueRef> key_values;
   std::vector<ValueRef> values;  // empty for tombstones
   uint64_t end_count = 0;        // for kRecordEnd

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "backup/data_file_format.h"
 
 namespace cofre::rowcodec {
@@ -68,6 +70,55 @@ TEST(RowCodecTest, SameRowComparesValuesNotEncodings) {
   negzero.push_back('\x80');
   EXPECT_FALSE(SameRow(RowRecord(1, {zero}), RowRecord(1, {negzero})));
   EXPECT_FALSE(SameRow(RowRecord(1, {zero}), "\x01garbage"));
+}
+
+// AppendColumn encodes what SQLite holds, bit for bit, whatever the type (one SQLite read per
+// column): integers at the extremes, -0.0, text with a NUL and multi-byte characters, long text
+// (two-byte length), empty and long blobs, NULL.
+TEST(RowCodecTest, AppendColumnEncodesEveryTypeBitExact) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9", -1, &stmt, nullptr),
+            SQLITE_OK);
+  const std::string text("a\0b\xc3\xa9", 5);
+  const std::string long_text(300, 'x');
+  const std::string blob(70000, '\x01');
+  sqlite3_bind_int64(stmt, 1, INT64_MIN);
+  sqlite3_bind_int64(stmt, 2, INT64_MAX);
+  sqlite3_bind_double(stmt, 3, -0.0);
+  sqlite3_bind_text(stmt, 4, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 5, long_text.data(), static_cast<int>(long_text.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(stmt, 6, "", 0, SQLITE_STATIC);
+  sqlite3_bind_blob(stmt, 7, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  sqlite3_bind_null(stmt, 8);
+  sqlite3_bind_text(stmt, 9, "", 0, SQLITE_STATIC);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  std::string enc;
+  for (int c = 0; c < 9; ++c) AppendColumn(&enc, stmt, c);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+
+  std::vector<ValueRef> v(9);
+  size_t pos = 0;
+  for (auto& value : v) ASSERT_TRUE(DecodeValue(enc, &pos, &value).ok());
+  EXPECT_EQ(pos, enc.size());
+  EXPECT_EQ(v[0].tag, fmt::kInteger);
+  EXPECT_EQ(v[0].i, INT64_MIN);
+  EXPECT_EQ(v[1].i, INT64_MAX);
+  EXPECT_EQ(v[2].tag, fmt::kReal);
+  EXPECT_TRUE(std::signbit(v[2].d));
+  EXPECT_EQ(v[2].d, 0.0);
+  EXPECT_EQ(v[3].tag, fmt::kText);
+  EXPECT_EQ(v[3].bytes, text);
+  EXPECT_EQ(v[4].bytes, long_text);
+  EXPECT_EQ(v[5].tag, fmt::kBlob);
+  EXPECT_EQ(v[5].bytes, "");
+  EXPECT_EQ(v[6].tag, fmt::kBlob);
+  EXPECT_EQ(v[6].bytes, blob);
+  EXPECT_EQ(v[7].tag, fmt::kNull);
+  EXPECT_EQ(v[8].tag, fmt::kText);
+  EXPECT_EQ(v[8].bytes, "");
 }
 
 }  // namespace

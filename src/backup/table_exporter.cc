@@ -31,12 +31,15 @@ void EncodeScanRow(sqlite3_stmt* stmt, const TableSchema& schema, std::string_vi
   }
   // Column 0 of a rowid table's scan is the rowid; a column holding the same integer (its
   // INTEGER PRIMARY KEY) is stored as a reference to the key.
+  // Each column is fetched once (sqlite3_column_value) and read through sqlite3_value_*.
   const int64_t rowid = sqlite3_column_int64(stmt, 0);
   for (int c = 1; c <= ncols; ++c) {
-    if (sqlite3_column_type(stmt, c) == SQLITE_INTEGER && sqlite3_column_int64(stmt, c) == rowid) {
+    sqlite3_value* v = sqlite3_column_value(stmt, c);
+    const int type = sqlite3_value_type(v);
+    if (type == SQLITE_INTEGER && sqlite3_value_int64(v) == rowid) {
       body->push_back(static_cast<char>(fmt::kRowidValue));
     } else {
-      rowcodec::AppendColumn(body, stmt, c);
+      rowcodec::AppendValue(body, v, type);
     }
   }
 }

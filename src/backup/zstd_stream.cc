@@ -3,6 +3,8 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <string>
+#include <tuple>
 #include <vector>
 
 namespace cofre {
@@ -182,6 +184,16 @@ StatusOr<std::unique_ptr<ByteSink>> NewZstdCompressSink(std::unique_ptr<ByteSink
   if (!cctx) return ResourceExhaustedError("cannot allocate a zstd compression context");
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, options.level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  for (auto [param, value, name] : {std::tuple(ZSTD_c_hashLog, options.hash_log, "hash_log"),
+                                    std::tuple(ZSTD_c_chainLog, options.chain_log, "chain_log")}) {
+    if (value <= 0) continue;
+    size_t r = ZSTD_CCtx_setParameter(cctx, param, value);
+    if (ZSTD_isError(r)) {
+      ZSTD_freeCCtx(cctx);
+      return InvalidArgumentError("zstd " + std::string(name) + " " + std::to_string(value) +
+                                  " is not supported: " + ZSTD_getErrorName(r));
+    }
+  }
   if (options.workers <= 0 && options.frame_bytes > 0) {
     return std::unique_ptr<ByteSink>(
         new FramedCompressSink(std::move(dest), cctx, options.frame_bytes));

@@ -275,8 +275,8 @@ Status LoadChain(const ExecContext& ctx, const std::vector<std::string>& in, con
 
 // Backup settings; COFRE_BACKUP_TARGET_FILE_BYTES overrides the span/file target size (tests use
 // small values to exercise span splitting and compaction on small data), COFRE_BACKUP_THREADS
-// the number of full backup export threads and COFRE_BACKUP_MIN_PIECE_ROWS how small a rowid
-// range they split tables into (tests: parallel export on small tables; bench: comparisons).
+// the number of full and incremental backup threads and COFRE_BACKUP_MIN_PIECE_ROWS how small a
+// rowid range they split tables into (tests: parallel export on small tables; bench: comparisons).
 // The layer ownership of BACKUP job `job_id` (backup/unfinished_layers.h): its BACKUP-LOCK note,
 // and the record of its layer directory in the job registry.
 LayerOwnership Ownership(const ExecContext& ctx, int64_t job_id, const std::string& data_dir_id,
