@@ -1,7 +1,9 @@
 #include "backup/bulk_loader.h"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
+#include <thread>
 
 #include "backup/data_file_format.h"
 #include "backup/key_order.h"
@@ -22,7 +24,7 @@ namespace {
 // Sorter memory for the indexes of the table being loaded; the table before it may still hold
 // as much while its indexes are written.
 constexpr size_t kTableSortBudget = 8 << 20;
-// Index entries handed to the sorting thread at a time.
+// Index entries handed to the sorting threads at a time.
 constexpr size_t kEntryBatchBytes = 1 << 20;
 // Spans read ahead of the one being loaded.
 constexpr size_t kSpansAhead = 1;
@@ -63,7 +65,8 @@ sqlite_record::Value IntegerValue(int64_t i) {
 struct IndexBuild {
   const BulkIndexPlan* plan;
   IndexRecordOrder order;
-  std::unique_ptr<ExternalSorter> sorter;  // used on the sorting thread only
+  std::unique_ptr<ExternalSorter> sorter;  // used on its sorting thread only
+  size_t thread = 0;                       // which sorting thread
   uint64_t entries = 0;
   std::string batch;  // entries not yet handed over: varint length, record; loading thread
 
@@ -110,27 +113,64 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
 }
 
 using IndexBuilds = std::vector<std::unique_ptr<IndexBuild>>;
+using Batches = std::vector<std::pair<IndexBuild*, std::string>>;
 
-// Feeds the entries batched in `builds` to their sorters (on the sorting thread).
-Status SortBatches(IndexBuilds& builds, std::vector<std::string> batches) {
-  for (size_t i = 0; i < builds.size(); ++i) {
-    std::string_view in = batches[i];
+// Feeds batched entries (varint length, record) to their indexes' sorters.
+Status SortBatches(const Batches& batches) {
+  for (const auto& [index, batch] : batches) {
+    std::string_view in = batch;
     size_t pos = 0;
     while (pos < in.size()) {
       uint64_t size;
       if (!rowcodec::GetVarint(in, &pos, &size)) return InternalError("corrupt index batch");
-      RETURN_IF_ERROR(builds[i]->sorter->Add(in.substr(pos, size)));
+      RETURN_IF_ERROR(index->sorter->Add(in.substr(pos, size)));
       pos += size;
     }
   }
   return Status::OK();
 }
 
+// The threads that sort index entries and write index pages, one per core: each index is
+// given to one of them, so the indexes of a table sort in parallel with each other and with
+// the loading of the next table.
+class SortingThreads {
+ public:
+  explicit SortingThreads(size_t n) {
+    for (size_t i = 0; i < std::max<size_t>(1, n); ++i) {
+      // Two pending tasks per thread: the batch being sorted and the next one.
+      threads_.push_back(std::make_unique<TaskThread>(2));
+    }
+  }
+  size_t size() const { return threads_.size(); }
+  TaskThread& at(size_t i) { return *threads_[i]; }
+  // Assigns the next index to a thread, round robin across tables.
+  size_t Assign() { return next_++ % threads_.size(); }
+  bool failed() {
+    for (auto& t : threads_) {
+      if (t->failed()) return true;
+    }
+    return false;
+  }
+  // Waits for every thread; the first failure.
+  Status Wait() {
+    Status first;
+    for (auto& t : threads_) {
+      Status st = t->Wait();
+      if (first.ok() && !st.ok()) first = st;
+    }
+    return first;
+  }
+
+ private:
+  std::vector<std::unique_ptr<TaskThread>> threads_;
+  size_t next_ = 0;
+};
+
 // Loads one table's rows on the calling thread while `sorting` sorts its index entries and then
 // writes its indexes.
 class TableLoad {
  public:
-  TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan, TaskThread& sorting)
+  TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan, SortingThreads& sorting)
       : req_(req), plan_(plan), sorting_(sorting) {}
 
   Status Run(BulkFileWriter& writer, uint64_t* rows, uint64_t* index_entries) {
@@ -139,15 +179,17 @@ class TableLoad {
     indexes_ = std::make_shared<IndexBuilds>();
     for (const auto& index : plan_.indexes) {
       indexes_->push_back(std::make_unique<IndexBuild>(&index, budget, req_.temp_dir));
+      indexes_->back()->thread = sorting_.Assign();
     }
     RETURN_IF_ERROR(LoadRows(writer, rows));
     HandOver();
     for (const auto& index : *indexes_) *index_entries += index->entries;
     const std::string name = table.name();
-    sorting_.Post([&writer, indexes = indexes_, name]() -> Status {
-      for (auto& index : *indexes) RETURN_IF_ERROR(WriteIndex(writer, name, *index));
-      return Status::OK();
-    });
+    for (auto& index : *indexes_) {
+      sorting_.at(index->thread).Post([&writer, indexes = indexes_, index = index.get(), name] {
+        return WriteIndex(writer, name, *index);
+      });
+    }
     return Status::OK();
   }
 
@@ -193,14 +235,20 @@ class TableLoad {
     return builder->Finish();
   }
 
-  // Hands the batched index entries to the sorting thread.
+  // Hands the batched index entries to their sorting threads.
   void HandOver() {
-    std::vector<std::string> batches;
-    for (auto& index : *indexes_) batches.push_back(std::move(index->batch));
+    std::vector<Batches> per_thread(sorting_.size());
+    for (auto& index : *indexes_) {
+      per_thread[index->thread].emplace_back(index.get(), std::move(index->batch));
+      index->batch.clear();
+    }
     batched_ = 0;
-    sorting_.Post([indexes = indexes_, batches = std::move(batches)]() mutable {
-      return SortBatches(*indexes, std::move(batches));
-    });
+    for (size_t t = 0; t < per_thread.size(); ++t) {
+      if (per_thread[t].empty()) continue;
+      sorting_.at(t).Post([indexes = indexes_, batches = std::move(per_thread[t])] {
+        return SortBatches(batches);
+      });
+    }
   }
 
   Status AddRow(std::string_view body, TableBtreeBuilder& builder) {
@@ -252,7 +300,7 @@ class TableLoad {
 
   const BulkLoadRequest& req_;
   const BulkTablePlan& plan_;
-  TaskThread& sorting_;
+  SortingThreads& sorting_;
   std::shared_ptr<IndexBuilds> indexes_;
   size_t batched_ = 0;
   rowcodec::Record record_;
@@ -267,10 +315,18 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
   ASSIGN_OR_RETURN(std::unique_ptr<BulkFileWriter> writer, BulkFileWriter::Open(req.path));
   BulkLoadResult result;
   {
-    // Index entries are sorted and index pages written on this thread while tables load on
-    // the calling one. Two pending tasks: the batch being sorted and the next one.
-    TaskThread sorting(2);
-    for (const BulkTablePlan& plan : req.plan->tables) {
+    // Index entries are sorted and index pages written on these threads while tables load on
+    // the calling one.
+    SortingThreads sorting(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+    // Largest tables first: their index sorts then overlap with loading the smaller ones,
+    // instead of running alone at the end.
+    std::vector<const BulkTablePlan*> order;
+    for (const BulkTablePlan& plan : req.plan->tables) order.push_back(&plan);
+    std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+      return a->table->logical_bytes() > b->table->logical_bytes();
+    });
+    for (const BulkTablePlan* table_plan : order) {
+      const BulkTablePlan& plan = *table_plan;
       if (sorting.failed()) break;
       TableLoad load(req, plan, sorting);
       Status st = load.Run(*writer, &result.rows, &result.index_entries);
