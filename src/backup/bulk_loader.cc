@@ -1,6 +1,7 @@
 #include "backup/bulk_loader.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <thread>
@@ -12,6 +13,8 @@
 #include "backup/span_reader.h"
 #include "engine/bulk_btree.h"
 #include "engine/external_sorter.h"
+#include "engine/index_sort_key.h"
+#include "engine/sort_order.h"
 #include "engine/sqlite_record.h"
 #include "util/task_thread.h"
 
@@ -62,9 +65,12 @@ sqlite_record::Value IntegerValue(int64_t i) {
 }
 
 // One index of the table being loaded: its order, its sorter, then its pages.
+// Its sorter sorts entries made of the sort key (index_sort_key.h: byte order is the index's
+// order), the SQLite record, then the key's length (4 bytes, native order).
 struct IndexBuild {
   const BulkIndexPlan* plan;
-  IndexRecordOrder order;
+  IndexRecordOrder order;  // for UNIQUE checks on the records
+  BytewiseOrder bytewise;
   std::unique_ptr<ExternalSorter> sorter;  // used on its sorting thread only
   size_t thread = 0;                       // which sorting thread
   uint64_t entries = 0;
@@ -72,7 +78,7 @@ struct IndexBuild {
 
   IndexBuild(const BulkIndexPlan* p, size_t budget, const std::string& temp_dir)
       : plan(p), order(p->order) {
-    sorter = std::make_unique<ExternalSorter>(&order, budget, temp_dir);
+    sorter = std::make_unique<ExternalSorter>(&bytewise, budget, temp_dir);
   }
 };
 
@@ -92,6 +98,12 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
     StatusOr<bool> more = build.sorter->Next(&entry);
     if (!more.ok()) return annotate(more.status());
     if (!*more) break;
+    uint32_t key_size = 0;
+    if (entry.size() >= 4) std::memcpy(&key_size, entry.data() + entry.size() - 4, 4);
+    if (entry.size() < 4 || key_size > entry.size() - 4) {
+      return annotate(InternalError("corrupt sorted index entry"));
+    }
+    entry = entry.substr(key_size, entry.size() - 4 - key_size);
     if (build.plan->unique) {
       bool has_null = false;
       for (size_t i = 0; i < key_fields && !has_null; ++i) {
@@ -285,7 +297,13 @@ class TableLoad {
       }
       entry_values_.push_back(IntegerValue(rowid));
       encoded_.clear();
+      if (!index_sort_key::Append(entry_values_, index->plan->order, &encoded_)) {
+        return FailedPreconditionError("index " + index->plan->name + " of table " + table.name() +
+                                       " has a value only SQLite can order");
+      }
+      const uint32_t key_size = static_cast<uint32_t>(encoded_.size());
       sqlite_record::Append(entry_values_, &encoded_);
+      encoded_.append(reinterpret_cast<const char*>(&key_size), 4);
       rowcodec::PutVarint(&index->batch, encoded_.size());
       index->batch.append(encoded_);
       batched_ += encoded_.size();

@@ -37,7 +37,7 @@ struct ExternalSorter::RunReader {
 // A k-way merge of runs of the temporary file, smallest record first, through a binary heap.
 class ExternalSorter::Merger {
  public:
-  Merger(const IndexRecordOrder* order, int fd, std::string display)
+  Merger(const SortOrder* order, int fd, std::string display)
       : order_(order), fd_(fd), display_(std::move(display)) {}
 
   // Opens `runs`, each with a read buffer of `buffer_size` bytes, and loads their first records.
@@ -154,7 +154,7 @@ class ExternalSorter::Merger {
     return Status::OK();
   }
 
-  const IndexRecordOrder* order_;
+  const SortOrder* order_;
   int fd_;
   std::string display_;
   std::vector<RunReader> readers_;
@@ -162,8 +162,7 @@ class ExternalSorter::Merger {
   bool advance_pending_ = false;
 };
 
-ExternalSorter::ExternalSorter(const IndexRecordOrder* order, size_t memory_budget,
-                               std::string temp_dir)
+ExternalSorter::ExternalSorter(const SortOrder* order, size_t memory_budget, std::string temp_dir)
     : order_(order), temp_dir_(std::move(temp_dir)) {
   budget_ = std::max(memory_budget, kMinBudget);
   write_buffer_size_ = std::clamp<size_t>(budget_ / 16, 4 << 10, kMaxWriteBuffer);
@@ -214,7 +213,7 @@ void ExternalSorter::SortEntries() {
   if (entries_ == 0) return;
   Entry* begin = entries_begin();
   const char* base = block_;
-  const IndexRecordOrder* order = order_;
+  const SortOrder* order = order_;
   std::sort(begin, begin + entries_, [base, order](const Entry& a, const Entry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     return order->Compare(std::string_view(base + a.offset, a.size),

@@ -1,5 +1,5 @@
-// ExternalSorter: sorts byte strings (SQLite index records) by an IndexRecordOrder with bounded
-// memory, for building index b-trees without SQLite.
+// ExternalSorter: sorts byte strings (SQLite index records, or sort keys) by a SortOrder with
+// bounded memory, for building index b-trees without SQLite.
 //
 // Records are appended to one buffer of about `memory_budget` bytes: record bytes from its front,
 // 16-byte entries (a SortPrefix cache, offset and length) from its back. When the two meet, the
@@ -38,7 +38,7 @@ class ExternalSorter {
  public:
   // Sorts by `order` (not owned; must outlive the sorter) within about `memory_budget` bytes,
   // spilling to an unlinked temporary file in `temp_dir`.
-  ExternalSorter(const IndexRecordOrder* order, size_t memory_budget, std::string temp_dir);
+  ExternalSorter(const SortOrder* order, size_t memory_budget, std::string temp_dir);
   ~ExternalSorter();
   ExternalSorter(const ExternalSorter&) = delete;
   ExternalSorter& operator=(const ExternalSorter&) = delete;
@@ -92,7 +92,7 @@ class ExternalSorter {
   Status Fail(Status s);
   std::string Display() const;
 
-  const IndexRecordOrder* order_;
+  const SortOrder* order_;
   size_t budget_;
   size_t write_buffer_size_;
   size_t max_fan_in_;

@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/sort_order.h"
+
 namespace cofre {
 
 enum class Collation : uint8_t { kBinary, kNoCase, kRtrim };
@@ -38,13 +40,13 @@ struct IndexColumnOrder {
   bool descending = false;
 };
 
-class IndexRecordOrder {
+class IndexRecordOrder final : public SortOrder {
  public:
   // `columns[i]` orders field i of the records; extra fields compare BINARY ascending.
   explicit IndexRecordOrder(std::vector<IndexColumnOrder> columns);
 
   // <0, 0 or >0 as record `a` sorts before, with, or after record `b`.
-  int Compare(std::string_view a, std::string_view b) const;
+  int Compare(std::string_view a, std::string_view b) const override;
 
   // Compare on the first `fields` fields only (a UNIQUE check compares the key without the
   // rowid). Records shorter than `fields` compare as in Compare.
@@ -53,7 +55,7 @@ class IndexRecordOrder {
   // A 64-bit key of the first field such that SortPrefix(a) < SortPrefix(b) implies
   // Compare(a, b) < 0 (and so Compare(a, b) == 0 implies equal prefixes); equal prefixes say
   // nothing. A record with no fields has prefix 0.
-  uint64_t SortPrefix(std::string_view record) const;
+  uint64_t SortPrefix(std::string_view record) const override;
 
   // Whether field `i` of `record` is NULL (serial type 0, or a NaN REAL). False when the record
   // has no field `i` or is corrupt before it. (UNIQUE: NULLs never collide.)

@@ -1,0 +1,105 @@
+#include "engine/index_sort_key.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+namespace cofre::index_sort_key {
+
+namespace {
+
+void PutBigEndian(uint64_t v, int bytes, std::string* out) {
+  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+// The double's bits made order-preserving as an unsigned integer.
+uint64_t OrderedBits(double d) {
+  if (d == 0) d = 0;  // -0.0 sorts with 0.0
+  const uint64_t bits = std::bit_cast<uint64_t>(d);
+  return (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
+}
+
+void AppendNumber(double rounded, int64_t remainder, std::string* out) {
+  out->push_back(0x02);
+  PutBigEndian(OrderedBits(rounded), 8, out);
+  PutBigEndian(static_cast<uint32_t>(static_cast<int64_t>(remainder) + (int64_t{1} << 31)), 4, out);
+}
+
+void AppendInteger(int64_t i, std::string* out) {
+  const double d = static_cast<double>(i);
+  // |i - d| <= 1024 for any int64; d may be 2^63, which only __int128 holds.
+  const __int128 rest = static_cast<__int128>(i) - static_cast<__int128>(d);
+  AppendNumber(d, static_cast<int64_t>(rest), out);
+}
+
+void AppendEscaped(uint8_t tag, std::string_view bytes, std::string* out) {
+  out->push_back(static_cast<char>(tag));
+  for (char c : bytes) {
+    out->push_back(c);
+    if (c == 0) out->push_back(static_cast<char>(0xff));
+  }
+  out->push_back(0);
+  out->push_back(0);
+}
+
+bool AppendText(std::string_view text, Collation collation, std::string* out) {
+  switch (collation) {
+    case Collation::kBinary:
+      AppendEscaped(0x03, text, out);
+      return true;
+    case Collation::kRtrim: {
+      size_t n = text.size();
+      while (n > 0 && text[n - 1] == ' ') --n;
+      AppendEscaped(0x03, text.substr(0, n), out);
+      return true;
+    }
+    case Collation::kNoCase: {
+      if (text.find('\0') != std::string_view::npos) return false;
+      out->push_back(0x03);
+      for (char c : text) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+      out->push_back(0);
+      out->push_back(0);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Append(std::span<const sqlite_record::Value> fields, std::span<const IndexColumnOrder> order,
+            std::string* out) {
+  using sqlite_record::Type;
+  for (size_t f = 0; f < fields.size(); ++f) {
+    const IndexColumnOrder column = f < order.size() ? order[f] : IndexColumnOrder{};
+    const size_t start = out->size();
+    const sqlite_record::Value& v = fields[f];
+    switch (v.type) {
+      case Type::kNull:
+        out->push_back(0x01);
+        break;
+      case Type::kInteger:
+        AppendInteger(v.i, out);
+        break;
+      case Type::kReal:
+        if (std::isnan(v.r)) {
+          out->push_back(0x01);  // SQLite stores NaN as NULL
+        } else {
+          AppendNumber(v.r, 0, out);
+        }
+        break;
+      case Type::kText:
+        if (!AppendText(v.bytes, column.collation, out)) return false;
+        break;
+      case Type::kBlob:
+        AppendEscaped(0x04, v.bytes, out);
+        break;
+    }
+    if (column.descending) {
+      for (size_t i = start; i < out->size(); ++i) (*out)[i] = static_cast<char>(~(*out)[i]);
+    }
+  }
+  return true;
+}
+
+}  // namespace cofre::index_sort_key
