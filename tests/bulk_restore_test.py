@@ -184,6 +184,24 @@ class BulkRestoreTest(CofreTestCase):
         self.assert_restored_exactly(src, direct)
         self.assert_takes_writes(direct)
 
+    def test_values_only_sqlite_can_order_fall_back_to_sqlite(self):
+        # NOCASE stops comparing at a NUL byte; such text in a NOCASE index makes the restore
+        # load the database through SQLite instead, with the same result.
+        self.ok("CREATE DATABASE zoo")
+        self.ok("CREATE TABLE n (id INTEGER PRIMARY KEY, s TEXT COLLATE NOCASE)",
+                "CREATE INDEX n_s ON n (s)",
+                SERIES.format(n=500) + "INSERT INTO n SELECT x, CASE WHEN x % 50 = 0 THEN "
+                "CAST(x'41006263' AS TEXT) || x ELSE 'v' || x END FROM c", database="zoo")
+        self.ok(f"BACKUP DATABASE zoo INTO '{self.coll}' WITH encryption_passphrase = 'pw'")
+        src = self.db_path("zoo")
+        direct = self.restore(os.path.join(self.tmp, "direct"), bulk=True)
+        self.assertEqual(table_dump(src, "n"), table_dump(direct, "n"))
+        con = sqlite3.connect(direct)
+        self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
+        sql = "SELECT id FROM n WHERE s = 'V7'"
+        self.assertEqual(con.execute(sql).fetchall(), [(7,)])
+        con.close()
+
     def test_many_pages_and_deep_trees(self):
         # 200k rows: table trees three levels deep, index runs sorted in several passes.
         self.ok("CREATE DATABASE zoo")

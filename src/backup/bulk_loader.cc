@@ -74,7 +74,7 @@ struct IndexBuild {
   std::unique_ptr<ExternalSorter> sorter;  // used on its sorting thread only
   size_t thread = 0;                       // which sorting thread
   uint64_t entries = 0;
-  std::string batch;  // entries not yet handed over: varint length, record; loading thread
+  std::string batch;  // entries not yet handed over: varint length, entry; loading thread
 
   IndexBuild(const BulkIndexPlan* p, size_t budget, const std::string& temp_dir)
       : plan(p), order(p->order) {
@@ -127,7 +127,7 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
 using IndexBuilds = std::vector<std::unique_ptr<IndexBuild>>;
 using Batches = std::vector<std::pair<IndexBuild*, std::string>>;
 
-// Feeds batched entries (varint length, record) to their indexes' sorters.
+// Feeds batched entries (varint length, entry) to their indexes' sorters.
 Status SortBatches(const Batches& batches) {
   for (const auto& [index, batch] : batches) {
     std::string_view in = batch;

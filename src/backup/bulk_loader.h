@@ -1,18 +1,22 @@
 // BulkLoad: fills the planned tables and indexes of a restore staging database (see
 // bulk_load_plan.h) by writing SQLite b-tree pages directly, instead of INSERT and CREATE INDEX.
 //
-// For each planned table, in manifest order: every span's rows as of the restored layer (base
-// file and deltas merged by SpanReader, read and decrypted on a prefetch thread) are encoded as
-// SQLite records and appended to the table's b-tree in rowid order; each row's index entries go
-// to one bounded-memory ExternalSorter per index. Once the table's rows are in, its indexes are
-// sorted and written on a background thread while the next table loads. UNIQUE indexes are
-// checked as they are written (a duplicate is DataLoss naming the index).
+// Tables load one after the other on the calling thread, largest first: every span's rows as of
+// the restored layer (base file and deltas merged by SpanReader, read and decrypted on a
+// prefetch thread) are encoded as SQLite records and appended to the table's b-tree in rowid
+// order; each row's index entries (a byte-comparable sort key, index_sort_key.h, plus the SQLite
+// record) go in batches to the index's sorting thread (one per core, indexes assigned round
+// robin), whose bounded-memory ExternalSorter sorts them and, once the table's rows are in,
+// writes the index b-tree while the next table loads. UNIQUE indexes are checked as they are
+// written (a duplicate is DataLoss naming the index).
 //
 // The staging file must be closed by SQLite while this runs; it is complete (and header
 // updated) only when BulkLoad returns OK. On error the file is garbage: the caller deletes it.
-// Returns FailedPrecondition when a table's rows do not come in rowid order (the caller then
-// loads through SQLite instead). Memory: two spans' prefetch buffers, the sorters' budgets of
-// two tables and a few pages per b-tree being written, whatever the database's size.
+// Returns FailedPrecondition when the rows cannot be written directly after all (a table's rows
+// not in rowid order, NOCASE text holding a NUL byte in an index): the caller then loads
+// through SQLite instead. Memory: two spans' prefetch buffers, 8 MiB of sorter buffers per table
+// being sorted, the batches in flight and a few pages per b-tree being written, whatever the
+// database's size.
 // Thread-safety: one call per staging file.
 #ifndef COFRE_BACKUP_BULK_LOADER_H_
 #define COFRE_BACKUP_BULK_LOADER_H_
