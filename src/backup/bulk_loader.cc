@@ -26,11 +26,13 @@ namespace {
 
 // Sorter memory for the indexes of the table being loaded; the table before it may still hold
 // as much while its indexes are written.
-constexpr size_t kTableSortBudget = 8 << 20;
+constexpr size_t kTableSortBudget = 6 << 20;
 // Index entries handed to the sorting threads at a time.
 constexpr size_t kEntryBatchBytes = 1 << 20;
-// Spans read ahead of the one being loaded.
+// Spans read ahead of the one being loaded, and each prefetcher's queue of row blocks.
 constexpr size_t kSpansAhead = 1;
+constexpr size_t kPrefetchBlockBytes = 1 << 20;
+constexpr size_t kPrefetchBlocks = 3;
 
 sqlite_record::Value ToRecordValue(const rowcodec::ValueRef& v) {
   sqlite_record::Value out;
@@ -215,9 +217,11 @@ class TableLoad {
     auto start_next = [&] {
       if (next_span >= table.spans_size()) return;
       const proto::Span* span = &table.spans(next_span++);
-      ahead.push_back(std::make_unique<SpanPrefetcher>([this, span] {
-        return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder());
-      }));
+      ahead.push_back(std::make_unique<SpanPrefetcher>(
+          [this, span] {
+            return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder());
+          },
+          kPrefetchBlockBytes, kPrefetchBlocks));
     };
     for (int s = 0; s < table.spans_size(); ++s) {
       while (ahead.size() <= kSpansAhead && next_span < table.spans_size()) start_next();

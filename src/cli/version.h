@@ -6,7 +6,7 @@
 
 namespace cofre::cli {
 
-inline constexpr std::string_view kCofreVersion = "0.2.0";
+inline constexpr std::string_view kCofreVersion = "0.3.0";
 
 }  // namespace cofre::cli
 
