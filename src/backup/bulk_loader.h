@@ -14,8 +14,8 @@
 // updated) only when BulkLoad returns OK. On error the file is garbage: the caller deletes it.
 // Returns FailedPrecondition when the rows cannot be written directly after all (a table's rows
 // not in rowid order, NOCASE text holding a NUL byte in an index): the caller then loads
-// through SQLite instead. Memory: two spans' prefetch buffers, 8 MiB of sorter buffers per table
-// being sorted (6 MiB), the batches in flight and a few pages per b-tree being written, whatever the
+// through SQLite instead. Memory: two spans' prefetch buffers, 6 MiB of sorter buffers per table
+// being sorted, the batches in flight and a few pages per b-tree being written, whatever the
 // database's size.
 // Thread-safety: one call per staging file.
 #ifndef COFRE_BACKUP_BULK_LOADER_H_
