@@ -40,7 +40,8 @@ class Progress {
  public:
   Progress(const std::function<void(double)>& fn, uint64_t total) : fn_(fn), total_(total) {}
   void Add(uint64_t bytes) {
-    done_ += bytes;
+    // A database loaded again through SQLite after its direct load gave up counts twice.
+    done_ = std::min(done_ + bytes, total_);
     if (fn_ && total_) fn_(0.99 * static_cast<double>(done_) / static_cast<double>(total_));
   }
 
