@@ -2,19 +2,13 @@
 
 #include <utility>
 
+#include "engine/big_endian.h"
+
 namespace cofre {
 namespace {
 
-void Put32(std::string* out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>((v >> 16) & 0xff),
-                     static_cast<char>((v >> 8) & 0xff), static_cast<char>(v & 0xff)};
-  out->append(b, 4);
-}
-
-uint32_t Get32(const std::string& s) {
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
+void Put32(std::string* out, uint32_t v) { big_endian::Append32(out, v); }
+uint32_t Get32(const std::string& s) { return big_endian::Get32(s.data()); }
 
 }  // namespace
 

@@ -3,20 +3,13 @@
 #include <cassert>
 #include <cstring>
 
+#include "engine/big_endian.h"
+
 namespace cofre {
 namespace {
 
-void Put16(char* p, uint32_t v) {
-  p[0] = static_cast<char>((v >> 8) & 0xff);
-  p[1] = static_cast<char>(v & 0xff);
-}
-
-void Put32(char* p, uint32_t v) {
-  p[0] = static_cast<char>(v >> 24);
-  p[1] = static_cast<char>((v >> 16) & 0xff);
-  p[2] = static_cast<char>((v >> 8) & 0xff);
-  p[3] = static_cast<char>(v & 0xff);
-}
+using big_endian::Put16;
+using big_endian::Put32;
 
 }  // namespace
 

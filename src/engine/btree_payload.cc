@@ -2,17 +2,10 @@
 
 #include <cstring>
 
+#include "engine/big_endian.h"
+
 namespace cofre {
-namespace {
-
-void Put32(char* p, uint32_t v) {
-  p[0] = static_cast<char>(v >> 24);
-  p[1] = static_cast<char>((v >> 16) & 0xff);
-  p[2] = static_cast<char>((v >> 8) & 0xff);
-  p[3] = static_cast<char>(v & 0xff);
-}
-
-}  // namespace
+using big_endian::Put32;
 
 uint64_t LocalPayloadSize(uint32_t usable_size, uint64_t payload_size, PayloadKind kind) {
   const int64_t u = usable_size;

@@ -9,17 +9,13 @@
 #include <cerrno>
 #include <vector>
 
+#include "engine/big_endian.h"
 #include "engine/sqlite_file_header.h"
 
 namespace cofre {
 namespace {
 
-void Put32(char* p, uint32_t v) {
-  p[0] = static_cast<char>(v >> 24);
-  p[1] = static_cast<char>((v >> 16) & 0xff);
-  p[2] = static_cast<char>((v >> 8) & 0xff);
-  p[3] = static_cast<char>(v & 0xff);
-}
+using big_endian::Put32;
 
 std::string TypeName(BtreePageType t) { return t == BtreePageType::kTableLeaf ? "table" : "index"; }
 

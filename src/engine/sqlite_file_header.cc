@@ -5,19 +5,14 @@
 #include <cstring>
 #include <string>
 
+#include "engine/big_endian.h"
+
 namespace cofre::sqlite_file_header {
 namespace {
 
-uint32_t Get16(const uint8_t* p) { return (uint32_t{p[0]} << 8) | p[1]; }
-uint32_t Get32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-void Put32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
+using big_endian::Get16;
+using big_endian::Get32;
+using big_endian::Put32;
 
 Status Refuse(std::string_view display, const std::string& why) {
   return FailedPreconditionError("cannot bulk-write " + std::string(display) + ": " + why);
