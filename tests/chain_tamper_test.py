@@ -136,11 +136,13 @@ class ChainTamperTest(CofreTestCase):
                  shutil.copyfile(os.path.join(pristine, o), at(r)), [manifest]),
             ]
         # A layer without a manifest is, by design, an unfinished backup: the newest layer's
-        # deleted manifest leaves the previous layer as the newest, restored exactly; the middle
-        # layer's is not needed (each manifest is complete), so the newest state restores.
+        # deleted manifest leaves the previous layer as the newest. This data directory wrote
+        # layer 2, so that shorter chain is refused as stale; WITH allow_older it restores layer
+        # 1 exactly. The middle layer's manifest is not needed (each manifest is complete), so
+        # the newest state restores.
         cases += [
             ("layer 2 manifest: deleted", lambda: os.remove(at(layers[2] + "/BACKUP_MANIFEST")),
-             ("state", 1)),
+             ("stale", 1)),
             ("layer 1 manifest: deleted", lambda: os.remove(at(layers[1] + "/BACKUP_MANIFEST")),
              ("state", 2)),
             ("LATEST: flipped byte", lambda: flip(at("LATEST"), 3), ["LATEST"]),
@@ -156,6 +158,12 @@ class ChainTamperTest(CofreTestCase):
                 mutate()
                 r = self.cofre(restore)
                 try:
+                    if isinstance(expected, tuple) and expected[0] == "stale":
+                        self.assertEqual(r.returncode, 1, repr(r))
+                        self.assertIn("allow_older = true", r.stderr)
+                        self.assertIsNone(self.db_path("r"), "a refused restore created a database")
+                        r = self.cofre(restore + ", allow_older = true")
+                        self.assertIn("WARNING:", r.stderr)
                     if isinstance(expected, tuple):
                         self.assertEqual(r.returncode, 0, repr(r))
                         path = self.db_path("r")

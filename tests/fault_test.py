@@ -186,7 +186,7 @@ class FullDiskTest(unittest.TestCase):
                 self.assertEqual(ft.tree_digest(coll), self.coll_digest)
                 v = run(data, "SHOW BACKUPS IN 'nodelocal://1/b'", stmt)
                 self.assertEqual(v.rc, 0, v)
-                self.assertEqual(v.results()[0], [{"path": self.latest}])
+                self.assertEqual(v.results()[0], [{"path": self.latest, "is_latest": True}])
                 self.assertNotEqual(read_latest(coll), self.latest)
                 shutil.rmtree(os.path.dirname(data), ignore_errors=True)
 

@@ -26,6 +26,18 @@ void ReportError(const Status& status, std::FILE* out, std::FILE* err) {
   std::fflush(err);
 }
 
+void ReportNotices(const std::vector<ResultSet::Notice>& notices, std::FILE* out, std::FILE* err) {
+  if (notices.empty()) return;
+  std::fflush(out);
+  std::string text;
+  for (const ResultSet::Notice& n : notices) {
+    text += n.severity == ResultSet::Notice::Severity::kWarning ? "WARNING: " : "NOTICE: ";
+    text += n.message + "\n";
+  }
+  Write(err, text);
+  std::fflush(err);
+}
+
 void Shell::ReportError(const Status& status) const { cli::ReportError(status, out_, err_); }
 
 void Shell::Echo(std::string_view statement) {
@@ -45,6 +57,7 @@ Status Shell::Execute(std::string_view statement) {
     ReportError(result.status());
     return result.status();
   }
+  ReportNotices(result->notices, out_, err_);
   Write(out_, FormatResult(*result, options_.format));
   if (options_.blank_line_after_result) Write(out_, "\n");
   std::fflush(out_);

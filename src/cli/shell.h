@@ -3,7 +3,8 @@
 // Every statement's result is written to `out` in the shell's output format and `out` is flushed
 // at once, so a long script shows progress. A failed statement prints "ERROR: <message>" and,
 // when the Status has a hint, "HINT: <hint>" on `err` (after flushing `out`, so the two streams
-// interleave in order on a terminal).
+// interleave in order on a terminal). A result's notices are printed the same way, before the
+// result, as "NOTICE: <message>" or "WARNING: <message>".
 // Scripts (ExecuteScript, ExecuteStream) stop at the first failed statement and return its
 // Status; the caller turns that into exit code 1. The interactive loop, which continues after
 // errors, is interactive_shell.h.
@@ -13,6 +14,7 @@
 
 #include <cstdio>
 #include <string_view>
+#include <vector>
 
 #include "cli/formatter.h"
 #include "sql/session.h"
@@ -31,6 +33,11 @@ struct ShellOptions {
 // Prints a failed `status` as "ERROR: <message>" and, when it has a hint, "HINT: <hint>" on
 // `err`, after flushing `out`.
 void ReportError(const Status& status, std::FILE* out = stdout, std::FILE* err = stderr);
+
+// Prints `notices` as "NOTICE: <message>" / "WARNING: <message>" lines on `err`, after flushing
+// `out`.
+void ReportNotices(const std::vector<ResultSet::Notice>& notices, std::FILE* out = stdout,
+                   std::FILE* err = stderr);
 
 class Shell {
  public:

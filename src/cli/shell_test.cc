@@ -24,6 +24,10 @@ class FakeSession : public sql::Session {
     if (statement == "ROWS") {
       result.columns = {{"n", ResultSet::Kind::kNumber}};
       result.rows = {{"7"}};
+    } else if (statement == "NOTICES") {
+      result.tag = "OK";
+      result.notices = {{ResultSet::Notice::Severity::kWarning, "older than seen"},
+                        {ResultSet::Notice::Severity::kNotice, "restored layer 2"}};
     } else {
       result.tag = "OK";
     }
@@ -106,6 +110,15 @@ TEST(ShellTest, ErrorWithoutHint) {
   Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
   EXPECT_EQ(shell.Execute("FAIL").code(), StatusCode::kNotFound);
   EXPECT_EQ(capture.err_text(), "ERROR: no such thing\n");
+}
+
+TEST(ShellTest, NoticesGoToStderrBeforeTheResult) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  EXPECT_TRUE(shell.ExecuteScript("A; NOTICES").ok());
+  EXPECT_EQ(capture.out_text(), "OK\nOK\n");
+  EXPECT_EQ(capture.err_text(), "WARNING: older than seen\nNOTICE: restored layer 2\n");
 }
 
 TEST(ShellTest, EchoAndBlankLines) {

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   result_rows INTEGER,
   result_index_entries INTEGER,
   result_bytes INTEGER,
-  pid INTEGER
+  pid INTEGER,
+  running_status TEXT
 );
 CREATE TABLE IF NOT EXISTS backup_dirs (
   job_id INTEGER NOT NULL,
@@ -41,7 +42,17 @@ constexpr char kNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
 
 }  // namespace
 
-Status JobRegistry::Init() { return dir_->system().Exec(kSchema); }
+Status JobRegistry::Init() {
+  RETURN_IF_ERROR(dir_->system().Exec(kSchema));
+  // Data directories made before running_status existed get the column.
+  ASSIGN_OR_RETURN(std::optional<int64_t> has_status,
+                   dir_->system().QueryInt("SELECT count(*) FROM pragma_table_info('jobs') "
+                                           "WHERE name = 'running_status'"));
+  if (has_status.value_or(0) == 0) {
+    RETURN_IF_ERROR(dir_->system().Exec("ALTER TABLE jobs ADD COLUMN running_status TEXT"));
+  }
+  return Status::OK();
+}
 
 StatusOr<int64_t> JobRegistry::Start(const std::string& type, const std::string& description) {
   ASSIGN_OR_RETURN(SqliteStmt stmt,
@@ -70,6 +81,15 @@ Status JobRegistry::Progress(int64_t id, double fraction) {
                                                       "modified = ") +
                                           kNow + " WHERE id = ?"));
   stmt.Bind(1, fraction).Bind(2, id);
+  return stmt.Run();
+}
+
+Status JobRegistry::SetRunningStatus(int64_t id, const std::string& text) {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare(std::string("UPDATE jobs SET running_status = ?, "
+                                                      "modified = ") +
+                                          kNow + " WHERE id = ?"));
+  stmt.Bind(1, text).Bind(2, id);
   return stmt.Run();
 }
 
@@ -157,7 +177,7 @@ StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id) {
   RETURN_IF_ERROR(ReapDeadJobs());
   ASSIGN_OR_RETURN(SqliteStmt stmt,
                    dir_->system().Prepare(
-                       "SELECT id, job_type, description, 'root', status, NULL, created, started, "
+                       "SELECT id, job_type, description, 'root', status, running_status, created, started, "
                        "finished, modified, fraction_completed, error, 1 FROM jobs " +
                        where + " ORDER BY id DESC"));
   if (!where.empty()) stmt.Bind(1, id);

@@ -32,6 +32,9 @@ class JobRegistry {
   StatusOr<int64_t> Start(const std::string& type, const std::string& description);
   // Updates the fraction completed (at most a few times per second is plenty).
   Status Progress(int64_t id, double fraction);
+  // Sets the job's running_status (SHOW JOBS): what it works on, e.g. which backup a RESTORE
+  // reads. Kept after the job ends. `text` must hold no secret.
+  Status SetRunningStatus(int64_t id, const std::string& text);
   // Marks the job succeeded with its result counts.
   Status Succeed(int64_t id, uint64_t rows, uint64_t index_entries, uint64_t bytes);
   // Marks the job failed with a (secret-free) error message.

@@ -14,6 +14,7 @@
 #include "backup/locality.h"
 #include "backup/manifest_io.h"
 #include "backup/restore.h"
+#include "backup/seen_layers.h"
 #include "backup/show_backup.h"
 #include "backup/unfinished_layers.h"
 #include "sql/as_of_time.h"
@@ -273,6 +274,66 @@ Status LoadChain(const ExecContext& ctx, const std::vector<std::string>& in, con
   return ResolveUnlabeled(out->layers, &out->opened);
 }
 
+// Refuses to read `chain` when this data directory saw a newer state of it (backup/seen_layers.h)
+// unless `allow_older`, when each finding becomes a warning in `notices`; then remembers what it
+// read.
+Status CheckNotOlder(const ExecContext& ctx, const LoadedChain& chain, const BackupRef& from,
+                     bool allow_older, std::vector<ResultSet::Notice>* notices) {
+  SeenLayers seen(ctx.data_dir);
+  const std::string uri = chain.opened.collection->RedactedUri();
+  const std::string layers_uri = chain.opened.incremental_location
+                                     ? chain.opened.incremental_location->RedactedUri()
+                                     : std::string();
+  ASSIGN_OR_RETURN(std::vector<std::string> findings,
+                   seen.FindOlder(uri, layers_uri, chain.layers, from.latest));
+  if (!findings.empty() && !allow_older) {
+    std::string message;
+    for (const std::string& f : findings) message += (message.empty() ? "" : "; ") + f;
+    return FailedPreconditionError(message + "; refusing to read an older state of " + uri +
+                                   " than this data directory saw")
+        .WithHint(
+            "if the newer backups were removed on purpose and this older state is what you want, "
+            "run the statement again WITH allow_older = true; otherwise find out who changed "
+            "the collection");
+  }
+  for (const std::string& f : findings) {
+    notices->push_back({ResultSet::Notice::Severity::kWarning,
+                        f + "; reading it anyway (allow_older)"});
+  }
+  return seen.Record(uri, layers_uri, chain.layers);
+}
+
+// Remembers a layer this data directory just committed: a later RESTORE or SHOW BACKUP refuses
+// the chain when it ends earlier. Best effort: the backup itself is done.
+void RememberLayer(const ExecContext& ctx, const ChainStorage& storage,
+                   const proto::BackupManifest& full, uint32_t layer, const BackupResult& r) {
+  SeenLayers(ctx.data_dir)
+      .RecordLayer(storage.collection->RedactedUri(),
+                   storage.incremental_location ? storage.incremental_location->RedactedUri()
+                                                : std::string(),
+                   full.full_subdir(), full.chain_id(),
+                   full.end_time_micros(), layer, r.layer_dir, r.end_micros)
+      .IgnoreError();
+}
+
+// "backup /2026/11/28-145137.12 in 'nodelocal://1/c', layer 2 (incremental) ending at
+// 2026-11-28 15:03:12.400000 UTC": which point in time a RESTORE reads.
+std::string DescribeLayer(const LoadedChain& chain, const proto::BackupManifest& layer) {
+  std::string text = "backup " + collection::DisplaySubdir(chain.subdir) + " in '" +
+                     chain.opened.collection->RedactedUri() + "', layer " +
+                     std::to_string(layer.layer()) +
+                     (layer.backup_type() == proto::BACKUP_TYPE_INCREMENTAL ? " (incremental)"
+                                                                            : " (full)") +
+                     " ending at " + collection::FormatTimestamp(layer.end_time_micros()) + " UTC";
+  const proto::BackupManifest& newest = chain.layers.back();
+  if (&layer != &newest) {
+    text += " (chosen by AS OF SYSTEM TIME; the chain's newest layer " +
+            std::to_string(newest.layer()) + " ends at " +
+            collection::FormatTimestamp(newest.end_time_micros()) + " UTC)";
+  }
+  return text;
+}
+
 // Backup settings; COFRE_BACKUP_TARGET_FILE_BYTES overrides the span/file target size (tests use
 // small values to exercise span splitting and compaction on small data), COFRE_BACKUP_THREADS
 // the number of full and incremental backup threads and COFRE_BACKUP_MIN_PIECE_ROWS how small a
@@ -414,7 +475,10 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                     req.crypto = crypto;
                     req.settings = Settings();
                     req.progress = progress;
+                    const proto::BackupManifest full = req.chain.front();
+                    const uint32_t layer = req.chain.back().layer() + 1;
                     ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
+                    RememberLayer(ctx, req.storage, full, layer, r);
                     return Finished(ctx, job_id, r, rows, entries, bytes);
                   });
   }
@@ -434,6 +498,11 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   req.settings = Settings();
                   req.progress = progress;
                   ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
+                  proto::BackupManifest full;
+                  full.set_full_subdir(r.subdir);
+                  full.set_chain_id(req.crypto.chain_id);
+                  full.set_end_time_micros(r.end_micros);
+                  RememberLayer(ctx, req.storage, full, 0, r);
                   return Finished(ctx, job_id, r, rows, entries, bytes);
                 });
 }
@@ -444,6 +513,8 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                    ValidateOptions(stmt.options, OptionContext::kRestore));
   LoadedChain chain;
   RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
+  std::vector<ResultSet::Notice> notices;
+  RETURN_IF_ERROR(CheckNotOlder(ctx, chain, stmt.from, opts.allow_older, &notices));
   const std::string& subdir = chain.subdir;
   const std::vector<proto::BackupManifest>& layers = chain.layers;
   ChainCrypto crypto = CryptoOf(chain.key);
@@ -577,26 +648,43 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
       break;
     }
   }
-  return RunJob(ctx, "RESTORE", DescribeStatement(stmt),
-                [&](int64_t, const std::function<void(double)>& progress, uint64_t* rows,
-                    uint64_t* entries, uint64_t* bytes) -> Status {
-                  req.progress = progress;
-                  ASSIGN_OR_RETURN(RestoreResult r, RunRestore(req));
-                  *rows = r.rows;
-                  *entries = r.index_entries;
-                  *bytes = r.bytes;
-                  return Status::OK();
-                });
+  const std::string restored = DescribeLayer(chain, manifest);
+  ASSIGN_OR_RETURN(
+      ResultSet rs,
+      RunJob(ctx, "RESTORE", DescribeStatement(stmt),
+             [&](int64_t job_id, const std::function<void(double)>& progress, uint64_t* rows,
+                 uint64_t* entries, uint64_t* bytes) -> Status {
+               ctx.jobs->SetRunningStatus(job_id, "restoring " + restored).IgnoreError();
+               req.progress = progress;
+               ASSIGN_OR_RETURN(RestoreResult r, RunRestore(req));
+               ctx.jobs->SetRunningStatus(job_id, "restored " + restored).IgnoreError();
+               *rows = r.rows;
+               *entries = r.index_entries;
+               *bytes = r.bytes;
+               return Status::OK();
+             }));
+  rs.notices = std::move(notices);
+  rs.notices.push_back({ResultSet::Notice::Severity::kNotice, "restored " + restored});
+  return rs;
 }
 
 StatusOr<ResultSet> ExecuteShowBackups(const ExecContext& ctx,
                                        const ShowBackups& stmt) {
   ASSIGN_OR_RETURN(auto storage, OpenCollection(ctx, stmt.in));
   ASSIGN_OR_RETURN(auto subdirs, collection::ListFullBackups(*storage));
+  // Which entry LATEST names: none when LATEST is missing, damaged or names no listed backup.
+  std::string latest;
+  StatusOr<std::string> resolved = collection::ResolveFullBackup(*storage, "LATEST");
+  if (resolved.ok()) {
+    latest = *resolved;
+  } else if (!IsNotFound(resolved.status()) && !IsDataLoss(resolved.status())) {
+    return resolved.status();
+  }
   ResultSet rs;
-  rs.columns = {{"path"}};
-  for (const auto& s : subdirs)
-    rs.rows.push_back({collection::DisplaySubdir(s)});
+  rs.columns = {{"path"}, {"is_latest", Kind::kBool}};
+  for (const auto& s : subdirs) {
+    rs.rows.push_back({collection::DisplaySubdir(s), std::string(s == latest ? "true" : "false")});
+  }
   return rs;
 }
 
@@ -606,11 +694,15 @@ StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx,
                    ValidateOptions(stmt.options, OptionContext::kShowBackup));
   LoadedChain chain;
   RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
+  std::vector<ResultSet::Notice> notices;
+  RETURN_IF_ERROR(CheckNotOlder(ctx, chain, stmt.from, opts.allow_older, &notices));
   ShowBackupKind kind =
       stmt.kind == ShowBackup::Kind::kSchemas ? ShowBackupKind::kSchemas
       : stmt.kind == ShowBackup::Kind::kFiles ? ShowBackupKind::kFiles
                                               : ShowBackupKind::kObjects;
-  return ShowBackupResult(chain.layers, kind);
+  ResultSet rs = ShowBackupResult(chain.layers, kind);
+  rs.notices = std::move(notices);
+  return rs;
 }
 
 }  // namespace cofre::sql

@@ -109,7 +109,11 @@ StatusOr<std::string> PassthroughExecutor::Prepare(const std::string& sql) {
 StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql) {
   ASSIGN_OR_RETURN(std::string text, Prepare(sql));
   ASSIGN_OR_RETURN(SqliteStmt stmt, conn_.Prepare(text));
-  if (!stmt.get()) return ResultSet{{}, {}, "OK"};  // only comments
+  if (!stmt.get()) {  // only comments
+    ResultSet rs;
+    rs.tag = "OK";
+    return rs;
+  }
   ResultSet rs;
   const int ncols = stmt.ColumnCount();
   std::vector<bool> numeric(ncols, true);

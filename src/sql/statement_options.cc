@@ -27,6 +27,16 @@ StatusOr<std::string> OneString(const Option& o) {
   return o.values[0];
 }
 
+// `name`, `name = true` or `name = false`.
+StatusOr<bool> Flag(const Option& o) {
+  if (o.kind == Option::Kind::kFlag) return true;
+  if (o.kind == Option::Kind::kWord && (o.values[0] == "true" || o.values[0] == "false")) {
+    return o.values[0] == "true";
+  }
+  return InvalidArgumentError("option " + o.name + " takes true or false, e.g. " + o.name +
+                              " = true");
+}
+
 }  // namespace
 
 StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
@@ -61,6 +71,8 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
       // SQLite checks foreign keys only when enabled on a connection, never at
       // restore: the option's effect (restoring despite missing referenced
       // tables) is what cofre always does.
+    } else if (o.name == "allow_older" && context != OptionContext::kBackup) {
+      ASSIGN_OR_RETURN(out.allow_older, Flag(o));
     } else if (o.name == "incremental_location") {
       if (o.kind == Option::Kind::kStringList && o.values.size() > 1) {
         return InvalidArgumentError(

@@ -22,6 +22,9 @@ struct StatementOptions {
   std::optional<std::string> new_db_name;
   std::optional<std::string> into_db;
   std::optional<std::string> incremental_location;
+  // RESTORE, SHOW BACKUP: read a chain older than one this data directory saw (its newest
+  // layers gone, or LATEST naming an older full backup), with a warning. Default: refuse.
+  bool allow_older = false;
 };
 
 enum class OptionContext { kBackup, kRestore, kShowBackup };

@@ -1,5 +1,8 @@
 // ResultSet: what one statement returns to the shell: either rows under named columns, or a
 // command tag such as "CREATE TABLE". Values are already rendered as text; NULL is nullopt.
+// Notices are messages for the user besides the result (PostgreSQL's NOTICE and WARNING): the
+// shell prints them on stderr as "NOTICE: ..." / "WARNING: ...", a wire server sends each as a
+// NoticeResponse before the result.
 // Thread-safety: a plain value.
 #ifndef COFRE_UTIL_RESULT_SET_H_
 #define COFRE_UTIL_RESULT_SET_H_
@@ -22,6 +25,13 @@ struct ResultSet {
   std::vector<Column> columns;  // empty: a tag-only result
   std::vector<Row> rows;
   std::string tag;              // e.g. "CREATE TABLE", "INSERT 3"; used when columns is empty
+
+  struct Notice {
+    enum class Severity { kNotice, kWarning };
+    Severity severity = Severity::kNotice;
+    std::string message;  // never holds a secret
+  };
+  std::vector<Notice> notices;  // in the order they arose
 
   bool has_rows() const { return !columns.empty(); }
 };
