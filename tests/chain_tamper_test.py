@@ -89,6 +89,8 @@ class ChainTamperTest(CofreTestCase):
         other_layers = layer_dirs(other)
         restore = ("RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/c' "
                    + (f"{with_opt}, " if with_opt else "WITH ") + "new_db_name = 'r'")
+        verify = ("RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/c' "
+                  + (f"{with_opt}, " if with_opt else "WITH ") + "schema_only, verify_backup_table_data")
 
         def at(rel):
             return os.path.join(root, rel)
@@ -157,11 +159,23 @@ class ChainTamperTest(CofreTestCase):
                 shutil.copytree(pristine, root)
                 mutate()
                 r = self.cofre(restore)
+                # A verify must find every case a restore finds (naming the same file), and
+                # pass every case a restore passes; it never creates a database.
+                v = self.cofre(verify)
+                self.assertEqual(v.returncode, r.returncode, f"restore: {r!r}\nverify: {v!r}")
+                if r.returncode:
+                    self.assertEqual(isinstance(expected, tuple), "allow_older" in v.stderr, repr(v))
+                    if not isinstance(expected, tuple):
+                        self.assertTrue(any(name in v.stderr for name in expected),
+                                        f"verify names none of {expected}: {v.stderr}")
                 try:
                     if isinstance(expected, tuple) and expected[0] == "stale":
                         self.assertEqual(r.returncode, 1, repr(r))
                         self.assertIn("allow_older = true", r.stderr)
                         self.assertIsNone(self.db_path("r"), "a refused restore created a database")
+                        v = self.cofre(verify + ", allow_older = true")
+                        self.assertEqual(v.returncode, 0, repr(v))
+                        self.assertIn("NOTICE: verified backup", v.stderr)
                         r = self.cofre(restore + ", allow_older = true")
                         self.assertIn("WARNING:", r.stderr)
                     if isinstance(expected, tuple):

@@ -632,9 +632,14 @@ class TamperMatrixTest(unittest.TestCase):
             opts = with_pw() if mode == "enc" else ""
             uri = file_uri(root)
             try:
+                # A verify (RESTORE ... WITH schema_only, verify_backup_table_data) must find
+                # every case a restore finds, naming the same file.
                 for stmt in (f"RESTORE DATABASE tamper FROM LATEST IN '{uri}'{opts}",
                              f"RESTORE TABLE tamper.* FROM LATEST IN '{uri}'"
-                             + (opts + ", " if opts else " WITH ") + "into_db = 'defaultdb'"):
+                             + (opts + ", " if opts else " WITH ") + "into_db = 'defaultdb'",
+                             f"RESTORE DATABASE tamper FROM LATEST IN '{uri}'"
+                             + (opts + ", " if opts else " WITH ")
+                             + "schema_only, verify_backup_table_data"):
                     err = self.h.fails_cleanly(stmt, data=self.dst)
                     self.assertTrue(any(n in err for n in names), f"error names none of {names}: {err}")
             finally:

@@ -380,6 +380,16 @@ class S3FaultMatrixTest(unittest.TestCase):
                     self.assertNotIn("fr", ft.catalog(self.data))
                 self.assertEqual(ft.orphan_database_files(self.data), [])
                 row["restore"] = ("ok" if r.rc == 0 else "error", st["faults"])
+                # Verify (RESTORE ... WITH schema_only, verify_backup_table_data): passes, or
+                # fails with a clear error; it never creates a database.
+                r, st = under_fault(f"RESTORE DATABASE defaultdb FROM LATEST IN '{self.uri(coll)}' "
+                                    f"WITH {pw}, schema_only, verify_backup_table_data")
+                if r.rc == 0:
+                    self.assertIn("NOTICE: verified backup", r.stderr)
+                else:
+                    self.assert_clear_error(r, "verify")
+                self.assertEqual(ft.orphan_database_files(self.data), [])
+                row["verify"] = ("ok" if r.rc == 0 else "error", st["faults"])
                 # Incremental under the fault.
                 self.assertEqual(mutate(self.data, 10 * i + 2).rc, 0)
                 latest_before = self.latest(coll)

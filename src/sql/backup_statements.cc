@@ -8,6 +8,7 @@
 #include <set>
 
 #include "backup/chain_keys.h"
+#include "backup/check_files.h"
 #include "backup/collection.h"
 #include "backup/full_backup.h"
 #include "backup/incremental_backup.h"
@@ -17,6 +18,7 @@
 #include "backup/seen_layers.h"
 #include "backup/show_backup.h"
 #include "backup/unfinished_layers.h"
+#include "backup/verify_backup.h"
 #include "sql/as_of_time.h"
 #include "sql/describe.h"
 #include "sql/statement_options.h"
@@ -507,6 +509,55 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                 });
 }
 
+// The tables of `manifest` that RESTORE `targets` would read, for verify_backup_table_data
+// (nothing is written, so the data directory's databases do not matter).
+StatusOr<std::vector<VerifyTarget>> VerifyTargets(const ExecContext& ctx, const Targets& targets,
+                                                  const proto::BackupManifest& manifest,
+                                                  const std::string& display) {
+  std::vector<VerifyTarget> out;
+  auto find_db = [&](const std::string& name) -> StatusOr<const proto::Database*> {
+    for (const auto& db : manifest.databases()) {
+      if (db.name() == name) return &db;
+    }
+    return NotFoundError("database \"" + name + "\" is not in backup " + display);
+  };
+  std::set<std::pair<std::string, std::string>> added;
+  auto add = [&](const proto::Database& db, const proto::Table& t) {
+    if (added.insert({db.name(), t.name()}).second) out.push_back({db.name(), &t});
+  };
+  switch (targets.kind) {
+    case Targets::Kind::kCluster:
+      for (const auto& db : manifest.databases()) {
+        for (const auto& t : db.tables()) add(db, t);
+      }
+      break;
+    case Targets::Kind::kDatabases:
+      for (const auto& name : targets.databases) {
+        ASSIGN_OR_RETURN(const proto::Database* db, find_db(name));
+        for (const auto& t : db->tables()) add(*db, t);
+      }
+      break;
+    case Targets::Kind::kTables:
+      for (const auto& p : targets.tables) {
+        ASSIGN_OR_RETURN(const proto::Database* db,
+                         find_db(p.database.empty() ? ctx.current_database : p.database));
+        bool found = false;
+        for (const auto& t : db->tables()) {
+          if (p.all_tables || t.name() == p.table) {
+            add(*db, t);
+            found = true;
+          }
+        }
+        if (!found && !p.all_tables) {
+          return NotFoundError("table " + db->name() + "." + p.table + " is not in backup " +
+                               display);
+        }
+      }
+      break;
+  }
+  return out;
+}
+
 StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                                    const Restore& stmt) {
   ASSIGN_OR_RETURN(StatementOptions opts,
@@ -538,6 +589,37 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
   const proto::BackupManifest& manifest = *chosen;
   // Every locality holding files of this layer must be in the list, before anything is created.
   RETURN_IF_ERROR(chain.opened.view().Covers(manifest, collection::DisplaySubdir(subdir)));
+  const std::string restored = DescribeLayer(chain, manifest);
+
+  if (opts.verify_backup_table_data) {
+    ASSIGN_OR_RETURN(std::vector<VerifyTarget> tables,
+                     VerifyTargets(ctx, stmt.targets, manifest, collection::DisplaySubdir(subdir)));
+    VerifyResult verified;
+    ASSIGN_OR_RETURN(
+        ResultSet rs,
+        RunJob(ctx, "RESTORE", DescribeStatement(stmt),
+               [&](int64_t job_id, const std::function<void(double)>& progress, uint64_t* rows,
+                   uint64_t* entries, uint64_t* bytes) -> Status {
+                 ctx.jobs->SetRunningStatus(job_id, "verifying " + restored).IgnoreError();
+                 VerifyRequest req;
+                 req.storage = chain.opened.view();
+                 req.crypto = crypto;
+                 req.tables = std::move(tables);
+                 req.progress = progress;
+                 ASSIGN_OR_RETURN(verified, VerifyBackupData(req));
+                 ctx.jobs->SetRunningStatus(job_id, "verified " + restored).IgnoreError();
+                 *rows = verified.rows;
+                 *entries = 0;
+                 *bytes = verified.logical_bytes;
+                 return Status::OK();
+               }));
+    rs.notices = std::move(notices);
+    rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
+                          "verified " + restored + ": " + std::to_string(verified.files) +
+                              " data files, " + std::to_string(verified.rows) +
+                              " rows; no problems found; nothing was restored"});
+    return rs;
+  }
 
   RestoreRequest req;
   req.storage = chain.opened.view();
@@ -648,7 +730,6 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
       break;
     }
   }
-  const std::string restored = DescribeLayer(chain, manifest);
   ASSIGN_OR_RETURN(
       ResultSet rs,
       RunJob(ctx, "RESTORE", DescribeStatement(stmt),
@@ -700,6 +781,27 @@ StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx,
       stmt.kind == ShowBackup::Kind::kSchemas ? ShowBackupKind::kSchemas
       : stmt.kind == ShowBackup::Kind::kFiles ? ShowBackupKind::kFiles
                                               : ShowBackupKind::kObjects;
+  if (opts.check_files) {
+    const std::string display = collection::DisplaySubdir(chain.subdir);
+    for (const auto& layer : chain.layers) RETURN_IF_ERROR(chain.opened.view().Covers(layer, display));
+    ASSIGN_OR_RETURN(CheckFilesResult checked, CheckBackupFiles(chain.opened.view(), chain.layers));
+    if (!checked.problems.empty()) {
+      std::string message = "backup " + display + " has " +
+                            std::to_string(checked.problems.size()) + " missing or damaged " +
+                            (checked.problems.size() == 1 ? "file" : "files") + ": ";
+      for (size_t i = 0; i < checked.problems.size() && i < 20; ++i) {
+        message += (i ? "; " : "") + checked.problems[i];
+      }
+      if (checked.problems.size() > 20) {
+        message += "; and " + std::to_string(checked.problems.size() - 20) + " more";
+      }
+      return DataLossError(message);
+    }
+    notices.push_back({ResultSet::Notice::Severity::kNotice,
+                       "check_files: all " + std::to_string(checked.files) +
+                           " data files of backup " + display + " are present with their " +
+                           "recorded sizes (" + std::to_string(checked.file_bytes) + " bytes)"});
+  }
   ResultSet rs = ShowBackupResult(chain.layers, kind);
   rs.notices = std::move(notices);
   return rs;

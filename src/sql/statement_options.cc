@@ -73,6 +73,12 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
       // tables) is what cofre always does.
     } else if (o.name == "allow_older" && context != OptionContext::kBackup) {
       ASSIGN_OR_RETURN(out.allow_older, Flag(o));
+    } else if (o.name == "check_files" && context == OptionContext::kShowBackup) {
+      ASSIGN_OR_RETURN(out.check_files, Flag(o));
+    } else if (o.name == "schema_only" && context == OptionContext::kRestore) {
+      ASSIGN_OR_RETURN(out.schema_only, Flag(o));
+    } else if (o.name == "verify_backup_table_data" && context == OptionContext::kRestore) {
+      ASSIGN_OR_RETURN(out.verify_backup_table_data, Flag(o));
     } else if (o.name == "incremental_location") {
       if (o.kind == Option::Kind::kStringList && o.values.size() > 1) {
         return InvalidArgumentError(
@@ -96,6 +102,17 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
       return InvalidArgumentError("unknown " + where + " option \"" + o.name +
                                   "\"");
     }
+  }
+  if (out.verify_backup_table_data && !out.schema_only) {
+    return InvalidArgumentError(
+        "verify_backup_table_data requires schema_only: RESTORE ... WITH schema_only, "
+        "verify_backup_table_data reads and checks all data without restoring it");
+  }
+  if (out.schema_only && !out.verify_backup_table_data) {
+    return InvalidArgumentError(
+        "schema_only is supported together with verify_backup_table_data (RESTORE ... WITH "
+        "schema_only, verify_backup_table_data checks a backup without restoring it); to "
+        "restore the schema alone, restore the tables and delete their rows");
   }
   if (out.keys.passphrase && !out.keys.kms_uris.empty()) {
     return InvalidArgumentError(

@@ -25,6 +25,12 @@ struct StatementOptions {
   // RESTORE, SHOW BACKUP: read a chain older than one this data directory saw (its newest
   // layers gone, or LATEST naming an older full backup), with a warning. Default: refuse.
   bool allow_older = false;
+  // SHOW BACKUP: check that every file the chain names is present with its recorded size.
+  bool check_files = false;
+  // RESTORE, only together (as CockroachDB spells it): read, authenticate and decode every data
+  // file the restore would use and check it against the manifest, writing no database.
+  bool schema_only = false;
+  bool verify_backup_table_data = false;
 };
 
 enum class OptionContext { kBackup, kRestore, kShowBackup };
