@@ -4,6 +4,7 @@
   fuzz/corpus/manifest/         src/backup/manifest_fuzz.cc
   fuzz/corpus/data_file/        src/backup/data_file_fuzz.cc
   fuzz/corpus/encryption_info/  src/crypto/encryption_info_fuzz.cc
+  fuzz/corpus/restore_plan/     src/backup/restore_plan_fuzz.cc (no flags byte: a protobuf)
 
 Each seed is a flags byte (see the target's header comment) and a body. Bodies come from the
 golden backups (tests/testdata/golden/*, written by cofre 0.1.0), the crypto known-answer vectors
@@ -142,7 +143,61 @@ def encryption_infos():
     write("encryption_info", "empty", 0, b"")
 
 
+# --- restore_plan: a BackupManifest protobuf (no flags byte, no framing) ---
+def restore_plans():
+    def put(name, body):
+        d = os.path.join(CORPUS, "restore_plan")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(body)
+
+    for kind in ("plain-v1", "plain-v2"):
+        put("golden_" + kind.replace("-", "_"), read(golden(kind, "BACKUP_MANIFEST")[0])[4:-32])
+
+    def table(name, sql, columns, without_rowid=False):
+        cols = b"".join(field_bytes(4, field_bytes(1, c.encode()) + field_varint(2, k))
+                        for c, k in columns)
+        return field_bytes(1, name.encode()) + field_bytes(2, sql.encode()) + \
+            field_varint(3, int(without_rowid)) + cols
+
+    def obj(kind, name, tbl, sql):
+        return (field_bytes(1, kind.encode()) + field_bytes(2, name.encode()) +
+                field_bytes(3, tbl.encode()) + field_bytes(4, sql.encode()))
+
+    def manifest(tables, objects):
+        db = field_bytes(1, b"d") + b"".join(field_bytes(2, t) for t in tables) + \
+            b"".join(field_bytes(3, o) for o in objects) + field_varint(4, 4096)
+        return field_varint(1, 1) + field_bytes(10, db)
+
+    t = table("t", "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c AS (b || 'x'))",
+              [("a", 0), ("b", 0)])
+    k = table("k", "CREATE TABLE k(x TEXT, y INT, PRIMARY KEY (x, y)) WITHOUT ROWID",
+              [("x", 1), ("y", 2)], without_rowid=True)
+    good = [obj("index", "t_b", "t", "CREATE INDEX t_b ON t(b COLLATE NOCASE DESC)"),
+            obj("index", "t_expr", "t", "CREATE INDEX t_expr ON t(lower(b)) WHERE a > 0"),
+            obj("view", "v", "v", "CREATE VIEW v AS SELECT * FROM t JOIN k"),
+            obj("trigger", "tr", "t", "CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM k; END")]
+    put("schema", manifest([t, k], good))
+    attacks = {
+        "attach": [table("t", "CREATE TABLE t(a); ATTACH DATABASE '/tmp/x' AS p; CREATE TABLE p.x(a)",
+                         [("a", 0)])],
+        "comment_hides_statement": [table("t", "CREATE TABLE t(a) /* x */; -- y\nDROP TABLE k",
+                                          [("a", 0)]), k],
+        "wrong_name": [table("t", "CREATE TABLE k(a)", [("a", 0)])],
+        "as_select": [k, table("t", "CREATE TABLE t AS SELECT * FROM k", [("x", 0)])],
+        "vacuum_into": [table("t", "VACUUM INTO '/tmp/x'", [])],
+    }
+    for name, tables in attacks.items():
+        put("attack_" + name, manifest(tables, []))
+    put("attack_objects", manifest([t, k], [
+        obj("index", "t_b", "t", "CREATE TRIGGER t_b AFTER UPDATE ON k BEGIN DELETE FROM k; END"),
+        obj("view", "v", "v", "CREATE VIEW v AS SELECT * FROM p.x"),
+        obj("trigger", "tr", "t", "CREATE TRIGGER tr AFTER INSERT ON t BEGIN ATTACH 'x' AS p; END"),
+        obj("table", "z", "z", "CREATE TABLE z(a)")]))
+
+
 if __name__ == "__main__":
+    restore_plans()
     manifests()
     data_files()
     encryption_infos()

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "backup/bulk_loader.h"
 #include "backup/data_file_format.h"
 #include "backup/record_prefetcher.h"
+#include "backup/schema_guard.h"
 #include "backup/table_schema.h"
 #include "util/file_util.h"
 
@@ -181,27 +183,38 @@ StatusOr<SqliteDb> OpenStaging(const std::string& path) {
   return db;
 }
 
-// Creates the schema of `pdb` in the new staging file at `path` and plans the direct load of
-// its tables (an empty plan when `bulk` is false). Indexes the plan does not write are dropped
-// again, to be built by SQLite after the rows are in.
-StatusOr<BulkLoadPlan> CreateSchema(const std::string& path, const proto::Database& pdb,
-                                    bool bulk) {
+// The names of the tables of `pdb`: what a whole-database restore may write.
+std::set<std::string> TableNames(const proto::Database& pdb) {
+  std::set<std::string> names;
+  for (const auto& t : pdb.tables()) names.insert(t.name());
+  return names;
+}
+
+// Recreates `obj` of `pdb` through `guard` (which checks its SQL first).
+Status CreateObject(SchemaGuard& guard, const proto::Database& pdb,
+                    const proto::SchemaObject& obj) {
+  ASSIGN_OR_RETURN(ExpectedObject want, ExpectedSchemaObject(pdb.name(), obj));
+  return guard.Create(want, obj.sql());
+}
+
+}  // namespace
+
+StatusOr<BulkLoadPlan> CreateRestoreSchema(const std::string& path, const proto::Database& pdb,
+                                           bool bulk) {
   ASSIGN_OR_RETURN(SqliteDb db, OpenStaging(path));
+  SchemaGuard guard(db, TableNames(pdb));
   RETURN_IF_ERROR(
       db.Exec("PRAGMA page_size = " + std::to_string(pdb.page_size() ? pdb.page_size() : 4096)));
   RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(pdb.user_version()) +
                           "; PRAGMA application_id = " + std::to_string(pdb.application_id())));
   RETURN_IF_ERROR(db.Exec("BEGIN"));
   for (const auto& table : pdb.tables()) {
-    Status st = db.Exec(table.create_sql());
-    if (!st.ok()) return st.Annotate("recreating table " + pdb.name() + "." + table.name());
+    RETURN_IF_ERROR(guard.Create(ExpectedTable(pdb.name(), table), table.create_sql()));
   }
   BulkLoadPlan plan;
   if (bulk) {
     for (const auto& obj : pdb.objects()) {
-      if (obj.type() != "index") continue;
-      Status st = db.Exec(obj.sql());
-      if (!st.ok()) return st.Annotate("recreating index " + obj.name());
+      if (obj.type() == "index") RETURN_IF_ERROR(CreateObject(guard, pdb, obj));
     }
     ASSIGN_OR_RETURN(plan, PlanBulkLoad(db, pdb));
     for (const auto& name : plan.unplanned_indexes) {
@@ -213,13 +226,15 @@ StatusOr<BulkLoadPlan> CreateSchema(const std::string& path, const proto::Databa
   return plan;
 }
 
+namespace {
+
 // Builds a whole database into the staging file at `path`: the tables the plan covers by
 // writing their pages directly (bulk_loader.h), the others through INSERT, then the remaining
 // indexes, views and triggers through SQLite.
 Status BuildDatabase(const std::string& path, const proto::Database& pdb,
                      const ChainStorage& storage, const ChainCrypto& crypto, Progress* progress,
                      RestoreResult* result, bool bulk) {
-  ASSIGN_OR_RETURN(BulkLoadPlan plan, CreateSchema(path, pdb, bulk));
+  ASSIGN_OR_RETURN(BulkLoadPlan plan, CreateRestoreSchema(path, pdb, bulk));
   std::set<std::string> planned_tables, planned_indexes;
   for (const auto& t : plan.tables) {
     planned_tables.insert(t.table->name());
@@ -249,6 +264,7 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
     if (!planned_tables.count(table.name())) tables.push_back(&table);
   }
   ASSIGN_OR_RETURN(SqliteDb db, OpenStaging(path));
+  SchemaGuard guard(db, TableNames(pdb));
   RETURN_IF_ERROR(db.Exec("BEGIN"));
   if (!tables.empty()) {
     // The backup is read on a thread of its own while this one inserts.
@@ -262,10 +278,10 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
   for (const auto& table : pdb.tables()) RETURN_IF_ERROR(RestoreSequence(db, "main", table));
   // Index builds scan the whole table; a bigger cache would only buy memory.
   RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -" + std::to_string(kIndexCacheKiB)));
+  // Triggers come after the rows, so that loading them never fires one.
   for (const auto& obj : pdb.objects()) {
     if (obj.type() == "index" && planned_indexes.count(obj.name())) continue;
-    Status st = db.Exec(obj.sql());
-    if (!st.ok()) return st.Annotate("recreating " + obj.type() + " " + obj.name());
+    RETURN_IF_ERROR(CreateObject(guard, pdb, obj));
   }
   RETURN_IF_ERROR(db.Exec("COMMIT"));
   RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
@@ -276,48 +292,73 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
   return SyncFd(fd.get(), "restored database file");
 }
 
-// Restores some tables into an existing database inside one transaction.
+// Restores some tables into an existing database inside one transaction. Only those tables
+// are written; their indexes and triggers are created after all their rows are in.
 Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
                          const std::vector<std::string>& tables, const ChainStorage& storage,
                          const ChainCrypto& crypto, Progress* progress, RestoreResult* result) {
   ASSIGN_OR_RETURN(SqliteDb db, OpenDatabaseFile(target.path));
   // The connection's default cache (a few MiB) bounds the sorter of the index builds.
-  RETURN_IF_ERROR(db.Exec("PRAGMA threads = " + std::to_string(SorterThreads())));
+  RETURN_IF_ERROR(db.Exec("PRAGMA threads = " + std::to_string(SorterThreads()) +
+                          "; PRAGMA foreign_keys = OFF"));
+  SchemaGuard guard(db, std::set<std::string>(tables.begin(), tables.end()));
   RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto fail = [&](Status st) {
     db.Exec("ROLLBACK").IgnoreError();
     return st;
   };
-  ASSIGN_OR_RETURN(std::vector<std::string> existing, DataDir::ListTables(db));
-  std::set<std::string> present(existing.begin(), existing.end());
+  ASSIGN_OR_RETURN(SqliteStmt exists,
+                   db.Prepare("SELECT type FROM main.sqlite_schema WHERE name = ?1"));
+  auto taken = [&](const std::string& name) -> StatusOr<std::optional<std::string>> {
+    RETURN_IF_ERROR(exists.Reset());
+    exists.Bind(1, name);
+    ASSIGN_OR_RETURN(bool row, exists.Step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(exists.ColumnText(0));
+  };
+  std::set<std::string> wanted_names(tables.begin(), tables.end());
   std::vector<const proto::Table*> wanted;
   for (const auto& name : tables) {
-    if (present.count(name)) {
-      return fail(AlreadyExistsError("table " + target.name + "." + name +
+    StatusOr<std::optional<std::string>> kind = taken(name);
+    if (!kind.ok()) return fail(kind.status());
+    if (*kind) {
+      return fail(AlreadyExistsError(**kind + " " + target.name + "." + name +
                                      " already exists; drop it or restore into another "
                                      "database with into_db"));
     }
     wanted.push_back(FindTable(pdb, name));
   }
+  // The indexes and triggers of the restored tables (views belong to whole databases).
+  std::vector<const proto::SchemaObject*> objects;
+  for (const auto& obj : pdb.objects()) {
+    if (obj.type() == "view" || !wanted_names.count(obj.table_name())) continue;
+    StatusOr<std::optional<std::string>> kind = taken(obj.name());
+    if (!kind.ok()) return fail(kind.status());
+    if (*kind) {
+      return fail(AlreadyExistsError("the backup's " + obj.type() + " " + obj.name() + " on " +
+                                     obj.table_name() + " has the name of " + **kind + " " +
+                                     target.name + "." + obj.name() +
+                                     "; drop it or restore into another database with into_db"));
+    }
+    objects.push_back(&obj);
+  }
+  exists = SqliteStmt();
   StatusOr<std::unique_ptr<RecordPrefetcher>> started = StartReading(wanted, storage, crypto);
   if (!started.ok()) return fail(started.status());
   std::unique_ptr<RecordPrefetcher> records = std::move(*started);
   size_t unit = 0;
   for (const proto::Table* table : wanted) {
-    const std::string& name = table->name();
-    if (Status st = db.Exec(table->create_sql()); !st.ok()) {
-      return fail(st.Annotate("recreating table " + target.name + "." + name));
+    if (Status st = guard.Create(ExpectedTable(pdb.name(), *table), table->create_sql());
+        !st.ok()) {
+      return fail(st);
     }
     if (Status st = LoadTable(db, "main", *table, *records, &unit, progress, result); !st.ok()) {
       return fail(st);
     }
     if (Status st = RestoreSequence(db, "main", *table); !st.ok()) return fail(st);
-    for (const auto& obj : pdb.objects()) {
-      if (obj.type() == "view" || obj.table_name() != name) continue;
-      if (Status st = db.Exec(obj.sql()); !st.ok()) {
-        return fail(st.Annotate("recreating " + obj.type() + " " + obj.name()));
-      }
-    }
+  }
+  for (const proto::SchemaObject* obj : objects) {
+    if (Status st = CreateObject(guard, pdb, *obj); !st.ok()) return fail(st);
   }
   return db.Exec("COMMIT");
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "backup/bulk_load_plan.h"
 #include "backup/chain_storage.h"
 #include "backup/stored_file.h"
 #include "engine/data_dir.h"
@@ -49,6 +50,15 @@ struct RestoreResult {
 };
 
 StatusOr<RestoreResult> RunRestore(const RestoreRequest& request);
+
+// The first step of restoring database `pdb` of a manifest: creates its tables (and, when
+// `bulk`, its indexes) in the new SQLite file at `path` (":memory:" for a check that writes no
+// file), each statement checked by a SchemaGuard (backup/schema_guard.h), and plans which tables
+// and indexes RESTORE writes as pages directly (bulk_load_plan.h; an empty plan when `bulk` is
+// false). Indexes the plan does not cover are dropped again, to be built after the rows are in.
+// DataLoss naming the object for SQL the manifest cannot hold.
+StatusOr<BulkLoadPlan> CreateRestoreSchema(const std::string& path, const proto::Database& pdb,
+                                           bool bulk);
 
 }  // namespace cofre
 

@@ -1,0 +1,90 @@
+// SchemaGuard: recreates the schema objects a backup manifest describes without executing
+// anything else the manifest says.
+//
+// A manifest comes from storage, which is untrusted: its CREATE statements are checked, never
+// run as given. Each object's SQL must be exactly one statement (only whitespace and comments
+// may follow it) that creates exactly that object: a CREATE TABLE of the table's name, a CREATE
+// INDEX or CREATE TRIGGER of the object's name on the object's table, a CREATE VIEW of the
+// view's name, all in the connection's main database. The statement is prepared with
+// sqlite3_prepare_v3 under an authorizer, which is installed on the connection for the guard's
+// whole life (schema creation, row loading, index builds), and which denies:
+//   - ATTACH, DETACH, VACUUM (INTO), ALTER, ANALYZE, REINDEX (but an index's own build), every
+//     DROP but of an index on a writable table, temporary and virtual tables;
+//   - PRAGMA, except the ones cofre's own statements use (not while a manifest statement runs);
+//   - load_extension and fts3_tokenizer (extension loading is never enabled either);
+//   - writes to any table but the writable ones (the tables being restored), sqlite_sequence,
+//     and the schema table SQLite updates itself;
+//   - while a manifest statement is prepared: SELECT (CREATE TABLE ... AS SELECT), reads of
+//     anything but the object's own table, and creating anything but the expected object.
+// Views and triggers are stored, never run: SQLite compiles their bodies only when a later
+// statement uses them, and restore creates them after the rows are loaded.
+// A refused statement is DataLoss naming the object: cofre writes manifests from sqlite_schema,
+// so SQL that breaks these rules means the collection was damaged or tampered with.
+// Thread-safety: one guard per connection, used on the connection's thread.
+#ifndef COFRE_BACKUP_SCHEMA_GUARD_H_
+#define COFRE_BACKUP_SCHEMA_GUARD_H_
+
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "engine/sqlite.h"
+#include "proto/backup_manifest.pb.h"
+#include "util/status.h"
+
+namespace cofre {
+
+enum class SchemaKind { kTable, kIndex, kView, kTrigger };
+
+// The kind named by a manifest SchemaObject's type ("index", "view", "trigger"); InvalidArgument
+// for anything else.
+StatusOr<SchemaKind> SchemaKindFromType(std::string_view type);
+const char* SchemaKindName(SchemaKind kind);
+
+// What a manifest statement must create.
+struct ExpectedObject {
+  SchemaKind kind = SchemaKind::kTable;
+  std::string name;
+  std::string table;  // the indexed or triggered table (or view); unused for tables and views
+  std::string label;  // how errors name it, e.g. `table shop.orders`
+};
+
+// What the manifest's table / index, view or trigger must create (DataLoss naming the object
+// for an unknown type); `database` is the backup's name for its database, for errors.
+ExpectedObject ExpectedTable(const std::string& database, const proto::Table& table);
+StatusOr<ExpectedObject> ExpectedSchemaObject(const std::string& database,
+                                              const proto::SchemaObject& obj);
+
+class SchemaGuard {
+ public:
+  // Installs the authorizer on `db` (replacing none: the connection must have none). Only the
+  // tables named in `writable` (ASCII case-insensitive, as SQLite compares names) may be written.
+  SchemaGuard(const SqliteDb& db, const std::set<std::string>& writable);
+  ~SchemaGuard();
+  SchemaGuard(const SchemaGuard&) = delete;
+  SchemaGuard& operator=(const SchemaGuard&) = delete;
+
+  // Checks `sql` against `want` and runs it. DataLoss naming want.label when the SQL is not
+  // exactly the statement that creates that object; SQLite's error (annotated) when a valid
+  // statement fails.
+  Status Create(const ExpectedObject& want, std::string_view sql);
+
+  // The authorizer's decision (SQLITE_OK or SQLITE_DENY) for one action; public for the
+  // C callback.
+  int Authorize(int action, const char* a1, const char* a2, const char* db, const char* inner);
+
+ private:
+  int Deny(std::string reason);
+  bool Writable(const char* table) const;
+
+  const SqliteDb* conn_;
+  sqlite3* db_;
+  std::set<std::string> writable_;        // lower-cased
+  const ExpectedObject* want_ = nullptr;  // set while a manifest statement is prepared and run
+  int created_ = 0;                       // times the expected CREATE action was seen
+  std::string denied_;                    // why the last action was denied
+};
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_SCHEMA_GUARD_H_

@@ -1,0 +1,194 @@
+#include "backup/schema_guard.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace cofre {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SchemaGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("schema_guard_test." + std::to_string(getpid()));
+    fs::create_directories(dir_);
+    auto db = SqliteDb::Open((dir_ / "db.sqlite").string(), /*create=*/true);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    // A table that exists before the restore and must stay untouched.
+    ASSERT_TRUE(db_.Exec("CREATE TABLE other(a); INSERT INTO other VALUES(1)").ok());
+    guard_ = std::make_unique<SchemaGuard>(db_, std::set<std::string>{"t"});
+  }
+  void TearDown() override {
+    guard_.reset();
+    db_ = SqliteDb();
+    fs::remove_all(dir_);
+  }
+
+  static ExpectedObject Table(const std::string& name) {
+    return {SchemaKind::kTable, name, name, "table d." + name};
+  }
+  static ExpectedObject On(SchemaKind kind, const std::string& name, const std::string& table) {
+    return {kind, name, table, std::string(SchemaKindName(kind)) + " d." + name};
+  }
+
+  // The refusal of `sql` as `want`: DataLoss naming the object.
+  void ExpectRefused(const ExpectedObject& want, const std::string& sql) {
+    Status st = guard_->Create(want, sql);
+    EXPECT_EQ(st.code(), StatusCode::kDataLoss) << sql << " -> " << st.ToString();
+    EXPECT_NE(st.message().find(want.label), std::string::npos) << st.ToString();
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto n = db_.QueryInt(sql);
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() && *n ? **n : -1;
+  }
+
+  fs::path dir_;
+  SqliteDb db_;
+  std::unique_ptr<SchemaGuard> guard_;
+};
+
+TEST_F(SchemaGuardTest, CreatesWhatCofreWrites) {
+  ASSERT_TRUE(guard_
+                  ->Create(Table("t"),
+                           "CREATE TABLE t(a INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "b TEXT CHECK(length(b) < 9) DEFAULT (lower('X')), c AS (b || 'x'))")
+                  .ok());
+  ASSERT_TRUE(db_.Exec("INSERT INTO t(b) VALUES('y')").ok());
+  EXPECT_TRUE(
+      guard_->Create(On(SchemaKind::kIndex, "i", "t"), "CREATE INDEX i ON t(lower(b)) WHERE a > 0")
+          .ok());
+  EXPECT_TRUE(guard_
+                  ->Create(On(SchemaKind::kView, "v", "v"),
+                           "CREATE VIEW v AS SELECT * FROM t JOIN other -- note")
+                  .ok());
+  EXPECT_TRUE(guard_
+                  ->Create(On(SchemaKind::kTrigger, "tr", "t"),
+                           "CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM other; END "
+                           "/* trailing comment */ ")
+                  .ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE name IN ('t','i','v','tr')"), 4);
+  EXPECT_TRUE(
+      guard_->Create(Table("t"), "CREATE TABLE k(a PRIMARY KEY, b UNIQUE) WITHOUT ROWID").code() ==
+      StatusCode::kDataLoss);
+  EXPECT_TRUE(
+      guard_->Create(Table("k"), "CREATE TABLE k(a PRIMARY KEY, b UNIQUE) WITHOUT ROWID").ok());
+  // Quoted names with odd characters are names like any other.
+  EXPECT_TRUE(guard_->Create(Table("we\"ird t"), "CREATE TABLE \"we\"\"ird t\"(x)").ok());
+}
+
+TEST_F(SchemaGuardTest, RefusesASecondStatement) {
+  std::string path = (dir_ / "attached.db").string();
+  ExpectRefused(Table("t"),
+                "CREATE TABLE t(a); ATTACH DATABASE '" + path + "' AS p; CREATE TABLE p.x(a)");
+  ExpectRefused(Table("t"), "CREATE TABLE t(a); DELETE FROM other");
+  ExpectRefused(Table("t"), "CREATE TABLE t(a) /* hidden */; -- c\n DROP TABLE other");
+  ExpectRefused(Table("t"), "CREATE TABLE t(a); /* */ ; VACUUM INTO '" + path + "'");
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_EQ(Count("SELECT count(*) FROM other"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE name = 't'"), 0);
+}
+
+TEST_F(SchemaGuardTest, RefusesOtherStatementsInPlaceOfACreate) {
+  std::string path = (dir_ / "attached.db").string();
+  ExpectRefused(Table("t"), "ATTACH DATABASE '" + path + "' AS p");
+  ExpectRefused(Table("t"), "VACUUM INTO '" + path + "'");
+  ExpectRefused(Table("t"), "PRAGMA writable_schema = ON");
+  ExpectRefused(Table("t"), "DELETE FROM other");
+  ExpectRefused(Table("t"), "INSERT INTO t VALUES(1)");
+  ExpectRefused(Table("t"), "SELECT load_extension('/tmp/x.so')");
+  ExpectRefused(Table("t"), "DROP TABLE other");
+  ExpectRefused(Table("t"), "");
+  ExpectRefused(Table("t"), "-- only a comment");
+  ExpectRefused(Table("t"), "CREATE TABLE t(a");  // does not parse
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_EQ(Count("SELECT count(*) FROM other"), 1);
+}
+
+TEST_F(SchemaGuardTest, RefusesTheWrongKindOrName) {
+  ExpectRefused(Table("t"), "CREATE TABLE u(a)");
+  ExpectRefused(Table("t"), "CREATE VIEW t AS SELECT 1");
+  ExpectRefused(Table("t"), "CREATE TEMP TABLE t(a)");
+  ExpectRefused(Table("t"), "CREATE VIRTUAL TABLE t USING fts5(a)");
+  ExpectRefused(Table("t"), "CREATE TABLE t AS SELECT * FROM other");
+  ExpectRefused(Table("t"), "CREATE TABLE temp.t(a)");
+  ASSERT_TRUE(guard_->Create(Table("t"), "CREATE TABLE t(a, b)").ok());
+  // An index or trigger named as expected, but on another table of the database.
+  ExpectRefused(On(SchemaKind::kIndex, "i", "t"), "CREATE INDEX i ON other(a)");
+  ExpectRefused(On(SchemaKind::kIndex, "i", "t"), "CREATE INDEX j ON t(a)");
+  ExpectRefused(On(SchemaKind::kIndex, "i", "t"), "CREATE TABLE i(a)");
+  ExpectRefused(On(SchemaKind::kTrigger, "tr", "t"),
+                "CREATE TRIGGER tr AFTER UPDATE ON other BEGIN DELETE FROM other; END");
+  ExpectRefused(On(SchemaKind::kTrigger, "tr", "t"),
+                "CREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END");
+  ExpectRefused(On(SchemaKind::kView, "v", "v"), "CREATE TEMP VIEW v AS SELECT 1");
+  ExpectRefused(On(SchemaKind::kView, "v", "v"), "CREATE INDEX v ON t(a)");
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema"), 2);  // other and t
+}
+
+TEST_F(SchemaGuardTest, RefusesOtherDatabases) {
+  // Nothing can be attached, so a schema-qualified name into another database fails.
+  ExpectRefused(Table("t"), "CREATE TABLE p.t(a)");
+  ASSERT_TRUE(guard_->Create(Table("t"), "CREATE TABLE main.t(a)").ok());
+  ExpectRefused(On(SchemaKind::kView, "v", "v"), "CREATE VIEW p.v AS SELECT 1");
+  // A view in main may not name another database (SQLite refuses it at creation).
+  ExpectRefused(On(SchemaKind::kView, "v", "v"), "CREATE VIEW v AS SELECT * FROM p.x");
+}
+
+TEST_F(SchemaGuardTest, TriggerBodiesAreStoredNotRun) {
+  ASSERT_TRUE(guard_->Create(Table("t"), "CREATE TABLE t(a)").ok());
+  // ATTACH is not a statement a trigger body can hold.
+  ExpectRefused(On(SchemaKind::kTrigger, "tr", "t"),
+                "CREATE TRIGGER tr AFTER INSERT ON t BEGIN ATTACH '/tmp/x' AS p; END");
+  ASSERT_TRUE(guard_
+                  ->Create(On(SchemaKind::kTrigger, "tr", "t"),
+                           "CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM other; END")
+                  .ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM other"), 1);
+  // While the guard is in place, the trigger cannot write `other` either.
+  EXPECT_FALSE(db_.Exec("INSERT INTO t VALUES(1)").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM other"), 1);
+}
+
+TEST_F(SchemaGuardTest, CofreStatementsWriteOnlyTheRestoredTables) {
+  ASSERT_TRUE(guard_->Create(Table("t"), "CREATE TABLE t(a)").ok());
+  EXPECT_TRUE(db_.Exec("INSERT INTO main.t VALUES(1)").ok());
+  EXPECT_TRUE(db_.Exec("PRAGMA cache_size = -8000").ok());
+  EXPECT_EQ(db_.Exec("DELETE FROM other").code(), StatusCode::kPermissionDenied);
+  EXPECT_FALSE(db_.Exec("ATTACH DATABASE ':memory:' AS p").ok());
+  EXPECT_FALSE(db_.Exec("PRAGMA writable_schema = ON").ok());
+  EXPECT_FALSE(db_.Exec("SELECT load_extension('x')").ok());
+  EXPECT_FALSE(db_.Exec("DROP TABLE other").ok());
+  EXPECT_FALSE(db_.Exec("CREATE TABLE z(a)").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM other"), 1);
+}
+
+TEST_F(SchemaGuardTest, RefusesLoadExtensionInConstraintsAndDefaults) {
+  ExpectRefused(Table("t"), "CREATE TABLE t(a CHECK(load_extension('/tmp/x.so')))");
+  ExpectRefused(Table("t"), "CREATE TABLE t(a, b AS (load_extension('/tmp/x.so')))");
+  ASSERT_TRUE(guard_->Create(Table("t"), "CREATE TABLE t(a)").ok());
+  ExpectRefused(On(SchemaKind::kIndex, "i", "t"),
+                "CREATE INDEX i ON t(a) WHERE load_extension('/tmp/x.so')");
+}
+
+TEST_F(SchemaGuardTest, ChecksAreCaseInsensitiveLikeSqlite) {
+  EXPECT_TRUE(guard_->Create(Table("T"), "create table t(a)").ok());
+}
+
+TEST(SchemaKindTest, UnknownTypesAreDataLossNamingTheObject) {
+  proto::SchemaObject obj;
+  obj.set_type("table");
+  obj.set_name("x");
+  StatusOr<ExpectedObject> want = ExpectedSchemaObject("d", obj);
+  EXPECT_EQ(want.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(want.status().message().find("d.x"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cofre
