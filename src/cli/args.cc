@@ -2,10 +2,12 @@
 
 #include <optional>
 
+#include "sql/splitter.h"
+
 namespace cofre::cli {
 namespace {
 
-enum class Flag { kData, kDatabase, kFormat, kLocality, kExecute };
+enum class Flag { kData, kDatabase, kFormat, kLocality, kExecute, kSet, kSetFile, kSetEnv };
 
 struct FlagSpec {
   std::string_view name;  // as written, with its dashes
@@ -15,6 +17,8 @@ struct FlagSpec {
 constexpr FlagSpec kFlags[] = {
     {"--data", Flag::kData},         {"--database", Flag::kDatabase}, {"--format", Flag::kFormat},
     {"--locality", Flag::kLocality}, {"--execute", Flag::kExecute},   {"-e", Flag::kExecute},
+    {"-v", Flag::kSet},              {"--set", Flag::kSet},           {"--variable", Flag::kSet},
+    {"--set-file", Flag::kSetFile},  {"--set-env", Flag::kSetEnv},
 };
 
 std::optional<Flag> LookupFlag(std::string_view name) {
@@ -51,6 +55,29 @@ std::string_view CommandName(Command command) {
   return "help";
 }
 
+// NAME=VALUE of a variable flag.
+StatusOr<VariableArg> ParseVariable(std::string_view flag, VariableArg::Source source,
+                                    const std::string& text) {
+  const size_t eq = text.find('=');
+  VariableArg var;
+  var.source = source;
+  var.name = text.substr(0, eq);
+  if (eq == std::string::npos || !sql::IsVariableName(var.name)) {
+    return InvalidArgumentError("flag " + std::string(flag) +
+                                " takes NAME=" +
+                                (source == VariableArg::Source::kFile  ? "PATH"
+                                 : source == VariableArg::Source::kEnv ? "ENVIRONMENT_VARIABLE"
+                                                                        : "VALUE") +
+                                ", NAME being letters, digits and _");
+  }
+  var.value = text.substr(eq + 1);
+  if (source != VariableArg::Source::kValue && var.value.empty()) {
+    return InvalidArgumentError("flag " + std::string(flag) + " needs a non-empty " +
+                                (source == VariableArg::Source::kFile ? "path" : "variable name"));
+  }
+  return var;
+}
+
 Status ApplyFlag(Flag flag, std::string_view name, std::string value, CliArgs* args) {
   if (value.empty() && flag != Flag::kExecute) {
     return InvalidArgumentError("flag " + std::string(name) + " needs a non-empty value");
@@ -73,6 +100,16 @@ Status ApplyFlag(Flag flag, std::string_view name, std::string value, CliArgs* a
     case Flag::kExecute:
       args->execute.push_back(std::move(value));
       break;
+    case Flag::kSet:
+    case Flag::kSetFile:
+    case Flag::kSetEnv: {
+      const VariableArg::Source source = flag == Flag::kSet       ? VariableArg::Source::kValue
+                                         : flag == Flag::kSetFile ? VariableArg::Source::kFile
+                                                                  : VariableArg::Source::kEnv;
+      ASSIGN_OR_RETURN(VariableArg var, ParseVariable(name, source, value));
+      args->variables.push_back(std::move(var));
+      break;
+    }
   }
   return Status::OK();
 }
@@ -145,7 +182,8 @@ std::string UsageText() {
 
 Usage:
   cofre sql  [--data DIR] [--database NAME] [--format table|csv|tsv|json]
-             [--locality key=value[,key=value...]] [-e STMT]...
+             [--locality key=value[,key=value...]] [-v NAME=VALUE]...
+             [--set-file NAME=PATH]... [--set-env NAME=VAR]... [-e STMT]...
   cofre demo [--data DIR]
   cofre version
 
@@ -162,6 +200,11 @@ Flags:
   --format FORMAT    output format: table (default), csv, tsv or json
   --locality K=V,..  this node's locality, for locality-aware backups
   -e, --execute STMT statement(s) to run; may repeat
+  -v, --set NAME=VALUE   set shell variable NAME; statements use it as :NAME, :'NAME'
+                     (a string literal) or :"NAME" (a quoted identifier)
+  --set-file NAME=PATH   set NAME to the contents of file PATH (one trailing newline
+                     removed): secrets such as passphrases stay off the command line
+  --set-env NAME=VAR     set NAME to the value of environment variable VAR
   -h, --help         show this help
 )";
 }

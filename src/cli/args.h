@@ -1,13 +1,14 @@
 // Command-line parsing for the cofre binary (DESIGN §1):
 //
 //   cofre sql  [--data DIR] [--database NAME] [--format table|csv|tsv|json]
-//              [--locality k=v[,k=v]...] [-e STMT]...
+//              [--locality k=v[,k=v]...] [-v NAME=VALUE] [--set-file NAME=PATH]
+//              [--set-env NAME=VAR] [-e STMT]...
 //   cofre demo [--data DIR]
 //   cofre version
 //
 // Flags take their value as the next argument or after '=' (`--data=DIR`, `-e=STMT`);
-// `--execute` is a long form of `-e`. A repeated flag keeps its last value, except -e, whose
-// values accumulate in order. `--help`/`-h` anywhere (and `cofre help`) asks for the usage text.
+// `--execute` is a long form of `-e`; `--set` and `--variable` of `-v`. A repeated flag keeps its
+// last value, except -e and the variable flags, whose values accumulate in order. `--help`/`-h` anywhere (and `cofre help`) asks for the usage text.
 // ParseArgs() fails with InvalidArgument on an unknown command or flag, a missing or empty value,
 // an unknown format, a malformed locality or a stray positional argument; the message is meant
 // for stderr, followed by a pointer to `cofre --help`.
@@ -28,6 +29,19 @@ enum class Command { kHelp, kSql, kDemo, kVersion };
 
 inline constexpr std::string_view kDefaultDataDir = "./cofre-data";
 
+// One shell variable given on the command line (cli/shell_variables.h). Only its name and where
+// to find the value are in argv for --set-file and --set-env.
+struct VariableArg {
+  enum class Source {
+    kValue,  // -v/--set NAME=VALUE: `value` is the value
+    kFile,   // --set-file NAME=PATH: `value` is the path of a file holding the value
+    kEnv,    // --set-env NAME=VAR: `value` is the name of an environment variable
+  };
+  Source source = Source::kValue;
+  std::string name;
+  std::string value;
+};
+
 struct CliArgs {
   Command command = Command::kHelp;
   // `--data`. For `sql` it defaults to kDefaultDataDir; for `demo` it stays empty unless given
@@ -37,6 +51,7 @@ struct CliArgs {
   OutputFormat format = OutputFormat::kTable;
   std::string locality;              // empty: the data directory's remembered locality
   std::vector<std::string> execute;  // -e values, in order
+  std::vector<VariableArg> variables;  // in order; a later one for a name wins
 };
 
 // Parses the arguments after the program name.

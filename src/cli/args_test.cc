@@ -26,6 +26,30 @@ TEST(ArgsTest, SqlDefaults) {
   EXPECT_TRUE(args->execute.empty());
 }
 
+TEST(ArgsTest, Variables) {
+  StatusOr<CliArgs> args =
+      Parse({"sql", "-v", "a=1", "--set=b=x=y", "--variable", "c=", "--set-file", "pw=/run/pw",
+             "--set-env=k=KEY_VAR"});
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  ASSERT_EQ(args->variables.size(), 5u);
+  using S = VariableArg::Source;
+  EXPECT_EQ(args->variables[0].name, "a");
+  EXPECT_EQ(args->variables[0].value, "1");
+  EXPECT_EQ(args->variables[1].value, "x=y");
+  EXPECT_EQ(args->variables[2].value, "");
+  EXPECT_EQ(args->variables[3].source, S::kFile);
+  EXPECT_EQ(args->variables[3].value, "/run/pw");
+  EXPECT_EQ(args->variables[4].source, S::kEnv);
+  EXPECT_EQ(args->variables[4].name, "k");
+  EXPECT_EQ(args->variables[4].value, "KEY_VAR");
+  ExpectInvalid({"sql", "-v", "novalue"}, "takes NAME=VALUE");
+  ExpectInvalid({"sql", "-v", "a-b=1"}, "letters, digits and _");
+  ExpectInvalid({"sql", "-v", "=1"}, "takes NAME=VALUE");
+  ExpectInvalid({"sql", "--set-file", "pw="}, "non-empty path");
+  ExpectInvalid({"sql", "--set-env", "pw"}, "NAME=ENVIRONMENT_VARIABLE");
+  ExpectInvalid({"demo", "-v", "a=1"}, "unknown flag -v");
+}
+
 TEST(ArgsTest, SqlAllFlagsSeparateValues) {
   StatusOr<CliArgs> args =
       Parse({"sql", "--data", "/tmp/d", "--database", "shop", "--format", "json", "--locality",

@@ -63,6 +63,10 @@ constexpr std::string_view kHelpText =
     "Type SQL statements ending with ';'. Statements may span several lines.\n"
     "  \\q, quit, exit, Ctrl-D   leave the shell\n"
     "  \\?, help                 show this help\n"
+    "  \\set NAME VALUE          set a variable; statements use it as :NAME, :'NAME' (a\n"
+    "                           string literal) or :\"NAME\" (an identifier); \\set lists them\n"
+    "  \\getenv NAME VAR         set a variable from environment variable VAR\n"
+    "  \\unset NAME              remove a variable\n"
     "  Ctrl-C                   abandon the statement being typed\n";
 
 class InteractiveLoop {
@@ -108,6 +112,10 @@ class InteractiveLoop {
         if (meta == MetaCommand::kHelp) {
           std::fputs(kHelpText.data(), stdout);
           std::fflush(stdout);
+          continue;
+        }
+        if (meta == MetaCommand::kUnknown && ShellVariables::IsCommand(line.get())) {
+          shell_->ExecuteVariableCommand(line.get()).IgnoreError();  // reported
           continue;
         }
         if (meta == MetaCommand::kUnknown) {

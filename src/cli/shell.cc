@@ -52,7 +52,7 @@ void Shell::Echo(std::string_view statement) {
 
 Status Shell::Execute(std::string_view statement) {
   if (options_.echo_statements) Echo(statement);
-  StatusOr<ResultSet> result = session_->Execute(statement);
+  StatusOr<ResultSet> result = session_->Execute(variables_.Interpolate(statement));
   if (!result.ok()) {
     ReportError(result.status());
     return result.status();
@@ -62,6 +62,12 @@ Status Shell::Execute(std::string_view statement) {
   if (options_.blank_line_after_result) Write(out_, "\n");
   std::fflush(out_);
   return Status::OK();
+}
+
+Status Shell::ExecuteVariableCommand(std::string_view line) {
+  Status status = variables_.RunCommand(line, out_);
+  if (!status.ok()) ReportError(status);
+  return status;
 }
 
 Status Shell::ExecuteScript(std::string_view script) {
@@ -79,6 +85,16 @@ Status Shell::ExecuteStream(std::FILE* in) {
   Status status;
   while ((length = getline(&line, &capacity, in)) >= 0) {
     const std::string_view text(line, static_cast<size_t>(length));
+    if (pending.find_first_not_of(" \t\r\n") == std::string::npos) {
+      const size_t first = text.find_first_not_of(" \t\r\n");
+      if (first != std::string_view::npos && text[first] == '\\') {
+        // A shell command (ShellVariables::RunCommand refuses unknown ones).
+        status = ExecuteVariableCommand(text);
+        if (!status.ok()) break;
+        pending.clear();
+        continue;
+      }
+    }
     pending.append(text);
     // Only a line with a ';' can complete a statement: skip re-splitting otherwise.
     if (text.find(';') == std::string_view::npos) continue;

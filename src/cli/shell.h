@@ -5,6 +5,10 @@
 // when the Status has a hint, "HINT: <hint>" on `err` (after flushing `out`, so the two streams
 // interleave in order on a terminal). A result's notices are printed the same way, before the
 // result, as "NOTICE: <message>" or "WARNING: <message>".
+// Statements go through the shell's variables first (cli/shell_variables.h: `:name`, `:'name'`,
+// `:"name"`); echoed statements show the text as written, before interpolation, so a secret
+// held in a variable is never printed. In a stream, a line starting with \set, \unset or
+// \getenv (where a statement may start) is a shell command.
 // Scripts (ExecuteScript, ExecuteStream) stop at the first failed statement and return its
 // Status; the caller turns that into exit code 1. The interactive loop, which continues after
 // errors, is interactive_shell.h.
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "cli/formatter.h"
+#include "cli/shell_variables.h"
 #include "sql/session.h"
 #include "util/status.h"
 
@@ -63,6 +68,10 @@ class Shell {
   Status ExecuteStream(std::FILE* in);
 
   sql::Session* session() const { return session_; }
+  ShellVariables& variables() { return variables_; }
+
+  // Runs a shell variable command line (ShellVariables::RunCommand), reporting its error.
+  Status ExecuteVariableCommand(std::string_view line);
 
   // Prints `status` on the shell's streams (see cli::ReportError).
   void ReportError(const Status& status) const;
@@ -74,6 +83,7 @@ class Shell {
   const ShellOptions options_;
   std::FILE* const out_;
   std::FILE* const err_;
+  ShellVariables variables_;
 };
 
 }  // namespace cofre::cli

@@ -121,6 +121,52 @@ TEST(ShellTest, NoticesGoToStderrBeforeTheResult) {
   EXPECT_EQ(capture.err_text(), "WARNING: older than seen\nNOTICE: restored layer 2\n");
 }
 
+TEST(ShellTest, VariablesAreInterpolatedButNeverEchoed) {
+  FakeSession session;
+  Capture capture;
+  ShellOptions options;
+  options.echo_statements = true;
+  Shell shell(&session, options, capture.out(), capture.err());
+  ASSERT_TRUE(shell.variables().Set("pw", "s3cr'et").ok());
+  EXPECT_TRUE(shell.ExecuteScript("X :'pw' ':pw' :pw").ok());
+  EXPECT_EQ(session.executed, (std::vector<std::string>{"X 's3cr''et' ':pw' s3cr'et"}));
+  EXPECT_EQ(capture.out_text(), "> X :'pw' ':pw' :pw\nOK\n");
+}
+
+TEST(ShellTest, StreamRunsVariableCommands) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  std::string input =
+      "\\set pw 'two words' more\nA :'pw';\n  \\set n 1\nB\n\\set x 2\n:n;\n\\set\n"
+      "\\unset n\nC :n;\n";
+  std::FILE* in = fmemopen(input.data(), input.size(), "r");
+  ASSERT_NE(in, nullptr);
+  EXPECT_TRUE(shell.ExecuteStream(in).ok());
+  std::fclose(in);
+  // A backslash line inside a statement is part of the statement.
+  EXPECT_EQ(session.executed,
+            (std::vector<std::string>{"A 'two wordsmore'", "B\n\\set x 2\n1", "C :n"}));
+  EXPECT_EQ(capture.out_text(), "OK\nOK\nn\npw\nOK\n");
+  EXPECT_EQ(capture.err_text(), "");
+}
+
+TEST(ShellTest, StreamStopsAtABadShellCommand) {
+  FakeSession session;
+  Capture capture;
+  Shell shell(&session, ShellOptions{}, capture.out(), capture.err());
+  for (std::string input : {"\\nope\nA;\n", "\\getenv x COFRE_TEST_SURELY_UNSET\nA;\n",
+                            "\\set 'a b' 1\nA;\n", "\\set x 'open\nA;\n"}) {
+    std::FILE* in = fmemopen(input.data(), input.size(), "r");
+    ASSERT_NE(in, nullptr);
+    EXPECT_FALSE(shell.ExecuteStream(in).ok()) << input;
+    std::fclose(in);
+  }
+  EXPECT_TRUE(session.executed.empty());
+  EXPECT_NE(capture.err_text().find("ERROR: unknown shell command '\\nope'"), std::string::npos);
+  EXPECT_NE(capture.err_text().find("COFRE_TEST_SURELY_UNSET is not set"), std::string::npos);
+}
+
 TEST(ShellTest, EchoAndBlankLines) {
   FakeSession session;
   Capture capture;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli/interactive_shell.h"
@@ -12,6 +13,27 @@
 namespace cofre::cli {
 
 int RunSqlCommand(const CliArgs& args) {
+  // Variables are read before anything runs: a missing file or environment variable stops here.
+  ShellVariables variables;
+  for (const VariableArg& var : args.variables) {
+    StatusOr<std::string> value = var.value;
+    if (var.source == VariableArg::Source::kFile) {
+      value = ShellVariables::ReadValueFile(var.value);
+    } else if (var.source == VariableArg::Source::kEnv) {
+      const char* env = std::getenv(var.value.c_str());
+      if (env == nullptr) {
+        value = NotFoundError("environment variable " + var.value + " (--set-env " + var.name +
+                              "=" + var.value + ") is not set");
+      } else {
+        value = std::string(env);
+      }
+    }
+    Status st = value.ok() ? variables.Set(var.name, std::move(*value)) : value.status();
+    if (!st.ok()) {
+      ReportError(st);
+      return 1;
+    }
+  }
   sql::SessionOptions options;
   options.data_dir = args.data_dir;
   options.database = args.database;
@@ -25,6 +47,7 @@ int RunSqlCommand(const CliArgs& args) {
   shell_options.format = args.format;
   if (!args.execute.empty()) {
     Shell shell(session->get(), shell_options);
+    shell.variables() = variables;
     for (const std::string& script : args.execute) {
       if (!shell.ExecuteScript(script).ok()) return 1;
     }
@@ -33,10 +56,12 @@ int RunSqlCommand(const CliArgs& args) {
   if (isatty(STDIN_FILENO)) {
     shell_options.blank_line_after_result = true;
     Shell shell(session->get(), shell_options);
+    shell.variables() = variables;
     RunInteractiveShell(&shell, DefaultHistoryFile());
     return 0;
   }
   Shell shell(session->get(), shell_options);
+  shell.variables() = variables;
   return shell.ExecuteStream(stdin).ok() ? 0 : 1;
 }
 

@@ -216,6 +216,72 @@ std::vector<std::string> SplitStatements(std::string_view script, std::string* i
   return out;
 }
 
+bool IsVariableName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string InterpolateVariables(
+    std::string_view text, const std::function<const std::string*(std::string_view)>& lookup) {
+  auto quoted = [](const std::string& value, char quote) {
+    std::string out(1, quote);
+    for (char c : value) {
+      out.push_back(c);
+      if (c == quote) out.push_back(quote);
+    }
+    out.push_back(quote);
+    return out;
+  };
+  std::string out;
+  out.reserve(text.size());
+  const size_t n = text.size();
+  size_t pos = 0;
+  while (pos < n) {
+    Unit u = ReadUnit(text, pos);
+    if (text[u.begin] != ':' || u.kind != UnitKind::kOther) {
+      out.append(text.substr(u.begin, u.end - u.begin));
+      pos = u.end;
+      continue;
+    }
+    size_t p = u.end;
+    if (p < n && text[p] == ':') {  // a cast: both colons stay
+      out.append("::");
+      pos = p + 1;
+      continue;
+    }
+    if (p < n && (text[p] == '\'' || text[p] == '"')) {
+      // :'name' or :"name": the name is the (terminated, escape-free) quoted text.
+      const char quote = text[p];
+      Unit q = ReadUnit(text, p);
+      std::string_view name = text.substr(p + 1, q.end - p - 2);
+      const std::string* value = nullptr;
+      if (q.end - p >= 2 && text[q.end - 1] == quote && IsVariableName(name)) value = lookup(name);
+      if (value) {
+        out.append(quoted(*value, quote));
+        pos = q.end;
+        continue;
+      }
+    } else {
+      size_t end = p;
+      while (end < n && IsVariableName(text.substr(end, 1))) ++end;
+      const std::string* value = end > p ? lookup(text.substr(p, end - p)) : nullptr;
+      if (value) {
+        out.append(*value);
+        pos = end;
+        continue;
+      }
+    }
+    out.push_back(':');
+    pos = u.end;
+  }
+  return out;
+}
+
 bool IsCompleteStatement(std::string_view text) {
   ScanResult scan = Scan(text);
   return scan.saw_terminator && !scan.rest_has_tokens && !scan.rest_open_comment;

@@ -12,6 +12,7 @@
 #ifndef COFRE_SQL_SPLITTER_H_
 #define COFRE_SQL_SPLITTER_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,19 @@ std::vector<std::string> SplitStatements(std::string_view script, std::string* i
 // that ends a statement, and only whitespace and terminated comments after the
 // last one. Agrees with sqlite3_complete() on SQLite syntax.
 bool IsCompleteStatement(std::string_view text);
+
+// Replaces psql-style variable references in `text` (a statement or script) outside string
+// literals, quoted identifiers and comments (the units SplitStatements skips):
+//   :name    the variable's value as written;
+//   :'name'  the value as a string literal: '...' with each ' doubled;
+//   :"name"  the value as a quoted identifier: "..." with each " doubled.
+// A name is ASCII letters, digits and '_'. `::` (a cast) is left alone, and so is a reference to
+// a variable `lookup` does not know (it returns null), as psql leaves it.
+std::string InterpolateVariables(
+    std::string_view text, const std::function<const std::string*(std::string_view)>& lookup);
+
+// True for a valid variable name: one or more ASCII letters, digits and '_'.
+bool IsVariableName(std::string_view name);
 
 }  // namespace cofre::sql
 

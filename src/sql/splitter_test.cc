@@ -1,6 +1,8 @@
 #include "sql/splitter.h"
 
 #include <gtest/gtest.h>
+
+#include <map>
 #include <sqlite3.h>
 
 namespace cofre::sql {
@@ -161,6 +163,52 @@ TEST(SplitterTest, AgreesWithSqliteComplete) {
   for (const char* c : cases) {
     EXPECT_EQ(IsCompleteStatement(c), sqlite3_complete(c) != 0) << c;
   }
+}
+
+}  // namespace
+}  // namespace cofre::sql
+
+namespace cofre::sql {
+namespace {
+
+std::string Interpolate(std::string_view text) {
+  static const std::map<std::string, std::string, std::less<>> vars = {
+      {"pw", "it's \"secret\""}, {"n", "42"}, {"t", "my table"}, {"empty", ""}};
+  return InterpolateVariables(text, [](std::string_view name) -> const std::string* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : &it->second;
+  });
+}
+
+TEST(InterpolateTest, ThreeForms) {
+  EXPECT_EQ(Interpolate("SELECT :n"), "SELECT 42");
+  EXPECT_EQ(Interpolate("WITH encryption_passphrase = :'pw'"),
+            "WITH encryption_passphrase = 'it''s \"secret\"'");
+  EXPECT_EQ(Interpolate("SELECT * FROM :\"t\""), "SELECT * FROM \"my table\"");
+  EXPECT_EQ(Interpolate("SELECT :\"pw\""), "SELECT \"it's \"\"secret\"\"\"");
+  EXPECT_EQ(Interpolate("SELECT :'empty', :empty."), "SELECT '', .");
+  EXPECT_EQ(Interpolate("SELECT :n+:n,:n"), "SELECT 42+42,42");
+}
+
+TEST(InterpolateTest, NotInsideLiteralsIdentifiersOrComments) {
+  for (std::string_view text :
+       {"SELECT ':n', ':''pw''', e':n\\':n'", "SELECT \":n\", `:n`, [:n]", "SELECT 1 -- :n\n",
+        "SELECT 1 /* :'pw' */", "SELECT 'it''s :n'"}) {
+    EXPECT_EQ(Interpolate(text), text);
+  }
+  EXPECT_EQ(Interpolate("SELECT ':n' || :n -- :n"), "SELECT ':n' || 42 -- :n");
+}
+
+TEST(InterpolateTest, CastsUnknownNamesAndOddShapesStay) {
+  for (std::string_view text :
+       {"SELECT 1::INT", "SELECT x::n", "SELECT :unknown", "SELECT :'unknown'", "SELECT :\"x y\"",
+        "SELECT :''", "SELECT :'pw", "SELECT :", "SELECT : n", "SELECT :-n"}) {
+    EXPECT_EQ(Interpolate(text), text);
+  }
+  EXPECT_TRUE(IsVariableName("a_1"));
+  EXPECT_FALSE(IsVariableName(""));
+  EXPECT_FALSE(IsVariableName("a-b"));
+  EXPECT_FALSE(IsVariableName("é"));
 }
 
 }  // namespace
