@@ -41,17 +41,32 @@ Status DescribeDatabase(const SqliteDb& db, proto::Database* pdb) {
   return Status::OK();
 }
 
+StatusOr<std::unique_ptr<Snapshot>> TakeBackupSnapshot(const std::vector<BackupTarget>& targets,
+                                                       const BackupSettings& settings,
+                                                       int threads, BackupResult* result) {
+  std::vector<DatabaseInfo> dbs;
+  for (const auto& t : targets) dbs.push_back(t.database);
+  SnapshotOptions options;
+  options.readers_per_database = threads;
+  options.timeout = settings.snapshot_timeout;
+  ASSIGN_OR_RETURN(auto snapshot, Snapshot::Take(dbs, options));
+  for (const std::string& name : snapshot->rollback_journal()) {
+    result->notices.push_back(
+        "database \"" + name +
+        "\" uses a rollback journal: its writers could not commit while the backup read it "
+        "(switch the file to WAL mode to back it up without blocking writers)");
+  }
+  return snapshot;
+}
+
 StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   ExternalStorage& storage = *req.storage.collection;
   ExternalStorage& data_storage = req.storage.DataFor(0);
-  std::vector<DatabaseInfo> dbs;
-  for (const auto& t : req.targets) dbs.push_back(t.database);
   const int threads =
       req.settings.export_threads > 0 ? req.settings.export_threads : DefaultExportThreads();
   // One reader per export thread, all on the same state (engine/snapshot.h).
-  ASSIGN_OR_RETURN(auto snapshot, Snapshot::Take(dbs, threads));
-
   BackupResult result;
+  ASSIGN_OR_RETURN(auto snapshot, TakeBackupSnapshot(req.targets, req.settings, threads, &result));
   result.end_micros = snapshot->time_micros();
   ASSIGN_OR_RETURN(result.subdir, collection::FreeLayerDir(storage, collection::FullSubdir,
                                                             result.end_micros));
@@ -100,6 +115,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     proto::Database* pdb = manifest.add_databases();
     pdb->set_name(target->database.name);
     RETURN_IF_ERROR(DescribeDatabase(db, pdb));
+    pdb->set_snapshot_time_micros(snapshot->time_micros(target->database.name));
     for (const auto& table : schema.tables) {
       tables.push_back({target->database.name, &table, pdb->add_tables()});
     }

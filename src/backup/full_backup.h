@@ -8,6 +8,7 @@
 #ifndef COFRE_BACKUP_FULL_BACKUP_H_
 #define COFRE_BACKUP_FULL_BACKUP_H_
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "backup/unfinished_layers.h"
 #include "backup/zstd_stream.h"
 #include "engine/data_dir.h"
+#include "engine/snapshot.h"
 #include "proto/backup_manifest.pb.h"
 
 namespace cofre {
@@ -35,6 +37,8 @@ struct BackupSettings {
   int export_threads = 0;
   // Rowid tables are split for the threads in ranges of at least this many rowids (0: default).
   uint64_t min_piece_rows = 0;
+  // How long the snapshot may wait for busy database files (engine/snapshot.h).
+  std::chrono::milliseconds snapshot_timeout{30000};
 };
 
 struct FullBackupRequest {
@@ -56,9 +60,17 @@ struct BackupResult {
   uint64_t rows = 0;
   uint64_t index_entries = 0;
   uint64_t bytes = 0;
+  // What the user should know (e.g. writers of a rollback-journal file were blocked).
+  std::vector<std::string> notices;
 };
 
 StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& request);
+
+// Takes the snapshot the backup of `targets` reads, one reader per thread wanted, and records in
+// `result` the notices it calls for.
+StatusOr<std::unique_ptr<Snapshot>> TakeBackupSnapshot(const std::vector<BackupTarget>& targets,
+                                                       const BackupSettings& settings,
+                                                       int threads, BackupResult* result);
 
 // Records the database-level settings of `db` (page size, user_version, application_id).
 Status DescribeDatabase(const SqliteDb& db, proto::Database* out);

@@ -275,14 +275,11 @@ void AssembleSpans(const std::vector<TableJob>& tables, const std::vector<WorkIt
 StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req) {
   const ChainStorage& storage = req.storage;
   const proto::BackupManifest& prev = req.chain.back();
-  std::vector<DatabaseInfo> dbs;
-  for (const auto& t : req.targets) dbs.push_back(t.database);
   const int threads =
       req.settings.export_threads > 0 ? req.settings.export_threads : DefaultExportThreads();
   // One reader per thread, all on the same state (engine/snapshot.h).
-  ASSIGN_OR_RETURN(auto snapshot, Snapshot::Take(dbs, threads));
-
   BackupResult result;
+  ASSIGN_OR_RETURN(auto snapshot, TakeBackupSnapshot(req.targets, req.settings, threads, &result));
   result.subdir = prev.full_subdir();
   result.end_micros = std::max(snapshot->time_micros(), prev.end_time_micros() + 1);
   ASSIGN_OR_RETURN(result.layer_dir, collection::FreeLayerDir(
@@ -341,6 +338,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     proto::Database* pdb = manifest.add_databases();
     pdb->set_name(dbname);
     RETURN_IF_ERROR(DescribeDatabase(db, pdb));
+    pdb->set_snapshot_time_micros(snapshot->time_micros(dbname));
     for (const auto& table : schema.tables) {
       TableJob job{dbname, &table, pdb->add_tables(), nullptr, std::nullopt};
       DescribeTable(table, job.out);

@@ -56,7 +56,7 @@ class ParallelExportTest : public ::testing::Test {
 
   // Exports every table with `threads` workers; returns the tables' manifest entries.
   std::vector<proto::Table> Export(int threads, uint64_t min_piece_rows, size_t frame_bytes) {
-    auto snapshot = Snapshot::Take({info_}, threads);
+    auto snapshot = Snapshot::Take({info_}, SnapshotOptions{threads});
     EXPECT_TRUE(snapshot.ok()) << snapshot.status().ToString();
     auto schema = ReadDatabaseSchema((*snapshot)->reader("shop"), "main", {});
     EXPECT_TRUE(schema.ok()) << schema.status().ToString();
@@ -136,7 +136,7 @@ TEST_F(ParallelExportTest, SplitTablesExportTheSameRowsInKeyOrderAsOneThread) {
 }
 
 TEST_F(ParallelExportTest, PlanCutsRowidTablesOnlyWhenLargeEnough) {
-  auto snapshot = Snapshot::Take({info_}, 1);
+  auto snapshot = Snapshot::Take({info_}, SnapshotOptions{1});
   ASSERT_TRUE(snapshot.ok());
   auto schema = ReadDatabaseSchema((*snapshot)->reader("shop"), "main", {});
   ASSERT_TRUE(schema.ok());

@@ -297,7 +297,7 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
 Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
                          const std::vector<std::string>& tables, const ChainStorage& storage,
                          const ChainCrypto& crypto, Progress* progress, RestoreResult* result) {
-  ASSIGN_OR_RETURN(SqliteDb db, OpenDatabaseFile(target.path));
+  ASSIGN_OR_RETURN(SqliteDb db, OpenDatabase(target));
   // The connection's default cache (a few MiB) bounds the sorter of the index builds.
   RETURN_IF_ERROR(db.Exec("PRAGMA threads = " + std::to_string(SorterThreads()) +
                           "; PRAGMA foreign_keys = OFF"));

@@ -49,6 +49,11 @@ StatusOr<SqliteDb> OpenDatabaseFile(const std::string& path) {
   return db;
 }
 
+StatusOr<SqliteDb> OpenDatabase(const DatabaseInfo& info) {
+  if (!info.external) return OpenDatabaseFile(info.path);
+  return SqliteDb::Open(info.path, /*create=*/false);
+}
+
 Status DataDir::CheckFileExists(const DatabaseInfo& db) {
   std::error_code ec;
   if (fs::is_regular_file(db.path, ec)) return Status::OK();
@@ -187,7 +192,8 @@ StatusOr<DatabaseInfo> DataDir::CreateDatabase(const std::string& name) {
   return DatabaseInfo{name, path, false};
 }
 
-StatusOr<DatabaseInfo> DataDir::AttachFile(const std::string& name, const std::string& file) {
+StatusOr<DatabaseInfo> DataDir::AttachFile(const std::string& name, const std::string& file,
+                                           const std::optional<std::string>& journal_mode) {
   RETURN_IF_ERROR(ValidateDatabaseName(name));
   ASSIGN_OR_RETURN(bool exists, HasDatabase(name));
   if (exists) return AlreadyExistsError("database \"" + name + "\" already exists");
@@ -203,10 +209,14 @@ StatusOr<DatabaseInfo> DataDir::AttachFile(const std::string& name, const std::s
       return InvalidArgumentError("file " + abs + " is not a SQLite database: " +
                                   check.status().message());
     }
-    ASSIGN_OR_RETURN(auto mode, db.QueryText("PRAGMA journal_mode=WAL"));
-    if (!mode || *mode != "wal") {
-      return FailedPreconditionError("cannot switch " + abs +
-                                     " to WAL mode; close other connections and retry");
+    // The file belongs to its application: its journal mode changes only when asked to.
+    if (journal_mode) {
+      ASSIGN_OR_RETURN(auto mode, db.QueryText("PRAGMA journal_mode=" + *journal_mode));
+      if (!mode || *mode != *journal_mode) {
+        return FailedPreconditionError("cannot switch " + abs + " to journal_mode " +
+                                       *journal_mode + " (it stays " + mode.value_or("unknown") +
+                                       "); close its other connections and retry");
+      }
     }
   }
   ASSIGN_OR_RETURN(SqliteStmt ins,

@@ -1,4 +1,5 @@
-// DataDir: a cofre data directory: the catalog of databases (each one SQLite file in WAL mode),
+// DataDir: a cofre data directory: the catalog of databases (each one SQLite file; those cofre
+// creates are in WAL mode, adopted ones keep the journal mode their application chose),
 // the system database (catalog, settings, jobs) and the nodelocal storage root.
 //
 // Layout:
@@ -46,8 +47,10 @@ class DataDir {
   StatusOr<bool> HasDatabase(const std::string& name) const;
   // Creates an empty database. AlreadyExists when the name is taken.
   StatusOr<DatabaseInfo> CreateDatabase(const std::string& name);
-  // Adds an existing SQLite file in place (switching it to WAL mode). AlreadyExists / NotFound.
-  StatusOr<DatabaseInfo> AttachFile(const std::string& name, const std::string& file);
+  // Adds an existing SQLite file in place, leaving its settings (journal mode) as they are unless
+  // `journal_mode` asks to switch it ("wal", "delete", ...). AlreadyExists / NotFound.
+  StatusOr<DatabaseInfo> AttachFile(const std::string& name, const std::string& file,
+                                    const std::optional<std::string>& journal_mode = {});
   // Removes a database from the catalog, deleting its file unless external. With cascade false,
   // refuses (FailedPrecondition) when the database has tables.
   Status DropDatabase(const std::string& name, bool cascade);
@@ -94,8 +97,11 @@ class DataDir {
   SqliteDb system_;
 };
 
-// Opens a connection to a database file with cofre's settings (WAL, busy timeout).
+// Opens a connection to a file cofre owns, with cofre's settings (WAL, busy timeout).
 StatusOr<SqliteDb> OpenDatabaseFile(const std::string& path);
+// Opens a connection to a database of the catalog: cofre's settings for the files it owns; for
+// an adopted (external) file a plain connection that changes none of the file's settings.
+StatusOr<SqliteDb> OpenDatabase(const DatabaseInfo& info);
 
 }  // namespace cofre
 

@@ -15,15 +15,17 @@ Status Bad(std::string_view text) {
                               "negative interval such as '-10s'");
 }
 
-// "-1h30m", "-10s", "-250ms", "-2us": a sum of negative durations.
-StatusOr<int64_t> ParseInterval(std::string_view s, std::string_view text) {
-  if (s.size() < 3 || s[0] != '-') return Bad(text);
-  s.remove_prefix(1);
+}  // namespace
+
+StatusOr<int64_t> ParseDurationMicros(std::string_view s) {
+  const Status bad = InvalidArgumentError("cannot parse the duration '" + std::string(s) +
+                                          "'; use e.g. '30s', '2m', '1h30m' or '250ms'");
+  if (s.empty()) return bad;
   int64_t total = 0;
   while (!s.empty()) {
     size_t i = 0;
     while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return Bad(text);
+    if (i == 0 || i > 15) return bad;
     double value = std::stod(std::string(s.substr(0, i)));
     s.remove_prefix(i);
     size_t j = 0;
@@ -37,10 +39,20 @@ StatusOr<int64_t> ParseInterval(std::string_view s, std::string_view text) {
     else if (unit == "ms") micros = 1e3;
     else if (unit == "us" || unit == "µs") micros = 1;
     else if (unit == "ns") micros = 1e-3;
-    else return Bad(text);
+    else return bad;
     total += static_cast<int64_t>(value * micros);
   }
-  return -total;
+  return total;
+}
+
+namespace {
+
+// "-1h30m", "-10s", "-250ms", "-2us": a sum of negative durations.
+StatusOr<int64_t> ParseInterval(std::string_view s, std::string_view text) {
+  if (s.size() < 3 || s[0] != '-') return Bad(text);
+  auto d = ParseDurationMicros(s.substr(1));
+  if (!d.ok()) return Bad(text);
+  return -*d;
 }
 
 StatusOr<int64_t> ParseTimestamp(std::string s, std::string_view text) {

@@ -14,6 +14,9 @@
 
 namespace cofre::sql {
 
+// A positive duration as a sum of parts: '30s', '2m', '1h30m', '250ms', '2us' (microseconds).
+StatusOr<int64_t> ParseDurationMicros(std::string_view text);
+
 StatusOr<int64_t> ParseAsOfSystemTime(std::string_view text, int64_t now_micros);
 
 }  // namespace cofre::sql

@@ -394,6 +394,14 @@ Status Finished(const ExecContext& ctx, int64_t job_id, const BackupResult& r, u
   return Status::OK();
 }
 
+StatusOr<ResultSet> WithNotices(StatusOr<ResultSet> result, std::vector<std::string> notices) {
+  if (!result.ok()) return result;
+  for (auto& n : notices) {
+    result->notices.push_back({ResultSet::Notice::Severity::kNotice, std::move(n)});
+  }
+  return result;
+}
+
 BackupSettings Settings() {
   BackupSettings settings;
   auto positive = [](const char* name) -> uint64_t {
@@ -441,6 +449,9 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   proto::Targets spec;
   ASSIGN_OR_RETURN(auto targets, ResolveBackupTargets(ctx, stmt.targets, &spec));
   using Progress = const std::function<void(double)>&;
+  BackupSettings settings = Settings();
+  if (opts.snapshot_timeout) settings.snapshot_timeout = *opts.snapshot_timeout;
+  std::vector<std::string> notices;
   if (opts.incremental_location && !stmt.incremental_on) {
     return InvalidArgumentError(
         "incremental_location applies to incremental backups: use BACKUP ... INTO LATEST IN "
@@ -466,7 +477,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     RETURN_IF_ERROR(opened.view().Covers(chain.back(), collection::DisplaySubdir(subdir)));
     ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
     RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
-    return RunJob(ctx, "BACKUP", DescribeStatement(stmt),
+    auto result = RunJob(ctx, "BACKUP", DescribeStatement(stmt),
                   [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
                       uint64_t* bytes) -> Status {
                     IncrementalBackupRequest req;
@@ -475,19 +486,21 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                     req.targets = targets;
                     req.chain = std::move(chain);
                     req.crypto = crypto;
-                    req.settings = Settings();
+                    req.settings = settings;
                     req.progress = progress;
                     const proto::BackupManifest full = req.chain.front();
                     const uint32_t layer = req.chain.back().layer() + 1;
                     ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
                     RememberLayer(ctx, req.storage, full, layer, r);
+                    notices = r.notices;
                     return Finished(ctx, job_id, r, rows, entries, bytes);
                   });
+    return WithNotices(std::move(result), std::move(notices));
   }
   ASSIGN_OR_RETURN(NewChainKey chain, CreateChainKey(opts.keys));
   ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
   RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
-  return RunJob(ctx, "BACKUP", DescribeStatement(stmt),
+  auto result = RunJob(ctx, "BACKUP", DescribeStatement(stmt),
                 [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
                     uint64_t* bytes) -> Status {
                   FullBackupRequest req;
@@ -497,7 +510,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   req.target_spec = spec;
                   req.crypto = CryptoOf(chain.key);
                   req.encryption_info = chain.encryption_info;
-                  req.settings = Settings();
+                  req.settings = settings;
                   req.progress = progress;
                   ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
                   proto::BackupManifest full;
@@ -505,8 +518,10 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   full.set_chain_id(req.crypto.chain_id);
                   full.set_end_time_micros(r.end_micros);
                   RememberLayer(ctx, req.storage, full, 0, r);
+                  notices = r.notices;
                   return Finished(ctx, job_id, r, rows, entries, bytes);
                 });
+  return WithNotices(std::move(result), std::move(notices));
 }
 
 // The tables of `manifest` that RESTORE `targets` would read, for verify_backup_table_data

@@ -172,6 +172,7 @@ struct Describer {
     if (s.if_not_exists) out += "IF NOT EXISTS ";
     out += QuoteName(s.name);
     if (s.from_file) out += " FROM FILE " + QuoteString(*s.from_file);
+    if (s.journal_mode) out += " WITH journal_mode = " + QuoteString(*s.journal_mode);
     return out;
   }
   std::string operator()(const DropDatabase& s) const {

@@ -31,7 +31,8 @@ constexpr std::string_view kAlterBackupSynopsis =
     "OLD_KMS = 'kms-uri' "
     "| DROP KMS = 'kms-uri' WITH OLD_KMS = 'kms-uri'";
 constexpr std::string_view kCreateDatabaseSynopsis =
-    "CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/to/file.db']";
+    "CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/to/file.db' [WITH journal_mode = "
+    "'wal' | 'delete' | 'truncate' | 'persist']]";
 constexpr std::string_view kDropDatabaseSynopsis =
     "DROP DATABASE [IF EXISTS] name [CASCADE | RESTRICT]";
 constexpr std::string_view kShowTablesSynopsis = "SHOW TABLES [FROM database]";
@@ -255,6 +256,19 @@ StatusOr<Statement> ParseCreateDatabase(TokenCursor* cur) {
       return cur->Error("FROM FILE takes the path of an SQLite database file");
     }
     ASSIGN_OR_RETURN(create.from_file, ParseString(cur));
+    ASSIGN_OR_RETURN(std::vector<Option> options, ParseOptWith(cur));
+    for (const Option& o : options) {
+      if (o.name != "journal_mode" || create.journal_mode ||
+          (o.kind != Option::Kind::kString && o.kind != Option::Kind::kWord)) {
+        return cur->Error("CREATE DATABASE ... FROM FILE takes one option: journal_mode = 'wal'");
+      }
+      std::string mode = o.values[0];
+      for (char& c : mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (mode != "wal" && mode != "delete" && mode != "truncate" && mode != "persist") {
+        return cur->Error("journal_mode must be 'wal', 'delete', 'truncate' or 'persist'");
+      }
+      create.journal_mode = mode;
+    }
   }
   RETURN_IF_ERROR(cur->ExpectEnd());
   return create;

@@ -83,6 +83,11 @@ TEST(ParserTest, CreateDatabase) {
             (CreateDatabase{"my db", false, "/data/x.db"}));
   EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE IF NOT EXISTS d FROM FILE 'it''s.db'"),
             (CreateDatabase{"d", true, "it's.db"}));
+  CreateDatabase wal{"app", false, "/x.db", "wal"};
+  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = 'WAL'"),
+            wal);
+  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = wal"),
+            wal);
   EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE \"table\""),
             (CreateDatabase{"table", false, std::nullopt}));
   // Non-reserved keywords are names.
@@ -105,7 +110,17 @@ TEST(ParserTest, CreateDatabaseErrors) {
             "at or near \"'*****'\": syntax error");
   EXPECT_EQ(ParseError("CREATE DATABASE IF NOT a").message(), "at or near \"a\": syntax error");
   EXPECT_EQ(ParseError("CREATE DATABASE 'a'").hint(),
-            "CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/to/file.db']");
+            "CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/to/file.db' [WITH journal_mode "
+            "= 'wal' | 'delete' | 'truncate' | 'persist']]");
+  EXPECT_NE(ParseError("CREATE DATABASE a FROM FILE '/x.db' WITH journal_mode = 'fast'")
+                .hint()
+                .find("journal_mode must be"),
+            std::string::npos);
+  EXPECT_NE(ParseError("CREATE DATABASE a FROM FILE '/x.db' WITH page_size = 1").hint().find(
+                "one option"),
+            std::string::npos);
+  EXPECT_EQ(ParseError("CREATE DATABASE a WITH journal_mode = 'wal'").message(),
+            "at or near \"WITH\": syntax error");
   EXPECT_EQ(ParseError("CREATE DATABASE a; SELECT 1").message(), "at or near \";\": syntax error");
 }
 

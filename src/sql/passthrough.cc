@@ -65,7 +65,7 @@ Status PassthroughExecutor::Use(const std::string& name) {
   ASSIGN_OR_RETURN(DatabaseInfo info, dir_->GetDatabase(name));
   RETURN_IF_ERROR(DataDir::CheckFileExists(info));
   Reset();
-  ASSIGN_OR_RETURN(conn_, OpenDatabaseFile(info.path));
+  ASSIGN_OR_RETURN(conn_, OpenDatabase(info));
   current_ = name;
   return Status::OK();
 }

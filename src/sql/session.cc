@@ -49,7 +49,7 @@ class SessionImpl : public Session {
     ASSIGN_OR_RETURN(bool exists, dir_->HasDatabase(s.name));
     if (exists && s.if_not_exists) return Tag("CREATE DATABASE");
     if (s.from_file) {
-      RETURN_IF_ERROR(dir_->AttachFile(s.name, *s.from_file).status());
+      RETURN_IF_ERROR(dir_->AttachFile(s.name, *s.from_file, s.journal_mode).status());
     } else {
       RETURN_IF_ERROR(dir_->CreateDatabase(s.name).status());
     }

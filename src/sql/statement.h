@@ -28,12 +28,14 @@ struct Passthrough {
   bool operator==(const Passthrough&) const = default;
 };
 
-// CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/x.db']
+// CREATE DATABASE [IF NOT EXISTS] name [FROM FILE '/path/x.db' [WITH journal_mode = 'wal']]
 struct CreateDatabase {
   std::string name;
   bool if_not_exists = false;
   // Adopt an existing SQLite file as the database.
   std::optional<std::string> from_file;
+  // Switch the adopted file to this journal mode (lower case); unset: leave it as it is.
+  std::optional<std::string> journal_mode;
   bool operator==(const CreateDatabase&) const = default;
 };
 

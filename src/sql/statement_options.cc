@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "sql/as_of_time.h"
+
 namespace cofre::sql {
 
 namespace {
@@ -87,6 +89,15 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
             "the collection list (BACKUP INTO LATEST IN ('...default', '...'))");
       }
       ASSIGN_OR_RETURN(out.incremental_location, OneString(o));
+    } else if (o.name == "snapshot_timeout" && context == OptionContext::kBackup) {
+      ASSIGN_OR_RETURN(std::string text, OneString(o));
+      auto micros = ParseDurationMicros(text);
+      if (!micros.ok() || *micros < 1000 || *micros > 24 * 3600e6) {
+        return InvalidArgumentError(
+            "snapshot_timeout takes a duration between 1ms and 24h, e.g. snapshot_timeout = "
+            "'30s'");
+      }
+      out.snapshot_timeout = std::chrono::milliseconds(*micros / 1000);
     } else if (o.name == "revision_history" &&
                context == OptionContext::kBackup) {
       return InvalidArgumentError(

@@ -8,6 +8,7 @@
 #ifndef COFRE_SQL_STATEMENT_OPTIONS_H_
 #define COFRE_SQL_STATEMENT_OPTIONS_H_
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ struct StatementOptions {
   // file the restore would use and check it against the manifest, writing no database.
   bool schema_only = false;
   bool verify_backup_table_data = false;
+  // BACKUP: how long the snapshot may wait for busy database files (default 30 s).
+  std::optional<std::chrono::milliseconds> snapshot_timeout;
 };
 
 enum class OptionContext { kBackup, kRestore, kShowBackup };
