@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Starts and stops the local servers the S3 and KMS tests run against.
+# Starts and stops the local servers the S3, KMS and Azure tests run against.
 #
-#   scripts/test-servers.sh start   start two moto servers on free loopback ports (no-op if they
-#                                   are already running) and write the env file
+#   scripts/test-servers.sh start   start two moto servers and Azurite on free loopback ports
+#                                   (no-op if they are already running) and write the env file
 #   scripts/test-servers.sh env     print the env file (eval "$(scripts/test-servers.sh env)")
 #   scripts/test-servers.sh stop    stop the servers this script started and remove the env file
 #
@@ -11,12 +11,16 @@
 #   auth:   started with INITIAL_NO_AUTH_ACTION_COUNT=3; those three free requests create an IAM
 #           user, its access key and an allow-all policy, after which every request must carry
 #           a valid SigV4 signature from that key.
+#   azurite: the Azure Blob emulator (scripts/install-azure-tools.sh installs the pinned version),
+#           in-memory, with one account (cofretest) whose key is random per start; it checks
+#           Shared Key and SAS signatures.
 # The env file ($COFRE_TEST_SERVERS_DIR, else $BUILD, else build/, + /test-servers.env) is
 # sourceable and exports:
 #   COFRE_TEST_S3_ENDPOINT, COFRE_TEST_S3_ACCESS_KEY_ID, COFRE_TEST_S3_SECRET_ACCESS_KEY,
 #   COFRE_TEST_S3_AUTH_ENDPOINT, COFRE_TEST_S3_AUTH_ACCESS_KEY_ID,
 #   COFRE_TEST_S3_AUTH_SECRET_ACCESS_KEY, COFRE_TEST_KMS_ENDPOINT, COFRE_TEST_KMS_AUTH_ENDPOINT,
-#   COFRE_TEST_AWS_REGION
+#   COFRE_TEST_AWS_REGION, COFRE_TEST_AZURE_ENDPOINT (http://127.0.0.1:PORT/cofretest),
+#   COFRE_TEST_AZURE_ACCOUNT, COFRE_TEST_AZURE_KEY, COFRE_TEST_AZURE_TOOLS (node_modules parent)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,8 +95,24 @@ start() {
   local auth_pid=$!
   echo "$plain_pid $auth_pid" >"$PID_FILE"
 
+  local azure_tools azure_port azure_key
+  azure_tools="$(BUILD="$STATE_DIR" "$ROOT/scripts/install-azure-tools.sh" | tail -n 1)" ||
+    { echo "error: could not install Azurite" >&2; stop; exit 1; }
+  azure_port="$(free_port)"
+  while [[ "$azure_port" == "$plain_port" || "$azure_port" == "$auth_port" ]]; do
+    azure_port="$(free_port)"
+  done
+  azure_key="$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(64)).decode())')"
+  # --skipApiVersionCheck: cofre's x-ms-version may be newer than this Azurite knows.
+  AZURITE_ACCOUNTS="cofretest:$azure_key" setsid "$azure_tools/node_modules/.bin/azurite-blob" \
+    --blobHost 127.0.0.1 --blobPort "$azure_port" --inMemoryPersistence --skipApiVersionCheck \
+    --disableProductStyleUrl --disableTelemetry \
+    >"$STATE_DIR/test-servers-azurite.log" 2>&1 &
+  echo "$plain_pid $auth_pid $!" >"$PID_FILE"
+
   wait_port "$plain_port"
   wait_port "$auth_port"
+  wait_port "$azure_port"
 
   # The three unauthenticated requests: user, access key, allow-all policy.
   local creds
@@ -122,9 +142,13 @@ export COFRE_TEST_S3_AUTH_SECRET_ACCESS_KEY=$auth_secret
 export COFRE_TEST_KMS_ENDPOINT=http://127.0.0.1:$plain_port
 export COFRE_TEST_KMS_AUTH_ENDPOINT=http://127.0.0.1:$auth_port
 export COFRE_TEST_AWS_REGION=us-east-1
+export COFRE_TEST_AZURE_ENDPOINT=http://127.0.0.1:$azure_port/cofretest
+export COFRE_TEST_AZURE_ACCOUNT=cofretest
+export COFRE_TEST_AZURE_KEY=$azure_key
+export COFRE_TEST_AZURE_TOOLS=$azure_tools
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
-  echo "test servers running: plain S3/KMS on port $plain_port, signature-checking on port $auth_port"
+  echo "test servers running: plain S3/KMS on port $plain_port, signature-checking on port $auth_port, Azurite on port $azure_port"
   echo "env written to $ENV_FILE"
 }
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <set>
 
-#include "kms/base64.h"
-#include "kms/kms_json.h"
+#include "util/base64.h"
+#include "util/json.h"
 
 namespace cofre {
 namespace {

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "kms/kms_json.h"
+#include "util/json.h"
 #include "util/aws_credentials.h"
 #include "util/http_client.h"
 #include "util/retry.h"

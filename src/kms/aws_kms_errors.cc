@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "kms/kms_json.h"
+#include "util/json.h"
 
 namespace cofre {
 namespace {

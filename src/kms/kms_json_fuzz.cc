@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "kms/aws_kms_errors.h"
-#include "kms/base64.h"
-#include "kms/kms_json.h"
+#include "util/base64.h"
+#include "util/json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);

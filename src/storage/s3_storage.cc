@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 
 #include "storage/object_path.h"
-#include "storage/s3_reader.h"
-#include "storage/s3_writer.h"
+#include "storage/multipart_writer.h"
+#include "storage/ranged_reader.h"
 
 namespace cofre {
 namespace {
@@ -30,27 +29,40 @@ bool IsIpOrLocalhost(std::string_view endpoint) {
   return !host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos;
 }
 
-Status CheckS3Params(const Uri& uri, const std::string& redacted) {
-  std::vector<std::string> unknown;
-  std::set<std::string> seen;
-  for (const auto& [k, v] : uri.params) {
-    const auto& known = S3UriParams();
-    if (std::find(known.begin(), known.end(), k) == known.end()) {
-      unknown.push_back(k);
-    } else if (!seen.insert(k).second) {
-      return InvalidArgumentError("parameter " + k + " appears more than once in '" + redacted +
-                                  "'; give it once");
-    }
+// One object's S3 multipart upload (at most 10 000 parts).
+class S3PartUploader : public PartUploader {
+ public:
+  S3PartUploader(std::shared_ptr<S3Client> client, std::string key, std::string storage_class)
+      : client_(std::move(client)), key_(std::move(key)), storage_class_(std::move(storage_class)) {}
+
+  std::string Describe() const override { return client_->Describe(key_); }
+  int MaxParts() const override { return 10'000; }
+  Status PutWhole(std::string_view body) override {
+    return client_->PutObject(key_, body, storage_class_);
   }
-  if (unknown.empty()) return Status::OK();
-  std::string names, known_list;
-  for (const std::string& u : unknown) names += (names.empty() ? "" : ", ") + u;
-  for (std::string_view k : S3UriParams())
-    known_list += (known_list.empty() ? "" : ", ") + std::string(k);
-  return InvalidArgumentError("unknown parameter" + std::string(unknown.size() > 1 ? "s " : " ") +
-                              names + " in s3 URI '" + redacted +
-                              "'; known parameters: " + known_list);
-}
+  Status Begin() override {
+    ASSIGN_OR_RETURN(upload_id_, client_->CreateMultipartUpload(key_, storage_class_));
+    return Status::OK();
+  }
+  StatusOr<std::string> UploadPart(int number, std::string_view body) override {
+    return client_->UploadPart(key_, upload_id_, number, body);
+  }
+  Status Complete(const std::vector<UploadedPart>& parts, uint64_t total_size) override {
+    std::vector<S3CompletedPart> completed;
+    completed.reserve(parts.size());
+    for (const UploadedPart& p : parts) completed.push_back(S3CompletedPart{p.number, p.id});
+    return client_->CompleteMultipartUpload(key_, upload_id_, completed, total_size);
+  }
+  void Abort() override {
+    if (!upload_id_.empty()) client_->AbortMultipartUpload(key_, upload_id_).IgnoreError();
+  }
+
+ private:
+  std::shared_ptr<S3Client> client_;
+  const std::string key_;
+  const std::string storage_class_;
+  std::string upload_id_;  // set by Begin(), before any UploadPart
+};
 
 }  // namespace
 
@@ -102,15 +114,21 @@ StatusOr<std::string> S3Storage::KeyFor(const std::string& path) const {
 
 StatusOr<std::unique_ptr<ByteSink>> S3Storage::NewWriter(const std::string& path) {
   ASSIGN_OR_RETURN(std::string key, KeyFor(path));
-  return std::unique_ptr<ByteSink>(new S3Writer(
-      client_, std::move(key), storage_class_, settings_.part_size, settings_.max_parts_in_flight));
+  return std::unique_ptr<ByteSink>(new MultipartWriter(
+      std::make_shared<S3PartUploader>(client_, std::move(key), storage_class_),
+      settings_.part_size, settings_.max_parts_in_flight));
 }
 
 StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::string& path) {
   ASSIGN_OR_RETURN(std::string key, KeyFor(path));
-  ASSIGN_OR_RETURN(std::unique_ptr<S3Reader> reader,
-                   S3Reader::Open(client_, std::move(key), settings_.read_window));
-  return std::unique_ptr<RandomAccessSource>(std::move(reader));
+  ASSIGN_OR_RETURN(S3ObjectInfo info, client_->HeadObject(key));
+  std::string describe = client_->Describe(key);
+  RangeFetch fetch = [client = client_, key = std::move(key), etag = info.etag](
+                         uint64_t offset, size_t n, char* out) {
+    return client->GetRange(key, offset, n, etag, out);
+  };
+  return std::unique_ptr<RandomAccessSource>(new RangedReader(
+      std::move(fetch), std::move(describe), info.size, settings_.read_window));
 }
 
 StatusOr<uint64_t> S3Storage::Size(const std::string& path) {
@@ -175,7 +193,7 @@ StatusOr<std::unique_ptr<S3Storage>> OpenS3Storage(const Uri& uri, const S3Setti
   if (uri.scheme != "s3") {
     return InvalidArgumentError("'" + redacted + "' is not an s3:// URI");
   }
-  RETURN_IF_ERROR(CheckS3Params(uri, redacted));
+  RETURN_IF_ERROR(CheckKnownUriParams(uri, S3UriParams(), "s3", redacted));
   RETURN_IF_ERROR(settings.Validate());
   if (uri.host.empty()) {
     return InvalidArgumentError("s3 URI '" + redacted +

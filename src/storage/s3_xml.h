@@ -1,11 +1,10 @@
 // S3 XML documents: parsing the responses cofre reads (ListObjectsV2, multipart upload,
 // DeleteObjects, Error) and building the request bodies it sends.
 //
-// Parsing uses libexpat into a small element tree (XmlElement), then picks out the few elements
-// S3 defines; unknown elements are ignored, namespaces are dropped. Documents with a DOCTYPE,
-// nesting deeper than 32 levels or more than 200 000 elements are refused. Malformed or
-// unexpected documents are Unavailable (a truncated or garbled response is worth a retry) with a
-// message naming the document type; they never crash, whatever the input.
+// Parsing uses storage/xml_tree.h (libexpat into a small element tree), then picks out the few
+// elements S3 defines; unknown elements are ignored. Malformed or unexpected documents are
+// Unavailable (a truncated or garbled response is worth a retry) with a message naming the
+// document type; they never crash, whatever the input.
 // Thread-safety: pure functions; reentrant.
 #ifndef COFRE_STORAGE_S3_XML_H_
 #define COFRE_STORAGE_S3_XML_H_
@@ -16,24 +15,10 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/xml_tree.h"
 #include "util/status.h"
 
 namespace cofre {
-
-struct XmlElement {
-  std::string name;  // local name, without any namespace prefix
-  std::string text;  // concatenated character data directly inside this element
-  std::vector<XmlElement> children;
-
-  // The first child named `name`, or null.
-  const XmlElement* Child(std::string_view name) const;
-  // The text of the first child named `name`, or "" when absent. The reference lives as long
-  // as this element.
-  const std::string& ChildText(std::string_view name) const;
-};
-
-// Parses a whole document. `what` names it in errors ("ListObjectsV2 response").
-StatusOr<XmlElement> ParseXml(std::string_view doc, std::string_view what);
 
 struct S3ListPage {
   struct Object {
@@ -78,9 +63,6 @@ struct S3CompletedPart {
 };
 std::string BuildCompleteMultipartUploadXml(const std::vector<S3CompletedPart>& parts);
 std::string BuildDeleteObjectsXml(const std::vector<std::string>& keys);
-
-// Escapes &, <, >, " and ' for XML character data and attributes.
-std::string XmlEscape(std::string_view s);
 
 }  // namespace cofre
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "storage/azure_storage.h"
 #include "storage/local_storage.h"
 #include "storage/s3_storage.h"
 #include "util/uri.h"
@@ -112,8 +113,8 @@ StatusOr<std::unique_ptr<ExternalStorage>> OpenFileScheme(
 }  // namespace
 
 const std::vector<std::string_view>& SupportedStorageSchemes() {
-  static const std::vector<std::string_view> kSchemes = {"nodelocal", "file",
-                                                         "s3"};
+  static const std::vector<std::string_view> kSchemes = {"nodelocal", "file", "s3",
+                                                         "azure-blob", "azure"};
   return kSchemes;
 }
 
@@ -129,6 +130,11 @@ StatusOr<std::unique_ptr<ExternalStorage>> OpenExternalStorage(
     return OpenFileScheme(parsed, redacted);
   }
   if (parsed.scheme == "s3") return NewS3Storage(parsed, S3Settings());
+  if (IsAzureScheme(parsed.scheme)) {
+    AzureSettings settings;
+    settings.env = ProcessEnvironment();  // AUTH=implicit reads the process environment
+    return NewAzureStorage(parsed, settings);
+  }
   return InvalidArgumentError("unsupported storage scheme '" + parsed.scheme +
                               "' in URI '" + redacted +
                               "'; supported schemes: " + SchemeList());

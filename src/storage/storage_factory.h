@@ -9,7 +9,10 @@
 //                            empty.
 //   s3://bucket/path?...     an S3 bucket (storage/s3_storage.h lists the
 //                            parameters), with default S3Settings.
-// Other schemes (userfile, gs, azure, http, ...) are refused with
+//   azure-blob://container/path?...  (or azure://) an Azure Blob Storage container
+//                            (storage/azure_storage.h), with default AzureSettings and the
+//                            process environment for AUTH=implicit.
+// Other schemes (userfile, gs, http, ...) are refused with
 // InvalidArgument naming the scheme and listing the supported ones. The only
 // query parameter nodelocal and file accept is COCKROACH_LOCALITY (consumed by
 // the backup layer). A malformed URI is InvalidArgument; every message shows

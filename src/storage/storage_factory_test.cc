@@ -105,7 +105,7 @@ TEST_F(StorageFactoryTest, RefusesUnknownParametersButAcceptsLocality) {
 
 TEST_F(StorageFactoryTest, RefusesUnsupportedSchemesListingSupportedOnes) {
   for (const char* scheme :
-       {"userfile", "gs", "azure", "http", "https", "ftp"}) {
+       {"userfile", "gs", "abfss", "http", "https", "ftp"}) {
     SCOPED_TRACE(scheme);
     Status s = OpenStatus(std::string(scheme) +
                           "://bucket/path?CREDENTIALS=topsecret");

@@ -1,6 +1,7 @@
 #include "util/sha256.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 namespace cofre {
 
@@ -28,6 +29,12 @@ std::string Sha256::Digest(std::string_view data) {
 }
 
 std::string Sha256::HexDigest(std::string_view data) { return ToHex(Digest(data)); }
+
+void HmacSha256(std::string_view key, std::string_view data, unsigned char out[32]) {
+  unsigned int len = 32;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+}
 
 std::string ToHex(std::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";

@@ -1,4 +1,5 @@
-// Sha256: incremental SHA-256 (OpenSSL EVP), for file integrity checks and key ids.
+// Sha256: incremental SHA-256 (OpenSSL EVP), for file integrity checks and key ids, and
+// HMAC-SHA256 for request signatures (AWS SigV4, Azure Shared Key).
 // Thread-safety: one thread at a time per object.
 #ifndef COFRE_UTIL_SHA256_H_
 #define COFRE_UTIL_SHA256_H_
@@ -26,6 +27,9 @@ class Sha256 {
  private:
   void* ctx_;  // EVP_MD_CTX
 };
+
+// HMAC-SHA256 (RFC 2104) of `data` under `key` into out[32] (a buffer the caller can wipe).
+void HmacSha256(std::string_view key, std::string_view data, unsigned char out[32]);
 
 // Lower-case hexadecimal of `bytes`.
 std::string ToHex(std::string_view bytes);

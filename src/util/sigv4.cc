@@ -23,13 +23,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// HMAC-SHA256(key, data) into out[32].
-void HmacSha256(std::string_view key, std::string_view data, unsigned char out[32]) {
-  unsigned int len = 32;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-}
-
 std::string_view AsView(const unsigned char* p, size_t n) {
   return std::string_view(reinterpret_cast<const char*>(p), n);
 }

@@ -171,10 +171,34 @@ StatusOr<Uri> ParseUri(std::string_view text) {
   return uri;
 }
 
+Status CheckKnownUriParams(const Uri& uri, const std::vector<std::string_view>& known,
+                           std::string_view scheme, std::string_view redacted) {
+  std::vector<std::string> unknown;
+  std::vector<std::string_view> seen;
+  for (const auto& [k, v] : uri.params) {
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      unknown.push_back(k);
+    } else if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+      return InvalidArgumentError("parameter " + k + " appears more than once in '" +
+                                  std::string(redacted) + "'; give it once");
+    } else {
+      seen.push_back(k);
+    }
+  }
+  if (unknown.empty()) return Status::OK();
+  std::string names, known_list;
+  for (const std::string& u : unknown) names += (names.empty() ? "" : ", ") + u;
+  for (std::string_view k : known) known_list += (known_list.empty() ? "" : ", ") + std::string(k);
+  return InvalidArgumentError("unknown parameter" + std::string(unknown.size() > 1 ? "s " : " ") +
+                              names + " in " + std::string(scheme) + " URI '" +
+                              std::string(redacted) + "'; known parameters: " + known_list);
+}
+
 const std::vector<std::string_view>& SecretUriParams() {
   static const std::vector<std::string_view> kSecrets = {
       "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID",
-      "CREDENTIALS",           "AZURE_ACCOUNT_KEY", "AZURE_CLIENT_SECRET"};
+      "CREDENTIALS",           "AZURE_ACCOUNT_KEY", "AZURE_CLIENT_SECRET",
+      "AZURE_SAS_TOKEN",       "SIG"};
   return kSecrets;
 }
 

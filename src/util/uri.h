@@ -34,6 +34,11 @@ struct Uri {
   std::string ToString() const;
 };
 
+// Refuses parameters not in `known` (naming all of them, and listing the known ones) and any
+// parameter given twice. `scheme` ("s3") and `redacted` (the redacted URI) name it in messages.
+Status CheckKnownUriParams(const Uri& uri, const std::vector<std::string_view>& known,
+                           std::string_view scheme, std::string_view redacted);
+
 // Parses "scheme://host/path?k=v&...". InvalidArgument when there is no scheme.
 StatusOr<Uri> ParseUri(std::string_view text);
 

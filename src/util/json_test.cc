@@ -1,15 +1,15 @@
 // KmsJson: the writer's escaping, the parser's acceptance of RFC 8259 objects and its refusal of
 // everything malformed, and base64 (which the KMS protocol wraps binary fields in).
-#include "kms/kms_json.h"
+#include "util/json.h"
 
 #include <gtest/gtest.h>
 
-#include "kms/base64.h"
+#include "util/base64.h"
 
 namespace cofre {
 namespace {
 
-TEST(KmsJsonTest, WriterEscapes) {
+TEST(JsonTest, WriterEscapes) {
   JsonObjectWriter w;
   w.AddString("KeyId", "alias/a\"b\\c");
   w.AddString("ctl", std::string("\x01\n\t\x7f", 4));
@@ -21,7 +21,7 @@ TEST(KmsJsonTest, WriterEscapes) {
   EXPECT_EQ(empty.Finish(), "{}");
 }
 
-TEST(KmsJsonTest, ParsesKmsResponses) {
+TEST(JsonTest, ParsesKmsResponses) {
   auto f = ParseJsonObject(
       R"({"CiphertextBlob":"AQID","KeyId":"arn:aws:kms:us-east-1:1:key/k",)"
       R"("EncryptionAlgorithm":"SYMMETRIC_DEFAULT","Extra":{"n":[1,-2.5e+3,true,false,null]}})");
@@ -31,14 +31,29 @@ TEST(KmsJsonTest, ParsesKmsResponses) {
   EXPECT_EQ(f->at("KeyId"), "arn:aws:kms:us-east-1:1:key/k");
 }
 
-TEST(KmsJsonTest, DecodesEscapes) {
+TEST(JsonTest, ReturnsTopLevelNumbersWhenAsked) {
+  const std::string token = R"({"token_type":"Bearer","expires_in":3599,"ext":-1.5e3,)"
+                            R"("nested":{"n":7},"access_token":"abc"})";
+  auto without = ParseJsonObject(token);
+  ASSERT_TRUE(without.ok()) << without.status().ToString();
+  EXPECT_EQ(without->count("expires_in"), 0u);
+  auto with = ParseJsonObject(token, /*include_numbers=*/true);
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(with->at("expires_in"), "3599");
+  EXPECT_EQ(with->at("ext"), "-1.5e3");
+  EXPECT_EQ(with->count("n"), 0u);
+  EXPECT_EQ(with->at("access_token"), "abc");
+  EXPECT_FALSE(ParseJsonObject(R"({"expires_in":01})", true).ok());
+}
+
+TEST(JsonTest, DecodesEscapes) {
   auto f = ParseJsonObject(
       " {\"a\" : \"x\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00\u00e9\"} \n");
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_EQ(f->at("a"), "x\"\\/\b\f\n\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9");
 }
 
-TEST(KmsJsonTest, RoundTrips) {
+TEST(JsonTest, RoundTrips) {
   std::string tricky = "q\"b\\s\x01\x1f end \xc3\xa9";
   JsonObjectWriter w;
   w.AddString("k", tricky);
@@ -47,7 +62,7 @@ TEST(KmsJsonTest, RoundTrips) {
   EXPECT_EQ(f->at("k"), tricky);
 }
 
-TEST(KmsJsonTest, RefusesMalformed) {
+TEST(JsonTest, RefusesMalformed) {
   const char* bad[] = {
       "",
       "[]",
@@ -89,7 +104,7 @@ TEST(KmsJsonTest, RefusesMalformed) {
   }
 }
 
-TEST(KmsJsonTest, BoundsDepthAndSize) {
+TEST(JsonTest, BoundsDepthAndSize) {
   std::string deep =
       "{\"a\":" + std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
   EXPECT_FALSE(ParseJsonObject(deep).ok());
@@ -100,21 +115,21 @@ TEST(KmsJsonTest, BoundsDepthAndSize) {
   EXPECT_FALSE(ParseJsonObject(big).ok());
 }
 
-TEST(KmsJsonTest, ErrorsDoNotQuoteInput) {
+TEST(JsonTest, ErrorsDoNotQuoteInput) {
   auto f = ParseJsonObject("{\"Plaintext\":\"c2VjcmV0\" garbage}");
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.status().message().find("c2VjcmV0"), std::string::npos);
   EXPECT_NE(f.status().message().find("byte"), std::string::npos);
 }
 
-TEST(KmsJsonTest, WipeClears) {
+TEST(JsonTest, WipeClears) {
   auto f = ParseJsonObject("{\"Plaintext\":\"c2VjcmV0c2VjcmV0c2VjcmV0\"}");
   ASSERT_TRUE(f.ok());
   WipeJsonFields(&*f);
   EXPECT_TRUE(f->empty());
 }
 
-TEST(KmsJsonTest, Utf8Validation) {
+TEST(JsonTest, Utf8Validation) {
   EXPECT_TRUE(IsValidUtf8("plain"));
   EXPECT_TRUE(IsValidUtf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
   EXPECT_FALSE(IsValidUtf8("\xff"));

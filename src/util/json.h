@@ -1,19 +1,20 @@
-// KmsJson: the small part of JSON that KMS protocols exchange (AWS KMS's JSON 1.1 protocol:
+// Json: the small part of JSON that cloud protocols exchange (AWS KMS's JSON 1.1 protocol:
 // request and response bodies are JSON objects whose interesting members are strings, plus one
-// object of strings, EncryptionContext).
+// object of strings, EncryptionContext; an OAuth2 token response: strings and numbers).
 //
 // JsonObjectWriter builds one object member by member, escaping per RFC 8259.
 // ParseJsonObject checks that the whole input is one well-formed JSON object (RFC 8259: nested
 // values, numbers, literals, escapes, surrogate pairs, UTF-8) and returns its top-level members
-// whose values are strings; members of other types are validated and skipped. Duplicate
+// whose values are strings (and, when asked, numbers, as their literal text); members of other
+// types are validated and skipped. Duplicate
 // top-level names, trailing bytes, invalid UTF-8, lone surrogates, nesting deeper than
 // kMaxJsonDepth and inputs larger than kMaxJsonSize are InvalidArgument.
 //
 // Bodies may carry key material (a Decrypt response's Plaintext): decoded strings are built
 // without reallocation so that WipeJsonFields (OPENSSL_cleanse) clears the only copy.
 // Thread-safety: plain values and pure functions.
-#ifndef COFRE_KMS_KMS_JSON_H_
-#define COFRE_KMS_KMS_JSON_H_
+#ifndef COFRE_UTIL_JSON_H_
+#define COFRE_UTIL_JSON_H_
 
 #include <cstddef>
 #include <map>
@@ -55,7 +56,8 @@ void AppendJsonString(std::string_view s, std::string* out);
 
 // Parses a JSON object (see the file comment). InvalidArgument naming the byte offset of the
 // first problem; the message never quotes the input (which may hold secrets).
-StatusOr<JsonFields> ParseJsonObject(std::string_view json);
+// With `include_numbers`, top-level numbers are returned too, as written ("3599", "-1.5e3").
+StatusOr<JsonFields> ParseJsonObject(std::string_view json, bool include_numbers = false);
 
 // Overwrites every name and value in `fields` with zeros (OPENSSL_cleanse) and clears it.
 void WipeJsonFields(JsonFields* fields);
@@ -65,4 +67,4 @@ bool IsValidUtf8(std::string_view s);
 
 }  // namespace cofre
 
-#endif  // COFRE_KMS_KMS_JSON_H_
+#endif  // COFRE_UTIL_JSON_H_

@@ -1,4 +1,4 @@
-#include "kms/base64.h"
+#include "util/base64.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

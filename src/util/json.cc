@@ -1,4 +1,4 @@
-#include "kms/kms_json.h"
+#include "util/json.h"
 #include "util/utf8.h"
 
 #include <openssl/crypto.h>
@@ -48,7 +48,7 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 // A recursive-descent reader over one JSON text.
 class Parser {
  public:
-  explicit Parser(std::string_view in) : in_(in) {}
+  Parser(std::string_view in, bool include_numbers) : in_(in), include_numbers_(include_numbers) {}
 
   StatusOr<JsonFields> TopLevelObject() {
     JsonFields fields;
@@ -105,6 +105,11 @@ class Parser {
           }
           fields->emplace(std::move(name), std::move(value));
           WipeString(&value);
+        } else if (include_numbers_ && pos_ < in_.size() &&
+                   (in_[pos_] == '-' || (in_[pos_] >= '0' && in_[pos_] <= '9'))) {
+          const size_t start = pos_;
+          RETURN_IF_ERROR(SkipNumber());
+          fields->emplace(std::move(name), std::string(in_.substr(start, pos_ - start)));
         } else {
           RETURN_IF_ERROR(SkipValue(2));  // the top-level object is depth 1
         }
@@ -300,6 +305,7 @@ class Parser {
   }
 
   std::string_view in_;
+  const bool include_numbers_;
   size_t pos_ = 0;
 };
 
@@ -378,8 +384,8 @@ std::string JsonObjectWriter::Finish() {
   return done;
 }
 
-StatusOr<JsonFields> ParseJsonObject(std::string_view json) {
-  return Parser(json).TopLevelObject();
+StatusOr<JsonFields> ParseJsonObject(std::string_view json, bool include_numbers) {
+  return Parser(json, include_numbers).TopLevelObject();
 }
 
 void WipeJsonFields(JsonFields* fields) {
