@@ -230,29 +230,7 @@ class FullDiskTest(unittest.TestCase):
         self.assertGreaterEqual(len(pts) - succeeded, len(pts) - 3)
 
 
-class FaultProxy:
-    """tests/tools/fault_proxy.py in front of the plain moto server."""
-
-    def __init__(self, upstream):
-        self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "tools", "fault_proxy.py"), "--upstream", upstream],
-            stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline().strip()
-        assert line.startswith("PORT "), line
-        self.endpoint = "http://127.0.0.1:" + line.split()[1]
-
-    def configure(self, query):
-        req = urllib.request.Request(self.endpoint + "/__fault__/config?" + query, method="POST",
-                                     data=b"")
-        urllib.request.urlopen(req, timeout=10).read()
-
-    def stats(self):
-        with urllib.request.urlopen(self.endpoint + "/__fault__/stats", timeout=10) as r:
-            return json.loads(r.read())
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+FaultProxy = ft.FaultProxy
 
 
 # (name, proxy config, slow): faults at every n-th request; retried ones must be survivable.

@@ -8,9 +8,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 from cofre_testlib import COFRE, table_dump
 
@@ -211,3 +213,28 @@ def temp_files(root):
     for dirpath, _, files in os.walk(root):
         out += [os.path.join(dirpath, f) for f in files if ".tmp-" in f]
     return out
+
+
+class FaultProxy:
+    """tests/tools/fault_proxy.py in front of an HTTP storage server (moto, Azurite)."""
+
+    def __init__(self, upstream):
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "tools", "fault_proxy.py"), "--upstream", upstream],
+            stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        assert line.startswith("PORT "), line
+        self.endpoint = "http://127.0.0.1:" + line.split()[1]
+
+    def configure(self, query):
+        req = urllib.request.Request(self.endpoint + "/__fault__/config?" + query, method="POST",
+                                     data=b"")
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def stats(self):
+        with urllib.request.urlopen(self.endpoint + "/__fault__/stats", timeout=10) as r:
+            return json.loads(r.read())
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)

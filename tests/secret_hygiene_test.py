@@ -6,7 +6,9 @@ records, databases, nodelocal collections), SHOW JOBS in every output format, an
 of the S3 bucket. No passphrase, AWS secret key, session token or chain data key may appear,
 raw or in hex, base64 or URL-encoded form. The data keys are recovered independently (PBKDF2 +
 AES-GCM unwrap per docs/format.md, and KMS Decrypt through boto3) so they can be searched for.
-Skipped when the moto servers' env is absent."""
+The same scan runs for Azure credentials (Azurite): the account key, a SAS token's signature, a
+wrong account key and an Azure AD client secret, with every blob of the container downloaded by
+the Azure SDK (tests/azure/blob_tool.js). Skipped when the test servers' env is absent."""
 import base64
 import codecs
 import fcntl
@@ -38,6 +40,10 @@ BAD_URI_SECRET = "hygiene-BADURI-SECRET-0c55e1"
 UNREACHABLE_SECRET = "hygiene-UNREACHABLE-SECRET-77d2"
 KMS_ID = "AKIAHYGIENEKMS000001"
 KMS_SECRET = "hygiene-KMS-SECRET-e6a9b3f4"
+AZURE = os.environ.get("COFRE_TEST_AZURE_ENDPOINT", "")
+AZURE_KEY = os.environ.get("COFRE_TEST_AZURE_KEY", "")
+AZURE_WRONG_KEY = base64.b64encode(b"hygiene-AZURE-WRONG-KEY-61be0f3a7d").decode()
+AZURE_AD_SECRET = "hygiene-AZURE-AD-SECRET-2f9c41"
 
 
 def forms(secret):
@@ -167,13 +173,14 @@ class SecretHygieneTest(CofreTestCase):
         self.assertEqual(proc.returncode, 0, shown[-2000:])
         return shown.decode(errors="replace")
 
-    def data_keys(self):
+    def data_keys(self, infos=None):
         """The DKs of the passphrase chains (unwrapped per docs/format.md §3) and of the KMS
-        chain (KMS Decrypt through boto3), recovered without cofre's code."""
+        chain (KMS Decrypt through boto3), recovered without cofre's code; `infos` adds
+        ENCRYPTION-INFO files read elsewhere (Azure)."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
         import hashlib
         keys = []
-        infos = []
+        infos = list(infos or [])
         for dirpath, _, files in os.walk(os.path.join(self.data, "extern")):
             if "ENCRYPTION-INFO" in files:
                 with open(os.path.join(dirpath, "ENCRYPTION-INFO"), "rb") as f:
@@ -325,6 +332,63 @@ class SecretHygieneTest(CofreTestCase):
         print(f"secret hygiene: {len(self.outputs)} outputs, {files} files, {objects} S3 objects "
               f"scanned for {len(secrets)} secrets ({len(dks)} data keys) in "
               f"{sum(len(v) for v in needles.values())} encodings", file=sys.stderr)
+
+    @unittest.skipUnless(AZURE, "COFRE_TEST_AZURE_ENDPOINT is not set")
+    def test_no_azure_secret_anywhere(self):
+        sys.path.insert(0, os.path.dirname(__file__))
+        import azure_test as az
+        container = "hygiene-" + uuid.uuid4().hex[:10]
+        az.blob_tool("create-container", container)
+        pw = f"encryption_passphrase = '{PASSPHRASE}'"
+        coll = az.azure_uri(container, "coll")
+        sas = az.blob_tool("sas", container, "racwdl").strip()
+        sig = urllib.parse.parse_qs(sas)["sig"][0]
+        sas_coll = az.azure_uri(container, "sas", AZURE_SAS_TOKEN=sas)
+        self.run_ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+                    "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+                    f"BACKUP INTO '{coll}' WITH {pw}", f"BACKUP INTO LATEST IN '{coll}' WITH {pw}",
+                    f"BACKUP INTO '{sas_coll}' WITH kms = '{self.kms_uri(self.key_arn)}'",
+                    f"SHOW BACKUPS IN '{coll}'", f"SHOW BACKUP FROM LATEST IN '{sas_coll}' WITH "
+                    f"kms = '{self.kms_uri(self.key_arn)}'",
+                    f"RESTORE DATABASE defaultdb FROM LATEST IN '{coll}' WITH {pw}, "
+                    "new_db_name = 'r1'")
+        self.run_fail(f"SHOW BACKUPS IN '{az.azure_uri(container, 'coll', key=AZURE_WRONG_KEY)}'",
+                      contains="Azure rejected the credentials")
+        self.run_fail(f"BACKUP INTO '{az.azure_uri(container, 'x')}&AZURE_FROBNICATE=1'",
+                      contains="AZURE_FROBNICATE")
+        self.run_fail(f"BACKUP INTO '{az.azure_uri(container, 'ad', AZURE_CLIENT_ID='c', AZURE_TENANT_ID='t', AZURE_CLIENT_SECRET=AZURE_AD_SECRET, AZURE_AUTHORITY_HOST='http://127.0.0.1:1')}'",
+                      timeout=300)
+        for fmt in ("table", "json"):
+            r = self.run_ok("SHOW JOBS", fmt=fmt)
+            self.assertIn("AZURE_ACCOUNT_KEY=redacted", r.stdout)
+            self.assertIn("AZURE_SAS_TOKEN=redacted", r.stdout)
+        blobs = os.path.join(self.tmp, "blobs")
+        az.blob_tool("download", container, "", blobs)
+        infos = []
+        for dirpath, _, names in os.walk(blobs):
+            if "ENCRYPTION-INFO" in names:
+                with open(os.path.join(dirpath, "ENCRYPTION-INFO"), "rb") as f:
+                    infos.append(f.read())
+        secrets = {"passphrase": PASSPHRASE, "Azure account key": AZURE_KEY,
+                   "Azure account key (decoded)": base64.b64decode(AZURE_KEY),
+                   "SAS signature": sig, "wrong Azure key": AZURE_WRONG_KEY,
+                   "Azure AD client secret": AZURE_AD_SECRET, "KMS secret key": KMS_SECRET}
+        try:
+            for i, dk in enumerate(self.data_keys(infos)):
+                secrets[f"data key {i}"] = dk
+        except ImportError:
+            pass
+        needles = {name: forms(v) for name, v in secrets.items()}
+        scanned = 0
+        for where, blob in ([(f"output {i}", o.encode()) for i, o in enumerate(self.outputs)] +
+                            [(os.path.join(d, n), open(os.path.join(d, n), "rb").read())
+                             for root in (self.data, blobs) for d, _, ns in os.walk(root)
+                             for n in ns]):
+            scanned += 1
+            for name, fs in needles.items():
+                for f in fs:
+                    self.assertNotIn(f, blob, f"{name} found in {where}")
+        self.assertGreater(scanned, 15)
 
 
 if __name__ == "__main__":
