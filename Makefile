@@ -11,7 +11,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libcurl4-openssl-dev libedit-dev libgtest-dev libgmock-dev libbenchmark-dev \
   libexpat1-dev sqlite3 zstd python3 python3-boto3 time clang-14 libclang-rt-14-dev
 
-.PHONY: all deps build demo test unit-test e2e-test asan-test fuzz-smoke fuzz bench clean servers-start servers-stop
+.PHONY: all deps azure-tools build demo test unit-test e2e-test asan-test fuzz-smoke fuzz bench clean servers-start servers-stop
 
 all: build
 
@@ -21,6 +21,11 @@ deps:
 	  echo "installing: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+# Azurite and @azure/storage-blob, pinned in tests/azure/package-lock.json (Node from Debian when
+# missing). scripts/test-servers.sh start runs this too, so make test gets them.
+azure-tools:
+	BUILD=$(BUILD) bash scripts/install-azure-tools.sh >/dev/null
 
 $(BUILD)/build.ninja: CMakeLists.txt
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -32,8 +37,8 @@ demo: build
 	rm -rf $(BUILD)/demo-data
 	./$(BUILD)/cofre demo --data $(BUILD)/demo-data
 
-# The whole suite: unit tests, end-to-end tests of the binary against real SQLite files and a
-# real S3/KMS protocol server (moto_server on 127.0.0.1), then the unit tests again under ASan +
+# The whole suite: unit tests, end-to-end tests of the binary against real SQLite files, a
+# real S3/KMS protocol server (moto_server on 127.0.0.1) and Azurite (Azure Blob), then the unit tests again under ASan +
 # UBSan (clang-14 build in $(BUILD_ASAN), which also holds the fuzzers), then a fuzz smoke run
 # (FUZZ_SMOKE_SECONDS per target, default 5).
 test: build

@@ -15,10 +15,6 @@ namespace {
 
 constexpr std::string_view kNoContainerPrefix = "Azure container '";
 
-bool IsMissingContainer(const Status& s) {
-  return IsNotFound(s) && s.message().starts_with(kNoContainerPrefix);
-}
-
 bool IsRetryableCode(std::string_view code) {
   return code == "ServerBusy" || code == "OperationTimedOut" || code == "InternalError";
 }
@@ -79,6 +75,10 @@ StatusOr<std::unique_ptr<AzureBlobClient>> AzureBlobClient::New(AzureClientConfi
 
 AzureBlobClient::~AzureBlobClient() {
   OPENSSL_cleanse(config_.auth.sas_token.data(), config_.auth.sas_token.size());
+}
+
+bool AzureBlobClient::IsMissingContainer(const Status& s) {
+  return IsNotFound(s) && s.message().starts_with(kNoContainerPrefix);
 }
 
 std::string AzureBlobClient::Describe(const std::string& name) const {

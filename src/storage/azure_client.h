@@ -91,6 +91,9 @@ class AzureBlobClient {
   // Delete Blob; deleting an absent blob succeeds (an absent container does not).
   Status DeleteBlob(const std::string& name);
 
+  // True for the NotFound this client returns when the container is missing.
+  static bool IsMissingContainer(const Status& s);
+
   // "azure-blob://container/name", how messages name a blob.
   std::string Describe(const std::string& name) const;
 

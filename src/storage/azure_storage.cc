@@ -261,6 +261,15 @@ StatusOr<std::string> AzureStorage::NameFor(const std::string& path) const {
   return base_prefix_ + path;
 }
 
+StatusOr<AzureBlobInfo> AzureStorage::Properties(const std::string& path) const {
+  ASSIGN_OR_RETURN(std::string name, NameFor(path));
+  StatusOr<AzureBlobInfo> info = client_->GetProperties(name);
+  if (IsNotFound(info.status()) && !AzureBlobClient::IsMissingContainer(info.status())) {
+    return NotFoundError(DescribeObject(path, redacted_uri_) + " does not exist");
+  }
+  return info;
+}
+
 StatusOr<std::unique_ptr<ByteSink>> AzureStorage::NewWriter(const std::string& path) {
   ASSIGN_OR_RETURN(std::string name, NameFor(path));
   return std::unique_ptr<ByteSink>(
@@ -269,8 +278,8 @@ StatusOr<std::unique_ptr<ByteSink>> AzureStorage::NewWriter(const std::string& p
 }
 
 StatusOr<std::unique_ptr<RandomAccessSource>> AzureStorage::NewReader(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string name, NameFor(path));
-  ASSIGN_OR_RETURN(AzureBlobInfo info, client_->GetProperties(name));
+  ASSIGN_OR_RETURN(AzureBlobInfo info, Properties(path));
+  std::string name = base_prefix_ + path;
   std::string describe = client_->Describe(name);
   RangeFetch fetch = [client = client_, name = std::move(name), etag = info.etag](
                          uint64_t offset, size_t n, char* out) {
@@ -281,8 +290,7 @@ StatusOr<std::unique_ptr<RandomAccessSource>> AzureStorage::NewReader(const std:
 }
 
 StatusOr<uint64_t> AzureStorage::Size(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string name, NameFor(path));
-  ASSIGN_OR_RETURN(AzureBlobInfo info, client_->GetProperties(name));
+  ASSIGN_OR_RETURN(AzureBlobInfo info, Properties(path));
   return info.size;
 }
 
@@ -290,14 +298,35 @@ Status AzureStorage::List(const std::string& prefix, const std::string& delimite
                           const std::function<Status(const ListEntry&)>& fn) {
   RETURN_IF_ERROR(ValidateListPrefix(prefix, redacted_uri_));
   const std::string full_prefix = base_prefix_ + prefix;
+  // A one-character delimiter is the service's to apply; a longer one (which Azurite does not
+  // handle) is rolled up here, from a listing without delimiter.
+  const bool local_rollup = delimiter.size() > 1;
+  std::string last_rollup;
   std::string marker;
   while (true) {
     ASSIGN_OR_RETURN(AzureListPage page,
-                     client_->ListBlobs(full_prefix, delimiter, marker, settings_.list_page_size));
-    for (const AzureListPage::Entry& item : page.entries) {
+                     client_->ListBlobs(full_prefix, local_rollup ? "" : delimiter, marker,
+                                        settings_.list_page_size));
+    // Blobs and prefixes of a page come in name order from Azure, prefixes first from Azurite.
+    std::stable_sort(page.entries.begin(), page.entries.end(),
+                     [](const AzureListPage::Entry& a, const AzureListPage::Entry& b) {
+                       return a.name < b.name;
+                     });
+    for (AzureListPage::Entry& item : page.entries) {
       // Skip anything outside the base path, and a "directory marker" blob for the base.
       if (!item.name.starts_with(base_prefix_) || item.name.size() == base_prefix_.size()) {
         continue;
+      }
+      if (local_rollup && !item.is_prefix) {
+        size_t d = item.name.find(delimiter, full_prefix.size());
+        if (d != std::string::npos) {
+          std::string rolled = item.name.substr(0, d + delimiter.size());
+          if (rolled == last_rollup) continue;  // names sharing a prefix are contiguous
+          last_rollup = rolled;
+          item.name = std::move(rolled);
+          item.is_prefix = true;
+          item.size = 0;
+        }
       }
       ListEntry e;
       e.path = item.name.substr(base_prefix_.size());

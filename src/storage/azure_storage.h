@@ -78,6 +78,8 @@ class AzureStorage : public ExternalStorage {
 
  private:
   StatusOr<std::string> NameFor(const std::string& path) const;
+  // Get Blob Properties of `path`; a missing blob is NotFound naming the path in this storage.
+  StatusOr<AzureBlobInfo> Properties(const std::string& path) const;
 
   std::shared_ptr<AzureBlobClient> client_;
   std::string base_prefix_;  // "" or "base/path/"

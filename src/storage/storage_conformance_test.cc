@@ -1,5 +1,6 @@
 // Behaviour every ExternalStorage must share, checked against LocalStorage
-// (real files) and MemoryStorage.
+// (real files), MemoryStorage and AzureStorage on Azurite (1 MiB blocks, so large objects go
+// through Put Block / Put Block List).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/azure_test_support.h"
 #include "storage/local_storage.h"
 #include "storage/memory_storage.h"
 #include "storage/storage_test_helpers.h"
@@ -19,7 +21,7 @@ using storage_testing::ListToStrings;
 using storage_testing::PatternBytes;
 using storage_testing::TempDir;
 
-enum class Kind { kLocal, kMemory };
+enum class Kind { kLocal, kMemory, kAzure };
 
 class StorageConformanceTest : public ::testing::TestWithParam<Kind> {
  protected:
@@ -30,8 +32,15 @@ class StorageConformanceTest : public ::testing::TestWithParam<Kind> {
           LocalStorage::New(dir_.path() + "/root", "nodelocal://1/conf");
       ASSERT_TRUE(local.ok()) << local.status().ToString();
       storage_ = std::move(*local);
-    } else {
+    } else if (GetParam() == Kind::kMemory) {
       storage_ = std::make_unique<MemoryStorage>("mem://conf");
+    } else {
+      auto server = azure_testing::RequireAzurite();
+      ASSERT_TRUE(server.has_value());
+      storage_ = azure_testing::OpenAzureOrDie(
+          azure_testing::AzureUri(*server, azure_testing::UniqueContainer("conf"), "base/dir"),
+          azure_testing::FastAzureSettings());
+      ASSERT_NE(storage_, nullptr);
     }
   }
 
@@ -326,10 +335,11 @@ TEST_P(StorageConformanceTest, ConcurrentWritersAndListers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStorages, StorageConformanceTest,
-                         ::testing::Values(Kind::kLocal, Kind::kMemory),
+                         ::testing::Values(Kind::kLocal, Kind::kMemory, Kind::kAzure),
                          [](const ::testing::TestParamInfo<Kind>& info) {
-                           return info.param == Kind::kLocal ? "Local"
-                                                             : "Memory";
+                           return info.param == Kind::kLocal    ? "Local"
+                                  : info.param == Kind::kMemory ? "Memory"
+                                                                : "Azure";
                          });
 
 }  // namespace
