@@ -126,12 +126,31 @@ class VerifyTest(CofreTestCase):
         # The other table is not read for a TABLE target.
         self.ok(self.verify(target="TABLE shop.t"))
 
+    def test_schema_only_restores_the_schema_without_reading_data(self):
+        self.build()
+        self.ok("CREATE VIEW shop.v AS SELECT id FROM t WHERE id > 10")
+        self.ok(f"BACKUP DATABASE shop INTO LATEST IN {URI}")
+        for f in self.files():
+            os.remove(f)  # no data file is read
+        r = self.ok(f"RESTORE DATABASE shop FROM LATEST IN {URI} WITH schema_only, "
+                    "new_db_name = 's'")
+        self.assertIn("NOTICE: restored the schema (no rows) of backup /", r.stderr)
+        from cofre_testlib import schema_of
+        self.assertEqual(schema_of(self.db_path("s")), schema_of(self.db_path("shop")))
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM s.t"), [{"n": 0}])
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM s.names"), [{"n": 0}])
+        # Tables into an existing database too.
+        self.ok("CREATE DATABASE e")
+        self.ok(f"RESTORE TABLE shop.t FROM LATEST IN {URI} WITH schema_only, into_db = 'e'")
+        self.assertEqual(self.rows("SELECT name FROM e.sqlite_schema ORDER BY name"),
+                         [{"name": "t"}, {"name": "t_v"}])
+        # A verify of the same backup finds every missing file.
+        self.fails(self.verify(), contains="missing")
+
     def test_options(self):
         self.build()
         self.fails(f"RESTORE DATABASE shop FROM LATEST IN {URI} WITH verify_backup_table_data",
                    contains="requires schema_only")
-        self.fails(f"RESTORE DATABASE shop FROM LATEST IN {URI} WITH schema_only",
-                   contains="together with verify_backup_table_data")
         self.fails(f"RESTORE DATABASE shop FROM LATEST IN {URI} WITH check_files",
                    contains="unknown RESTORE option")
         self.fails(f"SHOW BACKUP FROM LATEST IN {URI} WITH check_files = maybe",

@@ -233,8 +233,8 @@ namespace {
 // indexes, views and triggers through SQLite.
 Status BuildDatabase(const std::string& path, const proto::Database& pdb,
                      const ChainStorage& storage, const ChainCrypto& crypto, Progress* progress,
-                     RestoreResult* result, bool bulk) {
-  ASSIGN_OR_RETURN(BulkLoadPlan plan, CreateRestoreSchema(path, pdb, bulk));
+                     RestoreResult* result, bool bulk, bool schema_only) {
+  ASSIGN_OR_RETURN(BulkLoadPlan plan, CreateRestoreSchema(path, pdb, bulk && !schema_only));
   std::set<std::string> planned_tables, planned_indexes;
   for (const auto& t : plan.tables) {
     planned_tables.insert(t.table->name());
@@ -252,7 +252,8 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
     if (!loaded.ok() && loaded.status().code() == StatusCode::kFailedPrecondition) {
       // Rows SQLite can take in any order but pages cannot: start over through INSERT.
       RETURN_IF_ERROR(RemoveFileIfExists(path, "staging file"));
-      return BuildDatabase(path, pdb, storage, crypto, progress, result, /*bulk=*/false);
+      return BuildDatabase(path, pdb, storage, crypto, progress, result, /*bulk=*/false,
+                           schema_only);
     }
     RETURN_IF_ERROR(loaded.status());
     result->rows += loaded->rows;
@@ -266,7 +267,7 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
   ASSIGN_OR_RETURN(SqliteDb db, OpenStaging(path));
   SchemaGuard guard(db, TableNames(pdb));
   RETURN_IF_ERROR(db.Exec("BEGIN"));
-  if (!tables.empty()) {
+  if (!tables.empty() && !schema_only) {
     // The backup is read on a thread of its own while this one inserts.
     ASSIGN_OR_RETURN(std::unique_ptr<RecordPrefetcher> records,
                      StartReading(tables, storage, crypto));
@@ -296,7 +297,8 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
 // are written; their indexes and triggers are created after all their rows are in.
 Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
                          const std::vector<std::string>& tables, const ChainStorage& storage,
-                         const ChainCrypto& crypto, Progress* progress, RestoreResult* result) {
+                         const ChainCrypto& crypto, Progress* progress, RestoreResult* result,
+                         bool schema_only) {
   ASSIGN_OR_RETURN(SqliteDb db, OpenDatabase(target));
   // The connection's default cache (a few MiB) bounds the sorter of the index builds.
   RETURN_IF_ERROR(db.Exec("PRAGMA threads = " + std::to_string(SorterThreads()) +
@@ -343,17 +345,23 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
     objects.push_back(&obj);
   }
   exists = SqliteStmt();
-  StatusOr<std::unique_ptr<RecordPrefetcher>> started = StartReading(wanted, storage, crypto);
-  if (!started.ok()) return fail(started.status());
-  std::unique_ptr<RecordPrefetcher> records = std::move(*started);
+  std::unique_ptr<RecordPrefetcher> records;
+  if (!schema_only) {
+    StatusOr<std::unique_ptr<RecordPrefetcher>> started = StartReading(wanted, storage, crypto);
+    if (!started.ok()) return fail(started.status());
+    records = std::move(*started);
+  }
   size_t unit = 0;
   for (const proto::Table* table : wanted) {
     if (Status st = guard.Create(ExpectedTable(pdb.name(), *table), table->create_sql());
         !st.ok()) {
       return fail(st);
     }
-    if (Status st = LoadTable(db, "main", *table, *records, &unit, progress, result); !st.ok()) {
-      return fail(st);
+    if (records) {
+      if (Status st = LoadTable(db, "main", *table, *records, &unit, progress, result);
+          !st.ok()) {
+        return fail(st);
+      }
     }
     if (Status st = RestoreSequence(db, "main", *table); !st.ok()) return fail(st);
   }
@@ -406,7 +414,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
     ASSIGN_OR_RETURN(std::string path, req.data_dir->NewStagingPath());
     staged.emplace_back(spec, path);
     Status st = BuildDatabase(path, *FindDatabase(m, spec.source), req.storage, req.crypto,
-                              &progress, &result, BulkRestoreEnabled());
+                              &progress, &result, BulkRestoreEnabled(), req.schema_only);
     if (!st.ok()) {
       discard();
       return st.Annotate("restoring database " + spec.source);
@@ -415,7 +423,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
   for (const auto& spec : req.tables) {
     ASSIGN_OR_RETURN(DatabaseInfo target, req.data_dir->GetDatabase(spec.target_database));
     Status st = RestoreTablesInto(target, *FindDatabase(m, spec.source_database), spec.tables,
-                                  req.storage, req.crypto, &progress, &result);
+                                  req.storage, req.crypto, &progress, &result, req.schema_only);
     if (!st.ok()) {
       discard();
       return st;

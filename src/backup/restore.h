@@ -41,6 +41,9 @@ struct RestoreRequest {
   std::vector<RestoreDatabaseSpec> databases;
   std::vector<RestoreTablesSpec> tables;
   std::function<void(double)> progress;
+  // Create the schema (tables, indexes, views, triggers, AUTOINCREMENT counters) and no rows;
+  // no data file is read.
+  bool schema_only = false;
 };
 
 struct RestoreResult {

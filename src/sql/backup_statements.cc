@@ -637,6 +637,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
   }
 
   RestoreRequest req;
+  req.schema_only = opts.schema_only;
   req.storage = chain.opened.view();
   req.manifest = &manifest;
   req.crypto = crypto;
@@ -760,7 +761,9 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                return Status::OK();
              }));
   rs.notices = std::move(notices);
-  rs.notices.push_back({ResultSet::Notice::Severity::kNotice, "restored " + restored});
+  rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
+                        (opts.schema_only ? "restored the schema (no rows) of " : "restored ") +
+                            restored});
   return rs;
 }
 

@@ -119,12 +119,6 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
         "verify_backup_table_data requires schema_only: RESTORE ... WITH schema_only, "
         "verify_backup_table_data reads and checks all data without restoring it");
   }
-  if (out.schema_only && !out.verify_backup_table_data) {
-    return InvalidArgumentError(
-        "schema_only is supported together with verify_backup_table_data (RESTORE ... WITH "
-        "schema_only, verify_backup_table_data checks a backup without restoring it); to "
-        "restore the schema alone, restore the tables and delete their rows");
-  }
   if (out.keys.passphrase && !out.keys.kms_uris.empty()) {
     return InvalidArgumentError(
         "encryption_passphrase and kms cannot be used together; choose one");

@@ -28,9 +28,10 @@ struct StatementOptions {
   bool allow_older = false;
   // SHOW BACKUP: check that every file the chain names is present with its recorded size.
   bool check_files = false;
-  // RESTORE, only together (as CockroachDB spells it): read, authenticate and decode every data
-  // file the restore would use and check it against the manifest, writing no database.
+  // RESTORE: create the schema only (tables, indexes, views, triggers; no rows), as CockroachDB.
   bool schema_only = false;
+  // RESTORE, with schema_only: read, authenticate and decode every data file the restore would
+  // use and check it against the manifest, writing no database (the schema is not created).
   bool verify_backup_table_data = false;
   // BACKUP: how long the snapshot may wait for busy database files (default 30 s).
   std::optional<std::chrono::milliseconds> snapshot_timeout;
