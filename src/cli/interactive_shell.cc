@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string_view>
 
@@ -116,6 +117,7 @@ class InteractiveLoop {
         }
         if (meta == MetaCommand::kUnknown && ShellVariables::IsCommand(line.get())) {
           shell_->ExecuteVariableCommand(line.get()).IgnoreError();  // reported
+          WipeText(line.get(), std::strlen(line.get()));
           continue;
         }
         if (meta == MetaCommand::kUnknown) {

@@ -52,7 +52,9 @@ void Shell::Echo(std::string_view statement) {
 
 Status Shell::Execute(std::string_view statement) {
   if (options_.echo_statements) Echo(statement);
-  StatusOr<ResultSet> result = session_->Execute(variables_.Interpolate(statement));
+  std::string text = variables_.Interpolate(statement);
+  StatusOr<ResultSet> result = session_->Execute(text);
+  WipeText(&text);  // it may hold a variable's secret
   if (!result.ok()) {
     ReportError(result.status());
     return result.status();
@@ -90,6 +92,7 @@ Status Shell::ExecuteStream(std::FILE* in) {
       if (first != std::string_view::npos && text[first] == '\\') {
         // A shell command (ShellVariables::RunCommand refuses unknown ones).
         status = ExecuteVariableCommand(text);
+        WipeText(line, static_cast<size_t>(length));  // \set's value stays in the variable only
         if (!status.ok()) break;
         pending.clear();
         continue;

@@ -1,6 +1,7 @@
 #include "cli/shell_variables.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -62,12 +63,33 @@ std::string_view CommandWord(std::string_view line) {
 
 }  // namespace
 
+void WipeText(char* data, size_t size) {
+  if (data != nullptr && size > 0) OPENSSL_cleanse(data, size);
+}
+
+void WipeText(std::string* text) {
+  WipeText(text->data(), text->capacity());
+  text->clear();
+}
+
+ShellVariables::~ShellVariables() {
+  for (auto& [name, value] : values_) WipeText(&value);
+}
+
+void ShellVariables::Erase(std::string_view name) {
+  auto it = values_.find(name);
+  if (it == values_.end()) return;
+  WipeText(&it->second);
+  values_.erase(it);
+}
+
 Status ShellVariables::Set(std::string_view name, std::string value) {
   if (!sql::IsVariableName(name)) {
     return InvalidArgumentError("invalid variable name '" + std::string(name) +
                                 "': use letters, digits and _");
   }
-  values_.insert_or_assign(std::string(name), std::move(value));
+  Erase(name);
+  values_.emplace(std::string(name), std::move(value));
   return Status::OK();
 }
 
@@ -104,11 +126,12 @@ Status ShellVariables::RunCommand(std::string_view line, std::FILE* out) {
     }
     std::string value;
     for (size_t i = 1; i < args.size(); ++i) value += args[i];
+    for (size_t i = 1; i < args.size(); ++i) WipeText(&args[i]);
     return Set(args[0], std::move(value));
   }
   if (word == "\\unset") {
     if (args.size() != 1) return InvalidArgumentError("usage: \\unset NAME");
-    values_.erase(args[0]);
+    Erase(args[0]);
     return Status::OK();
   }
   if (word == "\\getenv") {
@@ -125,6 +148,7 @@ Status ShellVariables::RunCommand(std::string_view line, std::FILE* out) {
 StatusOr<std::string> ShellVariables::ReadValueFile(const std::string& path) {
   ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(path, O_RDONLY | O_CLOEXEC, 0, "variable file " + path));
   std::string value;
+  value.reserve(kMaxValueFileBytes + sizeof(char[4096]));  // never reallocated: one copy to wipe
   char buf[4096];
   while (true) {
     ssize_t n = ::read(fd.get(), buf, sizeof(buf));
@@ -135,9 +159,11 @@ StatusOr<std::string> ShellVariables::ReadValueFile(const std::string& path) {
     if (n == 0) break;
     value.append(buf, static_cast<size_t>(n));
     if (value.size() > kMaxValueFileBytes) {
+      WipeText(&value);
       return InvalidArgumentError("variable file " + path + " is larger than 1 MiB");
     }
   }
+  WipeText(buf, sizeof(buf));
   if (value.ends_with("\r\n")) {
     value.resize(value.size() - 2);
   } else if (value.ends_with("\n")) {

@@ -7,7 +7,9 @@
 // commands `\set name value...`, `\unset name` and `\getenv name VAR` (psql's). Statements use
 // them as `:name` (as written), `:'name'` (a string literal) or `:"name"` (a quoted identifier),
 // outside literals and comments (sql::InterpolateVariables). Values are never printed: `\set`
-// alone lists the names only.
+// alone lists the names only. Values are wiped (OPENSSL_cleanse) when replaced, removed or
+// destroyed, and so are the buffers that held a command line or an interpolated statement
+// (WipeText), so that a passphrase does not linger in freed memory.
 // Thread-safety: one thread at a time.
 #ifndef COFRE_CLI_SHELL_VARIABLES_H_
 #define COFRE_CLI_SHELL_VARIABLES_H_
@@ -21,8 +23,18 @@
 
 namespace cofre::cli {
 
+// Overwrites the `size` bytes at `data` with zeros (OPENSSL_cleanse).
+void WipeText(char* data, size_t size);
+// Wipes the whole buffer of `text` (its capacity) and empties it.
+void WipeText(std::string* text);
+
 class ShellVariables {
  public:
+  ShellVariables() = default;
+  ShellVariables(ShellVariables&&) = default;
+  ShellVariables& operator=(ShellVariables&&) = default;
+  ~ShellVariables();
+
   // InvalidArgument when `name` is not letters, digits and '_'.
   Status Set(std::string_view name, std::string value);
   // `text` with its variable references replaced (unknown names stay as written).
@@ -39,6 +51,8 @@ class ShellVariables {
   static StatusOr<std::string> ReadValueFile(const std::string& path);
 
  private:
+  void Erase(std::string_view name);
+
   std::map<std::string, std::string, std::less<>> values_;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 
 #include "cli/interactive_shell.h"
 #include "cli/shell.h"
@@ -47,7 +48,7 @@ int RunSqlCommand(const CliArgs& args) {
   shell_options.format = args.format;
   if (!args.execute.empty()) {
     Shell shell(session->get(), shell_options);
-    shell.variables() = variables;
+    shell.variables() = std::move(variables);
     for (const std::string& script : args.execute) {
       if (!shell.ExecuteScript(script).ok()) return 1;
     }
@@ -56,12 +57,12 @@ int RunSqlCommand(const CliArgs& args) {
   if (isatty(STDIN_FILENO)) {
     shell_options.blank_line_after_result = true;
     Shell shell(session->get(), shell_options);
-    shell.variables() = variables;
+    shell.variables() = std::move(variables);
     RunInteractiveShell(&shell, DefaultHistoryFile());
     return 0;
   }
   Shell shell(session->get(), shell_options);
-  shell.variables() = variables;
+  shell.variables() = std::move(variables);
   return shell.ExecuteStream(stdin).ok() ? 0 : 1;
 }
 
