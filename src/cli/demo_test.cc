@@ -14,7 +14,14 @@ namespace {
 // the tag "OK". Unknown count queries fail.
 class ScriptedSession : public sql::Session {
  public:
-  StatusOr<ResultSet> Execute(std::string_view statement) override {
+  using sql::Session::Execute;
+  StatusOr<sql::StatementDescription> Describe(std::string_view) override {
+    return sql::StatementDescription{};
+  }
+  bool InTransaction() const override { return false; }
+  void Interrupt() override {}
+  StatusOr<ResultSet> Execute(std::string_view statement,
+                              const std::vector<sql::Param>&) override {
     executed.emplace_back(statement);
     if (!statement.starts_with("SELECT count(*)")) {
       ResultSet ok;

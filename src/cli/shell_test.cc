@@ -14,7 +14,14 @@ namespace {
 // returns a small result set, anything else returns the tag "OK".
 class FakeSession : public sql::Session {
  public:
-  StatusOr<ResultSet> Execute(std::string_view statement) override {
+  using sql::Session::Execute;
+  StatusOr<sql::StatementDescription> Describe(std::string_view) override {
+    return sql::StatementDescription{};
+  }
+  bool InTransaction() const override { return false; }
+  void Interrupt() override {}
+  StatusOr<ResultSet> Execute(std::string_view statement,
+                              const std::vector<sql::Param>&) override {
     executed.emplace_back(statement);
     if (statement.starts_with("FAIL HINT")) {
       return InvalidArgumentError("bad thing").WithHint("do the other thing");

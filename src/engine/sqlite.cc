@@ -15,13 +15,56 @@ Status Failed(int rc, std::string msg) {
   return (rc & 0xff) == SQLITE_FULL ? st.WithHint(kDiskFullHint) : st;
 }
 
-}  // namespace
+// The finer kind of a failed SQLite call. Constraint kinds come from the extended result code.
+// SQLite reports a syntax error, an unknown table and an unknown column all as SQLITE_ERROR;
+// only its message tells them apart, so this is the one place that reads it.
+ErrorDetail SqliteErrorDetail(int rc, std::string_view errmsg) {
+  switch (rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_ROWID:
+      return ErrorDetail::kUniqueViolation;
+    case SQLITE_CONSTRAINT_NOTNULL:
+      return ErrorDetail::kNotNullViolation;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return ErrorDetail::kForeignKeyViolation;
+    case SQLITE_CONSTRAINT_CHECK:
+      return ErrorDetail::kCheckViolation;
+    case SQLITE_CONSTRAINT_DATATYPE:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+    case SQLITE_TOOBIG:
+      return ErrorDetail::kDataException;
+    case SQLITE_INTERRUPT:
+      return ErrorDetail::kQueryCanceled;
+    case SQLITE_AUTH:
+      return ErrorDetail::kInsufficientPrivilege;
+    default:
+      break;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorDetail::kSerializationFailure;
+    case SQLITE_ERROR:
+      if (errmsg.starts_with("near ") || errmsg.starts_with("incomplete input") ||
+          errmsg.starts_with("unrecognized token")) {
+        return ErrorDetail::kSyntax;
+      }
+      if (errmsg.starts_with("no such table") || errmsg.starts_with("no such view")) {
+        return ErrorDetail::kUndefinedTable;
+      }
+      if (errmsg.starts_with("no such column")) return ErrorDetail::kUndefinedColumn;
+      if (errmsg.find("already exists") != std::string_view::npos) {
+        return ErrorDetail::kDuplicateObject;
+      }
+      return ErrorDetail::kNone;
+    default:
+      return ErrorDetail::kNone;
+  }
+}
 
-Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
-  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::OK();
-  std::string msg(what);
-  msg += ": ";
-  msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+Status SqliteStatusWithoutDetail(int rc, std::string msg) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -46,6 +89,22 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
     default:
       return InvalidArgumentError(msg);
   }
+}
+
+}  // namespace
+
+Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
+  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::OK();
+  const char* errmsg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string msg(what);
+  msg += ": ";
+  msg += errmsg;
+  // A statement's own error code is more precise than the connection's last one.
+  int code = db ? sqlite3_extended_errcode(db) : rc;
+  if ((code & 0xff) != (rc & 0xff)) code = rc;
+  ErrorDetail detail = SqliteErrorDetail(code, errmsg);
+  Status st = SqliteStatusWithoutDetail(rc, std::move(msg));
+  return detail == ErrorDetail::kNone ? st : st.WithDetail(detail);
 }
 
 SqliteDb::~SqliteDb() {

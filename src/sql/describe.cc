@@ -212,6 +212,73 @@ struct Describer {
     }
     return out;
   }
+  // Users and grants: a password always renders as '*****'.
+  static std::string RenderRoleOptions(const RoleOptions& o) {
+    std::string out;
+    if (o.password) out += *o.password ? " WITH PASSWORD '*****'" : " WITH PASSWORD NULL";
+    if (o.login) out += *o.login ? " LOGIN" : " NOLOGIN";
+    return out;
+  }
+  static std::string RenderNames(const std::vector<std::string>& names) {
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + QuoteName(names[i]);
+    return out;
+  }
+  static std::string RenderObject(const GrantObject& on) {
+    switch (on.kind) {
+      case GrantObject::Kind::kSystem:
+        return "SYSTEM";
+      case GrantObject::Kind::kDatabase:
+        return "DATABASE " + RenderNames(on.names);
+      case GrantObject::Kind::kTable: {
+        std::string out = "TABLE ";
+        for (size_t i = 0; i < on.names.size(); ++i) {
+          const std::string& n = on.names[i];
+          size_t dot = n.find('.');
+          std::string db = n.substr(0, dot), t = n.substr(dot + 1);
+          out += (i ? ", " : "") + (db.empty() ? "" : QuoteName(db) + ".") +
+                 (t == "*" ? std::string("*") : QuoteName(t));
+        }
+        return out;
+      }
+    }
+    return "";
+  }
+  std::string operator()(const CreateRole& s) const {
+    return std::string(s.is_user ? "CREATE USER " : "CREATE ROLE ") +
+           (s.if_not_exists ? "IF NOT EXISTS " : "") + QuoteName(s.name) +
+           RenderRoleOptions(s.options);
+  }
+  std::string operator()(const AlterRole& s) const {
+    return "ALTER ROLE " + std::string(s.if_exists ? "IF EXISTS " : "") + QuoteName(s.name) +
+           RenderRoleOptions(s.options);
+  }
+  std::string operator()(const DropRole& s) const {
+    return "DROP ROLE " + std::string(s.if_exists ? "IF EXISTS " : "") + RenderNames(s.names);
+  }
+  std::string operator()(const GrantPrivileges& s) const {
+    std::string privs;
+    for (size_t i = 0; i < s.privileges.size(); ++i) privs += (i ? ", " : "") + s.privileges[i];
+    if (s.on.kind == GrantObject::Kind::kSystem) {
+      return std::string(s.revoke ? "REVOKE SYSTEM " : "GRANT SYSTEM ") + privs +
+             (s.revoke ? " FROM " : " TO ") + RenderNames(s.grantees);
+    }
+    return std::string(s.revoke ? "REVOKE " : "GRANT ") + privs + " ON " + RenderObject(s.on) +
+           (s.revoke ? " FROM " : " TO ") + RenderNames(s.grantees);
+  }
+  std::string operator()(const GrantRoles& s) const {
+    return std::string(s.revoke ? "REVOKE " : "GRANT ") + RenderNames(s.roles) +
+           (s.revoke ? " FROM " : " TO ") + RenderNames(s.members);
+  }
+  std::string operator()(const ShowRoles& s) const {
+    return s.users_only ? "SHOW USERS" : "SHOW ROLES";
+  }
+  std::string operator()(const ShowGrants& s) const {
+    std::string out = "SHOW GRANTS";
+    if (s.on) out += " ON " + RenderObject(*s.on);
+    if (!s.grantees.empty()) out += " FOR " + RenderNames(s.grantees);
+    return out;
+  }
 };
 
 // The token-by-token redaction of RedactStatementText, for text that does not parse.

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "sql/access_parser.h"
 #include "sql/clauses.h"
 #include "sql/lexer.h"
 #include "sql/token_cursor.h"
@@ -50,6 +51,7 @@ enum class Kind {
   kDropDatabase,
   kUse,
   kSetDatabase,
+  kAccess,  // users, roles, privileges (sql/access_parser.h)
 };
 
 // Classifies `text` by its first two tokens. Lexical errors there mean SQLite's
@@ -63,6 +65,7 @@ Kind Classify(std::string_view text) {
   if (first->IsKeyword("use")) return Kind::kUse;
   StatusOr<Token> second = lexer.Next();
   if (!second.ok()) return Kind::kPassthrough;
+  if (IsAccessStatement(*first, *second)) return Kind::kAccess;
   if (first->IsKeyword("show")) {
     for (std::string_view kw : {"backup", "backups", "jobs", "job", "databases", "tables"}) {
       if (second->IsKeyword(kw)) return Kind::kShow;
@@ -338,6 +341,8 @@ StatusOr<Statement> ParseStatement(std::string_view text) {
       return ParseUse(&cur);
     case Kind::kSetDatabase:
       return ParseSetDatabase(&cur);
+    case Kind::kAccess:
+      return ParseAccessStatement(&cur);
     case Kind::kPassthrough:
       break;
   }

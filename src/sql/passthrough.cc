@@ -1,6 +1,7 @@
 #include "sql/passthrough.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "sql/lexer.h"
@@ -54,24 +55,149 @@ std::string CommandTag(const std::string& sql, sqlite3* db) {
   return upper(w);
 }
 
+// The SQL type of a declared column type, by SQLite's affinity rules refined for the names
+// clients expect (BOOL, TIMESTAMP, DATE, JSON, NUMERIC).
+ResultSet::Type DeclaredType(const char* decl) {
+  if (!decl || !*decl) return ResultSet::Type::kUnknown;
+  std::string d = AsciiLower(decl);
+  auto has = [&](const char* w) { return d.find(w) != std::string::npos; };
+  if (has("bool")) return ResultSet::Type::kBool;
+  if (has("timestamptz") || has("with time zone")) return ResultSet::Type::kTimestampTz;
+  if (has("timestamp") || has("datetime")) return ResultSet::Type::kTimestamp;
+  if (d == "date") return ResultSet::Type::kDate;
+  if (has("json")) return ResultSet::Type::kJson;
+  if (has("int")) return ResultSet::Type::kInt;
+  if (has("char") || has("clob") || has("text") || has("string") || has("uuid")) {
+    return ResultSet::Type::kText;
+  }
+  if (has("blob") || has("bytea") || has("bytes")) return ResultSet::Type::kBytes;
+  if (has("real") || has("floa") || has("doub")) return ResultSet::Type::kFloat;
+  if (has("numeric") || has("decimal")) return ResultSet::Type::kNumeric;
+  return ResultSet::Type::kUnknown;
+}
+
+bool IsCanonicalInteger(const std::string& s) {
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i >= s.size() || s.size() - i > 18) return false;
+  if (s[i] == '0' && s.size() - i > 1) return false;
+  for (size_t k = i; k < s.size(); ++k) {
+    if (s[k] < '0' || s[k] > '9') return false;
+  }
+  return !(i == 1 && s == "-0");
+}
+
+Status BindParam(sqlite3_stmt* stmt, int index, const Param& p) {
+  int rc;
+  if (!p.value) {
+    rc = sqlite3_bind_null(stmt, index);
+  } else {
+    const std::string& v = *p.value;
+    switch (p.type) {
+      case Param::Type::kInt:
+      case Param::Type::kBool:
+      case Param::Type::kUnknown: {
+        std::string t = v;
+        if (p.type == Param::Type::kBool) {
+          std::string l = AsciiLower(v);
+          if (l == "t" || l == "true" || l == "1" || l == "on" || l == "yes") t = "1";
+          if (l == "f" || l == "false" || l == "0" || l == "off" || l == "no") t = "0";
+        }
+        if (!t.empty() && IsCanonicalInteger(t)) {
+          rc = sqlite3_bind_int64(stmt, index, std::stoll(t));
+        } else if (p.type == Param::Type::kUnknown) {
+          rc = sqlite3_bind_text(stmt, index, v.data(), static_cast<int>(v.size()),
+                                 SQLITE_TRANSIENT);
+        } else {
+          return InvalidArgumentError("parameter $" + std::to_string(index) +
+                                      " is not a valid integer")
+              .WithDetail(ErrorDetail::kDataException);
+        }
+        break;
+      }
+      case Param::Type::kFloat: {
+        char* end = nullptr;
+        double d = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0') {
+          return InvalidArgumentError("parameter $" + std::to_string(index) +
+                                      " is not a valid number")
+              .WithDetail(ErrorDetail::kDataException);
+        }
+        rc = sqlite3_bind_double(stmt, index, d);
+        break;
+      }
+      case Param::Type::kBytes:
+        rc = sqlite3_bind_blob64(stmt, index, v.data(), v.size(), SQLITE_TRANSIENT);
+        break;
+      case Param::Type::kText:
+      default:
+        rc = sqlite3_bind_text64(stmt, index, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        break;
+    }
+  }
+  if (rc != SQLITE_OK) return SqliteStatus(rc, sqlite3_db_handle(stmt), "cannot bind a parameter");
+  return Status::OK();
+}
+
+// Binds params[n-1] to each $n (or the i-th ? / ?NNN) parameter of `stmt`.
+Status BindParams(sqlite3_stmt* stmt, const std::vector<Param>& params) {
+  const int count = sqlite3_bind_parameter_count(stmt);
+  for (int i = 1; i <= count; ++i) {
+    const char* name = sqlite3_bind_parameter_name(stmt, i);
+    size_t n = static_cast<size_t>(i);
+    if (name && (name[0] == '$' || name[0] == '?') && name[1] >= '0' && name[1] <= '9') {
+      n = std::strtoul(name + 1, nullptr, 10);
+    } else if (name) {
+      return InvalidArgumentError(std::string("named parameter ") + name +
+                                  " is not supported; use $1, $2, ...");
+    }
+    if (n < 1 || n > params.size()) {
+      return InvalidArgumentError("there is no parameter $" + std::to_string(n) + " (" +
+                                  std::to_string(params.size()) + " given)");
+    }
+    RETURN_IF_ERROR(BindParam(stmt, i, params[n - 1]));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 void PassthroughExecutor::Reset() {
+  live_.store(nullptr);
   conn_ = SqliteDb();
   attached_.clear();
 }
 
-Status PassthroughExecutor::Use(const std::string& name) {
+Status PassthroughExecutor::Open(const std::string& name) {
   ASSIGN_OR_RETURN(DatabaseInfo info, dir_->GetDatabase(name));
   RETURN_IF_ERROR(DataDir::CheckFileExists(info));
   Reset();
   ASSIGN_OR_RETURN(conn_, OpenDatabase(info));
+  live_.store(conn_.get());
   current_ = name;
+  authorizer_.set_current_database(name);
+  authorizer_.Install(conn_.get(), privileges_);
   return Status::OK();
 }
 
+Status PassthroughExecutor::Use(const std::string& name) { return Open(name); }
+
+void PassthroughExecutor::SetPrivileges(const Privileges* privileges) {
+  privileges_ = privileges;
+  if (conn_.get()) authorizer_.Install(conn_.get(), privileges_);
+}
+
+bool PassthroughExecutor::InTransaction() const {
+  return conn_.get() && sqlite3_get_autocommit(conn_.get()) == 0;
+}
+
+void PassthroughExecutor::Interrupt() {
+  sqlite3* db = live_.load();
+  if (db) sqlite3_interrupt(db);
+}
+
 StatusOr<std::string> PassthroughExecutor::Prepare(const std::string& sql) {
-  if (!conn_.get()) RETURN_IF_ERROR(Use(current_));
+  if (!conn_.get()) RETURN_IF_ERROR(Open(current_));
+  Authorizer::Suspension own_attach(&authorizer_);
   auto tokens = Tokenize(sql);
   if (!tokens.ok()) return sql;  // SQLite will report its own syntax error
   std::string out;
@@ -106,24 +232,55 @@ StatusOr<std::string> PassthroughExecutor::Prepare(const std::string& sql) {
   return out;
 }
 
-StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql) {
+StatusOr<std::pair<int, std::vector<ResultSet::Column>>> PassthroughExecutor::Describe(
+    const std::string& sql) {
   ASSIGN_OR_RETURN(std::string text, Prepare(sql));
-  ASSIGN_OR_RETURN(SqliteStmt stmt, conn_.Prepare(text));
+  auto prepared = conn_.Prepare(text);
+  Status denied = authorizer_.TakeDenial();
+  RETURN_IF_ERROR(denied);
+  ASSIGN_OR_RETURN(SqliteStmt stmt, std::move(prepared));
+  std::pair<int, std::vector<ResultSet::Column>> out{0, {}};
+  if (!stmt.get()) return out;
+  const int count = sqlite3_bind_parameter_count(stmt.get());
+  for (int i = 1; i <= count; ++i) {
+    const char* name = sqlite3_bind_parameter_name(stmt.get(), i);
+    int n = name && name[0] == '$' ? std::atoi(name + 1) : i;
+    out.first = std::max(out.first, n);
+  }
+  for (int i = 0; i < stmt.ColumnCount(); ++i) {
+    const char* name = sqlite3_column_name(stmt.get(), i);
+    ResultSet::Type type = DeclaredType(sqlite3_column_decltype(stmt.get(), i));
+    out.second.push_back({name ? name : "?", ResultSet::Kind::kText, type});
+  }
+  return out;
+}
+
+StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql,
+                                                 const std::vector<Param>& params) {
+  ASSIGN_OR_RETURN(std::string text, Prepare(sql));
+  auto prepared = conn_.Prepare(text);
+  RETURN_IF_ERROR(authorizer_.TakeDenial());
+  ASSIGN_OR_RETURN(SqliteStmt stmt, std::move(prepared));
   if (!stmt.get()) {  // only comments
     ResultSet rs;
     rs.tag = "OK";
     return rs;
   }
+  RETURN_IF_ERROR(BindParams(stmt.get(), params));
   ResultSet rs;
   const int ncols = stmt.ColumnCount();
   std::vector<bool> numeric(ncols, true);
+  std::vector<int> seen_type(ncols, 0);  // the one SQLite type of a column's values, -1: mixed
   while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    auto stepped = stmt.Step();
+    RETURN_IF_ERROR(authorizer_.TakeDenial());
+    ASSIGN_OR_RETURN(bool row, std::move(stepped));
     if (!row) break;
     ResultSet::Row r(ncols);
     for (int i = 0; i < ncols; ++i) {
       int type = sqlite3_column_type(stmt.get(), i);
       if (type == SQLITE_NULL) continue;
+      seen_type[i] = seen_type[i] == 0 || seen_type[i] == type ? type : -1;
       if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) numeric[i] = false;
       if (type == SQLITE_BLOB) {
         const auto* p = static_cast<const unsigned char*>(
@@ -148,9 +305,19 @@ StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql) {
   }
   for (int i = 0; i < ncols; ++i) {
     const char* name = sqlite3_column_name(stmt.get(), i);
-    rs.columns.push_back({name ? name : "?", numeric[i] && !rs.rows.empty()
-                                                 ? ResultSet::Kind::kNumber
-                                                 : ResultSet::Kind::kText});
+    ResultSet::Type type = DeclaredType(sqlite3_column_decltype(stmt.get(), i));
+    if (type == ResultSet::Type::kUnknown) {
+      switch (seen_type[i]) {
+        case SQLITE_INTEGER: type = ResultSet::Type::kInt; break;
+        case SQLITE_FLOAT: type = ResultSet::Type::kFloat; break;
+        case SQLITE_BLOB: type = ResultSet::Type::kBytes; break;
+        default: break;
+      }
+    }
+    rs.columns.push_back({name ? name : "?",
+                          numeric[i] && !rs.rows.empty() ? ResultSet::Kind::kNumber
+                                                         : ResultSet::Kind::kText,
+                          type});
   }
   return rs;
 }

@@ -6,11 +6,15 @@
 #ifndef COFRE_SQL_PASSTHROUGH_H_
 #define COFRE_SQL_PASSTHROUGH_H_
 
+#include <atomic>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "engine/data_dir.h"
 #include "engine/sqlite.h"
+#include "sql/placeholders.h"
+#include "sql/privileges.h"
 #include "util/result_set.h"
 
 namespace cofre::sql {
@@ -20,8 +24,18 @@ class PassthroughExecutor {
   PassthroughExecutor(DataDir* dir) : dir_(dir) {}
   // Switches the connection to database `name` (detaching everything).
   Status Use(const std::string& name);
-  // Executes `sql`. InvalidArgument etc. with SQLite's message on failure.
-  StatusOr<ResultSet> Execute(const std::string& sql);
+  // Executes `sql`, binding `params` to its $n (or ?) parameters. InvalidArgument etc. with
+  // SQLite's message on failure; PermissionDenied when the authorizer refused an action.
+  StatusOr<ResultSet> Execute(const std::string& sql, const std::vector<Param>& params = {});
+  // Prepares `sql` without running it: its parameter count and columns.
+  StatusOr<std::pair<int, std::vector<ResultSet::Column>>> Describe(const std::string& sql);
+  // Checks every statement against `privileges` from now on (null: no checks). The pointee must
+  // outlive this executor or the next call.
+  void SetPrivileges(const Privileges* privileges);
+  // True inside an explicit transaction.
+  bool InTransaction() const;
+  // Interrupts the running statement. Thread-safe.
+  void Interrupt();
   // Closes the connection (before DROP DATABASE of an attached database, for
   // example).
   void Reset();
@@ -32,10 +46,15 @@ class PassthroughExecutor {
   // `<db>.x`.
   StatusOr<std::string> Prepare(const std::string& sql);
 
+  Status Open(const std::string& name);
+
   DataDir* dir_;
   std::string current_;
   SqliteDb conn_;
+  std::atomic<sqlite3*> live_{nullptr};  // conn_'s handle, for Interrupt() from other threads
   std::set<std::string> attached_;
+  const Privileges* privileges_ = nullptr;
+  Authorizer authorizer_;
 };
 
 }  // namespace cofre::sql

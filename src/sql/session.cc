@@ -1,11 +1,15 @@
 #include "sql/session.h"
 
+#include <openssl/crypto.h>
+
 #include "engine/data_dir.h"
 #include "jobs/job_registry.h"
 #include "sql/alter_backup.h"
 #include "sql/backup_statements.h"
 #include "sql/parser.h"
+#include "sql/access_control.h"
 #include "sql/passthrough.h"
+#include "sql/statement_privileges.h"
 
 namespace cofre::sql {
 
@@ -20,32 +24,104 @@ ResultSet Tag(std::string tag) {
 // The cofre Session over a DataDir.
 class SessionImpl : public Session {
  public:
-  SessionImpl(std::unique_ptr<DataDir> dir, std::string database)
+  SessionImpl(std::unique_ptr<DataDir> dir, std::string database, std::optional<std::string> user)
       : dir_(std::move(dir)),
         jobs_(dir_.get()),
+        access_(dir_.get()),
         passthrough_(dir_.get()),
-        current_(std::move(database)) {}
+        current_(std::move(database)),
+        user_(std::move(user)) {}
 
   Status Init() {
     RETURN_IF_ERROR(jobs_.Init());
+    RETURN_IF_ERROR(access_.Init());
+    RETURN_IF_ERROR(RefreshPrivileges());
+    if (user_ && !privileges_.HasAnyOn(current_)) {
+      // A user without any privilege on the requested database starts nowhere in particular;
+      // its statements then fail on privileges, never on the connection.
+      RETURN_IF_ERROR(CheckPrivileges(privileges_, Use{current_}));
+    }
     return passthrough_.Use(current_);
   }
 
-  StatusOr<ResultSet> Execute(std::string_view text) override {
+  StatusOr<ResultSet> Execute(std::string_view text, const std::vector<Param>& params) override {
+    RETURN_IF_ERROR(RefreshPrivileges());
+    params_ = &params;
     ASSIGN_OR_RETURN(Statement stmt, ParseStatement(text));
+    if (!std::holds_alternative<Passthrough>(stmt) && CountPlaceholders(text) > 0) {
+      // cofre's own statements take parameters as literals; the text then holds their values
+      // (perhaps a passphrase): wipe it once parsed.
+      ASSIGN_OR_RETURN(std::string substituted, SubstitutePlaceholders(text, params));
+      auto reparsed = ParseStatement(substituted);
+      OPENSSL_cleanse(substituted.data(), substituted.size());
+      ASSIGN_OR_RETURN(stmt, std::move(reparsed));
+    }
     return std::visit([this](const auto& s) { return Run(s); }, stmt);
   }
+
+  StatusOr<StatementDescription> Describe(std::string_view text) override {
+    RETURN_IF_ERROR(RefreshPrivileges());
+    ASSIGN_OR_RETURN(Statement stmt, ParseStatement(text));
+    StatementDescription d;
+    if (const auto* p = std::get_if<Passthrough>(&stmt)) {
+      ASSIGN_OR_RETURN(auto desc, passthrough_.Describe(p->text));
+      d.param_count = desc.first;
+      d.columns = std::move(desc.second);
+      d.columns_known = true;
+      return d;
+    }
+    d.param_count = CountPlaceholders(text);
+    return d;
+  }
+
+  bool InTransaction() const override { return passthrough_.InTransaction(); }
+  void Interrupt() override { passthrough_.Interrupt(); }
 
   const std::string& current_database() const override { return current_; }
 
  private:
   ExecContext Context() { return ExecContext{dir_.get(), &jobs_, current_}; }
 
-  StatusOr<ResultSet> Run(const Passthrough& s) {
-    return passthrough_.Execute(s.text);
+  // Reloads the user's privileges when the system database changed since they were loaded.
+  Status RefreshPrivileges() {
+    if (!user_) return Status::OK();
+    ASSIGN_OR_RETURN(auto version, dir_->system().QueryInt("PRAGMA data_version"));
+    if (loaded_ && version == data_version_) return Status::OK();
+    ASSIGN_OR_RETURN(privileges_, access_.Load(*user_));
+    data_version_ = version;
+    loaded_ = true;
+    passthrough_.SetPrivileges(privileges_.admin ? nullptr : &privileges_);
+    return Status::OK();
   }
 
+  // The privileges to check a statement against: the user's, or everything when embedded.
+  const Privileges& Actor() {
+    if (!user_) {
+      static const Privileges kEmbedded = [] {
+        Privileges p;
+        p.user = kRootUser;
+        p.admin = true;
+        return p;
+      }();
+      return kEmbedded;
+    }
+    return privileges_;
+  }
+
+  StatusOr<ResultSet> Run(const Passthrough& s) {
+    return passthrough_.Execute(s.text, *params_);
+  }
+
+  StatusOr<ResultSet> Run(const CreateRole& s) { return access_.Run(Actor(), s); }
+  StatusOr<ResultSet> Run(const AlterRole& s) { return access_.Run(Actor(), s); }
+  StatusOr<ResultSet> Run(const DropRole& s) { return access_.Run(Actor(), s); }
+  StatusOr<ResultSet> Run(const GrantPrivileges& s) { return access_.Run(Actor(), s, current_); }
+  StatusOr<ResultSet> Run(const GrantRoles& s) { return access_.Run(Actor(), s); }
+  StatusOr<ResultSet> Run(const ShowRoles& s) { return access_.Run(s); }
+  StatusOr<ResultSet> Run(const ShowGrants& s) { return access_.Run(s, current_); }
+
   StatusOr<ResultSet> Run(const CreateDatabase& s) {
+    RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
     ASSIGN_OR_RETURN(bool exists, dir_->HasDatabase(s.name));
     if (exists && s.if_not_exists) return Tag("CREATE DATABASE");
     if (s.from_file) {
@@ -57,6 +133,7 @@ class SessionImpl : public Session {
   }
 
   StatusOr<ResultSet> Run(const DropDatabase& s) {
+    RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
     ASSIGN_OR_RETURN(bool exists, dir_->HasDatabase(s.name));
     if (!exists) {
       if (s.if_exists) return Tag("DROP DATABASE");
@@ -115,6 +192,7 @@ class SessionImpl : public Session {
   }
 
   StatusOr<ResultSet> Run(const Use& s) {
+    RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
     RETURN_IF_ERROR(passthrough_.Use(s.database));
     current_ = s.database;
     return Tag("SET");
@@ -123,9 +201,11 @@ class SessionImpl : public Session {
   StatusOr<ResultSet> Run(const ShowJobs&) { return jobs_.ShowJobs(); }
   StatusOr<ResultSet> Run(const ShowJob& s) { return jobs_.ShowJob(s.job_id); }
   StatusOr<ResultSet> Run(const Backup& s) {
+    RETURN_IF_ERROR(CheckPrivileges(Actor(), s, current_));
     return ExecuteBackup(Context(), s);
   }
   StatusOr<ResultSet> Run(const Restore& s) {
+    RETURN_IF_ERROR(CheckPrivileges(Actor(), s, current_));
     // A restore may publish databases this connection should see; reopen
     // lazily.
     auto rs = ExecuteRestore(Context(), s);
@@ -133,19 +213,28 @@ class SessionImpl : public Session {
     return rs;
   }
   StatusOr<ResultSet> Run(const ShowBackups& s) {
+    RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
     return ExecuteShowBackups(Context(), s);
   }
   StatusOr<ResultSet> Run(const ShowBackup& s) {
+    RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
     return ExecuteShowBackup(Context(), s);
   }
   StatusOr<ResultSet> Run(const AlterBackup& s) {
+    RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
     return ExecuteAlterBackup(Context(), s);
   }
 
   std::unique_ptr<DataDir> dir_;
   JobRegistry jobs_;
+  AccessControl access_;
   PassthroughExecutor passthrough_;
   std::string current_;
+  std::optional<std::string> user_;
+  Privileges privileges_;
+  bool loaded_ = false;
+  std::optional<int64_t> data_version_;
+  const std::vector<Param>* params_ = nullptr;  // of the statement running now
 };
 
 }  // namespace
@@ -156,7 +245,7 @@ StatusOr<std::unique_ptr<Session>> Session::Open(
   if (!options.locality.empty())
     RETURN_IF_ERROR(dir->SetSetting("locality", options.locality));
   auto session =
-      std::make_unique<SessionImpl>(std::move(dir), options.database);
+      std::make_unique<SessionImpl>(std::move(dir), options.database, options.user);
   RETURN_IF_ERROR(session->Init());
   return std::unique_ptr<Session>(std::move(session));
 }

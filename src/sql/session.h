@@ -13,9 +13,12 @@
 #define COFRE_SQL_SESSION_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "sql/placeholders.h"
 #include "util/result_set.h"
 #include "util/status.h"
 
@@ -25,6 +28,18 @@ struct SessionOptions {
   std::string data_dir = "cofre-data";
   std::string database = "defaultdb";  // current database at start
   std::string locality;  // e.g. "region=us-west"; empty: remembered value
+  // The authenticated user of a server connection, whose privileges every statement is checked
+  // against (sql/statement_privileges.h, sql/privileges.h). nullopt: embedded use by whoever
+  // owns the data directory's files, with every privilege and no checks.
+  std::optional<std::string> user;
+};
+
+// What a statement will return, known before running it (for the wire protocol's Describe).
+struct StatementDescription {
+  int param_count = 0;
+  // False for statements whose columns are only known once they run (cofre's own statements).
+  bool columns_known = false;
+  std::vector<ResultSet::Column> columns;  // empty and known: no rows (a command)
 };
 
 class Session {
@@ -33,8 +48,20 @@ class Session {
   // Opens the data directory (creating it with `defaultdb` on first use).
   static StatusOr<std::unique_ptr<Session>> Open(const SessionOptions& options);
 
-  // Executes one complete statement (without its trailing ';').
-  virtual StatusOr<ResultSet> Execute(std::string_view statement) = 0;
+  // Executes one complete statement (without its trailing ';'), with the values of its $n
+  // placeholders. PermissionDenied (detail kInsufficientPrivilege) when the session's user
+  // lacks a privilege the statement needs; nothing has changed then.
+  virtual StatusOr<ResultSet> Execute(std::string_view statement,
+                                      const std::vector<Param>& params) = 0;
+  StatusOr<ResultSet> Execute(std::string_view statement) { return Execute(statement, {}); }
+  // Describes a statement without running it: its parameters, and its columns when SQLite can
+  // tell them beforehand.
+  virtual StatusOr<StatementDescription> Describe(std::string_view statement) = 0;
+  // True inside an explicit transaction (BEGIN ... COMMIT/ROLLBACK).
+  virtual bool InTransaction() const = 0;
+  // Asks the statement running now (on another thread) to stop: SQLite statements fail with
+  // Cancelled (detail kQueryCanceled). Thread-safe; a no-op when nothing runs.
+  virtual void Interrupt() = 0;
   // The current database (changed by USE / SET database).
   virtual const std::string& current_database() const = 0;
 };

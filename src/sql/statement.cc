@@ -17,6 +17,17 @@ struct TagOf {
   std::string_view operator()(const ShowBackups&) const { return "SHOW BACKUPS"; }
   std::string_view operator()(const ShowBackup&) const { return "SHOW BACKUP"; }
   std::string_view operator()(const AlterBackup&) const { return "ALTER BACKUP"; }
+  std::string_view operator()(const CreateRole&) const { return "CREATE ROLE"; }
+  std::string_view operator()(const AlterRole&) const { return "ALTER ROLE"; }
+  std::string_view operator()(const DropRole&) const { return "DROP ROLE"; }
+  std::string_view operator()(const GrantPrivileges& s) const {
+    return s.revoke ? "REVOKE" : "GRANT";
+  }
+  std::string_view operator()(const GrantRoles& s) const { return s.revoke ? "REVOKE" : "GRANT"; }
+  std::string_view operator()(const ShowRoles& s) const {
+    return s.users_only ? "SHOW USERS" : "SHOW ROLES";
+  }
+  std::string_view operator()(const ShowGrants&) const { return "SHOW GRANTS"; }
 };
 
 }  // namespace

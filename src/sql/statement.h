@@ -20,6 +20,8 @@
 #include <variant>
 #include <vector>
 
+#include "sql/access_statements.h"
+
 namespace cofre::sql {
 
 // A statement cofre does not handle itself; `text` goes to SQLite unchanged.
@@ -198,7 +200,9 @@ struct AlterBackup {
 
 using Statement =
     std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases, ShowTables, Use,
-                 ShowJobs, ShowJob, Backup, Restore, ShowBackups, ShowBackup, AlterBackup>;
+                 ShowJobs, ShowJob, Backup, Restore, ShowBackups, ShowBackup, AlterBackup,
+                 CreateRole, AlterRole, DropRole, GrantPrivileges, GrantRoles, ShowRoles,
+                 ShowGrants>;
 
 // The command tag of a statement as CockroachDB prints it ("BACKUP",
 // "CREATE DATABASE", "SHOW BACKUP", ...); empty for Passthrough, whose tag

@@ -16,9 +16,15 @@ namespace cofre {
 struct ResultSet {
   // How a column's values should be aligned in table output and typed in JSON.
   enum class Kind { kText, kNumber, kBool };
+  // The SQL type of a column's values, for clients that want types (the wire server's type OIDs):
+  // from SQLite's declared column type where there is one, else from the values themselves.
+  // kUnknown: no better answer than text.
+  enum class Type { kUnknown, kInt, kFloat, kNumeric, kText, kBytes, kBool, kTimestamp,
+                    kTimestampTz, kDate, kJson };
   struct Column {
     std::string name;
     Kind kind = Kind::kText;
+    Type type = Type::kUnknown;
   };
   using Row = std::vector<std::optional<std::string>>;
 

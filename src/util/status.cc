@@ -27,7 +27,7 @@ std::string_view StatusCodeName(StatusCode code) {
 
 Status::Status(StatusCode code, std::string message) {
   if (code != StatusCode::kOk) {
-    rep_ = std::make_shared<const Rep>(Rep{code, std::move(message), {}});
+    rep_ = std::make_shared<const Rep>(Rep{code, std::move(message), {}, ErrorDetail::kNone});
   }
 }
 
@@ -44,7 +44,15 @@ const std::string& Status::hint() const {
 Status Status::WithHint(std::string hint) const {
   if (ok()) return *this;
   Status s;
-  s.rep_ = std::make_shared<const Rep>(Rep{rep_->code, rep_->message, std::move(hint)});
+  s.rep_ = std::make_shared<const Rep>(
+      Rep{rep_->code, rep_->message, std::move(hint), rep_->detail});
+  return s;
+}
+
+Status Status::WithDetail(ErrorDetail detail) const {
+  if (ok()) return *this;
+  Status s;
+  s.rep_ = std::make_shared<const Rep>(Rep{rep_->code, rep_->message, rep_->hint, detail});
   return s;
 }
 
@@ -52,7 +60,7 @@ Status Status::Annotate(std::string_view prefix) const {
   if (ok()) return *this;
   Status s;
   s.rep_ = std::make_shared<const Rep>(
-      Rep{rep_->code, std::string(prefix) + ": " + rep_->message, rep_->hint});
+      Rep{rep_->code, std::string(prefix) + ": " + rep_->message, rep_->hint, rep_->detail});
   return s;
 }
 

@@ -39,6 +39,26 @@ enum class StatusCode : int {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// A finer kind of error than the code, for callers that must tell, say, a unique violation from
+// another constraint failure (the wire server maps it to a SQLSTATE). Set where the error is
+// recognised (the SQLite wrapper, the privilege checks), never derived from message text
+// elsewhere. Values are not persisted; they may be renumbered.
+enum class ErrorDetail : int {
+  kNone = 0,
+  kSyntax,                 // the statement does not parse
+  kUndefinedTable,         // no such table, view or database
+  kUndefinedColumn,        // no such column
+  kDuplicateObject,        // the object (table, user, ...) already exists
+  kUniqueViolation,        // UNIQUE or PRIMARY KEY constraint
+  kNotNullViolation,       // NOT NULL constraint
+  kForeignKeyViolation,    // FOREIGN KEY constraint
+  kCheckViolation,         // CHECK constraint
+  kSerializationFailure,   // retryable write conflict (the write lock was not granted in time)
+  kInsufficientPrivilege,  // the user lacks a privilege
+  kQueryCanceled,          // interrupted by a cancel request or a timeout
+  kDataException,          // a value of the wrong type or out of range
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
@@ -51,6 +71,10 @@ class [[nodiscard]] Status {
   // Optional hint shown to users on its own line ("HINT: ...").
   const std::string& hint() const;
   Status WithHint(std::string hint) const;
+  // The finer kind of error (kNone unless set).
+  ErrorDetail detail() const { return rep_ ? rep_->detail : ErrorDetail::kNone; }
+  // Returns a copy carrying `detail`.
+  Status WithDetail(ErrorDetail detail) const;
   // Returns a copy whose message is "<prefix>: <message>".
   Status Annotate(std::string_view prefix) const;
   // "CODE: message".
@@ -63,6 +87,7 @@ class [[nodiscard]] Status {
     StatusCode code;
     std::string message;
     std::string hint;
+    ErrorDetail detail = ErrorDetail::kNone;
   };
   std::shared_ptr<const Rep> rep_;
 };
