@@ -9,7 +9,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libsqlite3-dev libssl-dev libzstd-dev libprotobuf-dev protobuf-compiler \
   libcurl4-openssl-dev libedit-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  libexpat1-dev sqlite3 zstd python3 python3-boto3 time clang-14 libclang-rt-14-dev
+  libexpat1-dev libpq-dev sqlite3 zstd python3 python3-boto3 time clang-14 libclang-rt-14-dev
 
 .PHONY: all deps azure-tools build demo test unit-test e2e-test asan-test fuzz-smoke fuzz bench clean servers-start servers-stop
 

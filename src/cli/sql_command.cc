@@ -9,6 +9,7 @@
 
 #include "cli/interactive_shell.h"
 #include "cli/shell.h"
+#include "server/server.h"
 #include "sql/session.h"
 
 namespace cofre::cli {
@@ -39,6 +40,13 @@ int RunSqlCommand(const CliArgs& args) {
   options.data_dir = args.data_dir;
   options.database = args.database;
   options.locality = args.locality;
+  // One server owns a data directory: refuse when one runs, and keep one from starting while
+  // this embedded session runs.
+  StatusOr<int> lock = server::LockForEmbeddedUse(args.data_dir);
+  if (!lock.ok()) {
+    ReportError(lock.status());
+    return 1;
+  }
   StatusOr<std::unique_ptr<sql::Session>> session = sql::Session::Open(options);
   if (!session.ok()) {
     ReportError(session.status());
