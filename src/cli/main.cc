@@ -8,12 +8,16 @@
 #include "cli/demo.h"
 #include "cli/sql_command.h"
 #include "cli/start_command.h"
+#include "cli/cert_command.h"
 #include "cli/version.h"
 
 namespace cofre::cli {
 
 int Main(int argc, char** argv) {
   const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  if (!args.empty() && args[0] == "cert") {
+    return RunCertCommand(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   if (!args.empty() && args[0] == "start") {
     return RunStartCommand(std::vector<std::string>(args.begin() + 1, args.end()));
   }
