@@ -10,8 +10,12 @@ constexpr char kDiskFullHint[] =
     "the disk holding the database is full: free space on its volume, then retry";
 
 // The Status of a failed SQLite call with message `msg`; a full disk also says what to do.
+ErrorDetail SqliteErrorDetail(int rc, std::string_view errmsg);
+
 Status Failed(int rc, std::string msg) {
+  ErrorDetail detail = SqliteErrorDetail(rc, msg);
   Status st(SqliteStatus(rc, nullptr, "").code(), std::move(msg));
+  if (detail != ErrorDetail::kNone) st = st.WithDetail(detail);
   return (rc & 0xff) == SQLITE_FULL ? st.WithHint(kDiskFullHint) : st;
 }
 

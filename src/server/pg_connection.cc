@@ -90,18 +90,21 @@ void PgConnection::SendError(const Status& st, std::string_view sqlstate) {
   out_.End();
 }
 
-void PgConnection::SendNotice(const std::string& message) {
-  out_.Begin('N');
-  out_.Byte('S');
-  out_.CString("NOTICE");
-  out_.Byte('V');
-  out_.CString("NOTICE");
-  out_.Byte('C');
-  out_.CString("00000");
-  out_.Byte('M');
-  out_.CString(message);
-  out_.Byte(0);
-  out_.End();
+void PgConnection::SendNotices(const ResultSet& rs) {
+  for (const auto& n : rs.notices) {
+    const char* severity = n.severity == ResultSet::Notice::Severity::kWarning ? "WARNING" : "NOTICE";
+    out_.Begin('N');
+    out_.Byte('S');
+    out_.CString(severity);
+    out_.Byte('V');
+    out_.CString(severity);
+    out_.Byte('C');
+    out_.CString(n.severity == ResultSet::Notice::Severity::kWarning ? "01000" : "00000");
+    out_.Byte('M');
+    out_.CString(n.message);
+    out_.Byte(0);
+    out_.End();
+  }
 }
 
 void PgConnection::SendReady() {

@@ -88,6 +88,8 @@ class PgConnection : public LiveConnection {
 
   // Runs one statement with the transaction and session-variable rules; fills *out.
   StatusOr<ResultSet> RunStatement(const std::string& text, const std::vector<sql::Param>& params);
+  // COPY FROM STDIN / TO STDOUT (pg_copy.cc).
+  StatusOr<ResultSet> RunCopy(const std::string& text);
   // Session variables (SET/SHOW/RESET of names cofre does not plan itself).
   std::optional<StatusOr<ResultSet>> SessionVariable(const std::string& text);
 
@@ -100,7 +102,7 @@ class PgConnection : public LiveConnection {
   void SendError(const Status& st, std::string_view sqlstate = "");
   // The error of a statement (25P02 when refused inside a failed transaction).
   void SendStatementError(const Status& st);
-  void SendNotice(const std::string& message);
+  void SendNotices(const ResultSet& rs);
   void SendReady();
 
   ServerContext* ctx_;

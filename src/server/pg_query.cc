@@ -2,7 +2,9 @@
 // variables (see pg_connection.h for the state machine and its invariants).
 #include <chrono>
 
+#include "server/copy_format.h"
 #include "server/pg_connection.h"
+#include "server/pg_rewrite.h"
 #include "server/pg_types.h"
 #include "server/sqlstate.h"
 #include "sql/lexer.h"
@@ -135,7 +137,7 @@ StatusOr<ResultSet> PgConnection::RunStatement(const std::string& text,
     return Tag("ROLLBACK");
   }
   if (auto v = SessionVariable(text)) return std::move(*v);
-  std::string statement = text;
+  std::string statement = RewritePgCasts(text);
   // PostgreSQL's transaction statements in SQLite's words.
   if (first == "begin" || first == "start") {
     statement = "BEGIN";
@@ -221,11 +223,12 @@ void PgConnection::HandleQuery(const std::string& text) {
     out_.End();
   }
   for (const std::string& s : statements) {
-    auto rs = RunStatement(s, {});
+    auto rs = IsCopy(s) && !failed_txn_ ? RunCopy(s) : RunStatement(s, {});
     if (!rs.ok()) {
       SendStatementError(rs.status());
       break;
     }
+    SendNotices(*rs);
     if (rs->has_rows()) SendRowDescription(rs->columns, {});
     if (!SendRows(*rs, {}, 0, rs->rows.size()).ok()) break;
     SendCommandComplete(*rs, rs->rows.size());
@@ -388,6 +391,7 @@ void PgConnection::HandleExecute(std::string_view body) {
     portal.result = std::move(*rs);
   }
   const ResultSet& rs = *portal.result;
+  if (portal.sent == 0) SendNotices(rs);
   size_t left = rs.rows.size() - portal.sent;
   size_t n = m->max_rows > 0 ? std::min<size_t>(left, m->max_rows) : left;
   Status st = SendRows(rs, portal.result_formats, portal.sent, n);

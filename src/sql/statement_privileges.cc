@@ -113,9 +113,4 @@ Status CheckPrivileges(const Privileges& p, const DropDatabase& s) {
   return InsufficientPrivilege(p.user, "DROP", "database " + s.name);
 }
 
-Status CheckPrivileges(const Privileges& p, const Use& s) {
-  if (p.HasAnyOn(s.database)) return Status::OK();
-  return InsufficientPrivilege(p.user, "CONNECT", "database " + s.database);
-}
-
 }  // namespace cofre::sql

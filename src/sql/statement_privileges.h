@@ -6,7 +6,7 @@
 //   SHOW BACKUP(S), ALTER BACKUP: SYSTEM BACKUP or SYSTEM RESTORE (ALTER: SYSTEM BACKUP).
 //   nodelocal:// and file:// URIs, and CREATE DATABASE ... FROM FILE: admin only (they reach the
 //     server's own file system).
-//   CREATE DATABASE: admin. DROP DATABASE: DROP on the database. USE: any privilege on it.
+//   CREATE DATABASE: admin. DROP DATABASE: DROP on the database. USE: anyone (CONNECT is public).
 // Each check returns OK or PermissionDenied with detail kInsufficientPrivilege.
 // Thread-safety: pure functions.
 #ifndef COFRE_SQL_STATEMENT_PRIVILEGES_H_
@@ -26,7 +26,6 @@ Status CheckPrivileges(const Privileges& p, const ShowBackup& s);
 Status CheckPrivileges(const Privileges& p, const AlterBackup& s);
 Status CheckPrivileges(const Privileges& p, const CreateDatabase& s);
 Status CheckPrivileges(const Privileges& p, const DropDatabase& s);
-Status CheckPrivileges(const Privileges& p, const Use& s);
 
 }  // namespace cofre::sql
 

@@ -1,0 +1,121 @@
+"""Helpers for the wire-server tests: certificates, a running `cofre start`, and real clients.
+
+The clients are programs nobody here wrote: psql (libpq), psycopg2 (Debian's python3-psycopg2),
+node-postgres. psycopg2 lives in Debian's /usr/bin/python3; tests that need it re-run there.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+COFRE = os.environ.get("COFRE_BIN", os.path.join(os.path.dirname(__file__), "..", "build", "cofre"))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class CofreServer:
+    """A `cofre start` process on free loopback ports; stop() sends SIGTERM and waits."""
+
+    def __init__(self, data, certs=None, insecure=False, extra=()):
+        self.data = data
+        self.certs = certs
+        self.port = free_port()
+        self.http_port = free_port()
+        args = [COFRE, "start", "--data", data, "--listen-addr", f"127.0.0.1:{self.port}",
+                "--http-addr", f"127.0.0.1:{self.http_port}"]
+        args += ["--insecure"] if insecure else ["--certs-dir", certs]
+        args += list(extra)
+        self.log_path = os.path.join(os.path.dirname(data), f"server-{self.port}.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("cofre start exited: " + self.read_log())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("cofre start did not listen in time: " + self.read_log())
+
+    def read_log(self):
+        self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def url(self, user="root", password=None, database="defaultdb", sslmode="verify-full",
+            client_cert=None):
+        auth = user if password is None else f"{user}:{password}"
+        u = f"postgresql://{auth}@127.0.0.1:{self.port}/{database}?sslmode={sslmode}"
+        if self.certs and sslmode != "disable":
+            u += f"&sslrootcert={self.certs}/ca.crt"
+        if client_cert:
+            u += f"&sslcert={self.certs}/client.{client_cert}.crt&sslkey={self.certs}/client.{client_cert}.key"
+        return u
+
+
+def make_certs(base, clients=("root",)):
+    certs = os.path.join(base, "certs")
+    ca_key = os.path.join(base, "ca.key")
+    def run(*a):
+        subprocess.run([COFRE, "cert", *a, "--certs-dir", certs, "--ca-key", ca_key], check=True,
+                       capture_output=True)
+    run("create-ca")
+    run("create-node", "localhost", "127.0.0.1")
+    for c in clients:
+        run("create-client", c)
+    return certs, ca_key
+
+
+def psql(url, *commands, input=None, env=None, check=True):
+    args = ["psql", url, "-X", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-q"]
+    for c in commands:
+        args += ["-c", c]
+    full_env = dict(os.environ, PGCONNECT_TIMEOUT="10", **(env or {}))
+    p = subprocess.run(args, capture_output=True, text=True, input=input, env=full_env, timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError(f"psql failed rc={p.returncode}\nstdout:{p.stdout}\nstderr:{p.stderr}")
+    return p
+
+
+class ServerTestCase(unittest.TestCase):
+    """A TLS server with root and a password user per test class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="cofre-server-")
+        cls.certs, cls.ca_key = make_certs(cls.tmp)
+        cls.data = os.path.join(cls.tmp, "data")
+        cls.server = CofreServer(cls.data, certs=cls.certs)
+        cls.root = cls.server.url(client_cert="root")
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.server.stop()
+        with open(cls.server.log_path) as f:
+            log = f.read()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert rc == 0, f"server exited {rc}: {log}"
