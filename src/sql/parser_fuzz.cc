@@ -13,6 +13,8 @@
 //    "x?K=a://b" into "x?K=redacted", which no longer looks like a URI and
 //    then renders as '<unparseable URI>'. The unit tests check that real URIs
 //    describe to themselves at once.)
+//  - variable interpolation (InterpolateVariables) leaves a script unchanged when no variable
+//    is known and never lengthens it when every variable is empty.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -80,5 +82,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckParse(stmt);
   }
   CheckParse(script);
+
+  using cofre::sql::InterpolateVariables;
+  Check(InterpolateVariables(script, [](std::string_view) { return nullptr; }) == script);
+  static const std::string empty, tricky = "';\"; -- /*";
+  Check(InterpolateVariables(script, [](std::string_view) { return &empty; }).size() <=
+        script.size());
+  // Values with quotes, ';' and comment openers are inserted without crashing.
+  Check(!InterpolateVariables(script, [](std::string_view) { return &tricky; }).empty() ||
+        script.empty() || script.find(':') != std::string_view::npos);
   return 0;
 }
