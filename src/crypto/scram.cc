@@ -8,7 +8,7 @@
 
 #include "crypto/kdf.h"
 #include "crypto/random.h"
-#include "kms/base64.h"
+#include "util/base64.h"
 #include "util/sha256.h"
 
 namespace cofre {
