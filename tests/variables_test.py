@@ -116,11 +116,15 @@ class VariablesTest(CofreTestCase):
                             "-e", "CREATE TABLE :\"t\" (a)",
                             "-e", "INSERT INTO \"my t\" VALUES (:n), (':n'), (:'n'), (\":n\")",
                             "-e", "SELECT a, typeof(a) FROM :\"t\" -- :n\nORDER BY rowid",
-                            "-e", "SELECT 2 AS c /* :n */, :unknown IS NULL AS u"])
+                            "-e", "SELECT 2 AS c /* :n */"])
         self.assertEqual(r.returncode, 0, r)
         # ":n" in double quotes is an identifier (SQLite takes an unknown one as a string).
         self.assertEqual(r.stdout.split()[5:], ["a,typeof(a)", "7,integer", ":n,text", "7,text",
-                                            ":n,text", "c,u", "2,1"])
+                                                ":n,text", "c", "2"])
+        # An unknown name is left as written (and SQLite parameters are not cofre's).
+        r = self.run_cofre(["-v", "n=7", "-e", "SELECT :unknown"])
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn(":unknown", r.stderr)
 
     def test_bad_variables_fail_before_anything_runs(self):
         r = self.run_cofre(["--set-file", "pw=" + os.path.join(self.tmp, "missing"),
