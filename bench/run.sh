@@ -424,6 +424,31 @@ op_cofre_restore_s3() {
     "$COFRE_BIN" sql --data "$COFRE_DATA" \
     -e "RESTORE DATABASE bench FROM LATEST IN '$COFRE_S3_URI' WITH new_db_name = 'restored', encryption_passphrase = '$COFRE_PW'"
 }
+# The same against Azure Blob Storage: Azurite, started with the S3 servers by
+# scripts/test-servers.sh; the container is created and measured with the Azure SDK
+# (tests/azure/blob_tool.js).
+cofre_azure_tool() {
+  NODE_PATH="$COFRE_TEST_AZURE_TOOLS/node_modules" node "$ROOT/tests/azure/blob_tool.js" "$@"
+}
+cofre_azure_setup() {
+  COFRE_AZURE_CONTAINER=cofre-bench-$RANDOM$RANDOM
+  cofre_azure_tool create-container "$COFRE_AZURE_CONTAINER"
+  COFRE_AZURE_URI=$(python3 -c 'import os, sys, urllib.parse as u; print("azure-blob://%s/enc?" % sys.argv[1] + u.urlencode([("AZURE_ACCOUNT_NAME", os.environ["COFRE_TEST_AZURE_ACCOUNT"]), ("AZURE_ACCOUNT_KEY", os.environ["COFRE_TEST_AZURE_KEY"]), ("AZURE_BLOB_ENDPOINT", os.environ["COFRE_TEST_AZURE_ENDPOINT"])]))' \
+    "$COFRE_AZURE_CONTAINER")
+}
+op_cofre_full_azure() {
+  measure cofre.full_azure limit.pipeline \
+    "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "BACKUP DATABASE bench INTO '$COFRE_AZURE_URI' WITH encryption_passphrase = '$COFRE_PW'"
+  record_output cofre.full_azure \
+    "$(cofre_azure_tool list "$COFRE_AZURE_CONTAINER" | awk '{s += $1} END {print s + 0}')"
+}
+op_cofre_restore_azure() {
+  cofre_sql -e "DROP DATABASE IF EXISTS restored CASCADE" >/dev/null
+  measure cofre.restore_azure sqlite3.dump_restore \
+    "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "RESTORE DATABASE bench FROM LATEST IN '$COFRE_AZURE_URI' WITH new_db_name = 'restored', encryption_passphrase = '$COFRE_PW'"
+}
 suite_cofre() {
   [[ -x $COFRE_BIN ]] || die "cofre binary $COFRE_BIN is missing: run make build"
   rm -rf "$COFRE_DATA"
@@ -441,9 +466,12 @@ suite_cofre() {
     cofre_s3_start
     op_cofre_full_s3
     op_cofre_restore_s3
+    cofre_azure_setup
+    op_cofre_full_azure
+    op_cofre_restore_azure
     cofre_s3_stop
   else
-    log "moto_server is not installed: cofre.full_s3 and cofre.restore_s3 skipped"
+    log "moto_server is not installed: the S3 and Azure operations are skipped"
   fi
   rm -rf "$COFRE_DATA"
 }

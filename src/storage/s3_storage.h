@@ -35,9 +35,11 @@
 namespace cofre {
 
 struct S3Settings {
-  size_t part_size = 8 << 20;    // multipart part size; >= 5 MiB (S3's minimum)
-  int max_parts_in_flight = 4;   // concurrent part uploads per writer
-  size_t read_window = 8 << 20;  // bytes fetched per GET by sequential reads
+  // A writer holds at most (max_parts_in_flight + 1) parts: 15 MiB by default, which keeps a
+  // backup with two export threads under 64 MiB of peak RSS (docs/storage.md, "Memory").
+  size_t part_size = 5 << 20;    // multipart part size; >= 5 MiB (S3's minimum)
+  int max_parts_in_flight = 2;   // concurrent part uploads per writer
+  size_t read_window = 4 << 20;  // bytes fetched per GET by sequential reads
   int list_page_size = 1000;     // max-keys per ListObjectsV2 request (1..1000)
   RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};
