@@ -1,5 +1,6 @@
 #include "backup/data_file_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "backup/data_file_format.h"
@@ -16,8 +17,12 @@ constexpr size_t kReadBytes = 256 << 10;
 StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::Open(ExternalStorage& storage,
                                                                const proto::DataFile& file,
                                                                const ChainCrypto& crypto) {
-  return OpenRecordFile(storage, file.path(), StoredFileInfo{file.file_bytes(), file.sha256()},
-                        crypto, std::string_view(fmt::kMagic, 4));
+  ASSIGN_OR_RETURN(
+      auto r, OpenRecordFile(storage, file.path(), StoredFileInfo{file.file_bytes(), file.sha256()},
+                             crypto, std::string_view(fmt::kMagic, 4)));
+  // No record is longer than all of the file's row bytes (the end record is a few bytes).
+  r->max_record_bytes_ = std::min<uint64_t>(fmt::kMaxRecordBytes, file.logical_bytes() + 32);
+  return r;
 }
 
 StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::OpenRecordFile(
@@ -45,8 +50,10 @@ Status DataFileReader::Fill(size_t need) {
     pos_ = 0;
   }
   while (buf_.size() - pos_ < need && !eof_) {
+    // Grow by what arrives, never by what a record's length claims: a forged length in a small
+    // file must not make restore allocate gigabytes.
     size_t old = buf_.size();
-    buf_.resize(old + std::max(kReadBytes, need));
+    buf_.resize(old + kReadBytes);
     auto r = src_->Read(buf_.data() + old, buf_.size() - old);
     if (!r.ok()) {
       buf_.resize(old);
@@ -76,7 +83,7 @@ StatusOr<bool> DataFileReader::NextBody(std::string_view* out) {
   size_t p = pos_;
   uint64_t len;
   if (!rowcodec::GetVarint(view, &p, &len)) return Corrupt("it ends before its end record");
-  if (len > fmt::kMaxRecordBytes) return Corrupt("a record has an impossible length");
+  if (len > max_record_bytes_) return Corrupt("a record has an impossible length");
   size_t header = p - pos_;
   RETURN_IF_ERROR(Fill(header + len));
   view = buf_;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "backup/data_file_format.h"
 #include "backup/row_codec.h"
 #include "backup/stored_file.h"
 #include "proto/backup_manifest.pb.h"
@@ -23,9 +24,11 @@ class DataFileReader {
                                                         const proto::DataFile& file,
                                                         const ChainCrypto& crypto);
   // Opens any record file with the given magic, stored size and digest.
-  static StatusOr<std::unique_ptr<DataFileReader>> OpenRecordFile(
-      ExternalStorage& storage, const std::string& path, const StoredFileInfo& expected,
-      const ChainCrypto& crypto, std::string_view magic);
+  static StatusOr<std::unique_ptr<DataFileReader>> OpenRecordFile(ExternalStorage& storage,
+                                                                  const std::string& path,
+                                                                  const StoredFileInfo& expected,
+                                                                  const ChainCrypto& crypto,
+                                                                  std::string_view magic);
   // Decodes the next record into *rec. Returns false at the (verified) end of the file.
   StatusOr<bool> Next(rowcodec::Record* rec);
   // The next record's raw body (not decoded, except the end record). False at the end.
@@ -43,6 +46,9 @@ class DataFileReader {
   bool eof_ = false;
   bool done_ = false;
   uint64_t records_ = 0;
+  // Longer records are corrupt: what the format allows, or for a data file what its manifest
+  // entry says its rows take. The read buffer only grows as bytes arrive, never by a claim.
+  uint64_t max_record_bytes_ = data_file_format::kMaxRecordBytes;
 };
 
 }  // namespace cofre

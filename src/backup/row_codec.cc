@@ -176,7 +176,10 @@ std::string ValueToText(const ValueRef& v) {
 
 static Status DecodeKeyAt(std::string_view in, size_t* pos, std::vector<ValueRef>* out) {
   uint64_t n;
-  if (!GetVarint(in, pos, &n) || n > 2000) return DataLossError("malformed key");
+  // Every value takes at least one byte: a count beyond the bytes left is a forged one.
+  if (!GetVarint(in, pos, &n) || n > 2000 || n > in.size() - *pos) {
+    return DataLossError("malformed key");
+  }
   out->resize(n);
   for (uint64_t i = 0; i < n; ++i) {
     RETURN_IF_ERROR(DecodeValue(in, pos, &(*out)[i]));
@@ -203,7 +206,9 @@ Status DecodeRecord(std::string_view body, Record* rec) {
   rec->key = body.substr(key_start, pos - key_start);
   if (rec->kind == fmt::kRecordRow) {
     uint64_t n;
-    if (!GetVarint(body, &pos, &n) || n > 100000) return DataLossError("malformed row");
+    if (!GetVarint(body, &pos, &n) || n > 100000 || n > body.size() - pos) {
+      return DataLossError("malformed row");
+    }
     rec->values.resize(n);
     for (uint64_t i = 0; i < n; ++i) {
       ValueRef& v = rec->values[i];

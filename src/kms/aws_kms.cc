@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "util/aws_endpoint.h"
 #include "util/base64.h"
 #include "util/json.h"
 
@@ -83,12 +84,57 @@ Status CheckParams(const Uri& uri, const std::string& redacted) {
                               "'; known parameters: " + known_list);
 }
 
+// Whether `host_port` ("127.0.0.1:4566", "[::1]:80", "localhost") names this machine.
+bool IsLoopback(std::string_view host_port) {
+  std::string_view host = host_port;
+  if (host.starts_with("[")) {
+    host = host.substr(
+        1, host.find(']') == std::string_view::npos ? host.size() - 1 : host.find(']') - 1);
+  } else if (size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
+// A KMS endpoint over plain http:// would carry the chain's data key in clear: only loopback
+// (a local emulator, a sidecar proxy), or with ALLOW_INSECURE_HTTP=true.
+Status CheckEndpointSecurity(const std::string& endpoint, std::optional<std::string> allow,
+                             const std::string& region, const std::string& redacted) {
+  bool allowed = false;
+  if (allow) {
+    if (*allow != "true" && *allow != "false") {
+      return InvalidArgumentError("ALLOW_INSECURE_HTTP in KMS URI '" + redacted +
+                                  "' must be true or false");
+    }
+    allowed = *allow == "true";
+  }
+  if (endpoint.empty()) return Status::OK();
+  ASSIGN_OR_RETURN(AwsEndpoint parsed, ParseAwsEndpoint(endpoint, "kms", region, redacted));
+  if (parsed.scheme != "http" || allowed || IsLoopback(parsed.host_port)) return Status::OK();
+  return InvalidArgumentError("KMS URI '" + redacted + "' uses AWS_ENDPOINT http://" +
+                              parsed.host_port +
+                              ": over plain HTTP the chain's data key would cross the network "
+                              "in clear; use an https:// endpoint (plain http:// is accepted "
+                              "for loopback addresses), or add ALLOW_INSECURE_HTTP=true if the "
+                              "network path is trusted");
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& AwsKmsUriParams() {
   static const std::vector<std::string_view> kParams = {
       "AUTH",   "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-      "REGION", "AWS_ENDPOINT"};
+      "REGION", "AWS_ENDPOINT",      "ALLOW_INSECURE_HTTP"};
   return kParams;
 }
 
@@ -136,6 +182,8 @@ StatusOr<AwsKmsUri> ParseAwsKmsUri(const Uri& uri) {
     }
   }
   out.endpoint = uri.Param("AWS_ENDPOINT").value_or("");
+  RETURN_IF_ERROR(CheckEndpointSecurity(out.endpoint, uri.Param("ALLOW_INSECURE_HTTP"), out.region,
+                                        out.redacted));
   ASSIGN_OR_RETURN(out.auth, ParseAwsAuthMode(uri.Param("AUTH"), out.redacted));
   out.credentials.access_key_id = uri.Param("AWS_ACCESS_KEY_ID");
   out.credentials.secret_access_key = uri.Param("AWS_SECRET_ACCESS_KEY");

@@ -50,6 +50,25 @@ TEST(AwsKmsUriTest, AcceptsCockroachDbForms) {
   EXPECT_EQ(u->credentials.session_token, "t");
 }
 
+TEST(AwsKmsUriTest, PlainHttpEndpointsOnlyOnLoopbackOrWhenAllowed) {
+  const std::string base = "aws:///k?AUTH=implicit&REGION=us-east-1&AWS_ENDPOINT=";
+  for (const char* ok : {"http://127.0.0.1:4566", "http://localhost:80", "http://[::1]:4566",
+                         "http://127.9.8.7", "https://kms.example.com", "https://10.0.0.5:443"}) {
+    auto u = Parse(base + ok);
+    EXPECT_TRUE(u.ok()) << ok << ": " << u.status().ToString();
+  }
+  for (const char* bad :
+       {"http://10.0.0.5:4566", "http://kms.example.com", "http://127.0.0.1.evil.com"}) {
+    auto u = Parse(base + bad);
+    EXPECT_EQ(u.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(u.status().ToString().find("ALLOW_INSECURE_HTTP"), std::string::npos) << bad;
+  }
+  EXPECT_FALSE(Parse(base + "http://127.0.0.1@evil.com").ok());  // a user part: refused
+  EXPECT_TRUE(Parse(base + "http://kms.example.com&ALLOW_INSECURE_HTTP=true").ok());
+  EXPECT_FALSE(Parse(base + "http://kms.example.com&ALLOW_INSECURE_HTTP=false").ok());
+  EXPECT_FALSE(Parse(base + "http://kms.example.com&ALLOW_INSECURE_HTTP=yes").ok());
+}
+
 TEST(AwsKmsUriTest, Refusals) {
   struct Case {
     std::string uri;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/beneath.h"
 #include "storage/object_path.h"
 #include "util/file_util.h"
 
@@ -20,20 +21,25 @@ namespace {
 constexpr std::string_view kTempMarker = ".tmp-";
 constexpr size_t kTempSuffixHexDigits = 16;
 
-std::string ParentOf(const std::string& abs) {
-  size_t slash = abs.find_last_of('/');
-  return slash == 0 ? std::string("/") : abs.substr(0, slash);
+// Splits a relative object path into its directory ("" at the root) and its name.
+std::pair<std::string, std::string> SplitPath(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return {std::string(), path};
+  return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
 // Writes into a temp file and publishes it by rename on Close(). See
 // local_storage.h.
 class LocalWriter : public ByteSink {
  public:
-  LocalWriter(ScopedFd fd, std::string tmp_path, std::string final_path,
+  // `fd` is the temp file `tmp_name` in directory `dir` (both opened without following links);
+  // Close() renames it to `final_name` in the same directory.
+  LocalWriter(ScopedFd dir, ScopedFd fd, std::string tmp_name, std::string final_name,
               std::string display)
-      : fd_(std::move(fd)),
-        tmp_path_(std::move(tmp_path)),
-        final_path_(std::move(final_path)),
+      : dir_(std::move(dir)),
+        fd_(std::move(fd)),
+        tmp_name_(std::move(tmp_name)),
+        final_name_(std::move(final_name)),
         display_(std::move(display)) {}
 
   ~LocalWriter() override {
@@ -42,13 +48,10 @@ class LocalWriter : public ByteSink {
 
   Status Append(std::string_view data) override {
     if (!status_.ok()) return status_;
-    if (closed_)
-      return FailedPreconditionError("append to " + display_ +
-                                     " after Close()");
+    if (closed_) return FailedPreconditionError("append to " + display_ + " after Close()");
     appended_ += data.size();
     if (buffered_ + data.size() <= LocalStorage::kWriteBufferSize) {
-      if (buffer_ == nullptr)
-        buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
+      if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
       std::memcpy(buffer_.get() + buffered_, data.data(), data.size());
       buffered_ += data.size();
       return Status::OK();
@@ -57,8 +60,7 @@ class LocalWriter : public ByteSink {
     if (data.size() >= LocalStorage::kWriteBufferSize) {
       return Fail(WriteFully(fd_.get(), data.data(), data.size(), display_));
     }
-    if (buffer_ == nullptr)
-      buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
+    if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
     std::memcpy(buffer_.get(), data.data(), data.size());
     buffered_ = data.size();
     return Status::OK();
@@ -66,16 +68,16 @@ class LocalWriter : public ByteSink {
 
   Status Close() override {
     if (!status_.ok()) return status_;
-    if (closed_)
-      return FailedPreconditionError("writer for " + display_ +
-                                     " closed twice");
+    if (closed_) return FailedPreconditionError("writer for " + display_ + " closed twice");
     closed_ = true;
     RETURN_IF_ERROR(Fail(Flush()));
     RETURN_IF_ERROR(Fail(SyncFd(fd_.get(), display_)));
     RETURN_IF_ERROR(Fail(fd_.Close(display_)));
-    RETURN_IF_ERROR(Fail(RenameFile(tmp_path_, final_path_, display_)));
+    if (::renameat(dir_.get(), tmp_name_.c_str(), dir_.get(), final_name_.c_str()) != 0) {
+      return Fail(ErrnoToStatus(errno, "publishing " + display_));
+    }
     // The object is visible now; make the rename durable.
-    Status s = SyncDir(ParentOf(final_path_), display_);
+    Status s = SyncFd(dir_.get(), display_);
     if (!s.ok()) status_ = s;
     return s;
   }
@@ -102,13 +104,14 @@ class LocalWriter : public ByteSink {
 
   void Abandon() {
     fd_.Close(display_).IgnoreError();
-    RemoveFileIfExists(tmp_path_, display_).IgnoreError();
+    ::unlinkat(dir_.get(), tmp_name_.c_str(), 0);
     buffer_.reset();
   }
 
+  ScopedFd dir_;
   ScopedFd fd_;
-  const std::string tmp_path_;
-  const std::string final_path_;
+  const std::string tmp_name_;
+  const std::string final_name_;
   const std::string display_;
   std::unique_ptr<char[]> buffer_;
   size_t buffered_ = 0;
@@ -135,16 +138,13 @@ class LocalReader : public RandomAccessSource {
       return k;
     }
     if (n >= LocalStorage::kReadChunkSize) {
-      ASSIGN_OR_RETURN(size_t got,
-                       PreadFully(fd_.get(), pos_, buf, n, display_));
+      ASSIGN_OR_RETURN(size_t got, PreadFully(fd_.get(), pos_, buf, n, display_));
       pos_ += got;
       return got;
     }
-    if (buffer_ == nullptr)
-      buffer_ = std::make_unique<char[]>(LocalStorage::kReadChunkSize);
-    ASSIGN_OR_RETURN(buf_len_,
-                     PreadFully(fd_.get(), pos_, buffer_.get(),
-                                LocalStorage::kReadChunkSize, display_));
+    if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kReadChunkSize);
+    ASSIGN_OR_RETURN(buf_len_, PreadFully(fd_.get(), pos_, buffer_.get(),
+                                          LocalStorage::kReadChunkSize, display_));
     buf_pos_ = 0;
     size_t k = std::min(n, buf_len_);
     std::memcpy(buf, buffer_.get(), k);
@@ -170,16 +170,14 @@ class LocalReader : public RandomAccessSource {
 // One directory entry of interest to List.
 struct DirItem {
   std::string name;
-  std::string
-      key;  // name, plus '/' for directories: sorting keys sorts full paths
+  std::string key;  // name, plus '/' for directories: sorting keys sorts full paths
   bool is_dir = false;
   uint64_t size = 0;
 };
 
 // Reads the directory `abs`, skipping temp files and anything that is neither a
 // regular file nor a directory. A missing directory reads as empty.
-StatusOr<std::vector<DirItem>> ReadDirSorted(const std::string& abs,
-                                             const std::string& display) {
+StatusOr<std::vector<DirItem>> ReadDirSorted(const std::string& abs, const std::string& display) {
   std::vector<DirItem> items;
   DIR* dir = ::opendir(abs.c_str());
   if (dir == nullptr) {
@@ -195,13 +193,14 @@ StatusOr<std::vector<DirItem>> ReadDirSorted(const std::string& abs,
       break;
     }
     std::string_view name = ent->d_name;
-    if (name == "." || name == ".." || LocalStorage::IsTempFileName(name))
-      continue;
+    if (name == "." || name == ".." || LocalStorage::IsTempFileName(name)) continue;
     struct stat st;
-    if (::fstatat(::dirfd(dir), ent->d_name, &st, 0) != 0) {
-      if (errno == ENOENT)
-        continue;  // deleted meanwhile, or a dangling symlink
+    if (::fstatat(::dirfd(dir), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;  // deleted meanwhile
       return ErrnoToStatus(errno, "listing " + display);
+    }
+    if (S_ISLNK(st.st_mode)) {
+      return SymlinkRefused("\"" + std::string(name) + "\", listing " + display + ",");
     }
     DirItem item;
     item.name = std::string(name);
@@ -222,8 +221,7 @@ StatusOr<std::vector<DirItem>> ReadDirSorted(const std::string& abs,
 }
 
 // True when the tree under `abs` holds at least one object.
-StatusOr<bool> HasAnyObject(const std::string& abs,
-                            const std::string& display) {
+StatusOr<bool> HasAnyObject(const std::string& abs, const std::string& display) {
   ASSIGN_OR_RETURN(std::vector<DirItem> items, ReadDirSorted(abs, display));
   for (const DirItem& item : items) {
     if (!item.is_dir) return true;
@@ -237,16 +235,14 @@ StatusOr<bool> HasAnyObject(const std::string& abs,
 
 // Lists the directory `abs` whose path relative to the root is `rel` ("" or
 // ending in '/').
-Status Walk(const std::string& abs, const std::string& rel,
-            const std::string& prefix, const std::string& display,
-            ListRollup& rollup) {
+Status Walk(const std::string& abs, const std::string& rel, const std::string& prefix,
+            const std::string& display, ListRollup& rollup) {
   ASSIGN_OR_RETURN(std::vector<DirItem> items, ReadDirSorted(abs, display));
   for (const DirItem& item : items) {
     std::string child_rel = rel + item.key;
     if (!child_rel.starts_with(prefix)) {
       if (item.is_dir && prefix.starts_with(child_rel)) {
-        RETURN_IF_ERROR(
-            Walk(abs + "/" + item.name, child_rel, prefix, display, rollup));
+        RETURN_IF_ERROR(Walk(abs + "/" + item.name, child_rel, prefix, display, rollup));
       }
       continue;
     }
@@ -255,8 +251,7 @@ Status Walk(const std::string& abs, const std::string& rel,
       continue;
     }
     const std::string child_abs = abs + "/" + item.name;
-    if (std::optional<std::string> common =
-            rollup.CommonPrefixCovering(child_rel)) {
+    if (std::optional<std::string> common = rollup.CommonPrefixCovering(child_rel)) {
       ASSIGN_OR_RETURN(bool any, HasAnyObject(child_abs, display));
       if (any) RETURN_IF_ERROR(rollup.AddCommonPrefix(*common));
       continue;
@@ -268,8 +263,8 @@ Status Walk(const std::string& abs, const std::string& rel,
 
 }  // namespace
 
-StatusOr<std::unique_ptr<LocalStorage>> LocalStorage::New(
-    std::string root, std::string redacted_uri) {
+StatusOr<std::unique_ptr<LocalStorage>> LocalStorage::New(std::string root,
+                                                          std::string redacted_uri) {
   if (root.empty() || root.front() != '/') {
     return InvalidArgumentError("local storage " + redacted_uri +
                                 " needs an absolute directory path");
@@ -279,27 +274,23 @@ StatusOr<std::unique_ptr<LocalStorage>> LocalStorage::New(
     size_t slash = std::min(root.find('/', start), root.size());
     std::string_view seg = std::string_view(root).substr(start, slash - start);
     if (seg.empty() || seg == "." || seg == "..") {
-      return InvalidArgumentError(
-          "local storage " + redacted_uri +
-          " resolves to a directory path with an empty, '.' or '..' "
-          "segment; use a plain absolute path");
+      return InvalidArgumentError("local storage " + redacted_uri +
+                                  " resolves to a directory path with an empty, '.' or '..' "
+                                  "segment; use a plain absolute path");
     }
     start = slash + 1;
   }
-  return std::unique_ptr<LocalStorage>(
-      new LocalStorage(std::move(root), std::move(redacted_uri)));
+  return std::unique_ptr<LocalStorage>(new LocalStorage(std::move(root), std::move(redacted_uri)));
 }
 
 bool LocalStorage::IsTempFileName(std::string_view name) {
   if (name.size() < kTempMarker.size() + kTempSuffixHexDigits + 1) return false;
   std::string_view suffix = name.substr(name.size() - kTempSuffixHexDigits);
   std::string_view marker =
-      name.substr(name.size() - kTempSuffixHexDigits - kTempMarker.size(),
-                  kTempMarker.size());
+      name.substr(name.size() - kTempSuffixHexDigits - kTempMarker.size(), kTempMarker.size());
   if (marker != kTempMarker) return false;
-  return std::all_of(suffix.begin(), suffix.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  return std::all_of(suffix.begin(), suffix.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string LocalStorage::AbsPath(std::string_view rel) const {
@@ -307,79 +298,93 @@ std::string LocalStorage::AbsPath(std::string_view rel) const {
   return (root_ == "/" ? std::string() : root_) + "/" + std::string(rel);
 }
 
-StatusOr<std::unique_ptr<ByteSink>> LocalStorage::NewWriter(
-    const std::string& path) {
+StatusOr<ScopedFd> LocalStorage::OpenBeneath(const std::string& path, int flags,
+                                             const std::string& display) const {
+  auto [dir_rel, name] = SplitPath(path);
+  ASSIGN_OR_RETURN(ScopedFd dir, OpenDirBeneath(root_, dir_rel, /*create=*/false, display));
+  return OpenAtNoFollow(dir.get(), name, flags, 0, display);
+}
+
+StatusOr<std::unique_ptr<ByteSink>> LocalStorage::NewWriter(const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
   const std::string display = DescribeObject(path, redacted_uri_);
   size_t slash = path.find_last_of('/');
-  std::string_view name = slash == std::string::npos
-                              ? std::string_view(path)
-                              : std::string_view(path).substr(slash + 1);
+  std::string_view name = slash == std::string::npos ? std::string_view(path)
+                                                     : std::string_view(path).substr(slash + 1);
   if (IsTempFileName(name)) {
-    return InvalidArgumentError(
-        "invalid object path " + display +
-        ": names ending in '.tmp-' and 16 hex digits are reserved for "
-        "in-progress writes");
+    return InvalidArgumentError("invalid object path " + display +
+                                ": names ending in '.tmp-' and 16 hex digits are reserved for "
+                                "in-progress writes");
   }
-  const std::string abs = AbsPath(path);
-  const std::string dir_display =
-      slash == std::string::npos
-          ? redacted_uri_
-          : DescribeObject(path.substr(0, slash), redacted_uri_);
-  RETURN_IF_ERROR(CreateDirs(ParentOf(abs), dir_display));
+  const std::string dir_display = slash == std::string::npos
+                                      ? redacted_uri_
+                                      : DescribeObject(path.substr(0, slash), redacted_uri_);
+  auto [dir_rel, final_name] = SplitPath(path);
+  ASSIGN_OR_RETURN(ScopedFd dir, OpenDirBeneath(root_, dir_rel, /*create=*/true, dir_display));
   ASSIGN_OR_RETURN(std::string suffix, RandomHex(kTempSuffixHexDigits / 2));
-  std::string tmp = abs + std::string(kTempMarker) + suffix;
+  std::string tmp = final_name + std::string(kTempMarker) + suffix;
   ASSIGN_OR_RETURN(ScopedFd fd,
-                   OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644, display));
+                   OpenAtNoFollow(dir.get(), tmp, O_WRONLY | O_CREAT | O_EXCL, 0644, display));
+  // The final name may not be a link either (rename would replace the link, but say so).
+  struct stat st;
+  if (::fstatat(dir.get(), final_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISLNK(st.st_mode)) {
+    ::unlinkat(dir.get(), tmp.c_str(), 0);
+    return SymlinkRefused(display);
+  }
   return std::unique_ptr<ByteSink>(
-      new LocalWriter(std::move(fd), std::move(tmp), abs, display));
+      new LocalWriter(std::move(dir), std::move(fd), std::move(tmp), final_name, display));
 }
 
-StatusOr<std::unique_ptr<RandomAccessSource>> LocalStorage::NewReader(
-    const std::string& path) {
+StatusOr<std::unique_ptr<RandomAccessSource>> LocalStorage::NewReader(const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
   const std::string display = DescribeObject(path, redacted_uri_);
-  StatusOr<ScopedFd> fd = OpenFile(AbsPath(path), O_RDONLY, 0, display);
+  StatusOr<ScopedFd> fd = OpenBeneath(path, O_RDONLY, display);
   if (!fd.ok()) {
-    if (IsNotFound(fd.status()))
-      return NotFoundError(display + " does not exist");
+    if (IsNotFound(fd.status())) return NotFoundError(display + " does not exist");
     return fd.status();
   }
   struct stat st;
-  if (::fstat(fd->get(), &st) != 0)
-    return ErrnoToStatus(errno, "reading " + display);
-  if (!S_ISREG(st.st_mode))
-    return NotFoundError(display + " is a directory, not an object");
+  if (::fstat(fd->get(), &st) != 0) return ErrnoToStatus(errno, "reading " + display);
+  if (!S_ISREG(st.st_mode)) return NotFoundError(display + " is a directory, not an object");
   ::posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<RandomAccessSource>(new LocalReader(
-      std::move(*fd), static_cast<uint64_t>(st.st_size), display));
+  return std::unique_ptr<RandomAccessSource>(
+      new LocalReader(std::move(*fd), static_cast<uint64_t>(st.st_size), display));
 }
 
 StatusOr<uint64_t> LocalStorage::Size(const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
   const std::string display = DescribeObject(path, redacted_uri_);
+  auto [dir_rel, name] = SplitPath(path);
+  StatusOr<ScopedFd> dir = OpenDirBeneath(root_, dir_rel, /*create=*/false, display);
+  if (!dir.ok()) {
+    if (IsNotFound(dir.status())) return NotFoundError(display + " does not exist");
+    return dir.status();
+  }
   struct stat st;
-  if (::stat(AbsPath(path).c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR)
-      return NotFoundError(display + " does not exist");
+  if (::fstatat(dir->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return NotFoundError(display + " does not exist");
     return ErrnoToStatus(errno, "reading the size of " + display);
   }
-  if (!S_ISREG(st.st_mode))
-    return NotFoundError(display + " is a directory, not an object");
+  if (S_ISLNK(st.st_mode)) return SymlinkRefused(display);
+  if (!S_ISREG(st.st_mode)) return NotFoundError(display + " is a directory, not an object");
   return static_cast<uint64_t>(st.st_size);
 }
 
-Status LocalStorage::List(const std::string& prefix,
-                          const std::string& delimiter,
+Status LocalStorage::List(const std::string& prefix, const std::string& delimiter,
                           const std::function<Status(const ListEntry&)>& fn) {
   RETURN_IF_ERROR(ValidateListPrefix(prefix, redacted_uri_));
   const std::string display = DescribeObject(prefix, redacted_uri_);
   size_t slash = prefix.find_last_of('/');
-  std::string start_rel =
-      slash == std::string::npos ? std::string() : prefix.substr(0, slash + 1);
+  std::string start_rel = slash == std::string::npos ? std::string() : prefix.substr(0, slash + 1);
   std::string start_abs =
-      start_rel.empty() ? root_
-                        : AbsPath(std::string_view(start_rel).substr(0, slash));
+      start_rel.empty() ? root_ : AbsPath(std::string_view(start_rel).substr(0, slash));
+  // The directories down to the start may not be links (below it, Walk refuses them).
+  StatusOr<ScopedFd> start = OpenDirBeneath(
+      root_, std::string_view(start_rel).substr(0, start_rel.empty() ? 0 : slash), false, display);
+  if (!start.ok() && start.status().code() == StatusCode::kFailedPrecondition) {
+    return start.status();
+  }
   ListRollup rollup(prefix, delimiter, fn);
   return Walk(start_abs, start_rel, prefix, display, rollup);
 }
@@ -387,7 +392,10 @@ Status LocalStorage::List(const std::string& prefix,
 Status LocalStorage::Delete(const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
   const std::string display = DescribeObject(path, redacted_uri_);
-  if (::unlink(AbsPath(path).c_str()) != 0) {
+  auto [dir_rel, name] = SplitPath(path);
+  StatusOr<ScopedFd> dir = OpenDirBeneath(root_, dir_rel, /*create=*/false, display);
+  if (!dir.ok()) return IsNotFound(dir.status()) ? Status::OK() : dir.status();
+  if (::unlinkat(dir->get(), name.c_str(), 0) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
     if (errno == EISDIR) {
       return FailedPreconditionError("cannot delete " + display +
@@ -440,12 +448,13 @@ Status RemoveLeftoversIn(const std::string& abs, const std::string& display) {
 Status LocalStorage::RemoveInterruptedWrites(const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
   const std::string display = DescribeObject(path, redacted_uri_);
-  const std::string abs = AbsPath(path);
-  const size_t slash = abs.find_last_of('/');
-  const std::string parent = abs.substr(0, slash), name = abs.substr(slash + 1);
-  DIR* dir = ::opendir(parent.c_str());
+  auto [dir_rel, name] = SplitPath(path);
+  StatusOr<ScopedFd> parent = OpenDirBeneath(root_, dir_rel, /*create=*/false, display);
+  if (!parent.ok()) return IsNotFound(parent.status()) ? Status::OK() : parent.status();
+  const int listing_fd = ::dup(parent->get());
+  DIR* dir = listing_fd < 0 ? nullptr : ::fdopendir(listing_fd);
   if (dir == nullptr) {
-    if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
+    if (listing_fd >= 0) ::close(listing_fd);
     return ErrnoToStatus(errno, "listing the directory of " + display);
   }
   std::vector<std::string> temps;
@@ -460,14 +469,20 @@ Status LocalStorage::RemoveInterruptedWrites(const std::string& path) {
     }
   }
   for (const std::string& temp : temps) {
-    RETURN_IF_ERROR(RemoveFileIfExists(parent + "/" + temp, display));
+    if (::unlinkat(parent->get(), temp.c_str(), 0) != 0 && errno != ENOENT) {
+      return ErrnoToStatus(errno, "removing " + display);
+    }
   }
   return Status::OK();
 }
 
 Status LocalStorage::RemoveLeftovers(const std::string& dir) {
   RETURN_IF_ERROR(ValidateObjectPath(dir, redacted_uri_));
-  return RemoveLeftoversIn(AbsPath(dir), DescribeObject(dir, redacted_uri_));
+  const std::string display = DescribeObject(dir, redacted_uri_);
+  // Refuse a tree reached through a link (below it, entries are examined without following).
+  StatusOr<ScopedFd> top = OpenDirBeneath(root_, dir, /*create=*/false, display);
+  if (!top.ok()) return IsNotFound(top.status()) ? Status::OK() : top.status();
+  return RemoveLeftoversIn(AbsPath(dir), display);
 }
 
 }  // namespace cofre

@@ -2,7 +2,10 @@
 // path, resolved under <data dir>/extern/, and file:///abs/path).
 //
 // Objects are regular files under the root directory; directories are created
-// as needed.
+// as needed. Nothing below the root is reached through a symbolic link: every
+// open walks the path component by component with O_NOFOLLOW (storage/beneath.h),
+// and a link in a collection (a symlinked incrementals/, a linked data file) is
+// FailedPrecondition, for reads, writes, listing and deletes alike.
 //
 // Writers buffer bytes (1 MiB) into "<name>.tmp-<16 hex digits>" in the
 // object's directory; Close() flushes, fsyncs the file, renames it over
@@ -38,6 +41,7 @@
 #include <utility>
 
 #include "storage/external_storage.h"
+#include "util/file_util.h"
 
 namespace cofre {
 
@@ -51,8 +55,7 @@ class LocalStorage : public ExternalStorage {
   // yet: reads find nothing and the first write creates it. `redacted_uri` is
   // how messages and RedactedUri() name the storage; it must not contain
   // secrets.
-  static StatusOr<std::unique_ptr<LocalStorage>> New(std::string root,
-                                                     std::string redacted_uri);
+  static StatusOr<std::unique_ptr<LocalStorage>> New(std::string root, std::string redacted_uri);
 
   // True for names of in-progress writes: "<name>.tmp-<16 lower-case hex
   // digits>".
@@ -62,10 +65,8 @@ class LocalStorage : public ExternalStorage {
   const std::string& root() const { return root_; }
 
   std::string RedactedUri() const override { return redacted_uri_; }
-  StatusOr<std::unique_ptr<ByteSink>> NewWriter(
-      const std::string& path) override;
-  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(
-      const std::string& path) override;
+  StatusOr<std::unique_ptr<ByteSink>> NewWriter(const std::string& path) override;
+  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path) override;
   StatusOr<uint64_t> Size(const std::string& path) override;
   Status List(const std::string& prefix, const std::string& delimiter,
               const std::function<Status(const ListEntry&)>& fn) override;
@@ -81,9 +82,11 @@ class LocalStorage : public ExternalStorage {
       : root_(std::move(root)), redacted_uri_(std::move(redacted_uri)) {}
 
   std::string AbsPath(std::string_view rel) const;
+  // Opens object `path` without following any link below the root (storage/beneath.h).
+  StatusOr<ScopedFd> OpenBeneath(const std::string& path, int flags,
+                                 const std::string& display) const;
 
-  const std::string
-      root_;  // absolute, no trailing '/' (except the root directory "/")
+  const std::string root_;  // absolute, no trailing '/' (except the root directory "/")
   const std::string redacted_uri_;
 };
 

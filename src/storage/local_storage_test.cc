@@ -38,22 +38,18 @@ std::unique_ptr<LocalStorage> MustOpen(const std::string& root) {
 std::vector<std::string> FilesOnDisk(const std::string& root) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec);
-       !ec && it != fs::end(it); it.increment(ec)) {
-    if (it->is_regular_file())
-      out.push_back(fs::relative(it->path(), root).string());
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file()) out.push_back(fs::relative(it->path(), root).string());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 TEST(LocalStorageTest, NewRefusesRelativeOrDottedRoots) {
-  EXPECT_EQ(LocalStorage::New("relative/dir", kUri).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(LocalStorage::New("", kUri).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(LocalStorage::New("/a/../b", kUri).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalStorage::New("relative/dir", kUri).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalStorage::New("", kUri).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalStorage::New("/a/../b", kUri).status().code(), StatusCode::kInvalidArgument);
   auto ok = LocalStorage::New("/tmp/x///", kUri);
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ((*ok)->root(), "/tmp/x");
@@ -113,8 +109,7 @@ TEST(LocalStorageTest, StaleTempFilesAreNeverListed) {
   std::ofstream(dir.path() + "/d/real.tmp-00112233445566ff") << "stale";
   fs::create_directories(dir.path() + "/onlytemp");
   std::ofstream(dir.path() + "/onlytemp/x.tmp-00112233445566ff") << "stale";
-  EXPECT_EQ(ListToStrings(*storage, "", ""),
-            std::vector<std::string>{"d/real:1"});
+  EXPECT_EQ(ListToStrings(*storage, "", ""), std::vector<std::string>{"d/real:1"});
   EXPECT_EQ(ListToStrings(*storage, "", "/"), std::vector<std::string>{"d/"});
 }
 
@@ -128,9 +123,9 @@ TEST(LocalStorageTest, RemoveLeftoversTakesTempFilesAndEmptyDirectoriesOnly) {
   std::ofstream(dir.path() + "/layer/data/1.cfd.tmp-00112233445566ff") << "stale";
   std::ofstream(dir.path() + "/layer/data/not-a-temp.tmp-1") << "kept";
   ASSERT_TRUE(storage->RemoveLeftovers("layer").ok());
-  EXPECT_EQ(FilesOnDisk(dir.path()), (std::vector<std::string>{
-                                         "layer/data/not-a-temp.tmp-1", "layer/kept/object",
-                                         "other/object"}));
+  EXPECT_EQ(FilesOnDisk(dir.path()),
+            (std::vector<std::string>{"layer/data/not-a-temp.tmp-1", "layer/kept/object",
+                                      "other/object"}));
   EXPECT_FALSE(fs::exists(dir.path() + "/layer/data/empty"));
   // Once its objects are gone, the directory itself goes; its parent stays.
   ASSERT_TRUE(storage->Delete("layer/kept/object").ok());
@@ -162,10 +157,8 @@ TEST(LocalStorageTest, EmptyDirectoriesAreNotListedAsPrefixes) {
   auto storage = MustOpen(dir.path());
   fs::create_directories(dir.path() + "/empty/deeper");
   ASSERT_TRUE(WriteSmallFile(*storage, "full/deep/x", "1").ok());
-  EXPECT_EQ(ListToStrings(*storage, "", "/"),
-            std::vector<std::string>{"full/"});
-  EXPECT_EQ(ListToStrings(*storage, "", ""),
-            std::vector<std::string>{"full/deep/x:1"});
+  EXPECT_EQ(ListToStrings(*storage, "", "/"), std::vector<std::string>{"full/"});
+  EXPECT_EQ(ListToStrings(*storage, "", ""), std::vector<std::string>{"full/deep/x:1"});
 }
 
 TEST(LocalStorageTest, MissingRootReadsAsEmptyAndIsCreatedOnWrite) {
@@ -188,16 +181,14 @@ TEST(LocalStorageTest, DirectoryIsNotAnObject) {
   // A file where a directory is needed.
   auto w = storage->NewWriter("d/x/y");
   EXPECT_FALSE(w.ok());
-  EXPECT_NE(w.status().message().find("'d/x' in nodelocal://1/backups"),
-            std::string::npos)
+  EXPECT_NE(w.status().message().find("'d/x' in nodelocal://1/backups"), std::string::npos)
       << w.status().message();
 }
 
 TEST(LocalStorageTest, ReaderSeesOldOrNewObjectNeverAMix) {
   TempDir dir;
   auto storage = MustOpen(dir.path());
-  const std::string v1 = PatternBytes(4 << 20, 11),
-                    v2 = PatternBytes(4 << 20, 22);
+  const std::string v1 = PatternBytes(4 << 20, 11), v2 = PatternBytes(4 << 20, 22);
   ASSERT_TRUE(WriteSmallFile(*storage, "LATEST", v1).ok());
   std::atomic<bool> done{false};
   std::atomic<int> reads{0}, saw_v2{0}, bad{0};
@@ -214,8 +205,7 @@ TEST(LocalStorageTest, ReaderSeesOldOrNewObjectNeverAMix) {
     auto writer = storage->NewWriter("LATEST");
     ASSERT_TRUE(writer.ok());
     for (size_t off = 0; off < v.size(); off += 100000) {
-      ASSERT_TRUE(
-          (*writer)->Append(std::string_view(v).substr(off, 100000)).ok());
+      ASSERT_TRUE((*writer)->Append(std::string_view(v).substr(off, 100000)).ok());
     }
     ASSERT_TRUE((*writer)->Close().ok());
   }
@@ -238,8 +228,7 @@ TEST(LocalStorageTest, KilledWriterLeavesNothingVisible) {
     auto writer = storage->NewWriter("data/1.cfd");
     if (!writer.ok()) return writer.status().ToString();
     for (int i = 0; i < 8; ++i) {
-      if (!(*writer)->Append(std::string(1 << 20, 'k')).ok())
-        return std::string("append");
+      if (!(*writer)->Append(std::string(1 << 20, 'k')).ok()) return std::string("append");
     }
     ::kill(::getpid(), SIGKILL);
     return std::string("not killed");
@@ -259,14 +248,12 @@ TEST(LocalStorageTest, ErrorsNameTheRelativePathNotTheRoot) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().find("secret-root-name"), std::string::npos)
       << r.status().message();
-  EXPECT_NE(r.status().message().find("'dir/obj' in nodelocal://1/backups"),
-            std::string::npos);
+  EXPECT_NE(r.status().message().find("'dir/obj' in nodelocal://1/backups"), std::string::npos);
 }
 
 // Writes until the volume is full and checks the error, the cleanup and that
 // space comes back.
-std::string FillAndCheck(const std::string& root,
-                         const std::string& expect_errno_word) {
+std::string FillAndCheck(const std::string& root, const std::string& expect_errno_word) {
   auto storage_or = LocalStorage::New(root, "file:///tiny");
   if (!storage_or.ok()) return "open: " + storage_or.status().ToString();
   LocalStorage& storage = **storage_or;
@@ -277,10 +264,8 @@ std::string FillAndCheck(const std::string& root,
   for (int i = 0; i < 64 && s.ok(); ++i) s = (*writer)->Append(chunk);  // 4 MiB
   if (s.ok()) s = (*writer)->Close();
   if (s.ok()) return "writing 4 MiB unexpectedly succeeded";
-  if (s.code() != StatusCode::kResourceExhausted)
-    return "wrong code: " + s.ToString();
-  if (s.message().find(
-          "disk full while writing 'big/file.cfd' in file:///tiny") ==
+  if (s.code() != StatusCode::kResourceExhausted) return "wrong code: " + s.ToString();
+  if (s.message().find("disk full while writing 'big/file.cfd' in file:///tiny") ==
       std::string::npos) {
     return "wrong message: " + s.message();
   }
@@ -288,15 +273,12 @@ std::string FillAndCheck(const std::string& root,
     return "message lacks '" + expect_errno_word + "': " + s.message();
   }
   // Sticky.
-  if ((*writer)->Append("x").code() != StatusCode::kResourceExhausted)
-    return "not sticky";
-  if ((*writer)->Close().code() != StatusCode::kResourceExhausted)
-    return "close not sticky";
+  if ((*writer)->Append("x").code() != StatusCode::kResourceExhausted) return "not sticky";
+  if ((*writer)->Close().code() != StatusCode::kResourceExhausted) return "close not sticky";
   // Nothing visible, the temp file is gone, and a small write fits again.
   std::vector<std::string> files = FilesOnDisk(root);
   if (!files.empty()) return "left files behind: " + files[0];
-  Status small =
-      WriteSmallFile(storage, "big/small", std::string(100 * 1024, 's'));
+  Status small = WriteSmallFile(storage, "big/small", std::string(100 * 1024, 's'));
   if (!small.ok()) return "small write after cleanup: " + small.ToString();
   return "ok";
 }
@@ -315,8 +297,7 @@ TEST(LocalStorageTest, DiskFullIsResourceExhaustedAndCleansUp) {
     std::string result = RunInChild([&] {
       struct rlimit lim = {1 << 20, 1 << 20};
       ::signal(SIGXFSZ, SIG_IGN);
-      if (::setrlimit(RLIMIT_FSIZE, &lim) != 0)
-        return std::string("setrlimit failed");
+      if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return std::string("setrlimit failed");
       return FillAndCheck(mnt + "/root", "File too large");
     });
     EXPECT_EQ(result, "ok");
@@ -328,8 +309,7 @@ TEST(LocalStorageTest, FileSizeLimitIsResourceExhausted) {
   std::string result = RunInChild([&] {
     struct rlimit lim = {1 << 20, 1 << 20};
     ::signal(SIGXFSZ, SIG_IGN);
-    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0)
-      return std::string("setrlimit failed");
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return std::string("setrlimit failed");
     return FillAndCheck(dir.path() + "/root", "File too large");
   });
   EXPECT_EQ(result, "ok");
@@ -343,23 +323,101 @@ TEST(LocalStorageTest, PermissionErrorsArePermissionDenied) {
   ::chmod(dir.path().c_str(), 0755);
   std::string result = RunInChild([&] {
     // Drop root so that permission bits apply (nobody:nogroup).
-    if (::setgid(65534) != 0 || ::setuid(65534) != 0)
-      return std::string("setuid failed");
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) return std::string("setuid failed");
     std::string out;
     auto w = storage->NewWriter("d/new");
     out += StatusCodeName(w.status().code());
-    out += w.ok() ? ""
-                  : (w.status().message().find("'d/new'") != std::string::npos
-                         ? "+name"
-                         : "");
+    out += w.ok() ? "" : (w.status().message().find("'d/new'") != std::string::npos ? "+name" : "");
     auto w2 = storage->NewWriter("newdir/x");
     out += std::string(" ") + std::string(StatusCodeName(w2.status().code()));
     auto r = storage->NewReader("d/secret");
     out += std::string(" ") + std::string(StatusCodeName(r.status().code()));
     return out;
   });
-  EXPECT_EQ(result,
-            "PERMISSION_DENIED+name PERMISSION_DENIED PERMISSION_DENIED");
+  EXPECT_EQ(result, "PERMISSION_DENIED+name PERMISSION_DENIED PERMISSION_DENIED");
+}
+
+}  // namespace
+}  // namespace cofre
+
+namespace cofre {
+namespace {
+
+// Issue 13 §4: a symlinked directory or file inside a collection must not redirect cofre's
+// reads or writes outside it.
+class LocalStorageSymlinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = tmp_.path() + "/coll";
+    elsewhere_ = tmp_.path() + "/elsewhere";
+    fs::create_directories(root_);
+    fs::create_directories(elsewhere_);
+    storage_ = MustOpen(root_);
+    ASSERT_NE(storage_, nullptr);
+  }
+
+  void Write(const std::string& path, const std::string& data) {
+    std::ofstream(path, std::ios::binary) << data;
+  }
+
+  TempDir tmp_;
+  std::string root_, elsewhere_;
+  std::unique_ptr<LocalStorage> storage_;
+};
+
+TEST_F(LocalStorageSymlinkTest, WritesThroughALinkedDirectoryAreRefused) {
+  fs::create_directory_symlink(elsewhere_, root_ + "/incrementals");
+  auto w = storage_->NewWriter("incrementals/2026/x/BACKUP_MANIFEST");
+  EXPECT_EQ(w.status().code(), StatusCode::kFailedPrecondition) << w.status().ToString();
+  EXPECT_NE(w.status().message().find("symbolic link"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(elsewhere_));
+}
+
+TEST_F(LocalStorageSymlinkTest, ALinkedFileIsNeitherReadNorReplaced) {
+  Write(elsewhere_ + "/secret", "not yours");
+  fs::create_directories(root_ + "/data");
+  fs::create_symlink(elsewhere_ + "/secret", root_ + "/data/1.cfd");
+  EXPECT_EQ(storage_->NewReader("data/1.cfd").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(storage_->Size("data/1.cfd").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(storage_->NewWriter("data/1.cfd").status().code(), StatusCode::kFailedPrecondition);
+  std::vector<std::string> seen;
+  Status listed = storage_->List("data/", "", [&](const ListEntry& e) {
+    seen.push_back(e.path);
+    return Status::OK();
+  });
+  EXPECT_EQ(listed.code(), StatusCode::kFailedPrecondition) << listed.ToString();
+  EXPECT_TRUE(storage_->Delete("data/1.cfd").ok());  // removes the link, not its target
+  std::ifstream in(elsewhere_ + "/secret");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "not yours");
+}
+
+TEST_F(LocalStorageSymlinkTest, ReadsListsAndDeletesThroughALinkedDirectoryAreRefused) {
+  Write(elsewhere_ + "/BACKUP_MANIFEST", "forged");
+  fs::create_directory_symlink(elsewhere_, root_ + "/layer");
+  EXPECT_EQ(storage_->NewReader("layer/BACKUP_MANIFEST").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(storage_->Size("layer/BACKUP_MANIFEST").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(storage_->Delete("layer/BACKUP_MANIFEST").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(storage_->List("layer/", "", [](const ListEntry&) { return Status::OK(); }).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(storage_->List("", "", [](const ListEntry&) { return Status::OK(); }).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(storage_->RemoveLeftovers("layer").code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(fs::exists(elsewhere_ + "/BACKUP_MANIFEST"));
+}
+
+TEST_F(LocalStorageSymlinkTest, TheRootItselfMayBeALink) {
+  // What the user configured is trusted: only links below the root are refused.
+  fs::create_directory_symlink(elsewhere_, tmp_.path() + "/alias");
+  auto storage = MustOpen(tmp_.path() + "/alias");
+  ASSERT_NE(storage, nullptr);
+  ASSERT_TRUE(WriteSmallFile(*storage, "a/b", "data").ok());
+  EXPECT_TRUE(fs::exists(elsewhere_ + "/a/b"));
+  auto r = ReadSmallFile(*storage, "a/b", 100);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "data");
 }
 
 }  // namespace

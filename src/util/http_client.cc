@@ -108,6 +108,14 @@ struct HttpClient::Transfer {
       t->response.body.append(data, len);
       return size * n;
     }
+    if (t->on_body == nullptr &&
+        t->response.body.size() + len > t->request->max_response_bytes) {
+      t->callback_status = ResourceExhaustedError(
+          "the response from the server is larger than " +
+          std::to_string(t->request->max_response_bytes) +
+          " bytes, more than any answer to this request can be");
+      return 0;
+    }
     t->response.body.append(data, len);
     return len;
   }

@@ -160,6 +160,22 @@ TEST(HttpClient, GetReturnsStatusHeadersAndBody) {
   EXPECT_EQ(server.requests().at(0).request_line, "GET /path?a=b HTTP/1.1");
 }
 
+TEST(HttpClient, OversizedResponseBodyIsRefusedNotBuffered) {
+  // A hostile endpoint answering a small request with more than the caller's bound.
+  LoopbackServer server(
+      [](const ReceivedRequest&) { return Response(200, std::string(300 << 10, 'x')); });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/list");
+  req.max_response_bytes = 64 << 10;
+  StatusOr<HttpResponse> resp = client.Send(req);
+  EXPECT_EQ(resp.status().code(), StatusCode::kResourceExhausted) << resp.status().ToString();
+  req.max_response_bytes = 1 << 20;
+  resp = client.Send(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->body.size(), 300u << 10);
+}
+
 TEST(HttpClient, PutSendsStringAndSourceBodiesWithLength) {
   LoopbackServer server([](const ReceivedRequest& r) { return Response(200, ""); });
   HttpClient client;
