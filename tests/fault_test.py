@@ -341,9 +341,11 @@ class S3FaultMatrixTest(unittest.TestCase):
                 row = {"fault": name}
                 # SHOW BACKUPS and SHOW BACKUP: the same answer as without faults, or an error.
                 r, st = under_fault(f"SHOW BACKUPS IN '{self.uri(coll)}'",
-                                    f"SHOW BACKUP FROM LATEST IN '{self.uri(coll)}' WITH {pw}")
+                                    f"SHOW BACKUP FROM LATEST IN '{self.uri(coll)}' WITH {pw}, "
+                                    "check_files")
                 if r.rc == 0:
                     self.assertEqual(r.results(), base, "SHOW under faults answered differently")
+                    self.assertIn("NOTICE: check_files: all", r.stderr)
                 else:
                     self.assert_clear_error(r, "SHOW BACKUP")
                 row["show"] = ("ok" if r.rc == 0 else "error", st["faults"])

@@ -37,6 +37,37 @@ class S3BackupTest(CofreTestCase):
         self.bucket = "cofre-" + uuid.uuid4().hex[:12]
         s3_client().create_bucket(Bucket=self.bucket)
 
+    def test_verify_and_check_files_on_s3(self):
+        """check_files asks S3 for each data file's size; verify reads every file; both name a
+        file boto3 deleted or replaced (issue 13 §5)."""
+        coll = s3_uri(self.bucket, "v")
+        pw = "encryption_passphrase = 'pw'"
+        self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)",
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 3000) "
+                "INSERT INTO t SELECT x, randomblob(200) FROM c",
+                f"BACKUP INTO '{coll}' WITH {pw}")
+        r = self.ok(f"SHOW BACKUP FROM LATEST IN '{coll}' WITH {pw}, check_files")
+        self.assertIn("NOTICE: check_files: all", r.stderr)
+        r = self.ok(f"RESTORE FROM LATEST IN '{coll}' WITH {pw}, schema_only, "
+                    "verify_backup_table_data")
+        self.assertIn("NOTICE: verified backup", r.stderr)
+        s3 = s3_client()
+        data = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=self.bucket,
+                                                           Prefix="v/")["Contents"]
+                      if o["Key"].endswith(".cfd"))
+        self.assertTrue(data)
+        body = s3.get_object(Bucket=self.bucket, Key=data[0])["Body"].read()
+        s3.put_object(Bucket=self.bucket, Key=data[0], Body=body[:-1])
+        rel = data[0][len("v/"):]
+        self.fails(f"SHOW BACKUP FROM LATEST IN '{coll}' WITH {pw}, check_files",
+                   contains=[rel, "bytes; the manifest says", "table defaultdb.t"])
+        self.fails(f"RESTORE FROM LATEST IN '{coll}' WITH {pw}, schema_only, "
+                   "verify_backup_table_data", contains=[rel, "table defaultdb.t"])
+        s3.delete_object(Bucket=self.bucket, Key=data[0])
+        r = self.fails(f"SHOW BACKUP FROM LATEST IN '{coll}' WITH {pw}, check_files",
+                       contains=[rel, "is missing from"])
+        self.assertNotIn(SECRET, r.stderr)
+
     def test_statements_on_s3_and_boto3_cross_check(self):
         coll = s3_uri(self.bucket, "backups")
         self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB)",
