@@ -1,7 +1,8 @@
 """End-to-end tests of backups on Azure Blob Storage (Azurite on 127.0.0.1, started by
 scripts/test-servers.sh): every backup statement against azure-blob:// collections, Microsoft's
 @azure/storage-blob SDK (tests/azure/blob_tool.js) as an independent client, a collection copied
-by it restoring, SAS tokens, AUTH=implicit, a mixed S3 + Azure chain, locality-aware URIs, faults
+by it restoring and verifying (check_files, verify_backup_table_data; a blob deleted by the SDK
+named), SAS tokens, AUTH=implicit, a mixed S3 + Azure chain, locality-aware URIs, faults
 from tests/tools/fault_proxy.py at every n-th request, rejected credentials, a missing container,
 and Azure AD client credentials against a local OAuth2 token endpoint (Azurite accepts bearer
 tokens only over HTTPS, so there the test checks the token request and that the token is sent)."""
@@ -159,6 +160,18 @@ class AzureBackupTest(CofreTestCase):
         self.ok(f"RESTORE DATABASE defaultdb FROM LATEST IN '{azure_uri(other, 'moved/here')}' "
                 "WITH encryption_passphrase = 'azure-pw', new_db_name = 'r2'")
         self.assertEqual(table_dump(self.db_path("r2"), "t"), expected)
+        # Verification on Azure: every data file present with its size, every byte read back.
+        moved = azure_uri(other, "moved/here")
+        r = self.ok(f"SHOW BACKUP FROM LATEST IN '{moved}' WITH encryption_passphrase = "
+                    "'azure-pw', check_files")
+        self.assertRegex(r.stderr, r"NOTICE: check_files: all \d+ data files")
+        self.ok(f"RESTORE DATABASE defaultdb FROM LATEST IN '{moved}' WITH encryption_passphrase "
+                "= 'azure-pw', schema_only, verify_backup_table_data")
+        # A data file deleted with the SDK: check_files names it.
+        victim = next(n for n in blob_names(other, "moved/here/") if n.endswith(".cfd"))
+        blob_tool("delete", other, victim)
+        self.fails(f"SHOW BACKUP FROM LATEST IN '{moved}' WITH encryption_passphrase = "
+                   "'azure-pw', check_files", contains=victim.rsplit("/", 1)[1])
         jobs = self.ok("SHOW JOBS").stdout
         self.assertNotIn(KEY, jobs)
         self.assertNotIn(urllib.parse.quote(KEY, safe=""), jobs)

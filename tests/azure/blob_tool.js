@@ -8,6 +8,7 @@
 //   node blob_tool.js download <container> <prefix> <dir> each blob under prefix to dir/<rest>
 //   node blob_tool.js copy <src container> <src prefix> <dst container> <dst prefix>
 //                                                         download + upload, blob by blob
+//   node blob_tool.js delete <container> <name>
 //   node blob_tool.js sas <container> [permissions]      prints a container SAS token (query)
 "use strict";
 const fs = require("fs");
@@ -63,6 +64,8 @@ async function main() {
       const target = dstPrefix + b.name.slice(srcPrefix.length);
       await dst.getBlockBlobClient(target).uploadData(body);
     }
+  } else if (cmd === "delete") {
+    await svc.getContainerClient(args[0]).getBlobClient(args[1]).delete();
   } else if (cmd === "sas") {
     const [name, perms] = args;
     const sas = generateBlobSASQueryParameters(
