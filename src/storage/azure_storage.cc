@@ -130,7 +130,6 @@ StatusOr<AzureAuth> MakeAuth(AzureCredentialValues& v, const AzureCloud& cloud,
     ad.tenant_id = v.tenant;
     ad.client_id = v.client_id;
     ad.client_secret = v.client_secret;
-    ad.retry = settings.retry;
     ad.connect_timeout = settings.connect_timeout;
     ad.stall_timeout = settings.stall_timeout;
     ad.display = redacted;

@@ -112,8 +112,9 @@ StatusOr<std::string> AzureTokenSource::Token() {
   if (!token_.empty() && now < refresh_at_) return token_;
   std::string token;
   std::chrono::seconds lifetime{0};
-  RETURN_IF_ERROR(Retry(config_.retry, "requesting an Azure AD token for " + config_.display,
-                        [&](int) { return RequestOnce(&token, &lifetime); }));
+  // No retry loop here: every caller sends a request inside the client's own retry loop, which
+  // asks again after an Unavailable answer (nested loops would multiply the attempts).
+  RETURN_IF_ERROR(RequestOnce(&token, &lifetime));
   Wipe(&token_);
   token_ = std::move(token);
   refresh_at_ = now + std::max(std::chrono::seconds(30), lifetime - std::chrono::seconds(300));

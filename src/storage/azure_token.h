@@ -4,9 +4,10 @@
 // Token() POSTs grant_type=client_credentials, client_id, client_secret and
 // scope=https://storage.azure.com/.default to <authority>/<tenant>/oauth2/v2.0/token and caches
 // the access token until five minutes before its expires_in (at least 30 s). Network errors,
-// 5xx and 429 are retried with the RetrySettings; a refused client (4xx: invalid_client,
-// unauthorized_client, invalid tenant, ...) is PermissionDenied at once naming the OAuth2 error
-// code, never the secret. A response without an access_token is Unavailable.
+// 5xx and 429 are Unavailable, for the caller's retry loop (AzureBlobClient requests a token
+// inside each attempt, so they are retried with its RetrySettings); a refused client (4xx:
+// invalid_client, unauthorized_client, invalid tenant, ...) is PermissionDenied at once naming the
+// OAuth2 error code, never the secret. A response without an access_token is Unavailable.
 // Thread-safety: thread-safe; concurrent Token() calls share one refresh.
 #ifndef COFRE_STORAGE_AZURE_TOKEN_H_
 #define COFRE_STORAGE_AZURE_TOKEN_H_
@@ -17,7 +18,6 @@
 #include <string>
 
 #include "util/http_client.h"
-#include "util/retry.h"
 #include "util/status.h"
 
 namespace cofre {
@@ -29,7 +29,6 @@ struct AzureAdConfig {
   std::string client_id;
   std::string client_secret;  // wiped on destruction of the token source
   std::string scope = "https://storage.azure.com/.default";
-  RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};
   std::string display;  // the redacted storage URI, for messages
