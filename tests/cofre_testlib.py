@@ -1,6 +1,12 @@
 """Shared helpers for cofre's end-to-end tests: run the built binary on real data directories."""
+import fcntl
 import os
+import pty
+import select
 import shutil
+import struct
+import termios
+import time
 import sqlite3
 import subprocess
 import tempfile
@@ -61,6 +67,55 @@ class CofreTestCase(unittest.TestCase):
         lines = [l for l in r.stdout.splitlines() if l.strip()]
         self.assertTrue(lines, repr(r))
         return json.loads(lines[-1])
+
+    def interactive(self, lines, home):
+        """Types `lines` into the interactive shell on a pseudo-terminal (with HOME=home, so its
+        history goes to home/.cofre_history), each after the prompt, then leaves with \\q.
+        Returns what the terminal showed."""
+        master, slave = pty.openpty()
+        # A wide terminal: typed lines are echoed whole, never wrapped.
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 8000, 0, 0))
+        env = dict(os.environ, HOME=home, TERM="dumb")
+        proc = subprocess.Popen([COFRE, "sql", "--data", self.data], stdin=slave, stdout=slave,
+                                stderr=slave, env=env, close_fds=True)
+        os.close(slave)
+        shown = b""
+
+        def wait_prompt(n, timeout=300):
+            nonlocal shown
+            deadline = time.monotonic() + timeout
+            # Prompts: "defaultdb> " and, for a continuation line, "-> ".
+            while shown.count(b"defaultdb> ") + shown.count(b" -> ") < n:
+                self.assertLess(time.monotonic(), deadline, shown[-2000:])
+                ready, _, _ = select.select([master], [], [], 1)
+                if ready:
+                    try:
+                        shown += os.read(master, 65536)
+                    except OSError:  # the shell has gone
+                        break
+
+        try:
+            for i, line in enumerate(lines + ["\\q"]):
+                wait_prompt(i + 1)
+                os.write(master, line.encode() + b"\r")
+            proc.wait(timeout=60)
+            while True:  # the rest of the output
+                ready, _, _ = select.select([master], [], [], 0.2)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+        self.assertEqual(proc.returncode, 0, shown[-2000:])
+        return shown.decode(errors="replace")
 
     def db_path(self, name, data=None):
         con = sqlite3.connect(os.path.join(data or self.data, "system.sqlite"))

@@ -11,16 +11,10 @@ wrong account key and an Azure AD client secret, with every blob of the containe
 the Azure SDK (tests/azure/blob_tool.js). Skipped when the test servers' env is absent."""
 import base64
 import codecs
-import fcntl
 import os
-import pty
 import re
-import select
-import struct
 import subprocess
 import sys
-import termios
-import time
 import unittest
 import urllib.parse
 import uuid
@@ -123,55 +117,6 @@ class SecretHygieneTest(CofreTestCase):
         r = self.fails(*stmts, contains=contains, **kw)
         self.outputs += [r.stdout, r.stderr]
         return r
-
-    def interactive(self, lines, home):
-        """Types `lines` into the interactive shell on a pseudo-terminal (with HOME=home, so its
-        history goes to home/.cofre_history), each after the prompt, then leaves with \\q.
-        Returns what the terminal showed."""
-        master, slave = pty.openpty()
-        # A wide terminal: typed lines are echoed whole, never wrapped.
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 8000, 0, 0))
-        env = dict(os.environ, HOME=home, TERM="dumb")
-        proc = subprocess.Popen([COFRE, "sql", "--data", self.data], stdin=slave, stdout=slave,
-                                stderr=slave, env=env, close_fds=True)
-        os.close(slave)
-        shown = b""
-
-        def wait_prompt(n, timeout=300):
-            nonlocal shown
-            deadline = time.monotonic() + timeout
-            # Prompts: "defaultdb> " and, for a continuation line, "-> ".
-            while shown.count(b"defaultdb> ") + shown.count(b" -> ") < n:
-                self.assertLess(time.monotonic(), deadline, shown[-2000:])
-                ready, _, _ = select.select([master], [], [], 1)
-                if ready:
-                    try:
-                        shown += os.read(master, 65536)
-                    except OSError:  # the shell has gone
-                        break
-
-        try:
-            for i, line in enumerate(lines + ["\\q"]):
-                wait_prompt(i + 1)
-                os.write(master, line.encode() + b"\r")
-            proc.wait(timeout=60)
-            while True:  # the rest of the output
-                ready, _, _ = select.select([master], [], [], 0.2)
-                if not ready:
-                    break
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            os.close(master)
-        self.assertEqual(proc.returncode, 0, shown[-2000:])
-        return shown.decode(errors="replace")
 
     def data_keys(self, infos=None):
         """The DKs of the passphrase chains (unwrapped per docs/format.md §3) and of the KMS

@@ -126,6 +126,22 @@ class VariablesTest(CofreTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn(":unknown", r.stderr)
 
+    def test_interactive_shell_set_never_reaches_the_history(self):
+        home = os.path.join(self.tmp, "home")
+        os.makedirs(home)
+        lit = PW.replace("'", "''")
+        shown = self.interactive([f"\\set pw '{lit}'", "CREATE TABLE t (a);",
+                                  f"BACKUP INTO {URI} WITH encryption_passphrase = :'pw';",
+                                  "\\set"], home)
+        self.assertIn("succeeded", shown)
+        with open(os.path.join(home, ".cofre_history"), encoding="utf-8") as f:
+            history = f.read().replace("\\040", " ")  # libedit's encoding of blanks
+        self.assertIn("encryption_passphrase = :'pw'", history)
+        self.assertNotIn("pass phrase", history)
+        self.assertNotIn("\\set", history)
+        # The backup opens with the passphrase the shell variable held.
+        self.ok(f"SHOW BACKUP FROM LATEST IN {URI} WITH encryption_passphrase = '{lit}'")
+
     def test_bad_variables_fail_before_anything_runs(self):
         r = self.run_cofre(["--set-file", "pw=" + os.path.join(self.tmp, "missing"),
                             "-e", "CREATE TABLE x (a)"])
