@@ -15,7 +15,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cofre_testlib import CofreTestCase, table_dump  # noqa: E402
+from cofre_testlib import COFRE, CofreTestCase, table_dump  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 PROTO = os.path.join(ROOT, "proto", "backup_manifest.proto")
@@ -161,6 +161,28 @@ class HostileManifestTest(CofreTestCase):
                                "ORDER BY name").fetchall()
         finally:
             con.close()
+
+
+@unittest.skipUnless(PROTOC, "protoc is needed to decode manifests")
+class VersionTest(CofreTestCase):
+    """Issue 13 §4: one source of the version. `cofre version`, each manifest's cofre_version and
+    CMakeLists.txt's project(VERSION) agree."""
+
+    def test_manifest_records_the_binarys_version(self):
+        with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+            want = re.search(r"project\(cofre VERSION ([0-9.]+)", f.read()).group(1)
+        out = subprocess.run([COFRE, "version"], capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.strip(), f"cofre {want}")
+        coll = os.path.join(self.tmp, "c")
+        self.ok("CREATE DATABASE d", "CREATE TABLE d.t (a)", f"BACKUP DATABASE d INTO 'file://{coll}'",
+                "INSERT INTO d.t VALUES (1)", f"BACKUP DATABASE d INTO LATEST IN 'file://{coll}'")
+        manifests = [os.path.join(d, f) for d, _, fs in os.walk(coll) for f in fs
+                     if f == "BACKUP_MANIFEST"]
+        self.assertEqual(len(manifests), 2)  # the full backup and the incremental
+        for path in manifests:
+            with open(path, "rb") as f:
+                text = protoc("decode", f.read()[4:-32]).decode()
+            self.assertIn(f'cofre_version: "{want}"', text, path)
 
 
 if __name__ == "__main__":

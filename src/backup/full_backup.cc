@@ -9,6 +9,7 @@
 #include "backup/table_exporter.h"
 #include "backup/table_schema.h"
 #include "engine/snapshot.h"
+#include "util/version.h"
 
 namespace cofre {
 
@@ -90,7 +91,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   manifest.set_end_time_micros(result.end_micros);
   *manifest.mutable_targets() = req.target_spec;
   manifest.set_encrypted(req.crypto.encrypted());
-  manifest.set_cofre_version(COFRE_VERSION_STRING);
+  manifest.set_cofre_version(kCofreVersion);
 
   std::atomic<uint64_t> next_file{1};
   ExportOptions opts;

@@ -16,6 +16,7 @@
 #include "backup/table_exporter.h"
 #include "backup/table_schema.h"
 #include "engine/snapshot.h"
+#include "util/version.h"
 
 namespace cofre {
 
@@ -303,7 +304,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   manifest.set_end_time_micros(result.end_micros);
   *manifest.mutable_targets() = prev.targets();
   manifest.set_encrypted(prev.encrypted());
-  manifest.set_cofre_version(COFRE_VERSION_STRING);
+  manifest.set_cofre_version(kCofreVersion);
   for (const auto& layer : req.chain) {
     auto* s = manifest.add_previous_layers();
     s->set_layer(layer.layer());

@@ -9,7 +9,7 @@
 #include "cli/sql_command.h"
 #include "cli/start_command.h"
 #include "cli/cert_command.h"
-#include "cli/version.h"
+#include "util/version.h"
 
 namespace cofre::cli {
 
@@ -31,7 +31,7 @@ int Main(int argc, char** argv) {
       std::fputs(UsageText().c_str(), stdout);
       return 0;
     case Command::kVersion:
-      std::printf("cofre %.*s\n", static_cast<int>(kCofreVersion.size()), kCofreVersion.data());
+      std::printf("cofre %s\n", kCofreVersion);
       return 0;
     case Command::kSql:
       return RunSqlCommand(*parsed);

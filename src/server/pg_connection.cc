@@ -7,6 +7,7 @@
 #include "server/sqlstate.h"
 #include "sql/access_control.h"
 #include "sql/lexer.h"
+#include "util/version.h"
 
 namespace cofre::server {
 
@@ -126,7 +127,7 @@ void PgConnection::SendStartupParameters() {
     out_.CString(v);
     out_.End();
   };
-  param("server_version", std::string("15.0.0 (cofre ") + COFRE_VERSION_STRING + ")");
+  param("server_version", std::string("15.0.0 (cofre ") + kCofreVersion + ")");
   param("server_encoding", "UTF8");
   param("client_encoding", "UTF8");
   param("DateStyle", "ISO, MDY");
