@@ -123,6 +123,12 @@ class StaleRestoreTest(CofreTestCase):
         jobs = self.rows("SHOW JOBS", data=fresh)
         self.assertEqual(jobs[0]["job_type"], "RESTORE")
         self.assertRegex(jobs[0]["running_status"], r"^restored backup /.* layer 2 \(incremental\)")
+        # BACKUP jobs say which layer they wrote.
+        wrote = [j["running_status"] for j in self.rows("SHOW JOBS") if j["job_type"] == "BACKUP"]
+        self.assertEqual(len(wrote), 3)
+        for i, text in enumerate(reversed(wrote)):
+            self.assertRegex(text, r"^wrote backup /\S+ in 'nodelocal://1/c', layer %d \((full|"
+                                   r"incremental)\) ending at " % i)
         # A data directory that only read the chain remembers it too.
         shutil.rmtree(os.path.join(self.coll(fresh), self.incrementals()[-1]))
         self.check_refused(self.restore("r1"), data=fresh)

@@ -306,8 +306,9 @@ Status CheckNotOlder(const ExecContext& ctx, const LoadedChain& chain, const Bac
 }
 
 // Remembers a layer this data directory just committed: a later RESTORE or SHOW BACKUP refuses
-// the chain when it ends earlier. Best effort: the backup itself is done.
-void RememberLayer(const ExecContext& ctx, const ChainStorage& storage,
+// the chain when it ends earlier; SHOW JOBS' running_status of BACKUP job `job_id` says which
+// layer it wrote. Best effort: the backup itself is done.
+void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& storage,
                    const proto::BackupManifest& full, uint32_t layer, const BackupResult& r) {
   SeenLayers(ctx.data_dir)
       .RecordLayer(storage.collection->RedactedUri(),
@@ -315,6 +316,13 @@ void RememberLayer(const ExecContext& ctx, const ChainStorage& storage,
                                                 : std::string(),
                    full.full_subdir(), full.chain_id(),
                    full.end_time_micros(), layer, r.layer_dir, r.end_micros)
+      .IgnoreError();
+  ctx.jobs
+      ->SetRunningStatus(job_id, "wrote backup " + collection::DisplaySubdir(full.full_subdir()) +
+                                     " in '" + storage.collection->RedactedUri() + "', layer " +
+                                     std::to_string(layer) +
+                                     (layer == 0 ? " (full)" : " (incremental)") + " ending at " +
+                                     collection::FormatTimestamp(r.end_micros) + " UTC")
       .IgnoreError();
 }
 
@@ -491,7 +499,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                     const proto::BackupManifest full = req.chain.front();
                     const uint32_t layer = req.chain.back().layer() + 1;
                     ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
-                    RememberLayer(ctx, req.storage, full, layer, r);
+                    RememberLayer(ctx, job_id, req.storage, full, layer, r);
                     notices = r.notices;
                     return Finished(ctx, job_id, r, rows, entries, bytes);
                   });
@@ -517,7 +525,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   full.set_full_subdir(r.subdir);
                   full.set_chain_id(req.crypto.chain_id);
                   full.set_end_time_micros(r.end_micros);
-                  RememberLayer(ctx, req.storage, full, 0, r);
+                  RememberLayer(ctx, job_id, req.storage, full, 0, r);
                   notices = r.notices;
                   return Finished(ctx, job_id, r, rows, entries, bytes);
                 });
