@@ -7,6 +7,7 @@
 
 #include "util/aws_endpoint.h"
 #include "util/base64.h"
+#include "util/http_client.h"
 #include "util/json.h"
 
 namespace cofre {
@@ -84,28 +85,6 @@ Status CheckParams(const Uri& uri, const std::string& redacted) {
                               "'; known parameters: " + known_list);
 }
 
-// Whether `host_port` ("127.0.0.1:4566", "[::1]:80", "localhost") names this machine.
-bool IsLoopback(std::string_view host_port) {
-  std::string_view host = host_port;
-  if (host.starts_with("[")) {
-    host = host.substr(
-        1, host.find(']') == std::string_view::npos ? host.size() - 1 : host.find(']') - 1);
-  } else if (size_t colon = host.rfind(':'); colon != std::string_view::npos) {
-    host = host.substr(0, colon);
-  }
-  if (host == "localhost" || host == "::1") return true;
-  if (!host.starts_with("127.")) return false;
-  int dots = 0;
-  for (char c : host) {
-    if (c == '.') {
-      ++dots;
-    } else if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return dots == 3;
-}
-
 // A KMS endpoint over plain http:// would carry the chain's data key in clear: only loopback
 // (a local emulator, a sidecar proxy), or with ALLOW_INSECURE_HTTP=true.
 Status CheckEndpointSecurity(const std::string& endpoint, std::optional<std::string> allow,
@@ -120,7 +99,7 @@ Status CheckEndpointSecurity(const std::string& endpoint, std::optional<std::str
   }
   if (endpoint.empty()) return Status::OK();
   ASSIGN_OR_RETURN(AwsEndpoint parsed, ParseAwsEndpoint(endpoint, "kms", region, redacted));
-  if (parsed.scheme != "http" || allowed || IsLoopback(parsed.host_port)) return Status::OK();
+  if (parsed.scheme != "http" || allowed || IsLoopbackHostPort(parsed.host_port)) return Status::OK();
   return InvalidArgumentError("KMS URI '" + redacted + "' uses AWS_ENDPOINT http://" +
                               parsed.host_port +
                               ": over plain HTTP the chain's data key would cross the network "

@@ -88,6 +88,22 @@ class AzureBlockUploader : public PartUploader {
   const std::string name_;
 };
 
+// Plain http:// would carry the data, and SAS tokens, bearer tokens or the client secret, in
+// clear: only to this machine (Azurite, a sidecar proxy) or with ALLOW_INSECURE_HTTP=true.
+Status CheckPlainHttp(const std::string& url, std::string_view param, bool allowed,
+                      const std::string& redacted) {
+  StatusOr<Uri> parsed = ParseUri(url);
+  if (!parsed.ok() || parsed->scheme != "http" || allowed || IsLoopbackHostPort(parsed->host)) {
+    return Status::OK();  // other malformations are the client's to report
+  }
+  return InvalidArgumentError("azure URI '" + redacted + "' uses " + std::string(param) +
+                              " http://" + parsed->host +
+                              ": over plain HTTP the backup and the credentials would cross the "
+                              "network in clear; use https:// (plain http:// is accepted for "
+                              "loopback addresses), or add ALLOW_INSECURE_HTTP=true if the "
+                              "network path is trusted");
+}
+
 void WipeString(std::string* s) {
   OPENSSL_cleanse(s->data(), s->size());
   s->clear();
@@ -108,7 +124,8 @@ struct AzureCredentialValues {
 };
 
 StatusOr<AzureAuth> MakeAuth(AzureCredentialValues& v, const AzureCloud& cloud,
-                             const AzureSettings& settings, const std::string& redacted) {
+                             const AzureSettings& settings, bool allow_http,
+                             const std::string& redacted) {
   AzureAuth auth;
   if (!v.key.empty()) {
     ASSIGN_OR_RETURN(AzureSharedKey key, AzureSharedKey::New(v.account, v.key));
@@ -127,6 +144,8 @@ StatusOr<AzureAuth> MakeAuth(AzureCredentialValues& v, const AzureCloud& cloud,
     AzureAdConfig ad;
     ad.authority_host =
         v.authority_host.empty() ? std::string(cloud.authority_host) : v.authority_host;
+    RETURN_IF_ERROR(
+        CheckPlainHttp(ad.authority_host, "AZURE_AUTHORITY_HOST", allow_http, redacted));
     ad.tenant_id = v.tenant;
     ad.client_id = v.client_id;
     ad.client_secret = v.client_secret;
@@ -216,13 +235,18 @@ Status ImplicitCredentials(const Uri& uri, const AzureSettings& settings,
 }  // namespace
 
 const std::vector<std::string_view>& AzureUriParams() {
-  static const std::vector<std::string_view> kParams = {
-      "AZURE_ACCOUNT_NAME",   "AZURE_ACCOUNT_KEY",
-      "AZURE_SAS_TOKEN",      "AZURE_CLIENT_ID",
-      "AZURE_CLIENT_SECRET",  "AZURE_TENANT_ID",
-      "AZURE_ENVIRONMENT",    "AZURE_BLOB_ENDPOINT",
-      "AZURE_AUTHORITY_HOST", "AUTH",
-      "COCKROACH_LOCALITY"};
+  static const std::vector<std::string_view> kParams = {"AZURE_ACCOUNT_NAME",
+                                                        "AZURE_ACCOUNT_KEY",
+                                                        "AZURE_SAS_TOKEN",
+                                                        "AZURE_CLIENT_ID",
+                                                        "AZURE_CLIENT_SECRET",
+                                                        "AZURE_TENANT_ID",
+                                                        "AZURE_ENVIRONMENT",
+                                                        "AZURE_BLOB_ENDPOINT",
+                                                        "AZURE_AUTHORITY_HOST",
+                                                        "ALLOW_INSECURE_HTTP",
+                                                        "AUTH",
+                                                        "COCKROACH_LOCALITY"};
   return kParams;
 }
 
@@ -394,7 +418,16 @@ StatusOr<std::unique_ptr<AzureStorage>> OpenAzureStorage(const Uri& uri,
   if (config.endpoint.empty()) {
     config.endpoint = "https://" + creds.account + ".blob." + std::string(cloud->blob_suffix);
   }
-  ASSIGN_OR_RETURN(config.auth, MakeAuth(creds, *cloud, settings, redacted));
+  bool allow_http = false;
+  if (auto allow = uri.Param("ALLOW_INSECURE_HTTP")) {
+    if (*allow != "true" && *allow != "false") {
+      return InvalidArgumentError("ALLOW_INSECURE_HTTP in '" + redacted +
+                                  "' must be true or false");
+    }
+    allow_http = *allow == "true";
+  }
+  RETURN_IF_ERROR(CheckPlainHttp(config.endpoint, "AZURE_BLOB_ENDPOINT", allow_http, redacted));
+  ASSIGN_OR_RETURN(config.auth, MakeAuth(creds, *cloud, settings, allow_http, redacted));
   config.retry = settings.retry;
   config.connect_timeout = settings.connect_timeout;
   config.stall_timeout = settings.stall_timeout;

@@ -2,7 +2,8 @@
 //
 // URI (CockroachDB's form; azure:// is the older alias of azure-blob://):
 //   azure-blob://<container>/<base path>?AZURE_ACCOUNT_NAME=..&<credentials>&AZURE_ENVIRONMENT=..
-//     &AZURE_BLOB_ENDPOINT=..&AZURE_AUTHORITY_HOST=..&AUTH=specified|implicit&COCKROACH_LOCALITY=..
+//     &AZURE_BLOB_ENDPOINT=..&AZURE_AUTHORITY_HOST=..&ALLOW_INSECURE_HTTP=true|false
+//     &AUTH=specified|implicit&COCKROACH_LOCALITY=..
 // Credentials (AUTH=specified, the default; exactly one of):
 //   AZURE_ACCOUNT_KEY                                 Shared Key (the account's base64 key)
 //   AZURE_SAS_TOKEN                                   a shared access signature ("sv=..&sig=..")
@@ -15,7 +16,8 @@
 // AZURE_AUTHORITY_HOST. AZURE_ENVIRONMENT (AzurePublicCloud — the default —,
 // AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud) picks the endpoint suffix
 // (https://<account>.blob.<suffix>) and the AD authority host. AZURE_BLOB_ENDPOINT replaces the
-// blob endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1; private endpoints).
+// blob endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1; private endpoints). A plain
+// http:// endpoint or authority host is refused off loopback unless ALLOW_INSECURE_HTTP=true.
 // (COCKROACH_LOCALITY is accepted and left to the backup layer.)
 //
 // Blobs: writers upload through storage/multipart_writer.h: a blob smaller than one block is one

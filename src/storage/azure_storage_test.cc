@@ -153,6 +153,28 @@ TEST(AzureStorageUriTest, ImplicitCredentialsComeFromTheGivenEnvironment) {
   EXPECT_EQ(no_env.status().code(), StatusCode::kFailedPrecondition);
 }
 
+TEST(AzureStorageUriTest, PlainHttpOnlyToLoopbackUnlessAllowed) {
+  const std::string base = "azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_ACCOUNT_KEY=" +
+                           PercentEncode(kKey, false) + "&AZURE_BLOB_ENDPOINT=";
+  for (const char* ok : {"http%3A%2F%2F127.0.0.1%3A10000%2Facct", "http%3A%2F%2Flocalhost%2Facct",
+                         "https%3A%2F%2Fblob.example.com"}) {
+    EXPECT_TRUE(Open(base + ok).ok()) << ok;
+  }
+  auto s = Open(base + "http%3A%2F%2Fblob.example.com%2Facct");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("ALLOW_INSECURE_HTTP=true"), std::string::npos);
+  EXPECT_TRUE(Open(base + "http%3A%2F%2Fblob.example.com%2Facct&ALLOW_INSECURE_HTTP=true").ok());
+  EXPECT_FALSE(Open(base + "http%3A%2F%2F127.0.0.1&ALLOW_INSECURE_HTTP=maybe").ok());
+  // The client secret goes to the authority host: the same rule.
+  auto ad = Open(
+      "azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_CLIENT_ID=i&AZURE_CLIENT_SECRET=s"
+      "&AZURE_TENANT_ID=t&AZURE_AUTHORITY_HOST=http%3A%2F%2Flogin.example.com");
+  ASSERT_FALSE(ad.ok());
+  EXPECT_NE(ad.status().message().find("AZURE_AUTHORITY_HOST http://login.example.com"),
+            std::string::npos)
+      << ad.status().ToString();
+}
+
 TEST(AzureStorageUriTest, SettingsAreValidated) {
   AzureSettings s;
   s.block_size = 1024;

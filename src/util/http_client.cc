@@ -108,12 +108,11 @@ struct HttpClient::Transfer {
       t->response.body.append(data, len);
       return size * n;
     }
-    if (t->on_body == nullptr &&
-        t->response.body.size() + len > t->request->max_response_bytes) {
-      t->callback_status = ResourceExhaustedError(
-          "the response from the server is larger than " +
-          std::to_string(t->request->max_response_bytes) +
-          " bytes, more than any answer to this request can be");
+    if (t->on_body == nullptr && t->response.body.size() + len > t->request->max_response_bytes) {
+      t->callback_status =
+          ResourceExhaustedError("the response from the server is larger than " +
+                                 std::to_string(t->request->max_response_bytes) +
+                                 " bytes, more than any answer to this request can be");
       return 0;
     }
     t->response.body.append(data, len);
@@ -273,6 +272,27 @@ HttpClientPool::Lease HttpClientPool::Acquire() {
 void HttpClientPool::Release(std::unique_ptr<HttpClient> client) {
   std::lock_guard<std::mutex> lock(mu_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(client));
+}
+
+bool IsLoopbackHostPort(std::string_view host_port) {
+  std::string_view host = host_port;
+  if (host.starts_with("[")) {
+    host = host.substr(
+        1, host.find(']') == std::string_view::npos ? host.size() - 1 : host.find(']') - 1);
+  } else if (size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
 }
 
 }  // namespace cofre

@@ -130,6 +130,10 @@ class HttpClientPool {
 // "host:port" of an absolute URL, for messages (port filled in from the scheme when absent).
 std::string HostPortOf(std::string_view url);
 
+// Whether `host_port` ("127.0.0.1:4566", "[::1]:80", "localhost") names this machine: where
+// plain http:// may carry credentials and keys (a local emulator, a sidecar proxy).
+bool IsLoopbackHostPort(std::string_view host_port);
+
 }  // namespace cofre
 
 #endif  // COFRE_UTIL_HTTP_CLIENT_H_
