@@ -149,8 +149,19 @@ StatusOr<std::optional<BulkTablePlan>> PlanTable(const SqliteDb& db, const proto
 StatusOr<BulkLoadPlan> PlanBulkLoad(const SqliteDb& db, const proto::Database& pdb) {
   ASSIGN_OR_RETURN(auto roots, RootPages(db));
   BulkLoadPlan plan;
+  // The page writer writes UTF-8 files without pointer maps: other files load through SQLite.
+  ASSIGN_OR_RETURN(auto encoding, db.QueryText("PRAGMA main.encoding"));
+  ASSIGN_OR_RETURN(auto vacuum, db.QueryInt("PRAGMA main.auto_vacuum"));
+  if (encoding.value_or("") != "UTF-8" || vacuum.value_or(0) != 0) {
+    for (const auto& obj : pdb.objects()) {
+      if (obj.type() == "index") plan.unplanned_indexes.push_back(obj.name());
+    }
+    return plan;
+  }
   std::map<std::string, bool> planned_index;
   for (const auto& table : pdb.tables()) {
+    // A virtual table's shadow tables already hold the rows its module wrote when creating it.
+    if (!table.virtual_table().empty()) continue;
     ASSIGN_OR_RETURN(std::optional<BulkTablePlan> t, PlanTable(db, table, roots));
     if (!t) continue;
     for (const auto& index : t->indexes) planned_index[index.name] = true;

@@ -10,6 +10,8 @@
 // NOCASE or RTRIM collation and has no WHERE clause. Everything else (WITHOUT ROWID tables,
 // expression or partial indexes, other collations) is left to SQLite: `unplanned_indexes` lists
 // the created indexes to drop before the direct load and recreate from their SQL after it.
+// Shadow tables of virtual tables, and every table of a UTF-16 or auto_vacuum file, are left to
+// SQLite too.
 // Thread-safety: plain values; PlanBulkLoad uses the given connection only.
 #ifndef COFRE_BACKUP_BULK_LOAD_PLAN_H_
 #define COFRE_BACKUP_BULK_LOAD_PLAN_H_

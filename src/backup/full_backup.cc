@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "backup/collection.h"
+#include "backup/database_settings.h"
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
 #include "backup/parallel_export.h"
@@ -39,7 +40,7 @@ Status DescribeDatabase(const SqliteDb& db, proto::Database* pdb) {
   pdb->set_page_size(static_cast<int32_t>(page_size.value_or(4096)));
   pdb->set_user_version(static_cast<int32_t>(user_version.value_or(0)));
   pdb->set_application_id(static_cast<int32_t>(app_id.value_or(0)));
-  return Status::OK();
+  return ReadFileSettings(db, pdb);
 }
 
 StatusOr<std::unique_ptr<Snapshot>> TakeBackupSnapshot(const std::vector<BackupTarget>& targets,
@@ -121,6 +122,8 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
       tables.push_back({target->database.name, &table, pdb->add_tables()});
     }
     for (auto& obj : schema.objects) *pdb->add_objects() = std::move(obj);
+    for (auto& vt : schema.virtual_tables) *pdb->add_virtual_tables() = std::move(vt);
+    RETURN_IF_ERROR(ReadStatistics(db, schema, pdb));
   }
   ParallelExportOptions parallel;
   parallel.threads = threads;

@@ -1,3 +1,4 @@
+#include "backup/database_settings.h"
 #include "backup/incremental_backup.h"
 
 #include <algorithm>
@@ -357,6 +358,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
       tables.push_back(std::move(job));
     }
     for (auto& obj : schema.objects) *pdb->add_objects() = std::move(obj);
+    for (auto& vt : schema.virtual_tables) *pdb->add_virtual_tables() = std::move(vt);
+    RETURN_IF_ERROR(ReadStatistics(db, schema, pdb));
   }
 
   // Work items, run largest first, each thread on its own reader (backup/parallel_export.h).

@@ -12,6 +12,7 @@
 #include "backup/bulk_load_plan.h"
 #include "backup/bulk_loader.h"
 #include "backup/data_file_format.h"
+#include "backup/database_settings.h"
 #include "backup/record_prefetcher.h"
 #include "backup/schema_guard.h"
 #include "backup/table_schema.h"
@@ -173,11 +174,14 @@ bool BulkRestoreEnabled() {
 }
 
 // Opens the staging file for loading: no journal (nothing is visible before it is complete and
-// synced), fixed caches.
+// synced), fixed caches. CHECK constraints are not checked: rows are restored as the source held
+// them (a source written with ignore_check_constraints may hold rows that violate one), as the
+// page writer does.
 StatusOr<SqliteDb> OpenStaging(const std::string& path) {
   ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, /*create=*/true));
   RETURN_IF_ERROR(db.Exec(
       "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; "
+      "PRAGMA ignore_check_constraints = ON; "
       "PRAGMA temp_store = FILE; PRAGMA cache_size = -" +
       std::to_string(kLoadCacheKiB) + "; PRAGMA threads = " + std::to_string(SorterThreads())));
   return db;
@@ -205,11 +209,26 @@ StatusOr<BulkLoadPlan> CreateRestoreSchema(const std::string& path, const proto:
   SchemaGuard guard(db, TableNames(pdb));
   RETURN_IF_ERROR(
       db.Exec("PRAGMA page_size = " + std::to_string(pdb.page_size() ? pdb.page_size() : 4096)));
+  RETURN_IF_ERROR(ApplyFileSettings(db, pdb));
   RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(pdb.user_version()) +
                           "; PRAGMA application_id = " + std::to_string(pdb.application_id())));
   RETURN_IF_ERROR(db.Exec("BEGIN"));
   for (const auto& table : pdb.tables()) {
+    if (!table.virtual_table().empty()) continue;  // its virtual table creates it
     RETURN_IF_ERROR(guard.Create(ExpectedTable(pdb.name(), table), table.create_sql()));
+  }
+  for (const auto& vt : pdb.virtual_tables()) {
+    ASSIGN_OR_RETURN(ExpectedObject want, ExpectedVirtualTable(pdb, vt));
+    RETURN_IF_ERROR(guard.Create(want, vt.sql()));
+  }
+  for (const auto& table : pdb.tables()) {
+    bool known = table.virtual_table().empty();
+    for (const auto& vt : pdb.virtual_tables()) known = known || vt.name() == table.virtual_table();
+    if (!known) {
+      return DataLossError("backup manifest: table " + pdb.name() + "." + table.name() +
+                           " is the shadow table of virtual table " + table.virtual_table() +
+                           ", which the backup does not hold");
+    }
   }
   BulkLoadPlan plan;
   if (bulk) {
@@ -273,6 +292,11 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
                      StartReading(tables, storage, crypto));
     size_t unit = 0;
     for (const proto::Table* table : tables) {
+      // Creating a virtual table wrote its first rows (an empty index, its settings): the
+      // backup's rows replace them.
+      if (!table->virtual_table().empty()) {
+        RETURN_IF_ERROR(db.Exec("DELETE FROM main." + QuoteIdent(table->name())));
+      }
       RETURN_IF_ERROR(LoadTable(db, "main", *table, *records, &unit, progress, result));
     }
   }
@@ -284,10 +308,14 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
     if (obj.type() == "index" && planned_indexes.count(obj.name())) continue;
     RETURN_IF_ERROR(CreateObject(guard, pdb, obj));
   }
+  if (!schema_only) RETURN_IF_ERROR(RestoreStatistics(db, guard, pdb));
   RETURN_IF_ERROR(db.Exec("COMMIT"));
   RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
-  ASSIGN_OR_RETURN(auto mode, db.QueryText("PRAGMA journal_mode = WAL"));
-  if (!mode || *mode != "wal") return InternalError("cannot switch restored database to WAL mode");
+  const std::string journal = RestoredJournalMode(pdb);
+  ASSIGN_OR_RETURN(auto mode, db.QueryText("PRAGMA journal_mode = " + journal));
+  if (!mode || *mode != journal) {
+    return InternalError("cannot switch restored database to journal mode " + journal);
+  }
   RETURN_IF_ERROR(db.Close());
   ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(path, O_RDONLY, 0, "restored database file"));
   return SyncFd(fd.get(), "restored database file");
@@ -302,7 +330,7 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
   ASSIGN_OR_RETURN(SqliteDb db, OpenDatabase(target));
   // The connection's default cache (a few MiB) bounds the sorter of the index builds.
   RETURN_IF_ERROR(db.Exec("PRAGMA threads = " + std::to_string(SorterThreads()) +
-                          "; PRAGMA foreign_keys = OFF"));
+                          "; PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON"));
   SchemaGuard guard(db, std::set<std::string>(tables.begin(), tables.end()));
   RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto fail = [&](Status st) {
@@ -328,7 +356,13 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
                                      " already exists; drop it or restore into another "
                                      "database with into_db"));
     }
-    wanted.push_back(FindTable(pdb, name));
+    const proto::Table* table = FindTable(pdb, name);
+    if (!table->virtual_table().empty()) {
+      return fail(InvalidArgumentError(
+          "table " + pdb.name() + "." + name + " is a shadow table of virtual table " +
+          table->virtual_table() + ": restore it with its database (RESTORE DATABASE)"));
+    }
+    wanted.push_back(table);
   }
   // The indexes and triggers of the restored tables (views belong to whole databases).
   std::vector<const proto::SchemaObject*> objects;

@@ -19,9 +19,12 @@ bool SameName(const char* a, std::string_view b) { return a && Lower(a) == Lower
 // table-valued pragma functions the load planner queries).
 bool AllowedPragma(const char* name) {
   static const char* const kAllowed[] = {
-      "application_id", "cache_size",   "foreign_keys", "index_info",  "index_list",
-      "index_xinfo",    "journal_mode", "page_size",    "synchronous", "table_info",
-      "table_list",     "table_xinfo",  "temp_store",   "threads",     "user_version"};
+      "application_id", "cache_size", "foreign_keys",
+      "index_info",     "index_list", "index_xinfo",
+      "journal_mode",   "page_size",  "synchronous",
+      "table_info",     "table_list", "table_xinfo",
+      "temp_store",     "threads",    "user_version",
+      "auto_vacuum",    "encoding",   "ignore_check_constraints"};
   if (!name) return false;
   std::string n = Lower(name);
   return std::any_of(std::begin(kAllowed), std::end(kAllowed),
@@ -64,6 +67,8 @@ int CreateAction(SchemaKind kind) {
       return SQLITE_CREATE_VIEW;
     case SchemaKind::kTrigger:
       return SQLITE_CREATE_TRIGGER;
+    case SchemaKind::kVirtualTable:
+      return SQLITE_CREATE_VTABLE;
   }
   return SQLITE_CREATE_TABLE;
 }
@@ -126,7 +131,31 @@ int AuthorizerCallback(void* guard, int action, const char* a1, const char* a2, 
   return static_cast<SchemaGuard*>(guard)->Authorize(action, a1, a2, db, inner);
 }
 
+bool IsStatTable(const char* name) {
+  return SameName(name, "sqlite_stat1") || SameName(name, "sqlite_stat4");
+}
+
 }  // namespace
+
+bool SupportedVirtualTableModule(std::string_view module) {
+  std::string m = Lower(module);
+  return m == "fts5" || m == "fts4" || m == "fts3" || m == "rtree" || m == "rtree_i32";
+}
+
+StatusOr<ExpectedObject> ExpectedVirtualTable(const proto::Database& pdb,
+                                              const proto::VirtualTable& vt) {
+  ExpectedObject want{SchemaKind::kVirtualTable, vt.name(), vt.name(),
+                      "virtual table " + pdb.name() + "." + vt.name()};
+  if (!SupportedVirtualTableModule(vt.module())) {
+    return DataLossError("backup manifest: " + want.label + " names module \"" + vt.module() +
+                         "\", which cofre never backs up");
+  }
+  want.module = Lower(vt.module());
+  for (const auto& t : pdb.tables()) {
+    if (SameName(t.virtual_table().c_str(), vt.name())) want.shadow_tables.insert(Lower(t.name()));
+  }
+  return want;
+}
 
 ExpectedObject ExpectedTable(const std::string& database, const proto::Table& table) {
   return {SchemaKind::kTable, table.name(), table.name(), "table " + database + "." + table.name()};
@@ -160,6 +189,8 @@ const char* SchemaKindName(SchemaKind kind) {
       return "view";
     case SchemaKind::kTrigger:
       return "trigger";
+    case SchemaKind::kVirtualTable:
+      return "virtual table";
   }
   return "table";
 }
@@ -193,6 +224,68 @@ int SchemaGuard::Authorize(int action, const char* a1, const char* a2, const cha
     return Deny(std::move(reason));
   };
   const bool in_main = db && std::string_view(db) == "main";
+  // What the module of the virtual table being created does on its own shadow tables.
+  const bool vtab = want_ && want_->kind == SchemaKind::kVirtualTable;
+  const bool shadow = vtab && in_main && a1 && want_->shadow_tables.count(Lower(a1));
+  if (vtab) {
+    switch (action) {
+      case SQLITE_CREATE_TABLE:
+      case SQLITE_INSERT:
+      case SQLITE_UPDATE:
+      case SQLITE_DELETE:
+        if (shadow) return SQLITE_OK;
+        break;
+      case SQLITE_CREATE_INDEX:  // a shadow table's PRIMARY KEY
+        if (in_main && a1 && Lower(a1).rfind("sqlite_autoindex_", 0) == 0 && a2 &&
+            want_->shadow_tables.count(Lower(a2))) {
+          return SQLITE_OK;
+        }
+        break;
+      case SQLITE_READ:
+        if (shadow ||
+            (in_main && (SameName(a1, "sqlite_master") || SameName(a1, "sqlite_schema")))) {
+          return SQLITE_OK;
+        }
+        break;
+      case SQLITE_SELECT:
+        return SQLITE_OK;  // the module's own queries; reads are checked one by one
+      case SQLITE_PRAGMA:
+        // Queries the modules make (R*Tree sizes its nodes from the page size).
+        if ((SameName(a1, "page_size") || SameName(a1, "data_version")) && !a2) {
+          return SQLITE_OK;
+        }
+        break;
+      case SQLITE_CREATE_VTABLE:
+        if (in_main && SameName(a1, want_->name) && a2 && Lower(a2) == want_->module) {
+          ++created_;
+          return SQLITE_OK;
+        }
+        return Deny("it creates virtual table " + std::string(a1 ? a1 : "?") + " using " +
+                    (a2 ? a2 : "?") + ", not " + want_->name + " using " + want_->module);
+      default:
+        break;
+    }
+  }
+  if (statistics_ && !want_) {
+    switch (action) {
+      case SQLITE_ANALYZE:
+        if (in_main && (SameName(a1, "sqlite_schema") || SameName(a1, "sqlite_master"))) {
+          return SQLITE_OK;
+        }
+        break;
+      case SQLITE_PRAGMA:
+        if (SameName(a1, "writable_schema")) return SQLITE_OK;
+        break;
+      case SQLITE_CREATE_TABLE:
+        if (in_main && IsStatTable(a1)) return SQLITE_OK;
+        break;
+      case SQLITE_INSERT:
+        if (in_main && IsStatTable(a1)) return SQLITE_OK;
+        break;
+      default:
+        break;
+    }
+  }
   switch (action) {
     case SQLITE_CREATE_TABLE:
     case SQLITE_CREATE_INDEX:
@@ -308,9 +401,19 @@ Status SchemaGuard::Create(const ExpectedObject& want, std::string_view sql) {
           "SELECT type, tbl_name FROM main.sqlite_schema WHERE name = ?1 COLLATE NOCASE"));
   check.Bind(1, want.name);
   ASSIGN_OR_RETURN(bool row, check.Step());
-  if (!row || check.ColumnText(0) != SchemaKindName(want.kind) ||
+  const char* type = want.kind == SchemaKind::kVirtualTable ? "table" : SchemaKindName(want.kind);
+  if (!row || check.ColumnText(0) != type ||
       !SameName(check.ColumnText(1).c_str(), OwnTable(want))) {
     return refuse("it does not create that object");
+  }
+  // A virtual table's shadow tables are the ones the backup holds rows for.
+  for (const auto& name : want.shadow_tables) {
+    RETURN_IF_ERROR(check.Reset());
+    check.Bind(1, name);
+    ASSIGN_OR_RETURN(bool found, check.Step());
+    if (!found || check.ColumnText(0) != "table") {
+      return refuse("it does not create its shadow table " + name);
+    }
   }
   return Status::OK();
 }

@@ -16,6 +16,10 @@
 //     and the schema table SQLite updates itself;
 //   - while a manifest statement is prepared: SELECT (CREATE TABLE ... AS SELECT), reads of
 //     anything but the object's own table, and creating anything but the expected object.
+// A virtual table (module fts5, fts4, fts3, rtree or rtree_i32 only) is created by its CREATE
+// VIRTUAL TABLE, whose module may then create exactly the shadow tables the manifest lists for
+// it, and read and write only those. ANALYZE's tables are written in an explicit step
+// (AllowStatistics), never from manifest SQL.
 // Views and triggers are stored, never run: SQLite compiles their bodies only when a later
 // statement uses them, and restore creates them after the rows are loaded.
 // A refused statement is DataLoss naming the object: cofre writes manifests from sqlite_schema,
@@ -34,7 +38,7 @@
 
 namespace cofre {
 
-enum class SchemaKind { kTable, kIndex, kView, kTrigger };
+enum class SchemaKind { kTable, kIndex, kView, kTrigger, kVirtualTable };
 
 // The kind named by a manifest SchemaObject's type ("index", "view", "trigger"); InvalidArgument
 // for anything else.
@@ -47,13 +51,23 @@ struct ExpectedObject {
   std::string name;
   std::string table;  // the indexed or triggered table (or view); unused for tables and views
   std::string label;  // how errors name it, e.g. `table shop.orders`
+  // Virtual tables: the module (lower case) and the shadow tables it may create (lower case).
+  std::string module;
+  std::set<std::string> shadow_tables;
 };
+
+// The modules whose virtual tables a backup may hold (their data lives in shadow tables).
+bool SupportedVirtualTableModule(std::string_view module);
 
 // What the manifest's table / index, view or trigger must create (DataLoss naming the object
 // for an unknown type); `database` is the backup's name for its database, for errors.
 ExpectedObject ExpectedTable(const std::string& database, const proto::Table& table);
 StatusOr<ExpectedObject> ExpectedSchemaObject(const std::string& database,
                                               const proto::SchemaObject& obj);
+// What a manifest's virtual table must create: the table of that module, and the shadow tables
+// of `pdb` that name it (DataLoss for a module cofre does not restore).
+StatusOr<ExpectedObject> ExpectedVirtualTable(const proto::Database& pdb,
+                                              const proto::VirtualTable& vt);
 
 class SchemaGuard {
  public:
@@ -69,6 +83,10 @@ class SchemaGuard {
   // statement fails.
   Status Create(const ExpectedObject& want, std::string_view sql);
 
+  // While on, cofre's own statements may create ANALYZE's tables (ANALYZE sqlite_schema;
+  // sqlite_stat4 under writable_schema) and insert into them.
+  void AllowStatistics(bool on) { statistics_ = on; }
+
   // The authorizer's decision (SQLITE_OK or SQLITE_DENY) for one action; public for the
   // C callback.
   int Authorize(int action, const char* a1, const char* a2, const char* db, const char* inner);
@@ -81,6 +99,7 @@ class SchemaGuard {
   sqlite3* db_;
   std::set<std::string> writable_;        // lower-cased
   const ExpectedObject* want_ = nullptr;  // set while a manifest statement is prepared and run
+  bool statistics_ = false;
   int created_ = 0;                       // times the expected CREATE action was seen
   std::string denied_;                    // why the last action was denied
 };

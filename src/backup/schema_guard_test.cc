@@ -191,4 +191,45 @@ TEST(SchemaKindTest, UnknownTypesAreDataLossNamingTheObject) {
 }
 
 }  // namespace
+TEST_F(SchemaGuardTest, VirtualTablesCreateOnlyTheirOwnShadowTables) {
+  proto::Database pdb;
+  pdb.set_name("d");
+  for (const char* shadow : {"ft_data", "ft_idx", "ft_content", "ft_docsize", "ft_config"}) {
+    auto* t = pdb.add_tables();
+    t->set_name(shadow);
+    t->set_virtual_table("ft");
+  }
+  proto::VirtualTable vt;
+  vt.set_name("ft");
+  vt.set_module("fts5");
+  auto want = ExpectedVirtualTable(pdb, vt);
+  ASSERT_TRUE(want.ok()) << want.status().ToString();
+  // Another module, another name, more statements, a module cofre never restores.
+  ExpectRefused(*want, "CREATE VIRTUAL TABLE ft USING dbstat");
+  ExpectRefused(*want, "CREATE VIRTUAL TABLE ft2 USING fts5(a)");
+  ExpectRefused(*want, "CREATE VIRTUAL TABLE ft USING fts5(a); DELETE FROM other");
+  ExpectRefused(*want, "CREATE TABLE ft(a)");
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'ft%'"), 0);
+  // The shadow tables it creates must be the ones the backup holds.
+  auto fewer = *want;
+  fewer.shadow_tables.erase("ft_config");
+  ExpectRefused(fewer, "CREATE VIRTUAL TABLE ft USING fts5(a, b)");
+  ASSERT_TRUE(guard_->Create(*want, "CREATE VIRTUAL TABLE ft USING fts5(a, b)").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'ft%'"), 6);
+  vt.set_module("csv");
+  EXPECT_EQ(ExpectedVirtualTable(pdb, vt).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(Count("SELECT a FROM other"), 1);
+}
+
+TEST_F(SchemaGuardTest, StatisticsOnlyInTheirOwnStep) {
+  EXPECT_FALSE(db_.Exec("ANALYZE main.sqlite_schema").ok());
+  guard_->AllowStatistics(true);
+  ASSERT_TRUE(db_.Exec("ANALYZE main.sqlite_schema").ok());
+  EXPECT_FALSE(db_.Exec("INSERT INTO other VALUES(2)").ok());
+  ASSERT_TRUE(db_.Exec("INSERT INTO sqlite_stat1 VALUES('other', NULL, '1')").ok());
+  guard_->AllowStatistics(false);
+  EXPECT_FALSE(db_.Exec("INSERT INTO sqlite_stat1 VALUES('other', NULL, '1')").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_stat1"), 1);
+}
+
 }  // namespace cofre

@@ -67,6 +67,7 @@ void DescribeTable(const TableSchema& schema, proto::Table* out) {
   out->set_name(schema.name);
   out->set_create_sql(schema.create_sql);
   out->set_without_rowid(schema.without_rowid);
+  out->set_virtual_table(schema.virtual_table);
   out->clear_columns();
   for (size_t i = 0; i < schema.columns.size(); ++i) {
     auto* col = out->add_columns();

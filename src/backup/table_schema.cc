@@ -1,6 +1,11 @@
 #include "backup/table_schema.h"
 
+#include "backup/schema_guard.h"
+
+#include <strings.h>
+
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -74,7 +79,103 @@ Status ReadIndexes(const SqliteDb& db, const std::string& schema, TableSchema* t
   return Status::OK();
 }
 
+// The next SQL token of `sql` from `*pos` (an identifier, a quoted name unquoted, or one
+// punctuation character); "" at the end.
+std::string NextToken(std::string_view sql, size_t* pos) {
+  size_t i = *pos;
+  while (i < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+    } else if (sql.compare(i, 2, "--") == 0) {
+      size_t nl = sql.find('\n', i);
+      i = nl == std::string_view::npos ? sql.size() : nl + 1;
+    } else if (sql.compare(i, 2, "/*") == 0) {
+      size_t end = sql.find("*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  if (i >= sql.size()) {
+    *pos = i;
+    return "";
+  }
+  char c = sql[i];
+  char close = c == '"' ? '"' : c == '`' ? '`' : c == '[' ? ']' : c == '\'' ? '\'' : 0;
+  std::string out;
+  if (close) {
+    for (++i; i < sql.size(); ++i) {
+      if (sql[i] == close) {
+        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
+          out += close;
+          ++i;
+          continue;
+        }
+        ++i;
+        break;
+      }
+      out += sql[i];
+    }
+  } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+             static_cast<unsigned char>(c) >= 0x80) {
+    while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' ||
+                              sql[i] == '$' || static_cast<unsigned char>(sql[i]) >= 0x80)) {
+      out += sql[i++];
+    }
+  } else {
+    out = std::string(1, c);
+    ++i;
+  }
+  *pos = i;
+  return out;
+}
+
+bool IsWord(const std::string& token, const char* word) {
+  return strcasecmp(token.c_str(), word) == 0;
+}
+
+// The virtual table a shadow table belongs to: the one whose name and a suffix its module
+// creates make the shadow table's name.
+std::string OwnerOfShadow(const std::string& shadow,
+                          const std::vector<proto::VirtualTable>& vtabs) {
+  static const std::map<std::string, std::vector<std::string>> kSuffixes = {
+      {"fts5", {"data", "idx", "content", "docsize", "config"}},
+      {"fts4", {"content", "segments", "segdir", "docsize", "stat"}},
+      {"fts3", {"content", "segments", "segdir", "docsize", "stat"}},
+      {"rtree", {"node", "rowid", "parent"}},
+      {"rtree_i32", {"node", "rowid", "parent"}}};
+  for (const auto& vt : vtabs) {
+    auto it = kSuffixes.find(vt.module());
+    if (it == kSuffixes.end()) continue;
+    for (const auto& suffix : it->second) {
+      if (strcasecmp(shadow.c_str(), (vt.name() + "_" + suffix).c_str()) == 0) return vt.name();
+    }
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string VirtualTableModule(std::string_view create_sql) {
+  size_t pos = 0;
+  for (const char* word : {"CREATE", "VIRTUAL", "TABLE"}) {
+    if (!IsWord(NextToken(create_sql, &pos), word)) return "";
+  }
+  std::string token = NextToken(create_sql, &pos);
+  if (IsWord(token, "IF")) {
+    NextToken(create_sql, &pos);  // NOT
+    NextToken(create_sql, &pos);  // EXISTS
+    token = NextToken(create_sql, &pos);
+  }
+  // [schema .] name
+  token = NextToken(create_sql, &pos);
+  if (token == ".") {
+    NextToken(create_sql, &pos);
+    token = NextToken(create_sql, &pos);
+  }
+  if (!IsWord(token, "USING")) return "";
+  return NextToken(create_sql, &pos);
+}
 
 std::string TableSchema::ScanSql(const std::string& schema, bool from, bool to) const {
   std::string cols = Join(columns);
@@ -127,6 +228,47 @@ StatusOr<DatabaseSchema> ReadDatabaseSchema(const SqliteDb& db, const std::strin
       kinds[stmt.ColumnText(0)] = {stmt.ColumnText(1), stmt.ColumnInt(2) != 0};
     }
   }
+  // Virtual tables first: their shadow tables are known by their names.
+  std::vector<std::string> shadows;
+  {
+    ASSIGN_OR_RETURN(SqliteStmt stmt, db.Prepare("SELECT name, sql FROM " + QuoteIdent(schema) +
+                                                 ".sqlite_schema WHERE type = 'table' AND "
+                                                 "sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      std::string name = stmt.ColumnText(0), sql = stmt.ColumnText(1);
+      if (!wanted.empty() && !wanted.count(name)) continue;
+      std::string module = VirtualTableModule(sql);
+      std::transform(module.begin(), module.end(), module.begin(), ::tolower);
+      if (!SupportedVirtualTableModule(module)) {
+        int64_t available = 0;
+        if (!module.empty()) {
+          ASSIGN_OR_RETURN(SqliteStmt q,
+                           db.Prepare("SELECT count(*) FROM pragma_module_list WHERE name = ?"));
+          q.Bind(1, module);
+          ASSIGN_OR_RETURN(bool got, q.Step());
+          if (got) available = q.ColumnInt(0);
+        }
+        return InvalidArgumentError(
+            "table \"" + name + "\" is a virtual table of module \"" + module + "\"" +
+            (available ? std::string("") : std::string(", which is not available here")) +
+            "; cofre backs up the virtual tables of modules fts5, fts4, fts3 and rtree only: back "
+            "up the other tables with BACKUP TABLE, or drop it and rebuild it after restore");
+      }
+      if (!wanted.empty()) {
+        return InvalidArgumentError("table \"" + name +
+                                    "\" is a virtual table: back it up with its database "
+                                    "(BACKUP DATABASE), which holds its shadow tables");
+      }
+      proto::VirtualTable vt;
+      vt.set_name(name);
+      vt.set_module(module);
+      vt.set_sql(sql);
+      out.virtual_tables.push_back(std::move(vt));
+      found.insert(name);
+    }
+  }
   ASSIGN_OR_RETURN(SqliteStmt stmt,
                    db.Prepare("SELECT type, name, tbl_name, sql FROM " + QuoteIdent(schema) +
                               ".sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
@@ -140,17 +282,20 @@ StatusOr<DatabaseSchema> ReadDatabaseSchema(const SqliteDb& db, const std::strin
     if (!selected) continue;
     if (type == "table") {
       auto kind = kinds[name];
-      if (kind.first == "virtual" || kind.first == "shadow") {
-        return InvalidArgumentError(
-            "table \"" + name + "\" is a " +
-            (kind.first == "virtual" ? std::string("virtual table") : "virtual table's shadow table") +
-            "; cofre cannot back up virtual tables (FTS, R*Tree) yet: back up the other tables "
-            "with BACKUP TABLE, or drop and rebuild it after restore");
-      }
+      if (kind.first == "virtual") continue;  // read above
       TableSchema t;
       t.name = name;
       t.create_sql = sql;
       t.without_rowid = kind.second;
+      if (kind.first == "shadow") {
+        t.virtual_table = OwnerOfShadow(name, out.virtual_tables);
+        if (t.virtual_table.empty()) {
+          return InvalidArgumentError(
+              "table \"" + name + "\" is a virtual table's shadow table" +
+              (wanted.empty() ? std::string(" that belongs to no virtual table cofre knows")
+                              : std::string(": back it up with its database (BACKUP DATABASE)")));
+        }
+      }
       RETURN_IF_ERROR(ReadColumns(db, schema, &t));
       RETURN_IF_ERROR(ReadIndexes(db, schema, &t));
       found.insert(name);
@@ -177,6 +322,7 @@ TableSchema SchemaFromManifest(const proto::Table& table) {
   t.name = table.name();
   t.create_sql = table.create_sql();
   t.without_rowid = table.without_rowid();
+  t.virtual_table = table.virtual_table();
   std::map<uint32_t, std::pair<std::string, int>> keys;
   for (int i = 0; i < table.columns_size(); ++i) {
     const auto& c = table.columns(i);

@@ -1,8 +1,9 @@
 // TableSchema: what the backup needs to know about the tables, indexes, views and triggers of
 // one SQLite database, read from sqlite_schema and the table pragmas of a connection.
 //
-// ReadDatabaseSchema refuses (InvalidArgument naming them) what a backup cannot restore
-// faithfully: virtual tables (FTS5, R*Tree, ...) and their shadow tables. Columns that SQLite
+// Virtual tables of the modules whose data lives in shadow tables (FTS5, FTS4/3, R*Tree) are
+// described by their CREATE VIRTUAL TABLE; their shadow tables are backed up as tables. Any
+// other virtual table is refused (InvalidArgument naming its module). Columns that SQLite
 // computes (generated columns) are not stored; everything else is.
 // Thread-safety: plain values; the functions use the given connection only.
 #ifndef COFRE_BACKUP_TABLE_SCHEMA_H_
@@ -21,6 +22,7 @@ struct TableSchema {
   std::string create_sql;
   bool without_rowid = false;
   std::string rowid_name;                 // "rowid", "_rowid_" or "oid" for rowid tables
+  std::string virtual_table;              // a shadow table's virtual table
   std::vector<std::string> columns;       // stored columns, in table order
   std::vector<std::string> key_columns;   // WITHOUT ROWID primary key, in key order
   std::vector<int> key_column_positions;  // positions of key_columns within `columns`
@@ -43,7 +45,11 @@ struct TableSchema {
 struct DatabaseSchema {
   std::vector<TableSchema> tables;
   std::vector<proto::SchemaObject> objects;  // indexes (with SQL), views, triggers, in order
+  std::vector<proto::VirtualTable> virtual_tables;
 };
+
+// The module a CREATE VIRTUAL TABLE statement names (as written), or "" if it names none.
+std::string VirtualTableModule(std::string_view create_sql);
 
 // Reads the schema of `schema` ("main" or an attached name) on `db`. When `only_tables` is
 // non-empty, only those tables (and the indexes and triggers on them) are read; a name that

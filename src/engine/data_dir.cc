@@ -39,6 +39,14 @@ std::string RandomSuffix() {
 
 StatusOr<SqliteDb> OpenDatabaseFile(const std::string& path) {
   ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, /*create=*/true));
+  // New files get WAL; a file that has its own rollback journal (restored from a source that
+  // used one) keeps it.
+  ASSIGN_OR_RETURN(auto pages, db.QueryInt("PRAGMA page_count"));
+  ASSIGN_OR_RETURN(auto current, db.QueryText("PRAGMA journal_mode"));
+  if (pages.value_or(0) > 0 && current && *current != "wal") {
+    RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
+    return db;
+  }
   ASSIGN_OR_RETURN(auto mode, db.QueryText("PRAGMA journal_mode=WAL"));
   if (!mode || *mode != "wal") {
     return FailedPreconditionError("database file " + path +

@@ -97,7 +97,8 @@ class DataDir {
   SqliteDb system_;
 };
 
-// Opens a connection to a file cofre owns, with cofre's settings (WAL, busy timeout).
+// Opens a connection to a file cofre owns, with cofre's settings (busy timeout; WAL for new
+// files, while a file restored with a rollback journal keeps it).
 StatusOr<SqliteDb> OpenDatabaseFile(const std::string& path);
 // Opens a connection to a database of the catalog: cofre's settings for the files it owns; for
 // an adopted (external) file a plain connection that changes none of the file's settings.

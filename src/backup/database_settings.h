@@ -1,0 +1,39 @@
+// Database settings: what a backup keeps of an SQLite file besides its tables and schema objects
+// (journal mode, auto_vacuum, text encoding, ANALYZE's sqlite_stat1 / sqlite_stat4 rows), read at
+// BACKUP into the manifest's Database and applied at RESTORE.
+//
+// Statistics are written by cofre's own statements with bound values, after checks: a row must
+// name a restored table and, for an index, an index of that table; stat texts hold only the
+// characters SQLite writes. Nothing from the manifest is executed.
+// Thread-safety: free functions on the given connection.
+#ifndef COFRE_BACKUP_DATABASE_SETTINGS_H_
+#define COFRE_BACKUP_DATABASE_SETTINGS_H_
+
+#include <string>
+
+#include "backup/schema_guard.h"
+#include "backup/table_schema.h"
+#include "engine/sqlite.h"
+#include "proto/backup_manifest.pb.h"
+
+namespace cofre {
+
+// Reads the file settings of `db`'s main database into `pdb`.
+Status ReadFileSettings(const SqliteDb& db, proto::Database* pdb);
+
+// Reads the sqlite_stat1 and sqlite_stat4 rows of the tables of `schema` into `pdb`.
+Status ReadStatistics(const SqliteDb& db, const DatabaseSchema& schema, proto::Database* pdb);
+
+// Applies encoding and auto_vacuum to a new, empty staging file (before any table exists).
+Status ApplyFileSettings(const SqliteDb& db, const proto::Database& pdb);
+
+// The journal mode a restored file gets: the source's ("wal" for manifests that do not say).
+std::string RestoredJournalMode(const proto::Database& pdb);
+
+// Writes the statistics of `pdb` into the restored database (all its tables and indexes exist).
+// DataLoss when a row names something the backup does not restore.
+Status RestoreStatistics(const SqliteDb& db, SchemaGuard& guard, const proto::Database& pdb);
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_DATABASE_SETTINGS_H_
