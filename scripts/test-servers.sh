@@ -13,14 +13,18 @@
 #           a valid SigV4 signature from that key.
 #   azurite: the Azure Blob emulator (scripts/install-azure-tools.sh installs the pinned version),
 #           in-memory, with one account (cofretest) whose key is random per start; it checks
-#           Shared Key and SAS signatures.
+#           Shared Key and SAS signatures. A second Azurite serves HTTPS (a self-signed
+#           certificate for 127.0.0.1, made here with openssl) with --oauth basic, for Azure AD
+#           bearer tokens, which Azurite takes only over HTTPS.
 # The env file ($COFRE_TEST_SERVERS_DIR, else $BUILD, else build/, + /test-servers.env) is
 # sourceable and exports:
 #   COFRE_TEST_S3_ENDPOINT, COFRE_TEST_S3_ACCESS_KEY_ID, COFRE_TEST_S3_SECRET_ACCESS_KEY,
 #   COFRE_TEST_S3_AUTH_ENDPOINT, COFRE_TEST_S3_AUTH_ACCESS_KEY_ID,
 #   COFRE_TEST_S3_AUTH_SECRET_ACCESS_KEY, COFRE_TEST_KMS_ENDPOINT, COFRE_TEST_KMS_AUTH_ENDPOINT,
 #   COFRE_TEST_AWS_REGION, COFRE_TEST_AZURE_ENDPOINT (http://127.0.0.1:PORT/cofretest),
-#   COFRE_TEST_AZURE_ACCOUNT, COFRE_TEST_AZURE_KEY, COFRE_TEST_AZURE_TOOLS (node_modules parent)
+#   COFRE_TEST_AZURE_ACCOUNT, COFRE_TEST_AZURE_KEY, COFRE_TEST_AZURE_TOOLS (node_modules parent),
+#   COFRE_TEST_AZURE_HTTPS_ENDPOINT (https://127.0.0.1:PORT/cofretest, same account and key),
+#   COFRE_TEST_AZURE_CA (the PEM certificate that endpoint presents)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -108,11 +112,28 @@ start() {
     --blobHost 127.0.0.1 --blobPort "$azure_port" --inMemoryPersistence --skipApiVersionCheck \
     --disableProductStyleUrl --disableTelemetry \
     >"$STATE_DIR/test-servers-azurite.log" 2>&1 &
-  echo "$plain_pid $auth_pid $!" >"$PID_FILE"
+  local azurite_pid=$!
+  local https_port
+  https_port="$(free_port)"
+  while [[ "$https_port" == "$plain_port" || "$https_port" == "$auth_port" ||
+           "$https_port" == "$azure_port" ]]; do
+    https_port="$(free_port)"
+  done
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1" -keyout "$STATE_DIR/azurite-key.pem" \
+    -out "$STATE_DIR/azurite-cert.pem" >/dev/null 2>&1 ||
+    { echo "error: openssl could not make Azurite's certificate" >&2; stop; exit 1; }
+  AZURITE_ACCOUNTS="cofretest:$azure_key" setsid "$azure_tools/node_modules/.bin/azurite-blob" \
+    --blobHost 127.0.0.1 --blobPort "$https_port" --inMemoryPersistence --skipApiVersionCheck \
+    --disableProductStyleUrl --disableTelemetry --oauth basic \
+    --cert "$STATE_DIR/azurite-cert.pem" --key "$STATE_DIR/azurite-key.pem" \
+    >"$STATE_DIR/test-servers-azurite-https.log" 2>&1 &
+  echo "$plain_pid $auth_pid $azurite_pid $!" >"$PID_FILE"
 
   wait_port "$plain_port"
   wait_port "$auth_port"
   wait_port "$azure_port"
+  wait_port "$https_port"
 
   # The three unauthenticated requests: user, access key, allow-all policy.
   local creds
@@ -146,9 +167,11 @@ export COFRE_TEST_AZURE_ENDPOINT=http://127.0.0.1:$azure_port/cofretest
 export COFRE_TEST_AZURE_ACCOUNT=cofretest
 export COFRE_TEST_AZURE_KEY=$azure_key
 export COFRE_TEST_AZURE_TOOLS=$azure_tools
+export COFRE_TEST_AZURE_HTTPS_ENDPOINT=https://127.0.0.1:$https_port/cofretest
+export COFRE_TEST_AZURE_CA=$STATE_DIR/azurite-cert.pem
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
-  echo "test servers running: plain S3/KMS on port $plain_port, signature-checking on port $auth_port, Azurite on port $azure_port"
+  echo "test servers running: plain S3/KMS on port $plain_port, signature-checking on port $auth_port, Azurite on ports $azure_port (http) and $https_port (https, OAuth)"
   echo "env written to $ENV_FILE"
 }
 

@@ -4,14 +4,17 @@ scripts/test-servers.sh): every backup statement against azure-blob:// collectio
 by it restoring and verifying (check_files, verify_backup_table_data; a blob deleted by the SDK
 named), SAS tokens, AUTH=implicit, a mixed S3 + Azure chain, locality-aware URIs, faults
 from tests/tools/fault_proxy.py at every n-th request, rejected credentials, a missing container,
-and Azure AD client credentials against a local OAuth2 token endpoint (Azurite accepts bearer
-tokens only over HTTPS, so there the test checks the token request and that the token is sent)."""
+and Azure AD client credentials: a local OAuth2 token endpoint hands out JWTs that the HTTPS
+Azurite (--oauth basic: lifetime, issuer and audience checked, signature not) accepts as bearer
+tokens; cofre trusts Azurite's self-signed certificate through CURL_CA_BUNDLE."""
+import base64
 import http.server
 import json
 import os
 import subprocess
 import sys
 import threading
+import time
 import unittest
 import urllib.parse
 import uuid
@@ -25,6 +28,8 @@ ENDPOINT = os.environ.get("COFRE_TEST_AZURE_ENDPOINT", "")
 ACCOUNT = os.environ.get("COFRE_TEST_AZURE_ACCOUNT", "")
 KEY = os.environ.get("COFRE_TEST_AZURE_KEY", "")
 TOOLS = os.environ.get("COFRE_TEST_AZURE_TOOLS", "")
+HTTPS_ENDPOINT = os.environ.get("COFRE_TEST_AZURE_HTTPS_ENDPOINT", "")
+AZURE_CA = os.environ.get("COFRE_TEST_AZURE_CA", "")
 S3_ENDPOINT = os.environ.get("COFRE_TEST_S3_ENDPOINT", "")
 KMS_ENDPOINT = os.environ.get("COFRE_TEST_KMS_ENDPOINT", "")
 S3_SECRET = "cofre-azure-s3-SECRET-must-not-leak-4e1"
@@ -51,7 +56,7 @@ def s3_uri(bucket, prefix):
 def blob_tool(*args, endpoint=ENDPOINT):
     """Runs tests/azure/blob_tool.js (the Azure SDK); returns its stdout."""
     env = dict(os.environ, NODE_PATH=os.path.join(TOOLS, "node_modules"),
-               COFRE_TEST_AZURE_ENDPOINT=endpoint)
+               COFRE_TEST_AZURE_ENDPOINT=endpoint, NODE_EXTRA_CA_CERTS=AZURE_CA)
     r = subprocess.run(["node", os.path.join(HERE, "azure", "blob_tool.js"), *args], env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
@@ -62,10 +67,18 @@ def blob_names(container, prefix=""):
     return [line.split(" ", 1)[1] for line in blob_tool("list", container, prefix).splitlines()]
 
 
+def jwt(claims):
+    """An unsigned-looking JWT (Azurite's basic OAuth checks the claims, not the signature)."""
+    def b64(d):
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+    return b64({"alg": "RS256", "typ": "JWT"}) + "." + b64(claims) + ".c2lnbmF0dXJl"
+
+
 class TokenServer:
     """A local OAuth2 token endpoint (the client-credentials grant of Microsoft Entra ID):
-    records each request; answers 503 to the first one (a retry must follow), then a token for
-    the right secret and invalid_client for any other."""
+    records each request; answers 503 to the first one (a retry must follow), then, for the right
+    secret, a JWT for the storage audience (for client "wrong-audience": another audience), and
+    invalid_client for any other secret."""
 
     def __init__(self):
         self.requests = []
@@ -79,8 +92,14 @@ class TokenServer:
                 if len(owner.requests) == 1:
                     status, doc = 503, {"error": "temporarily_unavailable"}
                 elif form.get("client_secret") == AD_SECRET:
+                    now = int(time.time())
+                    aud = ("https://vault.azure.net" if form.get("client_id") == "wrong-audience"
+                           else "https://storage.azure.com")
+                    token = jwt({"aud": aud, "iss": "https://sts.windows.net/cofre-tenant/",
+                                 "iat": now - 60, "nbf": now - 60, "exp": now + 3600,
+                                 "oid": "cofre-test-principal"})
                     status, doc = 200, {"token_type": "Bearer", "expires_in": 3599,
-                                        "access_token": "cofre-test-access-token"}
+                                        "access_token": token}
                 else:
                     status, doc = 401, {"error": "invalid_client",
                                         "error_description": "AADSTS7000215: Invalid secret"}
@@ -340,30 +359,54 @@ class AzureBackupTest(CofreTestCase):
                    contains="more than one kind of credentials")
 
     def test_azure_ad_client_credentials(self):
+        self.assertTrue(HTTPS_ENDPOINT and AZURE_CA, "COFRE_TEST_AZURE_HTTPS_ENDPOINT is not set")
         tokens = TokenServer()
         try:
-            def ad_uri(secret):
-                return azure_uri(self.container, "ad", AZURE_CLIENT_ID="cofre-client",
-                                 AZURE_CLIENT_SECRET=secret, AZURE_TENANT_ID="cofre-tenant",
+            def ad_uri(secret, client="cofre-client", endpoint=HTTPS_ENDPOINT, prefix="ad"):
+                return azure_uri(self.container, prefix, endpoint=endpoint,
+                                 AZURE_CLIENT_ID=client, AZURE_CLIENT_SECRET=secret,
+                                 AZURE_TENANT_ID="cofre-tenant",
                                  AZURE_AUTHORITY_HOST=tokens.endpoint)
-            self.ok("CREATE TABLE t (x)")
+            blob_tool("create-container", self.container, endpoint=HTTPS_ENDPOINT)
+            env = dict(os.environ, CURL_CA_BUNDLE=AZURE_CA)
+            r = self.at(None, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+                        "INSERT INTO t VALUES (1, 'a'), (2, 'b')", env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
             # The token endpoint refuses a wrong secret: a clear error, nothing leaked.
-            r = self.fails(f"BACKUP INTO '{ad_uri('wrong-' + AD_SECRET)}'",
-                           contains=["Azure AD refused the client credentials", "invalid_client"])
+            r = self.at(None, f"BACKUP INTO '{ad_uri('wrong-' + AD_SECRET)}' {PW}", env=env)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("Azure AD refused the client credentials", r.stderr)
+            self.assertIn("invalid_client", r.stderr)
             self.assertNotIn(AD_SECRET, r.stderr)
             self.assertEqual(tokens.requests[0][0], "/cofre-tenant/oauth2/v2.0/token")
             self.assertEqual(len(tokens.requests), 2)  # the 503 was retried
-            # The right secret gets a token, which goes to the blob service as a bearer token;
-            # Azurite takes bearer tokens only over HTTPS and refuses it here.
-            r = self.fails(f"BACKUP INTO '{ad_uri(AD_SECRET)}'",
-                           contains="Azure rejected the credentials")
-            self.assertNotIn(AD_SECRET, r.stderr)
-            self.assertNotIn("cofre-test-access-token", r.stderr)
+            # The right secret: a token for the storage audience, sent as a bearer token over
+            # HTTPS; Azurite checks it, and the backup and its restore go through.
+            good = ad_uri(AD_SECRET)
+            r = self.at(None, f"BACKUP INTO '{good}' {PW}",
+                        f"RESTORE DATABASE defaultdb FROM LATEST IN '{good}' {PW}, "
+                        "new_db_name = 'r'", f"SHOW BACKUP FROM LATEST IN '{good}' {PW}", env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(table_dump(self.db_path("r"), "t"),
+                             table_dump(self.db_path("defaultdb"), "t"))
+            self.assertTrue(any(n.endswith("BACKUP_MANIFEST") for n in
+                                blob_tool("list", self.container, "ad/",
+                                          endpoint=HTTPS_ENDPOINT).split()))
             path, ctype, form = tokens.requests[-1]
             self.assertEqual(ctype, "application/x-www-form-urlencoded")
             self.assertEqual(form, {"grant_type": "client_credentials",
                                     "client_id": "cofre-client", "client_secret": AD_SECRET,
                                     "scope": "https://storage.azure.com/.default"})
+            self.assertNotIn(AD_SECRET, self.at(None, "SHOW JOBS", env=env).stdout)
+            # A token for another audience is refused by the service: PermissionDenied at once.
+            r = self.at(None, f"BACKUP INTO '{ad_uri(AD_SECRET, client='wrong-audience')}'",
+                        env=env)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("Azure rejected the credentials", r.stderr)
+            # Without the CA, the self-signed endpoint is not trusted.
+            r = self.at(None, f"SHOW BACKUPS IN '{good}'")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertNotIn(AD_SECRET, r.stderr)
         finally:
             tokens.close()
 

@@ -121,6 +121,7 @@ StatusOr<HttpResponse> AzureBlobClient::SendOnce(const Op& op, const HttpBodyCal
   req.body = op.body;
   req.connect_timeout = config_.connect_timeout;
   req.stall_timeout = config_.stall_timeout;
+  req.ca_file = config_.ca_file;
 
   HttpClientPool::Lease client = pool_.Acquire();
   StatusOr<HttpResponse> r =

@@ -49,6 +49,7 @@ struct AzureClientConfig {
   RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};
+  std::string ca_file;  // HttpRequest::ca_file
   std::string display;  // how messages name this storage (the redacted URI)
 };
 

@@ -151,6 +151,7 @@ StatusOr<AzureAuth> MakeAuth(AzureCredentialValues& v, const AzureCloud& cloud,
     ad.client_secret = v.client_secret;
     ad.connect_timeout = settings.connect_timeout;
     ad.stall_timeout = settings.stall_timeout;
+    ad.ca_file = settings.ca_file;
     ad.display = redacted;
     ASSIGN_OR_RETURN(auth.token_source, AzureTokenSource::New(std::move(ad)));
   }
@@ -431,6 +432,7 @@ StatusOr<std::unique_ptr<AzureStorage>> OpenAzureStorage(const Uri& uri,
   config.retry = settings.retry;
   config.connect_timeout = settings.connect_timeout;
   config.stall_timeout = settings.stall_timeout;
+  config.ca_file = settings.ca_file;
   config.display = redacted;
   ASSIGN_OR_RETURN(std::unique_ptr<AzureBlobClient> client,
                    AzureBlobClient::New(std::move(config)));

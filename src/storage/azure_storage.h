@@ -54,6 +54,9 @@ struct AzureSettings {
   RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};
+  // PEM file of the CAs that https:// endpoints are verified with (blob service and Azure AD);
+  // empty: the system's. The storage factory takes it from CURL_CA_BUNDLE, as curl does.
+  std::string ca_file;
   // Where AUTH=implicit finds its variables. Empty (the default): AUTH=implicit is refused;
   // the storage factory passes the process environment.
   EnvLookup env;

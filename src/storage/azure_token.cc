@@ -62,6 +62,7 @@ Status AzureTokenSource::RequestOnce(std::string* token, std::chrono::seconds* l
   req.body = body;
   req.connect_timeout = config_.connect_timeout;
   req.stall_timeout = config_.stall_timeout;
+  req.ca_file = config_.ca_file;
   StatusOr<HttpResponse> r = [&] {
     HttpClientPool::Lease client = pool_.Acquire();
     return client->Send(req);

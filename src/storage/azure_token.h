@@ -31,6 +31,7 @@ struct AzureAdConfig {
   std::string scope = "https://storage.azure.com/.default";
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};
+  std::string ca_file;  // HttpRequest::ca_file
   std::string display;  // the redacted storage URI, for messages
 };
 

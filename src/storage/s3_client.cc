@@ -109,6 +109,7 @@ StatusOr<HttpResponse> S3Client::SendOnce(const Op& op, const HttpBodyCallback* 
   req.body = op.body;
   req.connect_timeout = config_.connect_timeout;
   req.stall_timeout = config_.stall_timeout;
+  req.ca_file = config_.ca_file;
 
   HttpClientPool::Lease client = pool_.Acquire();
   if (on_body != nullptr) return client->SendStreaming(req, *on_body);

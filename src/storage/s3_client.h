@@ -40,6 +40,7 @@ struct S3ClientConfig {
   RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};
+  std::string ca_file;  // HttpRequest::ca_file
   // How messages name this storage (the redacted URI).
   std::string display;
 };

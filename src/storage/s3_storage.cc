@@ -244,6 +244,7 @@ StatusOr<std::unique_ptr<S3Storage>> OpenS3Storage(const Uri& uri, const S3Setti
   config.retry = settings.retry;
   config.connect_timeout = settings.connect_timeout;
   config.stall_timeout = settings.stall_timeout;
+  config.ca_file = settings.ca_file;
   config.display = redacted;
   ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, S3Client::New(std::move(config)));
   return std::make_unique<S3Storage>(std::shared_ptr<S3Client>(std::move(client)),

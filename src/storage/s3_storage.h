@@ -45,6 +45,9 @@ struct S3Settings {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};
   EnvLookup env = ProcessEnvironment();  // for AUTH=implicit and the default region
+  // PEM file of the CAs that https:// endpoints are verified with; empty: the system's. The
+  // storage factory takes it from CURL_CA_BUNDLE, as curl does.
+  std::string ca_file;
 
   // InvalidArgument naming the first out-of-range field.
   Status Validate() const;

@@ -129,10 +129,17 @@ StatusOr<std::unique_ptr<ExternalStorage>> OpenExternalStorage(
       return OpenNodelocal(parsed, redacted, ctx);
     return OpenFileScheme(parsed, redacted);
   }
-  if (parsed.scheme == "s3") return NewS3Storage(parsed, S3Settings());
+  // CURL_CA_BUNDLE, as curl reads it: the CAs of private endpoints and emulators.
+  const std::string ca_file = ProcessEnvironment()("CURL_CA_BUNDLE").value_or("");
+  if (parsed.scheme == "s3") {
+    S3Settings settings;
+    settings.ca_file = ca_file;
+    return NewS3Storage(parsed, settings);
+  }
   if (IsAzureScheme(parsed.scheme)) {
     AzureSettings settings;
     settings.env = ProcessEnvironment();  // AUTH=implicit reads the process environment
+    settings.ca_file = ca_file;
     return NewAzureStorage(parsed, settings);
   }
   return InvalidArgumentError("unsupported storage scheme '" + parsed.scheme +

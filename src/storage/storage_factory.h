@@ -12,6 +12,8 @@
 //   azure-blob://container/path?...  (or azure://) an Azure Blob Storage container
 //                            (storage/azure_storage.h), with default AzureSettings and the
 //                            process environment for AUTH=implicit.
+// For s3 and azure, CURL_CA_BUNDLE (as curl reads it) names a PEM file of the CAs to verify
+// https:// endpoints with instead of the system's.
 // Other schemes (userfile, gs, http, ...) are refused with
 // InvalidArgument naming the scheme and listing the supported ones. The only
 // query parameter nodelocal and file accept is COCKROACH_LOCALITY (consumed by

@@ -63,6 +63,9 @@ struct HttpRequest {
   std::chrono::milliseconds total_timeout{0};
   // The request fails when fewer than one byte moves for this long.
   std::chrono::milliseconds stall_timeout{60'000};
+  // A PEM file of the certificate authorities to verify https:// peers with, instead of the
+  // system's bundle (private endpoints, emulators with their own CA). Empty: the system's.
+  std::string ca_file;
   // Send() fails (ResourceExhausted) when a response body grows beyond this: a server, or
   // whoever answers in its place, cannot make the client buffer without bound. (SendStreaming
   // hands 2xx bodies to its callback, and keeps at most 1 MiB of other bodies.)
