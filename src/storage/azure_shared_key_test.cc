@@ -70,8 +70,8 @@ TEST(AzureSharedKeyTest, SignatureOfListBlobsWithEmptyContentLength) {
   AzureSignedRequest r;
   r.method = "GET";
   r.path = "/mycontainer";
-  r.query = {{"restype", "container"}, {"comp", "list"}, {"prefix", "backups/"},
-             {"delimiter", "/"}};
+  r.query = {
+      {"restype", "container"}, {"comp", "list"}, {"prefix", "backups/"}, {"delimiter", "/"}};
   r.headers = {{"x-ms-date", kDate}, {"x-ms-version", "2021-08-06"}};
   auto key = AzureSharedKey::New("myaccount", kKey);
   ASSERT_TRUE(key.ok());

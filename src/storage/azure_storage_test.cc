@@ -129,14 +129,15 @@ TEST(AzureStorageUriTest, ImplicitCredentialsComeFromTheGivenEnvironment) {
   ASSERT_TRUE(key.ok()) << key.status().ToString();
   EXPECT_TRUE((*key)->client().config().auth.shared_key.has_value());
   EXPECT_EQ((*key)->client().config().account, "acct");
-  auto ad = Open(uri + "&AZURE_ACCOUNT_NAME=other",
-                 env_of({{"AZURE_CLIENT_ID", "i"}, {"AZURE_CLIENT_SECRET", "s"},
-                         {"AZURE_TENANT_ID", "t"}, {"AZURE_STORAGE_KEY", kKey}}));
+  auto ad = Open(uri + "&AZURE_ACCOUNT_NAME=other", env_of({{"AZURE_CLIENT_ID", "i"},
+                                                            {"AZURE_CLIENT_SECRET", "s"},
+                                                            {"AZURE_TENANT_ID", "t"},
+                                                            {"AZURE_STORAGE_KEY", kKey}}));
   ASSERT_TRUE(ad.ok()) << ad.status().ToString();
   EXPECT_NE((*ad)->client().config().auth.token_source, nullptr);
   EXPECT_EQ((*ad)->client().config().account, "other");
-  auto sas = Open(uri + "&AZURE_ACCOUNT_NAME=acct",
-                  env_of({{"AZURE_STORAGE_SAS_TOKEN", "sv=1&sig=x"}}));
+  auto sas =
+      Open(uri + "&AZURE_ACCOUNT_NAME=acct", env_of({{"AZURE_STORAGE_SAS_TOKEN", "sv=1&sig=x"}}));
   ASSERT_TRUE(sas.ok()) << sas.status().ToString();
   EXPECT_EQ((*sas)->client().config().auth.sas_token, "sv=1&sig=x");
 
@@ -154,8 +155,9 @@ TEST(AzureStorageUriTest, ImplicitCredentialsComeFromTheGivenEnvironment) {
 }
 
 TEST(AzureStorageUriTest, PlainHttpOnlyToLoopbackUnlessAllowed) {
-  const std::string base = "azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_ACCOUNT_KEY=" +
-                           PercentEncode(kKey, false) + "&AZURE_BLOB_ENDPOINT=";
+  const std::string base =
+      "azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_ACCOUNT_KEY=" + PercentEncode(kKey, false) +
+      "&AZURE_BLOB_ENDPOINT=";
   for (const char* ok : {"http%3A%2F%2F127.0.0.1%3A10000%2Facct", "http%3A%2F%2Flocalhost%2Facct",
                          "https%3A%2F%2Fblob.example.com"}) {
     EXPECT_TRUE(Open(base + ok).ok()) << ok;
@@ -265,9 +267,7 @@ TEST_F(AzuriteTest, RejectedKeyAndMissingContainerFailClearly) {
   EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.ToString();
   EXPECT_NE(s.message().find("does not exist"), std::string::npos);
   EXPECT_TRUE(IsNotFound((*missing)->Size("f").status()));
-  EXPECT_TRUE(IsNotFound((*missing)->List("", "/", [](const ListEntry&) {
-    return Status::OK();
-  })));
+  EXPECT_TRUE(IsNotFound((*missing)->List("", "/", [](const ListEntry&) { return Status::OK(); })));
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ inline AzureSettings FastAzureSettings() {
 
 // Opens the storage for `uri` (creating its container), failing the test on error.
 inline std::unique_ptr<AzureStorage> OpenAzureOrDie(const std::string& uri,
-                                                   const AzureSettings& settings) {
+                                                    const AzureSettings& settings) {
   StatusOr<Uri> parsed = ParseUri(uri);
   EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
   if (!parsed.ok()) return nullptr;

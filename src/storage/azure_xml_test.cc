@@ -26,13 +26,13 @@ TEST(AzureXmlTest, ParsesListBlobsWithPrefixesInOrder) {
   EXPECT_FALSE(page->entries[0].is_prefix);
   EXPECT_EQ(page->entries[1].name, "b/2026/");
   EXPECT_TRUE(page->entries[1].is_prefix);
-  EXPECT_EQ(page->entries[2].name, std::string("b/a\x0b" "b"));
+  EXPECT_EQ(page->entries[2].name, std::string("b/a\x0b"
+                                               "b"));
   EXPECT_EQ(page->next_marker, "2!12!bWFya2Vy");
 }
 
 TEST(AzureXmlTest, LastPageHasNoMarker) {
-  auto page = ParseAzureListBlobs(
-      "<EnumerationResults><Blobs/><NextMarker/></EnumerationResults>");
+  auto page = ParseAzureListBlobs("<EnumerationResults><Blobs/><NextMarker/></EnumerationResults>");
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_TRUE(page->entries.empty());
   EXPECT_TRUE(page->next_marker.empty());
