@@ -9,7 +9,8 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libsqlite3-dev libssl-dev libzstd-dev libprotobuf-dev protobuf-compiler \
   libcurl4-openssl-dev libedit-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  libexpat1-dev libpq-dev sqlite3 zstd python3 python3-boto3 time clang-14 libclang-rt-14-dev
+  libexpat1-dev libpq-dev sqlite3 zstd python3 python3-boto3 time clang-14 libclang-rt-14-dev \
+  postgresql-15 postgresql-client-15 python3-psycopg2 python3-cryptography python3-prometheus-client
 
 .PHONY: all deps azure-tools build demo test unit-test e2e-test asan-test fuzz-smoke fuzz bench clean servers-start servers-stop
 
@@ -27,6 +28,13 @@ deps:
 azure-tools:
 	BUILD=$(BUILD) bash scripts/install-azure-tools.sh >/dev/null
 
+# The node clients of the wire-server tests (tests/node, versions pinned in its lock file). Node
+# and npm come from Debian when the machine has no node yet.
+node-deps:
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	@[ -d tests/node/node_modules/pg ] || npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+
 $(BUILD)/build.ninja: CMakeLists.txt
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
@@ -41,7 +49,7 @@ demo: build
 # real S3/KMS protocol server (moto_server on 127.0.0.1) and Azurite (Azure Blob), then the unit tests again under ASan +
 # UBSan (clang-14 build in $(BUILD_ASAN), which also holds the fuzzers), then a fuzz smoke run
 # (FUZZ_SMOKE_SECONDS per target, default 5).
-test: build
+test: build node-deps
 	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) bash scripts/run-tests.sh
 
 # The sanitizer and fuzz smoke steps of make test alone.

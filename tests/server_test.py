@@ -241,6 +241,21 @@ class Psycopg2Test(ServerTestCase):
         c.close()
 
 
+class NodePostgresTest(ServerTestCase):
+    """node-postgres: the extended protocol with named prepared statements (tests/node)."""
+
+    def test_node_postgres_extended_protocol(self):
+        node_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
+        if not os.path.isdir(os.path.join(node_dir, "node_modules", "pg")):
+            self.fail("tests/node/node_modules is missing: make test installs it (npm ci)")
+        url = self.server.url(client_cert="root")
+        p = subprocess.run(["node", os.path.join(node_dir, "pg_extended.js"), url],
+                           capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, NODE_EXTRA_CA_CERTS=f"{self.certs}/ca.crt"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("node-postgres: ok", p.stdout)
+
+
 class LifecycleTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="cofre-server-")

@@ -44,21 +44,29 @@ class SessionImpl : public Session {
   StatusOr<ResultSet> Execute(std::string_view text, const std::vector<Param>& params) override {
     RETURN_IF_ERROR(RefreshPrivileges());
     params_ = &params;
-    ASSIGN_OR_RETURN(Statement stmt, ParseStatement(text));
-    if (!std::holds_alternative<Passthrough>(stmt) && CountPlaceholders(text) > 0) {
+    auto parsed = ParseStatement(text);
+    if (!parsed.ok() && CountPlaceholders(text) > 0) {
       // cofre's own statements take parameters as literals; the text then holds their values
       // (perhaps a passphrase): wipe it once parsed.
       ASSIGN_OR_RETURN(std::string substituted, SubstitutePlaceholders(text, params));
-      auto reparsed = ParseStatement(substituted);
+      parsed = ParseStatement(substituted);
       OPENSSL_cleanse(substituted.data(), substituted.size());
-      ASSIGN_OR_RETURN(stmt, std::move(reparsed));
     }
+    ASSIGN_OR_RETURN(Statement stmt, std::move(parsed));
     return std::visit([this](const auto& s) { return Run(s); }, stmt);
   }
 
   StatusOr<StatementDescription> Describe(std::string_view text) override {
     RETURN_IF_ERROR(RefreshPrivileges());
-    ASSIGN_OR_RETURN(Statement stmt, ParseStatement(text));
+    // cofre's own statements take $n as string literals: check their syntax with placeholders.
+    const int placeholders = CountPlaceholders(text);
+    auto parsed = ParseStatement(text);
+    if (!parsed.ok() && placeholders > 0) {
+      std::vector<Param> blanks(placeholders, Param{std::string(), Param::Type::kText});
+      ASSIGN_OR_RETURN(std::string checked, SubstitutePlaceholders(text, blanks));
+      parsed = ParseStatement(checked);
+    }
+    ASSIGN_OR_RETURN(Statement stmt, std::move(parsed));
     StatementDescription d;
     if (const auto* p = std::get_if<Passthrough>(&stmt)) {
       ASSIGN_OR_RETURN(auto desc, passthrough_.Describe(p->text));
@@ -67,7 +75,7 @@ class SessionImpl : public Session {
       d.columns_known = true;
       return d;
     }
-    d.param_count = CountPlaceholders(text);
+    d.param_count = placeholders;
     return d;
   }
 
