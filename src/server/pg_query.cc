@@ -48,6 +48,7 @@ ResultSet Tag(std::string tag) {
 
 std::optional<StatusOr<ResultSet>> PgConnection::SessionVariable(const std::string& text) {
   auto [first, second] = LeadingWords(text);
+  if (first != "set" && first != "reset" && first != "show") return std::nullopt;
   auto tokens = sql::Tokenize(text);
   if (!tokens.ok()) return std::nullopt;
   const auto& t = *tokens;

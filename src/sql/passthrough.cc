@@ -162,6 +162,7 @@ Status BindParams(sqlite3_stmt* stmt, const std::vector<Param>& params) {
 }  // namespace
 
 void PassthroughExecutor::Reset() {
+  ClearCache();
   live_.store(nullptr);
   conn_ = SqliteDb();
   attached_.clear();
@@ -182,6 +183,7 @@ Status PassthroughExecutor::Open(const std::string& name) {
 Status PassthroughExecutor::Use(const std::string& name) { return Open(name); }
 
 void PassthroughExecutor::SetPrivileges(const Privileges* privileges) {
+  ClearCache();
   privileges_ = privileges;
   if (conn_.get()) authorizer_.Install(conn_.get(), privileges_);
 }
@@ -219,6 +221,7 @@ StatusOr<std::string> PassthroughExecutor::Prepare(const std::string& sql) {
     auto info = dir_->GetDatabase(name);
     if (!info.ok()) continue;  // a table alias or an unknown name: SQLite decides
     RETURN_IF_ERROR(DataDir::CheckFileExists(*info));
+    ClearCache();
     if (attached_.size() >= kMaxAttached) {
       for (const auto& a : attached_)
         conn_.Exec("DETACH DATABASE " + QuoteIdent(a)).IgnoreError();
@@ -255,17 +258,43 @@ StatusOr<std::pair<int, std::vector<ResultSet::Column>>> PassthroughExecutor::De
   return out;
 }
 
-StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql,
-                                                 const std::vector<Param>& params) {
+StatusOr<SqliteStmt*> PassthroughExecutor::Cached(const std::string& sql) {
+  if (conn_.get()) {
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      if (it->first != sql) continue;
+      cache_.splice(cache_.begin(), cache_, it);  // most recently used first
+      SqliteStmt* stmt = &cache_.front().second;
+      sqlite3_reset(stmt->get());
+      sqlite3_clear_bindings(stmt->get());
+      return stmt;
+    }
+  }
+  // A miss: attach what the statement names (which may clear the cache), then prepare.
   ASSIGN_OR_RETURN(std::string text, Prepare(sql));
   auto prepared = conn_.Prepare(text);
   RETURN_IF_ERROR(authorizer_.TakeDenial());
   ASSIGN_OR_RETURN(SqliteStmt stmt, std::move(prepared));
-  if (!stmt.get()) {  // only comments
+  if (!stmt.get()) return static_cast<SqliteStmt*>(nullptr);
+  cache_.emplace_front(sql, std::move(stmt));
+  if (cache_.size() > kCachedStatements) cache_.pop_back();
+  return &cache_.front().second;
+}
+
+StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql,
+                                                 const std::vector<Param>& params) {
+  ASSIGN_OR_RETURN(SqliteStmt* cached, Cached(sql));
+  if (!cached) {  // only comments
     ResultSet rs;
     rs.tag = "OK";
     return rs;
   }
+  SqliteStmt& stmt = *cached;
+  // The statement goes back to the cache reset, whatever happens below: an unreset statement
+  // would hold its read transaction open.
+  struct ResetGuard {
+    sqlite3_stmt* s;
+    ~ResetGuard() { sqlite3_reset(s); }
+  } reset_guard{stmt.get()};
   RETURN_IF_ERROR(BindParams(stmt.get(), params));
   ResultSet rs;
   const int ncols = stmt.ColumnCount();

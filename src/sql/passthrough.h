@@ -7,6 +7,7 @@
 #define COFRE_SQL_PASSTHROUGH_H_
 
 #include <atomic>
+#include <list>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,6 +48,13 @@ class PassthroughExecutor {
   StatusOr<std::string> Prepare(const std::string& sql);
 
   Status Open(const std::string& name);
+  // The prepared statement for `sql` from the cache (on a miss, the databases it names are
+  // attached and it is prepared and cached; null for text with no statement), reset with its
+  // bindings cleared.
+  StatusOr<SqliteStmt*> Cached(const std::string& sql);
+  // Drops every cached statement (the connection, its attached databases or the privileges
+  // the statements were authorized under changed).
+  void ClearCache() { cache_.clear(); }
 
   DataDir* dir_;
   std::string current_;
@@ -55,6 +63,9 @@ class PassthroughExecutor {
   std::set<std::string> attached_;
   const Privileges* privileges_ = nullptr;
   Authorizer authorizer_;
+  // Prepared statements by text, most recently used first, at most kCachedStatements.
+  static constexpr size_t kCachedStatements = 64;
+  std::list<std::pair<std::string, SqliteStmt>> cache_;
 };
 
 }  // namespace cofre::sql

@@ -90,7 +90,14 @@ class SessionImpl : public Session {
   // Reloads the user's privileges when the system database changed since they were loaded.
   Status RefreshPrivileges() {
     if (!user_) return Status::OK();
-    ASSIGN_OR_RETURN(auto version, dir_->system().QueryInt("PRAGMA data_version"));
+    if (!data_version_stmt_.get()) {
+      ASSIGN_OR_RETURN(data_version_stmt_, dir_->system().Prepare("PRAGMA data_version"));
+    }
+    RETURN_IF_ERROR(data_version_stmt_.Reset());
+    ASSIGN_OR_RETURN(bool row, data_version_stmt_.Step());
+    std::optional<int64_t> version;
+    if (row) version = data_version_stmt_.ColumnInt(0);
+    RETURN_IF_ERROR(data_version_stmt_.Reset());
     if (loaded_ && version == data_version_) return Status::OK();
     ASSIGN_OR_RETURN(privileges_, access_.Load(*user_));
     data_version_ = version;
@@ -238,6 +245,7 @@ class SessionImpl : public Session {
   Privileges privileges_;
   bool loaded_ = false;
   std::optional<int64_t> data_version_;
+  SqliteStmt data_version_stmt_;  // PRAGMA data_version on the system database
   const std::vector<Param>* params_ = nullptr;  // of the statement running now
 };
 
