@@ -355,9 +355,13 @@ void PgConnection::Run() {
           closing_ = true;
           continue;
       }
-      if (!Flush().ok()) break;
+      // Like PostgreSQL, answers to the extended protocol wait for Sync or Flush (or a full
+      // buffer): a pipelined Bind/Describe/Execute/Sync costs one send.
+      bool flush = type == 'Q' || type == 'S' || type == 'H' || out_.buffer().size() > (64 << 10);
+      if (flush && !Flush().ok()) break;
     }
   }
+  Flush().IgnoreError();
   ctx_->metrics.connections_open--;
 }
 

@@ -88,6 +88,7 @@ Stream::~Stream() {
 void Stream::ShutdownRead() { ::shutdown(fd_, SHUT_RD); }
 
 Status Stream::WaitReadable(int timeout_ms) {
+  if (in_pos_ < in_.size()) return Status::OK();
   if (ssl_ && SSL_pending(ssl_) > 0) return Status::OK();
   pollfd p{fd_, POLLIN, 0};
   while (true) {
@@ -99,6 +100,10 @@ Status Stream::WaitReadable(int timeout_ms) {
 }
 
 Status Stream::StartTls(const TlsContext& ctx, int timeout_ms) {
+  if (in_pos_ != in_.size()) {
+    // Bytes sent after SSLRequest before the handshake: a man in the middle's injection.
+    return PermissionDeniedError("unexpected data before the TLS handshake");
+  }
   ssl_ = SSL_new(ctx.get());
   if (!ssl_) return InternalError("cannot start TLS: " + OpenSslError());
   SSL_set_fd(ssl_, fd_);
@@ -130,27 +135,50 @@ std::optional<std::string> Stream::PeerCommonName() const {
   return cn;
 }
 
+Status Stream::Fill(int timeout_ms) {
+  RETURN_IF_ERROR(WaitReadable(timeout_ms));
+  if (in_pos_ == in_.size()) {
+    in_.clear();
+    in_pos_ = 0;
+  }
+  char buf[64 * 1024];
+  while (true) {
+    if (ssl_) {
+      int rc = SSL_read(ssl_, buf, sizeof(buf));
+      if (rc <= 0) {
+        int err = SSL_get_error(ssl_, rc);
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+          RETURN_IF_ERROR(WaitReadable(timeout_ms));
+          continue;
+        }
+        return UnavailableError("the client closed the connection");
+      }
+      in_.append(buf, static_cast<size_t>(rc));
+      return Status::OK();
+    }
+    ssize_t rc = ::recv(fd_, buf, sizeof(buf), 0);
+    if (rc == 0) return UnavailableError("the client closed the connection");
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        RETURN_IF_ERROR(WaitReadable(timeout_ms));
+        continue;
+      }
+      return UnavailableError(std::string("read: ") + strerror(errno));
+    }
+    in_.append(buf, static_cast<size_t>(rc));
+    return Status::OK();
+  }
+}
+
 Status Stream::ReadExact(char* out, size_t n, int timeout_ms) {
   size_t got = 0;
   while (got < n) {
-    RETURN_IF_ERROR(WaitReadable(timeout_ms));
-    if (ssl_) {
-      int rc = SSL_read(ssl_, out + got, static_cast<int>(std::min<size_t>(n - got, 1 << 20)));
-      if (rc <= 0) {
-        int err = SSL_get_error(ssl_, rc);
-        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) continue;
-        return UnavailableError("the client closed the connection");
-      }
-      got += rc;
-    } else {
-      ssize_t rc = ::recv(fd_, out + got, n - got, 0);
-      if (rc == 0) return UnavailableError("the client closed the connection");
-      if (rc < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        return UnavailableError(std::string("read: ") + strerror(errno));
-      }
-      got += static_cast<size_t>(rc);
-    }
+    if (in_pos_ == in_.size()) RETURN_IF_ERROR(Fill(timeout_ms));
+    size_t take = std::min(n - got, in_.size() - in_pos_);
+    std::memcpy(out + got, in_.data() + in_pos_, take);
+    in_pos_ += take;
+    got += take;
   }
   return Status::OK();
 }

@@ -59,8 +59,13 @@ class Stream {
 
  private:
   Status WaitReadable(int timeout_ms);
+  // Reads what is available (at least one byte, waiting up to timeout_ms) into in_.
+  Status Fill(int timeout_ms);
   int fd_;
   SSL* ssl_ = nullptr;
+  // Bytes received and not yet consumed: one recv serves every message a client pipelined.
+  std::string in_;
+  size_t in_pos_ = 0;
 };
 
 }  // namespace cofre::server
