@@ -268,6 +268,56 @@ def micro_section(micro):
     return lines + [""]
 
 
+def load_online(path):
+    """The writer figures of suite online (one JSON object per line), or []."""
+    if not path or not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def online_section(online, by_name):
+    """Writers during a backup (suite online), and the incrementals of the quiet copy."""
+    if not online:
+        return []
+    lines = ["## Online: an application writing during a backup", "",
+             "bench/online_writer.py commits back to back (insert a 200-byte row, update a random "
+             "one; SQLite defaults, 60 s busy timeout) to a copy of the dataset: alone, then "
+             "during a full backup of the file and the second after it (the first checkpoint "
+             "after the backup lands there). Medians over the runs.", "",
+             "| journal mode | phase | commits/s | p99 latency ms | max latency ms | "
+             "largest WAL MiB | backup s |",
+             "|---|---|---|---|---|---|---|"]
+    groups = {}
+    for r in online:
+        groups.setdefault((r["mode"], r["phase"]), []).append(r)
+
+    def med(rows, key):
+        vals = sorted(v[key] for v in rows if v.get(key) is not None)
+        return vals[len(vals) // 2] if vals else None
+
+    for (mode, phase), rows in sorted(groups.items(), key=lambda kv: (kv[0][0] != "wal",
+                                                                     kv[0][1] != "alone")):
+        backup = by_name.get(f"online.full_{mode}") if phase == "backup" else None
+        lines.append(f"| {mode} | {phase} | {num(med(rows, 'commits_per_s'), '.0f')} | "
+                     f"{num(med(rows, 'p99_latency_ms'), '.1f')} | "
+                     f"{num(med(rows, 'max_latency_ms'), '.1f')} | "
+                     f"{mib(med(rows, 'max_wal_bytes'))} | "
+                     f"{num(backup['median'], '.2f') if backup else ''} |")
+    lines += ["", "| incremental after | median s | output MiB | x full backup time |",
+              "|---|---|---|---|"]
+    full = by_name.get("online.inc_full")
+    for pct, label in (("0", "0% changed"), ("0_01", "0.01% changed"), ("1", "1% changed")):
+        r = by_name.get(f"online.incremental_{pct}pct")
+        if not r:
+            continue
+        x = ratio(r["median"], full["median"]) if full else None
+        lines.append(f"| {label} | {num(r['median'], '.2f')} | "
+                     f"{num((r.get('output_bytes') or 0) / MIB, '.2f')} | {fmt_ratio(x)} |")
+    lines.append("")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True, help="results.jsonl from bench/run.sh")
@@ -275,10 +325,12 @@ def main():
     parser.add_argument("--markdown", required=True, help="where to write the report")
     parser.add_argument("--json", required=True, help="where to write results.json")
     parser.add_argument("--micro", help="cofre_microbench JSON (bench/run.sh suite micro)")
+    parser.add_argument("--online", help="online.jsonl (bench/run.sh suite online)")
     args = parser.parse_args()
 
     results, machine = load(args.results, args.machine)
     micro = load_micro(args.micro)
+    online = load_online(args.online)
     if not results:
         sys.exit(f"error: no results in {args.results}")
     by_name = derive(results)
@@ -291,6 +343,7 @@ def main():
     lines += machine_section(machine, by_name)
     lines += results_table(results)
     lines += side_by_side(results, by_name, pairs)
+    lines += online_section(online, by_name)
     lines += notes_section(results)
     lines += micro_section(micro)
     os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
@@ -298,7 +351,7 @@ def main():
         f.write("\n".join(lines))
     with open(args.json, "w") as f:
         json.dump({"machine": machine, "results": results, "comparisons": pairs,
-                   "micro": micro}, f, indent=2)
+                   "micro": micro, "online": online}, f, indent=2)
         f.write("\n")
     print(f"wrote {args.markdown} and {args.json}", file=sys.stderr)
 

@@ -13,7 +13,9 @@
 #   BENCH_DIR     scratch directory                           (default build/bench-work)
 #   BUILD_DIR     CMake build directory of the tools          (default build)
 #   BENCH_SEED    dataset seed                                (default 1)
-#   BENCH_SUITES  suites to run, in order (default "limits cofre sqlite3 restic borg micro")
+#   BENCH_SUITES  suites to run, in order
+#                 (default "limits cofre online sqlite3 restic borg micro")
+#   ONLINE_BASE_SECONDS  suite online: seconds the writer runs alone first (default 3)
 #   BENCH_MICRO_MIN_TIME  seconds per micro-benchmark (suite micro; default 0.5)
 #   BENCH_REPORT  0 to skip writing docs/benchmarks.md and bench/results.json
 #
@@ -28,7 +30,8 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BUILD_DIR=$(realpath -m "${BUILD_DIR:-$ROOT/build}")
 BENCH_DIR=$(realpath -m "${BENCH_DIR:-$BUILD_DIR/bench-work}")
 BENCH_SEED=${BENCH_SEED:-1}
-BENCH_SUITES=${BENCH_SUITES:-limits cofre sqlite3 restic borg micro}
+BENCH_SUITES=${BENCH_SUITES:-limits cofre online sqlite3 restic borg micro}
+ONLINE_BASE_SECONDS=${ONLINE_BASE_SECONDS:-3}
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.5}
 BENCH_REPORT=${BENCH_REPORT:-1}
 
@@ -45,6 +48,7 @@ SCRATCH=$BENCH_DIR/scratch
 LOGS=$BENCH_DIR/logs
 RESULTS=$BENCH_DIR/results.jsonl
 MICRO_RESULTS=$BENCH_DIR/microbench.json  # Google Benchmark's JSON (suite micro)
+ONLINE_RESULTS=$BENCH_DIR/online.jsonl    # writer figures (suite online)
 MICRO=$BUILD_DIR/cofre_microbench
 GEN=$BUILD_DIR/cofre_bench_gen
 SCAN=$BUILD_DIR/scan_limit
@@ -476,6 +480,76 @@ suite_cofre() {
   rm -rf "$COFRE_DATA"
 }
 
+# --------------------------------------------------------------- online ----
+
+# Backups of files an application keeps writing (docs/live-files.md). For each journal mode a
+# writer (bench/online_writer.py) commits back to back: alone for ONLINE_BASE_SECONDS, then during
+# a full backup and the second after it (when the first checkpoint lands). Then incrementals of a
+# quiet copy after 0%, 0.01% and 1% of the rows changed (the generator's change script).
+ONLINE=$BENCH_DIR/online
+now_s() { date +%s.%N; }
+
+op_online_writes() {  # $1 = journal mode (wal | delete)
+  local mode=$1 db=$ONLINE/$1.db trace=$ONLINE/$1.trace stop=$ONLINE/stop writer t0 t1 t3
+  rm -rf "$COFRE_DATA/extern/online_$mode"
+  cp "$BASE_DB" "$db"
+  rm -f "$db-wal" "$db-shm" "$stop"
+  python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA journal_mode=" + sys.argv[2]); c.close()' "$db" "$mode"
+  cofre_sql -e "CREATE DATABASE online_$mode FROM FILE '$db'" >/dev/null
+  python3 "$ROOT/bench/online_writer.py" run "$db" "$stop" "$trace" &
+  writer=$!
+  sleep 0.5
+  t0=$(now_s)
+  sleep "$ONLINE_BASE_SECONDS"
+  t1=$(now_s)
+  measure "online.full_$mode" - "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "BACKUP DATABASE online_$mode INTO 'nodelocal://1/online_$mode'"
+  sleep 1
+  t3=$(now_s)
+  touch "$stop"
+  wait "$writer" || die "the online writer failed"
+  record_output "online.full_$mode" "$(cofre_coll_bytes "online_$mode")"
+  python3 "$ROOT/bench/online_writer.py" summarize "$trace" "$t0" "$t1" "$mode" alone \
+    >>"$ONLINE_RESULTS"
+  python3 "$ROOT/bench/online_writer.py" summarize "$trace" "$t1" "$t3" "$mode" backup \
+    >>"$ONLINE_RESULTS"
+  cofre_sql -e "DROP DATABASE online_$mode CASCADE" >/dev/null
+  rm -f "$db" "$db-wal" "$db-shm" "$trace"
+}
+
+op_online_incrementals() {
+  local db=$ONLINE/inc.db pct fraction name before
+  rm -rf "$COFRE_DATA/extern/online_inc"
+  cp "$BASE_DB" "$db"
+  rm -f "$db-wal" "$db-shm"
+  cofre_sql -e "CREATE DATABASE online_inc FROM FILE '$db'" >/dev/null
+  measure online.inc_full - "$COFRE_BIN" sql --data "$COFRE_DATA" \
+    -e "BACKUP DATABASE online_inc INTO 'nodelocal://1/online_inc'"
+  record_output online.inc_full "$(cofre_coll_bytes online_inc)"
+  for pct in 0 0.01 1; do
+    name=online.incremental_${pct/./_}pct
+    if [[ $pct != 0 ]]; then
+      fraction=$(awk -v p="$pct" 'BEGIN{printf "%.6f", p / 100}')
+      "$GEN" --change "$db" --fraction "$fraction" --seed "$BENCH_SEED" 2>"$LOGS/$name.change.log"
+    fi
+    before=$(cofre_coll_bytes online_inc)
+    measure "$name" - "$COFRE_BIN" sql --data "$COFRE_DATA" \
+      -e "BACKUP DATABASE online_inc INTO LATEST IN 'nodelocal://1/online_inc'"
+    record_output "$name" $(($(cofre_coll_bytes online_inc) - before))
+  done
+  cofre_sql -e "DROP DATABASE online_inc CASCADE" >/dev/null
+  rm -f "$db" "$db-wal" "$db-shm"
+}
+
+suite_online() {
+  [[ -x $COFRE_BIN ]] || die "cofre binary $COFRE_BIN is missing: run make build"
+  mkdir -p "$ONLINE" "$COFRE_DATA"
+  op_online_writes wal
+  op_online_writes delete
+  op_online_incrementals
+  rm -rf "$ONLINE"
+}
+
 # --------------------------------------------------------------- restic ----
 
 export RESTIC_REPOSITORY=$BENCH_DIR/restic-repo
@@ -587,7 +661,7 @@ main() {
   TARGET_BYTES=$(to_bytes "$BENCH_SIZE")
   LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
   mkdir -p "$BENCH_DIR" "$SCRATCH" "$LOGS"
-  rm -f "$LOGS"/* "$MICRO_RESULTS"
+  rm -f "$LOGS"/* "$MICRO_RESULTS" "$ONLINE_RESULTS"
   prepare_dataset
   local run suite
   for ((run = 1; run <= BENCH_RUNS; ++run)); do
@@ -603,7 +677,7 @@ main() {
   log "results: $RESULTS"
   if [[ $BENCH_REPORT != 0 ]]; then
     python3 "$ROOT/bench/report.py" --results "$RESULTS" \
-      --machine "$BENCH_DIR/machine.json" --micro "$MICRO_RESULTS" \
+      --machine "$BENCH_DIR/machine.json" --micro "$MICRO_RESULTS" --online "$ONLINE_RESULTS" \
       --markdown "$ROOT/docs/benchmarks.md" --json "$ROOT/bench/results.json"
   fi
 }
