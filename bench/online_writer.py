@@ -26,7 +26,12 @@ def run(db, stop_file, trace_path):
                 "(id INTEGER PRIMARY KEY, n INT, payload BLOB)")
     rng = random.Random(7)
     out = open(trace_path, "w")
+    lock = threading.Lock()  # the two threads share `out` (text files are not thread-safe)
     done = threading.Event()
+
+    def emit(line):
+        with lock:
+            out.write(line)
 
     def watch_wal():
         while not done.is_set():
@@ -34,7 +39,7 @@ def run(db, stop_file, trace_path):
                 size = os.path.getsize(db + "-wal")
             except OSError:
                 size = 0
-            out.write(f"wal {time.time():.6f} {size}\n")
+            emit(f"wal {time.time():.6f} {size}\n")
             time.sleep(0.02)
 
     watcher = threading.Thread(target=watch_wal)
@@ -48,7 +53,7 @@ def run(db, stop_file, trace_path):
         top += 1
         con.execute("UPDATE online_writes SET n = n + 1 WHERE id = ?", (rng.randrange(1, top + 1),))
         con.execute("COMMIT")
-        out.write(f"tx {time.time():.6f} {time.monotonic() - start:.6f}\n")
+        emit(f"tx {time.time():.6f} {time.monotonic() - start:.6f}\n")
     done.set()
     watcher.join()
     out.close()

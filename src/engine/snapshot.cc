@@ -68,12 +68,14 @@ struct Attempt {
   std::string message;
   int readers = 0;  // readers on one state (0 when the first could not start)
   bool rollback_journal = false;
+  std::optional<WalSnapshotHeader> wal;  // WAL mode: the snapshot's wal-index header
 };
 
 // One attempt at starting `readers` on one state of the file (see snapshot.h).
 // `wal_header` says whether the file looked like WAL before: only then is the probe read first
 // (in rollback mode it would need a SHARED lock of its own, a second chance to meet a writer).
-Attempt TryOnce(std::vector<SqliteDb>& readers, const SqliteDb& probe, bool wal_header) {
+Attempt TryOnce(const std::string& path, std::vector<SqliteDb>& readers, const SqliteDb& probe,
+                bool wal_header) {
   Attempt a;
   int64_t before = 0;
   bool probed = false;
@@ -112,6 +114,15 @@ Attempt TryOnce(std::vector<SqliteDb>& readers, const SqliteDb& probe, bool wal_
     }
     ++a.readers;
   }
+  if (probed && !a.rollback_journal) {
+    // The wal-index header the readers started from, for reading pages (engine/page_view.h):
+    // valid only when still nothing committed.
+    auto header = ReadWalSnapshotHeader(path);
+    int64_t now = 0;
+    if (header && RunOne(probe.get(), "PRAGMA data_version", &now) == SQLITE_OK && now == before) {
+      a.wal = std::move(header);
+    }
+  }
   return a;
 }
 
@@ -148,7 +159,7 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
     Attempt a;
     while (true) {
       ++attempts;
-      a = TryOnce(db.readers, probe, HeaderSaysWal(info.path));
+      a = TryOnce(info.path, db.readers, probe, HeaderSaysWal(info.path));
       if (a.readers == 0 && !IsBusy(a.rc)) {
         return UnavailableError("cannot start a read snapshot of database \"" + info.name +
                                 "\": " + a.message);
@@ -179,6 +190,8 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
     }
     db.readers.resize(static_cast<size_t>(a.readers));
     db.rollback_journal = a.rollback_journal;
+    db.wal = std::move(a.wal);
+    db.path = info.path;
     db.time_micros = NowMicros();
     if (snap->first_micros_ == 0) snap->first_micros_ = db.time_micros;
     snap->time_micros_ = db.time_micros;
@@ -194,6 +207,14 @@ Snapshot::~Snapshot() {
 
 const SqliteDb& Snapshot::reader(const std::string& name, int i) const {
   return dbs_.at(name).readers.at(static_cast<size_t>(i));
+}
+
+StatusOr<std::unique_ptr<PageView>> Snapshot::OpenPageView(const std::string& name) const {
+  const Db& db = dbs_.at(name);
+  if (db.rollback_journal) return PageView::OpenFrozen(db.path);
+  if (db.wal) return PageView::OpenWal(db.path, *db.wal);
+  return UnavailableError("the snapshot of database \"" + name +
+                          "\" did not capture its WAL state: its pages cannot be read directly");
 }
 
 std::vector<std::string> Snapshot::rollback_journal() const {

@@ -25,10 +25,12 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/data_dir.h"
+#include "engine/page_view.h"
 #include "engine/sqlite.h"
 
 namespace cofre {
@@ -59,12 +61,17 @@ class Snapshot {
   int64_t time_micros(const std::string& name) const { return dbs_.at(name).time_micros; }
   // Databases in a rollback-journal mode, whose writers cannot commit while this lives.
   std::vector<std::string> rollback_journal() const;
+  // The pages of database `name` as this snapshot sees them (engine/page_view.h). Unavailable
+  // when the snapshot could not pin them (a WAL whose index was busy): callers read rows instead.
+  StatusOr<std::unique_ptr<PageView>> OpenPageView(const std::string& name) const;
 
  private:
   struct Db {
     std::vector<SqliteDb> readers;
     int64_t time_micros = 0;
     bool rollback_journal = false;
+    std::optional<WalSnapshotHeader> wal;
+    std::string path;
   };
   Snapshot() = default;
   std::map<std::string, Db> dbs_;
