@@ -143,7 +143,8 @@ class LiveFilesTest(CofreTestCase):
         for i, end in enumerate(ends):
             self.ok(f"RESTORE DATABASE bank FROM LATEST IN '{coll}' AS OF SYSTEM TIME '{end}' "
                     f"WITH new_db_name = 'r{i}'")
-            caught.append(self.check_exact(self.db_path(f"r{i}"), src))
+            with self.subTest(layer=i):
+                caught.append(self.check_exact(self.db_path(f"r{i}"), src))
         self.assertEqual(caught, sorted(caught))
         self.assertGreater(caught[-1], 0, "the writers committed nothing before the last backup")
         return src, notices

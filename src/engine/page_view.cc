@@ -1,8 +1,5 @@
 #include "engine/page_view.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <cstring>
 
 #include "engine/big_endian.h"
@@ -38,12 +35,64 @@ Status Corrupt(const std::string& path, const std::string& what) {
 
 }  // namespace
 
-std::optional<WalSnapshotHeader> ReadWalSnapshotHeader(const std::string& path) {
-  auto fd = OpenFile(path + "-shm", O_RDONLY, 0, "wal-index");
-  if (!fd.ok()) return std::nullopt;
+StatusOr<std::unique_ptr<VfsFile>> VfsFile::Open(const std::string& path, int flags) {
+  sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
+  if (!vfs) return InternalError("no SQLite VFS");
+  std::unique_ptr<VfsFile> f(new VfsFile());
+  f->path_ = path;
+  f->storage_ = std::make_unique<char[]>(static_cast<size_t>(vfs->szOsFile));
+  std::memset(f->storage_.get(), 0, static_cast<size_t>(vfs->szOsFile));
+  auto* file = reinterpret_cast<sqlite3_file*>(f->storage_.get());
+  int out = 0;
+  int rc = vfs->xOpen(vfs, f->path_.c_str(), file, flags | SQLITE_OPEN_READONLY, &out);
+  if (rc != SQLITE_OK) {
+    if (file->pMethods) file->pMethods->xClose(file);
+    return UnavailableError("cannot open " + path + " (SQLite error " + std::to_string(rc) + ")");
+  }
+  f->open_ = true;
+  return f;
+}
+
+VfsFile::~VfsFile() {
+  auto* file = reinterpret_cast<sqlite3_file*>(storage_.get());
+  if (open_ && file->pMethods) file->pMethods->xClose(file);
+}
+
+Status VfsFile::Read(uint64_t offset, char* buf, size_t n) const {
+  auto* file = reinterpret_cast<sqlite3_file*>(storage_.get());
+  int rc =
+      file->pMethods->xRead(file, buf, static_cast<int>(n), static_cast<sqlite3_int64>(offset));
+  if (rc == SQLITE_IOERR_SHORT_READ) return Corrupt(path_, "short read");
+  if (rc != SQLITE_OK) return Corrupt(path_, "read error " + std::to_string(rc));
+  return Status::OK();
+}
+
+StatusOr<uint64_t> VfsFile::Size() const {
+  auto* file = reinterpret_cast<sqlite3_file*>(storage_.get());
+  sqlite3_int64 size = 0;
+  if (file->pMethods->xFileSize(file, &size) != SQLITE_OK) return Corrupt(path_, "no size");
+  return static_cast<uint64_t>(size);
+}
+
+bool FileHeaderSaysWal(const std::string& path) {
+  auto f = VfsFile::Open(path, SQLITE_OPEN_MAIN_DB);
+  char header[20];
+  if (!f.ok() || !(*f)->Read(0, header, sizeof(header)).ok()) return false;
+  return header[18] == 2 && header[19] == 2;
+}
+
+std::optional<WalSnapshotHeader> ReadWalSnapshotHeader(sqlite3* db) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || !file ||
+      !file->pMethods || file->pMethods->iVersion < 2 || !file->pMethods->xShmMap) {
+    return std::nullopt;
+  }
+  void volatile* region = nullptr;
+  if (file->pMethods->xShmMap(file, 0, 32768, 0, &region) != SQLITE_OK || !region) {
+    return std::nullopt;
+  }
   char buf[kBackfillOffset + 4];
-  auto n = PreadFully(fd->get(), 0, buf, sizeof(buf), "wal-index");
-  if (!n.ok() || *n != sizeof(buf)) return std::nullopt;
+  std::memcpy(buf, const_cast<const void*>(region), sizeof(buf));
   if (std::memcmp(buf, buf + kWalIndexHeaderBytes, kWalIndexHeaderBytes) != 0) return std::nullopt;
   if (buf[12] != 1) return std::nullopt;  // isInit
   uint32_t s1 = 0, s2 = 0;
@@ -62,8 +111,8 @@ std::optional<WalSnapshotHeader> ReadWalSnapshotHeader(const std::string& path) 
 
 Status PageView::ReadHeader() {
   char header[100];
-  ASSIGN_OR_RETURN(size_t n, PreadFully(db_.get(), 0, header, sizeof(header), path_));
-  if (n != sizeof(header) || std::memcmp(header, "SQLite format 3", 16) != 0) {
+  RETURN_IF_ERROR(db_->Read(0, header, sizeof(header)));
+  if (std::memcmp(header, "SQLite format 3", 16) != 0) {
     return Corrupt(path_, "not an SQLite database header");
   }
   const uint32_t size = big_endian::Get16(header + 16);
@@ -73,9 +122,8 @@ Status PageView::ReadHeader() {
   }
   usable_size_ = page_size_ - static_cast<uint8_t>(header[20]);
   if (usable_size_ < 480) return Corrupt(path_, "bad reserved bytes");
-  struct stat st;
-  if (::fstat(db_.get(), &st) != 0) return Corrupt(path_, "cannot stat the file");
-  page_count_ = static_cast<uint32_t>(static_cast<uint64_t>(st.st_size) / page_size_);
+  ASSIGN_OR_RETURN(uint64_t bytes, db_->Size());
+  page_count_ = static_cast<uint32_t>(bytes / page_size_);
   // The in-header size is valid when written by the same change as the change counter.
   const uint32_t in_header = big_endian::Get32(header + 28);
   if (in_header != 0 && big_endian::Get32(header + 92) == big_endian::Get32(header + 24)) {
@@ -87,7 +135,7 @@ Status PageView::ReadHeader() {
 StatusOr<std::unique_ptr<PageView>> PageView::OpenFrozen(const std::string& path) {
   std::unique_ptr<PageView> v(new PageView());
   v->path_ = path;
-  ASSIGN_OR_RETURN(v->db_, OpenFile(path, O_RDONLY, 0, path));
+  ASSIGN_OR_RETURN(v->db_, VfsFile::Open(path, SQLITE_OPEN_MAIN_DB));
   RETURN_IF_ERROR(v->ReadHeader());
   return v;
 }
@@ -96,13 +144,16 @@ StatusOr<std::unique_ptr<PageView>> PageView::OpenWal(const std::string& path,
                                                       const WalSnapshotHeader& header) {
   std::unique_ptr<PageView> v(new PageView());
   v->path_ = path;
-  ASSIGN_OR_RETURN(v->db_, OpenFile(path, O_RDONLY, 0, path));
+  ASSIGN_OR_RETURN(v->db_, VfsFile::Open(path, SQLITE_OPEN_MAIN_DB));
   RETURN_IF_ERROR(v->ReadHeader());
-  if (header.page_size != v->page_size_) return Corrupt(path, "WAL page size differs");
+  // (An empty WAL's index may not know the page size yet.)
+  if (header.max_frame > 0 && header.page_size != v->page_size_) {
+    return Corrupt(path, "WAL page size differs");
+  }
   if (header.page_count != 0) v->page_count_ = header.page_count;
   // Everything up to the snapshot is in the database file: the WAL is not needed.
   if (header.backfilled >= header.max_frame) return v;
-  ASSIGN_OR_RETURN(v->wal_, OpenFile(path + "-wal", O_RDONLY, 0, path + "-wal"));
+  ASSIGN_OR_RETURN(v->wal_, VfsFile::Open(path + "-wal", SQLITE_OPEN_WAL));
   RETURN_IF_ERROR(v->IndexWal(header));
   return v;
 }
@@ -118,8 +169,7 @@ Status PageView::IndexWal(const WalSnapshotHeader& header) {
     const uint32_t count = std::min(kBatch, header.max_frame - first + 1);
     buf.resize(count * frame_bytes);
     const uint64_t offset = kWalHeaderBytes + (first - 1) * frame_bytes;
-    ASSIGN_OR_RETURN(size_t n, PreadFully(wal_.get(), offset, buf.data(), buf.size(), path_));
-    if (n != buf.size()) return Corrupt(path_, "the WAL is shorter than its index says");
+    RETURN_IF_ERROR(wal_->Read(offset, buf.data(), buf.size()));
     for (uint32_t i = 0; i < count; ++i) {
       const char* frame = buf.data() + i * frame_bytes;
       if (std::memcmp(frame + 8, salt_.data(), 8) != 0) {
@@ -144,17 +194,14 @@ Status PageView::Read(uint32_t pgno, std::string* out) const {
       from_wal ? kWalHeaderBytes + (it->second - 1) * (uint64_t{kFrameHeaderBytes} + page_size_) +
                      kFrameHeaderBytes
                : uint64_t{pgno - 1} * page_size_;
-  ASSIGN_OR_RETURN(size_t n, PreadFully(from_wal ? wal_.get() : db_.get(), offset, out->data(),
-                                        page_size_, path_));
-  if (n != page_size_) return Corrupt(path_, "page " + std::to_string(pgno) + " is short");
-  return Status::OK();
+  return (from_wal ? wal_ : db_)->Read(offset, out->data(), page_size_);
 }
 
 Status PageView::Verify() const {
   if (salt_.empty()) return Status::OK();
   char header[kWalHeaderBytes];
-  ASSIGN_OR_RETURN(size_t n, PreadFully(wal_.get(), 0, header, sizeof(header), path_));
-  if (n != sizeof(header) || std::memcmp(header + 16, salt_.data(), 8) != 0) {
+  RETURN_IF_ERROR(wal_->Read(0, header, sizeof(header)));
+  if (std::memcmp(header + 16, salt_.data(), 8) != 0) {
     return Corrupt(path_, "the WAL was restarted while it was read");
   }
   return Status::OK();

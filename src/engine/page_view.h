@@ -12,9 +12,15 @@
 //   are still the captured ones.
 // Anything unexpected (a torn or unknown header, a short read, a frame of another WAL generation)
 // is an error: callers then fall back to reading rows through SQLite.
+// Files are opened through SQLite's VFS, never with plain file descriptors: POSIX locks belong to
+// the process, and closing any descriptor of a file drops every lock the process holds on it
+// (the snapshot readers' SHARED and WAL read-mark locks). SQLite's unix VFS defers such closes
+// while its connections hold locks.
 // Thread-safety: Read() and Verify() may be called from several threads.
 #ifndef COFRE_ENGINE_PAGE_VIEW_H_
 #define COFRE_ENGINE_PAGE_VIEW_H_
+
+#include <sqlite3.h>
 
 #include <cstdint>
 #include <memory>
@@ -22,7 +28,6 @@
 #include <string>
 #include <unordered_map>
 
-#include "util/file_util.h"
 #include "util/status.h"
 
 namespace cofre {
@@ -36,9 +41,32 @@ struct WalSnapshotHeader {
   std::string salt;         // 8 bytes, as in the WAL header and every frame header
 };
 
-// Reads the wal-index header of database `path` (from `path`-shm): nullopt when there is none,
-// or it is torn, uninitialised or fails its checksum.
-std::optional<WalSnapshotHeader> ReadWalSnapshotHeader(const std::string& path);
+// A file opened read-only through SQLite's default VFS.
+class VfsFile {
+ public:
+  // `flags`: SQLITE_OPEN_MAIN_DB or SQLITE_OPEN_WAL.
+  static StatusOr<std::unique_ptr<VfsFile>> Open(const std::string& path, int flags);
+  ~VfsFile();
+  VfsFile(const VfsFile&) = delete;
+  VfsFile& operator=(const VfsFile&) = delete;
+  // Reads exactly `n` bytes at `offset` (an error when the file is shorter).
+  Status Read(uint64_t offset, char* buf, size_t n) const;
+  // The file's size.
+  StatusOr<uint64_t> Size() const;
+
+ private:
+  VfsFile() = default;
+  std::string path_;
+  std::unique_ptr<char[]> storage_;  // the VFS's sqlite3_file object
+  bool open_ = false;
+};
+
+// True when the database file's header says WAL mode (read through the VFS, without locks).
+bool FileHeaderSaysWal(const std::string& path);
+
+// Reads the wal-index header through `db`'s own mapping of the -shm file (db must be in a WAL
+// read transaction): nullopt when it is torn, uninitialised or fails its checksum.
+std::optional<WalSnapshotHeader> ReadWalSnapshotHeader(sqlite3* db);
 
 class PageView {
  public:
@@ -63,8 +91,8 @@ class PageView {
   Status IndexWal(const WalSnapshotHeader& header);
 
   std::string path_;
-  ScopedFd db_;
-  ScopedFd wal_;
+  std::unique_ptr<VfsFile> db_;
+  std::unique_ptr<VfsFile> wal_;
   std::string salt_;
   uint32_t page_size_ = 0;
   uint32_t usable_size_ = 0;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
 namespace cofre {
@@ -48,14 +47,6 @@ int BeginRead(const SqliteDb& db) {
   return rc;
 }
 
-// True when the file's header says WAL (read without any lock, for error messages only).
-bool HeaderSaysWal(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char header[20] = {};
-  if (!in.read(header, sizeof(header))) return false;
-  return header[18] == 2 && header[19] == 2;
-}
-
 std::string Seconds(Clock::duration d) {
   char buf[32];
   snprintf(buf, sizeof(buf), "%.1f s",
@@ -74,8 +65,7 @@ struct Attempt {
 // One attempt at starting `readers` on one state of the file (see snapshot.h).
 // `wal_header` says whether the file looked like WAL before: only then is the probe read first
 // (in rollback mode it would need a SHARED lock of its own, a second chance to meet a writer).
-Attempt TryOnce(const std::string& path, std::vector<SqliteDb>& readers, const SqliteDb& probe,
-                bool wal_header) {
+Attempt TryOnce(std::vector<SqliteDb>& readers, const SqliteDb& probe, bool wal_header) {
   Attempt a;
   int64_t before = 0;
   bool probed = false;
@@ -117,7 +107,7 @@ Attempt TryOnce(const std::string& path, std::vector<SqliteDb>& readers, const S
   if (probed && !a.rollback_journal) {
     // The wal-index header the readers started from, for reading pages (engine/page_view.h):
     // valid only when still nothing committed.
-    auto header = ReadWalSnapshotHeader(path);
+    auto header = ReadWalSnapshotHeader(readers[0].get());
     int64_t now = 0;
     if (header && RunOne(probe.get(), "PRAGMA data_version", &now) == SQLITE_OK && now == before) {
       a.wal = std::move(header);
@@ -159,7 +149,7 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
     Attempt a;
     while (true) {
       ++attempts;
-      a = TryOnce(info.path, db.readers, probe, HeaderSaysWal(info.path));
+      a = TryOnce(db.readers, probe, FileHeaderSaysWal(info.path));
       if (a.readers == 0 && !IsBusy(a.rc)) {
         return UnavailableError("cannot start a read snapshot of database \"" + info.name +
                                 "\": " + a.message);
@@ -171,7 +161,7 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
       EndReads(db.readers);
       if (out_of_time) {
         const std::string held =
-            HeaderSaysWal(info.path)
+            FileHeaderSaysWal(info.path)
                 ? "another connection held the file exclusively (a WAL recovery or an "
                   "application using locking_mode=EXCLUSIVE)"
                 : "writers held its PENDING/EXCLUSIVE lock (in rollback-journal mode every "

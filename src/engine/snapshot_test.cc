@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -90,6 +91,12 @@ TEST_F(SnapshotTest, ReadersShareOneStateUnderBackToBackCommits) {
         if (!first) first = **sum;
         EXPECT_EQ(**sum, *first) << mode << ": reader " << i << " is on another state";
       }
+      // The state stays while the writer goes on committing.
+      if (mode == "wal") std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      for (int i = 0; first && i < (*snap)->readers_per_database(); ++i) {
+        EXPECT_EQ(*(*snap)->reader("app", i).QueryInt("SELECT sum(v) FROM t"), first)
+            << mode << ": reader " << i << " left its snapshot";
+      }
     }
     stop = true;
     writer.join();
@@ -116,6 +123,49 @@ TEST_F(SnapshotTest, FileHeldExclusivelyFailsAfterTheTimeoutNamingTheCause) {
   ASSERT_TRUE(holder->Exec("ROLLBACK").ok());
   EXPECT_TRUE(Snapshot::Take({info}, SnapshotOptions{2}).ok());
   EXPECT_EQ(Mode(info), "delete");
+}
+
+}  // namespace
+}  // namespace cofre
+
+namespace cofre {
+namespace {
+
+// POSIX locks belong to the process: reading the files must not drop the locks that this
+// process's connections hold (closing any descriptor of a file would).
+TEST_F(SnapshotTest, ReadingPagesKeepsTheProcessLocks) {
+  for (const std::string mode : {"delete", "wal"}) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    DatabaseInfo info = MakeDb(mode);
+    auto snap = Snapshot::Take({info}, SnapshotOptions{2});
+    ASSERT_TRUE(snap.ok()) << snap.status().message();
+    {
+      auto view = (*snap)->OpenPageView("app");
+      ASSERT_TRUE(view.ok()) << mode << ": " << view.status().message();
+      std::string page;
+      ASSERT_TRUE((*view)->Read(1, &page).ok());
+    }
+    EXPECT_EQ(FileHeaderSaysWal(info.path), mode == "wal");
+    // Another process (locks within one process are SQLite's own bookkeeping) must still find
+    // the file held: in rollback mode it cannot commit, in WAL mode a checkpoint cannot finish.
+    const std::string script =
+        mode == "delete"
+            ? "import sqlite3,sys; c=sqlite3.connect(sys.argv[1], timeout=0, "
+              "isolation_level=None); c.execute('BEGIN IMMEDIATE'); "
+              "c.execute('UPDATE t SET v = 7'); c.execute('COMMIT')"
+            : "import sqlite3,sys; c=sqlite3.connect(sys.argv[1], isolation_level=None); "
+              "c.execute('UPDATE t SET v = 7'); "
+              "sys.exit(0 if c.execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchone()[0] else 1)";
+    const int rc =
+        std::system(("python3 -c \"" + script + "\" " + info.path + " 2>/dev/null").c_str());
+    if (mode == "delete") {
+      EXPECT_NE(rc, 0) << "another process committed: the snapshot's SHARED lock was dropped";
+    } else {
+      EXPECT_EQ(rc, 0) << "a checkpoint completed: the snapshot's WAL read lock was dropped";
+    }
+    EXPECT_EQ(*(*snap)->reader("app").QueryInt("SELECT sum(v) FROM t"), 0);
+  }
 }
 
 }  // namespace
