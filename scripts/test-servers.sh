@@ -100,7 +100,7 @@ start() {
   echo "$plain_pid $auth_pid" >"$PID_FILE"
 
   local azure_tools azure_port azure_key
-  azure_tools="$(BUILD="$STATE_DIR" "$ROOT/scripts/install-azure-tools.sh" | tail -n 1)" ||
+  azure_tools="$(BUILD="${BUILD:-$ROOT/build}" "$ROOT/scripts/install-azure-tools.sh" | tail -n 1)" ||
     { echo "error: could not install Azurite" >&2; stop; exit 1; }
   azure_port="$(free_port)"
   while [[ "$azure_port" == "$plain_port" || "$azure_port" == "$auth_port" ]]; do
