@@ -128,6 +128,36 @@ class PsqlTest(ServerTestCase):
         out = psql(self.root, "SELECT count(*) FROM people WHERE id >= 5000").stdout.strip()
         self.assertEqual(out, "0")
 
+    def test_cofre_sql_url_client(self):
+        # cofre's own client: the same shell and formats over the wire, a passphrase from a file.
+        pwfile = os.path.join(self.tmp, "url-pw")
+        with open(pwfile, "w") as f:
+            f.write("url client passphrase\n")
+        p = subprocess.run([COFRE, "sql", "--url", self.root, "--set-file", f"pw={pwfile}",
+                            "--format", "csv",
+                            "-e", "BACKUP INTO 'nodelocal://1/url-client' WITH encryption_passphrase = :'pw'",
+                            "-e", "RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/url-client' "
+                                  "WITH encryption_passphrase = :'pw', new_db_name = 'via_url'",
+                            "-e", "SELECT count(*) AS n FROM via_url.accounts"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("succeeded", p.stdout)
+        self.assertIn("NOTICE: restored backup", p.stderr)
+        self.assertEqual(p.stdout.strip().splitlines()[-2:], ["n", p.stdout.strip().splitlines()[-1]])
+        # Errors come back as ERROR lines and exit 1; a password from PGPASSWORD.
+        p = subprocess.run([COFRE, "sql", "--url", self.server.url("alice", sslmode="require"),
+                            "-e", "UPDATE accounts SET balance = 0"],
+                           capture_output=True, text=True, env=dict(os.environ, PGPASSWORD="alice-pw-1"),
+                           timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("ERROR: user alice does not have UPDATE privilege", p.stderr)
+        # No password at all, no terminal: a clear connection error.
+        p = subprocess.run([COFRE, "sql", "--url", self.server.url("alice", sslmode="require"),
+                            "-e", "SELECT 1"], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                           env={k: v for k, v in os.environ.items() if k != "PGPASSWORD"}, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("cannot connect", p.stderr)
+
     def test_embedded_sql_is_refused_while_the_server_runs(self):
         p = subprocess.run([COFRE, "sql", "--data", self.data, "-e", "SELECT 1"],
                            capture_output=True, text=True)

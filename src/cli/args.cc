@@ -7,7 +7,7 @@
 namespace cofre::cli {
 namespace {
 
-enum class Flag { kData, kDatabase, kFormat, kLocality, kExecute, kSet, kSetFile, kSetEnv };
+enum class Flag { kUrl, kData, kDatabase, kFormat, kLocality, kExecute, kSet, kSetFile, kSetEnv };
 
 struct FlagSpec {
   std::string_view name;  // as written, with its dashes
@@ -18,7 +18,7 @@ constexpr FlagSpec kFlags[] = {
     {"--data", Flag::kData},         {"--database", Flag::kDatabase}, {"--format", Flag::kFormat},
     {"--locality", Flag::kLocality}, {"--execute", Flag::kExecute},   {"-e", Flag::kExecute},
     {"-v", Flag::kSet},              {"--set", Flag::kSet},           {"--variable", Flag::kSet},
-    {"--set-file", Flag::kSetFile},  {"--set-env", Flag::kSetEnv},
+    {"--set-file", Flag::kSetFile},  {"--set-env", Flag::kSetEnv},    {"--url", Flag::kUrl},
 };
 
 std::optional<Flag> LookupFlag(std::string_view name) {
@@ -83,6 +83,9 @@ Status ApplyFlag(Flag flag, std::string_view name, std::string value, CliArgs* a
     return InvalidArgumentError("flag " + std::string(name) + " needs a non-empty value");
   }
   switch (flag) {
+    case Flag::kUrl:
+      args->url = std::move(value);
+      return Status::OK();
     case Flag::kData:
       args->data_dir = std::move(value);
       break;
@@ -181,21 +184,29 @@ std::string UsageText() {
   return R"(cofre: a SQL database on SQLite with CockroachDB-compatible encrypted BACKUP and RESTORE.
 
 Usage:
-  cofre sql  [--data DIR] [--database NAME] [--format table|csv|tsv|json]
+  cofre sql  [--data DIR | --url URL] [--database NAME] [--format table|csv|tsv|json]
              [--locality key=value[,key=value...]] [-v NAME=VALUE]...
              [--set-file NAME=PATH]... [--set-env NAME=VAR]... [-e STMT]...
+  cofre start [--data DIR] [--listen-addr HOST:PORT] [--http-addr HOST:PORT]
+              [--certs-dir DIR | --insecure] [--locality K=V,...] [--log-dir DIR]
+  cofre cert create-ca | create-node HOST... | create-client USER
+             --certs-dir DIR --ca-key FILE [--lifetime DAYS] [--overwrite]
   cofre demo [--data DIR]
   cofre version
 
 Commands:
   sql      Run SQL statements: each -e value (several ';'-separated statements allowed),
            else statements from stdin; on a terminal, an interactive shell.
+  start    Serve the data directory over the PostgreSQL wire protocol (docs/server.md).
+  cert     Create TLS certificates for the server and its clients.
   demo     Build a sample database, back it up, restore it and verify the copy.
   version  Print the version.
 
 Flags:
   --data DIR         data directory (default ./cofre-data; created on first use);
                      demo: default is a new temporary directory
+  --url URL          connect to a server (postgresql://user@host:port/db?sslmode=...;
+                     PG* variables and ~/.pgpass apply; a password is prompted for)
   --database NAME    current database at start (default defaultdb)
   --format FORMAT    output format: table (default), csv, tsv or json
   --locality K=V,..  this node's locality, for locality-aware backups

@@ -50,6 +50,7 @@ struct CliArgs {
   std::string database = "defaultdb";
   OutputFormat format = OutputFormat::kTable;
   std::string locality;              // empty: the data directory's remembered locality
+  std::string url;                   // `--url`: a server to connect to instead of --data
   std::vector<std::string> execute;  // -e values, in order
   std::vector<VariableArg> variables;  // in order; a later one for a name wins
 };

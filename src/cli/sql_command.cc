@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "cli/interactive_shell.h"
+#include "cli/remote_session.h"
 #include "cli/shell.h"
 #include "server/server.h"
 #include "sql/session.h"
@@ -36,18 +37,26 @@ int RunSqlCommand(const CliArgs& args) {
       return 1;
     }
   }
-  sql::SessionOptions options;
-  options.data_dir = args.data_dir;
-  options.database = args.database;
-  options.locality = args.locality;
-  // One server owns a data directory: refuse when one runs, and keep one from starting while
-  // this embedded session runs.
-  StatusOr<int> lock = server::LockForEmbeddedUse(args.data_dir);
-  if (!lock.ok()) {
-    ReportError(lock.status());
-    return 1;
+  StatusOr<std::unique_ptr<sql::Session>> session = UnavailableError("no session");
+  if (!args.url.empty()) {
+    RemoteSessionOptions remote;
+    remote.url = args.url;
+    remote.prompt_for_password = isatty(STDIN_FILENO);
+    session = OpenRemoteSession(remote);
+  } else {
+    sql::SessionOptions options;
+    options.data_dir = args.data_dir;
+    options.database = args.database;
+    options.locality = args.locality;
+    // One server owns a data directory: refuse when one runs, and keep one from starting while
+    // this embedded session runs.
+    StatusOr<int> lock = server::LockForEmbeddedUse(args.data_dir);
+    if (!lock.ok()) {
+      ReportError(lock.status());
+      return 1;
+    }
+    session = sql::Session::Open(options);
   }
-  StatusOr<std::unique_ptr<sql::Session>> session = sql::Session::Open(options);
   if (!session.ok()) {
     ReportError(session.status());
     return 1;

@@ -1,0 +1,200 @@
+#include "cli/remote_session.h"
+
+#include <libpq-fe.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+namespace cofre::cli {
+
+namespace {
+
+// Reads a line from the terminal without echo.
+std::string ReadPassword(const char* prompt) {
+  std::fputs(prompt, stderr);
+  std::fflush(stderr);
+  termios old{};
+  bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+  if (tty) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  int c;
+  while ((c = std::fgetc(stdin)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  std::fputc('\n', stderr);
+  return line;
+}
+
+Status FromSqlState(const std::string& state, std::string message, const char* hint) {
+  StatusCode code = StatusCode::kInvalidArgument;
+  if (state.starts_with("28") || state == "42501") code = StatusCode::kPermissionDenied;
+  if (state == "57014") code = StatusCode::kCancelled;
+  if (state.starts_with("08") || state == "57P01" || state == "58000") code = StatusCode::kUnavailable;
+  if (state == "XX001") code = StatusCode::kDataLoss;
+  if (state == "55000") code = StatusCode::kFailedPrecondition;
+  if (state == "42704" || state == "42P01" || state == "3D000") code = StatusCode::kNotFound;
+  Status st(code, std::move(message));
+  if (hint && *hint) st = st.WithHint(hint);
+  return st;
+}
+
+ResultSet::Type TypeOfOid(Oid oid) {
+  switch (oid) {
+    case 16: return ResultSet::Type::kBool;
+    case 17: return ResultSet::Type::kBytes;
+    case 20: case 21: case 23: return ResultSet::Type::kInt;
+    case 700: case 701: return ResultSet::Type::kFloat;
+    case 1700: return ResultSet::Type::kNumeric;
+    case 1082: return ResultSet::Type::kDate;
+    case 1114: return ResultSet::Type::kTimestamp;
+    case 1184: return ResultSet::Type::kTimestampTz;
+    case 114: case 3802: return ResultSet::Type::kJson;
+    default: return ResultSet::Type::kText;
+  }
+}
+
+class RemoteSession : public sql::Session {
+ public:
+  explicit RemoteSession(PGconn* conn) : conn_(conn) {
+    PQsetNoticeReceiver(conn_, &RemoteSession::OnNotice, this);
+    const char* db = PQdb(conn_);
+    database_ = db ? db : "";
+  }
+  ~RemoteSession() override {
+    std::lock_guard<std::mutex> l(mu_);
+    PQfinish(conn_);
+  }
+
+  StatusOr<ResultSet> Execute(std::string_view statement,
+                              const std::vector<sql::Param>& params) override {
+    notices_.clear();
+    std::string text(statement);
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p.value ? p.value->c_str() : nullptr);
+    PGresult* res = params.empty()
+                        ? PQexec(conn_, text.c_str())
+                        : PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()),
+                                       nullptr, values.data(), nullptr, nullptr, 0);
+    std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, PQclear);
+    if (!res) return UnavailableError(std::string("lost the server: ") + PQerrorMessage(conn_));
+    ResultSet rs;
+    for (auto& n : notices_) rs.notices.push_back(std::move(n));
+    notices_.clear();
+    switch (PQresultStatus(res)) {
+      case PGRES_COMMAND_OK:
+        rs.tag = PQcmdStatus(res);
+        return rs;
+      case PGRES_TUPLES_OK: {
+        const int ncols = PQnfields(res), nrows = PQntuples(res);
+        for (int c = 0; c < ncols; ++c) {
+          ResultSet::Type type = TypeOfOid(PQftype(res, c));
+          ResultSet::Kind kind = type == ResultSet::Type::kInt || type == ResultSet::Type::kFloat ||
+                                         type == ResultSet::Type::kNumeric
+                                     ? ResultSet::Kind::kNumber
+                                 : type == ResultSet::Type::kBool ? ResultSet::Kind::kBool
+                                                                  : ResultSet::Kind::kText;
+          rs.columns.push_back({PQfname(res, c), kind, type});
+        }
+        for (int r = 0; r < nrows; ++r) {
+          ResultSet::Row row(ncols);
+          for (int c = 0; c < ncols; ++c) {
+            if (!PQgetisnull(res, r, c)) row[c] = std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c));
+          }
+          rs.rows.push_back(std::move(row));
+        }
+        return rs;
+      }
+      case PGRES_EMPTY_QUERY:
+        rs.tag = "OK";
+        return rs;
+      case PGRES_COPY_IN:
+      case PGRES_COPY_OUT:
+        // The shell has no COPY data stream: end it cleanly and say what to use.
+        if (PQresultStatus(res) == PGRES_COPY_IN) PQputCopyEnd(conn_, "COPY is not supported by cofre sql");
+        while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+        return UnimplementedError("COPY FROM STDIN / TO STDOUT needs a client that streams data: use "
+                                  "psql's \\copy or a driver");
+      default: {
+        const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char* msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char* hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+        if (PQstatus(conn_) == CONNECTION_BAD) {
+          return UnavailableError(std::string("lost the server: ") + PQerrorMessage(conn_));
+        }
+        return FromSqlState(state ? state : "", msg ? msg : PQerrorMessage(conn_), hint);
+      }
+    }
+  }
+
+  StatusOr<sql::StatementDescription> Describe(std::string_view) override {
+    return sql::StatementDescription{};
+  }
+  bool InTransaction() const override { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+  void Interrupt() override {
+    std::lock_guard<std::mutex> l(mu_);
+    PGcancel* cancel = PQgetCancel(conn_);
+    if (!cancel) return;
+    char err[256];
+    PQcancel(cancel, err, sizeof(err));
+    PQfreeCancel(cancel);
+  }
+  const std::string& current_database() const override {
+    const char* db = PQdb(conn_);
+    database_ = db ? db : "";
+    return database_;
+  }
+
+ private:
+  static void OnNotice(void* self, const PGresult* res) {
+    auto* s = static_cast<RemoteSession*>(self);
+    const char* severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char* msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    ResultSet::Notice n;
+    n.severity = severity && std::strcmp(severity, "WARNING") == 0
+                     ? ResultSet::Notice::Severity::kWarning
+                     : ResultSet::Notice::Severity::kNotice;
+    n.message = msg ? msg : "";
+    s->notices_.push_back(std::move(n));
+  }
+
+  PGconn* conn_;
+  std::mutex mu_;
+  mutable std::string database_;
+  std::vector<ResultSet::Notice> notices_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<sql::Session>> OpenRemoteSession(const RemoteSessionOptions& options) {
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr, nullptr};
+  const char* values[] = {options.url.c_str(), "cofre sql", nullptr, nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  std::string password;
+  if (conn && PQstatus(conn) == CONNECTION_BAD && PQconnectionNeedsPassword(conn) &&
+      options.prompt_for_password) {
+    PQfinish(conn);
+    password = ReadPassword("Enter password: ");
+    keys[2] = "password";
+    values[2] = password.c_str();
+    conn = PQconnectdbParams(keys, values, 1);
+    std::fill(password.begin(), password.end(), '\0');
+  }
+  if (!conn) return ResourceExhaustedError("cannot allocate a connection");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(conn);
+    PQfinish(conn);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    // libpq's message names the server and the reason (refused, authentication, TLS).
+    return UnavailableError("cannot connect: " + msg);
+  }
+  return std::unique_ptr<sql::Session>(new RemoteSession(conn));
+}
+
+}  // namespace cofre::cli
