@@ -275,5 +275,30 @@ class CheckConstraintTest(FidelityTestCase):
         self.fails("INSERT INTO ck_bulk.t VALUES (9, -5, 'x')", contains="CHECK")
 
 
+class WideTableTest(FidelityTestCase):
+    def test_2000_columns_full_and_incremental(self):
+        cols = [f"c{i}" for i in range(2000)]
+        defs = ", ".join(cols)
+        vals = lambda r: ", ".join(  # noqa: E731
+            "NULL" if (r + i) % 7 == 0 and i not in (0, 5) else (f"'t{r}_{i}'" if i % 3 else str(r * 10000 + i))
+            for i in range(2000))
+        src = self.make_source("wide", [
+            f"CREATE TABLE w ({defs})",
+            f"CREATE TABLE wr ({defs}, PRIMARY KEY (c5, c0)) WITHOUT ROWID",
+            "CREATE INDEX w_c1999 ON w (c1999)"] + [
+            f"INSERT INTO w (rowid, {defs}) VALUES ({r * 3 - 10}, {vals(r)})" for r in range(40)] + [
+            f"INSERT INTO wr VALUES ({vals(r)})" for r in range(20)])
+        self.ok(f"BACKUP DATABASE wide INTO '{COLL}'")
+        self.restore_both("wide", "full")
+        con = sqlite3.connect(src, isolation_level=None)
+        con.execute("UPDATE w SET c1999 = 'changed', c0 = NULL WHERE rowid % 2 = 0")
+        con.execute("DELETE FROM w WHERE rowid = -4")
+        con.execute(f"INSERT INTO w (rowid, {defs}) VALUES (1000000, {vals(99)})")
+        con.execute("UPDATE wr SET c1000 = 'x' WHERE c0 % 2 = 0")
+        con.close()
+        self.ok(f"BACKUP DATABASE wide INTO LATEST IN '{COLL}'")
+        self.restore_both("wide", "inc")
+
+
 if __name__ == "__main__":
     unittest.main()

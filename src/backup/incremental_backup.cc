@@ -72,7 +72,8 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
                 const ChainCrypto& crypto, const ExportOptions& opts, proto::Span* out, bool* kept,
                 LayerStats* stats) {
   *kept = false;
-  ASSIGN_OR_RETURN(SqliteStmt scan, PrepareRangeScan(db, schema, prev.start_key(), prev.end_key()));
+  ASSIGN_OR_RETURN(TableScan scan,
+                   TableScan::Prepare(db, schema, prev.start_key(), prev.end_key()));
   std::unique_ptr<DataFileWriter> writer;
   std::string key, last_key, body, tombstone;
   uint64_t rows = 0, bytes = 0;
@@ -112,9 +113,9 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
     ASSIGN_OR_RETURN(bool row, scan.Step());
     if (!row) break;
     key.clear();
-    EncodeScanKey(scan.get(), schema, &key);
+    EncodeScanKey(scan, schema, &key);
     if (rows > 0 && order.Compare(last_key, key) >= 0) return Status::OK();  // SQLite disagrees
-    EncodeScanRow(scan.get(), schema, key, &body);
+    EncodeScanRow(scan, schema, key, &body);
     ++rows;
     bytes += body.size();
     int c = -1;

@@ -8,7 +8,8 @@ namespace cofre {
 
 namespace fmt = data_file_format;
 
-void EncodeScanKey(sqlite3_stmt* stmt, const TableSchema& schema, std::string* out) {
+void EncodeScanKey(const TableScan& scan, const TableSchema& schema, std::string* out) {
+  sqlite3_stmt* stmt = scan.keys();
   if (!schema.without_rowid) {
     rowcodec::PutVarint(out, 1);
     rowcodec::AppendColumn(out, stmt, 0);
@@ -18,8 +19,9 @@ void EncodeScanKey(sqlite3_stmt* stmt, const TableSchema& schema, std::string* o
   for (int pos : schema.key_column_positions) rowcodec::AppendColumn(out, stmt, pos);
 }
 
-void EncodeScanRow(sqlite3_stmt* stmt, const TableSchema& schema, std::string_view key,
+void EncodeScanRow(const TableScan& scan, const TableSchema& schema, std::string_view key,
                    std::string* body) {
+  sqlite3_stmt* stmt = scan.values();
   const int ncols = static_cast<int>(schema.columns.size());
   body->clear();
   body->push_back(static_cast<char>(fmt::kRecordRow));
@@ -32,8 +34,9 @@ void EncodeScanRow(sqlite3_stmt* stmt, const TableSchema& schema, std::string_vi
   // Column 0 of a rowid table's scan is the rowid; a column holding the same integer (its
   // INTEGER PRIMARY KEY) is stored as a reference to the key.
   // Each column is fetched once (sqlite3_column_value) and read through sqlite3_value_*.
-  const int64_t rowid = sqlite3_column_int64(stmt, 0);
-  for (int c = 1; c <= ncols; ++c) {
+  const int64_t rowid = sqlite3_column_int64(scan.keys(), 0);
+  const int offset = scan.value_offset();
+  for (int c = offset; c < ncols + offset; ++c) {
     sqlite3_value* v = sqlite3_column_value(stmt, c);
     const int type = sqlite3_value_type(v);
     if (type == SQLITE_INTEGER && sqlite3_value_int64(v) == rowid) {
@@ -44,10 +47,13 @@ void EncodeScanRow(sqlite3_stmt* stmt, const TableSchema& schema, std::string_vi
   }
 }
 
-StatusOr<SqliteStmt> PrepareRangeScan(const SqliteDb& db, const TableSchema& schema,
-                                      std::string_view start_key, std::string_view end_key) {
-  ASSIGN_OR_RETURN(SqliteStmt scan,
-                   db.Prepare(schema.ScanSql("main", !start_key.empty(), !end_key.empty())));
+namespace {
+
+// Prepares `sql` and binds the bounds of [start_key, end_key) (the non-empty ones, in order).
+StatusOr<SqliteStmt> PrepareBounded(const SqliteDb& db, const TableSchema& schema,
+                                    const std::string& sql, std::string_view start_key,
+                                    std::string_view end_key) {
+  ASSIGN_OR_RETURN(SqliteStmt scan, db.Prepare(sql));
   int p = 1;
   std::vector<rowcodec::ValueRef> values;
   for (std::string_view bound : {start_key, end_key}) {
@@ -57,6 +63,41 @@ StatusOr<SqliteStmt> PrepareRangeScan(const SqliteDb& db, const TableSchema& sch
     for (const auto& v : values) rowcodec::BindValue(scan.get(), p++, v);
   }
   return scan;
+}
+
+}  // namespace
+
+StatusOr<TableScan> TableScan::Prepare(const SqliteDb& db, const TableSchema& schema,
+                                       std::string_view start_key, std::string_view end_key) {
+  TableScan scan;
+  scan.schema_ = &schema;
+  const bool from = !start_key.empty(), to = !end_key.empty();
+  const int limit = sqlite3_limit(db.get(), SQLITE_LIMIT_COLUMN, -1);
+  if (!schema.without_rowid && static_cast<int64_t>(schema.columns.size()) + 1 > limit) {
+    ASSIGN_OR_RETURN(scan.keys_,
+                     PrepareBounded(db, schema, schema.ScanSql("main", from, to, ScanPart::kKey),
+                                    start_key, end_key));
+    ASSIGN_OR_RETURN(
+        scan.values_,
+        PrepareBounded(db, schema, schema.ScanSql("main", from, to, ScanPart::kColumns), start_key,
+                       end_key));
+    return scan;
+  }
+  ASSIGN_OR_RETURN(scan.values_, PrepareBounded(db, schema, schema.ScanSql("main", from, to),
+                                                start_key, end_key));
+  scan.value_offset_ = schema.without_rowid ? 0 : 1;
+  return scan;
+}
+
+StatusOr<bool> TableScan::Step() {
+  ASSIGN_OR_RETURN(bool row, values_.Step());
+  if (!keys_.get()) return row;
+  ASSIGN_OR_RETURN(bool key, keys_.Step());
+  if (row != key) {
+    return InternalError("the rowids and the columns of table " + schema_->name +
+                         " were read in different numbers");
+  }
+  return row;
 }
 
 std::string NewDataFilePath(const ExportOptions& options) {
@@ -99,7 +140,7 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
                    std::string_view end_key, ExternalStorage& storage, const ChainCrypto& crypto,
                    const ExportOptions& options, proto::Table* out, uint64_t* rows,
                    uint64_t* bytes) {
-  ASSIGN_OR_RETURN(SqliteStmt scan, PrepareRangeScan(db, schema, start_key, end_key));
+  ASSIGN_OR_RETURN(TableScan scan, TableScan::Prepare(db, schema, start_key, end_key));
   std::unique_ptr<DataFileWriter> writer;
   proto::Span* span = nullptr;
   std::string body, key;
@@ -134,12 +175,12 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
     ASSIGN_OR_RETURN(bool row, scan.Step());
     if (!row) break;
     key.clear();
-    EncodeScanKey(scan.get(), schema, &key);
+    EncodeScanKey(scan, schema, &key);
     if (writer->logical_bytes() >= options.target_file_bytes) {
       RETURN_IF_ERROR(finish_span(key));
       RETURN_IF_ERROR(start_span(key));
     }
-    EncodeScanRow(scan.get(), schema, key, &body);
+    EncodeScanRow(scan, schema, key, &body);
     RETURN_IF_ERROR(writer->AddRecord(body));
   }
   return finish_span(end_key);

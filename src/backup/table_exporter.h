@@ -17,7 +17,7 @@
 namespace cofre {
 
 struct ExportOptions {
-  std::string layer_dir;          // files go to <layer_dir>/data/<n>.cfd
+  std::string layer_dir;  // files go to <layer_dir>/data/<n>.cfd
   uint32_t layer = 0;
   uint64_t target_file_bytes = 32ull << 20;  // logical bytes per span/file
   ZstdOptions zstd;
@@ -43,17 +43,35 @@ Status ExportTable(const SqliteDb& db, const TableSchema& schema, ExternalStorag
                    const ChainCrypto& crypto, const ExportOptions& options, proto::Table* out);
 
 // Counts the entries of the table's secondary indexes (partial indexes counted exactly).
-StatusOr<uint64_t> CountIndexEntries(const SqliteDb& db, const TableSchema& schema,
-                                     uint64_t rows);
+StatusOr<uint64_t> CountIndexEntries(const SqliteDb& db, const TableSchema& schema, uint64_t rows);
 
-// Encodes the key of the current row of a ScanSql() statement.
-void EncodeScanKey(sqlite3_stmt* stmt, const TableSchema& schema, std::string* out);
-// Encodes a row record body (kind, key, values) of the current row of a ScanSql() statement.
-void EncodeScanRow(sqlite3_stmt* stmt, const TableSchema& schema, std::string_view key,
+// The rows of a table with keys in [start_key, end_key), in key order: one ScanSql() statement,
+// or, for a rowid table as wide as SQLite's column limit (the rowid would be one result column
+// too many), a statement of the rowids and one of the stored columns, both in rowid order,
+// stepped together in the connection's read transaction.
+class TableScan {
+ public:
+  static StatusOr<TableScan> Prepare(const SqliteDb& db, const TableSchema& schema,
+                                     std::string_view start_key, std::string_view end_key);
+  // Advances both statements: true when a row is ready.
+  StatusOr<bool> Step();
+  // Where the key (rowid, or a WITHOUT ROWID table's columns) and the stored columns are.
+  sqlite3_stmt* keys() const { return keys_.get() ? keys_.get() : values_.get(); }
+  sqlite3_stmt* values() const { return values_.get(); }
+  int value_offset() const { return value_offset_; }  // column of stored column 0 in values()
+
+ private:
+  SqliteStmt keys_;  // set for wide rowid tables only
+  SqliteStmt values_;
+  int value_offset_ = 0;
+  const TableSchema* schema_ = nullptr;
+};
+
+// Encodes the key of the current row of a scan.
+void EncodeScanKey(const TableScan& scan, const TableSchema& schema, std::string* out);
+// Encodes a row record body (kind, key, values) of the current row of a scan.
+void EncodeScanRow(const TableScan& scan, const TableSchema& schema, std::string_view key,
                    std::string* body);
-// Prepares a ScanSql() statement for [start_key, end_key) and binds the bounds.
-StatusOr<SqliteStmt> PrepareRangeScan(const SqliteDb& db, const TableSchema& schema,
-                                      std::string_view start_key, std::string_view end_key);
 
 }  // namespace cofre
 

@@ -1,13 +1,13 @@
 #include "backup/table_schema.h"
 
-#include "backup/schema_guard.h"
-
 #include <strings.h>
 
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
+
+#include "backup/schema_guard.h"
 
 namespace cofre {
 namespace {
@@ -177,7 +177,8 @@ std::string VirtualTableModule(std::string_view create_sql) {
   return NextToken(create_sql, &pos);
 }
 
-std::string TableSchema::ScanSql(const std::string& schema, bool from, bool to) const {
+std::string TableSchema::ScanSql(const std::string& schema, bool from, bool to,
+                                 ScanPart part) const {
   std::string cols = Join(columns);
   std::string sql = " FROM " + QuoteIdent(schema) + "." + QuoteIdent(name);
   std::string key = without_rowid ? "(" + Join(key_columns) + ")" : rowid_name;
@@ -188,8 +189,12 @@ std::string TableSchema::ScanSql(const std::string& schema, bool from, bool to) 
   if (from && to) sql += " AND ";
   if (to) sql += key + " < " + params;
   if (without_rowid) return "SELECT " + cols + sql + " ORDER BY " + Join(key_columns);
-  return "SELECT " + rowid_name + (cols.empty() ? "" : ", " + cols) + sql + " ORDER BY " +
-         rowid_name;
+  const std::string order = " ORDER BY " + rowid_name;
+  if (part == ScanPart::kKey || (part == ScanPart::kColumns && cols.empty())) {
+    return "SELECT " + rowid_name + sql + order;
+  }
+  if (part == ScanPart::kColumns) return "SELECT " + cols + sql + order;
+  return "SELECT " + rowid_name + (cols.empty() ? "" : ", " + cols) + sql + order;
 }
 
 std::string TableSchema::InsertSql(const std::string& schema, bool replace) const {
@@ -231,9 +236,10 @@ StatusOr<DatabaseSchema> ReadDatabaseSchema(const SqliteDb& db, const std::strin
   // Virtual tables first: their shadow tables are known by their names.
   std::vector<std::string> shadows;
   {
-    ASSIGN_OR_RETURN(SqliteStmt stmt, db.Prepare("SELECT name, sql FROM " + QuoteIdent(schema) +
-                                                 ".sqlite_schema WHERE type = 'table' AND "
-                                                 "sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid"));
+    ASSIGN_OR_RETURN(SqliteStmt stmt,
+                     db.Prepare("SELECT name, sql FROM " + QuoteIdent(schema) +
+                                ".sqlite_schema WHERE type = 'table' AND "
+                                "sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid"));
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;

@@ -17,6 +17,9 @@
 
 namespace cofre {
 
+// What a scan selects: the key then the stored columns, or one of them (rowid tables).
+enum class ScanPart { kAll, kKey, kColumns };
+
 struct TableSchema {
   std::string name;
   std::string create_sql;
@@ -35,7 +38,9 @@ struct TableSchema {
 
   // SELECT of the key (rowid tables) then all stored columns, in key order; with `from` / `to`,
   // only keys >= the first bound parameters and < the next ones (bind the key values in order).
-  std::string ScanSql(const std::string& schema, bool from = false, bool to = false) const;
+  // `part` kKey / kColumns (rowid tables): only the rowid, or only the stored columns.
+  std::string ScanSql(const std::string& schema, bool from = false, bool to = false,
+                      ScanPart part = ScanPart::kAll) const;
   // INSERT [OR REPLACE] of a row given as the key (rowid tables) then the stored columns.
   std::string InsertSql(const std::string& schema, bool replace) const;
   // DELETE of the row with a given key.
