@@ -5,6 +5,7 @@
   fuzz/corpus/data_file/        src/backup/data_file_fuzz.cc
   fuzz/corpus/encryption_info/  src/crypto/encryption_info_fuzz.cc
   fuzz/corpus/restore_plan/     src/backup/restore_plan_fuzz.cc (no flags byte: a protobuf)
+(fuzz/corpus/pg_message/ is hand-made: a decoder byte, then a frontend message body)
 
 Each seed is a flags byte (see the target's header comment) and a body. Bodies come from the
 golden backups (tests/testdata/golden/*, written by cofre 0.1.0), the crypto known-answer vectors
