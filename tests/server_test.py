@@ -383,6 +383,59 @@ class LifecycleTest(unittest.TestCase):
         finally:
             self.assertEqual(server.stop(), 0)
 
+    def test_limits_end_in_protocol_errors_never_a_crash(self):
+        import socket
+        import struct
+        server = CofreServer(self.data, insecure=True,
+                             extra=("--max-connections", "3", "--lock-timeout", "300"))
+        url = server.url(sslmode="disable")
+        try:
+            psql(url, "CREATE TABLE w (id INTEGER PRIMARY KEY)")
+            # A writer holding the write lock makes another writer fail with 40001 after the
+            # lock timeout, not hang.
+            a = psycopg2.connect(url)
+            a.cursor().execute("INSERT INTO w VALUES (1)")  # psycopg2 opened a transaction
+            b = psycopg2.connect(url)
+            b.autocommit = True
+            start = time.time()
+            with self.assertRaises(psycopg2.Error) as e:
+                b.cursor().execute("INSERT INTO w VALUES (2)")
+            self.assertEqual(e.exception.pgcode, "40001")
+            self.assertLess(time.time() - start, 5)
+            a.commit()
+            b.cursor().execute("INSERT INTO w VALUES (2)")
+            # Connection limit: the fourth concurrent client gets 53300.
+            c = psycopg2.connect(url)
+            with self.assertRaises(psycopg2.OperationalError) as e:
+                psycopg2.connect(url)
+            self.assertIn("too many clients", str(e.exception))
+            for conn in (a, b, c):
+                conn.close()
+            time.sleep(0.3)
+            # A message announcing 1 GiB ends that connection with 54000; the server lives on.
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            startup = struct.pack(">i", 196608) + b"user\0root\0\0"
+            sock.sendall(struct.pack(">i", len(startup) + 4) + startup)
+            buf = b""
+            while b"Z\0\0\0\5" not in buf:
+                buf += sock.recv(4096)
+            sock.sendall(b"Q" + struct.pack(">i", 1 << 30))
+            reply = b""
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+            sock.close()
+            self.assertIn(b"54000", reply)
+            # Garbage instead of a startup packet: closed, and the server still serves.
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock.sendall(b"\xff" * 64)
+            sock.close()
+            self.assertEqual(psql(url, "SELECT count(*) FROM w").stdout.strip(), "2")
+        finally:
+            self.assertEqual(server.stop(), 0)
+
     def test_sigterm_drains_and_exits_zero(self):
         server = CofreServer(self.data, insecure=True, extra=("--drain-timeout", "20"))
         url = server.url(sslmode="disable")

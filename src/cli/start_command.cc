@@ -88,6 +88,9 @@ StatusOr<server::ServerOptions> ParseStartArgs(const std::vector<std::string>& a
     } else if (flag == "--statement-timeout") {
       RETURN_IF_ERROR(need_value());
       ASSIGN_OR_RETURN(o.statement_timeout_ms, ParseInt(flag, value));
+    } else if (flag == "--lock-timeout") {
+      RETURN_IF_ERROR(need_value());
+      ASSIGN_OR_RETURN(o.lock_timeout_ms, ParseInt(flag, value));
     } else if (flag == "--idle-timeout") {
       RETURN_IF_ERROR(need_value());
       ASSIGN_OR_RETURN(o.idle_timeout_ms, ParseInt(flag, value));

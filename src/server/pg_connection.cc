@@ -204,6 +204,7 @@ bool PgConnection::Startup() {
   so.data_dir = ctx_->options.data_dir;
   so.database = database_;
   so.user = user_;
+  so.lock_timeout_ms = ctx_->options.lock_timeout_ms;
   auto session = sql::Session::Open(so);
   if (!session.ok()) {
     SendError(session.status(), session.status().code() == StatusCode::kNotFound

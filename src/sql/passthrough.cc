@@ -173,6 +173,7 @@ Status PassthroughExecutor::Open(const std::string& name) {
   RETURN_IF_ERROR(DataDir::CheckFileExists(info));
   Reset();
   ASSIGN_OR_RETURN(conn_, OpenDatabase(info));
+  sqlite3_busy_timeout(conn_.get(), lock_timeout_ms_);
   live_.store(conn_.get());
   current_ = name;
   authorizer_.set_current_database(name);

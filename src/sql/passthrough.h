@@ -22,7 +22,10 @@ namespace cofre::sql {
 
 class PassthroughExecutor {
  public:
-  PassthroughExecutor(DataDir* dir) : dir_(dir) {}
+  // `lock_timeout_ms`: how long a statement waits for another connection's write lock before
+  // failing with Unavailable (detail kSerializationFailure, SQLSTATE 40001 on the wire).
+  explicit PassthroughExecutor(DataDir* dir, int lock_timeout_ms = 10'000)
+      : dir_(dir), lock_timeout_ms_(lock_timeout_ms) {}
   // Switches the connection to database `name` (detaching everything).
   Status Use(const std::string& name);
   // Executes `sql`, binding `params` to its $n (or ?) parameters. InvalidArgument etc. with
@@ -57,6 +60,7 @@ class PassthroughExecutor {
   void ClearCache() { cache_.clear(); }
 
   DataDir* dir_;
+  int lock_timeout_ms_;
   std::string current_;
   SqliteDb conn_;
   std::atomic<sqlite3*> live_{nullptr};  // conn_'s handle, for Interrupt() from other threads

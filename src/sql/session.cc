@@ -24,11 +24,12 @@ ResultSet Tag(std::string tag) {
 // The cofre Session over a DataDir.
 class SessionImpl : public Session {
  public:
-  SessionImpl(std::unique_ptr<DataDir> dir, std::string database, std::optional<std::string> user)
+  SessionImpl(std::unique_ptr<DataDir> dir, std::string database, std::optional<std::string> user,
+              int lock_timeout_ms)
       : dir_(std::move(dir)),
         jobs_(dir_.get()),
         access_(dir_.get()),
-        passthrough_(dir_.get()),
+        passthrough_(dir_.get(), lock_timeout_ms),
         current_(std::move(database)),
         user_(std::move(user)) {}
 
@@ -257,7 +258,8 @@ StatusOr<std::unique_ptr<Session>> Session::Open(
   if (!options.locality.empty())
     RETURN_IF_ERROR(dir->SetSetting("locality", options.locality));
   auto session =
-      std::make_unique<SessionImpl>(std::move(dir), options.database, options.user);
+      std::make_unique<SessionImpl>(std::move(dir), options.database, options.user,
+                                    options.lock_timeout_ms);
   RETURN_IF_ERROR(session->Init());
   return std::unique_ptr<Session>(std::move(session));
 }

@@ -32,6 +32,8 @@ struct SessionOptions {
   // against (sql/statement_privileges.h, sql/privileges.h). nullopt: embedded use by whoever
   // owns the data directory's files, with every privilege and no checks.
   std::optional<std::string> user;
+  // How long a statement waits for another connection's write lock before failing (40001).
+  int lock_timeout_ms = 10'000;
 };
 
 // What a statement will return, known before running it (for the wire protocol's Describe).
