@@ -39,7 +39,7 @@ MicrobenchData* Build() {
   data->tables = std::move(schema->tables);
   std::string key, body;
   for (const TableSchema& table : data->tables) {
-    auto scan = PrepareRangeScan(db, table, "", "");
+    auto scan = TableScan::Prepare(db, table, "", "");
     if (!scan.ok()) Die("scanning " + table.name, scan.status());
     std::vector<std::string>& bodies = data->bodies.emplace_back();
     while (true) {
@@ -47,8 +47,8 @@ MicrobenchData* Build() {
       if (!row.ok()) Die("scanning " + table.name, row.status());
       if (!*row) break;
       key.clear();
-      EncodeScanKey(scan->get(), table, &key);
-      EncodeScanRow(scan->get(), table, key, &body);
+      EncodeScanKey(*scan, table, &key);
+      EncodeScanRow(*scan, table, key, &body);
       rowcodec::PutVarint(&data->row_stream, body.size());
       data->row_stream.append(body);
       bodies.push_back(body);

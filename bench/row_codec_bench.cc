@@ -24,15 +24,15 @@ void Scan(benchmark::State& state, bool encode) {
   SqliteDb db = OpenDataset();
   std::string key, body;
   for (auto _ : state) {
-    auto scan = PrepareRangeScan(db, table, "", "");
+    auto scan = TableScan::Prepare(db, table, "", "");
     if (!scan.ok()) return state.SkipWithError(scan.status().ToString().c_str());
     while (true) {
       auto row = scan->Step();
       if (!row.ok() || !*row) break;
       if (!encode) continue;
       key.clear();
-      EncodeScanKey(scan->get(), table, &key);
-      EncodeScanRow(scan->get(), table, key, &body);
+      EncodeScanKey(*scan, table, &key);
+      EncodeScanRow(*scan, table, key, &body);
       benchmark::DoNotOptimize(body.data());
     }
   }
