@@ -254,6 +254,24 @@ class FileSettingsTest(FidelityTestCase):
         self.check_settings("u16be", ["PRAGMA encoding = 'UTF-16be'", "PRAGMA journal_mode = WAL"],
                             {"journal": "wal", "auto_vacuum": 0, "encoding": 3})
 
+    def test_unpaired_utf16_surrogates_are_announced(self):
+        self.make_source("sur", [
+            "CREATE TABLE t (a)",
+            # An unpaired high surrogate then 'A', a valid pair, an unpaired low surrogate.
+            "INSERT INTO t VALUES (CAST(X'00D84100' AS TEXT)), (CAST(X'3DD801DE' AS TEXT)), "
+            "(CAST(X'00DC' AS TEXT))"], pragmas=["PRAGMA encoding = 'UTF-16le'"])
+        r = self.ok(f"BACKUP DATABASE sur INTO '{COLL}'")
+        self.assertIn("NOTICE: table sur.t has 2 row(s) whose text holds unpaired UTF-16 "
+                      "surrogates", r.stderr)
+        path, _ = self.restore("sur", "sur2", True)
+        got = sqlite3.connect(path).execute(
+            "SELECT hex(CAST(a AS BLOB)) FROM t ORDER BY rowid").fetchall()
+        self.assertEqual(got[1], ("3DD801DE",))  # valid text of every plane comes back exactly
+        self.make_source("ok16", ["CREATE TABLE t (a)", "INSERT INTO t VALUES ('fine 🙂')"],
+                         pragmas=["PRAGMA encoding = 'UTF-16be'"])
+        r = self.ok(f"BACKUP DATABASE ok16 INTO '{COLL}/ok16'")
+        self.assertNotIn("surrogates", r.stderr)
+
 
 class CheckConstraintTest(FidelityTestCase):
     def test_rows_violating_check_restore_through_both_paths(self):

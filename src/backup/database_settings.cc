@@ -23,7 +23,63 @@ bool PlausibleStat(const std::string& stat) {
   return true;
 }
 
+// SQL function cofre_unpaired_surrogate(x): 1 when x is text whose UTF-16 form holds a
+// surrogate not part of a pair. Reads the text as UTF-16 before anything converts it.
+void UnpairedSurrogate(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+    sqlite3_result_int(ctx, 0);
+    return;
+  }
+  const auto* s = static_cast<const uint16_t*>(sqlite3_value_text16(argv[0]));
+  const size_t n = static_cast<size_t>(sqlite3_value_bytes16(argv[0])) / 2;
+  for (size_t i = 0; s && i < n; ++i) {
+    if (s[i] >= 0xD800 && s[i] < 0xDC00) {
+      if (i + 1 < n && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000) {
+        ++i;
+        continue;
+      }
+      sqlite3_result_int(ctx, 1);
+      return;
+    }
+    if (s[i] >= 0xDC00 && s[i] < 0xE000) {
+      sqlite3_result_int(ctx, 1);
+      return;
+    }
+  }
+  sqlite3_result_int(ctx, 0);
+}
+
 }  // namespace
+
+Status ReportUnpairedSurrogates(const SqliteDb& db, const DatabaseSchema& schema,
+                                const proto::Database& pdb, std::vector<std::string>* notices) {
+  if (pdb.text_encoding() != 2 && pdb.text_encoding() != 3) return Status::OK();
+  if (sqlite3_create_function(db.get(), "cofre_unpaired_surrogate", 1,
+                              SQLITE_UTF16 | SQLITE_DETERMINISTIC, nullptr, UnpairedSurrogate,
+                              nullptr, nullptr) != SQLITE_OK) {
+    return InternalError("cannot register a function on the backup's connection: " +
+                         std::string(sqlite3_errmsg(db.get())));
+  }
+  for (const auto& t : schema.tables) {
+    if (t.columns.empty()) continue;
+    std::string any;
+    for (const auto& c : t.columns) {
+      any += (any.empty() ? "" : " OR ") + std::string("cofre_unpaired_surrogate(") +
+             QuoteIdent(c) + ")";
+    }
+    ASSIGN_OR_RETURN(auto count, db.QueryInt("SELECT count(*) FROM main." + QuoteIdent(t.name) +
+                                             " WHERE " + any));
+    if (count.value_or(0) > 0) {
+      notices->push_back(
+          "table " + pdb.name() + "." + t.name + " has " + std::to_string(*count) +
+          " row(s) whose text holds unpaired UTF-16 surrogates, which SQLite rewrites "
+          "when it converts the text to UTF-8 for the backup (an unpaired low "
+          "surrogate becomes U+FFFD, an unpaired high one is paired with the next "
+          "code unit): they restore rewritten");
+    }
+  }
+  return Status::OK();
+}
 
 Status ReadFileSettings(const SqliteDb& db, proto::Database* pdb) {
   ASSIGN_OR_RETURN(auto mode, db.QueryText("PRAGMA main.journal_mode"));

@@ -10,6 +10,7 @@
 #define COFRE_BACKUP_DATABASE_SETTINGS_H_
 
 #include <string>
+#include <vector>
 
 #include "backup/schema_guard.h"
 #include "backup/table_schema.h"
@@ -23,6 +24,12 @@ Status ReadFileSettings(const SqliteDb& db, proto::Database* pdb);
 
 // Reads the sqlite_stat1 and sqlite_stat4 rows of the tables of `schema` into `pdb`.
 Status ReadStatistics(const SqliteDb& db, const DatabaseSchema& schema, proto::Database* pdb);
+
+// For a UTF-16 database: a notice for each table holding text with unpaired UTF-16 surrogates,
+// which SQLite rewrites when it converts the text to UTF-8 for the backup (one more scan of each
+// table; nothing for UTF-8 databases).
+Status ReportUnpairedSurrogates(const SqliteDb& db, const DatabaseSchema& schema,
+                                const proto::Database& pdb, std::vector<std::string>* notices);
 
 // Applies encoding and auto_vacuum to a new, empty staging file (before any table exists).
 Status ApplyFileSettings(const SqliteDb& db, const proto::Database& pdb);

@@ -124,6 +124,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     for (auto& obj : schema.objects) *pdb->add_objects() = std::move(obj);
     for (auto& vt : schema.virtual_tables) *pdb->add_virtual_tables() = std::move(vt);
     RETURN_IF_ERROR(ReadStatistics(db, schema, pdb));
+    RETURN_IF_ERROR(ReportUnpairedSurrogates(db, schema, *pdb, &result.notices));
   }
   ParallelExportOptions parallel;
   parallel.threads = threads;

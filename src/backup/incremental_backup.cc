@@ -361,6 +361,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     for (auto& obj : schema.objects) *pdb->add_objects() = std::move(obj);
     for (auto& vt : schema.virtual_tables) *pdb->add_virtual_tables() = std::move(vt);
     RETURN_IF_ERROR(ReadStatistics(db, schema, pdb));
+    RETURN_IF_ERROR(ReportUnpairedSurrogates(db, schema, *pdb, &result.notices));
   }
 
   // Work items, run largest first, each thread on its own reader (backup/parallel_export.h).
