@@ -1,4 +1,4 @@
-// Collection: the layout of a backup collection on storage (DESIGN §3, docs/format.md §1).
+// Collection: the layout of a backup collection on storage (docs/architecture.md §3, docs/format.md §1).
 //
 //   LATEST                                     "/<full subdir>" of the newest full backup
 //   <YYYY>/<MM>/<DD>-<HHMMSS>.<ss>/            a full backup, named by its UTC end time

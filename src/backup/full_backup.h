@@ -1,5 +1,5 @@
 // RunFullBackup: takes a full backup of some databases (whole or some of their tables) into a
-// collection, as one consistent snapshot, and commits it (DESIGN §3): BACKUP-LOCK, data files,
+// collection, as one consistent snapshot, and commits it (docs/architecture.md §3): BACKUP-LOCK, data files,
 // then the manifest, then LATEST (and the lock is deleted). A failed run removes what it wrote
 // before returning its error; a killed one leaves an unfinished directory that listing and
 // restore ignore and that its owner removes later (backup/unfinished_layers.h). Earlier backups

@@ -1,4 +1,4 @@
-// RunIncrementalBackup: appends an incremental layer to a backup chain (DESIGN §3).
+// RunIncrementalBackup: appends an incremental layer to a backup chain (docs/architecture.md §3).
 //
 // For every span of every table of the previous layer, the span's current rows (an ordered scan
 // of its key range) are compared, by their exact encoded bytes, with the rows as of the previous

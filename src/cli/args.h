@@ -1,4 +1,4 @@
-// Command-line parsing for the cofre binary (DESIGN §1):
+// Command-line parsing for the cofre binary (docs/architecture.md §1):
 //
 //   cofre sql  [--data DIR] [--database NAME] [--format table|csv|tsv|json]
 //              [--locality k=v[,k=v]...] [-v NAME=VALUE] [--set-file NAME=PATH]

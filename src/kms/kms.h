@@ -1,6 +1,6 @@
 // Kms: a key management service holding one master key that encrypts and decrypts small
 // secrets (a backup chain's data key) without ever revealing the master key (envelope
-// encryption, DESIGN §4). One implementation per URI scheme: aws:/// and aws-kms:/// today
+// encryption, docs/architecture.md §4). One implementation per URI scheme: aws:/// and aws-kms:/// today
 // (aws_kms.h); GCP, Azure and KMIP slot in behind the same interface and OpenKms().
 //
 // Contract of every implementation:
@@ -14,7 +14,7 @@
 //       PermissionDenied    this master key cannot decrypt this ciphertext: another key made it,
 //                           it is corrupt, its context differs, or the key's policy refuses;
 //       Unauthenticated     the KMS rejected the credentials themselves (callers show it to users
-//                           as PermissionDenied, DESIGN §5);
+//                           as PermissionDenied, docs/architecture.md §5);
 //       Unavailable         unreachable, throttled or failing after retries.
 //   - Plaintext returned by Decrypt is held in a KmsPlaintext, which wipes it; every
 //     intermediate buffer (request and response bodies) is wiped before returning.

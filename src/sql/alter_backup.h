@@ -1,5 +1,5 @@
 // ALTER BACKUP: changing which KMS keys unlock an encrypted backup chain without touching its
-// data (DESIGN §4, docs/kms.md).
+// data (docs/architecture.md §4, docs/kms.md).
 //
 //   ALTER BACKUP LATEST|'subdir' IN 'collection'
 //       ADD NEW_KMS = 'uri' | ('uri', ...) WITH OLD_KMS = 'uri' | ('uri', ...)
