@@ -318,6 +318,41 @@ def online_section(online, by_name):
     return lines
 
 
+def load_pgwire(path):
+    if not path or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def pgwire_section(pgwire):
+    """The wire server against PostgreSQL 15 (bench/pgwire.py)."""
+    if not pgwire:
+        return []
+    servers = {s["server"]: s for s in pgwire["servers"]}
+    cofre, pg = servers.get("cofre"), servers.get("postgresql-15")
+    if not cofre or not pg:
+        return []
+    lines = ["## Wire server: cofre start against PostgreSQL 15", "",
+             f"pgbench `-M prepared`, custom scripts, {pgwire['seconds']} s per point, a "
+             f"{pgwire['rows']}-row table, both servers over TLS with SCRAM-SHA-256 passwords, "
+             "on this machine (pgbench shares its two cores). Targets (docs/performance.md): point "
+             "reads at least PostgreSQL's at 8 and 32 clients; writes within 2x; server RSS under "
+             "100 MiB with 100 idle connections.", "",
+             "| measure | cofre | PostgreSQL 15 | cofre / PostgreSQL |", "|---|---|---|---|"]
+    lines.append(f"| connection + authentication (median) | {cofre['connect_ms']:.1f} ms | "
+                 f"{pg['connect_ms']:.1f} ms | {cofre['connect_ms'] / pg['connect_ms']:.2f}x |")
+    for kind in ("select", "update"):
+        for c in (1, 8, 32):
+            k = f"{kind}_tps_{c}"
+            lines.append(f"| point {'reads' if kind == 'select' else 'updates'}, {c} clients | "
+                         f"{cofre[k]:,.0f} tps | {pg[k]:,.0f} tps | {cofre[k] / pg[k]:.2f}x |")
+    if "rss_100_idle_kib" in cofre:
+        lines.append(f"| server RSS, 100 idle connections | {cofre['rss_100_idle_kib'] / 1024:.1f} MiB "
+                     "| | |")
+    return lines + [""]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True, help="results.jsonl from bench/run.sh")
@@ -326,11 +361,13 @@ def main():
     parser.add_argument("--json", required=True, help="where to write results.json")
     parser.add_argument("--micro", help="cofre_microbench JSON (bench/run.sh suite micro)")
     parser.add_argument("--online", help="online.jsonl (bench/run.sh suite online)")
+    parser.add_argument("--pgwire", help="pgwire.json (bench/run.sh suite pgwire)")
     args = parser.parse_args()
 
     results, machine = load(args.results, args.machine)
     micro = load_micro(args.micro)
     online = load_online(args.online)
+    pgwire = load_pgwire(args.pgwire)
     if not results:
         sys.exit(f"error: no results in {args.results}")
     by_name = derive(results)
@@ -346,12 +383,13 @@ def main():
     lines += online_section(online, by_name)
     lines += notes_section(results)
     lines += micro_section(micro)
+    lines += pgwire_section(pgwire)
     os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
     with open(args.markdown, "w") as f:
         f.write("\n".join(lines))
     with open(args.json, "w") as f:
         json.dump({"machine": machine, "results": results, "comparisons": pairs,
-                   "micro": micro, "online": online}, f, indent=2)
+                   "micro": micro, "online": online, "pgwire": pgwire}, f, indent=2)
         f.write("\n")
     print(f"wrote {args.markdown} and {args.json}", file=sys.stderr)
 

@@ -30,7 +30,7 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BUILD_DIR=$(realpath -m "${BUILD_DIR:-$ROOT/build}")
 BENCH_DIR=$(realpath -m "${BENCH_DIR:-$BUILD_DIR/bench-work}")
 BENCH_SEED=${BENCH_SEED:-1}
-BENCH_SUITES=${BENCH_SUITES:-limits cofre online sqlite3 restic borg micro}
+BENCH_SUITES=${BENCH_SUITES:-limits cofre online sqlite3 restic borg micro pgwire}
 ONLINE_BASE_SECONDS=${ONLINE_BASE_SECONDS:-3}
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.5}
 BENCH_REPORT=${BENCH_REPORT:-1}
@@ -49,6 +49,7 @@ LOGS=$BENCH_DIR/logs
 RESULTS=$BENCH_DIR/results.jsonl
 MICRO_RESULTS=$BENCH_DIR/microbench.json  # Google Benchmark's JSON (suite micro)
 ONLINE_RESULTS=$BENCH_DIR/online.jsonl    # writer figures (suite online)
+PGWIRE_RESULTS=$BENCH_DIR/pgwire.json  # bench/pgwire.py (suite pgwire)
 MICRO=$BUILD_DIR/cofre_microbench
 GEN=$BUILD_DIR/cofre_bench_gen
 SCAN=$BUILD_DIR/scan_limit
@@ -653,6 +654,20 @@ suite_micro() {
   grep '^BM_' "$LOGS/micro.log" >&2 || true
 }
 
+# ---------------------------------------------------------------- pgwire ----
+
+# The wire server against PostgreSQL 15 on this machine (bench/pgwire.py): connection and
+# authentication time, point reads and updates at 1, 8 and 32 pgbench clients, RSS with 100
+# idle connections. Once per benchmark run; JSON to $PGWIRE_RESULTS.
+suite_pgwire() {
+  [[ -n ${PGWIRE_DONE:-} ]] && return
+  PGWIRE_DONE=1
+  log "pgwire: cofre start against PostgreSQL 15 (${BENCH_PGWIRE_SECONDS:-10} s per point)"
+  /usr/bin/python3 "$ROOT/bench/pgwire.py" --cofre "$BUILD_DIR/cofre" --out "$PGWIRE_RESULTS" \
+    --seconds "${BENCH_PGWIRE_SECONDS:-10}" >"$LOGS/pgwire.log" 2>&1 ||
+    { tail -n 20 "$LOGS/pgwire.log" >&2; die "bench/pgwire.py failed"; }
+}
+
 # ----------------------------------------------------------------- main ----
 
 main() {
@@ -661,7 +676,7 @@ main() {
   TARGET_BYTES=$(to_bytes "$BENCH_SIZE")
   LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
   mkdir -p "$BENCH_DIR" "$SCRATCH" "$LOGS"
-  rm -f "$LOGS"/* "$MICRO_RESULTS" "$ONLINE_RESULTS"
+  rm -f "$LOGS"/* "$MICRO_RESULTS" "$ONLINE_RESULTS" "$PGWIRE_RESULTS"
   prepare_dataset
   local run suite
   for ((run = 1; run <= BENCH_RUNS; ++run)); do
@@ -677,7 +692,7 @@ main() {
   log "results: $RESULTS"
   if [[ $BENCH_REPORT != 0 ]]; then
     python3 "$ROOT/bench/report.py" --results "$RESULTS" \
-      --machine "$BENCH_DIR/machine.json" --micro "$MICRO_RESULTS" --online "$ONLINE_RESULTS" \
+      --machine "$BENCH_DIR/machine.json" --micro "$MICRO_RESULTS" --online "$ONLINE_RESULTS" --pgwire "$PGWIRE_RESULTS" \
       --markdown "$ROOT/docs/benchmarks.md" --json "$ROOT/bench/results.json"
   fi
 }
