@@ -221,9 +221,16 @@ class Psycopg2Test(ServerTestCase):
             psycopg2.connect(self.server.url("carol", "wrong"))
         self.assertIn("password authentication failed", str(e.exception))
         c = psycopg2.connect(self.server.url("carol", "carol-pw"))
-        with self.assertRaises(psycopg2.Error) as e:
-            c.cursor().execute("DELETE FROM kv")
-        self.assertEqual(e.exception.pgcode, "42501")
+        c.autocommit = True
+        for stmt in ("DELETE FROM kv", "ATTACH DATABASE '/tmp/carol.db' AS x",
+                     "PRAGMA journal_mode = OFF", "BACKUP INTO 'nodelocal://1/carol'",
+                     "BACKUP DATABASE defaultdb INTO 's3://b/p?AUTH=implicit'",
+                     "RESTORE FROM LATEST IN 'file:///tmp/x'", "CREATE USER carol2",
+                     "GRANT SELECT ON TABLE kv TO carol"):
+            with self.assertRaises(psycopg2.Error) as e:
+                c.cursor().execute(stmt)
+            self.assertEqual(e.exception.pgcode, "42501", stmt)
+        self.assertFalse(os.path.exists("/tmp/carol.db"))
         c.close()
 
     def test_failed_transaction_needs_rollback(self):
@@ -433,6 +440,35 @@ class LifecycleTest(unittest.TestCase):
             sock.sendall(b"\xff" * 64)
             sock.close()
             self.assertEqual(psql(url, "SELECT count(*) FROM w").stdout.strip(), "2")
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+    def test_kill_9_during_a_backup(self):
+        server = CofreServer(self.data, insecure=True)
+        url = server.url(sslmode="disable")
+        psql(url, "CREATE TABLE big (id INTEGER PRIMARY KEY, payload TEXT)",
+             "INSERT INTO big SELECT i, hex(randomblob(200)) FROM (WITH RECURSIVE n(i) AS "
+             "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT i FROM n)")
+        backup = subprocess.Popen(["psql", url, "-c", "BACKUP INTO 'nodelocal://1/killed'"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.4)
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait()
+        backup.communicate(timeout=30)
+        server.log.close()
+        server = CofreServer(self.data, insecure=True)
+        url = server.url(sslmode="disable")
+        try:
+            out = psql(url, "SELECT count(*) FROM big", "PRAGMA integrity_check").stdout.split()
+            self.assertEqual(out, ["300000", "ok"])
+            # A killed backup is no backup: it is not listed, and the next one succeeds and
+            # restores exactly.
+            psql(url, "BACKUP INTO 'nodelocal://1/killed'")
+            listed = psql(url, "SHOW BACKUPS IN 'nodelocal://1/killed'").stdout.split()
+            self.assertEqual(len(listed), 1, listed)
+            psql(url, "RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/killed' "
+                      "WITH new_db_name = 'after_kill'")
+            self.assertEqual(psql(url, "SELECT count(*) FROM after_kill.big").stdout.strip(), "300000")
         finally:
             self.assertEqual(server.stop(), 0)
 
