@@ -135,22 +135,25 @@ class VirtualTableTest(FidelityTestCase):
         b.close()
 
     def test_fts5_and_rtree_full_and_incremental(self):
-        src = self.make_source("s", FTS_SCHEMA + fts_rows(1, 300) + [
+        src = self.make_source("s", FTS_SCHEMA + fts_rows(1, 150) + [
             "DELETE FROM ft WHERE rowid % 7 = 0",
             "INSERT INTO ext(ext, rowid, title, body) SELECT 'delete', id, title, body FROM docs "
             "WHERE id % 11 = 0",
             "DELETE FROM docs WHERE id % 11 = 0",
             "DELETE FROM geo WHERE id % 5 = 0"])
         self.ok(f"BACKUP DATABASE s INTO '{COLL}'")
+        shown = {r["object_name"]: r for r in self.rows(f"SHOW BACKUP FROM LATEST IN '{COLL}'")}
+        self.assertIn("ft", shown)
+        self.assertGreater(int(shown["ft_data"]["rows"]), 0)
         for path in self.restore_both("s", "full"):
             self.check_answers(src, path)
         # Changes after the full backup: new segments, merges, deletions, an optimize.
         con = sqlite3.connect(src, isolation_level=None)
-        for s in fts_rows(301, 200) + [
+        for s in fts_rows(151, 100) + [
                 "DELETE FROM ft WHERE rowid % 13 = 0", "INSERT INTO ft(ft) VALUES ('optimize')",
                 "UPDATE geo SET maxx = maxx + 1 WHERE id % 3 = 0",
                 "INSERT INTO bare(bare, rowid, body) SELECT 'delete', id, body FROM docs "
-                "WHERE id = 301"]:
+                "WHERE id = 151"]:
             con.execute(s)
         con.close()
         self.ok(f"BACKUP DATABASE s INTO LATEST IN '{COLL}'")

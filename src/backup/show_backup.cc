@@ -65,6 +65,10 @@ void AddObjects(const proto::BackupManifest& m, bool schemas, ResultSet* rs) {
       }
       add(db.name(), "public", t.name(), "table", Num(size), Num(rows), t.create_sql());
     }
+    // A virtual table's rows are its shadow tables' (listed above).
+    for (const auto& vt : db.virtual_tables()) {
+      add(db.name(), "public", vt.name(), "table", std::nullopt, std::nullopt, vt.sql());
+    }
     for (const auto& o : db.objects()) {
       if (o.type() != "view") continue;
       add(db.name(), "public", o.name(), "view", std::nullopt, std::nullopt, o.sql());
