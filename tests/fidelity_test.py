@@ -145,6 +145,11 @@ class VirtualTableTest(FidelityTestCase):
         shown = {r["object_name"]: r for r in self.rows(f"SHOW BACKUP FROM LATEST IN '{COLL}'")}
         self.assertIn("ft", shown)
         self.assertGreater(int(shown["ft_data"]["rows"]), 0)
+        # A shadow table is restored with its database, never on its own.
+        self.ok("CREATE DATABASE other")
+        self.fails(f"RESTORE TABLE s.ft_data FROM LATEST IN '{COLL}' WITH into_db = 'other'",
+                   contains=["shadow table", "RESTORE DATABASE"])
+        self.ok(f"RESTORE TABLE s.docs FROM LATEST IN '{COLL}' WITH into_db = 'other'")
         for path in self.restore_both("s", "full"):
             self.check_answers(src, path)
         # Changes after the full backup: new segments, merges, deletions, an optimize.
