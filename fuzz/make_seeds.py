@@ -141,6 +141,12 @@ def encryption_infos():
     write("encryption_info", "cheap_v1", 0, info(1, [field_bytes(1, entry), field_bytes(2, kms)]))
     write("encryption_info", "cheap_v2", 1, info(2, [field_bytes(1, entry), field_bytes(2, kms)]))
     write("encryption_info", "kms_only_v2", 1, info(2, [field_bytes(2, kms)]))
+    # Format 3 (cofre 0.4): the key check binds the format; the same bytes as format 2 must fail.
+    check3 = kat.hkdf(data_key, chain_id, b"cofre-key-check-v3", 16)
+    info3 = (field_varint(1, 3) + field_bytes(2, chain_id) + field_varint(3, 1) +
+             field_bytes(4, field_bytes(1, entry)) + field_bytes(5, check3))
+    write("encryption_info", "cheap_v3", 1, info3)
+    write("encryption_info", "v3_downgraded_to_v2", 1, field_varint(1, 2) + info3[2:])
     write("encryption_info", "empty", 0, b"")
 
 

@@ -13,6 +13,10 @@ import tempfile
 import unittest
 
 COFRE = os.environ.get("COFRE_BIN", os.path.join(os.path.dirname(__file__), "..", "build", "cofre"))
+# New passphrase chains cost 600 000 PBKDF2 iterations (a third of a second per statement); the
+# e2e suites run thousands of statements, so they create chains at CockroachDB's 64 000 unless a
+# test asks otherwise (tests/hostile_storage_test.py checks the real default).
+os.environ.setdefault("COFRE_TEST_PASSPHRASE_ITERATIONS", "64000")
 
 
 class CofreResult:

@@ -386,7 +386,10 @@ class KeyErrorTest(EncryptionCase):
     def test_passphrase_for_unencrypted_backup(self):
         for stmt in self.reading_statements(self.plain, with_pw()):
             with self.subTest(stmt=stmt):
-                self.fails_cleanly(stmt, contains=["not encrypted"], data=self.other, problem=False)
+                # A backup taken encrypted and found unencrypted was rewritten by someone: the
+                # hint says so rather than only "remove the option" (issue 13 §3).
+                self.fails_cleanly(stmt, contains=["not encrypted", "tampered"], data=self.other,
+                                   problem=False)
 
     def test_empty_passphrase_refused(self):
         before = tree_digest(self.coll("enc"))
@@ -980,8 +983,8 @@ class FormatReader:
 
     def unlock(self, info_bytes, passphrase):
         info = pb_fields(info_bytes)
-        assert pb_one(info, 1) in (1, 2), "ENCRYPTION-INFO format_version"
-        if pb_one(info, 1) == 2:
+        assert pb_one(info, 1) in (1, 2, 3), "ENCRYPTION-INFO format_version"
+        if pb_one(info, 1) >= 2:
             # Version 2 ends with field 6: the SHA-256 of every byte before it.
             body, trailer = info_bytes[:-34], info_bytes[-34:]
             assert trailer[:2] == b"\x32\x20", "ENCRYPTION-INFO checksum field is not last"
@@ -1000,8 +1003,9 @@ class FormatReader:
             self.data_key = self.AESGCM(kek).decrypt(wrapped[:12], wrapped[12:],
                                                      b"cofre-dk-wrap-v1" + self.chain_id)
         assert self.data_key is not None, "no passphrase entry"
-        assert self.hkdf(self.data_key, self.chain_id, b"cofre-key-check-v1", 16) == pb_one(info, 5), \
-            "key_check"
+        # Format 3 binds the format into the key check (docs/format.md §3).
+        label = b"cofre-key-check-v3" if pb_one(info, 1) == 3 else b"cofre-key-check-v1"
+        assert self.hkdf(self.data_key, self.chain_id, label, 16) == pb_one(info, 5), "key_check"
 
     def read_file(self, rel_path, expect=None):
         data = read_bytes(os.path.join(self.root, rel_path))

@@ -3,11 +3,15 @@ when someone who can write to a collection plants links, and when a KMS endpoint
 the data key in clear. (Forged manifests: tests/hostile_manifest_test.py.)
 """
 import os
+import shutil
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cofre_testlib import CofreTestCase, table_dump  # noqa: E402
+from cofre_testlib import COFRE, CofreTestCase  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
 class SymlinkedCollectionTest(CofreTestCase):
@@ -50,6 +54,35 @@ class KmsEndpointTest(CofreTestCase):
                        contains=["ALLOW_INSECURE_HTTP", "in clear"])
         self.assertNotIn("AWS_SECRET_ACCESS_KEY=b", r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "c")))
+
+
+class PassphraseCostTest(CofreTestCase):
+    """Issue 13 §3: new passphrase chains use 600 000 PBKDF2 iterations and ENCRYPTION-INFO
+    format 3 (whose key check binds the format)."""
+
+    def test_new_chain_uses_the_modern_cost(self):
+        protoc = shutil.which("protoc")
+        if not protoc:
+            self.skipTest("protoc is needed to decode ENCRYPTION-INFO")
+        env = dict(os.environ)
+        env.pop("COFRE_TEST_PASSPHRASE_ITERATIONS", None)
+        coll = os.path.join(self.tmp, "c")
+        for stmt in ("CREATE DATABASE d", "CREATE TABLE d.t (a)",
+                     f"BACKUP DATABASE d INTO 'file://{coll}' WITH encryption_passphrase = 'pw'"):
+            subprocess.run([COFRE, "sql", "--data", self.data, "-e", stmt], env=env, check=True,
+                           capture_output=True)
+        infos = [os.path.join(d, f) for d, _, fs in os.walk(coll) for f in fs
+                 if f == "ENCRYPTION-INFO"]
+        self.assertEqual(len(infos), 1)
+        with open(infos[0], "rb") as f:
+            text = subprocess.run([protoc, "--decode=cofre.EncryptionInfo", "-I",
+                                   os.path.join(ROOT, "proto"),
+                                   os.path.join(ROOT, "proto", "encryption_info.proto")],
+                                  input=f.read(), capture_output=True, check=True).stdout.decode()
+        self.assertIn("format_version: 3", text)
+        self.assertIn("iterations: 600000", text)
+        self.ok(f"RESTORE DATABASE d FROM LATEST IN 'file://{coll}' WITH "
+                "encryption_passphrase = 'pw', new_db_name = 'e'")
 
 
 if __name__ == "__main__":

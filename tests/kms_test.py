@@ -544,7 +544,7 @@ class Boto3CrossCheckTest(KmsTestBase):
         self.ok("BACKUP INTO 'nodelocal://1/x' WITH kms = %s"
                 % sql_list([self.uri(alias), self.uri(west, "us-west-2")]))
         info = decode_encryption_info(self.info_path("x"))
-        self.assertEqual(info["format_version"], 2)
+        self.assertEqual(info["format_version"], 3)  # new chains: format 3 (format.md §3)
         self.assertEqual(len(info["chain_id"]), 16)
         context = {"cofre-chain": info["chain_id"].hex()}
         plaintexts = []
@@ -564,6 +564,11 @@ class Boto3CrossCheckTest(KmsTestBase):
                 self.kms[region].decrypt(CiphertextBlob=entry["wrapped_key"],
                                          EncryptionContext={"cofre-chain": "00" * 16})
         self.assertEqual(plaintexts[0], plaintexts[1])  # one data key, wrapped twice
+        # The key check an independent reader computes binds format 3.
+        import hmac as _hmac
+        prk = _hmac.new(info["chain_id"], plaintexts[0], hashlib.sha256).digest()
+        check = _hmac.new(prk, b"cofre-key-check-v3" + b"\x01", hashlib.sha256).digest()[:16]
+        self.assertEqual(check, info["key_check"])
 
 
 class S3StorageTest(KmsTestBase):

@@ -148,7 +148,8 @@ StatusOr<NewChainKey> CreateChainKey(const KeyOptions& options, const KmsOptions
   if (options.passphrase->empty()) {
     return InvalidArgumentError("encryption_passphrase must not be empty");
   }
-  ASSIGN_OR_RETURN(auto chain, NewChainWithPassphrase(*options.passphrase));
+  ASSIGN_OR_RETURN(auto chain,
+                   NewChainWithPassphrase(*options.passphrase, options.new_chain_iterations));
   out.encryption_info = SerializeEncryptionInfo(chain.first);
   out.key = std::move(chain.second);
   return out;
@@ -177,9 +178,15 @@ StatusOr<std::optional<ChainKey>> OpenChainKey(ExternalStorage& storage,
       }
     }
     if (options.any()) {
+      // Also what an attacker produces by rewriting an encrypted chain in plaintext: say so,
+      // and never just suggest dropping the key.
       return InvalidArgumentError("backup " + display + " in " + storage.RedactedUri() +
-                                  " is not encrypted; remove the encryption_passphrase / kms "
-                                  "option");
+                                  " is not encrypted, but a key was given")
+          .WithHint(
+              "if this backup was taken with encryption, finding it unencrypted means its "
+              "storage was tampered with: do not restore it, and find out who can write there. "
+              "Only if it was really taken without encryption, run the statement again without "
+              "encryption_passphrase / kms");
     }
     return std::optional<ChainKey>();
   }

@@ -43,6 +43,9 @@ struct KeyOptions {
 
   std::optional<std::string> passphrase;
   std::vector<std::string> kms_uris;
+  // PBKDF2 iterations of a new chain's passphrase entry (CreateChainKey). Default
+  // kPassphraseIterations (600 000); the e2e tests lower it to keep their run time.
+  uint32_t new_chain_iterations = kPassphraseIterations;
   bool any() const { return passphrase.has_value() || !kms_uris.empty(); }
 };
 

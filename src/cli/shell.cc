@@ -1,5 +1,6 @@
 #include "cli/shell.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,18 @@ namespace cofre::cli {
 namespace {
 
 void Write(std::FILE* f, std::string_view text) { std::fwrite(text.data(), 1, text.size(), f); }
+
+// pending += text, wiping the old buffer when the string has to grow into a new one.
+void AppendWiping(std::string* pending, std::string_view text) {
+  if (pending->size() + text.size() > pending->capacity()) {
+    std::string grown;
+    grown.reserve(std::max(2 * pending->capacity(), pending->size() + text.size()));
+    grown.append(*pending);
+    WipeText(pending);
+    *pending = std::move(grown);
+  }
+  pending->append(text);
+}
 
 }  // namespace
 
@@ -73,10 +86,14 @@ Status Shell::ExecuteVariableCommand(std::string_view line) {
 }
 
 Status Shell::ExecuteScript(std::string_view script) {
-  for (const std::string& statement : sql::SplitStatements(script, nullptr)) {
-    RETURN_IF_ERROR(Execute(statement));
+  std::vector<std::string> statements = sql::SplitStatements(script, nullptr);
+  Status status;
+  for (const std::string& statement : statements) {
+    status = Execute(statement);
+    if (!status.ok()) break;
   }
-  return Status::OK();
+  for (std::string& statement : statements) WipeText(&statement);  // may hold a passphrase
+  return status;
 }
 
 Status Shell::ExecuteStream(std::FILE* in) {
@@ -98,17 +115,25 @@ Status Shell::ExecuteStream(std::FILE* in) {
         continue;
       }
     }
-    pending.append(text);
+    // The statement text may hold a passphrase: every buffer that held it is wiped once the
+    // statement ran (the line now, the pending text and the split statements below).
+    AppendWiping(&pending, text);
+    const bool may_complete = text.find(';') != std::string_view::npos;
+    WipeText(line, static_cast<size_t>(length));
     // Only a line with a ';' can complete a statement: skip re-splitting otherwise.
-    if (text.find(';') == std::string_view::npos) continue;
+    if (!may_complete) continue;
     std::string rest;
-    for (const std::string& statement : sql::SplitStatements(pending, &rest)) {
+    std::vector<std::string> statements = sql::SplitStatements(pending, &rest);
+    for (const std::string& statement : statements) {
       status = Execute(statement);
       if (!status.ok()) break;
     }
+    for (std::string& statement : statements) WipeText(&statement);
+    WipeText(&pending);
     if (!status.ok()) break;
     pending = std::move(rest);
   }
+  if (line != nullptr) WipeText(line, capacity);
   const int read_errno = errno;
   const bool read_failed = std::ferror(in) != 0;
   std::free(line);

@@ -1,7 +1,6 @@
 #include "cli/shell_variables.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 
 #include "sql/splitter.h"
 #include "util/file_util.h"
+#include "util/wipe.h"
 
 namespace cofre::cli {
 namespace {
@@ -63,14 +63,9 @@ std::string_view CommandWord(std::string_view line) {
 
 }  // namespace
 
-void WipeText(char* data, size_t size) {
-  if (data != nullptr && size > 0) OPENSSL_cleanse(data, size);
-}
+void WipeText(char* data, size_t size) { WipeBytes(data, size); }
 
-void WipeText(std::string* text) {
-  WipeText(text->data(), text->capacity());
-  text->clear();
-}
+void WipeText(std::string* text) { WipeString(text); }
 
 ShellVariables::~ShellVariables() {
   for (auto& [name, value] : values_) WipeText(&value);

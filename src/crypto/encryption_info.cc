@@ -20,18 +20,39 @@ std::string WrapAad(std::string_view chain_id) {
   return aad;
 }
 
-StatusOr<std::string> KeyCheck(const SecretBytes& data_key, std::string_view chain_id) {
+// The key check of a chain key for an ENCRYPTION-INFO of format `format`.
+StatusOr<std::string> KeyCheck(const SecretBytes& data_key, std::string_view chain_id,
+                               uint32_t format) {
   ASSIGN_OR_RETURN(SecretBytes check,
-                   Hkdf(data_key.view(), chain_id, kKeyCheckInfo, kKeyCheckSize));
+                   Hkdf(data_key.view(), chain_id, format >= 3 ? kKeyCheckInfoV3 : kKeyCheckInfo,
+                        kKeyCheckSize));
   return std::string(check.view());
 }
 
-// True when `data_key` belongs to the chain `info` describes (constant-time comparison).
-StatusOr<bool> MatchesKeyCheck(const EncryptionInfo& info, const SecretBytes& data_key) {
-  if (data_key.size() != kChainDataKeySize) return false;
-  ASSIGN_OR_RETURN(std::string check, KeyCheck(data_key, info.chain_id()));
+bool SameCheck(const EncryptionInfo& info, const std::string& check) {
   return info.key_check().size() == check.size() &&
          CRYPTO_memcmp(info.key_check().data(), check.data(), check.size()) == 0;
+}
+
+// True when `data_key` belongs to the chain `info` describes (constant-time comparison).
+// DataLoss when it does, but the file was made at format 3 and rewritten as an older format.
+StatusOr<bool> MatchesKeyCheck(const EncryptionInfo& info, const SecretBytes& data_key) {
+  if (data_key.size() != kChainDataKeySize) return false;
+  ASSIGN_OR_RETURN(std::string check, KeyCheck(data_key, info.chain_id(), info.format_version()));
+  if (SameCheck(info, check)) return true;
+  if (info.format_version() < 3) {
+    ASSIGN_OR_RETURN(std::string v3, KeyCheck(data_key, info.chain_id(), 3));
+    if (SameCheck(info, v3)) {
+      return DataLossError(
+                 "ENCRYPTION-INFO was written at format version 3 and rewritten as version " +
+                 std::to_string(info.format_version()) +
+                 ": its key check binds format 3. The backup's storage was tampered with")
+          .WithHint(
+              "restore from another copy of the backup, and find out who can write to "
+              "its storage");
+    }
+  }
+  return false;
 }
 
 Status Corrupt(std::string_view what) {
@@ -95,18 +116,20 @@ StatusOr<std::pair<EncryptionInfo, ChainKey>> NewChain() {
   info.set_format_version(kEncryptionInfoFormatVersion);
   info.set_chain_id(key.chain_id);
   info.set_version(1);
-  ASSIGN_OR_RETURN(std::string check, KeyCheck(key.data_key, key.chain_id));
+  ASSIGN_OR_RETURN(std::string check,
+                   KeyCheck(key.data_key, key.chain_id, kEncryptionInfoFormatVersion));
   info.set_key_check(check);
   return std::make_pair(std::move(info), std::move(key));
 }
 
-StatusOr<std::pair<EncryptionInfo, ChainKey>> NewChainWithPassphrase(std::string_view passphrase) {
+StatusOr<std::pair<EncryptionInfo, ChainKey>> NewChainWithPassphrase(std::string_view passphrase,
+                                                                     uint32_t iterations) {
   if (passphrase.empty()) {
     return InvalidArgumentError(
         "encryption_passphrase is empty; give a non-empty passphrase to encrypt the backup");
   }
   ASSIGN_OR_RETURN(auto chain, NewChain());
-  RETURN_IF_ERROR(AddPassphraseEntry(&chain.first, chain.second, passphrase));
+  RETURN_IF_ERROR(AddPassphraseEntry(&chain.first, chain.second, passphrase, iterations));
   return chain;
 }
 
@@ -232,7 +255,16 @@ Status ValidateEncryptionInfo(const EncryptionInfo& info) {
   if (info.version() == 0) return Corrupt("the version counter is 0");
   if (info.key_check().size() != kKeyCheckSize) return Corrupt("the key check has the wrong size");
   if (info.keys_size() == 0) return Corrupt("it has no key entries");
+  if (info.keys_size() > kMaxKeyEntries) {
+    return Corrupt("it has " + std::to_string(info.keys_size()) + " key entries (at most " +
+                   std::to_string(kMaxKeyEntries) + " are accepted)");
+  }
+  int passphrase_entries = 0;
   for (const KeyEntry& k : info.keys()) {
+    if (k.has_passphrase() && ++passphrase_entries > kMaxPassphraseEntries) {
+      return Corrupt("it has more than " + std::to_string(kMaxPassphraseEntries) +
+                     " passphrase entries (cofre writes one)");
+    }
     if (k.has_passphrase()) {
       const PassphraseEntry& p = k.passphrase();
       if (p.kdf() != PassphraseEntry::PBKDF2_HMAC_SHA256) {
@@ -261,7 +293,8 @@ Status ValidateEncryptionInfo(const EncryptionInfo& info) {
 
 std::string SerializeEncryptionInfo(const EncryptionInfo& info) {
   EncryptionInfo body = info;
-  body.set_format_version(kEncryptionInfoFormatVersion);
+  // The key check of formats 1 and 2 is the same; format 3's differs (and needs the DK).
+  body.set_format_version(info.format_version() >= 3 ? 3 : 2);
   body.clear_checksum();
   std::string out;
   {

@@ -23,14 +23,19 @@
 #include <string_view>
 #include <utility>
 
+#include "crypto/kdf.h"
 #include "crypto/secret_bytes.h"
 #include "proto/encryption_info.pb.h"
 #include "util/status.h"
 
 namespace cofre {
 
-// Version 2 adds the trailing checksum; version 1 files (no checksum) are still read.
-inline constexpr uint32_t kEncryptionInfoFormatVersion = 2;
+// Version 2 adds the trailing checksum; version 1 files (no checksum) are still read. Version 3
+// (new chains from cofre 0.4) derives key_check with kKeyCheckInfoV3, which binds the format:
+// a version-3 file rewritten as version 1 or 2 fails its key check, and the reader, finding that
+// the version-3 check matches, reports the downgrade as tampering. Rewriting an existing file
+// keeps its format (1 and 2 become 2; 3 stays 3).
+inline constexpr uint32_t kEncryptionInfoFormatVersion = 3;
 inline constexpr uint32_t kOldestEncryptionInfoFormatVersion = 1;
 inline constexpr size_t kEncryptionInfoChecksumSize = 32;
 inline constexpr size_t kChainIdSize = 16;
@@ -40,9 +45,15 @@ inline constexpr size_t kKeyCheckSize = 16;
 // Iteration counts a reader accepts from an ENCRYPTION-INFO (bounds the work a corrupt or
 // hostile file can ask for).
 inline constexpr uint32_t kMinPassphraseIterations = 1000;
-inline constexpr uint32_t kMaxPassphraseIterations = 10'000'000;
+inline constexpr uint32_t kMaxPassphraseIterations = 5'000'000;
+// Passphrase entries a reader accepts (and so tries) in one file, and key entries in all: with
+// the iteration bound, a hostile file costs at most 4 x 5 000 000 PBKDF2 iterations (about 2 s
+// here) to try a passphrase against. cofre writes one passphrase entry per chain.
+inline constexpr int kMaxPassphraseEntries = 4;
+inline constexpr int kMaxKeyEntries = 64;
 inline constexpr std::string_view kDataKeyWrapLabel = "cofre-dk-wrap-v1";
-inline constexpr std::string_view kKeyCheckInfo = "cofre-key-check-v1";
+inline constexpr std::string_view kKeyCheckInfo = "cofre-key-check-v1";    // formats 1 and 2
+inline constexpr std::string_view kKeyCheckInfoV3 = "cofre-key-check-v3";  // format 3
 // Largest ENCRYPTION-INFO file a reader accepts.
 inline constexpr size_t kMaxEncryptionInfoSize = 1 << 20;
 
@@ -52,19 +63,22 @@ struct ChainKey {
   SecretBytes data_key;  // kChainDataKeySize bytes
 };
 
-// A new chain (random chain id and DK) and its ENCRYPTION-INFO (version 1) with no key entries
-// yet; add at least one before writing it. Internal if the random generator fails.
+// A new chain (random chain id and DK) and its ENCRYPTION-INFO (format
+// kEncryptionInfoFormatVersion, version 1) with no key entries yet; add at least one before writing
+// it. Internal if the random generator fails.
 StatusOr<std::pair<EncryptionInfo, ChainKey>> NewChain();
 
-// A new chain whose ENCRYPTION-INFO has one passphrase entry (64 000 PBKDF2 iterations).
+// A new chain whose ENCRYPTION-INFO has one passphrase entry (kPassphraseIterations PBKDF2
+// iterations).
 // InvalidArgument for an empty passphrase.
-StatusOr<std::pair<EncryptionInfo, ChainKey>> NewChainWithPassphrase(std::string_view passphrase);
+StatusOr<std::pair<EncryptionInfo, ChainKey>> NewChainWithPassphrase(
+    std::string_view passphrase, uint32_t iterations = kPassphraseIterations);
 
 // Adds a passphrase entry wrapping key.data_key (fresh salt, `iterations` PBKDF2 rounds).
 // InvalidArgument for an empty passphrase or iterations outside the accepted range;
 // FailedPrecondition when `key` is not this info's chain key.
 Status AddPassphraseEntry(EncryptionInfo* info, const ChainKey& key, std::string_view passphrase,
-                          uint32_t iterations = 64000);
+                          uint32_t iterations = kPassphraseIterations);
 
 // Files a KMS-wrapped DK under KmsKeyIdHash(kms_key_id), replacing any entry of the same key.
 // `wrapped_key` is the KMS's ciphertext, already made by the caller. InvalidArgument for an empty
@@ -98,8 +112,8 @@ StatusOr<ChainKey> ChainKeyFromUnwrapped(const EncryptionInfo& info, SecretBytes
 // Key entries with no source this version knows are allowed (written by a newer cofre).
 Status ValidateEncryptionInfo(const EncryptionInfo& info);
 
-// Serializes `info` (deterministically) for writing to storage, as the current format version
-// with its checksum last (whatever format_version and checksum `info` carried).
+// Serializes `info` (deterministically) for writing to storage, with its checksum last: format 3
+// when `info` is format 3, format 2 otherwise (whatever checksum `info` carried).
 std::string SerializeEncryptionInfo(const EncryptionInfo& info);
 
 // Parses and validates the bytes of an ENCRYPTION-INFO file, checking the checksum (required from

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "crypto/crypto_test_util.h"
 #include "crypto/random.h"
 
@@ -17,7 +19,7 @@ TEST(EncryptionInfoTest, PassphraseChainRoundTripsThroughBytes) {
   auto chain = NewChainWithPassphrase(kPassphrase);
   ASSERT_TRUE(chain.ok()) << chain.status().ToString();
   const auto& [info, key] = *chain;
-  EXPECT_EQ(info.format_version(), 2u);
+  EXPECT_EQ(info.format_version(), 3u);
   EXPECT_EQ(info.version(), 1u);
   EXPECT_EQ(key.chain_id.size(), kChainIdSize);
   EXPECT_EQ(key.data_key.size(), kChainDataKeySize);
@@ -25,7 +27,8 @@ TEST(EncryptionInfoTest, PassphraseChainRoundTripsThroughBytes) {
   ASSERT_EQ(info.keys_size(), 1);
   const PassphraseEntry& entry = info.keys(0).passphrase();
   EXPECT_EQ(entry.kdf(), PassphraseEntry::PBKDF2_HMAC_SHA256);
-  EXPECT_EQ(entry.iterations(), 64000u);
+  EXPECT_EQ(entry.iterations(), kPassphraseIterations);
+  EXPECT_GE(entry.iterations(), 600000u);
   EXPECT_EQ(entry.salt().size(), kPassphraseSaltSize);
 
   std::string bytes = SerializeEncryptionInfo(info);
@@ -130,9 +133,84 @@ TEST(EncryptionInfoTest, RewrapAddsAPassphraseWithoutChangingTheKey) {
   // A key from another chain cannot be filed here.
   auto other = NewChain();
   ASSERT_TRUE(other.ok());
-  EXPECT_EQ(AddPassphraseEntry(&next, other->second, "pw").code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(AddPassphraseEntry(&next, other->second, "pw").code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(AddPassphraseEntry(&next, key, "pw", 10).code(), StatusCode::kInvalidArgument);
+}
+
+// The bytes an attacker writes to turn `info` into an older format: format_version changed and,
+// for format 2, the checksum recomputed (it is a plain SHA-256); format 1 has none.
+std::string Downgraded(const EncryptionInfo& info, uint32_t format) {
+  EncryptionInfo old = info;
+  old.set_format_version(format);
+  if (format == 2) return SerializeEncryptionInfo(old);
+  old.clear_checksum();
+  return old.SerializeAsString();
+}
+
+TEST(EncryptionInfoTest, Format3RewrittenAsAnOlderFormatIsTampering) {
+  auto chain = NewChainWithPassphrase(kPassphrase);
+  ASSERT_TRUE(chain.ok());
+  ASSERT_EQ(chain->first.format_version(), 3u);
+  for (uint32_t format : {1u, 2u}) {
+    StatusOr<EncryptionInfo> parsed = ParseEncryptionInfo(Downgraded(chain->first, format));
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    ASSERT_EQ(parsed->format_version(), format);
+    StatusOr<ChainKey> k = UnwrapWithPassphrase(*parsed, kPassphrase);
+    EXPECT_EQ(k.status().code(), StatusCode::kDataLoss) << format;
+    EXPECT_NE(k.status().message().find("rewritten as version " + std::to_string(format)),
+              std::string::npos)
+        << k.status().ToString();
+    EXPECT_NE(k.status().message().find("tampered"), std::string::npos);
+    // The same for a key obtained from a KMS.
+    SecretBytes dk(std::string(chain->second.data_key.view()));
+    EXPECT_EQ(ChainKeyFromUnwrapped(*parsed, std::move(dk)).status().code(), StatusCode::kDataLoss);
+  }
+  // A wrong passphrase on a downgraded file is still just a wrong passphrase.
+  StatusOr<EncryptionInfo> parsed = ParseEncryptionInfo(Downgraded(chain->first, 2));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(UnwrapWithPassphrase(*parsed, "wrong").status().code(), StatusCode::kPermissionDenied);
+}
+
+TEST(EncryptionInfoTest, OlderFormatsStayAtTheirFormatWhenRewritten) {
+  // A chain written by cofre 0.3 (format 2, key check of formats 1-2) read, rewrapped, rewritten.
+  auto chain = NewChain();
+  ASSERT_TRUE(chain.ok());
+  EncryptionInfo old = chain->first;
+  old.set_format_version(2);
+  StatusOr<SecretBytes> check =
+      Hkdf(chain->second.data_key.view(), chain->second.chain_id, kKeyCheckInfo, kKeyCheckSize);
+  ASSERT_TRUE(check.ok());
+  old.set_key_check(std::string(check->view()));
+  ASSERT_TRUE(AddPassphraseEntry(&old, chain->second, kPassphrase, 64000).ok());
+  StatusOr<EncryptionInfo> parsed = ParseEncryptionInfo(SerializeEncryptionInfo(old));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->format_version(), 2u);
+  StatusOr<ChainKey> k = UnwrapWithPassphrase(*parsed, kPassphrase);
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_TRUE(k->data_key.Equals(chain->second.data_key));
+}
+
+TEST(EncryptionInfoTest, HostileFilesCannotAskForHoursOfWork) {
+  auto chain = NewChainWithPassphrase(kPassphrase);
+  ASSERT_TRUE(chain.ok());
+  // Thousands of passphrase entries, each to be tried: refused before any derivation.
+  EncryptionInfo many = chain->first;
+  for (int i = 0; i < 5000; ++i) *many.add_keys() = chain->first.keys(0);
+  auto start = std::chrono::steady_clock::now();
+  StatusOr<EncryptionInfo> parsed = ParseEncryptionInfo(SerializeEncryptionInfo(many));
+  EXPECT_EQ(parsed.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(UnwrapWithPassphrase(many, "wrong").status().code(), StatusCode::kDataLoss);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EncryptionInfo five = chain->first;
+  for (int i = 0; i < kMaxPassphraseEntries; ++i) *five.add_keys() = chain->first.keys(0);
+  EXPECT_EQ(ValidateEncryptionInfo(five).code(), StatusCode::kDataLoss);
+  // An iteration count beyond the bound (a billion would take minutes per try).
+  EncryptionInfo slow = chain->first;
+  slow.mutable_keys(0)->mutable_passphrase()->set_iterations(1'000'000'000);
+  EXPECT_EQ(ParseEncryptionInfo(SerializeEncryptionInfo(slow)).status().code(),
+            StatusCode::kDataLoss);
+  slow.mutable_keys(0)->mutable_passphrase()->set_iterations(kMaxPassphraseIterations + 1);
+  EXPECT_EQ(ValidateEncryptionInfo(slow).code(), StatusCode::kDataLoss);
 }
 
 TEST(EncryptionInfoTest, WrappedKeyCopiedToAnotherChainDoesNotUnwrap) {
@@ -179,21 +257,26 @@ TEST(EncryptionInfoTest, ValidationNamesTheBadField) {
   expect_bad([](EncryptionInfo& i) { i.set_version(0); }, "version counter");
   expect_bad([](EncryptionInfo& i) { i.clear_key_check(); }, "key check");
   expect_bad([](EncryptionInfo& i) { i.clear_keys(); }, "no key entries");
-  expect_bad([](EncryptionInfo& i) { i.mutable_keys(0)->mutable_passphrase()->set_iterations(1u << 31); },
-             "iteration");
-  expect_bad([](EncryptionInfo& i) { i.mutable_keys(0)->mutable_passphrase()->set_kdf(
-                                         PassphraseEntry::KDF_UNSPECIFIED); },
-             "key derivation");
+  expect_bad(
+      [](EncryptionInfo& i) { i.mutable_keys(0)->mutable_passphrase()->set_iterations(1u << 31); },
+      "iteration");
+  expect_bad(
+      [](EncryptionInfo& i) {
+        i.mutable_keys(0)->mutable_passphrase()->set_kdf(PassphraseEntry::KDF_UNSPECIFIED);
+      },
+      "key derivation");
   expect_bad([](EncryptionInfo& i) { i.mutable_keys(0)->mutable_passphrase()->set_salt("s"); },
              "salt");
   expect_bad([](EncryptionInfo& i) { i.add_keys()->mutable_kms()->set_key_id_hash("xyz"); },
              "key id hash");
-  expect_bad([](EncryptionInfo& i) {
-    KmsEntry* k = i.add_keys()->mutable_kms();
-    k->set_key_id_hash(KmsKeyIdHash("k"));
-    k->set_scheme("\xff\xfe");
-    k->set_wrapped_key("blob");
-  }, "scheme");
+  expect_bad(
+      [](EncryptionInfo& i) {
+        KmsEntry* k = i.add_keys()->mutable_kms();
+        k->set_key_id_hash(KmsKeyIdHash("k"));
+        k->set_scheme("\xff\xfe");
+        k->set_wrapped_key("blob");
+      },
+      "scheme");
   // An entry of a source this version does not know is skipped, not rejected.
   EncryptionInfo future = chain->first;
   future.add_keys();

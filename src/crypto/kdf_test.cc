@@ -35,7 +35,7 @@ TEST(Pbkdf2Test, MatchesPythonHashlib) {
 TEST(PassphraseKeyTest, CockroachParametersMatchPythonHashlib) {
   std::string salt;
   for (int i = 0; i < 16; ++i) salt.push_back(static_cast<char>(i));
-  StatusOr<SecretBytes> key = PassphraseKey("correct horse battery staple", salt);
+  StatusOr<SecretBytes> key = PassphraseKey("correct horse battery staple", salt, 64000);
   ASSERT_TRUE(key.ok()) << key.status().ToString();
   EXPECT_EQ(key->size(), kPassphraseKeySize);
   EXPECT_EQ(Hex(key->view()), "b1799651c8c298d25843d678e5124c0983183ece192a53174a4a04be9675351a");

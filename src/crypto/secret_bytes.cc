@@ -1,13 +1,37 @@
 #include "crypto/secret_bytes.h"
 
 #include <openssl/crypto.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <utility>
 
 namespace cofre {
 
-SecretBytes::SecretBytes(size_t size) : data_(size ? new uint8_t[size]() : nullptr), size_(size) {}
+std::unique_ptr<uint8_t[], SecretBytes::Release> SecretBytes::Allocate(size_t size) {
+  if (size == 0) return std::unique_ptr<uint8_t[], Release>(nullptr, Release{});
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    return std::unique_ptr<uint8_t[], Release>(new uint8_t[size](), Release{size, false});
+  }
+  ::madvise(p, size, MADV_DONTDUMP);
+#ifdef MADV_WIPEONFORK
+  ::madvise(p, size, MADV_WIPEONFORK);
+#endif
+  return std::unique_ptr<uint8_t[], Release>(static_cast<uint8_t*>(p), Release{size, true});
+}
+
+void secret_bytes_internal::Release::operator()(uint8_t* p) const {
+  if (p == nullptr) return;
+  if (mapped) {
+    ::munmap(p, size);
+  } else {
+    delete[] p;
+  }
+}
+
+SecretBytes::SecretBytes(size_t size) : data_(Allocate(size)), size_(size) {}
 
 SecretBytes::SecretBytes(std::string_view bytes) : SecretBytes(bytes.size()) {
   if (size_ > 0) std::memcpy(data_.get(), bytes.data(), size_);

@@ -6,6 +6,8 @@
 // operator<< and no implicit conversion to a string: reading the bytes takes an explicit call to
 // data() or view(), which makes every place that touches key material easy to find.
 // Copies are explicit (Clone()). Comparison is constant-time (Equals()).
+// The buffer is its own anonymous memory mapping marked MADV_DONTDUMP (left out of core dumps)
+// and MADV_WIPEONFORK (a forked child sees zeros); should mmap fail, it falls back to the heap.
 // Thread-safety: a plain value; const methods may be called from several threads at once.
 #ifndef COFRE_CRYPTO_SECRET_BYTES_H_
 #define COFRE_CRYPTO_SECRET_BYTES_H_
@@ -16,6 +18,15 @@
 #include <string_view>
 
 namespace cofre {
+
+namespace secret_bytes_internal {
+// Frees a SecretBytes buffer (its size is needed to unmap it).
+struct Release {
+  size_t size = 0;
+  bool mapped = false;
+  void operator()(uint8_t* p) const;
+};
+}  // namespace secret_bytes_internal
 
 class SecretBytes {
  public:
@@ -45,12 +56,18 @@ class SecretBytes {
   SecretBytes Clone() const;
   // True when both hold the same bytes; runs in time independent of the contents.
   bool Equals(const SecretBytes& other) const;
+  // Whether the buffer is the dump-excluded mapping (false for an empty buffer or the fallback).
+  bool excluded_from_core_dumps() const { return data_ != nullptr && data_.get_deleter().mapped; }
 
  private:
   // Wipes and frees the buffer, leaving this object empty.
   void Wipe();
 
-  std::unique_ptr<uint8_t[]> data_;
+  using Release = secret_bytes_internal::Release;
+  // `size` zero bytes in a buffer excluded from core dumps (see above).
+  static std::unique_ptr<uint8_t[], Release> Allocate(size_t size);
+
+  std::unique_ptr<uint8_t[], Release> data_;
   size_t size_ = 0;
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <type_traits>
 #include <utility>
 
@@ -62,6 +64,35 @@ TEST(SecretBytesTest, EmptyBuffer) {
   EXPECT_EQ(s.view(), "");
   SecretBytes t(std::string_view(""));
   EXPECT_TRUE(t.empty());
+}
+
+// The VmFlags of the mapping holding `p`, from /proc/self/smaps ("" when not found).
+std::string VmFlagsOf(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  const auto addr = reinterpret_cast<uintptr_t>(p);
+  while (std::getline(smaps, line)) {
+    unsigned long lo, hi;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(':') > 8) {
+      inside = addr >= lo && addr < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line;
+    }
+  }
+  return "";
+}
+
+TEST(SecretBytesTest, KeyMaterialIsLeftOutOfCoreDumps) {
+  SecretBytes key(std::string_view("0123456789abcdef0123456789abcdef"));
+  ASSERT_TRUE(key.excluded_from_core_dumps());
+  std::string flags = VmFlagsOf(key.data());
+  ASSERT_FALSE(flags.empty());
+  EXPECT_NE(flags.find(" dd"), std::string::npos) << flags;  // MADV_DONTDUMP
+  SecretBytes moved = std::move(key);
+  EXPECT_TRUE(moved.excluded_from_core_dumps());
+  EXPECT_FALSE(key.excluded_from_core_dumps());
+  EXPECT_NE(VmFlagsOf(moved.Clone().data()).find(" dd"), std::string::npos);
 }
 
 TEST(RandomTest, ProducesRequestedSizesAndDistinctValues) {

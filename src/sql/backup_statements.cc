@@ -505,6 +505,11 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   });
     return WithNotices(std::move(result), std::move(notices));
   }
+  // Tests only: a cheaper KDF for the chains they create (at least 1000 iterations).
+  if (const char* v = std::getenv("COFRE_TEST_PASSPHRASE_ITERATIONS")) {
+    opts.keys.new_chain_iterations = static_cast<uint32_t>(std::clamp<uint64_t>(
+        std::strtoull(v, nullptr, 10), kMinPassphraseIterations, kPassphraseIterations));
+  }
   ASSIGN_OR_RETURN(NewChainKey chain, CreateChainKey(opts.keys));
   ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
   RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);

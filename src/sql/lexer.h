@@ -17,9 +17,11 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/status.h"
+#include "util/wipe.h"
 
 namespace cofre::sql {
 
@@ -34,9 +36,18 @@ enum class TokenKind {
 
 struct Token {
   TokenKind kind = TokenKind::kEof;
-  std::string text;  // see TokenKind
+  std::string text;  // see TokenKind; wiped on destruction (a literal may be a passphrase)
   size_t begin = 0;  // byte offsets of the token in the source: [begin, end)
   size_t end = 0;
+
+  Token() = default;
+  Token(TokenKind k, std::string t, size_t b, size_t e)
+      : kind(k), text(std::move(t)), begin(b), end(e) {}
+  Token(const Token&) = default;
+  Token(Token&&) = default;
+  Token& operator=(const Token&) = default;
+  Token& operator=(Token&&) = default;
+  ~Token() { WipeString(&text); }
 
   // True for a bare identifier equal to `keyword` ignoring ASCII case.
   // REQUIRES: keyword is lower-case.

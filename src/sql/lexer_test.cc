@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <new>
+
 #include "sql/keywords.h"
 
 namespace cofre::sql {
@@ -169,6 +171,16 @@ TEST(KeywordsTest, Reserved) {
   for (const char* w : {"backup", "database", "latest", "restore", "kms", "public", "t", ""}) {
     EXPECT_FALSE(IsReservedKeyword(w)) << w;
   }
+}
+
+// Issue 13 §3: a string literal may be a passphrase; a token leaves no copy of it behind.
+TEST(TokenTest, TextIsWipedOnDestruction) {
+  alignas(Token) unsigned char storage[sizeof(Token)];
+  Token* t = new (storage) Token();
+  t->text = "pw-secret";  // short enough to live inside the object
+  t->~Token();
+  std::string_view bytes(reinterpret_cast<const char*>(storage), sizeof(storage));
+  EXPECT_EQ(bytes.find("pw-secret"), std::string_view::npos);
 }
 
 }  // namespace

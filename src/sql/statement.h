@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "sql/access_statements.h"
+#include "util/wipe.h"
 
 namespace cofre::sql {
 
@@ -133,8 +134,11 @@ struct Option {
   };
   std::string name;
   Kind kind = Kind::kFlag;
-  std::vector<std::string> values;
+  std::vector<std::string> values;  // wiped on destruction (a value may be a passphrase)
   bool operator==(const Option&) const = default;
+  ~Option() {
+    for (std::string& v : values) WipeString(&v);
+  }
 };
 
 // BACKUP [targets] INTO [LATEST IN | 'subdir' IN] dest
