@@ -100,6 +100,13 @@ def change(path, rng):
     con.execute("INSERT INTO coll (a, b, n) VALUES ('late', 'late ', -1)")
     if con.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'fts'").fetchone()[0]:
         con.execute("INSERT INTO fts VALUES ('late gamma', 'x')")
+    # Virtual tables created or dropped between the layers.
+    if rng.random() < 0.5:
+        con.execute("CREATE VIRTUAL TABLE late USING fts5(w, content = '', detail = none)")
+        con.execute("INSERT INTO late(rowid, w) VALUES (7, 'late words'), (9, 'more words')")
+    if con.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'rt'").fetchone()[0] and \
+            rng.random() < 0.5:
+        con.execute("DROP TABLE rt")
     con.close()
 
 
@@ -123,7 +130,7 @@ class RestoreDifferentialTest(CofreTestCase):
             self.assertEqual(want_check, sqlite3.connect(path).execute(check).fetchall(), label)
             self.assertEqual(want_scans, index_scans(path), label)
             con = sqlite3.connect(path)
-            for name in ("fts",):
+            for name in ("fts", "late"):
                 if con.execute("SELECT count(*) FROM sqlite_schema WHERE name = ?",
                                (name,)).fetchone()[0]:
                     con.execute(f"INSERT INTO {name}({name}) VALUES ('integrity-check')")

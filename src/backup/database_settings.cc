@@ -96,9 +96,25 @@ Status ReadFileSettings(const SqliteDb& db, proto::Database* pdb) {
 Status ReadStatistics(const SqliteDb& db, const DatabaseSchema& schema, proto::Database* pdb) {
   std::set<std::string> tables;
   for (const auto& t : schema.tables) tables.insert(t.name);
+  // How many of the backed-up tables the source created before `name`.
+  auto position = [&](const char* name) -> StatusOr<int32_t> {
+    ASSIGN_OR_RETURN(SqliteStmt q, db.Prepare("SELECT name FROM main.sqlite_schema WHERE type = "
+                                              "'table' AND rowid < (SELECT rowid FROM "
+                                              "main.sqlite_schema WHERE name = ?1)"));
+    q.Bind(1, std::string(name));
+    int32_t n = 0;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      n += tables.count(q.ColumnText(0)) ? 1 : 0;
+    }
+    return n;
+  };
   ASSIGN_OR_RETURN(bool stat1, HasTable(db, "sqlite_stat1"));
   if (stat1) {
     pdb->set_has_stat1(true);
+    ASSIGN_OR_RETURN(int32_t at, position("sqlite_stat1"));
+    pdb->set_stat1_position(at);
     ASSIGN_OR_RETURN(SqliteStmt q, db.Prepare("SELECT tbl, idx, stat FROM main.sqlite_stat1"));
     while (true) {
       ASSIGN_OR_RETURN(bool row, q.Step());
@@ -114,6 +130,8 @@ Status ReadStatistics(const SqliteDb& db, const DatabaseSchema& schema, proto::D
   ASSIGN_OR_RETURN(bool stat4, HasTable(db, "sqlite_stat4"));
   if (stat4) {
     pdb->set_has_stat4(true);
+    ASSIGN_OR_RETURN(int32_t at, position("sqlite_stat4"));
+    pdb->set_stat4_position(at);
     ASSIGN_OR_RETURN(SqliteStmt q, db.Prepare("SELECT tbl, idx, neq, nlt, ndlt, sample FROM "
                                               "main.sqlite_stat4"));
     while (true) {
@@ -154,6 +172,32 @@ std::string RestoredJournalMode(const proto::Database& pdb) {
   return pdb.journal_mode() == "delete" ? "delete" : "wal";
 }
 
+Status CreateStatisticsTables(const SqliteDb& db, SchemaGuard& guard, const proto::Database& pdb,
+                              int position) {
+  const bool last = position >= pdb.tables_size();
+  auto due = [&](bool has, int32_t at) { return has && (at == position || last); };
+  guard.AllowStatistics(true);
+  struct Off {
+    SchemaGuard& g;
+    ~Off() { g.AllowStatistics(false); }
+  } off{guard};
+  if (due(pdb.has_stat1(), pdb.stat1_position())) {
+    ASSIGN_OR_RETURN(bool exists, HasTable(db, "sqlite_stat1"));
+    if (!exists) RETURN_IF_ERROR(db.Exec("ANALYZE main.sqlite_schema"));
+  }
+  if (due(pdb.has_stat4(), pdb.stat4_position())) {
+    ASSIGN_OR_RETURN(bool exists, HasTable(db, "sqlite_stat4"));
+    if (!exists) {
+      // SQLite builds without SQLITE_ENABLE_STAT4 never create it; its definition is SQLite's.
+      RETURN_IF_ERROR(
+          db.Exec("PRAGMA writable_schema = ON; "
+                  "CREATE TABLE main.sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample); "
+                  "PRAGMA writable_schema = OFF"));
+    }
+  }
+  return Status::OK();
+}
+
 Status RestoreStatistics(const SqliteDb& db, SchemaGuard& guard, const proto::Database& pdb) {
   if (!pdb.has_stat1() && !pdb.has_stat4()) return Status::OK();
   auto bad = [&](const std::string& what) {
@@ -180,14 +224,13 @@ Status RestoreStatistics(const SqliteDb& db, SchemaGuard& guard, const proto::Da
     }
     return Status::OK();
   };
+  RETURN_IF_ERROR(CreateStatisticsTables(db, guard, pdb, pdb.tables_size()));
   guard.AllowStatistics(true);
   struct Off {
     SchemaGuard& g;
     ~Off() { g.AllowStatistics(false); }
   } off{guard};
   if (pdb.has_stat1()) {
-    ASSIGN_OR_RETURN(bool exists, HasTable(db, "sqlite_stat1"));
-    if (!exists) RETURN_IF_ERROR(db.Exec("ANALYZE main.sqlite_schema"));
     ASSIGN_OR_RETURN(SqliteStmt ins, db.Prepare("INSERT INTO main.sqlite_stat1(tbl, idx, stat) "
                                                 "VALUES(?1, ?2, ?3)"));
     for (const auto& r : pdb.stat1()) {
@@ -205,14 +248,6 @@ Status RestoreStatistics(const SqliteDb& db, SchemaGuard& guard, const proto::Da
     }
   }
   if (pdb.has_stat4()) {
-    ASSIGN_OR_RETURN(bool exists, HasTable(db, "sqlite_stat4"));
-    if (!exists) {
-      // SQLite builds without SQLITE_ENABLE_STAT4 never create it; its definition is SQLite's.
-      RETURN_IF_ERROR(
-          db.Exec("PRAGMA writable_schema = ON; "
-                  "CREATE TABLE main.sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample); "
-                  "PRAGMA writable_schema = OFF"));
-    }
     ASSIGN_OR_RETURN(SqliteStmt ins,
                      db.Prepare("INSERT INTO main.sqlite_stat4(tbl, idx, neq, nlt, ndlt, sample) "
                                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));

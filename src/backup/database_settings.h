@@ -37,6 +37,11 @@ Status ApplyFileSettings(const SqliteDb& db, const proto::Database& pdb);
 // The journal mode a restored file gets: the source's ("wal" for manifests that do not say).
 std::string RestoredJournalMode(const proto::Database& pdb);
 
+// Creates (empty) the statistics tables `pdb` places before its table number `position`
+// (every one not yet created when `position` is the number of tables).
+Status CreateStatisticsTables(const SqliteDb& db, SchemaGuard& guard, const proto::Database& pdb,
+                              int position);
+
 // Writes the statistics of `pdb` into the restored database (all its tables and indexes exist).
 // DataLoss when a row names something the backup does not restore.
 Status RestoreStatistics(const SqliteDb& db, SchemaGuard& guard, const proto::Database& pdb);

@@ -213,23 +213,34 @@ StatusOr<BulkLoadPlan> CreateRestoreSchema(const std::string& path, const proto:
   RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(pdb.user_version()) +
                           "; PRAGMA application_id = " + std::to_string(pdb.application_id())));
   RETURN_IF_ERROR(db.Exec("BEGIN"));
-  for (const auto& table : pdb.tables()) {
-    if (!table.virtual_table().empty()) continue;  // its virtual table creates it
-    RETURN_IF_ERROR(guard.Create(ExpectedTable(pdb.name(), table), table.create_sql()));
-  }
-  for (const auto& vt : pdb.virtual_tables()) {
+  // In the source's order: a virtual table where its first shadow table was (it creates them),
+  // ANALYZE's tables where they were.
+  std::set<std::string> created_vtabs;
+  auto create_vtab = [&](const proto::VirtualTable& vt) -> Status {
+    if (!created_vtabs.insert(vt.name()).second) return Status::OK();
     ASSIGN_OR_RETURN(ExpectedObject want, ExpectedVirtualTable(pdb, vt));
-    RETURN_IF_ERROR(guard.Create(want, vt.sql()));
-  }
-  for (const auto& table : pdb.tables()) {
-    bool known = table.virtual_table().empty();
-    for (const auto& vt : pdb.virtual_tables()) known = known || vt.name() == table.virtual_table();
-    if (!known) {
+    return guard.Create(want, vt.sql());
+  };
+  for (int i = 0; i < pdb.tables_size(); ++i) {
+    const proto::Table& table = pdb.tables(i);
+    RETURN_IF_ERROR(CreateStatisticsTables(db, guard, pdb, i));
+    if (table.virtual_table().empty()) {
+      RETURN_IF_ERROR(guard.Create(ExpectedTable(pdb.name(), table), table.create_sql()));
+      continue;
+    }
+    const proto::VirtualTable* owner = nullptr;
+    for (const auto& vt : pdb.virtual_tables()) {
+      if (vt.name() == table.virtual_table()) owner = &vt;
+    }
+    if (!owner) {
       return DataLossError("backup manifest: table " + pdb.name() + "." + table.name() +
                            " is the shadow table of virtual table " + table.virtual_table() +
                            ", which the backup does not hold");
     }
+    RETURN_IF_ERROR(create_vtab(*owner));
   }
+  for (const auto& vt : pdb.virtual_tables()) RETURN_IF_ERROR(create_vtab(vt));
+  RETURN_IF_ERROR(CreateStatisticsTables(db, guard, pdb, pdb.tables_size()));
   BulkLoadPlan plan;
   if (bulk) {
     for (const auto& obj : pdb.objects()) {
@@ -392,8 +403,7 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
       return fail(st);
     }
     if (records) {
-      if (Status st = LoadTable(db, "main", *table, *records, &unit, progress, result);
-          !st.ok()) {
+      if (Status st = LoadTable(db, "main", *table, *records, &unit, progress, result); !st.ok()) {
         return fail(st);
       }
     }

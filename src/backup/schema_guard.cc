@@ -332,6 +332,8 @@ int SchemaGuard::Authorize(int action, const char* a1, const char* a2, const cha
       if (SameName(a1, "sqlite_sequence") && (!want_ || want_->kind == SchemaKind::kTable)) {
         return SQLITE_OK;
       }
+      // Dropping an index makes SQLite delete its statistics.
+      if (action == SQLITE_DELETE && !want_ && IsStatTable(a1)) return SQLITE_OK;
       if (want_ || !Writable(a1)) return deny(a1);
       return SQLITE_OK;
     case SQLITE_READ:
