@@ -9,7 +9,9 @@
 //   - a refused schema is DataLoss naming "backup manifest" (or an SQLite error of a valid
 //     statement: InvalidArgument);
 //   - whatever is created, the database holds only objects the manifest names (and SQLite's
-//     sqlite_sequence and automatic indexes): no statement of a manifest creates anything else.
+//     sqlite_sequence and automatic indexes, and ANALYZE's tables when the manifest has
+//     statistics): no statement of a manifest creates anything else (a virtual table's module
+//     creates only the shadow tables the manifest lists as tables).
 //
 // Build: CC=clang-14 CXX=clang++-14 cmake -S . -B build-asan -G Ninja -DCOFRE_FUZZ=ON
 //        ninja -C build-asan restore_plan_fuzz
@@ -57,10 +59,19 @@ void CreateAll(const cofre::proto::Database& pdb) {
   for (const auto& t : pdb.tables()) tables.insert(t.name());
   for (const auto& t : pdb.tables()) names.insert(Lower(t.name()));
   for (const auto& o : pdb.objects()) names.insert(Lower(o.name()));
+  for (const auto& vt : pdb.virtual_tables()) names.insert(Lower(vt.name()));
   {
     cofre::SchemaGuard guard(*db, tables);
     for (const auto& t : pdb.tables()) {
       CheckRefusal(guard.Create(cofre::ExpectedTable(pdb.name(), t), t.create_sql()));
+    }
+    for (const auto& vt : pdb.virtual_tables()) {
+      auto want = cofre::ExpectedVirtualTable(pdb, vt);
+      if (!want.ok()) {
+        Check(want.status().code() == cofre::StatusCode::kDataLoss);
+        continue;
+      }
+      CheckRefusal(guard.Create(*want, vt.sql()));
     }
     for (const auto& o : pdb.objects()) {
       auto want = cofre::ExpectedSchemaObject(pdb.name(), o);
@@ -79,7 +90,9 @@ void CreateAll(const cofre::proto::Database& pdb) {
     if (!*row) break;
     std::string name = Lower(q->ColumnText(0));
     Check(names.count(name) || name == "sqlite_sequence" ||
-          name.rfind("sqlite_autoindex_", 0) == 0);
+          name.rfind("sqlite_autoindex_", 0) == 0 ||
+          (name == "sqlite_stat1" && pdb.has_stat1()) ||
+          (name == "sqlite_stat4" && pdb.has_stat4()));
   }
 }
 
@@ -90,7 +103,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!m.ParseFromArray(data, static_cast<int>(size))) return 0;
   if (m.databases_size() > kMaxDatabases) return 0;
   for (const auto& pdb : m.databases()) {
-    if (pdb.tables_size() > kMaxTables || pdb.objects_size() > kMaxObjects) return 0;
+    if (pdb.tables_size() > kMaxTables || pdb.objects_size() > kMaxObjects ||
+        pdb.virtual_tables_size() > kMaxObjects) {
+      return 0;
+    }
   }
   for (const auto& pdb : m.databases()) {
     for (bool bulk : {true, false}) {
