@@ -90,8 +90,7 @@ void CreateAll(const cofre::proto::Database& pdb) {
     if (!*row) break;
     std::string name = Lower(q->ColumnText(0));
     Check(names.count(name) || name == "sqlite_sequence" ||
-          name.rfind("sqlite_autoindex_", 0) == 0 ||
-          (name == "sqlite_stat1" && pdb.has_stat1()) ||
+          name.rfind("sqlite_autoindex_", 0) == 0 || (name == "sqlite_stat1" && pdb.has_stat1()) ||
           (name == "sqlite_stat4" && pdb.has_stat4()));
   }
 }
