@@ -27,6 +27,13 @@ TEST(PgTypesTest, EncodeAndDecode) {
   ASSERT_OK_AND_ASSIGN(std::string raw, EncodeValue(ResultSet::Type::kBytes, "\\x00ff", 1));
   EXPECT_EQ(raw, std::string("\0\xff", 2));
   EXPECT_THAT(EncodeValue(ResultSet::Type::kNumeric, "1.5", 1), StatusIs(StatusCode::kUnimplemented));
+  ASSERT_OK_AND_ASSIGN(std::string ts, EncodeValue(ResultSet::Type::kTimestamp, "2000-01-01 00:00:01.5", 1));
+  EXPECT_EQ(ts, std::string("\0\0\0\0\0\x16\xe3\x60", 8));  // 1 500 000 µs
+  ASSERT_OK_AND_ASSIGN(sql::Param back, DecodeParam(oid::kTimestamp, 1, ts, 1));
+  EXPECT_EQ(*back.value, "2000-01-01 00:00:01.5");
+  ASSERT_OK_AND_ASSIGN(std::string day, EncodeValue(ResultSet::Type::kDate, "1999-12-31", 1));
+  EXPECT_EQ(day, std::string("\xff\xff\xff\xff", 4));
+  EXPECT_FALSE(EncodeValue(ResultSet::Type::kTimestamp, "yesterday", 1).ok());
   ASSERT_OK_AND_ASSIGN(sql::Param p, DecodeParam(oid::kInt4, 1, std::string("\0\0\1\0", 4), 1));
   EXPECT_EQ(*p.value, "256");
   EXPECT_FALSE(DecodeParam(oid::kInt8, 1, std::string("abc"), 1).ok());  // wrong size

@@ -1,6 +1,8 @@
 #include "server/pg_types.h"
 
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 
 namespace cofre::server {
 
@@ -33,6 +35,71 @@ StatusOr<std::string> UnhexBytea(const std::string& text) {
     int hi = nib(text[i]), lo = nib(text[i + 1]);
     if (hi < 0 || lo < 0) return InvalidArgumentError("invalid bytea value");
     out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+// PostgreSQL's binary timestamps count microseconds (dates: days) from 2000-01-01 00:00 UTC.
+constexpr int64_t kPgEpochUnixSeconds = 946684800;
+
+// "YYYY-MM-DD[ HH:MM:SS[.ffffff]][+00[:00]|Z]" (also with 'T') to microseconds since the
+// PostgreSQL epoch. False when the text is not such a time.
+bool ParseTimestamp(const std::string& text, int64_t* micros) {
+  int y, mo, d, h = 0, mi = 0, sec = 0, consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3) return false;
+  size_t pos = static_cast<size_t>(consumed);
+  int64_t frac = 0;
+  if (pos < text.size() && (text[pos] == ' ' || text[pos] == 'T')) {
+    int n = 0;
+    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3) return false;
+    pos += 1 + static_cast<size_t>(n);
+    if (pos < text.size() && text[pos] == '.') {
+      int digits = 0;
+      for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])); ++pos) {
+        if (digits++ < 6) frac = frac * 10 + (text[pos] - '0');
+      }
+      for (; digits < 6; ++digits) frac *= 10;
+    }
+  }
+  std::string zone = text.substr(pos);
+  if (!zone.empty() && zone != "Z" && zone != "+00" && zone != "+00:00" && zone != " UTC") {
+    return false;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  int64_t unix_seconds = timegm(&tm);
+  *micros = (unix_seconds - kPgEpochUnixSeconds) * 1000000 + frac;
+  return true;
+}
+
+std::string FormatTimestamp(int64_t micros, bool date_only) {
+  int64_t seconds = micros / 1000000 + kPgEpochUnixSeconds;
+  int64_t frac = micros % 1000000;
+  if (frac < 0) {
+    frac += 1000000;
+    seconds -= 1;
+  }
+  time_t t = static_cast<time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  if (date_only) {
+    std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+    return buf;
+  }
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  std::string out = buf;
+  if (frac) {
+    char f[16];
+    std::snprintf(f, sizeof(f), ".%06lld", static_cast<long long>(frac));
+    out += f;
+    while (out.back() == '0') out.pop_back();
   }
   return out;
 }
@@ -115,8 +182,25 @@ StatusOr<std::string> EncodeValue(ResultSet::Type type, const std::string& text,
       return text;
     case ResultSet::Type::kNumeric: return Unsupported("numeric");
     case ResultSet::Type::kTimestamp:
-    case ResultSet::Type::kTimestampTz: return Unsupported("timestamps");
-    case ResultSet::Type::kDate: return Unsupported("dates");
+    case ResultSet::Type::kTimestampTz: {
+      int64_t micros;
+      if (!ParseTimestamp(text, &micros)) {
+        return InvalidArgumentError("timestamp column holds \"" + text +
+                                    "\", which has no binary form; use the text format")
+            .WithDetail(ErrorDetail::kDataException);
+      }
+      return BigEndian(static_cast<uint64_t>(micros), 8);
+    }
+    case ResultSet::Type::kDate: {
+      int64_t micros;
+      if (!ParseTimestamp(text, &micros)) {
+        return InvalidArgumentError("date column holds \"" + text +
+                                    "\", which has no binary form; use the text format")
+            .WithDetail(ErrorDetail::kDataException);
+      }
+      int64_t days = micros >= 0 ? micros / 86400000000LL : -((-micros + 86400000000LL - 1) / 86400000000LL);
+      return BigEndian(static_cast<uint64_t>(static_cast<int32_t>(days)), 4);
+    }
   }
   return text;
 }
@@ -184,6 +268,19 @@ StatusOr<sql::Param> DecodeParam(int32_t o, int16_t format, const std::optional<
       p.value = buf;
       break;
     }
+    case oid::kTimestamp:
+    case oid::kTimestampTz:
+      if (v.size() != 8) return bad();
+      p.value = FormatTimestamp(static_cast<int64_t>(ReadBigEndian(v)), false);
+      p.type = sql::Param::Type::kText;
+      break;
+    case oid::kDate:
+      if (v.size() != 4) return bad();
+      p.value = FormatTimestamp(static_cast<int64_t>(static_cast<int32_t>(ReadBigEndian(v))) *
+                                    86400000000LL,
+                                true);
+      p.type = sql::Param::Type::kText;
+      break;
     case oid::kBytea:
     case oid::kText:
     case oid::kVarchar:

@@ -1,6 +1,7 @@
 // PostgreSQL type OIDs for cofre's result columns and parameters, and the text/binary value
 // encodings of the types cofre supports in binary: bool, int2/4/8, float4/8, bytea, text (and
-// the text-like types). Other types (numeric, timestamps, dates) are sent in text format only.
+// the text-like types), timestamp/timestamptz (UTC text in SQLite) and date. numeric is sent in
+// text format only (a binary request gets 0A000).
 // Thread-safety: pure functions.
 #ifndef COFRE_SERVER_PG_TYPES_H_
 #define COFRE_SERVER_PG_TYPES_H_
