@@ -12,8 +12,9 @@ int RunCertCommand(const std::vector<std::string>& args) {
     return 1;
   };
   if (args.empty()) {
-    return fail(InvalidArgumentError("cofre cert needs a command: create-ca, create-node or "
-                                     "create-client"));
+    return fail(
+        InvalidArgumentError("cofre cert needs a command: create-ca, create-node or "
+                             "create-client"));
   }
   server::CertOptions o;
   std::vector<std::string> positional;
@@ -56,7 +57,8 @@ int RunCertCommand(const std::vector<std::string>& args) {
   } else if (cmd == "create-node") {
     st = server::CreateNodeCert(o, positional);
   } else if (cmd == "create-client") {
-    if (positional.size() != 1) return fail(InvalidArgumentError("create-client takes one user name"));
+    if (positional.size() != 1)
+      return fail(InvalidArgumentError("create-client takes one user name"));
     st = server::CreateClientCert(o, positional[0]);
   } else {
     st = InvalidArgumentError("unknown cert command '" + cmd +

@@ -36,7 +36,8 @@ Status FromSqlState(const std::string& state, std::string message, const char* h
   StatusCode code = StatusCode::kInvalidArgument;
   if (state.starts_with("28") || state == "42501") code = StatusCode::kPermissionDenied;
   if (state == "57014") code = StatusCode::kCancelled;
-  if (state.starts_with("08") || state == "57P01" || state == "58000") code = StatusCode::kUnavailable;
+  if (state.starts_with("08") || state == "57P01" || state == "58000")
+    code = StatusCode::kUnavailable;
   if (state == "XX001") code = StatusCode::kDataLoss;
   if (state == "55000") code = StatusCode::kFailedPrecondition;
   if (state == "42704" || state == "42P01" || state == "3D000") code = StatusCode::kNotFound;
@@ -47,16 +48,30 @@ Status FromSqlState(const std::string& state, std::string message, const char* h
 
 ResultSet::Type TypeOfOid(Oid oid) {
   switch (oid) {
-    case 16: return ResultSet::Type::kBool;
-    case 17: return ResultSet::Type::kBytes;
-    case 20: case 21: case 23: return ResultSet::Type::kInt;
-    case 700: case 701: return ResultSet::Type::kFloat;
-    case 1700: return ResultSet::Type::kNumeric;
-    case 1082: return ResultSet::Type::kDate;
-    case 1114: return ResultSet::Type::kTimestamp;
-    case 1184: return ResultSet::Type::kTimestampTz;
-    case 114: case 3802: return ResultSet::Type::kJson;
-    default: return ResultSet::Type::kText;
+    case 16:
+      return ResultSet::Type::kBool;
+    case 17:
+      return ResultSet::Type::kBytes;
+    case 20:
+    case 21:
+    case 23:
+      return ResultSet::Type::kInt;
+    case 700:
+    case 701:
+      return ResultSet::Type::kFloat;
+    case 1700:
+      return ResultSet::Type::kNumeric;
+    case 1082:
+      return ResultSet::Type::kDate;
+    case 1114:
+      return ResultSet::Type::kTimestamp;
+    case 1184:
+      return ResultSet::Type::kTimestampTz;
+    case 114:
+    case 3802:
+      return ResultSet::Type::kJson;
+    default:
+      return ResultSet::Type::kText;
   }
 }
 
@@ -105,7 +120,8 @@ class RemoteSession : public sql::Session {
         for (int r = 0; r < nrows; ++r) {
           ResultSet::Row row(ncols);
           for (int c = 0; c < ncols; ++c) {
-            if (!PQgetisnull(res, r, c)) row[c] = std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c));
+            if (!PQgetisnull(res, r, c))
+              row[c] = std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c));
           }
           rs.rows.push_back(std::move(row));
         }
@@ -117,10 +133,12 @@ class RemoteSession : public sql::Session {
       case PGRES_COPY_IN:
       case PGRES_COPY_OUT:
         // The shell has no COPY data stream: end it cleanly and say what to use.
-        if (PQresultStatus(res) == PGRES_COPY_IN) PQputCopyEnd(conn_, "COPY is not supported by cofre sql");
+        if (PQresultStatus(res) == PGRES_COPY_IN)
+          PQputCopyEnd(conn_, "COPY is not supported by cofre sql");
         while (PGresult* r = PQgetResult(conn_)) PQclear(r);
-        return UnimplementedError("COPY FROM STDIN / TO STDOUT needs a client that streams data: use "
-                                  "psql's \\copy or a driver");
+        return UnimplementedError(
+            "COPY FROM STDIN / TO STDOUT needs a client that streams data: use "
+            "psql's \\copy or a driver");
       default: {
         const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         const char* msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);

@@ -20,7 +20,7 @@
 namespace cofre::cli {
 
 struct RemoteSessionOptions {
-  std::string url;               // postgresql://user@host:port/db?sslmode=...
+  std::string url;                   // postgresql://user@host:port/db?sslmode=...
   bool prompt_for_password = false;  // ask on the terminal when the server wants one
 };
 

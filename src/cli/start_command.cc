@@ -116,8 +116,8 @@ int RunStartCommand(const std::vector<std::string>& args) {
   if (!log_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(log_dir, ec);
-    int fd = ::open((log_dir + "/cofre.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                    0600);
+    int fd =
+        ::open((log_dir + "/cofre.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
       std::fprintf(stderr, "cofre: cannot open %s/cofre.log: %s\n", log_dir.c_str(),
                    strerror(errno));

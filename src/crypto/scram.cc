@@ -105,7 +105,8 @@ StatusOr<std::string> MakeScramVerifier(std::string_view password, uint32_t iter
 
 std::string MakeDecoyScramVerifier(std::string_view seed) {
   // Deterministic per seed, so that probing one unknown name twice sees the same salt.
-  std::string salt = Sha256::Digest(std::string("cofre-decoy-salt:") + std::string(seed)).substr(0, 16);
+  std::string salt =
+      Sha256::Digest(std::string("cofre-decoy-salt:") + std::string(seed)).substr(0, 16);
   std::string random = Sha256::Digest(std::string("cofre-decoy-key:") + std::string(seed));
   std::string stored = Sha256::Digest(random + "stored");
   std::string server = Sha256::Digest(random + "server");
@@ -119,7 +120,7 @@ ScramServer::ScramServer(std::string verifier, std::string channel_binding)
     : verifier_(std::move(verifier)), channel_binding_(std::move(channel_binding)) {}
 
 StatusOr<std::string> ScramServer::ServerFirst(std::string_view mechanism,
-                                                std::string_view client_first) {
+                                               std::string_view client_first) {
   Status bad = InvalidArgumentError("malformed SCRAM client-first message");
   if (started_) return bad;
   started_ = true;
@@ -168,8 +169,8 @@ StatusOr<std::string> ScramServer::ServerFirst(std::string_view mechanism,
     verifier_ = MakeDecoyScramVerifier(verifier_);
     v = ParseVerifier(verifier_);
   }
-  server_first_ = "r=" + nonce_ + ",s=" + Base64Encode(v->salt) + ",i=" +
-                  std::to_string(v->iterations);
+  server_first_ =
+      "r=" + nonce_ + ",s=" + Base64Encode(v->salt) + ",i=" + std::to_string(v->iterations);
   return server_first_;
 }
 

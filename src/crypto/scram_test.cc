@@ -123,8 +123,9 @@ TEST(ScramTest, ChannelBindingIsChecked) {
 
 TEST(ScramTest, MalformedMessagesAreRefused) {
   ASSERT_OK_AND_ASSIGN(std::string v, MakeScramVerifier("pencil"));
-  for (const std::string& bad : std::vector<std::string>{"", "n,", "x,,n=,r=a", "n,,r=a", "n,,n=,r=", "n,a=z,n=,r=a",
-                                 "n,,m=ext,n=,r=a", std::string("n,,n=,r=a\x01")}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "n,", "x,,n=,r=a", "n,,r=a", "n,,n=,r=", "n,a=z,n=,r=a",
+                                "n,,m=ext,n=,r=a", std::string("n,,n=,r=a\x01")}) {
     ScramServer server(v, "");
     EXPECT_FALSE(server.ServerFirst("SCRAM-SHA-256", bad).ok()) << bad;
   }

@@ -63,7 +63,8 @@ Status WritePem(const std::string& path, mode_t mode, F write) {
     return SslError("cannot write " + path);
   }
   ::chmod(tmp.c_str(), mode);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return PermissionDeniedError("cannot write " + path);
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return PermissionDeniedError("cannot write " + path);
   return Status::OK();
 }
 
@@ -75,7 +76,9 @@ StatusOr<Pkey> NewKey() {
 
 StatusOr<Pkey> ReadKey(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "r");
-  if (!f) return NotFoundError("cannot read the CA key " + path + " (create it with cofre cert create-ca)");
+  if (!f)
+    return NotFoundError("cannot read the CA key " + path +
+                         " (create it with cofre cert create-ca)");
   Pkey key(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
   std::fclose(f);
   if (!key) return SslError("cannot parse the CA key " + path);
@@ -131,9 +134,11 @@ StatusOr<Cert> MakeCert(EVP_PKEY* key, const std::string& cn, int days, X509* is
     RETURN_IF_ERROR(AddExt(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign"));
   } else {
     RETURN_IF_ERROR(AddExt(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE"));
-    RETURN_IF_ERROR(AddExt(cert.get(), signer, NID_key_usage,
-                           "critical,digitalSignature,keyEncipherment"));
-    std::string eku = server && client ? "serverAuth,clientAuth" : server ? "serverAuth" : "clientAuth";
+    RETURN_IF_ERROR(
+        AddExt(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyEncipherment"));
+    std::string eku = server && client ? "serverAuth,clientAuth"
+                      : server         ? "serverAuth"
+                                       : "clientAuth";
     RETURN_IF_ERROR(AddExt(cert.get(), signer, NID_ext_key_usage, eku));
   }
   if (!hosts.empty()) {
@@ -162,7 +167,8 @@ Status CreateSigned(const CertOptions& o, const std::string& base, const std::st
                     const std::vector<std::string>& hosts, bool server, bool client) {
   if (o.certs_dir.empty()) return InvalidArgumentError("--certs-dir is required");
   if (o.ca_key.empty()) return InvalidArgumentError("--ca-key is required");
-  const std::string crt = o.certs_dir + "/" + base + ".crt", key_path = o.certs_dir + "/" + base + ".key";
+  const std::string crt = o.certs_dir + "/" + base + ".crt",
+                    key_path = o.certs_dir + "/" + base + ".key";
   RETURN_IF_ERROR(CheckTarget(crt, o.overwrite));
   RETURN_IF_ERROR(CheckTarget(key_path, o.overwrite));
   ASSIGN_OR_RETURN(Cert ca, ReadCert(o.certs_dir + "/ca.crt"));
@@ -185,13 +191,15 @@ Status CreateCa(const CertOptions& o) {
   RETURN_IF_ERROR(CheckTarget(crt, o.overwrite));
   RETURN_IF_ERROR(CheckTarget(o.ca_key, o.overwrite));
   ASSIGN_OR_RETURN(Pkey key, NewKey());
-  ASSIGN_OR_RETURN(Cert cert, MakeCert(key.get(), "cofre CA", o.lifetime_days ? o.lifetime_days : 3650,
-                                       nullptr, nullptr, true, {}, false, false));
+  ASSIGN_OR_RETURN(
+      Cert cert, MakeCert(key.get(), "cofre CA", o.lifetime_days ? o.lifetime_days : 3650, nullptr,
+                          nullptr, true, {}, false, false));
   return WritePair(crt, o.ca_key, cert.get(), key.get());
 }
 
 Status CreateNodeCert(const CertOptions& o, const std::vector<std::string>& hosts) {
-  if (hosts.empty()) return InvalidArgumentError("create-node needs at least one host name or address");
+  if (hosts.empty())
+    return InvalidArgumentError("create-node needs at least one host name or address");
   // As CockroachDB's node certificates: usable as server and as client ("node" user).
   return CreateSigned(o, "node", "node", hosts, true, true);
 }

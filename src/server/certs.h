@@ -16,9 +16,9 @@ namespace cofre::server {
 
 struct CertOptions {
   std::string certs_dir;
-  std::string ca_key;       // path of the CA's private key
-  int lifetime_days = 0;    // 0: 3650 for a CA, 1825 for node and client certificates
-  bool overwrite = false;   // replace existing files
+  std::string ca_key;      // path of the CA's private key
+  int lifetime_days = 0;   // 0: 3650 for a CA, 1825 for node and client certificates
+  bool overwrite = false;  // replace existing files
 };
 
 // Creates ca.crt in certs_dir and the CA key at ca_key.

@@ -69,8 +69,9 @@ StatusOr<CopyStatement> ParseCopy(std::string_view text) {
   }
   ++i;
   if (s.from_stdin ? !at(i).IsKeyword("stdin") : !at(i).IsKeyword("stdout")) {
-    return UnimplementedError("COPY reads and writes only the client connection (FROM STDIN, TO "
-                              "STDOUT); the server's files are not reachable. Use psql's \\copy");
+    return UnimplementedError(
+        "COPY reads and writes only the client connection (FROM STDIN, TO "
+        "STDOUT); the server's files are not reachable. Use psql's \\copy");
   }
   ++i;
   if (s.from_stdin && !s.query.empty()) return Syntax("COPY (query) works only TO STDOUT");
@@ -169,7 +170,8 @@ Status CopyRowParser::Feed(std::string_view data, const std::function<Status(Cop
   buf_.erase(0, start);
   scanned_ -= start;
   if (buf_.size() > max_row_bytes_) {
-    return ResourceExhaustedError("COPY row longer than " + std::to_string(max_row_bytes_) + " bytes");
+    return ResourceExhaustedError("COPY row longer than " + std::to_string(max_row_bytes_) +
+                                  " bytes");
   }
   return Status::OK();
 }
@@ -182,7 +184,8 @@ Status CopyRowParser::Finish(const std::function<Status(CopyRow&&)>& on_row) {
   return ParseLine(rest, on_row);
 }
 
-Status CopyRowParser::ParseLine(std::string_view line, const std::function<Status(CopyRow&&)>& on_row) {
+Status CopyRowParser::ParseLine(std::string_view line,
+                                const std::function<Status(CopyRow&&)>& on_row) {
   if (!s_.csv && line == "\\.") return Status::OK();  // end-of-data marker
   if (s_.header && !header_skipped_) {
     header_skipped_ = true;
@@ -239,13 +242,27 @@ Status CopyRowParser::ParseLine(std::string_view line, const std::function<Statu
         char e = line[++k];
         raw.push_back(e);
         switch (e) {
-          case 'b': field.push_back('\b'); break;
-          case 'f': field.push_back('\f'); break;
-          case 'n': field.push_back('\n'); break;
-          case 'r': field.push_back('\r'); break;
-          case 't': field.push_back('\t'); break;
-          case 'v': field.push_back('\v'); break;
-          default: field.push_back(e); break;
+          case 'b':
+            field.push_back('\b');
+            break;
+          case 'f':
+            field.push_back('\f');
+            break;
+          case 'n':
+            field.push_back('\n');
+            break;
+          case 'r':
+            field.push_back('\r');
+            break;
+          case 't':
+            field.push_back('\t');
+            break;
+          case 'v':
+            field.push_back('\v');
+            break;
+          default:
+            field.push_back(e);
+            break;
         }
         continue;
       }
@@ -281,10 +298,18 @@ std::string FormatCopyRow(const CopyStatement& s, const CopyRow& row) {
     } else {
       for (char c : v) {
         switch (c) {
-          case '\\': out += "\\\\"; break;
-          case '\n': out += "\\n"; break;
-          case '\r': out += "\\r"; break;
-          case '\t': out += "\\t"; break;
+          case '\\':
+            out += "\\\\";
+            break;
+          case '\n':
+            out += "\\n";
+            break;
+          case '\r':
+            out += "\\r";
+            break;
+          case '\t':
+            out += "\\t";
+            break;
           default:
             if (c == s.delimiter) out.push_back('\\');
             out.push_back(c);

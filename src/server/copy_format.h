@@ -21,10 +21,10 @@
 namespace cofre::server {
 
 struct CopyStatement {
-  bool from_stdin = true;        // COPY ... FROM STDIN; false: TO STDOUT
-  std::string table;             // as written (may be db.table); empty for COPY (query)
+  bool from_stdin = true;  // COPY ... FROM STDIN; false: TO STDOUT
+  std::string table;       // as written (may be db.table); empty for COPY (query)
   std::vector<std::string> columns;
-  std::string query;             // COPY (query) TO STDOUT
+  std::string query;  // COPY (query) TO STDOUT
   bool csv = false;
   bool header = false;
   char delimiter = '\t';

@@ -21,14 +21,17 @@ std::vector<CopyRow> ParseAll(const CopyStatement& s, const std::vector<std::str
 }
 
 TEST(CopyFormatTest, ParsesStatements) {
-  ASSERT_OK_AND_ASSIGN(CopyStatement s, ParseCopy("COPY shop.items (id, name) FROM STDIN WITH (FORMAT csv, HEADER true)"));
+  ASSERT_OK_AND_ASSIGN(
+      CopyStatement s,
+      ParseCopy("COPY shop.items (id, name) FROM STDIN WITH (FORMAT csv, HEADER true)"));
   EXPECT_TRUE(s.from_stdin);
   EXPECT_EQ(s.table, "shop.items");
   EXPECT_EQ(s.columns, (std::vector<std::string>{"id", "name"}));
   EXPECT_TRUE(s.csv);
   EXPECT_TRUE(s.header);
   EXPECT_EQ(s.delimiter, ',');
-  ASSERT_OK_AND_ASSIGN(CopyStatement out, ParseCopy("COPY (SELECT a, (b) FROM t) TO STDOUT csv header"));
+  ASSERT_OK_AND_ASSIGN(CopyStatement out,
+                       ParseCopy("COPY (SELECT a, (b) FROM t) TO STDOUT csv header"));
   EXPECT_FALSE(out.from_stdin);
   EXPECT_EQ(out.query, "SELECT a, (b) FROM t");
   EXPECT_THAT(ParseCopy("COPY t FROM '/etc/passwd'"), StatusIs(StatusCode::kUnimplemented));
@@ -53,7 +56,7 @@ TEST(CopyFormatTest, CsvQuotesNullsAndRoundTrip) {
   EXPECT_EQ(*rows[0][1], "a, \"quoted\"");
   EXPECT_FALSE(rows[0][2].has_value());  // unquoted empty: NULL
   EXPECT_EQ(*rows[1][1], "multi\nline");
-  EXPECT_EQ(*rows[1][2], "");            // quoted empty: empty string
+  EXPECT_EQ(*rows[1][2], "");  // quoted empty: empty string
   for (const auto& r : rows) {
     auto again = ParseAll(s, {FormatCopyRow(s, r)});
     ASSERT_EQ(again.size(), 1u);

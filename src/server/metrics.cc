@@ -24,13 +24,11 @@ std::string Server::RenderMetrics() {
           m.connections_refused.load());
   counter("cofre_sql_auth_failures_total", "Failed authentications.", m.auth_failures.load());
   counter("cofre_sql_statements_total", "Statements executed.", m.statements_total.load());
-  counter("cofre_sql_statement_errors_total", "Statements that failed.",
-          m.statement_errors.load());
+  counter("cofre_sql_statement_errors_total", "Statements that failed.", m.statement_errors.load());
   counter("cofre_sql_bytes_received_total", "Bytes received from SQL clients.",
           m.bytes_received.load());
   counter("cofre_sql_bytes_sent_total", "Bytes sent to SQL clients.", m.bytes_sent.load());
-  counter("cofre_sql_cancel_requests_total", "Cancel requests received.",
-          m.cancel_requests.load());
+  counter("cofre_sql_cancel_requests_total", "Cancel requests received.", m.cancel_requests.load());
   // Jobs by type and status, from the data directory's job records.
   o << "# HELP cofre_jobs Jobs by type and status.\n# TYPE cofre_jobs gauge\n";
   auto dir = DataDir::Open(ctx_.options.data_dir);

@@ -13,12 +13,6 @@ namespace cofre::server {
 
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 constexpr int32_t kAuthOk = 0, kAuthSasl = 10, kAuthSaslContinue = 11, kAuthSaslFinal = 12;
 
 }  // namespace
@@ -39,7 +33,7 @@ void PgConnection::InterruptStatement() {
 
 int64_t PgConnection::StatementElapsedMs() const {
   int64_t started = statement_started_ms_.load();
-  return started < 0 ? -1 : NowMs() - started;
+  return started < 0 ? -1 : SteadyNowMs() - started;
 }
 
 void PgConnection::Close() {
@@ -93,7 +87,8 @@ void PgConnection::SendError(const Status& st, std::string_view sqlstate) {
 
 void PgConnection::SendNotices(const ResultSet& rs) {
   for (const auto& n : rs.notices) {
-    const char* severity = n.severity == ResultSet::Notice::Severity::kWarning ? "WARNING" : "NOTICE";
+    const char* severity =
+        n.severity == ResultSet::Notice::Severity::kWarning ? "WARNING" : "NOTICE";
     out_.Begin('N');
     out_.Byte('S');
     out_.CString(severity);
@@ -289,7 +284,8 @@ Status PgConnection::ScramExchange(const std::string& user) {
   if (type != 'p') return InvalidArgumentError("expected a SASL response");
   ASSIGN_OR_RETURN(SaslInitialResponse initial, DecodeSaslInitial(body));
   auto first = scram.ServerFirst(initial.mechanism, initial.data);
-  if (!first.ok()) return first.status().code() == StatusCode::kPermissionDenied ? failed : first.status();
+  if (!first.ok())
+    return first.status().code() == StatusCode::kPermissionDenied ? failed : first.status();
   out_.Begin('R');
   out_.Int32(kAuthSaslContinue);
   out_.Bytes(*first);
@@ -341,17 +337,34 @@ void PgConnection::Run() {
           }
           break;
         }
-        case 'P': HandleParse(body); break;
-        case 'B': HandleBind(body); break;
-        case 'D': HandleDescribe(body); break;
-        case 'E': HandleExecute(body); break;
-        case 'C': HandleClose(body); break;
-        case 'S': HandleSync(); break;
-        case 'H': break;  // Flush: below
-        case 'd': case 'c': case 'f': break;  // COPY data outside COPY: ignored, as PostgreSQL
+        case 'P':
+          HandleParse(body);
+          break;
+        case 'B':
+          HandleBind(body);
+          break;
+        case 'D':
+          HandleDescribe(body);
+          break;
+        case 'E':
+          HandleExecute(body);
+          break;
+        case 'C':
+          HandleClose(body);
+          break;
+        case 'S':
+          HandleSync();
+          break;
+        case 'H':
+          break;  // Flush: below
+        case 'd':
+        case 'c':
+        case 'f':
+          break;  // COPY data outside COPY: ignored, as PostgreSQL
         default:
-          SendError(InvalidArgumentError(std::string("invalid frontend message type '") + type + "'"),
-                    sqlstate::kProtocolViolation);
+          SendError(
+              InvalidArgumentError(std::string("invalid frontend message type '") + type + "'"),
+              sqlstate::kProtocolViolation);
           Flush().IgnoreError();
           closing_ = true;
           continue;

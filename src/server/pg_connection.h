@@ -25,6 +25,7 @@
 #define COFRE_SERVER_PG_CONNECTION_H_
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,13 @@
 #include "sql/session.h"
 
 namespace cofre::server {
+
+// Milliseconds of the monotonic clock.
+inline int64_t SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 class PgConnection : public LiveConnection {
  public:
@@ -100,6 +108,8 @@ class PgConnection : public LiveConnection {
                   size_t count);
   void SendCommandComplete(const ResultSet& rs, size_t rows);
   void SendError(const Status& st, std::string_view sqlstate = "");
+  // An error in the extended protocol: sent, then messages are skipped until Sync.
+  void FailExtended(const Status& st, std::string_view sqlstate = "");
   // The error of a statement (25P02 when refused inside a failed transaction).
   void SendStatementError(const Status& st);
   void SendNotices(const ResultSet& rs);
@@ -116,8 +126,8 @@ class PgConnection : public LiveConnection {
   std::map<std::string, Prepared> prepared_;
   std::map<std::string, Portal> portals_;
   std::map<std::string, std::string> variables_;
-  bool failed_txn_ = false;     // invariant 3
-  bool skip_to_sync_ = false;   // invariant 4
+  bool failed_txn_ = false;    // invariant 3
+  bool skip_to_sync_ = false;  // invariant 4
   bool rejected_in_failed_txn_ = false;
   bool closing_ = false;
   std::atomic<int64_t> statement_started_ms_{-1};

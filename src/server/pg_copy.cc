@@ -101,9 +101,8 @@ StatusOr<ResultSet> PgConnection::RunCopy(const std::string& text) {
   while (true) {
     char type;
     std::string body;
-    Status st = ReadMessage(&type, &body, ctx_->options.idle_timeout_ms > 0
-                                              ? ctx_->options.idle_timeout_ms
-                                              : -1);
+    Status st = ReadMessage(&type, &body,
+                            ctx_->options.idle_timeout_ms > 0 ? ctx_->options.idle_timeout_ms : -1);
     if (!st.ok()) {
       // The client is gone: nothing of the COPY stays.
       session_->Execute(nested ? "ROLLBACK TO cofre_copy" : "ROLLBACK").status().IgnoreError();
@@ -127,7 +126,8 @@ StatusOr<ResultSet> PgConnection::RunCopy(const std::string& text) {
       break;
     }
     if (type == 'H' || type == 'S') continue;  // Flush and Sync do nothing during COPY
-    failed = InvalidArgumentError(std::string("unexpected message type '") + type + "' during COPY");
+    failed =
+        InvalidArgumentError(std::string("unexpected message type '") + type + "' during COPY");
     break;
   }
   if (!failed.ok()) {

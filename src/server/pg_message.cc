@@ -63,7 +63,8 @@ void MessageWriter::Int16(int16_t v) {
 
 void MessageWriter::Int32(int32_t v) {
   uint32_t u = static_cast<uint32_t>(v);
-  for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<char>((u >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out_.push_back(static_cast<char>((u >> shift) & 0xff));
 }
 
 void MessageWriter::CString(std::string_view s) {
@@ -144,7 +145,8 @@ StatusOr<BindMessage> DecodeBind(std::string_view body) {
   };
   RETURN_IF_ERROR(read_formats(&m.param_formats));
   ASSIGN_OR_RETURN(int16_t nparams, r.Int16());
-  if (nparams < 0) return InvalidArgumentError("invalid protocol message: negative parameter count");
+  if (nparams < 0)
+    return InvalidArgumentError("invalid protocol message: negative parameter count");
   if (static_cast<size_t>(nparams) * 4 > r.remaining()) return Truncated();
   if (m.param_formats.size() > 1 && m.param_formats.size() != static_cast<size_t>(nparams)) {
     return InvalidArgumentError("bind message has " + std::to_string(m.param_formats.size()) +

@@ -65,7 +65,7 @@ class MessageWriter {
 };
 
 struct StartupPacket {
-  int32_t code = 0;  // protocol version, or an SSL/GSS/cancel request code
+  int32_t code = 0;                           // protocol version, or an SSL/GSS/cancel request code
   std::map<std::string, std::string> params;  // protocol 3 startup parameters
   int32_t cancel_pid = 0;                     // CancelRequest
   int32_t cancel_secret = 0;

@@ -32,7 +32,7 @@ TEST(PgMessageTest, StartupPacket) {
   EXPECT_EQ(cancel.cancel_secret, -7);
   EXPECT_THAT(DecodeStartup(Int32(2 << 16)), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(DecodeStartup(Int32(kProtocolVersion3) + "user"),
-              StatusIs(StatusCode::kInvalidArgument));  // unterminated
+              StatusIs(StatusCode::kInvalidArgument));             // unterminated
   EXPECT_FALSE(DecodeStartup(Int32(kSslRequestCode) + "x").ok());  // trailing bytes
 }
 

@@ -14,12 +14,6 @@ namespace cofre::server {
 
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // The first one or two keywords of a statement, lower-cased.
 std::pair<std::string, std::string> LeadingWords(const std::string& text) {
   sql::Lexer lexer(text);
@@ -84,7 +78,8 @@ std::optional<StatusOr<ResultSet>> PgConnection::SessionVariable(const std::stri
       } else if (v.ends_with("s")) {
         ms *= 1000;
       }
-      if (ms < 0) return StatusOr<ResultSet>(InvalidArgumentError("statement_timeout must be >= 0"));
+      if (ms < 0)
+        return StatusOr<ResultSet>(InvalidArgumentError("statement_timeout must be >= 0"));
       statement_timeout_ms_ = ms;
     }
     variables_[name] = value;
@@ -98,10 +93,15 @@ std::optional<StatusOr<ResultSet>> PgConnection::SessionVariable(const std::stri
       (t.size() == 2 || t[2].kind == sql::TokenKind::kEof || t[2].IsPunct(';'))) {
     std::string name = sql::AsciiLower(t[1].text);
     static const std::map<std::string, std::string> kDefaults = {
-        {"server_version", "15.0.0"}, {"client_encoding", "UTF8"}, {"datestyle", "ISO, MDY"},
-        {"timezone", "UTC"},          {"transaction_isolation", "serializable"},
-        {"standard_conforming_strings", "on"}, {"statement_timeout", "0"},
-        {"application_name", ""},     {"server_encoding", "UTF8"}};
+        {"server_version", "15.0.0"},
+        {"client_encoding", "UTF8"},
+        {"datestyle", "ISO, MDY"},
+        {"timezone", "UTC"},
+        {"transaction_isolation", "serializable"},
+        {"standard_conforming_strings", "on"},
+        {"statement_timeout", "0"},
+        {"application_name", ""},
+        {"server_encoding", "UTF8"}};
     std::string value;
     if (variables_.count(name)) {
       value = variables_[name];
@@ -154,7 +154,7 @@ StatusOr<ResultSet> PgConnection::RunStatement(const std::string& text,
     return Tag("BEGIN");  // already in one: PostgreSQL warns and goes on
   }
   ctx_->metrics.statements_total++;
-  statement_started_ms_ = NowMs();
+  statement_started_ms_ = SteadyNowMs();
   auto rs = session_->Execute(statement, params);
   statement_started_ms_ = -1;
   if (!rs.ok()) {
@@ -164,6 +164,11 @@ StatusOr<ResultSet> PgConnection::RunStatement(const std::string& text,
   }
   if (first == "begin" || first == "start") rs->tag = "BEGIN";
   return rs;
+}
+
+void PgConnection::FailExtended(const Status& st, std::string_view sqlstate) {
+  SendError(st, sqlstate);
+  skip_to_sync_ = true;  // invariant 4
 }
 
 void PgConnection::SendStatementError(const Status& st) {
@@ -188,8 +193,8 @@ void PgConnection::SendRowDescription(const std::vector<ResultSet::Column>& cols
   out_.End();
 }
 
-Status PgConnection::SendRows(const ResultSet& rs, const std::vector<int16_t>& formats,
-                              size_t from, size_t count) {
+Status PgConnection::SendRows(const ResultSet& rs, const std::vector<int16_t>& formats, size_t from,
+                              size_t count) {
   for (size_t r = from; r < from + count && r < rs.rows.size(); ++r) {
     const auto& row = rs.rows[r];
     out_.Begin('D');
@@ -240,16 +245,12 @@ void PgConnection::HandleQuery(const std::string& text) {
 void PgConnection::HandleParse(std::string_view body) {
   auto m = DecodeParse(body);
   if (!m.ok()) {
-    SendError(m.status(), sqlstate::kProtocolViolation);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(m.status(), sqlstate::kProtocolViolation);
   }
   std::vector<std::string> statements = sql::SplitStatements(m->query, nullptr);
   if (statements.size() > 1) {
-    SendError(InvalidArgumentError("cannot insert multiple commands into a prepared statement"),
-              "42601");
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(
+        InvalidArgumentError("cannot insert multiple commands into a prepared statement"), "42601");
   }
   Prepared p;
   p.query = statements.empty() ? "" : statements[0];
@@ -257,16 +258,13 @@ void PgConnection::HandleParse(std::string_view body) {
   if (!p.query.empty() && !failed_txn_ && !SessionVariable(p.query)) {
     auto d = session_->Describe(p.query);
     if (!d.ok()) {
-      SendError(d.status());
-      skip_to_sync_ = true;
-      return;
+      return FailExtended(d.status());
     }
     p.description = std::move(*d);
   }
   if (!m->name.empty() && prepared_.count(m->name)) {
-    SendError(AlreadyExistsError("prepared statement \"" + m->name + "\" already exists"), "42P05");
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(AlreadyExistsError("prepared statement \"" + m->name + "\" already exists"),
+                        "42P05");
   }
   prepared_[m->name] = std::move(p);
   out_.Begin('1');
@@ -276,16 +274,12 @@ void PgConnection::HandleParse(std::string_view body) {
 void PgConnection::HandleBind(std::string_view body) {
   auto m = DecodeBind(body);
   if (!m.ok()) {
-    SendError(m.status(), sqlstate::kProtocolViolation);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(m.status(), sqlstate::kProtocolViolation);
   }
   auto it = prepared_.find(m->statement);
   if (it == prepared_.end()) {
-    SendError(NotFoundError("prepared statement \"" + m->statement + "\" does not exist"),
-              sqlstate::kInvalidPreparedStatement);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(NotFoundError("prepared statement \"" + m->statement + "\" does not exist"),
+                        sqlstate::kInvalidPreparedStatement);
   }
   Portal portal;
   portal.query = it->second.query;
@@ -293,11 +287,10 @@ void PgConnection::HandleBind(std::string_view body) {
   if (it->second.description.columns_known) portal.description = it->second.description;
   for (size_t i = 0; i < m->params.size(); ++i) {
     int32_t oid = i < it->second.param_types.size() ? it->second.param_types[i] : 0;
-    auto p = DecodeParam(oid, FormatFor(m->param_formats, i), m->params[i], static_cast<int>(i + 1));
+    auto p =
+        DecodeParam(oid, FormatFor(m->param_formats, i), m->params[i], static_cast<int>(i + 1));
     if (!p.ok()) {
-      SendError(p.status());
-      skip_to_sync_ = true;
-      return;
+      return FailExtended(p.status());
     }
     portal.params.push_back(std::move(*p));
   }
@@ -309,24 +302,21 @@ void PgConnection::HandleBind(std::string_view body) {
 void PgConnection::HandleDescribe(std::string_view body) {
   auto m = DecodeDescribe(body);
   if (!m.ok()) {
-    SendError(m.status(), sqlstate::kProtocolViolation);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(m.status(), sqlstate::kProtocolViolation);
   }
   if (m->kind == 'S') {
     auto it = prepared_.find(m->name);
     if (it == prepared_.end()) {
-      SendError(NotFoundError("prepared statement \"" + m->name + "\" does not exist"),
-                sqlstate::kInvalidPreparedStatement);
-      skip_to_sync_ = true;
-      return;
+      return FailExtended(NotFoundError("prepared statement \"" + m->name + "\" does not exist"),
+                          sqlstate::kInvalidPreparedStatement);
     }
     const auto& d = it->second.description;
     out_.Begin('t');
     int n = std::max<int>(d.param_count, static_cast<int>(it->second.param_types.size()));
     out_.Int16(static_cast<int16_t>(n));
     for (int i = 0; i < n; ++i) {
-      int32_t oid = i < static_cast<int>(it->second.param_types.size()) ? it->second.param_types[i] : 0;
+      int32_t oid =
+          i < static_cast<int>(it->second.param_types.size()) ? it->second.param_types[i] : 0;
       out_.Int32(oid ? oid : oid::kText);
     }
     out_.End();
@@ -340,9 +330,8 @@ void PgConnection::HandleDescribe(std::string_view body) {
   }
   auto it = portals_.find(m->name);
   if (it == portals_.end()) {
-    SendError(NotFoundError("portal \"" + m->name + "\" does not exist"), sqlstate::kInvalidCursor);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(NotFoundError("portal \"" + m->name + "\" does not exist"),
+                        sqlstate::kInvalidCursor);
   }
   Portal& portal = it->second;
   // The columns of a cofre statement are known once it runs: run it now, send at Execute.
@@ -366,15 +355,12 @@ void PgConnection::HandleDescribe(std::string_view body) {
 void PgConnection::HandleExecute(std::string_view body) {
   auto m = DecodeExecute(body);
   if (!m.ok()) {
-    SendError(m.status(), sqlstate::kProtocolViolation);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(m.status(), sqlstate::kProtocolViolation);
   }
   auto it = portals_.find(m->portal);
   if (it == portals_.end()) {
-    SendError(NotFoundError("portal \"" + m->portal + "\" does not exist"), sqlstate::kInvalidCursor);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(NotFoundError("portal \"" + m->portal + "\" does not exist"),
+                        sqlstate::kInvalidCursor);
   }
   Portal& portal = it->second;
   if (portal.query.empty()) {
@@ -397,9 +383,7 @@ void PgConnection::HandleExecute(std::string_view body) {
   size_t n = m->max_rows > 0 ? std::min<size_t>(left, m->max_rows) : left;
   Status st = SendRows(rs, portal.result_formats, portal.sent, n);
   if (!st.ok()) {
-    SendError(st);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(st);
   }
   portal.sent += n;
   if (m->max_rows > 0 && portal.sent < rs.rows.size()) {
@@ -413,9 +397,7 @@ void PgConnection::HandleExecute(std::string_view body) {
 void PgConnection::HandleClose(std::string_view body) {
   auto m = DecodeDescribe(body);
   if (!m.ok()) {
-    SendError(m.status(), sqlstate::kProtocolViolation);
-    skip_to_sync_ = true;
-    return;
+    return FailExtended(m.status(), sqlstate::kProtocolViolation);
   }
   if (m->kind == 'S') {
     prepared_.erase(m->name);

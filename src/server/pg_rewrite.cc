@@ -39,8 +39,10 @@ bool DecodeBytea(const std::string& s, std::string* out) {
     if (s.size() % 2) return false;
     for (size_t i = 2; i < s.size(); i += 2) {
       auto nib = [](char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                               : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        return c >= '0' && c <= '9'   ? c - '0'
+               : c >= 'a' && c <= 'f' ? c - 'a' + 10
+               : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                      : -1;
       };
       int hi = nib(s[i]), lo = nib(s[i + 1]);
       if (hi < 0 || lo < 0) return false;
@@ -109,7 +111,8 @@ std::string RewritePgCasts(std::string_view text) {
                                t[next].IsKeyword("time") || t[next].IsKeyword("zone"))) {
       type_end = t[next++].end;
     }
-    if (next + 2 < t.size() && t[next].IsPunct('(') && t[next + 1].kind == sql::TokenKind::kNumber) {
+    if (next + 2 < t.size() && t[next].IsPunct('(') &&
+        t[next + 1].kind == sql::TokenKind::kNumber) {
       size_t k = next + 1;
       while (k < t.size() && !t[k].IsPunct(')')) ++k;
       if (k < t.size()) type_end = t[k].end;
@@ -156,13 +159,27 @@ std::string RewritePgCasts(std::string_view text) {
       }
     } else {
       switch (target) {
-        case Target::kInteger: with = "CAST(" + operand + " AS INTEGER)"; break;
-        case Target::kReal: with = "CAST(" + operand + " AS REAL)"; break;
-        case Target::kNumeric: with = "CAST(" + operand + " AS NUMERIC)"; break;
-        case Target::kText: with = "CAST(" + operand + " AS TEXT)"; break;
-        case Target::kBlob: with = "CAST(" + operand + " AS BLOB)"; break;
-        case Target::kBool: with = "(" + operand + ")"; break;
-        default: with = operand; break;
+        case Target::kInteger:
+          with = "CAST(" + operand + " AS INTEGER)";
+          break;
+        case Target::kReal:
+          with = "CAST(" + operand + " AS REAL)";
+          break;
+        case Target::kNumeric:
+          with = "CAST(" + operand + " AS NUMERIC)";
+          break;
+        case Target::kText:
+          with = "CAST(" + operand + " AS TEXT)";
+          break;
+        case Target::kBlob:
+          with = "CAST(" + operand + " AS BLOB)";
+          break;
+        case Target::kBool:
+          with = "(" + operand + ")";
+          break;
+        default:
+          with = operand;
+          break;
       }
     }
     edits.push_back({op_begin, type_end, std::move(with)});

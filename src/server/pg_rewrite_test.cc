@@ -26,8 +26,10 @@ TEST(PgTypesTest, EncodeAndDecode) {
   EXPECT_EQ(b, "t");
   ASSERT_OK_AND_ASSIGN(std::string raw, EncodeValue(ResultSet::Type::kBytes, "\\x00ff", 1));
   EXPECT_EQ(raw, std::string("\0\xff", 2));
-  EXPECT_THAT(EncodeValue(ResultSet::Type::kNumeric, "1.5", 1), StatusIs(StatusCode::kUnimplemented));
-  ASSERT_OK_AND_ASSIGN(std::string ts, EncodeValue(ResultSet::Type::kTimestamp, "2000-01-01 00:00:01.5", 1));
+  EXPECT_THAT(EncodeValue(ResultSet::Type::kNumeric, "1.5", 1),
+              StatusIs(StatusCode::kUnimplemented));
+  ASSERT_OK_AND_ASSIGN(std::string ts,
+                       EncodeValue(ResultSet::Type::kTimestamp, "2000-01-01 00:00:01.5", 1));
   EXPECT_EQ(ts, std::string("\0\0\0\0\0\x16\xe3\x60", 8));  // 1 500 000 µs
   ASSERT_OK_AND_ASSIGN(sql::Param back, DecodeParam(oid::kTimestamp, 1, ts, 1));
   EXPECT_EQ(*back.value, "2000-01-01 00:00:01.5");

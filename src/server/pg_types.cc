@@ -4,6 +4,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "sql/as_of_time.h"
+
 namespace cofre::server {
 
 namespace {
@@ -42,39 +44,11 @@ StatusOr<std::string> UnhexBytea(const std::string& text) {
 // PostgreSQL's binary timestamps count microseconds (dates: days) from 2000-01-01 00:00 UTC.
 constexpr int64_t kPgEpochUnixSeconds = 946684800;
 
-// "YYYY-MM-DD[ HH:MM:SS[.ffffff]][+00[:00]|Z]" (also with 'T') to microseconds since the
-// PostgreSQL epoch. False when the text is not such a time.
+// A timestamp's text (SQLite keeps UTC text) in microseconds since the PostgreSQL epoch.
 bool ParseTimestamp(const std::string& text, int64_t* micros) {
-  int y, mo, d, h = 0, mi = 0, sec = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3) return false;
-  size_t pos = static_cast<size_t>(consumed);
-  int64_t frac = 0;
-  if (pos < text.size() && (text[pos] == ' ' || text[pos] == 'T')) {
-    int n = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3) return false;
-    pos += 1 + static_cast<size_t>(n);
-    if (pos < text.size() && text[pos] == '.') {
-      int digits = 0;
-      for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])); ++pos) {
-        if (digits++ < 6) frac = frac * 10 + (text[pos] - '0');
-      }
-      for (; digits < 6; ++digits) frac *= 10;
-    }
-  }
-  std::string zone = text.substr(pos);
-  if (!zone.empty() && zone != "Z" && zone != "+00" && zone != "+00:00" && zone != " UTC") {
-    return false;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  int64_t unix_seconds = timegm(&tm);
-  *micros = (unix_seconds - kPgEpochUnixSeconds) * 1000000 + frac;
+  auto unix_micros = sql::ParseUtcTimestampMicros(text);
+  if (!unix_micros.ok()) return false;
+  *micros = *unix_micros - kPgEpochUnixSeconds * 1000000;
   return true;
 }
 
@@ -114,28 +88,48 @@ Status Unsupported(std::string_view what) {
 
 int32_t TypeOid(ResultSet::Type type) {
   switch (type) {
-    case ResultSet::Type::kInt: return oid::kInt8;
-    case ResultSet::Type::kFloat: return oid::kFloat8;
-    case ResultSet::Type::kNumeric: return oid::kNumeric;
-    case ResultSet::Type::kBytes: return oid::kBytea;
-    case ResultSet::Type::kBool: return oid::kBool;
-    case ResultSet::Type::kTimestamp: return oid::kTimestamp;
-    case ResultSet::Type::kTimestampTz: return oid::kTimestampTz;
-    case ResultSet::Type::kDate: return oid::kDate;
-    case ResultSet::Type::kJson: return oid::kJson;
+    case ResultSet::Type::kInt:
+      return oid::kInt8;
+    case ResultSet::Type::kFloat:
+      return oid::kFloat8;
+    case ResultSet::Type::kNumeric:
+      return oid::kNumeric;
+    case ResultSet::Type::kBytes:
+      return oid::kBytea;
+    case ResultSet::Type::kBool:
+      return oid::kBool;
+    case ResultSet::Type::kTimestamp:
+      return oid::kTimestamp;
+    case ResultSet::Type::kTimestampTz:
+      return oid::kTimestampTz;
+    case ResultSet::Type::kDate:
+      return oid::kDate;
+    case ResultSet::Type::kJson:
+      return oid::kJson;
     case ResultSet::Type::kText:
-    case ResultSet::Type::kUnknown: return oid::kText;
+    case ResultSet::Type::kUnknown:
+      return oid::kText;
   }
   return oid::kText;
 }
 
 int16_t TypeSize(int32_t o) {
   switch (o) {
-    case oid::kBool: return 1;
-    case oid::kInt2: return 2;
-    case oid::kInt4: case oid::kFloat4: case oid::kDate: return 4;
-    case oid::kInt8: case oid::kFloat8: case oid::kTimestamp: case oid::kTimestampTz: return 8;
-    default: return -1;
+    case oid::kBool:
+      return 1;
+    case oid::kInt2:
+      return 2;
+    case oid::kInt4:
+    case oid::kFloat4:
+    case oid::kDate:
+      return 4;
+    case oid::kInt8:
+    case oid::kFloat8:
+    case oid::kTimestamp:
+    case oid::kTimestampTz:
+      return 8;
+    default:
+      return -1;
   }
 }
 
@@ -161,13 +155,15 @@ StatusOr<std::string> EncodeValue(ResultSet::Type type, const std::string& text,
     case ResultSet::Type::kInt: {
       char* end = nullptr;
       long long v = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0') return InvalidArgumentError("integer column holds \"" + text + "\"");
+      if (text.empty() || *end != '\0')
+        return InvalidArgumentError("integer column holds \"" + text + "\"");
       return BigEndian(static_cast<uint64_t>(v), 8);
     }
     case ResultSet::Type::kFloat: {
       char* end = nullptr;
       double d = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0') return InvalidArgumentError("float column holds a non-number");
+      if (text.empty() || *end != '\0')
+        return InvalidArgumentError("float column holds a non-number");
       uint64_t bits;
       std::memcpy(&bits, &d, 8);
       return BigEndian(bits, 8);
@@ -180,7 +176,8 @@ StatusOr<std::string> EncodeValue(ResultSet::Type type, const std::string& text,
     case ResultSet::Type::kUnknown:
     case ResultSet::Type::kJson:
       return text;
-    case ResultSet::Type::kNumeric: return Unsupported("numeric");
+    case ResultSet::Type::kNumeric:
+      return Unsupported("numeric");
     case ResultSet::Type::kTimestamp:
     case ResultSet::Type::kTimestampTz: {
       int64_t micros;
@@ -198,7 +195,8 @@ StatusOr<std::string> EncodeValue(ResultSet::Type type, const std::string& text,
                                     "\", which has no binary form; use the text format")
             .WithDetail(ErrorDetail::kDataException);
       }
-      int64_t days = micros >= 0 ? micros / 86400000000LL : -((-micros + 86400000000LL - 1) / 86400000000LL);
+      int64_t days =
+          micros >= 0 ? micros / 86400000000LL : -((-micros + 86400000000LL - 1) / 86400000000LL);
       return BigEndian(static_cast<uint64_t>(static_cast<int32_t>(days)), 4);
     }
   }
@@ -209,12 +207,29 @@ StatusOr<sql::Param> DecodeParam(int32_t o, int16_t format, const std::optional<
                                  int index) {
   sql::Param p;
   switch (o) {
-    case oid::kBool: p.type = sql::Param::Type::kBool; break;
-    case oid::kInt2: case oid::kInt4: case oid::kInt8: p.type = sql::Param::Type::kInt; break;
-    case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: p.type = sql::Param::Type::kFloat; break;
-    case oid::kBytea: p.type = sql::Param::Type::kBytes; break;
-    case 0: case oid::kUnknown: p.type = sql::Param::Type::kUnknown; break;
-    default: p.type = sql::Param::Type::kText; break;
+    case oid::kBool:
+      p.type = sql::Param::Type::kBool;
+      break;
+    case oid::kInt2:
+    case oid::kInt4:
+    case oid::kInt8:
+      p.type = sql::Param::Type::kInt;
+      break;
+    case oid::kFloat4:
+    case oid::kFloat8:
+    case oid::kNumeric:
+      p.type = sql::Param::Type::kFloat;
+      break;
+    case oid::kBytea:
+      p.type = sql::Param::Type::kBytes;
+      break;
+    case 0:
+    case oid::kUnknown:
+      p.type = sql::Param::Type::kUnknown;
+      break;
+    default:
+      p.type = sql::Param::Type::kText;
+      break;
   }
   if (!value) return p;
   auto bad = [&] {
@@ -276,9 +291,8 @@ StatusOr<sql::Param> DecodeParam(int32_t o, int16_t format, const std::optional<
       break;
     case oid::kDate:
       if (v.size() != 4) return bad();
-      p.value = FormatTimestamp(static_cast<int64_t>(static_cast<int32_t>(ReadBigEndian(v))) *
-                                    86400000000LL,
-                                true);
+      p.value = FormatTimestamp(
+          static_cast<int64_t>(static_cast<int32_t>(ReadBigEndian(v))) * 86400000000LL, true);
       p.type = sql::Param::Type::kText;
       break;
     case oid::kBytea:

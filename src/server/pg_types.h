@@ -18,10 +18,10 @@
 namespace cofre::server {
 
 namespace oid {
-inline constexpr int32_t kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23,
-                         kText = 25, kJson = 114, kFloat4 = 700, kFloat8 = 701,
-                         kVarchar = 1043, kBpchar = 1042, kDate = 1082, kTimestamp = 1114,
-                         kTimestampTz = 1184, kNumeric = 1700, kUnknown = 705;
+inline constexpr int32_t kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25,
+                         kJson = 114, kFloat4 = 700, kFloat8 = 701, kVarchar = 1043, kBpchar = 1042,
+                         kDate = 1082, kTimestamp = 1114, kTimestampTz = 1184, kNumeric = 1700,
+                         kUnknown = 705;
 }  // namespace oid
 
 int32_t TypeOid(ResultSet::Type type);

@@ -68,13 +68,15 @@ Status Server::Start() {
   const ServerOptions& o = ctx_.options;
   ASSIGN_OR_RETURN(HostPort sql_addr, ParseHostPort(o.listen_addr));
   if (o.insecure && !IsLoopback(sql_addr.host)) {
-    return InvalidArgumentError("--insecure serves without TLS or passwords: it is allowed only on "
-                                "a loopback listen address (127.0.0.1, ::1, localhost), not " +
-                                o.listen_addr);
+    return InvalidArgumentError(
+        "--insecure serves without TLS or passwords: it is allowed only on "
+        "a loopback listen address (127.0.0.1, ::1, localhost), not " +
+        o.listen_addr);
   }
   if (!o.insecure && o.certs_dir.empty()) {
-    return InvalidArgumentError("cofre start needs --certs-dir DIR (see cofre cert) or, on a "
-                                "loopback address only, --insecure");
+    return InvalidArgumentError(
+        "cofre start needs --certs-dir DIR (see cofre cert) or, on a "
+        "loopback address only, --insecure");
   }
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
@@ -102,8 +104,8 @@ Status Server::Start() {
     ASSIGN_OR_RETURN(HostPort http_addr, ParseHostPort(o.http_addr));
     ASSIGN_OR_RETURN(http_fd_, Listen(http_addr, &http_port_));
   }
-  std::string advertised = (sql_addr.host.empty() ? "127.0.0.1" : sql_addr.host) + ":" +
-                           std::to_string(sql_port_);
+  std::string advertised =
+      (sql_addr.host.empty() ? "127.0.0.1" : sql_addr.host) + ":" + std::to_string(sql_port_);
   if (::ftruncate(lock_fd_, 0) == 0) {
     (void)!::pwrite(lock_fd_, advertised.data(), advertised.size(), 0);
   }
@@ -127,8 +129,10 @@ void Server::AcceptLoop() {
       ctx_.metrics.connections_refused++;
       MessageWriter w;
       w.Begin('E');
-      for (auto [k, v] : {std::pair<char, const char*>{'S', "FATAL"}, {'V', "FATAL"},
-                          {'C', "53300"}, {'M', "sorry, too many clients already"}}) {
+      for (auto [k, v] : {std::pair<char, const char*>{'S', "FATAL"},
+                          {'V', "FATAL"},
+                          {'C', "53300"},
+                          {'M', "sorry, too many clients already"}}) {
         w.Byte(k);
         w.CString(v);
       }

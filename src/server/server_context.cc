@@ -59,7 +59,8 @@ int LoginThrottle::Failures(const std::string& key) {
   return it->second.failures;
 }
 
-std::chrono::milliseconds LoginThrottle::Delay(const std::string& user, const std::string& address) {
+std::chrono::milliseconds LoginThrottle::Delay(const std::string& user,
+                                               const std::string& address) {
   std::lock_guard<std::mutex> l(mu_);
   int f = std::max(Failures("u:" + user), Failures("a:" + address));
   if (f < limit_) return std::chrono::milliseconds(0);

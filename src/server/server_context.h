@@ -73,7 +73,8 @@ class LoginThrottle {
 };
 
 struct ServerContext {
-  explicit ServerContext(ServerOptions o) : options(std::move(o)), throttle(options.max_failed_logins) {}
+  explicit ServerContext(ServerOptions o)
+      : options(std::move(o)), throttle(options.max_failed_logins) {}
   ServerOptions options;
   Metrics metrics;
   std::unique_ptr<TlsContext> tls;  // null without certificates

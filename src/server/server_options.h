@@ -14,10 +14,10 @@ struct ServerOptions {
   std::string data_dir = "cofre-data";
   std::string listen_addr = "127.0.0.1:26257";  // host:port of the SQL (pgwire) listener
   std::string http_addr = "127.0.0.1:8080";     // host:port of /health and /metrics; "" = off
-  std::string certs_dir;                         // TLS and client certificates (tls.h)
-  bool insecure = false;       // no TLS, no passwords: loopback listen addresses only
-  std::string locality;        // e.g. "region=us-west"
-  int max_connections = 500;   // more get SQLSTATE 53300
+  std::string certs_dir;                        // TLS and client certificates (tls.h)
+  bool insecure = false;               // no TLS, no passwords: loopback listen addresses only
+  std::string locality;                // e.g. "region=us-west"
+  int max_connections = 500;           // more get SQLSTATE 53300
   size_t max_message_size = 64 << 20;  // a larger client message ends the connection (08P01)
   int auth_timeout_ms = 10'000;        // startup and authentication must finish in this time
   int idle_timeout_ms = 0;             // idle session timeout; 0: none

@@ -60,8 +60,8 @@ StatusOr<std::unique_ptr<TlsContext>> TlsContext::Load(const std::string& certs_
   X509* x = SSL_CTX_get0_certificate(t->ctx_);
   int md_nid = NID_sha256;
   int pkey_nid = 0;
-  if (X509_get_signature_info(x, &md_nid, &pkey_nid, nullptr, nullptr) != 1 ||
-      md_nid == NID_md5 || md_nid == NID_sha1 || md_nid == NID_undef) {
+  if (X509_get_signature_info(x, &md_nid, &pkey_nid, nullptr, nullptr) != 1 || md_nid == NID_md5 ||
+      md_nid == NID_sha1 || md_nid == NID_undef) {
     md_nid = NID_sha256;
   }
   const EVP_MD* md = EVP_get_digestbynid(md_nid);
@@ -127,8 +127,8 @@ std::optional<std::string> Stream::PeerCommonName() const {
   std::optional<std::string> cn;
   if (SSL_get_verify_result(ssl_) == X509_V_OK) {
     char buf[256];
-    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf,
-                                      sizeof(buf));
+    int n =
+        X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, sizeof(buf));
     if (n > 0) cn = std::string(buf, n);
   }
   X509_free(peer);

@@ -36,22 +36,29 @@ INSERT OR IGNORE INTO users (name, is_role, can_login) VALUES ('admin', 1, 0);
 INSERT OR IGNORE INTO role_members (role, member) VALUES ('admin', 'root');
 )sql";
 
-const std::set<std::string> kSystemPrivileges = {"ALL", "BACKUP", "RESTORE", "VIEWJOB",
-                                                  "CONTROLJOB", "MODIFYCLUSTERSETTING",
-                                                  "EXTERNALIOIMPLICITACCESS"};
-const std::set<std::string> kDatabasePrivileges = {
-    "ALL", "CONNECT", "CREATE", "DROP", "BACKUP", "RESTORE", "SELECT", "INSERT", "UPDATE",
-    "DELETE", "ZONECONFIG"};
-const std::set<std::string> kTablePrivileges = {"ALL", "SELECT", "INSERT", "UPDATE", "DELETE",
+const std::set<std::string> kSystemPrivileges = {"ALL",
+                                                 "BACKUP",
+                                                 "RESTORE",
+                                                 "VIEWJOB",
+                                                 "CONTROLJOB",
+                                                 "MODIFYCLUSTERSETTING",
+                                                 "EXTERNALIOIMPLICITACCESS"};
+const std::set<std::string> kDatabasePrivileges = {"ALL",    "CONNECT", "CREATE",    "DROP",
+                                                   "BACKUP", "RESTORE", "SELECT",    "INSERT",
+                                                   "UPDATE", "DELETE",  "ZONECONFIG"};
+const std::set<std::string> kTablePrivileges = {"ALL",  "SELECT", "INSERT", "UPDATE",    "DELETE",
                                                 "DROP", "CREATE", "BACKUP", "ZONECONFIG"};
 
 std::string Lower(std::string s) { return AsciiLower(s); }
 
 std::string_view KindName(GrantObject::Kind k) {
   switch (k) {
-    case GrantObject::Kind::kSystem: return "system";
-    case GrantObject::Kind::kDatabase: return "database";
-    case GrantObject::Kind::kTable: return "table";
+    case GrantObject::Kind::kSystem:
+      return "system";
+    case GrantObject::Kind::kDatabase:
+      return "database";
+    case GrantObject::Kind::kTable:
+      return "table";
   }
   return "table";
 }
@@ -89,8 +96,8 @@ StatusOr<bool> AccessControl::Exists(const std::string& name) const {
 }
 
 StatusOr<AccessControl::Login> AccessControl::GetLogin(const std::string& user) const {
-  ASSIGN_OR_RETURN(SqliteStmt st, dir_->system().Prepare(
-                                      "SELECT can_login, verifier FROM users WHERE name = ?"));
+  ASSIGN_OR_RETURN(SqliteStmt st,
+                   dir_->system().Prepare("SELECT can_login, verifier FROM users WHERE name = ?"));
   st.Bind(1, Lower(user));
   Login login;
   ASSIGN_OR_RETURN(bool row, st.Step());
@@ -161,8 +168,9 @@ Status AccessControl::SetOptions(const std::string& name, const RoleOptions& opt
     std::optional<std::string> verifier;
     if (*options.password) {
       if ((*options.password)->empty()) {
-        return InvalidArgumentError("a password must not be empty (use PASSWORD NULL to remove "
-                                    "password login)");
+        return InvalidArgumentError(
+            "a password must not be empty (use PASSWORD NULL to remove "
+            "password login)");
       }
       ASSIGN_OR_RETURN(std::string v, MakeScramVerifier(**options.password));
       verifier = std::move(v);
@@ -269,11 +277,10 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const DropRole& 
 StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantPrivileges& s,
                                        const std::string& current_db) {
   RETURN_IF_ERROR(RequireAdmin(actor, s.revoke ? "revoke privileges" : "grant privileges"));
-  const std::set<std::string>& valid = s.on.kind == GrantObject::Kind::kSystem
-                                           ? kSystemPrivileges
-                                           : s.on.kind == GrantObject::Kind::kDatabase
-                                                 ? kDatabasePrivileges
-                                                 : kTablePrivileges;
+  const std::set<std::string>& valid = s.on.kind == GrantObject::Kind::kSystem ? kSystemPrivileges
+                                       : s.on.kind == GrantObject::Kind::kDatabase
+                                           ? kDatabasePrivileges
+                                           : kTablePrivileges;
   for (const auto& p : s.privileges) {
     if (!valid.count(p)) {
       return InvalidArgumentError("invalid privilege type " + p + " for " +
@@ -353,10 +360,11 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantRoles
         // Refuse cycles: role must not already be (transitively) a member of member.
         ASSIGN_OR_RETURN(Privileges of_role, Load(role));
         (void)of_role;
-        ASSIGN_OR_RETURN(SqliteStmt st,
-                         dir_->system().Prepare(
-                             "WITH RECURSIVE up(r) AS (SELECT ?1 UNION SELECT role FROM "
-                             "role_members JOIN up ON member = up.r) SELECT 1 FROM up WHERE r = ?2"));
+        ASSIGN_OR_RETURN(
+            SqliteStmt st,
+            dir_->system().Prepare(
+                "WITH RECURSIVE up(r) AS (SELECT ?1 UNION SELECT role FROM "
+                "role_members JOIN up ON member = up.r) SELECT 1 FROM up WHERE r = ?2"));
         st.Bind(1, role).Bind(2, member);
         ASSIGN_OR_RETURN(bool cycle, st.Step());
         if (cycle) {
@@ -426,7 +434,8 @@ StatusOr<ResultSet> AccessControl::Run(const ShowGrants& s, const std::string& c
   }
   ASSIGN_OR_RETURN(SqliteStmt st, dir_->system().Prepare(
                                       "SELECT object_kind, object, grantee, privilege FROM grants "
-                                      "WHERE " + where + " ORDER BY 1, 2, 3, 4"));
+                                      "WHERE " +
+                                      where + " ORDER BY 1, 2, 3, 4"));
   for (size_t i = 0; i < binds.size(); ++i) st.Bind(static_cast<int>(i + 1), binds[i]);
   ResultSet rs;
   rs.columns = {{"object_type"}, {"object_name"}, {"grantee"}, {"privilege_type"}};

@@ -49,10 +49,12 @@ class AccessControlTest : public ::testing::Test {
 };
 
 TEST_F(AccessControlTest, ParsesAndDescribesWithoutThePassword) {
-  ASSERT_OK_AND_ASSIGN(Statement s, ParseStatement("CREATE USER IF NOT EXISTS bob WITH PASSWORD 'x' LOGIN"));
+  ASSERT_OK_AND_ASSIGN(Statement s,
+                       ParseStatement("CREATE USER IF NOT EXISTS bob WITH PASSWORD 'x' LOGIN"));
   ASSERT_TRUE(std::holds_alternative<CreateRole>(s));
   EXPECT_EQ(std::get<CreateRole>(s).name, "bob");
-  ASSERT_OK_AND_ASSIGN(Statement g, ParseStatement("GRANT SELECT, INSERT ON TABLE db.t, db.* TO a, b"));
+  ASSERT_OK_AND_ASSIGN(Statement g,
+                       ParseStatement("GRANT SELECT, INSERT ON TABLE db.t, db.* TO a, b"));
   ASSERT_TRUE(std::holds_alternative<GrantPrivileges>(g));
   EXPECT_EQ(std::get<GrantPrivileges>(g).on.names, (std::vector<std::string>{"db.t", "db.*"}));
   ASSERT_OK_AND_ASSIGN(Statement sys, ParseStatement("GRANT SYSTEM BACKUP TO bob"));
@@ -85,10 +87,12 @@ TEST_F(AccessControlTest, AuthorizerEnforcesGrants) {
   // A view or a subquery over a table without the privilege is still refused.
   EXPECT_THAT(alice->Execute("SELECT (SELECT x FROM secret) FROM t"),
               StatusIs(StatusCode::kPermissionDenied, HasSubstr("secret")));
-  EXPECT_THAT(alice->Execute("INSERT INTO t VALUES (2, 'two')"), StatusIs(StatusCode::kPermissionDenied));
-  for (const char* sql : {"ATTACH DATABASE '/tmp/evil.db' AS e", "PRAGMA writable_schema = 1",
-                          "SELECT load_extension('/tmp/x')", "CREATE TABLE mine (a)",
-                          "DROP TABLE t", "CREATE USER eve", "GRANT SELECT ON TABLE secret TO alice"}) {
+  EXPECT_THAT(alice->Execute("INSERT INTO t VALUES (2, 'two')"),
+              StatusIs(StatusCode::kPermissionDenied));
+  for (const char* sql :
+       {"ATTACH DATABASE '/tmp/evil.db' AS e", "PRAGMA writable_schema = 1",
+        "SELECT load_extension('/tmp/x')", "CREATE TABLE mine (a)", "DROP TABLE t",
+        "CREATE USER eve", "GRANT SELECT ON TABLE secret TO alice"}) {
     auto r = alice->Execute(sql);
     EXPECT_THAT(r, StatusIs(StatusCode::kPermissionDenied)) << sql;
     EXPECT_EQ(r.status().detail(), ErrorDetail::kInsufficientPrivilege) << sql;
@@ -101,7 +105,8 @@ TEST_F(AccessControlTest, AuthorizerEnforcesGrants) {
   Run(root_.get(), "GRANT writers TO alice");
   EXPECT_THAT(alice->Execute("INSERT INTO t VALUES (3, 'three')"), IsOk());
   Run(root_.get(), "REVOKE writers FROM alice");
-  EXPECT_THAT(alice->Execute("INSERT INTO t VALUES (4, 'four')"), StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(alice->Execute("INSERT INTO t VALUES (4, 'four')"),
+              StatusIs(StatusCode::kPermissionDenied));
   // Cycles in role membership are refused.
   Run(root_.get(), "GRANT writers TO alice");
   EXPECT_FALSE(root_->Execute("GRANT alice TO writers").ok());

@@ -88,6 +88,10 @@ StatusOr<int64_t> ParseTimestamp(std::string s, std::string_view text) {
 
 }  // namespace
 
+StatusOr<int64_t> ParseUtcTimestampMicros(std::string_view text) {
+  return ParseTimestamp(std::string(text), text);
+}
+
 StatusOr<int64_t> ParseAsOfSystemTime(std::string_view text, int64_t now_micros) {
   std::string s(text);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();

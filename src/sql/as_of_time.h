@@ -19,6 +19,10 @@ StatusOr<int64_t> ParseDurationMicros(std::string_view text);
 
 StatusOr<int64_t> ParseAsOfSystemTime(std::string_view text, int64_t now_micros);
 
+// A UTC timestamp ("YYYY-MM-DD[ |T]HH:MM:SS[.ffffff][Z|+00[:00]]" or a date) in microseconds
+// since the Unix epoch. InvalidArgument otherwise.
+StatusOr<int64_t> ParseUtcTimestampMicros(std::string_view text);
+
 }  // namespace cofre::sql
 
 #endif  // COFRE_SQL_AS_OF_TIME_H_

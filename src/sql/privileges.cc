@@ -12,14 +12,12 @@ bool Contains(const std::set<std::string>& s, std::string_view priv) {
   return s.count("ALL") || s.count(std::string(priv));
 }
 
-bool IsInternalTable(std::string_view t) {
-  return t.starts_with("sqlite_");
-}
+bool IsInternalTable(std::string_view t) { return t.starts_with("sqlite_"); }
 
 // Pragmas that only read the schema of a named table or index: harmless for any user.
 bool IsSchemaReadPragma(std::string_view name) {
-  for (std::string_view p : {"table_info", "table_xinfo", "index_list", "index_info",
-                             "index_xinfo", "foreign_key_list"}) {
+  for (std::string_view p : {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
+                             "foreign_key_list"}) {
     if (EqualsIgnoreCase(name, p)) return true;
   }
   return false;
@@ -27,9 +25,7 @@ bool IsSchemaReadPragma(std::string_view name) {
 
 }  // namespace
 
-bool Privileges::HasSystem(std::string_view priv) const {
-  return admin || Contains(system, priv);
-}
+bool Privileges::HasSystem(std::string_view priv) const { return admin || Contains(system, priv); }
 
 bool Privileges::HasDatabase(const std::string& db, std::string_view priv) const {
   if (admin) return true;
@@ -151,8 +147,7 @@ int Authorizer::Decide(int action, const char* a, const char* b, const char* sch
     case SQLITE_DROP_INDEX:
     case SQLITE_DROP_TRIGGER:
       // arg2 is the table the index or trigger belongs to.
-      if (temp || p.HasDatabase(dbname, "CREATE") ||
-          (b && p.HasTable(dbname, b, "DROP"))) {
+      if (temp || p.HasDatabase(dbname, "CREATE") || (b && p.HasTable(dbname, b, "DROP"))) {
         return SQLITE_OK;
       }
       return Deny("DROP", "database " + dbname);

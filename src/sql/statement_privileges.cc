@@ -47,7 +47,8 @@ Status CheckPrivileges(const Privileges& p, const Backup& s, const std::string& 
       return InsufficientPrivilege(p.user, "BACKUP", "the cluster (GRANT SYSTEM BACKUP)");
     case Targets::Kind::kDatabases:
       for (const auto& db : s.targets.databases) {
-        if (!p.HasDatabase(db, "BACKUP")) return InsufficientPrivilege(p.user, "BACKUP", "database " + db);
+        if (!p.HasDatabase(db, "BACKUP"))
+          return InsufficientPrivilege(p.user, "BACKUP", "database " + db);
       }
       return Status::OK();
     case Targets::Kind::kTables:
@@ -80,7 +81,8 @@ Status CheckPrivileges(const Privileges& p, const Restore& s, const std::string&
   }
   for (const auto& t : s.targets.tables) {
     std::string db = into.empty() ? DbOf(t, current_db) : into;
-    if (!p.HasDatabase(db, "RESTORE")) return InsufficientPrivilege(p.user, "RESTORE", "database " + db);
+    if (!p.HasDatabase(db, "RESTORE"))
+      return InsufficientPrivilege(p.user, "RESTORE", "database " + db);
   }
   return Status::OK();
 }
