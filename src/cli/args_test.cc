@@ -120,7 +120,15 @@ TEST(ArgsTest, Help) {
     ASSERT_TRUE(args.ok()) << argv.back();
     EXPECT_EQ(args->command, Command::kHelp);
   }
-  EXPECT_NE(UsageText().find("cofre sql  [--data DIR]"), std::string::npos);
+  EXPECT_NE(UsageText().find("cofre sql  [--data DIR | --url URL]"), std::string::npos);
+  EXPECT_NE(UsageText().find("cofre start"), std::string::npos);
+}
+
+TEST(ArgsTest, Url) {
+  StatusOr<CliArgs> args = Parse({"sql", "--url", "postgresql://u@h:26257/db", "-e", "SELECT 1"});
+  ASSERT_TRUE(args.ok());
+  EXPECT_EQ(args->url, "postgresql://u@h:26257/db");
+  ExpectInvalid({"sql", "--url"}, "--url");
 }
 
 TEST(ArgsTest, BadUsage) {
