@@ -496,7 +496,8 @@ op_online_writes() {  # $1 = journal mode (wal | delete)
   cp "$BASE_DB" "$db"
   rm -f "$db-wal" "$db-shm" "$stop"
   python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA journal_mode=" + sys.argv[2]); c.close()' "$db" "$mode"
-  cofre_sql -e "CREATE DATABASE online_$mode FROM FILE '$db'" >/dev/null
+  cofre_sql -e "DROP DATABASE IF EXISTS online_$mode CASCADE" \
+    -e "CREATE DATABASE online_$mode FROM FILE '$db'" >/dev/null
   python3 "$ROOT/bench/online_writer.py" run "$db" "$stop" "$trace" &
   writer=$!
   sleep 0.5
@@ -523,7 +524,8 @@ op_online_incrementals() {
   rm -rf "$COFRE_DATA/extern/online_inc"
   cp "$BASE_DB" "$db"
   rm -f "$db-wal" "$db-shm"
-  cofre_sql -e "CREATE DATABASE online_inc FROM FILE '$db'" >/dev/null
+  cofre_sql -e "DROP DATABASE IF EXISTS online_inc CASCADE" \
+    -e "CREATE DATABASE online_inc FROM FILE '$db'" >/dev/null
   measure online.inc_full - "$COFRE_BIN" sql --data "$COFRE_DATA" \
     -e "BACKUP DATABASE online_inc INTO 'nodelocal://1/online_inc'"
   record_output online.inc_full "$(cofre_coll_bytes online_inc)"

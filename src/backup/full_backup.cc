@@ -4,6 +4,7 @@
 
 #include "backup/collection.h"
 #include "backup/database_settings.h"
+#include "backup/leaf_maps.h"
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
 #include "backup/parallel_export.h"
@@ -148,6 +149,12 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   manifest.set_index_entries(result.index_entries);
   manifest.set_logical_bytes(result.bytes);
 
+  // The change detector's maps of this snapshot, for the next incremental (backup/leaf_maps.h).
+  LeafMapSet leaves;
+  for (const auto& [target, schema] : schemas) {
+    ComputeLeafMaps(*snapshot, target->database.name, schema, &leaves);
+  }
+  RETURN_IF_ERROR(WriteLeafMaps(storage, result.layer_dir, req.crypto, leaves, &manifest));
   RETURN_IF_ERROR(WriteManifest(storage, result.layer_dir, req.crypto, manifest));
   if (Status st = collection::WriteLatest(storage, result.subdir); !st.ok()) {
     // The statement fails, so the backup must not stay listed: the guard removes its manifest

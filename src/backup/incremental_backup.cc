@@ -8,6 +8,7 @@
 #include "backup/collection.h"
 #include "backup/data_file_format.h"
 #include "backup/data_file_reader.h"
+#include "backup/leaf_maps.h"
 #include "backup/data_file_writer.h"
 #include "backup/key_order.h"
 #include "backup/manifest_format.h"
@@ -165,6 +166,10 @@ struct TableJob {
   proto::Table* out = nullptr;
   const proto::Table* before = nullptr;  // its previous layer; null: written in full
   std::optional<KeyOrder> order;         // `before`'s key order, when it can be reproduced
+  // The table's leaves in the previous layer's snapshot and in this one (backup/leaf_maps.h):
+  // both set only when unchanged spans can be told without reading rows.
+  const std::vector<LeafRange>* leaves_before = nullptr;
+  const std::vector<LeafRange>* leaves_now = nullptr;
 };
 
 // A unit of work for one thread: a span of the previous layer to diff (or rewrite), or a key
@@ -190,6 +195,15 @@ Status IncrementSpan(const SqliteDb& db, const TableJob& table, const proto::Spa
                      bool prefetch, const ChainStorage& storage, const ChainCrypto& crypto,
                      const ExportOptions& opts, WorkOutput* out) {
   if (NeedsCompaction(span) || !table.order) return Status::OK();
+  // The change detector: a span whose leaves are the same as in the previous layer's snapshot
+  // holds the same rows; it is kept as it is, without a scan or a read of the previous state.
+  std::optional<int64_t> lo, hi;
+  if (table.leaves_before && table.leaves_now && SpanRowidRange(span, &lo, &hi) &&
+      SameLeavesInRange(*table.leaves_before, *table.leaves_now, lo, hi)) {
+    out->delta_span = span;
+    out->kept = true;
+    return Status::OK();
+  }
   auto open = [&]() { return SpanReader::Open(storage, span, crypto, *table.order); };
   if (prefetch) {
     SpanPrefetcher previous(open);
@@ -334,6 +348,15 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   }
   // Every table of every database: a table unchanged in definition is diffed span by span,
   // any other (new, or redefined) is written in full.
+  // The change detector's maps: the previous layer's (none if it has none or they fail to load:
+  // then every span is diffed) and this snapshot's, stored with this layer.
+  LeafMapSet leaves_before, leaves_now;
+  if (auto maps = ReadLeafMaps(storage.ForLayer(prev.layer()), req.crypto, prev); maps.ok()) {
+    leaves_before = std::move(*maps);
+  }
+  for (const auto& [target, schema] : schemas) {
+    ComputeLeafMaps(*snapshot, target->database.name, schema, &leaves_now);
+  }
   std::vector<TableJob> tables;
   for (auto& [target, schema] : schemas) {
     const std::string& dbname = target->database.name;
@@ -343,7 +366,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     RETURN_IF_ERROR(DescribeDatabase(db, pdb));
     pdb->set_snapshot_time_micros(snapshot->time_micros(dbname));
     for (const auto& table : schema.tables) {
-      TableJob job{dbname, &table, pdb->add_tables(), nullptr, std::nullopt};
+      TableJob job{dbname, &table, pdb->add_tables(), nullptr, std::nullopt, nullptr, nullptr};
       DescribeTable(table, job.out);
       const proto::Table* before = FindTable(prev, dbname, table.name);
       if (before && before->create_sql() == table.create_sql &&
@@ -355,6 +378,12 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
           return order.status().Annotate("backing up table " + dbname + "." + table.name);
         }
         job.order = std::move(*order);
+        auto was = leaves_before.find({dbname, table.name});
+        auto is = leaves_now.find({dbname, table.name});
+        if (was != leaves_before.end() && is != leaves_now.end()) {
+          job.leaves_before = &was->second;
+          job.leaves_now = &is->second;
+        }
       }
       tables.push_back(std::move(job));
     }
@@ -411,6 +440,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   manifest.set_rows(stats.rows);
   manifest.set_index_entries(stats.index_entries);
   manifest.set_logical_bytes(stats.bytes);
+  RETURN_IF_ERROR(
+      WriteLeafMaps(storage.layers(), result.layer_dir, req.crypto, leaves_now, &manifest));
   RETURN_IF_ERROR(WriteManifest(storage.layers(), result.layer_dir, req.crypto, manifest));
   guard.Commit();
   result.rows = stats.rows;

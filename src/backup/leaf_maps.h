@@ -1,0 +1,50 @@
+// LeafMaps: the change detector of incremental backups, kept beside each layer.
+//
+// When a layer is written, the leaf map (engine/leaf_map.h) of every rowid table is computed from
+// the layer's own snapshot (engine/snapshot.h, OpenPageView) and stored in the layer's LEAF_MAPS
+// file (backup/leaf_maps_format.h). The next incremental maps the tables again and keeps, without
+// reading a row, every span whose rowid range has the same leaves as before; other spans get the
+// full row diff. A table that cannot be mapped now or was not mapped before (WITHOUT ROWID, an
+// unreadable page view, a map that fails to load) simply gets the row diff.
+// Thread-safety: free functions; a LeafMapSet is a plain value.
+#ifndef COFRE_BACKUP_LEAF_MAPS_H_
+#define COFRE_BACKUP_LEAF_MAPS_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backup/stored_file.h"
+#include "backup/table_schema.h"
+#include "engine/leaf_map.h"
+#include "engine/snapshot.h"
+#include "proto/backup_manifest.pb.h"
+
+namespace cofre {
+
+// (database, table) -> its leaves.
+using LeafMapSet = std::map<std::pair<std::string, std::string>, std::vector<LeafRange>>;
+
+// Maps the rowid tables of `schema` (of database `db` in `snapshot`); leaves out what it cannot.
+void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
+                     LeafMapSet* out);
+
+// Writes `maps` as `<layer_dir>/LEAF_MAPS` and records it in `manifest`.
+Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
+                     const ChainCrypto& crypto, const LeafMapSet& maps,
+                     proto::BackupManifest* manifest);
+
+// The maps `manifest`'s layer recorded (none when it recorded none). A file that fails its
+// checks is an error, which callers treat as "no maps".
+StatusOr<LeafMapSet> ReadLeafMaps(ExternalStorage& storage, const ChainCrypto& crypto,
+                                  const proto::BackupManifest& manifest);
+
+// The rowid range [lo, hi) of a span of a rowid table (unset: unbounded); false when a key is
+// not a single integer.
+bool SpanRowidRange(const proto::Span& span, std::optional<int64_t>* lo,
+                    std::optional<int64_t>* hi);
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_LEAF_MAPS_H_

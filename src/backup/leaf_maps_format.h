@@ -1,0 +1,25 @@
+// The leaf maps file of a layer (`<layer_dir>/LEAF_MAPS`, a stored file: encrypted in encrypted
+// chains, size and SHA-256 recorded in the manifest's `leaf_maps`): the magic, then a LeafMaps
+// protobuf. Each table's `leaves` is a run of fixed-size entries, one per non-empty leaf page of
+// its b-tree in key order (engine/leaf_map.h): first rowid (8 bytes, big-endian two's
+// complement), last rowid (8 bytes), digest (16 bytes: SHA-256 of the leaf page and of the
+// overflow pages of its cells, truncated). See docs/format.md, "Leaf maps".
+// Thread-safety: constants only.
+#ifndef COFRE_BACKUP_LEAF_MAPS_FORMAT_H_
+#define COFRE_BACKUP_LEAF_MAPS_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cofre::leaf_maps_format {
+
+inline constexpr char kMagic[4] = {'C', 'L', 'M', '1'};
+inline constexpr char kFileName[] = "LEAF_MAPS";
+inline constexpr size_t kDigestBytes = 16;
+inline constexpr size_t kEntryBytes = 8 + 8 + kDigestBytes;
+// Upper bound of a leaf maps file (a 1 TiB database of 4 KiB pages is 8 GiB of leaves: refused).
+inline constexpr uint64_t kMaxFileBytes = 1ull << 30;
+
+}  // namespace cofre::leaf_maps_format
+
+#endif  // COFRE_BACKUP_LEAF_MAPS_FORMAT_H_
