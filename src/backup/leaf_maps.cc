@@ -41,7 +41,7 @@ void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const Data
     const int64_t root = stmt->ColumnInt(0);
     if (root <= 0 || root > UINT32_MAX) continue;
     auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root));
-    if (leaves.ok()) (*out)[{db, table.name}] = std::move(*leaves);
+    if (leaves.ok()) (*out)[{db, table.name}] = GroupLeaves(*leaves, fmt::kGroupAverage);
   }
 }
 
@@ -49,6 +49,7 @@ Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
                      const ChainCrypto& crypto, const LeafMapSet& maps,
                      proto::BackupManifest* manifest) {
   proto::LeafMaps message;
+  message.set_group_average(fmt::kGroupAverage);
   for (const auto& [key, leaves] : maps) {
     auto* t = message.add_tables();
     t->set_database(key.first);
@@ -91,6 +92,7 @@ StatusOr<LeafMapSet> ReadLeafMaps(ExternalStorage& storage, const ChainCrypto& c
                               static_cast<int>(contents.size() - sizeof(fmt::kMagic)))) {
     return DataLossError(ref.path() + " cannot be parsed");
   }
+  if (message.group_average() != fmt::kGroupAverage) return out;
   for (const auto& t : message.tables()) {
     const std::string& bytes = t.leaves();
     if (bytes.size() % fmt::kEntryBytes != 0) return DataLossError(ref.path() + ": bad entry");

@@ -26,7 +26,8 @@ namespace cofre {
 // (database, table) -> its leaves.
 using LeafMapSet = std::map<std::pair<std::string, std::string>, std::vector<LeafRange>>;
 
-// Maps the rowid tables of `schema` (of database `db` in `snapshot`); leaves out what it cannot.
+// Maps the rowid tables of `schema` (of database `db` in `snapshot`), leaves grouped as stored
+// (leaf_maps_format::kGroupAverage); leaves out what it cannot.
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
                      LeafMapSet* out);
 

@@ -17,6 +17,9 @@ inline constexpr char kMagic[4] = {'C', 'L', 'M', '1'};
 inline constexpr char kFileName[] = "LEAF_MAPS";
 inline constexpr size_t kDigestBytes = 16;
 inline constexpr size_t kEntryBytes = 8 + 8 + kDigestBytes;
+// Leaves per stored entry, on average (GroupLeaves): 256 KiB of 4 KiB pages, so that a map costs
+// about 128 KiB per GiB of table.
+inline constexpr uint32_t kGroupAverage = 64;
 // Upper bound of a leaf maps file (a 1 TiB database of 4 KiB pages is 8 GiB of leaves: refused).
 inline constexpr uint64_t kMaxFileBytes = 1ull << 30;
 

@@ -150,6 +150,29 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
   return out;
 }
 
+std::vector<LeafRange> GroupLeaves(const std::vector<LeafRange>& leaves, uint32_t average) {
+  std::vector<LeafRange> out;
+  std::optional<Sha256> digest;
+  LeafRange group;
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    const LeafRange& l = leaves[i];
+    if (!digest) {
+      digest.emplace();
+      group.first = l.first;
+    }
+    digest->Update(l.digest);
+    group.last = l.last;
+    const uint32_t mark =
+        (static_cast<uint8_t>(l.digest[0]) << 8) | static_cast<uint8_t>(l.digest[1]);
+    if (mark % average == 0 || i + 1 == leaves.size()) {
+      group.digest = digest->Finish().substr(0, 16);
+      out.push_back(group);
+      digest.reset();
+    }
+  }
+  return out;
+}
+
 bool SameLeavesInRange(const std::vector<LeafRange>& before, const std::vector<LeafRange>& now,
                        std::optional<int64_t> lo, std::optional<int64_t> hi) {
   auto [b0, b1] = Intersecting(before, lo, hi);

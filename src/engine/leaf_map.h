@@ -29,6 +29,13 @@ struct LeafRange {
 // The non-empty leaves of the table b-tree rooted at `root`, left to right.
 StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root);
 
+// Groups consecutive leaves into larger ranges (first of the first, last of the last, a digest of
+// their digests), to keep the stored maps small. Group boundaries depend on the leaves' digests
+// only (a boundary after a leaf whose digest's first two bytes are 0 modulo `average`), so a
+// change moves the boundaries near it and no others. A grouped map is a map like any other:
+// equal groups over a range mean equal rows. REQUIRES: average >= 1.
+std::vector<LeafRange> GroupLeaves(const std::vector<LeafRange>& leaves, uint32_t average);
+
 // True when `before` and `now` have the same leaves intersecting [lo, hi) (unset: unbounded), so
 // that the table's rows with rowids in [lo, hi) are the same in both.
 bool SameLeavesInRange(const std::vector<LeafRange>& before, const std::vector<LeafRange>& now,

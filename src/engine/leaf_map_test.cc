@@ -149,7 +149,13 @@ TEST_P(LeafMapTest, UnchangedMeansUnchangedAgainstBruteForce) {
         if (rng() % 8) lo = static_cast<int64_t>(rng() % 3100);
         if (rng() % 8) hi = (lo ? *lo : 0) + static_cast<int64_t>(rng() % 400);
         ++decisions;
-        if (!SameLeavesInRange(*map_before, *map_now, lo, hi)) continue;
+        // Half of the decisions on grouped maps (as stored beside backups).
+        const bool grouped = i % 2 == 1;
+        if (grouped
+                ? !SameLeavesInRange(GroupLeaves(*map_before, 4), GroupLeaves(*map_now, 4), lo, hi)
+                : !SameLeavesInRange(*map_before, *map_now, lo, hi)) {
+          continue;
+        }
         ++same;
         auto first = [&](const Rows& r) { return lo ? r.lower_bound(*lo) : r.begin(); };
         auto last = [&](const Rows& r) { return hi ? r.lower_bound(*hi) : r.end(); };
@@ -169,6 +175,38 @@ TEST_P(LeafMapTest, UnchangedMeansUnchangedAgainstBruteForce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(JournalModes, LeafMapTest, ::testing::Values("wal", "delete"));
+
+}  // namespace
+}  // namespace cofre
+
+namespace cofre {
+namespace {
+
+// A changed leaf changes the group around it and no other.
+TEST(GroupLeavesTest, ChangesStayLocal) {
+  std::mt19937_64 rng(3);
+  std::vector<LeafRange> leaves;
+  for (int i = 0; i < 2000; ++i) {
+    std::string digest(16, '\0');
+    for (char& c : digest) c = static_cast<char>(rng());
+    leaves.push_back({i * 10, i * 10 + 9, digest});
+  }
+  auto before = GroupLeaves(leaves, 16);
+  EXPECT_GT(before.size(), 2000u / 32);
+  EXPECT_LT(before.size(), 2000u / 8);
+  EXPECT_EQ(before.front().first, 0);
+  EXPECT_EQ(before.back().last, 19999);
+  leaves[1000].digest[5] ^= 1;
+  auto after = GroupLeaves(leaves, 16);
+  int differ = 0;
+  for (const auto& g : after) {
+    if (std::find(before.begin(), before.end(), g) == before.end()) ++differ;
+  }
+  EXPECT_GE(differ, 1);
+  EXPECT_LE(differ, 2);
+  EXPECT_TRUE(SameLeavesInRange(before, after, 0, 5000));
+  EXPECT_FALSE(SameLeavesInRange(before, after, 9990, 10020));
+}
 
 }  // namespace
 }  // namespace cofre
