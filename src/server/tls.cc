@@ -89,6 +89,9 @@ void Stream::ShutdownRead() { ::shutdown(fd_, SHUT_RD); }
 
 Status Stream::WaitReadable(int timeout_ms) {
   if (in_pos_ < in_.size()) return Status::OK();
+  // No deadline: the blocking read itself waits (one system call fewer per request).
+  // ShutdownRead() still wakes it.
+  if (timeout_ms < 0) return Status::OK();
   if (ssl_ && SSL_pending(ssl_) > 0) return Status::OK();
   pollfd p{fd_, POLLIN, 0};
   while (true) {
