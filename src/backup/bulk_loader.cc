@@ -247,6 +247,9 @@ class TableLoad {
         for (const auto& file : span.files()) bytes += file.logical_bytes();
         req_.progress(bytes);
       }
+      if (req_.stop.stop_requested()) {
+        return CancelledError("the job was stopped (PAUSE, CANCEL or a server shutdown)");
+      }
     }
     return builder->Finish();
   }

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stop_token>
 #include <string>
 
 #include "backup/bulk_load_plan.h"
@@ -38,6 +39,8 @@ struct BulkLoadRequest {
   const ChainStorage* storage = nullptr;
   const ChainCrypto* crypto = nullptr;
   std::function<void(uint64_t logical_bytes)> progress;  // after each span
+  // Checked after each span: once requested, the load fails with Cancelled.
+  std::stop_token stop;
 };
 
 struct BulkLoadResult {

@@ -130,6 +130,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   ParallelExportOptions parallel;
   parallel.threads = threads;
   if (req.settings.min_piece_rows > 0) parallel.min_piece_rows = req.settings.min_piece_rows;
+  parallel.stop = req.settings.stop;
   RETURN_IF_ERROR(ExportTablesInParallel(*snapshot, tables, data_storage, req.crypto, opts,
                                          parallel, req.progress));
   for (const auto& table : tables) {

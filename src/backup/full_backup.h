@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct BackupSettings {
   uint64_t min_piece_rows = 0;
   // How long the snapshot may wait for busy database files (engine/snapshot.h).
   std::chrono::milliseconds snapshot_timeout{30000};
+  // Checked between pieces of work: once requested, the backup fails with Cancelled and
+  // publishes nothing.
+  std::stop_token stop;
 };
 
 struct FullBackupRequest {

@@ -413,7 +413,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     return st.ok() ? st
                    : st.Annotate("backing up table " + table.database + "." + table.schema->name);
   };
-  RETURN_IF_ERROR(RunInParallel(parallel.threads, items.size(), work, req.progress));
+  RETURN_IF_ERROR(
+      RunInParallel(parallel.threads, items.size(), work, req.progress, req.settings.stop));
 
   LayerStats stats;
   AssembleSpans(tables, items, outputs, &stats);

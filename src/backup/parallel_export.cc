@@ -85,11 +85,17 @@ int DefaultExportThreads() {
 
 Status RunInParallel(int threads, size_t items,
                      const std::function<Status(int worker, size_t item)>& work,
-                     const std::function<void(double)>& progress) {
+                     const std::function<void(double)>& progress, std::stop_token stop) {
   PieceQueue queue(items);
   auto run = [&](int worker) {
     size_t next;
-    while (queue.Next(&next)) queue.Done(work(worker, next));
+    while (queue.Next(&next)) {
+      if (stop.stop_requested()) {
+        queue.Done(CancelledError("the job was stopped (PAUSE, CANCEL or a server shutdown)"));
+      } else {
+        queue.Done(work(worker, next));
+      }
+    }
     queue.WorkerExited();
   };
   std::vector<std::thread> workers;
@@ -190,7 +196,7 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
                     piece.end_key, storage, crypto, options, &out.spans, &out.rows, &out.bytes);
     return st.ok() ? st : annotate(st, piece.table);
   };
-  RETURN_IF_ERROR(RunInParallel(threads, order.size(), work, progress));
+  RETURN_IF_ERROR(RunInParallel(threads, order.size(), work, progress, parallel.stop));
 
   // Assemble: each table's spans in key order (pieces were planned in key order), numbered.
   for (size_t t = 0; t < tables.size(); ++t) DescribeTable(*tables[t].schema, tables[t].out);

@@ -16,6 +16,7 @@
 #define COFRE_BACKUP_PARALLEL_EXPORT_H_
 
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct ParallelExportOptions {
   // min_piece_rows rowids each (tests lower it to split small tables).
   int pieces_per_thread = 4;
   uint64_t min_piece_rows = 1 << 16;
+  // Once stop is requested, workers take no further piece and the export fails with Cancelled.
+  std::stop_token stop;
 };
 
 // A key range of one table to export.
@@ -65,10 +68,11 @@ int DefaultExportThreads();
 // in increasing order off one shared queue; `worker` (0 <= worker < threads) numbers the thread,
 // e.g. the snapshot reader it alone uses. Reports the fraction of items done, times 0.99, through
 // `progress` (may be empty) from the calling thread. The first error stops the workers after
-// their current item and is returned; ResourceExhausted when no thread can be started.
+// their current item and is returned; ResourceExhausted when no thread can be started. Once
+// `stop` is requested, no further item starts and the call returns Cancelled.
 Status RunInParallel(int threads, size_t items,
                      const std::function<Status(int worker, size_t item)>& work,
-                     const std::function<void(double)>& progress);
+                     const std::function<void(double)>& progress, std::stop_token stop = {});
 
 }  // namespace cofre
 

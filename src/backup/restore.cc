@@ -41,7 +41,14 @@ const proto::Table* FindTable(const proto::Database& db, const std::string& name
 // Tracks progress by logical bytes applied.
 class Progress {
  public:
-  Progress(const std::function<void(double)>& fn, uint64_t total) : fn_(fn), total_(total) {}
+  Progress(const std::function<void(double)>& fn, uint64_t total, std::stop_token stop)
+      : fn_(fn), total_(total), stop_(std::move(stop)) {}
+  const std::stop_token& stop() const { return stop_; }
+  // Cancelled once the job was asked to stop (checked between backup files).
+  Status CheckStop() const {
+    if (!stop_.stop_requested()) return Status::OK();
+    return CancelledError("the job was stopped (PAUSE, CANCEL or a server shutdown)");
+  }
   void Add(uint64_t bytes) {
     // A database loaded again through SQLite after its direct load gave up counts twice.
     done_ = std::min(done_ + bytes, total_);
@@ -51,6 +58,7 @@ class Progress {
  private:
   const std::function<void(double)>& fn_;
   uint64_t total_;
+  std::stop_token stop_;
   uint64_t done_ = 0;
 };
 
@@ -131,6 +139,7 @@ Status LoadTable(const SqliteDb& db, const std::string& schema_name, const proto
         if (batch->unit_end()) break;
       }
       progress->Add(file.logical_bytes());
+      RETURN_IF_ERROR(progress->CheckStop());
       base = false;
     }
   }
@@ -278,6 +287,7 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
     request.storage = &storage;
     request.crypto = &crypto;
     request.progress = [progress](uint64_t bytes) { progress->Add(bytes); };
+    request.stop = progress->stop();
     StatusOr<BulkLoadResult> loaded = BulkLoad(request);
     if (!loaded.ok() && loaded.status().code() == StatusCode::kFailedPrecondition) {
       // Rows SQLite can take in any order but pages cannot: start over through INSERT.
@@ -438,7 +448,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
       total += t->logical_bytes();
     }
   }
-  Progress progress(req.progress, total);
+  Progress progress(req.progress, total, req.stop);
   RestoreResult result;
 
   // Whole databases: build every staging file, then publish them together.
@@ -459,6 +469,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
     staged.emplace_back(spec, path);
     Status st = BuildDatabase(path, *FindDatabase(m, spec.source), req.storage, req.crypto,
                               &progress, &result, BulkRestoreEnabled(), req.schema_only);
+    if (st.ok()) st = progress.CheckStop();
     if (!st.ok()) {
       discard();
       return st.Annotate("restoring database " + spec.source);

@@ -10,6 +10,7 @@
 #define COFRE_BACKUP_RESTORE_H_
 
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct RestoreRequest {
   std::vector<RestoreDatabaseSpec> databases;
   std::vector<RestoreTablesSpec> tables;
   std::function<void(double)> progress;
+  // Checked between backup files: once requested, the restore fails with Cancelled and
+  // publishes nothing.
+  std::stop_token stop;
   // Create the schema (tables, indexes, views, triggers, AUTOINCREMENT counters) and no rows;
   // no data file is read.
   bool schema_only = false;

@@ -27,7 +27,11 @@ CREATE TABLE IF NOT EXISTS jobs (
   result_index_entries INTEGER,
   result_bytes INTEGER,
   pid INTEGER,
-  running_status TEXT
+  running_status TEXT,
+  user_name TEXT NOT NULL DEFAULT 'root',
+  spec BLOB,
+  lease_expires INTEGER,
+  num_runs INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS backup_dirs (
   job_id INTEGER NOT NULL,
@@ -44,26 +48,50 @@ constexpr char kNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
 
 Status JobRegistry::Init() {
   RETURN_IF_ERROR(dir_->system().Exec(kSchema));
-  // Data directories made before running_status existed get the column.
-  ASSIGN_OR_RETURN(std::optional<int64_t> has_status,
-                   dir_->system().QueryInt("SELECT count(*) FROM pragma_table_info('jobs') "
-                                           "WHERE name = 'running_status'"));
-  if (has_status.value_or(0) == 0) {
-    RETURN_IF_ERROR(dir_->system().Exec("ALTER TABLE jobs ADD COLUMN running_status TEXT"));
+  // Data directories made before these columns existed get them.
+  for (const char* column : {"running_status TEXT", "user_name TEXT NOT NULL DEFAULT 'root'",
+                             "spec BLOB", "lease_expires INTEGER",
+                             "num_runs INTEGER NOT NULL DEFAULT 0"}) {
+    std::string name(column, std::string_view(column).find(' '));
+    ASSIGN_OR_RETURN(std::optional<int64_t> has,
+                     dir_->system().QueryInt("SELECT count(*) FROM pragma_table_info('jobs') "
+                                             "WHERE name = '" + name + "'"));
+    if (has.value_or(0) == 0) {
+      RETURN_IF_ERROR(dir_->system().Exec(std::string("ALTER TABLE jobs ADD COLUMN ") + column));
+    }
   }
   return Status::OK();
 }
 
-StatusOr<int64_t> JobRegistry::Start(const std::string& type, const std::string& description) {
+StatusOr<int64_t> JobRegistry::Start(const std::string& type, const std::string& description,
+                                     const std::string& user) {
+  return Insert(type, description, user, std::nullopt);
+}
+
+StatusOr<int64_t> JobRegistry::CreatePending(const std::string& type,
+                                             const std::string& description,
+                                             const std::string& user, const std::string& spec) {
+  return Insert(type, description, user, spec);
+}
+
+StatusOr<int64_t> JobRegistry::Insert(const std::string& type, const std::string& description,
+                                      const std::string& user,
+                                      const std::optional<std::string>& spec) {
   ASSIGN_OR_RETURN(SqliteStmt stmt,
-                   dir_->system().Prepare(std::string("INSERT INTO jobs(id, job_type, description, "
-                                                      "status, created, started, modified, pid) "
-                                                      "VALUES(?, ?, ?, 'running', ") +
-                                          kNow + ", " + kNow + ", " + kNow + ", ?)"));
+                   dir_->system().Prepare(
+                       std::string("INSERT INTO jobs(id, job_type, description, status, created, "
+                                   "started, modified, pid, user_name, spec) VALUES(?, ?, ?, ?, ") +
+                       kNow + ", CASE WHEN ?4 = 'running' THEN " + kNow + " END, " + kNow +
+                       ", ?, ?, ?)"));
   // Two processes on one node can draw the same id: skip past a taken one and retry.
   for (int attempt = 0;; ++attempt) {
     int64_t id = NextJobId();
-    stmt.Bind(1, id).Bind(2, type).Bind(3, description).Bind(4, static_cast<int64_t>(::getpid()));
+    stmt.Bind(1, id).Bind(2, type).Bind(3, description).Bind(4, spec ? "pending" : "running");
+    if (spec) {
+      stmt.BindNull(5).Bind(6, user).BindBlob(7, *spec);
+    } else {
+      stmt.Bind(5, static_cast<int64_t>(::getpid())).Bind(6, user).BindNull(7);
+    }
     Status st = stmt.Run();
     RETURN_IF_ERROR(stmt.Reset());
     if (st.ok()) return id;
@@ -126,7 +154,7 @@ Status JobRegistry::RecordBackupDir(int64_t id, const std::string& storage_uri, 
 }
 
 StatusOr<std::vector<JobRegistry::BackupDir>> JobRegistry::FinishedBackupDirs(
-    const std::vector<std::string>& storage_uris) {
+    const std::vector<std::string>& storage_uris, int64_t starting) {
   std::vector<BackupDir> out;
   if (storage_uris.empty()) return out;
   RETURN_IF_ERROR(ReapDeadJobs());
@@ -136,10 +164,11 @@ StatusOr<std::vector<JobRegistry::BackupDir>> JobRegistry::FinishedBackupDirs(
                    dir_->system().Prepare(
                        "SELECT b.job_id, b.storage, b.kind, b.dir FROM backup_dirs b LEFT JOIN "
                        "jobs j ON j.id = b.job_id WHERE (j.status IS NULL OR j.status != "
-                       "'running') AND b.storage IN (" +
+                       "'running' OR b.job_id = ?1) AND b.storage IN (" +
                        in + ") ORDER BY b.job_id, b.dir"));
+  stmt.Bind(1, starting);
   for (size_t i = 0; i < storage_uris.size(); ++i) {
-    stmt.Bind(static_cast<int>(i + 1), storage_uris[i]);
+    stmt.Bind(static_cast<int>(i + 2), storage_uris[i]);
   }
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -159,7 +188,8 @@ Status JobRegistry::ForgetBackupDir(int64_t id, const std::string& dir) {
 
 Status JobRegistry::ReapDeadJobs() {
   ASSIGN_OR_RETURN(SqliteStmt stmt,
-                   dir_->system().Prepare("SELECT id, pid FROM jobs WHERE status = 'running'"));
+                   dir_->system().Prepare("SELECT id, pid FROM jobs WHERE status = 'running' "
+                                          "AND pid IS NOT NULL"));
   std::vector<int64_t> dead;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -173,14 +203,16 @@ Status JobRegistry::ReapDeadJobs() {
   return Status::OK();
 }
 
-StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id) {
+StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id,
+                                       const std::string& user) {
   RETURN_IF_ERROR(ReapDeadJobs());
   ASSIGN_OR_RETURN(SqliteStmt stmt,
                    dir_->system().Prepare(
-                       "SELECT id, job_type, description, 'root', status, running_status, created, started, "
-                       "finished, modified, fraction_completed, error, 1 FROM jobs " +
+                       "SELECT id, job_type, description, user_name, status, running_status, "
+                       "created, started, finished, modified, fraction_completed, error, 1, "
+                       "num_runs FROM jobs WHERE " +
                        where + " ORDER BY id DESC"));
-  if (!where.empty()) stmt.Bind(1, id);
+  stmt.Bind(1, id).Bind(2, user);
   using K = ResultSet::Kind;
   ResultSet rs;
   rs.columns = {{"job_id", K::kNumber},   {"job_type"},
@@ -189,7 +221,7 @@ StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id) {
                 {"created"},              {"started"},
                 {"finished"},             {"modified"},
                 {"fraction_completed", K::kNumber}, {"error"},
-                {"coordinator_id", K::kNumber}};
+                {"coordinator_id", K::kNumber},     {"num_runs", K::kNumber}};
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
@@ -210,10 +242,12 @@ StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id) {
   return rs;
 }
 
-StatusOr<ResultSet> JobRegistry::ShowJobs() { return Query("", 0); }
+StatusOr<ResultSet> JobRegistry::ShowJobs(const std::optional<std::string>& user) {
+  return Query(user ? "user_name = ?2" : "?1 = ?1 AND ?2 = ?2", 0, user.value_or(""));
+}
 
 StatusOr<ResultSet> JobRegistry::ShowJob(int64_t id) {
-  ASSIGN_OR_RETURN(ResultSet rs, Query("WHERE id = ?", id));
+  ASSIGN_OR_RETURN(ResultSet rs, Query("id = ?1 AND ?2 = ?2", id, ""));
   if (rs.rows.empty()) return NotFoundError("job with ID " + std::to_string(id) + " does not exist");
   return rs;
 }

@@ -200,6 +200,7 @@ bool PgConnection::Startup() {
   so.database = database_;
   so.user = user_;
   so.lock_timeout_ms = ctx_->options.lock_timeout_ms;
+  so.job_runner = ctx_->job_runner.get();
   auto session = sql::Session::Open(so);
   if (!session.ok()) {
     SendError(session.status(), session.status().code() == StatusCode::kNotFound

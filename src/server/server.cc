@@ -17,6 +17,7 @@
 #include "server/listen.h"
 #include "server/pg_connection.h"
 #include "server/pg_message.h"
+#include "sql/job_statements.h"
 #include "sql/session.h"
 
 namespace cofre::server {
@@ -99,6 +100,12 @@ Status Server::Start() {
   if (!o.certs_dir.empty()) {
     ASSIGN_OR_RETURN(ctx_.tls, TlsContext::Load(o.certs_dir));
   }
+  JobRunnerOptions jro;
+  jro.data_dir = o.data_dir;
+  ASSIGN_OR_RETURN(ctx_.job_runner,
+                   JobRunner::Start(jro, [dir = o.data_dir](const JobExecution& job) {
+                     return sql::RunStatementJob(dir, job);
+                   }));
   ASSIGN_OR_RETURN(sql_fd_, Listen(sql_addr, &sql_port_));
   if (!o.http_addr.empty()) {
     ASSIGN_OR_RETURN(HostPort http_addr, ParseHostPort(o.http_addr));
@@ -206,6 +213,8 @@ void Server::Shutdown(bool immediate) {
 
 void Server::Wait() {
   if (accept_thread_.joinable()) accept_thread_.join();
+  // Jobs stop at once on shutdown (between pieces of work) and run again at the next start.
+  if (ctx_.job_runner) ctx_.job_runner->Shutdown();
   if (http_thread_.joinable()) http_thread_.join();
   if (monitor_thread_.joinable()) monitor_thread_.join();
   while (active_threads_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));

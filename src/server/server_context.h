@@ -1,6 +1,6 @@
 // ServerContext: what every connection of a server shares: options, metrics, the TLS context,
 // the registry of live connections (for CancelRequest, statement timeouts and draining) and
-// the failed-login throttle.
+// the failed-login throttle, and the job runner.
 // Thread-safety: all members are safe to use from any connection thread.
 #ifndef COFRE_SERVER_SERVER_CONTEXT_H_
 #define COFRE_SERVER_SERVER_CONTEXT_H_
@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "jobs/job_runner.h"
 #include "server/server_options.h"
 #include "server/tls.h"
 
@@ -81,6 +82,8 @@ struct ServerContext {
   ConnectionRegistry connections;
   LoginThrottle throttle;
   std::atomic<bool> draining{false};
+  // Runs detached BACKUP/RESTORE jobs (set by Server::Start before connections are served).
+  std::unique_ptr<JobRunner> job_runner;
 };
 
 }  // namespace cofre::server

@@ -61,7 +61,12 @@ StatusOr<std::unique_ptr<ExternalStorage>> OpenCollection(const ExecContext& ctx
 template <typename Fn>
 StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
                            const std::string& description, Fn body) {
-  ASSIGN_OR_RETURN(int64_t id, ctx.jobs->Start(type, description));
+  int64_t id = 0;
+  if (ctx.job_id) {
+    id = *ctx.job_id;
+  } else {
+    ASSIGN_OR_RETURN(id, ctx.jobs->Start(type, description, ctx.user));
+  }
   auto last = std::chrono::steady_clock::now();
   std::function<void(double)> progress = [&](double f) {
     auto now = std::chrono::steady_clock::now();
@@ -71,6 +76,12 @@ StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
   };
   uint64_t rows = 0, entries = 0, bytes = 0;
   Status st = body(id, progress, &rows, &entries, &bytes);
+  if (!st.ok() && ctx.stop.stop_requested() && st.code() == StatusCode::kCancelled) {
+    // Stopped on request: a runner job's status is settled by the runner (paused, canceled, or
+    // pending again at shutdown); a statement's job was canceled with its statement.
+    if (!ctx.job_id) ctx.jobs->Transition(id, {"running"}, "canceled").status().IgnoreError();
+    return st;
+  }
   if (!st.ok()) {
     ctx.jobs->Fail(id, st.message()).IgnoreError();
     return st;
@@ -376,7 +387,7 @@ void RemoveAbandonedLayers(const ExecContext& ctx, const ChainStorage& storage,
                            const std::string& data_dir_id) {
   std::vector<std::string> uris{storage.collection->RedactedUri()};
   if (storage.incremental_location) uris.push_back(storage.incremental_location->RedactedUri());
-  StatusOr<std::vector<JobRegistry::BackupDir>> dirs = ctx.jobs->FinishedBackupDirs(uris);
+  StatusOr<std::vector<JobRegistry::BackupDir>> dirs = ctx.jobs->FinishedBackupDirs(uris, ctx.job_id.value_or(0));
   if (!dirs.ok()) return;
   for (const JobRegistry::BackupDir& d : *dirs) {
     if (d.kind != static_cast<int>(LayerKind::kFull) &&
@@ -459,6 +470,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   using Progress = const std::function<void(double)>&;
   BackupSettings settings = Settings();
   if (opts.snapshot_timeout) settings.snapshot_timeout = *opts.snapshot_timeout;
+  settings.stop = ctx.stop;
   std::vector<std::string> notices;
   if (opts.incremental_location && !stmt.incremental_on) {
     return InvalidArgumentError(
@@ -503,6 +515,9 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                     notices = r.notices;
                     return Finished(ctx, job_id, r, rows, entries, bytes);
                   });
+    if (!result.ok() && ctx.stop.stop_requested()) {
+      RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
+    }
     return WithNotices(std::move(result), std::move(notices));
   }
   // Tests only: a cheaper KDF for the chains they create (at least 1000 iterations).
@@ -534,6 +549,9 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                   notices = r.notices;
                   return Finished(ctx, job_id, r, rows, entries, bytes);
                 });
+  if (!result.ok() && ctx.stop.stop_requested()) {
+    RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
+  }
   return WithNotices(std::move(result), std::move(notices));
 }
 
@@ -766,6 +784,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                  uint64_t* entries, uint64_t* bytes) -> Status {
                ctx.jobs->SetRunningStatus(job_id, "restoring " + restored).IgnoreError();
                req.progress = progress;
+               req.stop = ctx.stop;
                ASSIGN_OR_RETURN(RestoreResult r, RunRestore(req));
                ctx.jobs->SetRunningStatus(job_id, "restored " + restored).IgnoreError();
                *rows = r.rows;

@@ -5,6 +5,8 @@
 #ifndef COFRE_SQL_BACKUP_STATEMENTS_H_
 #define COFRE_SQL_BACKUP_STATEMENTS_H_
 
+#include <optional>
+#include <stop_token>
 #include <string>
 
 #include "engine/data_dir.h"
@@ -18,6 +20,12 @@ struct ExecContext {
   DataDir* data_dir = nullptr;
   JobRegistry* jobs = nullptr;
   std::string current_database;
+  std::string user = "root";  // recorded on the job
+  // Set when the server's JobRunner runs the statement as job `job_id` (already running): the
+  // statement runs under that record, and leaves a stopped job's status to the runner.
+  std::optional<int64_t> job_id;
+  // Requested by Session::Interrupt (a cancelled statement) or by PAUSE/CANCEL JOB.
+  std::stop_token stop;
 };
 
 StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt);

@@ -185,7 +185,13 @@ struct Describer {
   }
   std::string operator()(const Use& s) const { return "USE " + QuoteName(s.database); }
   std::string operator()(const ShowJobs&) const { return "SHOW JOBS"; }
-  std::string operator()(const ShowJob& s) const { return "SHOW JOB " + std::to_string(s.job_id); }
+  std::string operator()(const ShowJob& s) const {
+    return std::string(s.when_complete ? "SHOW JOB WHEN COMPLETE " : "SHOW JOB ") +
+           std::to_string(s.job_id);
+  }
+  std::string operator()(const ControlJob& s) const {
+    return std::string(StatementTag(Statement(s))) + " " + std::to_string(s.job_id);
+  }
   std::string operator()(const Backup& s) const {
     std::string out = "BACKUP" + RenderTargets(s.targets) + " INTO ";
     if (s.incremental_on) out += RenderRef(*s.incremental_on) + " IN ";

@@ -37,7 +37,9 @@ constexpr std::string_view kCreateDatabaseSynopsis =
 constexpr std::string_view kDropDatabaseSynopsis =
     "DROP DATABASE [IF EXISTS] name [CASCADE | RESTRICT]";
 constexpr std::string_view kShowTablesSynopsis = "SHOW TABLES [FROM database]";
-constexpr std::string_view kShowJobSynopsis = "SHOW JOB job_id";
+constexpr std::string_view kShowJobSynopsis = "SHOW JOB [WHEN COMPLETE] job_id";
+constexpr std::string_view kControlJobSynopsis = "PAUSE JOB job_id | RESUME JOB job_id | "
+                                                 "CANCEL JOB job_id";
 constexpr std::string_view kUseSynopsis = "USE database | SET database = database";
 
 // The statements cofre parses itself, recognised by their first keywords.
@@ -52,6 +54,7 @@ enum class Kind {
   kUse,
   kSetDatabase,
   kAccess,  // users, roles, privileges (sql/access_parser.h)
+  kControlJob,
 };
 
 // Classifies `text` by its first two tokens. Lexical errors there mean SQLite's
@@ -66,6 +69,10 @@ Kind Classify(std::string_view text) {
   StatusOr<Token> second = lexer.Next();
   if (!second.ok()) return Kind::kPassthrough;
   if (IsAccessStatement(*first, *second)) return Kind::kAccess;
+  if ((first->IsKeyword("pause") || first->IsKeyword("resume") || first->IsKeyword("cancel")) &&
+      second->IsKeyword("job")) {
+    return Kind::kControlJob;
+  }
   if (first->IsKeyword("show")) {
     for (std::string_view kw : {"backup", "backups", "jobs", "job", "databases", "tables"}) {
       if (second->IsKeyword(kw)) return Kind::kShow;
@@ -150,20 +157,51 @@ StatusOr<Statement> ParseShowBackup(TokenCursor* cur) {
   return show;
 }
 
-StatusOr<Statement> ParseShowJob(TokenCursor* cur) {
-  cur->set_synopsis(std::string(kShowJobSynopsis));
+// A job ID (what SHOW JOBS lists) and the end of the statement.
+StatusOr<int64_t> ParseJobId(TokenCursor* cur, const std::string& statement) {
   const Token& tok = cur->Peek();
-  ShowJob show;
   bool digits = tok.kind == TokenKind::kNumber && !tok.text.empty() &&
                 tok.text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits) return cur->Error("SHOW JOB takes a job ID, as listed by SHOW JOBS");
-  auto [end, ec] = std::from_chars(tok.text.data(), tok.text.data() + tok.text.size(), show.job_id);
+  if (!digits) return cur->Error(statement + " takes a job ID, as listed by SHOW JOBS");
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(tok.text.data(), tok.text.data() + tok.text.size(), id);
   if (ec != std::errc() || end != tok.text.data() + tok.text.size()) {
     return cur->Error("job IDs are 64-bit integers, as listed by SHOW JOBS");
   }
   cur->Next();
   RETURN_IF_ERROR(cur->ExpectEnd());
+  return id;
+}
+
+StatusOr<Statement> ParseShowJob(TokenCursor* cur) {
+  cur->set_synopsis(std::string(kShowJobSynopsis));
+  ShowJob show;
+  if (cur->AcceptKeyword("when")) {
+    RETURN_IF_ERROR(cur->ExpectKeyword("complete"));
+    show.when_complete = true;
+  }
+  ASSIGN_OR_RETURN(show.job_id, ParseJobId(cur, "SHOW JOB"));
   return show;
+}
+
+StatusOr<Statement> ParseControlJob(TokenCursor* cur) {
+  cur->set_synopsis(std::string(kControlJobSynopsis));
+  ControlJob control;
+  std::string verb;
+  if (cur->AcceptKeyword("pause")) {
+    control.action = ControlJob::Action::kPause;
+    verb = "PAUSE";
+  } else if (cur->AcceptKeyword("resume")) {
+    control.action = ControlJob::Action::kResume;
+    verb = "RESUME";
+  } else {
+    RETURN_IF_ERROR(cur->ExpectKeyword("cancel"));
+    control.action = ControlJob::Action::kCancel;
+    verb = "CANCEL";
+  }
+  RETURN_IF_ERROR(cur->ExpectKeyword("job"));
+  ASSIGN_OR_RETURN(control.job_id, ParseJobId(cur, verb + " JOB"));
+  return control;
 }
 
 StatusOr<Statement> ParseShow(TokenCursor* cur) {
@@ -343,6 +381,8 @@ StatusOr<Statement> ParseStatement(std::string_view text) {
       return ParseSetDatabase(&cur);
     case Kind::kAccess:
       return ParseAccessStatement(&cur);
+    case Kind::kControlJob:
+      return ParseControlJob(&cur);
     case Kind::kPassthrough:
       break;
   }

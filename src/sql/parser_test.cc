@@ -176,6 +176,19 @@ TEST(ParserTest, Jobs) {
   EXPECT_EQ(ParseError("SHOW JOBS 1").message(), "at or near \"1\": syntax error");
 }
 
+TEST(ParserTest, JobControl) {
+  EXPECT_EQ(Parse<ShowJob>("SHOW JOB WHEN COMPLETE 42"), (ShowJob{42, true}));
+  EXPECT_EQ(Parse<ControlJob>("PAUSE JOB 7"), (ControlJob{ControlJob::Action::kPause, 7}));
+  EXPECT_EQ(Parse<ControlJob>("resume job 8;"), (ControlJob{ControlJob::Action::kResume, 8}));
+  EXPECT_EQ(Parse<ControlJob>("CANCEL JOB 9"), (ControlJob{ControlJob::Action::kCancel, 9}));
+  EXPECT_EQ(ParseError("SHOW JOB WHEN 1").message(), "at or near \"1\": syntax error");
+  EXPECT_EQ(ParseError("PAUSE JOB").message(), "at or near \"EOF\": syntax error");
+  EXPECT_EQ(ParseError("CANCEL JOB x").hint(), "CANCEL JOB takes a job ID, as listed by SHOW JOBS");
+  EXPECT_EQ(ParseError("RESUME JOB 1 2").message(), "at or near \"2\": syntax error");
+  // Other statements starting with these words stay SQLite's.
+  Parse<Passthrough>("PAUSE");
+}
+
 // ---------------------------------------------------------------- BACKUP
 
 TEST(ParserTest, BackupCluster) {

@@ -2,10 +2,16 @@
 
 #include <openssl/crypto.h>
 
+#include <mutex>
+#include <stop_token>
+
 #include "engine/data_dir.h"
 #include "jobs/job_registry.h"
 #include "sql/alter_backup.h"
 #include "sql/backup_statements.h"
+#include "sql/describe.h"
+#include "sql/job_statements.h"
+#include "sql/statement_options.h"
 #include "sql/parser.h"
 #include "sql/access_control.h"
 #include "sql/passthrough.h"
@@ -25,8 +31,9 @@ ResultSet Tag(std::string tag) {
 class SessionImpl : public Session {
  public:
   SessionImpl(std::unique_ptr<DataDir> dir, std::string database, std::optional<std::string> user,
-              int lock_timeout_ms)
-      : dir_(std::move(dir)),
+              int lock_timeout_ms, JobRunner* runner)
+      : runner_(runner),
+        dir_(std::move(dir)),
         jobs_(dir_.get()),
         access_(dir_.get()),
         passthrough_(dir_.get(), lock_timeout_ms),
@@ -45,16 +52,31 @@ class SessionImpl : public Session {
   StatusOr<ResultSet> Execute(std::string_view text, const std::vector<Param>& params) override {
     RETURN_IF_ERROR(RefreshPrivileges());
     params_ = &params;
+    {
+      std::lock_guard<std::mutex> l(stop_mu_);
+      stop_ = std::stop_source();
+    }
+    // The text as typed, kept for a detached job's sealed spec; wiped after the statement.
+    struct Text {
+      std::string value;
+      ~Text() { OPENSSL_cleanse(value.data(), value.size()); }
+    } full;
     auto parsed = ParseStatement(text);
     if (!parsed.ok() && CountPlaceholders(text) > 0) {
       // cofre's own statements take parameters as literals; the text then holds their values
       // (perhaps a passphrase): wipe it once parsed.
-      ASSIGN_OR_RETURN(std::string substituted, SubstitutePlaceholders(text, params));
-      parsed = ParseStatement(substituted);
-      OPENSSL_cleanse(substituted.data(), substituted.size());
+      ASSIGN_OR_RETURN(full.value, SubstitutePlaceholders(text, params));
+      parsed = ParseStatement(full.value);
+    } else if (parsed.ok() && (std::holds_alternative<Backup>(*parsed) ||
+                               std::holds_alternative<Restore>(*parsed))) {
+      full.value = std::string(text);
     }
     ASSIGN_OR_RETURN(Statement stmt, std::move(parsed));
-    return std::visit([this](const auto& s) { return Run(s); }, stmt);
+    text_ = full.value;
+    auto result = std::visit([this](const auto& s) { return Run(s); }, stmt);
+    OPENSSL_cleanse(text_.data(), text_.size());
+    text_.clear();
+    return result;
   }
 
   StatusOr<StatementDescription> Describe(std::string_view text) override {
@@ -81,12 +103,32 @@ class SessionImpl : public Session {
   }
 
   bool InTransaction() const override { return passthrough_.InTransaction(); }
-  void Interrupt() override { passthrough_.Interrupt(); }
+  void Interrupt() override {
+    {
+      std::lock_guard<std::mutex> l(stop_mu_);
+      stop_.request_stop();
+    }
+    passthrough_.Interrupt();
+  }
 
   const std::string& current_database() const override { return current_; }
 
  private:
-  ExecContext Context() { return ExecContext{dir_.get(), &jobs_, current_}; }
+  ExecContext Context() {
+    std::lock_guard<std::mutex> l(stop_mu_);
+    return ExecContext{dir_.get(), &jobs_, current_, Actor().user, std::nullopt,
+                       stop_.get_token()};
+  }
+
+  // BACKUP/RESTORE ... WITH detached: validated, then handed to the job runner.
+  template <typename S>
+  std::optional<StatusOr<ResultSet>> MaybeDetach(const S& s, OptionContext context,
+                                                 const std::string& type) {
+    StatusOr<StatementOptions> opts = ValidateOptions(s.options, context);
+    if (!opts.ok()) return StatusOr<ResultSet>(opts.status());
+    if (!opts->detached) return std::nullopt;
+    return SubmitDetached(Context(), runner_, text_, type, DescribeStatement(s));
+  }
 
   // Reloads the user's privileges when the system database changed since they were loaded.
   Status RefreshPrivileges() {
@@ -210,14 +252,19 @@ class SessionImpl : public Session {
     return Tag("SET");
   }
 
-  StatusOr<ResultSet> Run(const ShowJobs&) { return jobs_.ShowJobs(); }
-  StatusOr<ResultSet> Run(const ShowJob& s) { return jobs_.ShowJob(s.job_id); }
+  StatusOr<ResultSet> Run(const ShowJobs&) { return ExecuteShowJobs(Context(), Actor()); }
+  StatusOr<ResultSet> Run(const ShowJob& s) { return ExecuteShowJob(Context(), Actor(), s); }
+  StatusOr<ResultSet> Run(const ControlJob& s) {
+    return ExecuteControlJob(Context(), runner_, Actor(), s);
+  }
   StatusOr<ResultSet> Run(const Backup& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s, current_));
+    if (auto detached = MaybeDetach(s, OptionContext::kBackup, "BACKUP")) return *detached;
     return ExecuteBackup(Context(), s);
   }
   StatusOr<ResultSet> Run(const Restore& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s, current_));
+    if (auto detached = MaybeDetach(s, OptionContext::kRestore, "RESTORE")) return *detached;
     // A restore may publish databases this connection should see; reopen
     // lazily.
     auto rs = ExecuteRestore(Context(), s);
@@ -237,6 +284,10 @@ class SessionImpl : public Session {
     return ExecuteAlterBackup(Context(), s);
   }
 
+  JobRunner* runner_;
+  std::string text_;  // the statement running now, for a detached job's spec
+  std::mutex stop_mu_;
+  std::stop_source stop_;  // of the statement running now (Interrupt)
   std::unique_ptr<DataDir> dir_;
   JobRegistry jobs_;
   AccessControl access_;
@@ -259,7 +310,7 @@ StatusOr<std::unique_ptr<Session>> Session::Open(
     RETURN_IF_ERROR(dir->SetSetting("locality", options.locality));
   auto session =
       std::make_unique<SessionImpl>(std::move(dir), options.database, options.user,
-                                    options.lock_timeout_ms);
+                                    options.lock_timeout_ms, options.job_runner);
   RETURN_IF_ERROR(session->Init());
   return std::unique_ptr<Session>(std::move(session));
 }

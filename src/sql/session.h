@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jobs/job_runner.h"
 #include "sql/placeholders.h"
 #include "util/result_set.h"
 #include "util/status.h"
@@ -34,6 +35,10 @@ struct SessionOptions {
   std::optional<std::string> user;
   // How long a statement waits for another connection's write lock before failing (40001).
   int lock_timeout_ms = 10'000;
+  // The server's job runner, which runs BACKUP/RESTORE ... WITH detached and obeys PAUSE,
+  // RESUME and CANCEL JOB. Null (embedded use): detached is refused, and jobs run in their
+  // statement. Must outlive the session.
+  JobRunner* job_runner = nullptr;
 };
 
 // What a statement will return, known before running it (for the wire protocol's Describe).
@@ -62,7 +67,8 @@ class Session {
   // True inside an explicit transaction (BEGIN ... COMMIT/ROLLBACK).
   virtual bool InTransaction() const = 0;
   // Asks the statement running now (on another thread) to stop: SQLite statements fail with
-  // Cancelled (detail kQueryCanceled). Thread-safe; a no-op when nothing runs.
+  // Cancelled (detail kQueryCanceled), a BACKUP or RESTORE stops between pieces of work (its job
+  // is canceled, what it wrote removed). Thread-safe; a no-op when nothing runs.
   virtual void Interrupt() = 0;
   // The current database (changed by USE / SET database).
   virtual const std::string& current_database() const = 0;

@@ -12,6 +12,17 @@ struct TagOf {
   std::string_view operator()(const Use&) const { return "SET"; }
   std::string_view operator()(const ShowJobs&) const { return "SHOW JOBS"; }
   std::string_view operator()(const ShowJob&) const { return "SHOW JOB"; }
+  std::string_view operator()(const ControlJob& s) const {
+    switch (s.action) {
+      case ControlJob::Action::kPause:
+        return "PAUSE JOB";
+      case ControlJob::Action::kResume:
+        return "RESUME JOB";
+      case ControlJob::Action::kCancel:
+        break;
+    }
+    return "CANCEL JOB";
+  }
   std::string_view operator()(const Backup&) const { return "BACKUP"; }
   std::string_view operator()(const Restore&) const { return "RESTORE"; }
   std::string_view operator()(const ShowBackups&) const { return "SHOW BACKUPS"; }

@@ -73,10 +73,19 @@ struct ShowJobs {
   bool operator==(const ShowJobs&) const = default;
 };
 
-// SHOW JOB id
+// SHOW JOB [WHEN COMPLETE] id
 struct ShowJob {
   int64_t job_id = 0;
+  bool when_complete = false;  // wait until the job succeeded, failed or was canceled
   bool operator==(const ShowJob&) const = default;
+};
+
+// PAUSE JOB id | RESUME JOB id | CANCEL JOB id
+struct ControlJob {
+  enum class Action { kPause, kResume, kCancel };
+  Action action = Action::kPause;
+  int64_t job_id = 0;
+  bool operator==(const ControlJob&) const = default;
 };
 
 // One entry of a TABLE target list: `t`, `db.t`, `db.public.t`, `public.t`,
@@ -204,7 +213,7 @@ struct AlterBackup {
 
 using Statement =
     std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases, ShowTables, Use,
-                 ShowJobs, ShowJob, Backup, Restore, ShowBackups, ShowBackup, AlterBackup,
+                 ShowJobs, ShowJob, ControlJob, Backup, Restore, ShowBackups, ShowBackup, AlterBackup,
                  CreateRole, AlterRole, DropRole, GrantPrivileges, GrantRoles, ShowRoles,
                  ShowGrants>;
 

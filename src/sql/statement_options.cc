@@ -105,10 +105,7 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
           "point-in-time history of "
           "rows (SQLite has no MVCC); take incremental backups instead");
     } else if (o.name == "detached" && context != OptionContext::kShowBackup) {
-      return InvalidArgumentError(
-          "option detached is not supported: an embedded cofre runs each job "
-          "to completion in "
-          "the statement; see SHOW JOBS for its record");
+      ASSIGN_OR_RETURN(out.detached, Flag(o));
     } else {
       return InvalidArgumentError("unknown " + where + " option \"" + o.name +
                                   "\"");

@@ -35,6 +35,9 @@ struct StatementOptions {
   bool verify_backup_table_data = false;
   // BACKUP: how long the snapshot may wait for busy database files (default 30 s).
   std::optional<std::chrono::milliseconds> snapshot_timeout;
+  // BACKUP, RESTORE: return the job id at once and let the server's job runner run the job
+  // (refused by an embedded session, which has no runner).
+  bool detached = false;
 };
 
 enum class OptionContext { kBackup, kRestore, kShowBackup };
