@@ -5,6 +5,7 @@ Every result is checked exactly (the restored tables equal the source) and the c
 data directory hold no leftover file. Runs against a real `cofre start` with psql.
 """
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from server_testlib import COFRE, CofreServer, psql
 
@@ -278,6 +280,38 @@ class JobsTest(unittest.TestCase):
         self.assertIn("with status succeeded cannot be paused", r.stderr)
         r = self.sql("PAUSE JOB 12345", check=False)
         self.assertIn("does not exist", r.stderr)
+
+    def test_metrics_parse_and_count_succeeded_jobs(self):
+        name, _ = self.collection()
+        self.assertEqual(self.when_complete(self.backup(name)), "succeeded")
+        before = time.time()
+        text = urllib.request.urlopen(
+            f"http://127.0.0.1:{self.server.http_port}/metrics").read().decode()
+        # Parsed by the Prometheus client library (Debian's python3-prometheus-client).
+        script = (
+            "import sys, json\n"
+            "from prometheus_client.parser import text_string_to_metric_families as p\n"
+            "out = {}\n"
+            "for f in p(sys.stdin.read()):\n"
+            "    for s in f.samples:\n"
+            "        out[s.name + json.dumps(s.labels, sort_keys=True)] = s.value\n"
+            "print(json.dumps(out))\n")
+        r = subprocess.run(["/usr/bin/python3", "-c", script], input=text, capture_output=True,
+                           text=True, check=True)
+        m = json.loads(r.stdout)
+        b = '{"type": "BACKUP"}'
+        self.assertGreaterEqual(m["cofre_jobs_rows_written_total" + b], TABLES * ROWS)
+        self.assertGreater(m["cofre_jobs_bytes_written_total" + b], TABLES * ROWS * 200)
+        count = m["cofre_jobs_duration_seconds_count" + b]
+        self.assertGreaterEqual(count, 1)
+        self.assertEqual(m['cofre_jobs_duration_seconds_bucket{"le": "+Inf", "type": "BACKUP"}'],
+                         count)
+        self.assertLessEqual(m['cofre_jobs_duration_seconds_bucket{"le": "1", "type": "BACKUP"}'],
+                             count)
+        last = m["cofre_jobs_last_success_timestamp_seconds" + b]
+        self.assertLess(abs(last - before), 60)
+        self.assertGreaterEqual(
+            m['cofre_jobs{"status": "succeeded", "type": "BACKUP"}'], 1)
 
     def test_embedded_detached_is_refused(self):
         with tempfile.TemporaryDirectory() as d:

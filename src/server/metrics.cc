@@ -1,10 +1,76 @@
 // Server::RenderMetrics: the Prometheus text exposition of /metrics.
+#include <algorithm>
+#include <iterator>
+#include <map>
 #include <sstream>
 
 #include "engine/data_dir.h"
 #include "server/server.h"
 
 namespace cofre::server {
+
+namespace {
+
+// What succeeded jobs did, by type: rows and bytes written, durations, when the last one ended
+// (for alerts such as "no successful BACKUP in 25 hours", docs/operations.md).
+void RenderJobResults(const SqliteDb& system, std::ostringstream& o) {
+  static constexpr int64_t kBuckets[] = {1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600};
+  struct PerType {
+    int64_t rows = 0, bytes = 0, count = 0;
+    double seconds = 0, last_success = 0;
+    int64_t in_bucket[std::size(kBuckets)] = {};
+  };
+  std::map<std::string, PerType> types;
+  auto st = system.Prepare(
+      "SELECT job_type, coalesce(result_rows, 0), coalesce(result_bytes, 0), "
+      "max(0, (julianday(finished) - julianday(started)) * 86400), "
+      "(julianday(finished) - 2440587.5) * 86400 FROM jobs WHERE status = 'succeeded' AND "
+      "started IS NOT NULL AND finished IS NOT NULL");
+  if (!st.ok()) return;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok() || !*row) break;
+    PerType& t = types[st->ColumnText(0)];
+    t.rows += st->ColumnInt(1);
+    t.bytes += st->ColumnInt(2);
+    const double seconds = st->ColumnDouble(3);
+    t.seconds += seconds;
+    t.count++;
+    for (size_t b = 0; b < std::size(kBuckets); ++b) t.in_bucket[b] += seconds <= kBuckets[b];
+    t.last_success = std::max(t.last_success, st->ColumnDouble(4));
+  }
+  auto family = [&](const char* name, const char* type, const char* help) {
+    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+  };
+  family("cofre_jobs_rows_written_total", "counter", "Rows written by succeeded jobs.");
+  for (const auto& [type, t] : types) {
+    o << "cofre_jobs_rows_written_total{type=\"" << type << "\"} " << t.rows << "\n";
+  }
+  family("cofre_jobs_bytes_written_total", "counter",
+         "Logical bytes written by succeeded jobs.");
+  for (const auto& [type, t] : types) {
+    o << "cofre_jobs_bytes_written_total{type=\"" << type << "\"} " << t.bytes << "\n";
+  }
+  family("cofre_jobs_last_success_timestamp_seconds", "gauge",
+         "Unix time at which the last successful job of the type finished.");
+  for (const auto& [type, t] : types) {
+    o << "cofre_jobs_last_success_timestamp_seconds{type=\"" << type << "\"} " << std::fixed
+      << t.last_success << "\n";
+  }
+  family("cofre_jobs_duration_seconds", "histogram", "Run time of succeeded jobs.");
+  for (const auto& [type, t] : types) {
+    for (size_t b = 0; b < std::size(kBuckets); ++b) {
+      o << "cofre_jobs_duration_seconds_bucket{type=\"" << type << "\",le=\""
+        << static_cast<int64_t>(kBuckets[b]) << "\"} " << t.in_bucket[b] << "\n";
+    }
+    o << "cofre_jobs_duration_seconds_bucket{type=\"" << type << "\",le=\"+Inf\"} " << t.count
+      << "\n";
+    o << "cofre_jobs_duration_seconds_sum{type=\"" << type << "\"} " << t.seconds << "\n";
+    o << "cofre_jobs_duration_seconds_count{type=\"" << type << "\"} " << t.count << "\n";
+  }
+}
+
+}  // namespace
 
 std::string Server::RenderMetrics() {
   std::ostringstream o;
@@ -43,6 +109,7 @@ std::string Server::RenderMetrics() {
           << "\"} " << st->ColumnInt(2) << "\n";
       }
     }
+    RenderJobResults((*dir)->system(), o);
   }
   return o.str();
 }
