@@ -126,14 +126,15 @@ void JobRunner::RunJob(int64_t id, std::stop_token stop) {
 }
 
 void JobRunner::Settle(int64_t id, const Status& result) {
-  std::lock_guard<std::mutex> rl(registry_mu_);
-  registry_.Transition(id, {"pause-requested"}, "paused").status().IgnoreError();
-  registry_.Transition(id, {"cancel-requested"}, "canceled").status().IgnoreError();
+  // Lock order: mu_ before registry_mu_ (StartPending), so mu_ is not taken under registry_mu_.
   bool shutting_down;
   {
     std::lock_guard<std::mutex> l(mu_);
     shutting_down = shutdown_;
   }
+  std::lock_guard<std::mutex> rl(registry_mu_);
+  registry_.Transition(id, {"pause-requested"}, "paused").status().IgnoreError();
+  registry_.Transition(id, {"cancel-requested"}, "canceled").status().IgnoreError();
   if (result.ok()) return;
   if (shutting_down && result.code() == StatusCode::kCancelled) {
     // Interrupted by the server's shutdown: the next start runs it again.
