@@ -7,6 +7,7 @@ data directory hold no leftover file. Runs against a real `cofre start` with psq
 import hashlib
 import json
 import os
+import pty
 import shutil
 import signal
 import stat
@@ -333,6 +334,49 @@ class JobsTest(unittest.TestCase):
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("detached needs a server", r.stderr)
             self.assertFalse(os.path.exists(os.path.join(d, "x", "extern", "x")))
+
+
+class ProgressLineTest(unittest.TestCase):
+    """The live progress line of embedded `cofre sql` for a BACKUP/RESTORE waiting on a terminal,
+    and nothing when the output is not a terminal."""
+
+    def test_progress_line_only_on_a_terminal(self):
+        with tempfile.TemporaryDirectory() as d:
+            data = os.path.join(d, "data")
+            stmts = []
+            for i in range(TABLES):
+                stmts += ["-e", f"CREATE TABLE t{i}(id INTEGER PRIMARY KEY, v TEXT); "
+                          f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE "
+                          f"x<{ROWS * 2}) INSERT INTO t{i} SELECT x, hex(randomblob(100)) FROM c"]
+            subprocess.run([COFRE, "sql", "--data", data, *stmts], check=True,
+                           capture_output=True)
+            env = dict(os.environ, COFRE_BACKUP_THREADS="1")
+            master, slave = pty.openpty()
+            p = subprocess.Popen([COFRE, "sql", "--data", data, "-e",
+                                  "BACKUP INTO 'nodelocal://1/p1'"], stdout=subprocess.PIPE,
+                                 stderr=slave, env=env)
+            os.close(slave)
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            out, _ = p.communicate(timeout=120)
+            os.close(master)
+            self.assertEqual(p.returncode, 0)
+            self.assertIn("succeeded", out.decode())
+            text = shown.decode(errors="replace")
+            self.assertRegex(text, r"\rBACKUP +\d+\.\d%  elapsed \d+s  [\d.]+ %/s  ETA ")
+            self.assertTrue(text.endswith("\r\x1b[K"), repr(text[-80:]))  # erased at the end
+            r = subprocess.run([COFRE, "sql", "--data", data, "-e",
+                                "BACKUP INTO 'nodelocal://1/p2'"], capture_output=True, env=env)
+            self.assertEqual(r.returncode, 0)
+            self.assertNotIn(b"ETA", r.stderr + r.stdout)
+            self.assertNotIn(b"\r", r.stderr)
 
 
 if __name__ == "__main__":

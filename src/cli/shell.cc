@@ -4,9 +4,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cli/progress_line.h"
 #include "sql/splitter.h"
 
 namespace cofre::cli {
@@ -66,7 +68,14 @@ void Shell::Echo(std::string_view statement) {
 Status Shell::Execute(std::string_view statement) {
   if (options_.echo_statements) Echo(statement);
   std::string text = variables_.Interpolate(statement);
-  StatusOr<ResultSet> result = session_->Execute(text);
+  StatusOr<ResultSet> result = UnavailableError("not run");
+  {
+    std::optional<ProgressLine> line;
+    if (std::string kind = JobKind(text); options_.job_progress && !kind.empty()) {
+      line.emplace(kind, options_.job_progress, err_);
+    }
+    result = session_->Execute(text);
+  }
   WipeText(&text);  // it may hold a variable's secret
   if (!result.ok()) {
     ReportError(result.status());

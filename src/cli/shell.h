@@ -17,6 +17,8 @@
 #define COFRE_CLI_SHELL_H_
 
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +35,9 @@ struct ShellOptions {
   bool echo_statements = false;
   // Print an empty line after each result (the interactive shell's spacing).
   bool blank_line_after_result = false;
+  // Polls the progress of the job a running BACKUP/RESTORE drives, for the live progress line
+  // drawn on a terminal (cli/progress_line.h); empty: no line.
+  std::function<std::optional<double>()> job_progress;
 };
 
 // Prints a failed `status` as "ERROR: <message>" and, when it has a hint, "HINT: <hint>" on

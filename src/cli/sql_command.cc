@@ -8,12 +8,39 @@
 #include <utility>
 
 #include "cli/interactive_shell.h"
+#include "cli/progress_line.h"
 #include "cli/remote_session.h"
 #include "cli/shell.h"
+#include "engine/data_dir.h"
 #include "server/server.h"
 #include "sql/session.h"
 
 namespace cofre::cli {
+
+namespace {
+
+// The fraction completed of the job this process runs now, read from the data directory's job
+// records on the progress line's thread (its own connection, opened on first use).
+ProgressPoll EmbeddedJobProgress(const std::string& data_dir) {
+  auto dir = std::make_shared<std::unique_ptr<DataDir>>();
+  return [dir, data_dir]() -> std::optional<double> {
+    if (!*dir) {
+      auto opened = DataDir::Open(data_dir);
+      if (!opened.ok()) return std::nullopt;
+      *dir = std::move(*opened);
+    }
+    auto stmt = (*dir)->system().Prepare(
+        "SELECT fraction_completed FROM jobs WHERE status = 'running' AND pid = ? ORDER BY id "
+        "DESC LIMIT 1");
+    if (!stmt.ok()) return std::nullopt;
+    stmt->Bind(1, static_cast<int64_t>(::getpid()));
+    auto row = stmt->Step();
+    if (!row.ok() || !*row) return std::nullopt;
+    return stmt->ColumnDouble(0);
+  };
+}
+
+}  // namespace
 
 int RunSqlCommand(const CliArgs& args) {
   // Variables are read before anything runs: a missing file or environment variable stops here.
@@ -63,6 +90,7 @@ int RunSqlCommand(const CliArgs& args) {
   }
   ShellOptions shell_options;
   shell_options.format = args.format;
+  if (args.url.empty()) shell_options.job_progress = EmbeddedJobProgress(args.data_dir);
   if (!args.execute.empty()) {
     Shell shell(session->get(), shell_options);
     shell.variables() = std::move(variables);

@@ -1,0 +1,85 @@
+#include "cli/progress_line.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+
+namespace cofre::cli {
+
+namespace {
+
+std::string Duration(double seconds) {
+  long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) {
+    snprintf(buf, sizeof(buf), "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  } else if (s >= 60) {
+    snprintf(buf, sizeof(buf), "%ldm%02lds", s / 60, s % 60);
+  } else {
+    snprintf(buf, sizeof(buf), "%lds", s);
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string JobKind(std::string_view statement) {
+  size_t i = 0;
+  while (i < statement.size() && std::isspace(static_cast<unsigned char>(statement[i]))) ++i;
+  std::string word;
+  while (i < statement.size() && std::isalpha(static_cast<unsigned char>(statement[i]))) {
+    word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(statement[i++]))));
+  }
+  if (word == "backup") return "BACKUP";
+  if (word == "restore") return "RESTORE";
+  return "";
+}
+
+std::string FormatProgress(const std::string& what, double fraction, double elapsed_seconds) {
+  char buf[160];
+  double rate = elapsed_seconds > 0 ? 100.0 * fraction / elapsed_seconds : 0;
+  std::string eta = "?";
+  if (fraction > 0.001 && fraction < 1) {
+    eta = Duration(elapsed_seconds * (1 - fraction) / fraction);
+  }
+  snprintf(buf, sizeof(buf), "%s %5.1f%%  elapsed %s  %.1f %%/s  ETA %s", what.c_str(),
+           100.0 * fraction, Duration(elapsed_seconds).c_str(), rate, eta.c_str());
+  return buf;
+}
+
+ProgressLine::ProgressLine(std::string what, ProgressPoll poll, std::FILE* err)
+    : what_(std::move(what)), poll_(std::move(poll)), err_(err) {
+  if (!poll_ || !isatty(fileno(err_))) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+ProgressLine::~ProgressLine() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  if (drawn_) {
+    std::fputs("\r\033[K", err_);
+    std::fflush(err_);
+  }
+}
+
+void ProgressLine::Run() {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> l(mu_);
+  while (!cv_.wait_for(l, std::chrono::milliseconds(200), [this] { return stop_; })) {
+    std::optional<double> fraction = poll_();
+    if (!fraction) continue;
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string line = "\r" + FormatProgress(what_, *fraction, elapsed) + "\033[K";
+    std::fputs(line.c_str(), err_);
+    std::fflush(err_);
+    drawn_ = true;
+  }
+}
+
+}  // namespace cofre::cli
