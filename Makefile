@@ -9,7 +9,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libsqlite3-dev libssl-dev libzstd-dev libprotobuf-dev protobuf-compiler \
   libcurl4-openssl-dev libedit-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  libexpat1-dev libpq-dev sqlite3 zstd python3 python3-boto3 time clang-14 libclang-rt-14-dev \
+  libexpat1-dev libpq-dev sqlite3 zstd python3 python3-boto3 time clang-14 clang-format-14 libclang-rt-14-dev \
   postgresql-15 postgresql-client-15 python3-psycopg2 python3-cryptography python3-prometheus-client
 
 .PHONY: all deps azure-tools build demo test unit-test e2e-test asan-test fuzz-smoke fuzz bench clean servers-start servers-stop

@@ -32,8 +32,8 @@ std::string UpdateSql(const TableSpec& table) {
 // foreign keys of new and rewritten rows.
 class TableChanger {
  public:
-  TableChanger(Db& db, TableId id, RowFactory& factory, int64_t* clock,
-               int64_t max_customer, int64_t max_order)
+  TableChanger(Db& db, TableId id, RowFactory& factory, int64_t* clock, int64_t max_customer,
+               int64_t max_order)
       : table_(Tables()[id]),
         id_(id),
         factory_(factory),
@@ -42,16 +42,13 @@ class TableChanger {
         max_order_(max_order),
         insert_(db, table_.InsertSql()),
         update_(db, UpdateSql(table_)),
-        delete_(db,
-                "DELETE FROM " + std::string(table_.name) + " WHERE id = ?") {}
+        delete_(db, "DELETE FROM " + std::string(table_.name) + " WHERE id = ?") {}
 
-  void Apply(const std::vector<int64_t>& ids, double fraction,
-             ChangeStats* stats) {
+  void Apply(const std::vector<int64_t>& ids, double fraction, ChangeStats* stats) {
     const int64_t n = static_cast<int64_t>(ids.size());
     stats->rows_before[id_] = n;
     if (n == 0) return;
-    const int64_t picks =
-        std::max<int64_t>(1, std::llround(static_cast<double>(n) * fraction));
+    const int64_t picks = std::max<int64_t>(1, std::llround(static_cast<double>(n) * fraction));
     int64_t next_id = ids.back() + 1;
     for (int64_t j = 0; j < picks; ++j) {
       const int64_t lo = j * n / picks;
@@ -61,8 +58,7 @@ class TableChanger {
       if (action < 80) {
         MakeRow(id);
         for (size_t i = 0; i < table_.updatable.size(); ++i) {
-          BindValue(row_[table_.updatable[i]], static_cast<int>(i) + 1,
-                    update_);
+          BindValue(row_[table_.updatable[i]], static_cast<int>(i) + 1, update_);
         }
         update_.BindInt(static_cast<int>(table_.updatable.size()) + 1, id);
         update_.Run();
@@ -114,8 +110,7 @@ class TableChanger {
 
 }  // namespace
 
-ChangeStats ApplyChange(const std::string& path, double fraction,
-                        uint64_t seed) {
+ChangeStats ApplyChange(const std::string& path, double fraction, uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();
   ChangeStats stats;
   {
@@ -125,10 +120,8 @@ ChangeStats ApplyChange(const std::string& path, double fraction,
         "PRAGMA cache_size = -65536");
     RowFactory factory(seed ^ kChangeSeedSalt);
     int64_t clock = db.QueryInt("SELECT coalesce(max(ts), 0) FROM events") + 1;
-    const int64_t max_customer =
-        db.QueryInt("SELECT coalesce(max(id), 1) FROM customers");
-    const int64_t max_order =
-        db.QueryInt("SELECT coalesce(max(id), 1) FROM orders");
+    const int64_t max_customer = db.QueryInt("SELECT coalesce(max(id), 1) FROM customers");
+    const int64_t max_order = db.QueryInt("SELECT coalesce(max(id), 1) FROM orders");
     db.Exec("BEGIN");
     for (int t = 0; t < kTableCount; ++t) {
       const TableId id = static_cast<TableId>(t);
@@ -139,9 +132,7 @@ ChangeStats ApplyChange(const std::string& path, double fraction,
     db.Exec("COMMIT");
     db.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
-  stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
 

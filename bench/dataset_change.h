@@ -28,8 +28,7 @@ struct ChangeStats {
 // table), one in each of that many equal slices of the table's rowids.
 // Deterministic: the same database, fraction and seed give the same result.
 // REQUIRES: 0 < fraction <= 1. Exits the process on any SQLite error.
-ChangeStats ApplyChange(const std::string& path, double fraction,
-                        uint64_t seed);
+ChangeStats ApplyChange(const std::string& path, double fraction, uint64_t seed);
 
 }  // namespace cofre::bench
 

@@ -20,8 +20,7 @@ constexpr double kIndexOverhead = 1.06;
 constexpr int64_t kEpoch = 1609459200;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void RemoveDatabaseFiles(const std::string& path) {
@@ -50,8 +49,7 @@ class Generator {
     for (int i = 0; i < kOrdersPerBlock; ++i) {
       clock_ += factory_.rng().Range(0, 10);
       const int64_t order_id = ++stats_.rows[kOrders];
-      factory_.Order(order_id, factory_.rng().Range(1, customers), clock_,
-                     &row_);
+      factory_.Order(order_id, factory_.rng().Range(1, customers), clock_, &row_);
       Insert(kOrders);
       for (int64_t n = factory_.rng().Range(1, 5); n > 0; --n) {
         factory_.OrderItem(++stats_.rows[kOrderItems], order_id, &row_);
@@ -60,8 +58,7 @@ class Generator {
     }
     for (int i = 0; i < kEventsPerBlock; ++i) {
       clock_ += factory_.rng().Range(0, 3);
-      const int64_t customer =
-          factory_.rng().Percent(10) ? 0 : factory_.rng().Range(1, customers);
+      const int64_t customer = factory_.rng().Percent(10) ? 0 : factory_.rng().Range(1, customers);
       factory_.Event(++stats_.rows[kEvents], customer, clock_, &row_);
       Insert(kEvents);
     }
@@ -70,8 +67,7 @@ class Generator {
   // The file size once the indexes are built, estimated.
   int64_t EstimatedBytes() {
     const int64_t pages = db_.QueryInt("PRAGMA page_count");
-    return pages * kPageBytes +
-           static_cast<int64_t>(index_bytes_ * kIndexOverhead);
+    return pages * kPageBytes + static_cast<int64_t>(index_bytes_ * kIndexOverhead);
   }
 
   GenerateStats& stats() { return stats_; }
@@ -97,14 +93,12 @@ class Generator {
 
 }  // namespace
 
-GenerateStats Generate(const std::string& path, int64_t target_bytes,
-                       uint64_t seed) {
+GenerateStats Generate(const std::string& path, int64_t target_bytes, uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();
   RemoveDatabaseFiles(path);
   GenerateStats stats;
   {
-    Db db(path,
-          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+    Db db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
     // No journal, no syncs: a crash leaves a file to regenerate. A moderate
     // cache makes CREATE INDEX sort in several runs, which worker threads
     // sort while the main thread scans (temp files must stay on disk: an

@@ -27,8 +27,7 @@ struct GenerateStats {
 // about `target_bytes` (within a few percent; at least one block of rows),
 // drawn from `seed`. The same arguments give the same rows and file.
 // Exits the process on any SQLite or file error.
-GenerateStats Generate(const std::string& path, int64_t target_bytes,
-                       uint64_t seed);
+GenerateStats Generate(const std::string& path, int64_t target_bytes, uint64_t seed);
 
 }  // namespace cofre::bench
 

@@ -45,8 +45,7 @@ int VarintBytes(uint64_t v) {
 // Size of an integer's payload under SQLite's record format (schema 4).
 int IntPayloadBytes(int64_t v) {
   if (v == 0 || v == 1) return 0;
-  const uint64_t u =
-      v < 0 ? ~static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  const uint64_t u = v < 0 ? ~static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
   if (u < 0x80) return 1;
   if (u < 0x8000) return 2;
   if (u < 0x800000) return 3;
@@ -118,35 +117,32 @@ std::string TableSpec::InsertSql() const {
 const std::vector<TableSpec>& Tables() {
   static const std::vector<TableSpec> tables = {
       {"customers",
-       {"id", "name", "email", "phone", "street", "city", "country",
-        "created_at", "tier", "marketing_opt_in", "api_key", "notes"},
-       {"INTEGER PRIMARY KEY", "TEXT NOT NULL", "TEXT NOT NULL", "TEXT", "TEXT",
-        "TEXT", "TEXT", "INTEGER NOT NULL", "TEXT NOT NULL", "INTEGER NOT NULL",
-        "TEXT", "TEXT"},
+       {"id", "name", "email", "phone", "street", "city", "country", "created_at", "tier",
+        "marketing_opt_in", "api_key", "notes"},
+       {"INTEGER PRIMARY KEY", "TEXT NOT NULL", "TEXT NOT NULL", "TEXT", "TEXT", "TEXT", "TEXT",
+        "INTEGER NOT NULL", "TEXT NOT NULL", "INTEGER NOT NULL", "TEXT", "TEXT"},
        {{"customers_email", {2}, true},
         {"customers_country_city", {6, 5}},
         {"customers_created_at", {7}}},
        {3, 4, 8, 9, 11}},
       {"orders",
-       {"id", "customer_id", "created_at", "status", "currency", "total_cents",
-        "shipping_method", "shipping_address", "coupon_code", "payment_ref"},
-       {"INTEGER PRIMARY KEY", "INTEGER NOT NULL", "INTEGER NOT NULL",
-        "TEXT NOT NULL", "TEXT NOT NULL", "INTEGER NOT NULL", "TEXT", "TEXT",
-        "TEXT", "TEXT"},
+       {"id", "customer_id", "created_at", "status", "currency", "total_cents", "shipping_method",
+        "shipping_address", "coupon_code", "payment_ref"},
+       {"INTEGER PRIMARY KEY", "INTEGER NOT NULL", "INTEGER NOT NULL", "TEXT NOT NULL",
+        "TEXT NOT NULL", "INTEGER NOT NULL", "TEXT", "TEXT", "TEXT", "TEXT"},
        {{"orders_customer", {1}}, {"orders_status_created", {3, 2}}},
        {3, 5, 6}},
       {"order_items",
-       {"id", "order_id", "sku", "product_name", "quantity", "unit_price_cents",
-        "discount", "attributes"},
-       {"INTEGER PRIMARY KEY", "INTEGER NOT NULL", "TEXT NOT NULL",
-        "TEXT NOT NULL", "INTEGER NOT NULL", "INTEGER NOT NULL",
-        "REAL NOT NULL", "TEXT"},
+       {"id", "order_id", "sku", "product_name", "quantity", "unit_price_cents", "discount",
+        "attributes"},
+       {"INTEGER PRIMARY KEY", "INTEGER NOT NULL", "TEXT NOT NULL", "TEXT NOT NULL",
+        "INTEGER NOT NULL", "INTEGER NOT NULL", "REAL NOT NULL", "TEXT"},
        {{"order_items_order", {1}}, {"order_items_sku", {2}}},
        {4, 6, 7}},
       {"events",
        {"id", "customer_id", "ts", "kind", "source", "payload", "attachment"},
-       {"INTEGER PRIMARY KEY", "INTEGER", "INTEGER NOT NULL", "TEXT NOT NULL",
-        "TEXT NOT NULL", "TEXT NOT NULL", "BLOB"},
+       {"INTEGER PRIMARY KEY", "INTEGER", "INTEGER NOT NULL", "TEXT NOT NULL", "TEXT NOT NULL",
+        "TEXT NOT NULL", "BLOB"},
        {{"events_customer_ts", {1, 2}}, {"events_kind_ts", {3, 2}}},
        {4, 5}},
   };
@@ -234,8 +230,7 @@ void RowFactory::Customer(int64_t id, int64_t created_at, Row* row) {
   }
 }
 
-void RowFactory::Order(int64_t id, int64_t customer_id, int64_t created_at,
-                       Row* row) {
+void RowFactory::Order(int64_t id, int64_t customer_id, int64_t created_at, Row* row) {
   row->resize(10);
   Row& r = *row;
   r[0].SetInt(id);
@@ -267,9 +262,8 @@ void RowFactory::Order(int64_t id, int64_t customer_id, int64_t created_at,
 void RowFactory::OrderItem(int64_t id, int64_t order_id, Row* row) {
   row->resize(8);
   Row& r = *row;
-  const Product product{
-      static_cast<size_t>(rng_.Below(kProductAdjectives.size())),
-      static_cast<size_t>(rng_.Below(kProductNouns.size()))};
+  const Product product{static_cast<size_t>(rng_.Below(kProductAdjectives.size())),
+                        static_cast<size_t>(rng_.Below(kProductNouns.size()))};
   const std::string_view color = rng_.PickSkewed(kColors);
   r[0].SetInt(id);
   r[1].SetInt(order_id);
@@ -283,8 +277,7 @@ void RowFactory::OrderItem(int64_t id, int64_t order_id, Row* row) {
   name.append(kProductNouns[product.noun]);
   r[4].SetInt(rng_.Percent(70) ? 1 : rng_.Range(2, 6));
   r[5].SetInt(product.PriceCents());
-  static constexpr double kDiscounts[] = {0,    0,   0,    0,   0,
-                                          0.05, 0.1, 0.15, 0.2, 0.3};
+  static constexpr double kDiscounts[] = {0, 0, 0, 0, 0, 0.05, 0.1, 0.15, 0.2, 0.3};
   r[6].SetReal(rng_.Pick(kDiscounts));
   std::string& attributes = r[7].Text();
   attributes.append("color=").append(color);
@@ -345,8 +338,8 @@ void RowFactory::AppendJsonPayload(std::string_view kind, std::string* out) {
     AppendLower(out, rng_.PickSkewed(kProductNouns));
     out->append("\",\"results\":");
     AppendInt(out, rng_.Range(0, 500));
-  } else if (kind == "add_to_cart" || kind == "remove_from_cart" ||
-             kind == "product_view" || kind == "wishlist_add") {
+  } else if (kind == "add_to_cart" || kind == "remove_from_cart" || kind == "product_view" ||
+             kind == "wishlist_add") {
     out->append(",\"sku\":\"SKU-");
     AppendPadded(out, rng_.Range(0, 2999), 5);
     out->append("\",\"quantity\":");

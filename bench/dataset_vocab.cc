@@ -5,30 +5,26 @@ namespace cofre::bench {
 namespace {
 
 constexpr std::string_view kFirstNameList[] = {
-    "Ada",    "Aiko",    "Alba",    "Amara",   "Anders",  "Ana",    "Arjun",
-    "Astrid", "Beatriz", "Bruno",   "Camila",  "Chen",    "Chidi",  "Clara",
-    "Dario",  "Daniel",  "Diego",   "Elena",   "Emeka",   "Emma",   "Fatima",
-    "Felix",  "Freya",   "Gabriel", "Hana",    "Hugo",    "Ines",   "Isaac",
-    "Ivan",   "Jana",    "Javier",  "Jonas",   "Kai",     "Kenji",  "Lara",
-    "Leila",  "Liam",    "Lucia",   "Luca",    "Maya",    "Malik",  "Marta",
-    "Mateo",  "Mei",     "Mila",    "Nadia",   "Nikolai", "Noah",   "Nora",
-    "Olga",   "Omar",    "Oskar",   "Paula",   "Pedro",   "Priya",  "Rafael",
-    "Rania",  "Rosa",    "Sakura",  "Samir",   "Sara",    "Sofia",  "Sven",
-    "Tariq",  "Tomas",   "Uma",     "Valeria", "Victor",  "Wei",    "Yara",
-    "Yusuf",  "Zara",    "Zoe",     "Elif",    "Kofi",    "Ingrid", "Rohan",
+    "Ada",   "Aiko",    "Alba",   "Amara",   "Anders", "Ana",     "Arjun",  "Astrid", "Beatriz",
+    "Bruno", "Camila",  "Chen",   "Chidi",   "Clara",  "Dario",   "Daniel", "Diego",  "Elena",
+    "Emeka", "Emma",    "Fatima", "Felix",   "Freya",  "Gabriel", "Hana",   "Hugo",   "Ines",
+    "Isaac", "Ivan",    "Jana",   "Javier",  "Jonas",  "Kai",     "Kenji",  "Lara",   "Leila",
+    "Liam",  "Lucia",   "Luca",   "Maya",    "Malik",  "Marta",   "Mateo",  "Mei",    "Mila",
+    "Nadia", "Nikolai", "Noah",   "Nora",    "Olga",   "Omar",    "Oskar",  "Paula",  "Pedro",
+    "Priya", "Rafael",  "Rania",  "Rosa",    "Sakura", "Samir",   "Sara",   "Sofia",  "Sven",
+    "Tariq", "Tomas",   "Uma",    "Valeria", "Victor", "Wei",     "Yara",   "Yusuf",  "Zara",
+    "Zoe",   "Elif",    "Kofi",   "Ingrid",  "Rohan",
 };
 
 constexpr std::string_view kLastNameList[] = {
-    "Almeida",   "Andersen", "Bauer",     "Becker",   "Bianchi",  "Costa",
-    "Cruz",      "Dubois",   "Eriksson",  "Fischer",  "Fontaine", "Garcia",
-    "Gomez",     "Gupta",    "Hansen",    "Hoffmann", "Ivanova",  "Jensen",
-    "Kaur",      "Kim",      "Kowalski",  "Larsen",   "Lefebvre", "Lopez",
-    "Martin",    "Meyer",    "Moreau",    "Muller",   "Nakamura", "Nguyen",
-    "Novak",     "Okafor",   "Oliveira",  "Park",     "Patel",    "Perez",
-    "Petrov",    "Ricci",    "Rossi",     "Santos",   "Sato",     "Schmidt",
-    "Schneider", "Silva",    "Singh",     "Suzuki",   "Tanaka",   "Torres",
-    "Wagner",    "Wang",     "Weber",     "Yamamoto", "Yilmaz",   "Zhang",
-    "Haddad",    "Mensah",   "Lindqvist", "Horvat",   "Byrne",    "Duarte",
+    "Almeida",   "Andersen", "Bauer",     "Becker",   "Bianchi",  "Costa",  "Cruz",     "Dubois",
+    "Eriksson",  "Fischer",  "Fontaine",  "Garcia",   "Gomez",    "Gupta",  "Hansen",   "Hoffmann",
+    "Ivanova",   "Jensen",   "Kaur",      "Kim",      "Kowalski", "Larsen", "Lefebvre", "Lopez",
+    "Martin",    "Meyer",    "Moreau",    "Muller",   "Nakamura", "Nguyen", "Novak",    "Okafor",
+    "Oliveira",  "Park",     "Patel",     "Perez",    "Petrov",   "Ricci",  "Rossi",    "Santos",
+    "Sato",      "Schmidt",  "Schneider", "Silva",    "Singh",    "Suzuki", "Tanaka",   "Torres",
+    "Wagner",    "Wang",     "Weber",     "Yamamoto", "Yilmaz",   "Zhang",  "Haddad",   "Mensah",
+    "Lindqvist", "Horvat",   "Byrne",     "Duarte",
 };
 
 constexpr Place kPlaceList[] = {
@@ -95,11 +91,10 @@ constexpr Place kPlaceList[] = {
 };
 
 constexpr std::string_view kStreetNameList[] = {
-    "Oak",     "Maple",   "Harbor",   "Station", "Mill",  "Church",
-    "Market",  "Garden",  "River",    "Hill",    "Park",  "Bridge",
-    "Castle",  "Orchard", "Meadow",   "Forest",  "Lake",  "Sunset",
-    "Liberty", "Union",   "Victoria", "King",    "Queen", "Elm",
-    "Cedar",   "Willow",  "Chestnut", "Granite", "Canal", "Lighthouse",
+    "Oak",   "Maple",  "Harbor",   "Station", "Mill",     "Church",     "Market", "Garden",
+    "River", "Hill",   "Park",     "Bridge",  "Castle",   "Orchard",    "Meadow", "Forest",
+    "Lake",  "Sunset", "Liberty",  "Union",   "Victoria", "King",       "Queen",  "Elm",
+    "Cedar", "Willow", "Chestnut", "Granite", "Canal",    "Lighthouse",
 };
 
 constexpr std::string_view kStreetKindList[] = {
@@ -107,9 +102,8 @@ constexpr std::string_view kStreetKindList[] = {
 };
 
 constexpr std::string_view kEmailDomainList[] = {
-    "gmail.com",    "outlook.com", "yahoo.com",  "proton.me",
-    "icloud.com",   "hotmail.com", "gmx.de",     "web.de",
-    "orange.fr",    "libero.it",   "mail.ru",    "example.org",
+    "gmail.com",    "outlook.com", "yahoo.com",  "proton.me", "icloud.com", "hotmail.com",
+    "gmx.de",       "web.de",      "orange.fr",  "libero.it", "mail.ru",    "example.org",
     "fastmail.com", "zoho.com",    "yandex.com", "aol.com",
 };
 
@@ -150,8 +144,7 @@ constexpr std::string_view kCurrencyList[] = {
 };
 
 constexpr std::string_view kShippingMethodList[] = {
-    "standard",     "express",      "next_day",
-    "pickup_point", "store_pickup", "freight",
+    "standard", "express", "next_day", "pickup_point", "store_pickup", "freight",
 };
 
 constexpr std::string_view kCouponPrefixList[] = {
@@ -160,12 +153,11 @@ constexpr std::string_view kCouponPrefixList[] = {
 };
 
 constexpr std::string_view kProductAdjectiveList[] = {
-    "Classic",    "Modern",   "Vintage",   "Compact",    "Deluxe",
-    "Ultralight", "Rugged",   "Premium",   "Everyday",   "Essential",
-    "Urban",      "Alpine",   "Coastal",   "Heritage",   "Studio",
-    "Smart",      "Wireless", "Organic",   "Recycled",   "Handmade",
-    "Portable",   "Foldable", "Insulated", "Waterproof", "Ergonomic",
-    "Minimalist", "Nordic",   "Tropical",  "Midnight",   "Solar",
+    "Classic",   "Modern",     "Vintage",  "Compact",   "Deluxe",    "Ultralight",
+    "Rugged",    "Premium",    "Everyday", "Essential", "Urban",     "Alpine",
+    "Coastal",   "Heritage",   "Studio",   "Smart",     "Wireless",  "Organic",
+    "Recycled",  "Handmade",   "Portable", "Foldable",  "Insulated", "Waterproof",
+    "Ergonomic", "Minimalist", "Nordic",   "Tropical",  "Midnight",  "Solar",
 };
 
 constexpr std::string_view kProductNounList[] = {
@@ -199,11 +191,10 @@ constexpr std::string_view kMaterialList[] = {
 };
 
 constexpr std::string_view kEventKindList[] = {
-    "page_view",       "page_view",      "page_view",     "product_view",
-    "product_view",    "search",         "add_to_cart",   "remove_from_cart",
-    "checkout_start",  "checkout_done",  "login",         "logout",
-    "signup",          "password_reset", "review_posted", "wishlist_add",
-    "newsletter_open", "support_ticket", "photo_upload",  "telemetry",
+    "page_view",    "page_view",       "page_view",        "product_view",   "product_view",
+    "search",       "add_to_cart",     "remove_from_cart", "checkout_start", "checkout_done",
+    "login",        "logout",          "signup",           "password_reset", "review_posted",
+    "wishlist_add", "newsletter_open", "support_ticket",   "photo_upload",   "telemetry",
 };
 
 constexpr std::string_view kEventSourceList[] = {
@@ -211,16 +202,14 @@ constexpr std::string_view kEventSourceList[] = {
 };
 
 constexpr std::string_view kSiteSectionList[] = {
-    "products",   "category", "collections", "account", "cart",
-    "checkout",   "search",   "help",        "blog",    "stores",
-    "gift-cards", "returns",  "sale",        "new",     "outdoor",
+    "products", "category", "collections", "account", "cart", "checkout", "search",  "help",
+    "blog",     "stores",   "gift-cards",  "returns", "sale", "new",      "outdoor",
 };
 
 constexpr std::string_view kReferrerList[] = {
-    "direct",         "google.com/search", "bing.com/search",
-    "duckduckgo.com", "instagram.com",     "facebook.com",
-    "newsletter",     "partner-affiliate", "youtube.com",
-    "reddit.com",     "tiktok.com",        "pinterest.com",
+    "direct",        "google.com/search", "bing.com/search", "duckduckgo.com",
+    "instagram.com", "facebook.com",      "newsletter",      "partner-affiliate",
+    "youtube.com",   "reddit.com",        "tiktok.com",      "pinterest.com",
 };
 
 constexpr std::string_view kUserAgentList[] = {

@@ -79,11 +79,10 @@ int RunGenerate(const Args& args) {
                "generated %s: %lld bytes (target %lld) in %.2f s "
                "(indexes %.2f s), %.1f MB/s\n",
                args.out.c_str(), static_cast<long long>(stats.file_bytes),
-               static_cast<long long>(args.size), stats.seconds,
-               stats.index_seconds, stats.file_bytes / 1e6 / stats.seconds);
+               static_cast<long long>(args.size), stats.seconds, stats.index_seconds,
+               stats.file_bytes / 1e6 / stats.seconds);
   for (int t = 0; t < kTableCount; ++t) {
-    std::fprintf(stderr, "  %-12s %lld rows\n",
-                 std::string(Tables()[t].name).c_str(),
+    std::fprintf(stderr, "  %-12s %lld rows\n", std::string(Tables()[t].name).c_str(),
                  static_cast<long long>(stats.rows[t]));
   }
   return 0;
@@ -91,17 +90,15 @@ int RunGenerate(const Args& args) {
 
 int RunChange(const Args& args) {
   const ChangeStats stats = ApplyChange(args.change, args.fraction, args.seed);
-  std::fprintf(stderr, "changed %s in %.2f s\n", args.change.c_str(),
-               stats.seconds);
+  std::fprintf(stderr, "changed %s in %.2f s\n", args.change.c_str(), stats.seconds);
   for (int t = 0; t < kTableCount; ++t) {
-    std::fprintf(stderr,
-                 "  %-12s %lld rows: %lld updated, %lld inserted, "
-                 "%lld deleted\n",
-                 std::string(Tables()[t].name).c_str(),
-                 static_cast<long long>(stats.rows_before[t]),
-                 static_cast<long long>(stats.updated[t]),
-                 static_cast<long long>(stats.inserted[t]),
-                 static_cast<long long>(stats.deleted[t]));
+    std::fprintf(
+        stderr,
+        "  %-12s %lld rows: %lld updated, %lld inserted, "
+        "%lld deleted\n",
+        std::string(Tables()[t].name).c_str(), static_cast<long long>(stats.rows_before[t]),
+        static_cast<long long>(stats.updated[t]), static_cast<long long>(stats.inserted[t]),
+        static_cast<long long>(stats.deleted[t]));
   }
   return 0;
 }
@@ -111,6 +108,5 @@ int RunChange(const Args& args) {
 
 int main(int argc, char** argv) {
   const cofre::bench::Args args = cofre::bench::ParseArgs(argc, argv);
-  return args.out.empty() ? cofre::bench::RunChange(args)
-                          : cofre::bench::RunGenerate(args);
+  return args.out.empty() ? cofre::bench::RunChange(args) : cofre::bench::RunGenerate(args);
 }

@@ -35,8 +35,7 @@ class Rng {
 
   // Returns a value in [0, n). REQUIRES: n > 0.
   uint64_t Below(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >>
-                                 64);
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
   }
 
   // Returns a value in [lo, hi]. REQUIRES: lo <= hi.
@@ -45,9 +44,7 @@ class Rng {
   }
 
   // Returns true with probability percent / 100.
-  bool Percent(int percent) {
-    return Below(100) < static_cast<uint64_t>(percent);
-  }
+  bool Percent(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
 
   // Returns a uniformly chosen element of an array or span.
   template <typename Items>

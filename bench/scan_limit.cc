@@ -87,8 +87,7 @@ void EncodeRow(sqlite3_stmt* stmt, std::string* out) {
       case SQLITE_INTEGER: {
         const int64_t v = sqlite3_column_int64(stmt, i);
         out->push_back(1);
-        AppendVarint(out, (static_cast<uint64_t>(v) << 1) ^
-                              static_cast<uint64_t>(v >> 63));
+        AppendVarint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
         break;
       }
       case SQLITE_FLOAT: {
@@ -101,9 +100,8 @@ void EncodeRow(sqlite3_stmt* stmt, std::string* out) {
       }
       default: {
         const bool text = sqlite3_column_type(stmt, i) == SQLITE_TEXT;
-        const void* data =
-            text ? static_cast<const void*>(sqlite3_column_text(stmt, i))
-                 : sqlite3_column_blob(stmt, i);
+        const void* data = text ? static_cast<const void*>(sqlite3_column_text(stmt, i))
+                                : sqlite3_column_blob(stmt, i);
         const int size = sqlite3_column_bytes(stmt, i);
         out->push_back(text ? 3 : 4);
         AppendVarint(out, static_cast<uint64_t>(size));
@@ -116,8 +114,7 @@ void EncodeRow(sqlite3_stmt* stmt, std::string* out) {
 
 std::string Quote(const std::string& name) {
   std::string quoted = "\"";
-  for (char c : name)
-    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
 }
 
@@ -125,9 +122,8 @@ std::string Quote(const std::string& name) {
 std::string ScanSql(Db& db, const std::string& table) {
   const std::string quoted = Quote(table);
   sqlite3_stmt* probe = nullptr;
-  const bool has_rowid =
-      sqlite3_prepare_v2(db.handle(), ("SELECT rowid FROM " + quoted).c_str(),
-                         -1, &probe, nullptr) == SQLITE_OK;
+  const bool has_rowid = sqlite3_prepare_v2(db.handle(), ("SELECT rowid FROM " + quoted).c_str(),
+                                            -1, &probe, nullptr) == SQLITE_OK;
   sqlite3_finalize(probe);
   if (!has_rowid) return "SELECT * FROM " + quoted;  // primary-key order
   // A single INTEGER PRIMARY KEY column aliases the rowid: don't repeat it.
@@ -137,10 +133,10 @@ std::string ScanSql(Db& db, const std::string& table) {
             "FROM pragma_table_info(?)");
   info.BindText(1, table);
   info.Step();
-  const bool aliased = sqlite3_column_int(info.handle(), 0) == 1 &&
-                       sqlite3_column_int(info.handle(), 1) == 1;
-  return std::string(aliased ? "SELECT * FROM " : "SELECT rowid, * FROM ") +
-         quoted + " ORDER BY rowid";
+  const bool aliased =
+      sqlite3_column_int(info.handle(), 0) == 1 && sqlite3_column_int(info.handle(), 1) == 1;
+  return std::string(aliased ? "SELECT * FROM " : "SELECT rowid, * FROM ") + quoted +
+         " ORDER BY rowid";
 }
 
 int Run(const std::string& path) {
@@ -157,8 +153,7 @@ int Run(const std::string& path) {
               "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
               "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
     while (list.Step()) {
-      tables.emplace_back(
-          reinterpret_cast<const char*>(sqlite3_column_text(list.handle(), 0)));
+      tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(list.handle(), 0)));
     }
   }
   StreamWriter writer;
@@ -175,10 +170,9 @@ int Run(const std::string& path) {
   }
   writer.Flush();
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  std::fprintf(stderr, "scanned %zu tables, %llu rows, %llu bytes in %.2f s\n",
-               tables.size(), static_cast<unsigned long long>(rows),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "scanned %zu tables, %llu rows, %llu bytes in %.2f s\n", tables.size(),
+               static_cast<unsigned long long>(rows),
                static_cast<unsigned long long>(writer.written()), seconds);
   return 0;
 }

@@ -8,8 +8,7 @@ namespace cofre::bench {
 
 std::optional<int64_t> ParseByteCount(std::string_view text) {
   int64_t value = 0;
-  const auto [end, error] =
-      std::from_chars(text.data(), text.data() + text.size(), value);
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || value <= 0) return std::nullopt;
   std::string_view suffix(end, text.data() + text.size() - end);
   if (suffix.ends_with("iB")) {

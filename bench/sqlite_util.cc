@@ -39,32 +39,26 @@ int64_t Db::QueryInt(const std::string& sql) {
 }
 
 Stmt::Stmt(Db& db, const std::string& sql) : db_(db.handle()), sql_(sql) {
-  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT,
-                         &stmt_, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) !=
+      SQLITE_OK) {
     Fatal(sql + ": " + sqlite3_errmsg(db_));
   }
 }
 
 Stmt::~Stmt() { sqlite3_finalize(stmt_); }
 
-void Stmt::BindInt(int index, int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
-}
+void Stmt::BindInt(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
 
-void Stmt::BindDouble(int index, double value) {
-  sqlite3_bind_double(stmt_, index, value);
-}
+void Stmt::BindDouble(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
 
 void Stmt::BindNull(int index) { sqlite3_bind_null(stmt_, index); }
 
 void Stmt::BindText(int index, std::string_view value) {
-  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                    SQLITE_STATIC);
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
 }
 
 void Stmt::BindBlob(int index, std::string_view value) {
-  sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()),
-                    SQLITE_STATIC);
+  sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
 }
 
 bool Stmt::Step() {

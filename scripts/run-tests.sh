@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs the cofre suite (make test). Steps, all by default, or those named as arguments:
+#   format      every C/C++ source is clang-format-14 clean (scripts/check-format.sh)
 #   tests       every unit and end-to-end test of $BUILD (default build/) through ctest
 #   asan        builds $BUILD_ASAN (default build-asan/: clang-14, AddressSanitizer + UBSan, fuzz
 #               targets) and runs every unit test there under the sanitizers
@@ -18,10 +19,10 @@ JOBS="${JOBS:-$(nproc)}"
 cd "$ROOT"
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(tests asan fuzz-smoke)
+[ ${#steps[@]} -eq 0 ] && steps=(format tests asan fuzz-smoke)
 wants() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 for s in "${steps[@]}"; do
-  case "$s" in tests|asan|fuzz-smoke) ;; *) echo "unknown step '$s' (tests, asan, fuzz-smoke)" >&2; exit 2 ;; esac
+  case "$s" in format|tests|asan|fuzz-smoke) ;; *) echo "unknown step '$s' (format, tests, asan, fuzz-smoke)" >&2; exit 2 ;; esac
 done
 
 failed=0
@@ -70,6 +71,9 @@ sanitized_ctest() {
       --timeout 900
 }
 
+if wants format; then
+  step "format" bash "$ROOT/scripts/check-format.sh"
+fi
 if wants tests; then
   start_servers
   step "unit + e2e tests" ctest --test-dir "$BUILD" --output-on-failure -j "${CTEST_JOBS:-2}" --timeout 900

@@ -218,9 +218,7 @@ class TableLoad {
       if (next_span >= table.spans_size()) return;
       const proto::Span* span = &table.spans(next_span++);
       ahead.push_back(std::make_unique<SpanPrefetcher>(
-          [this, span] {
-            return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder());
-          },
+          [this, span] { return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder()); },
           kPrefetchBlockBytes, kPrefetchBlocks));
     };
     for (int s = 0; s < table.spans_size(); ++s) {

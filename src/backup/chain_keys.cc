@@ -32,8 +32,8 @@ Status RefuseBoth() {
   return InvalidArgumentError("encryption_passphrase and kms cannot be used together; choose one");
 }
 
-// docs/architecture.md §5 reports rejected credentials as PermissionDenied; the KMS layer tells them apart
-// (Unauthenticated) so that a bad secret is not mistaken for a key that wrapped nothing.
+// docs/architecture.md §5 reports rejected credentials as PermissionDenied; the KMS layer tells
+// them apart (Unauthenticated) so that a bad secret is not mistaken for a key that wrapped nothing.
 Status UserFacing(const Status& s) {
   if (s.code() != StatusCode::kUnauthenticated) return s;
   return PermissionDeniedError(s.message()).WithHint(s.hint());

@@ -4,10 +4,10 @@
 // passphrase, a KMS key that never wrapped this chain), all detected before any data file is
 // read.
 //
-// KMS keys (docs/architecture.md §4, docs/kms.md). The data key (DK) is encrypted by each KMS URI with the
-// encryption context {"cofre-chain": hex(chain id)}, which binds every wrapped DK to its chain.
-// Each wrapped DK is filed under KmsKeyIdHash(<the key id the KMS reported from Encrypt>), for
-// AWS the key ARN, so one key has one entry whichever spelling (id, ARN, alias) a URI used.
+// KMS keys (docs/architecture.md §4, docs/kms.md). The data key (DK) is encrypted by each KMS URI
+// with the encryption context {"cofre-chain": hex(chain id)}, which binds every wrapped DK to its
+// chain. Each wrapped DK is filed under KmsKeyIdHash(<the key id the KMS reported from Encrypt>),
+// for AWS the key ARN, so one key has one entry whichever spelling (id, ARN, alias) a URI used.
 // Unwrapping with a URI: the entry filed under the URI's own key (when the URI is a key ARN) is
 // tried first, then every other entry of the same provider; each Decrypt names the URI's key, so
 // the KMS refuses ciphertexts other keys made (PermissionDenied) instead of letting a URI unlock

@@ -1,4 +1,5 @@
-// Collection: the layout of a backup collection on storage (docs/architecture.md §3, docs/format.md §1).
+// Collection: the layout of a backup collection on storage (docs/architecture.md §3, docs/format.md
+// §1).
 //
 //   LATEST                                     "/<full subdir>" of the newest full backup
 //   <YYYY>/<MM>/<DD>-<HHMMSS>.<ss>/            a full backup, named by its UTC end time
@@ -53,8 +54,7 @@ StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::str
 // a BACKUP-LOCK yet in `storage`: two backups ending in the same hundredth of a second would
 // otherwise share a directory (it waits those 10 ms, so names stay ordered by time).
 StatusOr<std::string> FreeLayerDir(ExternalStorage& storage,
-                                   const std::function<std::string(int64_t)>& name,
-                                   int64_t micros);
+                                   const std::function<std::string(int64_t)>& name, int64_t micros);
 // Writes LATEST.
 Status WriteLatest(ExternalStorage& storage, const std::string& full_subdir);
 

@@ -16,8 +16,8 @@
 namespace cofre {
 
 Status ReadSequences(const SqliteDb& db, proto::Database* out) {
-  ASSIGN_OR_RETURN(auto has,
-                   db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_sequence'"));
+  ASSIGN_OR_RETURN(
+      auto has, db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_sequence'"));
   if (!has || *has == 0) return Status::OK();
   ASSIGN_OR_RETURN(SqliteStmt stmt, db.Prepare("SELECT name, seq FROM sqlite_sequence"));
   while (true) {
@@ -45,8 +45,8 @@ Status DescribeDatabase(const SqliteDb& db, proto::Database* pdb) {
 }
 
 StatusOr<std::unique_ptr<Snapshot>> TakeBackupSnapshot(const std::vector<BackupTarget>& targets,
-                                                       const BackupSettings& settings,
-                                                       int threads, BackupResult* result) {
+                                                       const BackupSettings& settings, int threads,
+                                                       BackupResult* result) {
   std::vector<DatabaseInfo> dbs;
   for (const auto& t : targets) dbs.push_back(t.database);
   SnapshotOptions options;
@@ -71,8 +71,8 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   BackupResult result;
   ASSIGN_OR_RETURN(auto snapshot, TakeBackupSnapshot(req.targets, req.settings, threads, &result));
   result.end_micros = snapshot->time_micros();
-  ASSIGN_OR_RETURN(result.subdir, collection::FreeLayerDir(storage, collection::FullSubdir,
-                                                            result.end_micros));
+  ASSIGN_OR_RETURN(result.subdir,
+                   collection::FreeLayerDir(storage, collection::FullSubdir, result.end_micros));
   result.layer_dir = result.subdir;
   RETURN_IF_ERROR(ClaimLayer(req.storage, LayerKind::kFull, result.layer_dir, req.ownership));
   UnfinishedLayerGuard guard(req.storage, LayerKind::kFull, result.layer_dir);

@@ -1,7 +1,7 @@
 // RunFullBackup: takes a full backup of some databases (whole or some of their tables) into a
-// collection, as one consistent snapshot, and commits it (docs/architecture.md §3): BACKUP-LOCK, data files,
-// then the manifest, then LATEST (and the lock is deleted). A failed run removes what it wrote
-// before returning its error; a killed one leaves an unfinished directory that listing and
+// collection, as one consistent snapshot, and commits it (docs/architecture.md §3): BACKUP-LOCK,
+// data files, then the manifest, then LATEST (and the lock is deleted). A failed run removes what
+// it wrote before returning its error; a killed one leaves an unfinished directory that listing and
 // restore ignore and that its owner removes later (backup/unfinished_layers.h). Earlier backups
 // and LATEST are untouched either way.
 // Thread-safety: one call per thread; the storage must be thread-safe.
@@ -73,8 +73,8 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& request);
 // Takes the snapshot the backup of `targets` reads, one reader per thread wanted, and records in
 // `result` the notices it calls for.
 StatusOr<std::unique_ptr<Snapshot>> TakeBackupSnapshot(const std::vector<BackupTarget>& targets,
-                                                       const BackupSettings& settings,
-                                                       int threads, BackupResult* result);
+                                                       const BackupSettings& settings, int threads,
+                                                       BackupResult* result);
 
 // Records the database-level settings of `db` (page size, user_version, application_id).
 Status DescribeDatabase(const SqliteDb& db, proto::Database* out);

@@ -1,4 +1,3 @@
-#include "backup/database_settings.h"
 #include "backup/incremental_backup.h"
 
 #include <algorithm>
@@ -8,9 +7,10 @@
 #include "backup/collection.h"
 #include "backup/data_file_format.h"
 #include "backup/data_file_reader.h"
-#include "backup/leaf_maps.h"
 #include "backup/data_file_writer.h"
+#include "backup/database_settings.h"
 #include "backup/key_order.h"
+#include "backup/leaf_maps.h"
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
 #include "backup/parallel_export.h"

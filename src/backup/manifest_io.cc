@@ -16,8 +16,7 @@ Status WriteManifest(ExternalStorage& storage, const std::string& layer_dir,
   return WriteStoredFile(storage, layer_dir + "/" + collection::kManifestFile, crypto, body);
 }
 
-StatusOr<proto::BackupManifest> ReadManifest(ExternalStorage& storage,
-                                             const std::string& layer_dir,
+StatusOr<proto::BackupManifest> ReadManifest(ExternalStorage& storage, const std::string& layer_dir,
                                              const ChainCrypto& crypto) {
   std::string path = layer_dir + "/" + collection::kManifestFile;
   ASSIGN_OR_RETURN(std::string body,
@@ -37,9 +36,9 @@ StatusOr<proto::BackupManifest> ReadManifest(ExternalStorage& storage,
     return corrupt("it does not parse");
   }
   if (manifest.format_version() > manifest_format::kFormatVersion) {
-    return FailedPreconditionError("backup " + layer_dir + " was written by a newer cofre (format " +
-                                   std::to_string(manifest.format_version()) +
-                                   "); upgrade cofre to read it");
+    return FailedPreconditionError(
+        "backup " + layer_dir + " was written by a newer cofre (format " +
+        std::to_string(manifest.format_version()) + "); upgrade cofre to read it");
   }
   if (manifest.layer_dir() != layer_dir) {
     return corrupt("it describes " + manifest.layer_dir() + ", not " + layer_dir +

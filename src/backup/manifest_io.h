@@ -15,8 +15,7 @@ namespace cofre {
 Status WriteManifest(ExternalStorage& storage, const std::string& layer_dir,
                      const ChainCrypto& crypto, const proto::BackupManifest& manifest);
 // Reads `<layer_dir>/BACKUP_MANIFEST`.
-StatusOr<proto::BackupManifest> ReadManifest(ExternalStorage& storage,
-                                             const std::string& layer_dir,
+StatusOr<proto::BackupManifest> ReadManifest(ExternalStorage& storage, const std::string& layer_dir,
                                              const ChainCrypto& crypto);
 
 }  // namespace cofre

@@ -100,8 +100,8 @@ class SchemaGuard {
   std::set<std::string> writable_;        // lower-cased
   const ExpectedObject* want_ = nullptr;  // set while a manifest statement is prepared and run
   bool statistics_ = false;
-  int created_ = 0;                       // times the expected CREATE action was seen
-  std::string denied_;                    // why the last action was denied
+  int created_ = 0;     // times the expected CREATE action was seen
+  std::string denied_;  // why the last action was denied
 };
 
 }  // namespace cofre

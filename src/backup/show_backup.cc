@@ -39,12 +39,12 @@ void AddObjects(const proto::BackupManifest& m, bool schemas, ResultSet* rs) {
   const auto start = StartTime(m);
   const auto end = Text(collection::FormatTimestamp(m.end_time_micros()));
   const auto cluster = Text(m.targets().cluster() ? "true" : "false");
-  auto add = [&](std::optional<std::string> db, std::optional<std::string> parent,
-                 std::string name, std::string object_type, std::optional<std::string> size,
+  auto add = [&](std::optional<std::string> db, std::optional<std::string> parent, std::string name,
+                 std::string object_type, std::optional<std::string> size,
                  std::optional<std::string> rows, std::optional<std::string> create,
                  std::optional<std::string> skew = std::nullopt) {
-    ResultSet::Row row = {db,  parent, name, object_type, type,
-                          start, end,  size, rows,       cluster, skew};
+    ResultSet::Row row = {db,  parent, name, object_type, type, start,
+                          end, size,   rows, cluster,     skew};
     if (schemas) row.push_back(create);
     rs->rows.push_back(std::move(row));
   };
@@ -84,12 +84,13 @@ void AddFiles(const proto::BackupManifest& m, ResultSet* rs) {
         std::string prefix = "/" + db.name() + "/" + t.name();
         for (const auto& f : span.files()) {
           if (f.layer() != m.layer()) continue;
-          rs->rows.push_back({f.path(), type, prefix + rowcodec::PrettyKey(span.start_key()),
-                              prefix + (span.end_key().empty() ? "/Max" : rowcodec::PrettyKey(span.end_key())),
-                              Num(f.logical_bytes()), Num(f.rows()),
-                              f.locality().empty() ? std::optional<std::string>()
-                                                   : std::optional<std::string>(f.locality()),
-                              Num(f.file_bytes())});
+          rs->rows.push_back(
+              {f.path(), type, prefix + rowcodec::PrettyKey(span.start_key()),
+               prefix + (span.end_key().empty() ? "/Max" : rowcodec::PrettyKey(span.end_key())),
+               Num(f.logical_bytes()), Num(f.rows()),
+               f.locality().empty() ? std::optional<std::string>()
+                                    : std::optional<std::string>(f.locality()),
+               Num(f.file_bytes())});
         }
       }
     }
@@ -101,16 +102,28 @@ void AddFiles(const proto::BackupManifest& m, ResultSet* rs) {
 ResultSet ShowBackupResult(const std::vector<proto::BackupManifest>& layers, ShowBackupKind kind) {
   ResultSet rs;
   if (kind == ShowBackupKind::kFiles) {
-    rs.columns = {{"path"},       {"backup_type"}, {"start_pretty"},        {"end_pretty"},
-                  {"size_bytes", Kind::kNumber}, {"rows", Kind::kNumber}, {"locality"},
+    rs.columns = {{"path"},
+                  {"backup_type"},
+                  {"start_pretty"},
+                  {"end_pretty"},
+                  {"size_bytes", Kind::kNumber},
+                  {"rows", Kind::kNumber},
+                  {"locality"},
                   {"file_bytes", Kind::kNumber}};
     for (const auto& m : layers) AddFiles(m, &rs);
     return rs;
   }
-  rs.columns = {{"database_name"}, {"parent_schema_name"}, {"object_name"},
-                {"object_type"},   {"backup_type"},        {"start_time"},
-                {"end_time"},      {"size_bytes", Kind::kNumber}, {"rows", Kind::kNumber},
-                {"is_full_cluster", Kind::kBool}, {"snapshot_skew"}};
+  rs.columns = {{"database_name"},
+                {"parent_schema_name"},
+                {"object_name"},
+                {"object_type"},
+                {"backup_type"},
+                {"start_time"},
+                {"end_time"},
+                {"size_bytes", Kind::kNumber},
+                {"rows", Kind::kNumber},
+                {"is_full_cluster", Kind::kBool},
+                {"snapshot_skew"}};
   if (kind == ShowBackupKind::kSchemas) rs.columns.push_back({"create_statement"});
   for (const auto& m : layers) AddObjects(m, kind == ShowBackupKind::kSchemas, &rs);
   return rs;

@@ -46,9 +46,8 @@ StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
     const std::optional<StoredFileInfo>& expected);
 
 // Small-file helpers (manifests): whole contents in one call.
-Status WriteStoredFile(ExternalStorage& storage, const std::string& path,
-                       const ChainCrypto& crypto, std::string_view contents,
-                       StoredFileInfo* info = nullptr);
+Status WriteStoredFile(ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
+                       std::string_view contents, StoredFileInfo* info = nullptr);
 StatusOr<std::string> ReadStoredFile(ExternalStorage& storage, const std::string& path,
                                      const ChainCrypto& crypto, size_t max_bytes = 256 << 20);
 

@@ -1,7 +1,7 @@
 // Table export: writes the rows of a table (or of a key range of it), in key order, as BASE
-// spans of a backup layer: one data file per span (docs/architecture.md §3), cutting a new span whenever the
-// current one reaches the target size.
-// Thread-safety: one thread; uses the given snapshot connection only.
+// spans of a backup layer: one data file per span (docs/architecture.md §3), cutting a new span
+// whenever the current one reaches the target size. Thread-safety: one thread; uses the given
+// snapshot connection only.
 #ifndef COFRE_BACKUP_TABLE_EXPORTER_H_
 #define COFRE_BACKUP_TABLE_EXPORTER_H_
 

@@ -15,10 +15,18 @@ struct FlagSpec {
 };
 
 constexpr FlagSpec kFlags[] = {
-    {"--data", Flag::kData},         {"--database", Flag::kDatabase}, {"--format", Flag::kFormat},
-    {"--locality", Flag::kLocality}, {"--execute", Flag::kExecute},   {"-e", Flag::kExecute},
-    {"-v", Flag::kSet},              {"--set", Flag::kSet},           {"--variable", Flag::kSet},
-    {"--set-file", Flag::kSetFile},  {"--set-env", Flag::kSetEnv},    {"--url", Flag::kUrl},
+    {"--data", Flag::kData},
+    {"--database", Flag::kDatabase},
+    {"--format", Flag::kFormat},
+    {"--locality", Flag::kLocality},
+    {"--execute", Flag::kExecute},
+    {"-e", Flag::kExecute},
+    {"-v", Flag::kSet},
+    {"--set", Flag::kSet},
+    {"--variable", Flag::kSet},
+    {"--set-file", Flag::kSetFile},
+    {"--set-env", Flag::kSetEnv},
+    {"--url", Flag::kUrl},
 };
 
 std::optional<Flag> LookupFlag(std::string_view name) {
@@ -63,11 +71,10 @@ StatusOr<VariableArg> ParseVariable(std::string_view flag, VariableArg::Source s
   var.source = source;
   var.name = text.substr(0, eq);
   if (eq == std::string::npos || !sql::IsVariableName(var.name)) {
-    return InvalidArgumentError("flag " + std::string(flag) +
-                                " takes NAME=" +
+    return InvalidArgumentError("flag " + std::string(flag) + " takes NAME=" +
                                 (source == VariableArg::Source::kFile  ? "PATH"
                                  : source == VariableArg::Source::kEnv ? "ENVIRONMENT_VARIABLE"
-                                                                        : "VALUE") +
+                                                                       : "VALUE") +
                                 ", NAME being letters, digits and _");
   }
   var.value = text.substr(eq + 1);

@@ -8,11 +8,11 @@
 //
 // Flags take their value as the next argument or after '=' (`--data=DIR`, `-e=STMT`);
 // `--execute` is a long form of `-e`; `--set` and `--variable` of `-v`. A repeated flag keeps its
-// last value, except -e and the variable flags, whose values accumulate in order. `--help`/`-h` anywhere (and `cofre help`) asks for the usage text.
-// ParseArgs() fails with InvalidArgument on an unknown command or flag, a missing or empty value,
-// an unknown format, a malformed locality or a stray positional argument; the message is meant
-// for stderr, followed by a pointer to `cofre --help`.
-// Thread-safety: pure functions.
+// last value, except -e and the variable flags, whose values accumulate in order. `--help`/`-h`
+// anywhere (and `cofre help`) asks for the usage text. ParseArgs() fails with InvalidArgument on an
+// unknown command or flag, a missing or empty value, an unknown format, a malformed locality or a
+// stray positional argument; the message is meant for stderr, followed by a pointer to `cofre
+// --help`. Thread-safety: pure functions.
 #ifndef COFRE_CLI_ARGS_H_
 #define COFRE_CLI_ARGS_H_
 
@@ -49,9 +49,9 @@ struct CliArgs {
   std::string data_dir;
   std::string database = "defaultdb";
   OutputFormat format = OutputFormat::kTable;
-  std::string locality;              // empty: the data directory's remembered locality
-  std::string url;                   // `--url`: a server to connect to instead of --data
-  std::vector<std::string> execute;  // -e values, in order
+  std::string locality;                // empty: the data directory's remembered locality
+  std::string url;                     // `--url`: a server to connect to instead of --data
+  std::vector<std::string> execute;    // -e values, in order
   std::vector<VariableArg> variables;  // in order; a later one for a name wins
 };
 

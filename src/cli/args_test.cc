@@ -27,9 +27,8 @@ TEST(ArgsTest, SqlDefaults) {
 }
 
 TEST(ArgsTest, Variables) {
-  StatusOr<CliArgs> args =
-      Parse({"sql", "-v", "a=1", "--set=b=x=y", "--variable", "c=", "--set-file", "pw=/run/pw",
-             "--set-env=k=KEY_VAR"});
+  StatusOr<CliArgs> args = Parse({"sql", "-v", "a=1", "--set=b=x=y", "--variable",
+                                  "c=", "--set-file", "pw=/run/pw", "--set-env=k=KEY_VAR"});
   ASSERT_TRUE(args.ok()) << args.status().ToString();
   ASSERT_EQ(args->variables.size(), 5u);
   using S = VariableArg::Source;

@@ -20,8 +20,7 @@ class ScriptedSession : public sql::Session {
   }
   bool InTransaction() const override { return false; }
   void Interrupt() override {}
-  StatusOr<ResultSet> Execute(std::string_view statement,
-                              const std::vector<sql::Param>&) override {
+  StatusOr<ResultSet> Execute(std::string_view statement, const std::vector<sql::Param>&) override {
     executed.emplace_back(statement);
     if (!statement.starts_with("SELECT count(*)")) {
       ResultSet ok;

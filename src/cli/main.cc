@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "cli/cert_command.h"
 #include "cli/demo.h"
 #include "cli/sql_command.h"
 #include "cli/start_command.h"
-#include "cli/cert_command.h"
 #include "util/version.h"
 
 namespace cofre::cli {

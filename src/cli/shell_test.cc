@@ -20,8 +20,7 @@ class FakeSession : public sql::Session {
   }
   bool InTransaction() const override { return false; }
   void Interrupt() override {}
-  StatusOr<ResultSet> Execute(std::string_view statement,
-                              const std::vector<sql::Param>&) override {
+  StatusOr<ResultSet> Execute(std::string_view statement, const std::vector<sql::Param>&) override {
     executed.emplace_back(statement);
     if (statement.starts_with("FAIL HINT")) {
       return InvalidArgumentError("bad thing").WithHint("do the other thing");

@@ -7,8 +7,9 @@
 
 namespace cofre::streaming_aead {
 
-StatusOr<std::unique_ptr<DecryptingSource>> DecryptingSource::New(
-    std::unique_ptr<ByteSource> src, const SecretBytes& data_key, std::string_view file_context) {
+StatusOr<std::unique_ptr<DecryptingSource>> DecryptingSource::New(std::unique_ptr<ByteSource> src,
+                                                                  const SecretBytes& data_key,
+                                                                  std::string_view file_context) {
   if (src == nullptr) return InvalidArgumentError("decrypting source needs a source");
   std::string header_bytes(kHeaderSize, '\0');
   ASSIGN_OR_RETURN(size_t got, ReadFully(*src, header_bytes.data(), kHeaderSize));
@@ -20,8 +21,8 @@ StatusOr<std::unique_ptr<DecryptingSource>> DecryptingSource::New(
       new DecryptingSource(std::move(src), std::move(gcm), header, std::move(header_bytes)));
 }
 
-DecryptingSource::DecryptingSource(std::unique_ptr<ByteSource> src, AesGcm gcm,
-                                   StreamHeader header, std::string header_bytes)
+DecryptingSource::DecryptingSource(std::unique_ptr<ByteSource> src, AesGcm gcm, StreamHeader header,
+                                   std::string header_bytes)
     : src_(std::move(src)),
       gcm_(std::move(gcm)),
       header_(header),
@@ -47,8 +48,8 @@ StatusOr<size_t> DecryptingSource::NextChunk(uint8_t* out) {
   bool last = have <= sealed_chunk_size_;
   size_t sealed_len = last ? have : sealed_chunk_size_;
   if (sealed_len < kTagSize) {
-    return Fail(DataLossError("encrypted file is truncated: chunk " +
-                              std::to_string(next_index_) + " is shorter than its tag"));
+    return Fail(DataLossError("encrypted file is truncated: chunk " + std::to_string(next_index_) +
+                              " is shorter than its tag"));
   }
   if (next_index_ >= kMaxChunks) {
     return Fail(DataLossError("encrypted file has more chunks than the format allows"));

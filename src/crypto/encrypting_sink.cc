@@ -40,8 +40,7 @@ StatusOr<std::unique_ptr<EncryptingSink>> EncryptingSink::New(std::unique_ptr<By
   RETURN_IF_ERROR(FillField(params.nonce_prefix, "nonce prefix", &header.nonce_prefix));
   ASSIGN_OR_RETURN(SecretBytes file_key, DeriveFileKey(data_key, header.salt, file_context));
   ASSIGN_OR_RETURN(AesGcm gcm, AesGcm::New(file_key.view()));
-  std::unique_ptr<EncryptingSink> sink(
-      new EncryptingSink(std::move(dest), std::move(gcm), header));
+  std::unique_ptr<EncryptingSink> sink(new EncryptingSink(std::move(dest), std::move(gcm), header));
   RETURN_IF_ERROR(sink->dest_->Append(sink->header_bytes_));
   return sink;
 }
@@ -70,11 +69,11 @@ Status EncryptingSink::EmitChunk(const uint8_t* in, size_t len, bool last) {
   }
   uint8_t nonce[kNonceSize];
   ChunkNonce(header_.nonce_prefix, static_cast<uint32_t>(next_index_), last, nonce);
-  RETURN_IF_ERROR(Fail(gcm_.Seal(nonce, header_bytes_, in, len, sealed_.get(),
-                                 sealed_.get() + len)));
+  RETURN_IF_ERROR(
+      Fail(gcm_.Seal(nonce, header_bytes_, in, len, sealed_.get(), sealed_.get() + len)));
   ++next_index_;
-  return Fail(
-      dest_->Append(std::string_view(reinterpret_cast<const char*>(sealed_.get()), len + kTagSize)));
+  return Fail(dest_->Append(
+      std::string_view(reinterpret_cast<const char*>(sealed_.get()), len + kTagSize)));
 }
 
 Status EncryptingSink::Append(std::string_view data) {

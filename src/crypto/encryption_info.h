@@ -1,6 +1,6 @@
 // ENCRYPTION-INFO: creating, unlocking, extending, serializing and parsing the plaintext file
-// that holds an encrypted chain's data key (DK) wrapped once per key source (docs/architecture.md §4,
-// docs/format.md §3, proto/encryption_info.proto).
+// that holds an encrypted chain's data key (DK) wrapped once per key source (docs/architecture.md
+// §4, docs/format.md §3, proto/encryption_info.proto).
 //
 // Key hierarchy: passphrase --PBKDF2--> KEK --AES-GCM wrap--> DK; KMS key --KMS Encrypt--> DK;
 // DK --HKDF--> per-file keys (streaming_aead.h).

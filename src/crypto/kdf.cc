@@ -15,9 +15,7 @@ struct KdfCtxDeleter {
 using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter>;
 
 // Fetched once per process; EVP_KDF objects are immutable and shareable across threads.
-const EVP_KDF* FetchKdf(const char* name) {
-  return EVP_KDF_fetch(nullptr, name, nullptr);
-}
+const EVP_KDF* FetchKdf(const char* name) { return EVP_KDF_fetch(nullptr, name, nullptr); }
 const EVP_KDF* Pbkdf2Algorithm() {
   static const EVP_KDF* kdf = FetchKdf(OSSL_KDF_NAME_PBKDF2);
   return kdf;

@@ -25,11 +25,11 @@ inline constexpr size_t kKeyWrapOverhead = 12 + 16;
 // Seals `key` under the 32-byte `kek` with a fresh random nonce.
 // InvalidArgument when kek is not 32 bytes or key is empty; Internal if OpenSSL or the random
 // generator fails.
-StatusOr<std::string> WrapKey(const SecretBytes& kek, const SecretBytes& key,
-                              std::string_view aad);
+StatusOr<std::string> WrapKey(const SecretBytes& kek, const SecretBytes& key, std::string_view aad);
 
 // Opens a blob made by WrapKey with the same kek and aad. DataLoss when the blob is too short or
-// does not authenticate (wrong kek, wrong aad or altered bytes); InvalidArgument for a bad kek size.
+// does not authenticate (wrong kek, wrong aad or altered bytes); InvalidArgument for a bad kek
+// size.
 StatusOr<SecretBytes> UnwrapKey(const SecretBytes& kek, std::string_view wrapped,
                                 std::string_view aad);
 

@@ -54,8 +54,7 @@ TEST(KeyWrapTest, ShortOrMalformedInputs) {
     EXPECT_EQ(UnwrapKey(kek, wrapped.substr(0, n), "aad").status().code(), StatusCode::kDataLoss)
         << n;
   }
-  EXPECT_EQ(UnwrapKey(Key('k', 16), wrapped, "aad").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(UnwrapKey(Key('k', 16), wrapped, "aad").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(WrapKey(Key('k', 31), Key('d'), "aad").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(WrapKey(kek, SecretBytes(), "aad").status().code(), StatusCode::kInvalidArgument);
 }

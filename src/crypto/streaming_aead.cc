@@ -22,9 +22,9 @@ std::string FileContext(std::string_view chain_id, std::string_view relative_pat
 StatusOr<std::unique_ptr<ByteSink>> NewEncryptingSink(std::unique_ptr<ByteSink> dest,
                                                       const SecretBytes& data_key,
                                                       std::string_view file_context) {
-  ASSIGN_OR_RETURN(auto sink, streaming_aead::EncryptingSink::New(
-                                  std::move(dest), data_key, file_context,
-                                  streaming_aead::EncryptionParams{}));
+  ASSIGN_OR_RETURN(auto sink,
+                   streaming_aead::EncryptingSink::New(std::move(dest), data_key, file_context,
+                                                       streaming_aead::EncryptionParams{}));
   return std::unique_ptr<ByteSink>(std::move(sink));
 }
 

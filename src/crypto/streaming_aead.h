@@ -1,4 +1,5 @@
-// Streaming AEAD: encrypting and decrypting whole files with bounded memory (docs/architecture.md §4).
+// Streaming AEAD: encrypting and decrypting whole files with bounded memory (docs/architecture.md
+// §4).
 //
 // Each file gets its own key, HKDF-derived from the chain's data key, a random per-file salt and
 // the file's context (chain id and path relative to the collection), so a file only decrypts

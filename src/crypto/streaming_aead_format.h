@@ -16,7 +16,8 @@
 // Chunk nonce (12 bytes) = nonce prefix (7) || i as u32 big-endian (4) || last flag (1: 0x01 for
 // the last chunk, 0x00 otherwise).
 // File key = HKDF-SHA256(ikm = data key, salt = header salt,
-//                        info = "cofre-file-v1" || u32 big-endian len(file context) || file context)
+//                        info = "cofre-file-v1" || u32 big-endian len(file context) || file
+//                        context)
 // where file context = u32 big-endian len(chain id) || chain id || path relative to the
 // collection (FileContext() in streaming_aead.h builds it).
 // Enum-like values written here (version, flags) are never renumbered.
@@ -46,17 +47,17 @@ inline constexpr size_t kSaltSize = 32;
 inline constexpr size_t kNoncePrefixSize = 7;
 
 inline constexpr size_t kMagicOffset = 0;
-inline constexpr size_t kVersionOffset = kMagicOffset + kMagicSize;                  // 4
-inline constexpr size_t kChunkSizeOffset = kVersionOffset + kVersionSize;           // 5
-inline constexpr size_t kSaltOffset = kChunkSizeOffset + kChunkSizeFieldSize;       // 9
-inline constexpr size_t kNoncePrefixOffset = kSaltOffset + kSaltSize;               // 41
-inline constexpr size_t kHeaderSize = kNoncePrefixOffset + kNoncePrefixSize;        // 48
+inline constexpr size_t kVersionOffset = kMagicOffset + kMagicSize;            // 4
+inline constexpr size_t kChunkSizeOffset = kVersionOffset + kVersionSize;      // 5
+inline constexpr size_t kSaltOffset = kChunkSizeOffset + kChunkSizeFieldSize;  // 9
+inline constexpr size_t kNoncePrefixOffset = kSaltOffset + kSaltSize;          // 41
+inline constexpr size_t kHeaderSize = kNoncePrefixOffset + kNoncePrefixSize;   // 48
 
 inline constexpr size_t kTagSize = 16;
 inline constexpr size_t kNonceSize = 12;
 inline constexpr size_t kChunkIndexSize = 4;
-inline constexpr size_t kChunkIndexOffsetInNonce = kNoncePrefixSize;                    // 7
-inline constexpr size_t kLastFlagOffsetInNonce = kNoncePrefixSize + kChunkIndexSize;    // 11
+inline constexpr size_t kChunkIndexOffsetInNonce = kNoncePrefixSize;                  // 7
+inline constexpr size_t kLastFlagOffsetInNonce = kNoncePrefixSize + kChunkIndexSize;  // 11
 static_assert(kLastFlagOffsetInNonce + 1 == kNonceSize);
 inline constexpr uint8_t kNotLastChunkFlag = 0x00;
 inline constexpr uint8_t kLastChunkFlag = 0x01;

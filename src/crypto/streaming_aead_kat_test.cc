@@ -61,7 +61,7 @@ TEST(StreamingAeadKatTest, FuzzSeedsDecryptUnderTheFuzzKey) {
   for (int i = 0xa0; i < 0xb0; ++i) chain_id.push_back(static_cast<char>(i));
   std::string context = FileContext(chain_id, "fuzz/data/1.cfd");
   const std::pair<const char*, size_t> seeds[] = {
-      {"empty.cfae", 0},        {"one_byte.cfae", 1},      {"one_chunk.cfae", 100},
+      {"empty.cfae", 0},          {"one_byte.cfae", 1},       {"one_chunk.cfae", 100},
       {"exact_chunks.cfae", 512}, {"four_chunks.cfae", 1000}, {"two_default_chunks.cfae", 65537}};
   for (const auto& [name, size] : seeds) {
     std::string path = std::string(COFRE_SOURCE_DIR) + "/fuzz/corpus/streaming_aead/" + name;

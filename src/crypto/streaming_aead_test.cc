@@ -59,9 +59,9 @@ class StreamingAeadTest : public ::testing::Test {
   StatusOr<std::string> Decrypt(const std::string& ciphertext, size_t read_size = 64 * kKi,
                                 size_t trickle = SIZE_MAX, const SecretBytes* key = nullptr,
                                 const std::string* context = nullptr) {
-    ASSIGN_OR_RETURN(auto src, NewDecryptingSource(
-                                   std::make_unique<TrickleSource>(ciphertext, trickle),
-                                   key ? *key : key_, context ? *context : context_));
+    ASSIGN_OR_RETURN(auto src,
+                     NewDecryptingSource(std::make_unique<TrickleSource>(ciphertext, trickle),
+                                         key ? *key : key_, context ? *context : context_));
     std::string out;
     std::vector<char> buf(read_size);
     while (true) {
@@ -74,7 +74,8 @@ class StreamingAeadTest : public ::testing::Test {
 
   void ExpectDataLoss(const std::string& ciphertext, const std::string& what) {
     StatusOr<std::string> got = Decrypt(ciphertext, 1000);
-    EXPECT_EQ(got.status().code(), StatusCode::kDataLoss) << what << ": " << got.status().ToString();
+    EXPECT_EQ(got.status().code(), StatusCode::kDataLoss)
+        << what << ": " << got.status().ToString();
   }
 
   SecretBytes key_;
@@ -100,8 +101,8 @@ TEST_F(StreamingAeadTest, RoundTripsAtChunkBoundarySizes) {
 
 TEST_F(StreamingAeadTest, AppendPatternsDoNotChangeTheResultLength) {
   std::string plaintext = Pattern(3 * 64 * kKi + 17);
-  for (size_t piece : {size_t{1}, size_t{1000}, size_t{64 * kKi}, size_t{64 * kKi + 1},
-                       size_t{200 * kKi}}) {
+  for (size_t piece :
+       {size_t{1}, size_t{1000}, size_t{64 * kKi}, size_t{64 * kKi + 1}, size_t{200 * kKi}}) {
     SCOPED_TRACE(piece);
     if (piece == 1) plaintext.resize(70 * kKi);  // keep byte-at-a-time appends quick
     std::string ciphertext = Encrypt(plaintext, piece);
@@ -140,13 +141,11 @@ TEST_F(StreamingAeadTest, SmallFileHelpersRoundTrip) {
 TEST_F(StreamingAeadTest, WrongKeyOrContextIsDataLoss) {
   std::string ciphertext = Encrypt(Pattern(100 * kKi));
   SecretBytes other_key = *RandomSecret(32);
-  EXPECT_EQ(Decrypt(ciphertext, 4096, SIZE_MAX, &other_key).status().code(),
-            StatusCode::kDataLoss);
+  EXPECT_EQ(Decrypt(ciphertext, 4096, SIZE_MAX, &other_key).status().code(), StatusCode::kDataLoss);
   // The same path in another chain, and another path in the same chain.
   for (const std::string& other :
        {FileContext("fedcba9876543210", "2026/11/28-145137.12/data/1.cfd"),
-        FileContext("0123456789abcdef", "2026/11/28-145137.12/data/2.cfd"),
-        std::string("")}) {
+        FileContext("0123456789abcdef", "2026/11/28-145137.12/data/2.cfd"), std::string("")}) {
     EXPECT_EQ(Decrypt(ciphertext, 4096, SIZE_MAX, nullptr, &other).status().code(),
               StatusCode::kDataLoss);
   }
@@ -170,9 +169,9 @@ TEST_F(StreamingAeadTest, HeaderDamageIsDataLoss) {
   ExpectDataLoss(with(streaming_aead::kChunkSizeOffset + 1, 0), "zero chunk size");
   ExpectDataLoss(with(streaming_aead::kSaltOffset + 5, good[streaming_aead::kSaltOffset + 5] ^ 1),
                  "salt");
-  ExpectDataLoss(with(streaming_aead::kNoncePrefixOffset,
-                      good[streaming_aead::kNoncePrefixOffset] ^ 0x80),
-                 "nonce prefix");
+  ExpectDataLoss(
+      with(streaming_aead::kNoncePrefixOffset, good[streaming_aead::kNoncePrefixOffset] ^ 0x80),
+      "nonce prefix");
   ExpectDataLoss("", "empty file");
   ExpectDataLoss("not an encrypted file at all, just some text of enough length", "plaintext");
 }
@@ -224,7 +223,8 @@ TEST_F(StreamingAeadTest, ReorderedDuplicatedOrDroppedChunksAreDataLoss) {
   const size_t sealed = 256 + kTagSize;
   std::string header = good.substr(0, kHeaderSize);
   std::vector<std::string> c;
-  for (size_t pos = kHeaderSize; pos < good.size(); pos += sealed) c.push_back(good.substr(pos, sealed));
+  for (size_t pos = kHeaderSize; pos < good.size(); pos += sealed)
+    c.push_back(good.substr(pos, sealed));
   ASSERT_EQ(c.size(), 4u);
   ExpectDataLoss(header + c[1] + c[0] + c[2] + c[3], "first two swapped");
   ExpectDataLoss(header + c[0] + c[2] + c[1] + c[3], "middle swapped");
@@ -293,7 +293,8 @@ TEST_F(StreamingAeadTest, SinkErrorsAreStickyAndCloseRules) {
 
   std::string out2;
   bool closed2 = false;
-  auto ok_sink = NewEncryptingSink(std::make_unique<RecordingSink>(&out2, &closed2), key_, context_);
+  auto ok_sink =
+      NewEncryptingSink(std::make_unique<RecordingSink>(&out2, &closed2), key_, context_);
   ASSERT_TRUE(ok_sink.ok());
   ASSERT_TRUE((*ok_sink)->Append("data").ok());
   ASSERT_TRUE((*ok_sink)->Close().ok());
@@ -321,11 +322,11 @@ TEST_F(StreamingAeadTest, RejectsBadKeysAndParams) {
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(NewDecryptingSource(std::make_unique<StringSource>(Encrypt("x")), SecretBytes(16),
-                                context_)
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      NewDecryptingSource(std::make_unique<StringSource>(Encrypt("x")), SecretBytes(16), context_)
+          .status()
+          .code(),
+      StatusCode::kInvalidArgument);
   EncryptionParams params;
   params.chunk_size = 100;
   EXPECT_EQ(EncryptingSink::New(std::make_unique<StringSink>(&out), key_, context_, params)

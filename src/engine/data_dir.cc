@@ -28,8 +28,8 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
 std::string RandomSuffix() {
-  static thread_local std::mt19937_64 rng(std::random_device{}() ^
-                                          static_cast<uint64_t>(::getpid()) << 32);
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(::getpid())
+                                                                       << 32);
   char buf[17];
   snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
   return buf;
@@ -71,7 +71,8 @@ Status DataDir::CheckFileExists(const DatabaseInfo& db) {
 }
 
 Status DataDir::ValidateDatabaseName(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 63 && !std::isdigit(static_cast<unsigned char>(name[0]));
+  bool ok =
+      !name.empty() && name.size() <= 63 && !std::isdigit(static_cast<unsigned char>(name[0]));
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') ok = false;
   }
@@ -214,8 +215,8 @@ StatusOr<DatabaseInfo> DataDir::AttachFile(const std::string& name, const std::s
     ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(abs, /*create=*/false));
     auto check = db.QueryInt("SELECT count(*) FROM sqlite_schema");
     if (!check.ok()) {
-      return InvalidArgumentError("file " + abs + " is not a SQLite database: " +
-                                  check.status().message());
+      return InvalidArgumentError("file " + abs +
+                                  " is not a SQLite database: " + check.status().message());
     }
     // The file belongs to its application: its journal mode changes only when asked to.
     if (journal_mode) {
@@ -286,8 +287,8 @@ Status DataDir::PublishDatabases(const std::vector<Publication>& pubs) {
     fs::rename(pub.staging_path, final_path, ec);
     if (ec) {
       undo_moves();
-      return InternalError("cannot move restored database " + pub.name + " into place: " +
-                           ec.message());
+      return InternalError("cannot move restored database " + pub.name +
+                           " into place: " + ec.message());
     }
     moved.push_back(final_path);
     finals.emplace_back(&pub, final_path);

@@ -64,7 +64,8 @@ class LeafMapTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(leaves.ok()) << leaves.status().message();
     *map = std::move(*leaves);
     // Every row lies in a leaf whose range holds its rowid.
-    for (const auto& [id, row] : *rows) {
+    for (const auto& entry : *rows) {
+      const auto id = entry.first;  // clang 14 cannot capture a structured binding
       auto it = std::partition_point((*map)->begin(), (*map)->end(),
                                      [&](const LeafRange& l) { return l.last < id; });
       ASSERT_TRUE(it != (*map)->end() && it->first <= id) << "row " << id << " in no leaf";

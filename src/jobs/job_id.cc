@@ -20,18 +20,16 @@ int64_t JobIdGenerator::Next() {
   uint64_t next;
   do {
     next = std::max(now_ticks, last + 1);
-  } while (!last_ticks_.compare_exchange_weak(last, next,
-                                              std::memory_order_relaxed));
-  return static_cast<int64_t>((next << kNodeIdBits) |
-                              static_cast<uint64_t>(node_id_));
+  } while (!last_ticks_.compare_exchange_weak(last, next, std::memory_order_relaxed));
+  return static_cast<int64_t>((next << kNodeIdBits) | static_cast<uint64_t>(node_id_));
 }
 
 void JobIdGenerator::AdvancePast(int64_t id) {
   if (id <= 0) return;
   const uint64_t ticks = static_cast<uint64_t>(id) >> kNodeIdBits;
   uint64_t last = last_ticks_.load(std::memory_order_relaxed);
-  while (last < ticks && !last_ticks_.compare_exchange_weak(
-                             last, ticks, std::memory_order_relaxed)) {
+  while (last < ticks &&
+         !last_ticks_.compare_exchange_weak(last, ticks, std::memory_order_relaxed)) {
   }
 }
 
@@ -41,8 +39,7 @@ JobIdGenerator& JobIdGenerator::Default() {
 }
 
 int64_t JobIdGenerator::WallTimeNanosOf(int64_t id) {
-  return (static_cast<int64_t>(static_cast<uint64_t>(id) >> kNodeIdBits)) *
-             kTickNanos +
+  return (static_cast<int64_t>(static_cast<uint64_t>(id) >> kNodeIdBits)) * kTickNanos +
          kEpochUnixNanos;
 }
 

@@ -38,8 +38,7 @@ class JobIdGenerator {
 
   // REQUIRES: 1 <= node_id <= kMaxNodeId. `clock` defaults to the system's
   // real-time clock.
-  explicit JobIdGenerator(int32_t node_id = 1,
-                          WallClock clock = SystemWallClockNanos);
+  explicit JobIdGenerator(int32_t node_id = 1, WallClock clock = SystemWallClockNanos);
   JobIdGenerator(const JobIdGenerator&) = delete;
   JobIdGenerator& operator=(const JobIdGenerator&) = delete;
 

@@ -18,8 +18,7 @@ constexpr int64_t kSecond = 1000000000LL;
 
 // Unix nanoseconds of a UTC calendar time, computed independently of the
 // generator.
-int64_t UtcNanos(int year, int mon, int day, int hour, int min, int sec,
-                 int64_t frac_nanos) {
+int64_t UtcNanos(int year, int mon, int day, int hour, int min, int sec, int64_t frac_nanos) {
   struct tm tm = {};
   tm.tm_year = year - 1900;
   tm.tm_mon = mon - 1;

@@ -49,13 +49,14 @@ constexpr char kNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
 Status JobRegistry::Init() {
   RETURN_IF_ERROR(dir_->system().Exec(kSchema));
   // Data directories made before these columns existed get them.
-  for (const char* column : {"running_status TEXT", "user_name TEXT NOT NULL DEFAULT 'root'",
-                             "spec BLOB", "lease_expires INTEGER",
-                             "num_runs INTEGER NOT NULL DEFAULT 0"}) {
+  for (const char* column :
+       {"running_status TEXT", "user_name TEXT NOT NULL DEFAULT 'root'", "spec BLOB",
+        "lease_expires INTEGER", "num_runs INTEGER NOT NULL DEFAULT 0"}) {
     std::string name(column, std::string_view(column).find(' '));
     ASSIGN_OR_RETURN(std::optional<int64_t> has,
                      dir_->system().QueryInt("SELECT count(*) FROM pragma_table_info('jobs') "
-                                             "WHERE name = '" + name + "'"));
+                                             "WHERE name = '" +
+                                             name + "'"));
     if (has.value_or(0) == 0) {
       RETURN_IF_ERROR(dir_->system().Exec(std::string("ALTER TABLE jobs ADD COLUMN ") + column));
     }
@@ -77,12 +78,12 @@ StatusOr<int64_t> JobRegistry::CreatePending(const std::string& type,
 StatusOr<int64_t> JobRegistry::Insert(const std::string& type, const std::string& description,
                                       const std::string& user,
                                       const std::optional<std::string>& spec) {
-  ASSIGN_OR_RETURN(SqliteStmt stmt,
-                   dir_->system().Prepare(
-                       std::string("INSERT INTO jobs(id, job_type, description, status, created, "
-                                   "started, modified, pid, user_name, spec) VALUES(?, ?, ?, ?, ") +
-                       kNow + ", CASE WHEN ?4 = 'running' THEN " + kNow + " END, " + kNow +
-                       ", ?, ?, ?)"));
+  ASSIGN_OR_RETURN(
+      SqliteStmt stmt,
+      dir_->system().Prepare(
+          std::string("INSERT INTO jobs(id, job_type, description, status, created, "
+                      "started, modified, pid, user_name, spec) VALUES(?, ?, ?, ?, ") +
+          kNow + ", CASE WHEN ?4 = 'running' THEN " + kNow + " END, " + kNow + ", ?, ?, ?)"));
   // Two processes on one node can draw the same id: skip past a taken one and retry.
   for (int attempt = 0;; ++attempt) {
     int64_t id = NextJobId();
@@ -136,10 +137,10 @@ Status JobRegistry::Succeed(int64_t id, uint64_t rows, uint64_t index_entries, u
 }
 
 Status JobRegistry::Fail(int64_t id, const std::string& error) {
-  ASSIGN_OR_RETURN(SqliteStmt stmt,
-                   dir_->system().Prepare(std::string("UPDATE jobs SET status = 'failed', error = ?, "
-                                                      "finished = ") +
-                                          kNow + ", modified = " + kNow + " WHERE id = ?"));
+  ASSIGN_OR_RETURN(SqliteStmt stmt, dir_->system().Prepare(
+                                        std::string("UPDATE jobs SET status = 'failed', error = ?, "
+                                                    "finished = ") +
+                                        kNow + ", modified = " + kNow + " WHERE id = ?"));
   stmt.Bind(1, error).Bind(2, id);
   return stmt.Run();
 }
@@ -206,22 +207,29 @@ Status JobRegistry::ReapDeadJobs() {
 StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id,
                                        const std::string& user) {
   RETURN_IF_ERROR(ReapDeadJobs());
-  ASSIGN_OR_RETURN(SqliteStmt stmt,
-                   dir_->system().Prepare(
-                       "SELECT id, job_type, description, user_name, status, running_status, "
-                       "created, started, finished, modified, fraction_completed, error, 1, "
-                       "num_runs FROM jobs WHERE " +
-                       where + " ORDER BY id DESC"));
+  ASSIGN_OR_RETURN(
+      SqliteStmt stmt,
+      dir_->system().Prepare("SELECT id, job_type, description, user_name, status, running_status, "
+                             "created, started, finished, modified, fraction_completed, error, 1, "
+                             "num_runs FROM jobs WHERE " +
+                             where + " ORDER BY id DESC"));
   stmt.Bind(1, id).Bind(2, user);
   using K = ResultSet::Kind;
   ResultSet rs;
-  rs.columns = {{"job_id", K::kNumber},   {"job_type"},
-                {"description"},          {"user_name"},
-                {"status"},               {"running_status"},
-                {"created"},              {"started"},
-                {"finished"},             {"modified"},
-                {"fraction_completed", K::kNumber}, {"error"},
-                {"coordinator_id", K::kNumber},     {"num_runs", K::kNumber}};
+  rs.columns = {{"job_id", K::kNumber},
+                {"job_type"},
+                {"description"},
+                {"user_name"},
+                {"status"},
+                {"running_status"},
+                {"created"},
+                {"started"},
+                {"finished"},
+                {"modified"},
+                {"fraction_completed", K::kNumber},
+                {"error"},
+                {"coordinator_id", K::kNumber},
+                {"num_runs", K::kNumber}};
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
@@ -248,7 +256,8 @@ StatusOr<ResultSet> JobRegistry::ShowJobs(const std::optional<std::string>& user
 
 StatusOr<ResultSet> JobRegistry::ShowJob(int64_t id) {
   ASSIGN_OR_RETURN(ResultSet rs, Query("id = ?1 AND ?2 = ?2", id, ""));
-  if (rs.rows.empty()) return NotFoundError("job with ID " + std::to_string(id) + " does not exist");
+  if (rs.rows.empty())
+    return NotFoundError("job with ID " + std::to_string(id) + " does not exist");
   return rs;
 }
 

@@ -49,7 +49,7 @@ class JobRegistry {
     std::string type;
     std::string status;
     std::string user;
-    std::string spec;  // serialized JobSpec; empty for jobs run inside a statement
+    std::string spec;         // serialized JobSpec; empty for jobs run inside a statement
     bool in_process = false;  // run inside a statement (has a pid), not by the runner
   };
   // NotFound when there is no job `id`.

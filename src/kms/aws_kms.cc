@@ -99,7 +99,8 @@ Status CheckEndpointSecurity(const std::string& endpoint, std::optional<std::str
   }
   if (endpoint.empty()) return Status::OK();
   ASSIGN_OR_RETURN(AwsEndpoint parsed, ParseAwsEndpoint(endpoint, "kms", region, redacted));
-  if (parsed.scheme != "http" || allowed || IsLoopbackHostPort(parsed.host_port)) return Status::OK();
+  if (parsed.scheme != "http" || allowed || IsLoopbackHostPort(parsed.host_port))
+    return Status::OK();
   return InvalidArgumentError("KMS URI '" + redacted + "' uses AWS_ENDPOINT http://" +
                               parsed.host_port +
                               ": over plain HTTP the chain's data key would cross the network "

@@ -3,9 +3,9 @@
 #include <openssl/crypto.h>
 
 #include "kms/aws_kms_errors.h"
+#include "util/aws_endpoint.h"
 #include "util/sha256.h"
 #include "util/sigv4.h"
-#include "util/aws_endpoint.h"
 
 namespace cofre {
 namespace {
@@ -39,9 +39,8 @@ StatusOr<std::unique_ptr<AwsKmsClient>> AwsKmsClient::New(AwsKmsClientConfig con
     return InvalidArgumentError("no REGION in KMS URI '" + config.display +
                                 "'; add REGION=<the key's region>, e.g. REGION=us-east-1");
   }
-  ASSIGN_OR_RETURN(AwsEndpoint endpoint,
-                   ParseAwsEndpoint(config.endpoint, "kms", config.region,
-                                    "KMS URI '" + config.display + "'"));
+  ASSIGN_OR_RETURN(AwsEndpoint endpoint, ParseAwsEndpoint(config.endpoint, "kms", config.region,
+                                                          "KMS URI '" + config.display + "'"));
   auto client = std::unique_ptr<AwsKmsClient>(new AwsKmsClient(std::move(config)));
   client->scheme_ = std::move(endpoint.scheme);
   client->host_port_ = std::move(endpoint.host_port);

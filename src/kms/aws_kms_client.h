@@ -16,9 +16,9 @@
 #include <string>
 #include <string_view>
 
-#include "util/json.h"
 #include "util/aws_credentials.h"
 #include "util/http_client.h"
+#include "util/json.h"
 #include "util/retry.h"
 #include "util/status.h"
 

@@ -1,7 +1,7 @@
 // Kms: a key management service holding one master key that encrypts and decrypts small
 // secrets (a backup chain's data key) without ever revealing the master key (envelope
-// encryption, docs/architecture.md §4). One implementation per URI scheme: aws:/// and aws-kms:/// today
-// (aws_kms.h); GCP, Azure and KMIP slot in behind the same interface and OpenKms().
+// encryption, docs/architecture.md §4). One implementation per URI scheme: aws:/// and aws-kms:///
+// today (aws_kms.h); GCP, Azure and KMIP slot in behind the same interface and OpenKms().
 //
 // Contract of every implementation:
 //   - Encrypt binds the ciphertext to `context`; Decrypt succeeds only with the same context and

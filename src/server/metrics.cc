@@ -46,8 +46,7 @@ void RenderJobResults(const SqliteDb& system, std::ostringstream& o) {
   for (const auto& [type, t] : types) {
     o << "cofre_jobs_rows_written_total{type=\"" << type << "\"} " << t.rows << "\n";
   }
-  family("cofre_jobs_bytes_written_total", "counter",
-         "Logical bytes written by succeeded jobs.");
+  family("cofre_jobs_bytes_written_total", "counter", "Logical bytes written by succeeded jobs.");
   for (const auto& [type, t] : types) {
     o << "cofre_jobs_bytes_written_total{type=\"" << type << "\"} " << t.bytes << "\n";
   }

@@ -33,13 +33,20 @@ StatusOr<int64_t> ParseDurationMicros(std::string_view s) {
     std::string unit(s.substr(0, j));
     s.remove_prefix(j);
     double micros;
-    if (unit == "h") micros = 3600e6;
-    else if (unit == "m") micros = 60e6;
-    else if (unit == "s") micros = 1e6;
-    else if (unit == "ms") micros = 1e3;
-    else if (unit == "us" || unit == "µs") micros = 1;
-    else if (unit == "ns") micros = 1e-3;
-    else return bad;
+    if (unit == "h")
+      micros = 3600e6;
+    else if (unit == "m")
+      micros = 60e6;
+    else if (unit == "s")
+      micros = 1e6;
+    else if (unit == "ms")
+      micros = 1e3;
+    else if (unit == "us" || unit == "µs")
+      micros = 1;
+    else if (unit == "ns")
+      micros = 1e-3;
+    else
+      return bad;
     total += static_cast<int64_t>(value * micros);
   }
   return total;

@@ -30,8 +30,7 @@ namespace {
 
 using Kind = ResultSet::Kind;
 
-ResultSet JobResult(int64_t job_id, uint64_t rows, uint64_t index_entries,
-                    uint64_t bytes) {
+ResultSet JobResult(int64_t job_id, uint64_t rows, uint64_t index_entries, uint64_t bytes) {
   ResultSet rs;
   rs.columns = {{"job_id", Kind::kNumber},
                 {"status"},
@@ -39,9 +38,8 @@ ResultSet JobResult(int64_t job_id, uint64_t rows, uint64_t index_entries,
                 {"rows", Kind::kNumber},
                 {"index_entries", Kind::kNumber},
                 {"bytes", Kind::kNumber}};
-  rs.rows.push_back({std::to_string(job_id), std::string("succeeded"),
-                     std::string("1"), std::to_string(rows),
-                     std::to_string(index_entries), std::to_string(bytes)});
+  rs.rows.push_back({std::to_string(job_id), std::string("succeeded"), std::string("1"),
+                     std::to_string(rows), std::to_string(index_entries), std::to_string(bytes)});
   return rs;
 }
 
@@ -112,8 +110,7 @@ StatusOr<std::vector<BackupTarget>> ResolveBackupTargets(const ExecContext& ctx,
     case Targets::Kind::kTables: {
       std::map<std::string, size_t> index;
       for (const auto& p : targets.tables) {
-        std::string dbname =
-            p.database.empty() ? ctx.current_database : p.database;
+        std::string dbname = p.database.empty() ? ctx.current_database : p.database;
         ASSIGN_OR_RETURN(DatabaseInfo db, ctx.data_dir->GetDatabase(dbname));
         if (!index.count(dbname)) {
           index[dbname] = out.size();
@@ -124,8 +121,7 @@ StatusOr<std::vector<BackupTarget>> ResolveBackupTargets(const ExecContext& ctx,
           ASSIGN_OR_RETURN(SqliteDb conn, SqliteDb::Open(db.path, false, true));
           ASSIGN_OR_RETURN(auto names, DataDir::ListTables(conn));
           if (names.empty()) {
-            return NotFoundError("database \"" + dbname +
-                                 "\" has no tables to back up");
+            return NotFoundError("database \"" + dbname + "\" has no tables to back up");
           }
           for (auto& n : names) tables.push_back(n);
         } else {
@@ -135,14 +131,12 @@ StatusOr<std::vector<BackupTarget>> ResolveBackupTargets(const ExecContext& ctx,
       for (auto& t : out) {
         std::set<std::string> uniq(t.tables.begin(), t.tables.end());
         t.tables.assign(uniq.begin(), uniq.end());
-        for (const auto& name : t.tables)
-          spec->add_tables(t.database.name + "." + name);
+        for (const auto& name : t.tables) spec->add_tables(t.database.name + "." + name);
       }
       break;
     }
   }
-  if (out.empty())
-    return FailedPreconditionError("there are no databases to back up");
+  if (out.empty()) return FailedPreconditionError("there are no databases to back up");
   return out;
 }
 
@@ -153,8 +147,8 @@ StatusOr<std::vector<proto::BackupManifest>> ReadChain(const ChainStorage& stora
   std::vector<proto::BackupManifest> layers;
   ASSIGN_OR_RETURN(auto full, ReadManifest(*storage.collection, subdir, crypto));
   layers.push_back(std::move(full));
-  ASSIGN_OR_RETURN(auto incrementals, collection::ListIncrementals(
-                                          storage.layers(), storage.layers_prefix(), subdir));
+  ASSIGN_OR_RETURN(auto incrementals,
+                   collection::ListIncrementals(storage.layers(), storage.layers_prefix(), subdir));
   for (const auto& dir : incrementals) {
     ASSIGN_OR_RETURN(auto m, ReadManifest(storage.layers(), dir, crypto));
     layers.push_back(std::move(m));
@@ -310,8 +304,8 @@ Status CheckNotOlder(const ExecContext& ctx, const LoadedChain& chain, const Bac
             "the collection");
   }
   for (const std::string& f : findings) {
-    notices->push_back({ResultSet::Notice::Severity::kWarning,
-                        f + "; reading it anyway (allow_older)"});
+    notices->push_back(
+        {ResultSet::Notice::Severity::kWarning, f + "; reading it anyway (allow_older)"});
   }
   return seen.Record(uri, layers_uri, chain.layers);
 }
@@ -325,8 +319,8 @@ void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& s
       .RecordLayer(storage.collection->RedactedUri(),
                    storage.incremental_location ? storage.incremental_location->RedactedUri()
                                                 : std::string(),
-                   full.full_subdir(), full.chain_id(),
-                   full.end_time_micros(), layer, r.layer_dir, r.end_micros)
+                   full.full_subdir(), full.chain_id(), full.end_time_micros(), layer, r.layer_dir,
+                   r.end_micros)
       .IgnoreError();
   ctx.jobs
       ->SetRunningStatus(job_id, "wrote backup " + collection::DisplaySubdir(full.full_subdir()) +
@@ -340,12 +334,11 @@ void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& s
 // "backup /2026/11/28-145137.12 in 'nodelocal://1/c', layer 2 (incremental) ending at
 // 2026-11-28 15:03:12.400000 UTC": which point in time a RESTORE reads.
 std::string DescribeLayer(const LoadedChain& chain, const proto::BackupManifest& layer) {
-  std::string text = "backup " + collection::DisplaySubdir(chain.subdir) + " in '" +
-                     chain.opened.collection->RedactedUri() + "', layer " +
-                     std::to_string(layer.layer()) +
-                     (layer.backup_type() == proto::BACKUP_TYPE_INCREMENTAL ? " (incremental)"
-                                                                            : " (full)") +
-                     " ending at " + collection::FormatTimestamp(layer.end_time_micros()) + " UTC";
+  std::string text =
+      "backup " + collection::DisplaySubdir(chain.subdir) + " in '" +
+      chain.opened.collection->RedactedUri() + "', layer " + std::to_string(layer.layer()) +
+      (layer.backup_type() == proto::BACKUP_TYPE_INCREMENTAL ? " (incremental)" : " (full)") +
+      " ending at " + collection::FormatTimestamp(layer.end_time_micros()) + " UTC";
   const proto::BackupManifest& newest = chain.layers.back();
   if (&layer != &newest) {
     text += " (chosen by AS OF SYSTEM TIME; the chain's newest layer " +
@@ -387,7 +380,8 @@ void RemoveAbandonedLayers(const ExecContext& ctx, const ChainStorage& storage,
                            const std::string& data_dir_id) {
   std::vector<std::string> uris{storage.collection->RedactedUri()};
   if (storage.incremental_location) uris.push_back(storage.incremental_location->RedactedUri());
-  StatusOr<std::vector<JobRegistry::BackupDir>> dirs = ctx.jobs->FinishedBackupDirs(uris, ctx.job_id.value_or(0));
+  StatusOr<std::vector<JobRegistry::BackupDir>> dirs =
+      ctx.jobs->FinishedBackupDirs(uris, ctx.job_id.value_or(0));
   if (!dirs.ok()) return;
   for (const JobRegistry::BackupDir& d : *dirs) {
     if (d.kind != static_cast<int>(LayerKind::kFull) &&
@@ -435,7 +429,6 @@ BackupSettings Settings() {
   return settings;
 }
 
-
 }  // namespace
 
 // Refuses an incremental whose targets differ from its chain's.
@@ -449,8 +442,9 @@ Status CheckSameTargets(const proto::Targets& chain, const proto::Targets& now,
   if (chain.cluster() != now.cluster() || sorted(chain.databases()) != sorted(now.databases()) ||
       sorted(chain.tables()) != sorted(now.tables())) {
     return InvalidArgumentError(
-        "the targets of this incremental backup differ from those of full backup " + display +
-        "; an incremental must back up the same databases and tables as its full backup")
+               "the targets of this incremental backup differ from those of full backup " +
+               display +
+               "; an incremental must back up the same databases and tables as its full backup")
         .WithHint("take a new full backup with BACKUP ... INTO 'uri' for other targets");
   }
   return Status::OK();
@@ -478,10 +472,10 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
         "'collection' WITH incremental_location = '...'");
   }
   if (stmt.incremental_on) {
-    ASSIGN_OR_RETURN(std::string subdir,
-                     collection::ResolveFullBackup(
-                         *storage, stmt.incremental_on->latest ? "LATEST"
-                                                               : stmt.incremental_on->subdir));
+    ASSIGN_OR_RETURN(
+        std::string subdir,
+        collection::ResolveFullBackup(
+            *storage, stmt.incremental_on->latest ? "LATEST" : stmt.incremental_on->subdir));
     // Keys first: a wrong, missing or new key is refused before anything is written.
     if (!opts.keys.kms_uris.empty()) {
       auto info = ReadEncryptionInfo(*storage, subdir);
@@ -490,31 +484,31 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     ASSIGN_OR_RETURN(std::optional<ChainKey> key, OpenChainKey(*storage, subdir, opts.keys));
     ChainCrypto crypto = CryptoOf(key);
     ASSIGN_OR_RETURN(auto chain, ReadChain(opened.view(), subdir, crypto));
-    RETURN_IF_ERROR(CheckSameTargets(chain.front().targets(), spec,
-                                     collection::DisplaySubdir(subdir)));
+    RETURN_IF_ERROR(
+        CheckSameTargets(chain.front().targets(), spec, collection::DisplaySubdir(subdir)));
     // The previous layer's files are read back (base and delta files): every locality must be
     // listed.
     RETURN_IF_ERROR(opened.view().Covers(chain.back(), collection::DisplaySubdir(subdir)));
     ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
     RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
     auto result = RunJob(ctx, "BACKUP", DescribeStatement(stmt),
-                  [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
-                      uint64_t* bytes) -> Status {
-                    IncrementalBackupRequest req;
-                    req.storage = opened.view();
-                    req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
-                    req.targets = targets;
-                    req.chain = std::move(chain);
-                    req.crypto = crypto;
-                    req.settings = settings;
-                    req.progress = progress;
-                    const proto::BackupManifest full = req.chain.front();
-                    const uint32_t layer = req.chain.back().layer() + 1;
-                    ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
-                    RememberLayer(ctx, job_id, req.storage, full, layer, r);
-                    notices = r.notices;
-                    return Finished(ctx, job_id, r, rows, entries, bytes);
-                  });
+                         [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
+                             uint64_t* bytes) -> Status {
+                           IncrementalBackupRequest req;
+                           req.storage = opened.view();
+                           req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
+                           req.targets = targets;
+                           req.chain = std::move(chain);
+                           req.crypto = crypto;
+                           req.settings = settings;
+                           req.progress = progress;
+                           const proto::BackupManifest full = req.chain.front();
+                           const uint32_t layer = req.chain.back().layer() + 1;
+                           ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
+                           RememberLayer(ctx, job_id, req.storage, full, layer, r);
+                           notices = r.notices;
+                           return Finished(ctx, job_id, r, rows, entries, bytes);
+                         });
     if (!result.ok() && ctx.stop.stop_requested()) {
       RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
     }
@@ -529,26 +523,26 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
   RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
   auto result = RunJob(ctx, "BACKUP", DescribeStatement(stmt),
-                [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
-                    uint64_t* bytes) -> Status {
-                  FullBackupRequest req;
-                  req.storage = opened.view();
-                  req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
-                  req.targets = targets;
-                  req.target_spec = spec;
-                  req.crypto = CryptoOf(chain.key);
-                  req.encryption_info = chain.encryption_info;
-                  req.settings = settings;
-                  req.progress = progress;
-                  ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
-                  proto::BackupManifest full;
-                  full.set_full_subdir(r.subdir);
-                  full.set_chain_id(req.crypto.chain_id);
-                  full.set_end_time_micros(r.end_micros);
-                  RememberLayer(ctx, job_id, req.storage, full, 0, r);
-                  notices = r.notices;
-                  return Finished(ctx, job_id, r, rows, entries, bytes);
-                });
+                       [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
+                           uint64_t* bytes) -> Status {
+                         FullBackupRequest req;
+                         req.storage = opened.view();
+                         req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
+                         req.targets = targets;
+                         req.target_spec = spec;
+                         req.crypto = CryptoOf(chain.key);
+                         req.encryption_info = chain.encryption_info;
+                         req.settings = settings;
+                         req.progress = progress;
+                         ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
+                         proto::BackupManifest full;
+                         full.set_full_subdir(r.subdir);
+                         full.set_chain_id(req.crypto.chain_id);
+                         full.set_end_time_micros(r.end_micros);
+                         RememberLayer(ctx, job_id, req.storage, full, 0, r);
+                         notices = r.notices;
+                         return Finished(ctx, job_id, r, rows, entries, bytes);
+                       });
   if (!result.ok() && ctx.stop.stop_requested()) {
     RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
   }
@@ -604,10 +598,8 @@ StatusOr<std::vector<VerifyTarget>> VerifyTargets(const ExecContext& ctx, const 
   return out;
 }
 
-StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
-                                   const Restore& stmt) {
-  ASSIGN_OR_RETURN(StatementOptions opts,
-                   ValidateOptions(stmt.options, OptionContext::kRestore));
+StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) {
+  ASSIGN_OR_RETURN(StatementOptions opts, ValidateOptions(stmt.options, OptionContext::kRestore));
   LoadedChain chain;
   RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
   std::vector<ResultSet::Notice> notices;
@@ -626,10 +618,10 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
       if (layer.end_time_micros() <= when) chosen = &layer;
     }
     if (!chosen) {
-      return InvalidArgumentError(
-          "no layer of backup " + collection::DisplaySubdir(subdir) + " ends at or before " +
-          collection::FormatTimestamp(when) + "; its first layer ends at " +
-          collection::FormatTimestamp(layers.front().end_time_micros()));
+      return InvalidArgumentError("no layer of backup " + collection::DisplaySubdir(subdir) +
+                                  " ends at or before " + collection::FormatTimestamp(when) +
+                                  "; its first layer ends at " +
+                                  collection::FormatTimestamp(layers.front().end_time_micros()));
     }
   }
   const proto::BackupManifest& manifest = *chosen;
@@ -677,8 +669,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
   for (const auto& db : manifest.databases()) in_backup.insert(db.name());
 
   if (opts.new_db_name && stmt.targets.kind != Targets::Kind::kDatabases) {
-    return InvalidArgumentError(
-        "new_db_name can only be used with RESTORE DATABASE");
+    return InvalidArgumentError("new_db_name can only be used with RESTORE DATABASE");
   }
   if (opts.into_db && stmt.targets.kind != Targets::Kind::kTables) {
     return InvalidArgumentError("into_db can only be used with RESTORE TABLE");
@@ -701,8 +692,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                      "full cluster restore needs a data directory without user "
                      "tables; database "
                      "\"" +
-                     db.name + "\" has " + std::to_string(tables.size()) +
-                     " tables")
+                     db.name + "\" has " + std::to_string(tables.size()) + " tables")
               .WithHint(
                   "restore into a new data directory, or use RESTORE DATABASE "
                   "... WITH "
@@ -717,8 +707,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
     }
     case Targets::Kind::kDatabases: {
       if (opts.new_db_name && stmt.targets.databases.size() != 1) {
-        return InvalidArgumentError(
-            "new_db_name can only be used when restoring one database");
+        return InvalidArgumentError("new_db_name can only be used when restoring one database");
       }
       for (const auto& name : stmt.targets.databases) {
         if (!in_backup.count(name)) {
@@ -729,8 +718,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
         RETURN_IF_ERROR(DataDir::ValidateDatabaseName(target));
         ASSIGN_OR_RETURN(bool exists, ctx.data_dir->HasDatabase(target));
         if (exists) {
-          return AlreadyExistsError("database \"" + target +
-                                    "\" already exists")
+          return AlreadyExistsError("database \"" + target + "\" already exists")
               .WithHint(
                   "drop it first, or restore under another name WITH "
                   "new_db_name = '...'");
@@ -742,8 +730,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
     case Targets::Kind::kTables: {
       std::map<std::string, size_t> by_db;
       for (const auto& p : stmt.targets.tables) {
-        std::string source =
-            p.database.empty() ? ctx.current_database : p.database;
+        std::string source = p.database.empty() ? ctx.current_database : p.database;
         const proto::Database* pdb = nullptr;
         for (const auto& db : manifest.databases()) {
           if (db.name() == source) pdb = &db;
@@ -793,14 +780,13 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx,
                return Status::OK();
              }));
   rs.notices = std::move(notices);
-  rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
-                        (opts.schema_only ? "restored the schema (no rows) of " : "restored ") +
-                            restored});
+  rs.notices.push_back(
+      {ResultSet::Notice::Severity::kNotice,
+       (opts.schema_only ? "restored the schema (no rows) of " : "restored ") + restored});
   return rs;
 }
 
-StatusOr<ResultSet> ExecuteShowBackups(const ExecContext& ctx,
-                                       const ShowBackups& stmt) {
+StatusOr<ResultSet> ExecuteShowBackups(const ExecContext& ctx, const ShowBackups& stmt) {
   ASSIGN_OR_RETURN(auto storage, OpenCollection(ctx, stmt.in));
   ASSIGN_OR_RETURN(auto subdirs, collection::ListFullBackups(*storage));
   // Which entry LATEST names: none when LATEST is missing, damaged or names no listed backup.
@@ -819,21 +805,20 @@ StatusOr<ResultSet> ExecuteShowBackups(const ExecContext& ctx,
   return rs;
 }
 
-StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx,
-                                      const ShowBackup& stmt) {
+StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx, const ShowBackup& stmt) {
   ASSIGN_OR_RETURN(StatementOptions opts,
                    ValidateOptions(stmt.options, OptionContext::kShowBackup));
   LoadedChain chain;
   RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
   std::vector<ResultSet::Notice> notices;
   RETURN_IF_ERROR(CheckNotOlder(ctx, chain, stmt.from, opts.allow_older, &notices));
-  ShowBackupKind kind =
-      stmt.kind == ShowBackup::Kind::kSchemas ? ShowBackupKind::kSchemas
-      : stmt.kind == ShowBackup::Kind::kFiles ? ShowBackupKind::kFiles
-                                              : ShowBackupKind::kObjects;
+  ShowBackupKind kind = stmt.kind == ShowBackup::Kind::kSchemas ? ShowBackupKind::kSchemas
+                        : stmt.kind == ShowBackup::Kind::kFiles ? ShowBackupKind::kFiles
+                                                                : ShowBackupKind::kObjects;
   if (opts.check_files) {
     const std::string display = collection::DisplaySubdir(chain.subdir);
-    for (const auto& layer : chain.layers) RETURN_IF_ERROR(chain.opened.view().Covers(layer, display));
+    for (const auto& layer : chain.layers)
+      RETURN_IF_ERROR(chain.opened.view().Covers(layer, display));
     ASSIGN_OR_RETURN(CheckFilesResult checked, CheckBackupFiles(chain.opened.view(), chain.layers));
     if (!checked.problems.empty()) {
       std::string message = "backup " + display + " has " +

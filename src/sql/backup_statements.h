@@ -30,10 +30,8 @@ struct ExecContext {
 
 StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt);
 StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt);
-StatusOr<ResultSet> ExecuteShowBackups(const ExecContext& ctx,
-                                       const ShowBackups& stmt);
-StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx,
-                                      const ShowBackup& stmt);
+StatusOr<ResultSet> ExecuteShowBackups(const ExecContext& ctx, const ShowBackups& stmt);
+StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx, const ShowBackup& stmt);
 
 }  // namespace cofre::sql
 

@@ -1,7 +1,8 @@
 #include "sql/lexer.h"
-#include "util/utf8.h"
 
 #include <cstdint>
+
+#include "util/utf8.h"
 
 namespace cofre::sql {
 namespace {
@@ -22,7 +23,6 @@ bool IsIdentStart(char c) {
 }
 bool IsIdentChar(char c) { return IsIdentStart(c) || IsDigit(c) || c == '$'; }
 char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 
 }  // namespace
 

@@ -38,8 +38,9 @@ constexpr std::string_view kDropDatabaseSynopsis =
     "DROP DATABASE [IF EXISTS] name [CASCADE | RESTRICT]";
 constexpr std::string_view kShowTablesSynopsis = "SHOW TABLES [FROM database]";
 constexpr std::string_view kShowJobSynopsis = "SHOW JOB [WHEN COMPLETE] job_id";
-constexpr std::string_view kControlJobSynopsis = "PAUSE JOB job_id | RESUME JOB job_id | "
-                                                 "CANCEL JOB job_id";
+constexpr std::string_view kControlJobSynopsis =
+    "PAUSE JOB job_id | RESUME JOB job_id | "
+    "CANCEL JOB job_id";
 constexpr std::string_view kUseSynopsis = "USE database | SET database = database";
 
 // The statements cofre parses itself, recognised by their first keywords.

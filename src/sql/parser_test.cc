@@ -84,8 +84,9 @@ TEST(ParserTest, CreateDatabase) {
   EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE IF NOT EXISTS d FROM FILE 'it''s.db'"),
             (CreateDatabase{"d", true, "it's.db"}));
   CreateDatabase wal{"app", false, "/x.db", "wal"};
-  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = 'WAL'"),
-            wal);
+  EXPECT_EQ(
+      Parse<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = 'WAL'"),
+      wal);
   EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = wal"),
             wal);
   EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE \"table\""),
@@ -116,8 +117,9 @@ TEST(ParserTest, CreateDatabaseErrors) {
                 .hint()
                 .find("journal_mode must be"),
             std::string::npos);
-  EXPECT_NE(ParseError("CREATE DATABASE a FROM FILE '/x.db' WITH page_size = 1").hint().find(
-                "one option"),
+  EXPECT_NE(ParseError("CREATE DATABASE a FROM FILE '/x.db' WITH page_size = 1")
+                .hint()
+                .find("one option"),
             std::string::npos);
   EXPECT_EQ(ParseError("CREATE DATABASE a WITH journal_mode = 'wal'").message(),
             "at or near \"WITH\": syntax error");

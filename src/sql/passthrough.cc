@@ -10,8 +10,7 @@ namespace cofre::sql {
 
 namespace {
 
-constexpr size_t kMaxAttached =
-    9;  // SQLite's limit is 10 besides main and temp
+constexpr size_t kMaxAttached = 9;  // SQLite's limit is 10 besides main and temp
 
 std::string CommandTag(const std::string& sql, sqlite3* db) {
   auto tokens = Tokenize(sql);
@@ -48,8 +47,7 @@ std::string CommandTag(const std::string& sql, sqlite3* db) {
   if ((w == "create" || w == "drop" || w == "alter") && words.size() == 2) {
     std::string second = words[1];
     if (second == "unique") second = "index";
-    if (second == "temp" || second == "temporary" || second == "virtual")
-      second = "table";
+    if (second == "temp" || second == "temporary" || second == "virtual") second = "table";
     return upper(w + " " + second);
   }
   return upper(w);
@@ -224,12 +222,11 @@ StatusOr<std::string> PassthroughExecutor::Prepare(const std::string& sql) {
     RETURN_IF_ERROR(DataDir::CheckFileExists(*info));
     ClearCache();
     if (attached_.size() >= kMaxAttached) {
-      for (const auto& a : attached_)
-        conn_.Exec("DETACH DATABASE " + QuoteIdent(a)).IgnoreError();
+      for (const auto& a : attached_) conn_.Exec("DETACH DATABASE " + QuoteIdent(a)).IgnoreError();
       attached_.clear();
     }
-    RETURN_IF_ERROR(conn_.Exec("ATTACH DATABASE " + QuoteLiteral(info->path) +
-                               " AS " + QuoteIdent(name)));
+    RETURN_IF_ERROR(
+        conn_.Exec("ATTACH DATABASE " + QuoteLiteral(info->path) + " AS " + QuoteIdent(name)));
     attached_.insert(name);
   }
   out += sql.substr(copied);
@@ -283,7 +280,7 @@ StatusOr<SqliteStmt*> PassthroughExecutor::Cached(const std::string& sql) {
 
 StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql,
                                                  const std::vector<Param>& params) {
-  ASSIGN_OR_RETURN(SqliteStmt* cached, Cached(sql));
+  ASSIGN_OR_RETURN(SqliteStmt * cached, Cached(sql));
   if (!cached) {  // only comments
     ResultSet rs;
     rs.tag = "OK";
@@ -313,8 +310,7 @@ StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql,
       seen_type[i] = seen_type[i] == 0 || seen_type[i] == type ? type : -1;
       if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) numeric[i] = false;
       if (type == SQLITE_BLOB) {
-        const auto* p = static_cast<const unsigned char*>(
-            sqlite3_column_blob(stmt.get(), i));
+        const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt.get(), i));
         int n = sqlite3_column_bytes(stmt.get(), i);
         static const char kHex[] = "0123456789abcdef";
         std::string hex = "\\x";
@@ -338,16 +334,22 @@ StatusOr<ResultSet> PassthroughExecutor::Execute(const std::string& sql,
     ResultSet::Type type = DeclaredType(sqlite3_column_decltype(stmt.get(), i));
     if (type == ResultSet::Type::kUnknown) {
       switch (seen_type[i]) {
-        case SQLITE_INTEGER: type = ResultSet::Type::kInt; break;
-        case SQLITE_FLOAT: type = ResultSet::Type::kFloat; break;
-        case SQLITE_BLOB: type = ResultSet::Type::kBytes; break;
-        default: break;
+        case SQLITE_INTEGER:
+          type = ResultSet::Type::kInt;
+          break;
+        case SQLITE_FLOAT:
+          type = ResultSet::Type::kFloat;
+          break;
+        case SQLITE_BLOB:
+          type = ResultSet::Type::kBytes;
+          break;
+        default:
+          break;
       }
     }
-    rs.columns.push_back({name ? name : "?",
-                          numeric[i] && !rs.rows.empty() ? ResultSet::Kind::kNumber
-                                                         : ResultSet::Kind::kText,
-                          type});
+    rs.columns.push_back(
+        {name ? name : "?",
+         numeric[i] && !rs.rows.empty() ? ResultSet::Kind::kNumber : ResultSet::Kind::kText, type});
   }
   return rs;
 }

@@ -7,14 +7,14 @@
 
 #include "engine/data_dir.h"
 #include "jobs/job_registry.h"
+#include "sql/access_control.h"
 #include "sql/alter_backup.h"
 #include "sql/backup_statements.h"
 #include "sql/describe.h"
 #include "sql/job_statements.h"
-#include "sql/statement_options.h"
 #include "sql/parser.h"
-#include "sql/access_control.h"
 #include "sql/passthrough.h"
+#include "sql/statement_options.h"
 #include "sql/statement_privileges.h"
 
 namespace cofre::sql {
@@ -116,8 +116,7 @@ class SessionImpl : public Session {
  private:
   ExecContext Context() {
     std::lock_guard<std::mutex> l(stop_mu_);
-    return ExecContext{dir_.get(), &jobs_, current_, Actor().user, std::nullopt,
-                       stop_.get_token()};
+    return ExecContext{dir_.get(), &jobs_, current_, Actor().user, std::nullopt, stop_.get_token()};
   }
 
   // BACKUP/RESTORE ... WITH detached: validated, then handed to the job runner.
@@ -163,9 +162,7 @@ class SessionImpl : public Session {
     return privileges_;
   }
 
-  StatusOr<ResultSet> Run(const Passthrough& s) {
-    return passthrough_.Execute(s.text, *params_);
-  }
+  StatusOr<ResultSet> Run(const Passthrough& s) { return passthrough_.Execute(s.text, *params_); }
 
   StatusOr<ResultSet> Run(const CreateRole& s) { return access_.Run(Actor(), s); }
   StatusOr<ResultSet> Run(const AlterRole& s) { return access_.Run(Actor(), s); }
@@ -208,14 +205,10 @@ class SessionImpl : public Session {
   StatusOr<ResultSet> Run(const ShowDatabases&) {
     ASSIGN_OR_RETURN(auto dbs, dir_->ListDatabases());
     ResultSet rs;
-    rs.columns = {{"database_name"},
-                  {"owner"},
-                  {"primary_region"},
-                  {"regions"},
-                  {"survival_goal"}};
+    rs.columns = {{"database_name"}, {"owner"}, {"primary_region"}, {"regions"}, {"survival_goal"}};
     for (const auto& db : dbs) {
-      rs.rows.push_back({db.name, std::string("root"), std::nullopt,
-                         std::string("{}"), std::nullopt});
+      rs.rows.push_back(
+          {db.name, std::string("root"), std::nullopt, std::string("{}"), std::nullopt});
     }
     return rs;
   }
@@ -224,12 +217,10 @@ class SessionImpl : public Session {
     std::string name = s.database.value_or(current_);
     ASSIGN_OR_RETURN(DatabaseInfo db, dir_->GetDatabase(name));
     ASSIGN_OR_RETURN(SqliteDb conn, SqliteDb::Open(db.path, false, true));
-    ASSIGN_OR_RETURN(
-        SqliteStmt stmt,
-        conn.Prepare(
-            "SELECT name, type FROM sqlite_schema WHERE type IN "
-            "('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-            "ORDER BY name"));
+    ASSIGN_OR_RETURN(SqliteStmt stmt,
+                     conn.Prepare("SELECT name, type FROM sqlite_schema WHERE type IN "
+                                  "('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                                  "ORDER BY name"));
     ResultSet rs;
     rs.columns = {{"schema_name"},
                   {"table_name"},
@@ -239,9 +230,8 @@ class SessionImpl : public Session {
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
-      rs.rows.push_back({std::string("public"), stmt.ColumnText(0),
-                         stmt.ColumnText(1), std::string("root"),
-                         std::nullopt});
+      rs.rows.push_back({std::string("public"), stmt.ColumnText(0), stmt.ColumnText(1),
+                         std::string("root"), std::nullopt});
     }
     return rs;
   }
@@ -297,20 +287,17 @@ class SessionImpl : public Session {
   Privileges privileges_;
   bool loaded_ = false;
   std::optional<int64_t> data_version_;
-  SqliteStmt data_version_stmt_;  // PRAGMA data_version on the system database
+  SqliteStmt data_version_stmt_;                // PRAGMA data_version on the system database
   const std::vector<Param>* params_ = nullptr;  // of the statement running now
 };
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Session>> Session::Open(
-    const SessionOptions& options) {
+StatusOr<std::unique_ptr<Session>> Session::Open(const SessionOptions& options) {
   ASSIGN_OR_RETURN(auto dir, DataDir::Open(options.data_dir));
-  if (!options.locality.empty())
-    RETURN_IF_ERROR(dir->SetSetting("locality", options.locality));
-  auto session =
-      std::make_unique<SessionImpl>(std::move(dir), options.database, options.user,
-                                    options.lock_timeout_ms, options.job_runner);
+  if (!options.locality.empty()) RETURN_IF_ERROR(dir->SetSetting("locality", options.locality));
+  auto session = std::make_unique<SessionImpl>(std::move(dir), options.database, options.user,
+                                               options.lock_timeout_ms, options.job_runner);
   RETURN_IF_ERROR(session->Init());
   return std::unique_ptr<Session>(std::move(session));
 }

@@ -28,7 +28,7 @@ namespace cofre::sql {
 struct SessionOptions {
   std::string data_dir = "cofre-data";
   std::string database = "defaultdb";  // current database at start
-  std::string locality;  // e.g. "region=us-west"; empty: remembered value
+  std::string locality;                // e.g. "region=us-west"; empty: remembered value
   // The authenticated user of a server connection, whose privileges every statement is checked
   // against (sql/statement_privileges.h, sql/privileges.h). nullopt: embedded use by whoever
   // owns the data directory's files, with every privilege and no checks.

@@ -42,8 +42,8 @@ bool IsCompleteStatement(std::string_view text);
 //   :"name"  the value as a quoted identifier: "..." with each " doubled.
 // A name is ASCII letters, digits and '_'. `::` (a cast) is left alone, and so is a reference to
 // a variable `lookup` does not know (it returns null), as psql leaves it.
-std::string InterpolateVariables(
-    std::string_view text, const std::function<const std::string*(std::string_view)>& lookup);
+std::string InterpolateVariables(std::string_view text,
+                                 const std::function<const std::string*(std::string_view)>& lookup);
 
 // True for a valid variable name: one or more ASCII letters, digits and '_'.
 bool IsVariableName(std::string_view name);

@@ -1,9 +1,9 @@
 #include "sql/splitter.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <map>
-#include <sqlite3.h>
 
 namespace cofre::sql {
 namespace {
@@ -191,9 +191,8 @@ TEST(InterpolateTest, ThreeForms) {
 }
 
 TEST(InterpolateTest, NotInsideLiteralsIdentifiersOrComments) {
-  for (std::string_view text :
-       {"SELECT ':n', ':''pw''', e':n\\':n'", "SELECT \":n\", `:n`, [:n]", "SELECT 1 -- :n\n",
-        "SELECT 1 /* :'pw' */", "SELECT 'it''s :n'"}) {
+  for (std::string_view text : {"SELECT ':n', ':''pw''', e':n\\':n'", "SELECT \":n\", `:n`, [:n]",
+                                "SELECT 1 -- :n\n", "SELECT 1 /* :'pw' */", "SELECT 'it''s :n'"}) {
     EXPECT_EQ(Interpolate(text), text);
   }
   EXPECT_EQ(Interpolate("SELECT ':n' || :n -- :n"), "SELECT ':n' || 42 -- :n");

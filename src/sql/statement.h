@@ -211,11 +211,10 @@ struct AlterBackup {
   bool operator==(const AlterBackup&) const = default;
 };
 
-using Statement =
-    std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases, ShowTables, Use,
-                 ShowJobs, ShowJob, ControlJob, Backup, Restore, ShowBackups, ShowBackup, AlterBackup,
-                 CreateRole, AlterRole, DropRole, GrantPrivileges, GrantRoles, ShowRoles,
-                 ShowGrants>;
+using Statement = std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases, ShowTables,
+                               Use, ShowJobs, ShowJob, ControlJob, Backup, Restore, ShowBackups,
+                               ShowBackup, AlterBackup, CreateRole, AlterRole, DropRole,
+                               GrantPrivileges, GrantRoles, ShowRoles, ShowGrants>;
 
 // The command tag of a statement as CockroachDB prints it ("BACKUP",
 // "CREATE DATABASE", "SHOW BACKUP", ...); empty for Passthrough, whose tag

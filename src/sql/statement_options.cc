@@ -22,8 +22,7 @@ const char* ContextName(OptionContext c) {
 
 StatusOr<std::string> OneString(const Option& o) {
   if (o.kind != Option::Kind::kString) {
-    return InvalidArgumentError("option " + o.name +
-                                " takes one string value, e.g. " + o.name +
+    return InvalidArgumentError("option " + o.name + " takes one string value, e.g. " + o.name +
                                 " = '...'");
   }
   return o.values[0];
@@ -48,17 +47,14 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
   const std::string where = ContextName(context);
   for (const auto& o : options) {
     if (!seen.insert(o.name).second) {
-      return InvalidArgumentError("option " + o.name +
-                                  " is specified more than once");
+      return InvalidArgumentError("option " + o.name + " is specified more than once");
     }
     if (o.name == "encryption_passphrase") {
       ASSIGN_OR_RETURN(std::string pw, OneString(o));
-      if (pw.empty())
-        return InvalidArgumentError("encryption_passphrase must not be empty");
+      if (pw.empty()) return InvalidArgumentError("encryption_passphrase must not be empty");
       out.keys.passphrase = std::move(pw);
     } else if (o.name == "kms") {
-      if (o.kind != Option::Kind::kString &&
-          o.kind != Option::Kind::kStringList) {
+      if (o.kind != Option::Kind::kString && o.kind != Option::Kind::kStringList) {
         return InvalidArgumentError(
             "option kms takes a URI or a list of URIs, e.g. kms = "
             "('aws:///key1?REGION=us-east-1', 'aws:///key2?...')");
@@ -68,8 +64,7 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
       ASSIGN_OR_RETURN(out.new_db_name, OneString(o));
     } else if (o.name == "into_db" && context == OptionContext::kRestore) {
       ASSIGN_OR_RETURN(out.into_db, OneString(o));
-    } else if (o.name == "skip_missing_foreign_keys" &&
-               context == OptionContext::kRestore) {
+    } else if (o.name == "skip_missing_foreign_keys" && context == OptionContext::kRestore) {
       // SQLite checks foreign keys only when enabled on a connection, never at
       // restore: the option's effect (restoring despite missing referenced
       // tables) is what cofre always does.
@@ -98,8 +93,7 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
             "'30s'");
       }
       out.snapshot_timeout = std::chrono::milliseconds(*micros / 1000);
-    } else if (o.name == "revision_history" &&
-               context == OptionContext::kBackup) {
+    } else if (o.name == "revision_history" && context == OptionContext::kBackup) {
       return InvalidArgumentError(
           "option revision_history is not supported: cofre keeps no "
           "point-in-time history of "
@@ -107,8 +101,7 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
     } else if (o.name == "detached" && context != OptionContext::kShowBackup) {
       ASSIGN_OR_RETURN(out.detached, Flag(o));
     } else {
-      return InvalidArgumentError("unknown " + where + " option \"" + o.name +
-                                  "\"");
+      return InvalidArgumentError("unknown " + where + " option \"" + o.name + "\"");
     }
   }
   if (out.verify_backup_table_data && !out.schema_only) {

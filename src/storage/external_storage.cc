@@ -6,25 +6,22 @@
 
 namespace cofre {
 
-Status WriteSmallFile(ExternalStorage& storage, const std::string& path,
-                      std::string_view data) {
+Status WriteSmallFile(ExternalStorage& storage, const std::string& path, std::string_view data) {
   ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> writer, storage.NewWriter(path));
   RETURN_IF_ERROR(writer->Append(data));
   return writer->Close();
 }
 
-StatusOr<std::string> ReadSmallFile(ExternalStorage& storage,
-                                    const std::string& path, size_t max_bytes) {
-  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessSource> reader,
-                   storage.NewReader(path));
+StatusOr<std::string> ReadSmallFile(ExternalStorage& storage, const std::string& path,
+                                    size_t max_bytes) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessSource> reader, storage.NewReader(path));
   const uint64_t size = reader->Size();
   if (size > max_bytes) {
-    return ResourceExhaustedError(
-        DescribeObject(path, storage.RedactedUri()) + " is " +
-        std::to_string(size) + " bytes, more than the " +
-        std::to_string(max_bytes) +
-        "-byte limit for this kind of file; it is not a file cofre "
-        "wrote, or it is corrupt");
+    return ResourceExhaustedError(DescribeObject(path, storage.RedactedUri()) + " is " +
+                                  std::to_string(size) + " bytes, more than the " +
+                                  std::to_string(max_bytes) +
+                                  "-byte limit for this kind of file; it is not a file cofre "
+                                  "wrote, or it is corrupt");
   }
   std::string out(size, '\0');
   size_t got = 0;
@@ -34,18 +31,16 @@ StatusOr<std::string> ReadSmallFile(ExternalStorage& storage,
     got += n;
   }
   if (got != size) {
-    return DataLossError(DescribeObject(path, storage.RedactedUri()) +
-                         " ended after " + std::to_string(got) + " of " +
-                         std::to_string(size) +
+    return DataLossError(DescribeObject(path, storage.RedactedUri()) + " ended after " +
+                         std::to_string(got) + " of " + std::to_string(size) +
                          " bytes; it changed while being read or is damaged");
   }
   // A source may hold more than Size() promised (e.g. a file grown in place).
   char extra;
   ASSIGN_OR_RETURN(size_t more, reader->Read(&extra, 1));
   if (more != 0) {
-    return DataLossError(
-        DescribeObject(path, storage.RedactedUri()) +
-        " is longer than its reported size; it changed while being read");
+    return DataLossError(DescribeObject(path, storage.RedactedUri()) +
+                         " is longer than its reported size; it changed while being read");
   }
   return out;
 }

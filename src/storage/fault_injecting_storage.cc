@@ -46,13 +46,11 @@ class FaultInjectingStorage::State {
     std::optional<Injection> result;
     for (RuleState& rs : rules_) {
       const FaultRule& r = rs.rule;
-      if (r.op != op || path.find(r.path_contains) == std::string_view::npos)
-        continue;
+      if (r.op != op || path.find(r.path_contains) == std::string_view::npos) continue;
       ++rs.matched;
       if (result.has_value()) continue;
       if (r.max_failures != 0 && rs.failed >= r.max_failures) continue;
-      bool fires = (r.nth == 0 && r.every == 0) ||
-                   (r.nth != 0 && rs.matched == r.nth) ||
+      bool fires = (r.nth == 0 && r.every == 0) || (r.nth != 0 && rs.matched == r.nth) ||
                    (r.every != 0 && rs.matched % r.every == 0);
       if (!fires) continue;
       ++rs.failed;
@@ -68,8 +66,7 @@ class FaultInjectingStorage::State {
     for (const ReadCorruption& c : corruptions_) {
       if (path.find(c.path_contains) == std::string_view::npos) continue;
       if (c.truncate_to.has_value()) {
-        view.truncate_to =
-            std::min(view.truncate_to.value_or(*c.truncate_to), *c.truncate_to);
+        view.truncate_to = std::min(view.truncate_to.value_or(*c.truncate_to), *c.truncate_to);
       }
       for (uint64_t off : c.flip_offsets) view.flips[off] ^= c.flip_mask;
     }
@@ -125,14 +122,11 @@ class FaultInjectingWriter : public ByteSink {
  public:
   FaultInjectingWriter(std::shared_ptr<State> state, std::string path,
                        std::unique_ptr<ByteSink> base)
-      : state_(std::move(state)),
-        path_(std::move(path)),
-        base_(std::move(base)) {}
+      : state_(std::move(state)), path_(std::move(path)), base_(std::move(base)) {}
 
   Status Append(std::string_view data) override {
     if (!status_.ok()) return status_;
-    std::optional<FaultInjectingStorage::Injection> inj =
-        state_->Check(StorageOp::kAppend, path_);
+    std::optional<FaultInjectingStorage::Injection> inj = state_->Check(StorageOp::kAppend, path_);
     if (inj && !inj->after_effect) return Fail(inj->error);
     Status s = base_->Append(data);
     if (!s.ok()) return Fail(s);
@@ -143,8 +137,7 @@ class FaultInjectingWriter : public ByteSink {
 
   Status Close() override {
     if (!status_.ok()) return status_;
-    std::optional<FaultInjectingStorage::Injection> inj =
-        state_->Check(StorageOp::kClose, path_);
+    std::optional<FaultInjectingStorage::Injection> inj = state_->Check(StorageOp::kClose, path_);
     if (inj && !inj->after_effect) return Fail(inj->error);
     Status s = base_->Close();
     if (!s.ok()) return Fail(s);
@@ -175,8 +168,7 @@ class FaultInjectingWriter : public ByteSink {
 class FaultInjectingReader : public RandomAccessSource {
  public:
   FaultInjectingReader(std::shared_ptr<State> state, std::string path,
-                       std::unique_ptr<RandomAccessSource> base,
-                       State::ReadView view)
+                       std::unique_ptr<RandomAccessSource> base, State::ReadView view)
       : state_(std::move(state)),
         path_(std::move(path)),
         base_(std::move(base)),
@@ -188,8 +180,7 @@ class FaultInjectingReader : public RandomAccessSource {
   }
 
   StatusOr<size_t> Read(char* buf, size_t n) override {
-    std::optional<FaultInjectingStorage::Injection> inj =
-        state_->Check(StorageOp::kRead, path_);
+    std::optional<FaultInjectingStorage::Injection> inj = state_->Check(StorageOp::kRead, path_);
     if (inj && !inj->after_effect) return inj->error;
     n = Clip(pos_, n);
     size_t got = 0;
@@ -203,8 +194,7 @@ class FaultInjectingReader : public RandomAccessSource {
   }
 
   StatusOr<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
-    std::optional<FaultInjectingStorage::Injection> inj =
-        state_->Check(StorageOp::kRead, path_);
+    std::optional<FaultInjectingStorage::Injection> inj = state_->Check(StorageOp::kRead, path_);
     if (inj && !inj->after_effect) return inj->error;
     n = Clip(offset, n);
     size_t got = 0;
@@ -220,15 +210,13 @@ class FaultInjectingReader : public RandomAccessSource {
   size_t Clip(uint64_t offset, size_t n) const {
     if (!view_.truncate_to) return n;
     if (offset >= *view_.truncate_to) return 0;
-    return static_cast<size_t>(
-        std::min<uint64_t>(n, *view_.truncate_to - offset));
+    return static_cast<size_t>(std::min<uint64_t>(n, *view_.truncate_to - offset));
   }
 
   void Corrupt(uint64_t offset, char* buf, size_t n) const {
     for (auto it = view_.flips.lower_bound(offset);
          it != view_.flips.end() && it->first < offset + n; ++it) {
-      buf[it->first - offset] =
-          static_cast<char>(buf[it->first - offset] ^ it->second);
+      buf[it->first - offset] = static_cast<char>(buf[it->first - offset] ^ it->second);
     }
   }
 
@@ -244,15 +232,10 @@ class FaultInjectingReader : public RandomAccessSource {
 FaultInjectingStorage::FaultInjectingStorage(ExternalStorage* base)
     : base_(base), state_(std::make_shared<State>()) {}
 
-FaultInjectingStorage::FaultInjectingStorage(
-    std::unique_ptr<ExternalStorage> base)
-    : owned_(std::move(base)),
-      base_(owned_.get()),
-      state_(std::make_shared<State>()) {}
+FaultInjectingStorage::FaultInjectingStorage(std::unique_ptr<ExternalStorage> base)
+    : owned_(std::move(base)), base_(owned_.get()), state_(std::make_shared<State>()) {}
 
-void FaultInjectingStorage::AddRule(FaultRule rule) {
-  state_->AddRule(std::move(rule));
-}
+void FaultInjectingStorage::AddRule(FaultRule rule) { state_->AddRule(std::move(rule)); }
 
 void FaultInjectingStorage::AddCorruption(ReadCorruption corruption) {
   state_->AddCorruption(std::move(corruption));
@@ -260,37 +243,28 @@ void FaultInjectingStorage::AddCorruption(ReadCorruption corruption) {
 
 void FaultInjectingStorage::ClearFaults() { state_->Clear(); }
 
-uint64_t FaultInjectingStorage::OpCount(StorageOp op) const {
-  return state_->OpCount(op);
-}
+uint64_t FaultInjectingStorage::OpCount(StorageOp op) const { return state_->OpCount(op); }
 
-uint64_t FaultInjectingStorage::InjectedFailureCount() const {
-  return state_->InjectedCount();
-}
+uint64_t FaultInjectingStorage::InjectedFailureCount() const { return state_->InjectedCount(); }
 
-std::string FaultInjectingStorage::RedactedUri() const {
-  return base_->RedactedUri();
-}
+std::string FaultInjectingStorage::RedactedUri() const { return base_->RedactedUri(); }
 
-StatusOr<std::unique_ptr<ByteSink>> FaultInjectingStorage::NewWriter(
-    const std::string& path) {
+StatusOr<std::unique_ptr<ByteSink>> FaultInjectingStorage::NewWriter(const std::string& path) {
   std::optional<Injection> inj = state_->Check(StorageOp::kNewWriter, path);
   if (inj && !inj->after_effect) return inj->error;
   ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> base, base_->NewWriter(path));
   if (inj) return inj->error;  // the base writer is abandoned
-  return std::unique_ptr<ByteSink>(
-      new FaultInjectingWriter(state_, path, std::move(base)));
+  return std::unique_ptr<ByteSink>(new FaultInjectingWriter(state_, path, std::move(base)));
 }
 
 StatusOr<std::unique_ptr<RandomAccessSource>> FaultInjectingStorage::NewReader(
     const std::string& path) {
   std::optional<Injection> inj = state_->Check(StorageOp::kNewReader, path);
   if (inj && !inj->after_effect) return inj->error;
-  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessSource> base,
-                   base_->NewReader(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessSource> base, base_->NewReader(path));
   if (inj) return inj->error;
-  return std::unique_ptr<RandomAccessSource>(new FaultInjectingReader(
-      state_, path, std::move(base), state_->ViewFor(path)));
+  return std::unique_ptr<RandomAccessSource>(
+      new FaultInjectingReader(state_, path, std::move(base), state_->ViewFor(path)));
 }
 
 StatusOr<uint64_t> FaultInjectingStorage::Size(const std::string& path) {
@@ -302,9 +276,8 @@ StatusOr<uint64_t> FaultInjectingStorage::Size(const std::string& path) {
   return view.truncate_to ? std::min(size, *view.truncate_to) : size;
 }
 
-Status FaultInjectingStorage::List(
-    const std::string& prefix, const std::string& delimiter,
-    const std::function<Status(const ListEntry&)>& fn) {
+Status FaultInjectingStorage::List(const std::string& prefix, const std::string& delimiter,
+                                   const std::function<Status(const ListEntry&)>& fn) {
   std::optional<Injection> inj = state_->Check(StorageOp::kList, prefix);
   if (inj && !inj->after_effect) return inj->error;
   RETURN_IF_ERROR(base_->List(prefix, delimiter, [&](const ListEntry& entry) {

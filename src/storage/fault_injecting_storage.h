@@ -101,10 +101,8 @@ class FaultInjectingStorage : public ExternalStorage {
   uint64_t InjectedFailureCount() const;
 
   std::string RedactedUri() const override;
-  StatusOr<std::unique_ptr<ByteSink>> NewWriter(
-      const std::string& path) override;
-  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(
-      const std::string& path) override;
+  StatusOr<std::unique_ptr<ByteSink>> NewWriter(const std::string& path) override;
+  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path) override;
   StatusOr<uint64_t> Size(const std::string& path) override;
   Status List(const std::string& prefix, const std::string& delimiter,
               const std::function<Status(const ListEntry&)>& fn) override;

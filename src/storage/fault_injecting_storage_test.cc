@@ -37,8 +37,7 @@ TEST_F(FaultInjectingStorageTest, PassesThroughAndCountsWithoutRules) {
   EXPECT_EQ(faulty_.RedactedUri(), "mem://faults");
 }
 
-TEST_F(FaultInjectingStorageTest,
-       FailsTheNthAppendStickilyAndPublishesNothing) {
+TEST_F(FaultInjectingStorageTest, FailsTheNthAppendStickilyAndPublishesNothing) {
   FaultRule rule;
   rule.op = StorageOp::kAppend;
   rule.nth = 3;
@@ -62,8 +61,7 @@ TEST_F(FaultInjectingStorageTest,
   EXPECT_EQ(faulty_.InjectedFailureCount(), 1u);
 }
 
-TEST_F(FaultInjectingStorageTest,
-       FailsEveryNthOperationOnMatchingPathsUpToALimit) {
+TEST_F(FaultInjectingStorageTest, FailsEveryNthOperationOnMatchingPathsUpToALimit) {
   FaultRule rule;
   rule.op = StorageOp::kClose;
   rule.every = 2;
@@ -73,18 +71,14 @@ TEST_F(FaultInjectingStorageTest,
   faulty_.AddRule(rule);
   std::vector<StatusCode> codes;
   for (int i = 0; i < 6; ++i) {
-    codes.push_back(
-        WriteSmallFile(faulty_, "data/" + std::to_string(i), "x").code());
-    ASSERT_TRUE(
-        WriteSmallFile(faulty_, "other/" + std::to_string(i), "x").ok());
+    codes.push_back(WriteSmallFile(faulty_, "data/" + std::to_string(i), "x").code());
+    ASSERT_TRUE(WriteSmallFile(faulty_, "other/" + std::to_string(i), "x").ok());
   }
-  EXPECT_EQ(codes, (std::vector<StatusCode>{
-                       StatusCode::kOk, StatusCode::kResourceExhausted,
-                       StatusCode::kOk, StatusCode::kResourceExhausted,
-                       StatusCode::kOk, StatusCode::kOk}));
+  EXPECT_EQ(codes, (std::vector<StatusCode>{StatusCode::kOk, StatusCode::kResourceExhausted,
+                                            StatusCode::kOk, StatusCode::kResourceExhausted,
+                                            StatusCode::kOk, StatusCode::kOk}));
   EXPECT_EQ(ListToStrings(mem_, "data/", ""),
-            (std::vector<std::string>{"data/0:1", "data/2:1", "data/4:1",
-                                      "data/5:1"}));
+            (std::vector<std::string>{"data/0:1", "data/2:1", "data/4:1", "data/5:1"}));
   EXPECT_EQ(faulty_.OpCount(StorageOp::kClose), 12u);
 }
 
@@ -113,8 +107,7 @@ TEST_F(FaultInjectingStorageTest, FailsListsAndDeletesWithOrWithoutEffect) {
   });
   EXPECT_TRUE(IsUnavailable(s));
   EXPECT_EQ(seen, 0);
-  EXPECT_EQ(ListToStrings(faulty_, "", ""),
-            (std::vector<std::string>{"a:1", "b:1"}));
+  EXPECT_EQ(ListToStrings(faulty_, "", ""), (std::vector<std::string>{"a:1", "b:1"}));
 
   FaultRule del;
   del.op = StorageOp::kDelete;
@@ -151,8 +144,7 @@ TEST_F(FaultInjectingStorageTest, FailsReadersAndReadsWithoutConsumingBytes) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(std::string(buf, *n), "0123");
   EXPECT_TRUE(IsUnavailable((*reader)->Read(buf, 4).status()));
-  n = (*reader)->Read(
-      buf, 4);  // retry after the transient failure resumes at the same place
+  n = (*reader)->Read(buf, 4);  // retry after the transient failure resumes at the same place
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(std::string(buf, *n), "4567");
 }
@@ -167,8 +159,7 @@ TEST_F(FaultInjectingStorageTest, SizeFailureUsesTheChosenStatus) {
   rule.op = StorageOp::kNewWriter;
   rule.error = ResourceExhaustedError("injected: too many writers");
   faulty_.AddRule(rule);
-  EXPECT_EQ(faulty_.NewWriter("g").status().code(),
-            StatusCode::kResourceExhausted);
+  EXPECT_EQ(faulty_.NewWriter("g").status().code(), StatusCode::kResourceExhausted);
 }
 
 TEST_F(FaultInjectingStorageTest, TruncatesAndFlipsBytesOnRead) {
@@ -199,16 +190,14 @@ TEST_F(FaultInjectingStorageTest, TruncatesAndFlipsBytesOnRead) {
   char buf[10];
   auto n = (*reader)->ReadAt(55, buf, 10);
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(std::string(buf, *n),
-            "aaaa" + std::string(1, static_cast<char>('a' ^ 0x80)));
+  EXPECT_EQ(std::string(buf, *n), "aaaa" + std::string(1, static_cast<char>('a' ^ 0x80)));
 
   // The stored object is untouched; unrelated paths read normally.
   EXPECT_EQ(*mem_.GetRaw("data/1.cfd"), data);
   EXPECT_EQ(*ReadSmallFile(faulty_, "other"), data);
 }
 
-TEST(FaultInjectingStorageOverLocalTest,
-     InjectedCloseFailureLeavesNoFileBehind) {
+TEST(FaultInjectingStorageOverLocalTest, InjectedCloseFailureLeavesNoFileBehind) {
   TempDir dir;
   auto local = LocalStorage::New(dir.path(), "nodelocal://1/f");
   ASSERT_TRUE(local.ok());
@@ -216,8 +205,7 @@ TEST(FaultInjectingStorageOverLocalTest,
   FaultRule rule;
   rule.op = StorageOp::kClose;
   faulty.AddRule(rule);
-  EXPECT_TRUE(
-      IsUnavailable(WriteSmallFile(faulty, "x/y", std::string(5000, 'q'))));
+  EXPECT_TRUE(IsUnavailable(WriteSmallFile(faulty, "x/y", std::string(5000, 'q'))));
   EXPECT_TRUE(ListToStrings(faulty, "", "").empty());
   std::error_code ec;
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/x", ec));

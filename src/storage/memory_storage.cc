@@ -12,11 +12,8 @@ namespace {
 // Accumulates bytes and publishes them into the map on Close().
 class MemoryWriter : public ByteSink {
  public:
-  MemoryWriter(std::shared_ptr<MemoryStorage::State> state, std::string path,
-               std::string display)
-      : state_(std::move(state)),
-        path_(std::move(path)),
-        display_(std::move(display)) {
+  MemoryWriter(std::shared_ptr<MemoryStorage::State> state, std::string path, std::string display)
+      : state_(std::move(state)), path_(std::move(path)), display_(std::move(display)) {
     std::lock_guard<std::mutex> lock(state_->mu);
     ++state_->open_writers;
   }
@@ -29,18 +26,14 @@ class MemoryWriter : public ByteSink {
   }
 
   Status Append(std::string_view data) override {
-    if (closed_)
-      return FailedPreconditionError("append to " + display_ +
-                                     " after Close()");
+    if (closed_) return FailedPreconditionError("append to " + display_ + " after Close()");
     data_.append(data);
     appended_ += data.size();
     return Status::OK();
   }
 
   Status Close() override {
-    if (closed_)
-      return FailedPreconditionError("writer for " + display_ +
-                                     " closed twice");
+    if (closed_) return FailedPreconditionError("writer for " + display_ + " closed twice");
     closed_ = true;
     auto object = std::make_shared<const std::string>(std::move(data_));
     std::lock_guard<std::mutex> lock(state_->mu);
@@ -63,8 +56,7 @@ class MemoryWriter : public ByteSink {
 // Reads a snapshot of one object.
 class MemoryReader : public RandomAccessSource {
  public:
-  explicit MemoryReader(std::shared_ptr<const std::string> data)
-      : data_(std::move(data)) {}
+  explicit MemoryReader(std::shared_ptr<const std::string> data) : data_(std::move(data)) {}
 
   uint64_t Size() const override { return data_->size(); }
 
@@ -91,15 +83,12 @@ class MemoryReader : public RandomAccessSource {
 MemoryStorage::MemoryStorage(std::string uri)
     : uri_(std::move(uri)), state_(std::make_shared<State>()) {}
 
-StatusOr<std::unique_ptr<ByteSink>> MemoryStorage::NewWriter(
-    const std::string& path) {
+StatusOr<std::unique_ptr<ByteSink>> MemoryStorage::NewWriter(const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, uri_));
-  return std::unique_ptr<ByteSink>(
-      new MemoryWriter(state_, path, DescribeObject(path, uri_)));
+  return std::unique_ptr<ByteSink>(new MemoryWriter(state_, path, DescribeObject(path, uri_)));
 }
 
-StatusOr<std::unique_ptr<RandomAccessSource>> MemoryStorage::NewReader(
-    const std::string& path) {
+StatusOr<std::unique_ptr<RandomAccessSource>> MemoryStorage::NewReader(const std::string& path) {
   RETURN_IF_ERROR(ValidateObjectPath(path, uri_));
   std::lock_guard<std::mutex> lock(state_->mu);
   auto it = state_->objects.find(path);
@@ -119,8 +108,7 @@ StatusOr<uint64_t> MemoryStorage::Size(const std::string& path) {
   return static_cast<uint64_t>(it->second->size());
 }
 
-Status MemoryStorage::List(const std::string& prefix,
-                           const std::string& delimiter,
+Status MemoryStorage::List(const std::string& prefix, const std::string& delimiter,
                            const std::function<Status(const ListEntry&)>& fn) {
   RETURN_IF_ERROR(ValidateListPrefix(prefix, uri_));
   // Snapshot first so that the callback may call back into this storage.
@@ -133,8 +121,7 @@ Status MemoryStorage::List(const std::string& prefix,
     }
   }
   ListRollup rollup(prefix, delimiter, fn);
-  for (const auto& [path, size] : matches)
-    RETURN_IF_ERROR(rollup.AddObject(path, size));
+  for (const auto& [path, size] : matches) RETURN_IF_ERROR(rollup.AddObject(path, size));
   return Status::OK();
 }
 

@@ -35,10 +35,8 @@ class MemoryStorage : public ExternalStorage {
   explicit MemoryStorage(std::string uri = "mem://test");
 
   std::string RedactedUri() const override { return uri_; }
-  StatusOr<std::unique_ptr<ByteSink>> NewWriter(
-      const std::string& path) override;
-  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(
-      const std::string& path) override;
+  StatusOr<std::unique_ptr<ByteSink>> NewWriter(const std::string& path) override;
+  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path) override;
   StatusOr<uint64_t> Size(const std::string& path) override;
   Status List(const std::string& prefix, const std::string& delimiter,
               const std::function<Status(const ListEntry&)>& fn) override;
@@ -61,9 +59,8 @@ class MemoryStorage : public ExternalStorage {
   // Shared by the storage, its writers and its readers.
   struct State {
     mutable std::mutex mu;
-    std::map<std::string, std::shared_ptr<const std::string>>
-        objects;           // guarded by mu
-    int open_writers = 0;  // guarded by mu
+    std::map<std::string, std::shared_ptr<const std::string>> objects;  // guarded by mu
+    int open_writers = 0;                                               // guarded by mu
   };
 
  private:

@@ -27,17 +27,14 @@ namespace cofre {
 // OK when `path` is a valid object path; otherwise InvalidArgument naming the
 // path and the storage (`storage_display`, a redacted URI) and saying what is
 // wrong.
-Status ValidateObjectPath(std::string_view path,
-                          std::string_view storage_display);
+Status ValidateObjectPath(std::string_view path, std::string_view storage_display);
 
 // OK when `prefix` is a valid list prefix (may be empty); otherwise
 // InvalidArgument.
-Status ValidateListPrefix(std::string_view prefix,
-                          std::string_view storage_display);
+Status ValidateListPrefix(std::string_view prefix, std::string_view storage_display);
 
 // "'<path>' in <storage_display>": how messages name an object.
-std::string DescribeObject(std::string_view path,
-                           std::string_view storage_display);
+std::string DescribeObject(std::string_view path, std::string_view storage_display);
 
 // Turns objects offered in lexicographic order into ListEntry callbacks,
 // rolling up paths that contain `delimiter` after `prefix` into one
@@ -58,8 +55,7 @@ class ListRollup {
   // If every path that starts with `path_prefix` rolls up into the same common
   // prefix, returns that common prefix (lets a directory walk skip whole
   // subtrees); otherwise nullopt.
-  std::optional<std::string> CommonPrefixCovering(
-      std::string_view path_prefix) const;
+  std::optional<std::string> CommonPrefixCovering(std::string_view path_prefix) const;
 
   // Emits the common prefix `common` unless it was just emitted.
   // REQUIRES: `common` came from CommonPrefixCovering, in increasing order with

@@ -9,8 +9,8 @@ namespace cofre {
 namespace {
 
 TEST(ObjectPathTest, AcceptsRelativePaths) {
-  for (const char* ok : {"a", "a/b", "2026/11/28-145137.12/BACKUP_MANIFEST",
-                         ".hidden", "a..b", "...", "a/.x"}) {
+  for (const char* ok :
+       {"a", "a/b", "2026/11/28-145137.12/BACKUP_MANIFEST", ".hidden", "a..b", "...", "a/.x"}) {
     EXPECT_TRUE(ValidateObjectPath(ok, "mem://t").ok()) << ok;
   }
 }
@@ -22,15 +22,11 @@ TEST(ObjectPathTest, RefusesUnsafePathsNamingThem) {
             "invalid object path 'a/../b' in nodelocal://1/x: '.' and '..' "
             "segments are not "
             "allowed");
-  EXPECT_NE(
-      ValidateObjectPath("/etc/passwd", "mem://t").message().find("absolute"),
-      std::string::npos);
-  EXPECT_NE(ValidateObjectPath("a//b", "mem://t")
-                .message()
-                .find("empty path segment"),
+  EXPECT_NE(ValidateObjectPath("/etc/passwd", "mem://t").message().find("absolute"),
             std::string::npos);
-  EXPECT_NE(ValidateObjectPath("", "mem://t").message().find("empty"),
+  EXPECT_NE(ValidateObjectPath("a//b", "mem://t").message().find("empty path segment"),
             std::string::npos);
+  EXPECT_NE(ValidateObjectPath("", "mem://t").message().find("empty"), std::string::npos);
 }
 
 TEST(ObjectPathTest, PrefixesMayEndInAPartialSegment) {
@@ -38,17 +34,14 @@ TEST(ObjectPathTest, PrefixesMayEndInAPartialSegment) {
     EXPECT_TRUE(ValidateListPrefix(ok, "mem://t").ok()) << ok;
   }
   for (const char* bad : {"/", "/a", "../a", "a/../", "a//", "./"}) {
-    EXPECT_EQ(ValidateListPrefix(bad, "mem://t").code(),
-              StatusCode::kInvalidArgument)
-        << bad;
+    EXPECT_EQ(ValidateListPrefix(bad, "mem://t").code(), StatusCode::kInvalidArgument) << bad;
   }
 }
 
 TEST(ListRollupTest, RollsUpAndDeduplicatesCommonPrefixes) {
   std::vector<std::string> seen;
   ListRollup rollup("p/", "/", [&](const ListEntry& e) {
-    seen.push_back(e.is_prefix ? "P:" + e.path
-                               : e.path + "=" + std::to_string(e.size));
+    seen.push_back(e.is_prefix ? "P:" + e.path : e.path + "=" + std::to_string(e.size));
     return Status::OK();
   });
   ASSERT_TRUE(rollup.AddObject("p/a", 1).ok());

@@ -7,9 +7,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "util/aws_endpoint.h"
 #include "util/sha256.h"
 #include "util/sigv4.h"
-#include "util/aws_endpoint.h"
 
 namespace cofre {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "storage/object_path.h"
 #include "storage/multipart_writer.h"
+#include "storage/object_path.h"
 #include "storage/ranged_reader.h"
 
 namespace cofre {
@@ -33,7 +33,9 @@ bool IsIpOrLocalhost(std::string_view endpoint) {
 class S3PartUploader : public PartUploader {
  public:
   S3PartUploader(std::shared_ptr<S3Client> client, std::string key, std::string storage_class)
-      : client_(std::move(client)), key_(std::move(key)), storage_class_(std::move(storage_class)) {}
+      : client_(std::move(client)),
+        key_(std::move(key)),
+        storage_class_(std::move(storage_class)) {}
 
   std::string Describe() const override { return client_->Describe(key_); }
   int MaxParts() const override { return 10'000; }
@@ -114,9 +116,9 @@ StatusOr<std::string> S3Storage::KeyFor(const std::string& path) const {
 
 StatusOr<std::unique_ptr<ByteSink>> S3Storage::NewWriter(const std::string& path) {
   ASSIGN_OR_RETURN(std::string key, KeyFor(path));
-  return std::unique_ptr<ByteSink>(new MultipartWriter(
-      std::make_shared<S3PartUploader>(client_, std::move(key), storage_class_),
-      settings_.part_size, settings_.max_parts_in_flight));
+  return std::unique_ptr<ByteSink>(
+      new MultipartWriter(std::make_shared<S3PartUploader>(client_, std::move(key), storage_class_),
+                          settings_.part_size, settings_.max_parts_in_flight));
 }
 
 StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::string& path) {
@@ -127,8 +129,8 @@ StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::st
                          uint64_t offset, size_t n, char* out) {
     return client->GetRange(key, offset, n, etag, out);
   };
-  return std::unique_ptr<RandomAccessSource>(new RangedReader(
-      std::move(fetch), std::move(describe), info.size, settings_.read_window));
+  return std::unique_ptr<RandomAccessSource>(
+      new RangedReader(std::move(fetch), std::move(describe), info.size, settings_.read_window));
 }
 
 StatusOr<uint64_t> S3Storage::Size(const std::string& path) {

@@ -28,8 +28,7 @@ class StorageConformanceTest : public ::testing::TestWithParam<Kind> {
   void SetUp() override {
     if (GetParam() == Kind::kLocal) {
       ASSERT_FALSE(dir_.path().empty());
-      auto local =
-          LocalStorage::New(dir_.path() + "/root", "nodelocal://1/conf");
+      auto local = LocalStorage::New(dir_.path() + "/root", "nodelocal://1/conf");
       ASSERT_TRUE(local.ok()) << local.status().ToString();
       storage_ = std::move(*local);
     } else if (GetParam() == Kind::kMemory) {
@@ -86,8 +85,7 @@ TEST_P(StorageConformanceTest, RoundTripsLargeObjectWrittenInUnevenPieces) {
   EXPECT_TRUE(got == data);
 
   // Ranged reads, including one that runs past the end and one beyond it.
-  for (uint64_t at :
-       {uint64_t{0}, uint64_t{65535}, uint64_t{1} << 20, data.size() - 10}) {
+  for (uint64_t at : {uint64_t{0}, uint64_t{65535}, uint64_t{1} << 20, data.size() - 10}) {
     auto n = (*reader)->ReadAt(at, buf.data(), 4096);
     ASSERT_TRUE(n.ok());
     size_t want = std::min<size_t>(4096, data.size() - at);
@@ -104,8 +102,7 @@ TEST_P(StorageConformanceTest, RoundTripsLargeObjectWrittenInUnevenPieces) {
 }
 
 TEST_P(StorageConformanceTest, SmallSequentialReadsCrossChunkBoundaries) {
-  const std::string data =
-      PatternBytes(LocalStorage::kReadChunkSize * 2 + 77, 2);
+  const std::string data = PatternBytes(LocalStorage::kReadChunkSize * 2 + 77, 2);
   Put("f", data);
   auto reader = storage_->NewReader("f");
   ASSERT_TRUE(reader.ok());
@@ -170,29 +167,27 @@ TEST_P(StorageConformanceTest, WriterMisuseIsFailedPrecondition) {
 }
 
 const std::vector<std::string>& TreePaths() {
-  static const std::vector<std::string> kPaths = {
-      "x/y/z",
-      "x/y-z",
-      "x/y.z",
-      "x/yz",
-      "x-1",
-      "x0",
-      "x.d/q",
-      "w",
-      "data/1.cfd",
-      "data/10.cfd",
-      "data/2.cfd",
-      "2026/11/28-145137.12/BACKUP_MANIFEST",
-      "2026/11/28-145137.12/data/1.cfd",
-      "2026/11/29-000000.00/BACKUP_MANIFEST"};
+  static const std::vector<std::string> kPaths = {"x/y/z",
+                                                  "x/y-z",
+                                                  "x/y.z",
+                                                  "x/yz",
+                                                  "x-1",
+                                                  "x0",
+                                                  "x.d/q",
+                                                  "w",
+                                                  "data/1.cfd",
+                                                  "data/10.cfd",
+                                                  "data/2.cfd",
+                                                  "2026/11/28-145137.12/BACKUP_MANIFEST",
+                                                  "2026/11/28-145137.12/data/1.cfd",
+                                                  "2026/11/29-000000.00/BACKUP_MANIFEST"};
   return kPaths;
 }
 
 TEST_P(StorageConformanceTest, ListIsLexicographicOverFullPaths) {
   for (const std::string& p : TreePaths()) Put(p, p);
   std::vector<std::string> want;
-  for (std::string p : TreePaths())
-    want.push_back(p + ":" + std::to_string(p.size()));
+  for (std::string p : TreePaths()) want.push_back(p + ":" + std::to_string(p.size()));
   std::sort(want.begin(), want.end());
   EXPECT_EQ(ListToStrings(*storage_, "", ""), want);
 }
@@ -200,19 +195,16 @@ TEST_P(StorageConformanceTest, ListIsLexicographicOverFullPaths) {
 TEST_P(StorageConformanceTest, ListRollsUpByDelimiter) {
   for (const std::string& p : TreePaths()) Put(p, "");
   EXPECT_EQ(ListToStrings(*storage_, "", "/"),
-            (std::vector<std::string>{"2026/", "data/", "w:0", "x-1:0", "x.d/",
-                                      "x/", "x0:0"}));
+            (std::vector<std::string>{"2026/", "data/", "w:0", "x-1:0", "x.d/", "x/", "x0:0"}));
   EXPECT_EQ(ListToStrings(*storage_, "x/", "/"),
             (std::vector<std::string>{"x/y-z:0", "x/y.z:0", "x/y/", "x/yz:0"}));
   EXPECT_EQ(ListToStrings(*storage_, "x/y", "/"),
             (std::vector<std::string>{"x/y-z:0", "x/y.z:0", "x/y/", "x/yz:0"}));
   EXPECT_EQ(ListToStrings(*storage_, "x", "/"),
             (std::vector<std::string>{"x-1:0", "x.d/", "x/", "x0:0"}));
-  EXPECT_EQ(ListToStrings(*storage_, "2026/", "/"),
-            (std::vector<std::string>{"2026/11/"}));
+  EXPECT_EQ(ListToStrings(*storage_, "2026/", "/"), (std::vector<std::string>{"2026/11/"}));
   EXPECT_EQ(ListToStrings(*storage_, "2026/11/", "/"),
-            (std::vector<std::string>{"2026/11/28-145137.12/",
-                                      "2026/11/29-000000.00/"}));
+            (std::vector<std::string>{"2026/11/28-145137.12/", "2026/11/29-000000.00/"}));
   EXPECT_EQ(ListToStrings(*storage_, "2026/11/28-145137.12/", ""),
             (std::vector<std::string>{"2026/11/28-145137.12/BACKUP_MANIFEST:0",
                                       "2026/11/28-145137.12/data/1.cfd:0"}));
@@ -221,10 +213,9 @@ TEST_P(StorageConformanceTest, ListRollsUpByDelimiter) {
   EXPECT_TRUE(ListToStrings(*storage_, "nope/", "/").empty());
   EXPECT_TRUE(ListToStrings(*storage_, "data/3", "").empty());
   // A multi-character delimiter.
-  EXPECT_EQ(
-      ListToStrings(*storage_, "2026/11/", ".12/"),
-      (std::vector<std::string>{"2026/11/28-145137.12/",
-                                "2026/11/29-000000.00/BACKUP_MANIFEST:0"}));
+  EXPECT_EQ(ListToStrings(*storage_, "2026/11/", ".12/"),
+            (std::vector<std::string>{"2026/11/28-145137.12/",
+                                      "2026/11/29-000000.00/BACKUP_MANIFEST:0"}));
 }
 
 TEST_P(StorageConformanceTest, ListStopsAtCallbackError) {
@@ -239,26 +230,21 @@ TEST_P(StorageConformanceTest, ListStopsAtCallbackError) {
 
 TEST_P(StorageConformanceTest, RefusesInvalidPaths) {
   for (const std::string& bad :
-       std::vector<std::string>{"", "/abs", "a/../b", "..", "../x", "a//b",
-                                "a/", "./a", "a/.", std::string("a\0b", 3)}) {
+       std::vector<std::string>{"", "/abs", "a/../b", "..", "../x", "a//b", "a/", "./a", "a/.",
+                                std::string("a\0b", 3)}) {
     SCOPED_TRACE(bad);
     auto w = storage_->NewWriter(bad);
     ASSERT_FALSE(w.ok());
     EXPECT_EQ(w.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(w.status().message().find(storage_->RedactedUri()),
-              std::string::npos)
+    EXPECT_NE(w.status().message().find(storage_->RedactedUri()), std::string::npos)
         << w.status().message();
-    EXPECT_EQ(storage_->NewReader(bad).status().code(),
-              StatusCode::kInvalidArgument);
-    EXPECT_EQ(storage_->Size(bad).status().code(),
-              StatusCode::kInvalidArgument);
+    EXPECT_EQ(storage_->NewReader(bad).status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(storage_->Size(bad).status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(storage_->Delete(bad).code(), StatusCode::kInvalidArgument);
   }
   auto w = storage_->NewWriter("a/../b");
-  EXPECT_NE(w.status().message().find("'a/../b'"), std::string::npos)
-      << w.status().message();
-  for (const std::string& bad :
-       std::vector<std::string>{"/x", "../", "a//", "a/../b/", "./"}) {
+  EXPECT_NE(w.status().message().find("'a/../b'"), std::string::npos) << w.status().message();
+  for (const std::string& bad : std::vector<std::string>{"/x", "../", "a//", "a/../b/", "./"}) {
     SCOPED_TRACE(bad);
     Status s;
     ListToStrings(*storage_, bad, "/", &s);
@@ -266,8 +252,7 @@ TEST_P(StorageConformanceTest, RefusesInvalidPaths) {
   }
   // A partial last segment only filters names.
   Put(".hidden", "h");
-  EXPECT_EQ(ListToStrings(*storage_, ".", ""),
-            std::vector<std::string>{".hidden:1"});
+  EXPECT_EQ(ListToStrings(*storage_, ".", ""), std::vector<std::string>{".hidden:1"});
 }
 
 TEST_P(StorageConformanceTest, DeleteRemovesAndIsIdempotent) {
@@ -277,8 +262,7 @@ TEST_P(StorageConformanceTest, DeleteRemovesAndIsIdempotent) {
   ASSERT_TRUE(storage_->Delete("d/one").ok());
   ASSERT_TRUE(storage_->Delete("never/was").ok());
   EXPECT_TRUE(IsNotFound(storage_->Size("d/one").status()));
-  EXPECT_EQ(ListToStrings(*storage_, "", ""),
-            std::vector<std::string>{"d/two:2"});
+  EXPECT_EQ(ListToStrings(*storage_, "", ""), std::vector<std::string>{"d/two:2"});
   ASSERT_TRUE(storage_->Delete("d/two").ok());
   // No objects left: no common prefix either.
   EXPECT_TRUE(ListToStrings(*storage_, "", "/").empty());
@@ -287,9 +271,7 @@ TEST_P(StorageConformanceTest, DeleteRemovesAndIsIdempotent) {
 TEST_P(StorageConformanceTest, MissingObjectIsNotFoundNamingThePath) {
   auto r = storage_->NewReader("no/such");
   ASSERT_TRUE(IsNotFound(r.status()));
-  EXPECT_NE(
-      r.status().message().find("'no/such' in " + storage_->RedactedUri()),
-      std::string::npos)
+  EXPECT_NE(r.status().message().find("'no/such' in " + storage_->RedactedUri()), std::string::npos)
       << r.status().message();
   EXPECT_TRUE(IsNotFound(ReadSmallFile(*storage_, "no/such").status()));
 }
@@ -311,8 +293,7 @@ TEST_P(StorageConformanceTest, ConcurrentWritersAndListers) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        std::string path =
-            "t" + std::to_string(t) + "/sub/" + std::to_string(i);
+        std::string path = "t" + std::to_string(t) + "/sub/" + std::to_string(i);
         Status s = WriteSmallFile(*storage_, path, PatternBytes(1000 + i, t));
         if (s.ok()) {
           s = storage_->List("t" + std::to_string(t) + "/", "/",
@@ -327,8 +308,7 @@ TEST_P(StorageConformanceTest, ConcurrentWritersAndListers) {
   }
   for (auto& th : threads) th.join();
   for (const Status& s : errors) EXPECT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(ListToStrings(*storage_, "", "").size(),
-            size_t{kThreads * kPerThread});
+  EXPECT_EQ(ListToStrings(*storage_, "", "").size(), size_t{kThreads * kPerThread});
   auto got = ReadSmallFile(*storage_, "t2/sub/7");
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(*got == PatternBytes(1007, 2));

@@ -50,8 +50,8 @@ const std::vector<std::string_view>& SupportedStorageSchemes();
 // Opens the storage named by `uri`. InvalidArgument for a malformed URI, an
 // unsupported scheme, an unknown parameter, a bad node id or an unsafe path;
 // FailedPrecondition for a nodelocal URI when `ctx.extern_dir` is empty.
-StatusOr<std::unique_ptr<ExternalStorage>> OpenExternalStorage(
-    std::string_view uri, const StorageContext& ctx);
+StatusOr<std::unique_ptr<ExternalStorage>> OpenExternalStorage(std::string_view uri,
+                                                               const StorageContext& ctx);
 
 }  // namespace cofre
 

@@ -66,8 +66,7 @@ inline std::string RunInChild(const std::function<std::string()>& fn) {
   std::string result;
   char buf[4096];
   ssize_t r;
-  while ((r = ::read(fds[0], buf, sizeof(buf))) > 0)
-    result.append(buf, static_cast<size_t>(r));
+  while ((r = ::read(fds[0], buf, sizeof(buf))) > 0) result.append(buf, static_cast<size_t>(r));
   ::close(fds[0]);
   int wstatus = 0;
   ::waitpid(pid, &wstatus, 0);
@@ -79,8 +78,7 @@ inline std::string RunInChild(const std::function<std::string()>& fn) {
 
 // Lists `prefix` with `delimiter` and renders entries as "path:size" or
 // "prefix/" strings.
-inline std::vector<std::string> ListToStrings(ExternalStorage& storage,
-                                              const std::string& prefix,
+inline std::vector<std::string> ListToStrings(ExternalStorage& storage, const std::string& prefix,
                                               const std::string& delimiter,
                                               Status* status = nullptr) {
   std::vector<std::string> out;

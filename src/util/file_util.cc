@@ -33,15 +33,13 @@ Status ErrnoToStatus(int err, std::string_view action) {
     case ENOSPC:
     case EDQUOT:
     case EFBIG:
-      return ResourceExhaustedError(
-          "disk full while " + what + ": " + why +
-          "; free space on the volume or choose another destination");
+      return ResourceExhaustedError("disk full while " + what + ": " + why +
+                                    "; free space on the volume or choose another destination");
     case EACCES:
     case EPERM:
     case EROFS:
-      return PermissionDeniedError(
-          what + " failed: " + why +
-          "; check the permissions of the destination");
+      return PermissionDeniedError(what + " failed: " + why +
+                                   "; check the permissions of the destination");
     case ENOENT:
     case ENOTDIR:
       return NotFoundError(what + " failed: " + why);
@@ -51,11 +49,9 @@ Status ErrnoToStatus(int err, std::string_view action) {
     case EAGAIN:
     case EBUSY:
     case ETIMEDOUT:
-      return UnavailableError(what + " failed: " + why +
-                              "; retry the operation");
+      return UnavailableError(what + " failed: " + why + "; retry the operation");
     case EIO:
-      return DataLossError(what + " failed: " + why +
-                           "; the device reported an I/O error");
+      return DataLossError(what + " failed: " + why + "; the device reported an I/O error");
     default:
       return InternalError(what + " failed: " + why);
   }
@@ -99,8 +95,7 @@ StatusOr<ScopedFd> OpenFile(const std::string& path, int flags, int mode,
   return ScopedFd(fd);
 }
 
-Status WriteFully(int fd, const char* data, size_t n,
-                  std::string_view display) {
+Status WriteFully(int fd, const char* data, size_t n, std::string_view display) {
   while (n > 0) {
     ssize_t w = ::write(fd, data, n);
     if (w < 0) {
@@ -117,8 +112,7 @@ StatusOr<size_t> PreadFully(int fd, uint64_t offset, char* buf, size_t n,
                             std::string_view display) {
   size_t got = 0;
   while (got < n) {
-    ssize_t r =
-        ::pread(fd, buf + got, n - got, static_cast<off_t>(offset + got));
+    ssize_t r = ::pread(fd, buf + got, n - got, static_cast<off_t>(offset + got));
     if (r < 0) {
       if (errno == EINTR) continue;
       return ErrnoToStatus(errno, "reading " + std::string(display));
@@ -130,14 +124,12 @@ StatusOr<size_t> PreadFully(int fd, uint64_t offset, char* buf, size_t n,
 }
 
 Status SyncFd(int fd, std::string_view display) {
-  if (::fsync(fd) != 0)
-    return ErrnoToStatus(errno, "syncing " + std::string(display));
+  if (::fsync(fd) != 0) return ErrnoToStatus(errno, "syncing " + std::string(display));
   return Status::OK();
 }
 
 Status SyncDir(const std::string& dir, std::string_view display) {
-  ASSIGN_OR_RETURN(ScopedFd fd,
-                   OpenFile(dir, O_RDONLY | O_DIRECTORY, 0, display));
+  ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(dir, O_RDONLY | O_DIRECTORY, 0, display));
   RETURN_IF_ERROR(SyncFd(fd.get(), display));
   return fd.Close(display);
 }
@@ -146,19 +138,16 @@ Status CreateDirs(const std::string& dir, std::string_view display) {
   struct stat st;
   if (::stat(dir.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return Status::OK();
-    return AlreadyExistsError(
-        "creating directory " + std::string(display) +
-        " failed: a file with that name exists; remove it or choose "
-        "another path");
+    return AlreadyExistsError("creating directory " + std::string(display) +
+                              " failed: a file with that name exists; remove it or choose "
+                              "another path");
   }
-  if (errno != ENOENT)
-    return ErrnoToStatus(errno, "creating directory " + std::string(display));
+  if (errno != ENOENT) return ErrnoToStatus(errno, "creating directory " + std::string(display));
   std::string parent = ParentDir(dir);
   if (parent != dir) RETURN_IF_ERROR(CreateDirs(parent, display));
   if (::mkdir(dir.c_str(), 0755) != 0) {
     // Another thread or process may have created it meanwhile.
-    if (errno == EEXIST && ::stat(dir.c_str(), &st) == 0 &&
-        S_ISDIR(st.st_mode)) {
+    if (errno == EEXIST && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
       return Status::OK();
     }
     return ErrnoToStatus(errno, "creating directory " + std::string(display));
@@ -166,8 +155,7 @@ Status CreateDirs(const std::string& dir, std::string_view display) {
   return SyncDir(parent, display);
 }
 
-Status RenameFile(const std::string& from, const std::string& to,
-                  std::string_view display) {
+Status RenameFile(const std::string& from, const std::string& to, std::string_view display) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return ErrnoToStatus(errno, "publishing " + std::string(display));
   }
@@ -185,8 +173,7 @@ Status WriteFileAtomically(const std::string& path, std::string_view data,
                            std::string_view display) {
   ASSIGN_OR_RETURN(std::string suffix, RandomHex(8));
   const std::string tmp = path + ".tmp-" + suffix;
-  ASSIGN_OR_RETURN(ScopedFd fd,
-                   OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644, display));
+  ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644, display));
   Status s = WriteFully(fd.get(), data.data(), data.size(), display);
   if (s.ok()) s = SyncFd(fd.get(), display);
   if (s.ok()) s = fd.Close(display);

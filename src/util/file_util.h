@@ -62,16 +62,14 @@ class ScopedFd {
 };
 
 // Opens `path` with open(2) `flags` (O_CLOEXEC is added) and `mode`.
-StatusOr<ScopedFd> OpenFile(const std::string& path, int flags, int mode,
-                            std::string_view display);
+StatusOr<ScopedFd> OpenFile(const std::string& path, int flags, int mode, std::string_view display);
 
 // Writes all `n` bytes, retrying short writes and EINTR.
 Status WriteFully(int fd, const char* data, size_t n, std::string_view display);
 
 // Reads up to `n` bytes at `offset` with pread(2), retrying short reads and
 // EINTR; returns fewer than `n` bytes only at end of file.
-StatusOr<size_t> PreadFully(int fd, uint64_t offset, char* buf, size_t n,
-                            std::string_view display);
+StatusOr<size_t> PreadFully(int fd, uint64_t offset, char* buf, size_t n, std::string_view display);
 
 // fsync(2) of an open file.
 Status SyncFd(int fd, std::string_view display);
@@ -88,8 +86,7 @@ Status CreateDirs(const std::string& dir, std::string_view display);
 
 // rename(2) `from` to `to` (atomically replacing `to`). Does not sync the
 // directory.
-Status RenameFile(const std::string& from, const std::string& to,
-                  std::string_view display);
+Status RenameFile(const std::string& from, const std::string& to, std::string_view display);
 
 // Removes the file `path`; succeeds when it does not exist.
 Status RemoveFileIfExists(const std::string& path, std::string_view display);

@@ -39,8 +39,7 @@ class FileUtilTest : public ::testing::Test {
 TEST(ErrnoToStatusTest, MapsErrnoFamilies) {
   Status full = ErrnoToStatus(ENOSPC, "writing 'x' in nodelocal://1/b");
   EXPECT_EQ(full.code(), StatusCode::kResourceExhausted);
-  EXPECT_TRUE(full.message().starts_with(
-      "disk full while writing 'x' in nodelocal://1/b: "))
+  EXPECT_TRUE(full.message().starts_with("disk full while writing 'x' in nodelocal://1/b: "))
       << full.message();
   EXPECT_EQ(ErrnoToStatus(EFBIG, "w").code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(ErrnoToStatus(EDQUOT, "w").code(), StatusCode::kResourceExhausted);
@@ -51,8 +50,7 @@ TEST(ErrnoToStatusTest, MapsErrnoFamilies) {
   EXPECT_EQ(ErrnoToStatus(EAGAIN, "w").code(), StatusCode::kUnavailable);
   EXPECT_EQ(ErrnoToStatus(EIO, "w").code(), StatusCode::kDataLoss);
   EXPECT_EQ(ErrnoToStatus(EINVAL, "w").code(), StatusCode::kInternal);
-  EXPECT_EQ(ErrnoToStatus(EACCES, "opening 'f'").message().substr(0, 19),
-            "opening 'f' failed:");
+  EXPECT_EQ(ErrnoToStatus(EACCES, "opening 'f'").message().substr(0, 19), "opening 'f' failed:");
 }
 
 TEST_F(FileUtilTest, CreateDirsMakesParentsAndToleratesExisting) {
@@ -98,9 +96,8 @@ TEST_F(FileUtilTest, WriteFullyAndPreadFullyRoundTrip) {
   ASSERT_TRUE(fd->Close("'data'").ok());
   EXPECT_FALSE(fd->valid());
   EXPECT_TRUE(fd->Close("'data'").ok());
-  EXPECT_EQ(
-      OpenFile(path, O_RDWR | O_CREAT | O_EXCL, 0644, "'data'").status().code(),
-      StatusCode::kAlreadyExists);
+  EXPECT_EQ(OpenFile(path, O_RDWR | O_CREAT | O_EXCL, 0644, "'data'").status().code(),
+            StatusCode::kAlreadyExists);
 }
 
 TEST_F(FileUtilTest, RemoveRenameAndSync) {

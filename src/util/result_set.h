@@ -19,8 +19,19 @@ struct ResultSet {
   // The SQL type of a column's values, for clients that want types (the wire server's type OIDs):
   // from SQLite's declared column type where there is one, else from the values themselves.
   // kUnknown: no better answer than text.
-  enum class Type { kUnknown, kInt, kFloat, kNumeric, kText, kBytes, kBool, kTimestamp,
-                    kTimestampTz, kDate, kJson };
+  enum class Type {
+    kUnknown,
+    kInt,
+    kFloat,
+    kNumeric,
+    kText,
+    kBytes,
+    kBool,
+    kTimestamp,
+    kTimestampTz,
+    kDate,
+    kJson
+  };
   struct Column {
     std::string name;
     Kind kind = Kind::kText;
@@ -30,7 +41,7 @@ struct ResultSet {
 
   std::vector<Column> columns;  // empty: a tag-only result
   std::vector<Row> rows;
-  std::string tag;              // e.g. "CREATE TABLE", "INSERT 3"; used when columns is empty
+  std::string tag;  // e.g. "CREATE TABLE", "INSERT 3"; used when columns is empty
 
   struct Notice {
     enum class Severity { kNotice, kWarning };

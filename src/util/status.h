@@ -117,9 +117,10 @@ class [[nodiscard]] StatusOr {
   StatusOr(const T& value) : v_(value) {}
   StatusOr(T&& value) : v_(std::move(value)) {}
   template <typename U>
-    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::decay_t<U>, Status> &&
-             !std::is_same_v<std::decay_t<U>, StatusOr<T>> && !std::is_same_v<std::decay_t<U>, T>)
-  StatusOr(U&& u) : v_(T(std::forward<U>(u))) {}
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Status> &&
+           !std::is_same_v<std::decay_t<U>, StatusOr<T>> && !std::is_same_v<std::decay_t<U>, T>)
+      StatusOr(U&& u)
+      : v_(T(std::forward<U>(u))) {}
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   Status status() const { return ok() ? Status::OK() : std::get<Status>(v_); }
@@ -142,10 +143,10 @@ class [[nodiscard]] StatusOr {
 #define COFRE_CONCAT_(a, b) COFRE_CONCAT_INNER_(a, b)
 
 // Returns from the current function when `expr` yields a non-OK Status.
-#define RETURN_IF_ERROR(expr)                     \
-  do {                                            \
-    ::cofre::Status _cofre_st = (expr);           \
-    if (!_cofre_st.ok()) return _cofre_st;        \
+#define RETURN_IF_ERROR(expr)              \
+  do {                                     \
+    ::cofre::Status _cofre_st = (expr);    \
+    if (!_cofre_st.ok()) return _cofre_st; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, F())` declares x from a StatusOr or returns its error.

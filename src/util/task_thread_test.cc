@@ -32,9 +32,18 @@ TEST(TaskThreadTest, RunsTasksInOrderOffTheCallingThread) {
 TEST(TaskThreadTest, KeepsTheFirstFailureAndDropsLaterTasks) {
   TaskThread worker;
   std::atomic<int> ran{0};
-  worker.Post([&] { ++ran; return Status::OK(); });
-  worker.Post([&] { ++ran; return DataLossError("first"); });
-  worker.Post([&] { ++ran; return InternalError("second"); });
+  worker.Post([&] {
+    ++ran;
+    return Status::OK();
+  });
+  worker.Post([&] {
+    ++ran;
+    return DataLossError("first");
+  });
+  worker.Post([&] {
+    ++ran;
+    return InternalError("second");
+  });
   Status st = worker.Wait();
   EXPECT_EQ(st.code(), StatusCode::kDataLoss);
   EXPECT_NE(st.ToString().find("first"), std::string::npos);
@@ -51,10 +60,16 @@ TEST(TaskThreadTest, PostBlocksWhileTheQueueIsFull) {
     ++done;
     return Status::OK();
   });
-  worker.Post([&] { ++done; return Status::OK(); });  // waits in the queue (1 pending)
+  worker.Post([&] {
+    ++done;
+    return Status::OK();
+  });  // waits in the queue (1 pending)
   std::atomic<bool> third_posted{false};
   std::thread poster([&] {
-    worker.Post([&] { ++done; return Status::OK(); });
+    worker.Post([&] {
+      ++done;
+      return Status::OK();
+    });
     third_posted = true;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));

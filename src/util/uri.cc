@@ -196,9 +196,8 @@ Status CheckKnownUriParams(const Uri& uri, const std::vector<std::string_view>& 
 
 const std::vector<std::string_view>& SecretUriParams() {
   static const std::vector<std::string_view> kSecrets = {
-      "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID",
-      "CREDENTIALS",           "AZURE_ACCOUNT_KEY", "AZURE_CLIENT_SECRET",
-      "AZURE_SAS_TOKEN",       "SIG"};
+      "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",   "AWS_ACCESS_KEY_ID", "CREDENTIALS",
+      "AZURE_ACCOUNT_KEY",     "AZURE_CLIENT_SECRET", "AZURE_SAS_TOKEN",   "SIG"};
   return kSecrets;
 }
 
