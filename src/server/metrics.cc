@@ -96,10 +96,11 @@ std::string Server::RenderMetrics() {
   counter("cofre_sql_cancel_requests_total", "Cancel requests received.", m.cancel_requests.load());
   // Jobs by type and status, from the data directory's job records.
   o << "# HELP cofre_jobs Jobs by type and status.\n# TYPE cofre_jobs gauge\n";
-  auto dir = DataDir::Open(ctx_.options.data_dir);
-  if (dir.ok()) {
-    auto st = (*dir)->system().Prepare(
-        "SELECT job_type, status, count(*) FROM jobs GROUP BY 1, 2 ORDER BY 1, 2");
+  std::lock_guard<std::mutex> lock(ctx_.system.mu);
+  if (ctx_.system.dir) {
+    const SqliteDb& system = ctx_.system.dir->system();
+    auto st =
+        system.Prepare("SELECT job_type, status, count(*) FROM jobs GROUP BY 1, 2 ORDER BY 1, 2");
     if (st.ok()) {
       while (true) {
         auto row = st->Step();
@@ -108,7 +109,7 @@ std::string Server::RenderMetrics() {
           << "\"} " << st->ColumnInt(2) << "\n";
       }
     }
-    RenderJobResults((*dir)->system(), o);
+    RenderJobResults(system, o);
   }
   return o.str();
 }

@@ -240,12 +240,7 @@ Status PgConnection::Authenticate(const std::string& user) {
   auto cn = stream_.PeerCommonName();
   if (cn && *cn == user) {
     // A verified client certificate names the user: no password.
-    sql::SessionOptions so;
-    so.data_dir = ctx_->options.data_dir;
-    ASSIGN_OR_RETURN(auto dir, DataDir::Open(ctx_->options.data_dir));
-    sql::AccessControl access(dir.get());
-    RETURN_IF_ERROR(access.Init());
-    ASSIGN_OR_RETURN(auto login, access.GetLogin(user));
+    ASSIGN_OR_RETURN(auto login, LookUpLogin(user));
     if (login.exists && login.can_login) return Status::OK();
     return PermissionDeniedError("certificate authentication failed for user " + user);
   }
@@ -258,14 +253,17 @@ Status PgConnection::Authenticate(const std::string& user) {
   return st;
 }
 
+StatusOr<sql::AccessControl::Login> PgConnection::LookUpLogin(const std::string& user) {
+  std::lock_guard<std::mutex> lock(ctx_->system.mu);
+  sql::AccessControl access(ctx_->system.dir.get());
+  return access.GetLogin(user);
+}
+
 Status PgConnection::ScramExchange(const std::string& user) {
   const Status failed = PermissionDeniedError("password authentication failed for user " + user);
   std::string verifier;
   {
-    ASSIGN_OR_RETURN(auto dir, DataDir::Open(ctx_->options.data_dir));
-    sql::AccessControl access(dir.get());
-    RETURN_IF_ERROR(access.Init());
-    ASSIGN_OR_RETURN(auto login, access.GetLogin(user));
+    ASSIGN_OR_RETURN(auto login, LookUpLogin(user));
     // Unknown users, users without a password and roles that cannot log in run the same
     // exchange against a decoy and fail only at its end: nothing tells them apart.
     bool usable = login.exists && login.can_login && login.verifier;

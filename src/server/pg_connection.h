@@ -36,6 +36,7 @@
 #include "server/pg_message.h"
 #include "server/server_context.h"
 #include "server/tls.h"
+#include "sql/access_control.h"
 #include "sql/session.h"
 
 namespace cofre::server {
@@ -79,6 +80,8 @@ class PgConnection : public LiveConnection {
   bool Startup();
   Status Authenticate(const std::string& user);
   Status ScramExchange(const std::string& user);
+  // What authentication needs of `user`, from the server's system database.
+  StatusOr<sql::AccessControl::Login> LookUpLogin(const std::string& user);
   void SendStartupParameters();
 
   // Reads one message (type and body). DeadlineExceeded when idle too long.
@@ -108,6 +111,11 @@ class PgConnection : public LiveConnection {
                   size_t count);
   void SendCommandComplete(const ResultSet& rs, size_t rows);
   void SendError(const Status& st, std::string_view sqlstate = "");
+  // The named prepared statement / portal, or null after FailExtended (26000 / 34000).
+  Prepared* FindPrepared(const std::string& name);
+  Portal* FindPortal(const std::string& name);
+  // Runs the portal's statement unless it already ran; false after sending its error.
+  bool RunPortal(Portal* portal);
   // An error in the extended protocol: sent, then messages are skipped until Sync.
   void FailExtended(const Status& st, std::string_view sqlstate = "");
   // The error of a statement (25P02 when refused inside a failed transaction).

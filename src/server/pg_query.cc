@@ -166,6 +166,33 @@ StatusOr<ResultSet> PgConnection::RunStatement(const std::string& text,
   return rs;
 }
 
+PgConnection::Prepared* PgConnection::FindPrepared(const std::string& name) {
+  auto it = prepared_.find(name);
+  if (it != prepared_.end()) return &it->second;
+  FailExtended(NotFoundError("prepared statement \"" + name + "\" does not exist"),
+               sqlstate::kInvalidPreparedStatement);
+  return nullptr;
+}
+
+PgConnection::Portal* PgConnection::FindPortal(const std::string& name) {
+  auto it = portals_.find(name);
+  if (it != portals_.end()) return &it->second;
+  FailExtended(NotFoundError("portal \"" + name + "\" does not exist"), sqlstate::kInvalidCursor);
+  return nullptr;
+}
+
+bool PgConnection::RunPortal(Portal* portal) {
+  if (portal->result) return true;
+  auto rs = RunStatement(portal->query, portal->params);
+  if (!rs.ok()) {
+    SendStatementError(rs.status());
+    skip_to_sync_ = true;  // invariant 4
+    return false;
+  }
+  portal->result = std::move(*rs);
+  return true;
+}
+
 void PgConnection::FailExtended(const Status& st, std::string_view sqlstate) {
   SendError(st, sqlstate);
   skip_to_sync_ = true;  // invariant 4
@@ -276,17 +303,14 @@ void PgConnection::HandleBind(std::string_view body) {
   if (!m.ok()) {
     return FailExtended(m.status(), sqlstate::kProtocolViolation);
   }
-  auto it = prepared_.find(m->statement);
-  if (it == prepared_.end()) {
-    return FailExtended(NotFoundError("prepared statement \"" + m->statement + "\" does not exist"),
-                        sqlstate::kInvalidPreparedStatement);
-  }
+  Prepared* prepared = FindPrepared(m->statement);
+  if (!prepared) return;
   Portal portal;
-  portal.query = it->second.query;
+  portal.query = prepared->query;
   portal.result_formats = m->result_formats;
-  if (it->second.description.columns_known) portal.description = it->second.description;
+  if (prepared->description.columns_known) portal.description = prepared->description;
   for (size_t i = 0; i < m->params.size(); ++i) {
-    int32_t oid = i < it->second.param_types.size() ? it->second.param_types[i] : 0;
+    int32_t oid = i < prepared->param_types.size() ? prepared->param_types[i] : 0;
     auto p =
         DecodeParam(oid, FormatFor(m->param_formats, i), m->params[i], static_cast<int>(i + 1));
     if (!p.ok()) {
@@ -305,18 +329,15 @@ void PgConnection::HandleDescribe(std::string_view body) {
     return FailExtended(m.status(), sqlstate::kProtocolViolation);
   }
   if (m->kind == 'S') {
-    auto it = prepared_.find(m->name);
-    if (it == prepared_.end()) {
-      return FailExtended(NotFoundError("prepared statement \"" + m->name + "\" does not exist"),
-                          sqlstate::kInvalidPreparedStatement);
-    }
-    const auto& d = it->second.description;
+    const Prepared* prepared = FindPrepared(m->name);
+    if (!prepared) return;
+    const auto& d = prepared->description;
+    const auto& types = prepared->param_types;
     out_.Begin('t');
-    int n = std::max<int>(d.param_count, static_cast<int>(it->second.param_types.size()));
+    int n = std::max<int>(d.param_count, static_cast<int>(types.size()));
     out_.Int16(static_cast<int16_t>(n));
     for (int i = 0; i < n; ++i) {
-      int32_t oid =
-          i < static_cast<int>(it->second.param_types.size()) ? it->second.param_types[i] : 0;
+      int32_t oid = i < static_cast<int>(types.size()) ? types[i] : 0;
       out_.Int32(oid ? oid : oid::kText);
     }
     out_.End();
@@ -328,22 +349,11 @@ void PgConnection::HandleDescribe(std::string_view body) {
     }
     return;
   }
-  auto it = portals_.find(m->name);
-  if (it == portals_.end()) {
-    return FailExtended(NotFoundError("portal \"" + m->name + "\" does not exist"),
-                        sqlstate::kInvalidCursor);
-  }
-  Portal& portal = it->second;
+  Portal* portal_ptr = FindPortal(m->name);
+  if (!portal_ptr) return;
+  Portal& portal = *portal_ptr;
   // The columns of a cofre statement are known once it runs: run it now, send at Execute.
-  if (!portal.result && !portal.query.empty()) {
-    auto rs = RunStatement(portal.query, portal.params);
-    if (!rs.ok()) {
-      SendStatementError(rs.status());
-      skip_to_sync_ = true;
-      return;
-    }
-    portal.result = std::move(*rs);
-  }
+  if (!portal.query.empty() && !RunPortal(&portal)) return;
   if (portal.result && portal.result->has_rows()) {
     SendRowDescription(portal.result->columns, portal.result_formats);
   } else {
@@ -357,26 +367,15 @@ void PgConnection::HandleExecute(std::string_view body) {
   if (!m.ok()) {
     return FailExtended(m.status(), sqlstate::kProtocolViolation);
   }
-  auto it = portals_.find(m->portal);
-  if (it == portals_.end()) {
-    return FailExtended(NotFoundError("portal \"" + m->portal + "\" does not exist"),
-                        sqlstate::kInvalidCursor);
-  }
-  Portal& portal = it->second;
+  Portal* portal_ptr = FindPortal(m->portal);
+  if (!portal_ptr) return;
+  Portal& portal = *portal_ptr;
   if (portal.query.empty()) {
     out_.Begin('I');
     out_.End();
     return;
   }
-  if (!portal.result) {
-    auto rs = RunStatement(portal.query, portal.params);
-    if (!rs.ok()) {
-      SendStatementError(rs.status());
-      skip_to_sync_ = true;
-      return;
-    }
-    portal.result = std::move(*rs);
-  }
+  if (!RunPortal(&portal)) return;
   const ResultSet& rs = *portal.result;
   if (portal.sent == 0) SendNotices(rs);
   size_t left = rs.rows.size() - portal.sent;

@@ -2,7 +2,9 @@
 
 #include <vector>
 
+#include "server/pg_types.h"
 #include "sql/lexer.h"
+#include "util/sha256.h"
 
 namespace cofre::server {
 
@@ -36,18 +38,9 @@ Target TargetOf(const std::string& t) {
 // The bytes of a bytea literal: hex (\x...) or escape format (\\ and \ooo).
 bool DecodeBytea(const std::string& s, std::string* out) {
   if (s.starts_with("\\x")) {
-    if (s.size() % 2) return false;
-    for (size_t i = 2; i < s.size(); i += 2) {
-      auto nib = [](char c) {
-        return c >= '0' && c <= '9'   ? c - '0'
-               : c >= 'a' && c <= 'f' ? c - 'a' + 10
-               : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                      : -1;
-      };
-      int hi = nib(s[i]), lo = nib(s[i + 1]);
-      if (hi < 0 || lo < 0) return false;
-      out->push_back(static_cast<char>(hi << 4 | lo));
-    }
+    auto bytes = UnhexBytea(s);
+    if (!bytes.ok()) return false;
+    *out = std::move(*bytes);
     return true;
   }
   for (size_t i = 0; i < s.size(); ++i) {
@@ -58,7 +51,7 @@ bool DecodeBytea(const std::string& s, std::string* out) {
     if (i + 1 < s.size() && s[i + 1] == '\\') {
       out->push_back('\\');
       ++i;
-    } else if (i + 3 < s.size() + 0 && i + 3 <= s.size() - 1 + 1) {
+    } else if (i + 3 < s.size()) {
       int v = 0;
       for (int k = 1; k <= 3; ++k) {
         char c = s[i + k];
@@ -74,15 +67,7 @@ bool DecodeBytea(const std::string& s, std::string* out) {
   return true;
 }
 
-std::string HexLiteral(const std::string& bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "X'";
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out + "'";
-}
+std::string HexLiteral(const std::string& bytes) { return "X'" + ToHex(bytes) + "'"; }
 
 }  // namespace
 

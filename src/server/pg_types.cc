@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "sql/as_of_time.h"
+#include "util/sha256.h"
 
 namespace cofre::server {
 
@@ -21,6 +22,8 @@ uint64_t ReadBigEndian(std::string_view s) {
   for (unsigned char c : s) v = (v << 8) | c;
   return v;
 }
+
+}  // namespace
 
 StatusOr<std::string> UnhexBytea(const std::string& text) {
   if (!text.starts_with("\\x")) return text;  // not hex-rendered: the raw bytes
@@ -40,6 +43,8 @@ StatusOr<std::string> UnhexBytea(const std::string& text) {
   }
   return out;
 }
+
+namespace {
 
 // PostgreSQL's binary timestamps count microseconds (dates: days) from 2000-01-01 00:00 UTC.
 constexpr int64_t kPgEpochUnixSeconds = 946684800;
@@ -141,13 +146,7 @@ StatusOr<std::string> EncodeValue(ResultSet::Type type, const std::string& text,
     }
     if (type == ResultSet::Type::kBytes && !text.starts_with("\\x")) {
       // A text value in a BLOB column: show its bytes as bytea does.
-      static const char kHex[] = "0123456789abcdef";
-      std::string hex = "\\x";
-      for (unsigned char c : text) {
-        hex.push_back(kHex[c >> 4]);
-        hex.push_back(kHex[c & 15]);
-      }
-      return hex;
+      return "\\x" + ToHex(text);
     }
     return text;
   }

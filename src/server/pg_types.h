@@ -25,6 +25,10 @@ inline constexpr int32_t kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 
 }  // namespace oid
 
 int32_t TypeOid(ResultSet::Type type);
+
+// The bytes of bytea text in hex format ("\x00ff"); text without the "\x" prefix is taken as
+// the raw bytes. InvalidArgument for bad hex.
+StatusOr<std::string> UnhexBytea(const std::string& text);
 // The wire size of a type (-1: variable).
 int16_t TypeSize(int32_t oid);
 

@@ -97,6 +97,7 @@ Status Server::Start() {
     so.locality = o.locality;
     ASSIGN_OR_RETURN(auto session, sql::Session::Open(so));
   }
+  ASSIGN_OR_RETURN(ctx_.system.dir, DataDir::Open(o.data_dir));
   if (!o.certs_dir.empty()) {
     ASSIGN_OR_RETURN(ctx_.tls, TlsContext::Load(o.certs_dir));
   }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "engine/data_dir.h"
 #include "jobs/job_runner.h"
 #include "server/server_options.h"
 #include "server/tls.h"
@@ -73,12 +74,20 @@ class LoginThrottle {
   std::map<std::string, Entry> entries_;
 };
 
+// The data directory's system database, opened once at start, for what the server reads itself:
+// logins and /metrics. A DataDir serves one thread at a time, hence the mutex.
+struct SystemDatabase {
+  std::mutex mu;
+  std::unique_ptr<DataDir> dir;
+};
+
 struct ServerContext {
   explicit ServerContext(ServerOptions o)
       : options(std::move(o)), throttle(options.max_failed_logins) {}
   ServerOptions options;
   Metrics metrics;
   std::unique_ptr<TlsContext> tls;  // null without certificates
+  SystemDatabase system;
   ConnectionRegistry connections;
   LoginThrottle throttle;
   std::atomic<bool> draining{false};

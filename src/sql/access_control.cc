@@ -117,19 +117,19 @@ StatusOr<Privileges> AccessControl::Load(const std::string& user_in) const {
   // Every role the user belongs to, transitively (cycles are refused when granting, and the
   // visited set stops any that a hand-edited table might hold).
   std::set<std::string> names = {user};
-  std::vector<std::string> todo = {user};
+  std::vector<std::string> pending = {user};
   ASSIGN_OR_RETURN(SqliteStmt roles,
                    dir_->system().Prepare("SELECT role FROM role_members WHERE member = ?"));
-  while (!todo.empty()) {
-    std::string m = todo.back();
-    todo.pop_back();
+  while (!pending.empty()) {
+    std::string m = pending.back();
+    pending.pop_back();
     RETURN_IF_ERROR(roles.Reset());
     roles.Bind(1, m);
     while (true) {
       ASSIGN_OR_RETURN(bool row, roles.Step());
       if (!row) break;
       std::string r = roles.ColumnText(0);
-      if (names.insert(r).second) todo.push_back(r);
+      if (names.insert(r).second) pending.push_back(r);
     }
   }
   p.admin = user == kRootUser || names.count(kAdminRole);
@@ -199,7 +199,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const CreateRole
   RETURN_IF_ERROR(RequireAdmin(actor, "create users and roles"));
   const std::string name = Lower(s.name);
   RETURN_IF_ERROR(ValidateName(name));
-  const std::string tag = s.is_user ? "CREATE ROLE" : "CREATE ROLE";
+  const std::string tag = "CREATE ROLE";  // PostgreSQL's tag for users and roles alike
   ASSIGN_OR_RETURN(bool exists, Exists(name));
   if (exists) {
     if (s.if_not_exists) return Tag(tag);
@@ -358,8 +358,6 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantRoles
       if (role == member) return InvalidArgumentError(role + " cannot be a member of itself");
       if (!s.revoke) {
         // Refuse cycles: role must not already be (transitively) a member of member.
-        ASSIGN_OR_RETURN(Privileges of_role, Load(role));
-        (void)of_role;
         ASSIGN_OR_RETURN(
             SqliteStmt st,
             dir_->system().Prepare(
