@@ -20,6 +20,7 @@
 #include "backup/unfinished_layers.h"
 #include "backup/verify_backup.h"
 #include "sql/as_of_time.h"
+#include "sql/backup_chain.h"
 #include "sql/describe.h"
 #include "sql/statement_options.h"
 #include "storage/storage_factory.h"
@@ -41,18 +42,6 @@ ResultSet JobResult(int64_t job_id, uint64_t rows, uint64_t index_entries, uint6
   rs.rows.push_back({std::to_string(job_id), std::string("succeeded"), std::string("1"),
                      std::to_string(rows), std::to_string(index_entries), std::to_string(bytes)});
   return rs;
-}
-
-StatusOr<std::unique_ptr<ExternalStorage>> OpenUri(const ExecContext& ctx, const std::string& uri) {
-  return OpenExternalStorage(uri, StorageContext{ctx.data_dir->extern_dir()});
-}
-
-// Opens the default collection of a URI list (a plain collection URI, or a locality-aware list).
-StatusOr<std::unique_ptr<ExternalStorage>> OpenCollection(const ExecContext& ctx,
-                                                          const std::vector<std::string>& uris) {
-  ASSIGN_OR_RETURN(std::vector<LocalityUri> list,
-                   ParseLocalityUris(uris, /*require_labels=*/false));
-  return OpenUri(ctx, list[0].uri);
 }
 
 // Runs `body(job id, progress, ...)` as a job: records it, tracks progress, and marks the outcome.
@@ -140,176 +129,6 @@ StatusOr<std::vector<BackupTarget>> ResolveBackupTargets(const ExecContext& ctx,
   return out;
 }
 
-// Reads the manifests of the chain of full backup `subdir`, oldest layer first.
-StatusOr<std::vector<proto::BackupManifest>> ReadChain(const ChainStorage& storage,
-                                                       const std::string& subdir,
-                                                       const ChainCrypto& crypto) {
-  std::vector<proto::BackupManifest> layers;
-  ASSIGN_OR_RETURN(auto full, ReadManifest(*storage.collection, subdir, crypto));
-  layers.push_back(std::move(full));
-  ASSIGN_OR_RETURN(auto incrementals,
-                   collection::ListIncrementals(storage.layers(), storage.layers_prefix(), subdir));
-  for (const auto& dir : incrementals) {
-    ASSIGN_OR_RETURN(auto m, ReadManifest(storage.layers(), dir, crypto));
-    layers.push_back(std::move(m));
-  }
-  return layers;
-}
-
-// The storages of a chain: the (default) collection, the incremental_location when given, and
-// the collections of the other localities of a locality-aware list.
-struct OpenedChain {
-  std::unique_ptr<ExternalStorage> collection;
-  std::unique_ptr<ExternalStorage> incremental_location;
-  std::map<std::string, std::unique_ptr<ExternalStorage>> localities;  // by tier
-  // Non-default URIs of a list without COCKROACH_LOCALITY (RESTORE ... IN ('a', 'b')): which
-  // locality each holds is found from the files the manifests name (ResolveUnlabeled).
-  std::vector<std::unique_ptr<ExternalStorage>> unlabeled;
-  // Localities whose files were found in the default collection (consolidated there).
-  std::set<std::string> in_default;
-  std::string write_locality;
-  ChainStorage view() const {
-    ChainStorage v{collection.get(), incremental_location.get()};
-    for (const auto& [name, storage] : localities) v.localities[name] = storage.get();
-    for (const auto& name : in_default) v.localities[name] = collection.get();
-    v.write_locality = write_locality;
-    return v;
-  }
-};
-
-// Opens the storages of `uris`. For a BACKUP (`for_backup`), every URI of a list must carry
-// COCKROACH_LOCALITY, and data files will go to the locality matching the node's --locality.
-StatusOr<OpenedChain> OpenChain(const ExecContext& ctx, const std::vector<std::string>& uris,
-                                const StatementOptions& opts, bool for_backup) {
-  ASSIGN_OR_RETURN(std::vector<LocalityUri> list, ParseLocalityUris(uris, for_backup));
-  if (list.size() > 1 && opts.incremental_location) {
-    return InvalidArgumentError(
-        "incremental_location cannot be combined with a locality-aware backup (a list of URIs); "
-        "the incremental layers of a locality-aware chain go under incrementals/ of each URI of "
-        "the list");
-  }
-  OpenedChain chain;
-  ASSIGN_OR_RETURN(chain.collection, OpenUri(ctx, list[0].uri));
-  for (size_t i = 1; i < list.size(); ++i) {
-    ASSIGN_OR_RETURN(auto storage, OpenUri(ctx, list[i].uri));
-    if (list[i].labeled) {
-      chain.localities[list[i].locality] = std::move(storage);
-    } else {
-      chain.unlabeled.push_back(std::move(storage));
-    }
-  }
-  if (opts.incremental_location) {
-    ASSIGN_OR_RETURN(chain.incremental_location, OpenUri(ctx, *opts.incremental_location));
-  }
-  if (for_backup && !chain.localities.empty()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> node, ctx.data_dir->GetSetting("locality"));
-    std::vector<std::string> names;
-    for (const auto& [name, storage] : chain.localities) names.push_back(name);
-    chain.write_locality = MatchLocality(node.value_or(""), names);
-  }
-  return chain;
-}
-
-// Finds the storage of each locality the manifests' data files were written to and no labeled
-// URI names: an unlabeled URI of the list, or the default collection itself (files consolidated
-// there), holds a locality when it has one of that locality's files at its path. Localities no
-// URI holds stay unassigned (ChainStorage::Covers reports them).
-Status ResolveUnlabeled(const std::vector<proto::BackupManifest>& layers, OpenedChain* chain) {
-  std::map<std::string, std::string> sample;  // locality -> a file path written there
-  for (const auto& m : layers) {
-    for (const auto& db : m.databases()) {
-      for (const auto& table : db.tables()) {
-        for (const auto& span : table.spans()) {
-          for (const auto& file : span.files()) {
-            if (!file.locality().empty()) sample.emplace(file.locality(), file.path());
-          }
-        }
-      }
-    }
-  }
-  for (const auto& [locality, path] : sample) {
-    if (chain->localities.count(locality)) continue;
-    bool found = false;
-    for (auto it = chain->unlabeled.begin(); it != chain->unlabeled.end(); ++it) {
-      StatusOr<uint64_t> size = (*it)->Size(path);
-      if (size.ok()) {
-        chain->localities[locality] = std::move(*it);
-        chain->unlabeled.erase(it);
-        found = true;
-        break;
-      }
-      if (!IsNotFound(size.status())) return size.status();
-    }
-    if (found) continue;
-    StatusOr<uint64_t> size = chain->collection->Size(path);
-    if (size.ok()) {
-      chain->in_default.insert(locality);
-    } else if (!IsNotFound(size.status())) {
-      return size.status();
-    }
-  }
-  return Status::OK();
-}
-
-ChainCrypto CryptoOf(const std::optional<ChainKey>& key) {
-  ChainCrypto crypto;
-  if (key) {
-    crypto.data_key = &key->data_key;
-    crypto.chain_id = key->chain_id;
-  }
-  return crypto;
-}
-
-// A chain opened for reading: its storages, full backup subdir, unlocked key and layers.
-struct LoadedChain {
-  OpenedChain opened;
-  std::string subdir;
-  std::optional<ChainKey> key;
-  std::vector<proto::BackupManifest> layers;
-};
-
-// Resolves `from` in the collection, unlocks its key (before reading any data) and reads the
-// manifests of all its layers.
-Status LoadChain(const ExecContext& ctx, const std::vector<std::string>& in, const BackupRef& from,
-                 const StatementOptions& opts, LoadedChain* out) {
-  ASSIGN_OR_RETURN(out->opened, OpenChain(ctx, in, opts, /*for_backup=*/false));
-  ExternalStorage& storage = *out->opened.collection;
-  ASSIGN_OR_RETURN(out->subdir,
-                   collection::ResolveFullBackup(storage, from.latest ? "LATEST" : from.subdir));
-  ASSIGN_OR_RETURN(out->key, OpenChainKey(storage, out->subdir, opts.keys));
-  ASSIGN_OR_RETURN(out->layers, ReadChain(out->opened.view(), out->subdir, CryptoOf(out->key)));
-  return ResolveUnlabeled(out->layers, &out->opened);
-}
-
-// Refuses to read `chain` when this data directory saw a newer state of it (backup/seen_layers.h)
-// unless `allow_older`, when each finding becomes a warning in `notices`; then remembers what it
-// read.
-Status CheckNotOlder(const ExecContext& ctx, const LoadedChain& chain, const BackupRef& from,
-                     bool allow_older, std::vector<ResultSet::Notice>* notices) {
-  SeenLayers seen(ctx.data_dir);
-  const std::string uri = chain.opened.collection->RedactedUri();
-  const std::string layers_uri = chain.opened.incremental_location
-                                     ? chain.opened.incremental_location->RedactedUri()
-                                     : std::string();
-  ASSIGN_OR_RETURN(std::vector<std::string> findings,
-                   seen.FindOlder(uri, layers_uri, chain.layers, from.latest));
-  if (!findings.empty() && !allow_older) {
-    std::string message;
-    for (const std::string& f : findings) message += (message.empty() ? "" : "; ") + f;
-    return FailedPreconditionError(message + "; refusing to read an older state of " + uri +
-                                   " than this data directory saw")
-        .WithHint(
-            "if the newer backups were removed on purpose and this older state is what you want, "
-            "run the statement again WITH allow_older = true; otherwise find out who changed "
-            "the collection");
-  }
-  for (const std::string& f : findings) {
-    notices->push_back(
-        {ResultSet::Notice::Severity::kWarning, f + "; reading it anyway (allow_older)"});
-  }
-  return seen.Record(uri, layers_uri, chain.layers);
-}
-
 // Remembers a layer this data directory just committed: a later RESTORE or SHOW BACKUP refuses
 // the chain when it ends earlier; SHOW JOBS' running_status of BACKUP job `job_id` says which
 // layer it wrote. Best effort: the backup itself is done.
@@ -329,23 +148,6 @@ void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& s
                                      (layer == 0 ? " (full)" : " (incremental)") + " ending at " +
                                      collection::FormatTimestamp(r.end_micros) + " UTC")
       .IgnoreError();
-}
-
-// "backup /2026/11/28-145137.12 in 'nodelocal://1/c', layer 2 (incremental) ending at
-// 2026-11-28 15:03:12.400000 UTC": which point in time a RESTORE reads.
-std::string DescribeLayer(const LoadedChain& chain, const proto::BackupManifest& layer) {
-  std::string text =
-      "backup " + collection::DisplaySubdir(chain.subdir) + " in '" +
-      chain.opened.collection->RedactedUri() + "', layer " + std::to_string(layer.layer()) +
-      (layer.backup_type() == proto::BACKUP_TYPE_INCREMENTAL ? " (incremental)" : " (full)") +
-      " ending at " + collection::FormatTimestamp(layer.end_time_micros()) + " UTC";
-  const proto::BackupManifest& newest = chain.layers.back();
-  if (&layer != &newest) {
-    text += " (chosen by AS OF SYSTEM TIME; the chain's newest layer " +
-            std::to_string(newest.layer()) + " ends at " +
-            collection::FormatTimestamp(newest.end_time_micros()) + " UTC)";
-  }
-  return text;
 }
 
 // Backup settings; COFRE_BACKUP_TARGET_FILE_BYTES overrides the span/file target size (tests use
@@ -783,62 +585,6 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   rs.notices.push_back(
       {ResultSet::Notice::Severity::kNotice,
        (opts.schema_only ? "restored the schema (no rows) of " : "restored ") + restored});
-  return rs;
-}
-
-StatusOr<ResultSet> ExecuteShowBackups(const ExecContext& ctx, const ShowBackups& stmt) {
-  ASSIGN_OR_RETURN(auto storage, OpenCollection(ctx, stmt.in));
-  ASSIGN_OR_RETURN(auto subdirs, collection::ListFullBackups(*storage));
-  // Which entry LATEST names: none when LATEST is missing, damaged or names no listed backup.
-  std::string latest;
-  StatusOr<std::string> resolved = collection::ResolveFullBackup(*storage, "LATEST");
-  if (resolved.ok()) {
-    latest = *resolved;
-  } else if (!IsNotFound(resolved.status()) && !IsDataLoss(resolved.status())) {
-    return resolved.status();
-  }
-  ResultSet rs;
-  rs.columns = {{"path"}, {"is_latest", Kind::kBool}};
-  for (const auto& s : subdirs) {
-    rs.rows.push_back({collection::DisplaySubdir(s), std::string(s == latest ? "true" : "false")});
-  }
-  return rs;
-}
-
-StatusOr<ResultSet> ExecuteShowBackup(const ExecContext& ctx, const ShowBackup& stmt) {
-  ASSIGN_OR_RETURN(StatementOptions opts,
-                   ValidateOptions(stmt.options, OptionContext::kShowBackup));
-  LoadedChain chain;
-  RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
-  std::vector<ResultSet::Notice> notices;
-  RETURN_IF_ERROR(CheckNotOlder(ctx, chain, stmt.from, opts.allow_older, &notices));
-  ShowBackupKind kind = stmt.kind == ShowBackup::Kind::kSchemas ? ShowBackupKind::kSchemas
-                        : stmt.kind == ShowBackup::Kind::kFiles ? ShowBackupKind::kFiles
-                                                                : ShowBackupKind::kObjects;
-  if (opts.check_files) {
-    const std::string display = collection::DisplaySubdir(chain.subdir);
-    for (const auto& layer : chain.layers)
-      RETURN_IF_ERROR(chain.opened.view().Covers(layer, display));
-    ASSIGN_OR_RETURN(CheckFilesResult checked, CheckBackupFiles(chain.opened.view(), chain.layers));
-    if (!checked.problems.empty()) {
-      std::string message = "backup " + display + " has " +
-                            std::to_string(checked.problems.size()) + " missing or damaged " +
-                            (checked.problems.size() == 1 ? "file" : "files") + ": ";
-      for (size_t i = 0; i < checked.problems.size() && i < 20; ++i) {
-        message += (i ? "; " : "") + checked.problems[i];
-      }
-      if (checked.problems.size() > 20) {
-        message += "; and " + std::to_string(checked.problems.size() - 20) + " more";
-      }
-      return DataLossError(message);
-    }
-    notices.push_back({ResultSet::Notice::Severity::kNotice,
-                       "check_files: all " + std::to_string(checked.files) +
-                           " data files of backup " + display + " are present with their " +
-                           "recorded sizes (" + std::to_string(checked.file_bytes) + " bytes)"});
-  }
-  ResultSet rs = ShowBackupResult(chain.layers, kind);
-  rs.notices = std::move(notices);
   return rs;
 }
 
