@@ -2,6 +2,7 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= $(BUILD_ASAN)
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -12,7 +13,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libexpat1-dev libpq-dev sqlite3 zstd python3 python3-boto3 time clang-14 clang-format-14 libclang-rt-14-dev \
   postgresql-15 postgresql-client-15 python3-psycopg2 python3-cryptography python3-prometheus-client
 
-.PHONY: all deps azure-tools build demo test unit-test e2e-test asan-test fuzz-smoke fuzz bench clean servers-start servers-stop
+.PHONY: all deps azure-tools build demo test unit-test e2e-test asan-test tsan-test fuzz-smoke fuzz bench clean servers-start servers-stop
 
 all: build
 
@@ -47,14 +48,20 @@ demo: build
 
 # The whole suite: unit tests, end-to-end tests of the binary against real SQLite files, a
 # real S3/KMS protocol server (moto_server on 127.0.0.1) and Azurite (Azure Blob), then the unit tests again under ASan +
-# UBSan (clang-14 build in $(BUILD_ASAN), which also holds the fuzzers), then a fuzz smoke run
-# (FUZZ_SMOKE_SECONDS per target, default 5).
+# UBSan (clang-14 build in $(BUILD_ASAN), which also holds the fuzzers), then the threaded paths
+# under ThreadSanitizer (clang-14 build in $(BUILD_TSAN): unit tests, and the server, jobs and
+# pgbench tests against the sanitized binary), then a fuzz smoke run (FUZZ_SMOKE_SECONDS per
+# target, default 5).
 test: build node-deps
-	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) bash scripts/run-tests.sh
+	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) BUILD_TSAN=$(BUILD_TSAN) JOBS=$(JOBS) bash scripts/run-tests.sh
 
 # The sanitizer and fuzz smoke steps of make test alone.
 asan-test: deps
 	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) bash scripts/run-tests.sh asan
+
+# The ThreadSanitizer step of make test alone.
+tsan-test: deps node-deps
+	@BUILD=$(BUILD) BUILD_TSAN=$(BUILD_TSAN) JOBS=$(JOBS) bash scripts/run-tests.sh tsan
 
 fuzz-smoke: deps
 	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) bash scripts/run-tests.sh fuzz-smoke
@@ -69,4 +76,4 @@ fuzz: deps
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash scripts/fuzz.sh $(BUILD_FUZZ)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN)

@@ -4,6 +4,10 @@
 #   tests       every unit and end-to-end test of $BUILD (default build/) through ctest
 #   asan        builds $BUILD_ASAN (default build-asan/: clang-14, AddressSanitizer + UBSan, fuzz
 #               targets) and runs every unit test there under the sanitizers
+#   tsan        builds $BUILD_TSAN (default build-tsan/: clang-14, ThreadSanitizer) and runs the
+#               threaded paths there: the unit tests of the layers that start threads, and the
+#               server, jobs and pgbench end-to-end tests against the sanitized binary. Any report
+#               (a data race, a lock-order inversion) fails the step.
 #   fuzz-smoke  runs each fuzz target of $BUILD_ASAN for $FUZZ_SMOKE_SECONDS (default 5) on its
 #               seed corpus (builds $BUILD_ASAN first if the asan step did not)
 # The moto servers on 127.0.0.1 run while the tests and asan steps run and are stopped whatever
@@ -14,15 +18,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${BUILD:-$ROOT/build}"
 BUILD_ASAN="${BUILD_ASAN:-$ROOT/build-asan}"
 case "$BUILD_ASAN" in /*) ;; *) BUILD_ASAN="$ROOT/$BUILD_ASAN" ;; esac
+BUILD_TSAN="${BUILD_TSAN:-$ROOT/build-tsan}"
+case "$BUILD_TSAN" in /*) ;; *) BUILD_TSAN="$ROOT/$BUILD_TSAN" ;; esac
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 JOBS="${JOBS:-$(nproc)}"
 cd "$ROOT"
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(format tests asan fuzz-smoke)
+[ ${#steps[@]} -eq 0 ] && steps=(format tests asan tsan fuzz-smoke)
 wants() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 for s in "${steps[@]}"; do
-  case "$s" in format|tests|asan|fuzz-smoke) ;; *) echo "unknown step '$s' (format, tests, asan, fuzz-smoke)" >&2; exit 2 ;; esac
+  case "$s" in format|tests|asan|tsan|fuzz-smoke) ;; *) echo "unknown step '$s' (format, tests, asan, tsan, fuzz-smoke)" >&2; exit 2 ;; esac
 done
 
 failed=0
@@ -71,6 +77,36 @@ sanitized_ctest() {
       --timeout 900
 }
 
+tsan_built=0
+build_tsan() {
+  CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD_TSAN" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOFRE_TSAN=ON >/dev/null &&
+    ninja -C "$BUILD_TSAN" -j "$JOBS" tsan_targets && tsan_built=1
+}
+
+# Every process of the run (the unit tests, the server and the clients the e2e tests start)
+# writes its reports under $BUILD_TSAN/reports; the step fails when any test fails or any
+# report was written, and prints the reports.
+tsan_run() {
+  local reports="$BUILD_TSAN/reports" rc=0 t
+  rm -rf "$reports" && mkdir -p "$reports"
+  export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$reports/report"
+  for t in util storage backup jobs; do
+    "$BUILD_TSAN/${t}_test" --gtest_brief=1 || rc=1
+  done
+  for t in server jobs pgbench; do
+    echo "--- tests/${t}_test.py (ThreadSanitizer binary)"
+    COFRE_BIN="$BUILD_TSAN/cofre" "${PYTHON3:-python3}" "$ROOT/tests/${t}_test.py" || rc=1
+  done
+  unset TSAN_OPTIONS
+  if compgen -G "$reports/report*" >/dev/null; then
+    echo "ThreadSanitizer reports:" >&2
+    cat "$reports"/report* >&2
+    rc=1
+  fi
+  return $rc
+}
+
 if wants format; then
   step "format" bash "$ROOT/scripts/check-format.sh"
 fi
@@ -83,6 +119,13 @@ if wants asan; then
   if [ $asan_built = 1 ]; then
     start_servers
     step "asan unit tests" sanitized_ctest
+  fi
+fi
+if wants tsan; then
+  step "tsan build" build_tsan
+  if [ $tsan_built = 1 ]; then
+    start_servers
+    step "tsan threaded paths" tsan_run
   fi
 fi
 if wants fuzz-smoke; then

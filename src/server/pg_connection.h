@@ -137,7 +137,7 @@ class PgConnection : public LiveConnection {
   bool failed_txn_ = false;    // invariant 3
   bool skip_to_sync_ = false;  // invariant 4
   bool rejected_in_failed_txn_ = false;
-  bool closing_ = false;
+  std::atomic<bool> closing_{false};  // set by the monitor thread (Close)
   std::atomic<int64_t> statement_started_ms_{-1};
   std::atomic<int64_t> statement_timeout_ms_{0};
   std::mutex session_mu_;  // guards session_ against InterruptStatement during open/close
