@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "backup/backup_checkpoint.h"
 #include "backup/collection.h"
 #include "backup/database_settings.h"
 #include "backup/leaf_maps.h"
@@ -71,13 +72,36 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   BackupResult result;
   ASSIGN_OR_RETURN(auto snapshot, TakeBackupSnapshot(req.targets, req.settings, threads, &result));
   result.end_micros = snapshot->time_micros();
-  ASSIGN_OR_RETURN(result.subdir,
-                   collection::FreeLayerDir(storage, collection::FullSubdir, result.end_micros));
+  if (req.resume) {
+    // The interrupted run's directory, named by its snapshot; this run's snapshot is the end.
+    result.subdir = req.resume->full_subdir();
+  } else {
+    ASSIGN_OR_RETURN(result.subdir,
+                     collection::FreeLayerDir(storage, collection::FullSubdir, result.end_micros));
+  }
   result.layer_dir = result.subdir;
   RETURN_IF_ERROR(ClaimLayer(req.storage, LayerKind::kFull, result.layer_dir, req.ownership));
   UnfinishedLayerGuard guard(req.storage, LayerKind::kFull, result.layer_dir);
+  std::optional<BackupCheckpointer> checkpoint;
+  uint64_t first_file = 1;
+  if (req.checkpoint) {
+    proto::BackupCheckpoint start = req.resume.value_or(proto::BackupCheckpoint());
+    start.set_layer_dir(result.layer_dir);
+    start.set_full_subdir(result.subdir);
+    start.set_layer(0);
+    checkpoint.emplace(std::move(start), req.checkpoint);
+    RETURN_IF_ERROR(checkpoint->Flush());
+    if (req.resume) {
+      // What the interrupted run wrote after its last checkpoint is not used: it goes.
+      ASSIGN_OR_RETURN(uint64_t highest,
+                       RemoveUnreferencedDataFiles(data_storage, result.layer_dir,
+                                                   checkpoint->ReferencedFiles()));
+      first_file = highest + 1;
+    }
+  }
 
-  if (req.crypto.encrypted()) {
+  // A resumed layer already holds its ENCRYPTION-INFO (the request's key was unlocked from it).
+  if (req.crypto.encrypted() && !req.resume) {
     RETURN_IF_ERROR(WriteSmallFile(storage, result.subdir + "/" + collection::kEncryptionInfoFile,
                                    req.encryption_info));
   }
@@ -95,7 +119,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   manifest.set_encrypted(req.crypto.encrypted());
   manifest.set_cofre_version(kCofreVersion);
 
-  std::atomic<uint64_t> next_file{1};
+  std::atomic<uint64_t> next_file{first_file};
   ExportOptions opts;
   opts.layer_dir = result.layer_dir;
   opts.layer = 0;
@@ -131,8 +155,15 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   parallel.threads = threads;
   if (req.settings.min_piece_rows > 0) parallel.min_piece_rows = req.settings.min_piece_rows;
   parallel.stop = req.settings.stop;
-  RETURN_IF_ERROR(ExportTablesInParallel(*snapshot, tables, data_storage, req.crypto, opts,
-                                         parallel, req.progress));
+  parallel.checkpoint = checkpoint ? &*checkpoint : nullptr;
+  parallel.chain = &req.storage;
+  if (Status st = ExportTablesInParallel(*snapshot, tables, data_storage, req.crypto, opts,
+                                         parallel, req.progress);
+      !st.ok()) {
+    // Stopped (PAUSE, a shutdown): the finished spans stay for the next run to resume from.
+    if (checkpoint && st.code() == StatusCode::kCancelled) guard.Keep();
+    return st;
+  }
   for (const auto& table : tables) {
     for (auto& span : *table.out->mutable_spans()) {
       for (auto& file : *span.mutable_files()) file.set_locality(req.storage.write_locality);
@@ -163,6 +194,12 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     return st;
   }
   guard.Commit();
+  if (req.resume) {
+    // Files of finished spans that had to be written again (best effort: they are unlisted).
+    RemoveUnreferencedDataFiles(data_storage, result.layer_dir, ManifestFiles(manifest))
+        .status()
+        .IgnoreError();
+  }
   if (req.progress) req.progress(1.0);
   return result;
 }

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "backup/zstd_stream.h"
 #include "engine/data_dir.h"
 #include "engine/snapshot.h"
+#include "proto/backup_checkpoint.pb.h"
 #include "proto/backup_manifest.pb.h"
 
 namespace cofre {
@@ -55,6 +57,13 @@ struct FullBackupRequest {
   BackupSettings settings;
   std::function<void(double)> progress;  // fraction completed, may be empty
   LayerOwnership ownership;              // who writes the layer directory
+  // Checkpoints (backup/backup_checkpoint.h): where the record of finished spans is saved as the
+  // backup goes (empty: nowhere, and a stopped backup removes what it wrote); with it, a stopped
+  // backup (Cancelled) keeps its directory for a later run. `resume`: the record of an
+  // interrupted run of the same job, with at least one finished span, to resume from: its
+  // directory is written again and `crypto` must be the key of its ENCRYPTION-INFO.
+  std::function<Status(const std::string&)> checkpoint;
+  std::optional<proto::BackupCheckpoint> resume;
 };
 
 struct BackupResult {

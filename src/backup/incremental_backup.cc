@@ -289,6 +289,16 @@ void AssembleSpans(const std::vector<TableJob>& tables, const std::vector<WorkIt
 
 }  // namespace
 
+Status BringSpanToSnapshot(const SqliteDb& db, const TableSchema& schema, const KeyOrder& order,
+                           const proto::Span& span, const ChainStorage& storage,
+                           const ChainCrypto& crypto, const ExportOptions& opts, proto::Span* out,
+                           bool* kept) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SpanReader> previous,
+                   SpanReader::Open(storage, span, crypto, order));
+  LayerStats stats;
+  return DiffSpan(*previous, db, schema, order, span, storage, crypto, opts, out, kept, &stats);
+}
+
 StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req) {
   const ChainStorage& storage = req.storage;
   const proto::BackupManifest& prev = req.chain.back();

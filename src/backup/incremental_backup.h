@@ -25,6 +25,8 @@
 
 #include "backup/chain_storage.h"
 #include "backup/full_backup.h"
+#include "backup/key_order.h"
+#include "backup/table_exporter.h"
 
 namespace cofre {
 
@@ -44,6 +46,15 @@ inline constexpr int kMaxDeltasPerSpan = 8;
 inline constexpr double kMaxDeltaFraction = 0.5;
 
 StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& request);
+
+// Compares `span` (its rows as its files hold them) with `db`'s rows of its key range, as an
+// incremental does, and sets `out` to the span with one more DELTA file (layer `opts.layer`) when
+// rows changed; false in *kept when it must be written in full instead (keys out of order, grown
+// past twice the target size). Resumed full backups use it (backup/backup_checkpoint.h).
+Status BringSpanToSnapshot(const SqliteDb& db, const TableSchema& schema, const KeyOrder& order,
+                           const proto::Span& span, const ChainStorage& storage,
+                           const ChainCrypto& crypto, const ExportOptions& opts, proto::Span* out,
+                           bool* kept);
 
 }  // namespace cofre
 

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <thread>
 
+#include "backup/backup_checkpoint.h"
 #include "backup/row_codec.h"
 
 namespace cofre {
@@ -169,11 +170,20 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
   // Plan: every table's pieces, then an order that starts with the largest tables.
   std::vector<ExportPiece> pieces;
   std::vector<uint64_t> table_weight(tables.size(), 0);
+  std::vector<std::optional<KeyOrder>> orders(tables.size());
   for (size_t t = 0; t < tables.size(); ++t) {
     ParallelExportOptions plan = parallel;
     plan.threads = threads;
-    auto planned = PlanPieces(snapshot.reader(tables[t].database), *tables[t].schema, t, plan);
+    const SqliteDb& db = snapshot.reader(tables[t].database);
+    auto planned = PlanPieces(db, *tables[t].schema, t, plan);
     if (!planned.ok()) return annotate(planned.status(), t);
+    if (parallel.checkpoint && parallel.checkpoint->resuming()) {
+      auto key_order = KeyOrder::ForTable(db, *tables[t].schema);
+      if (!key_order.ok()) return annotate(key_order.status(), t);
+      orders[t] = std::move(*key_order);
+      *planned = parallel.checkpoint->Pieces(tables[t].database, *tables[t].schema, orders[t],
+                                             std::move(*planned));
+    }
     for (auto& p : *planned) {
       table_weight[t] = std::max(table_weight[t], p.weight);
       pieces.push_back(std::move(p));
@@ -191,12 +201,26 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
     const ExportPiece& piece = pieces[order[next]];
     const TableToExport& table = tables[piece.table];
     PieceOutput& out = outputs[order[next]];
-    Status st =
-        ExportRange(snapshot.reader(table.database, reader), *table.schema, piece.start_key,
-                    piece.end_key, storage, crypto, options, &out.spans, &out.rows, &out.bytes);
-    return st.ok() ? st : annotate(st, piece.table);
+    const SqliteDb& db = snapshot.reader(table.database, reader);
+    Status st = piece.finished
+                    ? parallel.checkpoint->Bring(db, *table.schema, *orders[piece.table],
+                                                 *piece.finished, *parallel.chain, crypto, options,
+                                                 &out.spans, &out.rows, &out.bytes)
+                    : ExportRange(db, *table.schema, piece.start_key, piece.end_key, storage,
+                                  crypto, options, &out.spans, &out.rows, &out.bytes);
+    if (!st.ok()) return annotate(st, piece.table);
+    if (parallel.checkpoint)
+      parallel.checkpoint->Finished(table.database, *table.schema, out.spans);
+    return st;
   };
-  RETURN_IF_ERROR(RunInParallel(threads, order.size(), work, progress, parallel.stop));
+  // The checkpoint is saved from this thread as pieces finish, and once more when they stop.
+  auto report = [&](double fraction) {
+    if (parallel.checkpoint) parallel.checkpoint->Flush().IgnoreError();
+    if (progress) progress(fraction);
+  };
+  Status run = RunInParallel(threads, order.size(), work, report, parallel.stop);
+  if (parallel.checkpoint) parallel.checkpoint->Flush().IgnoreError();
+  RETURN_IF_ERROR(run);
 
   // Assemble: each table's spans in key order (pieces were planned in key order), numbered.
   for (size_t t = 0; t < tables.size(); ++t) DescribeTable(*tables[t].schema, tables[t].out);

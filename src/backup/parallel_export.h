@@ -20,10 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "backup/chain_storage.h"
 #include "backup/table_exporter.h"
 #include "engine/snapshot.h"
 
 namespace cofre {
+
+class BackupCheckpointer;
 
 struct TableToExport {
   std::string database;                 // the table's database, as named in the snapshot
@@ -39,6 +42,11 @@ struct ParallelExportOptions {
   uint64_t min_piece_rows = 1 << 16;
   // Once stop is requested, workers take no further piece and the export fails with Cancelled.
   std::stop_token stop;
+  // Records finished spans, and, when it resumes an interrupted run, brings that run's finished
+  // spans to this snapshot instead of exporting their ranges (backup/backup_checkpoint.h). May be
+  // null. The chain storage is what finished spans are read from.
+  BackupCheckpointer* checkpoint = nullptr;
+  const ChainStorage* chain = nullptr;
 };
 
 // A key range of one table to export.
@@ -46,6 +54,8 @@ struct ExportPiece {
   size_t table = 0;                // index into the tables given
   std::string start_key, end_key;  // encoded keys; empty: unbounded
   uint64_t weight = 1;             // rowids covered (1 for unsplit tables): the size estimate
+  // Set on a resume: a span an interrupted run finished, to bring to this snapshot.
+  const proto::Span* finished = nullptr;
 };
 
 // The pieces of table number `index` of `schema`: rowid ranges when the table is large enough,

@@ -53,12 +53,14 @@ void AddObjects(const proto::BackupManifest& m, bool schemas, ResultSet* rs) {
         "CREATE DATABASE " + db.name(), SnapshotSkew(m, db));
     add(db.name(), std::nullopt, "public", "schema", std::nullopt, std::nullopt, std::nullopt);
     for (const auto& t : db.tables()) {
-      // A layer's row shows what that layer stored: all rows for a full backup, the changed
-      // rows and tombstones for an incremental.
-      uint64_t size = 0, rows = 0;
+      // A layer's row shows what that layer stored: all rows for a full backup (at its end,
+      // also when it was resumed and holds deltas), the changed rows and tombstones for an
+      // incremental.
+      uint64_t size = t.logical_bytes(), rows = t.rows();
+      if (m.layer() > 0) size = rows = 0;
       for (const auto& span : t.spans()) {
         for (const auto& f : span.files()) {
-          if (f.layer() != m.layer()) continue;
+          if (m.layer() == 0 || f.layer() != m.layer()) continue;
           size += f.logical_bytes();
           rows += f.rows();
         }

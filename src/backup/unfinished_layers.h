@@ -82,6 +82,9 @@ class UnfinishedLayerGuard {
 
   // The layer is committed: keeps it, and deletes its BACKUP-LOCK (best effort).
   void Commit();
+  // The layer stays unfinished, lock included, for a later run of its job to resume; its owner
+  // removes it if the job is canceled instead.
+  void Keep() { committed_ = true; }
 
  private:
   const ChainStorage& storage_;

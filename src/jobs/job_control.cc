@@ -41,8 +41,8 @@ StatusOr<JobRegistry::JobRecord> JobRegistry::Get(int64_t id) {
 
 StatusOr<std::vector<int64_t>> JobRegistry::Pending() {
   ASSIGN_OR_RETURN(SqliteStmt stmt,
-                   dir_->system().Prepare("SELECT id FROM jobs WHERE status = 'pending' AND "
-                                          "pid IS NULL ORDER BY id"));
+                   dir_->system().Prepare("SELECT id FROM jobs WHERE status IN ('pending', "
+                                          "'cancel-requested') AND pid IS NULL ORDER BY id"));
   std::vector<int64_t> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -55,10 +55,12 @@ StatusOr<std::vector<int64_t>> JobRegistry::Pending() {
 StatusOr<bool> JobRegistry::Claim(int64_t id, int64_t lease_ms) {
   ASSIGN_OR_RETURN(SqliteStmt stmt,
                    dir_->system().Prepare(
-                       std::string("UPDATE jobs SET status = 'running', lease_expires = ?, "
-                                   "num_runs = num_runs + 1, error = '', started = coalesce("
-                                   "started, ") +
-                       kNow + "), modified = " + kNow + " WHERE id = ? AND status = 'pending'"));
+                       std::string("UPDATE jobs SET lease_expires = ?, num_runs = num_runs + "
+                                   "(status = 'pending'), status = CASE status WHEN 'pending' "
+                                   "THEN 'running' ELSE status END, error = '', started = "
+                                   "coalesce(started, ") +
+                       kNow + "), modified = " + kNow +
+                       " WHERE id = ? AND status IN ('pending', 'cancel-requested')"));
   stmt.Bind(1, NowMs() + lease_ms).Bind(2, id);
   RETURN_IF_ERROR(stmt.Run());
   return sqlite3_changes(dir_->system().get()) > 0;
@@ -73,9 +75,10 @@ Status JobRegistry::Heartbeat(int64_t id, int64_t lease_ms) {
 
 StatusOr<bool> JobRegistry::Transition(int64_t id, const std::vector<std::string>& from,
                                        const std::string& to) {
-  std::string sql = std::string("UPDATE jobs SET status = ?2, modified = ") + kNow +
-                    (Terminal(to) ? std::string(", finished = ") + kNow : std::string()) +
-                    " WHERE id = ?1";
+  std::string sql =
+      std::string("UPDATE jobs SET status = ?2, modified = ") + kNow +
+      (Terminal(to) ? std::string(", checkpoint = NULL, finished = ") + kNow : std::string()) +
+      " WHERE id = ?1";
   if (!from.empty()) {
     sql += " AND status IN (";
     for (size_t i = 0; i < from.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 3);
@@ -90,9 +93,8 @@ StatusOr<bool> JobRegistry::Transition(int64_t id, const std::vector<std::string
 
 StatusOr<int> JobRegistry::AdoptOrphans() {
   int adopted = 0;
-  for (auto [from, to] : {std::pair<const char*, const char*>{"running", "pending"},
-                          {"pause-requested", "paused"},
-                          {"cancel-requested", "canceled"}}) {
+  for (auto [from, to] :
+       {std::pair<const char*, const char*>{"running", "pending"}, {"pause-requested", "paused"}}) {
     ASSIGN_OR_RETURN(SqliteStmt stmt,
                      dir_->system().Prepare(
                          std::string("UPDATE jobs SET status = ?, modified = ") + kNow +
@@ -145,9 +147,9 @@ StatusOr<std::string> JobRegistry::RequestControl(int64_t id, Control action) {
         break;
       case Control::kCancel:
         if (job.status == "cancel-requested" || job.status == "canceled") return job.status;
-        if (job.status == "pending" || job.status == "paused")
-          to = "canceled";
-        else if (job.status == "running" || job.status == "pause-requested") {
+        // A runner job's run removes what it wrote before the job reads canceled.
+        if (job.status == "pending" || job.status == "paused" || job.status == "running" ||
+            job.status == "pause-requested") {
           to = "cancel-requested";
         } else {
           return refuse("canceled");

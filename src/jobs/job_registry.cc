@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   user_name TEXT NOT NULL DEFAULT 'root',
   spec BLOB,
   lease_expires INTEGER,
-  num_runs INTEGER NOT NULL DEFAULT 0
+  num_runs INTEGER NOT NULL DEFAULT 0,
+  checkpoint BLOB
 );
 CREATE TABLE IF NOT EXISTS backup_dirs (
   job_id INTEGER NOT NULL,
@@ -51,7 +52,7 @@ Status JobRegistry::Init() {
   // Data directories made before these columns existed get them.
   for (const char* column :
        {"running_status TEXT", "user_name TEXT NOT NULL DEFAULT 'root'", "spec BLOB",
-        "lease_expires INTEGER", "num_runs INTEGER NOT NULL DEFAULT 0"}) {
+        "lease_expires INTEGER", "num_runs INTEGER NOT NULL DEFAULT 0", "checkpoint BLOB"}) {
     std::string name(column, std::string_view(column).find(' '));
     ASSIGN_OR_RETURN(std::optional<int64_t> has,
                      dir_->system().QueryInt("SELECT count(*) FROM pragma_table_info('jobs') "
@@ -123,12 +124,14 @@ Status JobRegistry::SetRunningStatus(int64_t id, const std::string& text) {
 }
 
 Status JobRegistry::Succeed(int64_t id, uint64_t rows, uint64_t index_entries, uint64_t bytes) {
-  ASSIGN_OR_RETURN(SqliteStmt stmt,
-                   dir_->system().Prepare(
-                       std::string("UPDATE jobs SET status = 'succeeded', fraction_completed = 1, "
-                                   "result_rows = ?, result_index_entries = ?, result_bytes = ?, "
-                                   "finished = ") +
-                       kNow + ", modified = " + kNow + " WHERE id = ?"));
+  ASSIGN_OR_RETURN(
+      SqliteStmt stmt,
+      dir_->system().Prepare(
+          std::string(
+              "UPDATE jobs SET status = 'succeeded', fraction_completed = 1, "
+              "checkpoint = NULL, result_rows = ?, result_index_entries = ?, result_bytes = ?, "
+              "finished = ") +
+          kNow + ", modified = " + kNow + " WHERE id = ?"));
   stmt.Bind(1, static_cast<int64_t>(rows))
       .Bind(2, static_cast<int64_t>(index_entries))
       .Bind(3, static_cast<int64_t>(bytes))
@@ -139,10 +142,26 @@ Status JobRegistry::Succeed(int64_t id, uint64_t rows, uint64_t index_entries, u
 Status JobRegistry::Fail(int64_t id, const std::string& error) {
   ASSIGN_OR_RETURN(SqliteStmt stmt, dir_->system().Prepare(
                                         std::string("UPDATE jobs SET status = 'failed', error = ?, "
-                                                    "finished = ") +
+                                                    "checkpoint = NULL, finished = ") +
                                         kNow + ", modified = " + kNow + " WHERE id = ?"));
   stmt.Bind(1, error).Bind(2, id);
   return stmt.Run();
+}
+
+Status JobRegistry::SaveCheckpoint(int64_t id, const std::string& checkpoint) {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare("UPDATE jobs SET checkpoint = ? WHERE id = ?"));
+  stmt.BindBlob(1, checkpoint).Bind(2, id);
+  return stmt.Run();
+}
+
+StatusOr<std::string> JobRegistry::Checkpoint(int64_t id) {
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare("SELECT checkpoint FROM jobs WHERE id = ?"));
+  stmt.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row || stmt.ColumnIsNull(0)) return std::string();
+  return stmt.ColumnText(0);
 }
 
 Status JobRegistry::RecordBackupDir(int64_t id, const std::string& storage_uri, int kind,

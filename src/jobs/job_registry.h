@@ -84,6 +84,12 @@ class JobRegistry {
   // Marks the job failed with a (secret-free) error message.
   Status Fail(int64_t id, const std::string& error);
 
+  // A running BACKUP job's checkpoint (a serialized cofre.proto.BackupCheckpoint: what it has
+  // finished, backup/backup_checkpoint.h), saved as it goes and read by its next run; dropped
+  // when the job ends (succeeded, failed, canceled). Checkpoint() is empty when there is none.
+  Status SaveCheckpoint(int64_t id, const std::string& checkpoint);
+  StatusOr<std::string> Checkpoint(int64_t id);
+
   // Records that job `id` writes layer directory `dir` (of kind `kind`, see LayerKind) in the
   // storage `storage_uri` (redacted).
   Status RecordBackupDir(int64_t id, const std::string& storage_uri, int kind,

@@ -21,6 +21,7 @@
 #include "backup/verify_backup.h"
 #include "sql/as_of_time.h"
 #include "sql/backup_chain.h"
+#include "sql/backup_resume.h"
 #include "sql/describe.h"
 #include "sql/statement_options.h"
 #include "storage/storage_factory.h"
@@ -63,7 +64,8 @@ StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
   };
   uint64_t rows = 0, entries = 0, bytes = 0;
   Status st = body(id, progress, &rows, &entries, &bytes);
-  if (!st.ok() && ctx.stop.stop_requested() && st.code() == StatusCode::kCancelled) {
+  if (!st.ok() && st.code() == StatusCode::kCancelled &&
+      (ctx.stop.stop_requested() || ctx.job_id)) {
     // Stopped on request: a runner job's status is settled by the runner (paused, canceled, or
     // pending again at shutdown); a statement's job was canceled with its statement.
     if (!ctx.job_id) ctx.jobs->Transition(id, {"running"}, "canceled").status().IgnoreError();
@@ -157,7 +159,7 @@ void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& s
 // The layer ownership of BACKUP job `job_id` (backup/unfinished_layers.h): its BACKUP-LOCK note,
 // and the record of its layer directory in the job registry.
 LayerOwnership Ownership(const ExecContext& ctx, int64_t job_id, const std::string& data_dir_id,
-                         const ChainStorage& storage) {
+                         const ChainStorage& storage, const std::string& full_subdir = "") {
   LayerOwnership out;
   out.lock.data_dir_id = data_dir_id;
   out.lock.job_id = job_id;
@@ -168,9 +170,19 @@ LayerOwnership Ownership(const ExecContext& ctx, int64_t job_id, const std::stri
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
   JobRegistry* jobs = ctx.jobs;
-  out.claim = [jobs, job_id, storage](LayerKind kind, const std::string& dir) {
-    return jobs->RecordBackupDir(job_id, LayerHome(storage, kind).RedactedUri(),
-                                 static_cast<int>(kind), dir);
+  const bool runner = ctx.job_id.has_value();
+  out.claim = [jobs, job_id, storage, runner, full_subdir](LayerKind kind, const std::string& dir) {
+    RETURN_IF_ERROR(jobs->RecordBackupDir(job_id, LayerHome(storage, kind).RedactedUri(),
+                                          static_cast<int>(kind), dir));
+    if (!runner || kind != LayerKind::kIncremental) return Status::OK();
+    // An incremental is not resumed, but a restart must know whether it committed.
+    proto::BackupCheckpoint cp;
+    cp.set_format_version(kCheckpointFormatVersion);
+    cp.set_layer_dir(dir);
+    cp.set_full_subdir(full_subdir);
+    cp.set_layer(1);
+    cp.set_runs(1);
+    return jobs->SaveCheckpoint(job_id, cp.SerializeAsString());
   };
   return out;
 }
@@ -179,7 +191,7 @@ LayerOwnership Ownership(const ExecContext& ctx, int64_t job_id, const std::stri
 // chain's storages and no longer write (failed, or their process died). Best effort and quiet:
 // a directory that cannot be removed now keeps its record and is tried again by the next BACKUP.
 void RemoveAbandonedLayers(const ExecContext& ctx, const ChainStorage& storage,
-                           const std::string& data_dir_id) {
+                           const std::string& data_dir_id, const std::string& keep = "") {
   std::vector<std::string> uris{storage.collection->RedactedUri()};
   if (storage.incremental_location) uris.push_back(storage.incremental_location->RedactedUri());
   StatusOr<std::vector<JobRegistry::BackupDir>> dirs =
@@ -193,6 +205,7 @@ void RemoveAbandonedLayers(const ExecContext& ctx, const ChainStorage& storage,
     LayerKind kind = static_cast<LayerKind>(d.kind);
     // Recorded in a storage that plays another part in this statement: not this chain's.
     if (LayerHome(storage, kind).RedactedUri() != d.storage_uri) continue;
+    if (!keep.empty() && d.dir == keep && d.job_id == ctx.job_id.value_or(0)) continue;
     StatusOr<AbandonedLayer> outcome =
         RemoveAbandonedLayer(storage, kind, d.dir, data_dir_id, d.job_id);
     if (outcome.ok()) ctx.jobs->ForgetBackupDir(d.job_id, d.dir).IgnoreError();
@@ -215,6 +228,38 @@ StatusOr<ResultSet> WithNotices(StatusOr<ResultSet> result, std::vector<std::str
     result->notices.push_back({ResultSet::Notice::Severity::kNotice, std::move(n)});
   }
   return result;
+}
+
+// After a BACKUP's run failed: a runner job stopped by PAUSE or a shutdown keeps its layer for
+// its next run to resume; a canceled one, or a statement's, loses what it wrote at once.
+void CleanUpAfter(const ExecContext& ctx, const Status& st, const ChainStorage& storage,
+                  const std::string& data_dir_id) {
+  if (st.ok() || st.code() != StatusCode::kCancelled) return;
+  if (ctx.job_id && !CancelRequested(ctx, *ctx.job_id)) return;
+  RemoveAbandonedLayers(ctx, storage, data_dir_id);
+}
+
+// The layer an interrupted run of this job committed before its record said so: the job
+// succeeds with it, and no second backup is taken.
+StatusOr<ResultSet> RecordCommitted(const ExecContext& ctx, const std::string& description,
+                                    const ChainStorage& storage, const proto::BackupCheckpoint& cp,
+                                    const KeyOptions& keys) {
+  ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
+  return RunJob(ctx, "BACKUP", description,
+                [&](int64_t job_id, const std::function<void(double)>&, uint64_t* rows,
+                    uint64_t* entries, uint64_t* bytes) -> Status {
+                  proto::BackupManifest m;
+                  ASSIGN_OR_RETURN(BackupResult r, FinishCommittedLayer(storage, cp, keys,
+                                                                        data_dir_id, job_id, &m));
+                  proto::BackupManifest full;
+                  full.set_full_subdir(cp.full_subdir());
+                  full.set_chain_id(m.chain_id());
+                  full.set_end_time_micros(m.previous_layers_size() > 0
+                                               ? m.previous_layers(0).end_time_micros()
+                                               : m.end_time_micros());
+                  RememberLayer(ctx, job_id, storage, full, m.layer(), r);
+                  return Finished(ctx, job_id, r, rows, entries, bytes);
+                });
 }
 
 BackupSettings Settings() {
@@ -261,6 +306,12 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   ASSIGN_OR_RETURN(OpenedChain opened,
                    OpenChain(ctx, stmt.destinations, opts, /*for_backup=*/true));
   ExternalStorage* storage = opened.collection.get();
+  if (ctx.job_id && CancelRequested(ctx, *ctx.job_id)) {
+    // Canceled while paused, pending or stopped: what its earlier runs wrote goes now.
+    ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
+    RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
+    return CancelledError("the job was canceled");
+  }
   proto::Targets spec;
   ASSIGN_OR_RETURN(auto targets, ResolveBackupTargets(ctx, stmt.targets, &spec));
   using Progress = const std::function<void(double)>&;
@@ -272,6 +323,17 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     return InvalidArgumentError(
         "incremental_location applies to incremental backups: use BACKUP ... INTO LATEST IN "
         "'collection' WITH incremental_location = '...'");
+  }
+  ASSIGN_OR_RETURN(std::optional<proto::BackupCheckpoint> checkpoint, LoadCheckpoint(ctx));
+  if (checkpoint) {
+    ASSIGN_OR_RETURN(bool committed, LayerCommitted(opened.view(), *checkpoint));
+    if (committed) {
+      return RecordCommitted(ctx, DescribeStatement(stmt), opened.view(), *checkpoint, opts.keys);
+    }
+    // Only full backups resume (from their finished spans); an incremental starts over.
+    if (checkpoint->layer() != 0 || checkpoint->spans_size() == 0 || stmt.incremental_on) {
+      checkpoint.reset();
+    }
   }
   if (stmt.incremental_on) {
     ASSIGN_OR_RETURN(
@@ -298,7 +360,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                              uint64_t* bytes) -> Status {
                            IncrementalBackupRequest req;
                            req.storage = opened.view();
-                           req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
+                           req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage, subdir);
                            req.targets = targets;
                            req.chain = std::move(chain);
                            req.crypto = crypto;
@@ -307,13 +369,12 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                            const proto::BackupManifest full = req.chain.front();
                            const uint32_t layer = req.chain.back().layer() + 1;
                            ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
+                           KillAfterCommitFailpoint(ctx);
                            RememberLayer(ctx, job_id, req.storage, full, layer, r);
                            notices = r.notices;
                            return Finished(ctx, job_id, r, rows, entries, bytes);
                          });
-    if (!result.ok() && ctx.stop.stop_requested()) {
-      RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
-    }
+    CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
     return WithNotices(std::move(result), std::move(notices));
   }
   // Tests only: a cheaper KDF for the chains they create (at least 1000 iterations).
@@ -321,9 +382,20 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     opts.keys.new_chain_iterations = static_cast<uint32_t>(std::clamp<uint64_t>(
         std::strtoull(v, nullptr, 10), kMinPassphraseIterations, kPassphraseIterations));
   }
-  ASSIGN_OR_RETURN(NewChainKey chain, CreateChainKey(opts.keys));
+  // A resumed backup goes on with the key of the layer it resumes.
+  NewChainKey chain;
+  if (checkpoint) {
+    ASSIGN_OR_RETURN(chain.key, OpenChainKey(*storage, checkpoint->full_subdir(), opts.keys));
+  } else {
+    ASSIGN_OR_RETURN(chain, CreateChainKey(opts.keys));
+  }
   ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
-  RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
+  RemoveAbandonedLayers(ctx, opened.view(), data_dir_id,
+                        checkpoint ? checkpoint->layer_dir() : std::string());
+  // Runner jobs keep checkpoints; a failpoint may pause the job itself (sql/backup_resume.h).
+  std::stop_source self_stop;
+  std::stop_callback relay(ctx.stop, [&] { self_stop.request_stop(); });
+  settings.stop = self_stop.get_token();
   auto result = RunJob(ctx, "BACKUP", DescribeStatement(stmt),
                        [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
                            uint64_t* bytes) -> Status {
@@ -336,7 +408,12 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                          req.encryption_info = chain.encryption_info;
                          req.settings = settings;
                          req.progress = progress;
+                         if (ctx.job_id) {
+                           req.checkpoint = CheckpointSaver(ctx, job_id, &self_stop);
+                           req.resume = checkpoint;
+                         }
                          ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
+                         KillAfterCommitFailpoint(ctx);
                          proto::BackupManifest full;
                          full.set_full_subdir(r.subdir);
                          full.set_chain_id(req.crypto.chain_id);
@@ -345,9 +422,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                          notices = r.notices;
                          return Finished(ctx, job_id, r, rows, entries, bytes);
                        });
-  if (!result.ok() && ctx.stop.stop_requested()) {
-    RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
-  }
+  CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
   return WithNotices(std::move(result), std::move(notices));
 }
 

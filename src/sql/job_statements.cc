@@ -86,7 +86,8 @@ StatusOr<ResultSet> ExecuteControlJob(const ExecContext& ctx, JobRunner* runner,
   if (runner) {
     if (status == "pause-requested" || status == "cancel-requested") {
       runner->RequestStop(stmt.job_id);
-    } else if (status == "pending") {
+    }
+    if (status == "pending" || status == "cancel-requested") {
       runner->Notify();
     }
   }
@@ -143,6 +144,9 @@ Status RunStatementJob(const std::string& data_dir, const JobExecution& job) {
     return ExecuteBackup(ctx, *backup).status();
   }
   if (const auto* restore = std::get_if<Restore>(&stmt)) {
+    // A RESTORE publishes nothing before it succeeds: a canceled one has nothing to remove.
+    ASSIGN_OR_RETURN(JobRegistry::JobRecord record, jobs.Get(job.id));
+    if (record.status == "cancel-requested") return CancelledError("the job was canceled");
     RETURN_IF_ERROR(CheckPrivileges(actor, *restore, ctx.current_database));
     return ExecuteRestore(ctx, *restore).status();
   }

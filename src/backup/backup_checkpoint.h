@@ -1,0 +1,94 @@
+// Backup checkpoints: what a running full backup has finished, saved as it goes, and how a
+// later run of the same job resumes from it instead of starting over (docs/architecture.md §9).
+//
+// A run records every span it finishes (its files are published before it is recorded) and saves
+// the record (proto/backup_checkpoint.proto) through the owner's sink, from the calling thread,
+// as the export reports progress and once more when it stops. A resumed run writes into the same
+// layer directory, from a new snapshot: SQLite keeps no history, so the first run's snapshot is
+// gone, and every finished span must be brought to the new one. It is, with the layer format's
+// own means: the span keeps its files and gains a DELTA file (the rows changed since the run that
+// wrote it, and tombstones), computed by comparing the span's rows as its files hold them with the
+// new snapshot's rows, as an incremental does. What no finished span covers is exported anew. The
+// layer's end time is the last run's snapshot, and it restores to exactly that state.
+// Thread-safety: Finished() may be called from any thread; everything else from the thread that
+// runs the backup.
+#ifndef COFRE_BACKUP_BACKUP_CHECKPOINT_H_
+#define COFRE_BACKUP_BACKUP_CHECKPOINT_H_
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backup/chain_storage.h"
+#include "backup/key_order.h"
+#include "backup/parallel_export.h"
+#include "backup/table_exporter.h"
+#include "proto/backup_checkpoint.pb.h"
+
+namespace cofre {
+
+inline constexpr uint32_t kCheckpointFormatVersion = 1;
+
+// Saves a serialized BackupCheckpoint (the job record's column); errors are reported but a backup
+// does not stop for them (a later resume then redoes more).
+using CheckpointSink = std::function<Status(const std::string& serialized)>;
+
+class BackupCheckpointer {
+ public:
+  // `start`: the checkpoint of an interrupted run to resume (its spans are brought to this run's
+  // snapshot), or a fresh one naming the layer directory.
+  BackupCheckpointer(proto::BackupCheckpoint start, CheckpointSink sink);
+
+  bool resuming() const { return resuming_; }
+  const proto::BackupCheckpoint& start() const { return start_; }
+
+  // The pieces of table `schema` of database `db` to run, in key order: `planned` (the pieces of
+  // a new export) less the key ranges finished spans cover, and those spans (ExportPiece::
+  // finished). Finished spans of another definition of the table, or that do not form disjoint
+  // ranges, are dropped (their range is exported again).
+  std::vector<ExportPiece> Pieces(const std::string& db, const TableSchema& schema,
+                                  const std::optional<KeyOrder>& order,
+                                  std::vector<ExportPiece> planned) const;
+
+  // Brings finished span `span` to `reader`'s snapshot as one span appended to `out` (its files
+  // and a DELTA file when rows changed), or, when it cannot be diffed (too many deltas, grown
+  // past twice the target size, keys out of order), exports its range again as new spans.
+  Status Bring(const SqliteDb& reader, const TableSchema& schema, const KeyOrder& order,
+               const proto::Span& span, const ChainStorage& storage, const ChainCrypto& crypto,
+               const ExportOptions& options, proto::Table* out, uint64_t* rows,
+               uint64_t* bytes) const;
+
+  // Records the spans of `out` as finished (any thread).
+  void Finished(const std::string& db, const TableSchema& schema, const proto::Table& out);
+
+  // Saves the checkpoint through the sink when it changed since the last save.
+  Status Flush();
+
+  // Every data file the checkpoint names (paths relative to the storage root).
+  std::set<std::string> ReferencedFiles() const;
+
+ private:
+  const proto::BackupCheckpoint start_;
+  const bool resuming_;
+  CheckpointSink sink_;
+  std::mutex mu_;
+  proto::BackupCheckpoint current_;
+  bool dirty_ = false;
+};
+
+// Deletes the data files under `layer_dir`/data/ in `storage` that `keep` does not name (files
+// of spans no longer used, and those a killed run wrote after its last checkpoint), and what
+// interrupted writes left there. Returns the highest data file number left (0: none).
+StatusOr<uint64_t> RemoveUnreferencedDataFiles(ExternalStorage& storage,
+                                               const std::string& layer_dir,
+                                               const std::set<std::string>& keep);
+
+// The data files `manifest` names.
+std::set<std::string> ManifestFiles(const proto::BackupManifest& manifest);
+
+}  // namespace cofre
+
+#endif  // COFRE_BACKUP_BACKUP_CHECKPOINT_H_

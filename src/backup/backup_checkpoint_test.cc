@@ -1,0 +1,111 @@
+// BackupCheckpointer: what a resumed run does with the spans an interrupted one finished.
+#include "backup/backup_checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include "backup/row_codec.h"
+#include "util/status_matchers.h"
+
+namespace cofre {
+namespace {
+
+std::string Key(int64_t rowid) {
+  std::string key;
+  rowcodec::PutVarint(&key, 1);
+  rowcodec::AppendInteger(&key, rowid);
+  return key;
+}
+
+TableSchema Schema(const std::string& sql = "CREATE TABLE t(a)") {
+  TableSchema s;
+  s.name = "t";
+  s.create_sql = sql;
+  return s;
+}
+
+proto::BackupCheckpoint WithSpans(const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  proto::BackupCheckpoint cp;
+  cp.set_layer_dir("2026/12/04-170000.00");
+  for (auto [lo, hi] : ranges) {
+    auto* f = cp.add_spans();
+    f->set_database("db");
+    f->set_table("t");
+    f->set_create_sql("CREATE TABLE t(a)");
+    f->mutable_span()->set_start_key(lo < 0 ? "" : Key(lo));
+    f->mutable_span()->set_end_key(hi < 0 ? "" : Key(hi));
+  }
+  return cp;
+}
+
+// The pieces as [lo, hi) rowids (-1: unbounded), finished ones marked with 'f'.
+std::vector<std::string> Describe(const std::vector<ExportPiece>& pieces) {
+  std::vector<std::string> out;
+  auto bound = [](const std::string& k) {
+    return k.empty() ? std::string("-") : std::to_string(static_cast<unsigned char>(k.back()) / 2);
+  };
+  for (const auto& p : pieces) {
+    out.push_back((p.finished ? "f" : "") + bound(p.start_key) + ".." + bound(p.end_key));
+  }
+  return out;
+}
+
+std::vector<ExportPiece> Planned(const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  std::vector<ExportPiece> out;
+  for (auto [lo, hi] : ranges) out.push_back({0, lo < 0 ? "" : Key(lo), hi < 0 ? "" : Key(hi), 1});
+  return out;
+}
+
+TEST(BackupCheckpointTest, FinishedSpansAreBroughtAndTheRestExported) {
+  BackupCheckpointer cp(WithSpans({{10, 20}, {40, 50}}), nullptr);
+  EXPECT_TRUE(cp.resuming());
+  auto pieces = cp.Pieces("db", Schema(), KeyOrder(), Planned({{-1, 30}, {30, -1}}));
+  EXPECT_EQ(Describe(pieces),
+            (std::vector<std::string>{"-..10", "f10..20", "20..30", "30..40", "f40..50", "50..-"}));
+}
+
+TEST(BackupCheckpointTest, UnboundedFinishedSpansLeaveNoGapBeyond) {
+  BackupCheckpointer cp(WithSpans({{-1, 5}, {5, -1}}), nullptr);
+  auto pieces = cp.Pieces("db", Schema(), KeyOrder(), Planned({{-1, -1}}));
+  EXPECT_EQ(Describe(pieces), (std::vector<std::string>{"f-..5", "f5..-"}));
+}
+
+TEST(BackupCheckpointTest, ARedefinedTableOrOverlappingRecordIsExportedAgain) {
+  BackupCheckpointer cp(WithSpans({{10, 20}}), nullptr);
+  EXPECT_EQ(Describe(cp.Pieces("db", Schema("CREATE TABLE t(a, b)"), KeyOrder(),
+                               Planned({{-1, -1}}))),
+            std::vector<std::string>{"-..-"});
+  EXPECT_EQ(Describe(cp.Pieces("db", Schema(), std::nullopt, Planned({{-1, -1}}))),
+            std::vector<std::string>{"-..-"});
+  BackupCheckpointer overlapping(WithSpans({{10, 30}, {20, 40}}), nullptr);
+  EXPECT_EQ(Describe(overlapping.Pieces("db", Schema(), KeyOrder(), Planned({{-1, -1}}))),
+            std::vector<std::string>{"-..-"});
+}
+
+TEST(BackupCheckpointTest, FinishedReplacesAndFlushSavesOnlyChanges) {
+  std::vector<std::string> saved;
+  BackupCheckpointer cp(WithSpans({{10, 20}}), [&](const std::string& bytes) {
+    saved.push_back(bytes);
+    return Status::OK();
+  });
+  ASSERT_THAT(cp.Flush(), IsOk());
+  ASSERT_THAT(cp.Flush(), IsOk());
+  ASSERT_EQ(saved.size(), 1u);
+  proto::Table out;
+  auto* span = out.add_spans();
+  span->set_start_key(Key(10));
+  span->set_end_key(Key(20));
+  span->add_files()->set_path("d/data/7.cfd");
+  out.add_spans()->set_start_key(Key(20));
+  cp.Finished("db", Schema(), out);
+  ASSERT_THAT(cp.Flush(), IsOk());
+  ASSERT_EQ(saved.size(), 2u);
+  proto::BackupCheckpoint got;
+  ASSERT_TRUE(got.ParseFromString(saved.back()));
+  EXPECT_EQ(got.format_version(), kCheckpointFormatVersion);
+  EXPECT_EQ(got.runs(), 1u);
+  ASSERT_EQ(got.spans_size(), 2);
+  EXPECT_EQ(got.spans(0).span().files(0).path(), "d/data/7.cfd");
+}
+
+}  // namespace
+}  // namespace cofre

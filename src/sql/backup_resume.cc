@@ -1,0 +1,119 @@
+#include "sql/backup_resume.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <sstream>
+
+#include "backup/collection.h"
+#include "backup/manifest_io.h"
+#include "backup/unfinished_layers.h"
+
+namespace cofre::sql {
+
+namespace {
+
+// Checkpoint saves holding finished spans, in this process (the failpoints count them).
+std::atomic<uint64_t> saves{0};
+
+bool ListedIn(const char* list, uint64_t n) {
+  if (!list) return false;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (std::strtoull(item.c_str(), nullptr, 10) == n) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+StatusOr<std::optional<proto::BackupCheckpoint>> LoadCheckpoint(const ExecContext& ctx) {
+  if (!ctx.job_id) return std::optional<proto::BackupCheckpoint>();
+  ASSIGN_OR_RETURN(std::string saved, ctx.jobs->Checkpoint(*ctx.job_id));
+  proto::BackupCheckpoint cp;
+  if (saved.empty() || !cp.ParseFromString(saved) ||
+      cp.format_version() != kCheckpointFormatVersion || cp.layer_dir().empty()) {
+    return std::optional<proto::BackupCheckpoint>();
+  }
+  return std::optional<proto::BackupCheckpoint>(std::move(cp));
+}
+
+CheckpointSink CheckpointSaver(const ExecContext& ctx, int64_t job_id,
+                               std::stop_source* self_stop) {
+  JobRegistry* jobs = ctx.jobs;
+  return [jobs, job_id, self_stop, first = true](const std::string& bytes) mutable -> Status {
+    Status st = jobs->SaveCheckpoint(job_id, bytes);
+    if (first) {  // the run's first save names its directory: no span finished yet
+      first = false;
+      return st;
+    }
+    const uint64_t n = ++saves;
+    if (const char* kill_at = std::getenv("COFRE_TEST_KILL_AT_CHECKPOINT");
+        kill_at && std::strtoull(kill_at, nullptr, 10) == n) {
+      std::raise(SIGKILL);
+    }
+    if (ListedIn(std::getenv("COFRE_TEST_PAUSE_AT_CHECKPOINTS"), n)) {
+      jobs->RequestControl(job_id, JobRegistry::Control::kPause).status().IgnoreError();
+      self_stop->request_stop();
+    }
+    return st;
+  };
+}
+
+StatusOr<bool> LayerCommitted(const ChainStorage& storage, const proto::BackupCheckpoint& cp) {
+  ExternalStorage& home = LayerHome(storage, cp.layer() == 0 ? LayerKind::kFull
+                                                             : LayerKind::kIncremental);
+  StatusOr<uint64_t> size = home.Size(cp.layer_dir() + "/" + collection::kManifestFile);
+  if (size.ok()) return true;
+  if (IsNotFound(size.status())) return false;
+  return size.status();
+}
+
+StatusOr<BackupResult> FinishCommittedLayer(const ChainStorage& storage,
+                                            const proto::BackupCheckpoint& cp,
+                                            const KeyOptions& keys, const std::string& data_dir_id,
+                                            int64_t job_id, proto::BackupManifest* manifest) {
+  const LayerKind kind = cp.layer() == 0 ? LayerKind::kFull : LayerKind::kIncremental;
+  ExternalStorage& home = LayerHome(storage, kind);
+  ASSIGN_OR_RETURN(std::optional<ChainKey> key,
+                   OpenChainKey(*storage.collection, cp.full_subdir(), keys));
+  ChainCrypto crypto;
+  if (key) {
+    crypto.data_key = &key->data_key;
+    crypto.chain_id = key->chain_id;
+  }
+  ASSIGN_OR_RETURN(*manifest, ReadManifest(home, cp.layer_dir(), crypto));
+  // Its stale BACKUP-LOCK (and a torn write of LATEST) go.
+  RETURN_IF_ERROR(
+      RemoveAbandonedLayer(storage, kind, cp.layer_dir(), data_dir_id, job_id).status());
+  if (kind == LayerKind::kFull) {
+    StatusOr<std::string> latest = collection::ResolveFullBackup(home, "LATEST");
+    if (!latest.ok() || *latest < cp.full_subdir()) {
+      RETURN_IF_ERROR(collection::WriteLatest(home, cp.full_subdir()));
+    }
+  }
+  RemoveUnreferencedDataFiles(storage.DataFor(manifest->layer()), cp.layer_dir(),
+                              ManifestFiles(*manifest))
+      .status()
+      .IgnoreError();
+  BackupResult r;
+  r.subdir = cp.full_subdir();
+  r.layer_dir = cp.layer_dir();
+  r.end_micros = manifest->end_time_micros();
+  r.rows = manifest->rows();
+  r.index_entries = manifest->index_entries();
+  r.bytes = manifest->logical_bytes();
+  return r;
+}
+
+void KillAfterCommitFailpoint(const ExecContext& ctx) {
+  if (ctx.job_id && std::getenv("COFRE_TEST_KILL_AFTER_COMMIT")) std::raise(SIGKILL);
+}
+
+bool CancelRequested(const ExecContext& ctx, int64_t id) {
+  StatusOr<JobRegistry::JobRecord> job = ctx.jobs->Get(id);
+  return !job.ok() || job->status == "cancel-requested" || job->status == "canceled";
+}
+
+}  // namespace cofre::sql

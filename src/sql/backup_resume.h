@@ -1,0 +1,54 @@
+// Resuming BACKUP jobs of the server's runner (docs/architecture.md §9): the job's checkpoint
+// (backup/backup_checkpoint.h) is read at the start of each run; a run finds out whether its
+// interrupted predecessor had in fact committed its layer (then the job only records success),
+// resumes a full backup from its finished spans, or starts over. Jobs run inside a statement keep
+// no checkpoint: their statement ends with them.
+//
+// Test-only failpoints (read from the environment by the sql layer, like the other COFRE_BACKUP_*
+// test settings; never set them in production): COFRE_TEST_KILL_AT_CHECKPOINT=N kills the process
+// (SIGKILL) when it saves its N-th checkpoint holding finished spans; COFRE_TEST_PAUSE_AT_CHECKPOINTS
+// =N1,N2,... pauses the job, as PAUSE JOB does, at those saves; COFRE_TEST_KILL_AFTER_COMMIT=1
+// kills it right after a runner job's BACKUP committed, before its record says so. Saves are
+// counted per process.
+// Thread-safety: one thread at a time per job.
+#ifndef COFRE_SQL_BACKUP_RESUME_H_
+#define COFRE_SQL_BACKUP_RESUME_H_
+
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "backup/backup_checkpoint.h"
+#include "backup/chain_keys.h"
+#include "backup/full_backup.h"
+#include "sql/backup_statements.h"
+
+namespace cofre::sql {
+
+// The checkpoint runner job `ctx.job_id` saved in an earlier run: nullopt for statement jobs, for
+// a job without one, or for a record this version does not read (the job then starts over).
+StatusOr<std::optional<proto::BackupCheckpoint>> LoadCheckpoint(const ExecContext& ctx);
+
+// Saves the checkpoints of runner job `job_id`; a failpoint pause requests `self_stop`.
+CheckpointSink CheckpointSaver(const ExecContext& ctx, int64_t job_id, std::stop_source* self_stop);
+
+// Whether the layer `checkpoint` names has its BACKUP_MANIFEST (it was committed).
+StatusOr<bool> LayerCommitted(const ChainStorage& storage, const proto::BackupCheckpoint& cp);
+
+// An interrupted run committed the layer of `cp` before its job record said so: finishes what
+// the commit left (its BACKUP-LOCK, LATEST when older, files no span names) and returns the
+// layer's counts from its manifest, and the manifest.
+StatusOr<BackupResult> FinishCommittedLayer(const ChainStorage& storage,
+                                            const proto::BackupCheckpoint& cp,
+                                            const KeyOptions& keys, const std::string& data_dir_id,
+                                            int64_t job_id, proto::BackupManifest* manifest);
+
+// The COFRE_TEST_KILL_AFTER_COMMIT failpoint (see above), for runner jobs.
+void KillAfterCommitFailpoint(const ExecContext& ctx);
+
+// True when job `id` is being canceled (its layer must go) rather than paused or stopped.
+bool CancelRequested(const ExecContext& ctx, int64_t id);
+
+}  // namespace cofre::sql
+
+#endif  // COFRE_SQL_BACKUP_RESUME_H_
