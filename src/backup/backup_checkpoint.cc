@@ -188,8 +188,8 @@ StatusOr<uint64_t> RemoveUnreferencedDataFiles(ExternalStorage& storage,
       drop.push_back(e.path);
       return Status::OK();
     }
-    highest = std::max<uint64_t>(highest, std::strtoull(e.path.c_str() + prefix.size(), nullptr,
-                                                        10));
+    highest =
+        std::max<uint64_t>(highest, std::strtoull(e.path.c_str() + prefix.size(), nullptr, 10));
     return Status::OK();
   }));
   for (const std::string& path : drop) RETURN_IF_ERROR(storage.Delete(path));

@@ -71,9 +71,9 @@ TEST(BackupCheckpointTest, UnboundedFinishedSpansLeaveNoGapBeyond) {
 
 TEST(BackupCheckpointTest, ARedefinedTableOrOverlappingRecordIsExportedAgain) {
   BackupCheckpointer cp(WithSpans({{10, 20}}), nullptr);
-  EXPECT_EQ(Describe(cp.Pieces("db", Schema("CREATE TABLE t(a, b)"), KeyOrder(),
-                               Planned({{-1, -1}}))),
-            std::vector<std::string>{"-..-"});
+  EXPECT_EQ(
+      Describe(cp.Pieces("db", Schema("CREATE TABLE t(a, b)"), KeyOrder(), Planned({{-1, -1}}))),
+      std::vector<std::string>{"-..-"});
   EXPECT_EQ(Describe(cp.Pieces("db", Schema(), std::nullopt, Planned({{-1, -1}}))),
             std::vector<std::string>{"-..-"});
   BackupCheckpointer overlapping(WithSpans({{10, 30}, {20, 40}}), nullptr);

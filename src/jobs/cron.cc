@@ -48,8 +48,8 @@ StatusOr<int> ParseValue(const FieldSpec& f, std::string_view field, std::string
   int v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return FieldError(f, field, "\"" + std::string(text) + "\" is not a number" +
-                                    (f.names ? " or a name" : ""));
+    return FieldError(
+        f, field, "\"" + std::string(text) + "\" is not a number" + (f.names ? " or a name" : ""));
   }
   if (v < f.min || v > f.max) {
     return FieldError(f, field,

@@ -100,10 +100,10 @@ Status ScheduleRegistry::Commit() { return dir_->system().Exec("COMMIT"); }
 void ScheduleRegistry::Rollback() { dir_->system().Exec("ROLLBACK").IgnoreError(); }
 
 Status ScheduleRegistry::Create(ScheduleRecord* r) {
-  ASSIGN_OR_RETURN(SqliteStmt st, dir_->system().Prepare(std::string("INSERT INTO schedules(") +
-                                                         kColumns +
-                                                         ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                                         "?, ?, ?, ?, ?, ?)"));
+  ASSIGN_OR_RETURN(SqliteStmt st,
+                   dir_->system().Prepare(std::string("INSERT INTO schedules(") + kColumns +
+                                          ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                          "?, ?, ?, ?, ?, ?)"));
   r->created = FormatUnixMicros(NowUnixMicros());
   for (int attempt = 0;; ++attempt) {
     r->id = NextJobId();
@@ -228,19 +228,20 @@ StatusOr<std::vector<int64_t>> ScheduleRegistry::Jobs(int64_t schedule_id) {
 }
 
 Status ScheduleRegistry::RecordJob(int64_t schedule_id, int64_t job_id) {
-  ASSIGN_OR_RETURN(SqliteStmt st, dir_->system().Prepare(
-                                      "INSERT INTO schedule_jobs(job_id, schedule_id) VALUES(?, ?)"));
+  ASSIGN_OR_RETURN(
+      SqliteStmt st,
+      dir_->system().Prepare("INSERT INTO schedule_jobs(job_id, schedule_id) VALUES(?, ?)"));
   st.Bind(1, job_id).Bind(2, schedule_id);
   return st.Run();
 }
 
 StatusOr<std::vector<ScheduleRegistry::FinishedJob>> ScheduleRegistry::UnsettledFinishedJobs() {
-  ASSIGN_OR_RETURN(SqliteStmt st,
-                   dir_->system().Prepare(
-                       std::string("SELECT s.job_id, s.schedule_id, j.status, j.error FROM "
-                                   "schedule_jobs s JOIN jobs j ON j.id = s.job_id WHERE "
-                                   "s.settled = 0 AND j.status IN ") +
-                       kTerminal + " ORDER BY s.job_id"));
+  ASSIGN_OR_RETURN(
+      SqliteStmt st,
+      dir_->system().Prepare(std::string("SELECT s.job_id, s.schedule_id, j.status, j.error FROM "
+                                         "schedule_jobs s JOIN jobs j ON j.id = s.job_id WHERE "
+                                         "s.settled = 0 AND j.status IN ") +
+                             kTerminal + " ORDER BY s.job_id"));
   std::vector<FinishedJob> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st.Step());

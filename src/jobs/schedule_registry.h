@@ -27,17 +27,17 @@ struct ScheduleRecord {
   int64_t id = 0;
   std::string label;
   std::string owner;
-  std::string created;  // "YYYY-MM-DD HH:MM:SS.ffffff" UTC; set by Create
-  int backup_type = 0;  // 0: full (BACKUP INTO), 1: incremental (BACKUP INTO LATEST IN)
+  std::string created;       // "YYYY-MM-DD HH:MM:SS.ffffff" UTC; set by Create
+  int backup_type = 0;       // 0: full (BACKUP INTO), 1: incremental (BACKUP INTO LATEST IN)
   int64_t dependent_id = 0;  // the other schedule of the pair; 0: none
   std::string recurrence;    // the crontab as written
   std::optional<int64_t> next_run_us;  // Unix microseconds; nullopt: paused
   std::string state;                   // last message (SHOW SCHEDULES `state`); "" = none
   std::string on_execution_failure = "reschedule";  // retry | reschedule | pause
   std::string on_previous_running = "wait";         // start | skip | wait
-  std::string database;          // the current database of the statement's names
-  std::string sealed_statement;  // the BACKUP statement, sealed under the node key
-  std::string description;       // the same statement with its secrets redacted
+  std::string database;                             // the current database of the statement's names
+  std::string sealed_statement;    // the BACKUP statement, sealed under the node key
+  std::string description;         // the same statement with its secrets redacted
   int64_t unpause_on_success = 0;  // full: the incremental to resume once this one succeeds
 };
 

@@ -15,8 +15,8 @@ StatusOr<int64_t> NextRunAfter(const std::string& recurrence, int64_t now_us) {
 StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(SchedulerOptions options,
                                                      ScheduleExecutor executor) {
   ASSIGN_OR_RETURN(auto dir, DataDir::Open(options.data_dir));
-  std::unique_ptr<Scheduler> s(new Scheduler(std::move(options), std::move(executor),
-                                             std::move(dir)));
+  std::unique_ptr<Scheduler> s(
+      new Scheduler(std::move(options), std::move(executor), std::move(dir)));
   RETURN_IF_ERROR(s->jobs_.Init());
   RETURN_IF_ERROR(s->schedules_.Init());
   return s;
@@ -113,8 +113,9 @@ Status Scheduler::Settle(const ScheduleRegistry::FinishedJob& job, int64_t now_u
         s->unpause_on_success = 0;
       }
     } else {
-      ApplyFailure(&*s, "job " + std::to_string(job.job_id) + " " + job.status +
-                            (job.error.empty() ? "" : ": " + job.error),
+      ApplyFailure(&*s,
+                   "job " + std::to_string(job.job_id) + " " + job.status +
+                       (job.error.empty() ? "" : ": " + job.error),
                    now_us);
     }
     RETURN_IF_ERROR(schedules_.Update(*s));
@@ -136,8 +137,8 @@ Status Scheduler::RunDue(int64_t id, int64_t now_us, bool* created) {
     ASSIGN_OR_RETURN(std::vector<int64_t> active, schedules_.ActiveJobs(id));
     const std::string policy = s->backup_type == 1 ? "wait" : s->on_previous_running;
     if (!active.empty() && policy != "start") {
-      std::string why = "job " + std::to_string(active.back()) +
-                        " started by this schedule has not finished";
+      std::string why =
+          "job " + std::to_string(active.back()) + " started by this schedule has not finished";
       if (policy == "skip") {
         s->next_run_us = next.ok() ? std::optional<int64_t>(*next) : std::nullopt;
         s->state = "skipped: " + why;

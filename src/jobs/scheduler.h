@@ -40,9 +40,9 @@ using ScheduleExecutor =
 
 struct SchedulerOptions {
   std::string data_dir;
-  std::chrono::milliseconds poll{250};      // how often due schedules are looked for
+  std::chrono::milliseconds poll{250};           // how often due schedules are looked for
   std::chrono::milliseconds retry_delay{60000};  // on_execution_failure = retry (CockroachDB: 1m)
-  std::function<void()> job_created;        // called after a job was created (wake the runner)
+  std::function<void()> job_created;             // called after a job was created (wake the runner)
 };
 
 class Scheduler {

@@ -118,7 +118,7 @@ TEST_F(SchedulerTest, PairRunsFullThenResumesIncremental) {
 }
 
 TEST_F(SchedulerTest, MissedTimesRunOnce) {
-  ScheduleRecord s = Record("* * * * * *");  // every second
+  ScheduleRecord s = Record("* * * * * *");    // every second
   s.next_run_us = kNow - 3 * 86400 * kSecond;  // three days of missed runs
   ASSERT_THAT(schedules_->CreatePair(&s, nullptr), IsOk());
   Tick(kNow);

@@ -62,8 +62,8 @@ CheckpointSink CheckpointSaver(const ExecContext& ctx, int64_t job_id,
 }
 
 StatusOr<bool> LayerCommitted(const ChainStorage& storage, const proto::BackupCheckpoint& cp) {
-  ExternalStorage& home = LayerHome(storage, cp.layer() == 0 ? LayerKind::kFull
-                                                             : LayerKind::kIncremental);
+  ExternalStorage& home =
+      LayerHome(storage, cp.layer() == 0 ? LayerKind::kFull : LayerKind::kIncremental);
   StatusOr<uint64_t> size = home.Size(cp.layer_dir() + "/" + collection::kManifestFile);
   if (size.ok()) return true;
   if (IsNotFound(size.status())) return false;

@@ -6,11 +6,10 @@
 //
 // Test-only failpoints (read from the environment by the sql layer, like the other COFRE_BACKUP_*
 // test settings; never set them in production): COFRE_TEST_KILL_AT_CHECKPOINT=N kills the process
-// (SIGKILL) when it saves its N-th checkpoint holding finished spans; COFRE_TEST_PAUSE_AT_CHECKPOINTS
-// =N1,N2,... pauses the job, as PAUSE JOB does, at those saves; COFRE_TEST_KILL_AFTER_COMMIT=1
-// kills it right after a runner job's BACKUP committed, before its record says so. Saves are
-// counted per process.
-// Thread-safety: one thread at a time per job.
+// (SIGKILL) when it saves its N-th checkpoint holding finished spans;
+// COFRE_TEST_PAUSE_AT_CHECKPOINTS =N1,N2,... pauses the job, as PAUSE JOB does, at those saves;
+// COFRE_TEST_KILL_AFTER_COMMIT=1 kills it right after a runner job's BACKUP committed, before its
+// record says so. Saves are counted per process. Thread-safety: one thread at a time per job.
 #ifndef COFRE_SQL_BACKUP_RESUME_H_
 #define COFRE_SQL_BACKUP_RESUME_H_
 
