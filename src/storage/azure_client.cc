@@ -7,13 +7,12 @@
 #include <chrono>
 #include <cstring>
 
+#include "storage/object_requests.h"
 #include "util/base64.h"
 #include "util/uri.h"
 
 namespace cofre {
 namespace {
-
-constexpr std::string_view kNoContainerPrefix = "Azure container '";
 
 bool IsRetryableCode(std::string_view code) {
   return code == "ServerBusy" || code == "OperationTimedOut" || code == "InternalError";
@@ -78,7 +77,7 @@ AzureBlobClient::~AzureBlobClient() {
 }
 
 bool AzureBlobClient::IsMissingContainer(const Status& s) {
-  return IsNotFound(s) && s.message().starts_with(kNoContainerPrefix);
+  return s.detail() == ErrorDetail::kMissingContainer;
 }
 
 std::string AzureBlobClient::Describe(const std::string& name) const {
@@ -156,11 +155,15 @@ Status AzureBlobClient::ErrorFor(const Op& op, const HttpResponse& r) const {
   }
   if (r.status == 404) {
     if (e.code == "ContainerNotFound" || (op.name.empty() && e.code.empty())) {
-      return NotFoundError(std::string(kNoContainerPrefix) + config_.container +
-                           "' does not exist (" + config_.display +
-                           "); create it or correct the URI");
+      return NotFoundError("Azure container '" + config_.container + "' does not exist (" +
+                           config_.display + "); create it or correct the URI")
+          .WithDetail(ErrorDetail::kMissingContainer);
     }
     return NotFoundError(Describe(op.name) + " does not exist");
+  }
+  if (e.code == "ContainerAlreadyExists") {
+    return AlreadyExistsError("Azure container '" + config_.container + "' already exists")
+        .WithDetail(ErrorDetail::kDuplicateObject);
   }
   if (r.status == 412) {
     return FailedPreconditionError(Describe(op.name) +
@@ -182,23 +185,16 @@ Status AzureBlobClient::ErrorFor(const Op& op, const HttpResponse& r) const {
 }
 
 StatusOr<HttpResponse> AzureBlobClient::Execute(const Op& op) {
-  HttpResponse out;
-  Status s = Retry(config_.retry, op.what, [&](int) -> Status {
-    StatusOr<HttpResponse> r = SendOnce(op, nullptr);
-    if (!r.ok()) return r.status();
-    if (r->status < 200 || r->status >= 300) return ErrorFor(op, *r);
-    out = std::move(*r);
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
-  return out;
+  return SendRetried(
+      config_.retry, op.what, [&] { return SendOnce(op, nullptr); },
+      [&](const HttpResponse& r) { return ErrorFor(op, r); });
 }
 
 Status AzureBlobClient::CreateContainer() {
   Op op{"PUT", "", {{"restype", "container"}},
         {},    {}, "creating container '" + config_.container + "'"};
   StatusOr<HttpResponse> r = Execute(op);
-  if (!r.ok() && r.status().message().find("ContainerAlreadyExists") != std::string::npos) {
+  if (!r.ok() && r.status().detail() == ErrorDetail::kDuplicateObject) {
     return Status::OK();
   }
   return r.status();
@@ -208,48 +204,26 @@ StatusOr<AzureBlobInfo> AzureBlobClient::GetProperties(const std::string& name) 
   Op op{"HEAD", name, {}, {}, {}, "reading the size of " + Describe(name)};
   ASSIGN_OR_RETURN(HttpResponse r, Execute(op));
   AzureBlobInfo info;
-  std::string len = r.headers.Get("Content-Length").value_or("");
-  auto [ptr, ec] = std::from_chars(len.data(), len.data() + len.size(), info.size);
-  if (len.empty() || ec != std::errc() || ptr != len.data() + len.size()) {
-    return UnavailableError("Azure sent no valid Content-Length while " + op.what);
-  }
+  ASSIGN_OR_RETURN(info.size, ContentLengthOf(r, "Azure", op.what));
   info.etag = r.headers.Get("ETag").value_or("");
   return info;
 }
 
 StatusOr<size_t> AzureBlobClient::GetRange(const std::string& name, uint64_t offset, size_t n,
                                            const std::string& if_match, char* out) {
-  if (n == 0) return size_t{0};
-  size_t got = 0;
-  bool at_end = false;
-  const std::string what = "reading " + Describe(name);
-  Status s = Retry(config_.retry, what, [&](int) -> Status {
-    if (got == n || at_end) return Status::OK();
-    Op op{"GET", name, {}, {}, {}, what};
-    op.headers.emplace_back("x-ms-range", "bytes=" + std::to_string(offset + got) + "-" +
-                                              std::to_string(offset + n - 1));
-    if (!if_match.empty()) op.headers.emplace_back("If-Match", if_match);
-    HttpBodyCallback sink = [&](std::string_view data) -> Status {
-      if (data.size() > n - got) {
-        return FailedPreconditionError("the Azure endpoint of " + config_.display +
-                                       " ignored a range request while " + what);
-      }
-      std::memcpy(out + got, data.data(), data.size());
-      got += data.size();
-      return Status::OK();
-    };
-    StatusOr<HttpResponse> r = SendOnce(op, &sink);
-    if (!r.ok()) return r.status();
-    if (r->status == 416) {
-      at_end = true;  // the range starts at or past the end: nothing more to read
-      return Status::OK();
-    }
-    if (r->status < 200 || r->status >= 300) return ErrorFor(op, *r);
-    at_end = got < n;
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
-  return got;
+  RangedReadRequest request{offset, n, "reading " + Describe(name),
+                            "the Azure endpoint of " + config_.display};
+  Op op{"GET", name, {}, {}, {}, request.what};
+  return ReadRangeRetried(
+      config_.retry, request, out,
+      [&](uint64_t first, uint64_t last, const HttpBodyCallback& sink) {
+        op.headers.clear();
+        op.headers.emplace_back("x-ms-range",
+                                "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+        if (!if_match.empty()) op.headers.emplace_back("If-Match", if_match);
+        return SendOnce(op, &sink);
+      },
+      [&](const HttpResponse& r) { return ErrorFor(op, r); });
 }
 
 StatusOr<AzureListPage> AzureBlobClient::ListBlobs(const std::string& prefix,
@@ -261,16 +235,10 @@ StatusOr<AzureListPage> AzureBlobClient::ListBlobs(const std::string& prefix,
   if (!delimiter.empty()) op.query.emplace_back("delimiter", delimiter);
   if (!marker.empty()) op.query.emplace_back("marker", marker);
   if (max_results > 0) op.query.emplace_back("maxresults", std::to_string(max_results));
-  StatusOr<AzureListPage> page = UnavailableError("no attempt made");
-  Status s = Retry(config_.retry, op.what, [&](int) -> Status {
-    StatusOr<HttpResponse> r = SendOnce(op, nullptr);
-    if (!r.ok()) return r.status();
-    if (r->status < 200 || r->status >= 300) return ErrorFor(op, *r);
-    page = ParseAzureListBlobs(r->body);
-    return page.status();  // a garbled page is Unavailable and retried
-  });
-  if (!s.ok()) return s;
-  return page;
+  // A garbled page is Unavailable and retried.
+  return SendAndParseRetried<AzureListPage>(
+      config_.retry, op.what, [&] { return SendOnce(op, nullptr); },
+      [&](const HttpResponse& r) { return ErrorFor(op, r); }, ParseAzureListBlobs);
 }
 
 Status AzureBlobClient::PutBlob(const std::string& name, std::string_view body) {

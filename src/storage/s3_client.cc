@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "storage/object_requests.h"
 #include "util/aws_endpoint.h"
 #include "util/sha256.h"
 #include "util/sigv4.h"
@@ -36,12 +37,7 @@ bool IsDnsCompatibleBucket(std::string_view b) {
   return b.front() != '-' && b.front() != '.' && b.back() != '-' && b.back() != '.';
 }
 
-constexpr std::string_view kNoBucketPrefix = "S3 bucket '";
-constexpr std::string_view kNoUploadPrefix = "the multipart upload of ";
-
-bool IsMissingBucket(const Status& s) {
-  return IsNotFound(s) && s.message().starts_with(kNoBucketPrefix);
-}
+bool IsMissingBucket(const Status& s) { return s.detail() == ErrorDetail::kMissingContainer; }
 
 bool IsRetryableCode(std::string_view code) {
   return code == "SlowDown" || code == "RequestTimeout" || code == "InternalError" ||
@@ -135,14 +131,24 @@ Status S3Client::ErrorFor(const Op& op, const HttpResponse& r) const {
   }
   if (r.status == 404) {
     if (e.code == "NoSuchBucket" || (op.key.empty() && e.code.empty())) {
-      return NotFoundError(std::string(kNoBucketPrefix) + config_.bucket + "' does not exist (" +
-                           config_.display + "); create it or correct the URI");
+      return NotFoundError("S3 bucket '" + config_.bucket + "' does not exist (" + config_.display +
+                           "); create it or correct the URI")
+          .WithDetail(ErrorDetail::kMissingContainer);
     }
     if (e.code == "NoSuchUpload") {
-      return NotFoundError(std::string(kNoUploadPrefix) + Describe(op.key) +
-                           " no longer exists (it was aborted or completed elsewhere)");
+      return NotFoundError("the multipart upload of " + Describe(op.key) +
+                           " no longer exists (it was aborted or completed elsewhere)")
+          .WithDetail(ErrorDetail::kNoSuchUpload);
     }
     return NotFoundError(Describe(op.key) + " does not exist");
+  }
+  if (e.code == "BucketAlreadyOwnedByYou") {
+    return AlreadyExistsError("S3 bucket '" + config_.bucket + "' already exists")
+        .WithDetail(ErrorDetail::kDuplicateObject);
+  }
+  if (e.code == "BucketAlreadyExists") {
+    return AlreadyExistsError("S3 bucket '" + config_.bucket +
+                              "' already exists and belongs to another account");
   }
   if (r.status == 412) {
     return FailedPreconditionError(Describe(op.key) +
@@ -162,16 +168,9 @@ Status S3Client::ErrorFor(const Op& op, const HttpResponse& r) const {
 }
 
 StatusOr<HttpResponse> S3Client::Execute(const Op& op) {
-  HttpResponse out;
-  Status s = Retry(config_.retry, op.what, [&](int) -> Status {
-    StatusOr<HttpResponse> r = SendOnce(op, nullptr);
-    if (!r.ok()) return r.status();
-    if (r->status < 200 || r->status >= 300) return ErrorFor(op, *r);
-    out = std::move(*r);
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
-  return out;
+  return SendRetried(
+      config_.retry, op.what, [&] { return SendOnce(op, nullptr); },
+      [&](const HttpResponse& r) { return ErrorFor(op, r); });
 }
 
 Status S3Client::CreateBucket() {
@@ -187,13 +186,7 @@ Status S3Client::CreateBucket() {
         body,  "creating bucket '" + config_.bucket + "'"};
   StatusOr<HttpResponse> r = Execute(op);
   if (r.ok()) return Status::OK();
-  if (r.status().message().find("BucketAlreadyOwnedByYou") != std::string::npos) {
-    return Status::OK();
-  }
-  if (r.status().message().find("BucketAlreadyExists") != std::string::npos) {
-    return AlreadyExistsError("S3 bucket '" + config_.bucket +
-                              "' already exists and belongs to another account");
-  }
+  if (r.status().detail() == ErrorDetail::kDuplicateObject) return Status::OK();
   return r.status();
 }
 
@@ -223,49 +216,26 @@ StatusOr<S3ObjectInfo> S3Client::HeadObject(const std::string& key) {
     return r.status();
   }
   S3ObjectInfo info;
-  std::string len = r->headers.Get("Content-Length").value_or("");
-  auto [ptr, ec] = std::from_chars(len.data(), len.data() + len.size(), info.size);
-  if (len.empty() || ec != std::errc() || ptr != len.data() + len.size()) {
-    return UnavailableError("S3 sent no valid Content-Length while " + op.what);
-  }
+  ASSIGN_OR_RETURN(info.size, ContentLengthOf(*r, "S3", op.what));
   info.etag = r->headers.Get("ETag").value_or("");
   return info;
 }
 
 StatusOr<size_t> S3Client::GetRange(const std::string& key, uint64_t offset, size_t n,
                                     const std::string& if_match, char* out) {
-  if (n == 0) return size_t{0};
-  size_t got = 0;
-  bool at_end = false;
-  const std::string what = "reading " + Describe(key);
-  Status s = Retry(config_.retry, what, [&](int) -> Status {
-    if (got == n || at_end) return Status::OK();
-    Op op{"GET", key, {}, {}, {}, what};
-    op.headers.emplace_back(
-        "Range", "bytes=" + std::to_string(offset + got) + "-" + std::to_string(offset + n - 1));
-    if (!if_match.empty()) op.headers.emplace_back("If-Match", if_match);
-    HttpBodyCallback sink = [&](std::string_view data) -> Status {
-      if (data.size() > n - got) {
-        return FailedPreconditionError("the S3 endpoint of " + config_.display +
-                                       " ignored a Range request while " + what +
-                                       "; it is not S3-compatible");
-      }
-      std::memcpy(out + got, data.data(), data.size());
-      got += data.size();
-      return Status::OK();
-    };
-    StatusOr<HttpResponse> r = SendOnce(op, &sink);
-    if (!r.ok()) return r.status();
-    if (r->status == 416) {
-      at_end = true;  // the range starts at or past the end: nothing more to read
-      return Status::OK();
-    }
-    if (r->status < 200 || r->status >= 300) return ErrorFor(op, *r);
-    at_end = got < n;
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
-  return got;
+  RangedReadRequest request{offset, n, "reading " + Describe(key),
+                            "the S3 endpoint of " + config_.display};
+  Op op{"GET", key, {}, {}, {}, request.what};
+  return ReadRangeRetried(
+      config_.retry, request, out,
+      [&](uint64_t first, uint64_t last, const HttpBodyCallback& sink) {
+        op.headers.clear();
+        op.headers.emplace_back("Range",
+                                "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+        if (!if_match.empty()) op.headers.emplace_back("If-Match", if_match);
+        return SendOnce(op, &sink);
+      },
+      [&](const HttpResponse& r) { return ErrorFor(op, r); });
 }
 
 StatusOr<S3ListPage> S3Client::ListObjectsV2(const std::string& prefix,
@@ -277,16 +247,10 @@ StatusOr<S3ListPage> S3Client::ListObjectsV2(const std::string& prefix,
   if (!delimiter.empty()) op.query.emplace_back("delimiter", delimiter);
   if (!continuation_token.empty()) op.query.emplace_back("continuation-token", continuation_token);
   if (max_keys > 0) op.query.emplace_back("max-keys", std::to_string(max_keys));
-  StatusOr<S3ListPage> page = UnavailableError("no attempt made");
-  Status s = Retry(config_.retry, op.what, [&](int) -> Status {
-    StatusOr<HttpResponse> r = SendOnce(op, nullptr);
-    if (!r.ok()) return r.status();
-    if (r->status < 200 || r->status >= 300) return ErrorFor(op, *r);
-    page = ParseListObjectsV2(r->body);
-    return page.status();  // a garbled page is Unavailable and retried
-  });
-  if (!s.ok()) return s;
-  return page;
+  // A garbled page is Unavailable and retried.
+  return SendAndParseRetried<S3ListPage>(
+      config_.retry, op.what, [&] { return SendOnce(op, nullptr); },
+      [&](const HttpResponse& r) { return ErrorFor(op, r); }, ParseListObjectsV2);
 }
 
 Status S3Client::DeleteObject(const std::string& key) {
@@ -375,7 +339,7 @@ Status S3Client::CompleteMultipartUpload(const std::string& key, const std::stri
       as_error.body = r->body;
       s = ErrorFor(op, as_error);
     }
-    if (attempt > 1 && IsNotFound(s) && s.message().starts_with(kNoUploadPrefix)) {
+    if (attempt > 1 && s.detail() == ErrorDetail::kNoSuchUpload) {
       // An earlier attempt may have completed the upload before its answer was lost.
       StatusOr<S3ObjectInfo> info = HeadObject(key);
       if (info.ok() && info->size == expected_size) return Status::OK();

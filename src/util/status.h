@@ -57,6 +57,8 @@ enum class ErrorDetail : int {
   kInsufficientPrivilege,  // the user lacks a privilege
   kQueryCanceled,          // interrupted by a cancel request or a timeout
   kDataException,          // a value of the wrong type or out of range
+  kMissingContainer,       // the storage bucket or container itself does not exist
+  kNoSuchUpload,           // the multipart upload no longer exists (completed or aborted)
 };
 
 class [[nodiscard]] Status {

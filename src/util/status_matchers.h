@@ -2,6 +2,7 @@
 //   EXPECT_THAT(s, IsOk());
 //   EXPECT_THAT(s, StatusIs(StatusCode::kDataLoss));
 //   EXPECT_THAT(s, StatusIs(StatusCode::kDataLoss, HasSubstr("ENCRYPTION-INFO")));
+//   EXPECT_THAT(F(), IsOkAndHolds(42));  // a StatusOr<T> that is OK and whose value matches
 //   ASSERT_OK_AND_ASSIGN(auto v, F());   // fails the test (ASSERT) unless F() is OK
 // Thread-safety: as GoogleTest's.
 #ifndef COFRE_UTIL_STATUS_MATCHERS_H_
@@ -37,6 +38,14 @@ MATCHER_P2(StatusIs, code, message_matcher, "has code " + std::string(StatusCode
   *result_listener << "which is " << s.ToString();
   return s.code() == code &&
          ::testing::ExplainMatchResult(message_matcher, s.message(), result_listener);
+}
+
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a value that matches") {
+  if (!arg.ok()) {
+    *result_listener << "which is " << arg.status().ToString();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 }  // namespace cofre

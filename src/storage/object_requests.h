@@ -1,0 +1,74 @@
+// Object requests: what the object-store clients (S3, Azure Blob) share once a request is
+// signed. A client supplies how it sends one attempt and how it turns a non-2xx response into a
+// Status (Unavailable for what is worth retrying); these helpers do the rest the same way for
+// every service: retry a request until it answers 2xx, parse a response inside the retry (a
+// garbled listing page is retried like a dropped connection), resume a ranged read where a
+// dropped connection left it, and read a HEAD's Content-Length.
+// Thread-safety: stateless; the callbacks are called on the caller's thread.
+#ifndef COFRE_STORAGE_OBJECT_REQUESTS_H_
+#define COFRE_STORAGE_OBJECT_REQUESTS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "util/http_client.h"
+#include "util/retry.h"
+#include "util/status.h"
+
+namespace cofre {
+
+// One attempt of a request: its response whatever the HTTP status, or a transport error.
+using SendAttempt = std::function<StatusOr<HttpResponse>()>;
+// One attempt of a ranged GET of bytes [first, last], its body streamed to `on_body`.
+using RangeAttempt = std::function<StatusOr<HttpResponse>(uint64_t first, uint64_t last,
+                                                          const HttpBodyCallback& on_body)>;
+// The Status a non-2xx response means.
+using ResponseError = std::function<Status(const HttpResponse&)>;
+
+// Sends until an attempt answers 2xx (returned) or the retry settings give up.
+StatusOr<HttpResponse> SendRetried(const RetrySettings& retry, std::string_view what,
+                                   const SendAttempt& send, const ResponseError& error_for);
+
+// SendRetried, then parse(body) inside the same retry: a parse error that is Unavailable is
+// retried, any other is returned.
+template <typename T>
+StatusOr<T> SendAndParseRetried(const RetrySettings& retry, std::string_view what,
+                                const SendAttempt& send, const ResponseError& error_for,
+                                const std::function<StatusOr<T>(const std::string&)>& parse) {
+  StatusOr<T> parsed = UnavailableError("no attempt made");
+  Status s = Retry(retry, what, [&](int) -> Status {
+    StatusOr<HttpResponse> r = send();
+    if (!r.ok()) return r.status();
+    if (r->status < 200 || r->status >= 300) return error_for(*r);
+    parsed = parse(r->body);
+    return parsed.status();
+  });
+  if (!s.ok()) return s;
+  return parsed;
+}
+
+struct RangedReadRequest {
+  uint64_t offset = 0;   // first byte wanted
+  size_t length = 0;     // bytes wanted; `out` holds at least this many
+  std::string what;      // "reading s3://bucket/key", for messages
+  std::string endpoint;  // the service as messages name it ("the S3 endpoint of s3://b")
+};
+
+// Reads up to `length` bytes from `offset` into `out`; returns how many were read (fewer only at
+// the end of the object; 0 when `offset` is at or past it, which the service answers with 416).
+// A retried attempt asks only for the bytes not yet received. A response longer than asked is
+// FailedPrecondition: the endpoint ignored the range and is not compatible.
+StatusOr<size_t> ReadRangeRetried(const RetrySettings& retry, const RangedReadRequest& request,
+                                  char* out, const RangeAttempt& send,
+                                  const ResponseError& error_for);
+
+// The Content-Length header of a HEAD response; Unavailable (retryable) when it is missing or
+// not a number. `service` names the service in the message ("S3", "Azure").
+StatusOr<uint64_t> ContentLengthOf(const HttpResponse& response, std::string_view service,
+                                   std::string_view what);
+
+}  // namespace cofre
+
+#endif  // COFRE_STORAGE_OBJECT_REQUESTS_H_
