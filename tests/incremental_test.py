@@ -269,6 +269,77 @@ class IncrementalTest(CofreTestCase):
         self.assertGreater(inc, 0)
         self.assertLess(inc / full, 0.03, (inc, full))
 
+    def test_add_column_stores_the_schema_change(self):
+        # SQLite does not rewrite rows on ALTER TABLE ADD COLUMN: neither does the incremental
+        # after it. Rows stored before read the new columns' defaults, as SQLite reads them
+        # (affinity applied), in every layer, through both restore paths (rowid tables load
+        # b-tree pages directly, WITHOUT ROWID ones through SQLite) and in a verify.
+        src = os.path.join(self.tmp, "ac.db")
+        con = sqlite3.connect(src)
+        con.executescript("""
+            CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b REAL);
+            CREATE TABLE w (k TEXT PRIMARY KEY, v INT) WITHOUT ROWID;
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 30000)
+            INSERT INTO t SELECT x, hex(randomblob(30)), x / 7.0 FROM c;
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 5000)
+            INSERT INTO w SELECT printf('k%06d', x), x FROM c;
+        """)
+        con.commit()
+        con.close()
+        self.ok(f"CREATE DATABASE ac FROM FILE '{src}'")
+        coll = "nodelocal://1/addcol"
+        self.ok(f"BACKUP DATABASE ac INTO '{coll}'")
+        states = [{t: table_dump(src, t) for t in ("t", "w")}]
+        steps = [
+            ["ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'x''y'",
+             "ALTER TABLE t ADD COLUMN d INTEGER DEFAULT -7",
+             "ALTER TABLE t ADD COLUMN e REAL DEFAULT 2",
+             "ALTER TABLE t ADD COLUMN f BLOB DEFAULT x'00ff'",
+             "ALTER TABLE t ADD COLUMN g",
+             "ALTER TABLE t ADD COLUMN h INT NOT NULL DEFAULT '12'",
+             "ALTER TABLE t ADD COLUMN i TEXT DEFAULT 5",
+             "ALTER TABLE w ADD COLUMN z NUMERIC DEFAULT '1.0'",
+             "UPDATE t SET c = 'new', d = NULL WHERE id % 1000 = 3",
+             "INSERT INTO t(id, a) VALUES (40000, 'added')",
+             "DELETE FROM w WHERE v % 999 = 1"],
+            ["ALTER TABLE t ADD COLUMN j TEXT DEFAULT 'later'",
+             "UPDATE t SET j = 'set' WHERE id % 2000 = 5",
+             "UPDATE w SET z = 3 WHERE v % 1000 = 2"],
+            ["UPDATE t SET e = 1 WHERE id % 3000 = 8"],
+        ]
+        sizes = []
+        for step in steps:
+            con = sqlite3.connect(src)
+            for sql in step:
+                con.execute(sql)
+            con.commit()
+            con.close()
+            self.ok(f"BACKUP DATABASE ac INTO LATEST IN '{coll}'")
+            states.append({t: table_dump(src, t) for t in ("t", "w")})
+            files = self.rows(f"SHOW BACKUP FILES FROM LATEST IN '{coll}'")
+            sizes.append(sum(f["file_bytes"] for f in files))
+        full = sum(f["file_bytes"] for f in self.rows(f"SHOW BACKUP FILES FROM LATEST IN '{coll}'")
+                   if f["backup_type"] == "full")
+        # Each incremental stores the changed rows only: a few % of the full, not every row again.
+        growth = [sizes[0] - full] + [sizes[i] - sizes[i - 1] for i in range(1, len(sizes))]
+        for g in growth:
+            self.assertLess(g / full, 0.03, (growth, full))
+        ends = [r["end_time"] for r in self.rows(f"SHOW BACKUP FROM LATEST IN '{coll}'")
+                if r["object_type"] == "database"]
+        self.assertEqual(len(ends), len(states))
+        for i, end in enumerate(ends):
+            name = f"ac{i}"
+            self.ok(f"RESTORE DATABASE ac FROM LATEST IN '{coll}' AS OF SYSTEM TIME '{end}' "
+                    f"WITH new_db_name = '{name}'")
+            got = {t: table_dump(self.db_path(name), t) for t in ("t", "w")}
+            self.assertEqual(got, states[i], f"layer {i}")
+        # Types as SQLite reads them (12 stays an integer, 5 becomes the text '5').
+        row = sqlite3.connect(self.db_path(f"ac{len(states) - 1}")).execute(
+            "SELECT typeof(c), typeof(d), typeof(e), typeof(f), typeof(g), typeof(h), typeof(i), "
+            "h, i FROM t WHERE id = 1").fetchone()
+        self.assertEqual(row, ("text", "integer", "real", "blob", "null", "integer", "text", 12, "5"))
+        self.ok(f"RESTORE DATABASE ac FROM LATEST IN '{coll}' WITH schema_only, verify_backup_table_data")
+
     def test_incremental_on_a_legacy_chain_with_digest_files(self):
         # Chains written by cofre 0.1 carry row digest files (data/<n>.cfg) beside their BASE
         # files; incrementals ignore them and read each span's previous state back instead.

@@ -9,6 +9,7 @@
 #include "backup/data_file_format.h"
 #include "backup/key_order.h"
 #include "backup/row_codec.h"
+#include "backup/short_rows.h"
 #include "backup/span_prefetcher.h"
 #include "backup/span_reader.h"
 #include "engine/bulk_btree.h"
@@ -210,6 +211,7 @@ class TableLoad {
  private:
   Status LoadRows(BulkFileWriter& writer, uint64_t* rows) {
     const proto::Table& table = *plan_.table;
+    ASSIGN_OR_RETURN(short_rows_, ShortRowDefaults::ForTable(table));
     ASSIGN_OR_RETURN(std::unique_ptr<TableBtreeBuilder> builder,
                      writer.BuildTable(plan_.root_page));
     std::deque<std::unique_ptr<SpanPrefetcher>> ahead;
@@ -276,11 +278,7 @@ class TableLoad {
       return DataLossError("backup has a row of table " + table.name() +
                            " whose key is not one rowid");
     }
-    if (record_.values.size() != static_cast<size_t>(table.columns_size())) {
-      return DataLossError("backup has a row with " + std::to_string(record_.values.size()) +
-                           " columns; table " + table.name() + " has " +
-                           std::to_string(table.columns_size()));
-    }
+    RETURN_IF_ERROR(short_rows_.Complete(&record_.values, "backup"));
     const int64_t rowid = record_.key_values[0].i;
     values_.resize(record_.values.size());
     for (size_t i = 0; i < values_.size(); ++i) values_[i] = ToRecordValue(record_.values[i]);
@@ -327,6 +325,7 @@ class TableLoad {
   std::shared_ptr<IndexBuilds> indexes_;
   size_t batched_ = 0;
   rowcodec::Record record_;
+  ShortRowDefaults short_rows_;  // completes rows stored before an ADD COLUMN
   std::vector<sqlite_record::Value> values_;
   std::vector<sqlite_record::Value> entry_values_;
   std::string encoded_;

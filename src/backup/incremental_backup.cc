@@ -14,6 +14,7 @@
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
 #include "backup/parallel_export.h"
+#include "backup/short_rows.h"
 #include "backup/span_prefetcher.h"
 #include "backup/table_exporter.h"
 #include "backup/table_schema.h"
@@ -66,17 +67,18 @@ bool NeedsCompaction(const proto::Span& span) {
 // thread) and the current scan of its key range are walked in lockstep, both in key order: a key
 // only in the scan is a new row, a key only in the previous state a deleted one (tombstone), a
 // key in both a changed row when its encoded bytes differ. A stream found out of order makes the
-// span rewritten in full.
+// span rewritten in full. Previous rows stored before an ADD COLUMN are completed with `pad`
+// before they are compared (backup/short_rows.h).
 template <typename Previous>
 Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schema,
-                const KeyOrder& order, const proto::Span& prev, const ChainStorage& storage,
-                const ChainCrypto& crypto, const ExportOptions& opts, proto::Span* out, bool* kept,
-                LayerStats* stats) {
+                const KeyOrder& order, const ShortRowDefaults& pad, const proto::Span& prev,
+                const ChainStorage& storage, const ChainCrypto& crypto, const ExportOptions& opts,
+                proto::Span* out, bool* kept, LayerStats* stats) {
   *kept = false;
   ASSIGN_OR_RETURN(TableScan scan,
                    TableScan::Prepare(db, schema, prev.start_key(), prev.end_key()));
   std::unique_ptr<DataFileWriter> writer;
-  std::string key, last_key, body, tombstone;
+  std::string key, last_key, body, tombstone, completed;
   uint64_t rows = 0, bytes = 0;
   auto write = [&](std::string_view record) -> Status {
     if (!writer) {
@@ -127,6 +129,10 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
     }
     bool same = false;
     if (have_prev && c == 0) {
+      if (pad.any()) {
+        RETURN_IF_ERROR(pad.CompleteBody(prev_body, &completed));
+        prev_body = completed;
+      }
       same = rowcodec::SameRow(prev_body, body);
       RETURN_IF_ERROR(advance(&usable));
       if (!usable) return Status::OK();
@@ -166,6 +172,7 @@ struct TableJob {
   proto::Table* out = nullptr;
   const proto::Table* before = nullptr;  // its previous layer; null: written in full
   std::optional<KeyOrder> order;         // `before`'s key order, when it can be reproduced
+  ShortRowDefaults short_rows;           // completes the previous layer's rows (`out`'s)
   // The table's leaves in the previous layer's snapshot and in this one (backup/leaf_maps.h):
   // both set only when unchanged spans can be told without reading rows.
   const std::vector<LeafRange>* leaves_before = nullptr;
@@ -207,12 +214,12 @@ Status IncrementSpan(const SqliteDb& db, const TableJob& table, const proto::Spa
   auto open = [&]() { return SpanReader::Open(storage, span, crypto, *table.order); };
   if (prefetch) {
     SpanPrefetcher previous(open);
-    return DiffSpan(previous, db, *table.schema, *table.order, span, storage, crypto, opts,
-                    &out->delta_span, &out->kept, &out->stats);
+    return DiffSpan(previous, db, *table.schema, *table.order, table.short_rows, span, storage,
+                    crypto, opts, &out->delta_span, &out->kept, &out->stats);
   }
   ASSIGN_OR_RETURN(std::unique_ptr<SpanReader> previous, open());
-  return DiffSpan(*previous, db, *table.schema, *table.order, span, storage, crypto, opts,
-                  &out->delta_span, &out->kept, &out->stats);
+  return DiffSpan(*previous, db, *table.schema, *table.order, table.short_rows, span, storage,
+                  crypto, opts, &out->delta_span, &out->kept, &out->stats);
 }
 
 Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& item, bool prefetch,
@@ -376,21 +383,37 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     RETURN_IF_ERROR(DescribeDatabase(db, pdb));
     pdb->set_snapshot_time_micros(snapshot->time_micros(dbname));
     for (const auto& table : schema.tables) {
-      TableJob job{dbname, &table, pdb->add_tables(), nullptr, std::nullopt, nullptr, nullptr};
+      TableJob job;
+      job.database = dbname;
+      job.schema = &table;
+      job.out = pdb->add_tables();
       DescribeTable(table, job.out);
       const proto::Table* before = FindTable(prev, dbname, table.name);
-      if (before && before->create_sql() == table.create_sql &&
-          before->without_rowid() == table.without_rowid && before->spans_size() > 0) {
+      // A table of the same definition carries on from its previous layer; so does one that
+      // gained columns by ADD COLUMN (its rows are diffed, the previous ones completed with the
+      // new columns' defaults); any other redefinition is written in full.
+      bool same = false, added = false;
+      if (before && before->without_rowid() == table.without_rowid && before->spans_size() > 0) {
+        same = before->create_sql() == table.create_sql;
+        if (same) {
+          CarryShortRows(*before, job.out);
+        } else {
+          ASSIGN_OR_RETURN(added, DescribeAddedColumns(db, *before, table, job.out));
+        }
+      }
+      if (same || added) {
         job.before = before;
+        ASSIGN_OR_RETURN(job.short_rows, ShortRowDefaults::ForTable(*job.out));
         // Tables whose key order cannot be reproduced outside SQLite are rewritten in full.
         auto order = KeyOrder::ForTable(db, table);
         if (!order.ok()) {
           return order.status().Annotate("backing up table " + dbname + "." + table.name);
         }
         job.order = std::move(*order);
+        // Same leaves mean same rows only under the same definition.
         auto was = leaves_before.find({dbname, table.name});
         auto is = leaves_now.find({dbname, table.name});
-        if (was != leaves_before.end() && is != leaves_now.end()) {
+        if (same && was != leaves_before.end() && is != leaves_now.end()) {
           job.leaves_before = &was->second;
           job.leaves_now = &is->second;
         }

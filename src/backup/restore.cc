@@ -15,6 +15,7 @@
 #include "backup/database_settings.h"
 #include "backup/record_prefetcher.h"
 #include "backup/schema_guard.h"
+#include "backup/short_rows.h"
 #include "backup/table_schema.h"
 #include "util/file_util.h"
 
@@ -92,6 +93,7 @@ Status LoadTable(const SqliteDb& db, const std::string& schema_name, const proto
   ASSIGN_OR_RETURN(SqliteStmt upsert, db.Prepare(schema.InsertSql(schema_name, true)));
   ASSIGN_OR_RETURN(SqliteStmt remove, db.Prepare(schema.DeleteSql(schema_name)));
   const size_t ncols = schema.columns.size();
+  ASSIGN_OR_RETURN(ShortRowDefaults short_rows, ShortRowDefaults::ForTable(table));
   for (const auto& span : table.spans()) {
     bool base = true;
     for (const auto& file : span.files()) {
@@ -113,11 +115,7 @@ Status LoadTable(const SqliteDb& db, const std::string& schema_name, const proto
               rowcodec::BindValue(stmt, static_cast<int>(i + 1), key[i]);
             }
           } else {
-            if (e.value_count != ncols) {
-              return DataLossError("backup file " + file.path() + " has a row with " +
-                                   std::to_string(e.value_count) + " columns; table " +
-                                   table.name() + " has " + std::to_string(ncols));
-            }
+            RETURN_IF_ERROR(short_rows.CheckCount(e.value_count, "backup file " + file.path()));
             if (!schema.without_rowid && e.key_count != 1) {
               return DataLossError("backup file " + file.path() + " has a row of table " +
                                    table.name() + " whose key is not one rowid");
@@ -127,6 +125,9 @@ Status LoadTable(const SqliteDb& db, const std::string& schema_name, const proto
             if (!schema.without_rowid) rowcodec::BindValue(stmt, p++, key[0]);
             const rowcodec::ValueRef* values = batch->values(r);
             for (uint32_t i = 0; i < e.value_count; ++i) rowcodec::BindValue(stmt, p++, values[i]);
+            for (size_t i = e.value_count; i < ncols; ++i) {
+              rowcodec::BindValue(stmt, p++, short_rows.Missing(i));
+            }
           }
           int rc = sqlite3_step(stmt);
           sqlite3_reset(stmt);

@@ -6,6 +6,7 @@
 #include "backup/data_file_format.h"
 #include "backup/record_prefetcher.h"
 #include "backup/row_codec.h"
+#include "backup/short_rows.h"
 #include "backup/span_prefetcher.h"
 #include "backup/span_reader.h"
 
@@ -54,6 +55,12 @@ class Verifier {
     const std::string name = target.database + "." + table.name();
     size_t key_columns = 0;
     for (const auto& c : table.columns()) key_columns += c.key_position() > 0;
+    if (auto short_rows = ShortRowDefaults::ForTable(table); short_rows.ok()) {
+      short_rows_ = std::move(*short_rows);
+    } else {
+      problems_.push_back("table " + name + ": " + short_rows.status().message());
+      return Status::OK();
+    }
     std::deque<std::unique_ptr<SpanPrefetcher>> ahead;
     int next = 0;
     auto start_next = [&] {
@@ -118,12 +125,7 @@ class Verifier {
         (!table.without_rowid() && rec.key_values[0].tag != fmt::kInteger)) {
       return DataLossError(where + " has a row whose key does not fit table " + name);
     }
-    if (rec.values.size() != static_cast<size_t>(table.columns_size())) {
-      return DataLossError(where + " has a row with " + std::to_string(rec.values.size()) +
-                           " columns; table " + name + " has " +
-                           std::to_string(table.columns_size()));
-    }
-    return Status::OK();
+    return short_rows_.CheckCount(rec.values.size(), where);
   }
 
   Status CheckMergedRows(SpanPrefetcher& rows, const proto::Table& table, const std::string& name,
@@ -157,7 +159,7 @@ class Verifier {
         ++counts[batch->unit_index()];
         if (e.kind == fmt::kRecordTombstone) continue;
         const size_t keys = table.without_rowid() ? key_columns : 1;
-        if (e.key_count != keys || e.value_count != static_cast<uint32_t>(table.columns_size())) {
+        if (e.key_count != keys || !short_rows_.CheckCount(e.value_count, "").ok()) {
           return DataLossError("backup file " + file.path() +
                                " has a row that does not fit table " + name);
         }
@@ -178,6 +180,7 @@ class Verifier {
   VerifyResult result_;
   std::vector<std::string> problems_;
   rowcodec::Record record_;
+  ShortRowDefaults short_rows_;  // of the table being verified
   uint64_t total_ = 0;
   uint64_t done_ = 0;
 };
