@@ -303,7 +303,9 @@ Status BringSpanToSnapshot(const SqliteDb& db, const TableSchema& schema, const 
   ASSIGN_OR_RETURN(std::unique_ptr<SpanReader> previous,
                    SpanReader::Open(storage, span, crypto, order));
   LayerStats stats;
-  return DiffSpan(*previous, db, schema, order, span, storage, crypto, opts, out, kept, &stats);
+  // A full backup's spans hold every column of every row: no short rows to complete.
+  return DiffSpan(*previous, db, schema, order, ShortRowDefaults(), span, storage, crypto, opts,
+                  out, kept, &stats);
 }
 
 StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req) {
