@@ -202,7 +202,8 @@ class RefusalTest(CofreTestCase):
             ("RESTORE FROM LATEST IN 'nodelocal://1/nothing'", "no backups found"),
             ("RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/r' WITH into_db = 'x'", "into_db"),
             ("RESTORE TABLE t FROM LATEST IN 'nodelocal://1/r' WITH new_db_name = 'x'", "new_db_name"),
-            ("BACKUP INTO 'nodelocal://1/r' AS OF SYSTEM TIME '-10s'", "AS OF SYSTEM TIME"),
+            ("BACKUP INTO 'nodelocal://1/r' AS OF SYSTEM TIME '2999-01-01 00:00:00'", "in the future"),
+            ("BACKUP INTO 'nodelocal://1/r' AS OF SYSTEM TIME '-1h'", "more than 5 minutes ago"),
             ("BACKUP INTO 'nodelocal://1/r' WITH incremental_location = 'nodelocal://1/i'", "applies to incremental backups"),
             ("BACKUP INTO", "syntax error"),
         ]

@@ -9,11 +9,25 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 COFRE = os.environ.get("COFRE_BIN", os.path.join(os.path.dirname(__file__), "..", "build", "cofre"))
+
+
+def require_psycopg2():
+    """Returns the psycopg2 module; re-executes the test under Debian's /usr/bin/python3, where
+    python3-psycopg2 lives, when this interpreter lacks it."""
+    try:
+        import psycopg2
+        return psycopg2
+    except ImportError:
+        if os.path.exists("/usr/bin/python3") and os.environ.get("COFRE_REEXEC") != "1":
+            os.environ["COFRE_REEXEC"] = "1"
+            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+        raise
 
 
 def free_port():

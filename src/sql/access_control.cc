@@ -42,7 +42,9 @@ const std::set<std::string> kSystemPrivileges = {"ALL",
                                                  "VIEWJOB",
                                                  "CONTROLJOB",
                                                  "MODIFYCLUSTERSETTING",
-                                                 "EXTERNALIOIMPLICITACCESS"};
+                                                 "EXTERNALIOIMPLICITACCESS",
+                                                 "EXTERNALCONNECTION"};
+const std::set<std::string> kConnectionPrivileges = {"ALL", "USAGE", "DROP"};
 const std::set<std::string> kDatabasePrivileges = {"ALL",    "CONNECT", "CREATE",    "DROP",
                                                    "BACKUP", "RESTORE", "SELECT",    "INSERT",
                                                    "UPDATE", "DELETE",  "ZONECONFIG"};
@@ -59,6 +61,8 @@ std::string_view KindName(GrantObject::Kind k) {
       return "database";
     case GrantObject::Kind::kTable:
       return "table";
+    case GrantObject::Kind::kExternalConnection:
+      return "external_connection";
   }
   return "table";
 }
@@ -148,6 +152,8 @@ StatusOr<Privileges> AccessControl::Load(const std::string& user_in) const {
         p.system.insert(priv);
       } else if (kind == "database") {
         p.database[object].insert(priv);
+      } else if (kind == "external_connection") {
+        p.external_connection[object].insert(priv);
       } else {
         p.table[object].insert(priv);
       }
@@ -277,10 +283,11 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const DropRole& 
 StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantPrivileges& s,
                                        const std::string& current_db) {
   RETURN_IF_ERROR(RequireAdmin(actor, s.revoke ? "revoke privileges" : "grant privileges"));
-  const std::set<std::string>& valid = s.on.kind == GrantObject::Kind::kSystem ? kSystemPrivileges
-                                       : s.on.kind == GrantObject::Kind::kDatabase
-                                           ? kDatabasePrivileges
-                                           : kTablePrivileges;
+  const std::set<std::string>& valid =
+      s.on.kind == GrantObject::Kind::kSystem               ? kSystemPrivileges
+      : s.on.kind == GrantObject::Kind::kDatabase           ? kDatabasePrivileges
+      : s.on.kind == GrantObject::Kind::kExternalConnection ? kConnectionPrivileges
+                                                            : kTablePrivileges;
   for (const auto& p : s.privileges) {
     if (!valid.count(p)) {
       return InvalidArgumentError("invalid privilege type " + p + " for " +
@@ -295,6 +302,15 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantPrivi
       ASSIGN_OR_RETURN(bool exists, dir_->HasDatabase(db));
       if (!exists) return NotFoundError("database \"" + db + "\" does not exist");
       objects.push_back(db);
+    }
+  } else if (s.on.kind == GrantObject::Kind::kExternalConnection) {
+    for (const auto& name : s.on.names) {
+      ASSIGN_OR_RETURN(SqliteStmt st,
+                       dir_->system().Prepare("SELECT 1 FROM external_connections WHERE name = ?"));
+      st.Bind(1, name);
+      ASSIGN_OR_RETURN(bool exists, st.Step());
+      if (!exists) return NotFoundError("external connection \"" + name + "\" does not exist");
+      objects.push_back(name);
     }
   } else {
     for (const auto& t : s.on.names) {

@@ -122,6 +122,13 @@ StatusOr<GrantObject> ParseGrantObject(TokenCursor* cur) {
     ASSIGN_OR_RETURN(on.names, ParseNameList(cur));
     return on;
   }
+  if (cur->Peek().IsKeyword("external") && cur->Peek(1).IsKeyword("connection")) {
+    cur->Next();
+    cur->Next();
+    on.kind = GrantObject::Kind::kExternalConnection;
+    ASSIGN_OR_RETURN(on.names, ParseNameList(cur));
+    return on;
+  }
   cur->AcceptKeyword("table");
   on.kind = GrantObject::Kind::kTable;
   do {

@@ -53,10 +53,10 @@ struct DropRole {
 
 // What a privilege is granted on.
 struct GrantObject {
-  enum class Kind { kSystem, kDatabase, kTable };
+  enum class Kind { kSystem, kDatabase, kTable, kExternalConnection };
   Kind kind = Kind::kTable;
   // kDatabase: database names. kTable: "db.table" or "db.*" (db empty: the current database,
-  // resolved by the planner).
+  // resolved by the planner). kExternalConnection: connection names.
   std::vector<std::string> names;
   bool operator==(const GrantObject&) const = default;
 };

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <string>
 
+#include "sql/lexer.h"
+
 namespace cofre::sql {
 
 namespace {
@@ -18,8 +20,9 @@ Status Bad(std::string_view text) {
 }  // namespace
 
 StatusOr<int64_t> ParseDurationMicros(std::string_view s) {
-  const Status bad = InvalidArgumentError("cannot parse the duration '" + std::string(s) +
-                                          "'; use e.g. '30s', '2m', '1h30m' or '250ms'");
+  const Status bad =
+      InvalidArgumentError("cannot parse the duration '" + std::string(s) +
+                           "'; use e.g. '30s', '2m', '1h30m', '7d', '1w' or '250ms'");
   if (s.empty()) return bad;
   int64_t total = 0;
   while (!s.empty()) {
@@ -33,7 +36,11 @@ StatusOr<int64_t> ParseDurationMicros(std::string_view s) {
     std::string unit(s.substr(0, j));
     s.remove_prefix(j);
     double micros;
-    if (unit == "h")
+    if (unit == "w")
+      micros = 7 * 86400e6;
+    else if (unit == "d")
+      micros = 86400e6;
+    else if (unit == "h")
       micros = 3600e6;
     else if (unit == "m")
       micros = 60e6;
@@ -97,6 +104,30 @@ StatusOr<int64_t> ParseTimestamp(std::string s, std::string_view text) {
 
 StatusOr<int64_t> ParseUtcTimestampMicros(std::string_view text) {
   return ParseTimestamp(std::string(text), text);
+}
+
+StatusOr<int64_t> BackupAsOfTime(std::string_view text, bool is_string, int64_t now_micros) {
+  int64_t when = 0;
+  std::string lower = AsciiLower(text);
+  if (!is_string && lower.starts_with("follower_read_timestamp(")) {
+    when = now_micros - 4'800'000;  // CockroachDB's default follower read lag
+  } else {
+    ASSIGN_OR_RETURN(when, ParseAsOfSystemTime(text, now_micros));
+  }
+  // A second of slack for clocks and the time the statement took to get here.
+  if (when > now_micros + 1'000'000) {
+    return InvalidArgumentError(
+        "BACKUP ... AS OF SYSTEM TIME names a time in the future; a backup can only be of data "
+        "that exists, e.g. AS OF SYSTEM TIME '-10s'");
+  }
+  if (when < now_micros - kBackupAsOfWindowMicros) {
+    return InvalidArgumentError(
+        "BACKUP ... AS OF SYSTEM TIME more than 5 minutes ago is not supported: cofre keeps no "
+        "history of rows (SQLite has no MVCC) and always backs up the data of now; it takes a "
+        "time up to 5 minutes back (such as '-10s') as CockroachDB's docs use it, to keep the "
+        "backup from contending with writes");
+  }
+  return when;
 }
 
 StatusOr<int64_t> ParseAsOfSystemTime(std::string_view text, int64_t now_micros) {

@@ -14,10 +14,22 @@
 
 namespace cofre::sql {
 
-// A positive duration as a sum of parts: '30s', '2m', '1h30m', '250ms', '2us' (microseconds).
+// A positive duration as a sum of parts: '30s', '2m', '1h30m', '7d', '1w', '250ms', '2us'
+// (microseconds).
 StatusOr<int64_t> ParseDurationMicros(std::string_view text);
 
 StatusOr<int64_t> ParseAsOfSystemTime(std::string_view text, int64_t now_micros);
+
+// How far back BACKUP ... AS OF SYSTEM TIME may ask: 5 minutes.
+constexpr int64_t kBackupAsOfWindowMicros = 300'000'000;
+
+// BACKUP ... AS OF SYSTEM TIME `text` (`is_string`: a string literal; else an expression such
+// as follower_read_timestamp()): the time asked for. cofre's snapshot is always of now (SQLite
+// keeps no history of rows), so it accepts what CockroachDB's docs put on every backup -- a
+// time a little in the past ('-10s', follower_read_timestamp()), meant to keep the backup from
+// contending with writes -- and backs up the data of now. InvalidArgument (naming the feature)
+// for a time in the future or more than kBackupAsOfWindowMicros ago, which cofre cannot give.
+StatusOr<int64_t> BackupAsOfTime(std::string_view text, bool is_string, int64_t now_micros);
 
 // A UTC timestamp ("YYYY-MM-DD[ |T]HH:MM:SS[.ffffff][Z|+00[:00]]" or a date) in microseconds
 // since the Unix epoch. InvalidArgument otherwise.

@@ -276,6 +276,19 @@ BackupSettings Settings() {
   return settings;
 }
 
+// CockroachDB's system tables (RESTORE system.users ...) have no counterpart in a cofre backup.
+Status RefuseSystemTargets(const Targets& targets, std::string_view verb) {
+  bool system = false;
+  for (const auto& d : targets.databases) system |= d == "system";
+  for (const auto& t : targets.tables) system |= t.database == "system";
+  if (!system) return Status::OK();
+  return UnimplementedError(
+      std::string(verb) +
+      " of system tables (system.users, ...) is not supported: cofre backups hold user "
+      "databases only, while users, roles and grants live in the data directory's system "
+      "database, which BACKUP does not copy; re-create them with CREATE USER and GRANT");
+}
+
 }  // namespace
 
 // Refuses an incremental whose targets differ from its chain's.
@@ -298,11 +311,26 @@ Status CheckSameTargets(const proto::Targets& chain, const proto::Targets& now,
 }
 
 StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
+  RETURN_IF_ERROR(RefuseSystemTargets(stmt.targets, "BACKUP"));
   ASSIGN_OR_RETURN(StatementOptions opts, ValidateOptions(stmt.options, OptionContext::kBackup));
+  // AS OF SYSTEM TIME a little in the past: accepted, the snapshot is of now (sql/as_of_time.h).
+  std::optional<int64_t> as_of;
   if (stmt.as_of) {
-    return InvalidArgumentError(
-        "BACKUP ... AS OF SYSTEM TIME is not supported: a backup is always a snapshot of now");
+    const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    ASSIGN_OR_RETURN(as_of, BackupAsOfTime(stmt.as_of->text, stmt.as_of->is_string, now));
   }
+  int64_t layer_end = 0;
+  // The NOTICE that says what an AS OF SYSTEM TIME backup holds.
+  auto as_of_notice = [&](std::vector<std::string>* notices) {
+    if (!as_of || layer_end == 0) return;
+    notices->push_back(
+        "AS OF SYSTEM TIME asked for the data of " + collection::FormatTimestamp(*as_of) +
+        " UTC; cofre keeps no history of rows (SQLite has no MVCC) and backed up "
+        "the data of " +
+        collection::FormatTimestamp(layer_end) + " UTC instead, the backup's end_time");
+  };
   ASSIGN_OR_RETURN(OpenedChain opened,
                    OpenChain(ctx, stmt.destinations, opts, /*for_backup=*/true));
   ExternalStorage* storage = opened.collection.get();
@@ -372,9 +400,11 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                            KillAfterCommitFailpoint(ctx);
                            RememberLayer(ctx, job_id, req.storage, full, layer, r);
                            notices = r.notices;
+                           layer_end = r.end_micros;
                            return Finished(ctx, job_id, r, rows, entries, bytes);
                          });
     CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
+    as_of_notice(&notices);
     return WithNotices(std::move(result), std::move(notices));
   }
   // Tests only: a cheaper KDF for the chains they create (at least 1000 iterations).
@@ -420,9 +450,11 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
                          full.set_end_time_micros(r.end_micros);
                          RememberLayer(ctx, job_id, req.storage, full, 0, r);
                          notices = r.notices;
+                         layer_end = r.end_micros;
                          return Finished(ctx, job_id, r, rows, entries, bytes);
                        });
   CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
+  as_of_notice(&notices);
   return WithNotices(std::move(result), std::move(notices));
 }
 
@@ -476,6 +508,7 @@ StatusOr<std::vector<VerifyTarget>> VerifyTargets(const ExecContext& ctx, const 
 }
 
 StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) {
+  RETURN_IF_ERROR(RefuseSystemTargets(stmt.targets, "RESTORE"));
   ASSIGN_OR_RETURN(StatementOptions opts, ValidateOptions(stmt.options, OptionContext::kRestore));
   LoadedChain chain;
   RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
@@ -490,15 +523,31 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
     ASSIGN_OR_RETURN(int64_t when, ParseAsOfSystemTime(stmt.as_of->text, now));
+    // Without revision history (cofre keeps none), CockroachDB restores only to the end time
+    // of a layer of the chain, and so does cofre.
     chosen = nullptr;
     for (const auto& layer : layers) {
-      if (layer.end_time_micros() <= when) chosen = &layer;
+      if (layer.end_time_micros() == when) chosen = &layer;
     }
     if (!chosen) {
-      return InvalidArgumentError("no layer of backup " + collection::DisplaySubdir(subdir) +
-                                  " ends at or before " + collection::FormatTimestamp(when) +
-                                  "; its first layer ends at " +
-                                  collection::FormatTimestamp(layers.front().end_time_micros()));
+      std::string ends;
+      for (size_t i = 0; i < layers.size(); ++i) {
+        if (i == 8 && layers.size() > 9) {
+          ends += ", ... (" + std::to_string(layers.size() - 9) + " more), ";
+          i = layers.size() - 1;
+        } else if (i) {
+          ends += ", ";
+        }
+        ends += "'" + collection::FormatTimestamp(layers[i].end_time_micros()) + "'";
+      }
+      return InvalidArgumentError(
+                 "invalid RESTORE timestamp: no layer of backup " +
+                 collection::DisplaySubdir(subdir) + " ends at " +
+                 collection::FormatTimestamp(when) +
+                 "; a backup without revision history (cofre keeps none: SQLite has no MVCC) "
+                 "restores only to the end time of one of its layers: " +
+                 ends)
+          .WithHint("SHOW BACKUP FROM ... IN ... lists each layer's end_time");
     }
   }
   const proto::BackupManifest& manifest = *chosen;

@@ -165,6 +165,8 @@ std::string RenderTargets(const Targets& targets) {
   return out;
 }
 
+std::string RedactOne(std::string_view text, bool complete);
+
 struct Describer {
   std::string operator()(const Passthrough& s) const { return s.text; }
   std::string operator()(const CreateDatabase& s) const {
@@ -184,7 +186,34 @@ struct Describer {
     return s.database ? "SHOW TABLES FROM " + QuoteName(*s.database) : "SHOW TABLES";
   }
   std::string operator()(const Use& s) const { return "USE " + QuoteName(s.database); }
-  std::string operator()(const ShowJobs&) const { return "SHOW JOBS"; }
+  std::string operator()(const ShowJobs& s) const {
+    return s.automatic ? "SHOW AUTOMATIC JOBS" : "SHOW JOBS";
+  }
+  std::string operator()(const ControlJobs& s) const {
+    return std::string(StatementTag(Statement(s))) + " (" + RedactOne(s.query, true) + ")";
+  }
+  std::string operator()(const ShowQuery& s) const {
+    std::string out;
+    size_t pos = 0;
+    for (const ShowQuery::Source& src : s.sources) {
+      out += s.text.substr(pos, src.begin - pos) + "(" + RedactOne(src.show, true) + ")";
+      pos = src.end;
+    }
+    return out + s.text.substr(pos);
+  }
+  std::string operator()(const CreateExternalConnection& s) const {
+    return std::string("CREATE EXTERNAL CONNECTION ") + (s.if_not_exists ? "IF NOT EXISTS " : "") +
+           QuoteName(s.name) + " AS " + RenderUris({s.uri});
+  }
+  std::string operator()(const ShowExternalConnections& s) const {
+    std::string out = s.show_create ? "SHOW CREATE " : "SHOW ";
+    if (!s.name) return out + (s.show_create ? "ALL EXTERNAL CONNECTIONS" : "EXTERNAL CONNECTIONS");
+    return out + "EXTERNAL CONNECTION " + QuoteName(*s.name);
+  }
+  std::string operator()(const DropExternalConnection& s) const {
+    return std::string("DROP EXTERNAL CONNECTION ") + (s.if_exists ? "IF EXISTS " : "") +
+           QuoteName(s.name);
+  }
   std::string operator()(const ShowJob& s) const {
     return std::string(s.when_complete ? "SHOW JOB WHEN COMPLETE " : "SHOW JOB ") +
            std::to_string(s.job_id);
@@ -202,7 +231,11 @@ struct Describer {
            RenderUris(s.in) + RenderAsOf(s.as_of) + RenderOptions(s.options);
   }
   std::string operator()(const ShowBackups& s) const {
-    return "SHOW BACKUPS IN " + RenderUris(s.in);
+    std::string out = "SHOW BACKUPS IN " + RenderUris(s.in);
+    if (s.newer_than) out += " NEWER THAN " + QuoteString(*s.newer_than);
+    if (s.older_than) out += " OLDER THAN " + QuoteString(*s.older_than);
+    if (s.revision_start_time) out += " WITH REVISION START TIME";
+    return out;
   }
   std::string operator()(const ShowBackup& s) const {
     std::string out = "SHOW BACKUP ";
@@ -236,6 +269,8 @@ struct Describer {
         return "SYSTEM";
       case GrantObject::Kind::kDatabase:
         return "DATABASE " + RenderNames(on.names);
+      case GrantObject::Kind::kExternalConnection:
+        return "EXTERNAL CONNECTION " + RenderNames(on.names);
       case GrantObject::Kind::kTable: {
         std::string out = "TABLE ";
         for (size_t i = 0; i < on.names.size(); ++i) {

@@ -8,6 +8,7 @@
 #include "jobs/node_key.h"
 #include "proto/job_spec.pb.h"
 #include "sql/access_control.h"
+#include "sql/external_connections.h"
 #include "sql/parser.h"
 #include "sql/statement_privileges.h"
 
@@ -139,16 +140,20 @@ Status RunStatementJob(const std::string& data_dir, const JobExecution& job) {
   // The job runs with its user's privileges of now: a revoked privilege stops a resumed job.
   ASSIGN_OR_RETURN(Privileges actor, access.Load(job.user));
   ExecContext ctx{dir.get(), &jobs, spec.database(), job.user, job.id, job.stop};
+  ExternalConnections connections(dir.get());
+  RETURN_IF_ERROR(connections.Init());
   if (const auto* backup = std::get_if<Backup>(&stmt)) {
     RETURN_IF_ERROR(CheckPrivileges(actor, *backup, ctx.current_database));
-    return ExecuteBackup(ctx, *backup).status();
+    RETURN_IF_ERROR(ResolveExternalUris(&connections, actor, &stmt));
+    return ExecuteBackup(ctx, std::get<Backup>(stmt)).status();
   }
   if (const auto* restore = std::get_if<Restore>(&stmt)) {
     // A RESTORE publishes nothing before it succeeds: a canceled one has nothing to remove.
     ASSIGN_OR_RETURN(JobRegistry::JobRecord record, jobs.Get(job.id));
     if (record.status == "cancel-requested") return CancelledError("the job was canceled");
     RETURN_IF_ERROR(CheckPrivileges(actor, *restore, ctx.current_database));
-    return ExecuteRestore(ctx, *restore).status();
+    RETURN_IF_ERROR(ResolveExternalUris(&connections, actor, &stmt));
+    return ExecuteRestore(ctx, std::get<Restore>(stmt)).status();
   }
   return DataLossError("job " + std::to_string(job.id) + " holds no BACKUP or RESTORE");
 }

@@ -7,8 +7,11 @@
 
 #include "sql/access_parser.h"
 #include "sql/clauses.h"
+#include "sql/external_connection_parser.h"
 #include "sql/lexer.h"
+#include "sql/show_source.h"
 #include "sql/token_cursor.h"
+#include "sql/unsupported.h"
 
 namespace cofre::sql {
 namespace {
@@ -26,7 +29,8 @@ constexpr std::string_view kRestoreSynopsis =
 constexpr std::string_view kShowBackupSynopsis =
     "SHOW BACKUP [SCHEMAS | FILES] FROM LATEST | 'subdir' IN 'uri' [WITH "
     "option [, ...]]";
-constexpr std::string_view kShowBackupsSynopsis = "SHOW BACKUPS IN 'uri'";
+constexpr std::string_view kShowBackupsSynopsis =
+    "SHOW BACKUPS IN 'uri' [NEWER THAN 'time'] [OLDER THAN 'time']";
 constexpr std::string_view kAlterBackupSynopsis =
     "ALTER BACKUP LATEST | 'subdir' IN 'uri' ADD NEW_KMS = 'kms-uri' WITH "
     "OLD_KMS = 'kms-uri' "
@@ -56,6 +60,9 @@ enum class Kind {
   kSetDatabase,
   kAccess,  // users, roles, privileges (sql/access_parser.h)
   kControlJob,
+  kControlJobs,         // PAUSE/RESUME/CANCEL JOBS (query)
+  kExternalConnection,  // sql/external_connection_parser.h
+  kMaybeShowQuery,      // SELECT / WITH that may read [SHOW ...] or (SHOW ...)
 };
 
 // Classifies `text` by its first two tokens. Lexical errors there mean SQLite's
@@ -67,19 +74,38 @@ Kind Classify(std::string_view text) {
   if (first->IsKeyword("backup")) return Kind::kBackup;
   if (first->IsKeyword("restore")) return Kind::kRestore;
   if (first->IsKeyword("use")) return Kind::kUse;
+  if (first->IsKeyword("with") || first->IsKeyword("select")) {
+    // Only a query that mentions SHOW is tokenized further (SELECT is the hot path).
+    for (size_t i = 0; i + 4 <= text.size(); ++i) {
+      if ((text[i] | 0x20) == 's' && (text[i + 1] | 0x20) == 'h' && (text[i + 2] | 0x20) == 'o' &&
+          (text[i + 3] | 0x20) == 'w') {
+        return Kind::kMaybeShowQuery;
+      }
+    }
+    return Kind::kPassthrough;
+  }
   StatusOr<Token> second = lexer.Next();
   if (!second.ok()) return Kind::kPassthrough;
   if (IsAccessStatement(*first, *second)) return Kind::kAccess;
+  StatusOr<Token> third = lexer.Next();
+  if (!third.ok()) third = Token{};
+  if (IsExternalConnectionStatement(*first, *second, *third)) return Kind::kExternalConnection;
   if ((first->IsKeyword("pause") || first->IsKeyword("resume") || first->IsKeyword("cancel")) &&
       second->IsKeyword("job")) {
     return Kind::kControlJob;
   }
+  if ((first->IsKeyword("pause") || first->IsKeyword("resume") || first->IsKeyword("cancel")) &&
+      second->IsKeyword("jobs") && !third->IsKeyword("for")) {
+    return Kind::kControlJobs;
+  }
   if (first->IsKeyword("show")) {
+    if (second->IsKeyword("jobs") && third->IsKeyword("for")) return Kind::kPassthrough;
+    if (second->IsKeyword("automatic") && third->IsKeyword("jobs")) return Kind::kShow;
     for (std::string_view kw : {"backup", "backups", "jobs", "job", "databases", "tables"}) {
       if (second->IsKeyword(kw)) return Kind::kShow;
     }
   } else if (first->IsKeyword("alter")) {
-    if (second->IsKeyword("backup")) return Kind::kAlterBackup;
+    if (second->IsKeyword("backup") && !third->IsKeyword("schedule")) return Kind::kAlterBackup;
   } else if (first->IsKeyword("create")) {
     if (second->IsKeyword("database")) return Kind::kCreateDatabase;
   } else if (first->IsKeyword("drop")) {
@@ -205,6 +231,29 @@ StatusOr<Statement> ParseControlJob(TokenCursor* cur) {
   return control;
 }
 
+// PAUSE | RESUME | CANCEL JOBS (query) or ... JOBS query.
+StatusOr<Statement> ParseControlJobs(TokenCursor* cur) {
+  cur->set_synopsis("PAUSE | RESUME | CANCEL JOBS (SELECT job_id FROM [SHOW JOBS] WHERE ...)");
+  ControlJobs control;
+  if (cur->AcceptKeyword("pause")) {
+    control.action = ControlJob::Action::kPause;
+  } else if (cur->AcceptKeyword("resume")) {
+    control.action = ControlJob::Action::kResume;
+  } else {
+    RETURN_IF_ERROR(cur->ExpectKeyword("cancel"));
+    control.action = ControlJob::Action::kCancel;
+  }
+  RETURN_IF_ERROR(cur->ExpectKeyword("jobs"));
+  if (cur->AtEnd()) return cur->Error("name the jobs with a query that lists their IDs");
+  std::string_view rest = cur->source().substr(cur->Peek().begin);
+  while (!rest.empty() &&
+         (rest.back() == ';' || std::isspace(static_cast<unsigned char>(rest.back())))) {
+    rest.remove_suffix(1);
+  }
+  control.query = std::string(StripParentheses(rest));
+  return control;
+}
+
 StatusOr<Statement> ParseShow(TokenCursor* cur) {
   RETURN_IF_ERROR(cur->ExpectKeyword("show"));
   if (cur->AcceptKeyword("backup")) return ParseShowBackup(cur);
@@ -214,12 +263,31 @@ StatusOr<Statement> ParseShow(TokenCursor* cur) {
     ShowBackups show;
     RETURN_IF_ERROR(cur->ExpectKeyword("in"));
     ASSIGN_OR_RETURN(show.in, ParseStringOrList(cur));
+    // NEWER THAN / OLDER THAN, in either order.
+    while (cur->Peek().IsKeyword("newer") || cur->Peek().IsKeyword("older")) {
+      const bool newer = cur->Next().IsKeyword("newer");
+      RETURN_IF_ERROR(cur->ExpectKeyword("than"));
+      std::optional<std::string>& bound = newer ? show.newer_than : show.older_than;
+      if (bound) return cur->Error(std::string(newer ? "NEWER" : "OLDER") + " THAN is given twice");
+      ASSIGN_OR_RETURN(bound, ParseString(cur));
+    }
+    if (cur->AcceptKeyword("with")) {
+      RETURN_IF_ERROR(cur->ExpectKeyword("revision"));
+      RETURN_IF_ERROR(cur->ExpectKeyword("start"));
+      RETURN_IF_ERROR(cur->ExpectKeyword("time"));
+      show.revision_start_time = true;
+    }
     RETURN_IF_ERROR(cur->ExpectEnd());
     return show;
   }
   if (cur->AcceptKeyword("jobs")) {
     RETURN_IF_ERROR(cur->ExpectEnd());
     return ShowJobs{};
+  }
+  if (cur->AcceptKeyword("automatic")) {
+    RETURN_IF_ERROR(cur->ExpectKeyword("jobs"));
+    RETURN_IF_ERROR(cur->ExpectEnd());
+    return ShowJobs{.automatic = true};
   }
   if (cur->AcceptKeyword("databases")) {
     RETURN_IF_ERROR(cur->ExpectEnd());
@@ -360,7 +428,16 @@ StatusOr<Statement> ParseSetDatabase(TokenCursor* cur) {
 
 StatusOr<Statement> ParseStatement(std::string_view text) {
   Kind kind = Classify(text);
-  if (kind == Kind::kPassthrough) return Passthrough{std::string(text)};
+  if (kind == Kind::kPassthrough) {
+    if (std::optional<Status> refusal = RefuseUnsupported(text)) return *refusal;
+    return Passthrough{std::string(text)};
+  }
+  if (kind == Kind::kMaybeShowQuery) {
+    StatusOr<std::vector<Token>> tokens = Tokenize(text);
+    if (!tokens.ok()) return Passthrough{std::string(text)};  // SQLite reports the error
+    if (std::optional<ShowQuery> query = FindShowSources(text, *tokens)) return *std::move(query);
+    return Passthrough{std::string(text)};
+  }
   ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(text));
   TokenCursor cur(text, tokens);
   switch (kind) {
@@ -384,7 +461,12 @@ StatusOr<Statement> ParseStatement(std::string_view text) {
       return ParseAccessStatement(&cur);
     case Kind::kControlJob:
       return ParseControlJob(&cur);
+    case Kind::kControlJobs:
+      return ParseControlJobs(&cur);
+    case Kind::kExternalConnection:
+      return ParseExternalConnectionStatement(&cur);
     case Kind::kPassthrough:
+    case Kind::kMaybeShowQuery:
       break;
   }
   return Passthrough{std::string(text)};

@@ -27,6 +27,12 @@ bool IsSchemaReadPragma(std::string_view name) {
 
 bool Privileges::HasSystem(std::string_view priv) const { return admin || Contains(system, priv); }
 
+bool Privileges::HasConnection(const std::string& name, std::string_view priv) const {
+  if (admin) return true;
+  auto it = external_connection.find(name);
+  return it != external_connection.end() && Contains(it->second, priv);
+}
+
 bool Privileges::HasDatabase(const std::string& db, std::string_view priv) const {
   if (admin) return true;
   auto it = database.find(db);

@@ -33,12 +33,16 @@ struct Privileges {
   std::set<std::string> system;                           // e.g. "BACKUP"
   std::map<std::string, std::set<std::string>> database;  // db -> privileges
   std::map<std::string, std::set<std::string>> table;     // "db.t" or "db.*" -> privileges
+  // External connection name -> USAGE, DROP, ALL (sql/external_connections.h).
+  std::map<std::string, std::set<std::string>> external_connection;
 
   bool HasSystem(std::string_view priv) const;
   // `priv` on database `db` (ALL counts for every privilege).
   bool HasDatabase(const std::string& db, std::string_view priv) const;
   // `priv` on table `db.t`: granted on the table, on db.*, or on the database.
   bool HasTable(const std::string& db, const std::string& t, std::string_view priv) const;
+  // `priv` on external connection `name` (ALL counts for every privilege).
+  bool HasConnection(const std::string& name, std::string_view priv) const;
   // Any privilege at all on `db` or one of its tables (enough to USE it).
   bool HasAnyOn(const std::string& db) const;
 };

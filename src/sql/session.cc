@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <charconv>
 #include <mutex>
 #include <stop_token>
 
@@ -11,9 +12,11 @@
 #include "sql/alter_backup.h"
 #include "sql/backup_statements.h"
 #include "sql/describe.h"
+#include "sql/external_connections.h"
 #include "sql/job_statements.h"
 #include "sql/parser.h"
 #include "sql/passthrough.h"
+#include "sql/show_source.h"
 #include "sql/statement_options.h"
 #include "sql/statement_privileges.h"
 
@@ -36,6 +39,7 @@ class SessionImpl : public Session {
         dir_(std::move(dir)),
         jobs_(dir_.get()),
         access_(dir_.get()),
+        connections_(dir_.get()),
         passthrough_(dir_.get(), lock_timeout_ms),
         current_(std::move(database)),
         user_(std::move(user)) {}
@@ -43,6 +47,7 @@ class SessionImpl : public Session {
   Status Init() {
     RETURN_IF_ERROR(jobs_.Init());
     RETURN_IF_ERROR(access_.Init());
+    RETURN_IF_ERROR(connections_.Init());
     RETURN_IF_ERROR(RefreshPrivileges());
     // Every user may connect to and USE every database (CockroachDB grants CONNECT to public);
     // what it may read or change there is checked statement by statement.
@@ -242,7 +247,69 @@ class SessionImpl : public Session {
     return Tag("SET");
   }
 
-  StatusOr<ResultSet> Run(const ShowJobs&) { return ExecuteShowJobs(Context(), Actor()); }
+  StatusOr<ResultSet> Run(const ShowJobs& s) {
+    ASSIGN_OR_RETURN(ResultSet rs, ExecuteShowJobs(Context(), Actor()));
+    if (s.automatic) rs.rows.clear();  // cofre starts no jobs by itself
+    return rs;
+  }
+  StatusOr<ResultSet> Run(const ControlJobs& s) {
+    ASSIGN_OR_RETURN(Statement query, ParseStatement(s.query));
+    if (!std::holds_alternative<Passthrough>(query) && !std::holds_alternative<ShowQuery>(query)) {
+      return InvalidArgumentError(std::string(StatementTag(Statement(s))) +
+                                  " takes a query that lists job IDs, e.g. (SELECT job_id FROM "
+                                  "[SHOW JOBS] WHERE status = 'running')");
+    }
+    ASSIGN_OR_RETURN(ResultSet ids, std::visit([this](const auto& q) { return Run(q); }, query));
+    if (ids.columns.empty()) {
+      return InvalidArgumentError("the query of " + std::string(StatementTag(Statement(s))) +
+                                  " returns no rows");
+    }
+    int count = 0;
+    for (const ResultSet::Row& row : ids.rows) {
+      if (row.empty() || !row[0]) continue;
+      ControlJob one{.action = s.action};
+      auto [end, ec] = std::from_chars(row[0]->data(), row[0]->data() + row[0]->size(), one.job_id);
+      if (ec != std::errc() || end != row[0]->data() + row[0]->size()) {
+        return InvalidArgumentError("the query of " + std::string(StatementTag(Statement(s))) +
+                                    " must list job IDs in its first column");
+      }
+      RETURN_IF_ERROR(ExecuteControlJob(Context(), runner_, Actor(), one).status());
+      ++count;
+    }
+    return Tag(std::string(StatementTag(Statement(s))) + " " + std::to_string(count));
+  }
+  StatusOr<ResultSet> Run(const ShowQuery& s) {
+    std::vector<ResultSet> results;
+    std::vector<ResultSet::Notice> notices;
+    for (const ShowQuery::Source& source : s.sources) {
+      ASSIGN_OR_RETURN(Statement show, ParseStatement(source.show));
+      if (std::holds_alternative<Passthrough>(show) || std::holds_alternative<ShowQuery>(show)) {
+        return InvalidArgumentError(
+            "[SHOW ...] and (SHOW ...) take one of cofre's SHOW "
+            "statements (SHOW JOBS, SHOW BACKUPS IN ..., ...)");
+      }
+      ASSIGN_OR_RETURN(ResultSet rs, std::visit([this](const auto& q) { return Run(q); }, show));
+      for (auto& n : rs.notices) notices.push_back(std::move(n));
+      results.push_back(std::move(rs));
+    }
+    ASSIGN_OR_RETURN(std::string sql, SubstituteShowResults(s, results));
+    ASSIGN_OR_RETURN(ResultSet out, passthrough_.Execute(sql, *params_));
+    notices.insert(notices.end(), out.notices.begin(), out.notices.end());
+    out.notices = std::move(notices);
+    return out;
+  }
+  StatusOr<ResultSet> Run(const CreateExternalConnection& s) {
+    return connections_.Run(Actor(), s);
+  }
+  StatusOr<ResultSet> Run(const DropExternalConnection& s) { return connections_.Run(Actor(), s); }
+  StatusOr<ResultSet> Run(const ShowExternalConnections& s) { return connections_.Run(Actor(), s); }
+  // `s` with its external:// URIs resolved (sql/external_connections.h).
+  template <typename S>
+  StatusOr<S> Resolved(const S& s) {
+    Statement copy = s;
+    RETURN_IF_ERROR(ResolveExternalUris(&connections_, Actor(), &copy));
+    return std::get<S>(std::move(copy));
+  }
   StatusOr<ResultSet> Run(const ShowJob& s) { return ExecuteShowJob(Context(), Actor(), s); }
   StatusOr<ResultSet> Run(const ControlJob& s) {
     return ExecuteControlJob(Context(), runner_, Actor(), s);
@@ -250,28 +317,33 @@ class SessionImpl : public Session {
   StatusOr<ResultSet> Run(const Backup& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s, current_));
     if (auto detached = MaybeDetach(s, OptionContext::kBackup, "BACKUP")) return *detached;
-    return ExecuteBackup(Context(), s);
+    ASSIGN_OR_RETURN(Backup resolved, Resolved(s));
+    return ExecuteBackup(Context(), resolved);
   }
   StatusOr<ResultSet> Run(const Restore& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s, current_));
     if (auto detached = MaybeDetach(s, OptionContext::kRestore, "RESTORE")) return *detached;
     // A restore may publish databases this connection should see; reopen
     // lazily.
-    auto rs = ExecuteRestore(Context(), s);
+    ASSIGN_OR_RETURN(Restore resolved, Resolved(s));
+    auto rs = ExecuteRestore(Context(), resolved);
     passthrough_.Reset();
     return rs;
   }
   StatusOr<ResultSet> Run(const ShowBackups& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
-    return ExecuteShowBackups(Context(), s);
+    ASSIGN_OR_RETURN(ShowBackups resolved, Resolved(s));
+    return ExecuteShowBackups(Context(), resolved);
   }
   StatusOr<ResultSet> Run(const ShowBackup& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
-    return ExecuteShowBackup(Context(), s);
+    ASSIGN_OR_RETURN(ShowBackup resolved, Resolved(s));
+    return ExecuteShowBackup(Context(), resolved);
   }
   StatusOr<ResultSet> Run(const AlterBackup& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
-    return ExecuteAlterBackup(Context(), s);
+    ASSIGN_OR_RETURN(AlterBackup resolved, Resolved(s));
+    return ExecuteAlterBackup(Context(), resolved);
   }
 
   JobRunner* runner_;
@@ -281,6 +353,7 @@ class SessionImpl : public Session {
   std::unique_ptr<DataDir> dir_;
   JobRegistry jobs_;
   AccessControl access_;
+  ExternalConnections connections_;
   PassthroughExecutor passthrough_;
   std::string current_;
   std::optional<std::string> user_;

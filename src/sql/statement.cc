@@ -39,6 +39,27 @@ struct TagOf {
     return s.users_only ? "SHOW USERS" : "SHOW ROLES";
   }
   std::string_view operator()(const ShowGrants&) const { return "SHOW GRANTS"; }
+  std::string_view operator()(const ControlJobs& s) const {
+    switch (s.action) {
+      case ControlJob::Action::kPause:
+        return "PAUSE JOBS";
+      case ControlJob::Action::kResume:
+        return "RESUME JOBS";
+      case ControlJob::Action::kCancel:
+        break;
+    }
+    return "CANCEL JOBS";
+  }
+  std::string_view operator()(const ShowQuery&) const { return "SELECT"; }
+  std::string_view operator()(const CreateExternalConnection&) const {
+    return "CREATE EXTERNAL CONNECTION";
+  }
+  std::string_view operator()(const ShowExternalConnections& s) const {
+    return s.show_create ? "SHOW CREATE EXTERNAL CONNECTIONS" : "SHOW EXTERNAL CONNECTIONS";
+  }
+  std::string_view operator()(const DropExternalConnection&) const {
+    return "DROP EXTERNAL CONNECTION";
+  }
 };
 
 }  // namespace

@@ -68,8 +68,10 @@ struct Use {
   bool operator==(const Use&) const = default;
 };
 
-// SHOW JOBS
+// SHOW JOBS | SHOW AUTOMATIC JOBS
 struct ShowJobs {
+  // SHOW AUTOMATIC JOBS: the jobs the system started itself; cofre starts none.
+  bool automatic = false;
   bool operator==(const ShowJobs&) const = default;
 };
 
@@ -86,6 +88,52 @@ struct ControlJob {
   Action action = Action::kPause;
   int64_t job_id = 0;
   bool operator==(const ControlJob&) const = default;
+};
+
+// PAUSE JOBS (query) | RESUME JOBS (query) | CANCEL JOBS (query): controls every job whose ID
+// the query's first column lists (e.g. SELECT job_id FROM [SHOW JOBS] WHERE ...).
+struct ControlJobs {
+  ControlJob::Action action = ControlJob::Action::kPause;
+  std::string query;  // without the parentheses
+  bool operator==(const ControlJobs&) const = default;
+};
+
+// A SELECT or WITH ... SELECT reading SHOW statements as tables (sql/show_source.h):
+//   WITH x AS (SHOW JOBS) SELECT ... FROM x | SELECT ... FROM [SHOW BACKUP ...]
+struct ShowQuery {
+  struct Source {
+    size_t begin = 0;  // byte range of `(SHOW ...)` or `[SHOW ...]` in `text`
+    size_t end = 0;
+    std::string show;  // the SHOW statement inside
+    bool operator==(const Source&) const = default;
+  };
+  std::string text;
+  std::vector<Source> sources;  // in text order, at least one
+  bool operator==(const ShowQuery&) const = default;
+};
+
+// CREATE EXTERNAL CONNECTION [IF NOT EXISTS] name AS 'uri'
+struct CreateExternalConnection {
+  std::string name;
+  std::string uri;  // wiped on destruction (it may hold credentials)
+  bool if_not_exists = false;
+  bool operator==(const CreateExternalConnection&) const = default;
+  ~CreateExternalConnection() { WipeString(&uri); }
+};
+
+// SHOW EXTERNAL CONNECTIONS | SHOW EXTERNAL CONNECTION name
+// | SHOW CREATE ALL EXTERNAL CONNECTIONS | SHOW CREATE EXTERNAL CONNECTION name
+struct ShowExternalConnections {
+  std::optional<std::string> name;  // unset: all
+  bool show_create = false;
+  bool operator==(const ShowExternalConnections&) const = default;
+};
+
+// DROP EXTERNAL CONNECTION [IF EXISTS] name
+struct DropExternalConnection {
+  std::string name;
+  bool if_exists = false;
+  bool operator==(const DropExternalConnection&) const = default;
 };
 
 // One entry of a TABLE target list: `t`, `db.t`, `db.public.t`, `public.t`,
@@ -175,9 +223,13 @@ struct Restore {
   bool operator==(const Restore&) const = default;
 };
 
-// SHOW BACKUPS IN dest
+// SHOW BACKUPS IN dest [NEWER THAN 'time'] [OLDER THAN 'time'] [WITH REVISION START TIME]
 struct ShowBackups {
   std::vector<std::string> in;
+  // Only the full backups taken after / before these times ('-7d', '2026-01-01 10:00:00').
+  std::optional<std::string> newer_than;
+  std::optional<std::string> older_than;
+  bool revision_start_time = false;  // WITH REVISION START TIME (refused: no revision history)
   bool operator==(const ShowBackups&) const = default;
 };
 
@@ -211,10 +263,12 @@ struct AlterBackup {
   bool operator==(const AlterBackup&) const = default;
 };
 
-using Statement = std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases, ShowTables,
-                               Use, ShowJobs, ShowJob, ControlJob, Backup, Restore, ShowBackups,
-                               ShowBackup, AlterBackup, CreateRole, AlterRole, DropRole,
-                               GrantPrivileges, GrantRoles, ShowRoles, ShowGrants>;
+using Statement =
+    std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases, ShowTables, Use,
+                 ShowJobs, ShowJob, ControlJob, Backup, Restore, ShowBackups, ShowBackup,
+                 AlterBackup, CreateRole, AlterRole, DropRole, GrantPrivileges, GrantRoles,
+                 ShowRoles, ShowGrants, ControlJobs, ShowQuery, CreateExternalConnection,
+                 ShowExternalConnections, DropExternalConnection>;
 
 // The command tag of a statement as CockroachDB prints it ("BACKUP",
 // "CREATE DATABASE", "SHOW BACKUP", ...); empty for Passthrough, whose tag

@@ -28,6 +28,53 @@ StatusOr<std::string> OneString(const Option& o) {
   return o.values[0];
 }
 
+// A name: 'name' or, as CockroachDB also takes it, a bare identifier (new_db_name = new_movr).
+StatusOr<std::string> NameValue(const Option& o) {
+  if (o.kind == Option::Kind::kWord && !o.values[0].empty() &&
+      !std::isdigit(static_cast<unsigned char>(o.values[0][0])) && o.values[0][0] != '-') {
+    return o.values[0];
+  }
+  return OneString(o);
+}
+
+// CockroachDB options cofre does not offer, and why; refused with SQLSTATE 0A000.
+std::optional<std::string> Unsupported(const std::string& name, OptionContext context) {
+  if (name == "revision_history") {
+    return "cofre keeps no point-in-time history of rows (SQLite has no MVCC); take incremental "
+           "backups, each of which restores to its own end time";
+  }
+  if (context == OptionContext::kRestore) {
+    if (name == "experimental copy" || name == "experimental deferred copy") {
+      return "cofre has one way to restore: it writes each database's SQLite file from the "
+             "backup's sorted data files (docs/performance.md)";
+    }
+    if (name == "grants") return "cofre backups carry no users or grants";
+    if (name == "remove_regions" || name == "skip_localities_check") {
+      return "cofre databases have no regions";
+    }
+  }
+  if (context == OptionContext::kShowBackup) {
+    if (name == "privileges") {
+      return "cofre backups carry no grants or owners (they live in the system database, which "
+             "BACKUP does not copy); SHOW GRANTS lists them on the running node";
+    }
+    if (name == "debug_ids") {
+      return "cofre objects have no descriptor IDs; SHOW BACKUP names databases and tables";
+    }
+    if (name == "encryption_info_dir") {
+      return "cofre keeps a chain's ENCRYPTION-INFO with its full backup and finds it there, "
+             "also for incrementals in an incremental_location";
+    }
+  }
+  if (name == "include_all_virtual_clusters" || name == "include_all_secondary_tenants" ||
+      name == "virtual_cluster" || name == "virtual_cluster_name" || name == "tenant" ||
+      name == "tenant_name") {
+    return "cofre has no virtual clusters";
+  }
+  if (name == "execution locality") return "cofre runs one node";
+  return std::nullopt;
+}
+
 // `name`, `name = true` or `name = false`.
 StatusOr<bool> Flag(const Option& o) {
   if (o.kind == Option::Kind::kFlag) return true;
@@ -61,9 +108,9 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
       }
       out.keys.kms_uris = o.values;
     } else if (o.name == "new_db_name" && context == OptionContext::kRestore) {
-      ASSIGN_OR_RETURN(out.new_db_name, OneString(o));
+      ASSIGN_OR_RETURN(out.new_db_name, NameValue(o));
     } else if (o.name == "into_db" && context == OptionContext::kRestore) {
-      ASSIGN_OR_RETURN(out.into_db, OneString(o));
+      ASSIGN_OR_RETURN(out.into_db, NameValue(o));
     } else if (o.name == "skip_missing_foreign_keys" && context == OptionContext::kRestore) {
       // SQLite checks foreign keys only when enabled on a connection, never at
       // restore: the option's effect (restoring despite missing referenced
@@ -93,11 +140,13 @@ StatusOr<StatementOptions> ValidateOptions(const std::vector<Option>& options,
             "'30s'");
       }
       out.snapshot_timeout = std::chrono::milliseconds(*micros / 1000);
-    } else if (o.name == "revision_history" && context == OptionContext::kBackup) {
-      return InvalidArgumentError(
-          "option revision_history is not supported: cofre keeps no "
-          "point-in-time history of "
-          "rows (SQLite has no MVCC); take incremental backups instead");
+    } else if (o.name == "as_json" && context == OptionContext::kShowBackup) {
+      ASSIGN_OR_RETURN(out.as_json, Flag(o));
+    } else if (o.name == "revision_history" && context == OptionContext::kBackup &&
+               o.kind == Option::Kind::kWord && o.values[0] == "false") {
+      // revision_history = false: what cofre always does
+    } else if (std::optional<std::string> why = Unsupported(o.name, context)) {
+      return UnimplementedError(where + " option " + o.name + " is not supported: " + *why);
     } else if (o.name == "detached" && context != OptionContext::kShowBackup) {
       ASSIGN_OR_RETURN(out.detached, Flag(o));
     } else {

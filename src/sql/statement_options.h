@@ -38,6 +38,8 @@ struct StatementOptions {
   // BACKUP, RESTORE: return the job id at once and let the server's job runner run the job
   // (refused by an embedded session, which has no runner).
   bool detached = false;
+  // SHOW BACKUP: one row per layer with its manifest as JSON (column `manifest`).
+  bool as_json = false;
 };
 
 enum class OptionContext { kBackup, kRestore, kShowBackup };
