@@ -32,7 +32,7 @@ void RemoveDatabaseFiles(const std::string& path) {
 // Inserts rows table by table and keeps the running size estimate.
 class Generator {
  public:
-  Generator(Db& db, uint64_t seed) : db_(db), factory_(seed) {
+  Generator(Db& db, uint64_t seed, DataShape shape) : db_(db), factory_(seed, shape) {
     for (const TableSpec& table : Tables()) {
       inserts_.push_back(std::make_unique<Stmt>(db, table.InsertSql()));
     }
@@ -93,7 +93,8 @@ class Generator {
 
 }  // namespace
 
-GenerateStats Generate(const std::string& path, int64_t target_bytes, uint64_t seed) {
+GenerateStats Generate(const std::string& path, int64_t target_bytes, uint64_t seed,
+                       DataShape shape) {
   const auto start = std::chrono::steady_clock::now();
   RemoveDatabaseFiles(path);
   GenerateStats stats;
@@ -109,7 +110,7 @@ GenerateStats Generate(const std::string& path, int64_t target_bytes, uint64_t s
         "PRAGMA cache_size = -32768; PRAGMA threads = 2;");
     for (const TableSpec& table : Tables()) db.Exec(table.CreateTableSql());
     {
-      Generator generator(db, seed);
+      Generator generator(db, seed, shape);
       db.Exec("BEGIN");
       for (int block = 1;; ++block) {
         generator.AddBlock();

@@ -25,9 +25,10 @@ struct GenerateStats {
 
 // Replaces `path` (and its -wal/-shm/-journal files) with a new dataset of
 // about `target_bytes` (within a few percent; at least one block of rows),
-// drawn from `seed`. The same arguments give the same rows and file.
-// Exits the process on any SQLite or file error.
-GenerateStats Generate(const std::string& path, int64_t target_bytes, uint64_t seed);
+// drawn from `seed`, shaped as `shape` says (dataset_rows.h). The same arguments give the same
+// rows and file. Exits the process on any SQLite or file error.
+GenerateStats Generate(const std::string& path, int64_t target_bytes, uint64_t seed,
+                       DataShape shape = DataShape::kUniform);
 
 }  // namespace cofre::bench
 

@@ -286,6 +286,12 @@ void RowFactory::OrderItem(int64_t id, int64_t order_id, Row* row) {
   if (rng_.Percent(10)) attributes.append(";gift_wrap=1");
 }
 
+RowFactory::RowFactory(uint64_t seed, DataShape shape) : rng_(seed) {
+  if (shape == DataShape::kVaried) varied_ = std::make_unique<VariedEvents>(seed);
+}
+
+RowFactory::~RowFactory() = default;
+
 void RowFactory::Event(int64_t id, int64_t customer_id, int64_t ts, Row* row) {
   row->resize(7);
   Row& r = *row;
@@ -299,6 +305,15 @@ void RowFactory::Event(int64_t id, int64_t customer_id, int64_t ts, Row* row) {
   r[2].SetInt(ts);
   r[3].Text().append(kind);
   r[4].Text().append(rng_.PickSkewed(kEventSources));
+  if (varied_) {
+    varied_->AppendPayload(rng_, kind, &r[5].Text());
+    if (varied_->WantsAttachment(rng_, kind)) {
+      varied_->AppendAttachment(rng_, kind, &r[6].Blob());
+    } else {
+      r[6].SetNull();
+    }
+    return;
+  }
   AppendJsonPayload(kind, &r[5].Text());
   if (kind == "photo_upload" || kind == "telemetry" ||
       (kind == "support_ticket" && rng_.Percent(50))) {

@@ -19,7 +19,7 @@ namespace cofre::bench {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: cofre_bench_gen --out FILE --size BYTES [--seed N]\n"
+    "usage: cofre_bench_gen --out FILE --size BYTES [--seed N] [--data uniform|varied]\n"
     "       cofre_bench_gen --change FILE [--fraction 0.01] [--seed N]\n"
     "BYTES may use K, M, G suffixes (binary multiples), e.g. 256M or 1G.\n";
 
@@ -35,6 +35,7 @@ struct Args {
   int64_t size = 0;
   double fraction = 0.01;
   uint64_t seed = 1;
+  DataShape shape = DataShape::kUniform;
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -58,6 +59,9 @@ Args ParseArgs(int argc, char** argv) {
       if (*end != '\0' || !(args.fraction > 0 && args.fraction <= 1)) {
         Usage("--fraction must be in (0, 1], got " + value);
       }
+    } else if (flag == "--data") {
+      if (value != "uniform" && value != "varied") Usage("--data is uniform or varied");
+      args.shape = value == "varied" ? DataShape::kVaried : DataShape::kUniform;
     } else if (flag == "--seed") {
       char* end = nullptr;
       args.seed = std::strtoull(value.c_str(), &end, 10);
@@ -74,7 +78,7 @@ Args ParseArgs(int argc, char** argv) {
 }
 
 int RunGenerate(const Args& args) {
-  const GenerateStats stats = Generate(args.out, args.size, args.seed);
+  const GenerateStats stats = Generate(args.out, args.size, args.seed, args.shape);
   std::fprintf(stderr,
                "generated %s: %lld bytes (target %lld) in %.2f s "
                "(indexes %.2f s), %.1f MB/s\n",
