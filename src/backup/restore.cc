@@ -176,13 +176,6 @@ int SorterThreads() {
   return cores <= 1 ? 0 : static_cast<int>(std::min(cores - 1, 2u));
 }
 
-// Whether RESTORE writes b-tree pages directly where it can (COFRE_RESTORE_BULK=0: never, every
-// row goes through SQLite's INSERT; for comparisons and tests).
-bool BulkRestoreEnabled() {
-  const char* env = std::getenv("COFRE_RESTORE_BULK");
-  return !env || std::string_view(env) != "0";
-}
-
 // Opens the staging file for loading: no journal (nothing is visible before it is complete and
 // synced), fixed caches. CHECK constraints are not checked: rows are restored as the source held
 // them (a source written with ignore_check_constraints may hold rows that violate one), as the
@@ -469,7 +462,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
     ASSIGN_OR_RETURN(std::string path, req.data_dir->NewStagingPath());
     staged.emplace_back(spec, path);
     Status st = BuildDatabase(path, *FindDatabase(m, spec.source), req.storage, req.crypto,
-                              &progress, &result, BulkRestoreEnabled(), req.schema_only);
+                              &progress, &result, req.bulk_pages, req.schema_only);
     if (st.ok()) st = progress.CheckStop();
     if (!st.ok()) {
       discard();

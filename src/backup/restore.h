@@ -48,6 +48,9 @@ struct RestoreRequest {
   // Create the schema (tables, indexes, views, triggers, AUTOINCREMENT counters) and no rows;
   // no data file is read.
   bool schema_only = false;
+  // Write b-tree pages directly where the plan allows (backup/bulk_load_plan.h); false: every
+  // row goes through SQLite's INSERT (for comparisons and tests).
+  bool bulk_pages = true;
 };
 
 struct RestoreResult {

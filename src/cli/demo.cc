@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "cli/environment_settings.h"
 #include "cli/shell.h"
 
 namespace cofre::cli {
@@ -202,6 +203,7 @@ int RunDemo(const DemoOptions& options) {
   std::fflush(stdout);
   sql::SessionOptions session_options;
   session_options.data_dir = data_dir;
+  session_options.operations = OperationSettingsFromEnvironment();
   StatusOr<std::unique_ptr<sql::Session>> session = sql::Session::Open(session_options);
   if (!session.ok()) {
     ReportError(session.status());

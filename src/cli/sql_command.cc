@@ -7,6 +7,7 @@
 #include <memory>
 #include <utility>
 
+#include "cli/environment_settings.h"
 #include "cli/interactive_shell.h"
 #include "cli/progress_line.h"
 #include "cli/remote_session.h"
@@ -75,6 +76,7 @@ int RunSqlCommand(const CliArgs& args) {
     options.data_dir = args.data_dir;
     options.database = args.database;
     options.locality = args.locality;
+    options.operations = OperationSettingsFromEnvironment();
     // One server owns a data directory: refuse when one runs, and keep one from starting while
     // this embedded session runs.
     StatusOr<int> lock = server::LockForEmbeddedUse(args.data_dir);

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "cli/args.h"
+#include "cli/environment_settings.h"
 #include "server/server.h"
 
 namespace cofre::cli {
@@ -113,6 +114,7 @@ int RunStartCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "cofre: %s\nTry 'cofre --help'.\n", options.status().message().c_str());
     return 1;
   }
+  options->operations = OperationSettingsFromEnvironment();
   if (!log_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(log_dir, ec);

@@ -201,6 +201,7 @@ bool PgConnection::Startup() {
   so.user = user_;
   so.lock_timeout_ms = ctx_->options.lock_timeout_ms;
   so.job_runner = ctx_->job_runner.get();
+  so.operations = ctx_->options.operations;
   auto session = sql::Session::Open(so);
   if (!session.ok()) {
     SendError(session.status(), session.status().code() == StatusCode::kNotFound

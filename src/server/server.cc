@@ -103,10 +103,11 @@ Status Server::Start() {
   }
   JobRunnerOptions jro;
   jro.data_dir = o.data_dir;
-  ASSIGN_OR_RETURN(ctx_.job_runner,
-                   JobRunner::Start(jro, [dir = o.data_dir](const JobExecution& job) {
-                     return sql::RunStatementJob(dir, job);
-                   }));
+  ASSIGN_OR_RETURN(
+      ctx_.job_runner,
+      JobRunner::Start(jro, [dir = o.data_dir, ops = o.operations](const JobExecution& job) {
+        return sql::RunStatementJob(dir, ops, job);
+      }));
   ASSIGN_OR_RETURN(sql_fd_, Listen(sql_addr, &sql_port_));
   if (!o.http_addr.empty()) {
     ASSIGN_OR_RETURN(HostPort http_addr, ParseHostPort(o.http_addr));

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sql/operation_settings.h"
+
 namespace cofre::server {
 
 struct ServerOptions {
@@ -25,6 +27,7 @@ struct ServerOptions {
   int drain_timeout_ms = 10'000;       // on SIGTERM: how long running statements may finish
   int lock_timeout_ms = 10'000;        // how long a writer waits for SQLite's write lock (40001)
   int max_failed_logins = 5;           // failures per user or address before logins slow down
+  sql::OperationSettings operations;   // backup/restore tuning of every session and job
 };
 
 struct Metrics {

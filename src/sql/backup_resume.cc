@@ -1,9 +1,8 @@
 #include "sql/backup_resume.h"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
-#include <cstdlib>
-#include <sstream>
 
 #include "backup/collection.h"
 #include "backup/manifest_io.h"
@@ -15,16 +14,6 @@ namespace {
 
 // Checkpoint saves holding finished spans, in this process (the failpoints count them).
 std::atomic<uint64_t> saves{0};
-
-bool ListedIn(const char* list, uint64_t n) {
-  if (!list) return false;
-  std::stringstream in(list);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (std::strtoull(item.c_str(), nullptr, 10) == n) return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -42,18 +31,17 @@ StatusOr<std::optional<proto::BackupCheckpoint>> LoadCheckpoint(const ExecContex
 CheckpointSink CheckpointSaver(const ExecContext& ctx, int64_t job_id,
                                std::stop_source* self_stop) {
   JobRegistry* jobs = ctx.jobs;
-  return [jobs, job_id, self_stop, first = true](const std::string& bytes) mutable -> Status {
+  return [jobs, job_id, self_stop, ops = ctx.operations,
+          first = true](const std::string& bytes) mutable -> Status {
     Status st = jobs->SaveCheckpoint(job_id, bytes);
     if (first) {  // the run's first save names its directory: no span finished yet
       first = false;
       return st;
     }
     const uint64_t n = ++saves;
-    if (const char* kill_at = std::getenv("COFRE_TEST_KILL_AT_CHECKPOINT");
-        kill_at && std::strtoull(kill_at, nullptr, 10) == n) {
-      std::raise(SIGKILL);
-    }
-    if (ListedIn(std::getenv("COFRE_TEST_PAUSE_AT_CHECKPOINTS"), n)) {
+    if (ops.test_kill_at_checkpoint == n) std::raise(SIGKILL);
+    if (std::find(ops.test_pause_at_checkpoints.begin(), ops.test_pause_at_checkpoints.end(), n) !=
+        ops.test_pause_at_checkpoints.end()) {
       jobs->RequestControl(job_id, JobRegistry::Control::kPause).status().IgnoreError();
       self_stop->request_stop();
     }
@@ -108,7 +96,7 @@ StatusOr<BackupResult> FinishCommittedLayer(const ChainStorage& storage,
 }
 
 void KillAfterCommitFailpoint(const ExecContext& ctx) {
-  if (ctx.job_id && std::getenv("COFRE_TEST_KILL_AFTER_COMMIT")) std::raise(SIGKILL);
+  if (ctx.job_id && ctx.operations.test_kill_after_commit) std::raise(SIGKILL);
 }
 
 bool CancelRequested(const ExecContext& ctx, int64_t id) {

@@ -4,12 +4,10 @@
 // resumes a full backup from its finished spans, or starts over. Jobs run inside a statement keep
 // no checkpoint: their statement ends with them.
 //
-// Test-only failpoints (read from the environment by the sql layer, like the other COFRE_BACKUP_*
-// test settings; never set them in production): COFRE_TEST_KILL_AT_CHECKPOINT=N kills the process
-// (SIGKILL) when it saves its N-th checkpoint holding finished spans;
-// COFRE_TEST_PAUSE_AT_CHECKPOINTS =N1,N2,... pauses the job, as PAUSE JOB does, at those saves;
-// COFRE_TEST_KILL_AFTER_COMMIT=1 kills it right after a runner job's BACKUP committed, before its
-// record says so. Saves are counted per process. Thread-safety: one thread at a time per job.
+// Test-only failpoints (sql/operation_settings.h, never set in production): a runner job kills
+// its process when it saves its N-th checkpoint holding finished spans, pauses itself at listed
+// saves, or kills its process right after its BACKUP committed, before its record says so. Saves
+// are counted per process. Thread-safety: one thread at a time per job.
 #ifndef COFRE_SQL_BACKUP_RESUME_H_
 #define COFRE_SQL_BACKUP_RESUME_H_
 
@@ -42,7 +40,7 @@ StatusOr<BackupResult> FinishCommittedLayer(const ChainStorage& storage,
                                             const KeyOptions& keys, const std::string& data_dir_id,
                                             int64_t job_id, proto::BackupManifest* manifest);
 
-// The COFRE_TEST_KILL_AFTER_COMMIT failpoint (see above), for runner jobs.
+// The kill-after-commit failpoint (see above), for runner jobs.
 void KillAfterCommitFailpoint(const ExecContext& ctx);
 
 // True when job `id` is being canceled (its layer must go) rather than paused or stopped.

@@ -152,10 +152,6 @@ void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& s
       .IgnoreError();
 }
 
-// Backup settings; COFRE_BACKUP_TARGET_FILE_BYTES overrides the span/file target size (tests use
-// small values to exercise span splitting and compaction on small data), COFRE_BACKUP_THREADS
-// the number of full and incremental backup threads and COFRE_BACKUP_MIN_PIECE_ROWS how small a
-// rowid range they split tables into (tests: parallel export on small tables; bench: comparisons).
 // The layer ownership of BACKUP job `job_id` (backup/unfinished_layers.h): its BACKUP-LOCK note,
 // and the record of its layer directory in the job registry.
 LayerOwnership Ownership(const ExecContext& ctx, int64_t job_id, const std::string& data_dir_id,
@@ -262,17 +258,12 @@ StatusOr<ResultSet> RecordCommitted(const ExecContext& ctx, const std::string& d
                 });
 }
 
-BackupSettings Settings() {
+// The backup settings of `ops` (sql/operation_settings.h) over BackupSettings' defaults.
+BackupSettings Settings(const OperationSettings& ops) {
   BackupSettings settings;
-  auto positive = [](const char* name) -> uint64_t {
-    const char* v = std::getenv(name);
-    return v ? std::strtoull(v, nullptr, 10) : 0;
-  };
-  if (uint64_t n = positive("COFRE_BACKUP_TARGET_FILE_BYTES")) settings.target_file_bytes = n;
-  if (uint64_t n = positive("COFRE_BACKUP_THREADS")) {
-    settings.export_threads = static_cast<int>(std::min<uint64_t>(n, 64));
-  }
-  if (uint64_t n = positive("COFRE_BACKUP_MIN_PIECE_ROWS")) settings.min_piece_rows = n;
+  if (ops.backup_target_file_bytes > 0) settings.target_file_bytes = ops.backup_target_file_bytes;
+  if (ops.backup_threads > 0) settings.export_threads = std::min(ops.backup_threads, 64);
+  if (ops.backup_min_piece_rows > 0) settings.min_piece_rows = ops.backup_min_piece_rows;
   return settings;
 }
 
@@ -343,7 +334,7 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   proto::Targets spec;
   ASSIGN_OR_RETURN(auto targets, ResolveBackupTargets(ctx, stmt.targets, &spec));
   using Progress = const std::function<void(double)>&;
-  BackupSettings settings = Settings();
+  BackupSettings settings = Settings(ctx.operations);
   if (opts.snapshot_timeout) settings.snapshot_timeout = *opts.snapshot_timeout;
   settings.stop = ctx.stop;
   std::vector<std::string> notices;
@@ -408,9 +399,8 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     return WithNotices(std::move(result), std::move(notices));
   }
   // Tests only: a cheaper KDF for the chains they create (at least 1000 iterations).
-  if (const char* v = std::getenv("COFRE_TEST_PASSPHRASE_ITERATIONS")) {
-    opts.keys.new_chain_iterations = static_cast<uint32_t>(std::clamp<uint64_t>(
-        std::strtoull(v, nullptr, 10), kMinPassphraseIterations, kPassphraseIterations));
+  if (uint32_t n = ctx.operations.test_passphrase_iterations) {
+    opts.keys.new_chain_iterations = std::clamp(n, kMinPassphraseIterations, kPassphraseIterations);
   }
   // A resumed backup goes on with the key of the layer it resumes.
   NewChainKey chain;
@@ -587,6 +577,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
 
   RestoreRequest req;
   req.schema_only = opts.schema_only;
+  req.bulk_pages = ctx.operations.restore_bulk_pages;
   req.storage = chain.opened.view();
   req.manifest = &manifest;
   req.crypto = crypto;

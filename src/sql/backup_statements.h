@@ -11,6 +11,7 @@
 
 #include "engine/data_dir.h"
 #include "jobs/job_registry.h"
+#include "sql/operation_settings.h"
 #include "sql/statement.h"
 #include "util/result_set.h"
 
@@ -26,6 +27,7 @@ struct ExecContext {
   std::optional<int64_t> job_id;
   // Requested by Session::Interrupt (a cancelled statement) or by PAUSE/CANCEL JOB.
   std::stop_token stop;
+  OperationSettings operations;
 };
 
 StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt);

@@ -122,7 +122,8 @@ StatusOr<ResultSet> ExecuteShowJob(const ExecContext& ctx, const Privileges& act
   return ctx.jobs->ShowJob(stmt.job_id);
 }
 
-Status RunStatementJob(const std::string& data_dir, const JobExecution& job) {
+Status RunStatementJob(const std::string& data_dir, const OperationSettings& operations,
+                       const JobExecution& job) {
   proto::JobSpec spec;
   if (!spec.ParseFromString(job.spec) || spec.format_version() != kSpecVersion) {
     return DataLossError("the record of job " + std::to_string(job.id) +
@@ -139,7 +140,7 @@ Status RunStatementJob(const std::string& data_dir, const JobExecution& job) {
   RETURN_IF_ERROR(access.Init());
   // The job runs with its user's privileges of now: a revoked privilege stops a resumed job.
   ASSIGN_OR_RETURN(Privileges actor, access.Load(job.user));
-  ExecContext ctx{dir.get(), &jobs, spec.database(), job.user, job.id, job.stop};
+  ExecContext ctx{dir.get(), &jobs, spec.database(), job.user, job.id, job.stop, operations};
   ExternalConnections connections(dir.get());
   RETURN_IF_ERROR(connections.Init());
   if (const auto* backup = std::get_if<Backup>(&stmt)) {

@@ -35,8 +35,9 @@ StatusOr<ResultSet> ExecuteShowJob(const ExecContext& ctx, const Privileges& act
 
 // The JobRunner's resumer for BACKUP and RESTORE jobs of the data directory `data_dir`: opens
 // the sealed statement, checks the job's user still holds the privileges it needs, and runs the
-// statement as the job.
-Status RunStatementJob(const std::string& data_dir, const JobExecution& job);
+// statement as the job, with `operations`.
+Status RunStatementJob(const std::string& data_dir, const OperationSettings& operations,
+                       const JobExecution& job);
 
 }  // namespace cofre::sql
 

@@ -34,8 +34,9 @@ ResultSet Tag(std::string tag) {
 class SessionImpl : public Session {
  public:
   SessionImpl(std::unique_ptr<DataDir> dir, std::string database, std::optional<std::string> user,
-              int lock_timeout_ms, JobRunner* runner)
+              int lock_timeout_ms, JobRunner* runner, OperationSettings operations)
       : runner_(runner),
+        operations_(std::move(operations)),
         dir_(std::move(dir)),
         jobs_(dir_.get()),
         access_(dir_.get()),
@@ -121,7 +122,8 @@ class SessionImpl : public Session {
  private:
   ExecContext Context() {
     std::lock_guard<std::mutex> l(stop_mu_);
-    return ExecContext{dir_.get(), &jobs_, current_, Actor().user, std::nullopt, stop_.get_token()};
+    return ExecContext{dir_.get(),        &jobs_,     current_, Actor().user, std::nullopt,
+                       stop_.get_token(), operations_};
   }
 
   // BACKUP/RESTORE ... WITH detached: validated, then handed to the job runner.
@@ -347,6 +349,7 @@ class SessionImpl : public Session {
   }
 
   JobRunner* runner_;
+  const OperationSettings operations_;
   std::string text_;  // the statement running now, for a detached job's spec
   std::mutex stop_mu_;
   std::stop_source stop_;  // of the statement running now (Interrupt)
@@ -370,7 +373,8 @@ StatusOr<std::unique_ptr<Session>> Session::Open(const SessionOptions& options) 
   ASSIGN_OR_RETURN(auto dir, DataDir::Open(options.data_dir));
   if (!options.locality.empty()) RETURN_IF_ERROR(dir->SetSetting("locality", options.locality));
   auto session = std::make_unique<SessionImpl>(std::move(dir), options.database, options.user,
-                                               options.lock_timeout_ms, options.job_runner);
+                                               options.lock_timeout_ms, options.job_runner,
+                                               options.operations);
   RETURN_IF_ERROR(session->Init());
   return std::unique_ptr<Session>(std::move(session));
 }

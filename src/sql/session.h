@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "jobs/job_runner.h"
+#include "sql/operation_settings.h"
 #include "sql/placeholders.h"
 #include "util/result_set.h"
 #include "util/status.h"
@@ -39,6 +40,8 @@ struct SessionOptions {
   // RESUME and CANCEL JOB. Null (embedded use): detached is refused, and jobs run in their
   // statement. Must outlive the session.
   JobRunner* job_runner = nullptr;
+  // Backup/restore tuning and test failpoints (filled by the command line).
+  OperationSettings operations;
 };
 
 // What a statement will return, known before running it (for the wire protocol's Describe).

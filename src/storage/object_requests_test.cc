@@ -38,8 +38,8 @@ TEST(ReadRangeRetried, ResumesWhereADroppedConnectionLeftOff) {
   ASSERT_OK_AND_ASSIGN(size_t got,
                        ReadRangeRetried(
                            Fast(), req, out,
-                           [&](uint64_t first, uint64_t last, const HttpBodyCallback& sink)
-                               -> StatusOr<HttpResponse> {
+                           [&](uint64_t first, uint64_t last,
+                               const HttpBodyCallback& sink) -> StatusOr<HttpResponse> {
                              asked.emplace_back(first, last);
                              size_t n = asked.size() == 1 ? 3 : last - first + 1;
                              RETURN_IF_ERROR(sink(std::string_view(kObject).substr(first, n)));
@@ -73,9 +73,9 @@ TEST(ReadRangeRetried, AnEndpointThatIgnoresTheRangeIsRefused) {
     RETURN_IF_ERROR(sink(kObject));
     return Answer(200);
   };
-  EXPECT_THAT(ReadRangeRetried(Fast(), {0, 4, "reading x", "the endpoint of x"}, out, whole,
-                               Refused),
-              StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(
+      ReadRangeRetried(Fast(), {0, 4, "reading x", "the endpoint of x"}, out, whole, Refused),
+      StatusIs(StatusCode::kFailedPrecondition));
 }
 
 TEST(SendRetried, RetriesWhatIsUnavailableAndStopsAtARefusal) {

@@ -1,0 +1,37 @@
+// OperationSettings: how cofre's own operations run beyond what a statement says: the size and
+// threads of backups, the restore path, and test-only failpoints. The command line fills them
+// once from the environment (cli/environment_settings.h names the variables); library code
+// never reads the environment. The defaults are production's.
+// Thread-safety: a plain value, copied into each session and statement.
+#ifndef COFRE_SQL_OPERATION_SETTINGS_H_
+#define COFRE_SQL_OPERATION_SETTINGS_H_
+
+#include <cstdint>
+#include <vector>
+
+namespace cofre::sql {
+
+struct OperationSettings {
+  // BACKUP (docs/performance.md). 0 keeps backup::BackupSettings' default.
+  uint64_t backup_target_file_bytes = 0;  // span/file target size (tests: splitting, compaction)
+  int backup_threads = 0;                 // full and incremental export threads (at most 64)
+  uint64_t backup_min_piece_rows = 0;     // smallest rowid range a table is split into
+  // RESTORE writes b-tree pages directly where it can; false: every row through SQLite's INSERT
+  // (for comparisons and tests).
+  bool restore_bulk_pages = true;
+
+  // Tests only; never set in production.
+  // PBKDF2 iterations for new passphrase chains (0: the default; clamped to >= 1000).
+  uint32_t test_passphrase_iterations = 0;
+  // A runner BACKUP job kills its process (SIGKILL) when it saves its N-th checkpoint holding
+  // finished spans (0: never); pauses itself, as PAUSE JOB does, at the saves listed; kills its
+  // process right after its BACKUP committed, before its job record says so. Saves are counted
+  // per process (sql/backup_resume.h).
+  uint64_t test_kill_at_checkpoint = 0;
+  std::vector<uint64_t> test_pause_at_checkpoints;
+  bool test_kill_after_commit = false;
+};
+
+}  // namespace cofre::sql
+
+#endif  // COFRE_SQL_OPERATION_SETTINGS_H_
