@@ -342,6 +342,48 @@ def online_section(online, by_name):
     return lines
 
 
+def load_resume(path):
+    """The figures of suite resume (bench/resume.py, one JSON object per run), or []."""
+    if not path or not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def resume_section(resume):
+    """What a pause/resume and a crash-resume of a detached full BACKUP cost."""
+    if not resume:
+        return []
+
+    def med(key):
+        vals = sorted(r[key] for r in resume if r.get(key) is not None)
+        return vals[len(vals) // 2] if vals else None
+
+    base = med("uninterrupted_s")
+    lines = ["## Interrupted backups: pause/resume and crash-resume", "",
+             "bench/resume.py: an encrypted detached full backup of the dataset on `cofre start`, "
+             f"interrupted at {100 * resume[0]['fraction']:.0f}% of the uninterrupted time (earlier "
+             "when the job had finished by then: the table says where) by PAUSE JOB (then RESUME JOB once paused; the paused interval is not counted) or by a "
+             "kill -9 of the server (then a restart: the restart and the runner's pick-up are "
+             "counted). The resumed run takes a new snapshot, diffs every finished span against "
+             "it and exports the rest (docs/architecture.md §9). Medians over the runs.", "",
+             "| backup | interrupted at | median s | extra s over uninterrupted | extra % | "
+             "runs of the job |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines.append(f"| uninterrupted | | {num(base, '.2f')} | | | 1 |")
+    for key, label in (("pause", "paused then resumed"), ("crash", "kill -9 then restart")):
+        total, extra = med(f"{key}_resume_s"), med(f"{key}_extra_s")
+        pct = ratio(extra, base)
+        at = med(f"{key}_fraction")
+        lines.append(f"| {label} | {'' if at is None else f'{100 * at:.0f}%'} | "
+                     f"{num(total, '.2f')} | {num(extra, '.2f')} | "
+                     f"{'' if pct is None else f'{100 * pct:.0f}%'} | {med(f'{key}_runs')} |")
+    restart = med("restart_s")
+    if restart is not None:
+        lines += ["", f"Server restart after the kill (until it listens): {restart:.2f} s."]
+    return lines + [""]
+
+
 def load_pgwire(path):
     if not path or not os.path.exists(path):
         return None
@@ -386,12 +428,14 @@ def main():
     parser.add_argument("--micro", help="cofre_microbench JSON (bench/run.sh suite micro)")
     parser.add_argument("--online", help="online.jsonl (bench/run.sh suite online)")
     parser.add_argument("--pgwire", help="pgwire.json (bench/run.sh suite pgwire)")
+    parser.add_argument("--resume", help="resume.jsonl (bench/run.sh suite resume)")
     args = parser.parse_args()
 
     results, machine = load(args.results, args.machine)
     micro = load_micro(args.micro)
     online = load_online(args.online)
     pgwire = load_pgwire(args.pgwire)
+    resume = load_resume(args.resume)
     if not results:
         sys.exit(f"error: no results in {args.results}")
     by_name = derive(results)
@@ -406,6 +450,7 @@ def main():
     lines += side_by_side(results, by_name, pairs)
     lines += output_size_section(by_name)
     lines += online_section(online, by_name)
+    lines += resume_section(resume)
     lines += notes_section(results)
     lines += micro_section(micro)
     lines += pgwire_section(pgwire)
@@ -414,7 +459,8 @@ def main():
         f.write("\n".join(lines))
     with open(args.json, "w") as f:
         json.dump({"machine": machine, "results": results, "comparisons": pairs,
-                   "micro": micro, "online": online, "pgwire": pgwire}, f, indent=2)
+                   "micro": micro, "online": online, "pgwire": pgwire, "resume": resume}, f,
+                  indent=2)
         f.write("\n")
     print(f"wrote {args.markdown} and {args.json}", file=sys.stderr)
 

@@ -14,7 +14,7 @@
 #   BUILD_DIR     CMake build directory of the tools          (default build)
 #   BENCH_SEED    dataset seed                                (default 1)
 #   BENCH_SUITES  suites to run, in order
-#                 (default "limits cofre varied online sqlite3 restic borg micro pgwire")
+#                 (default "limits cofre varied online resume sqlite3 restic borg micro pgwire")
 #   ONLINE_BASE_SECONDS  suite online: seconds the writer runs alone first (default 3)
 #   BENCH_MICRO_MIN_TIME  seconds per micro-benchmark (suite micro; default 0.5)
 #   BENCH_REPORT  0 to skip writing docs/benchmarks.md and bench/results.json
@@ -30,7 +30,7 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BUILD_DIR=$(realpath -m "${BUILD_DIR:-$ROOT/build}")
 BENCH_DIR=$(realpath -m "${BENCH_DIR:-$BUILD_DIR/bench-work}")
 BENCH_SEED=${BENCH_SEED:-1}
-BENCH_SUITES=${BENCH_SUITES:-limits cofre varied online sqlite3 restic borg micro pgwire}
+BENCH_SUITES=${BENCH_SUITES:-limits cofre varied online resume sqlite3 restic borg micro pgwire}
 ONLINE_BASE_SECONDS=${ONLINE_BASE_SECONDS:-3}
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.5}
 BENCH_REPORT=${BENCH_REPORT:-1}
@@ -50,6 +50,7 @@ RESULTS=$BENCH_DIR/results.jsonl
 MICRO_RESULTS=$BENCH_DIR/microbench.json  # Google Benchmark's JSON (suite micro)
 ONLINE_RESULTS=$BENCH_DIR/online.jsonl    # writer figures (suite online)
 PGWIRE_RESULTS=$BENCH_DIR/pgwire.json  # bench/pgwire.py (suite pgwire)
+RESUME_RESULTS=$BENCH_DIR/resume.jsonl  # bench/resume.py (suite resume)
 MICRO=$BUILD_DIR/cofre_microbench
 GEN=$BUILD_DIR/cofre_bench_gen
 SCAN=$BUILD_DIR/scan_limit
@@ -587,6 +588,30 @@ suite_online() {
   rm -rf "$ONLINE"
 }
 
+# --------------------------------------------------------------- resume ----
+
+# What a pause/resume and a crash-resume (kill -9, restart) of a detached full BACKUP cost over
+# an uninterrupted one, on a `cofre start` server (bench/resume.py; docs/performance.md).
+suite_resume() {
+  [[ -x $COFRE_BIN ]] || die "cofre binary $COFRE_BIN is missing: run make build"
+  command -v psql >/dev/null || die "psql is missing (apt-get install postgresql-client)"
+  RESUME_RUN=$((${RESUME_RUN:-0} + 1))
+  rm -rf "$COFRE_DATA"
+  place_live "$BASE_DB"
+  cofre_sql -e "CREATE DATABASE bench FROM FILE '$LIVE_DB'" >/dev/null
+  local line
+  line=$(python3 "$ROOT/bench/resume.py" --cofre "$COFRE_BIN" --data "$COFRE_DATA" \
+    --log "$LOGS/resume.server.log" --run "$RESUME_RUN" --passphrase "$COFRE_PW") ||
+    die "bench/resume.py failed (log: $LOGS/resume.server.log)"
+  echo "$line" >>"$RESUME_RESULTS"
+  log "resume: $line"
+  local key
+  for key in uninterrupted pause_resume crash_resume; do
+    add_sample "resume.$key" - "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2] + "_s"])' "$line" "$key")" null
+  done
+  rm -rf "$COFRE_DATA"
+}
+
 # --------------------------------------------------------------- restic ----
 
 export RESTIC_REPOSITORY=$BENCH_DIR/restic-repo
@@ -712,7 +737,7 @@ main() {
   TARGET_BYTES=$(to_bytes "$BENCH_SIZE")
   LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
   mkdir -p "$BENCH_DIR" "$SCRATCH" "$LOGS"
-  rm -f "$LOGS"/* "$MICRO_RESULTS" "$ONLINE_RESULTS" "$PGWIRE_RESULTS"
+  rm -f "$LOGS"/* "$MICRO_RESULTS" "$ONLINE_RESULTS" "$PGWIRE_RESULTS" "$RESUME_RESULTS"
   prepare_dataset
   local run suite
   for ((run = 1; run <= BENCH_RUNS; ++run)); do
@@ -729,6 +754,7 @@ main() {
   if [[ $BENCH_REPORT != 0 ]]; then
     python3 "$ROOT/bench/report.py" --results "$RESULTS" \
       --machine "$BENCH_DIR/machine.json" --micro "$MICRO_RESULTS" --online "$ONLINE_RESULTS" --pgwire "$PGWIRE_RESULTS" \
+      --resume "$RESUME_RESULTS" \
       --markdown "$ROOT/docs/benchmarks.md" --json "$ROOT/bench/results.json"
   fi
 }

@@ -12,6 +12,7 @@ rewritten nor removed (same inode and mtime), and no file is left over.
 import hashlib
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -164,7 +165,8 @@ class JobResumeTest(unittest.TestCase):
 
     def job(self, jid):
         row = self.sql(f"SHOW JOB {jid}").stdout.strip().split("|")
-        return {"status": row[4], "num_runs": int(row[13]), "error": row[11]}
+        return {"status": row[4], "num_runs": int(row[13]), "error": row[11],
+                "running_status": row[5]}
 
     def wait_status(self, jid, statuses, timeout=60):
         deadline = time.time() + timeout
@@ -204,7 +206,8 @@ class JobResumeTest(unittest.TestCase):
         return {f: v for f, v in files_under(path).items() if "/data/" in f}
 
     def test_pause_resume_with_writers_is_one_snapshot(self):
-        for point, concurrent in ((1, False), (4, True), (9, True)):
+        for point, writes, concurrent in ((1, 150, False), (4, 150, True), (9, 150, True),
+                                          (6, 0, False)):
             self.start(COFRE_TEST_PAUSE_AT_CHECKPOINTS=point)
             name, path = self.collection()
             jid = self.backup(name)
@@ -214,7 +217,8 @@ class JobResumeTest(unittest.TestCase):
             # Unfinished: not listed, LATEST not written.
             self.assertNotIn("LATEST", files_under(path))
             self.assertFalse(any(f.endswith("BACKUP_MANIFEST") for f in files_under(path)))
-            self.write(150)  # while paused: the finished spans must catch up
+            if writes:
+                self.write(writes)  # while paused: the finished spans must catch up
             logged = int(self.sql("SELECT count(*) FROM xlog").stdout.strip())
             stop = threading.Event()
             thread = None
@@ -229,6 +233,16 @@ class JobResumeTest(unittest.TestCase):
                 thread.join()
             self.assertEqual(status, "succeeded", self.job(jid))
             self.assertEqual(self.job(jid)["num_runs"], 2)
+            summary = re.search(r"resumed: run 2, (\d+) finished spans kept unread, (\d+) brought up "
+                                r"to date", self.job(jid)["running_status"])
+            self.assertIsNotNone(summary, self.job(jid))
+            kept, brought = int(summary.group(1)), int(summary.group(2))
+            if writes:
+                self.assertGreater(brought, 0)
+            else:
+                # Nothing changed: no finished file was even read again (same leaves).
+                self.assertEqual(brought, 0)
+                self.assertGreaterEqual(kept, point)
             after = self.check_collection(name, path)
             # Finished files are kept as they were (not rewritten).
             for f, v in before.items():

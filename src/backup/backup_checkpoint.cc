@@ -43,7 +43,9 @@ BackupCheckpointer::BackupCheckpointer(proto::BackupCheckpoint start, Checkpoint
   current_ = start_;
   current_.set_format_version(kCheckpointFormatVersion);
   current_.set_runs(start_.runs() + 1);
+  current_.clear_leaf_maps();
   dirty_ = true;
+  for (const auto& f : start_.spans()) runs_of_[&f.span()] = f.run();
 }
 
 std::vector<ExportPiece> BackupCheckpointer::Pieces(const std::string& db,
@@ -103,11 +105,44 @@ std::vector<ExportPiece> BackupCheckpointer::Pieces(const std::string& db,
   return out;
 }
 
-Status BackupCheckpointer::Bring(const SqliteDb& reader, const TableSchema& schema,
-                                 const KeyOrder& order, const proto::Span& span,
-                                 const ChainStorage& storage, const ChainCrypto& crypto,
-                                 const ExportOptions& options, proto::Table* out, uint64_t* rows,
-                                 uint64_t* bytes) const {
+Status BackupCheckpointer::UseLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
+                                       const ChainCrypto& crypto, const LeafMapSet& now) {
+  leaves_now_ = &now;
+  if (resuming_ && start_.has_leaf_maps()) {
+    proto::BackupManifest with;
+    *with.mutable_leaf_maps() = start_.leaf_maps();
+    if (auto maps = ReadLeafMaps(storage, crypto, with); maps.ok()) {
+      leaves_before_ = std::move(*maps);
+    }
+  }
+  proto::BackupManifest written;
+  RETURN_IF_ERROR(WriteLeafMaps(storage, layer_dir, crypto, now, &written));
+  std::lock_guard<std::mutex> l(mu_);
+  *current_.mutable_leaf_maps() = written.leaf_maps();
+  dirty_ = true;
+  return Status::OK();
+}
+
+Status BackupCheckpointer::Bring(const SqliteDb& reader, const std::string& db,
+                                 const TableSchema& schema, const KeyOrder& order,
+                                 const proto::Span& span, const ChainStorage& storage,
+                                 const ChainCrypto& crypto, const ExportOptions& options,
+                                 proto::Table* out, uint64_t* rows, uint64_t* bytes) const {
+  // Finished by the interrupted run (whose maps were read) and its leaves unchanged since.
+  auto run = runs_of_.find(&span);
+  auto was = leaves_before_.find({db, schema.name});
+  auto is = leaves_now_ ? leaves_now_->find({db, schema.name}) : leaves_before_.end();
+  std::optional<int64_t> lo, hi;
+  if (run != runs_of_.end() && run->second == start_.runs() && was != leaves_before_.end() &&
+      leaves_now_ && is != leaves_now_->end() && SpanRowidRange(span, &lo, &hi) &&
+      SameLeavesInRange(was->second, is->second, lo, hi)) {
+    *rows += span.rows();
+    *bytes += span.logical_bytes();
+    *out->add_spans() = span;
+    ++kept_;
+    return Status::OK();
+  }
+  ++diffed_;
   if (span.files_size() - 1 < kMaxDeltasPerSpan) {
     proto::Span brought;
     bool kept = false;
@@ -140,6 +175,7 @@ void BackupCheckpointer::Finished(const std::string& db, const TableSchema& sche
     slot->set_database(db);
     slot->set_table(schema.name);
     slot->set_create_sql(schema.create_sql);
+    slot->set_run(current_.runs());
     *slot->mutable_span() = span;
   }
   dirty_ = true;

@@ -15,7 +15,9 @@
 #ifndef COFRE_BACKUP_BACKUP_CHECKPOINT_H_
 #define COFRE_BACKUP_BACKUP_CHECKPOINT_H_
 
+#include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -24,6 +26,7 @@
 
 #include "backup/chain_storage.h"
 #include "backup/key_order.h"
+#include "backup/leaf_maps.h"
 #include "backup/parallel_export.h"
 #include "backup/table_exporter.h"
 #include "proto/backup_checkpoint.pb.h"
@@ -53,16 +56,31 @@ class BackupCheckpointer {
                                   const std::optional<KeyOrder>& order,
                                   std::vector<ExportPiece> planned) const;
 
-  // Brings finished span `span` to `reader`'s snapshot as one span appended to `out` (its files
-  // and a DELTA file when rows changed), or, when it cannot be diffed (too many deltas, grown
-  // past twice the target size, keys out of order), exports its range again as new spans.
-  Status Bring(const SqliteDb& reader, const TableSchema& schema, const KeyOrder& order,
-               const proto::Span& span, const ChainStorage& storage, const ChainCrypto& crypto,
-               const ExportOptions& options, proto::Table* out, uint64_t* rows,
-               uint64_t* bytes) const;
+  // The leaf maps of this run's snapshot, `now`, and those of the interrupted run's, read from
+  // the file the record names (none when it names none or the file fails its checks). Writes
+  // `now` into the layer directory and records it, for a later resume. Call before Bring.
+  Status UseLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
+                     const ChainCrypto& crypto, const LeafMapSet& now);
+  // The leaf maps file UseLeafMaps wrote (the layer's LEAF_MAPS).
+  const proto::LeafMapsFile& leaf_maps() const { return current_.leaf_maps(); }
+
+  // Brings finished span `span` of table `schema` of database `db` to `reader`'s snapshot as
+  // one span appended to `out`: as it is when the interrupted run finished it and its leaves are
+  // the same in both runs' maps (nothing is read), else with a DELTA file when rows changed;
+  // when it cannot be diffed (too many deltas, grown past twice the target size, keys out of
+  // order), its range is exported again as new spans.
+  Status Bring(const SqliteDb& reader, const std::string& db, const TableSchema& schema,
+               const KeyOrder& order, const proto::Span& span, const ChainStorage& storage,
+               const ChainCrypto& crypto, const ExportOptions& options, proto::Table* out,
+               uint64_t* rows, uint64_t* bytes) const;
 
   // Records the spans of `out` as finished (any thread).
   void Finished(const std::string& db, const TableSchema& schema, const proto::Table& out);
+
+  // Finished spans this run kept unread (leaves unchanged), and brought up to date by a diff.
+  uint64_t spans_kept() const { return kept_; }
+  uint64_t spans_diffed() const { return diffed_; }
+  uint32_t run() const { return start_.runs() + 1; }
 
   // Saves the checkpoint through the sink when it changed since the last save.
   Status Flush();
@@ -73,6 +91,10 @@ class BackupCheckpointer {
  private:
   const proto::BackupCheckpoint start_;
   const bool resuming_;
+  LeafMapSet leaves_before_;  // of the interrupted run's snapshot
+  const LeafMapSet* leaves_now_ = nullptr;
+  std::map<const proto::Span*, uint32_t> runs_of_;  // the run of each span of start_
+  mutable std::atomic<uint64_t> kept_{0}, diffed_{0};
   CheckpointSink sink_;
   std::mutex mu_;
   proto::BackupCheckpoint current_;

@@ -135,6 +135,16 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     ASSIGN_OR_RETURN(DatabaseSchema schema, ReadDatabaseSchema(db, "main", target.tables));
     schemas.emplace_back(&target, std::move(schema));
   }
+  // The change detector's maps of this snapshot, for the next incremental (backup/leaf_maps.h);
+  // with checkpoints, written now: a resumed run compares them with its own.
+  LeafMapSet leaves;
+  for (const auto& [target, schema] : schemas) {
+    ComputeLeafMaps(*snapshot, target->database.name, schema, &leaves);
+  }
+  if (checkpoint) {
+    RETURN_IF_ERROR(checkpoint->UseLeafMaps(storage, result.layer_dir, req.crypto, leaves));
+    RETURN_IF_ERROR(checkpoint->Flush());
+  }
   // Every table of every database goes to one parallel export (backup/parallel_export.h).
   std::vector<TableToExport> tables;
   for (auto& [target, schema] : schemas) {
@@ -181,12 +191,11 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   manifest.set_index_entries(result.index_entries);
   manifest.set_logical_bytes(result.bytes);
 
-  // The change detector's maps of this snapshot, for the next incremental (backup/leaf_maps.h).
-  LeafMapSet leaves;
-  for (const auto& [target, schema] : schemas) {
-    ComputeLeafMaps(*snapshot, target->database.name, schema, &leaves);
+  if (checkpoint) {
+    *manifest.mutable_leaf_maps() = checkpoint->leaf_maps();
+  } else {
+    RETURN_IF_ERROR(WriteLeafMaps(storage, result.layer_dir, req.crypto, leaves, &manifest));
   }
-  RETURN_IF_ERROR(WriteLeafMaps(storage, result.layer_dir, req.crypto, leaves, &manifest));
   RETURN_IF_ERROR(WriteManifest(storage, result.layer_dir, req.crypto, manifest));
   if (Status st = collection::WriteLatest(storage, result.subdir); !st.ok()) {
     // The statement fails, so the backup must not stay listed: the guard removes its manifest
@@ -194,6 +203,11 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     return st;
   }
   guard.Commit();
+  if (checkpoint) {
+    result.runs = checkpoint->run();
+    result.spans_kept = checkpoint->spans_kept();
+    result.spans_brought = checkpoint->spans_diffed();
+  }
   if (req.resume) {
     // Files of finished spans that had to be written again (best effort: they are unlisted).
     RemoveUnreferencedDataFiles(data_storage, result.layer_dir, ManifestFiles(manifest))

@@ -73,6 +73,11 @@ struct BackupResult {
   uint64_t rows = 0;
   uint64_t index_entries = 0;
   uint64_t bytes = 0;
+  // A resumed backup: how many runs wrote the layer, and of the spans earlier runs finished,
+  // how many were kept unread (unchanged leaves) and how many were brought up to date.
+  uint32_t runs = 1;
+  uint64_t spans_kept = 0;
+  uint64_t spans_brought = 0;
   // What the user should know (e.g. writers of a rollback-journal file were blocked).
   std::vector<std::string> notices;
 };

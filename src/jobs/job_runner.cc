@@ -11,6 +11,8 @@ StatusOr<std::unique_ptr<JobRunner>> JobRunner::Start(JobRunnerOptions options,
       new JobRunner(std::move(options), std::move(resumer), std::move(dir)));
   RETURN_IF_ERROR(runner->registry_.Init());
   RETURN_IF_ERROR(runner->registry_.AdoptOrphans().status());
+  // The jobs a previous server left start now, not after the first poll.
+  runner->wake_ = true;
   runner->control_ = std::thread([r = runner.get()] { r->ControlLoop(); });
   return runner;
 }

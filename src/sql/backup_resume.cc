@@ -32,12 +32,17 @@ CheckpointSink CheckpointSaver(const ExecContext& ctx, int64_t job_id,
                                std::stop_source* self_stop) {
   JobRegistry* jobs = ctx.jobs;
   return [jobs, job_id, self_stop, ops = ctx.operations,
-          first = true](const std::string& bytes) mutable -> Status {
+          recorded = -1](const std::string& bytes) mutable -> Status {
     Status st = jobs->SaveCheckpoint(job_id, bytes);
-    if (first) {  // the run's first save names its directory: no span finished yet
-      first = false;
-      return st;
-    }
+    if (ops.test_kill_at_checkpoint == 0 && ops.test_pause_at_checkpoints.empty()) return st;
+    // Failpoints count the saves that record newly finished spans (not the run's first saves,
+    // which name its directory and leaf maps).
+    proto::BackupCheckpoint cp;
+    if (!cp.ParseFromString(bytes)) return st;
+    const int spans = cp.spans_size();
+    const bool counted = recorded >= 0 && spans > recorded;
+    recorded = std::max(recorded, spans);
+    if (!counted) return st;
     const uint64_t n = ++saves;
     if (ops.test_kill_at_checkpoint == n) std::raise(SIGKILL);
     if (std::find(ops.test_pause_at_checkpoints.begin(), ops.test_pause_at_checkpoints.end(), n) !=
@@ -97,6 +102,12 @@ StatusOr<BackupResult> FinishCommittedLayer(const ChainStorage& storage,
 
 void KillAfterCommitFailpoint(const ExecContext& ctx) {
   if (ctx.job_id && ctx.operations.test_kill_after_commit) std::raise(SIGKILL);
+}
+
+std::string ResumeSummary(const BackupResult& r) {
+  if (r.runs <= 1) return "";
+  return "; resumed: run " + std::to_string(r.runs) + ", " + std::to_string(r.spans_kept) +
+         " finished spans kept unread, " + std::to_string(r.spans_brought) + " brought up to date";
 }
 
 bool CancelRequested(const ExecContext& ctx, int64_t id) {

@@ -43,6 +43,10 @@ StatusOr<BackupResult> FinishCommittedLayer(const ChainStorage& storage,
 // The kill-after-commit failpoint (see above), for runner jobs.
 void KillAfterCommitFailpoint(const ExecContext& ctx);
 
+// "; resumed: run 2, 40 finished spans kept unread, 3 brought up to date" for a backup that
+// resumed from a checkpoint (docs/operations.md), else empty.
+std::string ResumeSummary(const BackupResult& r);
+
 // True when job `id` is being canceled (its layer must go) rather than paused or stopped.
 bool CancelRequested(const ExecContext& ctx, int64_t id);
 

@@ -144,11 +144,11 @@ void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& s
                    r.end_micros)
       .IgnoreError();
   ctx.jobs
-      ->SetRunningStatus(job_id, "wrote backup " + collection::DisplaySubdir(full.full_subdir()) +
-                                     " in '" + storage.collection->RedactedUri() + "', layer " +
-                                     std::to_string(layer) +
-                                     (layer == 0 ? " (full)" : " (incremental)") + " ending at " +
-                                     collection::FormatTimestamp(r.end_micros) + " UTC")
+      ->SetRunningStatus(
+          job_id, "wrote backup " + collection::DisplaySubdir(full.full_subdir()) + " in '" +
+                      storage.collection->RedactedUri() + "', layer " + std::to_string(layer) +
+                      (layer == 0 ? " (full)" : " (incremental)") + " ending at " +
+                      collection::FormatTimestamp(r.end_micros) + " UTC" + ResumeSummary(r))
       .IgnoreError();
 }
 
