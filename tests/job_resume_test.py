@@ -282,6 +282,40 @@ class JobResumeTest(unittest.TestCase):
                 self.assertGreaterEqual(len(kept), point - 1, point)
             self.assertEqual(self.restore(name, "k"), self.rows("defaultdb"), point)
 
+    def test_schema_changes_while_paused(self):
+        """Tables redefined, dropped and created while a backup is paused: the resumed backup is
+        the new schema exactly, and the files of spans it could not use are gone."""
+        stmts = ["CREATE DATABASE sc"]
+        for i in range(6):
+            stmts.append(f"CREATE TABLE sc.s{i}(id INTEGER PRIMARY KEY, v TEXT)")
+            stmts.append(f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE "
+                         f"x<2000) INSERT INTO sc.s{i} SELECT x, hex(randomblob(60)) FROM c")
+        self.start(COFRE_TEST_PAUSE_AT_CHECKPOINTS=4)
+        self.sql(*stmts)
+        name, path = self.collection()
+        jid = self.sql(f"BACKUP DATABASE sc INTO 'nodelocal://1/{name}' WITH detached").stdout.strip()
+        self.assertEqual(self.wait_status(jid, {"paused", "succeeded"})["status"], "paused")
+        # Tables are backed up in name order: s0..s3 are finished.
+        self.sql("ALTER TABLE sc.s0 ADD COLUMN w INTEGER DEFAULT 7", "DROP TABLE sc.s1",
+                 "DELETE FROM sc.s2 WHERE id % 3 = 0", "CREATE TABLE sc.s9(k TEXT PRIMARY KEY) WITHOUT ROWID",
+                 "INSERT INTO sc.s9 VALUES ('a'), ('b')", "UPDATE sc.s4 SET v = 'x' WHERE id < 10")
+        self.sql(f"RESUME JOB {jid}")
+        self.assertEqual(self.when_complete(jid), "succeeded", self.job(jid))
+        # s2 and s3 were finished and kept (s3 unread); s0 (redefined) and s1 (dropped) were not.
+        self.assertRegex(self.job(jid)["running_status"],
+                         r"resumed: run 2, [1-9]\d* finished spans kept unread, [1-9]\d* brought")
+        listed = self.sql(f"SHOW BACKUP FILES FROM LATEST IN 'nodelocal://1/{name}'").stdout
+        named = {line.split("|")[0] for line in listed.split("\n") if line}
+        self.assertEqual({f for f in files_under(path) if "/data/" in f}, named)
+        self.sql(f"RESTORE DATABASE sc FROM LATEST IN 'nodelocal://1/{name}' WITH new_db_name = 'sc2'")
+        tables = ["s0", "s2", "s3", "s4", "s5", "s9"]
+        for t in tables:
+            q = f"SELECT * FROM {{}}.{t} ORDER BY 1"
+            self.assertEqual(self.sql(q.format("sc2")).stdout, self.sql(q.format("sc")).stdout, t)
+        self.assertEqual(self.sql("SELECT name FROM sc2.sqlite_schema WHERE type = 'table' ORDER BY 1").stdout.split(),
+                         sorted(tables))
+        self.sql("DROP DATABASE sc2 CASCADE", "DROP DATABASE sc CASCADE")
+
     def test_cancel_at_many_points_removes_everything(self):
         self.start()
         dbs = files_under(os.path.join(self.data, "databases"))

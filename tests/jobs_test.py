@@ -247,6 +247,26 @@ class JobsTest(unittest.TestCase):
         self.assertGreaterEqual(rerun, 2)
         self.check_restores_exactly(name, "killed")
 
+    def test_kill_9_during_a_restore_then_restart(self):
+        name, _ = self.collection()
+        self.assertEqual(self.when_complete(self.backup(name)), "succeeded")
+        dbs = files_under(os.path.join(self.data, "databases"))
+        cls = type(self)
+        rerun = 0
+        for delay in (0.0, 0.05, 0.15):
+            jid = self.detached(f"RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/{name}' "
+                                f"WITH encryption_passphrase = '{PASS}', new_db_name = 'rk'")
+            time.sleep(delay)
+            cls.server.stop(sig=signal.SIGKILL)
+            cls.start()
+            # The restore starts over at the restart; it was never half-visible.
+            self.assertEqual(self.when_complete(jid), "succeeded", delay)
+            rerun += self.job(jid)["num_runs"] >= 2
+            self.assertEqual(self.fingerprint("rk"), self.source)
+            self.sql("DROP DATABASE rk CASCADE")
+            self.assertEqual(files_under(os.path.join(self.data, "databases")), dbs, delay)
+        self.assertGreaterEqual(rerun, 1)
+
     def test_sigterm_requeues_a_running_job(self):
         cls = type(self)
         name, path = self.collection()

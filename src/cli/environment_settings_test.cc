@@ -16,7 +16,7 @@ TEST(EnvironmentSettings, ReadsEachVariableAndKeepsDefaultsForBadValues) {
   ::setenv("COFRE_TEST_KILL_AFTER_COMMIT", "1", 1);
   sql::OperationSettings s = OperationSettingsFromEnvironment();
   EXPECT_EQ(s.backup_target_file_bytes, 65536u);
-  EXPECT_EQ(s.backup_threads, 64);        // clamped
+  EXPECT_EQ(s.backup_threads, 64);         // clamped
   EXPECT_EQ(s.backup_min_piece_rows, 0u);  // not a number: the default
   EXPECT_FALSE(s.restore_bulk_pages);
   EXPECT_EQ(s.test_pause_at_checkpoints, (std::vector<uint64_t>{2, 5}));

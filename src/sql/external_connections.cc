@@ -36,8 +36,9 @@ ResultSet Tag(std::string tag) {
 
 bool IsExternal(std::string_view uri) {
   return uri.size() >= kPrefix.size() &&
-         std::equal(kPrefix.begin(), kPrefix.end(), uri.begin(),
-                    [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+         std::equal(kPrefix.begin(), kPrefix.end(), uri.begin(), [](char a, char b) {
+           return a == std::tolower(static_cast<unsigned char>(b));
+         });
 }
 
 // "STORAGE" or "KMS" for a URI a connection may hold; a clear refusal for anything else.
@@ -91,8 +92,8 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
           .WithDetail(ErrorDetail::kInsufficientPrivilege);
     }
   }
-  ASSIGN_OR_RETURN(SqliteStmt find, dir_->system().Prepare(
-                                        "SELECT 1 FROM external_connections WHERE name = ?"));
+  ASSIGN_OR_RETURN(SqliteStmt find,
+                   dir_->system().Prepare("SELECT 1 FROM external_connections WHERE name = ?"));
   find.Bind(1, s.name);
   ASSIGN_OR_RETURN(bool exists, find.Step());
   if (exists) {
@@ -113,8 +114,8 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
 
 StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
                                              const DropExternalConnection& s) {
-  ASSIGN_OR_RETURN(SqliteStmt find, dir_->system().Prepare(
-                                        "SELECT owner FROM external_connections WHERE name = ?"));
+  ASSIGN_OR_RETURN(SqliteStmt find,
+                   dir_->system().Prepare("SELECT owner FROM external_connections WHERE name = ?"));
   find.Bind(1, s.name);
   ASSIGN_OR_RETURN(bool exists, find.Step());
   if (!exists) {
@@ -200,19 +201,20 @@ StatusOr<std::string> ExternalConnections::Resolve(const Privileges& actor,
     if (next == std::string::npos) next = subpath.size();
     std::string_view segment = std::string_view(subpath).substr(at, next - at);
     if (segment == "." || segment == "..") {
-      return InvalidArgumentError("the path of an external:// URI must stay beneath its "
-                                  "connection: no '.' or '..' segments");
+      return InvalidArgumentError(
+          "the path of an external:// URI must stay beneath its "
+          "connection: no '.' or '..' segments");
     }
     at = next + 1;
   }
-  ASSIGN_OR_RETURN(SqliteStmt st,
-                   dir_->system().Prepare("SELECT sealed_uri, owner, type FROM "
-                                          "external_connections WHERE name = ?"));
+  ASSIGN_OR_RETURN(SqliteStmt st, dir_->system().Prepare("SELECT sealed_uri, owner, type FROM "
+                                                         "external_connections WHERE name = ?"));
   st.Bind(1, name);
   ASSIGN_OR_RETURN(bool exists, st.Step());
   if (!exists) {
     return NotFoundError("external connection \"" + name + "\" does not exist")
-        .WithHint("CREATE EXTERNAL CONNECTION " + name + " AS 'uri' names it; SHOW EXTERNAL "
+        .WithHint("CREATE EXTERNAL CONNECTION " + name +
+                  " AS 'uri' names it; SHOW EXTERNAL "
                   "CONNECTIONS lists the ones you may use");
   }
   if (st.ColumnText(1) != actor.user && !actor.HasConnection(name, "USAGE")) {

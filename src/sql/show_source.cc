@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 
-
 namespace cofre::sql {
 namespace {
 
@@ -60,12 +59,12 @@ std::optional<ShowQuery> FindShowSources(std::string_view text, const std::vecto
     if (!tokens[i + 1].IsKeyword("show")) continue;
     size_t close = Matching(tokens, i);
     if (close == tokens.size()) return std::nullopt;  // SQLite reports the unbalanced text
-    if (close == i + 2) continue;                      // [show]: SQLite's quoted name
+    if (close == i + 2) continue;                     // [show]: SQLite's quoted name
     ShowQuery::Source source;
     source.begin = tokens[i].begin;
     source.end = tokens[close].end;
-    source.show = std::string(text.substr(tokens[i + 1].begin,
-                                          tokens[close].begin - tokens[i + 1].begin));
+    source.show =
+        std::string(text.substr(tokens[i + 1].begin, tokens[close].begin - tokens[i + 1].begin));
     query.sources.push_back(std::move(source));
     i = close;
   }
@@ -88,8 +87,8 @@ StatusOr<std::string> SubstituteShowResults(const ShowQuery& query,
     out.append(query.text, pos, s.begin - pos);
     std::string select = "(SELECT ";
     for (size_t c = 0; c < rs.columns.size(); ++c) {
-      select += (c ? ", " : "") + (rs.rows.empty() ? std::string("NULL")
-                                                   : "column" + std::to_string(c + 1)) +
+      select += (c ? ", " : "") +
+                (rs.rows.empty() ? std::string("NULL") : "column" + std::to_string(c + 1)) +
                 " AS " + SqliteQuote(rs.columns[c].name, '"');
     }
     if (rs.rows.empty()) {

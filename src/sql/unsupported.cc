@@ -40,48 +40,72 @@ const std::vector<Refusal>& Refusals() {
       {{"resume", "jobs", "for"}, "RESUME JOBS FOR SCHEDULE", kNoSchedules},
       {{"cancel", "jobs", "for"}, "CANCEL JOBS FOR SCHEDULE", kNoSchedules},
       {{"show", "jobs", "for"}, "SHOW JOBS FOR SCHEDULE", kNoSchedules},
-      {{"pause", "all"}, "PAUSE ALL JOBS", "cofre runs only BACKUP and RESTORE jobs: PAUSE JOBS "
+      {{"pause", "all"},
+       "PAUSE ALL JOBS",
+       "cofre runs only BACKUP and RESTORE jobs: PAUSE JOBS "
        "(SELECT job_id FROM [SHOW JOBS] WHERE status = 'running') pauses them"},
-      {{"resume", "all"}, "RESUME ALL JOBS", "cofre runs only BACKUP and RESTORE jobs: RESUME "
+      {{"resume", "all"},
+       "RESUME ALL JOBS",
+       "cofre runs only BACKUP and RESTORE jobs: RESUME "
        "JOBS (SELECT job_id FROM [SHOW JOBS] WHERE status = 'paused') resumes them"},
       {{"show", "changefeed"}, "SHOW CHANGEFEED JOBS", kNoChangefeeds},
       {{"create", "changefeed"}, "CREATE CHANGEFEED", kNoChangefeeds},
       {{"experimental", "changefeed"}, "EXPERIMENTAL CHANGEFEED", kNoChangefeeds},
       {{"alter", "changefeed"}, "ALTER CHANGEFEED", kNoChangefeeds},
-      {{"alter", "job"}, "ALTER JOB", "cofre's jobs have no owner to change; PAUSE, RESUME and "
+      {{"alter", "job"},
+       "ALTER JOB",
+       "cofre's jobs have no owner to change; PAUSE, RESUME and "
        "CANCEL JOB control them"},
-      {{"alter", "external", "connection"}, "ALTER EXTERNAL CONNECTION",
+      {{"alter", "external", "connection"},
+       "ALTER EXTERNAL CONNECTION",
        "drop the external connection and create it again with the new URI"},
-      {{"check", "external", "connection"}, "CHECK EXTERNAL CONNECTION",
+      {{"check", "external", "connection"},
+       "CHECK EXTERNAL CONNECTION",
        "SHOW BACKUPS IN 'external://name' checks that cofre can list it"},
-      {{"import"}, "IMPORT", "load rows with INSERT or COPY ... FROM STDIN, or adopt an SQLite "
+      {{"import"},
+       "IMPORT",
+       "load rows with INSERT or COPY ... FROM STDIN, or adopt an SQLite "
        "file with CREATE DATABASE ... FROM FILE"},
-      {{"export"}, "EXPORT", "read rows with SELECT or COPY ... TO STDOUT (cofre sql --format csv)"},
-      {{"set", "cluster", "setting"}, "SET CLUSTER SETTING", "cofre is configured by its "
+      {{"export"},
+       "EXPORT",
+       "read rows with SELECT or COPY ... TO STDOUT (cofre sql --format csv)"},
+      {{"set", "cluster", "setting"},
+       "SET CLUSTER SETTING",
+       "cofre is configured by its "
        "command-line flags (cofre start --help); it has no cluster settings"},
-      {{"show", "cluster", "setting"}, "SHOW CLUSTER SETTING", "cofre is configured by its "
+      {{"show", "cluster", "setting"},
+       "SHOW CLUSTER SETTING",
+       "cofre is configured by its "
        "command-line flags (cofre start --help); it has no cluster settings"},
-      {{"show", "all", "cluster", "settings"}, "SHOW ALL CLUSTER SETTINGS",
+      {{"show", "all", "cluster", "settings"},
+       "SHOW ALL CLUSTER SETTINGS",
        "cofre is configured by its command-line flags; it has no cluster settings"},
-      {{"show", "cluster", "settings"}, "SHOW CLUSTER SETTINGS",
+      {{"show", "cluster", "settings"},
+       "SHOW CLUSTER SETTINGS",
        "cofre is configured by its command-line flags; it has no cluster settings"},
       {{"show", "ranges"}, "SHOW RANGES", "a cofre database is one SQLite file, not ranges"},
       {{"show", "range"}, "SHOW RANGE", "a cofre database is one SQLite file, not ranges"},
       {{"show", "zone"}, "SHOW ZONE CONFIGURATIONS", "cofre runs one node; it has no zones"},
       {{"show", "zones"}, "SHOW ZONE CONFIGURATIONS", "cofre runs one node; it has no zones"},
-      {{"show", "regions"}, "SHOW REGIONS", "cofre runs one node; its --locality only picks "
+      {{"show", "regions"},
+       "SHOW REGIONS",
+       "cofre runs one node; its --locality only picks "
        "where locality-aware backups write"},
       {{"show", "sessions"}, "SHOW SESSIONS", "the server's /metrics endpoint counts connections"},
       {{"show", "queries"}, "SHOW QUERIES", "the server's /metrics endpoint counts statements"},
-      {{"cancel", "query"}, "CANCEL QUERY", "cancel a statement from its client (PostgreSQL's "
+      {{"cancel", "query"},
+       "CANCEL QUERY",
+       "cancel a statement from its client (PostgreSQL's "
        "cancel request, e.g. Ctrl-C in psql)"},
       {{"cancel", "session"}, "CANCEL SESSION", "close the client's connection"},
       {{"show", "statements"}, "SHOW STATEMENTS", "the server's /metrics endpoint counts them"},
       {{"create", "schema"}, "CREATE SCHEMA", "a cofre database has one schema, public"},
       {{"show", "schemas"}, "SHOW SCHEMAS", "a cofre database has one schema, public"},
-      {{"show", "logical", "replication"}, "SHOW LOGICAL REPLICATION JOBS",
+      {{"show", "logical", "replication"},
+       "SHOW LOGICAL REPLICATION JOBS",
        "cofre has no replication"},
-      {{"create", "logical", "replication"}, "CREATE LOGICAL REPLICATION STREAM",
+      {{"create", "logical", "replication"},
+       "CREATE LOGICAL REPLICATION STREAM",
        "cofre has no replication"},
   };
   return kRefusals;
@@ -107,8 +131,8 @@ std::optional<Status> RefuseUnsupported(std::string_view text) {
     if (match && (!best || r.words.size() > best->words.size())) best = &r;
   }
   if (best) {
-    return UnimplementedError(std::string(best->name) + " is not supported by cofre: " +
-                              std::string(best->why));
+    return UnimplementedError(std::string(best->name) +
+                              " is not supported by cofre: " + std::string(best->why));
   }
   // SQLite has no SHOW statement: every other SHOW is CockroachDB's.
   if (head[0].IsKeyword("show")) {
