@@ -139,7 +139,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   // with checkpoints, written now: a resumed run compares them with its own.
   LeafMapSet leaves;
   for (const auto& [target, schema] : schemas) {
-    ComputeLeafMaps(*snapshot, target->database.name, schema, &leaves);
+    ComputeLeafMaps(*snapshot, target->database.name, schema, threads, &leaves);
   }
   if (checkpoint) {
     RETURN_IF_ERROR(checkpoint->UseLeafMaps(storage, result.layer_dir, req.crypto, leaves));

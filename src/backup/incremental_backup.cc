@@ -374,7 +374,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     leaves_before = std::move(*maps);
   }
   for (const auto& [target, schema] : schemas) {
-    ComputeLeafMaps(*snapshot, target->database.name, schema, &leaves_now);
+    ComputeLeafMaps(*snapshot, target->database.name, schema, threads, &leaves_now);
   }
   std::vector<TableJob> tables;
   for (auto& [target, schema] : schemas) {

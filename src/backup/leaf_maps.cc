@@ -26,7 +26,7 @@ int64_t GetInt64(const char* p) {
 }  // namespace
 
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
-                     LeafMapSet* out) {
+                     int threads, LeafMapSet* out) {
   auto view = snapshot.OpenPageView(db);
   if (!view.ok()) return;
   const SqliteDb& reader = snapshot.reader(db);
@@ -40,7 +40,7 @@ void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const Data
     if (!row.ok() || !*row) continue;
     const int64_t root = stmt->ColumnInt(0);
     if (root <= 0 || root > UINT32_MAX) continue;
-    auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root));
+    auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root), threads);
     if (leaves.ok()) (*out)[{db, table.name}] = GroupLeaves(*leaves, fmt::kGroupAverage);
   }
 }

@@ -27,9 +27,10 @@ namespace cofre {
 using LeafMapSet = std::map<std::pair<std::string, std::string>, std::vector<LeafRange>>;
 
 // Maps the rowid tables of `schema` (of database `db` in `snapshot`), leaves grouped as stored
-// (leaf_maps_format::kGroupAverage); leaves out what it cannot.
+// (leaf_maps_format::kGroupAverage), each table's pages read and hashed on `threads` threads;
+// leaves out what it cannot.
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
-                     LeafMapSet* out);
+                     int threads, LeafMapSet* out);
 
 // Writes `maps` as `<layer_dir>/LEAF_MAPS` and records it in `manifest`.
 Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,

@@ -1,6 +1,8 @@
 #include "engine/leaf_map.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "engine/big_endian.h"
 #include "engine/btree_payload.h"
@@ -45,27 +47,43 @@ StatusOr<Node> ParseNode(const std::string& page, uint32_t pgno, uint32_t usable
   return n;
 }
 
+// The child page numbers of an interior table page, left to right (the right-most last).
+StatusOr<std::vector<uint32_t>> Children(const std::string& page, uint32_t pgno, const Node& node,
+                                         uint32_t usable) {
+  const auto* p = reinterpret_cast<const uint8_t*>(page.data());
+  std::vector<uint32_t> children;
+  for (uint32_t off : node.cells) {
+    if (off + 4 > usable) return Bad(pgno, "cell outside the page");
+    children.push_back(big_endian::Get32(p + off));
+  }
+  children.push_back(node.right);
+  return children;
+}
+
 class Walker {
  public:
-  Walker(const PageView& view) : view_(view), seen_(view.page_count() + 1, false) {}
+  explicit Walker(const PageView& view) : view_(view), seen_(view.page_count() + 1, false) {}
+  Walker(const PageView& view, std::vector<bool> seen) : view_(view), seen_(std::move(seen)) {}
+  const std::vector<bool>& seen() const { return seen_; }
 
-  Status Visit(uint32_t pgno, int depth, std::vector<LeafRange>* out) {
+  // Marks `pgno` visited and reads it; an error when it was visited before.
+  StatusOr<Node> Enter(uint32_t pgno, int depth, std::string* page) {
     if (depth > kMaxDepth) return Bad(pgno, "b-tree too deep");
     if (pgno == 0 || pgno > view_.page_count() || seen_[pgno]) {
       return Bad(pgno, "page out of range or reached twice");
     }
     seen_[pgno] = true;
+    RETURN_IF_ERROR(view_.Read(pgno, page));
+    return ParseNode(*page, pgno, view_.usable_size());
+  }
+
+  Status Visit(uint32_t pgno, int depth, std::vector<LeafRange>* out) {
     std::string page;
-    RETURN_IF_ERROR(view_.Read(pgno, &page));
-    ASSIGN_OR_RETURN(Node node, ParseNode(page, pgno, view_.usable_size()));
+    ASSIGN_OR_RETURN(Node node, Enter(pgno, depth, &page));
     const auto* p = reinterpret_cast<const uint8_t*>(page.data());
     if (node.type == kInteriorTable) {
-      std::vector<uint32_t> children;
-      for (uint32_t off : node.cells) {
-        if (off + 4 > view_.usable_size()) return Bad(pgno, "cell outside the page");
-        children.push_back(big_endian::Get32(p + off));
-      }
-      children.push_back(node.right);
+      ASSIGN_OR_RETURN(std::vector<uint32_t> children,
+                       Children(page, pgno, node, view_.usable_size()));
       for (uint32_t child : children) RETURN_IF_ERROR(Visit(child, depth + 1, out));
       return Status::OK();
     }
@@ -142,10 +160,73 @@ std::pair<size_t, size_t> Intersecting(const std::vector<LeafRange>& map, std::o
 
 }  // namespace
 
-StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root) {
+StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root, int threads) {
   std::vector<LeafRange> out;
-  Walker walker(view);
-  RETURN_IF_ERROR(walker.Visit(root, 0, &out));
+  Walker top(view);
+  if (threads <= 1) {
+    RETURN_IF_ERROR(top.Visit(root, 0, &out));
+    RETURN_IF_ERROR(view.Verify());
+    return out;
+  }
+  // The subtrees to share out: the root's children, then theirs, until there are enough to
+  // balance the threads (all of one level, in key order; interior pages only above them).
+  constexpr size_t kSubtreesPerThread = 16;
+  std::vector<uint32_t> level{root};
+  int depth = 0;
+  while (level.size() < kSubtreesPerThread * static_cast<size_t>(threads)) {
+    std::vector<uint32_t> next;
+    bool interior = true;
+    std::vector<std::pair<std::string, Node>> pages;
+    for (uint32_t pgno : level) {
+      std::string page;
+      if (pgno == 0 || pgno > view.page_count() || top.seen()[pgno]) {
+        return Bad(pgno, "page out of range or reached twice");
+      }
+      RETURN_IF_ERROR(view.Read(pgno, &page));
+      ASSIGN_OR_RETURN(Node node, ParseNode(page, pgno, view.usable_size()));
+      if (node.type != kInteriorTable) interior = false;
+      pages.emplace_back(std::move(page), std::move(node));
+    }
+    if (!interior) break;  // a level of leaves (or a malformed tree): map from this level
+    for (size_t i = 0; i < level.size(); ++i) {
+      std::string page;
+      RETURN_IF_ERROR(top.Enter(level[i], depth, &page).status());
+      ASSIGN_OR_RETURN(std::vector<uint32_t> children,
+                       Children(pages[i].first, level[i], pages[i].second, view.usable_size()));
+      next.insert(next.end(), children.begin(), children.end());
+    }
+    level = std::move(next);
+    ++depth;
+  }
+  // Each thread maps whole subtrees with its own record of the pages it read, which starts from
+  // the levels above; no page may then be read by two of them.
+  std::vector<std::vector<LeafRange>> parts(level.size());
+  std::vector<Status> errors(level.size());
+  std::vector<std::unique_ptr<Walker>> walkers;
+  for (int t = 0; t < threads; ++t) walkers.push_back(std::make_unique<Walker>(view, top.seen()));
+  std::atomic<size_t> next{0};
+  auto run = [&](Walker* walker) {
+    for (size_t i; (i = next.fetch_add(1)) < level.size();) {
+      errors[i] = walker->Visit(level[i], depth, &parts[i]);
+      if (!errors[i].ok()) next = level.size();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(run, walkers[t].get());
+  run(walkers[0].get());
+  for (auto& th : pool) th.join();
+  for (const Status& st : errors) RETURN_IF_ERROR(st);
+  for (uint32_t p = 1; p <= view.page_count(); ++p) {
+    int readers = 0;
+    for (const auto& w : walkers) readers += w->seen()[p] && !top.seen()[p];
+    if (readers > 1) return Bad(p, "page out of range or reached twice");
+  }
+  for (auto& part : parts) {
+    if (!part.empty() && !out.empty() && part.front().first <= out.back().last) {
+      return Bad(root, "leaf ranges out of order");
+    }
+    out.insert(out.end(), part.begin(), part.end());
+  }
   RETURN_IF_ERROR(view.Verify());
   return out;
 }

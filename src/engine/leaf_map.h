@@ -26,8 +26,12 @@ struct LeafRange {
   bool operator==(const LeafRange&) const = default;
 };
 
-// The non-empty leaves of the table b-tree rooted at `root`, left to right.
-StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root);
+// The non-empty leaves of the table b-tree rooted at `root`, left to right. With `threads` > 1,
+// the subtrees a few levels below the root are read and hashed on that many threads (each page
+// still read once: a page reached from two subtrees is an error, as on one thread); the result is
+// the same.
+StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root,
+                                                int threads = 1);
 
 // Groups consecutive leaves into larger ranges (first of the first, last of the last, a digest of
 // their digests), to keep the stored maps small. Group boundaries depend on the leaves' digests

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <thread>
@@ -62,6 +63,12 @@ class LeafMapTest : public ::testing::TestWithParam<std::string> {
     if (!view.ok()) return;  // allowed: the detector is then not used
     auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(**root));
     ASSERT_TRUE(leaves.ok()) << leaves.status().message();
+    // The same map when subtrees are mapped on several threads.
+    for (int threads : {2, 3}) {
+      auto parallel = MapTableLeaves(**view, static_cast<uint32_t>(**root), threads);
+      ASSERT_TRUE(parallel.ok()) << parallel.status().message();
+      ASSERT_TRUE(*parallel == *leaves) << threads << " threads";
+    }
     *map = std::move(*leaves);
     // Every row lies in a leaf whose range holds its rowid.
     for (const auto& entry : *rows) {
@@ -182,6 +189,73 @@ INSTANTIATE_TEST_SUITE_P(JournalModes, LeafMapTest, ::testing::Values("wal", "de
 
 namespace cofre {
 namespace {
+
+// A deep tree (512-byte pages) maps the same on one thread or several; a page reached from two
+// subtrees (a damaged file) is an error either way, even when two threads each read it once.
+TEST(MapTableLeavesTest, SubtreesOnThreadsAndAPageReachedTwice) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("cofre-leafmap-deep-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const DatabaseInfo info{"app", (dir / "app.db").string(), true};
+  uint32_t root = 0;
+  {
+    auto db = SqliteDb::Open(info.path, true);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("PRAGMA page_size = 512; PRAGMA journal_mode = DELETE;"
+                         "CREATE TABLE t (id INTEGER PRIMARY KEY, a BLOB);" +
+                         Series(1, 30000) + "INSERT INTO t SELECT value, randomblob(20) FROM s")
+                    .ok());
+    auto r = db->QueryInt("SELECT rootpage FROM sqlite_schema WHERE name = 't'");
+    ASSERT_TRUE(r.ok() && *r);
+    root = static_cast<uint32_t>(**r);
+  }
+  auto map = [&](int threads) -> StatusOr<std::vector<LeafRange>> {
+    auto snap = Snapshot::Take({info}, SnapshotOptions{1, std::chrono::milliseconds(20000)});
+    if (!snap.ok()) return snap.status();
+    ASSIGN_OR_RETURN(auto view, (*snap)->OpenPageView("app"));
+    return MapTableLeaves(*view, root, threads);
+  };
+  auto one = map(1);
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  EXPECT_GT(one->size(), 1000u);
+  for (int threads : {2, 4}) {
+    auto several = map(threads);
+    ASSERT_TRUE(several.ok()) << several.status().message();
+    EXPECT_TRUE(*several == *one) << threads << " threads";
+  }
+  // Point the first child of the root's first child at the first child of its second child.
+  {
+    std::fstream f(info.path, std::ios::in | std::ios::out | std::ios::binary);
+    auto page = [&](uint32_t pgno) {
+      std::string p(512, '\0');
+      f.seekg((pgno - 1) * 512);
+      f.read(p.data(), 512);
+      return p;
+    };
+    auto u16 = [](const std::string& p, size_t at) {
+      return (static_cast<uint8_t>(p[at]) << 8) | static_cast<uint8_t>(p[at + 1]);
+    };
+    auto u32 = [](const std::string& p, size_t at) {
+      uint32_t v = 0;
+      for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[at + i]);
+      return v;
+    };
+    const std::string r = page(root);
+    ASSERT_EQ(r[0], 0x05);
+    const uint32_t a = u32(r, u16(r, 12)), b = u32(r, u16(r, 14));
+    const std::string pa = page(a), pb = page(b);
+    ASSERT_EQ(pa[0], 0x05);
+    ASSERT_EQ(pb[0], 0x05);
+    const std::string shared = pb.substr(u16(pb, 12), 4);
+    f.seekp((a - 1) * 512 + u16(pa, 12));
+    f.write(shared.data(), 4);
+  }
+  for (int threads : {1, 2, 4}) {
+    EXPECT_FALSE(map(threads).ok()) << threads << " threads";
+  }
+  fs::remove_all(dir);
+}
 
 // A changed leaf changes the group around it and no other.
 TEST(GroupLeavesTest, ChangesStayLocal) {
