@@ -115,7 +115,19 @@ Status DataDir::Init() {
 Status DataDir::RemoveUnpublishedFiles() {
   // A file in databases/ that the catalog does not name is what a killed restore (or an
   // interrupted DROP) left behind. Staging files carry their owner's pid and are kept while that
-  // process lives; everything else unnamed is removed.
+  // process lives; everything else unnamed is removed. Under the catalog's write lock: another
+  // connection creates or publishes a database file only while holding it, so a file being
+  // created now is never taken for a leftover.
+  RETURN_IF_ERROR(system_.Exec("BEGIN IMMEDIATE"));
+  Status st = RemoveUnpublishedFilesLocked();
+  if (!st.ok()) {
+    system_.Exec("ROLLBACK").IgnoreError();
+    return st;
+  }
+  return system_.Exec("COMMIT");
+}
+
+Status DataDir::RemoveUnpublishedFilesLocked() {
   ASSIGN_OR_RETURN(std::vector<DatabaseInfo> dbs, ListDatabases());
   std::set<std::string> live;
   for (const auto& d : dbs) live.insert(fs::path(d.path).filename().string());
@@ -181,15 +193,22 @@ StatusOr<DatabaseInfo> DataDir::CreateDatabase(const std::string& name) {
   ASSIGN_OR_RETURN(bool exists, HasDatabase(name));
   if (exists) return AlreadyExistsError("database \"" + name + "\" already exists");
   std::string path = NewDatabaseFilePath();
-  {
-    ASSIGN_OR_RETURN(SqliteDb db, OpenDatabaseFile(path));
-    RETURN_IF_ERROR(db.Close());
-  }
-  ASSIGN_OR_RETURN(SqliteStmt ins,
-                   system_.Prepare("INSERT INTO databases(name, path, external) VALUES(?, ?, 0)"));
-  ins.Bind(1, name).Bind(2, path);
-  Status st = ins.Run();
+  // The file is created and named in the catalog under the catalog's write lock, which
+  // RemoveUnpublishedFiles holds too: it never sees the file without its row.
+  RETURN_IF_ERROR(system_.Exec("BEGIN IMMEDIATE"));
+  Status st = [&]() -> Status {
+    {
+      ASSIGN_OR_RETURN(SqliteDb db, OpenDatabaseFile(path));
+      RETURN_IF_ERROR(db.Close());
+    }
+    ASSIGN_OR_RETURN(SqliteStmt ins, system_.Prepare("INSERT INTO databases(name, path, external) "
+                                                     "VALUES(?, ?, 0)"));
+    ins.Bind(1, name).Bind(2, path);
+    RETURN_IF_ERROR(ins.Run());
+    return system_.Exec("COMMIT");
+  }();
   if (!st.ok()) {
+    system_.Exec("ROLLBACK").IgnoreError();
     std::error_code ec;
     fs::remove(path, ec);
     fs::remove(path + "-wal", ec);
@@ -281,24 +300,25 @@ Status DataDir::PublishDatabases(const std::vector<Publication>& pubs) {
     for (const auto& path : moved) fs::remove(path, ec);
   };
   std::vector<std::pair<const Publication*, std::string>> finals;
-  for (const auto& pub : pubs) {
-    RETURN_IF_ERROR(ValidateDatabaseName(pub.name));
-    std::string final_path = NewDatabaseFilePath();
-    fs::rename(pub.staging_path, final_path, ec);
-    if (ec) {
-      undo_moves();
-      return InternalError("cannot move restored database " + pub.name +
-                           " into place: " + ec.message());
-    }
-    moved.push_back(final_path);
-    finals.emplace_back(&pub, final_path);
-  }
+  for (const auto& pub : pubs) RETURN_IF_ERROR(ValidateDatabaseName(pub.name));
+  // The files move into place under the catalog's write lock, which RemoveUnpublishedFiles
+  // holds too: it never sees a published file without its row.
   RETURN_IF_ERROR(system_.Exec("BEGIN IMMEDIATE"));
   auto rollback = [&](Status st) {
     system_.Exec("ROLLBACK").IgnoreError();
     undo_moves();
     return st;
   };
+  for (const auto& pub : pubs) {
+    std::string final_path = NewDatabaseFilePath();
+    fs::rename(pub.staging_path, final_path, ec);
+    if (ec) {
+      return rollback(InternalError("cannot move restored database " + pub.name +
+                                    " into place: " + ec.message()));
+    }
+    moved.push_back(final_path);
+    finals.emplace_back(&pub, final_path);
+  }
   std::vector<DatabaseInfo> replaced;
   for (const auto& [pub, final_path] : finals) {
     auto existing = GetDatabase(pub->name);

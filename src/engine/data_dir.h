@@ -91,6 +91,7 @@ class DataDir {
   DataDir(std::string dir, SqliteDb system) : dir_(std::move(dir)), system_(std::move(system)) {}
   Status Init();
   Status RemoveUnpublishedFiles();
+  Status RemoveUnpublishedFilesLocked();  // the catalog's write lock held
   std::string NewDatabaseFilePath() const;
 
   std::string dir_;
