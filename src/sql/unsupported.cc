@@ -1,6 +1,7 @@
 #include "sql/unsupported.h"
 
 #include <initializer_list>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,18 @@ const std::vector<Refusal>& Refusals() {
   return kRefusals;
 }
 
+// Whether `first` starts a statement of the table (or SHOW): the statements SQLite runs, on the
+// hot path, leave after one token.
+bool MayBeRefused(const Token& first) {
+  static const std::set<std::string> kFirstWords = [] {
+    std::set<std::string> words = {"show"};
+    for (const Refusal& r : Refusals()) words.insert(std::string(r.words[0]));
+    return words;
+  }();
+  return first.kind == TokenKind::kIdent && first.text.size() <= 12 &&
+         kFirstWords.count(AsciiLower(first.text)) > 0;
+}
+
 }  // namespace
 
 std::optional<Status> RefuseUnsupported(std::string_view text) {
@@ -121,6 +134,7 @@ std::optional<Status> RefuseUnsupported(std::string_view text) {
     if (!tok.ok()) return std::nullopt;  // SQLite reports the lexical error
     if (tok->kind == TokenKind::kEof) break;
     head.push_back(std::move(*tok));
+    if (i == 0 && !MayBeRefused(head[0])) return std::nullopt;  // INSERT, SELECT, ...: SQLite's
   }
   if (head.empty() || head[0].kind != TokenKind::kIdent) return std::nullopt;
   const Refusal* best = nullptr;
