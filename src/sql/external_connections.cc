@@ -82,7 +82,6 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
     return InsufficientPrivilege(actor.user, "EXTERNALCONNECTION", "system");
   }
   if (s.name.empty()) return InvalidArgumentError("an external connection needs a name");
-  ASSIGN_OR_RETURN(std::string type, ConnectionType(s.uri, dir_->extern_dir()));
   if (!actor.admin) {
     StatusOr<Uri> parsed = ParseUri(s.uri);
     if (parsed.ok() && (parsed->scheme == "nodelocal" || parsed->scheme == "file")) {
@@ -92,6 +91,7 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
           .WithDetail(ErrorDetail::kInsufficientPrivilege);
     }
   }
+  ASSIGN_OR_RETURN(std::string type, ConnectionType(s.uri, dir_->extern_dir()));
   ASSIGN_OR_RETURN(SqliteStmt find,
                    dir_->system().Prepare("SELECT 1 FROM external_connections WHERE name = ?"));
   find.Bind(1, s.name);
