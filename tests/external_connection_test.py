@@ -125,6 +125,12 @@ class ExternalConnectionTest(unittest.TestCase):
         self.sql(r, "GRANT SYSTEM EXTERNALCONNECTION TO bob")
         self.assertEqual(self.error(bob, "CREATE EXTERNAL CONNECTION b AS "
                                          "'nodelocal://1/b'").pgcode, "42501")
+        if S3:
+            self.sql(bob, f"CREATE EXTERNAL CONNECTION bobs AS '{s3_uri('bobs-bucket', 'x')}'")
+            self.assertEqual([c[0] for c in self.sql(bob, "SHOW EXTERNAL CONNECTIONS")], ["bobs"])
+            e = self.error(r, "DROP USER bob")
+            self.assertIn('owns external connection "bobs"', e.pgerror)
+            self.sql(bob, "DROP EXTERNAL CONNECTION bobs")
         e = self.error(r, "GRANT USAGE ON EXTERNAL CONNECTION nosuch TO bob")
         self.assertIn("does not exist", e.pgerror)
         self.sql(r, "REVOKE USAGE ON EXTERNAL CONNECTION local_bk FROM alice")

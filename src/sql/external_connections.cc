@@ -4,6 +4,7 @@
 
 #include "jobs/node_key.h"
 #include "kms/kms.h"
+#include "sql/lexer.h"
 #include "sql/quote.h"
 #include "storage/storage_factory.h"
 #include "util/base64.h"
@@ -235,6 +236,25 @@ StatusOr<std::string> ExternalConnections::Resolve(const Privileges& actor,
                     (query == std::string::npos ? "" : real.substr(query));
   WipeString(&real);
   return out;
+}
+
+Status ExternalConnections::RefuseOwners(const std::vector<std::string>& roles) {
+  ASSIGN_OR_RETURN(SqliteStmt st, dir_->system().Prepare("SELECT name FROM external_connections "
+                                                         "WHERE owner = ? ORDER BY name LIMIT 1"));
+  for (const std::string& role : roles) {
+    const std::string name = AsciiLower(role);
+    RETURN_IF_ERROR(st.Reset());
+    st.Bind(1, name);
+    ASSIGN_OR_RETURN(bool owns, st.Step());
+    if (owns) {
+      return FailedPreconditionError("role " + name +
+                                     " cannot be dropped: it owns external "
+                                     "connection \"" +
+                                     st.ColumnText(0) + "\"")
+          .WithHint("DROP EXTERNAL CONNECTION " + st.ColumnText(0) + " first");
+    }
+  }
+  return Status::OK();
 }
 
 Status ExternalConnections::ResolveAll(const Privileges& actor, std::vector<std::string>* uris) {

@@ -39,6 +39,9 @@ class ExternalConnections {
   // connection's URI with /path appended to its path. NotFound for an unknown connection,
   // PermissionDenied without USAGE. The result may hold credentials: wipe it after use.
   StatusOr<std::string> Resolve(const Privileges& actor, const std::string& uri);
+  // FailedPrecondition when one of `roles` (DROP ROLE's names) owns a connection: it would be
+  // left to whoever takes the name next.
+  Status RefuseOwners(const std::vector<std::string>& roles);
   // Resolves every URI of `uris` in place.
   Status ResolveAll(const Privileges& actor, std::vector<std::string>* uris);
   // Resolves the URIs of the kms and incremental_location options in place.

@@ -173,7 +173,10 @@ class SessionImpl : public Session {
 
   StatusOr<ResultSet> Run(const CreateRole& s) { return access_.Run(Actor(), s); }
   StatusOr<ResultSet> Run(const AlterRole& s) { return access_.Run(Actor(), s); }
-  StatusOr<ResultSet> Run(const DropRole& s) { return access_.Run(Actor(), s); }
+  StatusOr<ResultSet> Run(const DropRole& s) {
+    RETURN_IF_ERROR(connections_.RefuseOwners(s.names));
+    return access_.Run(Actor(), s);
+  }
   StatusOr<ResultSet> Run(const GrantPrivileges& s) { return access_.Run(Actor(), s, current_); }
   StatusOr<ResultSet> Run(const GrantRoles& s) { return access_.Run(Actor(), s); }
   StatusOr<ResultSet> Run(const ShowRoles& s) { return access_.Run(s); }
