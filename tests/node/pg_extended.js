@@ -67,6 +67,18 @@ async function main() {
                        (e) => /passphrase is wrong/.test(e.message) && !e.message.includes('zebra'));
   const jobs = await client.query('SHOW JOBS');
   for (const j of jobs.rows) assert.ok(!JSON.stringify(j).includes(pw), 'passphrase in SHOW JOBS');
+  // CockroachDB's SHOW statements as tables, prepared with parameters; an external connection
+  // whose URI is a parameter.
+  const backups = await client.query({
+    name: 'backup-jobs',
+    text: 'SELECT count(*) AS n FROM [SHOW JOBS] WHERE job_type = $1 AND status = $2',
+    values: ['BACKUP', 'succeeded'],
+  });
+  assert.strictEqual(Number(backups.rows[0].n), 1);
+  await client.query('CREATE EXTERNAL CONNECTION node_bk AS $1', ['nodelocal://1/node-backups']);
+  const latest = await client.query("WITH x AS (SHOW BACKUPS IN 'external://node_bk') " +
+                                    'SELECT path FROM x WHERE is_latest = $1', [1]);
+  assert.strictEqual(latest.rows.length, 1);
   await client.end();
   console.log('node-postgres: ok');
 }
