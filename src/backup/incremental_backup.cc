@@ -68,15 +68,56 @@ bool NeedsCompaction(const proto::Span& span) {
 // only in the scan is a new row, a key only in the previous state a deleted one (tombstone), a
 // key in both a changed row when its encoded bytes differ. A stream found out of order makes the
 // span rewritten in full. Previous rows stored before an ADD COLUMN are completed with `pad`
-// before they are compared (backup/short_rows.h).
+// before they are compared (backup/short_rows.h). Rows with rowids in `unchanged` (ranges the
+// change detector proved the same, backup/leaf_maps.h) are neither scanned nor compared: the
+// scan covers the rest of the span, and previous rows in those ranges are passed over.
 template <typename Previous>
 Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schema,
-                const KeyOrder& order, const ShortRowDefaults& pad, const proto::Span& prev,
+                const KeyOrder& order, const ShortRowDefaults& pad,
+                const std::vector<RowidRange>& unchanged, const proto::Span& prev,
                 const ChainStorage& storage, const ChainCrypto& crypto, const ExportOptions& opts,
                 proto::Span* out, bool* kept, LayerStats* stats) {
   *kept = false;
-  ASSIGN_OR_RETURN(TableScan scan,
-                   TableScan::Prepare(db, schema, prev.start_key(), prev.end_key()));
+  std::vector<std::pair<std::string, std::string>> ranges;
+  if (unchanged.empty()) {
+    ranges.emplace_back(prev.start_key(), prev.end_key());
+  } else {
+    std::optional<int64_t> lo, hi;
+    if (!SpanRowidRange(prev, &lo, &hi)) return Status::OK();
+    ranges = ChangedKeyRanges(lo, hi, unchanged);
+  }
+  size_t next_range = 0;
+  std::optional<TableScan> scan;
+  // Moves to the next scanned row, across the ranges; false at the end.
+  auto step = [&]() -> StatusOr<bool> {
+    while (true) {
+      if (scan) {
+        ASSIGN_OR_RETURN(bool row, scan->Step());
+        if (row) return true;
+        scan.reset();
+      }
+      if (next_range == ranges.size()) return false;
+      const auto& [start, end] = ranges[next_range++];
+      ASSIGN_OR_RETURN(TableScan s, TableScan::Prepare(db, schema, start, end));
+      scan.emplace(std::move(s));
+    }
+  };
+  size_t next_unchanged = 0;
+  // Whether a previous row lies in an unchanged range (keys come in increasing order).
+  auto in_unchanged = [&](std::string_view key, bool* usable) {
+    if (unchanged.empty()) return false;
+    std::vector<rowcodec::ValueRef> values;
+    if (!rowcodec::DecodeKey(key, &values).ok() || values.size() != 1 ||
+        values[0].tag != data_file_format::kInteger) {
+      *usable = false;
+      return false;
+    }
+    const int64_t rowid = values[0].i;
+    while (next_unchanged < unchanged.size() && unchanged[next_unchanged].second < rowid) {
+      ++next_unchanged;
+    }
+    return next_unchanged < unchanged.size() && unchanged[next_unchanged].first <= rowid;
+  };
   std::unique_ptr<DataFileWriter> writer;
   std::string key, last_key, body, tombstone, completed;
   uint64_t rows = 0, bytes = 0;
@@ -90,19 +131,24 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
   };
   std::string_view prev_key, prev_body;
   bool have_prev = false;
-  // Moves to the next row of the previous state; false in *usable when the merge is impossible.
+  // Moves to the next row of the previous state outside the unchanged ranges (counting those it
+  // passes over); false in *usable when the merge is impossible.
   auto advance = [&](bool* usable) -> Status {
-    auto more = previous.Next(&prev_key, &prev_body);
-    if (!more.ok()) {
-      if (previous.out_of_order()) {
-        *usable = false;
-        return Status::OK();
-      }
-      return more.status();
-    }
-    have_prev = *more;
     *usable = true;
-    return Status::OK();
+    while (true) {
+      auto more = previous.Next(&prev_key, &prev_body);
+      if (!more.ok()) {
+        if (previous.out_of_order()) {
+          *usable = false;
+          return Status::OK();
+        }
+        return more.status();
+      }
+      have_prev = *more;
+      if (!have_prev || !in_unchanged(prev_key, usable)) return Status::OK();
+      ++rows;
+      bytes += prev_body.size();
+    }
   };
   auto write_tombstone = [&]() -> Status {
     tombstone.assign(1, static_cast<char>(fmt::kRecordTombstone));
@@ -112,13 +158,15 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
   bool usable = true;
   RETURN_IF_ERROR(advance(&usable));
   if (!usable) return Status::OK();
+  bool scanned = false;
   while (true) {
-    ASSIGN_OR_RETURN(bool row, scan.Step());
+    ASSIGN_OR_RETURN(bool row, step());
     if (!row) break;
     key.clear();
-    EncodeScanKey(scan, schema, &key);
-    if (rows > 0 && order.Compare(last_key, key) >= 0) return Status::OK();  // SQLite disagrees
-    EncodeScanRow(scan, schema, key, &body);
+    EncodeScanKey(*scan, schema, &key);
+    if (scanned && order.Compare(last_key, key) >= 0) return Status::OK();  // SQLite disagrees
+    scanned = true;
+    EncodeScanRow(*scan, schema, key, &body);
     ++rows;
     bytes += body.size();
     int c = -1;
@@ -204,22 +252,26 @@ Status IncrementSpan(const SqliteDb& db, const TableJob& table, const proto::Spa
   if (NeedsCompaction(span) || !table.order) return Status::OK();
   // The change detector: a span whose leaves are the same as in the previous layer's snapshot
   // holds the same rows; it is kept as it is, without a scan or a read of the previous state.
+  // Otherwise only the parts of the span whose leaf groups changed are scanned and compared.
   std::optional<int64_t> lo, hi;
-  if (table.leaves_before && table.leaves_now && SpanRowidRange(span, &lo, &hi) &&
-      SameLeavesInRange(*table.leaves_before, *table.leaves_now, lo, hi)) {
-    out->delta_span = span;
-    out->kept = true;
-    return Status::OK();
+  std::vector<RowidRange> unchanged;
+  if (table.leaves_before && table.leaves_now && SpanRowidRange(span, &lo, &hi)) {
+    if (SameLeavesInRange(*table.leaves_before, *table.leaves_now, lo, hi)) {
+      out->delta_span = span;
+      out->kept = true;
+      return Status::OK();
+    }
+    unchanged = UnchangedRowidRanges(*table.leaves_before, *table.leaves_now, lo, hi);
   }
   auto open = [&]() { return SpanReader::Open(storage, span, crypto, *table.order); };
   if (prefetch) {
     SpanPrefetcher previous(open);
-    return DiffSpan(previous, db, *table.schema, *table.order, table.short_rows, span, storage,
-                    crypto, opts, &out->delta_span, &out->kept, &out->stats);
+    return DiffSpan(previous, db, *table.schema, *table.order, table.short_rows, unchanged, span,
+                    storage, crypto, opts, &out->delta_span, &out->kept, &out->stats);
   }
   ASSIGN_OR_RETURN(std::unique_ptr<SpanReader> previous, open());
-  return DiffSpan(*previous, db, *table.schema, *table.order, table.short_rows, span, storage,
-                  crypto, opts, &out->delta_span, &out->kept, &out->stats);
+  return DiffSpan(*previous, db, *table.schema, *table.order, table.short_rows, unchanged, span,
+                  storage, crypto, opts, &out->delta_span, &out->kept, &out->stats);
 }
 
 Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& item, bool prefetch,
@@ -304,7 +356,7 @@ Status BringSpanToSnapshot(const SqliteDb& db, const TableSchema& schema, const 
                    SpanReader::Open(storage, span, crypto, order));
   LayerStats stats;
   // A full backup's spans hold every column of every row: no short rows to complete.
-  return DiffSpan(*previous, db, schema, order, ShortRowDefaults(), span, storage, crypto, opts,
+  return DiffSpan(*previous, db, schema, order, ShortRowDefaults(), {}, span, storage, crypto, opts,
                   out, kept, &stats);
 }
 

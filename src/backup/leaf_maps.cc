@@ -1,6 +1,7 @@
 #include "backup/leaf_maps.h"
 
 #include <cstring>
+#include <limits>
 
 #include "backup/data_file_format.h"
 #include "backup/leaf_maps_format.h"
@@ -108,6 +109,63 @@ StatusOr<LeafMapSet> ReadLeafMaps(ExternalStorage& storage, const ChainCrypto& c
       leaves.push_back(std::move(l));
     }
   }
+  return out;
+}
+
+std::vector<RowidRange> UnchangedRowidRanges(const std::vector<LeafRange>& before,
+                                             const std::vector<LeafRange>& now,
+                                             std::optional<int64_t> lo, std::optional<int64_t> hi) {
+  std::vector<RowidRange> out;
+  auto same = [&](int64_t first, int64_t last) {
+    std::optional<int64_t> end;
+    if (last < std::numeric_limits<int64_t>::max()) end = last + 1;
+    return SameLeavesInRange(before, now, first, end);
+  };
+  bool extend = false;  // out.back() ends at the previous group, and may take this one in
+  for (const LeafRange& g : now) {
+    if ((lo && g.last < *lo) || (hi && g.first >= *hi)) continue;
+    if (!same(g.first, g.last)) {
+      extend = false;
+      continue;
+    }
+    // Consecutive unchanged groups make one range when the gap between them is unchanged too.
+    if (extend && same(out.back().first, g.last)) {
+      out.back().second = g.last;
+    } else {
+      out.emplace_back(g.first, g.last);
+    }
+    extend = true;
+  }
+  for (auto& r : out) {
+    if (lo) r.first = std::max(r.first, *lo);
+    if (hi) r.second = std::min(r.second, *hi - 1);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ChangedKeyRanges(
+    std::optional<int64_t> lo, std::optional<int64_t> hi,
+    const std::vector<RowidRange>& unchanged) {
+  auto key = [](std::optional<int64_t> v) {
+    std::string k;
+    if (v) {
+      rowcodec::PutVarint(&k, 1);
+      rowcodec::AppendInteger(&k, *v);
+    }
+    return k;
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  std::optional<int64_t> from = lo;
+  bool open = true;  // [from, ...) still to cover
+  for (const auto& [first, last] : unchanged) {
+    if (!from || *from < first) out.emplace_back(key(from), key(first));
+    if (last == std::numeric_limits<int64_t>::max()) {
+      open = false;
+      break;
+    }
+    from = last + 1;
+  }
+  if (open && (!hi || !from || *from < *hi)) out.emplace_back(key(from), key(hi));
   return out;
 }
 

@@ -42,6 +42,21 @@ Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
 StatusOr<LeafMapSet> ReadLeafMaps(ExternalStorage& storage, const ChainCrypto& crypto,
                                   const proto::BackupManifest& manifest);
 
+// A rowid range [first, last], both included.
+using RowidRange = std::pair<int64_t, int64_t>;
+
+// The groups of `now` within [lo, hi) (unset: unbounded) whose leaves are the same in `before`
+// (SameLeavesInRange over each group's own range), clipped to [lo, hi), in order: the rows with
+// rowids in these ranges are the same in both snapshots.
+std::vector<RowidRange> UnchangedRowidRanges(const std::vector<LeafRange>& before,
+                                             const std::vector<LeafRange>& now,
+                                             std::optional<int64_t> lo, std::optional<int64_t> hi);
+
+// The parts of [lo, hi) outside `unchanged` (in order, within [lo, hi)), as encoded key bounds
+// [start, end) of a rowid table (row_codec keys; empty: unbounded), in order.
+std::vector<std::pair<std::string, std::string>> ChangedKeyRanges(
+    std::optional<int64_t> lo, std::optional<int64_t> hi, const std::vector<RowidRange>& unchanged);
+
 // The rowid range [lo, hi) of a span of a rowid table (unset: unbounded); false when a key is
 // not a single integer.
 bool SpanRowidRange(const proto::Span& span, std::optional<int64_t>* lo,
