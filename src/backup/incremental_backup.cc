@@ -15,6 +15,7 @@
 #include "backup/manifest_io.h"
 #include "backup/parallel_export.h"
 #include "backup/short_rows.h"
+#include "backup/span_diff.h"
 #include "backup/span_prefetcher.h"
 #include "backup/table_exporter.h"
 #include "backup/table_schema.h"
@@ -26,12 +27,6 @@ namespace cofre {
 namespace fmt = data_file_format;
 
 namespace {
-
-struct LayerStats {
-  uint64_t rows = 0;
-  uint64_t index_entries = 0;
-  uint64_t bytes = 0;
-};
 
 const proto::Table* FindTable(const proto::BackupManifest& m, const std::string& db,
                               const std::string& table) {
@@ -60,157 +55,6 @@ bool NeedsCompaction(const proto::Span& span) {
   uint64_t delta_bytes = 0;
   for (int i = 1; i < span.files_size(); ++i) delta_bytes += span.files(i).logical_bytes();
   return delta_bytes > kMaxDeltaFraction * static_cast<double>(span.files(0).logical_bytes());
-}
-
-// Writes the delta of one span; returns false in *kept when the span must be rewritten instead.
-// The span's previous state (`previous`: a SpanReader, or a SpanPrefetcher reading one on another
-// thread) and the current scan of its key range are walked in lockstep, both in key order: a key
-// only in the scan is a new row, a key only in the previous state a deleted one (tombstone), a
-// key in both a changed row when its encoded bytes differ. A stream found out of order makes the
-// span rewritten in full. Previous rows stored before an ADD COLUMN are completed with `pad`
-// before they are compared (backup/short_rows.h). Rows with rowids in `unchanged` (ranges the
-// change detector proved the same, backup/leaf_maps.h) are neither scanned nor compared: the
-// scan covers the rest of the span, and previous rows in those ranges are passed over.
-template <typename Previous>
-Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schema,
-                const KeyOrder& order, const ShortRowDefaults& pad,
-                const std::vector<RowidRange>& unchanged, const proto::Span& prev,
-                const ChainStorage& storage, const ChainCrypto& crypto, const ExportOptions& opts,
-                proto::Span* out, bool* kept, LayerStats* stats) {
-  *kept = false;
-  std::vector<std::pair<std::string, std::string>> ranges;
-  if (unchanged.empty()) {
-    ranges.emplace_back(prev.start_key(), prev.end_key());
-  } else {
-    std::optional<int64_t> lo, hi;
-    if (!SpanRowidRange(prev, &lo, &hi)) return Status::OK();
-    ranges = ChangedKeyRanges(lo, hi, unchanged);
-  }
-  size_t next_range = 0;
-  std::optional<TableScan> scan;
-  // Moves to the next scanned row, across the ranges; false at the end.
-  auto step = [&]() -> StatusOr<bool> {
-    while (true) {
-      if (scan) {
-        ASSIGN_OR_RETURN(bool row, scan->Step());
-        if (row) return true;
-        scan.reset();
-      }
-      if (next_range == ranges.size()) return false;
-      const auto& [start, end] = ranges[next_range++];
-      ASSIGN_OR_RETURN(TableScan s, TableScan::Prepare(db, schema, start, end));
-      scan.emplace(std::move(s));
-    }
-  };
-  size_t next_unchanged = 0;
-  // Whether a previous row lies in an unchanged range (keys come in increasing order).
-  auto in_unchanged = [&](std::string_view key, bool* usable) {
-    if (unchanged.empty()) return false;
-    std::vector<rowcodec::ValueRef> values;
-    if (!rowcodec::DecodeKey(key, &values).ok() || values.size() != 1 ||
-        values[0].tag != data_file_format::kInteger) {
-      *usable = false;
-      return false;
-    }
-    const int64_t rowid = values[0].i;
-    while (next_unchanged < unchanged.size() && unchanged[next_unchanged].second < rowid) {
-      ++next_unchanged;
-    }
-    return next_unchanged < unchanged.size() && unchanged[next_unchanged].first <= rowid;
-  };
-  std::unique_ptr<DataFileWriter> writer;
-  std::string key, last_key, body, tombstone, completed;
-  uint64_t rows = 0, bytes = 0;
-  auto write = [&](std::string_view record) -> Status {
-    if (!writer) {
-      ASSIGN_OR_RETURN(
-          writer, DataFileWriter::Open(storage.DataFor(opts.layer), NewDataFilePath(opts) + ".cfd",
-                                       crypto, opts.zstd, std::string_view(fmt::kMagic, 4)));
-    }
-    return writer->AddRecord(record);
-  };
-  std::string_view prev_key, prev_body;
-  bool have_prev = false;
-  // Moves to the next row of the previous state outside the unchanged ranges (counting those it
-  // passes over); false in *usable when the merge is impossible.
-  auto advance = [&](bool* usable) -> Status {
-    *usable = true;
-    while (true) {
-      auto more = previous.Next(&prev_key, &prev_body);
-      if (!more.ok()) {
-        if (previous.out_of_order()) {
-          *usable = false;
-          return Status::OK();
-        }
-        return more.status();
-      }
-      have_prev = *more;
-      if (!have_prev || !in_unchanged(prev_key, usable)) return Status::OK();
-      ++rows;
-      bytes += prev_body.size();
-    }
-  };
-  auto write_tombstone = [&]() -> Status {
-    tombstone.assign(1, static_cast<char>(fmt::kRecordTombstone));
-    tombstone.append(prev_key);
-    return write(tombstone);
-  };
-  bool usable = true;
-  RETURN_IF_ERROR(advance(&usable));
-  if (!usable) return Status::OK();
-  bool scanned = false;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, step());
-    if (!row) break;
-    key.clear();
-    EncodeScanKey(*scan, schema, &key);
-    if (scanned && order.Compare(last_key, key) >= 0) return Status::OK();  // SQLite disagrees
-    scanned = true;
-    EncodeScanRow(*scan, schema, key, &body);
-    ++rows;
-    bytes += body.size();
-    int c = -1;
-    while (have_prev && (c = order.Compare(prev_key, key)) < 0) {
-      RETURN_IF_ERROR(write_tombstone());
-      RETURN_IF_ERROR(advance(&usable));
-      if (!usable) return Status::OK();
-    }
-    bool same = false;
-    if (have_prev && c == 0) {
-      if (pad.any()) {
-        RETURN_IF_ERROR(pad.CompleteBody(prev_body, &completed));
-        prev_body = completed;
-      }
-      same = rowcodec::SameRow(prev_body, body);
-      RETURN_IF_ERROR(advance(&usable));
-      if (!usable) return Status::OK();
-    }
-    if (!same) RETURN_IF_ERROR(write(body));
-    std::swap(key, last_key);
-  }
-  // Grown past twice the target: rewrite and split (the writer is abandoned).
-  if (bytes > 2 * opts.target_file_bytes) return Status::OK();
-  while (have_prev) {
-    RETURN_IF_ERROR(write_tombstone());
-    RETURN_IF_ERROR(advance(&usable));
-    if (!usable) return Status::OK();
-  }
-  *out = prev;
-  out->set_rows(rows);
-  out->set_logical_bytes(bytes);
-  if (writer) {
-    proto::DataFile* file = out->add_files();
-    file->set_layer(opts.layer);
-    file->set_kind(proto::FILE_KIND_DELTA);
-    file->set_in_incremental_location(storage.incremental_location != nullptr);
-    file->set_locality(storage.write_locality);
-    RETURN_IF_ERROR(writer->Finish(file));
-    stats->rows += file->rows();
-    stats->bytes += file->logical_bytes();
-    stats->index_entries += file->rows() * schema.indexes.size();
-  }
-  *kept = true;
-  return Status::OK();
 }
 
 // A table of the new layer and how it is backed up.
