@@ -392,7 +392,9 @@ class ProgressLineTest(unittest.TestCase):
             self.assertEqual(p.returncode, 0)
             self.assertIn("succeeded", out.decode())
             text = shown.decode(errors="replace")
-            self.assertRegex(text, r"\rBACKUP +\d+\.\d%  elapsed \d+s  [\d.]+ %/s  ETA ")
+            # Rows, bytes and the bytes' rate once the job reported some.
+            self.assertRegex(text, r"\rBACKUP +\d+\.\d%  [\d,]+ rows  [\d.]+ [KMG]?i?B  "
+                                   r"[\d.]+ [KMG]?i?B/s  elapsed \d+s  ETA ")
             self.assertTrue(text.endswith("\r\x1b[K"), repr(text[-80:]))  # erased at the end
             r = subprocess.run([COFRE, "sql", "--data", data, "-e",
                                 "BACKUP INTO 'nodelocal://1/p2'"], capture_output=True, env=env)

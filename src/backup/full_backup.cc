@@ -167,6 +167,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   parallel.stop = req.settings.stop;
   parallel.checkpoint = checkpoint ? &*checkpoint : nullptr;
   parallel.chain = &req.storage;
+  parallel.live = req.settings.live;
   if (Status st = ExportTablesInParallel(*snapshot, tables, data_storage, req.crypto, opts,
                                          parallel, req.progress);
       !st.ok()) {

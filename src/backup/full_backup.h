@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backup/chain_storage.h"
+#include "backup/live_counts.h"
 #include "backup/stored_file.h"
 #include "backup/unfinished_layers.h"
 #include "backup/zstd_stream.h"
@@ -45,6 +46,8 @@ struct BackupSettings {
   // Checked between pieces of work: once requested, the backup fails with Cancelled and
   // publishes nothing.
   std::stop_token stop;
+  // Counts what finished work items wrote, as they finish (may be null).
+  LiveCounts* live = nullptr;
 };
 
 struct FullBackupRequest {

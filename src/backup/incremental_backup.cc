@@ -341,6 +341,10 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     const TableJob& table = tables[item.table];
     Status st = RunWorkItem(snapshot->reader(table.database, reader), table, item, prefetch,
                             storage, req.crypto, opts, &outputs[order[next]]);
+    if (st.ok() && req.settings.live) {
+      req.settings.live->rows += outputs[order[next]].stats.rows;
+      req.settings.live->bytes += outputs[order[next]].stats.bytes;
+    }
     return st.ok() ? st
                    : st.Annotate("backing up table " + table.database + "." + table.schema->name);
   };

@@ -209,8 +209,13 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
                     : ExportRange(db, *table.schema, piece.start_key, piece.end_key, storage,
                                   crypto, options, &out.spans, &out.rows, &out.bytes);
     if (!st.ok()) return annotate(st, piece.table);
-    if (parallel.checkpoint)
+    if (parallel.checkpoint) {
       parallel.checkpoint->Finished(table.database, *table.schema, out.spans);
+    }
+    if (parallel.live) {
+      parallel.live->rows += out.rows;
+      parallel.live->bytes += out.bytes;
+    }
     return st;
   };
   // The checkpoint is saved from this thread as pieces finish, and once more when they stop.

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "backup/chain_storage.h"
+#include "backup/live_counts.h"
 #include "backup/table_exporter.h"
 #include "engine/snapshot.h"
 
@@ -47,6 +48,8 @@ struct ParallelExportOptions {
   // null. The chain storage is what finished spans are read from.
   BackupCheckpointer* checkpoint = nullptr;
   const ChainStorage* chain = nullptr;
+  // Counts the rows and bytes of finished pieces (may be null).
+  LiveCounts* live = nullptr;
 };
 
 // A key range of one table to export.

@@ -42,8 +42,9 @@ const proto::Table* FindTable(const proto::Database& db, const std::string& name
 // Tracks progress by logical bytes applied.
 class Progress {
  public:
-  Progress(const std::function<void(double)>& fn, uint64_t total, std::stop_token stop)
-      : fn_(fn), total_(total), stop_(std::move(stop)) {}
+  Progress(const std::function<void(double)>& fn, uint64_t total, std::stop_token stop,
+           LiveCounts* live, uint64_t total_rows)
+      : fn_(fn), total_(total), stop_(std::move(stop)), live_(live), total_rows_(total_rows) {}
   const std::stop_token& stop() const { return stop_; }
   // Cancelled once the job was asked to stop (checked between backup files).
   Status CheckStop() const {
@@ -53,6 +54,11 @@ class Progress {
   void Add(uint64_t bytes) {
     // A database loaded again through SQLite after its direct load gave up counts twice.
     done_ = std::min(done_ + bytes, total_);
+    if (live_ && total_) {
+      live_->bytes = done_;
+      live_->rows = static_cast<uint64_t>(static_cast<double>(total_rows_) *
+                                          static_cast<double>(done_) / static_cast<double>(total_));
+    }
     if (fn_ && total_) fn_(0.99 * static_cast<double>(done_) / static_cast<double>(total_));
   }
 
@@ -60,6 +66,8 @@ class Progress {
   const std::function<void(double)>& fn_;
   uint64_t total_;
   std::stop_token stop_;
+  LiveCounts* live_;
+  uint64_t total_rows_;
   uint64_t done_ = 0;
 };
 
@@ -423,11 +431,14 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
 
 StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
   const proto::BackupManifest& m = *req.manifest;
-  uint64_t total = 0;
+  uint64_t total = 0, total_rows = 0;
   for (const auto& spec : req.databases) {
     const proto::Database* pdb = FindDatabase(m, spec.source);
     if (!pdb) return NotFoundError("database \"" + spec.source + "\" is not in the backup");
-    for (const auto& t : pdb->tables()) total += t.logical_bytes();
+    for (const auto& t : pdb->tables()) {
+      total += t.logical_bytes();
+      total_rows += t.rows();
+    }
   }
   for (const auto& spec : req.tables) {
     const proto::Database* pdb = FindDatabase(m, spec.source_database);
@@ -440,9 +451,10 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
                              " is not in the backup");
       }
       total += t->logical_bytes();
+      total_rows += t->rows();
     }
   }
-  Progress progress(req.progress, total, req.stop);
+  Progress progress(req.progress, total, req.stop, req.live, total_rows);
   RestoreResult result;
 
   // Whole databases: build every staging file, then publish them together.

@@ -16,6 +16,7 @@
 
 #include "backup/bulk_load_plan.h"
 #include "backup/chain_storage.h"
+#include "backup/live_counts.h"
 #include "backup/stored_file.h"
 #include "engine/data_dir.h"
 #include "proto/backup_manifest.pb.h"
@@ -45,6 +46,8 @@ struct RestoreRequest {
   // Checked between backup files: once requested, the restore fails with Cancelled and
   // publishes nothing.
   std::stop_token stop;
+  // Counts what is restored as it goes (may be null).
+  LiveCounts* live = nullptr;
   // Create the schema (tables, indexes, views, triggers, AUTOINCREMENT counters) and no rows;
   // no data file is read.
   bool schema_only = false;

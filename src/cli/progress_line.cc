@@ -22,6 +22,28 @@ std::string Duration(double seconds) {
   return buf;
 }
 
+// 1204311 -> "1,204,311"
+std::string Grouped(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string Bytes(double n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (n >= 1024 && u < 4) {
+    n /= 1024;
+    ++u;
+  }
+  char buf[32];
+  snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", n, units[u]);
+  return buf;
+}
+
 }  // namespace
 
 std::string JobKind(std::string_view statement) {
@@ -36,16 +58,26 @@ std::string JobKind(std::string_view statement) {
   return "";
 }
 
-std::string FormatProgress(const std::string& what, double fraction, double elapsed_seconds) {
-  char buf[160];
-  double rate = elapsed_seconds > 0 ? 100.0 * fraction / elapsed_seconds : 0;
-  std::string eta = "?";
-  if (fraction > 0.001 && fraction < 1) {
-    eta = Duration(elapsed_seconds * (1 - fraction) / fraction);
+std::string FormatProgress(const std::string& what, const JobProgress& p, double elapsed_seconds) {
+  char buf[64];
+  snprintf(buf, sizeof(buf), "%s %5.1f%%", what.c_str(), 100.0 * p.fraction);
+  std::string line = buf;
+  if (p.rows) line += "  " + Grouped(*p.rows) + " rows";
+  if (p.bytes) {
+    line += "  " + Bytes(static_cast<double>(*p.bytes));
+    if (elapsed_seconds > 0) {
+      line += "  " + Bytes(static_cast<double>(*p.bytes) / elapsed_seconds) + "/s";
+    }
+  } else {
+    snprintf(buf, sizeof(buf), "  %.1f %%/s",
+             elapsed_seconds > 0 ? 100.0 * p.fraction / elapsed_seconds : 0);
+    line += buf;
   }
-  snprintf(buf, sizeof(buf), "%s %5.1f%%  elapsed %s  %.1f %%/s  ETA %s", what.c_str(),
-           100.0 * fraction, Duration(elapsed_seconds).c_str(), rate, eta.c_str());
-  return buf;
+  std::string eta = "?";
+  if (p.fraction > 0.001 && p.fraction < 1) {
+    eta = Duration(elapsed_seconds * (1 - p.fraction) / p.fraction);
+  }
+  return line + "  elapsed " + Duration(elapsed_seconds) + "  ETA " + eta;
 }
 
 ProgressLine::ProgressLine(std::string what, ProgressPoll poll, std::FILE* err)
@@ -71,11 +103,11 @@ void ProgressLine::Run() {
   const auto start = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> l(mu_);
   while (!cv_.wait_for(l, std::chrono::milliseconds(200), [this] { return stop_; })) {
-    std::optional<double> fraction = poll_();
-    if (!fraction) continue;
+    std::optional<JobProgress> progress = poll_();
+    if (!progress) continue;
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::string line = "\r" + FormatProgress(what_, *fraction, elapsed) + "\033[K";
+    std::string line = "\r" + FormatProgress(what_, *progress, elapsed) + "\033[K";
     std::fputs(line.c_str(), err_);
     std::fflush(err_);
     drawn_ = true;

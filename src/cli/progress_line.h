@@ -1,12 +1,15 @@
 // ProgressLine: the live line `cofre sql` shows on a terminal while a BACKUP or RESTORE runs in
 // the statement: fraction done, elapsed time, rate and ETA, redrawn in place (carriage return)
-// every 200 ms and erased when the statement ends. Rows and bytes are known only at the end (the
-// job's result). Nothing is drawn unless the error stream is a terminal.
+// every 200 ms and erased when the statement ends, with the rows and bytes done so far and the
+// bytes' rate when the job reports them. Nothing is drawn unless the error stream is a terminal.
+// Embedded `cofre sql` reads its job's record in the data directory; `--url` sessions ask the
+// server (SHOW JOBS on a second connection).
 // Thread-safety: constructed and destroyed by the shell's thread; its own thread polls `poll`.
 #ifndef COFRE_CLI_PROGRESS_LINE_H_
 #define COFRE_CLI_PROGRESS_LINE_H_
 
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <mutex>
@@ -17,14 +20,21 @@
 
 namespace cofre::cli {
 
-// The fraction completed of the job the running statement drives; nullopt when unknown yet.
-using ProgressPoll = std::function<std::optional<double>()>;
+// What the job the running statement drives has done.
+struct JobProgress {
+  double fraction = 0;
+  std::optional<uint64_t> rows, bytes;  // unset: not reported
+};
+// The progress of the job the running statement drives; nullopt when unknown yet.
+using ProgressPoll = std::function<std::optional<JobProgress>()>;
 
 // "BACKUP" or "RESTORE" when `statement` drives a job, else empty.
 std::string JobKind(std::string_view statement);
 
-// "BACKUP  42.0%  elapsed 3s  2.1 %/s  ETA 28s": the text of the line.
-std::string FormatProgress(const std::string& what, double fraction, double elapsed_seconds);
+// "BACKUP  42.0%  1,204,311 rows  120.5 MiB  35.2 MiB/s  elapsed 3s  ETA 4s": the text of the
+// line (rows, bytes and the rate only when reported).
+std::string FormatProgress(const std::string& what, const JobProgress& progress,
+                           double elapsed_seconds);
 
 class ProgressLine {
  public:

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "cli/formatter.h"
+#include "cli/progress_line.h"
 #include "cli/shell_variables.h"
 #include "sql/session.h"
 #include "util/status.h"
@@ -37,7 +38,7 @@ struct ShellOptions {
   bool blank_line_after_result = false;
   // Polls the progress of the job a running BACKUP/RESTORE drives, for the live progress line
   // drawn on a terminal (cli/progress_line.h); empty: no line.
-  std::function<std::optional<double>()> job_progress;
+  ProgressPoll job_progress;
 };
 
 // Prints a failed `status` as "ERROR: <message>" and, when it has a hint, "HINT: <hint>" on

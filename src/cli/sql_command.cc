@@ -20,24 +20,28 @@ namespace cofre::cli {
 
 namespace {
 
-// The fraction completed of the job this process runs now, read from the data directory's job
-// records on the progress line's thread (its own connection, opened on first use).
+// The progress of the job this process runs now, read from the data directory's job records on
+// the progress line's thread (its own connection, opened on first use).
 ProgressPoll EmbeddedJobProgress(const std::string& data_dir) {
   auto dir = std::make_shared<std::unique_ptr<DataDir>>();
-  return [dir, data_dir]() -> std::optional<double> {
+  return [dir, data_dir]() -> std::optional<JobProgress> {
     if (!*dir) {
       auto opened = DataDir::Open(data_dir);
       if (!opened.ok()) return std::nullopt;
       *dir = std::move(*opened);
     }
     auto stmt = (*dir)->system().Prepare(
-        "SELECT fraction_completed FROM jobs WHERE status = 'running' AND pid = ? ORDER BY id "
-        "DESC LIMIT 1");
+        "SELECT fraction_completed, result_rows, result_bytes FROM jobs WHERE status = 'running' "
+        "AND pid = ? ORDER BY id DESC LIMIT 1");
     if (!stmt.ok()) return std::nullopt;
     stmt->Bind(1, static_cast<int64_t>(::getpid()));
     auto row = stmt->Step();
     if (!row.ok() || !*row) return std::nullopt;
-    return stmt->ColumnDouble(0);
+    JobProgress p;
+    p.fraction = stmt->ColumnDouble(0);
+    if (!stmt->ColumnIsNull(1)) p.rows = static_cast<uint64_t>(stmt->ColumnInt(1));
+    if (!stmt->ColumnIsNull(2)) p.bytes = static_cast<uint64_t>(stmt->ColumnInt(2));
+    return p;
   };
 }
 

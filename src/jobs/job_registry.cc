@@ -105,12 +105,17 @@ StatusOr<int64_t> JobRegistry::Insert(const std::string& type, const std::string
   }
 }
 
-Status JobRegistry::Progress(int64_t id, double fraction) {
+Status JobRegistry::Progress(int64_t id, double fraction, std::optional<uint64_t> rows,
+                             std::optional<uint64_t> bytes) {
   ASSIGN_OR_RETURN(SqliteStmt stmt,
-                   dir_->system().Prepare(std::string("UPDATE jobs SET fraction_completed = ?, "
+                   dir_->system().Prepare(std::string("UPDATE jobs SET fraction_completed = ?1, "
+                                                      "result_rows = coalesce(?3, result_rows), "
+                                                      "result_bytes = coalesce(?4, result_bytes), "
                                                       "modified = ") +
-                                          kNow + " WHERE id = ?"));
+                                          kNow + " WHERE id = ?2"));
   stmt.Bind(1, fraction).Bind(2, id);
+  if (rows) stmt.Bind(3, static_cast<int64_t>(*rows));
+  if (bytes) stmt.Bind(4, static_cast<int64_t>(*bytes));
   return stmt.Run();
 }
 

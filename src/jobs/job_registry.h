@@ -74,8 +74,10 @@ class JobRegistry {
   // returned as the new status; FailedPrecondition when the job's status does not allow it.
   enum class Control { kPause, kResume, kCancel };
   StatusOr<std::string> RequestControl(int64_t id, Control action);
-  // Updates the fraction completed (at most a few times per second is plenty).
-  Status Progress(int64_t id, double fraction);
+  // Updates the fraction completed (at most a few times per second is plenty) and, when given,
+  // the rows and bytes done so far (result_rows, result_bytes: the result once it succeeds).
+  Status Progress(int64_t id, double fraction, std::optional<uint64_t> rows = std::nullopt,
+                  std::optional<uint64_t> bytes = std::nullopt);
   // Sets the job's running_status (SHOW JOBS): what it works on, e.g. which backup a RESTORE
   // reads. Kept after the job ends. `text` must hold no secret.
   Status SetRunningStatus(int64_t id, const std::string& text);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <set>
+#include <utility>
 
 #include "backup/collection.h"
 #include "backup/manifest_io.h"
@@ -12,8 +14,9 @@ namespace cofre::sql {
 
 namespace {
 
-// Checkpoint saves holding finished spans, in this process (the failpoints count them).
-std::atomic<uint64_t> saves{0};
+// The failpoints' count: the most tables with finished spans a checkpoint of this process has
+// recorded so far. Each failpoint fires once per process, when the count first reaches it.
+std::atomic<uint64_t> reached{0};
 
 }  // namespace
 
@@ -31,22 +34,23 @@ StatusOr<std::optional<proto::BackupCheckpoint>> LoadCheckpoint(const ExecContex
 CheckpointSink CheckpointSaver(const ExecContext& ctx, int64_t job_id,
                                std::stop_source* self_stop) {
   JobRegistry* jobs = ctx.jobs;
-  return [jobs, job_id, self_stop, ops = ctx.operations,
-          recorded = -1](const std::string& bytes) mutable -> Status {
+  return [jobs, job_id, self_stop, ops = ctx.operations](const std::string& bytes) -> Status {
     Status st = jobs->SaveCheckpoint(job_id, bytes);
     if (ops.test_kill_at_checkpoint == 0 && ops.test_pause_at_checkpoints.empty()) return st;
-    // Failpoints count the saves that record newly finished spans (not the run's first saves,
-    // which name its directory and leaf maps).
+    // Failpoints count the tables with finished spans (with one export thread and small tables,
+    // the pieces finished), whatever number of saves recorded them.
     proto::BackupCheckpoint cp;
     if (!cp.ParseFromString(bytes)) return st;
-    const int spans = cp.spans_size();
-    const bool counted = recorded >= 0 && spans > recorded;
-    recorded = std::max(recorded, spans);
-    if (!counted) return st;
-    const uint64_t n = ++saves;
-    if (ops.test_kill_at_checkpoint == n) std::raise(SIGKILL);
-    if (std::find(ops.test_pause_at_checkpoints.begin(), ops.test_pause_at_checkpoints.end(), n) !=
-        ops.test_pause_at_checkpoints.end()) {
+    std::set<std::pair<std::string, std::string>> tables;
+    for (const auto& f : cp.spans()) tables.insert({f.database(), f.table()});
+    const uint64_t now = tables.size();
+    const uint64_t before = reached.load();
+    if (now <= before) return st;
+    reached.store(now);  // the tests run one job at a time
+    auto crossed = [&](uint64_t point) { return point > before && point <= now; };
+    if (crossed(ops.test_kill_at_checkpoint)) std::raise(SIGKILL);
+    if (std::any_of(ops.test_pause_at_checkpoints.begin(), ops.test_pause_at_checkpoints.end(),
+                    crossed)) {
       jobs->RequestControl(job_id, JobRegistry::Control::kPause).status().IgnoreError();
       self_stop->request_stop();
     }

@@ -5,9 +5,10 @@
 // no checkpoint: their statement ends with them.
 //
 // Test-only failpoints (sql/operation_settings.h, never set in production): a runner job kills
-// its process when it saves its N-th checkpoint holding finished spans, pauses itself at listed
-// saves, or kills its process right after its BACKUP committed, before its record says so. Saves
-// are counted per process. Thread-safety: one thread at a time per job.
+// its process when a checkpoint first records finished spans of N tables (with one export thread
+// and tables of one piece each: after N pieces), pauses itself at listed counts, or kills its
+// process right after its BACKUP committed, before its record says so. Each point fires once per
+// process. Thread-safety: one thread at a time per job.
 #ifndef COFRE_SQL_BACKUP_RESUME_H_
 #define COFRE_SQL_BACKUP_RESUME_H_
 

@@ -48,7 +48,8 @@ ResultSet JobResult(int64_t job_id, uint64_t rows, uint64_t index_entries, uint6
 // Runs `body(job id, progress, ...)` as a job: records it, tracks progress, and marks the outcome.
 template <typename Fn>
 StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
-                           const std::string& description, Fn body) {
+                           const std::string& description, Fn body,
+                           const LiveCounts* live = nullptr) {
   int64_t id = 0;
   if (ctx.job_id) {
     id = *ctx.job_id;
@@ -60,7 +61,11 @@ StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
     auto now = std::chrono::steady_clock::now();
     if (now - last < std::chrono::milliseconds(500)) return;
     last = now;
-    ctx.jobs->Progress(id, f).IgnoreError();
+    if (live) {
+      ctx.jobs->Progress(id, f, live->rows.load(), live->bytes.load()).IgnoreError();
+    } else {
+      ctx.jobs->Progress(id, f).IgnoreError();
+    }
   };
   uint64_t rows = 0, entries = 0, bytes = 0;
   Status st = body(id, progress, &rows, &entries, &bytes);
@@ -337,6 +342,8 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   BackupSettings settings = Settings(ctx.operations);
   if (opts.snapshot_timeout) settings.snapshot_timeout = *opts.snapshot_timeout;
   settings.stop = ctx.stop;
+  LiveCounts live;
+  settings.live = &live;
   std::vector<std::string> notices;
   if (opts.incremental_location && !stmt.incremental_on) {
     return InvalidArgumentError(
@@ -374,26 +381,28 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     RETURN_IF_ERROR(opened.view().Covers(chain.back(), collection::DisplaySubdir(subdir)));
     ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
     RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
-    auto result = RunJob(ctx, "BACKUP", DescribeStatement(stmt),
-                         [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
-                             uint64_t* bytes) -> Status {
-                           IncrementalBackupRequest req;
-                           req.storage = opened.view();
-                           req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage, subdir);
-                           req.targets = targets;
-                           req.chain = std::move(chain);
-                           req.crypto = crypto;
-                           req.settings = settings;
-                           req.progress = progress;
-                           const proto::BackupManifest full = req.chain.front();
-                           const uint32_t layer = req.chain.back().layer() + 1;
-                           ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
-                           KillAfterCommitFailpoint(ctx);
-                           RememberLayer(ctx, job_id, req.storage, full, layer, r);
-                           notices = r.notices;
-                           layer_end = r.end_micros;
-                           return Finished(ctx, job_id, r, rows, entries, bytes);
-                         });
+    auto result = RunJob(
+        ctx, "BACKUP", DescribeStatement(stmt),
+        [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
+            uint64_t* bytes) -> Status {
+          IncrementalBackupRequest req;
+          req.storage = opened.view();
+          req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage, subdir);
+          req.targets = targets;
+          req.chain = std::move(chain);
+          req.crypto = crypto;
+          req.settings = settings;
+          req.progress = progress;
+          const proto::BackupManifest full = req.chain.front();
+          const uint32_t layer = req.chain.back().layer() + 1;
+          ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
+          KillAfterCommitFailpoint(ctx);
+          RememberLayer(ctx, job_id, req.storage, full, layer, r);
+          notices = r.notices;
+          layer_end = r.end_micros;
+          return Finished(ctx, job_id, r, rows, entries, bytes);
+        },
+        &live);
     CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
     as_of_notice(&notices);
     return WithNotices(std::move(result), std::move(notices));
@@ -416,33 +425,35 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   std::stop_source self_stop;
   std::stop_callback relay(ctx.stop, [&] { self_stop.request_stop(); });
   settings.stop = self_stop.get_token();
-  auto result = RunJob(ctx, "BACKUP", DescribeStatement(stmt),
-                       [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
-                           uint64_t* bytes) -> Status {
-                         FullBackupRequest req;
-                         req.storage = opened.view();
-                         req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
-                         req.targets = targets;
-                         req.target_spec = spec;
-                         req.crypto = CryptoOf(chain.key);
-                         req.encryption_info = chain.encryption_info;
-                         req.settings = settings;
-                         req.progress = progress;
-                         if (ctx.job_id) {
-                           req.checkpoint = CheckpointSaver(ctx, job_id, &self_stop);
-                           req.resume = checkpoint;
-                         }
-                         ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
-                         KillAfterCommitFailpoint(ctx);
-                         proto::BackupManifest full;
-                         full.set_full_subdir(r.subdir);
-                         full.set_chain_id(req.crypto.chain_id);
-                         full.set_end_time_micros(r.end_micros);
-                         RememberLayer(ctx, job_id, req.storage, full, 0, r);
-                         notices = r.notices;
-                         layer_end = r.end_micros;
-                         return Finished(ctx, job_id, r, rows, entries, bytes);
-                       });
+  auto result = RunJob(
+      ctx, "BACKUP", DescribeStatement(stmt),
+      [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
+          uint64_t* bytes) -> Status {
+        FullBackupRequest req;
+        req.storage = opened.view();
+        req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
+        req.targets = targets;
+        req.target_spec = spec;
+        req.crypto = CryptoOf(chain.key);
+        req.encryption_info = chain.encryption_info;
+        req.settings = settings;
+        req.progress = progress;
+        if (ctx.job_id) {
+          req.checkpoint = CheckpointSaver(ctx, job_id, &self_stop);
+          req.resume = checkpoint;
+        }
+        ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
+        KillAfterCommitFailpoint(ctx);
+        proto::BackupManifest full;
+        full.set_full_subdir(r.subdir);
+        full.set_chain_id(req.crypto.chain_id);
+        full.set_end_time_micros(r.end_micros);
+        RememberLayer(ctx, job_id, req.storage, full, 0, r);
+        notices = r.notices;
+        layer_end = r.end_micros;
+        return Finished(ctx, job_id, r, rows, entries, bytes);
+      },
+      &live);
   CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
   as_of_notice(&notices);
   return WithNotices(std::move(result), std::move(notices));
@@ -681,21 +692,24 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
       break;
     }
   }
-  ASSIGN_OR_RETURN(
-      ResultSet rs,
-      RunJob(ctx, "RESTORE", DescribeStatement(stmt),
-             [&](int64_t job_id, const std::function<void(double)>& progress, uint64_t* rows,
-                 uint64_t* entries, uint64_t* bytes) -> Status {
-               ctx.jobs->SetRunningStatus(job_id, "restoring " + restored).IgnoreError();
-               req.progress = progress;
-               req.stop = ctx.stop;
-               ASSIGN_OR_RETURN(RestoreResult r, RunRestore(req));
-               ctx.jobs->SetRunningStatus(job_id, "restored " + restored).IgnoreError();
-               *rows = r.rows;
-               *entries = r.index_entries;
-               *bytes = r.bytes;
-               return Status::OK();
-             }));
+  LiveCounts live;
+  ASSIGN_OR_RETURN(ResultSet rs,
+                   RunJob(
+                       ctx, "RESTORE", DescribeStatement(stmt),
+                       [&](int64_t job_id, const std::function<void(double)>& progress,
+                           uint64_t* rows, uint64_t* entries, uint64_t* bytes) -> Status {
+                         ctx.jobs->SetRunningStatus(job_id, "restoring " + restored).IgnoreError();
+                         req.progress = progress;
+                         req.stop = ctx.stop;
+                         req.live = &live;
+                         ASSIGN_OR_RETURN(RestoreResult r, RunRestore(req));
+                         ctx.jobs->SetRunningStatus(job_id, "restored " + restored).IgnoreError();
+                         *rows = r.rows;
+                         *entries = r.index_entries;
+                         *bytes = r.bytes;
+                         return Status::OK();
+                       },
+                       &live));
   rs.notices = std::move(notices);
   rs.notices.push_back(
       {ResultSet::Notice::Severity::kNotice,

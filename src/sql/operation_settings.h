@@ -23,10 +23,10 @@ struct OperationSettings {
   // Tests only; never set in production.
   // PBKDF2 iterations for new passphrase chains (0: the default; clamped to >= 1000).
   uint32_t test_passphrase_iterations = 0;
-  // A runner BACKUP job kills its process (SIGKILL) when it saves its N-th checkpoint holding
-  // finished spans (0: never); pauses itself, as PAUSE JOB does, at the saves listed; kills its
-  // process right after its BACKUP committed, before its job record says so. Saves are counted
-  // per process (sql/backup_resume.h).
+  // A runner BACKUP job kills its process (SIGKILL) when a checkpoint first holds finished spans
+  // of N tables (0: never); pauses itself, as PAUSE JOB does, at the counts listed; kills its
+  // process right after its BACKUP committed, before its job record says so. Each point fires
+  // once per process (sql/backup_resume.h).
   uint64_t test_kill_at_checkpoint = 0;
   std::vector<uint64_t> test_pause_at_checkpoints;
   bool test_kill_after_commit = false;
