@@ -366,10 +366,11 @@ class ProgressLineTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             data = os.path.join(d, "data")
             stmts = []
+            # Big enough for a backup of a few seconds on one thread: the line is redrawn.
             for i in range(TABLES):
                 stmts += ["-e", f"CREATE TABLE t{i}(id INTEGER PRIMARY KEY, v TEXT); "
                           f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE "
-                          f"x<{ROWS}) INSERT INTO t{i} SELECT x, hex(randomblob(100)) FROM c"]
+                          f"x<{4 * ROWS}) INSERT INTO t{i} SELECT x, hex(randomblob(100)) FROM c"]
             subprocess.run([COFRE, "sql", "--data", data, *stmts], check=True,
                            capture_output=True)
             env = dict(os.environ, COFRE_BACKUP_THREADS="1")

@@ -59,7 +59,7 @@ StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
   auto last = std::chrono::steady_clock::now();
   std::function<void(double)> progress = [&](double f) {
     auto now = std::chrono::steady_clock::now();
-    if (now - last < std::chrono::milliseconds(500)) return;
+    if (now - last < std::chrono::milliseconds(200)) return;
     last = now;
     if (live) {
       ctx.jobs->Progress(id, f, live->rows.load(), live->bytes.load()).IgnoreError();
