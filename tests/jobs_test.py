@@ -374,25 +374,8 @@ class ProgressLineTest(unittest.TestCase):
             subprocess.run([COFRE, "sql", "--data", data, *stmts], check=True,
                            capture_output=True)
             env = dict(os.environ, COFRE_BACKUP_THREADS="1")
-            master, slave = pty.openpty()
-            p = subprocess.Popen([COFRE, "sql", "--data", data, "-e",
-                                  "BACKUP INTO 'nodelocal://1/p1'"], stdout=subprocess.PIPE,
-                                 stderr=slave, env=env)
-            os.close(slave)
-            shown = b""
-            while True:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-            out, _ = p.communicate(timeout=120)
-            os.close(master)
-            self.assertEqual(p.returncode, 0)
-            self.assertIn("succeeded", out.decode())
-            text = shown.decode(errors="replace")
+            text = self.on_terminal([COFRE, "sql", "--data", data, "-e",
+                                     "BACKUP INTO 'nodelocal://1/p1'"], env)
             # Rows, bytes and the bytes' rate once the job reported some.
             self.assertRegex(text, r"\rBACKUP +\d+\.\d%  [\d,]+ rows  [\d.]+ [KMG]?i?B  "
                                    r"[\d.]+ [KMG]?i?B/s  elapsed \d+s  ETA ")
@@ -402,6 +385,36 @@ class ProgressLineTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0)
             self.assertNotIn(b"ETA", r.stderr + r.stdout)
             self.assertNotIn(b"\r", r.stderr)
+            # A --url session follows its job through the server's SHOW JOBS.
+            server = CofreServer(data, insecure=True)
+            try:
+                url = f"postgresql://root@127.0.0.1:{server.port}/defaultdb?sslmode=disable"
+                text = self.on_terminal([COFRE, "sql", "--url", url, "-e",
+                                         "BACKUP INTO 'nodelocal://1/p3'"], env)
+                self.assertRegex(text, r"\rBACKUP +\d+\.\d%  [\d.]+ %/s  elapsed \d+s  ETA ")
+                self.assertTrue(text.endswith("\r\x1b[K"), repr(text[-80:]))
+            finally:
+                server.stop()
+
+    def on_terminal(self, args, env):
+        """Runs `args` with stderr on a pty; returns what it drew there."""
+        master, slave = pty.openpty()
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=slave, env=env)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out, _ = p.communicate(timeout=120)
+        os.close(master)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("succeeded", out.decode())
+        return shown.decode(errors="replace")
 
 
 if __name__ == "__main__":

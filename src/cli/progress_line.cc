@@ -5,6 +5,9 @@
 #include <cctype>
 #include <chrono>
 
+#include "sql/describe.h"
+#include "sql/parser.h"
+
 namespace cofre::cli {
 
 namespace {
@@ -80,8 +83,17 @@ std::string FormatProgress(const std::string& what, const JobProgress& p, double
   return line + "  elapsed " + Duration(elapsed_seconds) + "  ETA " + eta;
 }
 
-ProgressLine::ProgressLine(std::string what, ProgressPoll poll, std::FILE* err)
-    : what_(std::move(what)), poll_(std::move(poll)), err_(err) {
+std::string JobDescription(std::string_view statement) {
+  StatusOr<sql::Statement> parsed = sql::ParseStatement(statement);
+  return parsed.ok() ? sql::DescribeStatement(*parsed) : std::string();
+}
+
+ProgressLine::ProgressLine(std::string what, std::string description, ProgressPoll poll,
+                           std::FILE* err)
+    : what_(std::move(what)),
+      description_(std::move(description)),
+      poll_(std::move(poll)),
+      err_(err) {
   if (!poll_ || !isatty(fileno(err_))) return;
   thread_ = std::thread([this] { Run(); });
 }
@@ -103,7 +115,7 @@ void ProgressLine::Run() {
   const auto start = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> l(mu_);
   while (!cv_.wait_for(l, std::chrono::milliseconds(200), [this] { return stop_; })) {
-    std::optional<JobProgress> progress = poll_();
+    std::optional<JobProgress> progress = poll_(description_);
     if (!progress) continue;
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -3,7 +3,7 @@
 // every 200 ms and erased when the statement ends, with the rows and bytes done so far and the
 // bytes' rate when the job reports them. Nothing is drawn unless the error stream is a terminal.
 // Embedded `cofre sql` reads its job's record in the data directory; `--url` sessions ask the
-// server (SHOW JOBS on a second connection).
+// server (SHOW JOBS on a second connection, cli/remote_session.h), which reports no rows or bytes.
 // Thread-safety: constructed and destroyed by the shell's thread; its own thread polls `poll`.
 #ifndef COFRE_CLI_PROGRESS_LINE_H_
 #define COFRE_CLI_PROGRESS_LINE_H_
@@ -25,8 +25,12 @@ struct JobProgress {
   double fraction = 0;
   std::optional<uint64_t> rows, bytes;  // unset: not reported
 };
-// The progress of the job the running statement drives; nullopt when unknown yet.
-using ProgressPoll = std::function<std::optional<JobProgress>()>;
+// The progress of the job the running statement drives, given the job's description (the
+// statement with its secrets redacted, JobDescription); nullopt when unknown yet.
+using ProgressPoll = std::function<std::optional<JobProgress>(const std::string& description)>;
+
+// The description a job started by `statement` is recorded with (SHOW JOBS), or empty.
+std::string JobDescription(std::string_view statement);
 
 // "BACKUP" or "RESTORE" when `statement` drives a job, else empty.
 std::string JobKind(std::string_view statement);
@@ -38,8 +42,9 @@ std::string FormatProgress(const std::string& what, const JobProgress& progress,
 
 class ProgressLine {
  public:
-  // Starts drawing on `err` (when it is a terminal) for statement kind `what`.
-  ProgressLine(std::string what, ProgressPoll poll, std::FILE* err);
+  // Starts drawing on `err` (when it is a terminal) for statement kind `what` and the job
+  // description `description`.
+  ProgressLine(std::string what, std::string description, ProgressPoll poll, std::FILE* err);
   ~ProgressLine();  // stops, and erases the line if one was drawn
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
@@ -47,6 +52,7 @@ class ProgressLine {
  private:
   void Run();
   const std::string what_;
+  const std::string description_;
   const ProgressPoll poll_;
   std::FILE* const err_;
   std::mutex mu_;

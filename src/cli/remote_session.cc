@@ -4,9 +4,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace cofre::cli {
@@ -85,6 +89,21 @@ class RemoteSession : public sql::Session {
   ~RemoteSession() override {
     std::lock_guard<std::mutex> l(mu_);
     PQfinish(conn_);
+  }
+
+  // The connection parameters in use (password included), for a second connection.
+  std::vector<std::pair<std::string, std::string>> Parameters() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    PQconninfoOption* opts = PQconninfo(conn_);
+    if (!opts) return out;
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+      if (o->val && *o->val) out.emplace_back(o->keyword, o->val);
+    }
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+      if (o->val) std::memset(o->val, 0, std::strlen(o->val));
+    }
+    PQconninfoFree(opts);
+    return out;
   }
 
   StatusOr<ResultSet> Execute(std::string_view statement,
@@ -213,6 +232,50 @@ StatusOr<std::unique_ptr<sql::Session>> OpenRemoteSession(const RemoteSessionOpt
     return UnavailableError("cannot connect: " + msg);
   }
   return std::unique_ptr<sql::Session>(new RemoteSession(conn));
+}
+
+ProgressPoll RemoteJobProgress(sql::Session* session) {
+  auto* remote = dynamic_cast<RemoteSession*>(session);
+  if (!remote) return nullptr;
+  struct Poller {
+    std::vector<std::pair<std::string, std::string>> params;
+    PGconn* conn = nullptr;
+    ~Poller() {
+      if (conn) PQfinish(conn);
+      for (auto& [k, v] : params) std::fill(v.begin(), v.end(), '\0');
+    }
+  };
+  auto poller = std::make_shared<Poller>();
+  poller->params = remote->Parameters();
+  return [poller](const std::string& description) -> std::optional<JobProgress> {
+    if (description.empty()) return std::nullopt;
+    if (!poller->conn) {
+      std::vector<const char*> keys, values;
+      for (const auto& [k, v] : poller->params) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+      }
+      keys.push_back(nullptr);
+      values.push_back(nullptr);
+      poller->conn = PQconnectdbParams(keys.data(), values.data(), 0);
+    }
+    if (PQstatus(poller->conn) != CONNECTION_OK) return std::nullopt;
+    std::unique_ptr<PGresult, void (*)(PGresult*)> res(PQexec(poller->conn, "SHOW JOBS"), PQclear);
+    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQnfields(res.get()) < 11) {
+      return std::nullopt;
+    }
+    // Newest first: the first running job with the statement's description.
+    for (int r = 0; r < PQntuples(res.get()); ++r) {
+      if (description != PQgetvalue(res.get(), r, 2) ||
+          std::strcmp(PQgetvalue(res.get(), r, 4), "running") != 0) {
+        continue;
+      }
+      JobProgress p;
+      p.fraction = std::strtod(PQgetvalue(res.get(), r, 10), nullptr);
+      return p;
+    }
+    return std::nullopt;
+  };
 }
 
 }  // namespace cofre::cli

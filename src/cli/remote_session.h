@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/progress_line.h"
 #include "sql/session.h"
 
 namespace cofre::cli {
@@ -25,6 +26,13 @@ struct RemoteSessionOptions {
 };
 
 StatusOr<std::unique_ptr<sql::Session>> OpenRemoteSession(const RemoteSessionOptions& options);
+
+// The progress of the jobs that statements of `session` (made by OpenRemoteSession, and
+// outliving the poll) run on the server: SHOW JOBS on a second connection with the session's
+// parameters (opened on first use, on the progress line's thread), following the newest running
+// job with the statement's description. The server's SHOW JOBS has no rows or bytes: the line
+// shows the fraction, its rate and the ETA.
+ProgressPoll RemoteJobProgress(sql::Session* session);
 
 }  // namespace cofre::cli
 

@@ -72,7 +72,7 @@ Status Shell::Execute(std::string_view statement) {
   {
     std::optional<ProgressLine> line;
     if (std::string kind = JobKind(text); options_.job_progress && !kind.empty()) {
-      line.emplace(kind, options_.job_progress, err_);
+      line.emplace(kind, JobDescription(text), options_.job_progress, err_);
     }
     result = session_->Execute(text);
   }

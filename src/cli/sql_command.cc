@@ -24,7 +24,7 @@ namespace {
 // the progress line's thread (its own connection, opened on first use).
 ProgressPoll EmbeddedJobProgress(const std::string& data_dir) {
   auto dir = std::make_shared<std::unique_ptr<DataDir>>();
-  return [dir, data_dir]() -> std::optional<JobProgress> {
+  return [dir, data_dir](const std::string&) -> std::optional<JobProgress> {
     if (!*dir) {
       auto opened = DataDir::Open(data_dir);
       if (!opened.ok()) return std::nullopt;
@@ -96,7 +96,8 @@ int RunSqlCommand(const CliArgs& args) {
   }
   ShellOptions shell_options;
   shell_options.format = args.format;
-  if (args.url.empty()) shell_options.job_progress = EmbeddedJobProgress(args.data_dir);
+  shell_options.job_progress =
+      args.url.empty() ? EmbeddedJobProgress(args.data_dir) : RemoteJobProgress(session->get());
   if (!args.execute.empty()) {
     Shell shell(session->get(), shell_options);
     shell.variables() = std::move(variables);
