@@ -183,6 +183,18 @@ class JobsTest(unittest.TestCase):
         self.assertGreaterEqual(paused, 2)
         self.check_restores_exactly(name, "paused")
 
+    def test_resume_while_pausing(self):
+        reference = self.reference_files()
+        name, path = self.collection()
+        jid = self.backup(name)
+        time.sleep(0.1)
+        self.sql(f"PAUSE JOB {jid}", check=False)  # refused once the job succeeded
+        # Still pausing (or paused): it runs again, from its checkpoint, once stopped.
+        r = self.sql(f"RESUME JOB {jid}", check=False)
+        self.assertTrue(r.returncode == 0 or "succeeded" in r.stderr, r.stderr)
+        self.assertEqual(self.when_complete(jid), "succeeded")
+        self.assertEqual(self.layer_files(path), reference)
+
     def test_cancel_backup_at_many_points_leaves_nothing(self):
         canceled = 0
         for delay in (0.0, 0.1, 0.3):

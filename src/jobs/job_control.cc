@@ -135,12 +135,10 @@ StatusOr<std::string> JobRegistry::RequestControl(int64_t id, Control action) {
         break;
       case Control::kResume:
         if (job.status == "running" || job.status == "pending") return job.status;
-        if (job.status == "paused")
+        // A job still pausing stops at its next piece of work and then runs again (from its
+        // checkpoint): its runner leaves a pending job pending.
+        if (job.status == "paused" || job.status == "pause-requested") {
           to = "pending";
-        else if (job.status == "pause-requested") {
-          return FailedPreconditionError("job " + std::to_string(id) +
-                                         " is still pausing: resume it once SHOW JOB shows it "
-                                         "paused");
         } else {
           return refuse("resumed");
         }
