@@ -110,12 +110,14 @@ def main():
         if status == "paused":
             break
         fraction /= 2
-    first = time.monotonic() - t0
-    t1 = time.monotonic()
-    server.sql(f"RESUME JOB {jid}")
-    out["pause_runs"] = wait_complete(server, jid)
-    out["pause_resume_s"] = round(first + time.monotonic() - t1, 3)
-    out["pause_fraction"] = fraction
+    if status == "paused":  # else the backup is too short to be paused (a tiny dataset)
+        first = time.monotonic() - t0
+        t1 = time.monotonic()
+        server.sql(f"RESUME JOB {jid}")
+        out["pause_runs"] = wait_complete(server, jid)
+        out["pause_resume_s"] = round(first + time.monotonic() - t1, 3)
+        out["pause_fraction"] = fraction
+        out["pause_extra_s"] = round(out["pause_resume_s"] - base, 3)
 
     # kill -9 halfway, restart, resume (earlier again when the job had finished).
     fraction = a.fraction
@@ -133,10 +135,12 @@ def main():
         if out["crash_runs"] >= 2:
             break
         fraction /= 2
-    out["crash_fraction"] = fraction
+    if out["crash_runs"] >= 2:
+        out["crash_fraction"] = fraction
+        out["crash_extra_s"] = round(out["crash_resume_s"] - base, 3)
+    else:  # the backup was too short to be interrupted
+        del out["crash_resume_s"]
     server.stop()
-    out["pause_extra_s"] = round(out["pause_resume_s"] - base, 3)
-    out["crash_extra_s"] = round(out["crash_resume_s"] - base, 3)
     print(json.dumps(out))
 
 

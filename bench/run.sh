@@ -606,8 +606,11 @@ suite_resume() {
   echo "$line" >>"$RESUME_RESULTS"
   log "resume: $line"
   local key
+  local seconds
   for key in uninterrupted pause_resume crash_resume; do
-    add_sample "resume.$key" - "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2] + "_s"])' "$line" "$key")" null
+    # Absent when the backup was too short to be interrupted (a tiny BENCH_SIZE).
+    seconds=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2] + "_s", ""))' "$line" "$key")
+    if [[ -n $seconds ]]; then add_sample "resume.$key" - "$seconds" null; fi
   done
   rm -rf "$COFRE_DATA"
 }
