@@ -200,6 +200,12 @@ class JobResumeTest(unittest.TestCase):
         named = {line.split("|")[0] for line in listed.split("\n") if line}
         on_disk = {f for f in files if "/data/" in f}
         self.assertEqual(on_disk, named)
+        # Verification reads the resumed layer's bases and deltas back.
+        r = self.sql(f"SHOW BACKUP FROM LATEST IN 'nodelocal://1/{name}' WITH "
+                     f"encryption_passphrase = '{PASS}', check_files")
+        self.assertRegex(r.stderr, r"check_files: all \d+ data files")
+        self.sql(f"RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/{name}' WITH "
+                 f"encryption_passphrase = '{PASS}', schema_only, verify_backup_table_data")
         return files
 
     def data_files(self, path):
