@@ -403,7 +403,8 @@ class ProgressLineTest(unittest.TestCase):
                 url = f"postgresql://root@127.0.0.1:{server.port}/defaultdb?sslmode=disable"
                 text = self.on_terminal([COFRE, "sql", "--url", url, "-e",
                                          "BACKUP INTO 'nodelocal://1/p3'"], env)
-                self.assertRegex(text, r"\rBACKUP +\d+\.\d%  [\d.]+ %/s  elapsed \d+s  ETA ")
+                self.assertRegex(text, r"\rBACKUP +\d+\.\d%  [\d,]+ rows  [\d.]+ [KMG]?i?B  "
+                                       r"[\d.]+ [KMG]?i?B/s  elapsed \d+s  ETA ")
                 self.assertTrue(text.endswith("\r\x1b[K"), repr(text[-80:]))
             finally:
                 server.stop()

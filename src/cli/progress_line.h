@@ -3,7 +3,7 @@
 // every 200 ms and erased when the statement ends, with the rows and bytes done so far and the
 // bytes' rate when the job reports them. Nothing is drawn unless the error stream is a terminal.
 // Embedded `cofre sql` reads its job's record in the data directory; `--url` sessions ask the
-// server (SHOW JOBS on a second connection, cli/remote_session.h), which reports no rows or bytes.
+// server (SHOW JOBS on a second connection, cli/remote_session.h).
 // Thread-safety: constructed and destroyed by the shell's thread; its own thread polls `poll`.
 #ifndef COFRE_CLI_PROGRESS_LINE_H_
 #define COFRE_CLI_PROGRESS_LINE_H_

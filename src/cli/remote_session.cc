@@ -272,6 +272,12 @@ ProgressPoll RemoteJobProgress(sql::Session* session) {
       }
       JobProgress p;
       p.fraction = std::strtod(PQgetvalue(res.get(), r, 10), nullptr);
+      // cofre's SHOW JOBS ends with the rows and bytes done so far (NULL until reported).
+      if (PQnfields(res.get()) >= 16 && !PQgetisnull(res.get(), r, 14) &&
+          !PQgetisnull(res.get(), r, 15)) {
+        p.rows = std::strtoull(PQgetvalue(res.get(), r, 14), nullptr, 10);
+        p.bytes = std::strtoull(PQgetvalue(res.get(), r, 15), nullptr, 10);
+      }
       return p;
     }
     return std::nullopt;

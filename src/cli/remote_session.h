@@ -30,8 +30,8 @@ StatusOr<std::unique_ptr<sql::Session>> OpenRemoteSession(const RemoteSessionOpt
 // The progress of the jobs that statements of `session` (made by OpenRemoteSession, and
 // outliving the poll) run on the server: SHOW JOBS on a second connection with the session's
 // parameters (opened on first use, on the progress line's thread), following the newest running
-// job with the statement's description. The server's SHOW JOBS has no rows or bytes: the line
-// shows the fraction, its rate and the ETA.
+// job with the statement's description (its fraction, and the rows and bytes cofre's SHOW JOBS
+// adds).
 ProgressPoll RemoteJobProgress(sql::Session* session);
 
 }  // namespace cofre::cli

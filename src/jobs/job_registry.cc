@@ -235,7 +235,7 @@ StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id,
       SqliteStmt stmt,
       dir_->system().Prepare("SELECT id, job_type, description, user_name, status, running_status, "
                              "created, started, finished, modified, fraction_completed, error, 1, "
-                             "num_runs FROM jobs WHERE " +
+                             "num_runs, result_rows, result_bytes FROM jobs WHERE " +
                              where + " ORDER BY id DESC"));
   stmt.Bind(1, id).Bind(2, user);
   using K = ResultSet::Kind;
@@ -253,7 +253,9 @@ StatusOr<ResultSet> JobRegistry::Query(const std::string& where, int64_t id,
                 {"fraction_completed", K::kNumber},
                 {"error"},
                 {"coordinator_id", K::kNumber},
-                {"num_runs", K::kNumber}};
+                {"num_runs", K::kNumber},
+                {"rows", K::kNumber},
+                {"bytes", K::kNumber}};
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
