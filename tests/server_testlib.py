@@ -115,6 +115,25 @@ def psql(url, *commands, input=None, env=None, check=True):
     return p
 
 
+def prometheus_metrics(http_port):
+    """/metrics parsed by the Prometheus client library (Debian's python3-prometheus-client, in
+    /usr/bin/python3): {sample name + sorted JSON labels: value}."""
+    import json
+    import urllib.request
+    text = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics").read().decode()
+    script = (
+        "import sys, json\n"
+        "from prometheus_client.parser import text_string_to_metric_families as p\n"
+        "out = {}\n"
+        "for f in p(sys.stdin.read()):\n"
+        "    for s in f.samples:\n"
+        "        out[s.name + json.dumps(s.labels, sort_keys=True)] = s.value\n"
+        "print(json.dumps(out))\n")
+    r = subprocess.run(["/usr/bin/python3", "-c", script], input=text, capture_output=True,
+                       text=True, check=True)
+    return json.loads(r.stdout)
+
+
 class ServerTestCase(unittest.TestCase):
     """A TLS server with root and a password user per test class."""
 

@@ -92,6 +92,10 @@ StatusOr<server::ServerOptions> ParseStartArgs(const std::vector<std::string>& a
     } else if (flag == "--lock-timeout") {
       RETURN_IF_ERROR(need_value());
       ASSIGN_OR_RETURN(o.lock_timeout_ms, ParseInt(flag, value));
+    } else if (flag == "--schedule-retry-delay") {
+      RETURN_IF_ERROR(need_value());
+      ASSIGN_OR_RETURN(int s, ParseInt(flag, value));
+      o.schedule_retry_delay_ms = s * 1000;
     } else if (flag == "--idle-timeout") {
       RETURN_IF_ERROR(need_value());
       ASSIGN_OR_RETURN(o.idle_timeout_ms, ParseInt(flag, value));

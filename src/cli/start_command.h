@@ -3,7 +3,7 @@
 //   cofre start [--data DIR] [--listen-addr HOST:PORT] [--http-addr HOST:PORT]
 //               [--certs-dir DIR | --insecure] [--locality k=v,...] [--log-dir DIR]
 //               [--drain-timeout SECONDS] [--max-connections N] [--statement-timeout MS]
-//               [--idle-timeout MS]
+//               [--idle-timeout MS] [--schedule-retry-delay SECONDS]
 //
 // Logs to stderr (or <log-dir>/cofre.log). The first SIGTERM/SIGINT drains (running statements
 // finish within the drain timeout) and exits 0; a second one exits at once with status 1.

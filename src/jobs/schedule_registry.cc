@@ -95,9 +95,13 @@ int64_t NowUnixMicros() {
 
 Status ScheduleRegistry::Init() { return dir_->system().Exec(kSchema); }
 
-Status ScheduleRegistry::Begin() { return dir_->system().Exec("BEGIN IMMEDIATE"); }
-Status ScheduleRegistry::Commit() { return dir_->system().Exec("COMMIT"); }
-void ScheduleRegistry::Rollback() { dir_->system().Exec("ROLLBACK").IgnoreError(); }
+Status ScheduleRegistry::InTransaction(const std::function<Status()>& body) {
+  RETURN_IF_ERROR(dir_->system().Exec("BEGIN IMMEDIATE"));
+  Status st = body();
+  if (st.ok()) st = dir_->system().Exec("COMMIT");
+  if (!st.ok()) dir_->system().Exec("ROLLBACK").IgnoreError();
+  return st;
+}
 
 Status ScheduleRegistry::Create(ScheduleRecord* r) {
   ASSIGN_OR_RETURN(SqliteStmt st,
@@ -130,8 +134,7 @@ Status ScheduleRegistry::Create(ScheduleRecord* r) {
 }
 
 Status ScheduleRegistry::CreatePair(ScheduleRecord* full, ScheduleRecord* incremental) {
-  RETURN_IF_ERROR(Begin());
-  auto body = [&]() -> Status {
+  return InTransaction([&]() -> Status {
     if (incremental) {
       RETURN_IF_ERROR(Create(incremental));
       full->dependent_id = incremental->id;
@@ -142,11 +145,8 @@ Status ScheduleRegistry::CreatePair(ScheduleRecord* full, ScheduleRecord* increm
       incremental->dependent_id = full->id;
       RETURN_IF_ERROR(Update(*incremental));
     }
-    return Commit();
-  };
-  Status st = body();
-  if (!st.ok()) Rollback();
-  return st;
+    return Status::OK();
+  });
 }
 
 StatusOr<ScheduleRecord> ScheduleRegistry::Get(int64_t id) {

@@ -15,6 +15,7 @@
 #define COFRE_JOBS_SCHEDULE_REGISTRY_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,11 +83,10 @@ class ScheduleRegistry {
   StatusOr<std::vector<FinishedJob>> UnsettledFinishedJobs();
   Status MarkSettled(int64_t job_id);
 
-  // BEGIN IMMEDIATE / COMMIT / ROLLBACK on the system database (the jobs table is there too,
-  // so a job and its schedule's next run change together).
-  Status Begin();
-  Status Commit();
-  void Rollback();
+  // Runs `body` in one BEGIN IMMEDIATE transaction of the system database (the jobs table is
+  // there too, so a job and its schedule's next run change together): committed when `body`
+  // returns OK, rolled back otherwise.
+  Status InTransaction(const std::function<Status()>& body);
 
  private:
   DataDir* dir_;

@@ -91,11 +91,10 @@ void Scheduler::ApplyFailure(ScheduleRecord* s, const std::string& error, int64_
 }
 
 Status Scheduler::Settle(const ScheduleRegistry::FinishedJob& job, int64_t now_us) {
-  RETURN_IF_ERROR(schedules_.Begin());
-  auto body = [&]() -> Status {
+  return schedules_.InTransaction([&]() -> Status {
     RETURN_IF_ERROR(schedules_.MarkSettled(job.job_id));
     StatusOr<ScheduleRecord> s = schedules_.Get(job.schedule_id);
-    if (!s.ok()) return IsNotFound(s.status()) ? schedules_.Commit() : s.status();  // dropped
+    if (!s.ok()) return IsNotFound(s.status()) ? Status::OK() : s.status();  // dropped
     if (job.status == "succeeded") {
       s->state.clear();
       if (s->unpause_on_success != 0) {
@@ -119,20 +118,16 @@ Status Scheduler::Settle(const ScheduleRegistry::FinishedJob& job, int64_t now_u
                    now_us);
     }
     RETURN_IF_ERROR(schedules_.Update(*s));
-    return schedules_.Commit();
-  };
-  Status st = body();
-  if (!st.ok()) schedules_.Rollback();
-  return st;
+    return Status::OK();
+  });
 }
 
 Status Scheduler::RunDue(int64_t id, int64_t now_us, bool* created) {
-  RETURN_IF_ERROR(schedules_.Begin());
-  auto body = [&]() -> Status {
+  return schedules_.InTransaction([&]() -> Status {
     StatusOr<ScheduleRecord> s = schedules_.Get(id);
-    if (!s.ok()) return IsNotFound(s.status()) ? schedules_.Commit() : s.status();
+    if (!s.ok()) return IsNotFound(s.status()) ? Status::OK() : s.status();
     // Paused, dropped or altered since Due() looked: nothing to do.
-    if (!s->next_run_us || *s->next_run_us > now_us) return schedules_.Commit();
+    if (!s->next_run_us || *s->next_run_us > now_us) return Status::OK();
     StatusOr<int64_t> next = NextRunAfter(s->recurrence, now_us);
     ASSIGN_OR_RETURN(std::vector<int64_t> active, schedules_.ActiveJobs(id));
     const std::string policy = s->backup_type == 1 ? "wait" : s->on_previous_running;
@@ -145,10 +140,10 @@ Status Scheduler::RunDue(int64_t id, int64_t now_us, bool* created) {
       } else if (s->state != "waiting: " + why) {
         s->state = "waiting: " + why;
       } else {
-        return schedules_.Commit();
+        return Status::OK();
       }
       RETURN_IF_ERROR(schedules_.Update(*s));
-      return schedules_.Commit();
+      return Status::OK();
     }
     StatusOr<int64_t> job = executor_(*s, &jobs_);
     if (job.ok()) {
@@ -168,11 +163,8 @@ Status Scheduler::RunDue(int64_t id, int64_t now_us, bool* created) {
       }
     }
     RETURN_IF_ERROR(schedules_.Update(*s));
-    return schedules_.Commit();
-  };
-  Status st = body();
-  if (!st.ok()) schedules_.Rollback();
-  return st;
+    return Status::OK();
+  });
 }
 
 }  // namespace cofre

@@ -11,6 +11,10 @@ namespace cofre::server {
 
 namespace {
 
+void Family(std::ostringstream& o, const char* name, const char* type, const char* help) {
+  o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+}
+
 // What succeeded jobs did, by type: rows and bytes written, durations, when the last one ended
 // (for alerts such as "no successful BACKUP in 25 hours", docs/operations.md).
 void RenderJobResults(const SqliteDb& system, std::ostringstream& o) {
@@ -39,24 +43,22 @@ void RenderJobResults(const SqliteDb& system, std::ostringstream& o) {
     for (size_t b = 0; b < std::size(kBuckets); ++b) t.in_bucket[b] += seconds <= kBuckets[b];
     t.last_success = std::max(t.last_success, st->ColumnDouble(4));
   }
-  auto family = [&](const char* name, const char* type, const char* help) {
-    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
-  };
-  family("cofre_jobs_rows_written_total", "counter", "Rows written by succeeded jobs.");
+  Family(o, "cofre_jobs_rows_written_total", "counter", "Rows written by succeeded jobs.");
   for (const auto& [type, t] : types) {
     o << "cofre_jobs_rows_written_total{type=\"" << type << "\"} " << t.rows << "\n";
   }
-  family("cofre_jobs_bytes_written_total", "counter", "Logical bytes written by succeeded jobs.");
+  Family(o, "cofre_jobs_bytes_written_total", "counter",
+         "Logical bytes written by succeeded jobs.");
   for (const auto& [type, t] : types) {
     o << "cofre_jobs_bytes_written_total{type=\"" << type << "\"} " << t.bytes << "\n";
   }
-  family("cofre_jobs_last_success_timestamp_seconds", "gauge",
+  Family(o, "cofre_jobs_last_success_timestamp_seconds", "gauge",
          "Unix time at which the last successful job of the type finished.");
   for (const auto& [type, t] : types) {
     o << "cofre_jobs_last_success_timestamp_seconds{type=\"" << type << "\"} " << std::fixed
       << t.last_success << "\n";
   }
-  family("cofre_jobs_duration_seconds", "histogram", "Run time of succeeded jobs.");
+  Family(o, "cofre_jobs_duration_seconds", "histogram", "Run time of succeeded jobs.");
   for (const auto& [type, t] : types) {
     for (size_t b = 0; b < std::size(kBuckets); ++b) {
       o << "cofre_jobs_duration_seconds_bucket{type=\"" << type << "\",le=\""
@@ -66,6 +68,40 @@ void RenderJobResults(const SqliteDb& system, std::ostringstream& o) {
       << "\n";
     o << "cofre_jobs_duration_seconds_sum{type=\"" << type << "\"} " << t.seconds << "\n";
     o << "cofre_jobs_duration_seconds_count{type=\"" << type << "\"} " << t.count << "\n";
+  }
+}
+
+// CockroachDB's schedule metrics for BACKUP (runs started, succeeded, failed; when the last one
+// succeeded, Unix seconds) and cofre's schedules by status, from the schedules' job links.
+void RenderScheduleMetrics(const SqliteDb& system, std::ostringstream& o) {
+  auto st = system.Prepare(
+      "SELECT count(*), coalesce(sum(j.status = 'succeeded'), 0), "
+      "coalesce(sum(j.status = 'failed'), 0), coalesce(max(CASE WHEN j.status = 'succeeded' "
+      "THEN (julianday(j.finished) - 2440587.5) * 86400 END), 0) FROM schedule_jobs s JOIN "
+      "jobs j ON j.id = s.job_id WHERE j.job_type = 'BACKUP'");
+  if (!st.ok()) return;
+  auto row = st->Step();
+  if (!row.ok() || !*row) return;
+  Family(o, "schedules_BACKUP_started", "counter", "BACKUP jobs started by schedules.");
+  o << "schedules_BACKUP_started " << st->ColumnInt(0) << "\n";
+  Family(o, "schedules_BACKUP_succeeded", "counter",
+         "BACKUP jobs started by schedules that succeeded.");
+  o << "schedules_BACKUP_succeeded " << st->ColumnInt(1) << "\n";
+  Family(o, "schedules_BACKUP_failed", "counter", "BACKUP jobs started by schedules that failed.");
+  o << "schedules_BACKUP_failed " << st->ColumnInt(2) << "\n";
+  Family(o, "schedules_BACKUP_last_completed_time", "gauge",
+         "Unix time at which the last BACKUP started by a schedule succeeded (0: never).");
+  o << "schedules_BACKUP_last_completed_time " << std::fixed << st->ColumnDouble(3) << "\n";
+  auto by_status = system.Prepare(
+      "SELECT CASE WHEN next_run_us IS NULL THEN 'PAUSED' ELSE 'ACTIVE' END, count(*) FROM "
+      "schedules GROUP BY 1 ORDER BY 1");
+  if (!by_status.ok()) return;
+  Family(o, "cofre_schedules", "gauge", "Backup schedules by status.");
+  while (true) {
+    auto r = by_status->Step();
+    if (!r.ok() || !*r) break;
+    o << "cofre_schedules{status=\"" << by_status->ColumnText(0) << "\"} "
+      << by_status->ColumnInt(1) << "\n";
   }
 }
 
@@ -110,6 +146,7 @@ std::string Server::RenderMetrics() {
       }
     }
     RenderJobResults(system, o);
+    RenderScheduleMetrics(system, o);
   }
   return o.str();
 }

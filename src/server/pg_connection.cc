@@ -202,6 +202,7 @@ bool PgConnection::Startup() {
   so.lock_timeout_ms = ctx_->options.lock_timeout_ms;
   so.job_runner = ctx_->job_runner.get();
   so.operations = ctx_->options.operations;
+  so.scheduler = ctx_->scheduler.get();
   auto session = sql::Session::Open(so);
   if (!session.ok()) {
     SendError(session.status(), session.status().code() == StatusCode::kNotFound

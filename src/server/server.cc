@@ -18,6 +18,7 @@
 #include "server/pg_connection.h"
 #include "server/pg_message.h"
 #include "sql/job_statements.h"
+#include "sql/schedule_statements.h"
 #include "sql/session.h"
 
 namespace cofre::server {
@@ -108,6 +109,14 @@ Status Server::Start() {
       JobRunner::Start(jro, [dir = o.data_dir, ops = o.operations](const JobExecution& job) {
         return sql::RunStatementJob(dir, ops, job);
       }));
+  SchedulerOptions sco;
+  sco.data_dir = o.data_dir;
+  sco.retry_delay = std::chrono::milliseconds(o.schedule_retry_delay_ms);
+  sco.job_created = [runner = ctx_.job_runner.get()] { runner->Notify(); };
+  ASSIGN_OR_RETURN(ctx_.scheduler, Scheduler::Start(sco, [dir = o.data_dir](const ScheduleRecord& s,
+                                                                            JobRegistry* jobs) {
+                     return sql::StartScheduledBackup(dir, s, jobs);
+                   }));
   ASSIGN_OR_RETURN(sql_fd_, Listen(sql_addr, &sql_port_));
   if (!o.http_addr.empty()) {
     ASSIGN_OR_RETURN(HostPort http_addr, ParseHostPort(o.http_addr));
@@ -215,7 +224,9 @@ void Server::Shutdown(bool immediate) {
 
 void Server::Wait() {
   if (accept_thread_.joinable()) accept_thread_.join();
-  // Jobs stop at once on shutdown (between pieces of work) and run again at the next start.
+  // No new scheduled job; jobs stop at once on shutdown (between pieces of work) and run again at
+  // the next start.
+  if (ctx_.scheduler) ctx_.scheduler->Shutdown();
   if (ctx_.job_runner) ctx_.job_runner->Shutdown();
   if (http_thread_.joinable()) http_thread_.join();
   if (monitor_thread_.joinable()) monitor_thread_.join();

@@ -16,6 +16,7 @@
 
 #include "engine/data_dir.h"
 #include "jobs/job_runner.h"
+#include "jobs/scheduler.h"
 #include "server/server_options.h"
 #include "server/tls.h"
 
@@ -93,6 +94,8 @@ struct ServerContext {
   std::atomic<bool> draining{false};
   // Runs detached BACKUP/RESTORE jobs (set by Server::Start before connections are served).
   std::unique_ptr<JobRunner> job_runner;
+  // Starts the BACKUP jobs of schedules when they are due (set by Server::Start).
+  std::unique_ptr<Scheduler> scheduler;
 };
 
 }  // namespace cofre::server

@@ -1,9 +1,11 @@
 #include "sql/clauses.h"
 
+#include <charconv>
 #include <utility>
 
 #include "sql/keywords.h"
 #include "sql/lexer.h"
+#include "sql/show_source.h"
 
 namespace cofre::sql {
 namespace {
@@ -40,12 +42,42 @@ StatusOr<std::vector<T>> ParseCommaList(TokenCursor* cur, ParseOne parse_one) {
   return items;
 }
 
+}  // namespace
+
+StatusOr<int64_t> ParseId(TokenCursor* cur, const std::string& statement, const std::string& noun,
+                          const std::string& listing) {
+  const Token& tok = cur->Peek();
+  bool digits = tok.kind == TokenKind::kNumber && !tok.text.empty() &&
+                tok.text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits) {
+    return cur->Error(statement + " takes a " + noun + " ID, as listed by " + listing);
+  }
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(tok.text.data(), tok.text.data() + tok.text.size(), id);
+  if (ec != std::errc() || end != tok.text.data() + tok.text.size()) {
+    return cur->Error(noun + " IDs are 64-bit integers, as listed by " + listing);
+  }
+  cur->Next();
+  return id;
+}
+
+std::string ParseRestAsQuery(TokenCursor* cur) {
+  std::string_view rest = cur->source().substr(cur->Peek().begin);
+  while (!rest.empty() &&
+         (rest.back() == ';' || std::isspace(static_cast<unsigned char>(rest.back())))) {
+    rest.remove_suffix(1);
+  }
+  while (!cur->AtEnd()) cur->Next();
+  return std::string(StripParentheses(rest));
+}
+
 StatusOr<Option> ParseOption(TokenCursor* cur) {
   Option opt;
   if (cur->Peek().kind != TokenKind::kIdent) {
     return cur->Error("options look like: WITH name = 'value', flag_name");
   }
-  while (cur->Peek().kind == TokenKind::kIdent) {
+  // RECURRING ends the backup options of CREATE SCHEDULE (`WITH detached RECURRING ...`).
+  while (cur->Peek().kind == TokenKind::kIdent && !cur->Peek().IsKeyword("recurring")) {
     if (!opt.name.empty()) opt.name.push_back(' ');
     opt.name += AsciiLower(cur->Next().text);
   }
@@ -78,8 +110,6 @@ StatusOr<Option> ParseOption(TokenCursor* cur) {
   }
   return opt;
 }
-
-}  // namespace
 
 StatusOr<std::string> ParseName(TokenCursor* cur) {
   const Token& tok = cur->Peek();

@@ -50,6 +50,18 @@ StatusOr<BackupRef> ParseBackupRef(TokenCursor* cur, std::string hint = "");
 // or the end.
 StatusOr<std::optional<AsOf>> ParseOptAsOf(TokenCursor* cur);
 
+// An ID (a 64-bit integer literal) of a job or schedule: `statement` names the statement for
+// the error's hint, `noun` ("job", "schedule") and `listing` ("SHOW JOBS") what to look up.
+StatusOr<int64_t> ParseId(TokenCursor* cur, const std::string& statement, const std::string& noun,
+                          const std::string& listing);
+
+// The rest of the statement from the cursor, without a trailing ';' nor one pair of enclosing
+// parentheses: the query of PAUSE JOBS (query), PAUSE SCHEDULES query, ...
+std::string ParseRestAsQuery(TokenCursor* cur);
+
+// One `name [= value]` (a name of several words stops before RECURRING).
+StatusOr<Option> ParseOption(TokenCursor* cur);
+
 // [WITH option [= value] [, ...] | WITH OPTIONS (option [= value] [, ...])]
 StatusOr<std::vector<Option>> ParseOptWith(TokenCursor* cur);
 

@@ -131,10 +131,7 @@ TEST(CompatParserTest, UnsupportedStatementsAreRefusedByName) {
     const char* name;
   };
   for (const Case& c : std::vector<Case>{
-           {"CREATE SCHEDULE s FOR BACKUP INTO 'x' RECURRING '@daily'", "CREATE SCHEDULE"},
-           {"ALTER BACKUP SCHEDULE 1 SET RECURRING '@hourly'", "ALTER BACKUP SCHEDULE"},
-           {"SHOW SCHEDULES", "SHOW SCHEDULES"},
-           {"SHOW JOBS FOR SCHEDULE 5", "SHOW JOBS FOR SCHEDULE"},
+           {"SHOW CREATE SCHEDULE 5", "SHOW CREATE SCHEDULE"},
            {"PAUSE JOBS FOR SCHEDULES SELECT 1", "PAUSE JOBS FOR SCHEDULE"},
            {"show changefeed jobs", "SHOW CHANGEFEED JOBS"},
            {"IMPORT INTO t CSV DATA ('x')", "IMPORT"},

@@ -34,24 +34,28 @@ bool IsUriOption(std::string_view name) {
 
 // A string value that may be a URI: quoted, with credentials hidden when it is
 // one.
-std::string RenderMaybeUri(std::string_view value, bool is_uri) {
-  if (is_uri || value.find("://") != std::string_view::npos) return QuoteString(RedactUri(value));
+std::string RenderMaybeUri(std::string_view value, bool is_uri, bool redact = true) {
+  if (redact && (is_uri || value.find("://") != std::string_view::npos)) {
+    return QuoteString(RedactUri(value));
+  }
   return QuoteString(value);
 }
 
 // 'a' or ('a', 'b').
-std::string RenderList(const std::vector<std::string>& values, bool are_uris) {
-  if (values.size() == 1) return RenderMaybeUri(values[0], are_uris);
+std::string RenderList(const std::vector<std::string>& values, bool are_uris, bool redact) {
+  if (values.size() == 1) return RenderMaybeUri(values[0], are_uris, redact);
   std::string out = "(";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ", ";
-    out += RenderMaybeUri(values[i], are_uris);
+    out += RenderMaybeUri(values[i], are_uris, redact);
   }
   out += ")";
   return out;
 }
 
-std::string RenderUris(const std::vector<std::string>& uris) { return RenderList(uris, true); }
+std::string RenderUris(const std::vector<std::string>& uris, bool redact = true) {
+  return RenderList(uris, true, redact);
+}
 
 bool IsPlainWord(std::string_view w) {
   if (w.empty()) return false;
@@ -86,19 +90,20 @@ std::string RenderWord(std::string_view w) {
   return out + "\"";
 }
 
-std::string RenderOption(const Option& opt) {
+std::string RenderOption(const Option& opt, bool redact = true) {
   std::string out = opt.name;
   if (opt.kind == Option::Kind::kFlag) return out;
   out += " = ";
-  if (IsSecretOption(opt.name)) return out + std::string(kHidden);
+  if (redact && IsSecretOption(opt.name)) return out + std::string(kHidden);
   switch (opt.kind) {
     case Option::Kind::kString:
-      return out + RenderMaybeUri(opt.values.empty() ? "" : opt.values[0], IsUriOption(opt.name));
+      return out +
+             RenderMaybeUri(opt.values.empty() ? "" : opt.values[0], IsUriOption(opt.name), redact);
     case Option::Kind::kStringList: {
       std::string list = "(";
       for (size_t i = 0; i < opt.values.size(); ++i) {
         if (i > 0) list += ", ";
-        list += RenderMaybeUri(opt.values[i], IsUriOption(opt.name));
+        list += RenderMaybeUri(opt.values[i], IsUriOption(opt.name), redact);
       }
       return out + list + ")";
     }
@@ -110,12 +115,12 @@ std::string RenderOption(const Option& opt) {
   return out;
 }
 
-std::string RenderOptions(const std::vector<Option>& options) {
+std::string RenderOptions(const std::vector<Option>& options, bool redact = true) {
   if (options.empty()) return "";
   std::string out = " WITH OPTIONS (";
   for (size_t i = 0; i < options.size(); ++i) {
     if (i > 0) out += ", ";
-    out += RenderOption(options[i]);
+    out += RenderOption(options[i], redact);
   }
   return out + ")";
 }
@@ -168,6 +173,7 @@ std::string RenderTargets(const Targets& targets) {
 std::string RedactOne(std::string_view text, bool complete);
 
 struct Describer {
+  bool redact = true;  // false: secrets kept (RenderWithSecrets)
   std::string operator()(const Passthrough& s) const { return s.text; }
   std::string operator()(const CreateDatabase& s) const {
     std::string out = "CREATE DATABASE ";
@@ -187,6 +193,10 @@ struct Describer {
   }
   std::string operator()(const Use& s) const { return "USE " + QuoteName(s.database); }
   std::string operator()(const ShowJobs& s) const {
+    if (s.schedule_id) return "SHOW JOBS FOR SCHEDULE " + std::to_string(*s.schedule_id);
+    if (!s.schedules_query.empty()) {
+      return "SHOW JOBS FOR SCHEDULES (" + RedactOne(s.schedules_query, true) + ")";
+    }
     return s.automatic ? "SHOW AUTOMATIC JOBS" : "SHOW JOBS";
   }
   std::string operator()(const ControlJobs& s) const {
@@ -224,7 +234,8 @@ struct Describer {
   std::string operator()(const Backup& s) const {
     std::string out = "BACKUP" + RenderTargets(s.targets) + " INTO ";
     if (s.incremental_on) out += RenderRef(*s.incremental_on) + " IN ";
-    return out + RenderUris(s.destinations) + RenderAsOf(s.as_of) + RenderOptions(s.options);
+    return out + RenderUris(s.destinations, redact) + RenderAsOf(s.as_of) +
+           RenderOptions(s.options, redact);
   }
   std::string operator()(const Restore& s) const {
     return "RESTORE" + RenderTargets(s.targets) + " FROM " + RenderRef(s.from) + " IN " +
@@ -314,6 +325,69 @@ struct Describer {
   std::string operator()(const ShowRoles& s) const {
     return s.users_only ? "SHOW USERS" : "SHOW ROLES";
   }
+  std::string operator()(const CreateSchedule& s) const {
+    std::string out = "CREATE SCHEDULE ";
+    if (s.if_not_exists) out += "IF NOT EXISTS ";
+    if (s.label) out += QuoteString(*s.label) + " ";
+    out += "FOR " + (*this)(s.backup) + " RECURRING " + QuoteString(s.recurring);
+    if (s.full_backup_always) out += " FULL BACKUP ALWAYS";
+    if (s.full_backup) out += " FULL BACKUP " + QuoteString(*s.full_backup);
+    if (!s.schedule_options.empty()) {
+      out += " WITH SCHEDULE OPTIONS ";
+      for (size_t i = 0; i < s.schedule_options.size(); ++i) {
+        out += (i ? ", " : "") + RenderOption(s.schedule_options[i], redact);
+      }
+    }
+    return out;
+  }
+  std::string operator()(const ShowSchedules& s) const {
+    if (s.id) return "SHOW SCHEDULE " + std::to_string(*s.id);
+    return s.filter == ShowSchedules::Filter::kRunning  ? "SHOW RUNNING SCHEDULES"
+           : s.filter == ShowSchedules::Filter::kPaused ? "SHOW PAUSED SCHEDULES"
+                                                        : "SHOW SCHEDULES";
+  }
+  std::string operator()(const ControlSchedules& s) const {
+    std::string out = std::string(StatementTag(Statement(s))) + " ";
+    if (!s.query.empty()) return out + "(" + RedactOne(s.query, true) + ")";
+    for (size_t i = 0; i < s.ids.size(); ++i) out += (i ? ", " : "") + std::to_string(s.ids[i]);
+    return out;
+  }
+  std::string operator()(const AlterBackupSchedule& s) const {
+    using K = AlterScheduleCommand::Kind;
+    std::string out = "ALTER BACKUP SCHEDULE " + std::to_string(s.id);
+    for (size_t i = 0; i < s.commands.size(); ++i) {
+      const AlterScheduleCommand& c = s.commands[i];
+      out += i ? ", " : " ";
+      switch (c.kind) {
+        case K::kSetLabel:
+          out += "SET LABEL " + QuoteString(c.value);
+          break;
+        case K::kSetInto:
+          out += "SET INTO " + RenderUris({c.value}, redact);
+          break;
+        case K::kSetWith:
+          out += "SET WITH " + (c.options.empty() ? "" : RenderOption(c.options[0], redact));
+          break;
+        case K::kSetRecurring:
+          out += "SET RECURRING " + QuoteString(c.value);
+          break;
+        case K::kSetFullBackup:
+          out += "SET FULL BACKUP " + (c.always ? std::string("ALWAYS") : QuoteString(c.value));
+          break;
+        case K::kSetScheduleOption:
+          out += "SET SCHEDULE OPTION " +
+                 (c.options.empty() ? "" : RenderOption(c.options[0], redact));
+          break;
+        case K::kExecuteImmediately:
+          out += "EXECUTE IMMEDIATELY";
+          break;
+        case K::kExecuteFullImmediately:
+          out += "EXECUTE FULL IMMEDIATELY";
+          break;
+      }
+    }
+    return out;
+  }
   std::string operator()(const ShowGrants& s) const {
     std::string out = "SHOW GRANTS";
     if (s.on) out += " ON " + RenderObject(*s.on);
@@ -390,6 +464,10 @@ std::string RedactOne(std::string_view text, bool complete) {
 }  // namespace
 
 std::string DescribeStatement(const Statement& stmt) { return std::visit(Describer{}, stmt); }
+
+std::string RenderWithSecrets(const Statement& stmt) {
+  return std::visit(Describer{/*redact=*/false}, stmt);
+}
 
 std::string RedactStatementText(std::string_view text) {
   std::string rest;

@@ -21,6 +21,10 @@ namespace cofre::sql {
 
 std::string DescribeStatement(const Statement& stmt);
 
+// The statement as SQL that parses back to it, secrets included: what a schedule seals under the
+// node key (jobs/schedule_registry.h). Never for display or logs.
+std::string RenderWithSecrets(const Statement& stmt);
+
 // RedactStatementText: SQL text as the user typed it (one or more ';'-separated statements,
 // maybe an unfinished one at the end), with its secrets hidden exactly as DescribeStatement
 // hides them, for places that keep what was typed (the interactive shell's history).

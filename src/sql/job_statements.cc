@@ -42,6 +42,17 @@ struct Wiped {
 
 }  // namespace
 
+StatusOr<std::string> MakeJobSpec(const std::string& data_dir, std::string_view statement,
+                                  const std::string& database) {
+  ASSIGN_OR_RETURN(NodeKey key, NodeKey::LoadOrCreate(data_dir));
+  proto::JobSpec spec;
+  spec.set_format_version(kSpecVersion);
+  ASSIGN_OR_RETURN(std::string sealed, key.Seal(statement, kSpecPurpose));
+  spec.set_sealed_statement(std::move(sealed));
+  spec.set_database(database);
+  return spec.SerializeAsString();
+}
+
 StatusOr<ResultSet> SubmitDetached(const ExecContext& ctx, JobRunner* runner,
                                    std::string_view statement, const std::string& type,
                                    const std::string& description) {
@@ -50,14 +61,9 @@ StatusOr<ResultSet> SubmitDetached(const ExecContext& ctx, JobRunner* runner,
         "option detached needs a server: an embedded cofre sql runs each job to completion in "
         "its statement (drop detached), while cofre start runs detached jobs in the background");
   }
-  ASSIGN_OR_RETURN(NodeKey key, NodeKey::LoadOrCreate(ctx.data_dir->path()));
-  proto::JobSpec spec;
-  spec.set_format_version(kSpecVersion);
-  ASSIGN_OR_RETURN(std::string sealed, key.Seal(statement, kSpecPurpose));
-  spec.set_sealed_statement(std::move(sealed));
-  spec.set_database(ctx.current_database);
-  ASSIGN_OR_RETURN(int64_t id,
-                   ctx.jobs->CreatePending(type, description, ctx.user, spec.SerializeAsString()));
+  ASSIGN_OR_RETURN(std::string spec,
+                   MakeJobSpec(ctx.data_dir->path(), statement, ctx.current_database));
+  ASSIGN_OR_RETURN(int64_t id, ctx.jobs->CreatePending(type, description, ctx.user, spec));
   runner->Notify();
   ResultSet rs;
   rs.columns = {{"job_id", ResultSet::Kind::kNumber}};

@@ -19,6 +19,11 @@
 
 namespace cofre::sql {
 
+// The spec of a detached job (proto/job_spec.proto) running `statement` (which may hold secrets:
+// it is sealed under the node key of `data_dir`) in `database`.
+StatusOr<std::string> MakeJobSpec(const std::string& data_dir, std::string_view statement,
+                                  const std::string& database);
+
 // Records `statement` (the text as typed, which may hold secrets: it is stored only sealed under
 // the node key) as a pending job of `type` for `runner`, and returns CockroachDB's one-row
 // result (job_id). FailedPrecondition without a runner (embedded cofre sql).

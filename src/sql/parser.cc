@@ -9,6 +9,7 @@
 #include "sql/clauses.h"
 #include "sql/external_connection_parser.h"
 #include "sql/lexer.h"
+#include "sql/schedule_parser.h"
 #include "sql/show_source.h"
 #include "sql/token_cursor.h"
 #include "sql/unsupported.h"
@@ -63,6 +64,7 @@ enum class Kind {
   kControlJobs,         // PAUSE/RESUME/CANCEL JOBS (query)
   kExternalConnection,  // sql/external_connection_parser.h
   kMaybeShowQuery,      // SELECT / WITH that may read [SHOW ...] or (SHOW ...)
+  kSchedule,            // sql/schedule_parser.h
 };
 
 // Classifies `text` by its first two tokens. Lexical errors there mean SQLite's
@@ -86,6 +88,11 @@ Kind Classify(std::string_view text) {
   }
   StatusOr<Token> second = lexer.Next();
   if (!second.ok()) return Kind::kPassthrough;
+  {
+    Lexer rest = lexer;
+    StatusOr<Token> third = rest.Next();
+    if (IsScheduleStatement(*first, *second, third.ok() ? *third : Token{})) return Kind::kSchedule;
+  }
   if (IsAccessStatement(*first, *second)) return Kind::kAccess;
   StatusOr<Token> third = lexer.Next();
   if (!third.ok()) third = Token{};
@@ -99,7 +106,6 @@ Kind Classify(std::string_view text) {
     return Kind::kControlJobs;
   }
   if (first->IsKeyword("show")) {
-    if (second->IsKeyword("jobs") && third->IsKeyword("for")) return Kind::kPassthrough;
     if (second->IsKeyword("automatic") && third->IsKeyword("jobs")) return Kind::kShow;
     for (std::string_view kw : {"backup", "backups", "jobs", "job", "databases", "tables"}) {
       if (second->IsKeyword(kw)) return Kind::kShow;
@@ -186,16 +192,7 @@ StatusOr<Statement> ParseShowBackup(TokenCursor* cur) {
 
 // A job ID (what SHOW JOBS lists) and the end of the statement.
 StatusOr<int64_t> ParseJobId(TokenCursor* cur, const std::string& statement) {
-  const Token& tok = cur->Peek();
-  bool digits = tok.kind == TokenKind::kNumber && !tok.text.empty() &&
-                tok.text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits) return cur->Error(statement + " takes a job ID, as listed by SHOW JOBS");
-  int64_t id = 0;
-  auto [end, ec] = std::from_chars(tok.text.data(), tok.text.data() + tok.text.size(), id);
-  if (ec != std::errc() || end != tok.text.data() + tok.text.size()) {
-    return cur->Error("job IDs are 64-bit integers, as listed by SHOW JOBS");
-  }
-  cur->Next();
+  ASSIGN_OR_RETURN(int64_t id, ParseId(cur, statement, "job", "SHOW JOBS"));
   RETURN_IF_ERROR(cur->ExpectEnd());
   return id;
 }
@@ -245,12 +242,7 @@ StatusOr<Statement> ParseControlJobs(TokenCursor* cur) {
   }
   RETURN_IF_ERROR(cur->ExpectKeyword("jobs"));
   if (cur->AtEnd()) return cur->Error("name the jobs with a query that lists their IDs");
-  std::string_view rest = cur->source().substr(cur->Peek().begin);
-  while (!rest.empty() &&
-         (rest.back() == ';' || std::isspace(static_cast<unsigned char>(rest.back())))) {
-    rest.remove_suffix(1);
-  }
-  control.query = std::string(StripParentheses(rest));
+  control.query = ParseRestAsQuery(cur);
   return control;
 }
 
@@ -281,8 +273,19 @@ StatusOr<Statement> ParseShow(TokenCursor* cur) {
     return show;
   }
   if (cur->AcceptKeyword("jobs")) {
+    ShowJobs show;
+    if (cur->AcceptKeyword("for")) {
+      if (cur->AcceptKeyword("schedules")) {
+        if (cur->AtEnd()) return cur->Error("name the schedules with a query that lists their IDs");
+        show.schedules_query = ParseRestAsQuery(cur);
+        return show;
+      }
+      RETURN_IF_ERROR(cur->ExpectKeyword("schedule"));
+      ASSIGN_OR_RETURN(show.schedule_id,
+                       ParseId(cur, "SHOW JOBS FOR SCHEDULE", "schedule", "SHOW SCHEDULES"));
+    }
     RETURN_IF_ERROR(cur->ExpectEnd());
-    return ShowJobs{};
+    return show;
   }
   if (cur->AcceptKeyword("automatic")) {
     RETURN_IF_ERROR(cur->ExpectKeyword("jobs"));
@@ -465,6 +468,8 @@ StatusOr<Statement> ParseStatement(std::string_view text) {
       return ParseControlJobs(&cur);
     case Kind::kExternalConnection:
       return ParseExternalConnectionStatement(&cur);
+    case Kind::kSchedule:
+      return ParseScheduleStatement(&cur);
     case Kind::kPassthrough:
     case Kind::kMaybeShowQuery:
       break;

@@ -16,6 +16,7 @@
 #include "sql/job_statements.h"
 #include "sql/parser.h"
 #include "sql/passthrough.h"
+#include "sql/schedule_statements.h"
 #include "sql/show_source.h"
 #include "sql/statement_options.h"
 #include "sql/statement_privileges.h"
@@ -34,11 +35,14 @@ ResultSet Tag(std::string tag) {
 class SessionImpl : public Session {
  public:
   SessionImpl(std::unique_ptr<DataDir> dir, std::string database, std::optional<std::string> user,
-              int lock_timeout_ms, JobRunner* runner, OperationSettings operations)
+              int lock_timeout_ms, JobRunner* runner, OperationSettings operations,
+              Scheduler* scheduler)
       : runner_(runner),
+        scheduler_(scheduler),
         operations_(std::move(operations)),
         dir_(std::move(dir)),
         jobs_(dir_.get()),
+        schedules_(dir_.get()),
         access_(dir_.get()),
         connections_(dir_.get()),
         passthrough_(dir_.get(), lock_timeout_ms),
@@ -47,6 +51,7 @@ class SessionImpl : public Session {
 
   Status Init() {
     RETURN_IF_ERROR(jobs_.Init());
+    RETURN_IF_ERROR(schedules_.Init());
     RETURN_IF_ERROR(access_.Init());
     RETURN_IF_ERROR(connections_.Init());
     RETURN_IF_ERROR(RefreshPrivileges());
@@ -253,35 +258,56 @@ class SessionImpl : public Session {
   }
 
   StatusOr<ResultSet> Run(const ShowJobs& s) {
+    if (s.schedule_id) {
+      return ExecuteShowJobsForSchedule(Schedules(), Actor(), {*s.schedule_id});
+    }
+    if (!s.schedules_query.empty()) {
+      ASSIGN_OR_RETURN(std::vector<int64_t> ids,
+                       QueryIds(s.schedules_query, "SHOW JOBS FOR SCHEDULES", "schedule",
+                                "SELECT id FROM [SHOW SCHEDULES] WHERE label = 'nightly'"));
+      return ExecuteShowJobsForSchedule(Schedules(), Actor(), ids);
+    }
     ASSIGN_OR_RETURN(ResultSet rs, ExecuteShowJobs(Context(), Actor()));
     if (s.automatic) rs.rows.clear();  // cofre starts no jobs by itself
     return rs;
   }
-  StatusOr<ResultSet> Run(const ControlJobs& s) {
-    ASSIGN_OR_RETURN(Statement query, ParseStatement(s.query));
-    if (!std::holds_alternative<Passthrough>(query) && !std::holds_alternative<ShowQuery>(query)) {
-      return InvalidArgumentError(std::string(StatementTag(Statement(s))) +
-                                  " takes a query that lists job IDs, e.g. (SELECT job_id FROM "
-                                  "[SHOW JOBS] WHERE status = 'running')");
+  // The IDs in the first column of `query` (a SELECT, perhaps over [SHOW ...]) for `statement`,
+  // which takes `noun` IDs as `example` lists them.
+  StatusOr<std::vector<int64_t>> QueryIds(const std::string& query, const std::string& statement,
+                                          const std::string& noun, const std::string& example) {
+    ASSIGN_OR_RETURN(Statement parsed, ParseStatement(query));
+    if (!std::holds_alternative<Passthrough>(parsed) &&
+        !std::holds_alternative<ShowQuery>(parsed)) {
+      return InvalidArgumentError(statement + " takes a query that lists " + noun + " IDs, e.g. " +
+                                  example);
     }
-    ASSIGN_OR_RETURN(ResultSet ids, std::visit([this](const auto& q) { return Run(q); }, query));
-    if (ids.columns.empty()) {
-      return InvalidArgumentError("the query of " + std::string(StatementTag(Statement(s))) +
-                                  " returns no rows");
+    ASSIGN_OR_RETURN(ResultSet rows, std::visit([this](const auto& q) { return Run(q); }, parsed));
+    if (rows.columns.empty()) {
+      return InvalidArgumentError("the query of " + statement + " returns no rows");
     }
-    int count = 0;
-    for (const ResultSet::Row& row : ids.rows) {
+    std::vector<int64_t> ids;
+    for (const ResultSet::Row& row : rows.rows) {
       if (row.empty() || !row[0]) continue;
-      ControlJob one{.action = s.action};
-      auto [end, ec] = std::from_chars(row[0]->data(), row[0]->data() + row[0]->size(), one.job_id);
+      int64_t id = 0;
+      auto [end, ec] = std::from_chars(row[0]->data(), row[0]->data() + row[0]->size(), id);
       if (ec != std::errc() || end != row[0]->data() + row[0]->size()) {
-        return InvalidArgumentError("the query of " + std::string(StatementTag(Statement(s))) +
-                                    " must list job IDs in its first column");
+        return InvalidArgumentError("the query of " + statement + " must list " + noun +
+                                    " IDs in its first column");
       }
-      RETURN_IF_ERROR(ExecuteControlJob(Context(), runner_, Actor(), one).status());
-      ++count;
+      ids.push_back(id);
     }
-    return Tag(std::string(StatementTag(Statement(s))) + " " + std::to_string(count));
+    return ids;
+  }
+  StatusOr<ResultSet> Run(const ControlJobs& s) {
+    const std::string tag(StatementTag(Statement(s)));
+    ASSIGN_OR_RETURN(
+        std::vector<int64_t> ids,
+        QueryIds(s.query, tag, "job", "(SELECT job_id FROM [SHOW JOBS] WHERE status = 'running')"));
+    for (int64_t id : ids) {
+      ControlJob one{.action = s.action, .job_id = id};
+      RETURN_IF_ERROR(ExecuteControlJob(Context(), runner_, Actor(), one).status());
+    }
+    return Tag(tag + " " + std::to_string(ids.size()));
   }
   StatusOr<ResultSet> Run(const ShowQuery& s) {
     std::vector<ResultSet> results;
@@ -314,6 +340,27 @@ class SessionImpl : public Session {
     Statement copy = s;
     RETURN_IF_ERROR(ResolveExternalUris(&connections_, Actor(), &copy));
     return std::get<S>(std::move(copy));
+  }
+  ScheduleContext Schedules() { return ScheduleContext{Context(), &schedules_, scheduler_}; }
+  StatusOr<ResultSet> Run(const CreateSchedule& s) {
+    // Privileges and existing backups are checked where external:// URIs point; the schedule
+    // keeps the names (its jobs resolve them when they run).
+    ASSIGN_OR_RETURN(Backup resolved, Resolved(s.backup));
+    return ExecuteCreateSchedule(Schedules(), Actor(), s, resolved);
+  }
+  StatusOr<ResultSet> Run(const ShowSchedules& s) {
+    return ExecuteShowSchedules(Schedules(), Actor(), s);
+  }
+  StatusOr<ResultSet> Run(const ControlSchedules& s) {
+    if (s.query.empty()) return ExecuteControlSchedules(Schedules(), Actor(), s);
+    ControlSchedules listed = s;
+    ASSIGN_OR_RETURN(listed.ids,
+                     QueryIds(s.query, std::string(StatementTag(Statement(s))), "schedule",
+                              "SELECT id FROM [SHOW SCHEDULES] WHERE label = 'x'"));
+    return ExecuteControlSchedules(Schedules(), Actor(), listed);
+  }
+  StatusOr<ResultSet> Run(const AlterBackupSchedule& s) {
+    return ExecuteAlterBackupSchedule(Schedules(), Actor(), s);
   }
   StatusOr<ResultSet> Run(const ShowJob& s) { return ExecuteShowJob(Context(), Actor(), s); }
   StatusOr<ResultSet> Run(const ControlJob& s) {
@@ -352,12 +399,14 @@ class SessionImpl : public Session {
   }
 
   JobRunner* runner_;
+  Scheduler* scheduler_;
   const OperationSettings operations_;
   std::string text_;  // the statement running now, for a detached job's spec
   std::mutex stop_mu_;
   std::stop_source stop_;  // of the statement running now (Interrupt)
   std::unique_ptr<DataDir> dir_;
   JobRegistry jobs_;
+  ScheduleRegistry schedules_;
   AccessControl access_;
   ExternalConnections connections_;
   PassthroughExecutor passthrough_;
@@ -377,7 +426,7 @@ StatusOr<std::unique_ptr<Session>> Session::Open(const SessionOptions& options) 
   if (!options.locality.empty()) RETURN_IF_ERROR(dir->SetSetting("locality", options.locality));
   auto session = std::make_unique<SessionImpl>(std::move(dir), options.database, options.user,
                                                options.lock_timeout_ms, options.job_runner,
-                                               options.operations);
+                                               options.operations, options.scheduler);
   RETURN_IF_ERROR(session->Init());
   return std::unique_ptr<Session>(std::move(session));
 }

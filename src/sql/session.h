@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "jobs/job_runner.h"
+#include "jobs/scheduler.h"
 #include "sql/operation_settings.h"
 #include "sql/placeholders.h"
 #include "util/result_set.h"
@@ -42,6 +43,9 @@ struct SessionOptions {
   JobRunner* job_runner = nullptr;
   // Backup/restore tuning and test failpoints (filled by the command line).
   OperationSettings operations;
+  // The server's scheduler, told when a schedule may have become due (CREATE, RESUME, ALTER).
+  // Null (embedded use): schedules are stored and run once a server runs on the directory.
+  Scheduler* scheduler = nullptr;
 };
 
 // What a statement will return, known before running it (for the wire protocol's Describe).

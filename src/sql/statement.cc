@@ -60,6 +60,20 @@ struct TagOf {
   std::string_view operator()(const DropExternalConnection&) const {
     return "DROP EXTERNAL CONNECTION";
   }
+  std::string_view operator()(const CreateSchedule&) const { return "CREATE SCHEDULE FOR BACKUP"; }
+  std::string_view operator()(const ShowSchedules&) const { return "SHOW SCHEDULES"; }
+  std::string_view operator()(const ControlSchedules& s) const {
+    switch (s.action) {
+      case ControlSchedules::Action::kPause:
+        return "PAUSE SCHEDULES";
+      case ControlSchedules::Action::kResume:
+        return "RESUME SCHEDULES";
+      case ControlSchedules::Action::kDrop:
+        break;
+    }
+    return "DROP SCHEDULES";
+  }
+  std::string_view operator()(const AlterBackupSchedule&) const { return "ALTER BACKUP SCHEDULE"; }
 };
 
 }  // namespace

@@ -68,10 +68,12 @@ struct Use {
   bool operator==(const Use&) const = default;
 };
 
-// SHOW JOBS | SHOW AUTOMATIC JOBS
+// SHOW JOBS | SHOW AUTOMATIC JOBS | SHOW JOBS FOR SCHEDULE id | SHOW JOBS FOR SCHEDULES query
 struct ShowJobs {
   // SHOW AUTOMATIC JOBS: the jobs the system started itself; cofre starts none.
   bool automatic = false;
+  std::optional<int64_t> schedule_id;  // SHOW JOBS FOR SCHEDULE id: the jobs it started
+  std::string schedules_query;         // SHOW JOBS FOR SCHEDULES query: of every schedule listed
   bool operator==(const ShowJobs&) const = default;
 };
 
@@ -263,12 +265,71 @@ struct AlterBackup {
   bool operator==(const AlterBackup&) const = default;
 };
 
+// CREATE SCHEDULE [IF NOT EXISTS] [label] FOR BACKUP [targets] INTO 'uri' [WITH options]
+//   RECURRING 'crontab' [FULL BACKUP 'crontab' | FULL BACKUP ALWAYS]
+//   [WITH SCHEDULE OPTIONS option [= value] [, ...]]
+struct CreateSchedule {
+  std::optional<std::string> label;  // unset: "BACKUP"
+  bool if_not_exists = false;
+  Backup backup;  // as a full backup: incremental_on unset, no AS OF SYSTEM TIME
+  std::string recurring;
+  std::optional<std::string> full_backup;  // unset: CockroachDB's default for `recurring`
+  bool full_backup_always = false;
+  std::vector<Option> schedule_options;
+  bool operator==(const CreateSchedule&) const = default;
+};
+
+// SHOW [RUNNING | PAUSED] SCHEDULES [FOR BACKUP] | SHOW SCHEDULE id
+struct ShowSchedules {
+  enum class Filter { kAll, kRunning, kPaused };
+  Filter filter = Filter::kAll;
+  std::optional<int64_t> id;  // SHOW SCHEDULE id
+  bool operator==(const ShowSchedules&) const = default;
+};
+
+// PAUSE | RESUME | DROP SCHEDULE id, or SCHEDULES id [, ...], or SCHEDULES query
+struct ControlSchedules {
+  enum class Action { kPause, kResume, kDrop };
+  Action action = Action::kPause;
+  std::vector<int64_t> ids;
+  std::string query;  // SCHEDULES query (e.g. SELECT id FROM [SHOW SCHEDULES] WHERE ...): its
+                      // first column lists the IDs
+  bool operator==(const ControlSchedules&) const = default;
+};
+
+// One command of ALTER BACKUP SCHEDULE.
+struct AlterScheduleCommand {
+  enum class Kind {
+    kSetLabel,               // SET LABEL name
+    kSetInto,                // SET INTO 'uri'
+    kSetWith,                // SET WITH option [= value]
+    kSetRecurring,           // SET RECURRING 'crontab'
+    kSetFullBackup,          // SET FULL BACKUP 'crontab' | ALWAYS
+    kSetScheduleOption,      // SET SCHEDULE OPTION option [= value]
+    kExecuteImmediately,     // EXECUTE IMMEDIATELY (the incremental, or the only schedule)
+    kExecuteFullImmediately  // EXECUTE FULL IMMEDIATELY
+  };
+  Kind kind = Kind::kSetLabel;
+  std::string value;            // label, URI or crontab
+  bool always = false;          // SET FULL BACKUP ALWAYS
+  std::vector<Option> options;  // kSetWith, kSetScheduleOption: exactly one
+  bool operator==(const AlterScheduleCommand&) const = default;
+};
+
+// ALTER BACKUP SCHEDULE id command [, command ...]
+struct AlterBackupSchedule {
+  int64_t id = 0;
+  std::vector<AlterScheduleCommand> commands;  // at least one, in order
+  bool operator==(const AlterBackupSchedule&) const = default;
+};
+
 using Statement =
     std::variant<Passthrough, CreateDatabase, DropDatabase, ShowDatabases, ShowTables, Use,
                  ShowJobs, ShowJob, ControlJob, Backup, Restore, ShowBackups, ShowBackup,
                  AlterBackup, CreateRole, AlterRole, DropRole, GrantPrivileges, GrantRoles,
                  ShowRoles, ShowGrants, ControlJobs, ShowQuery, CreateExternalConnection,
-                 ShowExternalConnections, DropExternalConnection>;
+                 ShowExternalConnections, DropExternalConnection, CreateSchedule, ShowSchedules,
+                 ControlSchedules, AlterBackupSchedule>;
 
 // The command tag of a statement as CockroachDB prints it ("BACKUP",
 // "CREATE DATABASE", "SHOW BACKUP", ...); empty for Passthrough, whose tag

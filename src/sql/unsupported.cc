@@ -10,9 +10,11 @@
 namespace cofre::sql {
 namespace {
 
-constexpr std::string_view kNoSchedules =
-    "cofre has no backup schedules; run BACKUP from cron or a systemd timer (BACKUP ... INTO "
-    "LATEST IN 'uri' for the incrementals)";
+constexpr std::string_view kNoShowCreateSchedule =
+    "SHOW SCHEDULE <id> shows a schedule's BACKUP statement (command) and its recurrence";
+constexpr std::string_view kNoJobsForSchedules =
+    "control a schedule's jobs by their IDs: PAUSE JOBS (SELECT job_id FROM [SHOW JOBS FOR "
+    "SCHEDULE <id>] WHERE status = 'running'), or the schedule itself with PAUSE SCHEDULE <id>";
 constexpr std::string_view kNoChangefeeds =
     "cofre has no changefeeds: SQLite keeps no change stream to emit; take incremental backups, "
     "or read the tables";
@@ -25,22 +27,11 @@ struct Refusal {
 
 const std::vector<Refusal>& Refusals() {
   static const std::vector<Refusal> kRefusals = {
-      {{"create", "schedule"}, "CREATE SCHEDULE", kNoSchedules},
-      {{"alter", "backup", "schedule"}, "ALTER BACKUP SCHEDULE", kNoSchedules},
-      {{"show", "schedules"}, "SHOW SCHEDULES", kNoSchedules},
-      {{"show", "schedule"}, "SHOW SCHEDULE", kNoSchedules},
-      {{"show", "create", "schedule"}, "SHOW CREATE SCHEDULE", kNoSchedules},
-      {{"show", "create", "all", "schedules"}, "SHOW CREATE ALL SCHEDULES", kNoSchedules},
-      {{"drop", "schedule"}, "DROP SCHEDULE", kNoSchedules},
-      {{"drop", "schedules"}, "DROP SCHEDULES", kNoSchedules},
-      {{"pause", "schedule"}, "PAUSE SCHEDULE", kNoSchedules},
-      {{"pause", "schedules"}, "PAUSE SCHEDULES", kNoSchedules},
-      {{"resume", "schedule"}, "RESUME SCHEDULE", kNoSchedules},
-      {{"resume", "schedules"}, "RESUME SCHEDULES", kNoSchedules},
-      {{"pause", "jobs", "for"}, "PAUSE JOBS FOR SCHEDULE", kNoSchedules},
-      {{"resume", "jobs", "for"}, "RESUME JOBS FOR SCHEDULE", kNoSchedules},
-      {{"cancel", "jobs", "for"}, "CANCEL JOBS FOR SCHEDULE", kNoSchedules},
-      {{"show", "jobs", "for"}, "SHOW JOBS FOR SCHEDULE", kNoSchedules},
+      {{"show", "create", "schedule"}, "SHOW CREATE SCHEDULE", kNoShowCreateSchedule},
+      {{"show", "create", "all", "schedules"}, "SHOW CREATE ALL SCHEDULES", kNoShowCreateSchedule},
+      {{"pause", "jobs", "for"}, "PAUSE JOBS FOR SCHEDULE", kNoJobsForSchedules},
+      {{"resume", "jobs", "for"}, "RESUME JOBS FOR SCHEDULE", kNoJobsForSchedules},
+      {{"cancel", "jobs", "for"}, "CANCEL JOBS FOR SCHEDULE", kNoJobsForSchedules},
       {{"pause", "all"},
        "PAUSE ALL JOBS",
        "cofre runs only BACKUP and RESTORE jobs: PAUSE JOBS "
