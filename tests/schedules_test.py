@@ -249,6 +249,8 @@ class SchedulesTest(unittest.TestCase):
             "WITH SCHEDULE OPTIONS first_run = 'now', on_previous_running = 'skip'")
         sid = ids["full"]
         self.wait_for(lambda: self.succeeded(sid) >= 2, "two runs")
+        p = self.sql(f"PAUSE JOBS FOR SCHEDULE {sid}")
+        self.assertRegex(p.stdout + p.stderr, r"^$|PAUSE JOBS \d+")
         # The forms that name schedules by a query, as the CockroachDB docs use them.
         self.assertEqual(self.sql("PAUSE SCHEDULES WITH x AS (SHOW SCHEDULES) SELECT id FROM x "
                                   "WHERE label = 'often'").returncode, 0)

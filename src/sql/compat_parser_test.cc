@@ -132,7 +132,6 @@ TEST(CompatParserTest, UnsupportedStatementsAreRefusedByName) {
   };
   for (const Case& c : std::vector<Case>{
            {"SHOW CREATE SCHEDULE 5", "SHOW CREATE SCHEDULE"},
-           {"PAUSE JOBS FOR SCHEDULES SELECT 1", "PAUSE JOBS FOR SCHEDULE"},
            {"show changefeed jobs", "SHOW CHANGEFEED JOBS"},
            {"IMPORT INTO t CSV DATA ('x')", "IMPORT"},
            {"SET CLUSTER SETTING x = 1", "SET CLUSTER SETTING"},

@@ -200,7 +200,10 @@ struct Describer {
     return s.automatic ? "SHOW AUTOMATIC JOBS" : "SHOW JOBS";
   }
   std::string operator()(const ControlJobs& s) const {
-    return std::string(StatementTag(Statement(s))) + " (" + RedactOne(s.query, true) + ")";
+    std::string tag(StatementTag(Statement(s)));
+    if (s.schedule_id) return tag + " FOR SCHEDULE " + std::to_string(*s.schedule_id);
+    if (s.for_schedules) tag += " FOR SCHEDULES";
+    return tag + " (" + RedactOne(s.query, true) + ")";
   }
   std::string operator()(const ShowQuery& s) const {
     std::string out;

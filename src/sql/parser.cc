@@ -102,7 +102,7 @@ Kind Classify(std::string_view text) {
     return Kind::kControlJob;
   }
   if ((first->IsKeyword("pause") || first->IsKeyword("resume") || first->IsKeyword("cancel")) &&
-      second->IsKeyword("jobs") && !third->IsKeyword("for")) {
+      second->IsKeyword("jobs")) {
     return Kind::kControlJobs;
   }
   if (first->IsKeyword("show")) {
@@ -241,6 +241,17 @@ StatusOr<Statement> ParseControlJobs(TokenCursor* cur) {
     control.action = ControlJob::Action::kCancel;
   }
   RETURN_IF_ERROR(cur->ExpectKeyword("jobs"));
+  if (cur->AcceptKeyword("for")) {
+    if (cur->AcceptKeyword("schedule")) {
+      const std::string tag(StatementTag(Statement(control)));
+      ASSIGN_OR_RETURN(control.schedule_id,
+                       ParseId(cur, tag + " FOR SCHEDULE", "schedule", "SHOW SCHEDULES"));
+      RETURN_IF_ERROR(cur->ExpectEnd());
+      return control;
+    }
+    RETURN_IF_ERROR(cur->ExpectKeyword("schedules"));
+    control.for_schedules = true;
+  }
   if (cur->AtEnd()) return cur->Error("name the jobs with a query that lists their IDs");
   control.query = ParseRestAsQuery(cur);
   return control;

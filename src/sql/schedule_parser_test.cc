@@ -106,6 +106,13 @@ TEST(ScheduleParserTest, ShowPauseResumeDrop) {
   EXPECT_EQ(ParseAs<ControlSchedules>("resume schedules 9").action,
             ControlSchedules::Action::kResume);
   EXPECT_EQ(ParseAs<ShowJobs>("SHOW JOBS FOR SCHEDULE 12").schedule_id, 12);
+  auto jobs = ParseAs<ControlJobs>("CANCEL JOBS FOR SCHEDULE 12");
+  EXPECT_EQ(jobs.action, ControlJob::Action::kCancel);
+  EXPECT_EQ(jobs.schedule_id, 12);
+  auto listed_jobs =
+      ParseAs<ControlJobs>("PAUSE JOBS FOR SCHEDULES SELECT id FROM [SHOW SCHEDULES]");
+  EXPECT_TRUE(listed_jobs.for_schedules);
+  EXPECT_EQ(listed_jobs.query, "SELECT id FROM [SHOW SCHEDULES]");
   auto listed = ParseAs<ControlSchedules>(
       "PAUSE SCHEDULES WITH x AS (SHOW SCHEDULES) SELECT id FROM x WHERE label = 'a';");
   EXPECT_TRUE(listed.ids.empty());

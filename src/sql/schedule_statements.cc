@@ -480,6 +480,18 @@ StatusOr<ResultSet> ExecuteShowJobsForSchedule(const ScheduleContext& ctx, const
   return rs;
 }
 
+StatusOr<std::vector<int64_t>> UnfinishedJobsOfSchedules(const ScheduleContext& ctx,
+                                                         const Privileges& actor,
+                                                         const std::vector<int64_t>& schedule_ids) {
+  std::vector<int64_t> out;
+  for (int64_t schedule_id : schedule_ids) {
+    RETURN_IF_ERROR(GetVisible(ctx, actor, schedule_id).status());
+    ASSIGN_OR_RETURN(std::vector<int64_t> ids, ctx.schedules->ActiveJobs(schedule_id));
+    out.insert(out.end(), ids.begin(), ids.end());
+  }
+  return out;
+}
+
 StatusOr<int64_t> StartScheduledBackup(const std::string& data_dir, const ScheduleRecord& schedule,
                                        JobRegistry* jobs) {
   ASSIGN_OR_RETURN(NodeKey key, NodeKey::LoadOrCreate(data_dir));

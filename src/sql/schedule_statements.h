@@ -44,6 +44,12 @@ StatusOr<ResultSet> ExecuteAlterBackupSchedule(const ScheduleContext& ctx, const
 StatusOr<ResultSet> ExecuteShowJobsForSchedule(const ScheduleContext& ctx, const Privileges& actor,
                                                const std::vector<int64_t>& schedule_ids);
 
+// The unfinished jobs (pending, running, paused, pausing, canceling) of `schedule_ids`, for
+// PAUSE / RESUME / CANCEL JOBS FOR SCHEDULE(S); NotFound for a schedule `actor` may not see.
+StatusOr<std::vector<int64_t>> UnfinishedJobsOfSchedules(const ScheduleContext& ctx,
+                                                         const Privileges& actor,
+                                                         const std::vector<int64_t>& schedule_ids);
+
 // The scheduler's executor for the data directory `data_dir`: opens the schedule's sealed
 // statement and records it as a pending detached BACKUP job of the schedule's owner.
 StatusOr<int64_t> StartScheduledBackup(const std::string& data_dir, const ScheduleRecord& schedule,

@@ -300,6 +300,30 @@ class SessionImpl : public Session {
   }
   StatusOr<ResultSet> Run(const ControlJobs& s) {
     const std::string tag(StatementTag(Statement(s)));
+    if (s.schedule_id || s.for_schedules) {
+      std::vector<int64_t> schedules;
+      if (s.schedule_id) {
+        schedules.push_back(*s.schedule_id);
+      } else {
+        ASSIGN_OR_RETURN(schedules,
+                         QueryIds(s.query, tag + " FOR SCHEDULES", "schedule",
+                                  "SELECT id FROM [SHOW SCHEDULES] WHERE label = 'nightly'"));
+      }
+      ASSIGN_OR_RETURN(std::vector<int64_t> jobs,
+                       UnfinishedJobsOfSchedules(Schedules(), Actor(), schedules));
+      int count = 0;
+      for (int64_t id : jobs) {
+        // A job whose status does not allow the action (pausing a paused one) is left as it is.
+        auto done =
+            ExecuteControlJob(Context(), runner_, Actor(), {.action = s.action, .job_id = id});
+        if (done.ok()) {
+          ++count;
+        } else if (done.status().code() != StatusCode::kFailedPrecondition) {
+          return done.status();
+        }
+      }
+      return Tag(tag + " " + std::to_string(count));
+    }
     ASSIGN_OR_RETURN(
         std::vector<int64_t> ids,
         QueryIds(s.query, tag, "job", "(SELECT job_id FROM [SHOW JOBS] WHERE status = 'running')"));

@@ -94,9 +94,12 @@ struct ControlJob {
 
 // PAUSE JOBS (query) | RESUME JOBS (query) | CANCEL JOBS (query): controls every job whose ID
 // the query's first column lists (e.g. SELECT job_id FROM [SHOW JOBS] WHERE ...).
+// ... JOBS FOR SCHEDULE id | ... JOBS FOR SCHEDULES query: the unfinished jobs of schedules.
 struct ControlJobs {
   ControlJob::Action action = ControlJob::Action::kPause;
-  std::string query;  // without the parentheses
+  std::string query;                   // without the parentheses
+  bool for_schedules = false;          // `query` lists schedule IDs (FOR SCHEDULES)
+  std::optional<int64_t> schedule_id;  // FOR SCHEDULE id
   bool operator==(const ControlJobs&) const = default;
 };
 

@@ -12,9 +12,7 @@ namespace {
 
 constexpr std::string_view kNoShowCreateSchedule =
     "SHOW SCHEDULE <id> shows a schedule's BACKUP statement (command) and its recurrence";
-constexpr std::string_view kNoJobsForSchedules =
-    "control a schedule's jobs by their IDs: PAUSE JOBS (SELECT job_id FROM [SHOW JOBS FOR "
-    "SCHEDULE <id>] WHERE status = 'running'), or the schedule itself with PAUSE SCHEDULE <id>";
+
 constexpr std::string_view kNoChangefeeds =
     "cofre has no changefeeds: SQLite keeps no change stream to emit; take incremental backups, "
     "or read the tables";
@@ -29,9 +27,6 @@ const std::vector<Refusal>& Refusals() {
   static const std::vector<Refusal> kRefusals = {
       {{"show", "create", "schedule"}, "SHOW CREATE SCHEDULE", kNoShowCreateSchedule},
       {{"show", "create", "all", "schedules"}, "SHOW CREATE ALL SCHEDULES", kNoShowCreateSchedule},
-      {{"pause", "jobs", "for"}, "PAUSE JOBS FOR SCHEDULE", kNoJobsForSchedules},
-      {{"resume", "jobs", "for"}, "RESUME JOBS FOR SCHEDULE", kNoJobsForSchedules},
-      {{"cancel", "jobs", "for"}, "CANCEL JOBS FOR SCHEDULE", kNoJobsForSchedules},
       {{"pause", "all"},
        "PAUSE ALL JOBS",
        "cofre runs only BACKUP and RESTORE jobs: PAUSE JOBS "
