@@ -86,9 +86,15 @@ class ParallelExportTest : public ::testing::Test {
     for (int s = 0; s < table.spans_size(); ++s) {
       const proto::Span& span = table.spans(s);
       EXPECT_EQ(span.id(), static_cast<uint64_t>(s + 1));
-      if (s == 0) EXPECT_EQ(span.start_key(), "");
-      if (s > 0) EXPECT_EQ(span.start_key(), table.spans(s - 1).end_key());
-      if (s + 1 == table.spans_size()) EXPECT_EQ(span.end_key(), "");
+      if (s == 0) {
+        EXPECT_EQ(span.start_key(), "");
+      }
+      if (s > 0) {
+        EXPECT_EQ(span.start_key(), table.spans(s - 1).end_key());
+      }
+      if (s + 1 == table.spans_size()) {
+        EXPECT_EQ(span.end_key(), "");
+      }
       auto reader = DataFileReader::Open(storage_, span.files(0), {});
       EXPECT_TRUE(reader.ok()) << reader.status().ToString();
       rowcodec::Record rec;
@@ -178,7 +184,9 @@ TEST(RunInParallelTest, RunsEveryItemOnceOnNumberedWorkers) {
   EXPECT_EQ(bad_worker.load(), 0);
   for (size_t i = 0; i < kItems; ++i) EXPECT_EQ(runs[i].load(), 1) << i;
   for (size_t i = 1; i < progress.size(); ++i) EXPECT_GE(progress[i], progress[i - 1]);
-  if (!progress.empty()) EXPECT_LE(progress.back(), 0.99);
+  if (!progress.empty()) {
+    EXPECT_LE(progress.back(), 0.99);
+  }
 }
 
 TEST(RunInParallelTest, FirstErrorStopsTheWorkersAndIsReturned) {

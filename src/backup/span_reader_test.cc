@@ -90,7 +90,9 @@ class SpanReaderTest : public ::testing::Test {
       auto more = (*reader)->Next(&key, &body);
       EXPECT_TRUE(more.ok()) << more.status().ToString();
       if (!more.ok() || !*more) break;
-      if (!out.empty()) EXPECT_LT(order.Compare(out.back().first, key), 0);
+      if (!out.empty()) {
+        EXPECT_LT(order.Compare(out.back().first, key), 0);
+      }
       EXPECT_EQ(body.substr(1, key.size()), key);
       out.emplace_back(std::string(key), std::string(body));
     }

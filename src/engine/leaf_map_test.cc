@@ -118,7 +118,9 @@ class LeafMapTest : public ::testing::TestWithParam<std::string> {
     }
     sql += "COMMIT;";
     ASSERT_TRUE(db.Exec(sql).ok()) << sql;
-    if (round % 11 == 5) ASSERT_TRUE(db.Exec("VACUUM").ok());
+    if (round % 11 == 5) {
+      ASSERT_TRUE(db.Exec("VACUUM").ok());
+    }
     if (round % 13 == 7 && GetParam() == "wal") {
       ASSERT_TRUE(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
     }

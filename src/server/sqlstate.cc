@@ -28,6 +28,8 @@ std::string_view SqlState(const Status& status) {
       return "57014";
     case ErrorDetail::kDataException:
       return "22000";
+    case ErrorDetail::kMissingContainer:  // storage kinds: the code's SQLSTATE below
+    case ErrorDetail::kNoSuchUpload:
     case ErrorDetail::kNone:
       break;
   }
