@@ -223,13 +223,15 @@ StatusOr<int64_t> CronSchedule::Next(int64_t after) const {
       hour = 0;
       ++day;
     }
-    if (day > DaysInMonth(year, month)) {
-      day = 1;
-      ++month;
-    }
+    // The month first: a month skipped below may have stepped past December.
     if (month > 12) {
       month = 1;
       ++year;
+      continue;
+    }
+    if (day > DaysInMonth(year, month)) {
+      day = 1;
+      ++month;
       continue;
     }
     if (!months_[month]) {
