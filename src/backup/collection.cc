@@ -4,6 +4,8 @@
 #include <cctype>
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <mutex>
 #include <thread>
 
 namespace cofre::collection {
@@ -168,14 +170,28 @@ StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::str
 StatusOr<std::string> FreeLayerDir(ExternalStorage& storage,
                                    const std::function<std::string(int64_t)>& name,
                                    int64_t micros) {
+  // Names handed out by this process, until their BACKUP-LOCK surely exists on the storage.
+  static std::mutex mu;
+  static std::map<std::string, std::chrono::steady_clock::time_point> handed_out;
+  constexpr auto kRemembered = std::chrono::minutes(10);
+  std::lock_guard<std::mutex> lock(mu);
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(handed_out, [&](const auto& entry) { return now - entry.second > kRemembered; });
+  const std::string storage_key = storage.RedactedUri() + "\n";
   while (true) {
     std::string dir = name(micros);
-    ASSIGN_OR_RETURN(bool taken, Exists(storage, dir + "/" + kManifestFile));
+    bool taken = handed_out.contains(storage_key + dir);
+    if (!taken) {
+      ASSIGN_OR_RETURN(taken, Exists(storage, dir + "/" + kManifestFile));
+    }
     if (!taken) {
       // Another backup of the same hundredth of a second, still being written.
       ASSIGN_OR_RETURN(taken, Exists(storage, dir + "/" + kLockFile));
     }
-    if (!taken) return dir;
+    if (!taken) {
+      handed_out.emplace(storage_key + dir, now);
+      return dir;
+    }
     micros += 10000;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -52,7 +52,10 @@ std::string IncrementalLayerDir(const std::string& prefix, const std::string& fu
 StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::string& spec);
 // The first of `name(micros)`, `name(micros + 10 ms)`, ... that has neither a BACKUP_MANIFEST nor
 // a BACKUP-LOCK yet in `storage`: two backups ending in the same hundredth of a second would
-// otherwise share a directory (it waits those 10 ms, so names stay ordered by time).
+// otherwise share a directory (it waits those 10 ms, so names stay ordered by time). A name is
+// also taken when this process handed it out for the same storage in the last 10 minutes: two
+// backups of one server (a schedule's and a statement's) may both look before either has
+// written its BACKUP-LOCK. Thread-safe: concurrent calls are serialized.
 StatusOr<std::string> FreeLayerDir(ExternalStorage& storage,
                                    const std::function<std::string(int64_t)>& name, int64_t micros);
 // Writes LATEST.
