@@ -28,6 +28,7 @@ import extract_docs_statements  # noqa: E402
 psycopg2 = require_psycopg2()
 
 README = os.path.join(HERE, "testdata", "crdb-docs", "README.md")
+PROJECT_README = os.path.join(HERE, "..", "README.md")
 ROOT_URI = "nodelocal://1/docs"
 # The collection every placeholder collection ('{collectionURI}', ...) stands for.
 PLACEHOLDER_COLLECTION = ROOT_URI + "/collection"
@@ -239,6 +240,9 @@ class DocsStatementsTest(unittest.TestCase):
         with open(README) as f:
             m = re.search(r"(\d+) of (\d+) statements from CockroachDB's docs run", f.read())
         self.assertIsNotNone(m, "README.md must hold the count")
+        with open(PROJECT_README) as f:
+            self.assertIn(f"{m.group(1)} of {m.group(2)} statements from CockroachDB's docs run",
+                          f.read(), "the project README must hold the same count")
         self.assertEqual([], results["unclear"], summary)
         if self.kms:  # the recorded count is with the KMS statements
             self.assertGreaterEqual(len(results["works"]), int(m.group(1)), summary)
