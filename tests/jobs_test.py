@@ -5,7 +5,6 @@ Every result is checked exactly (the restored tables equal the source) and the c
 data directory hold no leftover file. Runs against a real `cofre start` with psql.
 """
 import hashlib
-import json
 import os
 import pty
 import shutil
@@ -15,9 +14,8 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.request
 
-from server_testlib import COFRE, CofreServer, psql
+from server_testlib import COFRE, CofreServer, prometheus_metrics, psql
 
 TABLES = 60
 ROWS = 4000
@@ -332,20 +330,7 @@ class JobsTest(unittest.TestCase):
         name, _ = self.collection()
         self.assertEqual(self.when_complete(self.backup(name)), "succeeded")
         before = time.time()
-        text = urllib.request.urlopen(
-            f"http://127.0.0.1:{self.server.http_port}/metrics").read().decode()
-        # Parsed by the Prometheus client library (Debian's python3-prometheus-client).
-        script = (
-            "import sys, json\n"
-            "from prometheus_client.parser import text_string_to_metric_families as p\n"
-            "out = {}\n"
-            "for f in p(sys.stdin.read()):\n"
-            "    for s in f.samples:\n"
-            "        out[s.name + json.dumps(s.labels, sort_keys=True)] = s.value\n"
-            "print(json.dumps(out))\n")
-        r = subprocess.run(["/usr/bin/python3", "-c", script], input=text, capture_output=True,
-                           text=True, check=True)
-        m = json.loads(r.stdout)
+        m = prometheus_metrics(self.server.http_port)  # parsed by the Prometheus client library
         b = '{"type": "BACKUP"}'
         self.assertGreaterEqual(m["cofre_jobs_rows_written_total" + b], TABLES * ROWS)
         self.assertGreater(m["cofre_jobs_bytes_written_total" + b], TABLES * ROWS * 200)
