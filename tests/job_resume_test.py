@@ -208,6 +208,23 @@ class JobResumeTest(unittest.TestCase):
                  f"encryption_passphrase = '{PASS}', schema_only, verify_backup_table_data")
         return files
 
+    def resume_and_wait(self, jid, concurrent):
+        """RESUME JOB, with a writer running through the resumed run when `concurrent`; the job
+        must succeed in its second run."""
+        stop = threading.Event()
+        thread = None
+        if concurrent:
+            thread = threading.Thread(target=lambda: [self.write(5) for _ in iter(stop.is_set, True)])
+        self.sql(f"RESUME JOB {jid}")
+        if thread:
+            thread.start()
+        status = self.when_complete(jid)
+        stop.set()
+        if thread:
+            thread.join()
+        self.assertEqual(status, "succeeded", self.job(jid))
+        self.assertEqual(self.job(jid)["num_runs"], 2)
+
     def data_files(self, path):
         return {f: v for f, v in files_under(path).items() if "/data/" in f}
 
@@ -228,19 +245,7 @@ class JobResumeTest(unittest.TestCase):
             if writes:
                 self.write(writes)  # while paused: the finished spans must catch up
             logged = int(self.sql("SELECT count(*) FROM xlog").stdout.strip())
-            stop = threading.Event()
-            thread = None
-            if concurrent:
-                thread = threading.Thread(target=lambda: [self.write(5) for _ in iter(stop.is_set, True)])
-            self.sql(f"RESUME JOB {jid}")
-            if thread:
-                thread.start()
-            status = self.when_complete(jid)
-            stop.set()
-            if thread:
-                thread.join()
-            self.assertEqual(status, "succeeded", self.job(jid))
-            self.assertEqual(self.job(jid)["num_runs"], 2)
+            self.resume_and_wait(jid, concurrent)
             summary = re.search(r"resumed: run 2, (\d+) finished spans kept unread, (\d+) brought up "
                                 r"to date", self.job(jid)["running_status"])
             self.assertIsNotNone(summary, self.job(jid))
@@ -289,6 +294,107 @@ class JobResumeTest(unittest.TestCase):
             else:
                 self.assertGreaterEqual(len(kept), point - 1, point)
             self.assertEqual(self.restore(name, "k"), self.rows("defaultdb"), point)
+
+    def incremental(self, name):
+        out = self.sql(f"BACKUP DATABASE defaultdb INTO LATEST IN 'nodelocal://1/{name}' WITH "
+                       f"encryption_passphrase = '{PASS}', detached").stdout.strip()
+        self.assertRegex(out, r"^\d+$")
+        return out
+
+    def full_then_changes(self):
+        """A collection holding a full backup, then changes in every table for an incremental."""
+        name, path = self.collection()
+        self.sql(f"BACKUP DATABASE defaultdb INTO 'nodelocal://1/{name}' WITH "
+                 f"encryption_passphrase = '{PASS}'")
+        self.write(400)
+        full = set(files_under(path))
+        return name, path, full
+
+    def check_chain(self, name, path, full):
+        """The full backup untouched, one committed incremental, no lock, and no data file that
+        the chain's manifests do not name; every file passes its checks."""
+        files = files_under(path)
+        self.assertFalse([f for f in files if f.endswith("BACKUP-LOCK")], sorted(files))
+        # incrementals/<full subdir: 3 parts>/<day>/<time>/...
+        layers = {"/".join(f.split("/")[:6]) for f in files if f.startswith("incrementals/")}
+        self.assertEqual(len(layers), 1, sorted(layers))
+        (layer,) = layers
+        self.assertIn(layer + "/BACKUP_MANIFEST", files)
+        self.assertTrue(full <= set(files))
+        listed = self.sql(f"SHOW BACKUP FILES FROM LATEST IN 'nodelocal://1/{name}' WITH "
+                          f"encryption_passphrase = '{PASS}'").stdout
+        named = {line.split("|")[0] for line in listed.split("\n") if line}
+        self.assertEqual({f for f in files if "/data/" in f}, named)
+        r = self.sql(f"SHOW BACKUP FROM LATEST IN 'nodelocal://1/{name}' WITH "
+                     f"encryption_passphrase = '{PASS}', check_files")
+        self.assertRegex(r.stderr, r"check_files: all \d+ data files")
+        return files
+
+    def test_incremental_pause_resume_with_writers_is_one_snapshot(self):
+        for point, concurrent in ((2, False), (6, True)):
+            self.start()
+            name, path, full = self.full_then_changes()
+            self.start(COFRE_TEST_PAUSE_AT_CHECKPOINTS=point)
+            jid = self.incremental(name)
+            self.assertEqual(self.wait_status(jid, {"paused", "succeeded"})["status"], "paused")
+            before = {f: v for f, v in self.data_files(path).items() if f not in full}
+            self.assertGreater(len(before), 0)
+            # Unfinished: SHOW BACKUP lists the full backup only.
+            self.assertFalse([f for f in files_under(path)
+                              if f.startswith("incrementals/") and f.endswith("BACKUP_MANIFEST")])
+            self.write(150)  # while paused: the finished items must catch up
+            self.resume_and_wait(jid, concurrent)
+            summary = re.search(r"layer 1 \(incremental\).*resumed: run 2, (\d+) finished spans "
+                                r"kept unread, (\d+) brought up to date", self.job(jid)["running_status"])
+            self.assertIsNotNone(summary, self.job(jid))
+            self.assertGreater(int(summary.group(1)) + int(summary.group(2)), 0)
+            after = self.check_chain(name, path, full)
+            for f, v in before.items():
+                self.assertEqual(after.get(f), v, f)  # finished files are not rewritten
+            restored = self.restore(name, f"ip{point}")
+            self.assert_consistent(restored)
+            if not concurrent:
+                self.assertEqual(restored, self.rows("defaultdb"))
+
+    def test_incremental_kill_9_then_restart(self):
+        for point in (1, 4, 8, "commit"):
+            self.start()
+            name, path, full = self.full_then_changes()
+            if point == "commit":
+                self.start(COFRE_TEST_KILL_AFTER_COMMIT=1)
+            else:
+                self.start(COFRE_TEST_KILL_AT_CHECKPOINT=point)
+            source = self.rows("defaultdb")
+            jid = self.incremental(name)
+            self.assertEqual(self.server.proc.wait(timeout=60), -signal.SIGKILL)
+            killed = {f: v for f, v in self.data_files(path).items() if f not in full}
+            self.write(40, embedded=True)
+            self.start()
+            self.assertEqual(self.when_complete(jid), "succeeded", (point, self.job(jid)))
+            self.assertEqual(self.job(jid)["num_runs"], 2, point)
+            after = self.check_chain(name, path, full)
+            kept = {f: v for f, v in killed.items() if f in after}
+            for f, v in kept.items():
+                self.assertEqual(after[f], v, (point, f))
+            if point == "commit":
+                self.assertEqual({f: v for f, v in self.data_files(path).items() if f not in full},
+                                 killed)
+                self.assertEqual(self.restore(name, "ik"), source)
+                continue
+            self.assertGreater(len(kept), 0, point)
+            self.assertRegex(self.job(jid)["running_status"], r"resumed: run 2", point)
+            self.assertEqual(self.restore(name, "ik"), self.rows("defaultdb"), point)
+
+    def test_incremental_cancel_while_paused_leaves_the_chain_as_it_was(self):
+        self.start()
+        name, path, full = self.full_then_changes()
+        self.start(COFRE_TEST_PAUSE_AT_CHECKPOINTS=3)
+        jid = self.incremental(name)
+        self.assertEqual(self.wait_status(jid, {"paused", "succeeded"})["status"], "paused")
+        self.assertNotEqual(set(files_under(path)), full)
+        self.sql(f"CANCEL JOB {jid}")
+        self.assertEqual(self.wait_status(jid, {"canceled"})["status"], "canceled")
+        self.assertEqual(set(files_under(path)), full)
 
     def test_schema_changes_while_paused(self):
         """Tables redefined, dropped and created while a backup is paused: the resumed backup is

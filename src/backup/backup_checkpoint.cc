@@ -105,6 +105,41 @@ std::vector<ExportPiece> BackupCheckpointer::Pieces(const std::string& db,
   return out;
 }
 
+std::vector<const proto::Span*> BackupCheckpointer::Covering(const std::string& db,
+                                                             const TableSchema& schema,
+                                                             const KeyOrder& order,
+                                                             const std::string& start,
+                                                             const std::string& end) const {
+  const Bounds b{order};
+  std::vector<const proto::Span*> in;
+  for (const auto& f : start_.spans()) {
+    if (f.database() != db || f.table() != schema.name || f.create_sql() != schema.create_sql) {
+      continue;
+    }
+    const proto::Span& s = f.span();
+    // Starts inside [start, end).
+    if (b.StartLess(s.start_key(), start)) continue;
+    if (!end.empty() && !b.StartLess(s.start_key(), end)) continue;
+    in.push_back(&s);
+  }
+  std::sort(in.begin(), in.end(), [&](const proto::Span* x, const proto::Span* y) {
+    return b.StartLess(x->start_key(), y->start_key());
+  });
+  // Each starts where the one before ends, from `start` to `end`.
+  std::string at = start;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const proto::Span* s = in[i];
+    // After a span that ends unbounded, nothing may follow.
+    if ((i > 0 && at.empty()) || s->start_key() != at ||
+        !b.NonEmpty(s->start_key(), s->end_key())) {
+      return {};
+    }
+    at = s->end_key();
+  }
+  if (in.empty() || at != end) return {};
+  return in;
+}
+
 Status BackupCheckpointer::UseLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
                                        const ChainCrypto& crypto, const LeafMapSet& now) {
   leaves_now_ = &now;
@@ -125,9 +160,10 @@ Status BackupCheckpointer::UseLeafMaps(ExternalStorage& storage, const std::stri
 
 Status BackupCheckpointer::Bring(const SqliteDb& reader, const std::string& db,
                                  const TableSchema& schema, const KeyOrder& order,
-                                 const proto::Span& span, const ChainStorage& storage,
-                                 const ChainCrypto& crypto, const ExportOptions& options,
-                                 proto::Table* out, uint64_t* rows, uint64_t* bytes) const {
+                                 const ShortRowDefaults& pad, const proto::Span& span,
+                                 const ChainStorage& storage, const ChainCrypto& crypto,
+                                 const ExportOptions& options, proto::Table* out, uint64_t* rows,
+                                 uint64_t* bytes) const {
   // Finished by the interrupted run (whose maps were read) and its leaves unchanged since.
   auto run = runs_of_.find(&span);
   auto was = leaves_before_.find({db, schema.name});
@@ -146,7 +182,7 @@ Status BackupCheckpointer::Bring(const SqliteDb& reader, const std::string& db,
   if (span.files_size() - 1 < kMaxDeltasPerSpan) {
     proto::Span brought;
     bool kept = false;
-    RETURN_IF_ERROR(BringSpanToSnapshot(reader, schema, order, span, storage, crypto, options,
+    RETURN_IF_ERROR(BringSpanToSnapshot(reader, schema, order, pad, span, storage, crypto, options,
                                         &brought, &kept));
     if (kept) {
       *rows += brought.rows();
@@ -155,8 +191,15 @@ Status BackupCheckpointer::Bring(const SqliteDb& reader, const std::string& db,
       return Status::OK();
     }
   }
-  return ExportRange(reader, schema, span.start_key(), span.end_key(), storage.DataFor(0), crypto,
-                     options, out, rows, bytes);
+  const int first = out->spans_size();
+  RETURN_IF_ERROR(ExportRange(reader, schema, span.start_key(), span.end_key(),
+                              storage.DataFor(options.layer), crypto, options, out, rows, bytes));
+  for (int i = first; i < out->spans_size(); ++i) {
+    for (auto& file : *out->mutable_spans(i)->mutable_files()) {
+      storage.MarkWritten(options.layer, &file);
+    }
+  }
+  return Status::OK();
 }
 
 void BackupCheckpointer::Finished(const std::string& db, const TableSchema& schema,
@@ -198,6 +241,24 @@ std::set<std::string> BackupCheckpointer::ReferencedFiles() const {
     for (const auto& file : f.span().files()) out.insert(file.path());
   }
   return out;
+}
+
+StatusOr<uint64_t> StartCheckpoints(const CheckpointedLayer& layer,
+                                    const std::optional<proto::BackupCheckpoint>& resume,
+                                    CheckpointSink sink, ExternalStorage& data,
+                                    std::optional<BackupCheckpointer>* out) {
+  proto::BackupCheckpoint start = resume.value_or(proto::BackupCheckpoint());
+  start.set_layer_dir(layer.layer_dir);
+  start.set_full_subdir(layer.full_subdir);
+  start.set_layer(layer.layer);
+  start.set_previous_layer_dir(layer.previous_layer_dir);
+  out->emplace(std::move(start), std::move(sink));
+  RETURN_IF_ERROR((*out)->Flush());
+  if (!resume) return 1;
+  // What the interrupted run wrote after its last checkpoint is not used: it goes.
+  ASSIGN_OR_RETURN(uint64_t highest,
+                   RemoveUnreferencedDataFiles(data, layer.layer_dir, (*out)->ReferencedFiles()));
+  return highest + 1;
 }
 
 std::set<std::string> ManifestFiles(const proto::BackupManifest& manifest) {

@@ -1,5 +1,6 @@
-// Backup checkpoints: what a running full backup has finished, saved as it goes, and how a
-// later run of the same job resumes from it instead of starting over (docs/architecture.md §9).
+// Backup checkpoints: what a running backup (full or incremental) has finished, saved as it goes,
+// and how a later run of the same job resumes from it instead of starting over
+// (docs/architecture.md §9).
 //
 // A run records every span it finishes (its files are published before it is recorded) and saves
 // the record (proto/backup_checkpoint.proto) through the owner's sink, from the calling thread,
@@ -28,6 +29,7 @@
 #include "backup/key_order.h"
 #include "backup/leaf_maps.h"
 #include "backup/parallel_export.h"
+#include "backup/short_rows.h"
 #include "backup/table_exporter.h"
 #include "proto/backup_checkpoint.pb.h"
 
@@ -56,6 +58,14 @@ class BackupCheckpointer {
                                   const std::optional<KeyOrder>& order,
                                   std::vector<ExportPiece> planned) const;
 
+  // The finished spans of table `schema` of database `db` that tile exactly the key range
+  // [start, end) (empty: unbounded), in key order: how an incremental's work item (a span of the
+  // previous layer) that the interrupted run finished is found again. Empty when they do not
+  // (none finished, a gap, an overlap: the item is run again).
+  std::vector<const proto::Span*> Covering(const std::string& db, const TableSchema& schema,
+                                           const KeyOrder& order, const std::string& start,
+                                           const std::string& end) const;
+
   // The leaf maps of this run's snapshot, `now`, and those of the interrupted run's, read from
   // the file the record names (none when it names none or the file fails its checks). Writes
   // `now` into the layer directory and records it, for a later resume. Call before Bring.
@@ -66,13 +76,14 @@ class BackupCheckpointer {
 
   // Brings finished span `span` of table `schema` of database `db` to `reader`'s snapshot as
   // one span appended to `out`: as it is when the interrupted run finished it and its leaves are
-  // the same in both runs' maps (nothing is read), else with a DELTA file when rows changed;
-  // when it cannot be diffed (too many deltas, grown past twice the target size, keys out of
-  // order), its range is exported again as new spans.
+  // the same in both runs' maps (nothing is read), else with a DELTA file of layer
+  // `options.layer` when rows changed; when it cannot be diffed (too many deltas, grown past
+  // twice the target size, keys out of order), its range is exported again as new spans. `pad`
+  // completes the rows earlier layers stored before an ADD COLUMN (backup/short_rows.h).
   Status Bring(const SqliteDb& reader, const std::string& db, const TableSchema& schema,
-               const KeyOrder& order, const proto::Span& span, const ChainStorage& storage,
-               const ChainCrypto& crypto, const ExportOptions& options, proto::Table* out,
-               uint64_t* rows, uint64_t* bytes) const;
+               const KeyOrder& order, const ShortRowDefaults& pad, const proto::Span& span,
+               const ChainStorage& storage, const ChainCrypto& crypto, const ExportOptions& options,
+               proto::Table* out, uint64_t* rows, uint64_t* bytes) const;
 
   // Records the spans of `out` as finished (any thread).
   void Finished(const std::string& db, const TableSchema& schema, const proto::Table& out);
@@ -100,6 +111,23 @@ class BackupCheckpointer {
   proto::BackupCheckpoint current_;
   bool dirty_ = false;
 };
+
+// What a run that keeps checkpoints writes, for StartCheckpoints.
+struct CheckpointedLayer {
+  std::string layer_dir;
+  std::string full_subdir;
+  uint32_t layer = 0;              // 0: a full backup
+  std::string previous_layer_dir;  // an incremental: the layer it follows
+};
+
+// Starts the checkpoints of a run writing `layer` into `*out`: the record is `resume` (an
+// interrupted run's, to resume from) or a new one, and is saved through `sink` at once. On a
+// resume, the data files of the layer in `data` that no finished span names are deleted first.
+// Returns the number the run's first new data file takes.
+StatusOr<uint64_t> StartCheckpoints(const CheckpointedLayer& layer,
+                                    const std::optional<proto::BackupCheckpoint>& resume,
+                                    CheckpointSink sink, ExternalStorage& data,
+                                    std::optional<BackupCheckpointer>* out);
 
 // Deletes the data files under `layer_dir`/data/ in `storage` that `keep` does not name (files
 // of spans no longer used, and those a killed run wrote after its last checkpoint), and what

@@ -81,6 +81,34 @@ TEST(BackupCheckpointTest, ARedefinedTableOrOverlappingRecordIsExportedAgain) {
             std::vector<std::string>{"-..-"});
 }
 
+// An incremental's work item (a span of the previous layer) counts as finished only when the
+// recorded spans tile its key range exactly.
+TEST(BackupCheckpointTest, CoveringFindsSpansThatTileARangeExactly) {
+  auto covering = [](const BackupCheckpointer& cp, int64_t lo, int64_t hi,
+                     const std::string& sql = "CREATE TABLE t(a)") {
+    std::vector<ExportPiece> as_pieces;
+    for (const proto::Span* s :
+         cp.Covering("db", Schema(sql), KeyOrder(), lo < 0 ? "" : Key(lo), hi < 0 ? "" : Key(hi))) {
+      as_pieces.push_back({0, s->start_key(), s->end_key(), 1});
+    }
+    return Describe(as_pieces);
+  };
+  BackupCheckpointer cp(WithSpans({{-1, 10}, {10, 15}, {15, 20}, {30, 35}, {40, -1}}), nullptr);
+  EXPECT_EQ(covering(cp, -1, 20), (std::vector<std::string>{"-..10", "10..15", "15..20"}));
+  EXPECT_EQ(covering(cp, 10, 20), (std::vector<std::string>{"10..15", "15..20"}));
+  EXPECT_EQ(covering(cp, 40, -1), (std::vector<std::string>{"40..-"}));
+  // A gap, a range ending before the item's end, an unrecorded range, another definition.
+  EXPECT_TRUE(covering(cp, 20, 40).empty());
+  EXPECT_TRUE(covering(cp, 30, 40).empty());
+  EXPECT_TRUE(covering(cp, 10, 17).empty());
+  EXPECT_TRUE(covering(cp, -1, 20, "CREATE TABLE t(a, b)").empty());
+  // Overlapping records (a stale span of an earlier run) are not used.
+  BackupCheckpointer overlapping(WithSpans({{10, 20}, {15, 20}}), nullptr);
+  EXPECT_TRUE(covering(overlapping, 10, 20).empty());
+  BackupCheckpointer after_unbounded(WithSpans({{-1, -1}, {5, -1}}), nullptr);
+  EXPECT_TRUE(covering(after_unbounded, -1, -1).empty());
+}
+
 TEST(BackupCheckpointTest, FinishedReplacesAndFlushSavesOnlyChanges) {
   std::vector<std::string> saved;
   BackupCheckpointer cp(WithSpans({{10, 20}}), [&](const std::string& bytes) {

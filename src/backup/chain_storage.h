@@ -53,6 +53,11 @@ struct ChainStorage {
   }
   // The storage that holds the manifest of layer `layer` (0 = the full backup).
   ExternalStorage& ForLayer(uint32_t layer) const { return layer == 0 ? *collection : layers(); }
+  // Records in `file`, a new data file of layer `layer`, where DataFor(layer) put it.
+  void MarkWritten(uint32_t layer, proto::DataFile* file) const {
+    file->set_in_incremental_location(layer > 0 && incremental_location != nullptr);
+    file->set_locality(write_locality);
+  }
 
   // OK when every data file `manifest` names is in a storage of this chain; otherwise
   // FailedPrecondition naming the first missing locality and the backup (`display`).

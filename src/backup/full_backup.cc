@@ -85,19 +85,9 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   std::optional<BackupCheckpointer> checkpoint;
   uint64_t first_file = 1;
   if (req.checkpoint) {
-    proto::BackupCheckpoint start = req.resume.value_or(proto::BackupCheckpoint());
-    start.set_layer_dir(result.layer_dir);
-    start.set_full_subdir(result.subdir);
-    start.set_layer(0);
-    checkpoint.emplace(std::move(start), req.checkpoint);
-    RETURN_IF_ERROR(checkpoint->Flush());
-    if (req.resume) {
-      // What the interrupted run wrote after its last checkpoint is not used: it goes.
-      ASSIGN_OR_RETURN(uint64_t highest,
-                       RemoveUnreferencedDataFiles(data_storage, result.layer_dir,
-                                                   checkpoint->ReferencedFiles()));
-      first_file = highest + 1;
-    }
+    ASSIGN_OR_RETURN(first_file,
+                     StartCheckpoints({result.layer_dir, result.subdir, 0, ""}, req.resume,
+                                      req.checkpoint, data_storage, &checkpoint));
   }
 
   // A resumed layer already holds its ENCRYPTION-INFO (the request's key was unlocked from it).

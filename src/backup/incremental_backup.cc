@@ -4,6 +4,7 @@
 #include <atomic>
 #include <limits>
 
+#include "backup/backup_checkpoint.h"
 #include "backup/collection.h"
 #include "backup/data_file_format.h"
 #include "backup/data_file_reader.h"
@@ -39,14 +40,11 @@ const proto::Table* FindTable(const proto::BackupManifest& m, const std::string&
   return nullptr;
 }
 
-// Marks the files of spans [first, end) as stored in the incremental location, if there is one,
-// and in the locality they were written to.
-void MarkLocation(const ChainStorage& storage, proto::Table* table, int first) {
-  for (int i = first; i < table->spans_size(); ++i) {
-    for (auto& f : *table->mutable_spans(i)->mutable_files()) {
-      if (storage.incremental_location) f.set_in_incremental_location(true);
-      f.set_locality(storage.write_locality);
-    }
+// Marks the files of `table`'s spans, all new files of layer `layer`, as stored where they were
+// written (the incremental location, a locality).
+void MarkLocation(const ChainStorage& storage, uint32_t layer, proto::Table* table) {
+  for (auto& span : *table->mutable_spans()) {
+    for (auto& f : *span.mutable_files()) storage.MarkWritten(layer, &f);
   }
 }
 
@@ -63,21 +61,24 @@ struct TableJob {
   const TableSchema* schema = nullptr;
   proto::Table* out = nullptr;
   const proto::Table* before = nullptr;  // its previous layer; null: written in full
-  std::optional<KeyOrder> order;         // `before`'s key order, when it can be reproduced
-  ShortRowDefaults short_rows;           // completes the previous layer's rows (`out`'s)
+  // `before`'s key order, when it can be reproduced; on a resume, also a new table's (to find its
+  // finished spans), when it can.
+  std::optional<KeyOrder> order;
+  ShortRowDefaults short_rows;  // completes the previous layer's rows (`out`'s)
   // The table's leaves in the previous layer's snapshot and in this one (backup/leaf_maps.h):
   // both set only when unchanged spans can be told without reading rows.
   const std::vector<LeafRange>* leaves_before = nullptr;
   const std::vector<LeafRange>* leaves_now = nullptr;
 };
 
-// A unit of work for one thread: a span of the previous layer to diff (or rewrite), or a key
-// range of a table written in full.
+// A unit of work for one thread: a span of the previous layer to diff (or rewrite), a key range
+// of a table written in full, or, on a resume, a span the interrupted run finished.
 struct WorkItem {
   size_t table = 0;                   // index into the TableJobs
   const proto::Span* span = nullptr;  // null: write [start_key, end_key) in full
   std::string start_key, end_key;
-  uint64_t weight = 0;  // the estimated work, to schedule large items first
+  uint64_t weight = 0;                    // the estimated work, to schedule large items first
+  const proto::Span* finished = nullptr;  // set: bring it to this snapshot (BackupCheckpointer)
 };
 
 // What a work item produced.
@@ -118,9 +119,33 @@ Status IncrementSpan(const SqliteDb& db, const TableJob& table, const proto::Spa
                   storage, crypto, opts, &out->delta_span, &out->kept, &out->stats);
 }
 
+// Brings a span the interrupted run finished to this snapshot. The layer's counts take only
+// what this layer stores: its own files.
+Status BringFinished(const SqliteDb& db, const TableJob& table, const proto::Span& finished,
+                     const BackupCheckpointer& checkpoint, const ChainStorage& storage,
+                     const ChainCrypto& crypto, const ExportOptions& opts, WorkOutput* out) {
+  uint64_t rows = 0, bytes = 0;
+  RETURN_IF_ERROR(checkpoint.Bring(db, table.database, *table.schema, *table.order,
+                                   table.short_rows, finished, storage, crypto, opts, &out->written,
+                                   &rows, &bytes));
+  for (const auto& span : out->written.spans()) {
+    for (const auto& file : span.files()) {
+      if (file.layer() != opts.layer) continue;
+      out->stats.rows += file.rows();
+      out->stats.bytes += file.logical_bytes();
+      // A table written in full counts its index entries once assembled.
+      if (table.before) out->stats.index_entries += file.rows() * table.schema->indexes.size();
+    }
+  }
+  return Status::OK();
+}
+
 Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& item, bool prefetch,
-                   const ChainStorage& storage, const ChainCrypto& crypto,
-                   const ExportOptions& opts, WorkOutput* out) {
+                   const BackupCheckpointer* checkpoint, const ChainStorage& storage,
+                   const ChainCrypto& crypto, const ExportOptions& opts, WorkOutput* out) {
+  if (item.finished) {
+    return BringFinished(db, table, *item.finished, *checkpoint, storage, crypto, opts, out);
+  }
   std::string_view start = item.start_key, end = item.end_key;
   if (item.span) {
     RETURN_IF_ERROR(IncrementSpan(db, table, *item.span, prefetch, storage, crypto, opts, out));
@@ -131,7 +156,7 @@ Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& it
   uint64_t rows = 0, bytes = 0;
   RETURN_IF_ERROR(ExportRange(db, *table.schema, start, end, storage.DataFor(opts.layer), crypto,
                               opts, &out->written, &rows, &bytes));
-  MarkLocation(storage, &out->written, 0);
+  MarkLocation(storage, opts.layer, &out->written);
   out->stats.rows += rows;
   out->stats.bytes += bytes;
   // A table written in full counts its index entries once assembled.
@@ -140,16 +165,30 @@ Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& it
 }
 
 // The work items of `tables`: every span of an incremented table, pieces of the others
-// (PlanPieces), in table and key order.
+// (PlanPieces), in table and key order. On a resume (`checkpoint` resuming), what the interrupted
+// run finished replaces the items it covers.
 StatusOr<std::vector<WorkItem>> PlanWork(const Snapshot& snapshot,
                                          const std::vector<TableJob>& tables,
-                                         const ParallelExportOptions& parallel) {
+                                         const ParallelExportOptions& parallel,
+                                         const BackupCheckpointer* checkpoint) {
+  const bool resuming = checkpoint && checkpoint->resuming();
   std::vector<WorkItem> items;
+  auto bring = [&](size_t t, const proto::Span* span) {
+    WorkItem item{t, nullptr, span->start_key(), span->end_key(), span->logical_bytes()};
+    item.finished = span;
+    items.push_back(std::move(item));
+  };
   for (size_t t = 0; t < tables.size(); ++t) {
     const TableJob& table = tables[t];
     if (table.before) {
       for (const auto& span : table.before->spans()) {
-        items.push_back({t, &span, "", "", span.logical_bytes()});
+        std::vector<const proto::Span*> done;
+        if (resuming) {
+          done = checkpoint->Covering(table.database, *table.schema, *table.order, span.start_key(),
+                                      span.end_key());
+        }
+        for (const proto::Span* f : done) bring(t, f);
+        if (done.empty()) items.push_back({t, &span, "", "", span.logical_bytes()});
       }
       continue;
     }
@@ -158,8 +197,15 @@ StatusOr<std::vector<WorkItem>> PlanWork(const Snapshot& snapshot,
       return pieces.status().Annotate("backing up table " + table.database + "." +
                                       table.schema->name);
     }
-    // Their size is unknown without a scan: scheduled first.
+    if (resuming) {
+      *pieces = checkpoint->Pieces(table.database, *table.schema, table.order, std::move(*pieces));
+    }
     for (auto& p : *pieces) {
+      if (p.finished) {
+        bring(t, p.finished);
+        continue;
+      }
+      // Their size is unknown without a scan: scheduled first.
       items.push_back({t, nullptr, std::move(p.start_key), std::move(p.end_key),
                        std::numeric_limits<uint64_t>::max()});
     }
@@ -193,15 +239,14 @@ void AssembleSpans(const std::vector<TableJob>& tables, const std::vector<WorkIt
 }  // namespace
 
 Status BringSpanToSnapshot(const SqliteDb& db, const TableSchema& schema, const KeyOrder& order,
-                           const proto::Span& span, const ChainStorage& storage,
-                           const ChainCrypto& crypto, const ExportOptions& opts, proto::Span* out,
-                           bool* kept) {
+                           const ShortRowDefaults& pad, const proto::Span& span,
+                           const ChainStorage& storage, const ChainCrypto& crypto,
+                           const ExportOptions& opts, proto::Span* out, bool* kept) {
   ASSIGN_OR_RETURN(std::unique_ptr<SpanReader> previous,
                    SpanReader::Open(storage, span, crypto, order));
   LayerStats stats;
-  // A full backup's spans hold every column of every row: no short rows to complete.
-  return DiffSpan(*previous, db, schema, order, ShortRowDefaults(), {}, span, storage, crypto, opts,
-                  out, kept, &stats);
+  return DiffSpan(*previous, db, schema, order, pad, {}, span, storage, crypto, opts, out, kept,
+                  &stats);
 }
 
 StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req) {
@@ -214,22 +259,41 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   ASSIGN_OR_RETURN(auto snapshot, TakeBackupSnapshot(req.targets, req.settings, threads, &result));
   result.subdir = prev.full_subdir();
   result.end_micros = std::max(snapshot->time_micros(), prev.end_time_micros() + 1);
-  ASSIGN_OR_RETURN(result.layer_dir, collection::FreeLayerDir(
-                                         storage.layers(),
-                                         [&](int64_t micros) {
-                                           return collection::IncrementalLayerDir(
-                                               storage.layers_prefix(), result.subdir, micros);
-                                         },
-                                         result.end_micros));
+  const uint32_t layer = prev.layer() + 1;
+  if (req.resume) {
+    // The interrupted run's directory, named by its snapshot; this run's snapshot is the end.
+    if (req.resume->layer() != layer || req.resume->previous_layer_dir() != prev.layer_dir() ||
+        req.resume->full_subdir() != prev.full_subdir()) {
+      return FailedPreconditionError("the checkpoint of layer " + req.resume->layer_dir() +
+                                     " does not follow the chain's last layer");
+    }
+    result.layer_dir = req.resume->layer_dir();
+  } else {
+    ASSIGN_OR_RETURN(result.layer_dir, collection::FreeLayerDir(
+                                           storage.layers(),
+                                           [&](int64_t micros) {
+                                             return collection::IncrementalLayerDir(
+                                                 storage.layers_prefix(), result.subdir, micros);
+                                           },
+                                           result.end_micros));
+  }
   RETURN_IF_ERROR(ClaimLayer(storage, LayerKind::kIncremental, result.layer_dir, req.ownership));
   UnfinishedLayerGuard guard(storage, LayerKind::kIncremental, result.layer_dir);
+  std::optional<BackupCheckpointer> checkpoint;
+  uint64_t first_file = 1;
+  if (req.checkpoint) {
+    ASSIGN_OR_RETURN(
+        first_file,
+        StartCheckpoints({result.layer_dir, result.subdir, layer, prev.layer_dir()}, req.resume,
+                         req.checkpoint, storage.DataFor(layer), &checkpoint));
+  }
 
   proto::BackupManifest manifest;
   manifest.set_format_version(manifest_format::kFormatVersion);
   manifest.set_chain_id(prev.chain_id());
   manifest.set_full_subdir(prev.full_subdir());
   manifest.set_layer_dir(result.layer_dir);
-  manifest.set_layer(prev.layer() + 1);
+  manifest.set_layer(layer);
   manifest.set_backup_type(proto::BACKUP_TYPE_INCREMENTAL);
   manifest.set_start_time_micros(prev.end_time_micros());
   manifest.set_end_time_micros(result.end_micros);
@@ -244,10 +308,10 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     s->set_end_time_micros(layer.end_time_micros());
   }
 
-  std::atomic<uint64_t> next_file{1};
+  std::atomic<uint64_t> next_file{first_file};
   ExportOptions opts;
   opts.layer_dir = result.layer_dir;
-  opts.layer = manifest.layer();
+  opts.layer = layer;
   opts.target_file_bytes = req.settings.target_file_bytes;
   opts.zstd = req.settings.zstd;
   // Several threads already keep the cores busy: each compresses on its own thread.
@@ -271,6 +335,12 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   }
   for (const auto& [target, schema] : schemas) {
     ComputeLeafMaps(*snapshot, target->database.name, schema, threads, &leaves_now);
+  }
+  // With checkpoints, written now: a resumed run compares them with its own.
+  if (checkpoint) {
+    RETURN_IF_ERROR(
+        checkpoint->UseLeafMaps(storage.layers(), result.layer_dir, req.crypto, leaves_now));
+    RETURN_IF_ERROR(checkpoint->Flush());
   }
   std::vector<TableJob> tables;
   for (auto& [target, schema] : schemas) {
@@ -315,6 +385,9 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
           job.leaves_before = &was->second;
           job.leaves_now = &is->second;
         }
+      } else if (checkpoint && checkpoint->resuming()) {
+        // Written in full: its finished spans are found by key (none when the order fails).
+        if (auto order = KeyOrder::ForTable(db, table); order.ok()) job.order = std::move(*order);
       }
       tables.push_back(std::move(job));
     }
@@ -328,7 +401,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   ParallelExportOptions parallel;
   parallel.threads = std::clamp(threads, 1, snapshot->readers_per_database());
   if (req.settings.min_piece_rows > 0) parallel.min_piece_rows = req.settings.min_piece_rows;
-  ASSIGN_OR_RETURN(std::vector<WorkItem> items, PlanWork(*snapshot, tables, parallel));
+  ASSIGN_OR_RETURN(std::vector<WorkItem> items,
+                   PlanWork(*snapshot, tables, parallel, checkpoint ? &*checkpoint : nullptr));
   std::vector<size_t> order(items.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
@@ -339,17 +413,39 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   auto work = [&](int reader, size_t next) {
     const WorkItem& item = items[order[next]];
     const TableJob& table = tables[item.table];
+    WorkOutput& out = outputs[order[next]];
     Status st = RunWorkItem(snapshot->reader(table.database, reader), table, item, prefetch,
-                            storage, req.crypto, opts, &outputs[order[next]]);
-    if (st.ok() && req.settings.live) {
-      req.settings.live->rows += outputs[order[next]].stats.rows;
-      req.settings.live->bytes += outputs[order[next]].stats.bytes;
+                            checkpoint ? &*checkpoint : nullptr, storage, req.crypto, opts, &out);
+    if (!st.ok()) {
+      return st.Annotate("backing up table " + table.database + "." + table.schema->name);
     }
-    return st.ok() ? st
-                   : st.Annotate("backing up table " + table.database + "." + table.schema->name);
+    if (checkpoint) {
+      proto::Table done;
+      if (out.kept) {
+        *done.add_spans() = out.delta_span;
+      } else {
+        *done.mutable_spans() = out.written.spans();
+      }
+      checkpoint->Finished(table.database, *table.schema, done);
+    }
+    if (req.settings.live) {
+      req.settings.live->rows += out.stats.rows;
+      req.settings.live->bytes += out.stats.bytes;
+    }
+    return st;
   };
-  RETURN_IF_ERROR(
-      RunInParallel(parallel.threads, items.size(), work, req.progress, req.settings.stop));
+  // The checkpoint is saved from this thread as items finish, and once more when they stop.
+  auto report = [&](double fraction) {
+    if (checkpoint) checkpoint->Flush().IgnoreError();
+    if (req.progress) req.progress(fraction);
+  };
+  Status run = RunInParallel(parallel.threads, items.size(), work, report, req.settings.stop);
+  if (checkpoint) checkpoint->Flush().IgnoreError();
+  if (!run.ok()) {
+    // Stopped (PAUSE, a shutdown): the finished items stay for the next run to resume from.
+    if (checkpoint && run.code() == StatusCode::kCancelled) guard.Keep();
+    return run;
+  }
 
   LayerStats stats;
   AssembleSpans(tables, items, outputs, &stats);
@@ -376,13 +472,28 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   manifest.set_rows(stats.rows);
   manifest.set_index_entries(stats.index_entries);
   manifest.set_logical_bytes(stats.bytes);
-  RETURN_IF_ERROR(
-      WriteLeafMaps(storage.layers(), result.layer_dir, req.crypto, leaves_now, &manifest));
+  if (checkpoint) {
+    *manifest.mutable_leaf_maps() = checkpoint->leaf_maps();
+  } else {
+    RETURN_IF_ERROR(
+        WriteLeafMaps(storage.layers(), result.layer_dir, req.crypto, leaves_now, &manifest));
+  }
   RETURN_IF_ERROR(WriteManifest(storage.layers(), result.layer_dir, req.crypto, manifest));
   guard.Commit();
   result.rows = stats.rows;
   result.index_entries = stats.index_entries;
   result.bytes = stats.bytes;
+  if (checkpoint) {
+    result.runs = checkpoint->run();
+    result.spans_kept = checkpoint->spans_kept();
+    result.spans_brought = checkpoint->spans_diffed();
+  }
+  if (req.resume) {
+    // Files of finished spans that had to be written again (best effort: they are unlisted).
+    RemoveUnreferencedDataFiles(storage.DataFor(layer), result.layer_dir, ManifestFiles(manifest))
+        .status()
+        .IgnoreError();
+  }
   if (req.progress) req.progress(1.0);
   return result;
 }

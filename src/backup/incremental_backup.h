@@ -17,6 +17,9 @@
 // The manifest written is complete on its own: it names, per span, the base and the deltas.
 // Commit order as for full backups: BACKUP-LOCK, data files, then the manifest (and the lock is
 // deleted); LATEST is not touched. A failed run removes what it wrote, as full backups do.
+// With checkpoints, an interrupted incremental resumes as a full backup does (docs/architecture.md
+// §9): the work items the interrupted run finished are brought to the new snapshot with one more
+// DELTA file of this layer (or kept unread when their leaves did not change), the rest run anew.
 // Thread-safety: one call per thread.
 #ifndef COFRE_BACKUP_INCREMENTAL_BACKUP_H_
 #define COFRE_BACKUP_INCREMENTAL_BACKUP_H_
@@ -26,7 +29,9 @@
 #include "backup/chain_storage.h"
 #include "backup/full_backup.h"
 #include "backup/key_order.h"
+#include "backup/short_rows.h"
 #include "backup/table_exporter.h"
+#include "proto/backup_checkpoint.pb.h"
 
 namespace cofre {
 
@@ -38,6 +43,12 @@ struct IncrementalBackupRequest {
   BackupSettings settings;
   std::function<void(double)> progress;
   LayerOwnership ownership;  // who writes the layer directory
+  // Checkpoints, as in FullBackupRequest: where the record of finished work is saved (empty:
+  // nowhere, and a stopped backup removes what it wrote). `resume`: the record of an interrupted
+  // run of the same job, with at least one finished span, whose layer follows `chain.back()`
+  // (its previous_layer_dir) and is `chain.back().layer() + 1`: its directory is written again.
+  std::function<Status(const std::string&)> checkpoint;
+  std::optional<proto::BackupCheckpoint> resume;
 };
 
 // Compaction policy: a span is rewritten in full when it already has this many deltas, or when
@@ -47,14 +58,15 @@ inline constexpr double kMaxDeltaFraction = 0.5;
 
 StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& request);
 
-// Compares `span` (its rows as its files hold them) with `db`'s rows of its key range, as an
-// incremental does, and sets `out` to the span with one more DELTA file (layer `opts.layer`) when
-// rows changed; false in *kept when it must be written in full instead (keys out of order, grown
-// past twice the target size). Resumed full backups use it (backup/backup_checkpoint.h).
+// Compares `span` (its rows as its files hold them, completed by `pad`) with `db`'s rows of its
+// key range, as an incremental does, and sets `out` to the span with one more DELTA file (layer
+// `opts.layer`) when rows changed; false in *kept when it must be written in full instead (keys
+// out of order, grown past twice the target size). Resumed backups use it
+// (backup/backup_checkpoint.h).
 Status BringSpanToSnapshot(const SqliteDb& db, const TableSchema& schema, const KeyOrder& order,
-                           const proto::Span& span, const ChainStorage& storage,
-                           const ChainCrypto& crypto, const ExportOptions& opts, proto::Span* out,
-                           bool* kept);
+                           const ShortRowDefaults& pad, const proto::Span& span,
+                           const ChainStorage& storage, const ChainCrypto& crypto,
+                           const ExportOptions& opts, proto::Span* out, bool* kept);
 
 }  // namespace cofre
 

@@ -202,12 +202,13 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
     const TableToExport& table = tables[piece.table];
     PieceOutput& out = outputs[order[next]];
     const SqliteDb& db = snapshot.reader(table.database, reader);
-    Status st = piece.finished
-                    ? parallel.checkpoint->Bring(
-                          db, table.database, *table.schema, *orders[piece.table], *piece.finished,
-                          *parallel.chain, crypto, options, &out.spans, &out.rows, &out.bytes)
-                    : ExportRange(db, *table.schema, piece.start_key, piece.end_key, storage,
-                                  crypto, options, &out.spans, &out.rows, &out.bytes);
+    Status st =
+        piece.finished
+            ? parallel.checkpoint->Bring(db, table.database, *table.schema, *orders[piece.table],
+                                         ShortRowDefaults(), *piece.finished, *parallel.chain,
+                                         crypto, options, &out.spans, &out.rows, &out.bytes)
+            : ExportRange(db, *table.schema, piece.start_key, piece.end_key, storage, crypto,
+                          options, &out.spans, &out.rows, &out.bytes);
     if (!st.ok()) return annotate(st, piece.table);
     if (parallel.checkpoint) {
       parallel.checkpoint->Finished(table.database, *table.schema, out.spans);

@@ -179,8 +179,7 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
     proto::DataFile* file = out->add_files();
     file->set_layer(opts.layer);
     file->set_kind(proto::FILE_KIND_DELTA);
-    file->set_in_incremental_location(storage.incremental_location != nullptr);
-    file->set_locality(storage.write_locality);
+    storage.MarkWritten(opts.layer, file);
     RETURN_IF_ERROR(writer->Finish(file));
     stats->rows += file->rows();
     stats->bytes += file->logical_bytes();

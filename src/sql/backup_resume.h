@@ -1,8 +1,8 @@
 // Resuming BACKUP jobs of the server's runner (docs/architecture.md §9): the job's checkpoint
 // (backup/backup_checkpoint.h) is read at the start of each run; a run finds out whether its
 // interrupted predecessor had in fact committed its layer (then the job only records success),
-// resumes a full backup from its finished spans, or starts over. Jobs run inside a statement keep
-// no checkpoint: their statement ends with them.
+// resumes a full or incremental backup from its finished spans, or starts over. Jobs run inside a
+// statement keep no checkpoint: their statement ends with them.
 //
 // Test-only failpoints (sql/operation_settings.h, never set in production): a runner job kills
 // its process when a checkpoint first records finished spans of N tables (with one export thread

@@ -160,7 +160,7 @@ void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& s
 // The layer ownership of BACKUP job `job_id` (backup/unfinished_layers.h): its BACKUP-LOCK note,
 // and the record of its layer directory in the job registry.
 LayerOwnership Ownership(const ExecContext& ctx, int64_t job_id, const std::string& data_dir_id,
-                         const ChainStorage& storage, const std::string& full_subdir = "") {
+                         const ChainStorage& storage) {
   LayerOwnership out;
   out.lock.data_dir_id = data_dir_id;
   out.lock.job_id = job_id;
@@ -171,19 +171,9 @@ LayerOwnership Ownership(const ExecContext& ctx, int64_t job_id, const std::stri
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
   JobRegistry* jobs = ctx.jobs;
-  const bool runner = ctx.job_id.has_value();
-  out.claim = [jobs, job_id, storage, runner, full_subdir](LayerKind kind, const std::string& dir) {
-    RETURN_IF_ERROR(jobs->RecordBackupDir(job_id, LayerHome(storage, kind).RedactedUri(),
-                                          static_cast<int>(kind), dir));
-    if (!runner || kind != LayerKind::kIncremental) return Status::OK();
-    // An incremental is not resumed, but a restart must know whether it committed.
-    proto::BackupCheckpoint cp;
-    cp.set_format_version(kCheckpointFormatVersion);
-    cp.set_layer_dir(dir);
-    cp.set_full_subdir(full_subdir);
-    cp.set_layer(1);
-    cp.set_runs(1);
-    return jobs->SaveCheckpoint(job_id, cp.SerializeAsString());
+  out.claim = [jobs, job_id, storage](LayerKind kind, const std::string& dir) {
+    return jobs->RecordBackupDir(job_id, LayerHome(storage, kind).RedactedUri(),
+                                 static_cast<int>(kind), dir);
   };
   return out;
 }
@@ -341,7 +331,6 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   using Progress = const std::function<void(double)>&;
   BackupSettings settings = Settings(ctx.operations);
   if (opts.snapshot_timeout) settings.snapshot_timeout = *opts.snapshot_timeout;
-  settings.stop = ctx.stop;
   LiveCounts live;
   settings.live = &live;
   std::vector<std::string> notices;
@@ -356,11 +345,16 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     if (committed) {
       return RecordCommitted(ctx, DescribeStatement(stmt), opened.view(), *checkpoint, opts.keys);
     }
-    // Only full backups resume (from their finished spans); an incremental starts over.
-    if (checkpoint->layer() != 0 || checkpoint->spans_size() == 0 || stmt.incremental_on) {
+    // A run resumes from finished spans of its own kind of layer; otherwise it starts over.
+    if ((checkpoint->layer() == 0) == stmt.incremental_on.has_value() ||
+        checkpoint->spans_size() == 0) {
       checkpoint.reset();
     }
   }
+  // Runner jobs keep checkpoints; a failpoint may pause the job itself (sql/backup_resume.h).
+  std::stop_source self_stop;
+  std::stop_callback relay(ctx.stop, [&] { self_stop.request_stop(); });
+  settings.stop = self_stop.get_token();
   if (stmt.incremental_on) {
     ASSIGN_OR_RETURN(
         std::string subdir,
@@ -379,20 +373,32 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
     // The previous layer's files are read back (base and delta files): every locality must be
     // listed.
     RETURN_IF_ERROR(opened.view().Covers(chain.back(), collection::DisplaySubdir(subdir)));
+    // An interrupted run resumes only while the layer it wrote still follows the chain's last
+    // (docs/architecture.md §9); otherwise its directory goes and the job starts over.
+    if (checkpoint &&
+        (checkpoint->full_subdir() != subdir || checkpoint->layer() != chain.back().layer() + 1 ||
+         checkpoint->previous_layer_dir() != chain.back().layer_dir())) {
+      checkpoint.reset();
+    }
     ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
-    RemoveAbandonedLayers(ctx, opened.view(), data_dir_id);
+    RemoveAbandonedLayers(ctx, opened.view(), data_dir_id,
+                          checkpoint ? checkpoint->layer_dir() : std::string());
     auto result = RunJob(
         ctx, "BACKUP", DescribeStatement(stmt),
         [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
             uint64_t* bytes) -> Status {
           IncrementalBackupRequest req;
           req.storage = opened.view();
-          req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage, subdir);
+          req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
           req.targets = targets;
           req.chain = std::move(chain);
           req.crypto = crypto;
           req.settings = settings;
           req.progress = progress;
+          if (ctx.job_id) {
+            req.checkpoint = CheckpointSaver(ctx, job_id, &self_stop);
+            req.resume = checkpoint;
+          }
           const proto::BackupManifest full = req.chain.front();
           const uint32_t layer = req.chain.back().layer() + 1;
           ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
@@ -421,10 +427,6 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
   RemoveAbandonedLayers(ctx, opened.view(), data_dir_id,
                         checkpoint ? checkpoint->layer_dir() : std::string());
-  // Runner jobs keep checkpoints; a failpoint may pause the job itself (sql/backup_resume.h).
-  std::stop_source self_stop;
-  std::stop_callback relay(ctx.stop, [&] { self_stop.request_stop(); });
-  settings.stop = self_stop.get_token();
   auto result = RunJob(
       ctx, "BACKUP", DescribeStatement(stmt),
       [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
