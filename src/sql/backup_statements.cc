@@ -1,3 +1,5 @@
+// BACKUP: resolves the targets, opens the chain and its key, and runs a full or incremental
+// backup under a job record (resuming a runner job from its checkpoint, docs/architecture.md §9).
 #include "sql/backup_statements.h"
 
 #include <unistd.h>
@@ -8,81 +10,24 @@
 #include <set>
 
 #include "backup/chain_keys.h"
-#include "backup/check_files.h"
 #include "backup/collection.h"
 #include "backup/full_backup.h"
 #include "backup/incremental_backup.h"
 #include "backup/locality.h"
 #include "backup/manifest_io.h"
-#include "backup/restore.h"
 #include "backup/seen_layers.h"
-#include "backup/show_backup.h"
 #include "backup/unfinished_layers.h"
-#include "backup/verify_backup.h"
 #include "sql/as_of_time.h"
 #include "sql/backup_chain.h"
 #include "sql/backup_resume.h"
 #include "sql/describe.h"
+#include "sql/statement_job.h"
 #include "sql/statement_options.h"
 #include "storage/storage_factory.h"
 
 namespace cofre::sql {
 
 namespace {
-
-using Kind = ResultSet::Kind;
-
-ResultSet JobResult(int64_t job_id, uint64_t rows, uint64_t index_entries, uint64_t bytes) {
-  ResultSet rs;
-  rs.columns = {{"job_id", Kind::kNumber},
-                {"status"},
-                {"fraction_completed", Kind::kNumber},
-                {"rows", Kind::kNumber},
-                {"index_entries", Kind::kNumber},
-                {"bytes", Kind::kNumber}};
-  rs.rows.push_back({std::to_string(job_id), std::string("succeeded"), std::string("1"),
-                     std::to_string(rows), std::to_string(index_entries), std::to_string(bytes)});
-  return rs;
-}
-
-// Runs `body(job id, progress, ...)` as a job: records it, tracks progress, and marks the outcome.
-template <typename Fn>
-StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
-                           const std::string& description, Fn body,
-                           const LiveCounts* live = nullptr) {
-  int64_t id = 0;
-  if (ctx.job_id) {
-    id = *ctx.job_id;
-  } else {
-    ASSIGN_OR_RETURN(id, ctx.jobs->Start(type, description, ctx.user));
-  }
-  auto last = std::chrono::steady_clock::now();
-  std::function<void(double)> progress = [&](double f) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - last < std::chrono::milliseconds(200)) return;
-    last = now;
-    if (live) {
-      ctx.jobs->Progress(id, f, live->rows.load(), live->bytes.load()).IgnoreError();
-    } else {
-      ctx.jobs->Progress(id, f).IgnoreError();
-    }
-  };
-  uint64_t rows = 0, entries = 0, bytes = 0;
-  Status st = body(id, progress, &rows, &entries, &bytes);
-  if (!st.ok() && st.code() == StatusCode::kCancelled &&
-      (ctx.stop.stop_requested() || ctx.job_id)) {
-    // Stopped on request: a runner job's status is settled by the runner (paused, canceled, or
-    // pending again at shutdown); a statement's job was canceled with its statement.
-    if (!ctx.job_id) ctx.jobs->Transition(id, {"running"}, "canceled").status().IgnoreError();
-    return st;
-  }
-  if (!st.ok()) {
-    ctx.jobs->Fail(id, st.message()).IgnoreError();
-    return st;
-  }
-  RETURN_IF_ERROR(ctx.jobs->Succeed(id, rows, entries, bytes));
-  return JobResult(id, rows, entries, bytes);
-}
 
 // Resolves the BACKUP targets into databases and tables of the data directory.
 StatusOr<std::vector<BackupTarget>> ResolveBackupTargets(const ExecContext& ctx,
@@ -262,21 +207,6 @@ BackupSettings Settings(const OperationSettings& ops) {
   return settings;
 }
 
-// CockroachDB's system tables (RESTORE system.users ...) have no counterpart in a cofre backup.
-Status RefuseSystemTargets(const Targets& targets, std::string_view verb) {
-  bool system = false;
-  for (const auto& d : targets.databases) system |= d == "system";
-  for (const auto& t : targets.tables) system |= t.database == "system";
-  if (!system) return Status::OK();
-  return UnimplementedError(
-      std::string(verb) +
-      " of system tables (system.users, ...) is not supported: cofre backups hold user "
-      "databases only, while users, roles and grants live in the data directory's system "
-      "database, which BACKUP does not copy; re-create them with CREATE USER and GRANT");
-}
-
-}  // namespace
-
 // Refuses an incremental whose targets differ from its chain's.
 Status CheckSameTargets(const proto::Targets& chain, const proto::Targets& now,
                         const std::string& display) {
@@ -295,6 +225,8 @@ Status CheckSameTargets(const proto::Targets& chain, const proto::Targets& now,
   }
   return Status::OK();
 }
+
+}  // namespace
 
 StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   RETURN_IF_ERROR(RefuseSystemTargets(stmt.targets, "BACKUP"));
@@ -459,264 +391,6 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
   as_of_notice(&notices);
   return WithNotices(std::move(result), std::move(notices));
-}
-
-// The tables of `manifest` that RESTORE `targets` would read, for verify_backup_table_data
-// (nothing is written, so the data directory's databases do not matter).
-StatusOr<std::vector<VerifyTarget>> VerifyTargets(const ExecContext& ctx, const Targets& targets,
-                                                  const proto::BackupManifest& manifest,
-                                                  const std::string& display) {
-  std::vector<VerifyTarget> out;
-  auto find_db = [&](const std::string& name) -> StatusOr<const proto::Database*> {
-    for (const auto& db : manifest.databases()) {
-      if (db.name() == name) return &db;
-    }
-    return NotFoundError("database \"" + name + "\" is not in backup " + display);
-  };
-  std::set<std::pair<std::string, std::string>> added;
-  auto add = [&](const proto::Database& db, const proto::Table& t) {
-    if (added.insert({db.name(), t.name()}).second) out.push_back({db.name(), &t});
-  };
-  switch (targets.kind) {
-    case Targets::Kind::kCluster:
-      for (const auto& db : manifest.databases()) {
-        for (const auto& t : db.tables()) add(db, t);
-      }
-      break;
-    case Targets::Kind::kDatabases:
-      for (const auto& name : targets.databases) {
-        ASSIGN_OR_RETURN(const proto::Database* db, find_db(name));
-        for (const auto& t : db->tables()) add(*db, t);
-      }
-      break;
-    case Targets::Kind::kTables:
-      for (const auto& p : targets.tables) {
-        ASSIGN_OR_RETURN(const proto::Database* db,
-                         find_db(p.database.empty() ? ctx.current_database : p.database));
-        bool found = false;
-        for (const auto& t : db->tables()) {
-          if (p.all_tables || t.name() == p.table) {
-            add(*db, t);
-            found = true;
-          }
-        }
-        if (!found && !p.all_tables) {
-          return NotFoundError("table " + db->name() + "." + p.table + " is not in backup " +
-                               display);
-        }
-      }
-      break;
-  }
-  return out;
-}
-
-StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) {
-  RETURN_IF_ERROR(RefuseSystemTargets(stmt.targets, "RESTORE"));
-  ASSIGN_OR_RETURN(StatementOptions opts, ValidateOptions(stmt.options, OptionContext::kRestore));
-  LoadedChain chain;
-  RETURN_IF_ERROR(LoadChain(ctx, stmt.in, stmt.from, opts, &chain));
-  std::vector<ResultSet::Notice> notices;
-  RETURN_IF_ERROR(CheckNotOlder(ctx, chain, stmt.from, opts.allow_older, &notices));
-  const std::string& subdir = chain.subdir;
-  const std::vector<proto::BackupManifest>& layers = chain.layers;
-  ChainCrypto crypto = CryptoOf(chain.key);
-  const proto::BackupManifest* chosen = &layers.back();
-  if (stmt.as_of) {
-    auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    ASSIGN_OR_RETURN(int64_t when, ParseAsOfSystemTime(stmt.as_of->text, now));
-    // Without revision history (cofre keeps none), CockroachDB restores only to the end time
-    // of a layer of the chain, and so does cofre.
-    chosen = nullptr;
-    for (const auto& layer : layers) {
-      if (layer.end_time_micros() == when) chosen = &layer;
-    }
-    if (!chosen) {
-      std::string ends;
-      for (size_t i = 0; i < layers.size(); ++i) {
-        if (i == 8 && layers.size() > 9) {
-          ends += ", ... (" + std::to_string(layers.size() - 9) + " more), ";
-          i = layers.size() - 1;
-        } else if (i) {
-          ends += ", ";
-        }
-        ends += "'" + collection::FormatTimestamp(layers[i].end_time_micros()) + "'";
-      }
-      return InvalidArgumentError(
-                 "invalid RESTORE timestamp: no layer of backup " +
-                 collection::DisplaySubdir(subdir) + " ends at " +
-                 collection::FormatTimestamp(when) +
-                 "; a backup without revision history (cofre keeps none: SQLite has no MVCC) "
-                 "restores only to the end time of one of its layers: " +
-                 ends)
-          .WithHint("SHOW BACKUP FROM ... IN ... lists each layer's end_time");
-    }
-  }
-  const proto::BackupManifest& manifest = *chosen;
-  // Every locality holding files of this layer must be in the list, before anything is created.
-  RETURN_IF_ERROR(chain.opened.view().Covers(manifest, collection::DisplaySubdir(subdir)));
-  const std::string restored = DescribeLayer(chain, manifest);
-
-  if (opts.verify_backup_table_data) {
-    ASSIGN_OR_RETURN(std::vector<VerifyTarget> tables,
-                     VerifyTargets(ctx, stmt.targets, manifest, collection::DisplaySubdir(subdir)));
-    VerifyResult verified;
-    ASSIGN_OR_RETURN(
-        ResultSet rs,
-        RunJob(ctx, "RESTORE", DescribeStatement(stmt),
-               [&](int64_t job_id, const std::function<void(double)>& progress, uint64_t* rows,
-                   uint64_t* entries, uint64_t* bytes) -> Status {
-                 ctx.jobs->SetRunningStatus(job_id, "verifying " + restored).IgnoreError();
-                 VerifyRequest req;
-                 req.storage = chain.opened.view();
-                 req.crypto = crypto;
-                 req.tables = std::move(tables);
-                 req.progress = progress;
-                 ASSIGN_OR_RETURN(verified, VerifyBackupData(req));
-                 ctx.jobs->SetRunningStatus(job_id, "verified " + restored).IgnoreError();
-                 *rows = verified.rows;
-                 *entries = 0;
-                 *bytes = verified.logical_bytes;
-                 return Status::OK();
-               }));
-    rs.notices = std::move(notices);
-    rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
-                          "verified " + restored + ": " + std::to_string(verified.files) +
-                              " data files, " + std::to_string(verified.rows) +
-                              " rows; no problems found; nothing was restored"});
-    return rs;
-  }
-
-  RestoreRequest req;
-  req.schema_only = opts.schema_only;
-  req.bulk_pages = ctx.operations.restore_bulk_pages;
-  req.storage = chain.opened.view();
-  req.manifest = &manifest;
-  req.crypto = crypto;
-  req.data_dir = ctx.data_dir;
-  std::set<std::string> in_backup;
-  for (const auto& db : manifest.databases()) in_backup.insert(db.name());
-
-  if (opts.new_db_name && stmt.targets.kind != Targets::Kind::kDatabases) {
-    return InvalidArgumentError("new_db_name can only be used with RESTORE DATABASE");
-  }
-  if (opts.into_db && stmt.targets.kind != Targets::Kind::kTables) {
-    return InvalidArgumentError("into_db can only be used with RESTORE TABLE");
-  }
-  switch (stmt.targets.kind) {
-    case Targets::Kind::kCluster: {
-      if (!manifest.targets().cluster()) {
-        return InvalidArgumentError(
-            "backup " + collection::DisplaySubdir(subdir) +
-            " is not a full-cluster backup; restore its databases with RESTORE "
-            "DATABASE or its "
-            "tables with RESTORE TABLE");
-      }
-      ASSIGN_OR_RETURN(auto existing, ctx.data_dir->ListDatabases());
-      for (const auto& db : existing) {
-        ASSIGN_OR_RETURN(SqliteDb conn, SqliteDb::Open(db.path, false, true));
-        ASSIGN_OR_RETURN(auto tables, DataDir::ListTables(conn));
-        if (!tables.empty()) {
-          return FailedPreconditionError(
-                     "full cluster restore needs a data directory without user "
-                     "tables; database "
-                     "\"" +
-                     db.name + "\" has " + std::to_string(tables.size()) + " tables")
-              .WithHint(
-                  "restore into a new data directory, or use RESTORE DATABASE "
-                  "... WITH "
-                  "new_db_name");
-        }
-      }
-      for (const auto& db : manifest.databases()) {
-        ASSIGN_OR_RETURN(bool exists, ctx.data_dir->HasDatabase(db.name()));
-        req.databases.push_back({db.name(), db.name(), exists});
-      }
-      break;
-    }
-    case Targets::Kind::kDatabases: {
-      if (opts.new_db_name && stmt.targets.databases.size() != 1) {
-        return InvalidArgumentError("new_db_name can only be used when restoring one database");
-      }
-      for (const auto& name : stmt.targets.databases) {
-        if (!in_backup.count(name)) {
-          return NotFoundError("database \"" + name + "\" is not in backup " +
-                               collection::DisplaySubdir(subdir));
-        }
-        std::string target = opts.new_db_name.value_or(name);
-        RETURN_IF_ERROR(DataDir::ValidateDatabaseName(target));
-        ASSIGN_OR_RETURN(bool exists, ctx.data_dir->HasDatabase(target));
-        if (exists) {
-          return AlreadyExistsError("database \"" + target + "\" already exists")
-              .WithHint(
-                  "drop it first, or restore under another name WITH "
-                  "new_db_name = '...'");
-        }
-        req.databases.push_back({name, target, false});
-      }
-      break;
-    }
-    case Targets::Kind::kTables: {
-      std::map<std::string, size_t> by_db;
-      for (const auto& p : stmt.targets.tables) {
-        std::string source = p.database.empty() ? ctx.current_database : p.database;
-        const proto::Database* pdb = nullptr;
-        for (const auto& db : manifest.databases()) {
-          if (db.name() == source) pdb = &db;
-        }
-        if (!pdb) {
-          return NotFoundError("database \"" + source + "\" is not in backup " +
-                               collection::DisplaySubdir(subdir));
-        }
-        if (!by_db.count(source)) {
-          by_db[source] = req.tables.size();
-          std::string target = opts.into_db.value_or(source);
-          ASSIGN_OR_RETURN(bool exists, ctx.data_dir->HasDatabase(target));
-          if (!exists) {
-            return NotFoundError("database \"" + target + "\" does not exist")
-                .WithHint("create it first with CREATE DATABASE " + target +
-                          ", or choose another WITH into_db = '...'");
-          }
-          req.tables.push_back({source, {}, target});
-        }
-        auto& spec = req.tables[by_db[source]];
-        if (p.all_tables) {
-          for (const auto& t : pdb->tables()) spec.tables.push_back(t.name());
-        } else {
-          spec.tables.push_back(p.table);
-        }
-      }
-      for (auto& spec : req.tables) {
-        std::set<std::string> uniq(spec.tables.begin(), spec.tables.end());
-        spec.tables.assign(uniq.begin(), uniq.end());
-      }
-      break;
-    }
-  }
-  LiveCounts live;
-  ASSIGN_OR_RETURN(ResultSet rs,
-                   RunJob(
-                       ctx, "RESTORE", DescribeStatement(stmt),
-                       [&](int64_t job_id, const std::function<void(double)>& progress,
-                           uint64_t* rows, uint64_t* entries, uint64_t* bytes) -> Status {
-                         ctx.jobs->SetRunningStatus(job_id, "restoring " + restored).IgnoreError();
-                         req.progress = progress;
-                         req.stop = ctx.stop;
-                         req.live = &live;
-                         ASSIGN_OR_RETURN(RestoreResult r, RunRestore(req));
-                         ctx.jobs->SetRunningStatus(job_id, "restored " + restored).IgnoreError();
-                         *rows = r.rows;
-                         *entries = r.index_entries;
-                         *bytes = r.bytes;
-                         return Status::OK();
-                       },
-                       &live));
-  rs.notices = std::move(notices);
-  rs.notices.push_back(
-      {ResultSet::Notice::Severity::kNotice,
-       (opts.schema_only ? "restored the schema (no rows) of " : "restored ") + restored});
-  return rs;
 }
 
 }  // namespace cofre::sql
