@@ -261,6 +261,24 @@ StatusOr<uint64_t> StartCheckpoints(const CheckpointedLayer& layer,
   return highest + 1;
 }
 
+Status RecordLeafMaps(const BackupCheckpointer* checkpoint, ExternalStorage& storage,
+                      const std::string& layer_dir, const ChainCrypto& crypto,
+                      const LeafMapSet& now, proto::BackupManifest* manifest) {
+  if (!checkpoint) return WriteLeafMaps(storage, layer_dir, crypto, now, manifest);
+  *manifest->mutable_leaf_maps() = checkpoint->leaf_maps();
+  return Status::OK();
+}
+
+void AfterCommit(const BackupCheckpointer& checkpoint, ExternalStorage& data,
+                 const std::string& layer_dir, const proto::BackupManifest& manifest,
+                 uint32_t* runs, uint64_t* spans_kept, uint64_t* spans_brought) {
+  *runs = checkpoint.run();
+  *spans_kept = checkpoint.spans_kept();
+  *spans_brought = checkpoint.spans_diffed();
+  if (!checkpoint.resuming()) return;
+  RemoveUnreferencedDataFiles(data, layer_dir, ManifestFiles(manifest)).status().IgnoreError();
+}
+
 std::set<std::string> ManifestFiles(const proto::BackupManifest& manifest) {
   std::set<std::string> out;
   for (const auto& db : manifest.databases()) {

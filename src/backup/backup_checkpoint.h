@@ -129,6 +129,20 @@ StatusOr<uint64_t> StartCheckpoints(const CheckpointedLayer& layer,
                                     CheckpointSink sink, ExternalStorage& data,
                                     std::optional<BackupCheckpointer>* out);
 
+// The layer's LEAF_MAPS in `manifest`: with checkpoints, the file the run wrote when it started
+// (UseLeafMaps); otherwise `now`, written into `layer_dir` of `storage` now.
+Status RecordLeafMaps(const BackupCheckpointer* checkpoint, ExternalStorage& storage,
+                      const std::string& layer_dir, const ChainCrypto& crypto,
+                      const LeafMapSet& now, proto::BackupManifest* manifest);
+
+// After the commit of a layer written with checkpoints: how many runs wrote it and what they did
+// with finished spans (into the out-parameters), and, for a resumed run, the data files under
+// `layer_dir` of `data` that `manifest` does not name are deleted (finished spans written again;
+// best effort: they are unlisted).
+void AfterCommit(const BackupCheckpointer& checkpoint, ExternalStorage& data,
+                 const std::string& layer_dir, const proto::BackupManifest& manifest,
+                 uint32_t* runs, uint64_t* spans_kept, uint64_t* spans_brought);
+
 // Deletes the data files under `layer_dir`/data/ in `storage` that `keep` does not name (files
 // of spans no longer used, and those a killed run wrote after its last checkpoint), and what
 // interrupted writes left there. Returns the highest data file number left (0: none).

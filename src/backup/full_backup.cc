@@ -182,11 +182,8 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   manifest.set_index_entries(result.index_entries);
   manifest.set_logical_bytes(result.bytes);
 
-  if (checkpoint) {
-    *manifest.mutable_leaf_maps() = checkpoint->leaf_maps();
-  } else {
-    RETURN_IF_ERROR(WriteLeafMaps(storage, result.layer_dir, req.crypto, leaves, &manifest));
-  }
+  RETURN_IF_ERROR(RecordLeafMaps(checkpoint ? &*checkpoint : nullptr, storage, result.layer_dir,
+                                 req.crypto, leaves, &manifest));
   RETURN_IF_ERROR(WriteManifest(storage, result.layer_dir, req.crypto, manifest));
   if (Status st = collection::WriteLatest(storage, result.subdir); !st.ok()) {
     // The statement fails, so the backup must not stay listed: the guard removes its manifest
@@ -195,15 +192,8 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   }
   guard.Commit();
   if (checkpoint) {
-    result.runs = checkpoint->run();
-    result.spans_kept = checkpoint->spans_kept();
-    result.spans_brought = checkpoint->spans_diffed();
-  }
-  if (req.resume) {
-    // Files of finished spans that had to be written again (best effort: they are unlisted).
-    RemoveUnreferencedDataFiles(data_storage, result.layer_dir, ManifestFiles(manifest))
-        .status()
-        .IgnoreError();
+    AfterCommit(*checkpoint, data_storage, result.layer_dir, manifest, &result.runs,
+                &result.spans_kept, &result.spans_brought);
   }
   if (req.progress) req.progress(1.0);
   return result;

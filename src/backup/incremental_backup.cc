@@ -472,27 +472,16 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   manifest.set_rows(stats.rows);
   manifest.set_index_entries(stats.index_entries);
   manifest.set_logical_bytes(stats.bytes);
-  if (checkpoint) {
-    *manifest.mutable_leaf_maps() = checkpoint->leaf_maps();
-  } else {
-    RETURN_IF_ERROR(
-        WriteLeafMaps(storage.layers(), result.layer_dir, req.crypto, leaves_now, &manifest));
-  }
+  RETURN_IF_ERROR(RecordLeafMaps(checkpoint ? &*checkpoint : nullptr, storage.layers(),
+                                 result.layer_dir, req.crypto, leaves_now, &manifest));
   RETURN_IF_ERROR(WriteManifest(storage.layers(), result.layer_dir, req.crypto, manifest));
   guard.Commit();
   result.rows = stats.rows;
   result.index_entries = stats.index_entries;
   result.bytes = stats.bytes;
   if (checkpoint) {
-    result.runs = checkpoint->run();
-    result.spans_kept = checkpoint->spans_kept();
-    result.spans_brought = checkpoint->spans_diffed();
-  }
-  if (req.resume) {
-    // Files of finished spans that had to be written again (best effort: they are unlisted).
-    RemoveUnreferencedDataFiles(storage.DataFor(layer), result.layer_dir, ManifestFiles(manifest))
-        .status()
-        .IgnoreError();
+    AfterCommit(*checkpoint, storage.DataFor(layer), result.layer_dir, manifest, &result.runs,
+                &result.spans_kept, &result.spans_brought);
   }
   if (req.progress) req.progress(1.0);
   return result;

@@ -207,6 +207,20 @@ BackupSettings Settings(const OperationSettings& ops) {
   return settings;
 }
 
+// What a backup's job body gets (BACKUP's shared tail, ExecuteBackup).
+struct BackupJob {
+  std::function<void(double)> progress;
+  LayerOwnership ownership;
+  CheckpointSink checkpoint;  // runner jobs only
+};
+
+// The layer a backup committed: its result, its chain's full backup and its layer number.
+struct CommittedLayer {
+  BackupResult result;
+  proto::BackupManifest full;
+  uint32_t layer = 0;
+};
+
 // Refuses an incremental whose targets differ from its chain's.
 Status CheckSameTargets(const proto::Targets& chain, const proto::Targets& now,
                         const std::string& display) {
@@ -283,10 +297,36 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
       checkpoint.reset();
     }
   }
-  // Runner jobs keep checkpoints; a failpoint may pause the job itself (sql/backup_resume.h).
+  // A runner job's failpoint may pause the job itself (sql/backup_resume.h).
   std::stop_source self_stop;
   std::stop_callback relay(ctx.stop, [&] { self_stop.request_stop(); });
   settings.stop = self_stop.get_token();
+  // Runs a full or incremental backup (`backup`) as the statement's job, then records the layer
+  // it committed; an interrupted runner job keeps its layer for its next run.
+  auto run_backup = [&](const std::function<StatusOr<CommittedLayer>(const BackupJob&)>& backup)
+      -> StatusOr<ResultSet> {
+    ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
+    RemoveAbandonedLayers(ctx, opened.view(), data_dir_id,
+                          checkpoint ? checkpoint->layer_dir() : std::string());
+    auto result = RunJob(
+        ctx, "BACKUP", DescribeStatement(stmt),
+        [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
+            uint64_t* bytes) -> Status {
+          BackupJob job{progress, Ownership(ctx, job_id, data_dir_id, opened.view()), {}};
+          // Runner jobs keep checkpoints; a failpoint may pause the job itself.
+          if (ctx.job_id) job.checkpoint = CheckpointSaver(ctx, job_id, &self_stop);
+          ASSIGN_OR_RETURN(CommittedLayer c, backup(job));
+          KillAfterCommitFailpoint(ctx);
+          RememberLayer(ctx, job_id, opened.view(), c.full, c.layer, c.result);
+          notices = c.result.notices;
+          layer_end = c.result.end_micros;
+          return Finished(ctx, job_id, c.result, rows, entries, bytes);
+        },
+        &live);
+    CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
+    as_of_notice(&notices);
+    return WithNotices(std::move(result), std::move(notices));
+  };
   if (stmt.incremental_on) {
     ASSIGN_OR_RETURN(
         std::string subdir,
@@ -312,38 +352,23 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
          checkpoint->previous_layer_dir() != chain.back().layer_dir())) {
       checkpoint.reset();
     }
-    ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
-    RemoveAbandonedLayers(ctx, opened.view(), data_dir_id,
-                          checkpoint ? checkpoint->layer_dir() : std::string());
-    auto result = RunJob(
-        ctx, "BACKUP", DescribeStatement(stmt),
-        [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
-            uint64_t* bytes) -> Status {
-          IncrementalBackupRequest req;
-          req.storage = opened.view();
-          req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
-          req.targets = targets;
-          req.chain = std::move(chain);
-          req.crypto = crypto;
-          req.settings = settings;
-          req.progress = progress;
-          if (ctx.job_id) {
-            req.checkpoint = CheckpointSaver(ctx, job_id, &self_stop);
-            req.resume = checkpoint;
-          }
-          const proto::BackupManifest full = req.chain.front();
-          const uint32_t layer = req.chain.back().layer() + 1;
-          ASSIGN_OR_RETURN(BackupResult r, RunIncrementalBackup(req));
-          KillAfterCommitFailpoint(ctx);
-          RememberLayer(ctx, job_id, req.storage, full, layer, r);
-          notices = r.notices;
-          layer_end = r.end_micros;
-          return Finished(ctx, job_id, r, rows, entries, bytes);
-        },
-        &live);
-    CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
-    as_of_notice(&notices);
-    return WithNotices(std::move(result), std::move(notices));
+    return run_backup([&](const BackupJob& job) -> StatusOr<CommittedLayer> {
+      IncrementalBackupRequest req;
+      req.storage = opened.view();
+      req.ownership = job.ownership;
+      req.targets = targets;
+      req.chain = std::move(chain);
+      req.crypto = crypto;
+      req.settings = settings;
+      req.progress = job.progress;
+      req.checkpoint = job.checkpoint;
+      if (job.checkpoint) req.resume = checkpoint;
+      CommittedLayer c;
+      c.full = req.chain.front();
+      c.layer = req.chain.back().layer() + 1;
+      ASSIGN_OR_RETURN(c.result, RunIncrementalBackup(req));
+      return c;
+    });
   }
   // Tests only: a cheaper KDF for the chains they create (at least 1000 iterations).
   if (uint32_t n = ctx.operations.test_passphrase_iterations) {
@@ -356,41 +381,26 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   } else {
     ASSIGN_OR_RETURN(chain, CreateChainKey(opts.keys));
   }
-  ASSIGN_OR_RETURN(std::string data_dir_id, ctx.data_dir->Id());
-  RemoveAbandonedLayers(ctx, opened.view(), data_dir_id,
-                        checkpoint ? checkpoint->layer_dir() : std::string());
-  auto result = RunJob(
-      ctx, "BACKUP", DescribeStatement(stmt),
-      [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
-          uint64_t* bytes) -> Status {
-        FullBackupRequest req;
-        req.storage = opened.view();
-        req.ownership = Ownership(ctx, job_id, data_dir_id, req.storage);
-        req.targets = targets;
-        req.target_spec = spec;
-        req.crypto = CryptoOf(chain.key);
-        req.encryption_info = chain.encryption_info;
-        req.settings = settings;
-        req.progress = progress;
-        if (ctx.job_id) {
-          req.checkpoint = CheckpointSaver(ctx, job_id, &self_stop);
-          req.resume = checkpoint;
-        }
-        ASSIGN_OR_RETURN(BackupResult r, RunFullBackup(req));
-        KillAfterCommitFailpoint(ctx);
-        proto::BackupManifest full;
-        full.set_full_subdir(r.subdir);
-        full.set_chain_id(req.crypto.chain_id);
-        full.set_end_time_micros(r.end_micros);
-        RememberLayer(ctx, job_id, req.storage, full, 0, r);
-        notices = r.notices;
-        layer_end = r.end_micros;
-        return Finished(ctx, job_id, r, rows, entries, bytes);
-      },
-      &live);
-  CleanUpAfter(ctx, result.status(), opened.view(), data_dir_id);
-  as_of_notice(&notices);
-  return WithNotices(std::move(result), std::move(notices));
+  return run_backup([&](const BackupJob& job) -> StatusOr<CommittedLayer> {
+    FullBackupRequest req;
+    req.storage = opened.view();
+    req.ownership = job.ownership;
+    req.targets = targets;
+    req.target_spec = spec;
+    req.crypto = CryptoOf(chain.key);
+    req.encryption_info = chain.encryption_info;
+    req.settings = settings;
+    req.progress = job.progress;
+    req.checkpoint = job.checkpoint;
+    if (job.checkpoint) req.resume = checkpoint;
+    CommittedLayer c;
+    ASSIGN_OR_RETURN(c.result, RunFullBackup(req));
+    c.full.set_full_subdir(c.result.subdir);
+    c.full.set_chain_id(req.crypto.chain_id);
+    c.full.set_end_time_micros(c.result.end_micros);
+    c.layer = 0;
+    return c;
+  });
 }
 
 }  // namespace cofre::sql
