@@ -355,7 +355,7 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
   RETURN_IF_ERROR(db.Exec("PRAGMA threads = " + std::to_string(SorterThreads()) +
                           "; PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON"));
   SchemaGuard guard(db, std::set<std::string>(tables.begin(), tables.end()));
-  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(db.BeginImmediate());
   auto fail = [&](Status st) {
     db.Exec("ROLLBACK").IgnoreError();
     return st;

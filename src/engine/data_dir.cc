@@ -118,7 +118,7 @@ Status DataDir::RemoveUnpublishedFiles() {
   // process lives; everything else unnamed is removed. Under the catalog's write lock: another
   // connection creates or publishes a database file only while holding it, so a file being
   // created now is never taken for a leftover.
-  RETURN_IF_ERROR(system_.Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(system_.BeginImmediate());
   Status st = RemoveUnpublishedFilesLocked();
   if (!st.ok()) {
     system_.Exec("ROLLBACK").IgnoreError();
@@ -195,7 +195,7 @@ StatusOr<DatabaseInfo> DataDir::CreateDatabase(const std::string& name) {
   std::string path = NewDatabaseFilePath();
   // The file is created and named in the catalog under the catalog's write lock, which
   // RemoveUnpublishedFiles holds too: it never sees the file without its row.
-  RETURN_IF_ERROR(system_.Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(system_.BeginImmediate());
   Status st = [&]() -> Status {
     {
       ASSIGN_OR_RETURN(SqliteDb db, OpenDatabaseFile(path));
@@ -303,7 +303,7 @@ Status DataDir::PublishDatabases(const std::vector<Publication>& pubs) {
   for (const auto& pub : pubs) RETURN_IF_ERROR(ValidateDatabaseName(pub.name));
   // The files move into place under the catalog's write lock, which RemoveUnpublishedFiles
   // holds too: it never sees a published file without its row.
-  RETURN_IF_ERROR(system_.Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(system_.BeginImmediate());
   auto rollback = [&](Status st) {
     system_.Exec("ROLLBACK").IgnoreError();
     undo_moves();

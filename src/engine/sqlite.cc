@@ -151,6 +151,18 @@ Status SqliteDb::Exec(std::string_view sql) const {
   return Status::OK();
 }
 
+Status SqliteDb::BeginImmediate() const {
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db_, nullptr); s; s = sqlite3_next_stmt(db_, s)) {
+    if (sqlite3_stmt_busy(s)) {
+      const char* sql = sqlite3_sql(s);
+      return InternalError(std::string("a write transaction was begun while a statement of the "
+                                       "same connection was still reading: ") +
+                           (sql ? sql : "?"));
+    }
+  }
+  return Exec("BEGIN IMMEDIATE");
+}
+
 StatusOr<SqliteStmt> SqliteDb::Prepare(std::string_view sql) const {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);

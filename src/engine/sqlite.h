@@ -38,6 +38,13 @@ class SqliteDb {
   sqlite3* get() const { return db_; }
   // Runs one or more statements that return no rows.
   Status Exec(std::string_view sql) const;
+  // BEGIN IMMEDIATE: a write transaction, waiting up to the busy timeout for the write lock.
+  // REQUIRES: no statement of this connection is still reading (stepped to a row and not reset
+  // or destroyed). Such a statement holds a read snapshot, which SQLite cannot turn into a
+  // write transaction once another connection has committed: BEGIN would fail at once with
+  // "database is locked", without waiting, only when that race occurs. Refused here every time
+  // instead (Internal, naming the statement), so that tests catch it.
+  Status BeginImmediate() const;
   // Prepares a statement.
   StatusOr<SqliteStmt> Prepare(std::string_view sql) const;
   // Runs a query that returns one integer (first column of the first row); nullopt for no row.

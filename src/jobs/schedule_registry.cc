@@ -96,7 +96,7 @@ int64_t NowUnixMicros() {
 Status ScheduleRegistry::Init() { return dir_->system().Exec(kSchema); }
 
 Status ScheduleRegistry::InTransaction(const std::function<Status()>& body) {
-  RETURN_IF_ERROR(dir_->system().Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(dir_->system().BeginImmediate());
   Status st = body();
   if (st.ok()) st = dir_->system().Exec("COMMIT");
   if (!st.ok()) dir_->system().Exec("ROLLBACK").IgnoreError();

@@ -212,7 +212,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const CreateRole
     return AlreadyExistsError("a role or user named " + name + " already exists")
         .WithDetail(ErrorDetail::kDuplicateObject);
   }
-  RETURN_IF_ERROR(dir_->system().Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(dir_->system().BeginImmediate());
   auto rollback = [&](Status st) {
     dir_->system().Exec("ROLLBACK").IgnoreError();
     return st;
@@ -259,7 +259,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const DropRole& 
     }
     names.push_back(name);
   }
-  RETURN_IF_ERROR(dir_->system().Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(dir_->system().BeginImmediate());
   for (const auto& name : names) {
     for (const char* sql : {"DELETE FROM users WHERE name = ?",
                             "DELETE FROM role_members WHERE role = ?1 OR member = ?1",
@@ -336,7 +336,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantPrivi
     if (!exists) return NotFoundError("role/user \"" + name + "\" does not exist");
     grantees.push_back(name);
   }
-  RETURN_IF_ERROR(dir_->system().Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(dir_->system().BeginImmediate());
   const char* sql = s.revoke ? "DELETE FROM grants WHERE grantee = ? AND object_kind = ? AND "
                                "object = ? AND (privilege = ?4 OR ?4 = 'ALL')"
                              : "INSERT OR IGNORE INTO grants VALUES (?, ?, ?, ?)";

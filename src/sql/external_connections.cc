@@ -115,18 +115,22 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
 
 StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
                                              const DropExternalConnection& s) {
-  ASSIGN_OR_RETURN(SqliteStmt find,
-                   dir_->system().Prepare("SELECT owner FROM external_connections WHERE name = ?"));
-  find.Bind(1, s.name);
-  ASSIGN_OR_RETURN(bool exists, find.Step());
-  if (!exists) {
+  std::optional<std::string> owner;
+  {
+    ASSIGN_OR_RETURN(SqliteStmt find, dir_->system().Prepare(
+                                          "SELECT owner FROM external_connections WHERE name = ?"));
+    find.Bind(1, s.name);
+    ASSIGN_OR_RETURN(bool exists, find.Step());
+    if (exists) owner = find.ColumnText(0);
+  }  // done reading before the write transaction (SqliteDb::BeginImmediate)
+  if (!owner) {
     if (s.if_exists) return Tag("DROP EXTERNAL CONNECTION");
     return NotFoundError("external connection \"" + s.name + "\" does not exist");
   }
-  if (find.ColumnText(0) != actor.user && !actor.HasConnection(s.name, "DROP")) {
+  if (*owner != actor.user && !actor.HasConnection(s.name, "DROP")) {
     return NotAllowed(actor, "DROP", s.name);
   }
-  RETURN_IF_ERROR(dir_->system().Exec("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(dir_->system().BeginImmediate());
   for (const char* sql :
        {"DELETE FROM external_connections WHERE name = ?",
         "DELETE FROM grants WHERE object_kind = 'external_connection' AND object = ?"}) {
