@@ -218,6 +218,35 @@ def side_by_side(results, by_name, pairs):
     return lines
 
 
+def restore_scaling_section(by_name):
+    """Suite restore4g: cofre's restore against restic's at 1x and 4x, and the 4x/1x ratios."""
+    sizes = [tag for tag in ("1x", "4x") if f"restore4g.cofre_{tag}" in by_name]
+    if not sizes:
+        return []
+    lines = ["## Restore at 1x and 4x the dataset (suite restore4g)", "",
+             "Full + one incremental, encrypted, restored by cofre's RESTORE DATABASE and by "
+             "`restic restore` in the same run (issue 19: at most 1.5x restic's time; 4x the "
+             "data in at most 4.2x the time; CPU/wall at least 1.8; peak RSS under 64 MiB).", "",
+             "| size | database MiB | cofre s | cofre CPU/wall | cofre RSS MiB | restic s | "
+             "cofre / restic |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for tag in sizes:
+        c, r = by_name[f"restore4g.cofre_{tag}"], by_name.get(f"restore4g.restic_{tag}")
+        lines.append(
+            f"| {tag} | {mib(c.get('output_bytes'))} | {c['median']:.2f} | "
+            f"{num(c['cpu_per_wall'], '.2f')} | {rss_mib(c)} | "
+            f"{'' if r is None else format(r['median'], '.2f')} | "
+            f"{fmt_ratio(ratio(c['median'], r['median'] if r else None))} |")
+    if len(sizes) == 2:
+        c1, c4 = by_name["restore4g.cofre_1x"], by_name["restore4g.cofre_4x"]
+        r1, r4 = by_name.get("restore4g.restic_1x"), by_name.get("restore4g.restic_4x")
+        data = ratio(c4.get("output_bytes"), c1.get("output_bytes"))
+        lines += ["", f"- Data 4x/1x: {fmt_ratio(data)}; cofre time 4x/1x: "
+                  f"{fmt_ratio(ratio(c4['median'], c1['median']))}"
+                  + (f"; restic time 4x/1x: {fmt_ratio(ratio(r4['median'], r1['median']))}"
+                     if r1 and r4 else "")]
+    return lines + [""]
+
+
 def notes_section(results):
     lines = ["## What limits each figure", ""]
     for r in results:
@@ -451,6 +480,7 @@ def main():
     lines += output_size_section(by_name)
     lines += online_section(online, by_name)
     lines += resume_section(resume)
+    lines += restore_scaling_section(by_name)
     lines += notes_section(results)
     lines += micro_section(micro)
     lines += pgwire_section(pgwire)

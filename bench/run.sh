@@ -14,7 +14,8 @@
 #   BUILD_DIR     CMake build directory of the tools          (default build)
 #   BENCH_SEED    dataset seed                                (default 1)
 #   BENCH_SUITES  suites to run, in order
-#                 (default "limits cofre varied online resume sqlite3 restic borg micro pgwire")
+#                 (default "limits cofre varied online resume sqlite3 restic borg micro pgwire";
+#                 also restore4g: restore at BENCH_SIZE and 4x, off by default)
 #   ONLINE_BASE_SECONDS  suite online: seconds the writer runs alone first (default 3)
 #   BENCH_MICRO_MIN_TIME  seconds per micro-benchmark (suite micro; default 0.5)
 #   BENCH_REPORT  0 to skip writing docs/benchmarks.md and bench/results.json
@@ -652,6 +653,55 @@ suite_restic() {
   op_restic_incremental
   op_restic_restore
   rm -rf "$RESTIC_REPOSITORY" "$RESTIC_CACHE_DIR"
+}
+
+# ------------------------------------------------------------ restore4g ----
+
+# Restore at BENCH_SIZE and at 4x BENCH_SIZE (issue 19): for each size a dataset of its own
+# (generator, then the change script in place), cofre's encrypted full + incremental backup and
+# restic's full + incremental of the same file, then cofre's RESTORE DATABASE and restic's
+# restore of the latest state, timed in the same run. Operations restore4g.<tool>_<1x|4x>;
+# bench/report.py gives the cofre/restic ratios and the 4x/1x time ratio (linearity). Off by
+# default (BENCH_SUITES=restore4g): at 1G it needs ~12 GB free in BENCH_DIR and ~6 minutes.
+op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
+  local tag=$1 bytes=$2 dir=$BENCH_DIR/restore4g
+  local live=$dir/live/bench.db data=$dir/cofre-data repo=$dir/restic-repo
+  local target=$SCRATCH/restore4g-restic
+  rm -rf "$dir" "$target"
+  mkdir -p "$dir/live"
+  log "restore4g $tag: generating $bytes bytes"
+  "$GEN" --out "$live" --size "$bytes" --seed "$BENCH_SEED" >"$LOGS/restore4g.$tag.gen.log" 2>&1 ||
+    die "generating the restore4g $tag dataset failed"
+  local sql=("$COFRE_BIN" sql --data "$data")
+  local enc="WITH encryption_passphrase = '$COFRE_PW'"
+  "${sql[@]}" -e "CREATE DATABASE bench FROM FILE '$live'" >/dev/null
+  "${sql[@]}" -e "BACKUP DATABASE bench INTO 'nodelocal://1/enc' $enc" >/dev/null
+  RESTIC_REPOSITORY=$repo restic init -q
+  RESTIC_REPOSITORY=$repo restic backup -q --host bench "$live"
+  "$GEN" --change "$live" --fraction 0.01 --seed "$BENCH_SEED" >>"$LOGS/restore4g.$tag.gen.log" 2>&1 ||
+    die "changing the restore4g $tag dataset failed"
+  "${sql[@]}" -e "BACKUP DATABASE bench INTO LATEST IN 'nodelocal://1/enc' $enc" >/dev/null
+  RESTIC_REPOSITORY=$repo restic backup -q --host bench "$live"
+  sync
+  measure "restore4g.cofre_$tag" "restore4g.restic_$tag" "${sql[@]}" \
+    -e "RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/enc' WITH new_db_name = 'restored', encryption_passphrase = '$COFRE_PW'"
+  record_output "restore4g.cofre_$tag" "$(file_bytes "$live")"
+  [[ $("${sql[@]}" -e "SELECT count(*) FROM restored.events" | awk 'NR == 3 {print $1}') == \
+    $(sqlite3 "$live" "SELECT count(*) FROM events") ]] ||
+    die "restore4g $tag: the restored database lost rows"
+  "${sql[@]}" -e "DROP DATABASE restored CASCADE" >/dev/null
+  sync
+  measure "restore4g.restic_$tag" - env RESTIC_REPOSITORY="$repo" \
+    restic restore -q latest --target "$target"
+  record_output "restore4g.restic_$tag" "$(file_bytes "$target$live")"
+  check_same "$live" "$target$live"
+  rm -rf "$dir" "$target"
+}
+
+suite_restore4g() {
+  [[ -x $COFRE_BIN ]] || die "cofre binary $COFRE_BIN is missing: run make build"
+  op_restore4g_size 1x "$TARGET_BYTES"
+  op_restore4g_size 4x $((4 * TARGET_BYTES))
 }
 
 # ----------------------------------------------------------------- borg ----

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "backup/data_file_format.h"
@@ -130,21 +131,6 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
 using IndexBuilds = std::vector<std::unique_ptr<IndexBuild>>;
 using Batches = std::vector<std::pair<IndexBuild*, std::string>>;
 
-// Feeds batched entries (varint length, entry) to their indexes' sorters.
-Status SortBatches(const Batches& batches) {
-  for (const auto& [index, batch] : batches) {
-    std::string_view in = batch;
-    size_t pos = 0;
-    while (pos < in.size()) {
-      uint64_t size;
-      if (!rowcodec::GetVarint(in, &pos, &size)) return InternalError("corrupt index batch");
-      RETURN_IF_ERROR(index->sorter->Add(in.substr(pos, size)));
-      pos += size;
-    }
-  }
-  return Status::OK();
-}
-
 // The threads that sort index entries and write index pages, one per core: each index is
 // given to one of them, so the indexes of a table sort in parallel with each other and with
 // the loading of the next table.
@@ -166,6 +152,44 @@ class SortingThreads {
     }
     return false;
   }
+  // An empty batch buffer for the loading thread: one the sorting threads gave back when there
+  // is one, so that batches reuse their memory instead of allocating (and page-faulting in)
+  // fresh buffers all along the restore.
+  std::string TakeBatch() {
+    std::lock_guard<std::mutex> lock(spare_mu_);
+    if (spare_.empty()) return std::string();
+    std::string batch = std::move(spare_.back());
+    spare_.pop_back();
+    return batch;
+  }
+  // Gives a consumed batch's buffer back (kept when fewer than kSpareBatches are).
+  void ReturnBatch(std::string&& batch) {
+    batch.clear();
+    std::lock_guard<std::mutex> lock(spare_mu_);
+    if (spare_.size() < kSpareBatches && batch.capacity() <= kEntryBatchBytes * 2) {
+      spare_.push_back(std::move(batch));
+    }
+  }
+  // Feeds batched entries (varint length, entry) to their indexes' sorters, then gives the
+  // batches' buffers back.
+  Status SortBatches(Batches& batches) {
+    Status st;
+    for (auto& [index, batch] : batches) {
+      std::string_view in = batch;
+      size_t pos = 0;
+      while (st.ok() && pos < in.size()) {
+        uint64_t size;
+        if (!rowcodec::GetVarint(in, &pos, &size)) {
+          st = InternalError("corrupt index batch");
+          break;
+        }
+        st = index->sorter->Add(in.substr(pos, size));
+        pos += size;
+      }
+      ReturnBatch(std::move(batch));
+    }
+    return st;
+  }
   // Waits for every thread; the first failure.
   Status Wait() {
     Status first;
@@ -177,8 +201,14 @@ class SortingThreads {
   }
 
  private:
+  // Batch buffers in flight: per thread the batches being sorted and the next ones (one per
+  // index), plus the ones being filled.
+  static constexpr size_t kSpareBatches = 16;
+
   std::vector<std::unique_ptr<TaskThread>> threads_;
   size_t next_ = 0;
+  std::mutex spare_mu_;
+  std::vector<std::string> spare_;
 };
 
 // Loads one table's rows on the calling thread while `sorting` sorts its index entries and then
@@ -215,13 +245,16 @@ class TableLoad {
     ASSIGN_OR_RETURN(std::unique_ptr<TableBtreeBuilder> builder,
                      writer.BuildTable(plan_.root_page));
     std::deque<std::unique_ptr<SpanPrefetcher>> ahead;
+    // Emptied prefetch blocks, refilled by the prefetchers of this table's spans: enough for the
+    // steady state (the consumer gives one back as the producer takes one) and a span's end.
+    auto pool = std::make_shared<SpanPrefetcher::BlockPool>(kPrefetchBlocks + 1);
     int next_span = 0;
     auto start_next = [&] {
       if (next_span >= table.spans_size()) return;
       const proto::Span* span = &table.spans(next_span++);
       ahead.push_back(std::make_unique<SpanPrefetcher>(
           [this, span] { return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder()); },
-          kPrefetchBlockBytes, kPrefetchBlocks));
+          kPrefetchBlockBytes, kPrefetchBlocks, pool));
     };
     for (int s = 0; s < table.spans_size(); ++s) {
       while (ahead.size() <= kSpansAhead && next_span < table.spans_size()) start_next();
@@ -258,15 +291,15 @@ class TableLoad {
   void HandOver() {
     std::vector<Batches> per_thread(sorting_.size());
     for (auto& index : *indexes_) {
+      if (index->batch.empty()) continue;
       per_thread[index->thread].emplace_back(index.get(), std::move(index->batch));
-      index->batch.clear();
+      index->batch = sorting_.TakeBatch();
     }
     batched_ = 0;
     for (size_t t = 0; t < per_thread.size(); ++t) {
       if (per_thread[t].empty()) continue;
-      sorting_.at(t).Post([indexes = indexes_, batches = std::move(per_thread[t])] {
-        return SortBatches(batches);
-      });
+      sorting_.at(t).Post([indexes = indexes_, batches = std::move(per_thread[t]),
+                           &sorting = sorting_]() mutable { return sorting.SortBatches(batches); });
     }
   }
 

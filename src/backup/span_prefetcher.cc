@@ -2,8 +2,13 @@
 
 namespace cofre {
 
-SpanPrefetcher::SpanPrefetcher(Opener open, size_t block_bytes, size_t max_blocks)
-    : block_bytes_(block_bytes), max_blocks_(std::max<size_t>(1, max_blocks)) {
+SpanPrefetcher::BlockPool::~BlockPool() = default;
+
+SpanPrefetcher::SpanPrefetcher(Opener open, size_t block_bytes, size_t max_blocks,
+                               std::shared_ptr<BlockPool> pool)
+    : block_bytes_(block_bytes),
+      max_blocks_(std::max<size_t>(1, max_blocks)),
+      pool_(pool ? std::move(pool) : std::make_shared<BlockPool>(2)) {
   thread_ = std::thread([this, open = std::move(open)]() mutable { Produce(std::move(open)); });
 }
 
@@ -14,6 +19,31 @@ SpanPrefetcher::~SpanPrefetcher() {
   }
   room_.notify_all();
   thread_.join();
+  // The next span's prefetcher (when it shares the pool) refills these.
+  for (Block& block : queue_) GiveBack(std::move(block));
+  GiveBack(std::move(current_));
+}
+
+SpanPrefetcher::Block SpanPrefetcher::TakeSpare() {
+  Block block;
+  {
+    std::lock_guard<std::mutex> lock(pool_->mu_);
+    if (!pool_->blocks_.empty()) {
+      block = std::move(pool_->blocks_.back());
+      pool_->blocks_.pop_back();
+    }
+  }
+  block.bytes.reserve(block_bytes_);
+  return block;
+}
+
+void SpanPrefetcher::GiveBack(Block&& block) {
+  // A block a large row made outgrow the block size is freed: the pool's memory stays bounded.
+  if (block.bytes.capacity() > 2 * block_bytes_) return;
+  block.bytes.clear();
+  block.rows.clear();
+  std::lock_guard<std::mutex> lock(pool_->mu_);
+  if (pool_->blocks_.size() < pool_->max_blocks_) pool_->blocks_.push_back(std::move(block));
 }
 
 void SpanPrefetcher::Produce(Opener open) {
@@ -33,8 +63,7 @@ void SpanPrefetcher::Produce(Opener open) {
   if (!reader.ok()) {
     status = reader.status();
   } else {
-    Block block;
-    block.bytes.reserve(block_bytes_);
+    Block block = TakeSpare();
     std::string_view key, body;
     bool consumer_left = false;
     while (true) {
@@ -45,16 +74,16 @@ void SpanPrefetcher::Produce(Opener open) {
         break;
       }
       if (!*more) break;
-      block.rows.push_back(Row{block.bytes.size(), body.size(), key.size()});
-      block.bytes.append(body);
-      if (block.bytes.size() >= block_bytes_) {
+      // A full block goes before the row that would make it outgrow its buffer.
+      if (!block.rows.empty() && block.bytes.size() + body.size() > block_bytes_) {
         if (!push(std::move(block))) {
           consumer_left = true;
           break;
         }
-        block = Block();
-        block.bytes.reserve(block_bytes_);
+        block = TakeSpare();
       }
+      block.rows.push_back(Row{block.bytes.size(), body.size(), key.size()});
+      block.bytes.append(body);
     }
     if (!consumer_left && !block.rows.empty()) push(std::move(block));
   }
@@ -76,6 +105,7 @@ StatusOr<bool> SpanPrefetcher::Next(std::string_view* key, std::string_view* bod
       if (!final_status_.ok()) return final_status_;
       return false;
     }
+    GiveBack(std::move(current_));
     current_ = std::move(queue_.front());
     queue_.pop_front();
     next_row_ = 0;

@@ -7,6 +7,10 @@
 // Rows come out exactly as SpanReader::Next() yields them; an error of the reader (opening it
 // included) comes out of Next() after the rows read before it, with out_of_order() as the
 // reader reported it. Destroying the prefetcher stops the thread and waits for it.
+// A block holds rows up to `block_bytes` (more only for a single larger row); the consumer hands
+// the blocks it finished back to a BlockPool, from which the producer takes the blocks it fills:
+// spans of any size are read through the same few buffers instead of allocating (and
+// page-faulting in) one per block. Prefetchers of consecutive spans may share one pool.
 // Thread-safety: the public methods are for one consumer thread; the views Next() returns are
 // valid until the next call.
 #ifndef COFRE_BACKUP_SPAN_PREFETCHER_H_
@@ -26,12 +30,30 @@
 namespace cofre {
 
 class SpanPrefetcher {
+  struct Block;
+
  public:
   using Opener = std::function<StatusOr<std::unique_ptr<SpanReader>>()>;
 
+  // Emptied blocks, kept for reuse (at most `max_blocks` of them, none larger than twice the
+  // block size). Thread-safe; shared by the prefetchers given it.
+  class BlockPool {
+   public:
+    explicit BlockPool(size_t max_blocks) : max_blocks_(max_blocks) {}
+    ~BlockPool();
+
+   private:
+    friend class SpanPrefetcher;
+    std::mutex mu_;
+    const size_t max_blocks_;
+    std::vector<Block> blocks_;
+  };
+
   // Starts a thread that calls `open` and then reads rows in blocks of about `block_bytes`,
-  // keeping at most `max_blocks` ready blocks. `open` runs on that thread.
-  SpanPrefetcher(Opener open, size_t block_bytes = 1 << 20, size_t max_blocks = 4);
+  // keeping at most `max_blocks` ready blocks. `open` runs on that thread. Blocks are recycled
+  // through `pool` (a pool of its own when null).
+  SpanPrefetcher(Opener open, size_t block_bytes = 1 << 20, size_t max_blocks = 4,
+                 std::shared_ptr<BlockPool> pool = nullptr);
   ~SpanPrefetcher();
   SpanPrefetcher(const SpanPrefetcher&) = delete;
   SpanPrefetcher& operator=(const SpanPrefetcher&) = delete;
@@ -53,6 +75,10 @@ class SpanPrefetcher {
   };
 
   void Produce(Opener open);
+  // An empty block with room for block_bytes_: a pooled one when there is one.
+  Block TakeSpare();
+  // Empties `block` and keeps it in the pool when there is room.
+  void GiveBack(Block&& block);
 
   const size_t block_bytes_;
   const size_t max_blocks_;
@@ -61,6 +87,7 @@ class SpanPrefetcher {
   std::condition_variable ready_;  // a block, or the end, is available
   std::condition_variable room_;   // the queue has room, or the consumer left
   std::deque<Block> queue_;
+  std::shared_ptr<BlockPool> pool_;
   bool finished_ = false;  // the producer queued its last block
   Status final_status_;    // the producer's outcome, once finished_
   bool reader_out_of_order_ = false;

@@ -55,6 +55,9 @@ StatusOr<std::unique_ptr<BulkFileWriter>> BulkFileWriter::Open(const std::string
   w->original_page_count_ = info.page_count;
   w->allocator_ =
       std::make_unique<PageAllocator>(info.page_count, info.page_size, options.pending_byte);
+  if (options.write_behind_bytes > 0) {
+    w->write_behind_ = std::make_unique<WriteBehind>(w->fd_.get(), options.write_behind_bytes);
+  }
   return w;
 }
 
@@ -91,7 +94,7 @@ Status BulkFileWriter::CheckRoot(uint32_t root_page, BtreePageType want) {
 
 std::unique_ptr<PageSink> BulkFileWriter::NewSink() {
   return std::make_unique<PageSink>(fd_.get(), page_size_, allocator_.get(), display_,
-                                    options_.run_pages);
+                                    options_.run_pages, write_behind_.get());
 }
 
 void BulkFileWriter::SetState(uint32_t root_page, TreeState state) {

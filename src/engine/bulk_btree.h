@@ -57,6 +57,9 @@ class BulkFileWriter {
     // Offset of SQLite's lock byte. Only tests change it (together with
     // sqlite3_test_control(SQLITE_TESTCTRL_PENDING_BYTE)).
     uint64_t pending_byte = 0x40000000;
+    // Bytes written between two starts of the kernel's writeback of the file (WriteBehind in
+    // page_sink.h); 0 leaves writeback to the kernel until Finish's fsync.
+    uint64_t write_behind_bytes = 32 << 20;
   };
 
   // Opens `path` and checks the preconditions; FailedPrecondition naming what is wrong.
@@ -94,6 +97,7 @@ class BulkFileWriter {
   uint32_t page_size_ = 0;
   uint32_t original_page_count_ = 0;
   std::unique_ptr<PageAllocator> allocator_;
+  std::unique_ptr<WriteBehind> write_behind_;  // null when options_.write_behind_bytes is 0
   std::mutex mu_;
   std::map<uint32_t, TreeState> trees_;  // by root page
   bool finished_ = false;

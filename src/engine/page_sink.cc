@@ -1,5 +1,6 @@
 #include "engine/page_sink.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,13 +26,21 @@ Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const st
   return Status::OK();
 }
 
+void WriteBehind::Wrote(uint64_t bytes) {
+  uint64_t now = pending_.fetch_add(bytes) + bytes;
+  // One of the threads that crossed the interval resets the count and starts the writeback.
+  if (now < interval_ || !pending_.compare_exchange_strong(now, 0)) return;
+  (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 PageSink::PageSink(int fd, uint32_t page_size, PageAllocator* allocator, std::string display,
-                   uint32_t run_pages)
+                   uint32_t run_pages, WriteBehind* write_behind)
     : fd_(fd),
       page_size_(page_size),
       allocator_(allocator),
       display_(std::move(display)),
       run_pages_(run_pages == 0 ? 1 : run_pages),
+      write_behind_(write_behind),
       scratch_(page_size) {}
 
 StatusOr<uint32_t> PageSink::NewPage() {
@@ -62,8 +71,10 @@ Status PageSink::Flush() {
   std::string action = "writing page " + std::to_string(first);
   if (count > 1) action += "-" + std::to_string(first + count - 1);
   action += " of " + display_;
-  return PwriteFully(fd_, uint64_t{first - 1} * page_size_, buf_.data(), size_t{count} * page_size_,
-                     action);
+  const size_t bytes = size_t{count} * page_size_;
+  RETURN_IF_ERROR(PwriteFully(fd_, uint64_t{first - 1} * page_size_, buf_.data(), bytes, action));
+  if (write_behind_) write_behind_->Wrote(bytes);
+  return Status::OK();
 }
 
 Status PageSink::Finish() {

@@ -13,6 +13,7 @@
 #ifndef COFRE_ENGINE_PAGE_SINK_H_
 #define COFRE_ENGINE_PAGE_SINK_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,10 +27,30 @@ namespace cofre {
 // names what is written, e.g. "writing page 7 of 'x.db'".
 Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const std::string& action);
 
+// WriteBehind: asks the kernel to start writing a file's dirty pages back every `interval`
+// bytes written to it (sync_file_range(2) SYNC_FILE_RANGE_WRITE, which does not wait for the
+// disk), so that the file's final fsync has little left to do and the page cache never holds
+// the whole file dirty: the disk works while the writers compute instead of after them. It
+// guarantees nothing about durability (the final fsync does, and reports write errors), so a
+// failure to start writeback is ignored.
+// Thread-safety: Wrote() may be called from several threads.
+class WriteBehind {
+ public:
+  WriteBehind(int fd, uint64_t interval) : fd_(fd), interval_(interval) {}
+  // Counts `bytes` written; starts writeback when `interval` bytes accumulated.
+  void Wrote(uint64_t bytes);
+
+ private:
+  const int fd_;
+  const uint64_t interval_;
+  std::atomic<uint64_t> pending_{0};
+};
+
 class PageSink {
  public:
+  // `write_behind` (optional, not owned) is told of every write.
   PageSink(int fd, uint32_t page_size, PageAllocator* allocator, std::string display,
-           uint32_t run_pages);
+           uint32_t run_pages, WriteBehind* write_behind = nullptr);
   PageSink(const PageSink&) = delete;
   PageSink& operator=(const PageSink&) = delete;
 
@@ -53,6 +74,7 @@ class PageSink {
   PageAllocator* const allocator_;
   const std::string display_;
   const uint32_t run_pages_;
+  WriteBehind* const write_behind_;
   PageAllocator::Run run_;  // pages not handed out yet
   std::vector<char> buf_;   // buffered pages [buf_first_, buf_first_ + buf_count_)
   uint32_t buf_first_ = 0;
