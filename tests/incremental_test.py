@@ -390,6 +390,102 @@ class IncrementalTest(CofreTestCase):
                     f"WITH new_db_name = 'big{i}'")
             self.assertEqual(table_dump(self.db_path(f"big{i}"), "t"), states[i], f"layer {i}")
 
+    def test_unchanged_file_is_kept_and_any_change_is_seen(self):
+        # An incremental of a file nobody wrote since the previous layer keeps that layer whole
+        # (engine/file_state.h); every change by another SQLite client after such a layer must
+        # still be in the next one: an in-place update of the same size with its modification
+        # time set back, commits left in a WAL another connection holds open, a checkpoint, a
+        # WAL reset, VACUUM, a switch of journal mode. Each layer is restored and compared.
+        for mode in ("wal", "delete"):
+            with self.subTest(mode=mode):
+                self.unchanged_file_chain(mode)
+
+    def unchanged_file_chain(self, mode):
+        import time
+        src = os.path.join(self.tmp, f"quiet_{mode}.db")
+        con = sqlite3.connect(src)
+        con.execute(f"PRAGMA journal_mode={mode}")
+        con.executescript("""
+            CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b BLOB);
+            CREATE TABLE k (x TEXT PRIMARY KEY, y INT) WITHOUT ROWID;
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 3000)
+            INSERT INTO t SELECT x, printf('%08d', x), randomblob(x % 50) FROM c;
+            INSERT INTO k SELECT a, id FROM t WHERE id <= 500;
+        """)
+        con.commit()
+        con.close()
+        db = f"quiet_{mode}"
+        self.ok(f"CREATE DATABASE {db} FROM FILE '{src}'")
+        coll = f"nodelocal://1/quiet_{mode}"
+        holder = None
+
+        def quiet():
+            time.sleep(0.25)  # out of the racy window of the file's last change
+
+        def change(sql, keep_mtime=False):
+            st = os.stat(src)
+            c = sqlite3.connect(src)
+            c.executescript(sql)
+            c.commit()
+            c.close()
+            if keep_mtime:
+                os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+        steps = [
+            ("full", None),
+            ("nothing", None),
+            ("same-size update, mtime set back",
+             lambda: change("UPDATE t SET a = printf('%08d', id + 1) WHERE id = 1777", True)),
+            ("nothing", None),
+            ("delete + insert into k", lambda: change(
+                "DELETE FROM k WHERE y % 7 = 0; INSERT INTO k VALUES ('zz', 1)")),
+            ("nothing", None),
+            ("VACUUM", lambda: change("DELETE FROM t WHERE id % 5 = 0; VACUUM")),
+            ("nothing", None),
+        ]
+        if mode == "wal":
+            def hold():
+                nonlocal holder
+                holder = sqlite3.connect(src, isolation_level=None)
+                holder.execute("PRAGMA wal_autocheckpoint = 0")
+                holder.execute("UPDATE t SET a = 'held' WHERE id = 10")
+
+            def commit_more():
+                holder.execute("UPDATE t SET a = 'held2' WHERE id = 11")
+
+            def checkpoint():
+                holder.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                holder.execute("UPDATE t SET a = 'after reset' WHERE id = 12")
+
+            def release():
+                holder.close()
+
+            steps += [("commit left in an open WAL", hold), ("nothing", None),
+                      ("another commit in that WAL", commit_more),
+                      ("checkpoint and WAL reset", checkpoint), ("nothing", None),
+                      ("writer closed", release), ("nothing", None),
+                      ("switched to DELETE", lambda: change(
+                          "PRAGMA journal_mode=DELETE; UPDATE t SET b = NULL WHERE id = 13"))]
+        else:
+            steps += [("switched to WAL", lambda: change(
+                "PRAGMA journal_mode=WAL; UPDATE t SET b = NULL WHERE id = 13"))]
+        steps += [("nothing", None)]
+        states = []
+        for name, step in steps:
+            if step:
+                step()
+            quiet()
+            verb = f"INTO '{coll}'" if name == "full" else f"INTO LATEST IN '{coll}'"
+            self.ok(f"BACKUP DATABASE {db} {verb}")
+            states.append((name, dump_db(src)))
+        ends = [r["end_time"] for r in self.rows(f"SHOW BACKUP FROM LATEST IN '{coll}'")
+                if r["object_type"] == "database"]
+        self.assertEqual(len(ends), len(states))
+        for i, (end, (name, state)) in enumerate(zip(ends, states)):
+            self.ok(f"RESTORE DATABASE {db} FROM LATEST IN '{coll}' AS OF SYSTEM TIME '{end}' "
+                    f"WITH new_db_name = '{db}_{i}'")
+            self.assertEqual(dump_db(self.db_path(f"{db}_{i}")), state, f"layer {i}: {name}")
+
     def test_incremental_on_a_legacy_chain_with_digest_files(self):
         # Chains written by cofre 0.1 carry row digest files (data/<n>.cfg) beside their BASE
         # files; incrementals ignore them and read each span's previous state back instead.

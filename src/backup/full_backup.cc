@@ -143,6 +143,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     pdb->set_name(target->database.name);
     RETURN_IF_ERROR(DescribeDatabase(db, pdb));
     pdb->set_snapshot_time_micros(snapshot->time_micros(target->database.name));
+    pdb->set_file_state(snapshot->file_state(target->database.name));
     for (const auto& table : schema.tables) {
       tables.push_back({target->database.name, &table, pdb->add_tables()});
     }

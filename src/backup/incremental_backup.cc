@@ -29,15 +29,44 @@ namespace fmt = data_file_format;
 
 namespace {
 
-const proto::Table* FindTable(const proto::BackupManifest& m, const std::string& db,
-                              const std::string& table) {
+const proto::Database* FindDatabase(const proto::BackupManifest& m, const std::string& db) {
   for (const auto& d : m.databases()) {
-    if (d.name() != db) continue;
-    for (const auto& t : d.tables()) {
-      if (t.name() == table) return &t;
-    }
+    if (d.name() == db) return &d;
   }
   return nullptr;
+}
+
+const proto::Table* FindTable(const proto::BackupManifest& m, const std::string& db,
+                              const std::string& table) {
+  const proto::Database* d = FindDatabase(m, db);
+  if (!d) return nullptr;
+  for (const auto& t : d->tables()) {
+    if (t.name() == table) return &t;
+  }
+  return nullptr;
+}
+
+// True when database `db`'s files are proved the same as at `prev`'s snapshot
+// (engine/file_state.h): then its rows and leaves are the previous layer's.
+bool FileUnchanged(const Snapshot& snapshot, const proto::BackupManifest& prev,
+                   const std::string& db) {
+  const proto::Database* before = FindDatabase(prev, db);
+  const std::string& now = snapshot.file_state(db);
+  return before && !now.empty() && before->file_state() == now;
+}
+
+// Copies `db`'s maps from `before` into `out` when `before` has one for every rowid table of
+// `schema`; false otherwise (then they are computed).
+bool CopyLeafMaps(const LeafMapSet& before, const std::string& db, const DatabaseSchema& schema,
+                  LeafMapSet* out) {
+  for (const auto& table : schema.tables) {
+    if (!table.without_rowid && !before.count({db, table.name})) return false;
+  }
+  for (const auto& table : schema.tables) {
+    auto it = before.find({db, table.name});
+    if (it != before.end()) (*out)[it->first] = it->second;
+  }
+  return true;
 }
 
 // Marks the files of `table`'s spans, all new files of layer `layer`, as stored where they were
@@ -69,6 +98,9 @@ struct TableJob {
   // both set only when unchanged spans can be told without reading rows.
   const std::vector<LeafRange>* leaves_before = nullptr;
   const std::vector<LeafRange>* leaves_now = nullptr;
+  // The database file is proved unchanged since the previous layer's snapshot (the same
+  // engine/file_state.h token): every span is kept as it is.
+  bool file_unchanged = false;
 };
 
 // A unit of work for one thread: a span of the previous layer to diff (or rewrite), a key range
@@ -95,6 +127,11 @@ Status IncrementSpan(const SqliteDb& db, const TableJob& table, const proto::Spa
                      bool prefetch, const ChainStorage& storage, const ChainCrypto& crypto,
                      const ExportOptions& opts, WorkOutput* out) {
   if (NeedsCompaction(span) || !table.order) return Status::OK();
+  if (table.file_unchanged) {
+    out->delta_span = span;
+    out->kept = true;
+    return Status::OK();
+  }
   // The change detector: a span whose leaves are the same as in the previous layer's snapshot
   // holds the same rows; it is kept as it is, without a scan or a read of the previous state.
   // Otherwise only the parts of the span whose leaf groups changed are scanned and compared.
@@ -333,8 +370,14 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   if (auto maps = ReadLeafMaps(storage.ForLayer(prev.layer()), req.crypto, prev); maps.ok()) {
     leaves_before = std::move(*maps);
   }
+  // A database whose files did not change keeps its maps: no page is read.
   for (const auto& [target, schema] : schemas) {
-    ComputeLeafMaps(*snapshot, target->database.name, schema, threads, &leaves_now);
+    const std::string& dbname = target->database.name;
+    if (FileUnchanged(*snapshot, prev, dbname) &&
+        CopyLeafMaps(leaves_before, dbname, schema, &leaves_now)) {
+      continue;
+    }
+    ComputeLeafMaps(*snapshot, dbname, schema, threads, &leaves_now);
   }
   // With checkpoints, written now: a resumed run compares them with its own.
   if (checkpoint) {
@@ -350,6 +393,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     pdb->set_name(dbname);
     RETURN_IF_ERROR(DescribeDatabase(db, pdb));
     pdb->set_snapshot_time_micros(snapshot->time_micros(dbname));
+    pdb->set_file_state(snapshot->file_state(dbname));
+    const bool file_unchanged = FileUnchanged(*snapshot, prev, dbname);
     for (const auto& table : schema.tables) {
       TableJob job;
       job.database = dbname;
@@ -378,6 +423,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
           return order.status().Annotate("backing up table " + dbname + "." + table.name);
         }
         job.order = std::move(*order);
+        job.file_unchanged = same && file_unchanged;
         // Same leaves mean same rows only under the same definition.
         auto was = leaves_before.find({dbname, table.name});
         auto is = leaves_now.find({dbname, table.name});

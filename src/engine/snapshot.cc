@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "engine/file_state.h"
+
 namespace cofre {
 
 namespace {
@@ -147,8 +149,11 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
     std::chrono::microseconds backoff = kFirstBackoff;
     int attempts = 0;
     Attempt a;
+    StatusOr<FileStats> stats_before = FileStats();
     while (true) {
       ++attempts;
+      // The files' state around the attempt: equal before and after, it is the snapshot's.
+      stats_before = StatDatabaseFiles(info.path);
       a = TryOnce(db.readers, probe, FileHeaderSaysWal(info.path));
       if (a.readers == 0 && !IsBusy(a.rc)) {
         return UnavailableError("cannot start a read snapshot of database \"" + info.name +
@@ -182,6 +187,10 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
     db.rollback_journal = a.rollback_journal;
     db.wal = std::move(a.wal);
     db.path = info.path;
+    if (auto stats_after = StatDatabaseFiles(info.path); stats_before.ok() && stats_after.ok()) {
+      db.file_state =
+          FileStateToken(*stats_before, *stats_after, !a.rollback_journal, db.wal).value_or("");
+    }
     db.time_micros = NowMicros();
     if (snap->first_micros_ == 0) snap->first_micros_ = db.time_micros;
     snap->time_micros_ = db.time_micros;

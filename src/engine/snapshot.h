@@ -64,6 +64,10 @@ class Snapshot {
   // The pages of database `name` as this snapshot sees them (engine/page_view.h). Unavailable
   // when the snapshot could not pin them (a WAL whose index was busy): callers read rows instead.
   StatusOr<std::unique_ptr<PageView>> OpenPageView(const std::string& name) const;
+  // A token of database `name`'s files at this snapshot (engine/file_state.h): a later snapshot
+  // with the same token sees the same content. Empty when it could not be proved (a write
+  // landed while the snapshot was taken, a file changed too recently, a WAL index not captured).
+  const std::string& file_state(const std::string& name) const { return dbs_.at(name).file_state; }
 
  private:
   struct Db {
@@ -72,6 +76,7 @@ class Snapshot {
     bool rollback_journal = false;
     std::optional<WalSnapshotHeader> wal;
     std::string path;
+    std::string file_state;
   };
   Snapshot() = default;
   std::map<std::string, Db> dbs_;

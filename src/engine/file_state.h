@@ -1,0 +1,64 @@
+// FileState: a token that proves a database file did not change between two snapshots
+// (engine/snapshot.h), without reading it. It lets an incremental backup of a file nobody wrote
+// keep the previous layer whole (docs/architecture.md, invariant on unchanged files).
+//
+// The token holds what every change of the file's content changes: the database file's device,
+// inode, size, and modification and status-change times (ns); in rollback-journal modes the same
+// of its WAL (none, in practice); in WAL mode the snapshot's wal-index header instead (last
+// frame, salts, page count): frames up to the last one are rewritten only after a WAL restart,
+// which changes the salts (a new WAL file draws them at random), a commit shows only there (it
+// writes the wal-index, not the files, after its frames), and a checkpoint writes the database
+// file. The WAL file's own times are not used: SQLite re-owns it (fchown, which sets its ctime)
+// whenever a connection running as root opens it. The status-change time (ctime) cannot
+// be set back by a user; a write sets it to the kernel's coarse clock, so a write after a token
+// was taken changes it, unless the token's times were within kRacyMargin of the moment they
+// were read ("racy": a later write could land on the same clock tick). A racy state yields no
+// token. An empty WAL and no WAL are the same state (the first reader creates an empty one).
+// Thread-safety: pure functions.
+#ifndef COFRE_ENGINE_FILE_STATE_H_
+#define COFRE_ENGINE_FILE_STATE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "engine/page_view.h"
+
+namespace cofre {
+
+// What stat() says of one file (all zero when it is absent or empty).
+struct FileStat {
+  bool present = false;  // exists and is not empty
+  uint64_t dev = 0, ino = 0, size = 0;
+  int64_t mtime_ns = 0, ctime_ns = 0;
+  bool operator==(const FileStat&) const = default;
+};
+
+// The database file's and its WAL's stat, and when they were read.
+struct FileStats {
+  FileStat db, wal;
+  int64_t read_at_ns = 0;  // wall clock before the stat calls
+  bool operator==(const FileStats& o) const { return db == o.db && wal == o.wal; }
+};
+
+// How long before the moment it was read a file's last change must be for its state to be
+// trusted on filesystems with nanosecond times (several coarse clock ticks) and on those that
+// keep whole seconds only (FAT: 2 s).
+inline constexpr std::chrono::milliseconds kRacyMargin{100};
+inline constexpr std::chrono::milliseconds kRacyMarginCoarse{2100};
+
+// Stats `path` and `path`-wal. An error when the database file cannot be stat'ed.
+StatusOr<FileStats> StatDatabaseFiles(const std::string& path);
+
+// The token of a file whose stats were `before` ahead of the snapshot and `after` once it was
+// pinned (with `wal`: the snapshot's wal-index header in WAL mode; unset in rollback modes).
+// nullopt when the two differ (a write landed meanwhile), when the state is racy, or when a WAL
+// snapshot did not capture its header.
+std::optional<std::string> FileStateToken(const FileStats& before, const FileStats& after,
+                                          bool wal_mode,
+                                          const std::optional<WalSnapshotHeader>& wal);
+
+}  // namespace cofre
+
+#endif  // COFRE_ENGINE_FILE_STATE_H_
