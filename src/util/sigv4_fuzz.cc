@@ -83,8 +83,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   constexpr std::string_view kSecret = "fuzz-secret-key/+=";
   const cofre::AwsCredentials creds("AKIDEXAMPLE", std::string(kSecret), "token");
-  // The secret may only appear in the signed request if the input itself contained it.
-  const bool input_has_secret = in.find("fuzz-secret-key") != std::string_view::npos;
+  // The secret may only appear in the signed request if the input itself contained it, in any
+  // case: header names are lowercased in the canonical request.
+  std::string lowered(in);
+  for (char& ch : lowered) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const bool input_has_secret = lowered.find("fuzz-secret-key") != std::string::npos;
   const auto when = std::chrono::system_clock::from_time_t(1440938160);
   for (bool s3 : {false, true}) {
     cofre::SigV4Params p = s3 ? cofre::SigV4Params::ForS3("us-east-1", when)
