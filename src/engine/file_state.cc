@@ -76,7 +76,8 @@ StatusOr<FileStats> StatDatabaseFiles(const std::string& path) {
 
 std::optional<std::string> FileStateToken(const FileStats& before, const FileStats& after,
                                           bool wal_mode,
-                                          const std::optional<WalSnapshotHeader>& wal) {
+                                          const std::optional<WalSnapshotHeader>& wal,
+                                          uint32_t change_counter) {
   if (wal_mode && !wal) return std::nullopt;
   // In WAL mode the WAL's content is the wal-index header's (below), not its file's times: a
   // connection opening the WAL as root re-owns it (fchown), which sets its ctime.
@@ -96,8 +97,17 @@ std::optional<std::string> FileStateToken(const FileStats& before, const FileSta
     Put64(wal->page_count, &token);
     Put64(wal->page_size, &token);
     token.append(wal->salt);
+  } else {
+    big_endian::Append32(&token, change_counter);
   }
   return token;
+}
+
+StatusOr<uint32_t> ReadChangeCounter(const std::string& path) {
+  ASSIGN_OR_RETURN(auto file, VfsFile::Open(path, SQLITE_OPEN_MAIN_DB));
+  char b[4];
+  RETURN_IF_ERROR(file->Read(24, b, 4));
+  return big_endian::Get32(b);
 }
 
 }  // namespace cofre

@@ -9,12 +9,18 @@
 // which changes the salts (a new WAL file draws them at random), a commit shows only there (it
 // writes the wal-index, not the files, after its frames), and a checkpoint writes the database
 // file. The WAL file's own times are not used: SQLite re-owns it (fchown, which sets its ctime)
-// whenever a connection running as root opens it. The status-change time (ctime) cannot
-// be set back by a user; a write sets it to the kernel's coarse clock, so a write after a token
-// was taken changes it, unless the token's times were within kRacyMargin of the moment they
-// were read ("racy": a later write could land on the same clock tick). A racy state yields no
-// token. An empty WAL and no WAL are the same state (the first reader creates an empty one).
-// Thread-safety: pure functions.
+// whenever a connection running as root opens it. In rollback-journal modes the header's file
+// change counter is added (every commit bumps it, also one written through a memory map).
+// Known limit: a process that writes the database file of a WAL-mode database through a
+// writable shared memory map (SQLite built with SQLITE_MMAP_READWRITE, not the default, when it
+// checkpoints; tools outside SQLite) may leave its times as they were (the kernel updates them
+// on the first write to a page after writeback); such a change, made while the file is closed
+// between two backups without a commit showing in the wal-index, would not be seen. The
+// status-change time (ctime) cannot be set back by a user; a write sets it to the kernel's coarse
+// clock, so a write after a token was taken changes it, unless the token's times were within
+// kRacyMargin of the moment they were read ("racy": a later write could land on the same clock
+// tick). A racy state yields no token. An empty WAL and no WAL are the same state (the first reader
+// creates an empty one). Thread-safety: pure functions.
 #ifndef COFRE_ENGINE_FILE_STATE_H_
 #define COFRE_ENGINE_FILE_STATE_H_
 
@@ -55,9 +61,16 @@ StatusOr<FileStats> StatDatabaseFiles(const std::string& path);
 // pinned (with `wal`: the snapshot's wal-index header in WAL mode; unset in rollback modes).
 // nullopt when the two differ (a write landed meanwhile), when the state is racy, or when a WAL
 // snapshot did not capture its header.
+// In rollback-journal modes, `change_counter` is the database header's file change counter
+// (offset 24), read under the snapshot's SHARED lock: every SQLite commit in those modes bumps it,
+// also one that writes through a memory map (whose times the kernel may leave as they were).
 std::optional<std::string> FileStateToken(const FileStats& before, const FileStats& after,
                                           bool wal_mode,
-                                          const std::optional<WalSnapshotHeader>& wal);
+                                          const std::optional<WalSnapshotHeader>& wal,
+                                          uint32_t change_counter);
+
+// Reads the file change counter of database file `path` (through SQLite's VFS).
+StatusOr<uint32_t> ReadChangeCounter(const std::string& path);
 
 }  // namespace cofre
 

@@ -139,15 +139,18 @@ TEST_F(FileStateTest, TokenNeedsTheWalIndexInWalMode) {
   MakeDb("wal");
   Quiet();
   ASSERT_OK_AND_ASSIGN(FileStats stats, StatDatabaseFiles(info_.path));
-  EXPECT_FALSE(FileStateToken(stats, stats, true, std::nullopt).has_value());
-  EXPECT_TRUE(FileStateToken(stats, stats, false, std::nullopt).has_value());
+  EXPECT_FALSE(FileStateToken(stats, stats, true, std::nullopt, 0).has_value());
+  EXPECT_TRUE(FileStateToken(stats, stats, false, std::nullopt, 0).has_value());
+  // Rollback modes: another change counter is another state.
+  EXPECT_NE(FileStateToken(stats, stats, false, std::nullopt, 1),
+            FileStateToken(stats, stats, false, std::nullopt, 2));
   FileStats later = stats;
   later.db.ctime_ns += 1;
-  EXPECT_FALSE(FileStateToken(stats, later, false, std::nullopt).has_value());
+  EXPECT_FALSE(FileStateToken(stats, later, false, std::nullopt, 0).has_value());
   // Changed within the margin before it was read: racy.
   FileStats racy = stats;
   racy.read_at_ns = racy.db.ctime_ns + 1000;
-  EXPECT_FALSE(FileStateToken(racy, racy, false, std::nullopt).has_value());
+  EXPECT_FALSE(FileStateToken(racy, racy, false, std::nullopt, 0).has_value());
 }
 
 }  // namespace

@@ -187,9 +187,12 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
     db.rollback_journal = a.rollback_journal;
     db.wal = std::move(a.wal);
     db.path = info.path;
-    if (auto stats_after = StatDatabaseFiles(info.path); stats_before.ok() && stats_after.ok()) {
+    auto stats_after = StatDatabaseFiles(info.path);
+    auto counter = a.rollback_journal ? ReadChangeCounter(info.path) : StatusOr<uint32_t>(0);
+    if (stats_before.ok() && stats_after.ok() && counter.ok()) {
       db.file_state =
-          FileStateToken(*stats_before, *stats_after, !a.rollback_journal, db.wal).value_or("");
+          FileStateToken(*stats_before, *stats_after, !a.rollback_journal, db.wal, *counter)
+              .value_or("");
     }
     db.time_micros = NowMicros();
     if (snap->first_micros_ == 0) snap->first_micros_ = db.time_micros;
