@@ -4,6 +4,8 @@
 # fuzz/corpus/<target without _fuzz>/, and prints per target the executions, libFuzzer's coverage
 # (cov: edges, ft: features) and the final corpus (inputs/bytes).
 # A crash leaves its input under fuzz/artifacts/<target>/ and makes the script fail.
+# FUZZ_SEED fixes libFuzzer's seed (make test's smoke run uses 1, so that a rerun of the same
+# commit explores the same inputs first); unset, every run starts from a new random seed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${1:-$ROOT/build-asan}"
@@ -24,7 +26,9 @@ for bin in "${targets[@]}"; do
   [ -d "$corpus" ] && cp -r "$corpus"/. "$WORK/$name"/
   log="$WORK/$name.log"
   # -timeout: an input that takes longer than 25 s is a hang, and a failure.
-  if "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=25 \
+  seed=()
+  [ -n "${FUZZ_SEED:-}" ] && seed=(-seed="$FUZZ_SEED")
+  if "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=25 "${seed[@]}" \
       -artifact_prefix="$ROOT/fuzz/artifacts/$name/" "$WORK/$name" >"$log" 2>&1; then
     status=ok
   else
