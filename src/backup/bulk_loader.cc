@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 
 #include "backup/data_file_format.h"
@@ -77,14 +78,35 @@ struct IndexBuild {
   BytewiseOrder bytewise;
   std::unique_ptr<ExternalSorter> sorter;  // used on its sorting thread only
   size_t thread = 0;                       // which sorting thread
-  uint64_t entries = 0;
-  std::string batch;  // entries not yet handed over: varint length, entry; loading thread
+  uint64_t entries = 0;                    // counted by the loading thread
 
   IndexBuild(const BulkIndexPlan* p, size_t budget, const std::string& temp_dir)
       : plan(p), order(p->order) {
     sorter = std::make_unique<ExternalSorter>(&bytewise, budget, temp_dir);
   }
 };
+
+// Appends to `*out` the sorter entry of the row (`values`, its SQLite record's values, and
+// `rowid`) in index `build`. `entry_values` is scratch. FailedPrecondition when a value has no
+// byte-comparable sort key (the caller then loads through SQLite).
+Status AppendIndexEntry(const IndexBuild& build, const std::string& table,
+                        std::span<const sqlite_record::Value> values, int64_t rowid,
+                        std::vector<sqlite_record::Value>* entry_values, std::string* out) {
+  entry_values->clear();
+  for (int source : build.plan->sources) {
+    entry_values->push_back(source < 0 ? IntegerValue(rowid) : values[source]);
+  }
+  entry_values->push_back(IntegerValue(rowid));
+  out->clear();
+  if (!index_sort_key::Append(*entry_values, build.plan->order, out)) {
+    return FailedPreconditionError("index " + build.plan->name + " of table " + table +
+                                   " has a value only SQLite can order");
+  }
+  const uint32_t key_size = static_cast<uint32_t>(out->size());
+  sqlite_record::Append(*entry_values, out);
+  out->append(reinterpret_cast<const char*>(&key_size), 4);
+  return Status::OK();
+}
 
 // Sorts one index's entries and writes its b-tree, checking UNIQUE.
 Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& build) {
@@ -129,7 +151,12 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
 }
 
 using IndexBuilds = std::vector<std::unique_ptr<IndexBuild>>;
-using Batches = std::vector<std::pair<IndexBuild*, std::string>>;
+// Rows handed to one sorting thread: each its rowid (8 bytes, native order), the length of its
+// SQLite record (varint), the record. The thread makes the entries of its indexes from them.
+struct RowBatch {
+  std::vector<IndexBuild*> indexes;  // of the table, on that thread
+  std::string rows;
+};
 
 // The threads that sort index entries and write index pages, one per core: each index is
 // given to one of them, so the indexes of a table sort in parallel with each other and with
@@ -170,24 +197,36 @@ class SortingThreads {
       spare_.push_back(std::move(batch));
     }
   }
-  // Feeds batched entries (varint length, entry) to their indexes' sorters, then gives the
-  // batches' buffers back.
-  Status SortBatches(Batches& batches) {
+  // Makes the entries of the batch's rows in its indexes and feeds them to their sorters, then
+  // gives the batch's buffer back.
+  Status SortRows(RowBatch& batch, const std::string& table) {
     Status st;
-    for (auto& [index, batch] : batches) {
-      std::string_view in = batch;
-      size_t pos = 0;
-      while (st.ok() && pos < in.size()) {
-        uint64_t size;
-        if (!rowcodec::GetVarint(in, &pos, &size)) {
-          st = InternalError("corrupt index batch");
-          break;
-        }
-        st = index->sorter->Add(in.substr(pos, size));
-        pos += size;
+    std::vector<sqlite_record::Value> values, entry_values;
+    std::string entry;
+    std::string_view in = batch.rows;
+    size_t pos = 0;
+    while (st.ok() && pos < in.size()) {
+      int64_t rowid;
+      uint64_t size;
+      if (in.size() - pos < 8) {
+        st = InternalError("corrupt row batch");
+        break;
       }
-      ReturnBatch(std::move(batch));
+      std::memcpy(&rowid, in.data() + pos, 8);
+      pos += 8;
+      if (!rowcodec::GetVarint(in, &pos, &size) || size > in.size() - pos) {
+        st = InternalError("corrupt row batch");
+        break;
+      }
+      st = sqlite_record::Parse(in.substr(pos, size), &values);
+      pos += size;
+      for (IndexBuild* index : batch.indexes) {
+        if (!st.ok()) break;
+        st = AppendIndexEntry(*index, table, values, rowid, &entry_values, &entry);
+        if (st.ok()) st = index->sorter->Add(entry);
+      }
     }
+    ReturnBatch(std::move(batch.rows));
     return st;
   }
   // Waits for every thread; the first failure.
@@ -222,9 +261,12 @@ class TableLoad {
     const proto::Table& table = *plan_.table;
     const size_t budget = kTableSortBudget / std::max<size_t>(1, plan_.indexes.size());
     indexes_ = std::make_shared<IndexBuilds>();
+    thread_indexes_.assign(sorting_.size(), {});
+    batches_.assign(sorting_.size(), {});
     for (const auto& index : plan_.indexes) {
       indexes_->push_back(std::make_unique<IndexBuild>(&index, budget, req_.temp_dir));
       indexes_->back()->thread = sorting_.Assign();
+      thread_indexes_[indexes_->back()->thread].push_back(indexes_->back().get());
     }
     RETURN_IF_ERROR(LoadRows(writer, rows));
     HandOver();
@@ -287,19 +329,16 @@ class TableLoad {
     return builder->Finish();
   }
 
-  // Hands the batched index entries to their sorting threads.
+  // Hands the batched rows to the sorting threads of the table's indexes.
   void HandOver() {
-    std::vector<Batches> per_thread(sorting_.size());
-    for (auto& index : *indexes_) {
-      if (index->batch.empty()) continue;
-      per_thread[index->thread].emplace_back(index.get(), std::move(index->batch));
-      index->batch = sorting_.TakeBatch();
-    }
     batched_ = 0;
-    for (size_t t = 0; t < per_thread.size(); ++t) {
-      if (per_thread[t].empty()) continue;
-      sorting_.at(t).Post([indexes = indexes_, batches = std::move(per_thread[t]),
-                           &sorting = sorting_]() mutable { return sorting.SortBatches(batches); });
+    for (size_t t = 0; t < batches_.size(); ++t) {
+      if (batches_[t].empty()) continue;
+      RowBatch batch{thread_indexes_[t], std::move(batches_[t])};
+      batches_[t] = sorting_.TakeBatch();
+      sorting_.at(t).Post(
+          [indexes = indexes_, batch = std::move(batch), &sorting = sorting_,
+           table = plan_.table->name()]() mutable { return sorting.SortRows(batch, table); });
     }
   }
 
@@ -326,24 +365,16 @@ class TableLoad {
       }
       return st;
     }
-    for (auto& index : *indexes_) {
-      entry_values_.clear();
-      for (int source : index->plan->sources) {
-        entry_values_.push_back(source < 0 ? IntegerValue(rowid) : values_[source]);
-      }
-      entry_values_.push_back(IntegerValue(rowid));
-      encoded_.clear();
-      if (!index_sort_key::Append(entry_values_, index->plan->order, &encoded_)) {
-        return FailedPreconditionError("index " + index->plan->name + " of table " + table.name() +
-                                       " has a value only SQLite can order");
-      }
-      const uint32_t key_size = static_cast<uint32_t>(encoded_.size());
-      sqlite_record::Append(entry_values_, &encoded_);
-      encoded_.append(reinterpret_cast<const char*>(&key_size), 4);
-      rowcodec::PutVarint(&index->batch, encoded_.size());
-      index->batch.append(encoded_);
-      batched_ += encoded_.size();
-      ++index->entries;
+    // The index entries are made on the sorting threads, from the record: the loading thread
+    // (the restore's critical path) only copies it.
+    for (auto& index : *indexes_) ++index->entries;
+    for (size_t t = 0; t < batches_.size(); ++t) {
+      if (thread_indexes_[t].empty()) continue;
+      std::string& batch = batches_[t];
+      batch.append(reinterpret_cast<const char*>(&rowid), 8);
+      rowcodec::PutVarint(&batch, encoded_.size());
+      batch.append(encoded_);
+      batched_ += encoded_.size() + 8;
     }
     if (batched_ >= kEntryBatchBytes) {
       if (sorting_.failed()) return sorting_.Wait();
@@ -356,11 +387,12 @@ class TableLoad {
   const BulkTablePlan& plan_;
   SortingThreads& sorting_;
   std::shared_ptr<IndexBuilds> indexes_;
+  std::vector<std::vector<IndexBuild*>> thread_indexes_;  // per sorting thread
+  std::vector<std::string> batches_;  // per sorting thread: rows not handed over
   size_t batched_ = 0;
   rowcodec::Record record_;
   ShortRowDefaults short_rows_;  // completes rows stored before an ADD COLUMN
   std::vector<sqlite_record::Value> values_;
-  std::vector<sqlite_record::Value> entry_values_;
   std::string encoded_;
 };
 

@@ -4,10 +4,12 @@
 // Tables load one after the other on the calling thread, largest first: every span's rows as of
 // the restored layer (base file and deltas merged by SpanReader, read and decrypted on a
 // prefetch thread) are encoded as SQLite records and appended to the table's b-tree in rowid
-// order; each row's index entries (a byte-comparable sort key, index_sort_key.h, plus the SQLite
-// record) go in batches to the index's sorting thread (one per core, indexes assigned round
-// robin), whose bounded-memory ExternalSorter sorts them and, once the table's rows are in,
-// writes the index b-tree while the next table loads. UNIQUE indexes are checked as they are
+// order; each row's SQLite record goes in batches to the sorting threads of the table's indexes
+// (one thread per core, indexes assigned round robin), which make the row's index entries (a
+// byte-comparable sort key, index_sort_key.h, plus the index's SQLite record) from it, so that
+// the loading thread, the restore's critical path, does not; each index's bounded-memory
+// ExternalSorter sorts them and, once the table's rows are in, its thread writes the index
+// b-tree while the next table loads. UNIQUE indexes are checked as they are
 // written (a duplicate is DataLoss naming the index).
 //
 // The staging file must be closed by SQLite while this runs; it is complete (and header

@@ -142,4 +142,43 @@ Status Validate(std::string_view record) {
   return Status::OK();
 }
 
+Status Parse(std::string_view record, std::vector<Value>* values) {
+  RETURN_IF_ERROR(Validate(record));
+  values->clear();
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(record.data());
+  uint64_t header_len;
+  size_t pos = sqlite_varint::Get(p, record.size(), &header_len);
+  size_t body = header_len;
+  while (pos < header_len) {
+    uint64_t t;
+    pos += sqlite_varint::Get(p + pos, header_len - pos, &t);
+    const size_t len = static_cast<size_t>(BodyLength(t));
+    Value v;
+    if (t == 0) {
+      v.type = Type::kNull;
+    } else if (t == 8 || t == 9) {
+      v.type = Type::kInteger;
+      v.i = static_cast<int64_t>(t - 8);
+    } else if (t <= 7) {
+      uint64_t bits = 0;
+      for (size_t k = 0; k < len; ++k) bits = bits << 8 | p[body + k];
+      if (t == 7) {
+        v.type = Type::kReal;
+        v.r = std::bit_cast<double>(bits);
+      } else {
+        // Sign-extends the big-endian integer of `len` bytes.
+        const unsigned shift = 64 - 8 * static_cast<unsigned>(len);
+        v.type = Type::kInteger;
+        v.i = static_cast<int64_t>(bits << shift) >> shift;
+      }
+    } else {
+      v.type = t % 2 ? Type::kText : Type::kBlob;
+      v.bytes = record.substr(body, len);
+    }
+    body += len;
+    values->push_back(v);
+  }
+  return Status::OK();
+}
+
 }  // namespace cofre::sqlite_record

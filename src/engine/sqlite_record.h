@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/status.h"
 
@@ -39,6 +40,11 @@ void Append(std::span<const Value> values, std::string* out);
 // is a valid one (not 10 or 11), and the bodies exactly fill the rest. Returns InvalidArgument
 // saying what is wrong otherwise. Does not check that text is valid UTF-8.
 Status Validate(std::string_view record);
+
+// Decodes `record` into `*values` (replacing their contents): the inverse of Append, so
+// Parse(Append(v)) gives v back exactly (reals bit for bit). Text and blob values point into
+// `record`. InvalidArgument as Validate for a malformed record.
+Status Parse(std::string_view record, std::vector<Value>* values);
 
 }  // namespace cofre::sqlite_record
 
