@@ -401,7 +401,6 @@ class IncrementalTest(CofreTestCase):
                 self.unchanged_file_chain(mode)
 
     def unchanged_file_chain(self, mode):
-        import time
         src = os.path.join(self.tmp, f"quiet_{mode}.db")
         con = sqlite3.connect(src)
         con.execute(f"PRAGMA journal_mode={mode}")
@@ -418,9 +417,6 @@ class IncrementalTest(CofreTestCase):
         self.ok(f"CREATE DATABASE {db} FROM FILE '{src}'")
         coll = f"nodelocal://1/quiet_{mode}"
         holder = None
-
-        def quiet():
-            time.sleep(0.25)  # out of the racy window of the file's last change
 
         def change(sql, keep_mtime=False):
             st = os.stat(src)
@@ -473,8 +469,7 @@ class IncrementalTest(CofreTestCase):
         states = []
         for name, step in steps:
             if step:
-                step()
-            quiet()
+                step()  # each snapshot waits out the racy window of such a fresh change itself
             verb = f"INTO '{coll}'" if name == "full" else f"INTO LATEST IN '{coll}'"
             self.ok(f"BACKUP DATABASE {db} {verb}")
             states.append((name, dump_db(src)))

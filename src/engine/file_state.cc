@@ -41,13 +41,15 @@ StatusOr<FileStat> StatOne(const std::string& path) {
   return out;
 }
 
+int64_t MarginNanos(const FileStat& f) {
+  const bool whole_seconds = f.mtime_ns % 1000000000 == 0 && f.ctime_ns % 1000000000 == 0;
+  return std::chrono::nanoseconds(whole_seconds ? kRacyMarginCoarse : kRacyMargin).count();
+}
+
 // True when `f` changed too close to `now` for a later write to be sure to change its times.
 bool Racy(const FileStat& f, int64_t now) {
   if (!f.present) return false;
-  const bool whole_seconds = f.mtime_ns % 1000000000 == 0 && f.ctime_ns % 1000000000 == 0;
-  const int64_t margin =
-      std::chrono::nanoseconds(whole_seconds ? kRacyMarginCoarse : kRacyMargin).count();
-  return std::max(f.mtime_ns, f.ctime_ns) > now - margin;
+  return std::max(f.mtime_ns, f.ctime_ns) > now - MarginNanos(f);
 }
 
 void Put64(uint64_t v, std::string* out) {
@@ -101,6 +103,17 @@ std::optional<std::string> FileStateToken(const FileStats& before, const FileSta
     big_endian::Append32(&token, change_counter);
   }
   return token;
+}
+
+std::chrono::nanoseconds RacyWait(const FileStats& stats) {
+  if (!Racy(stats.db, stats.read_at_ns)) return std::chrono::nanoseconds(0);
+  const int64_t margin = MarginNanos(stats.db);
+  const int64_t wait =
+      std::max(stats.db.mtime_ns, stats.db.ctime_ns) + margin + 1 - stats.read_at_ns;
+  if (margin > std::chrono::nanoseconds(kRacyMargin).count() || wait <= 0 || wait > margin) {
+    return std::chrono::nanoseconds(0);
+  }
+  return std::chrono::nanoseconds(wait);
 }
 
 StatusOr<uint32_t> ReadChangeCounter(const std::string& path) {

@@ -69,6 +69,12 @@ std::optional<std::string> FileStateToken(const FileStats& before, const FileSta
                                           const std::optional<WalSnapshotHeader>& wal,
                                           uint32_t change_counter);
 
+// How long until the database file's last change (in `stats`) leaves the racy window, when that
+// is at most kRacyMargin away; zero otherwise (not racy, or a whole-second filesystem's longer
+// window). A snapshot waits this long first, so that a file written just before a backup still
+// gets a token.
+std::chrono::nanoseconds RacyWait(const FileStats& stats);
+
 // Reads the file change counter of database file `path` (through SQLite's VFS).
 StatusOr<uint32_t> ReadChangeCounter(const std::string& path);
 
