@@ -166,7 +166,14 @@ class JobResumeTest(unittest.TestCase):
     def job(self, jid):
         row = self.sql(f"SHOW JOB {jid}").stdout.strip().split("|")
         return {"status": row[4], "num_runs": int(row[13]), "error": row[11],
-                "running_status": row[5]}
+                "running_status": row[5], "fraction": float(row[10] or 0)}
+
+    def assert_paused_midway(self, jid, kind):
+        """A paused job shows how far it got and what it was doing."""
+        j = self.job(jid)
+        self.assertGreater(j["fraction"], 0, j)
+        self.assertLess(j["fraction"], 1, j)
+        self.assertRegex(j["running_status"], rf"^backing up {kind} into 'nodelocal://1/c\d+'$")
 
     def wait_status(self, jid, statuses, timeout=60):
         deadline = time.time() + timeout
@@ -237,6 +244,7 @@ class JobResumeTest(unittest.TestCase):
             name, path = self.collection()
             jid = self.backup(name)
             self.assertEqual(self.wait_status(jid, {"paused", "succeeded"})["status"], "paused")
+            self.assert_paused_midway(jid, "a full backup")
             before = self.data_files(path)
             self.assertGreater(len(before), 0)
             # Unfinished: not listed, LATEST not written.
@@ -337,6 +345,7 @@ class JobResumeTest(unittest.TestCase):
             self.start(COFRE_TEST_PAUSE_AT_CHECKPOINTS=point)
             jid = self.incremental(name)
             self.assertEqual(self.wait_status(jid, {"paused", "succeeded"})["status"], "paused")
+            self.assert_paused_midway(jid, "an incremental layer")
             before = {f: v for f, v in self.data_files(path).items() if f not in full}
             self.assertGreater(len(before), 0)
             # Unfinished: SHOW BACKUP lists the full backup only.

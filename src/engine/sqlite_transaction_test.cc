@@ -23,7 +23,8 @@ class SqliteTransactionTest : public ::testing::Test {
                 .string();
     ASSERT_OK_AND_ASSIGN(SqliteDb db, SqliteDb::Open(path_, true));
     ASSERT_THAT(db.QueryText("PRAGMA journal_mode=WAL").status(), IsOk());
-    ASSERT_THAT(db.Exec("CREATE TABLE t(k TEXT PRIMARY KEY, v INT); INSERT INTO t VALUES('a', 1)"), IsOk());
+    ASSERT_THAT(db.Exec("CREATE TABLE t(k TEXT PRIMARY KEY, v INT); INSERT INTO t VALUES('a', 1)"),
+                IsOk());
   }
   void TearDown() override {
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_ + suffix);

@@ -313,6 +313,15 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
         [&](int64_t job_id, Progress progress, uint64_t* rows, uint64_t* entries,
             uint64_t* bytes) -> Status {
           BackupJob job{progress, Ownership(ctx, job_id, data_dir_id, opened.view()), {}};
+          // SHOW JOBS' running_status while it runs (then RememberLayer's).
+          std::string doing = std::string(stmt.incremental_on ? "backing up an incremental layer"
+                                                              : "backing up a full backup") +
+                              " into '" + opened.collection->RedactedUri() + "'";
+          if (checkpoint) {
+            doing += "; run " + std::to_string(checkpoint->runs() + 1) + ", resuming from " +
+                     std::to_string(checkpoint->spans_size()) + " finished spans";
+          }
+          ctx.jobs->SetRunningStatus(job_id, doing).IgnoreError();
           // Runner jobs keep checkpoints; a failpoint may pause the job itself.
           if (ctx.job_id) job.checkpoint = CheckpointSaver(ctx, job_id, &self_stop);
           ASSIGN_OR_RETURN(CommittedLayer c, backup(job));

@@ -1,6 +1,8 @@
 // Running a BACKUP or RESTORE statement under a job record (jobs/job_registry.h): the record is
-// created (or, for the server's runner, already exists), follows the body's progress, and ends
-// succeeded, failed or canceled; the statement's result is CockroachDB's job row. Shared by
+// created (or, for the server's runner, already exists), follows the body's progress (at most
+// five updates a second, and the last fraction reached when the body stops on request, so that
+// a paused job shows how far it got), and ends succeeded, failed or canceled; the statement's
+// result is CockroachDB's job row. Shared by
 // sql/backup_statements.cc and sql/restore_statements.cc.
 // Thread-safety: one thread at a time per context.
 #ifndef COFRE_SQL_STATEMENT_JOB_H_
@@ -33,20 +35,26 @@ StatusOr<ResultSet> RunJob(const ExecContext& ctx, const std::string& type,
     ASSIGN_OR_RETURN(id, ctx.jobs->Start(type, description, ctx.user));
   }
   auto last = std::chrono::steady_clock::now();
-  std::function<void(double)> progress = [&](double f) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - last < std::chrono::milliseconds(200)) return;
-    last = now;
+  double reached = 0;
+  auto record = [&](double f) {
     if (live) {
       ctx.jobs->Progress(id, f, live->rows.load(), live->bytes.load()).IgnoreError();
     } else {
       ctx.jobs->Progress(id, f).IgnoreError();
     }
   };
+  std::function<void(double)> progress = [&](double f) {
+    reached = f;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::milliseconds(200)) return;
+    last = now;
+    record(f);
+  };
   uint64_t rows = 0, entries = 0, bytes = 0;
   Status st = body(id, progress, &rows, &entries, &bytes);
   if (!st.ok() && st.code() == StatusCode::kCancelled &&
       (ctx.stop.stop_requested() || ctx.job_id)) {
+    record(reached);
     // Stopped on request: a runner job's status is settled by the runner (paused, canceled, or
     // pending again at shutdown); a statement's job was canceled with its statement.
     if (!ctx.job_id) ctx.jobs->Transition(id, {"running"}, "canceled").status().IgnoreError();
