@@ -1,6 +1,7 @@
 #include "engine/file_state.h"
 
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -67,8 +68,29 @@ void PutStat(const FileStat& f, std::string* out) {
 
 }  // namespace
 
+// Filesystems whose times a write sets from this machine's clock (statfs f_type): ext2-4, XFS,
+// Btrfs, tmpfs, overlayfs, F2FS, ZFS. Elsewhere (NFS, SMB, FUSE: times from another clock) no
+// token is made.
+bool LocalTimes(const std::string& path) {
+  struct statfs fs;
+  if (::statfs(path.c_str(), &fs) != 0) return false;
+  switch (static_cast<uint64_t>(fs.f_type)) {
+    case 0xEF53:      // ext2, ext3, ext4
+    case 0x58465342:  // XFS
+    case 0x9123683E:  // Btrfs
+    case 0x01021994:  // tmpfs
+    case 0x794C7630:  // overlayfs
+    case 0xF2F52010:  // F2FS
+    case 0x2FC12FC1:  // ZFS
+      return true;
+    default:
+      return false;
+  }
+}
+
 StatusOr<FileStats> StatDatabaseFiles(const std::string& path) {
   FileStats s;
+  s.local_times = LocalTimes(path);
   s.read_at_ns = WallNanos();
   ASSIGN_OR_RETURN(s.db, StatOne(path));
   if (!s.db.present) return FailedPreconditionError("database file " + path + " is missing");
@@ -81,6 +103,7 @@ std::optional<std::string> FileStateToken(const FileStats& before, const FileSta
                                           const std::optional<WalSnapshotHeader>& wal,
                                           uint32_t change_counter) {
   if (wal_mode && !wal) return std::nullopt;
+  if (!before.local_times || !after.local_times) return std::nullopt;
   // In WAL mode the WAL's content is the wal-index header's (below), not its file's times: a
   // connection opening the WAL as root re-owns it (fchown), which sets its ctime.
   const FileStat no_wal;
@@ -103,17 +126,6 @@ std::optional<std::string> FileStateToken(const FileStats& before, const FileSta
     big_endian::Append32(&token, change_counter);
   }
   return token;
-}
-
-std::chrono::nanoseconds RacyWait(const FileStats& stats) {
-  if (!Racy(stats.db, stats.read_at_ns)) return std::chrono::nanoseconds(0);
-  const int64_t margin = MarginNanos(stats.db);
-  const int64_t wait =
-      std::max(stats.db.mtime_ns, stats.db.ctime_ns) + margin + 1 - stats.read_at_ns;
-  if (margin > std::chrono::nanoseconds(kRacyMargin).count() || wait <= 0 || wait > margin) {
-    return std::chrono::nanoseconds(0);
-  }
-  return std::chrono::nanoseconds(wait);
 }
 
 StatusOr<uint32_t> ReadChangeCounter(const std::string& path) {

@@ -19,7 +19,9 @@
 // status-change time (ctime) cannot be set back by a user; a write sets it to the kernel's coarse
 // clock, so a write after a token was taken changes it, unless the token's times were within
 // kRacyMargin of the moment they were read ("racy": a later write could land on the same clock
-// tick). A racy state yields no token. An empty WAL and no WAL are the same state (the first reader
+// tick). A racy state yields no token, and so does a file on a filesystem whose times come from
+// another machine's clock (NFS, SMB, FUSE; only ext2-4, XFS, Btrfs, tmpfs, overlayfs, F2FS and ZFS
+// are trusted). An empty WAL and no WAL are the same state (the first reader
 // creates an empty one). Thread-safety: pure functions.
 #ifndef COFRE_ENGINE_FILE_STATE_H_
 #define COFRE_ENGINE_FILE_STATE_H_
@@ -44,14 +46,16 @@ struct FileStat {
 // The database file's and its WAL's stat, and when they were read.
 struct FileStats {
   FileStat db, wal;
-  int64_t read_at_ns = 0;  // wall clock before the stat calls
+  int64_t read_at_ns = 0;    // wall clock before the stat calls
+  bool local_times = false;  // on a filesystem that takes times from this machine's clock
   bool operator==(const FileStats& o) const { return db == o.db && wal == o.wal; }
 };
 
 // How long before the moment it was read a file's last change must be for its state to be
-// trusted on filesystems with nanosecond times (several coarse clock ticks) and on those that
-// keep whole seconds only (FAT: 2 s).
-inline constexpr std::chrono::milliseconds kRacyMargin{100};
+// trusted, on filesystems with nanosecond times and on those that keep whole seconds only (2 s).
+// A write stamps the kernel's coarse clock, at most one tick (<= 10 ms at HZ >= 100) behind the
+// clock cofre reads: two ticks' margin puts any later write's stamp past the recorded one.
+inline constexpr std::chrono::milliseconds kRacyMargin{20};
 inline constexpr std::chrono::milliseconds kRacyMarginCoarse{2100};
 
 // Stats `path` and `path`-wal. An error when the database file cannot be stat'ed.
@@ -68,12 +72,6 @@ std::optional<std::string> FileStateToken(const FileStats& before, const FileSta
                                           bool wal_mode,
                                           const std::optional<WalSnapshotHeader>& wal,
                                           uint32_t change_counter);
-
-// How long until the database file's last change (in `stats`) leaves the racy window, when that
-// is at most kRacyMargin away; zero otherwise (not racy, or a whole-second filesystem's longer
-// window). A snapshot waits this long first, so that a file written just before a backup still
-// gets a token.
-std::chrono::nanoseconds RacyWait(const FileStats& stats);
 
 // Reads the file change counter of database file `path` (through SQLite's VFS).
 StatusOr<uint32_t> ReadChangeCounter(const std::string& path);

@@ -133,7 +133,6 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
   snap->readers_ = wanted;
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + options.timeout;
-  Clock::duration racy_budget = kRacyMargin;
   for (const auto& info : databases) {
     RETURN_IF_ERROR(DataDir::CheckFileExists(info));
     Db& db = snap->dbs_[info.name];
@@ -150,15 +149,7 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
     std::chrono::microseconds backoff = kFirstBackoff;
     int attempts = 0;
     Attempt a;
-    StatusOr<FileStats> stats_before = StatDatabaseFiles(info.path);
-    // A file written just now: waiting out the racy window (<= 100 ms) lets this snapshot prove
-    // the file's state, so that the next incremental needs no read if nobody writes meanwhile.
-    // At most kRacyMargin in all, whatever the number of databases (busy files stay racy).
-    if (stats_before.ok()) {
-      const auto wait = std::min<Clock::duration>(RacyWait(*stats_before), racy_budget);
-      std::this_thread::sleep_for(wait);
-      racy_budget -= wait;
-    }
+    StatusOr<FileStats> stats_before = FileStats();
     while (true) {
       ++attempts;
       // The files' state around the attempt: equal before and after, it is the snapshot's.
