@@ -15,7 +15,10 @@ namespace cofre {
 namespace {
 
 constexpr size_t kMinBudget = 64 << 10;
-constexpr size_t kMinReadBuffer = 64 << 10;
+// Reads of runs come from the page cache (runs are read back soon after being written): small
+// buffers cost a few more preads, while a fan-in too small for the run count makes intermediate
+// passes that write the data again (at a 4 GiB restore, 0.7 GB more of sorter I/O with 64 KiB).
+constexpr size_t kMinReadBuffer = 16 << 10;
 constexpr size_t kMaxWriteBuffer = 1 << 20;
 // Entry offsets and sizes are 32-bit.
 constexpr size_t kMaxBlock = (size_t{1} << 32) - 16;

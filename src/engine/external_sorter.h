@@ -8,7 +8,7 @@
 // (O_TMPFILE, or mkstemp then unlink: it never has a name for long and disappears with the
 // sorter, whatever happens). Finish() merges the runs with a heap, each run read through its own
 // buffer; the buffers share the budget, and when there are more runs than the budget allows
-// buffers for (each at least 64 KiB), intermediate passes merge the oldest runs into longer ones
+// buffers for (each at least 16 KiB), intermediate passes merge the oldest runs into longer ones
 // first (their disk space is released as they are consumed). Input that fits the budget is sorted
 // in memory and never touches the disk.
 //

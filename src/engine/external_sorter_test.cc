@@ -143,12 +143,12 @@ TEST(ExternalSorterTest, IntermediateMergePasses) {
   const auto records = RandomRecords(200000, 4);
   size_t runs, merges;
   uint64_t spilled;
-  SortAndCheck(records, 512 << 10, &runs, &merges, &spilled);
-  EXPECT_GT(runs, 7u);  // More than the 512 KiB budget's fan-in.
+  SortAndCheck(records, 128 << 10, &runs, &merges, &spilled);
+  EXPECT_GT(runs, 7u);  // More than the 128 KiB budget's fan-in.
   EXPECT_GE(merges, 1u);
 
-  // The smallest budget: a fan-in of 2 and many passes.
-  SortAndCheck(RandomRecords(20000, 5), 1, &runs, &merges, &spilled);
+  // The smallest budget: a fan-in of 3 and many passes.
+  SortAndCheck(RandomRecords(40000, 5), 1, &runs, &merges, &spilled);
   EXPECT_GT(runs, 10u);
   EXPECT_GT(merges, 5u);
 }
@@ -253,7 +253,7 @@ TEST(ExternalSorterTest, FullDiskIsResourceExhausted) {
     Status s;
     bool failed_in_add = false;
     {
-      ExternalSorter sorter(&Order(), 256 << 10, dir.path());
+      ExternalSorter sorter(&Order(), 64 << 10, dir.path());  // fan-in 3: many passes
       struct rlimit small = old;
       small.rlim_cur = limit;
       ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
