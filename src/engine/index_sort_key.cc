@@ -8,8 +8,9 @@ namespace cofre::index_sort_key {
 
 namespace {
 
-void PutBigEndian(uint64_t v, int bytes, std::string* out) {
-  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+// Writes the low `bytes` bytes of `v` big-endian at `out`.
+void PutBigEndian(uint64_t v, int bytes, char* out) {
+  for (int i = bytes - 1; i >= 0; --i) *out++ = static_cast<char>(v >> (8 * i));
 }
 
 // The double's bits made order-preserving as an unsigned integer.
@@ -20,13 +21,21 @@ uint64_t OrderedBits(double d) {
 }
 
 void AppendNumber(double rounded, int64_t remainder, std::string* out) {
-  out->push_back(0x02);
-  PutBigEndian(OrderedBits(rounded), 8, out);
-  PutBigEndian(static_cast<uint32_t>(static_cast<int64_t>(remainder) + (int64_t{1} << 31)), 4, out);
+  char key[13];
+  key[0] = 0x02;
+  PutBigEndian(OrderedBits(rounded), 8, key + 1);
+  PutBigEndian(static_cast<uint32_t>(static_cast<int64_t>(remainder) + (int64_t{1} << 31)), 4,
+               key + 9);
+  out->append(key, sizeof(key));
 }
 
 void AppendInteger(int64_t i, std::string* out) {
+  constexpr int64_t kExact = int64_t{1} << 53;  // every integer up to here is an exact double
   const double d = static_cast<double>(i);
+  if (i >= -kExact && i <= kExact) {
+    AppendNumber(d, 0, out);
+    return;
+  }
   // |i - d| <= 1024 for any int64; d may be 2^63, which only __int128 holds.
   const __int128 rest = static_cast<__int128>(i) - static_cast<__int128>(d);
   AppendNumber(d, static_cast<int64_t>(rest), out);
@@ -34,6 +43,11 @@ void AppendInteger(int64_t i, std::string* out) {
 
 void AppendEscaped(uint8_t tag, std::string_view bytes, std::string* out) {
   out->push_back(static_cast<char>(tag));
+  if (bytes.find('\0') == std::string_view::npos) {  // nothing to escape: one copy
+    out->append(bytes);
+    out->append(2, '\0');
+    return;
+  }
   for (char c : bytes) {
     out->push_back(c);
     if (c == 0) out->push_back(static_cast<char>(0xff));
@@ -56,9 +70,13 @@ bool AppendText(std::string_view text, Collation collation, std::string* out) {
     case Collation::kNoCase: {
       if (text.find('\0') != std::string_view::npos) return false;
       out->push_back(0x03);
-      for (char c : text) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
-      out->push_back(0);
-      out->push_back(0);
+      const size_t start = out->size();
+      out->append(text);
+      for (size_t i = start; i < out->size(); ++i) {
+        const char c = (*out)[i];
+        if (c >= 'A' && c <= 'Z') (*out)[i] = static_cast<char>(c + 32);
+      }
+      out->append(2, '\0');
       return true;
     }
   }
