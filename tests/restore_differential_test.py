@@ -110,6 +110,29 @@ def change(path, rng):
     con.close()
 
 
+def random_chain(test, seed, rng, maybe_rollback_journal=False):
+    """Database d<seed> of `test`'s data directory replaced by a random source (pragmas, schema,
+    rows, extras; with `maybe_rollback_journal`, half the time in DELETE mode), backed up into
+    nodelocal://self/d<seed>, changed, and backed up again incrementally. Returns its name, its
+    file, its pragmas and a label for messages."""
+    name = f"d{seed}"
+    test.ok(f"CREATE DATABASE {name}")
+    src = test.db_path(name)
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(src + suffix):
+            os.remove(src + suffix)
+    pragmas = settle_source(src, rng)
+    make_db(src, seed)
+    if maybe_rollback_journal and rng.random() < 0.5:
+        sqlite3.connect(src).execute("PRAGMA journal_mode = DELETE").close()
+    extras(src, rng)
+    coll = f"nodelocal://self/{name}"
+    test.ok(f"BACKUP DATABASE {name} INTO '{coll}'")
+    change(src, rng)
+    test.ok(f"BACKUP DATABASE {name} INTO LATEST IN '{coll}'")
+    return name, src, pragmas, f"seed {seed} {pragmas}"
+
+
 class RestoreDifferentialTest(CofreTestCase):
     def restore(self, name, target, bulk):
         env = dict(os.environ, COFRE_RESTORE_BULK="1" if bulk else "0")
@@ -139,23 +162,8 @@ class RestoreDifferentialTest(CofreTestCase):
     def test_random_schemas_restore_alike_through_both_paths(self):
         for seed in SEEDS:
             with self.subTest(seed=seed):
-                rng = random.Random(seed)
-                name = f"d{seed}"
-                self.ok(f"CREATE DATABASE {name}")
-                src = self.db_path(name)
-                for suffix in ("", "-wal", "-shm"):
-                    if os.path.exists(src + suffix):
-                        os.remove(src + suffix)
-                pragmas = settle_source(src, rng)
-                make_db(src, seed)
-                if rng.random() < 0.5:
-                    sqlite3.connect(src).execute("PRAGMA journal_mode = DELETE").close()
-                extras(src, rng)
-                label = f"seed {seed} {pragmas}"
-                coll = f"nodelocal://self/{name}"
-                self.ok(f"BACKUP DATABASE {name} INTO '{coll}'")
-                change(src, rng)
-                self.ok(f"BACKUP DATABASE {name} INTO LATEST IN '{coll}'")
+                name, src, _, label = random_chain(self, seed, random.Random(seed),
+                                                   maybe_rollback_journal=True)
                 paths = [self.restore(name, f"{name}_bulk", True),
                          self.restore(name, f"{name}_sql", False)]
                 self.compare(src, paths, label)

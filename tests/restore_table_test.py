@@ -15,7 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from cofre_testlib import COFRE, CofreTestCase, table_dump  # noqa: E402
 from gen_random_db import make_db  # noqa: E402
-from restore_differential_test import change, dump, extras, index_scans, settle_source  # noqa: E402
+from restore_differential_test import dump, index_scans, random_chain, settle_source  # noqa: E402
 
 SEEDS = [int(s) for s in os.environ.get("COFRE_TABLE_SEEDS", "5,17,29,43,67").split(",")]
 
@@ -64,21 +64,7 @@ class RestoreTableTest(CofreTestCase):
     def test_random_schemas_restore_exactly(self):
         for seed in SEEDS:
             with self.subTest(seed=seed):
-                rng = random.Random(seed)
-                name = f"d{seed}"
-                self.ok(f"CREATE DATABASE {name}")
-                src = self.db_path(name)
-                for suffix in ("", "-wal", "-shm"):
-                    if os.path.exists(src + suffix):
-                        os.remove(src + suffix)
-                pragmas = settle_source(src, rng)
-                make_db(src, seed)
-                extras(src, rng)
-                label = f"seed {seed} {pragmas}"
-                coll = f"nodelocal://self/{name}"
-                self.ok(f"BACKUP DATABASE {name} INTO '{coll}'")
-                change(src, rng)
-                self.ok(f"BACKUP DATABASE {name} INTO LATEST IN '{coll}'")
+                name, src, pragmas, label = random_chain(self, seed, random.Random(seed))
                 tables = ordinary_tables(src)
                 dbdir = os.path.dirname(src)
                 before = files_in(dbdir)

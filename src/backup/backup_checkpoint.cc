@@ -194,11 +194,7 @@ Status BackupCheckpointer::Bring(const SqliteDb& reader, const std::string& db,
   const int first = out->spans_size();
   RETURN_IF_ERROR(ExportRange(reader, schema, span.start_key(), span.end_key(),
                               storage.DataFor(options.layer), crypto, options, out, rows, bytes));
-  for (int i = first; i < out->spans_size(); ++i) {
-    for (auto& file : *out->mutable_spans(i)->mutable_files()) {
-      storage.MarkWritten(options.layer, &file);
-    }
-  }
+  storage.MarkWritten(options.layer, out, first);
   return Status::OK();
 }
 

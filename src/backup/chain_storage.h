@@ -58,6 +58,13 @@ struct ChainStorage {
     file->set_in_incremental_location(layer > 0 && incremental_location != nullptr);
     file->set_locality(write_locality);
   }
+  // The same for every file of the spans of `table` from span `first` on, all new files of layer
+  // `layer`.
+  void MarkWritten(uint32_t layer, proto::Table* table, int first = 0) const {
+    for (int i = first; i < table->spans_size(); ++i) {
+      for (auto& file : *table->mutable_spans(i)->mutable_files()) MarkWritten(layer, &file);
+    }
+  }
 
   // OK when every data file `manifest` names is in a storage of this chain; otherwise
   // FailedPrecondition naming the first missing locality and the backup (`display`).

@@ -167,9 +167,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     return st;
   }
   for (const auto& table : tables) {
-    for (auto& span : *table.out->mutable_spans()) {
-      for (auto& file : *span.mutable_files()) file.set_locality(req.storage.write_locality);
-    }
+    req.storage.MarkWritten(0, table.out);
     result.rows += table.out->rows();
     result.index_entries += table.out->index_entries();
     result.bytes += table.out->logical_bytes();

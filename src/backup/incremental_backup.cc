@@ -69,14 +69,6 @@ bool CopyLeafMaps(const LeafMapSet& before, const std::string& db, const Databas
   return true;
 }
 
-// Marks the files of `table`'s spans, all new files of layer `layer`, as stored where they were
-// written (the incremental location, a locality).
-void MarkLocation(const ChainStorage& storage, uint32_t layer, proto::Table* table) {
-  for (auto& span : *table->mutable_spans()) {
-    for (auto& f : *span.mutable_files()) storage.MarkWritten(layer, &f);
-  }
-}
-
 bool NeedsCompaction(const proto::Span& span) {
   if (span.files_size() - 1 >= kMaxDeltasPerSpan) return true;
   uint64_t delta_bytes = 0;
@@ -193,7 +185,7 @@ Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& it
   uint64_t rows = 0, bytes = 0;
   RETURN_IF_ERROR(ExportRange(db, *table.schema, start, end, storage.DataFor(opts.layer), crypto,
                               opts, &out->written, &rows, &bytes));
-  MarkLocation(storage, opts.layer, &out->written);
+  storage.MarkWritten(opts.layer, &out->written);
   out->stats.rows += rows;
   out->stats.bytes += bytes;
   // A table written in full counts its index entries once assembled.

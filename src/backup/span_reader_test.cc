@@ -78,6 +78,19 @@ class SpanReaderTest : public ::testing::Test {
     ASSERT_TRUE((*writer)->Finish(file).ok());
   }
 
+  // Every row a prefetcher yields: key -> body (a failed read fails the test and ends the list).
+  static std::vector<std::pair<std::string, std::string>> Drain(SpanPrefetcher& prefetched) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::string_view key, body;
+    while (true) {
+      auto more = prefetched.Next(&key, &body);
+      EXPECT_TRUE(more.ok()) << more.status().ToString();
+      if (!more.ok() || !*more) break;
+      out.emplace_back(std::string(key), std::string(body));
+    }
+    return out;
+  }
+
   // Every row of `span`: key -> body, checking that keys come in strictly increasing order.
   std::vector<std::pair<std::string, std::string>> ReadAll(const proto::Span& span,
                                                            KeyOrder order = KeyOrder()) {
@@ -211,15 +224,7 @@ TEST_F(SpanReaderTest, PrefetcherYieldsTheSameRowsInSmallBlocks) {
   ASSERT_GT(direct.size(), 4000u);
   SpanPrefetcher prefetched([&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); },
                             /*block_bytes=*/512, /*max_blocks=*/2);
-  std::vector<std::pair<std::string, std::string>> got;
-  std::string_view key, body;
-  while (true) {
-    auto more = prefetched.Next(&key, &body);
-    ASSERT_TRUE(more.ok()) << more.status().ToString();
-    if (!*more) break;
-    got.emplace_back(std::string(key), std::string(body));
-  }
-  EXPECT_EQ(got, direct);
+  EXPECT_EQ(Drain(prefetched), direct);
 }
 
 TEST_F(SpanReaderTest, PrefetchersSharingABlockPoolYieldTheSameRows) {
@@ -241,15 +246,7 @@ TEST_F(SpanReaderTest, PrefetchersSharingABlockPoolYieldTheSameRows) {
     SpanPrefetcher prefetched(
         [&] { return SpanReader::Open(storage_, *span, crypto_, KeyOrder()); },
         /*block_bytes=*/700, /*max_blocks=*/2, pool);
-    std::vector<std::pair<std::string, std::string>> got;
-    std::string_view key, body;
-    while (true) {
-      auto more = prefetched.Next(&key, &body);
-      ASSERT_TRUE(more.ok()) << more.status().ToString();
-      if (!*more) break;
-      got.emplace_back(std::string(key), std::string(body));
-    }
-    EXPECT_EQ(got, ReadAll(*span));
+    EXPECT_EQ(Drain(prefetched), ReadAll(*span));
   }
 }
 
