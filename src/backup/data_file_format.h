@@ -2,6 +2,7 @@
 #ifndef COFRE_BACKUP_DATA_FILE_FORMAT_H_
 #define COFRE_BACKUP_DATA_FILE_FORMAT_H_
 
+#include <cstddef>
 #include <cstdint>
 
 namespace cofre::data_file_format {
@@ -10,6 +11,22 @@ namespace cofre::data_file_format {
 inline constexpr char kMagic[4] = {'C', 'F', 'D', '1'};
 // "CFG1" was the magic of cofre 0.1's row digest files (data/<n>.cfg): no longer written or read;
 // never reuse it.
+
+// cofre 0.5 on, the stream is indexed (docs/format.md §5): every zstd frame holds whole records
+// (about ZstdOptions::frame_bytes of them; the end record is in the last), and a zstd skippable
+// frame after them holds the frame index, whose place and SHA-256 the manifest's DataFile
+// records. Any zstd decoder skips the index, so files with and without it read alike in full;
+// with it, a reader can decompress only the frames of the key ranges it needs.
+// The index: "CFX1", varint n (>= 1), then per frame: varint stored bytes (the zstd frame's
+// length in the plaintext), varint decompressed bytes, varint key length, the key of the
+// frame's first record (empty when that is the end record).
+inline constexpr char kFrameIndexMagic[4] = {'C', 'F', 'X', '1'};
+// The index frame: u32 little-endian magic (a zstd skippable frame's), u32 little-endian size.
+inline constexpr uint32_t kIndexFrameMagic = 0x184D2A5C;
+inline constexpr size_t kIndexFrameHeaderBytes = 8;
+// Upper bound of a frame's decompressed size a reader accepts, and of an index's size.
+inline constexpr uint64_t kMaxFrameBytes = 1ull << 31;
+inline constexpr uint64_t kMaxFrameIndexBytes = 64ull << 20;
 
 // Record kinds (first byte of a record body).
 inline constexpr uint8_t kRecordRow = 1;        // key, then the row's values

@@ -40,6 +40,28 @@ StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::OpenRecordFile(
   return r;
 }
 
+StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::OpenFrames(ExternalStorage& storage,
+                                                                     const proto::DataFile& file,
+                                                                     const ChainCrypto& crypto,
+                                                                     const KeyOrder& order,
+                                                                     const KeyRanges& keys) {
+  std::unique_ptr<DataFileReader> r(new DataFileReader());
+  r->path_ = file.path();
+  r->partial_ = true;
+  r->max_record_bytes_ = std::min<uint64_t>(fmt::kMaxRecordBytes, file.logical_bytes() + 32);
+  ASSIGN_OR_RETURN(auto ranges,
+                   OpenStoredFileRanges(storage, file.path(), crypto, file.file_bytes()));
+  std::string magic;
+  RETURN_IF_ERROR(ranges->Read(0, std::min<uint64_t>(4, ranges->plaintext_size()), &magic));
+  if (magic != std::string_view(fmt::kMagic, 4)) {
+    return r->Corrupt("it is not the kind of cofre file the manifest says it is");
+  }
+  ASSIGN_OR_RETURN(std::vector<DataFrame> frames, ReadFrameIndex(*ranges, file, order));
+  ASSIGN_OR_RETURN(r->src_, NewFrameSource(std::move(ranges),
+                                           FramesOverlapping(frames, order, keys), file.path()));
+  return r;
+}
+
 Status DataFileReader::Corrupt(const std::string& why) const {
   return DataLossError("backup file " + path_ + " is corrupt: " + why);
 }
@@ -79,6 +101,10 @@ StatusOr<bool> DataFileReader::Next(rowcodec::Record* rec) {
 StatusOr<bool> DataFileReader::NextBody(std::string_view* out) {
   if (done_) return false;
   RETURN_IF_ERROR(Fill(10));
+  if (partial_ && pos_ == buf_.size() && eof_) {
+    done_ = true;
+    return false;
+  }
   std::string_view view(buf_);
   size_t p = pos_;
   uint64_t len;
@@ -96,7 +122,9 @@ StatusOr<bool> DataFileReader::NextBody(std::string_view* out) {
     rowcodec::Record end;
     Status st = rowcodec::DecodeRecord(body, &end);
     if (!st.ok()) return Corrupt(st.message());
-    if (end.end_count != records_) return Corrupt("its record count does not match");
+    if (!partial_ && end.end_count != records_) {
+      return Corrupt("its record count does not match");
+    }
     RETURN_IF_ERROR(Fill(1));
     if (pos_ != buf_.size()) return Corrupt("it has bytes after its end record");
     // Reading to the end lets the integrity layer check the file's size and checksum.

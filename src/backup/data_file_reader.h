@@ -11,6 +11,8 @@
 #include <string>
 
 #include "backup/data_file_format.h"
+#include "backup/data_file_frames.h"
+#include "backup/key_order.h"
 #include "backup/row_codec.h"
 #include "backup/stored_file.h"
 #include "proto/backup_manifest.pb.h"
@@ -29,6 +31,14 @@ class DataFileReader {
                                                                   const StoredFileInfo& expected,
                                                                   const ChainCrypto& crypto,
                                                                   std::string_view magic);
+  // Opens only the frames of the data file `file` (which has a frame index: HasFrameIndex) that
+  // may hold keys in `keys` (backup/data_file_frames.h). Next()/NextBody() then yield their
+  // records in file order and end after the last of them.
+  static StatusOr<std::unique_ptr<DataFileReader>> OpenFrames(ExternalStorage& storage,
+                                                              const proto::DataFile& file,
+                                                              const ChainCrypto& crypto,
+                                                              const KeyOrder& order,
+                                                              const KeyRanges& keys);
   // Decodes the next record into *rec. Returns false at the (verified) end of the file.
   StatusOr<bool> Next(rowcodec::Record* rec);
   // The next record's raw body (not decoded, except the end record). False at the end.
@@ -45,6 +55,7 @@ class DataFileReader {
   size_t pos_ = 0;
   bool eof_ = false;
   bool done_ = false;
+  bool partial_ = false;  // some frames only: no end record required, no count to check
   uint64_t records_ = 0;
   // Longer records are corrupt: what the format allows, or for a data file what its manifest
   // entry says its rows take. The read buffer only grows as bytes arrive, never by a claim.

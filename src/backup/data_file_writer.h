@@ -1,10 +1,13 @@
-// DataFileWriter: writes one record file of a backup (a data file):
-// magic, then a zstd stream of length-prefixed records ending with an end record, sealed by the
-// chain's encryption when there is one (docs/format.md §5).
+// DataFileWriter: writes one data file of a backup (docs/format.md §5, data_file_format.h):
+// magic, then zstd frames of length-prefixed records (each frame whole records, about
+// ZstdOptions::frame_bytes of them), the end record, and the frame index, sealed by the chain's
+// encryption when there is one. The index lets an incremental backup read back only the frames
+// of the key ranges that changed (backup/data_frame_reader.h); restore reads the frames in
+// sequence as one zstd stream.
 //
-// Records are buffered into blocks and handed to zstd, which compresses on background workers
-// while the caller keeps scanning. Finish() appends the end record and publishes the file;
-// destroying an unfinished writer publishes nothing.
+// Frames are compressed on the calling thread, each from one buffer. Finish() appends the end
+// record and the index and publishes the file; destroying an unfinished writer publishes
+// nothing. Memory: about two frames plus zstd's tables.
 // Thread-safety: one thread at a time.
 #ifndef COFRE_BACKUP_DATA_FILE_WRITER_H_
 #define COFRE_BACKUP_DATA_FILE_WRITER_H_
@@ -24,11 +27,10 @@ class DataFileWriter {
   static StatusOr<std::unique_ptr<DataFileWriter>> Open(ExternalStorage& storage,
                                                         const std::string& path,
                                                         const ChainCrypto& crypto,
-                                                        const ZstdOptions& zstd,
-                                                        std::string_view magic);
+                                                        const ZstdOptions& zstd);
   // Appends one encoded record body (kind, key, values) with its length prefix.
   Status AddRecord(std::string_view body);
-  // Ends the file and publishes it; fills `file` (path, rows, sizes, digest).
+  // Ends the file and publishes it; fills `file` (path, rows, sizes, digest, frame index).
   Status Finish(proto::DataFile* file);
 
   uint64_t records() const { return records_; }
@@ -36,12 +38,20 @@ class DataFileWriter {
 
  private:
   DataFileWriter() = default;
-  Status FlushBlock();
+  // Compresses the records gathered so far as the next frame and indexes it.
+  Status EmitFrame();
 
   std::string path_;
   std::unique_ptr<ByteSink> sink_;
   std::unique_ptr<StoredFileInfo> info_ = std::make_unique<StoredFileInfo>();
-  std::string block_;
+  std::unique_ptr<ZstdFrameCompressor> zstd_;
+  size_t frame_bytes_ = 0;
+  std::string block_;       // records of the frame being gathered
+  std::string first_key_;   // the key of its first record
+  std::string compressed_;  // scratch
+  std::string index_;       // the index entries of the frames written
+  uint64_t frames_ = 0;
+  uint64_t plaintext_bytes_ = 0;  // written so far, header included
   uint64_t records_ = 0;
   uint64_t logical_bytes_ = 0;
 };

@@ -115,8 +115,6 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   opts.layer = 0;
   opts.target_file_bytes = req.settings.target_file_bytes;
   opts.zstd = req.settings.zstd;
-  // Several export threads already keep the cores busy: each compresses on its own thread.
-  if (threads > 1) opts.zstd.workers = 0;
   opts.next_file_number = &next_file;
 
   std::vector<std::pair<const BackupTarget*, DatabaseSchema>> schemas;

@@ -34,10 +34,11 @@ struct BackupTarget {
 
 struct BackupSettings {
   uint64_t target_file_bytes = 32ull << 20;
-  ZstdOptions zstd{3, 2};
+  // Data files are compressed in frames of zstd.frame_bytes (backup/data_file_writer.h), on
+  // their writer's thread (zstd.workers is not used).
+  ZstdOptions zstd;
   // Full backups scan, compress and encrypt, and incrementals diff spans, on this many threads
-  // (0: one per core, at most 8); then each data file is compressed on its writer's thread
-  // (zstd.workers is ignored).
+  // (0: one per core, at most 8).
   int export_threads = 0;
   // Rowid tables are split for the threads in ranges of at least this many rowids (0: default).
   uint64_t min_piece_rows = 0;

@@ -137,7 +137,13 @@ Status IncrementSpan(const SqliteDb& db, const TableJob& table, const proto::Spa
     }
     unchanged = UnchangedRowidRanges(*table.leaves_before, *table.leaves_now, lo, hi);
   }
-  auto open = [&]() { return SpanReader::Open(storage, span, crypto, *table.order); };
+  // The previous state is read back only in the frames of the changed ranges.
+  KeyRanges changed;
+  if (!unchanged.empty()) changed = ChangedKeyRanges(lo, hi, unchanged);
+  auto open = [&]() {
+    return SpanReader::Open(storage, span, crypto, *table.order,
+                            unchanged.empty() ? nullptr : &changed);
+  };
   if (prefetch) {
     SpanPrefetcher previous(open);
     return DiffSpan(previous, db, *table.schema, *table.order, table.short_rows, unchanged, span,
@@ -343,8 +349,6 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   opts.layer = layer;
   opts.target_file_bytes = req.settings.target_file_bytes;
   opts.zstd = req.settings.zstd;
-  // Several threads already keep the cores busy: each compresses on its own thread.
-  if (threads > 1) opts.zstd.workers = 0;
   opts.next_file_number = &next_file;
 
   std::vector<std::pair<const BackupTarget*, DatabaseSchema>> schemas;

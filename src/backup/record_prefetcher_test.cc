@@ -57,8 +57,7 @@ class RecordPrefetcherTest : public ::testing::Test {
 
   proto::DataFile Write(const std::string& path, const std::vector<std::string>& bodies) {
     proto::DataFile file;
-    auto w = DataFileWriter::Open(*storage_, path, crypto_, ZstdOptions{},
-                                  std::string_view(fmt::kMagic, 4));
+    auto w = DataFileWriter::Open(*storage_, path, crypto_, ZstdOptions{});
     EXPECT_TRUE(w.ok()) << w.status().ToString();
     for (const auto& b : bodies) EXPECT_TRUE((*w)->AddRecord(b).ok());
     Status st = (*w)->Finish(&file);

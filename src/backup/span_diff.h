@@ -96,13 +96,15 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
   };
   std::unique_ptr<DataFileWriter> writer;
   std::string key, last_key, body, tombstone, completed;
-  uint64_t rows = 0, bytes = 0;
+  // Rows (and bytes) scanned now, and previous rows outside the unchanged ranges (each one either
+  // matched with a scanned row or deleted). Previous rows inside them may not be read at all
+  // (SpanReader's frames), so the span's counts are the previous ones plus the difference.
+  uint64_t rows = 0, bytes = 0, compared_rows = 0, compared_bytes = 0;
   auto write = [&](std::string_view record) -> Status {
     if (!writer) {
       ASSIGN_OR_RETURN(
-          writer,
-          DataFileWriter::Open(storage.DataFor(opts.layer), NewDataFilePath(opts) + ".cfd", crypto,
-                               opts.zstd, std::string_view(data_file_format::kMagic, 4)));
+          writer, DataFileWriter::Open(storage.DataFor(opts.layer), NewDataFilePath(opts) + ".cfd",
+                                       crypto, opts.zstd));
     }
     return writer->AddRecord(record);
   };
@@ -122,9 +124,12 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
         return more.status();
       }
       have_prev = *more;
-      if (!have_prev || !in_unchanged(prev_key, usable)) return Status::OK();
-      ++rows;
-      bytes += prev_body.size();
+      if (!have_prev) return Status::OK();
+      if (!in_unchanged(prev_key, usable)) {
+        ++compared_rows;
+        compared_bytes += prev_body.size();
+        return Status::OK();
+      }
     }
   };
   auto write_tombstone = [&]() -> Status {
@@ -165,13 +170,19 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
     if (!same) RETURN_IF_ERROR(write(body));
     std::swap(key, last_key);
   }
-  // Grown past twice the target: rewrite and split (the writer is abandoned).
-  if (bytes > 2 * opts.target_file_bytes) return Status::OK();
   while (have_prev) {
     RETURN_IF_ERROR(write_tombstone());
     RETURN_IF_ERROR(advance(&usable));
     if (!usable) return Status::OK();
   }
+  if (!unchanged.empty()) {
+    // Counts that do not add up (a span recorded with other counts): rewrite it instead.
+    if (compared_rows > prev.rows() || compared_bytes > prev.logical_bytes()) return Status::OK();
+    rows += prev.rows() - compared_rows;
+    bytes += prev.logical_bytes() - compared_bytes;
+  }
+  // Grown past twice the target: rewrite and split (the writer is abandoned).
+  if (bytes > 2 * opts.target_file_bytes) return Status::OK();
   *out = prev;
   out->set_rows(rows);
   out->set_logical_bytes(bytes);

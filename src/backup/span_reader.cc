@@ -10,7 +10,8 @@ namespace fmt = data_file_format;
 
 StatusOr<std::unique_ptr<SpanReader>> SpanReader::Open(const ChainStorage& storage,
                                                        const proto::Span& span,
-                                                       const ChainCrypto& crypto, KeyOrder order) {
+                                                       const ChainCrypto& crypto, KeyOrder order,
+                                                       const KeyRanges* only) {
   std::unique_ptr<SpanReader> r(new SpanReader(std::move(order)));
   const bool legacy = span.files_size() > 0 && !span.files(0).legacy_digest_path().empty();
   r->inputs_.reserve(2 * span.files_size());
@@ -27,7 +28,12 @@ StatusOr<std::unique_ptr<SpanReader>> SpanReader::Open(const ChainStorage& stora
     in.path = file.path();
     in.age = i;
     in.skip_tombstones = legacy && file.kind() == proto::FILE_KIND_DELTA;
-    ASSIGN_OR_RETURN(in.reader, DataFileReader::Open(storage.For(file), file, crypto));
+    if (only && !legacy && HasFrameIndex(file)) {
+      ASSIGN_OR_RETURN(
+          in.reader, DataFileReader::OpenFrames(storage.For(file), file, crypto, r->order_, *only));
+    } else {
+      ASSIGN_OR_RETURN(in.reader, DataFileReader::Open(storage.For(file), file, crypto));
+    }
     r->inputs_.push_back(std::move(in));
   }
   // Only now that inputs_ no longer moves may records point into it.

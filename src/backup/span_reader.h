@@ -13,8 +13,9 @@
 // Corrupt or tampered files are DataLoss naming the file, as for restore.
 //
 // Costs: every file of the span is read from storage, start to end, once (twice for DELTA files
-// of legacy spans). Memory: one DataFileReader buffer per file.
-// Thread-safety: one thread at a time. The views Next() returns are valid until the next call.
+// of legacy spans), or with key ranges given, only the frames of those ranges. Memory: one
+// DataFileReader buffer per file. Thread-safety: one thread at a time. The views Next() returns are
+// valid until the next call.
 #ifndef COFRE_BACKUP_SPAN_READER_H_
 #define COFRE_BACKUP_SPAN_READER_H_
 
@@ -32,10 +33,14 @@ namespace cofre {
 
 class SpanReader {
  public:
-  // Opens every file of `span`. `storage` and `crypto` must outlive the reader.
+  // Opens every file of `span`. `storage` and `crypto` must outlive the reader. With `only`, a
+  // file with a frame index is read only in the frames that may hold keys in those ranges
+  // (backup/data_file_frames.h): Next() then yields every live row in the ranges, and may yield
+  // rows outside them too.
   static StatusOr<std::unique_ptr<SpanReader>> Open(const ChainStorage& storage,
                                                     const proto::Span& span,
-                                                    const ChainCrypto& crypto, KeyOrder order);
+                                                    const ChainCrypto& crypto, KeyOrder order,
+                                                    const KeyRanges* only = nullptr);
 
   // The next live row: false at the end of the span.
   StatusOr<bool> Next(std::string_view* key, std::string_view* body);

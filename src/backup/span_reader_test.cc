@@ -68,8 +68,7 @@ class SpanReaderTest : public ::testing::Test {
   // Writes a file of `records` and appends it to `span`.
   void AddFile(proto::Span* span, proto::FileKind kind, const std::vector<std::string>& records) {
     std::string path = "data/" + std::to_string(++files_) + ".cfd";
-    auto writer = DataFileWriter::Open(memory_, path, crypto_, ZstdOptions{},
-                                       std::string_view(fmt::kMagic, 4));
+    auto writer = DataFileWriter::Open(memory_, path, crypto_, ZstdOptions{});
     ASSERT_TRUE(writer.ok()) << writer.status().ToString();
     for (const auto& r : records) ASSERT_TRUE((*writer)->AddRecord(r).ok());
     proto::DataFile* file = span->add_files();

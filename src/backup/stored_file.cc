@@ -1,5 +1,6 @@
 #include "backup/stored_file.h"
 
+#include "crypto/random_access_decryptor.h"
 #include "crypto/streaming_aead.h"
 #include "util/sha256.h"
 
@@ -135,6 +136,78 @@ StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
     src = std::make_unique<NamingSource>(std::move(*decrypting), path);
   }
   return src;
+}
+
+namespace {
+
+class PlainRanges : public StoredFileRanges {
+ public:
+  PlainRanges(std::unique_ptr<RandomAccessSource> src, std::string path)
+      : src_(std::move(src)), path_(std::move(path)) {}
+  uint64_t plaintext_size() const override { return src_->Size(); }
+  Status Read(uint64_t offset, size_t n, std::string* out) override {
+    if (offset > src_->Size() || n > src_->Size() - offset) {
+      return DataLossError("backup file " + path_ + " is corrupt: a read past its end");
+    }
+    out->resize(n);
+    size_t done = 0;
+    while (done < n) {
+      auto got = src_->ReadAt(offset + done, out->data() + done, n - done);
+      if (!got.ok()) return got.status().Annotate("backup file " + path_);
+      if (*got == 0) return DataLossError("backup file " + path_ + " is shorter than its size");
+      done += *got;
+    }
+    return Status::OK();
+  }
+
+ private:
+  std::unique_ptr<RandomAccessSource> src_;
+  std::string path_;
+};
+
+class DecryptedRanges : public StoredFileRanges {
+ public:
+  DecryptedRanges(std::unique_ptr<RandomAccessSource> src, std::string path)
+      : src_(std::move(src)), path_(std::move(path)) {}
+  Status Init(const ChainCrypto& crypto) {
+    auto d = streaming_aead::RandomAccessDecryptor::New(src_.get(), src_->Size(), *crypto.data_key,
+                                                        FileContext(crypto.chain_id, path_));
+    if (!d.ok()) return d.status().Annotate("backup file " + path_);
+    decryptor_ = std::move(*d);
+    return Status::OK();
+  }
+  uint64_t plaintext_size() const override { return decryptor_->plaintext_size(); }
+  Status Read(uint64_t offset, size_t n, std::string* out) override {
+    Status st = decryptor_->Read(offset, n, out);
+    return st.ok() ? st : st.Annotate("backup file " + path_);
+  }
+
+ private:
+  std::unique_ptr<RandomAccessSource> src_;
+  std::string path_;
+  std::unique_ptr<streaming_aead::RandomAccessDecryptor> decryptor_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<StoredFileRanges>> OpenStoredFileRanges(ExternalStorage& storage,
+                                                                 const std::string& path,
+                                                                 const ChainCrypto& crypto,
+                                                                 uint64_t stored_bytes) {
+  auto raw = storage.NewReader(path);
+  if (!raw.ok()) {
+    if (IsNotFound(raw.status())) {
+      return NotFoundError("backup file " + path + " is missing from " + storage.RedactedUri());
+    }
+    return raw.status().Annotate("backup file " + path);
+  }
+  if ((*raw)->Size() != stored_bytes) return WrongSizeError(path, stored_bytes);
+  if (!crypto.encrypted()) {
+    return std::unique_ptr<StoredFileRanges>(new PlainRanges(std::move(*raw), path));
+  }
+  auto ranges = std::make_unique<DecryptedRanges>(std::move(*raw), path);
+  RETURN_IF_ERROR(ranges->Init(crypto));
+  return std::unique_ptr<StoredFileRanges>(std::move(ranges));
 }
 
 Status WriteStoredFile(ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,

@@ -45,6 +45,23 @@ StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
     ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
     const std::optional<StoredFileInfo>& expected);
 
+// Ranged reads of a stored file's plaintext, for readers that need only parts of a file (framed
+// data files, backup/data_frame_reader.h). In an encrypted chain every chunk read is
+// authenticated (crypto/random_access_decryptor.h); in an unencrypted one the bytes are the
+// stored bytes, unchecked: the caller checks what it reads (the manifest's SHA-256 covers only
+// whole reads). A stored size other than `stored_bytes` is refused at once.
+class StoredFileRanges {
+ public:
+  virtual ~StoredFileRanges() = default;
+  virtual uint64_t plaintext_size() const = 0;
+  // Replaces *out with plaintext bytes [offset, offset + n); DataLoss past the end.
+  virtual Status Read(uint64_t offset, size_t n, std::string* out) = 0;
+};
+StatusOr<std::unique_ptr<StoredFileRanges>> OpenStoredFileRanges(ExternalStorage& storage,
+                                                                 const std::string& path,
+                                                                 const ChainCrypto& crypto,
+                                                                 uint64_t stored_bytes);
+
 // Small-file helpers (manifests): whole contents in one call.
 Status WriteStoredFile(ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
                        std::string_view contents, StoredFileInfo* info = nullptr);

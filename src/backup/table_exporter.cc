@@ -164,9 +164,8 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
     span = out->add_spans();
     span->set_id(next_span_id++);
     span->set_start_key(std::string(start));
-    ASSIGN_OR_RETURN(writer,
-                     DataFileWriter::Open(storage, NewDataFilePath(options) + ".cfd", crypto,
-                                          options.zstd, std::string_view(fmt::kMagic, 4)));
+    ASSIGN_OR_RETURN(writer, DataFileWriter::Open(storage, NewDataFilePath(options) + ".cfd",
+                                                  crypto, options.zstd));
     return Status::OK();
   };
 

@@ -127,6 +127,22 @@ class FramedCompressSink : public CompressSinkBase {
   uint64_t frames_ = 0;
 };
 
+// The compression parameters every cofre compressor uses.
+Status ConfigureCompression(ZSTD_CCtx* cctx, const ZstdOptions& options) {
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, options.level);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  for (auto [param, value, name] : {std::tuple(ZSTD_c_hashLog, options.hash_log, "hash_log"),
+                                    std::tuple(ZSTD_c_chainLog, options.chain_log, "chain_log")}) {
+    if (value <= 0) continue;
+    size_t r = ZSTD_CCtx_setParameter(cctx, param, value);
+    if (ZSTD_isError(r)) {
+      return InvalidArgumentError("zstd " + std::string(name) + " " + std::to_string(value) +
+                                  " is not supported: " + ZSTD_getErrorName(r));
+    }
+  }
+  return Status::OK();
+}
+
 class ZstdDecompressSource : public ByteSource {
  public:
   ZstdDecompressSource(std::unique_ptr<ByteSource> src, ZSTD_DCtx* dctx)
@@ -182,17 +198,9 @@ StatusOr<std::unique_ptr<ByteSink>> NewZstdCompressSink(std::unique_ptr<ByteSink
                                                         const ZstdOptions& options) {
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   if (!cctx) return ResourceExhaustedError("cannot allocate a zstd compression context");
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, options.level);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  for (auto [param, value, name] : {std::tuple(ZSTD_c_hashLog, options.hash_log, "hash_log"),
-                                    std::tuple(ZSTD_c_chainLog, options.chain_log, "chain_log")}) {
-    if (value <= 0) continue;
-    size_t r = ZSTD_CCtx_setParameter(cctx, param, value);
-    if (ZSTD_isError(r)) {
-      ZSTD_freeCCtx(cctx);
-      return InvalidArgumentError("zstd " + std::string(name) + " " + std::to_string(value) +
-                                  " is not supported: " + ZSTD_getErrorName(r));
-    }
+  if (Status st = ConfigureCompression(cctx, options); !st.ok()) {
+    ZSTD_freeCCtx(cctx);
+    return st;
   }
   if (options.workers <= 0 && options.frame_bytes > 0) {
     return std::unique_ptr<ByteSink>(
@@ -211,6 +219,58 @@ StatusOr<std::unique_ptr<ByteSource>> NewZstdDecompressSource(std::unique_ptr<By
   // Refuse windows beyond 128 MiB so corrupt headers cannot make us allocate absurd memory.
   ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 27);
   return std::unique_ptr<ByteSource>(new ZstdDecompressSource(std::move(src), dctx));
+}
+
+StatusOr<std::unique_ptr<ZstdFrameCompressor>> ZstdFrameCompressor::New(
+    const ZstdOptions& options) {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  if (!cctx) return ResourceExhaustedError("cannot allocate a zstd compression context");
+  std::unique_ptr<ZstdFrameCompressor> c(new ZstdFrameCompressor(cctx));
+  RETURN_IF_ERROR(ConfigureCompression(cctx, options));
+  return c;
+}
+
+ZstdFrameCompressor::~ZstdFrameCompressor() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
+
+Status ZstdFrameCompressor::Compress(std::string_view in, std::string* out) {
+  out->resize(ZSTD_compressBound(in.size()));
+  size_t n = ZSTD_compress2(static_cast<ZSTD_CCtx*>(cctx_), out->data(), out->size(), in.data(),
+                            in.size());
+  if (ZSTD_isError(n)) {
+    return InternalError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+  }
+  out->resize(n);
+  return Status::OK();
+}
+
+StatusOr<std::unique_ptr<ZstdFrameDecompressor>> ZstdFrameDecompressor::New() {
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  if (!dctx) return ResourceExhaustedError("cannot allocate a zstd decompression context");
+  ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 27);
+  return std::unique_ptr<ZstdFrameDecompressor>(new ZstdFrameDecompressor(dctx));
+}
+
+ZstdFrameDecompressor::~ZstdFrameDecompressor() { ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(dctx_)); }
+
+Status ZstdFrameDecompressor::Decompress(std::string_view in, size_t size, std::string* out) {
+  // The frame must state its own size, and that size must be the one expected, before any
+  // allocation.
+  unsigned long long content = ZSTD_getFrameContentSize(in.data(), in.size());
+  if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != size) {
+    return DataLossError("a compressed frame is corrupt or not the size its index says");
+  }
+  size_t frame = ZSTD_findFrameCompressedSize(in.data(), in.size());
+  if (ZSTD_isError(frame) || frame != in.size()) {
+    return DataLossError("a compressed frame is corrupt or not the length its index says");
+  }
+  out->resize(size);
+  size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(dctx_), out->data(), out->size(),
+                                 in.data(), in.size());
+  if (ZSTD_isError(n) || n != size) {
+    return DataLossError(std::string("a compressed frame is corrupt: ") +
+                         (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short"));
+  }
+  return Status::OK();
 }
 
 }  // namespace cofre

@@ -30,6 +30,7 @@ sql::OperationSettings OperationSettingsFromEnvironment() {
     s.backup_threads = static_cast<int>(std::min<uint64_t>(*n, 64));
   }
   if (auto n = NumberVar("COFRE_BACKUP_MIN_PIECE_ROWS")) s.backup_min_piece_rows = *n;
+  if (auto n = NumberVar("COFRE_BACKUP_FRAME_BYTES")) s.backup_frame_bytes = *n;
   if (const char* v = std::getenv("COFRE_RESTORE_BULK")) {
     s.restore_bulk_pages = std::string_view(v) != "0";
   }

@@ -5,6 +5,8 @@
 //                                   exercise span splitting and compaction on small data)
 //   COFRE_BACKUP_THREADS            export threads of full and incremental backups (1..64)
 //   COFRE_BACKUP_MIN_PIECE_ROWS     smallest rowid range a table is split into for export
+//   COFRE_BACKUP_FRAME_BYTES        frame size of data files (tests: small values make many
+//                                   frames on small data, for partial read-back)
 //   COFRE_RESTORE_BULK=0            RESTORE inserts every row through SQLite (comparisons)
 // Tests only, never in production:
 //   COFRE_TEST_PASSPHRASE_ITERATIONS  PBKDF2 iterations of new passphrase chains (>= 1000)

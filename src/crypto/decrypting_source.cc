@@ -55,18 +55,8 @@ StatusOr<size_t> DecryptingSource::NextChunk(uint8_t* out) {
     return Fail(DataLossError("encrypted file has more chunks than the format allows"));
   }
   size_t len = sealed_len - kTagSize;
-  uint8_t nonce[kNonceSize];
-  ChunkNonce(header_.nonce_prefix, static_cast<uint32_t>(next_index_), last, nonce);
-  Status s = gcm_.Open(nonce, header_bytes_, sealed_.get(), len, sealed_.get() + len, out);
-  if (!s.ok()) {
-    if (IsDataLoss(s)) {
-      return Fail(DataLossError(
-          "encrypted file failed authentication at chunk " + std::to_string(next_index_) +
-          ": it is corrupt, truncated or extended, was moved from another path or backup, or "
-          "the key is wrong"));
-    }
-    return Fail(s);
-  }
+  Status s = OpenChunk(gcm_, header_, header_bytes_, next_index_, last, sealed_.get(), len, out);
+  if (!s.ok()) return Fail(s);
   ++next_index_;
   if (last) {
     done_ = true;

@@ -95,4 +95,15 @@ void ChunkNonce(const std::array<uint8_t, kNoncePrefixSize>& prefix, uint32_t in
   nonce[kLastFlagOffsetInNonce] = last ? kLastChunkFlag : kNotLastChunkFlag;
 }
 
+Status OpenChunk(AesGcm& gcm, const StreamHeader& header, std::string_view header_bytes,
+                 uint64_t index, bool last, const uint8_t* sealed, size_t len, uint8_t* out) {
+  uint8_t nonce[kNonceSize];
+  ChunkNonce(header.nonce_prefix, static_cast<uint32_t>(index), last, nonce);
+  Status s = gcm.Open(nonce, header_bytes, sealed, len, sealed + len, out);
+  if (s.ok() || !IsDataLoss(s)) return s;
+  return DataLossError("encrypted file failed authentication at chunk " + std::to_string(index) +
+                       ": it is corrupt, truncated or extended, was moved from another path or "
+                       "backup, or the key is wrong");
+}
+
 }  // namespace cofre::streaming_aead

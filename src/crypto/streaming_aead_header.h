@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/aes_gcm.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/streaming_aead_format.h"
 #include "util/status.h"
@@ -41,6 +42,12 @@ StatusOr<SecretBytes> DeriveFileKey(const SecretBytes& data_key,
 // Writes chunk `index`'s nonce into nonce[0, kNonceSize).
 void ChunkNonce(const std::array<uint8_t, kNoncePrefixSize>& prefix, uint32_t index, bool last,
                 uint8_t* nonce);
+
+// Opens sealed chunk `index` of a file (`len` ciphertext bytes at `sealed`, then its tag) into
+// `out` (len bytes). DataLoss, saying what can cause it, when it does not authenticate; other
+// errors of `gcm` pass through.
+Status OpenChunk(AesGcm& gcm, const StreamHeader& header, std::string_view header_bytes,
+                 uint64_t index, bool last, const uint8_t* sealed, size_t len, uint8_t* out);
 
 }  // namespace cofre::streaming_aead
 

@@ -204,6 +204,7 @@ BackupSettings Settings(const OperationSettings& ops) {
   if (ops.backup_target_file_bytes > 0) settings.target_file_bytes = ops.backup_target_file_bytes;
   if (ops.backup_threads > 0) settings.export_threads = std::min(ops.backup_threads, 64);
   if (ops.backup_min_piece_rows > 0) settings.min_piece_rows = ops.backup_min_piece_rows;
+  if (ops.backup_frame_bytes > 0) settings.zstd.frame_bytes = ops.backup_frame_bytes;
   return settings;
 }
 

@@ -16,6 +16,7 @@ struct OperationSettings {
   uint64_t backup_target_file_bytes = 0;  // span/file target size (tests: splitting, compaction)
   int backup_threads = 0;                 // full and incremental export threads (at most 64)
   uint64_t backup_min_piece_rows = 0;     // smallest rowid range a table is split into
+  uint64_t backup_frame_bytes = 0;        // data file frame size (tests: many frames on small data)
   // RESTORE writes b-tree pages directly where it can; false: every row through SQLite's INSERT
   // (for comparisons and tests).
   bool restore_bulk_pages = true;

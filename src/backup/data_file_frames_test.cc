@@ -1,0 +1,325 @@
+#include "backup/data_file_frames.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backup/data_file_format.h"
+#include "backup/data_file_reader.h"
+#include "backup/data_file_writer.h"
+#include "backup/key_order.h"
+#include "backup/row_codec.h"
+#include "backup/span_reader.h"
+#include "storage/memory_storage.h"
+#include "util/sha256.h"
+#include "util/status_matchers.h"
+
+namespace cofre {
+namespace {
+
+namespace fmt = data_file_format;
+using ::testing::HasSubstr;
+
+std::string IntKey(int64_t k) {
+  std::string key;
+  rowcodec::PutVarint(&key, 1);
+  rowcodec::AppendInteger(&key, k);
+  return key;
+}
+
+std::string Row(int64_t k, int64_t value) {
+  std::string body(1, static_cast<char>(fmt::kRecordRow));
+  body.append(IntKey(k));
+  rowcodec::PutVarint(&body, 2);
+  rowcodec::AppendInteger(&body, value);
+  body.push_back(static_cast<char>(fmt::kText));
+  const std::string text = "row " + std::to_string(k) + std::string(40, 'x');
+  rowcodec::PutVarint(&body, text.size());
+  body.append(text);
+  return body;
+}
+
+std::string Tombstone(int64_t k) {
+  return std::string(1, static_cast<char>(fmt::kRecordTombstone)) + IntKey(k);
+}
+
+int64_t KeyOf(std::string_view body) {
+  std::vector<rowcodec::ValueRef> values;
+  std::string_view rest = body.substr(1);
+  EXPECT_THAT(rowcodec::DecodeKey(rest.substr(0, EncodedKeyLength(rest)), &values), IsOk());
+  return values.empty() ? -1 : values[0].i;
+}
+
+// Frames of a few hundred bytes over a few thousand records, in an encrypted and an
+// unencrypted chain.
+class DataFileFramesTest : public ::testing::TestWithParam<bool> {
+ protected:
+  DataFileFramesTest() : key_(std::string(32, 'k')) {
+    if (GetParam()) crypto_.data_key = &key_;
+    crypto_.chain_id = "chain";
+    storage_.collection = &memory_;
+  }
+
+  proto::DataFile Write(const std::string& path, const std::vector<std::string>& bodies,
+                        size_t frame_bytes = 512) {
+    ZstdOptions zstd;
+    zstd.frame_bytes = frame_bytes;
+    proto::DataFile file;
+    auto w = DataFileWriter::Open(memory_, path, crypto_, zstd);
+    EXPECT_THAT(w.status(), IsOk());
+    if (!w.ok()) return file;
+    for (const auto& b : bodies) EXPECT_THAT((*w)->AddRecord(b), IsOk());
+    EXPECT_THAT((*w)->Finish(&file), IsOk());
+    return file;
+  }
+
+  std::vector<std::string> Rows(int64_t n) {
+    std::vector<std::string> bodies;
+    for (int64_t i = 0; i < n; ++i) bodies.push_back(Row(2 * i, i));
+    return bodies;
+  }
+
+  // Every record body a reader yields, or the first error.
+  static StatusOr<std::vector<std::string>> Drain(DataFileReader& reader) {
+    std::vector<std::string> out;
+    std::string_view body;
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, reader.NextBody(&body));
+      if (!more) return out;
+      out.emplace_back(body);
+    }
+  }
+
+  StatusOr<std::vector<std::string>> ReadFrames(const proto::DataFile& file,
+                                                const KeyRanges& keys) {
+    ASSIGN_OR_RETURN(auto reader, DataFileReader::OpenFrames(memory_, file, crypto_, order_, keys));
+    return Drain(*reader);
+  }
+
+  MemoryStorage memory_;
+  SecretBytes key_;
+  ChainCrypto crypto_;
+  ChainStorage storage_;
+  KeyOrder order_;
+};
+
+TEST_P(DataFileFramesTest, FramesReadBackOnlyTheRangesAskedAndWholeReadsSeeEverything) {
+  const std::vector<std::string> rows = Rows(3000);
+  const proto::DataFile file = Write("data/1.cfd", rows);
+  ASSERT_TRUE(HasFrameIndex(file));
+  ASSERT_OK_AND_ASSIGN(auto ranges,
+                       OpenStoredFileRanges(memory_, file.path(), crypto_, file.file_bytes()));
+  ASSERT_OK_AND_ASSIGN(auto frames, ReadFrameIndex(*ranges, file, order_));
+  EXPECT_GT(frames.size(), 100u);
+
+  // A whole read (restore's) goes through every frame and passes over the index.
+  ASSERT_OK_AND_ASSIGN(auto whole, DataFileReader::Open(memory_, file, crypto_));
+  ASSERT_OK_AND_ASSIGN(auto all, Drain(*whole));
+  EXPECT_EQ(all, rows);
+
+  // Two ranges: every row in them comes back, in order, from a few frames only.
+  const KeyRanges keys = {{IntKey(1001), IntKey(1101)}, {IntKey(5000), IntKey(5001)}};
+  ASSERT_OK_AND_ASSIGN(auto some, ReadFrames(file, keys));
+  std::vector<int64_t> in_ranges;
+  for (size_t i = 0; i < some.size(); ++i) {
+    const int64_t k = KeyOf(some[i]);
+    if (i > 0) EXPECT_LT(KeyOf(some[i - 1]), k);
+    if ((k >= 1001 && k < 1101) || k == 5000) in_ranges.push_back(k);
+  }
+  std::vector<int64_t> want;
+  for (int64_t k = 1002; k < 1101; k += 2) want.push_back(k);
+  want.push_back(5000);
+  EXPECT_EQ(in_ranges, want);
+  EXPECT_LT(some.size(), rows.size() / 10);
+
+  // Unbounded: everything; no range: nothing.
+  ASSERT_OK_AND_ASSIGN(auto everything, ReadFrames(file, {{"", ""}}));
+  EXPECT_EQ(everything, rows);
+  ASSERT_OK_AND_ASSIGN(auto nothing, ReadFrames(file, {}));
+  EXPECT_TRUE(nothing.empty());
+  // Past the last key: the last frame at most (no index bounds its keys); before the first:
+  // nothing.
+  ASSERT_OK_AND_ASSIGN(auto after, ReadFrames(file, {{IntKey(10000), ""}}));
+  EXPECT_LT(after.size(), rows.size() / 100);
+  ASSERT_OK_AND_ASSIGN(auto before, ReadFrames(file, {{"", IntKey(0)}}));
+  EXPECT_TRUE(before.empty());
+}
+
+TEST_P(DataFileFramesTest, ASpanReadInRangesMergesItsFilesAsAWholeReadDoes) {
+  proto::Span span;
+  *span.add_files() = Write("data/1.cfd", Rows(2000));
+  span.mutable_files(0)->set_kind(proto::FILE_KIND_BASE);
+  std::vector<std::string> delta;
+  for (int64_t k = 100; k < 3000; k += 97) {
+    delta.push_back(k % 2 ? Row(k, -k) : Tombstone(k));
+  }
+  *span.add_files() = Write("data/2.cfd", delta, 128);
+  span.mutable_files(1)->set_kind(proto::FILE_KIND_DELTA);
+  const KeyRanges keys = {{IntKey(300), IntKey(700)}, {IntKey(2500), IntKey(2600)}};
+  auto in_keys = [](int64_t k) { return (k >= 300 && k < 700) || (k >= 2500 && k < 2600); };
+  auto read = [&](const KeyRanges* only) -> std::vector<std::string> {
+    std::vector<std::string> out;
+    auto reader = SpanReader::Open(storage_, span, crypto_, order_, only);
+    EXPECT_THAT(reader.status(), IsOk());
+    if (!reader.ok()) return out;
+    std::string_view key, body;
+    while (true) {
+      auto more = (*reader)->Next(&key, &body);
+      EXPECT_THAT(more.status(), IsOk());
+      if (!more.ok() || !*more) return out;
+      if (in_keys(KeyOf(body))) out.emplace_back(body);
+    }
+  };
+  const std::vector<std::string> whole = read(nullptr);
+  EXPECT_FALSE(whole.empty());
+  EXPECT_EQ(read(&keys), whole);
+}
+
+TEST_P(DataFileFramesTest, FilesWithoutAnIndexAreReadWhole) {
+  proto::Span span;
+  *span.add_files() = Write("data/1.cfd", Rows(500));
+  span.mutable_files(0)->clear_frame_index_bytes();  // as cofre 0.4 wrote it
+  EXPECT_FALSE(HasFrameIndex(span.files(0)));
+  const KeyRanges keys = {{IntKey(10), IntKey(12)}};
+  auto reader = SpanReader::Open(storage_, span, crypto_, order_, &keys);
+  ASSERT_THAT(reader.status(), IsOk());
+  std::string_view key, body;
+  int n = 0;
+  while (true) {
+    auto more = (*reader)->Next(&key, &body);
+    ASSERT_THAT(more.status(), IsOk());
+    if (!*more) break;
+    ++n;
+  }
+  EXPECT_EQ(n, 500);
+}
+
+TEST_P(DataFileFramesTest, AnIndexOtherThanTheManifestsIsRefused) {
+  const proto::DataFile file = Write("data/1.cfd", Rows(1000));
+  const KeyRanges keys = {{IntKey(10), IntKey(20)}};
+  {
+    proto::DataFile other = file;
+    std::string digest = other.frame_index_sha256();
+    digest[0] ^= 1;
+    other.set_frame_index_sha256(digest);
+    EXPECT_THAT(ReadFrames(other, keys).status(),
+                StatusIs(StatusCode::kDataLoss, HasSubstr("digest")));
+  }
+  for (int64_t delta : {-1, 1}) {
+    proto::DataFile other = file;
+    other.set_frame_index_offset(other.frame_index_offset() + delta);
+    EXPECT_THAT(ReadFrames(other, keys).status(), StatusIs(StatusCode::kDataLoss));
+  }
+  {
+    proto::DataFile other = file;
+    other.set_frame_index_bytes(fmt::kMaxFrameIndexBytes + 1);
+    EXPECT_THAT(ReadFrames(other, keys).status(), StatusIs(StatusCode::kDataLoss));
+  }
+}
+
+// In an unencrypted chain an attacker can rewrite a file and its manifest entry alike: the frames
+// still have to hold what the index claims, so a forged index cannot hide or move rows.
+TEST_P(DataFileFramesTest, AForgedIndexWithAMatchingDigestIsRefused) {
+  if (GetParam()) GTEST_SKIP() << "encrypted files cannot be rewritten without the key";
+  const proto::DataFile file = Write("data/1.cfd", Rows(1000));
+  ASSERT_OK_AND_ASSIGN(std::string raw, memory_.GetRaw(file.path()));
+  std::string index = raw.substr(file.frame_index_offset());
+  // Parses the entries, lets `forge` change them, writes them back with a matching digest.
+  auto forged = [&](const std::function<void(std::vector<DataFrame>*)>& forge) {
+    std::vector<DataFrame> frames;
+    size_t p = 4;
+    uint64_t n = 0;
+    EXPECT_TRUE(rowcodec::GetVarint(index, &p, &n));
+    for (uint64_t i = 0; i < n; ++i) {
+      DataFrame f;
+      uint64_t len = 0;
+      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &f.stored));
+      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &f.size));
+      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &len));
+      f.first_key = index.substr(p, len);
+      p += len;
+      frames.push_back(f);
+    }
+    forge(&frames);
+    std::string out(fmt::kFrameIndexMagic, 4);
+    rowcodec::PutVarint(&out, frames.size());
+    for (const auto& f : frames) {
+      rowcodec::PutVarint(&out, f.stored);
+      rowcodec::PutVarint(&out, f.size);
+      rowcodec::PutVarint(&out, f.first_key.size());
+      out.append(f.first_key);
+    }
+    std::string body = raw.substr(0, file.frame_index_offset() - fmt::kIndexFrameHeaderBytes);
+    for (uint32_t v : {fmt::kIndexFrameMagic, static_cast<uint32_t>(out.size())}) {
+      for (int i = 0; i < 4; ++i) body.push_back(static_cast<char>(v >> (8 * i)));
+    }
+    body.append(out);
+    memory_.PutRaw(file.path(), body);
+    proto::DataFile entry = file;
+    entry.set_file_bytes(body.size());
+    entry.set_frame_index_bytes(out.size());
+    entry.set_frame_index_sha256(Sha256::Digest(out));
+    return entry;
+  };
+  const KeyRanges keys = {{IntKey(100), IntKey(140)}};
+  // A frame said to start later than it does: rows of the range would be skipped.
+  EXPECT_THAT(ReadFrames(forged([](auto* f) { (*f)[5].first_key = (*f)[6].first_key; }), keys)
+                  .status(),
+              StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(ReadFrames(forged([&](auto* f) {
+                           for (auto& frame : *f) {
+                             if (order_.Compare(frame.first_key, IntKey(100)) <= 0) {
+                               frame.first_key = IntKey(KeyOf("\x01" + frame.first_key) - 1);
+                             }
+                           }
+                         }),
+                         keys)
+                  .status(),
+              StatusIs(StatusCode::kDataLoss, HasSubstr("does not hold what its index says")));
+  // Sizes that do not tile the file, or that claim more than the file's rows.
+  EXPECT_THAT(ReadFrames(forged([](auto* f) { (*f)[0].stored += 1; }), keys).status(),
+              StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(ReadFrames(forged([](auto* f) { (*f)[3].size = 1ull << 40; }), keys).status(),
+              StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(ReadFrames(forged([](auto* f) { f->pop_back(); }), keys).status(),
+              StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(ReadFrames(forged([](auto* f) { std::swap((*f)[2], (*f)[3]); }), keys).status(),
+              StatusIs(StatusCode::kDataLoss));
+}
+
+TEST_P(DataFileFramesTest, ACorruptFrameIsRefusedWhenRead) {
+  const proto::DataFile file = Write("data/1.cfd", Rows(1000));
+  ASSERT_OK_AND_ASSIGN(auto ranges,
+                       OpenStoredFileRanges(memory_, file.path(), crypto_, file.file_bytes()));
+  ASSERT_OK_AND_ASSIGN(auto frames, ReadFrameIndex(*ranges, file, order_));
+  ASSERT_GT(frames.size(), 20u);
+  ASSERT_OK_AND_ASSIGN(std::string raw, memory_.GetRaw(file.path()));
+  // A byte in the middle of frame 10 (for an encrypted file: of the chunk that holds it).
+  const DataFrame& f = frames[10];
+  const size_t plain = f.offset + f.stored / 2;
+  const size_t at = GetParam() ? 48 + plain + 16 * (plain / 65536) : plain;
+  raw[at] ^= 0x20;
+  memory_.PutRaw(file.path(), raw);
+  const int64_t k = KeyOf(std::string(1, static_cast<char>(fmt::kRecordRow)) + f.first_key);
+  const KeyRanges keys = {{IntKey(k), IntKey(k + 1)}};
+  EXPECT_THAT(ReadFrames(file, keys).status(), StatusIs(StatusCode::kDataLoss));
+}
+
+TEST_P(DataFileFramesTest, AFileMovedToAnotherPathIsRefused) {
+  if (!GetParam()) GTEST_SKIP() << "only encryption binds a file to its path";
+  proto::DataFile file = Write("data/1.cfd", Rows(300));
+  ASSERT_OK_AND_ASSIGN(std::string raw, memory_.GetRaw(file.path()));
+  memory_.PutRaw("data/2.cfd", raw);
+  file.set_path("data/2.cfd");
+  EXPECT_THAT(ReadFrames(file, {{IntKey(10), IntKey(20)}}).status(),
+              StatusIs(StatusCode::kDataLoss));
+}
+
+INSTANTIATE_TEST_SUITE_P(Chains, DataFileFramesTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Encrypted" : "Plain"; });
+
+}  // namespace
+}  // namespace cofre
