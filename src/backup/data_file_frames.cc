@@ -97,8 +97,8 @@ StatusOr<std::vector<DataFrame>> ReadFrameIndex(StoredFileRanges& ranges,
     return Corrupt(path, "its frame index is not where the manifest says");
   }
   std::string raw;
-  RETURN_IF_ERROR(ranges.Read(offset - fmt::kIndexFrameHeaderBytes,
-                              fmt::kIndexFrameHeaderBytes + bytes, &raw));
+  RETURN_IF_ERROR(
+      ranges.Read(offset - fmt::kIndexFrameHeaderBytes, fmt::kIndexFrameHeaderBytes + bytes, &raw));
   if (LittleEndian32(raw.data()) != fmt::kIndexFrameMagic ||
       LittleEndian32(raw.data() + 4) != bytes) {
     return Corrupt(path, "its frame index has a wrong header");
@@ -130,17 +130,17 @@ StatusOr<std::vector<DataFrame>> ReadFrameIndex(StoredFileRanges& ranges,
     f.first_key.assign(index.substr(p, key_len));
     p += key_len;
     f.offset = at;
-    if (f.stored == 0 || f.stored > frames_end - at || f.size == 0 || f.size > fmt::kMaxFrameBytes ||
-        f.size > max_records_bytes - total) {
+    if (f.stored == 0 || f.stored > frames_end - at || f.size == 0 ||
+        f.size > fmt::kMaxFrameBytes || f.size > max_records_bytes - total) {
       return Corrupt(path, "its frame index gives impossible frame sizes");
     }
     at += f.stored;
     total += f.size;
     const bool last = i + 1 == count;
-    if (f.first_key.empty() ? !last
-                            : !frames.empty() && (frames.back().first_key.empty() ||
-                                                  order.Compare(frames.back().first_key,
-                                                                f.first_key) >= 0)) {
+    if (f.first_key.empty()
+            ? !last
+            : !frames.empty() && (frames.back().first_key.empty() ||
+                                  order.Compare(frames.back().first_key, f.first_key) >= 0)) {
       return Corrupt(path, "its frame index is out of key order");
     }
     frames.push_back(std::move(f));
@@ -158,9 +158,9 @@ std::vector<DataFrame> FramesOverlapping(const std::vector<DataFrame>& frames,
     const DataFrame& f = frames[i];
     if (f.first_key.empty()) continue;
     // The frame's keys are in [first_key, next) (next empty: unbounded).
-    const std::string* next =
-        i + 1 < frames.size() && !frames[i + 1].first_key.empty() ? &frames[i + 1].first_key
-                                                                  : nullptr;
+    const std::string* next = i + 1 < frames.size() && !frames[i + 1].first_key.empty()
+                                  ? &frames[i + 1].first_key
+                                  : nullptr;
     for (const auto& [start, end] : keys) {
       const bool starts_before_end = end.empty() || order.Compare(f.first_key, end) < 0;
       const bool ends_after_start = !next || start.empty() || order.Compare(*next, start) > 0;

@@ -266,9 +266,9 @@ TEST_P(DataFileFramesTest, AForgedIndexWithAMatchingDigestIsRefused) {
   };
   const KeyRanges keys = {{IntKey(100), IntKey(140)}};
   // A frame said to start later than it does: rows of the range would be skipped.
-  EXPECT_THAT(ReadFrames(forged([](auto* f) { (*f)[5].first_key = (*f)[6].first_key; }), keys)
-                  .status(),
-              StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(
+      ReadFrames(forged([](auto* f) { (*f)[5].first_key = (*f)[6].first_key; }), keys).status(),
+      StatusIs(StatusCode::kDataLoss));
   EXPECT_THAT(ReadFrames(forged([&](auto* f) {
                            for (auto& frame : *f) {
                              if (order_.Compare(frame.first_key, IntKey(100)) <= 0) {

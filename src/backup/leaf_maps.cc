@@ -174,12 +174,9 @@ bool SpanRowidRange(const proto::Span& span, std::optional<int64_t>* lo,
   auto bound = [](const std::string& key, std::optional<int64_t>* out) {
     out->reset();
     if (key.empty()) return true;
-    std::vector<rowcodec::ValueRef> values;
-    if (!rowcodec::DecodeKey(key, &values).ok() || values.size() != 1 ||
-        values[0].tag != data_file_format::kInteger) {
-      return false;
-    }
-    *out = values[0].i;
+    int64_t rowid = 0;
+    if (!rowcodec::DecodeRowidKey(key, &rowid)) return false;
+    *out = rowid;
     return true;
   };
   return bound(span.start_key(), lo) && bound(span.end_key(), hi);

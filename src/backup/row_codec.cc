@@ -252,6 +252,18 @@ bool SameRow(std::string_view a, std::string_view b) {
   return true;
 }
 
+bool DecodeRowidKey(std::string_view key, int64_t* rowid) {
+  size_t pos = 0;
+  uint64_t n = 0;
+  ValueRef v;
+  if (!GetVarint(key, &pos, &n) || n != 1 || !DecodeValue(key, &pos, &v).ok() ||
+      v.tag != data_file_format::kInteger || pos != key.size()) {
+    return false;
+  }
+  *rowid = v.i;
+  return true;
+}
+
 Status DecodeKey(std::string_view key, std::vector<ValueRef>* values) {
   size_t pos = 0;
   RETURN_IF_ERROR(DecodeKeyAt(key, &pos, values));

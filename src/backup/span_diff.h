@@ -82,13 +82,11 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
   // Whether a previous row lies in an unchanged range (keys come in increasing order).
   auto in_unchanged = [&](std::string_view key, bool* usable) {
     if (unchanged.empty()) return false;
-    std::vector<rowcodec::ValueRef> values;
-    if (!rowcodec::DecodeKey(key, &values).ok() || values.size() != 1 ||
-        values[0].tag != data_file_format::kInteger) {
+    int64_t rowid = 0;
+    if (!rowcodec::DecodeRowidKey(key, &rowid)) {
       *usable = false;
       return false;
     }
-    const int64_t rowid = values[0].i;
     while (next_unchanged < unchanged.size() && unchanged[next_unchanged].second < rowid) {
       ++next_unchanged;
     }

@@ -39,9 +39,8 @@ StatusOr<std::unique_ptr<RandomAccessDecryptor>> RandomAccessDecryptor::New(
   }
   ASSIGN_OR_RETURN(SecretBytes file_key, DeriveFileKey(data_key, header.salt, file_context));
   ASSIGN_OR_RETURN(AesGcm gcm, AesGcm::New(file_key.view()));
-  return std::unique_ptr<RandomAccessDecryptor>(
-      new RandomAccessDecryptor(src, std::move(gcm), header, std::move(header_bytes), chunks,
-                                body - chunks * kTagSize));
+  return std::unique_ptr<RandomAccessDecryptor>(new RandomAccessDecryptor(
+      src, std::move(gcm), header, std::move(header_bytes), chunks, body - chunks * kTagSize));
 }
 
 RandomAccessDecryptor::RandomAccessDecryptor(RandomAccessSource* src, AesGcm gcm,
@@ -67,9 +66,8 @@ Status RandomAccessDecryptor::Read(uint64_t offset, size_t n, std::string* out) 
   const uint64_t first = offset / chunk;
   const uint64_t end = (offset + n - 1) / chunk + 1;  // chunks [first, end)
   const uint64_t sealed_begin = kHeaderSize + first * sealed_chunk;
-  const uint64_t sealed_end =
-      std::min<uint64_t>(kHeaderSize + end * sealed_chunk, kHeaderSize + plaintext_size_ +
-                                                               chunks_ * kTagSize);
+  const uint64_t sealed_end = std::min<uint64_t>(
+      kHeaderSize + end * sealed_chunk, kHeaderSize + plaintext_size_ + chunks_ * kTagSize);
   sealed_.resize(sealed_end - sealed_begin);
   RETURN_IF_ERROR(ReadExactly(*src_, sealed_begin, sealed_.data(), sealed_.size()));
   plain_.resize((end - first) * chunk);
