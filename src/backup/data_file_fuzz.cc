@@ -5,6 +5,8 @@
 // Bit 1: the body is the decompressed record stream, and the target frames it (magic + one zstd
 // frame) so that mutations reach the record decoding instead of failing in zstd; otherwise the
 // body is the whole plaintext file. Bit 2: the manifest's size for the file is off by one.
+// Bit 3: the file has a frame index (backup/data_file_frames.h) from the last "CFX1" on, whose
+// place, size and SHA-256 the manifest entry gets, and it is also read in some frames only.
 // The file is stored in an in-memory storage and read with a manifest entry holding its real
 // size and SHA-256, as restore reads it. The body is also decoded as a single record.
 // Invariants besides no crash, leak or undefined behaviour: errors are DataLoss naming the file;
@@ -29,10 +31,13 @@
 #include <vector>
 
 #include "backup/data_file_format.h"
+#include "backup/data_file_frames.h"
 #include "backup/data_file_reader.h"
+#include "backup/key_order.h"
 #include "backup/row_codec.h"
 #include "backup/stored_file.h"
 #include "storage/memory_storage.h"
+#include "util/sha256.h"
 
 namespace {
 
@@ -141,6 +146,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool encrypted = flags & 1;
   const std::string file = (flags & 2) ? Frame(body) : std::string(body);
   const bool wrong_size = flags & 4;
+  rowcodec::Record rec;
   const cofre::ChainCrypto plain;
   const cofre::ChainCrypto& crypto = encrypted ? FuzzCrypto() : plain;
   cofre::MemoryStorage storage("mem://fuzz");
@@ -150,15 +156,50 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   entry.set_path(kPath);
   entry.set_file_bytes(stored.bytes + (wrong_size ? 1 : 0));
   entry.set_sha256(stored.sha256);
+  const size_t index_at = file.rfind(std::string_view(fmt::kFrameIndexMagic, 4));
+  if ((flags & 8) && index_at != std::string::npos) {
+    entry.set_frame_index_offset(index_at);
+    entry.set_frame_index_bytes(file.size() - index_at);
+    entry.set_frame_index_sha256(cofre::Sha256::Digest(std::string_view(file).substr(index_at)));
+    entry.set_rows(1000);
+    entry.set_logical_bytes(1 << 20);
+  }
 
   auto fail = [&](const cofre::Status& st) {
     Check(st.code() == cofre::StatusCode::kDataLoss);
     Check(st.message().find(kPath) != std::string::npos);
     return 0;
   };
+  if (cofre::HasFrameIndex(entry)) {
+    std::string lo, hi;
+    rowcodec::PutVarint(&lo, 1);
+    rowcodec::AppendInteger(&lo, 10);
+    rowcodec::PutVarint(&hi, 1);
+    rowcodec::AppendInteger(&hi, 20);
+    const cofre::KeyOrder order;
+    for (const cofre::KeyRanges& keys :
+         {cofre::KeyRanges{{"", ""}}, cofre::KeyRanges{{lo, hi}, {hi + '\x01', ""}}}) {
+      auto frames = cofre::DataFileReader::OpenFrames(storage, entry, crypto, order, keys);
+      if (!frames.ok()) {
+        fail(frames.status());
+        continue;
+      }
+      std::string_view got;
+      while (true) {
+        cofre::StatusOr<bool> more = (*frames)->NextBody(&got);
+        if (!more.ok()) {
+          fail(more.status());
+          break;
+        }
+        if (!*more) break;
+        if (rowcodec::DecodeRecord(got, &rec).ok() && rec.kind != fmt::kRecordEnd) {
+          CheckRecord(rec);
+        }
+      }
+    }
+  }
   auto reader = cofre::DataFileReader::Open(storage, entry, crypto);
   if (!reader.ok()) return fail(reader.status());
-  rowcodec::Record rec;
   while (true) {
     cofre::StatusOr<bool> more = (*reader)->Next(&rec);
     if (!more.ok()) return fail(more.status());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backup/data_file_format.h"
+#include "backup/row_codec.h"
 
 namespace cofre {
 
@@ -14,6 +15,22 @@ StatusOr<std::unique_ptr<SpanReader>> SpanReader::Open(const ChainStorage& stora
                                                        const KeyRanges* only) {
   std::unique_ptr<SpanReader> r(new SpanReader(std::move(order)));
   const bool legacy = span.files_size() > 0 && !span.files(0).legacy_digest_path().empty();
+  if (only) {
+    r->filter_ = true;
+    for (const auto& [start, end] : *only) {
+      RowidBounds b;
+      int64_t rowid = 0;
+      if (!start.empty()) {
+        r->filter_ = r->filter_ && rowcodec::DecodeRowidKey(start, &rowid);
+        b.first = rowid;
+      }
+      if (!end.empty()) {
+        r->filter_ = r->filter_ && rowcodec::DecodeRowidKey(end, &rowid);
+        b.second = rowid;
+      }
+      r->ranges_.push_back(b);
+    }
+  }
   r->inputs_.reserve(2 * span.files_size());
   for (int i = 0; i < span.files_size(); ++i) {
     const proto::DataFile& file = span.files(i);
@@ -81,6 +98,7 @@ Status SpanReader::Advance(Input& in) {
     }
     if (kind == fmt::kRecordTombstone && in.skip_tombstones) continue;
     std::string_view key = body.substr(1, key_len);
+    if (filter_ && !InRanges(in, key)) continue;
     if (in.has_last && order_.Compare(in.last_key, key) >= 0) {
       out_of_order_ = true;
       return FailedPreconditionError("backup file " + in.path +
@@ -91,6 +109,18 @@ Status SpanReader::Advance(Input& in) {
     in.live = true;
     return Status::OK();
   }
+}
+
+bool SpanReader::InRanges(Input& in, std::string_view key) const {
+  int64_t rowid = 0;
+  if (!rowcodec::DecodeRowidKey(key, &rowid)) return true;  // not a rowid: kept
+  // Keys come in increasing order: ranges wholly below this one are done for this input.
+  while (in.range < ranges_.size() && ranges_[in.range].second &&
+         rowid >= *ranges_[in.range].second) {
+    ++in.range;
+  }
+  return in.range < ranges_.size() &&
+         (!ranges_[in.range].first || rowid >= *ranges_[in.range].first);
 }
 
 StatusOr<bool> SpanReader::Next(std::string_view* key, std::string_view* body) {

@@ -20,6 +20,7 @@
 #define COFRE_BACKUP_SPAN_READER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,8 +36,8 @@ class SpanReader {
  public:
   // Opens every file of `span`. `storage` and `crypto` must outlive the reader. With `only`, a
   // file with a frame index is read only in the frames that may hold keys in those ranges
-  // (backup/data_file_frames.h): Next() then yields every live row in the ranges, and may yield
-  // rows outside them too.
+  // (backup/data_file_frames.h), and Next() yields the live rows in the ranges (when the
+  // ranges' bounds are rowids; otherwise it may yield other rows too).
   static StatusOr<std::unique_ptr<SpanReader>> Open(const ChainStorage& storage,
                                                     const proto::Span& span,
                                                     const ChainCrypto& crypto, KeyOrder order,
@@ -61,10 +62,15 @@ class SpanReader {
     std::string_view body, key;
     std::string last_key;  // the previous record's key, for the order check
     bool has_last = false;
+    size_t range = 0;  // the first of `ranges_` its next key can be in
   };
+  // [lo, hi) (unset: unbounded)
+  using RowidBounds = std::pair<std::optional<int64_t>, std::optional<int64_t>>;
 
   SpanReader(KeyOrder order) : order_(std::move(order)) {}
   Status Advance(Input& in);
+  // Whether `key`, the next key of `in`, lies in `ranges_` (moving in.range past ranges below it).
+  bool InRanges(Input& in, std::string_view key) const;
   Status CollectTombstones(const ChainStorage& storage, const proto::DataFile& file,
                            const ChainCrypto& crypto, Input* in);
 
@@ -72,6 +78,9 @@ class SpanReader {
   std::vector<Input> inputs_;
   std::vector<size_t> pending_;  // inputs positioned at the last key returned: advance first
   bool out_of_order_ = false;
+  // With `only` of rowid bounds: records outside them are passed over as they are read.
+  std::vector<RowidBounds> ranges_;
+  bool filter_ = false;
 };
 
 }  // namespace cofre
