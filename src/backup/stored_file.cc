@@ -108,9 +108,14 @@ StatusOr<std::unique_ptr<ByteSink>> OpenStoredFileWriter(ExternalStorage& storag
   return sink;
 }
 
-StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
-    ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
-    const std::optional<StoredFileInfo>& expected) {
+namespace {
+
+// Opens `path` on `storage`, refusing a size other than `expected_bytes` (when given) before any
+// of its bytes are decoded, so that the error says what happened to the file (truncated,
+// extended, or swapped with another).
+StatusOr<std::unique_ptr<RandomAccessSource>> OpenRaw(ExternalStorage& storage,
+                                                      const std::string& path,
+                                                      std::optional<uint64_t> expected_bytes) {
   auto raw = storage.NewReader(path);
   if (!raw.ok()) {
     if (IsNotFound(raw.status())) {
@@ -118,13 +123,21 @@ StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
     }
     return raw.status().Annotate("backup file " + path);
   }
-  // A file of the wrong size (truncated, extended, or swapped with another) is refused before
-  // any of its bytes are decoded, so the error says what happened to the file.
-  if (expected && (*raw)->Size() != expected->bytes) {
-    return WrongSizeError(path, expected->bytes);
+  if (expected_bytes && (*raw)->Size() != *expected_bytes) {
+    return WrongSizeError(path, *expected_bytes);
   }
-  std::unique_ptr<ByteSource> src =
-      std::make_unique<CheckedSource>(std::move(*raw), path, expected);
+  return std::move(*raw);
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
+    ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
+    const std::optional<StoredFileInfo>& expected) {
+  ASSIGN_OR_RETURN(
+      auto raw,
+      OpenRaw(storage, path, expected ? std::optional<uint64_t>(expected->bytes) : std::nullopt));
+  std::unique_ptr<ByteSource> src = std::make_unique<CheckedSource>(std::move(raw), path, expected);
   if (crypto.encrypted()) {
     // The header is read here: name the file in its errors too (bad magic, version, chunk size).
     auto decrypting =
@@ -194,18 +207,11 @@ StatusOr<std::unique_ptr<StoredFileRanges>> OpenStoredFileRanges(ExternalStorage
                                                                  const std::string& path,
                                                                  const ChainCrypto& crypto,
                                                                  uint64_t stored_bytes) {
-  auto raw = storage.NewReader(path);
-  if (!raw.ok()) {
-    if (IsNotFound(raw.status())) {
-      return NotFoundError("backup file " + path + " is missing from " + storage.RedactedUri());
-    }
-    return raw.status().Annotate("backup file " + path);
-  }
-  if ((*raw)->Size() != stored_bytes) return WrongSizeError(path, stored_bytes);
+  ASSIGN_OR_RETURN(auto raw, OpenRaw(storage, path, stored_bytes));
   if (!crypto.encrypted()) {
-    return std::unique_ptr<StoredFileRanges>(new PlainRanges(std::move(*raw), path));
+    return std::unique_ptr<StoredFileRanges>(new PlainRanges(std::move(raw), path));
   }
-  auto ranges = std::make_unique<DecryptedRanges>(std::move(*raw), path);
+  auto ranges = std::make_unique<DecryptedRanges>(std::move(raw), path);
   RETURN_IF_ERROR(ranges->Init(crypto));
   return std::unique_ptr<StoredFileRanges>(std::move(ranges));
 }
