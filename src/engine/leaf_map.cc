@@ -28,7 +28,7 @@ struct Node {
   uint32_t right = 0;           // interior pages: the right-most child
 };
 
-StatusOr<Node> ParseNode(const std::string& page, uint32_t pgno, uint32_t usable) {
+StatusOr<Node> ParseNode(std::string_view page, uint32_t pgno, uint32_t usable) {
   const size_t base = pgno == 1 ? 100 : 0;
   const auto* p = reinterpret_cast<const uint8_t*>(page.data());
   Node n;
@@ -48,7 +48,7 @@ StatusOr<Node> ParseNode(const std::string& page, uint32_t pgno, uint32_t usable
 }
 
 // The child page numbers of an interior table page, left to right (the right-most last).
-StatusOr<std::vector<uint32_t>> Children(const std::string& page, uint32_t pgno, const Node& node,
+StatusOr<std::vector<uint32_t>> Children(std::string_view page, uint32_t pgno, const Node& node,
                                          uint32_t usable) {
   const auto* p = reinterpret_cast<const uint8_t*>(page.data());
   std::vector<uint32_t> children;
@@ -60,25 +60,33 @@ StatusOr<std::vector<uint32_t>> Children(const std::string& page, uint32_t pgno,
   return children;
 }
 
+// Pages are read through the walker's own PageReader: a walker is used by one thread at a time.
 class Walker {
  public:
-  explicit Walker(const PageView& view) : view_(view), seen_(view.page_count() + 1, false) {}
-  Walker(const PageView& view, std::vector<bool> seen) : view_(view), seen_(std::move(seen)) {}
+  // The reader's slots: the b-tree page being visited, and an overflow page of its cells.
+  static constexpr int kTreeSlot = 0;
+  static constexpr int kOverflowSlot = 1;
+
+  explicit Walker(const PageView& view)
+      : view_(view), reader_(view), seen_(view.page_count() + 1, false) {}
+  Walker(const PageView& view, std::vector<bool> seen)
+      : view_(view), reader_(view), seen_(std::move(seen)) {}
   const std::vector<bool>& seen() const { return seen_; }
 
-  // Marks `pgno` visited and reads it; an error when it was visited before.
-  StatusOr<Node> Enter(uint32_t pgno, int depth, std::string* page) {
+  // Marks `pgno` visited and reads it into the tree slot; an error when it was visited before.
+  StatusOr<Node> Enter(uint32_t pgno, int depth, std::string_view* page) {
     if (depth > kMaxDepth) return Bad(pgno, "b-tree too deep");
     if (pgno == 0 || pgno > view_.page_count() || seen_[pgno]) {
       return Bad(pgno, "page out of range or reached twice");
     }
     seen_[pgno] = true;
-    RETURN_IF_ERROR(view_.Read(pgno, page));
+    ASSIGN_OR_RETURN(*page, reader_.Read(pgno, kTreeSlot));
     return ParseNode(*page, pgno, view_.usable_size());
   }
 
+  // (The page read last stays in the tree slot only until the first child is entered.)
   Status Visit(uint32_t pgno, int depth, std::vector<LeafRange>* out) {
-    std::string page;
+    std::string_view page;
     ASSIGN_OR_RETURN(Node node, Enter(pgno, depth, &page));
     const auto* p = reinterpret_cast<const uint8_t*>(page.data());
     if (node.type == kInteriorTable) {
@@ -123,13 +131,12 @@ class Walker {
   // Adds the overflow chain starting at `pgno` that holds `remaining` payload bytes.
   Status HashOverflow(uint32_t pgno, uint64_t remaining, Sha256* digest) {
     const uint32_t per_page = view_.usable_size() - 4;
-    std::string page;
     while (remaining > 0) {
       if (pgno == 0 || pgno > view_.page_count() || seen_[pgno]) {
         return Bad(pgno, "overflow page out of range or reached twice");
       }
       seen_[pgno] = true;
-      RETURN_IF_ERROR(view_.Read(pgno, &page));
+      ASSIGN_OR_RETURN(std::string_view page, reader_.Read(pgno, kOverflowSlot));
       digest->Update(page);
       remaining -= std::min<uint64_t>(remaining, per_page);
       pgno = big_endian::Get32(page.data());
@@ -138,6 +145,7 @@ class Walker {
   }
 
   const PageView& view_;
+  PageReader reader_;
   std::vector<bool> seen_;
 };
 
@@ -189,7 +197,7 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
     }
     if (!interior) break;  // a level of leaves (or a malformed tree): map from this level
     for (size_t i = 0; i < level.size(); ++i) {
-      std::string page;
+      std::string_view page;
       RETURN_IF_ERROR(top.Enter(level[i], depth, &page).status());
       ASSIGN_OR_RETURN(std::vector<uint32_t> children,
                        Children(pages[i].first, level[i], pages[i].second, view.usable_size()));

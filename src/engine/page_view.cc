@@ -35,7 +35,8 @@ Status Corrupt(const std::string& path, const std::string& what) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<VfsFile>> VfsFile::Open(const std::string& path, int flags) {
+StatusOr<std::unique_ptr<VfsFile>> VfsFile::Open(const std::string& path, int flags,
+                                                 int64_t map_bytes) {
   sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
   if (!vfs) return InternalError("no SQLite VFS");
   std::unique_ptr<VfsFile> f(new VfsFile());
@@ -50,6 +51,11 @@ StatusOr<std::unique_ptr<VfsFile>> VfsFile::Open(const std::string& path, int fl
     return UnavailableError("cannot open " + path + " (SQLite error " + std::to_string(rc) + ")");
   }
   f->open_ = true;
+  if (map_bytes > 0 && file->pMethods->iVersion >= 3 && file->pMethods->xFetch) {
+    sqlite3_int64 limit = map_bytes;
+    // SQLITE_NOTFOUND (no mapping in this VFS) leaves Fetch() returning nullptr.
+    file->pMethods->xFileControl(file, SQLITE_FCNTL_MMAP_SIZE, &limit);
+  }
   return f;
 }
 
@@ -72,6 +78,22 @@ StatusOr<uint64_t> VfsFile::Size() const {
   sqlite3_int64 size = 0;
   if (file->pMethods->xFileSize(file, &size) != SQLITE_OK) return Corrupt(path_, "no size");
   return static_cast<uint64_t>(size);
+}
+
+const char* VfsFile::Fetch(uint64_t offset, size_t n) {
+  auto* file = reinterpret_cast<sqlite3_file*>(storage_.get());
+  if (file->pMethods->iVersion < 3 || !file->pMethods->xFetch || n > INT32_MAX) return nullptr;
+  void* p = nullptr;
+  if (file->pMethods->xFetch(file, static_cast<sqlite3_int64>(offset), static_cast<int>(n), &p) !=
+      SQLITE_OK) {
+    return nullptr;
+  }
+  return static_cast<const char*>(p);
+}
+
+void VfsFile::Unfetch(uint64_t offset, const char* p) {
+  auto* file = reinterpret_cast<sqlite3_file*>(storage_.get());
+  file->pMethods->xUnfetch(file, static_cast<sqlite3_int64>(offset), const_cast<char*>(p));
 }
 
 bool FileHeaderSaysWal(const std::string& path) {
@@ -183,17 +205,24 @@ Status PageView::IndexWal(const WalSnapshotHeader& header) {
   return Status::OK();
 }
 
-Status PageView::Read(uint32_t pgno, std::string* out) const {
+Status PageView::Locate(uint32_t pgno, bool* wal, uint64_t* offset) const {
   if (pgno == 0 || pgno > page_count_) {
     return Corrupt(path_, "page " + std::to_string(pgno) + " is out of range");
   }
+  auto it = frame_of_page_.end();
+  if (!frame_of_page_.empty()) it = frame_of_page_.find(pgno);
+  *wal = it != frame_of_page_.end();
+  *offset = *wal ? kWalHeaderBytes + (it->second - 1) * (uint64_t{kFrameHeaderBytes} + page_size_) +
+                       kFrameHeaderBytes
+                 : uint64_t{pgno - 1} * page_size_;
+  return Status::OK();
+}
+
+Status PageView::Read(uint32_t pgno, std::string* out) const {
+  bool from_wal = false;
+  uint64_t offset = 0;
+  RETURN_IF_ERROR(Locate(pgno, &from_wal, &offset));
   out->resize(page_size_);
-  auto it = frame_of_page_.find(pgno);
-  const bool from_wal = it != frame_of_page_.end();
-  const uint64_t offset =
-      from_wal ? kWalHeaderBytes + (it->second - 1) * (uint64_t{kFrameHeaderBytes} + page_size_) +
-                     kFrameHeaderBytes
-               : uint64_t{pgno - 1} * page_size_;
   return (from_wal ? wal_ : db_)->Read(offset, out->data(), page_size_);
 }
 
@@ -205,6 +234,39 @@ Status PageView::Verify() const {
     return Corrupt(path_, "the WAL was restarted while it was read");
   }
   return Status::OK();
+}
+
+PageReader::PageReader(const PageView& view) : view_(view) {
+  const int64_t bytes = int64_t{view.page_count_} * view.page_size_;
+  auto file = VfsFile::Open(view.path_, SQLITE_OPEN_MAIN_DB, bytes);
+  if (file.ok()) db_ = std::move(*file);  // else every page is copied
+}
+
+PageReader::~PageReader() {
+  for (Slot& slot : slots_) Release(slot);
+}
+
+void PageReader::Release(Slot& slot) {
+  if (slot.fetched) db_->Unfetch(slot.offset, slot.fetched);
+  slot.fetched = nullptr;
+}
+
+StatusOr<std::string_view> PageReader::Read(uint32_t pgno, int slot_index) {
+  Slot& slot = slots_[slot_index];
+  Release(slot);
+  bool from_wal = false;
+  uint64_t offset = 0;
+  RETURN_IF_ERROR(view_.Locate(pgno, &from_wal, &offset));
+  if (!from_wal && db_) {
+    slot.fetched = db_->Fetch(offset, view_.page_size_);
+    if (slot.fetched) {
+      slot.offset = offset;
+      return std::string_view(slot.fetched, view_.page_size_);
+    }
+  }
+  ++copies_;
+  RETURN_IF_ERROR(view_.Read(pgno, &slot.copy));
+  return std::string_view(slot.copy);
 }
 
 }  // namespace cofre

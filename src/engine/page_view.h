@@ -16,7 +16,10 @@
 // the process, and closing any descriptor of a file drops every lock the process holds on it
 // (the snapshot readers' SHARED and WAL read-mark locks). SQLite's unix VFS defers such closes
 // while its connections hold locks.
-// Thread-safety: Read() and Verify() may be called from several threads.
+// PageReader reads the pages of the database file without a system call or a copy: from SQLite's
+// own mapping of the file (the VFS's xFetch, one VfsFile per reader), falling back to reads.
+// Thread-safety: PageView's Read() and Verify() may be called from several threads; a PageReader
+// is used by one thread at a time, and each thread has its own.
 #ifndef COFRE_ENGINE_PAGE_VIEW_H_
 #define COFRE_ENGINE_PAGE_VIEW_H_
 
@@ -26,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "util/status.h"
@@ -44,8 +48,10 @@ struct WalSnapshotHeader {
 // A file opened read-only through SQLite's default VFS.
 class VfsFile {
  public:
-  // `flags`: SQLITE_OPEN_MAIN_DB or SQLITE_OPEN_WAL.
-  static StatusOr<std::unique_ptr<VfsFile>> Open(const std::string& path, int flags);
+  // `flags`: SQLITE_OPEN_MAIN_DB or SQLITE_OPEN_WAL. `map_bytes` > 0 lets Fetch() map up to that
+  // many bytes of the file (SQLITE_FCNTL_MMAP_SIZE; SQLite caps it at its SQLITE_MAX_MMAP_SIZE).
+  static StatusOr<std::unique_ptr<VfsFile>> Open(const std::string& path, int flags,
+                                                 int64_t map_bytes = 0);
   ~VfsFile();
   VfsFile(const VfsFile&) = delete;
   VfsFile& operator=(const VfsFile&) = delete;
@@ -53,6 +59,12 @@ class VfsFile {
   Status Read(uint64_t offset, char* buf, size_t n) const;
   // The file's size.
   StatusOr<uint64_t> Size() const;
+  // The `n` bytes at `offset` in the VFS's mapping of the file (mapped at the first call, at the
+  // file's size then), or nullptr when they are not mapped: then Read() them. A non-null result
+  // stays valid until given back with Unfetch(), which must happen before the file is closed.
+  // Not thread-safe even when const elsewhere: the VFS counts the fetches per file object.
+  const char* Fetch(uint64_t offset, size_t n);
+  void Unfetch(uint64_t offset, const char* p);
 
  private:
   VfsFile() = default;
@@ -86,8 +98,12 @@ class PageView {
   Status Verify() const;
 
  private:
+  friend class PageReader;
   PageView() = default;
   Status ReadHeader();
+  // Where page `pgno` is read from: *wal when from a WAL frame, at *offset. An error when out of
+  // range.
+  Status Locate(uint32_t pgno, bool* wal, uint64_t* offset) const;
   Status IndexWal(const WalSnapshotHeader& header);
 
   std::string path_;
@@ -98,6 +114,43 @@ class PageView {
   uint32_t usable_size_ = 0;
   uint32_t page_count_ = 0;
   std::unordered_map<uint32_t, uint32_t> frame_of_page_;  // newest frame <= mxFrame
+};
+
+// One thread's reader of a PageView's pages: pages of the database file come from the reader's own
+// mapping of it (SQLite's xFetch); WAL frames, pages the mapping does not hold (past the file's
+// end when it was mapped, past SQLite's mapping limit) and every page when the file cannot be
+// mapped are read into a buffer with PageView::Read. The same bytes either way.
+// Safe to map: a snapshot's pages of the database file do not change while it is held (see
+// PageView), and the file is never shorter than them (SQLite truncates it only in a checkpoint
+// that copied every frame, which a live reader's WAL mark prevents; a rollback-journal file is
+// held by the SHARED lock).
+class PageReader {
+ public:
+  static constexpr int kSlots = 2;
+  // `view` must outlive the reader.
+  explicit PageReader(const PageView& view);
+  ~PageReader();
+  PageReader(const PageReader&) = delete;
+  PageReader& operator=(const PageReader&) = delete;
+
+  // Page `pgno` (page_size() bytes), valid until `slot` (< kSlots) is read again or the reader is
+  // destroyed.
+  StatusOr<std::string_view> Read(uint32_t pgno, int slot);
+  // How many pages were read into a buffer rather than taken from the mapping.
+  uint64_t copies() const { return copies_; }
+
+ private:
+  struct Slot {
+    const char* fetched = nullptr;  // from db_, given back on the slot's next read
+    uint64_t offset = 0;
+    std::string copy;
+  };
+  void Release(Slot& slot);
+
+  const PageView& view_;
+  std::unique_ptr<VfsFile> db_;  // the reader's own file object; null: copies only
+  Slot slots_[kSlots];
+  uint64_t copies_ = 0;
 };
 
 }  // namespace cofre
