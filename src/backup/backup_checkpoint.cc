@@ -141,17 +141,16 @@ std::vector<const proto::Span*> BackupCheckpointer::Covering(const std::string& 
 }
 
 Status BackupCheckpointer::UseLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
-                                       const ChainCrypto& crypto, const LeafMapSet& now) {
+                                       const ChainCrypto& crypto, const LeafMapSet& now,
+                                       const ResolvedLeafMaps* base) {
   leaves_now_ = &now;
   if (resuming_ && start_.has_leaf_maps()) {
-    proto::BackupManifest with;
-    *with.mutable_leaf_maps() = start_.leaf_maps();
-    if (auto maps = ReadLeafMaps(storage, crypto, with); maps.ok()) {
-      leaves_before_ = std::move(*maps);
+    if (auto maps = ReadLeafMapsFile(storage, crypto, start_.leaf_maps(), base); maps.ok()) {
+      leaves_before_ = std::move(maps->maps);
     }
   }
   proto::BackupManifest written;
-  RETURN_IF_ERROR(WriteLeafMaps(storage, layer_dir, crypto, now, &written));
+  RETURN_IF_ERROR(WriteLeafMaps(storage, layer_dir, crypto, now, &written, base));
   std::lock_guard<std::mutex> l(mu_);
   *current_.mutable_leaf_maps() = written.leaf_maps();
   dirty_ = true;
@@ -259,8 +258,9 @@ StatusOr<uint64_t> StartCheckpoints(const CheckpointedLayer& layer,
 
 Status RecordLeafMaps(const BackupCheckpointer* checkpoint, ExternalStorage& storage,
                       const std::string& layer_dir, const ChainCrypto& crypto,
-                      const LeafMapSet& now, proto::BackupManifest* manifest) {
-  if (!checkpoint) return WriteLeafMaps(storage, layer_dir, crypto, now, manifest);
+                      const LeafMapSet& now, const ResolvedLeafMaps* base,
+                      proto::BackupManifest* manifest) {
+  if (!checkpoint) return WriteLeafMaps(storage, layer_dir, crypto, now, manifest, base);
   *manifest->mutable_leaf_maps() = checkpoint->leaf_maps();
   return Status::OK();
 }

@@ -68,9 +68,12 @@ class BackupCheckpointer {
 
   // The leaf maps of this run's snapshot, `now`, and those of the interrupted run's, read from
   // the file the record names (none when it names none or the file fails its checks). Writes
-  // `now` into the layer directory and records it, for a later resume. Call before Bring.
+  // `now` into the layer directory and records it, for a later resume. `base`: the previous
+  // layer's maps (an incremental's), which both are stored as a delta of (null: in full). Call
+  // before Bring.
   Status UseLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
-                     const ChainCrypto& crypto, const LeafMapSet& now);
+                     const ChainCrypto& crypto, const LeafMapSet& now,
+                     const ResolvedLeafMaps* base);
   // The leaf maps file UseLeafMaps wrote (the layer's LEAF_MAPS).
   const proto::LeafMapsFile& leaf_maps() const { return current_.leaf_maps(); }
 
@@ -130,10 +133,12 @@ StatusOr<uint64_t> StartCheckpoints(const CheckpointedLayer& layer,
                                     std::optional<BackupCheckpointer>* out);
 
 // The layer's LEAF_MAPS in `manifest`: with checkpoints, the file the run wrote when it started
-// (UseLeafMaps); otherwise `now`, written into `layer_dir` of `storage` now.
+// (UseLeafMaps); otherwise `now`, written into `layer_dir` of `storage` now (a delta of `base`
+// when given).
 Status RecordLeafMaps(const BackupCheckpointer* checkpoint, ExternalStorage& storage,
                       const std::string& layer_dir, const ChainCrypto& crypto,
-                      const LeafMapSet& now, proto::BackupManifest* manifest);
+                      const LeafMapSet& now, const ResolvedLeafMaps* base,
+                      proto::BackupManifest* manifest);
 
 // After the commit of a layer written with checkpoints: how many runs wrote it and what they did
 // with finished spans (into the out-parameters), and, for a resumed run, the data files under

@@ -130,7 +130,8 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     ComputeLeafMaps(*snapshot, target->database.name, schema, threads, &leaves);
   }
   if (checkpoint) {
-    RETURN_IF_ERROR(checkpoint->UseLeafMaps(storage, result.layer_dir, req.crypto, leaves));
+    RETURN_IF_ERROR(
+        checkpoint->UseLeafMaps(storage, result.layer_dir, req.crypto, leaves, nullptr));
     RETURN_IF_ERROR(checkpoint->Flush());
   }
   // Every table of every database goes to one parallel export (backup/parallel_export.h).
@@ -180,7 +181,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   manifest.set_logical_bytes(result.bytes);
 
   RETURN_IF_ERROR(RecordLeafMaps(checkpoint ? &*checkpoint : nullptr, storage, result.layer_dir,
-                                 req.crypto, leaves, &manifest));
+                                 req.crypto, leaves, nullptr, &manifest));
   RETURN_IF_ERROR(WriteManifest(storage, result.layer_dir, req.crypto, manifest));
   if (Status st = collection::WriteLatest(storage, result.subdir); !st.ok()) {
     // The statement fails, so the backup must not stay listed: the guard removes its manifest

@@ -362,10 +362,15 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   // any other (new, or redefined) is written in full.
   // The change detector's maps: the previous layer's (none if it has none or they fail to load:
   // then every span is diffed) and this snapshot's, stored with this layer.
-  LeafMapSet leaves_before, leaves_now;
-  if (auto maps = ReadLeafMaps(storage.ForLayer(prev.layer()), req.crypto, prev); maps.ok()) {
-    leaves_before = std::move(*maps);
+  // This layer's maps are stored as a delta of the previous layer's when those were read.
+  ResolvedLeafMaps before;
+  const ResolvedLeafMaps* base = nullptr;
+  if (auto maps = ReadChainLeafMaps(storage, req.crypto, req.chain); maps.ok()) {
+    before = std::move(*maps);
+    base = &before;
   }
+  const LeafMapSet& leaves_before = before.maps;
+  LeafMapSet leaves_now;
   // A database whose files did not change keeps its maps: no page is read.
   for (const auto& [target, schema] : schemas) {
     const std::string& dbname = target->database.name;
@@ -378,7 +383,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   // With checkpoints, written now: a resumed run compares them with its own.
   if (checkpoint) {
     RETURN_IF_ERROR(
-        checkpoint->UseLeafMaps(storage.layers(), result.layer_dir, req.crypto, leaves_now));
+        checkpoint->UseLeafMaps(storage.layers(), result.layer_dir, req.crypto, leaves_now, base));
     RETURN_IF_ERROR(checkpoint->Flush());
   }
   std::vector<TableJob> tables;
@@ -515,7 +520,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   manifest.set_index_entries(stats.index_entries);
   manifest.set_logical_bytes(stats.bytes);
   RETURN_IF_ERROR(RecordLeafMaps(checkpoint ? &*checkpoint : nullptr, storage.layers(),
-                                 result.layer_dir, req.crypto, leaves_now, &manifest));
+                                 result.layer_dir, req.crypto, leaves_now, base, &manifest));
   RETURN_IF_ERROR(WriteManifest(storage.layers(), result.layer_dir, req.crypto, manifest));
   guard.Commit();
   result.rows = stats.rows;

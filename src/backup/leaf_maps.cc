@@ -1,5 +1,6 @@
 #include "backup/leaf_maps.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -46,40 +47,91 @@ void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const Data
   }
 }
 
-Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
-                     const ChainCrypto& crypto, const LeafMapSet& maps,
-                     proto::BackupManifest* manifest) {
-  proto::LeafMaps message;
-  message.set_group_average(fmt::kGroupAverage);
-  for (const auto& [key, leaves] : maps) {
-    auto* t = message.add_tables();
-    t->set_database(key.first);
-    t->set_table(key.second);
-    std::string* bytes = t->mutable_leaves();
-    bytes->reserve(leaves.size() * fmt::kEntryBytes);
-    for (const LeafRange& l : leaves) {
-      PutInt64(bytes, l.first);
-      PutInt64(bytes, l.last);
-      bytes->append(l.digest);
-    }
+namespace {
+
+void PutEntry(std::string* out, const LeafRange& l) {
+  PutInt64(out, l.first);
+  PutInt64(out, l.last);
+  out->append(l.digest);
+}
+
+// The entries of `bytes` (whole entries, in order), appended to *out.
+Status GetEntries(std::string_view bytes, const std::string& path, std::vector<LeafRange>* out) {
+  if (bytes.size() % fmt::kEntryBytes != 0) return DataLossError(path + ": bad entry");
+  for (size_t i = 0; i < bytes.size(); i += fmt::kEntryBytes) {
+    LeafRange l;
+    l.first = GetInt64(bytes.data() + i);
+    l.last = GetInt64(bytes.data() + i + 8);
+    l.digest.assign(bytes.data() + i + 16, fmt::kDigestBytes);
+    out->push_back(std::move(l));
   }
-  std::string contents(fmt::kMagic, sizeof(fmt::kMagic));
-  if (!message.AppendToString(&contents)) return InternalError("cannot encode the leaf maps");
-  const std::string path = layer_dir + "/" + fmt::kFileName;
-  StoredFileInfo info;
-  RETURN_IF_ERROR(WriteStoredFile(storage, path, crypto, contents, &info));
-  auto* ref = manifest->mutable_leaf_maps();
-  ref->set_path(path);
-  ref->set_file_bytes(info.bytes);
-  ref->set_sha256(info.sha256);
   return Status::OK();
 }
 
-StatusOr<LeafMapSet> ReadLeafMaps(ExternalStorage& storage, const ChainCrypto& crypto,
-                                  const proto::BackupManifest& manifest) {
-  LeafMapSet out;
-  if (!manifest.has_leaf_maps() || manifest.leaf_maps().path().empty()) return out;
-  const auto& ref = manifest.leaf_maps();
+// A delta table: runs of `now` copied from `before` (instruction varint(count << 1 | 1),
+// varint(index in before)) and of literal entries (varint(count << 1), the entries in *leaves).
+void EncodeRuns(const std::vector<LeafRange>& before, const std::vector<LeafRange>& now,
+                std::string* runs, std::string* leaves) {
+  size_t literal = 0;  // literal entries pending before now[i]
+  auto flush_literal = [&](size_t i) {
+    if (literal == 0) return;
+    rowcodec::PutVarint(runs, uint64_t{literal} << 1);
+    for (size_t k = i - literal; k < i; ++k) PutEntry(leaves, now[k]);
+    literal = 0;
+  };
+  for (size_t i = 0; i < now.size();) {
+    // The entry of `before` with the same first rowid (entries are in increasing order).
+    auto it = std::lower_bound(before.begin(), before.end(), now[i].first,
+                               [](const LeafRange& l, int64_t v) { return l.first < v; });
+    size_t count = 0;
+    const size_t j = static_cast<size_t>(it - before.begin());
+    while (j + count < before.size() && i + count < now.size() &&
+           before[j + count] == now[i + count]) {
+      ++count;
+    }
+    if (count == 0) {
+      ++literal;
+      ++i;
+      continue;
+    }
+    flush_literal(i);
+    rowcodec::PutVarint(runs, (uint64_t{count} << 1) | 1);
+    rowcodec::PutVarint(runs, j);
+    i += count;
+  }
+  flush_literal(now.size());
+}
+
+// The entries a delta table's runs make of `before` and `leaves`.
+Status DecodeRuns(std::string_view runs, std::string_view leaves,
+                  const std::vector<LeafRange>* before, const std::string& path,
+                  std::vector<LeafRange>* out) {
+  std::vector<LeafRange> literal;
+  RETURN_IF_ERROR(GetEntries(leaves, path, &literal));
+  size_t next_literal = 0, p = 0;
+  while (p < runs.size()) {
+    uint64_t op = 0, start = 0;
+    if (!rowcodec::GetVarint(runs, &p, &op)) return DataLossError(path + ": bad runs");
+    const uint64_t count = op >> 1;
+    if (op & 1) {
+      if (!before || !rowcodec::GetVarint(runs, &p, &start) || start > before->size() ||
+          count > before->size() - start) {
+        return DataLossError(path + ": a run copies entries the previous maps do not have");
+      }
+      out->insert(out->end(), before->begin() + static_cast<ptrdiff_t>(start),
+                  before->begin() + static_cast<ptrdiff_t>(start + count));
+    } else {
+      if (count > literal.size() - next_literal) return DataLossError(path + ": bad runs");
+      for (uint64_t k = 0; k < count; ++k) out->push_back(std::move(literal[next_literal++]));
+    }
+  }
+  if (next_literal != literal.size()) return DataLossError(path + ": entries left over");
+  return Status::OK();
+}
+
+// The parsed contents of a leaf maps file.
+StatusOr<proto::LeafMaps> ReadMessage(ExternalStorage& storage, const ChainCrypto& crypto,
+                                      const proto::LeafMapsFile& ref) {
   if (ref.file_bytes() > fmt::kMaxFileBytes) return DataLossError(ref.path() + " is too large");
   StoredFileInfo expected{ref.file_bytes(), ref.sha256()};
   ASSIGN_OR_RETURN(auto src, OpenStoredFileReader(storage, ref.path(), crypto, expected));
@@ -93,23 +145,105 @@ StatusOr<LeafMapSet> ReadLeafMaps(ExternalStorage& storage, const ChainCrypto& c
                               static_cast<int>(contents.size() - sizeof(fmt::kMagic)))) {
     return DataLossError(ref.path() + " cannot be parsed");
   }
+  if (message.depth() > fmt::kMaxDepth) return DataLossError(ref.path() + ": too deep");
+  return message;
+}
+
+// The maps `message` (of file `path`) holds, a delta resolved against `base`.
+StatusOr<ResolvedLeafMaps> Resolve(const proto::LeafMaps& message, const std::string& path,
+                                   const ResolvedLeafMaps* base) {
+  ResolvedLeafMaps out;
+  if (message.depth() > 0 && (!base || base->depth + 1 != message.depth())) {
+    return DataLossError(path + " is a delta of maps it does not follow");
+  }
+  out.depth = message.depth();
+  // Maps grouped otherwise are not compared (nor are deltas of them).
   if (message.group_average() != fmt::kGroupAverage) return out;
   for (const auto& t : message.tables()) {
-    const std::string& bytes = t.leaves();
-    if (bytes.size() % fmt::kEntryBytes != 0) return DataLossError(ref.path() + ": bad entry");
-    std::vector<LeafRange>& leaves = out[{t.database(), t.table()}];
-    for (size_t i = 0; i < bytes.size(); i += fmt::kEntryBytes) {
-      LeafRange l;
-      l.first = GetInt64(bytes.data() + i);
-      l.last = GetInt64(bytes.data() + i + 8);
-      l.digest.assign(bytes.data() + i + 16, fmt::kDigestBytes);
-      if (l.last < l.first || (!leaves.empty() && l.first <= leaves.back().last)) {
-        return DataLossError(ref.path() + ": leaves out of order");
+    std::vector<LeafRange>& leaves = out.maps[{t.database(), t.table()}];
+    if (message.depth() > 0 && !t.runs().empty()) {
+      auto before = base->maps.find({t.database(), t.table()});
+      RETURN_IF_ERROR(DecodeRuns(t.runs(), t.leaves(),
+                                 before == base->maps.end() ? nullptr : &before->second, path,
+                                 &leaves));
+    } else {
+      RETURN_IF_ERROR(GetEntries(t.leaves(), path, &leaves));
+    }
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      if (leaves[i].last < leaves[i].first || (i > 0 && leaves[i].first <= leaves[i - 1].last)) {
+        return DataLossError(path + ": leaves out of order");
       }
-      leaves.push_back(std::move(l));
     }
   }
   return out;
+}
+
+}  // namespace
+
+Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
+                     const ChainCrypto& crypto, const LeafMapSet& maps,
+                     proto::BackupManifest* manifest, const ResolvedLeafMaps* base) {
+  proto::LeafMaps message;
+  message.set_group_average(fmt::kGroupAverage);
+  const bool delta = base && base->depth < fmt::kMaxDepth;
+  if (delta) message.set_depth(base->depth + 1);
+  for (const auto& [key, leaves] : maps) {
+    auto* t = message.add_tables();
+    t->set_database(key.first);
+    t->set_table(key.second);
+    auto before = delta ? base->maps.find(key) : LeafMapSet::const_iterator();
+    if (delta && before != base->maps.end()) {
+      EncodeRuns(before->second, leaves, t->mutable_runs(), t->mutable_leaves());
+      continue;
+    }
+    std::string* bytes = t->mutable_leaves();
+    bytes->reserve(leaves.size() * fmt::kEntryBytes);
+    for (const LeafRange& l : leaves) PutEntry(bytes, l);
+  }
+  std::string contents(fmt::kMagic, sizeof(fmt::kMagic));
+  if (!message.AppendToString(&contents)) return InternalError("cannot encode the leaf maps");
+  const std::string path = layer_dir + "/" + fmt::kFileName;
+  StoredFileInfo info;
+  RETURN_IF_ERROR(WriteStoredFile(storage, path, crypto, contents, &info));
+  auto* ref = manifest->mutable_leaf_maps();
+  ref->set_path(path);
+  ref->set_file_bytes(info.bytes);
+  ref->set_sha256(info.sha256);
+  return Status::OK();
+}
+
+StatusOr<ResolvedLeafMaps> ReadLeafMapsFile(ExternalStorage& storage, const ChainCrypto& crypto,
+                                            const proto::LeafMapsFile& ref,
+                                            const ResolvedLeafMaps* base) {
+  if (ref.path().empty()) return ResolvedLeafMaps();
+  ASSIGN_OR_RETURN(proto::LeafMaps message, ReadMessage(storage, crypto, ref));
+  return Resolve(message, ref.path(), base);
+}
+
+StatusOr<ResolvedLeafMaps> ReadChainLeafMaps(const ChainStorage& storage, const ChainCrypto& crypto,
+                                             const std::vector<proto::BackupManifest>& chain) {
+  // From the last layer back to the full map the deltas start from, then forward.
+  std::vector<std::pair<proto::LeafMaps, std::string>> files;
+  for (size_t i = chain.size(); i > 0; --i) {
+    const proto::BackupManifest& m = chain[i - 1];
+    if (!m.has_leaf_maps() || m.leaf_maps().path().empty()) {
+      if (files.empty()) return ResolvedLeafMaps();  // the last layer has none
+      return DataLossError("layer " + std::to_string(m.layer()) +
+                           " has no leaf maps, which a later layer's are a delta of");
+    }
+    ASSIGN_OR_RETURN(proto::LeafMaps message,
+                     ReadMessage(storage.ForLayer(m.layer()), crypto, m.leaf_maps()));
+    const uint32_t depth = message.depth();
+    files.emplace_back(std::move(message), m.leaf_maps().path());
+    if (depth == 0) break;
+    if (i == 1) return DataLossError("the chain's leaf maps start with a delta");
+  }
+  ResolvedLeafMaps resolved;
+  for (size_t k = files.size(); k > 0; --k) {
+    ASSIGN_OR_RETURN(resolved, Resolve(files[k - 1].first, files[k - 1].second,
+                                       k == files.size() ? nullptr : &resolved));
+  }
+  return resolved;
 }
 
 std::vector<RowidRange> UnchangedRowidRanges(const std::vector<LeafRange>& before,

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "backup/chain_storage.h"
 #include "backup/stored_file.h"
 #include "backup/table_schema.h"
 #include "engine/leaf_map.h"
@@ -32,15 +33,31 @@ using LeafMapSet = std::map<std::pair<std::string, std::string>, std::vector<Lea
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
                      int threads, LeafMapSet* out);
 
-// Writes `maps` as `<layer_dir>/LEAF_MAPS` and records it in `manifest`.
+// A layer's maps, resolved, and how many delta maps after a full one they were stored as (0: a
+// full map). A delta map is written against, and read with, the previous layer's.
+struct ResolvedLeafMaps {
+  LeafMapSet maps;
+  uint32_t depth = 0;
+};
+
+// Writes `maps` as `<layer_dir>/LEAF_MAPS` and records it in `manifest`: as a delta of `base`
+// (the previous layer's maps) when given and fewer than leaf_maps_format::kMaxDepth deltas
+// deep, else in full.
 Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
                      const ChainCrypto& crypto, const LeafMapSet& maps,
-                     proto::BackupManifest* manifest);
+                     proto::BackupManifest* manifest, const ResolvedLeafMaps* base = nullptr);
 
-// The maps `manifest`'s layer recorded (none when it recorded none). A file that fails its
+// The maps the file `ref` holds (none when `ref` names no file); a delta map is resolved against
+// `base`, the maps of the layer it follows, and is an error without it. A file that fails its
 // checks is an error, which callers treat as "no maps".
-StatusOr<LeafMapSet> ReadLeafMaps(ExternalStorage& storage, const ChainCrypto& crypto,
-                                  const proto::BackupManifest& manifest);
+StatusOr<ResolvedLeafMaps> ReadLeafMapsFile(ExternalStorage& storage, const ChainCrypto& crypto,
+                                            const proto::LeafMapsFile& ref,
+                                            const ResolvedLeafMaps* base);
+
+// The maps of `chain`'s last layer, reading the maps of the layers before it that delta maps
+// need (each from its layer's storage).
+StatusOr<ResolvedLeafMaps> ReadChainLeafMaps(const ChainStorage& storage, const ChainCrypto& crypto,
+                                             const std::vector<proto::BackupManifest>& chain);
 
 // A rowid range [first, last], both included.
 using RowidRange = std::pair<int64_t, int64_t>;

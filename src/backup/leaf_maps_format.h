@@ -17,9 +17,14 @@ inline constexpr char kMagic[4] = {'C', 'L', 'M', '1'};
 inline constexpr char kFileName[] = "LEAF_MAPS";
 inline constexpr size_t kDigestBytes = 16;
 inline constexpr size_t kEntryBytes = 8 + 8 + kDigestBytes;
-// Leaves per stored entry, on average (GroupLeaves): 256 KiB of 4 KiB pages, so that a map costs
-// about 128 KiB per GiB of table.
-inline constexpr uint32_t kGroupAverage = 64;
+// Leaves per stored entry, on average (GroupLeaves): 64 KiB of 4 KiB pages, so that a change
+// makes an incremental scan and compare about 16 leaves of rows. A full map costs about 512 KiB
+// per GiB of table; the delta maps written between full ones (kMaxDepth) store the entries that
+// changed and a few bytes per unchanged run.
+inline constexpr uint32_t kGroupAverage = 16;
+// A layer's maps are a delta of the previous layer's when those are at most kMaxDepth - 1 deltas
+// after a full map: reading a layer's maps reads at most kMaxDepth + 1 files.
+inline constexpr uint32_t kMaxDepth = 8;
 // Upper bound of a leaf maps file (a 1 TiB database of 4 KiB pages is 8 GiB of leaves: refused).
 inline constexpr uint64_t kMaxFileBytes = 1ull << 30;
 

@@ -2,11 +2,17 @@
 // and which it scans (ChangedKeyRanges).
 #include "backup/leaf_maps.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <optional>
+#include <random>
 
+#include "backup/leaf_maps_format.h"
 #include "backup/row_codec.h"
+#include "storage/memory_storage.h"
+#include "util/status_matchers.h"
 
 namespace cofre {
 namespace {
@@ -55,6 +61,105 @@ TEST(ChangedKeyRangesTest, BoundsAndExtremes) {
   const int64_t max = std::numeric_limits<int64_t>::max();
   EXPECT_EQ(ChangedKeyRanges(std::nullopt, std::nullopt, {{100, max}}),
             (std::vector<std::pair<std::string, std::string>>{{"", Key(100)}}));
+}
+
+// Random grouped maps for a few tables, and a changed copy of them (entries changed, inserted,
+// dropped; a table gone, a table new), as consecutive layers would see.
+LeafMapSet RandomMaps(std::mt19937_64& rng, int tables) {
+  LeafMapSet maps;
+  for (int t = 0; t < tables; ++t) {
+    std::vector<LeafRange>& leaves = maps[{"db", "t" + std::to_string(t)}];
+    int64_t at = static_cast<int64_t>(rng() % 100);
+    for (int i = 0, n = static_cast<int>(rng() % 300); i < n; ++i) {
+      LeafRange l;
+      l.first = at;
+      l.last = at + static_cast<int64_t>(rng() % 50);
+      at = l.last + 1 + static_cast<int64_t>(rng() % 3);
+      l.digest = std::string(16, static_cast<char>(rng()));
+      leaves.push_back(l);
+    }
+  }
+  return maps;
+}
+
+LeafMapSet Change(std::mt19937_64& rng, LeafMapSet maps) {
+  for (auto& [key, leaves] : maps) {
+    std::vector<LeafRange> out;
+    for (const LeafRange& l : leaves) {
+      const uint64_t r = rng() % 100;
+      if (r < 3) continue;  // a group gone
+      out.push_back(l);
+      if (r < 8) out.back().digest[0] ^= 1;  // a group changed
+    }
+    leaves = std::move(out);
+  }
+  if (!maps.empty() && rng() % 2) maps.erase(maps.begin());
+  maps[{"db", "new" + std::to_string(rng() % 1000)}] = RandomMaps(rng, 1).begin()->second;
+  return maps;
+}
+
+class DeltaLeafMapsTest : public ::testing::Test {
+ protected:
+  DeltaLeafMapsTest() { storage_.collection = &memory_; }
+
+  // Writes `maps` as layer `layer` after the chain so far, as an incremental does (a delta of
+  // the resolved previous maps), and appends its manifest.
+  void AddLayer(const LeafMapSet& maps) {
+    proto::BackupManifest m;
+    m.set_layer(static_cast<uint32_t>(chain_.size()));
+    std::optional<ResolvedLeafMaps> base;
+    if (!chain_.empty()) {
+      ASSERT_OK_AND_ASSIGN(auto before, ReadChainLeafMaps(storage_, crypto_, chain_));
+      base = std::move(before);
+    }
+    ASSERT_THAT(WriteLeafMaps(storage_.ForLayer(m.layer()), "layer" + std::to_string(m.layer()),
+                              crypto_, maps, &m, base ? &*base : nullptr),
+                IsOk());
+    chain_.push_back(m);
+  }
+
+  MemoryStorage memory_;
+  ChainStorage storage_;
+  ChainCrypto crypto_;
+  std::vector<proto::BackupManifest> chain_;
+};
+
+TEST_F(DeltaLeafMapsTest, EveryLayerReadsBackExactlyThroughItsDeltas) {
+  std::mt19937_64 rng(3);
+  LeafMapSet maps = RandomMaps(rng, 4);
+  std::vector<uint64_t> sizes;
+  for (int layer = 0; layer < 20; ++layer) {
+    if (layer > 0) maps = Change(rng, maps);
+    AddLayer(maps);
+    ASSERT_OK_AND_ASSIGN(auto read, ReadChainLeafMaps(storage_, crypto_, chain_));
+    EXPECT_EQ(read.maps, maps) << "layer " << layer;
+    // A full map every kMaxDepth + 1 layers, deltas between.
+    EXPECT_EQ(read.depth, static_cast<uint32_t>(layer) % (leaf_maps_format::kMaxDepth + 1));
+    sizes.push_back(chain_.back().leaf_maps().file_bytes());
+  }
+  // Deltas store what changed: well under the full maps.
+  EXPECT_LT(sizes[1] * 2, sizes[0]);
+}
+
+TEST_F(DeltaLeafMapsTest, ADeltaWithoutItsBaseOrCopyingPastItIsRefused) {
+  std::mt19937_64 rng(4);
+  const LeafMapSet first = RandomMaps(rng, 2);
+  AddLayer(first);
+  AddLayer(Change(rng, first));
+  // Read alone, the delta has nothing to copy from.
+  EXPECT_THAT(
+      ReadLeafMapsFile(*storage_.collection, crypto_, chain_[1].leaf_maps(), nullptr).status(),
+      StatusIs(StatusCode::kDataLoss));
+  // Against other maps: runs that copy entries those do not have.
+  ResolvedLeafMaps other;
+  other.maps[{"db", "t0"}] = {LeafRange{1, 2, std::string(16, 'x')}};
+  EXPECT_THAT(
+      ReadLeafMapsFile(*storage_.collection, crypto_, chain_[1].leaf_maps(), &other).status(),
+      StatusIs(StatusCode::kDataLoss));
+  // A chain whose first layer lost its maps cannot resolve the delta.
+  chain_[0].clear_leaf_maps();
+  EXPECT_THAT(ReadChainLeafMaps(storage_, crypto_, chain_).status(),
+              StatusIs(StatusCode::kDataLoss));
 }
 
 }  // namespace
