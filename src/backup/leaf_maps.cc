@@ -227,7 +227,7 @@ StatusOr<ResolvedLeafMaps> ReadChainLeafMaps(const ChainStorage& storage, const 
   for (size_t i = chain.size(); i > 0; --i) {
     const proto::BackupManifest& m = chain[i - 1];
     if (!m.has_leaf_maps() || m.leaf_maps().path().empty()) {
-      if (files.empty()) return ResolvedLeafMaps();  // the last layer has none
+      if (files.empty()) return NotFoundError("the chain's last layer has no leaf maps");
       return DataLossError("layer " + std::to_string(m.layer()) +
                            " has no leaf maps, which a later layer's are a delta of");
     }

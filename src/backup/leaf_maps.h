@@ -55,7 +55,7 @@ StatusOr<ResolvedLeafMaps> ReadLeafMapsFile(ExternalStorage& storage, const Chai
                                             const ResolvedLeafMaps* base);
 
 // The maps of `chain`'s last layer, reading the maps of the layers before it that delta maps
-// need (each from its layer's storage).
+// need (each from its layer's storage). NotFound when that layer has none.
 StatusOr<ResolvedLeafMaps> ReadChainLeafMaps(const ChainStorage& storage, const ChainCrypto& crypto,
                                              const std::vector<proto::BackupManifest>& chain);
 

@@ -160,6 +160,10 @@ TEST_F(DeltaLeafMapsTest, ADeltaWithoutItsBaseOrCopyingPastItIsRefused) {
   chain_[0].clear_leaf_maps();
   EXPECT_THAT(ReadChainLeafMaps(storage_, crypto_, chain_).status(),
               StatusIs(StatusCode::kDataLoss));
+  // A last layer without maps gives no base: the next layer's maps are written in full.
+  chain_.resize(1);
+  EXPECT_THAT(ReadChainLeafMaps(storage_, crypto_, chain_).status(),
+              StatusIs(StatusCode::kNotFound));
 }
 
 }  // namespace
