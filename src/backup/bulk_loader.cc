@@ -69,6 +69,63 @@ sqlite_record::Value IntegerValue(int64_t i) {
   return out;
 }
 
+// The table columns a sorting thread needs for the entries of its indexes of one table, in the
+// order of the projected records the loading thread hands it (`used` false: no index there).
+struct ThreadColumns {
+  bool used = false;
+  std::vector<int> columns;
+};
+
+// Turns a table's backed-up rows into what the restore needs of them: the rowid (8 bytes, native
+// order), the length (varint) and bytes of the row's SQLite record, then for each sorting thread
+// with indexes of the table the length (varint) and bytes of the SQLite record of the columns
+// it needs (ThreadColumns). Runs on the span prefetchers' threads (one encoder each), so that
+// the loading thread, the restore's critical path, only appends ready records and the sorting
+// threads receive only their indexes' columns.
+class RowEncoder {
+ public:
+  RowEncoder(const BulkTablePlan& plan, const ShortRowDefaults& short_rows,
+             const std::vector<ThreadColumns>& threads)
+      : plan_(plan), short_rows_(short_rows), threads_(threads) {}
+
+  Status Encode(std::string_view body, std::string* out) {
+    RETURN_IF_ERROR(rowcodec::DecodeRecord(body, &record_));
+    if (record_.kind != fmt::kRecordRow || record_.key_values.size() != 1 ||
+        record_.key_values[0].tag != fmt::kInteger) {
+      return DataLossError("backup has a row of table " + plan_.table->name() +
+                           " whose key is not one rowid");
+    }
+    RETURN_IF_ERROR(short_rows_.Complete(&record_.values, "backup"));
+    const int64_t rowid = record_.key_values[0].i;
+    values_.resize(record_.values.size());
+    for (size_t i = 0; i < values_.size(); ++i) values_[i] = ToRecordValue(record_.values[i]);
+    if (plan_.rowid_alias >= 0) values_[plan_.rowid_alias] = sqlite_record::Value();
+    out->append(reinterpret_cast<const char*>(&rowid), 8);
+    scratch_.clear();
+    sqlite_record::Append(values_, &scratch_);
+    rowcodec::PutVarint(out, scratch_.size());
+    out->append(scratch_);
+    for (const ThreadColumns& thread : threads_) {
+      if (!thread.used) continue;
+      projected_.clear();
+      for (int c : thread.columns) projected_.push_back(values_[c]);
+      scratch_.clear();
+      sqlite_record::Append(projected_, &scratch_);
+      rowcodec::PutVarint(out, scratch_.size());
+      out->append(scratch_);
+    }
+    return Status::OK();
+  }
+
+ private:
+  const BulkTablePlan& plan_;
+  const ShortRowDefaults& short_rows_;  // completes rows stored before an ADD COLUMN
+  const std::vector<ThreadColumns>& threads_;
+  rowcodec::Record record_;
+  std::vector<sqlite_record::Value> values_, projected_;
+  std::string scratch_;
+};
+
 // One index of the table being loaded: its order, its sorter, then its pages.
 // Its sorter sorts entries made of the sort key (index_sort_key.h: byte order is the index's
 // order), the SQLite record, then the key's length (4 bytes, native order).
@@ -78,7 +135,10 @@ struct IndexBuild {
   BytewiseOrder bytewise;
   std::unique_ptr<ExternalSorter> sorter;  // used on its sorting thread only
   size_t thread = 0;                       // which sorting thread
-  uint64_t entries = 0;                    // counted by the loading thread
+  // For each key field before the trailing rowid: its value's position in the projected records
+  // its thread receives (ThreadColumns), or -1 for the rowid.
+  std::vector<int> batch_sources;
+  uint64_t entries = 0;  // counted by the loading thread
 
   IndexBuild(const BulkIndexPlan* p, size_t budget, const std::string& temp_dir)
       : plan(p), order(p->order) {
@@ -86,14 +146,14 @@ struct IndexBuild {
   }
 };
 
-// Appends to `*out` the sorter entry of the row (`values`, its SQLite record's values, and
-// `rowid`) in index `build`. `entry_values` is scratch. FailedPrecondition when a value has no
+// Appends to `*out` the sorter entry of the row (`values`, the values of its projected record,
+// and `rowid`) in index `build`. `entry_values` is scratch. FailedPrecondition when a value has no
 // byte-comparable sort key (the caller then loads through SQLite).
 Status AppendIndexEntry(const IndexBuild& build, const std::string& table,
                         std::span<const sqlite_record::Value> values, int64_t rowid,
                         std::vector<sqlite_record::Value>* entry_values, std::string* out) {
   entry_values->clear();
-  for (int source : build.plan->sources) {
+  for (int source : build.batch_sources) {
     entry_values->push_back(source < 0 ? IntegerValue(rowid) : values[source]);
   }
   entry_values->push_back(IntegerValue(rowid));
@@ -152,7 +212,8 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
 
 using IndexBuilds = std::vector<std::unique_ptr<IndexBuild>>;
 // Rows handed to one sorting thread: each its rowid (8 bytes, native order), the length of its
-// SQLite record (varint), the record. The thread makes the entries of its indexes from them.
+// projected SQLite record (varint, ThreadColumns), the record. The thread makes the entries of its
+// indexes from them.
 struct RowBatch {
   std::vector<IndexBuild*> indexes;  // of the table, on that thread
   std::string rows;
@@ -268,6 +329,7 @@ class TableLoad {
       indexes_->back()->thread = sorting_.Assign();
       thread_indexes_[indexes_->back()->thread].push_back(indexes_->back().get());
     }
+    ProjectColumns();
     RETURN_IF_ERROR(LoadRows(writer, rows));
     HandOver();
     for (const auto& index : *indexes_) *index_entries += index->entries;
@@ -294,9 +356,13 @@ class TableLoad {
     auto start_next = [&] {
       if (next_span >= table.spans_size()) return;
       const proto::Span* span = &table.spans(next_span++);
+      auto encoder = std::make_shared<RowEncoder>(plan_, short_rows_, thread_columns_);
       ahead.push_back(std::make_unique<SpanPrefetcher>(
           [this, span] { return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder()); },
-          kPrefetchBlockBytes, kPrefetchBlocks, pool));
+          kPrefetchBlockBytes, kPrefetchBlocks, pool,
+          [encoder](std::string_view, std::string_view body, std::string* out) {
+            return encoder->Encode(body, out);
+          }));
     };
     for (int s = 0; s < table.spans_size(); ++s) {
       while (ahead.size() <= kSpansAhead && next_span < table.spans_size()) start_next();
@@ -342,22 +408,46 @@ class TableLoad {
     }
   }
 
-  Status AddRow(std::string_view body, TableBtreeBuilder& builder) {
-    const proto::Table& table = *plan_.table;
-    RETURN_IF_ERROR(rowcodec::DecodeRecord(body, &record_));
-    if (record_.kind != fmt::kRecordRow || record_.key_values.size() != 1 ||
-        record_.key_values[0].tag != fmt::kInteger) {
-      return DataLossError("backup has a row of table " + table.name() +
-                           " whose key is not one rowid");
+  // Chooses the columns each sorting thread receives: those its indexes of the table read.
+  void ProjectColumns() {
+    thread_columns_.assign(sorting_.size(), {});
+    for (size_t t = 0; t < thread_indexes_.size(); ++t) {
+      ThreadColumns& thread = thread_columns_[t];
+      thread.used = !thread_indexes_[t].empty();
+      for (const IndexBuild* index : thread_indexes_[t]) {
+        for (int source : index->plan->sources) {
+          if (source >= 0) thread.columns.push_back(source);
+        }
+      }
+      std::sort(thread.columns.begin(), thread.columns.end());
+      thread.columns.erase(std::unique(thread.columns.begin(), thread.columns.end()),
+                           thread.columns.end());
+      for (IndexBuild* index : thread_indexes_[t]) {
+        index->batch_sources.clear();
+        for (int source : index->plan->sources) {
+          index->batch_sources.push_back(
+              source < 0 ? -1
+                         : static_cast<int>(std::lower_bound(thread.columns.begin(),
+                                                             thread.columns.end(), source) -
+                                            thread.columns.begin()));
+        }
+      }
     }
-    RETURN_IF_ERROR(short_rows_.Complete(&record_.values, "backup"));
-    const int64_t rowid = record_.key_values[0].i;
-    values_.resize(record_.values.size());
-    for (size_t i = 0; i < values_.size(); ++i) values_[i] = ToRecordValue(record_.values[i]);
-    if (plan_.rowid_alias >= 0) values_[plan_.rowid_alias] = sqlite_record::Value();
-    encoded_.clear();
-    sqlite_record::Append(values_, &encoded_);
-    Status st = builder.Add(rowid, encoded_);
+  }
+
+  // Adds a row as its RowEncoder made it.
+  Status AddRow(std::string_view row, TableBtreeBuilder& builder) {
+    const proto::Table& table = *plan_.table;
+    auto corrupt = [] { return InternalError("corrupt encoded row"); };
+    int64_t rowid;
+    uint64_t size;
+    if (row.size() < 8) return corrupt();
+    std::memcpy(&rowid, row.data(), 8);
+    size_t pos = 8;
+    if (!rowcodec::GetVarint(row, &pos, &size) || size > row.size() - pos) return corrupt();
+    const std::string_view record = row.substr(pos, size);
+    pos += size;
+    Status st = builder.Add(rowid, record);
     if (!st.ok()) {
       if (st.code() == StatusCode::kInvalidArgument) {
         return FailedPreconditionError("rows of table " + table.name() +
@@ -369,12 +459,14 @@ class TableLoad {
     // (the restore's critical path) only copies it.
     for (auto& index : *indexes_) ++index->entries;
     for (size_t t = 0; t < batches_.size(); ++t) {
-      if (thread_indexes_[t].empty()) continue;
+      if (!thread_columns_[t].used) continue;
+      const size_t start = pos;
+      if (!rowcodec::GetVarint(row, &pos, &size) || size > row.size() - pos) return corrupt();
+      pos += size;
       std::string& batch = batches_[t];
       batch.append(reinterpret_cast<const char*>(&rowid), 8);
-      rowcodec::PutVarint(&batch, encoded_.size());
-      batch.append(encoded_);
-      batched_ += encoded_.size() + 8;
+      batch.append(row.substr(start, pos - start));
+      batched_ += pos - start + 8;
     }
     if (batched_ >= kEntryBatchBytes) {
       if (sorting_.failed()) return sorting_.Wait();
@@ -388,12 +480,10 @@ class TableLoad {
   SortingThreads& sorting_;
   std::shared_ptr<IndexBuilds> indexes_;
   std::vector<std::vector<IndexBuild*>> thread_indexes_;  // per sorting thread
+  std::vector<ThreadColumns> thread_columns_;             // per sorting thread
   std::vector<std::string> batches_;  // per sorting thread: rows not handed over
   size_t batched_ = 0;
-  rowcodec::Record record_;
   ShortRowDefaults short_rows_;  // completes rows stored before an ADD COLUMN
-  std::vector<sqlite_record::Value> values_;
-  std::string encoded_;
 };
 
 }  // namespace

@@ -5,11 +5,13 @@ namespace cofre {
 SpanPrefetcher::BlockPool::~BlockPool() = default;
 
 SpanPrefetcher::SpanPrefetcher(Opener open, size_t block_bytes, size_t max_blocks,
-                               std::shared_ptr<BlockPool> pool)
+                               std::shared_ptr<BlockPool> pool, Transform transform)
     : block_bytes_(block_bytes),
       max_blocks_(std::max<size_t>(1, max_blocks)),
       pool_(pool ? std::move(pool) : std::make_shared<BlockPool>(2)) {
-  thread_ = std::thread([this, open = std::move(open)]() mutable { Produce(std::move(open)); });
+  thread_ = std::thread([this, open = std::move(open), transform = std::move(transform)]() mutable {
+    Produce(std::move(open), std::move(transform));
+  });
 }
 
 SpanPrefetcher::~SpanPrefetcher() {
@@ -46,7 +48,7 @@ void SpanPrefetcher::GiveBack(Block&& block) {
   if (pool_->blocks_.size() < pool_->max_blocks_) pool_->blocks_.push_back(std::move(block));
 }
 
-void SpanPrefetcher::Produce(Opener open) {
+void SpanPrefetcher::Produce(Opener open, Transform transform) {
   Status status;
   bool out_of_order = false;
   // Hands a block over; false when the consumer is gone.
@@ -65,6 +67,7 @@ void SpanPrefetcher::Produce(Opener open) {
   } else {
     Block block = TakeSpare();
     std::string_view key, body;
+    std::string transformed;
     bool consumer_left = false;
     while (true) {
       auto more = (*reader)->Next(&key, &body);
@@ -74,6 +77,13 @@ void SpanPrefetcher::Produce(Opener open) {
         break;
       }
       if (!*more) break;
+      if (transform) {
+        transformed.clear();
+        status = transform(key, body, &transformed);
+        if (!status.ok()) break;
+        body = transformed;
+        key = std::string_view();
+      }
       // A full block goes before the row that would make it outgrow its buffer.
       if (!block.rows.empty() && block.bytes.size() + body.size() > block_bytes_) {
         if (!push(std::move(block))) {
@@ -114,7 +124,7 @@ StatusOr<bool> SpanPrefetcher::Next(std::string_view* key, std::string_view* bod
   }
   const Row& row = current_.rows[next_row_++];
   *body = std::string_view(current_.bytes).substr(row.offset, row.size);
-  *key = body->substr(1, row.key_size);
+  *key = row.key_size == 0 ? std::string_view() : body->substr(1, row.key_size);
   return true;
 }
 

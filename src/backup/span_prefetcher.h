@@ -4,12 +4,14 @@
 // SQLite scan of the same key range). Memory is bounded by the block size times the queue depth
 // (plus the reader's own buffers), whatever the span's size.
 //
-// Rows come out exactly as SpanReader::Next() yields them; an error of the reader (opening it
-// included) comes out of Next() after the rows read before it, with out_of_order() as the
-// reader reported it. Destroying the prefetcher stops the thread and waits for it.
-// A block holds rows up to `block_bytes` (more only for a single larger row); the consumer hands
-// the blocks it finished back to a BlockPool, from which the producer takes the blocks it fills:
-// spans of any size are read through the same few buffers instead of allocating (and
+// Rows come out exactly as SpanReader::Next() yields them, or, when the prefetcher is given a
+// Transform, as that function rewrote each of them on the prefetcher's thread (a restore encodes
+// its SQLite records there, off its loading thread). An error of the reader (opening it
+// included) or of the transform comes out of Next() after the rows read before it, with
+// out_of_order() as the reader reported it. Destroying the prefetcher stops the thread and waits
+// for it. A block holds rows up to `block_bytes` (more only for a single larger row); the consumer
+// hands the blocks it finished back to a BlockPool, from which the producer takes the blocks it
+// fills: spans of any size are read through the same few buffers instead of allocating (and
 // page-faulting in) one per block. Prefetchers of consecutive spans may share one pool.
 // Thread-safety: the public methods are for one consumer thread; the views Next() returns are
 // valid until the next call.
@@ -34,6 +36,11 @@ class SpanPrefetcher {
 
  public:
   using Opener = std::function<StatusOr<std::unique_ptr<SpanReader>>()>;
+  // Rewrites a row (`key`, `body` as SpanReader::Next() gives them) into `*out` (cleared by the
+  // caller); Next() then yields `*out` as the body and an empty key. Runs on the prefetcher's
+  // thread; an error ends the rows there.
+  using Transform =
+      std::function<Status(std::string_view key, std::string_view body, std::string* out)>;
 
   // Emptied blocks, kept for reuse (at most `max_blocks` of them, none larger than twice the
   // block size). Thread-safe; shared by the prefetchers given it.
@@ -51,9 +58,9 @@ class SpanPrefetcher {
 
   // Starts a thread that calls `open` and then reads rows in blocks of about `block_bytes`,
   // keeping at most `max_blocks` ready blocks. `open` runs on that thread. Blocks are recycled
-  // through `pool` (a pool of its own when null).
+  // through `pool` (a pool of its own when null). Rows go through `transform` when it is set.
   SpanPrefetcher(Opener open, size_t block_bytes = 1 << 20, size_t max_blocks = 4,
-                 std::shared_ptr<BlockPool> pool = nullptr);
+                 std::shared_ptr<BlockPool> pool = nullptr, Transform transform = nullptr);
   ~SpanPrefetcher();
   SpanPrefetcher(const SpanPrefetcher&) = delete;
   SpanPrefetcher& operator=(const SpanPrefetcher&) = delete;
@@ -74,7 +81,7 @@ class SpanPrefetcher {
     std::vector<Row> rows;
   };
 
-  void Produce(Opener open);
+  void Produce(Opener open, Transform transform);
   // An empty block with room for block_bytes_: a pooled one when there is one.
   Block TakeSpare();
   // Empties `block` and keeps it in the pool when there is room.

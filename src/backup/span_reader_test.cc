@@ -12,6 +12,7 @@
 #include "backup/row_codec.h"
 #include "backup/span_prefetcher.h"
 #include "storage/memory_storage.h"
+#include "util/status_matchers.h"
 
 namespace cofre {
 namespace {
@@ -247,6 +248,50 @@ TEST_F(SpanReaderTest, PrefetchersSharingABlockPoolYieldTheSameRows) {
         /*block_bytes=*/700, /*max_blocks=*/2, pool);
     EXPECT_EQ(Drain(prefetched), ReadAll(*span));
   }
+}
+
+TEST_F(SpanReaderTest, PrefetcherTransformsRowsOnItsThreadAndStopsAtItsError) {
+  proto::Span span;
+  std::vector<std::string> rows;
+  for (int i = 0; i < 2000; ++i) rows.push_back(Row(IntKey(i), i));
+  AddFile(&span, proto::FILE_KIND_BASE, rows);
+  auto direct = ReadAll(span);
+  ASSERT_EQ(direct.size(), 2000u);
+  // A transform whose output is larger than the row, in blocks smaller than a few rows: every
+  // row comes out rewritten, in order, with an empty key.
+  auto rewrite = [](std::string_view key, std::string_view body, std::string* out) {
+    out->append("<").append(key).append("|").append(body).append(">");
+    return Status::OK();
+  };
+  SpanPrefetcher rewritten([&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); },
+                           /*block_bytes=*/100, /*max_blocks=*/2, nullptr, rewrite);
+  auto got = Drain(rewritten);
+  ASSERT_EQ(got.size(), direct.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].first, "");
+    EXPECT_EQ(got[i].second, "<" + direct[i].first + "|" + direct[i].second + ">");
+  }
+  // The transform's error comes out after the rows before the failing one.
+  int seen = 0;
+  SpanPrefetcher failing(
+      [&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); }, 64, 1, nullptr,
+      [&seen](std::string_view, std::string_view body, std::string* out) -> Status {
+        if (++seen == 1500) return DataLossError("row 1500 is bad");
+        out->assign(body);
+        return Status::OK();
+      });
+  std::string_view key, body;
+  int rows_before = 0;
+  StatusOr<bool> more = true;
+  while (true) {
+    more = failing.Next(&key, &body);
+    if (!more.ok() || !*more) break;
+    EXPECT_EQ(body, direct[rows_before].second);
+    ++rows_before;
+  }
+  EXPECT_THAT(more.status(), StatusIs(StatusCode::kDataLoss));
+  EXPECT_EQ(rows_before, 1499);
+  EXPECT_FALSE(failing.out_of_order());
 }
 
 TEST_F(SpanReaderTest, PrefetcherReportsErrorsAndStopsEarly) {
