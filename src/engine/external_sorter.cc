@@ -41,7 +41,7 @@ struct ExternalSorter::RunReader {
 class ExternalSorter::Merger {
  public:
   Merger(const SortOrder* order, int fd, std::string display)
-      : order_(order), fd_(fd), display_(std::move(display)) {}
+      : order_(order), bytewise_(order->bytewise()), fd_(fd), display_(std::move(display)) {}
 
   // Opens `runs`, each with a read buffer of `buffer_size` bytes, and loads their first records.
   Status Open(const std::vector<Run>& runs, size_t buffer_size) {
@@ -81,6 +81,7 @@ class ExternalSorter::Merger {
  private:
   bool Less(const RunReader* a, const RunReader* b) const {
     if (a->prefix != b->prefix) return a->prefix < b->prefix;
+    if (bytewise_) return BytewiseOrder::CompareBytes(a->current, b->current) < 0;
     return order_->Compare(a->current, b->current) < 0;
   }
 
@@ -158,6 +159,7 @@ class ExternalSorter::Merger {
   }
 
   const SortOrder* order_;
+  const bool bytewise_;
   int fd_;
   std::string display_;
   std::vector<RunReader> readers_;
@@ -217,6 +219,14 @@ void ExternalSorter::SortEntries() {
   Entry* begin = entries_begin();
   const char* base = block_;
   const SortOrder* order = order_;
+  if (order->bytewise()) {
+    std::sort(begin, begin + entries_, [base](const Entry& a, const Entry& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      return BytewiseOrder::CompareBytes(std::string_view(base + a.offset, a.size),
+                                         std::string_view(base + b.offset, b.size)) < 0;
+    });
+    return;
+  }
   std::sort(begin, begin + entries_, [base, order](const Entry& a, const Entry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     return order->Compare(std::string_view(base + a.offset, a.size),

@@ -5,6 +5,7 @@
 #define COFRE_ENGINE_SORT_ORDER_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace cofre {
@@ -16,12 +17,34 @@ class SortOrder {
   virtual int Compare(std::string_view a, std::string_view b) const = 0;
   // A 64-bit abbreviated key: SortPrefix(a) < SortPrefix(b) implies Compare(a, b) < 0.
   virtual uint64_t SortPrefix(std::string_view s) const = 0;
+  // True for BytewiseOrder: the sorter then compares with BytewiseOrder::CompareBytes inline
+  // instead of through Compare.
+  virtual bool bytewise() const { return false; }
 };
 
 // Plain byte order: memcmp, then the shorter first. The prefix is the first 8 bytes, big-endian.
 class BytewiseOrder final : public SortOrder {
  public:
-  int Compare(std::string_view a, std::string_view b) const override { return a.compare(b); }
+  int Compare(std::string_view a, std::string_view b) const override { return CompareBytes(a, b); }
+  bool bytewise() const override { return true; }
+  // Compare's result (the sign of a.compare(b)), 8 bytes at a time: sort keys share long
+  // prefixes (an index's leading text values), where a call to memcmp per comparison costs more
+  // than the comparison.
+  static int CompareBytes(std::string_view a, std::string_view b) {
+    const size_t n = a.size() < b.size() ? a.size() : b.size();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+    }
+    for (; i < n; ++i) {
+      const uint8_t x = static_cast<uint8_t>(a[i]), y = static_cast<uint8_t>(b[i]);
+      if (x != y) return x < y ? -1 : 1;
+    }
+    return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+  }
   uint64_t SortPrefix(std::string_view s) const override {
     uint64_t p = 0;
     for (size_t i = 0; i < 8; ++i) {
