@@ -1,5 +1,9 @@
 #include "engine/page_view.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "engine/big_endian.h"
@@ -246,6 +250,15 @@ PageReader::~PageReader() {
   for (Slot& slot : slots_) Release(slot);
 }
 
+void PageReader::ReleaseResident() {
+  taken_bytes_ = 0;
+  if (!mapping_) return;
+  // The whole part of the mapping used so far, since the kernel also maps pages around each one
+  // taken (fault-around; what it maps past the last page taken, at most 60 KiB, stays). Only
+  // residency goes: the mapping stays, and a page still in use faults back in unchanged.
+  madvise(const_cast<char*>(mapping_), static_cast<size_t>(mapping_end_ - mapping_), MADV_DONTNEED);
+}
+
 void PageReader::Release(Slot& slot) {
   if (slot.fetched) db_->Unfetch(slot.offset, slot.fetched);
   slot.fetched = nullptr;
@@ -261,6 +274,20 @@ StatusOr<std::string_view> PageReader::Read(uint32_t pgno, int slot_index) {
     slot.fetched = db_->Fetch(offset, view_.page_size_);
     if (slot.fetched) {
       slot.offset = offset;
+      // File offset 0 is the mapping's start (SQLite maps the file from its beginning). Were
+      // the file mapped anew elsewhere, the range used so far would be forgotten, never
+      // released: it may no longer be this mapping's.
+      const char* base = slot.fetched - offset;
+      if (mapping_ != base) {
+        mapping_ = base;
+        mapping_end_ = nullptr;
+        taken_bytes_ = 0;
+      }
+      // Never past a page taken: the range released must lie inside the mapping.
+      mapping_end_ =
+          std::max(mapping_end_ ? mapping_end_ : mapping_, slot.fetched + view_.page_size_);
+      taken_bytes_ += view_.page_size_;
+      if (taken_bytes_ >= kReleaseBytes) ReleaseResident();
       return std::string_view(slot.fetched, view_.page_size_);
     }
   }

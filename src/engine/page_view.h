@@ -124,9 +124,14 @@ class PageView {
 // PageView), and the file is never shorter than them (SQLite truncates it only in a checkpoint
 // that copied every frame, which a live reader's WAL mark prevents; a rollback-journal file is
 // held by the SHARED lock).
+// Memory: mapped pages count toward the process's resident set until released, so every
+// kReleaseBytes of pages taken from the mapping, the pages taken so far are given back to the
+// kernel (madvise MADV_DONTNEED: they stay in the page cache, and a page used again is mapped
+// again with the same bytes): the reader keeps at most about that much resident.
 class PageReader {
  public:
   static constexpr int kSlots = 2;
+  static constexpr uint64_t kReleaseBytes = uint64_t{1} << 20;
   // `view` must outlive the reader.
   explicit PageReader(const PageView& view);
   ~PageReader();
@@ -147,10 +152,18 @@ class PageReader {
   };
   void Release(Slot& slot);
 
+  // Gives the pages taken from the mapping since the last call back to the kernel.
+  void ReleaseResident();
+
   const PageView& view_;
   std::unique_ptr<VfsFile> db_;  // the reader's own file object; null: copies only
   Slot slots_[kSlots];
   uint64_t copies_ = 0;
+  // The start of the mapping (the address of file offset 0), the end of the part of it pages
+  // were taken from, and the bytes taken since the last ReleaseResident.
+  const char* mapping_ = nullptr;
+  const char* mapping_end_ = nullptr;
+  uint64_t taken_bytes_ = 0;
 };
 
 }  // namespace cofre

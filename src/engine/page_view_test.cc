@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "engine/leaf_map.h"
 #include "engine/snapshot.h"
@@ -114,6 +116,42 @@ TEST_F(PageReaderTest, FrozenFileComesFromTheMappingAlone) {
   EXPECT_EQ(reader.copies(), 0u);
   EXPECT_THAT(reader.Read(0, 0).status(), StatusIs(StatusCode::kDataLoss));
   EXPECT_THAT(reader.Read(view->page_count() + 1, 0).status(), StatusIs(StatusCode::kDataLoss));
+}
+
+// The process's file-backed resident memory (RssFile), in bytes.
+uint64_t RssFileBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("RssFile:", 0) == 0) return std::stoull(line.substr(8)) * 1024;
+  }
+  return 0;
+}
+
+TEST_F(PageReaderTest, ReadingEveryPageOfALargeFileKeepsLittleOfItResident) {
+  {
+    SqliteDb db = MakeDb("delete");
+    // About 48 MiB of pages.
+    ASSERT_THAT(db.Exec("WITH RECURSIVE s(x) AS (SELECT 3001 UNION ALL SELECT x + 1 FROM s "
+                        "WHERE x < 15000) INSERT INTO t SELECT x, randomblob(3000) FROM s"),
+                IsOk());
+  }
+  ASSERT_OK_AND_ASSIGN(auto snap, Snapshot::Take({info_}, SnapshotOptions{1}));
+  ASSERT_OK_AND_ASSIGN(auto view, snap->OpenPageView("app"));
+  ASSERT_GT(uint64_t{view->page_count()} * view->page_size(), uint64_t{40} << 20);
+  const uint64_t before = RssFileBytes();
+  uint64_t peak = before;
+  PageReader reader(*view);
+  uint64_t sum = 0;
+  for (uint32_t pgno = 1; pgno <= view->page_count(); ++pgno) {
+    ASSERT_OK_AND_ASSIGN(std::string_view page, reader.Read(pgno, 0));
+    for (size_t i = 0; i < page.size(); i += 512) sum += static_cast<uint8_t>(page[i]);
+    if (pgno % 256 == 0) peak = std::max(peak, RssFileBytes());
+  }
+  EXPECT_GT(sum, 0u);
+  EXPECT_EQ(reader.copies(), 0u);
+  // Mapped pages are given back as the reader goes: a few MiB stay resident, not the file.
+  EXPECT_LT(peak - before, uint64_t{8} << 20);
 }
 
 // A snapshot that says the file has pages it does not hold (and no WAL frame for them).
