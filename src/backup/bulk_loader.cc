@@ -76,8 +76,8 @@ struct ThreadColumns {
   std::vector<int> columns;
 };
 
-// Turns a table's backed-up rows into what the restore needs of them: the rowid (8 bytes, native
-// order), the length (varint) and bytes of the row's SQLite record, then for each sorting thread
+// Turns a table's backed-up rows into what the restore needs of them: the rowid and the length
+// of the row's SQLite record (8 bytes each, native order), the record, then for each sorting thread
 // with indexes of the table the length (varint) and bytes of the SQLite record of the columns
 // it needs (ThreadColumns). Runs on the span prefetchers' threads (one encoder each), so that
 // the loading thread, the restore's critical path, only appends ready records and the sorting
@@ -101,10 +101,11 @@ class RowEncoder {
     for (size_t i = 0; i < values_.size(); ++i) values_[i] = ToRecordValue(record_.values[i]);
     if (plan_.rowid_alias >= 0) values_[plan_.rowid_alias] = sqlite_record::Value();
     out->append(reinterpret_cast<const char*>(&rowid), 8);
-    scratch_.clear();
-    sqlite_record::Append(values_, &scratch_);
-    rowcodec::PutVarint(out, scratch_.size());
-    out->append(scratch_);
+    const size_t length_at = out->size();
+    out->append(8, '\0');  // the record's length, known once it is encoded in place
+    sqlite_record::Append(values_, out);
+    const uint64_t length = out->size() - length_at - 8;
+    std::memcpy(out->data() + length_at, &length, 8);
     for (const ThreadColumns& thread : threads_) {
       if (!thread.used) continue;
       projected_.clear();
@@ -441,10 +442,11 @@ class TableLoad {
     auto corrupt = [] { return InternalError("corrupt encoded row"); };
     int64_t rowid;
     uint64_t size;
-    if (row.size() < 8) return corrupt();
+    if (row.size() < 16) return corrupt();
     std::memcpy(&rowid, row.data(), 8);
-    size_t pos = 8;
-    if (!rowcodec::GetVarint(row, &pos, &size) || size > row.size() - pos) return corrupt();
+    std::memcpy(&size, row.data() + 8, 8);
+    size_t pos = 16;
+    if (size > row.size() - pos) return corrupt();
     const std::string_view record = row.substr(pos, size);
     pos += size;
     Status st = builder.Add(rowid, record);
