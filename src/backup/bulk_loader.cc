@@ -8,6 +8,7 @@
 #include <span>
 #include <thread>
 
+#include "backup/bulk_row_encoder.h"
 #include "backup/data_file_format.h"
 #include "backup/key_order.h"
 #include "backup/row_codec.h"
@@ -37,95 +38,12 @@ constexpr size_t kSpansAhead = 1;
 constexpr size_t kPrefetchBlockBytes = 1 << 20;
 constexpr size_t kPrefetchBlocks = 3;
 
-sqlite_record::Value ToRecordValue(const rowcodec::ValueRef& v) {
-  sqlite_record::Value out;
-  switch (v.tag) {
-    case fmt::kInteger:
-      out.type = sqlite_record::Type::kInteger;
-      out.i = v.i;
-      break;
-    case fmt::kReal:
-      out.type = sqlite_record::Type::kReal;
-      out.r = v.d;
-      break;
-    case fmt::kText:
-      out.type = sqlite_record::Type::kText;
-      out.bytes = v.bytes;
-      break;
-    case fmt::kBlob:
-      out.type = sqlite_record::Type::kBlob;
-      out.bytes = v.bytes;
-      break;
-    default:
-      break;  // NULL
-  }
-  return out;
-}
-
 sqlite_record::Value IntegerValue(int64_t i) {
   sqlite_record::Value out;
   out.type = sqlite_record::Type::kInteger;
   out.i = i;
   return out;
 }
-
-// The table columns a sorting thread needs for the entries of its indexes of one table, in the
-// order of the projected records the loading thread hands it (`used` false: no index there).
-struct ThreadColumns {
-  bool used = false;
-  std::vector<int> columns;
-};
-
-// Turns a table's backed-up rows into what the restore needs of them: the rowid and the length
-// of the row's SQLite record (8 bytes each, native order), the record, then for each sorting thread
-// with indexes of the table the length (varint) and bytes of the SQLite record of the columns
-// it needs (ThreadColumns). Runs on the span prefetchers' threads (one encoder each), so that
-// the loading thread, the restore's critical path, only appends ready records and the sorting
-// threads receive only their indexes' columns.
-class RowEncoder {
- public:
-  RowEncoder(const BulkTablePlan& plan, const ShortRowDefaults& short_rows,
-             const std::vector<ThreadColumns>& threads)
-      : plan_(plan), short_rows_(short_rows), threads_(threads) {}
-
-  Status Encode(std::string_view body, std::string* out) {
-    RETURN_IF_ERROR(rowcodec::DecodeRecord(body, &record_));
-    if (record_.kind != fmt::kRecordRow || record_.key_values.size() != 1 ||
-        record_.key_values[0].tag != fmt::kInteger) {
-      return DataLossError("backup has a row of table " + plan_.table->name() +
-                           " whose key is not one rowid");
-    }
-    RETURN_IF_ERROR(short_rows_.Complete(&record_.values, "backup"));
-    const int64_t rowid = record_.key_values[0].i;
-    values_.resize(record_.values.size());
-    for (size_t i = 0; i < values_.size(); ++i) values_[i] = ToRecordValue(record_.values[i]);
-    if (plan_.rowid_alias >= 0) values_[plan_.rowid_alias] = sqlite_record::Value();
-    out->append(reinterpret_cast<const char*>(&rowid), 8);
-    const size_t length_at = out->size();
-    out->append(8, '\0');  // the record's length, known once it is encoded in place
-    sqlite_record::Append(values_, out);
-    const uint64_t length = out->size() - length_at - 8;
-    std::memcpy(out->data() + length_at, &length, 8);
-    for (const ThreadColumns& thread : threads_) {
-      if (!thread.used) continue;
-      projected_.clear();
-      for (int c : thread.columns) projected_.push_back(values_[c]);
-      scratch_.clear();
-      sqlite_record::Append(projected_, &scratch_);
-      rowcodec::PutVarint(out, scratch_.size());
-      out->append(scratch_);
-    }
-    return Status::OK();
-  }
-
- private:
-  const BulkTablePlan& plan_;
-  const ShortRowDefaults& short_rows_;  // completes rows stored before an ADD COLUMN
-  const std::vector<ThreadColumns>& threads_;
-  rowcodec::Record record_;
-  std::vector<sqlite_record::Value> values_, projected_;
-  std::string scratch_;
-};
 
 // One index of the table being loaded: its order, its sorter, then its pages.
 // Its sorter sorts entries made of the sort key (index_sort_key.h: byte order is the index's
@@ -137,7 +55,7 @@ struct IndexBuild {
   std::unique_ptr<ExternalSorter> sorter;  // used on its sorting thread only
   size_t thread = 0;                       // which sorting thread
   // For each key field before the trailing rowid: its value's position in the projected records
-  // its thread receives (ThreadColumns), or -1 for the rowid.
+  // its thread receives (SortThreadColumns), or -1 for the rowid.
   std::vector<int> batch_sources;
   uint64_t entries = 0;  // counted by the loading thread
 
@@ -213,8 +131,8 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
 
 using IndexBuilds = std::vector<std::unique_ptr<IndexBuild>>;
 // Rows handed to one sorting thread: each its rowid (8 bytes, native order), the length of its
-// projected SQLite record (varint, ThreadColumns), the record. The thread makes the entries of its
-// indexes from them.
+// projected SQLite record (varint, SortThreadColumns), the record. The thread makes the entries of
+// its indexes from them.
 struct RowBatch {
   std::vector<IndexBuild*> indexes;  // of the table, on that thread
   std::string rows;
@@ -357,7 +275,7 @@ class TableLoad {
     auto start_next = [&] {
       if (next_span >= table.spans_size()) return;
       const proto::Span* span = &table.spans(next_span++);
-      auto encoder = std::make_shared<RowEncoder>(plan_, short_rows_, thread_columns_);
+      auto encoder = std::make_shared<BulkRowEncoder>(plan_, short_rows_, thread_columns_);
       ahead.push_back(std::make_unique<SpanPrefetcher>(
           [this, span] { return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder()); },
           kPrefetchBlockBytes, kPrefetchBlocks, pool,
@@ -413,7 +331,7 @@ class TableLoad {
   void ProjectColumns() {
     thread_columns_.assign(sorting_.size(), {});
     for (size_t t = 0; t < thread_indexes_.size(); ++t) {
-      ThreadColumns& thread = thread_columns_[t];
+      SortThreadColumns& thread = thread_columns_[t];
       thread.used = !thread_indexes_[t].empty();
       for (const IndexBuild* index : thread_indexes_[t]) {
         for (int source : index->plan->sources) {
@@ -436,7 +354,7 @@ class TableLoad {
     }
   }
 
-  // Adds a row as its RowEncoder made it.
+  // Adds a row as its BulkRowEncoder made it.
   Status AddRow(std::string_view row, TableBtreeBuilder& builder) {
     const proto::Table& table = *plan_.table;
     auto corrupt = [] { return InternalError("corrupt encoded row"); };
@@ -482,7 +400,7 @@ class TableLoad {
   SortingThreads& sorting_;
   std::shared_ptr<IndexBuilds> indexes_;
   std::vector<std::vector<IndexBuild*>> thread_indexes_;  // per sorting thread
-  std::vector<ThreadColumns> thread_columns_;             // per sorting thread
+  std::vector<SortThreadColumns> thread_columns_;         // per sorting thread
   std::vector<std::string> batches_;  // per sorting thread: rows not handed over
   size_t batched_ = 0;
   ShortRowDefaults short_rows_;  // completes rows stored before an ADD COLUMN
