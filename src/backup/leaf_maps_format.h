@@ -1,9 +1,10 @@
 // The leaf maps file of a layer (`<layer_dir>/LEAF_MAPS`, a stored file: encrypted in encrypted
 // chains, size and SHA-256 recorded in the manifest's `leaf_maps`): the magic, then a LeafMaps
-// protobuf. Each table's `leaves` is a run of fixed-size entries, one per non-empty leaf page of
-// its b-tree in key order (engine/leaf_map.h): first rowid (8 bytes, big-endian two's
-// complement), last rowid (8 bytes), digest (16 bytes: SHA-256 of the leaf page and of the
-// overflow pages of its cells, truncated). See docs/format.md, "Leaf maps".
+// protobuf. A table's entries are fixed-size, one per group of consecutive non-empty leaf pages
+// of its b-tree in key order (engine/leaf_map.h GroupLeaves): first rowid (8 bytes, big-endian
+// two's complement), last rowid (8 bytes), digest (16 bytes: SHA-256 of the group's leaf
+// digests, truncated). A full map (depth 0) holds them all in `leaves`; a delta map builds them
+// with `runs` from the previous layer's entries and its own `leaves`. See docs/format.md §6.
 // Thread-safety: constants only.
 #ifndef COFRE_BACKUP_LEAF_MAPS_FORMAT_H_
 #define COFRE_BACKUP_LEAF_MAPS_FORMAT_H_
