@@ -118,6 +118,11 @@ Status DecodeRuns(std::string_view runs, std::string_view leaves,
           count > before->size() - start) {
         return DataLossError(path + ": a run copies entries the previous maps do not have");
       }
+      // Runs must go forward (the previous entries are in order): so the entries made are at
+      // most the previous ones and the file's own, whatever the runs say.
+      if (count > 0 && !out->empty() && (*before)[start].first <= out->back().last) {
+        return DataLossError(path + ": leaves out of order");
+      }
       out->insert(out->end(), before->begin() + static_cast<ptrdiff_t>(start),
                   before->begin() + static_cast<ptrdiff_t>(start + count));
     } else {

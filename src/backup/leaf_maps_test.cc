@@ -156,6 +156,33 @@ TEST_F(DeltaLeafMapsTest, ADeltaWithoutItsBaseOrCopyingPastItIsRefused) {
   EXPECT_THAT(
       ReadLeafMapsFile(*storage_.collection, crypto_, chain_[1].leaf_maps(), &other).status(),
       StatusIs(StatusCode::kDataLoss));
+  // Runs that copy the same entries over and over (a forged file of a few bytes that would make
+  // millions of entries) are refused at the second copy.
+  {
+    proto::LeafMaps forged;
+    forged.set_group_average(leaf_maps_format::kGroupAverage);
+    forged.set_depth(1);
+    auto* t = forged.add_tables();
+    t->set_database("db");
+    t->set_table("t0");
+    for (int i = 0; i < 1000; ++i) {
+      rowcodec::PutVarint(t->mutable_runs(), (uint64_t{2} << 1) | 1);
+      rowcodec::PutVarint(t->mutable_runs(), 0);
+    }
+    std::string contents(leaf_maps_format::kMagic, sizeof(leaf_maps_format::kMagic));
+    ASSERT_TRUE(forged.AppendToString(&contents));
+    proto::BackupManifest m;
+    StoredFileInfo info;
+    ASSERT_THAT(WriteStoredFile(memory_, "forged/LEAF_MAPS", crypto_, contents, &info), IsOk());
+    m.mutable_leaf_maps()->set_path("forged/LEAF_MAPS");
+    m.mutable_leaf_maps()->set_file_bytes(info.bytes);
+    m.mutable_leaf_maps()->set_sha256(info.sha256);
+    ASSERT_OK_AND_ASSIGN(auto first_maps, ReadChainLeafMaps(storage_, crypto_, {chain_[0]}));
+    const std::pair<std::string, std::string> t0("db", "t0");
+    ASSERT_GE(first_maps.maps[t0].size(), 2u);
+    EXPECT_THAT(ReadLeafMapsFile(memory_, crypto_, m.leaf_maps(), &first_maps).status(),
+                StatusIs(StatusCode::kDataLoss, ::testing::HasSubstr("out of order")));
+  }
   // A chain whose first layer lost its maps cannot resolve the delta.
   chain_[0].clear_leaf_maps();
   EXPECT_THAT(ReadChainLeafMaps(storage_, crypto_, chain_).status(),
