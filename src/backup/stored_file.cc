@@ -163,13 +163,9 @@ class PlainRanges : public StoredFileRanges {
       return DataLossError("backup file " + path_ + " is corrupt: a read past its end");
     }
     out->resize(n);
-    size_t done = 0;
-    while (done < n) {
-      auto got = src_->ReadAt(offset + done, out->data() + done, n - done);
-      if (!got.ok()) return got.status().Annotate("backup file " + path_);
-      if (*got == 0) return DataLossError("backup file " + path_ + " is shorter than its size");
-      done += *got;
-    }
+    auto got = ReadFullyAt(*src_, offset, out->data(), n);
+    if (!got.ok()) return got.status().Annotate("backup file " + path_);
+    if (*got != n) return DataLossError("backup file " + path_ + " is shorter than its size");
     return Status::OK();
   }
 

@@ -9,12 +9,8 @@ namespace cofre::streaming_aead {
 namespace {
 
 Status ReadExactly(RandomAccessSource& src, uint64_t offset, char* buf, size_t n) {
-  size_t done = 0;
-  while (done < n) {
-    ASSIGN_OR_RETURN(size_t got, src.ReadAt(offset + done, buf + done, n - done));
-    if (got == 0) return DataLossError("encrypted file is shorter than its recorded size");
-    done += got;
-  }
+  ASSIGN_OR_RETURN(size_t got, ReadFullyAt(src, offset, buf, n));
+  if (got != n) return DataLossError("encrypted file is shorter than its recorded size");
   return Status::OK();
 }
 

@@ -84,6 +84,17 @@ std::vector<std::string> StdSorted(std::vector<std::string> records) {
   return records;
 }
 
+// Every record `sorter` yields after Finish(), in order (a failed Next fails the test).
+void Drain(ExternalSorter& sorter, std::vector<std::string>* out) {
+  std::string_view rec;
+  while (true) {
+    StatusOr<bool> more = sorter.Next(&rec);
+    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    if (!*more) break;
+    out->emplace_back(rec);
+  }
+}
+
 // Sorts `records` with `budget`, checks the output against std::sort and the directory against
 // emptiness, and returns the sorter's counters through the out-parameters.
 void SortAndCheck(const std::vector<std::string>& records, size_t budget, size_t* runs,
@@ -94,13 +105,8 @@ void SortAndCheck(const std::vector<std::string>& records, size_t budget, size_t
   ASSERT_TRUE(sorter.Finish().ok());
   EXPECT_EQ(dir.Entries(), 0u);  // The spill file has no name.
   std::vector<std::string> out;
+  ASSERT_NO_FATAL_FAILURE(Drain(sorter, &out));
   std::string_view rec;
-  while (true) {
-    StatusOr<bool> more = sorter.Next(&rec);
-    ASSERT_TRUE(more.ok()) << more.status().ToString();
-    if (!*more) break;
-    out.emplace_back(rec);
-  }
   StatusOr<bool> again = sorter.Next(&rec);
   ASSERT_TRUE(again.ok() && !*again);
   ASSERT_EQ(out.size(), records.size());
@@ -221,13 +227,7 @@ TEST(ExternalSorterTest, BytewiseOrderSortsAsMemcmpThroughSpillsAndMerges) {
   ASSERT_TRUE(sorter.Finish().ok());
   EXPECT_GT(sorter.spilled_runs(), 1u);
   std::vector<std::string> out;
-  std::string_view rec;
-  while (true) {
-    StatusOr<bool> more = sorter.Next(&rec);
-    ASSERT_TRUE(more.ok()) << more.status().ToString();
-    if (!*more) break;
-    out.emplace_back(rec);
-  }
+  ASSERT_NO_FATAL_FAILURE(Drain(sorter, &out));
   std::sort(keys.begin(), keys.end());
   EXPECT_TRUE(out == keys);
 }

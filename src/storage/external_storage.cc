@@ -6,6 +6,16 @@
 
 namespace cofre {
 
+StatusOr<size_t> ReadFullyAt(RandomAccessSource& src, uint64_t offset, char* buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ASSIGN_OR_RETURN(size_t r, src.ReadAt(offset + got, buf + got, n - got));
+    if (r == 0) break;
+    got += r;
+  }
+  return got;
+}
+
 Status WriteSmallFile(ExternalStorage& storage, const std::string& path, std::string_view data) {
   ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> writer, storage.NewWriter(path));
   RETURN_IF_ERROR(writer->Append(data));

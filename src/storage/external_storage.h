@@ -30,6 +30,10 @@ class RandomAccessSource : public ByteSource {
   virtual StatusOr<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
 };
 
+// Reads at `offset` until `n` bytes arrived or the object ended; returns how many arrived (as
+// ReadFully does for sequential reads).
+StatusOr<size_t> ReadFullyAt(RandomAccessSource& src, uint64_t offset, char* buf, size_t n);
+
 struct ListEntry {
   std::string path;   // relative to the storage base; for common prefixes, ends with '/'
   uint64_t size = 0;  // 0 for common prefixes
