@@ -363,9 +363,10 @@ class IncrementalTest(CofreTestCase):
         con.close()
         self.ok(f"CREATE DATABASE big FROM FILE '{src}'")
         coll = "nodelocal://1/bigspan"
-        # Frames of 16 KiB (about 150 rows): a change reads back only the frames of its leaf
-        # groups, from an encrypted chain (each chunk read is authenticated on its own).
-        os.environ["COFRE_BACKUP_FRAME_BYTES"] = "16384"
+        # Frames of 64 KiB (about 600 rows): a change reads back only the frames of its leaf
+        # groups, from an encrypted chain (each chunk read is authenticated on its own), and
+        # leaves each frame once its ranges end (after a 32 KiB step of its content).
+        os.environ["COFRE_BACKUP_FRAME_BYTES"] = "65536"
         self.addCleanup(os.environ.pop, "COFRE_BACKUP_FRAME_BYTES", None)
         key = " WITH encryption_passphrase = 'pw'"
         self.ok(f"BACKUP DATABASE big INTO '{coll}'{key}")
@@ -400,6 +401,61 @@ class IncrementalTest(CofreTestCase):
             self.ok(f"RESTORE DATABASE big FROM LATEST IN '{coll}' AS OF SYSTEM TIME '{end}' "
                     f"WITH new_db_name = 'big{i}', encryption_passphrase = 'pw'")
             self.assertEqual(table_dump(self.db_path(f"big{i}"), "t"), states[i], f"layer {i}")
+
+    def test_leaf_maps_are_keyed_per_data_directory(self):
+        # An unencrypted chain's leaf digests are keyed with the writing data directory's node
+        # key: the stored maps say so (digest KEYED_GMAC, field 4 = 1; a 16-byte key check,
+        # field 5), a second data directory continuing the chain has another key and diffs every
+        # row once, and each layer restores exactly whichever directory wrote it.
+        src = os.path.join(self.tmp, "keyed.db")
+        con = sqlite3.connect(src)
+        con.executescript("""
+            CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 20000)
+            INSERT INTO t SELECT x, hex(randomblob(30)) FROM c;
+        """)
+        con.commit()
+        con.close()
+        other = os.path.join(self.tmp, "other-data")
+        for data in (self.data, other):
+            self.ok(f"CREATE DATABASE keyed FROM FILE '{src}'", data=data)
+        coll = os.path.join(self.tmp, "shared-coll")
+        uri = f"file://{coll}"
+        states = []
+
+        def layer(data, sql):
+            c = sqlite3.connect(src)
+            c.executescript(sql)
+            c.commit()
+            c.close()
+            latest = " LATEST IN" if states else ""
+            self.ok(f"BACKUP DATABASE keyed INTO{latest} '{uri}'", data=data)
+            states.append(table_dump(src, "t"))
+
+        layer(self.data, "")
+        layer(self.data, "UPDATE t SET a = 'one' WHERE id % 1000 = 3")
+        layer(other, "UPDATE t SET a = 'two' WHERE id % 1000 = 5")
+        layer(other, "DELETE FROM t WHERE id BETWEEN 100 AND 200")
+        checks = []
+        for root, _, names in sorted(os.walk(coll)):
+            if "LEAF_MAPS" in names:
+                with open(os.path.join(root, "LEAF_MAPS"), "rb") as f:
+                    body = f.read()
+                at = body.find(b"\x20\x01\x2a\x10")
+                self.assertGreaterEqual(at, 0, root)
+                checks.append((os.path.getmtime(os.path.join(root, "LEAF_MAPS")), body[at + 4:at + 20]))
+        checks = [c for _, c in sorted(checks)]
+        self.assertEqual(len(checks), 4)
+        self.assertEqual(checks[0], checks[1])
+        self.assertEqual(checks[2], checks[3])
+        self.assertNotEqual(checks[1], checks[2])
+        ends = [r["end_time"] for r in self.rows(f"SHOW BACKUP FROM LATEST IN '{uri}'")
+                if r["object_type"] == "database"]
+        self.assertEqual(len(ends), len(states))
+        for i, end in enumerate(ends):
+            self.ok(f"RESTORE DATABASE keyed FROM LATEST IN '{uri}' AS OF SYSTEM TIME '{end}' "
+                    f"WITH new_db_name = 'keyed{i}'")
+            self.assertEqual(table_dump(self.db_path(f"keyed{i}"), "t"), states[i], f"layer {i}")
 
     def test_unchanged_file_is_kept_and_any_change_is_seen(self):
         # An incremental of a file nobody wrote since the previous layer keeps that layer whole

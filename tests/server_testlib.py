@@ -30,12 +30,26 @@ def require_psycopg2():
         raise
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def free_ports(n):
+    """`n` distinct loopback ports that were free a moment ago (all bound at once, so never the
+    same one twice)."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
 
 
 class CofreServer:
@@ -44,24 +58,39 @@ class CofreServer:
     def __init__(self, data, certs=None, insecure=False, extra=()):
         self.data = data
         self.certs = certs
-        self.port = free_port()
-        self.http_port = free_port()
-        args = [COFRE, "start", "--data", data, "--listen-addr", f"127.0.0.1:{self.port}",
+        # Ports are free only until another process (tests run in parallel) takes one: a server
+        # that could not listen is started again on other ports.
+        for attempt in range(3):
+            if self.launch(insecure, extra) or attempt == 2:
+                return
+
+    def launch(self, insecure, extra):
+        """Starts the server; True once both ports answer, False when a port was taken."""
+        self.port, self.http_port = free_ports(2)
+        args = [COFRE, "start", "--data", self.data, "--listen-addr", f"127.0.0.1:{self.port}",
                 "--http-addr", f"127.0.0.1:{self.http_port}"]
-        args += ["--insecure"] if insecure else ["--certs-dir", certs]
+        args += ["--insecure"] if insecure else ["--certs-dir", self.certs]
         args += list(extra)
-        self.log_path = os.path.join(os.path.dirname(data), f"server-{self.port}.log")
+        self.log_path = os.path.join(os.path.dirname(self.data), f"server-{self.port}.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("cofre start exited: " + self.read_log())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+                log = self.read_log()
+                self.log.close()
+                if "cannot listen" in log:
+                    return False
+                raise RuntimeError("cofre start exited: " + log)
+            # The SQL port is bound before the HTTP one: ready when both answer and the process
+            # is still there a moment later (a port another process held answers too, and the
+            # server then exits).
+            if listening(self.port) and listening(self.http_port):
+                time.sleep(0.1)
+                if self.proc.poll() is None:
+                    return True
+                continue
+            time.sleep(0.05)
         raise RuntimeError("cofre start did not listen in time: " + self.read_log())
 
     def read_log(self):

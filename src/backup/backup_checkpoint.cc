@@ -141,16 +141,17 @@ std::vector<const proto::Span*> BackupCheckpointer::Covering(const std::string& 
 }
 
 Status BackupCheckpointer::UseLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
-                                       const ChainCrypto& crypto, const LeafMapSet& now,
-                                       const ResolvedLeafMaps* base) {
+                                       const ChainCrypto& crypto, const LeafDigest& digest,
+                                       const LeafMapSet& now, const ResolvedLeafMaps* base) {
   leaves_now_ = &now;
   if (resuming_ && start_.has_leaf_maps()) {
-    if (auto maps = ReadLeafMapsFile(storage, crypto, start_.leaf_maps(), base); maps.ok()) {
+    if (auto maps = ReadLeafMapsFile(storage, crypto, digest, start_.leaf_maps(), base);
+        maps.ok()) {
       leaves_before_ = std::move(maps->maps);
     }
   }
   proto::BackupManifest written;
-  RETURN_IF_ERROR(WriteLeafMaps(storage, layer_dir, crypto, now, &written, base));
+  RETURN_IF_ERROR(WriteLeafMaps(storage, layer_dir, crypto, digest, now, &written, base));
   std::lock_guard<std::mutex> l(mu_);
   *current_.mutable_leaf_maps() = written.leaf_maps();
   dirty_ = true;
@@ -258,9 +259,9 @@ StatusOr<uint64_t> StartCheckpoints(const CheckpointedLayer& layer,
 
 Status RecordLeafMaps(const BackupCheckpointer* checkpoint, ExternalStorage& storage,
                       const std::string& layer_dir, const ChainCrypto& crypto,
-                      const LeafMapSet& now, const ResolvedLeafMaps* base,
+                      const LeafDigest& digest, const LeafMapSet& now, const ResolvedLeafMaps* base,
                       proto::BackupManifest* manifest) {
-  if (!checkpoint) return WriteLeafMaps(storage, layer_dir, crypto, now, manifest, base);
+  if (!checkpoint) return WriteLeafMaps(storage, layer_dir, crypto, digest, now, manifest, base);
   *manifest->mutable_leaf_maps() = checkpoint->leaf_maps();
   return Status::OK();
 }

@@ -72,7 +72,7 @@ class BackupCheckpointer {
   // layer's maps (an incremental's), which both are stored as a delta of (null: in full). Call
   // before Bring.
   Status UseLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
-                     const ChainCrypto& crypto, const LeafMapSet& now,
+                     const ChainCrypto& crypto, const LeafDigest& digest, const LeafMapSet& now,
                      const ResolvedLeafMaps* base);
   // The leaf maps file UseLeafMaps wrote (the layer's LEAF_MAPS).
   const proto::LeafMapsFile& leaf_maps() const { return current_.leaf_maps(); }
@@ -137,7 +137,7 @@ StatusOr<uint64_t> StartCheckpoints(const CheckpointedLayer& layer,
 // when given).
 Status RecordLeafMaps(const BackupCheckpointer* checkpoint, ExternalStorage& storage,
                       const std::string& layer_dir, const ChainCrypto& crypto,
-                      const LeafMapSet& now, const ResolvedLeafMaps* base,
+                      const LeafDigest& digest, const LeafMapSet& now, const ResolvedLeafMaps* base,
                       proto::BackupManifest* manifest);
 
 // After the commit of a layer written with checkpoints: how many runs wrote it and what they did

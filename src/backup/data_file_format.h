@@ -17,10 +17,12 @@ inline constexpr char kMagic[4] = {'C', 'F', 'D', '1'};
 // frame after them holds the frame index, whose place and SHA-256 the manifest's DataFile
 // records. Any zstd decoder skips the index, so files with and without it read alike in full;
 // with it, a reader can decompress only the frames of the key ranges it needs.
-// The index: "CFX1", varint n (>= 1), then per frame: varint stored bytes (the zstd frame's
-// length in the plaintext), varint decompressed bytes, varint key length, the key of the
-// frame's first record (empty when that is the end record).
-inline constexpr char kFrameIndexMagic[4] = {'C', 'F', 'X', '1'};
+// The index: "CFX2", varint n (>= 1), then per frame: varint stored bytes (the zstd frame's
+// length in the plaintext), varint decompressed bytes, u32 little-endian CRC-32C of the stored
+// bytes (util/crc32c.h), varint key length, the key of the frame's first record (empty when
+// that is the end record). cofre 0.5 wrote "CFX1": the same without the CRC (still read).
+inline constexpr char kFrameIndexMagic[4] = {'C', 'F', 'X', '2'};
+inline constexpr char kFrameIndexMagicV1[4] = {'C', 'F', 'X', '1'};
 // The index frame: u32 little-endian magic (a zstd skippable frame's), u32 little-endian size.
 inline constexpr uint32_t kIndexFrameMagic = 0x184D2A5C;
 inline constexpr size_t kIndexFrameHeaderBytes = 8;

@@ -99,6 +99,60 @@ class DataFileFramesTest : public ::testing::TestWithParam<bool> {
     return Drain(*reader);
   }
 
+  // `file` (unencrypted) with its index parsed, changed by `forge`, and written back, with a
+  // matching digest in the returned entry: as CFX2 (CRCs as `forge` leaves them) or, without
+  // `with_crc`, as cofre 0.5's CFX1.
+  proto::DataFile Reindexed(const proto::DataFile& file,
+                            const std::function<void(std::vector<DataFrame>*)>& forge,
+                            bool with_crc = true) {
+    auto raw = memory_.GetRaw(file.path());
+    EXPECT_THAT(raw.status(), IsOk());
+    if (!raw.ok()) return file;
+    const std::string index = raw->substr(file.frame_index_offset());
+    std::vector<DataFrame> frames;
+    size_t p = 4;
+    uint64_t n = 0;
+    EXPECT_EQ(index.substr(0, 4), std::string(fmt::kFrameIndexMagic, 4));
+    EXPECT_TRUE(rowcodec::GetVarint(index, &p, &n));
+    for (uint64_t i = 0; i < n; ++i) {
+      DataFrame f;
+      uint64_t len = 0;
+      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &f.stored));
+      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &f.size));
+      uint32_t crc = 0;
+      for (int k = 0; k < 4; ++k) crc |= uint32_t{static_cast<uint8_t>(index[p + k])} << (8 * k);
+      f.crc32c = crc;
+      p += 4;
+      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &len));
+      f.first_key = index.substr(p, len);
+      p += len;
+      frames.push_back(f);
+    }
+    forge(&frames);
+    std::string out(with_crc ? fmt::kFrameIndexMagic : fmt::kFrameIndexMagicV1, 4);
+    rowcodec::PutVarint(&out, frames.size());
+    for (const auto& f : frames) {
+      rowcodec::PutVarint(&out, f.stored);
+      rowcodec::PutVarint(&out, f.size);
+      if (with_crc) {
+        for (int k = 0; k < 4; ++k) out.push_back(static_cast<char>(*f.crc32c >> (8 * k)));
+      }
+      rowcodec::PutVarint(&out, f.first_key.size());
+      out.append(f.first_key);
+    }
+    std::string body = raw->substr(0, file.frame_index_offset() - fmt::kIndexFrameHeaderBytes);
+    for (uint32_t v : {fmt::kIndexFrameMagic, static_cast<uint32_t>(out.size())}) {
+      for (int i = 0; i < 4; ++i) body.push_back(static_cast<char>(v >> (8 * i)));
+    }
+    body.append(out);
+    memory_.PutRaw(file.path(), body);
+    proto::DataFile entry = file;
+    entry.set_file_bytes(body.size());
+    entry.set_frame_index_bytes(out.size());
+    entry.set_frame_index_sha256(Sha256::Digest(out));
+    return entry;
+  }
+
   MemoryStorage memory_;
   SecretBytes key_;
   ChainCrypto crypto_;
@@ -126,7 +180,9 @@ TEST_P(DataFileFramesTest, FramesReadBackOnlyTheRangesAskedAndWholeReadsSeeEvery
   std::vector<int64_t> in_ranges;
   for (size_t i = 0; i < some.size(); ++i) {
     const int64_t k = KeyOf(some[i]);
-    if (i > 0) EXPECT_LT(KeyOf(some[i - 1]), k);
+    if (i > 0) {
+      EXPECT_LT(KeyOf(some[i - 1]), k);
+    }
     if ((k >= 1001 && k < 1101) || k == 5000) in_ranges.push_back(k);
   }
   std::vector<int64_t> want;
@@ -227,44 +283,11 @@ TEST_P(DataFileFramesTest, AnIndexOtherThanTheManifestsIsRefused) {
 TEST_P(DataFileFramesTest, AForgedIndexWithAMatchingDigestIsRefused) {
   if (GetParam()) GTEST_SKIP() << "encrypted files cannot be rewritten without the key";
   const proto::DataFile file = Write("data/1.cfd", Rows(1000));
-  ASSERT_OK_AND_ASSIGN(std::string raw, memory_.GetRaw(file.path()));
-  std::string index = raw.substr(file.frame_index_offset());
-  // Parses the entries, lets `forge` change them, writes them back with a matching digest.
+  ASSERT_OK_AND_ASSIGN(const std::string raw, memory_.GetRaw(file.path()));
+  // Each forgery starts from the file as written.
   auto forged = [&](const std::function<void(std::vector<DataFrame>*)>& forge) {
-    std::vector<DataFrame> frames;
-    size_t p = 4;
-    uint64_t n = 0;
-    EXPECT_TRUE(rowcodec::GetVarint(index, &p, &n));
-    for (uint64_t i = 0; i < n; ++i) {
-      DataFrame f;
-      uint64_t len = 0;
-      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &f.stored));
-      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &f.size));
-      EXPECT_TRUE(rowcodec::GetVarint(index, &p, &len));
-      f.first_key = index.substr(p, len);
-      p += len;
-      frames.push_back(f);
-    }
-    forge(&frames);
-    std::string out(fmt::kFrameIndexMagic, 4);
-    rowcodec::PutVarint(&out, frames.size());
-    for (const auto& f : frames) {
-      rowcodec::PutVarint(&out, f.stored);
-      rowcodec::PutVarint(&out, f.size);
-      rowcodec::PutVarint(&out, f.first_key.size());
-      out.append(f.first_key);
-    }
-    std::string body = raw.substr(0, file.frame_index_offset() - fmt::kIndexFrameHeaderBytes);
-    for (uint32_t v : {fmt::kIndexFrameMagic, static_cast<uint32_t>(out.size())}) {
-      for (int i = 0; i < 4; ++i) body.push_back(static_cast<char>(v >> (8 * i)));
-    }
-    body.append(out);
-    memory_.PutRaw(file.path(), body);
-    proto::DataFile entry = file;
-    entry.set_file_bytes(body.size());
-    entry.set_frame_index_bytes(out.size());
-    entry.set_frame_index_sha256(Sha256::Digest(out));
-    return entry;
+    memory_.PutRaw(file.path(), raw);
+    return Reindexed(file, forge);
   };
   const KeyRanges keys = {{IntKey(100), IntKey(140)}};
   // A frame said to start later than it does: rows of the range would be skipped.
@@ -290,6 +313,13 @@ TEST_P(DataFileFramesTest, AForgedIndexWithAMatchingDigestIsRefused) {
               StatusIs(StatusCode::kDataLoss));
   EXPECT_THAT(ReadFrames(forged([](auto* f) { std::swap((*f)[2], (*f)[3]); }), keys).status(),
               StatusIs(StatusCode::kDataLoss));
+  // A checksum that does not match the frame's bytes.
+  EXPECT_THAT(ReadFrames(forged([](auto* f) {
+                           for (auto& frame : *f) *frame.crc32c ^= 1;
+                         }),
+                         keys)
+                  .status(),
+              StatusIs(StatusCode::kDataLoss, HasSubstr("checksum")));
 }
 
 TEST_P(DataFileFramesTest, ACorruptFrameIsRefusedWhenRead) {
@@ -318,6 +348,122 @@ TEST_P(DataFileFramesTest, AFileMovedToAnotherPathIsRefused) {
   file.set_path("data/2.cfd");
   EXPECT_THAT(ReadFrames(file, {{IntKey(10), IntKey(20)}}).status(),
               StatusIs(StatusCode::kDataLoss));
+}
+
+// The record bodies of a stream of length-prefixed records.
+std::vector<std::string> SplitRecords(std::string_view stream) {
+  std::vector<std::string> out;
+  size_t p = 0;
+  uint64_t len = 0;
+  while (p < stream.size()) {
+    EXPECT_TRUE(rowcodec::GetVarint(stream, &p, &len));
+    EXPECT_LE(len, stream.size() - p);
+    if (len > stream.size() - p) break;
+    out.emplace_back(stream.substr(p, len));
+    p += len;
+  }
+  return out;
+}
+
+TEST_P(DataFileFramesTest, FramesLeftAtTheNeededEndGiveEveryRecordInTheRanges) {
+  const std::vector<std::string> rows = Rows(4000);
+  const proto::DataFile file = Write("data/1.cfd", rows, 16 << 10);
+  ASSERT_TRUE(HasFrameIndex(file));
+  auto read = [&](const KeyRanges& keys,
+                  const FrameSourceOptions& options) -> StatusOr<std::vector<std::string>> {
+    ASSIGN_OR_RETURN(auto ranges,
+                     OpenStoredFileRanges(memory_, file.path(), crypto_, file.file_bytes()));
+    ASSIGN_OR_RETURN(auto frames, ReadFrameIndex(*ranges, file, order_));
+    ASSIGN_OR_RETURN(auto src,
+                     NewFrameSource(std::move(ranges), FramesOverlapping(frames, order_, keys),
+                                    file.path(), order_, options));
+    ASSIGN_OR_RETURN(std::string stream, ReadAll(*src, 64 << 20));
+    return SplitRecords(stream);
+  };
+  const std::vector<KeyRanges> cases = {
+      {{IntKey(1001), IntKey(1101)}, {IntKey(5000), IntKey(5001)}},
+      {{IntKey(0), IntKey(3)}},                          // the first records only
+      {{IntKey(7990), ""}},                              // to the end record
+      {{"", IntKey(40)}, {IntKey(2999), IntKey(3001)}},  // unbounded start, a key not stored
+      {{IntKey(6000), IntKey(6400)}}};
+  for (const KeyRanges& keys : cases) {
+    auto in_keys = [&](int64_t k) {
+      for (const auto& [start, end] : keys) {
+        if ((start.empty() || order_.Compare(IntKey(k), start) >= 0) &&
+            (end.empty() || order_.Compare(IntKey(k), end) < 0)) {
+          return true;
+        }
+      }
+      return false;
+    };
+    ASSERT_OK_AND_ASSIGN(auto whole_frames, read(keys, FrameSourceOptions{}));
+    std::vector<std::string> want;
+    for (const auto& body : whole_frames) {
+      if (static_cast<uint8_t>(body[0]) != fmt::kRecordEnd && in_keys(KeyOf(body))) {
+        want.push_back(body);
+      }
+    }
+    ASSERT_FALSE(want.empty());
+    for (size_t step : {size_t{1}, size_t{7}, size_t{1000}, size_t{32} << 10}) {
+      SCOPED_TRACE(step);
+      FrameSourceOptions options;
+      options.stop_at_needed_end = true;
+      options.step_bytes = step;
+      ASSERT_OK_AND_ASSIGN(auto some, read(keys, options));
+      std::vector<std::string> got;
+      for (size_t i = 0; i < some.size(); ++i) {
+        if (static_cast<uint8_t>(some[i][0]) == fmt::kRecordEnd) continue;
+        if (i > 0) {
+          EXPECT_LT(KeyOf(some[i - 1]), KeyOf(some[i]));
+        }
+        if (in_keys(KeyOf(some[i]))) got.push_back(some[i]);
+      }
+      EXPECT_EQ(got, want);
+      // Frames left early give fewer records than whole frames, unless the last range is
+      // unbounded (its frames are needed to their ends).
+      if (step < (32u << 10) && !keys.back().second.empty()) {
+        EXPECT_LT(some.size(), whole_frames.size());
+      }
+    }
+  }
+  FrameSourceOptions bad;
+  bad.step_bytes = 0;
+  EXPECT_THAT(read({{"", ""}}, bad).status(), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_P(DataFileFramesTest, FramesAreLeftEarlyOnlyWhereTheirBytesAreChecked) {
+  // Frames of 64 KiB: reads stop at the needed end after 32 KiB steps where every byte read is
+  // authenticated (encrypted chains) or the index gives the frame's CRC-32C; a CFX1 index of an
+  // unencrypted chain (cofre 0.5) has none, and its frames are read to their ends.
+  const std::vector<std::string> rows = Rows(6000);
+  const proto::DataFile file = Write("data/1.cfd", rows, 64 << 10);
+  const KeyRanges keys = {{IntKey(10), IntKey(20)}};
+  ASSERT_OK_AND_ASSIGN(auto ranges,
+                       OpenStoredFileRanges(memory_, file.path(), crypto_, file.file_bytes()));
+  ASSERT_OK_AND_ASSIGN(auto frames, ReadFrameIndex(*ranges, file, order_));
+  ASSERT_GE(frames.size(), 2u);
+  size_t first_frame_records = 0;
+  for (const auto& body : rows) {
+    if (order_.Compare(IntKey(KeyOf(body)), frames[1].first_key) >= 0) break;
+    ++first_frame_records;
+  }
+  auto in_range = [](const std::vector<std::string>& bodies) {
+    std::vector<int64_t> out;
+    for (const auto& body : bodies) {
+      if (const int64_t k = KeyOf(body); k >= 10 && k < 20) out.push_back(k);
+    }
+    return out;
+  };
+  const std::vector<int64_t> want = {10, 12, 14, 16, 18};
+  ASSERT_OK_AND_ASSIGN(auto some, ReadFrames(file, keys));
+  EXPECT_EQ(in_range(some), want);
+  EXPECT_LT(some.size(), first_frame_records);
+  if (GetParam()) return;  // encrypted files cannot be re-indexed without the key
+  const proto::DataFile v1 = Reindexed(
+      file, [](auto*) {}, /*with_crc=*/false);
+  ASSERT_OK_AND_ASSIGN(auto whole, ReadFrames(v1, keys));
+  EXPECT_EQ(in_range(whole), want);
+  EXPECT_EQ(whole.size(), first_frame_records);
 }
 
 INSTANTIATE_TEST_SUITE_P(Chains, DataFileFramesTest, ::testing::Bool(),

@@ -156,7 +156,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   entry.set_path(kPath);
   entry.set_file_bytes(stored.bytes + (wrong_size ? 1 : 0));
   entry.set_sha256(stored.sha256);
-  const size_t index_at = file.rfind(std::string_view(fmt::kFrameIndexMagic, 4));
+  size_t index_at = file.rfind(std::string_view(fmt::kFrameIndexMagic, 4));
+  const size_t v1_at = file.rfind(std::string_view(fmt::kFrameIndexMagicV1, 4));
+  if (index_at == std::string::npos || (v1_at != std::string::npos && v1_at > index_at)) {
+    index_at = v1_at;
+  }
   if ((flags & 8) && index_at != std::string::npos) {
     entry.set_frame_index_offset(index_at);
     entry.set_frame_index_bytes(file.size() - index_at);

@@ -57,8 +57,15 @@ StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::OpenFrames(ExternalSto
     return r->Corrupt("it is not the kind of cofre file the manifest says it is");
   }
   ASSIGN_OR_RETURN(std::vector<DataFrame> frames, ReadFrameIndex(*ranges, file, order));
-  ASSIGN_OR_RETURN(r->src_, NewFrameSource(std::move(ranges),
-                                           FramesOverlapping(frames, order, keys), file.path()));
+  // A frame may be left once the needed keys are out where its bytes are checked otherwise than
+  // by its zstd checksum: in an encrypted chain (every byte read is authenticated), or by the
+  // CRC-32C its index gives (files of cofre 0.6 on).
+  FrameSourceOptions options;
+  options.stop_at_needed_end = true;
+  options.authenticated = crypto.encrypted();
+  ASSIGN_OR_RETURN(r->src_,
+                   NewFrameSource(std::move(ranges), FramesOverlapping(frames, order, keys),
+                                  file.path(), order, options));
   return r;
 }
 
@@ -67,23 +74,22 @@ Status DataFileReader::Corrupt(const std::string& why) const {
 }
 
 Status DataFileReader::Fill(size_t need) {
-  if (pos_ > 0 && pos_ >= buf_.size() / 2) {
-    buf_.erase(0, pos_);
+  if (pos_ > 0 && pos_ >= end_ / 2) {
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
     pos_ = 0;
   }
-  while (buf_.size() - pos_ < need && !eof_) {
+  while (end_ - pos_ < need && !eof_) {
     // Grow by what arrives, never by what a record's length claims: a forged length in a small
     // file must not make restore allocate gigabytes.
-    size_t old = buf_.size();
-    buf_.resize(old + kReadBytes);
-    auto r = src_->Read(buf_.data() + old, buf_.size() - old);
+    if (buf_.size() < end_ + kReadBytes) buf_.resize(end_ + kReadBytes);
+    auto r = src_->Read(buf_.data() + end_, kReadBytes);
     if (!r.ok()) {
-      buf_.resize(old);
       std::string msg = r.status().message();
       if (msg.find(path_) == std::string::npos) return r.status().Annotate("backup file " + path_);
       return r.status();
     }
-    buf_.resize(old + *r);
+    end_ += *r;
     if (*r == 0) eof_ = true;
   }
   return Status::OK();
@@ -101,18 +107,18 @@ StatusOr<bool> DataFileReader::Next(rowcodec::Record* rec) {
 StatusOr<bool> DataFileReader::NextBody(std::string_view* out) {
   if (done_) return false;
   RETURN_IF_ERROR(Fill(10));
-  if (partial_ && pos_ == buf_.size() && eof_) {
+  if (partial_ && pos_ == end_ && eof_) {
     done_ = true;
     return false;
   }
-  std::string_view view(buf_);
+  std::string_view view(buf_.data(), end_);
   size_t p = pos_;
   uint64_t len;
   if (!rowcodec::GetVarint(view, &p, &len)) return Corrupt("it ends before its end record");
   if (len > max_record_bytes_) return Corrupt("a record has an impossible length");
   size_t header = p - pos_;
   RETURN_IF_ERROR(Fill(header + len));
-  view = buf_;
+  view = std::string_view(buf_.data(), end_);
   p = pos_ + header;
   if (view.size() - p < len) return Corrupt("it ends inside a record");
   std::string_view body = view.substr(p, len);
@@ -126,7 +132,7 @@ StatusOr<bool> DataFileReader::NextBody(std::string_view* out) {
       return Corrupt("its record count does not match");
     }
     RETURN_IF_ERROR(Fill(1));
-    if (pos_ != buf_.size()) return Corrupt("it has bytes after its end record");
+    if (pos_ != end_) return Corrupt("it has bytes after its end record");
     // Reading to the end lets the integrity layer check the file's size and checksum.
     char extra;
     ASSIGN_OR_RETURN(size_t more, src_->Read(&extra, 1));

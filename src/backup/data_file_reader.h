@@ -51,8 +51,11 @@ class DataFileReader {
 
   std::string path_;
   std::unique_ptr<ByteSource> src_;
+  // Bytes [pos_, end_) of buf_ are read and not yet consumed; buf_ is storage past end_ (never
+  // shrunk, so that a read into it does not zero-fill it first).
   std::string buf_;
   size_t pos_ = 0;
+  size_t end_ = 0;
   bool eof_ = false;
   bool done_ = false;
   bool partial_ = false;  // some frames only: no end record required, no count to check

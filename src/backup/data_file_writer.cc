@@ -5,6 +5,7 @@
 #include "backup/data_file_format.h"
 #include "backup/key_order.h"
 #include "backup/row_codec.h"
+#include "util/crc32c.h"
 #include "util/sha256.h"
 
 namespace cofre {
@@ -56,6 +57,7 @@ Status DataFileWriter::EmitFrame() {
   plaintext_bytes_ += compressed_.size();
   rowcodec::PutVarint(&index_, compressed_.size());
   rowcodec::PutVarint(&index_, block_.size());
+  PutU32LittleEndian(&index_, Crc32c(compressed_));
   rowcodec::PutVarint(&index_, first_key_.size());
   index_.append(first_key_);
   ++frames_;

@@ -68,6 +68,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   ExternalStorage& data_storage = req.storage.DataFor(0);
   const int threads =
       req.settings.export_threads > 0 ? req.settings.export_threads : DefaultExportThreads();
+  ASSIGN_OR_RETURN(LeafDigest digest, ChainLeafDigest(req.crypto, req.settings.leaf_digest_secret));
   // One reader per export thread, all on the same state (engine/snapshot.h).
   BackupResult result;
   ASSIGN_OR_RETURN(auto snapshot, TakeBackupSnapshot(req.targets, req.settings, threads, &result));
@@ -127,11 +128,11 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   // with checkpoints, written now: a resumed run compares them with its own.
   LeafMapSet leaves;
   for (const auto& [target, schema] : schemas) {
-    ComputeLeafMaps(*snapshot, target->database.name, schema, threads, &leaves);
+    ComputeLeafMaps(*snapshot, target->database.name, schema, digest, threads, &leaves);
   }
   if (checkpoint) {
     RETURN_IF_ERROR(
-        checkpoint->UseLeafMaps(storage, result.layer_dir, req.crypto, leaves, nullptr));
+        checkpoint->UseLeafMaps(storage, result.layer_dir, req.crypto, digest, leaves, nullptr));
     RETURN_IF_ERROR(checkpoint->Flush());
   }
   // Every table of every database goes to one parallel export (backup/parallel_export.h).
@@ -181,7 +182,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   manifest.set_logical_bytes(result.bytes);
 
   RETURN_IF_ERROR(RecordLeafMaps(checkpoint ? &*checkpoint : nullptr, storage, result.layer_dir,
-                                 req.crypto, leaves, nullptr, &manifest));
+                                 req.crypto, digest, leaves, nullptr, &manifest));
   RETURN_IF_ERROR(WriteManifest(storage, result.layer_dir, req.crypto, manifest));
   if (Status st = collection::WriteLatest(storage, result.subdir); !st.ok()) {
     // The statement fails, so the backup must not stay listed: the guard removes its manifest

@@ -42,6 +42,10 @@ struct BackupSettings {
   int export_threads = 0;
   // Rowid tables are split for the threads in ranges of at least this many rowids (0: default).
   uint64_t min_piece_rows = 0;
+  // Keys the change detector's leaf digests in unencrypted chains (backup/leaf_maps.h
+  // ChainLeafDigest; the caller derives it from the data directory's node key). Null: SHA-256
+  // digests, four times the CPU of keyed ones. Encrypted chains key them from their data key.
+  const SecretBytes* leaf_digest_secret = nullptr;
   // How long the snapshot may wait for busy database files (engine/snapshot.h).
   std::chrono::milliseconds snapshot_timeout{30000};
   // Checked between pieces of work: once requested, the backup fails with Cancelled and

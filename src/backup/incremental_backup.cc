@@ -289,6 +289,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   const proto::BackupManifest& prev = req.chain.back();
   const int threads =
       req.settings.export_threads > 0 ? req.settings.export_threads : DefaultExportThreads();
+  ASSIGN_OR_RETURN(LeafDigest digest, ChainLeafDigest(req.crypto, req.settings.leaf_digest_secret));
   // One reader per thread, all on the same state (engine/snapshot.h).
   BackupResult result;
   ASSIGN_OR_RETURN(auto snapshot, TakeBackupSnapshot(req.targets, req.settings, threads, &result));
@@ -365,7 +366,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   // This layer's maps are stored as a delta of the previous layer's when those were read.
   ResolvedLeafMaps before;
   const ResolvedLeafMaps* base = nullptr;
-  if (auto maps = ReadChainLeafMaps(storage, req.crypto, req.chain); maps.ok()) {
+  if (auto maps = ReadChainLeafMaps(storage, req.crypto, digest, req.chain); maps.ok()) {
     before = std::move(*maps);
     base = &before;
   }
@@ -378,12 +379,12 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
         CopyLeafMaps(leaves_before, dbname, schema, &leaves_now)) {
       continue;
     }
-    ComputeLeafMaps(*snapshot, dbname, schema, threads, &leaves_now);
+    ComputeLeafMaps(*snapshot, dbname, schema, digest, threads, &leaves_now);
   }
   // With checkpoints, written now: a resumed run compares them with its own.
   if (checkpoint) {
-    RETURN_IF_ERROR(
-        checkpoint->UseLeafMaps(storage.layers(), result.layer_dir, req.crypto, leaves_now, base));
+    RETURN_IF_ERROR(checkpoint->UseLeafMaps(storage.layers(), result.layer_dir, req.crypto, digest,
+                                            leaves_now, base));
     RETURN_IF_ERROR(checkpoint->Flush());
   }
   std::vector<TableJob> tables;
@@ -520,7 +521,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   manifest.set_index_entries(stats.index_entries);
   manifest.set_logical_bytes(stats.bytes);
   RETURN_IF_ERROR(RecordLeafMaps(checkpoint ? &*checkpoint : nullptr, storage.layers(),
-                                 result.layer_dir, req.crypto, leaves_now, base, &manifest));
+                                 result.layer_dir, req.crypto, digest, leaves_now, base,
+                                 &manifest));
   RETURN_IF_ERROR(WriteManifest(storage.layers(), result.layer_dir, req.crypto, manifest));
   guard.Commit();
   result.rows = stats.rows;

@@ -7,6 +7,7 @@
 #include "backup/data_file_format.h"
 #include "backup/leaf_maps_format.h"
 #include "backup/row_codec.h"
+#include "crypto/leaf_mac.h"
 #include "engine/big_endian.h"
 
 namespace cofre {
@@ -25,10 +26,37 @@ int64_t GetInt64(const char* p) {
   return static_cast<int64_t>((uint64_t{big_endian::Get32(p)} << 32) | big_endian::Get32(p + 4));
 }
 
+// Keyed leaf digests (crypto/leaf_mac.h) for engine/leaf_map.h.
+class KeyedLeafHasher : public LeafHasher {
+ public:
+  explicit KeyedLeafHasher(std::unique_ptr<LeafMac> mac) : mac_(std::move(mac)) {}
+  void Add(std::string_view page) override { mac_->Add(page); }
+  StatusOr<std::string> Finish() override { return mac_->Finish(); }
+
+ private:
+  std::unique_ptr<LeafMac> mac_;
+};
+
 }  // namespace
 
+StatusOr<LeafDigest> ChainLeafDigest(const ChainCrypto& crypto,
+                                     const SecretBytes* unencrypted_secret) {
+  const SecretBytes* secret = crypto.encrypted() ? crypto.data_key : unencrypted_secret;
+  LeafDigest digest;
+  if (secret == nullptr) return digest;
+  ASSIGN_OR_RETURN(LeafMacKey key, LeafMacKey::Derive(secret->view()));
+  digest.kind = proto::LeafMaps::KEYED_GMAC;
+  digest.key_check = key.check();
+  auto shared = std::make_shared<const LeafMacKey>(std::move(key));
+  digest.hashers = [shared]() -> StatusOr<std::unique_ptr<LeafHasher>> {
+    ASSIGN_OR_RETURN(std::unique_ptr<LeafMac> mac, shared->NewMac());
+    return std::unique_ptr<LeafHasher>(new KeyedLeafHasher(std::move(mac)));
+  };
+  return digest;
+}
+
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
-                     int threads, LeafMapSet* out) {
+                     const LeafDigest& digest, int threads, LeafMapSet* out) {
   auto view = snapshot.OpenPageView(db);
   if (!view.ok()) return;
   const SqliteDb& reader = snapshot.reader(db);
@@ -42,7 +70,7 @@ void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const Data
     if (!row.ok() || !*row) continue;
     const int64_t root = stmt->ColumnInt(0);
     if (root <= 0 || root > UINT32_MAX) continue;
-    auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root), threads);
+    auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root), threads, digest.hashers);
     if (leaves.ok()) (*out)[{db, table.name}] = GroupLeaves(*leaves, fmt::kGroupAverage);
   }
 }
@@ -52,7 +80,7 @@ namespace {
 void PutEntry(std::string* out, const LeafRange& l) {
   PutInt64(out, l.first);
   PutInt64(out, l.last);
-  out->append(l.digest);
+  out->append(l.digest.view());
 }
 
 // The entries of `bytes` (whole entries, in order), appended to *out.
@@ -62,7 +90,7 @@ Status GetEntries(std::string_view bytes, const std::string& path, std::vector<L
     LeafRange l;
     l.first = GetInt64(bytes.data() + i);
     l.last = GetInt64(bytes.data() + i + 8);
-    l.digest.assign(bytes.data() + i + 16, fmt::kDigestBytes);
+    l.digest = std::string_view(bytes.data() + i + 16, fmt::kDigestBytes);
     out->push_back(std::move(l));
   }
   return Status::OK();
@@ -156,14 +184,18 @@ StatusOr<proto::LeafMaps> ReadMessage(ExternalStorage& storage, const ChainCrypt
 
 // The maps `message` (of file `path`) holds, a delta resolved against `base`.
 StatusOr<ResolvedLeafMaps> Resolve(const proto::LeafMaps& message, const std::string& path,
-                                   const ResolvedLeafMaps* base) {
+                                   const LeafDigest& digest, const ResolvedLeafMaps* base) {
   ResolvedLeafMaps out;
   if (message.depth() > 0 && (!base || base->depth + 1 != message.depth())) {
     return DataLossError(path + " is a delta of maps it does not follow");
   }
   out.depth = message.depth();
-  // Maps grouped otherwise are not compared (nor are deltas of them).
-  if (message.group_average() != fmt::kGroupAverage) return out;
+  // Maps grouped or digested otherwise are not compared (nor are deltas of them: a delta's
+  // entries copied from such maps are refused as entries the previous maps do not have).
+  if (message.group_average() != fmt::kGroupAverage || message.digest() != digest.kind ||
+      message.key_check() != digest.key_check) {
+    return out;
+  }
   for (const auto& t : message.tables()) {
     std::vector<LeafRange>& leaves = out.maps[{t.database(), t.table()}];
     if (message.depth() > 0 && !t.runs().empty()) {
@@ -186,10 +218,12 @@ StatusOr<ResolvedLeafMaps> Resolve(const proto::LeafMaps& message, const std::st
 }  // namespace
 
 Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
-                     const ChainCrypto& crypto, const LeafMapSet& maps,
+                     const ChainCrypto& crypto, const LeafDigest& digest, const LeafMapSet& maps,
                      proto::BackupManifest* manifest, const ResolvedLeafMaps* base) {
   proto::LeafMaps message;
   message.set_group_average(fmt::kGroupAverage);
+  message.set_digest(digest.kind);
+  message.set_key_check(digest.key_check);
   const bool delta = base && base->depth < fmt::kMaxDepth;
   if (delta) message.set_depth(base->depth + 1);
   for (const auto& [key, leaves] : maps) {
@@ -218,14 +252,16 @@ Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
 }
 
 StatusOr<ResolvedLeafMaps> ReadLeafMapsFile(ExternalStorage& storage, const ChainCrypto& crypto,
+                                            const LeafDigest& digest,
                                             const proto::LeafMapsFile& ref,
                                             const ResolvedLeafMaps* base) {
   if (ref.path().empty()) return ResolvedLeafMaps();
   ASSIGN_OR_RETURN(proto::LeafMaps message, ReadMessage(storage, crypto, ref));
-  return Resolve(message, ref.path(), base);
+  return Resolve(message, ref.path(), digest, base);
 }
 
 StatusOr<ResolvedLeafMaps> ReadChainLeafMaps(const ChainStorage& storage, const ChainCrypto& crypto,
+                                             const LeafDigest& digest,
                                              const std::vector<proto::BackupManifest>& chain) {
   // From the last layer back to the full map the deltas start from, then forward.
   std::vector<std::pair<proto::LeafMaps, std::string>> files;
@@ -245,7 +281,7 @@ StatusOr<ResolvedLeafMaps> ReadChainLeafMaps(const ChainStorage& storage, const 
   }
   ResolvedLeafMaps resolved;
   for (size_t k = files.size(); k > 0; --k) {
-    ASSIGN_OR_RETURN(resolved, Resolve(files[k - 1].first, files[k - 1].second,
+    ASSIGN_OR_RETURN(resolved, Resolve(files[k - 1].first, files[k - 1].second, digest,
                                        k == files.size() ? nullptr : &resolved));
   }
   return resolved;

@@ -27,11 +27,26 @@ namespace cofre {
 // (database, table) -> its leaves.
 using LeafMapSet = std::map<std::pair<std::string, std::string>, std::vector<LeafRange>>;
 
-// Maps the rowid tables of `schema` (of database `db` in `snapshot`), leaves grouped as stored
-// (leaf_maps_format::kGroupAverage), each table's pages read and hashed on `threads` threads;
-// leaves out what it cannot.
+// How a chain's leaf digests are made, and what its maps record of it. Maps are compared only
+// with maps of the same kind and key check; others count as none (every row is diffed once).
+struct LeafDigest {
+  proto::LeafMaps::Digest kind = proto::LeafMaps::SHA256;
+  std::string key_check;      // KEYED_GMAC: crypto/leaf_mac.h LeafMacKey::check()
+  LeafHasherFactory hashers;  // empty: SHA-256
+};
+
+// The digest of `crypto`'s chain: keyed (crypto/leaf_mac.h), a quarter of SHA-256's cost, with
+// a key derived from the chain's data key in an encrypted chain and from `unencrypted_secret`
+// (the data directory's own, docs/architecture.md §3 item 11) in an unencrypted one; SHA-256 in
+// an unencrypted chain without that secret.
+StatusOr<LeafDigest> ChainLeafDigest(const ChainCrypto& crypto,
+                                     const SecretBytes* unencrypted_secret);
+
+// Maps the rowid tables of `schema` (of database `db` in `snapshot`), leaves digested by
+// `digest` and grouped as stored (leaf_maps_format::kGroupAverage), each table's pages read and
+// hashed on `threads` threads; leaves out what it cannot.
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
-                     int threads, LeafMapSet* out);
+                     const LeafDigest& digest, int threads, LeafMapSet* out);
 
 // A layer's maps, resolved, and how many delta maps after a full one they were stored as (0: a
 // full map). A delta map is written against, and read with, the previous layer's.
@@ -40,23 +55,27 @@ struct ResolvedLeafMaps {
   uint32_t depth = 0;
 };
 
-// Writes `maps` as `<layer_dir>/LEAF_MAPS` and records it in `manifest`: as a delta of `base`
-// (the previous layer's maps) when given and fewer than leaf_maps_format::kMaxDepth deltas
-// deep, else in full.
+// Writes `maps` (made with `digest`) as `<layer_dir>/LEAF_MAPS` and records it in `manifest`:
+// as a delta of `base` (the previous layer's maps, read with the same `digest`) when given and
+// fewer than leaf_maps_format::kMaxDepth deltas deep, else in full.
 Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
-                     const ChainCrypto& crypto, const LeafMapSet& maps,
+                     const ChainCrypto& crypto, const LeafDigest& digest, const LeafMapSet& maps,
                      proto::BackupManifest* manifest, const ResolvedLeafMaps* base = nullptr);
 
-// The maps the file `ref` holds (none when `ref` names no file); a delta map is resolved against
-// `base`, the maps of the layer it follows, and is an error without it. A file that fails its
-// checks is an error, which callers treat as "no maps".
+// The maps the file `ref` holds (none when `ref` names no file, or when its maps were made with
+// another digest than `digest`); a delta map is resolved against `base`, the maps of the layer
+// it follows, and is an error without it. A file that fails its checks is an error, which
+// callers treat as "no maps".
 StatusOr<ResolvedLeafMaps> ReadLeafMapsFile(ExternalStorage& storage, const ChainCrypto& crypto,
+                                            const LeafDigest& digest,
                                             const proto::LeafMapsFile& ref,
                                             const ResolvedLeafMaps* base);
 
-// The maps of `chain`'s last layer, reading the maps of the layers before it that delta maps
-// need (each from its layer's storage). NotFound when that layer has none.
+// The maps of `chain`'s last layer made with `digest` (as ReadLeafMapsFile), reading the maps of
+// the layers before it that delta maps need (each from its layer's storage). NotFound when that
+// layer has none.
 StatusOr<ResolvedLeafMaps> ReadChainLeafMaps(const ChainStorage& storage, const ChainCrypto& crypto,
+                                             const LeafDigest& digest,
                                              const std::vector<proto::BackupManifest>& chain);
 
 // A rowid range [first, last], both included.

@@ -109,11 +109,11 @@ class DeltaLeafMapsTest : public ::testing::Test {
     m.set_layer(static_cast<uint32_t>(chain_.size()));
     std::optional<ResolvedLeafMaps> base;
     if (!chain_.empty()) {
-      ASSERT_OK_AND_ASSIGN(auto before, ReadChainLeafMaps(storage_, crypto_, chain_));
+      ASSERT_OK_AND_ASSIGN(auto before, ReadChainLeafMaps(storage_, crypto_, digest_, chain_));
       base = std::move(before);
     }
     ASSERT_THAT(WriteLeafMaps(storage_.ForLayer(m.layer()), "layer" + std::to_string(m.layer()),
-                              crypto_, maps, &m, base ? &*base : nullptr),
+                              crypto_, digest_, maps, &m, base ? &*base : nullptr),
                 IsOk());
     chain_.push_back(m);
   }
@@ -121,6 +121,7 @@ class DeltaLeafMapsTest : public ::testing::Test {
   MemoryStorage memory_;
   ChainStorage storage_;
   ChainCrypto crypto_;
+  LeafDigest digest_;  // SHA-256 unless a test keys it
   std::vector<proto::BackupManifest> chain_;
 };
 
@@ -131,7 +132,7 @@ TEST_F(DeltaLeafMapsTest, EveryLayerReadsBackExactlyThroughItsDeltas) {
   for (int layer = 0; layer < 20; ++layer) {
     if (layer > 0) maps = Change(rng, maps);
     AddLayer(maps);
-    ASSERT_OK_AND_ASSIGN(auto read, ReadChainLeafMaps(storage_, crypto_, chain_));
+    ASSERT_OK_AND_ASSIGN(auto read, ReadChainLeafMaps(storage_, crypto_, digest_, chain_));
     EXPECT_EQ(read.maps, maps) << "layer " << layer;
     // A full map every kMaxDepth + 1 layers, deltas between.
     EXPECT_EQ(read.depth, static_cast<uint32_t>(layer) % (leaf_maps_format::kMaxDepth + 1));
@@ -148,13 +149,15 @@ TEST_F(DeltaLeafMapsTest, ADeltaWithoutItsBaseOrCopyingPastItIsRefused) {
   AddLayer(Change(rng, first));
   // Read alone, the delta has nothing to copy from.
   EXPECT_THAT(
-      ReadLeafMapsFile(*storage_.collection, crypto_, chain_[1].leaf_maps(), nullptr).status(),
+      ReadLeafMapsFile(*storage_.collection, crypto_, digest_, chain_[1].leaf_maps(), nullptr)
+          .status(),
       StatusIs(StatusCode::kDataLoss));
   // Against other maps: runs that copy entries those do not have.
   ResolvedLeafMaps other;
   other.maps[{"db", "t0"}] = {LeafRange{1, 2, std::string(16, 'x')}};
   EXPECT_THAT(
-      ReadLeafMapsFile(*storage_.collection, crypto_, chain_[1].leaf_maps(), &other).status(),
+      ReadLeafMapsFile(*storage_.collection, crypto_, digest_, chain_[1].leaf_maps(), &other)
+          .status(),
       StatusIs(StatusCode::kDataLoss));
   // Runs that copy the same entries over and over (a forged file of a few bytes that would make
   // millions of entries) are refused at the second copy.
@@ -177,20 +180,81 @@ TEST_F(DeltaLeafMapsTest, ADeltaWithoutItsBaseOrCopyingPastItIsRefused) {
     m.mutable_leaf_maps()->set_path("forged/LEAF_MAPS");
     m.mutable_leaf_maps()->set_file_bytes(info.bytes);
     m.mutable_leaf_maps()->set_sha256(info.sha256);
-    ASSERT_OK_AND_ASSIGN(auto first_maps, ReadChainLeafMaps(storage_, crypto_, {chain_[0]}));
+    ASSERT_OK_AND_ASSIGN(auto first_maps,
+                         ReadChainLeafMaps(storage_, crypto_, digest_, {chain_[0]}));
     const std::pair<std::string, std::string> t0("db", "t0");
     ASSERT_GE(first_maps.maps[t0].size(), 2u);
-    EXPECT_THAT(ReadLeafMapsFile(memory_, crypto_, m.leaf_maps(), &first_maps).status(),
+    EXPECT_THAT(ReadLeafMapsFile(memory_, crypto_, digest_, m.leaf_maps(), &first_maps).status(),
                 StatusIs(StatusCode::kDataLoss, ::testing::HasSubstr("out of order")));
   }
   // A chain whose first layer lost its maps cannot resolve the delta.
   chain_[0].clear_leaf_maps();
-  EXPECT_THAT(ReadChainLeafMaps(storage_, crypto_, chain_).status(),
+  EXPECT_THAT(ReadChainLeafMaps(storage_, crypto_, digest_, chain_).status(),
               StatusIs(StatusCode::kDataLoss));
   // A last layer without maps gives no base: the next layer's maps are written in full.
   chain_.resize(1);
-  EXPECT_THAT(ReadChainLeafMaps(storage_, crypto_, chain_).status(),
+  EXPECT_THAT(ReadChainLeafMaps(storage_, crypto_, digest_, chain_).status(),
               StatusIs(StatusCode::kNotFound));
+}
+
+LeafDigest Keyed(char fill) {
+  const SecretBytes secret = SecretBytes(std::string(32, fill));
+  auto digest = ChainLeafDigest(ChainCrypto{}, &secret);
+  EXPECT_THAT(digest.status(), IsOk());
+  return digest.ok() ? std::move(*digest) : LeafDigest();
+}
+
+// Maps made with another digest or key are no maps: their entries would never match, and a
+// mix of both kinds in one map would compare digests of one kind with the other's.
+TEST_F(DeltaLeafMapsTest, MapsOfAnotherDigestOrKeyCountAsNone) {
+  std::mt19937_64 rng(5);
+  const LeafMapSet first = RandomMaps(rng, 3);
+  AddLayer(first);  // SHA-256
+  digest_ = Keyed('a');
+  EXPECT_EQ(digest_.kind, proto::LeafMaps::KEYED_GMAC);
+  ASSERT_OK_AND_ASSIGN(auto none, ReadChainLeafMaps(storage_, crypto_, digest_, chain_));
+  EXPECT_TRUE(none.maps.empty());
+  // The next layer under the key stores all its entries (a delta of nothing) and reads back.
+  const LeafMapSet second = Change(rng, first);
+  AddLayer(second);
+  ASSERT_OK_AND_ASSIGN(auto read, ReadChainLeafMaps(storage_, crypto_, digest_, chain_));
+  EXPECT_EQ(read.maps, second);
+  EXPECT_EQ(read.depth, 1u);
+  const LeafMapSet third = Change(rng, second);
+  AddLayer(third);
+  ASSERT_OK_AND_ASSIGN(read, ReadChainLeafMaps(storage_, crypto_, digest_, chain_));
+  EXPECT_EQ(read.maps, third);
+  // Under another key, or unkeyed, the keyed layers are none.
+  ASSERT_OK_AND_ASSIGN(none, ReadChainLeafMaps(storage_, crypto_, Keyed('b'), chain_));
+  EXPECT_TRUE(none.maps.empty());
+  ASSERT_OK_AND_ASSIGN(none, ReadChainLeafMaps(storage_, crypto_, LeafDigest(), chain_));
+  EXPECT_TRUE(none.maps.empty());
+}
+
+TEST(ChainLeafDigestTest, EncryptedChainsKeyFromTheirDataKeyOthersFromTheSecretGiven) {
+  const SecretBytes data_key = SecretBytes(std::string(32, 'k'));
+  const SecretBytes node = SecretBytes(std::string(32, 'n'));
+  ChainCrypto encrypted{&data_key, std::string(16, 'c')};
+  ASSERT_OK_AND_ASSIGN(LeafDigest a, ChainLeafDigest(encrypted, nullptr));
+  ASSERT_OK_AND_ASSIGN(LeafDigest b, ChainLeafDigest(encrypted, &node));
+  EXPECT_EQ(a.kind, proto::LeafMaps::KEYED_GMAC);
+  EXPECT_EQ(a.key_check, b.key_check);
+  ASSERT_OK_AND_ASSIGN(LeafDigest plain, ChainLeafDigest(ChainCrypto{}, &node));
+  EXPECT_EQ(plain.kind, proto::LeafMaps::KEYED_GMAC);
+  EXPECT_NE(plain.key_check, a.key_check);
+  ASSERT_OK_AND_ASSIGN(LeafDigest sha, ChainLeafDigest(ChainCrypto{}, nullptr));
+  EXPECT_EQ(sha.kind, proto::LeafMaps::SHA256);
+  EXPECT_FALSE(sha.hashers);
+  // The keyed hashers digest 16 bytes per leaf, the same for the same bytes.
+  ASSERT_TRUE(plain.hashers);
+  ASSERT_OK_AND_ASSIGN(auto h, plain.hashers());
+  ASSERT_TRUE(h != nullptr);
+  h->Add(std::string(4096, 'p'));
+  ASSERT_OK_AND_ASSIGN(std::string d1, h->Finish());
+  h->Add(std::string(4096, 'p'));
+  ASSERT_OK_AND_ASSIGN(std::string d2, h->Finish());
+  EXPECT_EQ(d1.size(), 16u);
+  EXPECT_EQ(d1, d2);
 }
 
 }  // namespace

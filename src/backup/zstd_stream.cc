@@ -252,9 +252,21 @@ StatusOr<std::unique_ptr<ZstdFrameDecompressor>> ZstdFrameDecompressor::New() {
 
 ZstdFrameDecompressor::~ZstdFrameDecompressor() { ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(dctx_)); }
 
-Status ZstdFrameDecompressor::Decompress(std::string_view in, size_t size, std::string* out) {
-  // The frame must state its own size, and that size must be the one expected, before any
-  // allocation.
+namespace {
+
+// Checks that `in` is one whole zstd frame stating `size` bytes of content, before anything is
+// allocated for it.
+// Makes *out `size` bytes long for a decompression to overwrite: a buffer too small is replaced
+// rather than grown, since growing copies the old contents the decompression overwrites.
+void ResizeForOverwrite(std::string* out, size_t size) {
+  if (out->capacity() < size) {
+    out->clear();
+    out->reserve(size);
+  }
+  out->resize(size);
+}
+
+Status CheckSingleFrame(std::string_view in, size_t size) {
   unsigned long long content = ZSTD_getFrameContentSize(in.data(), in.size());
   if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != size) {
     return DataLossError("a compressed frame is corrupt or not the size its index says");
@@ -263,14 +275,63 @@ Status ZstdFrameDecompressor::Decompress(std::string_view in, size_t size, std::
   if (ZSTD_isError(frame) || frame != in.size()) {
     return DataLossError("a compressed frame is corrupt or not the length its index says");
   }
-  out->resize(size);
+  return Status::OK();
+}
+
+Status FrameError(size_t code) {
+  return DataLossError(std::string("a compressed frame is corrupt: ") +
+                       (ZSTD_isError(code) ? ZSTD_getErrorName(code) : "short"));
+}
+
+}  // namespace
+
+Status ZstdFrameDecompressor::Decompress(std::string_view in, size_t size, std::string* out) {
+  RETURN_IF_ERROR(CheckSingleFrame(in, size));
+  ResizeForOverwrite(out, size);
   size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(dctx_), out->data(), out->size(),
                                  in.data(), in.size());
-  if (ZSTD_isError(n) || n != size) {
-    return DataLossError(std::string("a compressed frame is corrupt: ") +
-                         (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short"));
-  }
+  if (ZSTD_isError(n) || n != size) return FrameError(n);
   return Status::OK();
+}
+
+Status ZstdFrameDecompressor::DecompressPrefix(
+    std::string_view in, size_t size, size_t step,
+    const std::function<size_t(std::string_view)>& enough, std::string* out) {
+  RETURN_IF_ERROR(CheckSingleFrame(in, size));
+  auto* dctx = static_cast<ZSTD_DCtx*>(dctx_);
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  ResizeForOverwrite(out, size);
+  ZSTD_inBuffer src{in.data(), in.size(), 0};
+  ZSTD_outBuffer dst{out->data(), 0, 0};
+  while (true) {
+    dst.size = std::min(size, dst.pos + step);
+    size_t ret = 0;
+    // Fill this step (or reach the frame's end).
+    do {
+      ret = ZSTD_decompressStream(dctx, &dst, &src);
+      if (ZSTD_isError(ret)) return FrameError(ret);
+    } while (ret != 0 && dst.pos < dst.size && src.pos < src.size);
+    if (ret == 0) {  // the frame ended (its checksum checked)
+      if (dst.pos != size || src.pos != src.size) return FrameError(0);
+      return Status::OK();
+    }
+    if (dst.pos < dst.size) return FrameError(0);  // input ran out inside the frame
+    if (dst.pos == size) {
+      // All the content is out; what remains is the frame's end (its checksum): finish it.
+      ZSTD_outBuffer none{nullptr, 0, 0};
+      while (ret != 0) {
+        ret = ZSTD_decompressStream(dctx, &none, &src);
+        if (ZSTD_isError(ret)) return FrameError(ret);
+        if (ret != 0 && src.pos == src.size) return FrameError(0);
+      }
+      return Status::OK();
+    }
+    if (const size_t keep = enough(std::string_view(out->data(), dst.pos)); keep > 0) {
+      out->resize(std::min(keep, dst.pos));
+      ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+      return Status::OK();
+    }
+  }
 }
 
 }  // namespace cofre

@@ -12,6 +12,7 @@
 #ifndef COFRE_BACKUP_ZSTD_STREAM_H_
 #define COFRE_BACKUP_ZSTD_STREAM_H_
 
+#include <functional>
 #include <memory>
 
 #include "util/stream.h"
@@ -63,6 +64,16 @@ class ZstdFrameDecompressor {
   // (replacing its contents). Anything else (corrupt, a checksum mismatch, another size) is
   // DataLoss; nothing is allocated before the frame's header states that size.
   Status Decompress(std::string_view in, size_t size, std::string* out);
+
+  // Decompresses the same kind of frame as Decompress, `step` bytes of content at a time (the
+  // last step may be shorter). After each step that does not end the frame, `enough(content so
+  // far)` returns how many leading bytes to keep, or 0 to go on: when it returns k > 0,
+  // decompression stops and *out holds the first k bytes. Such a prefix is NOT checked against
+  // the frame's checksum, so use it only where the compressed bytes are authenticated by other
+  // means (an AEAD). A frame decompressed to its end is checked as Decompress checks it.
+  // REQUIRES: step > 0; enough's result is at most the size of the content it was given.
+  Status DecompressPrefix(std::string_view in, size_t size, size_t step,
+                          const std::function<size_t(std::string_view)>& enough, std::string* out);
 
  private:
   explicit ZstdFrameDecompressor(void* dctx) : dctx_(dctx) {}

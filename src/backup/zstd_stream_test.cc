@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "util/status_matchers.h"
+
 namespace cofre {
 namespace {
 
@@ -69,6 +71,54 @@ TEST(ZstdStreamTest, OutOfRangeTableSizeIsAnError) {
   auto sink = NewZstdCompressSink(std::make_unique<StringSink>(&out), bad);
   ASSERT_FALSE(sink.ok());
   EXPECT_NE(sink.status().ToString().find("hash"), std::string::npos) << sink.status().ToString();
+}
+
+// A frame decompressed in steps gives the same content as in one call, stops where asked, and a
+// corrupt or cut frame is an error either way (a frame read to its end is checksummed).
+TEST(ZstdStreamTest, FramesDecompressInStepsAndStopWhereAsked) {
+  const std::string in = RowLikeData(300 << 10);
+  ASSERT_OK_AND_ASSIGN(auto compressor, ZstdFrameCompressor::New(ZstdOptions{}));
+  std::string frame;
+  ASSERT_THAT(compressor->Compress(in, &frame), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto d, ZstdFrameDecompressor::New());
+  auto never = [](std::string_view) { return size_t{0}; };
+  for (size_t step : {size_t{1} << 10, size_t{4093}, size_t{64} << 10, size_t{1} << 20}) {
+    SCOPED_TRACE(step);
+    std::string out;
+    ASSERT_THAT(d->DecompressPrefix(frame, in.size(), step, never, &out), IsOk());
+    EXPECT_TRUE(out == in);
+    // Stop once 100 000 bytes are out; keep 99 999 of them.
+    size_t calls = 0;
+    auto stop_at_100000 = [&](std::string_view content) -> size_t {
+      ++calls;
+      EXPECT_TRUE(content == std::string_view(in).substr(0, content.size()));
+      return content.size() >= 100000 ? 99999 : 0;
+    };
+    ASSERT_THAT(d->DecompressPrefix(frame, in.size(), step, stop_at_100000, &out), IsOk());
+    if (step < in.size()) {
+      EXPECT_EQ(out, in.substr(0, 99999));
+      EXPECT_EQ(calls, (100000 + step - 1) / step);
+    } else {
+      EXPECT_TRUE(out == in);  // one step holds the frame: nothing to ask
+      EXPECT_EQ(calls, 0u);
+    }
+    // The decompressor is reusable after a stop.
+    ASSERT_THAT(d->Decompress(frame, in.size(), &out), IsOk());
+    EXPECT_TRUE(out == in);
+  }
+  std::string out;
+  EXPECT_THAT(d->DecompressPrefix(frame, in.size() + 1, 4096, never, &out),
+              StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(d->DecompressPrefix(frame.substr(0, frame.size() - 1), in.size(), 4096, never, &out),
+              StatusIs(StatusCode::kDataLoss));
+  std::string flipped = frame;
+  flipped[flipped.size() - 2] ^= 1;  // in the checksum
+  EXPECT_THAT(d->DecompressPrefix(flipped, in.size(), 4096, never, &out),
+              StatusIs(StatusCode::kDataLoss));
+  flipped = frame;
+  flipped[flipped.size() / 2] ^= 0x40;  // in the content
+  EXPECT_THAT(d->DecompressPrefix(flipped, in.size(), 4096, never, &out),
+              StatusIs(StatusCode::kDataLoss));
 }
 
 }  // namespace

@@ -3,10 +3,21 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace cofre::streaming_aead {
 
 namespace {
+
+// Makes *s `n` bytes long for bytes about to be written over: a buffer too small is replaced
+// rather than grown (growing would copy what is about to be overwritten).
+void ResizeForOverwrite(std::string* s, size_t n) {
+  if (s->capacity() < n) {
+    s->clear();
+    s->reserve(n);
+  }
+  s->resize(n);
+}
 
 Status ReadExactly(RandomAccessSource& src, uint64_t offset, char* buf, size_t n) {
   ASSIGN_OR_RETURN(size_t got, ReadFullyAt(src, offset, buf, n));
@@ -55,8 +66,10 @@ Status RandomAccessDecryptor::Read(uint64_t offset, size_t n, std::string* out) 
   if (offset > plaintext_size_ || n > plaintext_size_ - offset) {
     return DataLossError("a read past the end of an encrypted file");
   }
-  out->clear();
-  if (n == 0) return Status::OK();
+  if (n == 0) {
+    out->clear();
+    return Status::OK();
+  }
   const uint64_t chunk = header_.chunk_size;
   const uint64_t sealed_chunk = chunk + kTagSize;
   const uint64_t first = offset / chunk;
@@ -64,19 +77,31 @@ Status RandomAccessDecryptor::Read(uint64_t offset, size_t n, std::string* out) 
   const uint64_t sealed_begin = kHeaderSize + first * sealed_chunk;
   const uint64_t sealed_end = std::min<uint64_t>(
       kHeaderSize + end * sealed_chunk, kHeaderSize + plaintext_size_ + chunks_ * kTagSize);
-  sealed_.resize(sealed_end - sealed_begin);
+  ResizeForOverwrite(&sealed_, sealed_end - sealed_begin);
   RETURN_IF_ERROR(ReadExactly(*src_, sealed_begin, sealed_.data(), sealed_.size()));
-  plain_.resize((end - first) * chunk);
-  size_t plain_len = 0;
+  // Chunks wholly inside the range open straight into *out; a chunk the range cuts opens into
+  // plain_, and its part in the range is copied.
+  ResizeForOverwrite(out, n);
   for (uint64_t i = first; i < end; ++i) {
     const size_t at = (i - first) * sealed_chunk;
     const size_t len = std::min<size_t>(sealed_chunk, sealed_.size() - at) - kTagSize;
-    RETURN_IF_ERROR(OpenChunk(gcm_, header_, header_bytes_, i, i + 1 == chunks_,
-                              reinterpret_cast<const uint8_t*>(sealed_.data() + at), len,
-                              reinterpret_cast<uint8_t*>(plain_.data() + plain_len)));
-    plain_len += len;
+    const uint64_t start = i * chunk;  // the chunk's plaintext offset
+    const bool whole = start >= offset && start + len <= offset + n;
+    if (!whole && plain_.size() < chunk) plain_.resize(chunk);
+    uint8_t* dest =
+        reinterpret_cast<uint8_t*>(whole ? out->data() + (start - offset) : plain_.data());
+    Status st = OpenChunk(gcm_, header_, header_bytes_, i, i + 1 == chunks_,
+                          reinterpret_cast<const uint8_t*>(sealed_.data() + at), len, dest);
+    if (!st.ok()) {
+      out->clear();
+      return st;
+    }
+    if (!whole) {
+      const uint64_t from = std::max(offset, start);
+      const uint64_t to = std::min<uint64_t>(offset + n, start + len);
+      std::memcpy(out->data() + (from - offset), plain_.data() + (from - start), to - from);
+    }
   }
-  out->assign(plain_.data() + (offset - first * chunk), n);
   return Status::OK();
 }
 

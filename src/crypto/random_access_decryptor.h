@@ -47,7 +47,7 @@ class RandomAccessDecryptor {
   uint64_t chunks_;
   uint64_t plaintext_size_;
   std::string sealed_;  // scratch: the sealed chunks of one read
-  std::string plain_;   // scratch: their plaintext
+  std::string plain_;   // scratch: the plaintext of a chunk a read cuts (wiped at the end)
 };
 
 }  // namespace cofre::streaming_aead

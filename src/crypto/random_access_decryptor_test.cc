@@ -52,6 +52,19 @@ TEST_F(RandomAccessDecryptorTest, AnyRangeReadsTheSameBytesAsTheWholeFile) {
       ASSERT_THAT(d->Read(a, n, &out), IsOk()) << size << " " << a << " " << n;
       EXPECT_EQ(out, plain.substr(a, n));
     }
+    // Ranges of whole chunks (opened straight into the output), and ranges that cut chunks at
+    // both ends around whole ones.
+    const uint64_t c = kChunkSize;
+    for (auto [a, n] : {std::pair<uint64_t, uint64_t>{0, size},
+                        {c, c},
+                        {0, c},
+                        {c - 1, c + 2},
+                        {1, 2 * c},
+                        {2 * c, size > 2 * c ? size - 2 * c : 0}}) {
+      if (a > size || n > size - a) continue;
+      ASSERT_THAT(d->Read(a, n, &out), IsOk()) << size << " " << a << " " << n;
+      EXPECT_EQ(out, plain.substr(a, n));
+    }
     EXPECT_THAT(d->Read(size, 1, &out), StatusIs(StatusCode::kDataLoss));
   }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <thread>
 
 #include "engine/big_endian.h"
@@ -60,6 +61,31 @@ StatusOr<std::vector<uint32_t>> Children(std::string_view page, uint32_t pgno, c
   return children;
 }
 
+class Sha256LeafHasher : public LeafHasher {
+ public:
+  void Add(std::string_view page) override { sha_->Update(page); }
+  StatusOr<std::string> Finish() override {
+    std::string d = sha_->Finish().substr(0, 16);
+    sha_.emplace();
+    return d;
+  }
+
+ private:
+  std::optional<Sha256> sha_{std::in_place};
+};
+
+// The pages a walk reached, a bit each.
+class PageSet {
+ public:
+  explicit PageSet(uint32_t page_count) : words_(page_count / 64 + 1) {}
+  bool Has(uint32_t pgno) const { return (words_[pgno >> 6] >> (pgno & 63)) & 1; }
+  void Add(uint32_t pgno) { words_[pgno >> 6] |= uint64_t{1} << (pgno & 63); }
+  const std::vector<uint64_t>& words() const { return words_; }
+
+ private:
+  std::vector<uint64_t> words_;
+};
+
 // Pages are read through the walker's own PageReader: a walker is used by one thread at a time.
 class Walker {
  public:
@@ -67,19 +93,19 @@ class Walker {
   static constexpr int kTreeSlot = 0;
   static constexpr int kOverflowSlot = 1;
 
-  explicit Walker(const PageView& view)
-      : view_(view), reader_(view), seen_(view.page_count() + 1, false) {}
-  Walker(const PageView& view, std::vector<bool> seen)
-      : view_(view), reader_(view), seen_(std::move(seen)) {}
-  const std::vector<bool>& seen() const { return seen_; }
+  explicit Walker(const PageView& view, std::unique_ptr<LeafHasher> hasher = nullptr)
+      : view_(view), reader_(view), seen_(view.page_count()), hasher_(std::move(hasher)) {}
+  Walker(const PageView& view, PageSet seen, std::unique_ptr<LeafHasher> hasher)
+      : view_(view), reader_(view), seen_(std::move(seen)), hasher_(std::move(hasher)) {}
+  const PageSet& seen() const { return seen_; }
 
   // Marks `pgno` visited and reads it into the tree slot; an error when it was visited before.
   StatusOr<Node> Enter(uint32_t pgno, int depth, std::string_view* page) {
     if (depth > kMaxDepth) return Bad(pgno, "b-tree too deep");
-    if (pgno == 0 || pgno > view_.page_count() || seen_[pgno]) {
+    if (pgno == 0 || pgno > view_.page_count() || seen_.Has(pgno)) {
       return Bad(pgno, "page out of range or reached twice");
     }
-    seen_[pgno] = true;
+    seen_.Add(pgno);
     ASSIGN_OR_RETURN(*page, reader_.Read(pgno, kTreeSlot));
     return ParseNode(*page, pgno, view_.usable_size());
   }
@@ -96,8 +122,9 @@ class Walker {
       return Status::OK();
     }
     if (node.cells.empty()) return Status::OK();
-    Sha256 digest;
-    digest.Update(page);
+    if (!hasher_) return InternalError("a leaf reached by a walker without a hasher");
+    LeafHasher& digest = *hasher_;
+    digest.Add(page);
     LeafRange leaf;
     const uint32_t usable = view_.usable_size();
     for (size_t i = 0; i < node.cells.size(); ++i) {
@@ -119,7 +146,8 @@ class Walker {
             HashOverflow(big_endian::Get32(p + off + a + b + local), payload - local, &digest));
       }
     }
-    leaf.digest = digest.Finish().substr(0, 16);
+    ASSIGN_OR_RETURN(std::string leaf_digest, digest.Finish());
+    leaf.digest = leaf_digest;
     if (!out->empty() && leaf.first <= out->back().last) {
       return Bad(pgno, "leaf ranges out of order");
     }
@@ -129,15 +157,15 @@ class Walker {
 
  private:
   // Adds the overflow chain starting at `pgno` that holds `remaining` payload bytes.
-  Status HashOverflow(uint32_t pgno, uint64_t remaining, Sha256* digest) {
+  Status HashOverflow(uint32_t pgno, uint64_t remaining, LeafHasher* digest) {
     const uint32_t per_page = view_.usable_size() - 4;
     while (remaining > 0) {
-      if (pgno == 0 || pgno > view_.page_count() || seen_[pgno]) {
+      if (pgno == 0 || pgno > view_.page_count() || seen_.Has(pgno)) {
         return Bad(pgno, "overflow page out of range or reached twice");
       }
-      seen_[pgno] = true;
+      seen_.Add(pgno);
       ASSIGN_OR_RETURN(std::string_view page, reader_.Read(pgno, kOverflowSlot));
-      digest->Update(page);
+      digest->Add(page);
       remaining -= std::min<uint64_t>(remaining, per_page);
       pgno = big_endian::Get32(page.data());
     }
@@ -146,7 +174,8 @@ class Walker {
 
   const PageView& view_;
   PageReader reader_;
-  std::vector<bool> seen_;
+  PageSet seen_;
+  std::unique_ptr<LeafHasher> hasher_;  // null: only for walking the levels above the leaves
 };
 
 // The leaves of `map` intersecting [lo, hi).
@@ -168,10 +197,17 @@ std::pair<size_t, size_t> Intersecting(const std::vector<LeafRange>& map, std::o
 
 }  // namespace
 
-StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root, int threads) {
+StatusOr<std::unique_ptr<LeafHasher>> NewSha256LeafHasher() {
+  return std::unique_ptr<LeafHasher>(new Sha256LeafHasher());
+}
+
+StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root, int threads,
+                                                const LeafHasherFactory& hashers) {
+  auto new_hasher = [&]() { return hashers ? hashers() : NewSha256LeafHasher(); };
   std::vector<LeafRange> out;
-  Walker top(view);
   if (threads <= 1) {
+    ASSIGN_OR_RETURN(std::unique_ptr<LeafHasher> hasher, new_hasher());
+    Walker top(view, std::move(hasher));
     RETURN_IF_ERROR(top.Visit(root, 0, &out));
     RETURN_IF_ERROR(view.Verify());
     return out;
@@ -179,6 +215,7 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
   // The subtrees to share out: the root's children, then theirs, until there are enough to
   // balance the threads (all of one level, in key order; interior pages only above them).
   constexpr size_t kSubtreesPerThread = 16;
+  Walker top(view);
   std::vector<uint32_t> level{root};
   int depth = 0;
   while (level.size() < kSubtreesPerThread * static_cast<size_t>(threads)) {
@@ -187,7 +224,7 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
     std::vector<std::pair<std::string, Node>> pages;
     for (uint32_t pgno : level) {
       std::string page;
-      if (pgno == 0 || pgno > view.page_count() || top.seen()[pgno]) {
+      if (pgno == 0 || pgno > view.page_count() || top.seen().Has(pgno)) {
         return Bad(pgno, "page out of range or reached twice");
       }
       RETURN_IF_ERROR(view.Read(pgno, &page));
@@ -211,7 +248,10 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
   std::vector<std::vector<LeafRange>> parts(level.size());
   std::vector<Status> errors(level.size());
   std::vector<std::unique_ptr<Walker>> walkers;
-  for (int t = 0; t < threads; ++t) walkers.push_back(std::make_unique<Walker>(view, top.seen()));
+  for (int t = 0; t < threads; ++t) {
+    ASSIGN_OR_RETURN(std::unique_ptr<LeafHasher> hasher, new_hasher());
+    walkers.push_back(std::make_unique<Walker>(view, top.seen(), std::move(hasher)));
+  }
   std::atomic<size_t> next{0};
   auto run = [&](Walker* walker) {
     for (size_t i; (i = next.fetch_add(1)) < level.size();) {
@@ -224,16 +264,29 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
   run(walkers[0].get());
   for (auto& th : pool) th.join();
   for (const Status& st : errors) RETURN_IF_ERROR(st);
-  for (uint32_t p = 1; p <= view.page_count(); ++p) {
-    int readers = 0;
-    for (const auto& w : walkers) readers += w->seen()[p] && !top.seen()[p];
-    if (readers > 1) return Bad(p, "page out of range or reached twice");
+  // No page below the shared levels was reached by two walkers.
+  const std::vector<uint64_t>& shared = top.seen().words();
+  std::vector<uint64_t> reached(shared.size(), 0);
+  for (const auto& w : walkers) {
+    const std::vector<uint64_t>& mine = w->seen().words();
+    for (size_t i = 0; i < reached.size(); ++i) {
+      const uint64_t fresh = mine[i] & ~shared[i];
+      if (const uint64_t twice = fresh & reached[i]; twice != 0) {
+        return Bad(static_cast<uint32_t>(i * 64 + std::countr_zero(twice)),
+                   "page out of range or reached twice");
+      }
+      reached[i] |= fresh;
+    }
   }
+  size_t total = 0;
+  for (const auto& part : parts) total += part.size();
+  out.reserve(total);
   for (auto& part : parts) {
     if (!part.empty() && !out.empty() && part.front().first <= out.back().last) {
       return Bad(root, "leaf ranges out of order");
     }
-    out.insert(out.end(), part.begin(), part.end());
+    out.insert(out.end(), std::make_move_iterator(part.begin()),
+               std::make_move_iterator(part.end()));
   }
   RETURN_IF_ERROR(view.Verify());
   return out;
@@ -249,7 +302,7 @@ std::vector<LeafRange> GroupLeaves(const std::vector<LeafRange>& leaves, uint32_
       digest.emplace();
       group.first = l.first;
     }
-    digest->Update(l.digest);
+    digest->Update(l.digest.view());
     group.last = l.last;
     const uint32_t mark =
         (static_cast<uint8_t>(l.digest[0]) << 8) | static_cast<uint8_t>(l.digest[1]);

@@ -10,7 +10,11 @@
 #ifndef COFRE_ENGINE_LEAF_MAP_H_
 #define COFRE_ENGINE_LEAF_MAP_H_
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,19 +23,53 @@
 
 namespace cofre {
 
+// 16 bytes held in place: a map holds a digest per leaf (about 260,000 per GiB), and a 16-byte
+// std::string would be a heap allocation each.
+struct LeafDigestBytes {
+  std::array<char, 16> bytes{};
+  LeafDigestBytes() = default;
+  // The first 16 bytes of `s` (zeros past its end). Implicit: digests are made as strings.
+  LeafDigestBytes(std::string_view s) {  // NOLINT(google-explicit-constructor)
+    std::copy_n(s.data(), std::min(s.size(), bytes.size()), bytes.data());
+  }
+  LeafDigestBytes(const std::string& s)  // NOLINT(google-explicit-constructor)
+      : LeafDigestBytes(std::string_view(s)) {}
+  std::string_view view() const { return std::string_view(bytes.data(), bytes.size()); }
+  char& operator[](size_t i) { return bytes[i]; }
+  char operator[](size_t i) const { return bytes[i]; }
+  bool operator==(const LeafDigestBytes&) const = default;
+};
+
 struct LeafRange {
-  int64_t first = 0;   // smallest rowid of the leaf's cells
-  int64_t last = 0;    // largest
-  std::string digest;  // 16 bytes: SHA-256 (truncated) of the leaf and its overflow pages
+  int64_t first = 0;       // smallest rowid of the leaf's cells
+  int64_t last = 0;        // largest
+  LeafDigestBytes digest;  // the LeafHasher's of the leaf and its overflow pages
   bool operator==(const LeafRange&) const = default;
 };
 
-// The non-empty leaves of the table b-tree rooted at `root`, left to right. With `threads` > 1,
-// the subtrees a few levels below the root are read and hashed on that many threads (each page
-// still read once: a page reached from two subtrees is an error, as on one thread); the result is
-// the same.
+// Makes leaf digests: the leaf page is added, then each overflow page of its cells, cell by cell
+// in chain order, then Finish gives the 16-byte digest and starts the next. Two leaves with the
+// same digest must have the same bytes: a collision is a change the incremental misses. A keyed
+// digest (crypto/leaf_mac.h) gives its maps a key check, and maps are compared only with maps of
+// the same kind and key (backup/leaf_maps.h).
+class LeafHasher {
+ public:
+  virtual ~LeafHasher() = default;
+  virtual void Add(std::string_view page) = 0;
+  virtual StatusOr<std::string> Finish() = 0;
+};
+// One hasher per mapping thread.
+using LeafHasherFactory = std::function<StatusOr<std::unique_ptr<LeafHasher>>()>;
+// The unkeyed digest: the first 16 bytes of SHA-256.
+StatusOr<std::unique_ptr<LeafHasher>> NewSha256LeafHasher();
+
+// The non-empty leaves of the table b-tree rooted at `root`, left to right, digested by hashers
+// from `hashers` (empty: NewSha256LeafHasher). With `threads` > 1, the subtrees a few levels
+// below the root are read and hashed on that many threads (each page still read once: a page
+// reached from two subtrees is an error, as on one thread); the result is the same.
 StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root,
-                                                int threads = 1);
+                                                int threads = 1,
+                                                const LeafHasherFactory& hashers = {});
 
 // Groups consecutive leaves into larger ranges (first of the first, last of the last, a digest of
 // their digests), to keep the stored maps small. Group boundaries depend on the leaves' digests

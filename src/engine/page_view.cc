@@ -1,6 +1,5 @@
 #include "engine/page_view.h"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,8 +38,7 @@ Status Corrupt(const std::string& path, const std::string& what) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<VfsFile>> VfsFile::Open(const std::string& path, int flags,
-                                                 int64_t map_bytes) {
+StatusOr<std::unique_ptr<VfsFile>> VfsFile::Open(const std::string& path, int flags) {
   sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
   if (!vfs) return InternalError("no SQLite VFS");
   std::unique_ptr<VfsFile> f(new VfsFile());
@@ -55,11 +53,6 @@ StatusOr<std::unique_ptr<VfsFile>> VfsFile::Open(const std::string& path, int fl
     return UnavailableError("cannot open " + path + " (SQLite error " + std::to_string(rc) + ")");
   }
   f->open_ = true;
-  if (map_bytes > 0 && file->pMethods->iVersion >= 3 && file->pMethods->xFetch) {
-    sqlite3_int64 limit = map_bytes;
-    // SQLITE_NOTFOUND (no mapping in this VFS) leaves Fetch() returning nullptr.
-    file->pMethods->xFileControl(file, SQLITE_FCNTL_MMAP_SIZE, &limit);
-  }
   return f;
 }
 
@@ -82,22 +75,6 @@ StatusOr<uint64_t> VfsFile::Size() const {
   sqlite3_int64 size = 0;
   if (file->pMethods->xFileSize(file, &size) != SQLITE_OK) return Corrupt(path_, "no size");
   return static_cast<uint64_t>(size);
-}
-
-const char* VfsFile::Fetch(uint64_t offset, size_t n) {
-  auto* file = reinterpret_cast<sqlite3_file*>(storage_.get());
-  if (file->pMethods->iVersion < 3 || !file->pMethods->xFetch || n > INT32_MAX) return nullptr;
-  void* p = nullptr;
-  if (file->pMethods->xFetch(file, static_cast<sqlite3_int64>(offset), static_cast<int>(n), &p) !=
-      SQLITE_OK) {
-    return nullptr;
-  }
-  return static_cast<const char*>(p);
-}
-
-void VfsFile::Unfetch(uint64_t offset, const char* p) {
-  auto* file = reinterpret_cast<sqlite3_file*>(storage_.get());
-  file->pMethods->xUnfetch(file, static_cast<sqlite3_int64>(offset), const_cast<char*>(p));
 }
 
 bool FileHeaderSaysWal(const std::string& path) {
@@ -241,59 +218,54 @@ Status PageView::Verify() const {
 }
 
 PageReader::PageReader(const PageView& view) : view_(view) {
-  const int64_t bytes = int64_t{view.page_count_} * view.page_size_;
-  auto file = VfsFile::Open(view.path_, SQLITE_OPEN_MAIN_DB, bytes);
-  if (file.ok()) db_ = std::move(*file);  // else every page is copied
+  auto file = VfsFile::Open(view.path_, SQLITE_OPEN_MAIN_DB);
+  if (!file.ok()) return;  // every page through PageView::Read
+  auto size = (*file)->Size();
+  if (!size.ok()) return;
+  db_ = std::move(*file);
+  file_pages_ =
+      static_cast<uint32_t>(std::min<uint64_t>(*size / view.page_size_, view.page_count_));
 }
 
-PageReader::~PageReader() {
-  for (Slot& slot : slots_) Release(slot);
-}
-
-void PageReader::ReleaseResident() {
-  taken_bytes_ = 0;
-  if (!mapping_) return;
-  // The whole part of the mapping used so far, since the kernel also maps pages around each one
-  // taken (fault-around; what it maps past the last page taken, at most 60 KiB, stays). Only
-  // residency goes: the mapping stays, and a page still in use faults back in unchanged.
-  madvise(const_cast<char*>(mapping_), static_cast<size_t>(mapping_end_ - mapping_), MADV_DONTNEED);
-}
-
-void PageReader::Release(Slot& slot) {
-  if (slot.fetched) db_->Unfetch(slot.offset, slot.fetched);
-  slot.fetched = nullptr;
-}
+PageReader::~PageReader() = default;
 
 StatusOr<std::string_view> PageReader::Read(uint32_t pgno, int slot_index) {
   Slot& slot = slots_[slot_index];
-  Release(slot);
+  const size_t page_size = view_.page_size_;
   bool from_wal = false;
   uint64_t offset = 0;
   RETURN_IF_ERROR(view_.Locate(pgno, &from_wal, &offset));
-  if (!from_wal && db_) {
-    slot.fetched = db_->Fetch(offset, view_.page_size_);
-    if (slot.fetched) {
-      slot.offset = offset;
-      // File offset 0 is the mapping's start (SQLite maps the file from its beginning). Were
-      // the file mapped anew elsewhere, the range used so far would be forgotten, never
-      // released: it may no longer be this mapping's.
-      const char* base = slot.fetched - offset;
-      if (mapping_ != base) {
-        mapping_ = base;
-        mapping_end_ = nullptr;
-        taken_bytes_ = 0;
-      }
-      // Never past a page taken: the range released must lie inside the mapping.
-      mapping_end_ =
-          std::max(mapping_end_ ? mapping_end_ : mapping_, slot.fetched + view_.page_size_);
-      taken_bytes_ += view_.page_size_;
-      if (taken_bytes_ >= kReleaseBytes) ReleaseResident();
-      return std::string_view(slot.fetched, view_.page_size_);
-    }
+  if (from_wal || !db_) {
+    ++reads_;
+    RETURN_IF_ERROR(view_.Read(pgno, &slot.wal_page));
+    return std::string_view(slot.wal_page);
   }
-  ++copies_;
-  RETURN_IF_ERROR(view_.Read(pgno, &slot.copy));
-  return std::string_view(slot.copy);
+  if (pgno >= slot.first && pgno - slot.first < slot.count) {
+    return std::string_view(slot.buffer.data() + (pgno - slot.first) * page_size, page_size);
+  }
+  // Right after the last run: a longer one; anywhere else: this page alone.
+  const uint32_t max_run = static_cast<uint32_t>(std::max<size_t>(1, kRunBytes / page_size));
+  slot.run =
+      slot.count > 0 && pgno == slot.first + slot.count ? std::min(slot.run * 2, max_run) : 1;
+  // Never past the pages the file held (a page past them is read alone, and fails).
+  uint32_t count = 1;
+  if (pgno <= file_pages_) count = std::min(slot.run, file_pages_ - pgno + 1);
+  slot.buffer.resize(size_t{count} * page_size);
+  ++reads_;
+  Status st = db_->Read(offset, slot.buffer.data(), slot.buffer.size());
+  if (!st.ok() && count > 1) {  // the file shrank under the reader: this page alone decides
+    count = 1;
+    slot.buffer.resize(page_size);
+    ++reads_;
+    st = db_->Read(offset, slot.buffer.data(), page_size);
+  }
+  if (!st.ok()) {
+    slot.count = 0;
+    return st;
+  }
+  slot.first = pgno;
+  slot.count = count;
+  return std::string_view(slot.buffer.data(), page_size);
 }
 
 }  // namespace cofre

@@ -16,8 +16,8 @@
 // the process, and closing any descriptor of a file drops every lock the process holds on it
 // (the snapshot readers' SHARED and WAL read-mark locks). SQLite's unix VFS defers such closes
 // while its connections hold locks.
-// PageReader reads the pages of the database file without a system call or a copy: from SQLite's
-// own mapping of the file (the VFS's xFetch, one VfsFile per reader), falling back to reads.
+// PageReader reads the pages of the database file in runs: one read brings the pages that follow
+// the one asked for when pages are asked for in file order (a b-tree's leaves, mostly).
 // Thread-safety: PageView's Read() and Verify() may be called from several threads; a PageReader
 // is used by one thread at a time, and each thread has its own.
 #ifndef COFRE_ENGINE_PAGE_VIEW_H_
@@ -48,10 +48,8 @@ struct WalSnapshotHeader {
 // A file opened read-only through SQLite's default VFS.
 class VfsFile {
  public:
-  // `flags`: SQLITE_OPEN_MAIN_DB or SQLITE_OPEN_WAL. `map_bytes` > 0 lets Fetch() map up to that
-  // many bytes of the file (SQLITE_FCNTL_MMAP_SIZE; SQLite caps it at its SQLITE_MAX_MMAP_SIZE).
-  static StatusOr<std::unique_ptr<VfsFile>> Open(const std::string& path, int flags,
-                                                 int64_t map_bytes = 0);
+  // `flags`: SQLITE_OPEN_MAIN_DB or SQLITE_OPEN_WAL.
+  static StatusOr<std::unique_ptr<VfsFile>> Open(const std::string& path, int flags);
   ~VfsFile();
   VfsFile(const VfsFile&) = delete;
   VfsFile& operator=(const VfsFile&) = delete;
@@ -59,12 +57,6 @@ class VfsFile {
   Status Read(uint64_t offset, char* buf, size_t n) const;
   // The file's size.
   StatusOr<uint64_t> Size() const;
-  // The `n` bytes at `offset` in the VFS's mapping of the file (mapped at the first call, at the
-  // file's size then), or nullptr when they are not mapped: then Read() them. A non-null result
-  // stays valid until given back with Unfetch(), which must happen before the file is closed.
-  // Not thread-safe even when const elsewhere: the VFS counts the fetches per file object.
-  const char* Fetch(uint64_t offset, size_t n);
-  void Unfetch(uint64_t offset, const char* p);
 
  private:
   VfsFile() = default;
@@ -116,22 +108,21 @@ class PageView {
   std::unordered_map<uint32_t, uint32_t> frame_of_page_;  // newest frame <= mxFrame
 };
 
-// One thread's reader of a PageView's pages: pages of the database file come from the reader's own
-// mapping of it (SQLite's xFetch); WAL frames, pages the mapping does not hold (past the file's
-// end when it was mapped, past SQLite's mapping limit) and every page when the file cannot be
-// mapped are read into a buffer with PageView::Read. The same bytes either way.
-// Safe to map: a snapshot's pages of the database file do not change while it is held (see
-// PageView), and the file is never shorter than them (SQLite truncates it only in a checkpoint
-// that copied every frame, which a live reader's WAL mark prevents; a rollback-journal file is
-// held by the SHARED lock).
-// Memory: mapped pages count toward the process's resident set until released, so every
-// kReleaseBytes of pages taken from the mapping, the pages taken so far are given back to the
-// kernel (madvise MADV_DONTNEED: they stay in the page cache, and a page used again is mapped
-// again with the same bytes): the reader keeps at most about that much resident.
+// One thread's reader of a PageView's pages, through its own file object. A page of the database
+// file is read with the pages after it, up to kRunBytes, into the slot's buffer, when the page
+// follows the slot's last run: a b-tree laid out in page order (as SQLite builds it, and as
+// VACUUM leaves it) then costs a system call per run rather than per page. A page asked for out
+// of order is read alone, and starts a run of twice the length each time the next page is asked
+// for. WAL frames are read alone (PageView::Read), and a page the run holds but the snapshot
+// reads from the WAL is never taken from the run.
+// Why reads, not SQLite's mapping of the file: every page taken from a mapping costs a page
+// fault, and giving the pages back (the resident set must stay small) a TLB shootdown across
+// the process's threads; on virtual machines with shadow page tables that was two thirds of the
+// leaf walk (docs/performance.md). Memory: kSlots buffers of kRunBytes per reader.
 class PageReader {
  public:
   static constexpr int kSlots = 2;
-  static constexpr uint64_t kReleaseBytes = uint64_t{1} << 20;
+  static constexpr size_t kRunBytes = size_t{256} << 10;
   // `view` must outlive the reader.
   explicit PageReader(const PageView& view);
   ~PageReader();
@@ -141,29 +132,23 @@ class PageReader {
   // Page `pgno` (page_size() bytes), valid until `slot` (< kSlots) is read again or the reader is
   // destroyed.
   StatusOr<std::string_view> Read(uint32_t pgno, int slot);
-  // How many pages were read into a buffer rather than taken from the mapping.
-  uint64_t copies() const { return copies_; }
+  // How many reads the pages took (runs, single pages and WAL frames).
+  uint64_t reads() const { return reads_; }
 
  private:
   struct Slot {
-    const char* fetched = nullptr;  // from db_, given back on the slot's next read
-    uint64_t offset = 0;
-    std::string copy;
+    std::string buffer;  // pages [first, first + count) of the database file
+    uint32_t first = 0;
+    uint32_t count = 0;
+    uint32_t run = 1;      // pages the next read after this run takes
+    std::string wal_page;  // a page read from the WAL
   };
-  void Release(Slot& slot);
-
-  // Gives the pages taken from the mapping since the last call back to the kernel.
-  void ReleaseResident();
 
   const PageView& view_;
-  std::unique_ptr<VfsFile> db_;  // the reader's own file object; null: copies only
+  std::unique_ptr<VfsFile> db_;  // the reader's own file object; null: PageView::Read only
+  uint32_t file_pages_ = 0;      // whole pages the database file held when the reader opened it
   Slot slots_[kSlots];
-  uint64_t copies_ = 0;
-  // The start of the mapping (the address of file offset 0), the end of the part of it pages
-  // were taken from, and the bytes taken since the last ReleaseResident.
-  const char* mapping_ = nullptr;
-  const char* mapping_end_ = nullptr;
-  uint64_t taken_bytes_ = 0;
+  uint64_t reads_ = 0;
 };
 
 }  // namespace cofre

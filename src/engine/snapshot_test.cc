@@ -145,7 +145,7 @@ TEST_F(SnapshotTest, ReadingPagesKeepsTheProcessLocks) {
       ASSERT_TRUE(view.ok()) << mode << ": " << view.status().message();
       std::string page;
       ASSERT_TRUE((*view)->Read(1, &page).ok());
-      PageReader reader(**view);  // its own file object, mapped
+      PageReader reader(**view);  // its own file object
       ASSERT_TRUE(reader.Read(2, 0).ok());
     }
     EXPECT_EQ(FileHeaderSaysWal(info.path), mode == "wal");

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "crypto/aes_gcm.h"
+#include "crypto/kdf.h"
 #include "crypto/random.h"
 #include "util/file_util.h"
 
@@ -75,6 +76,10 @@ StatusOr<std::string> NodeKey::Seal(std::string_view plaintext, std::string_view
                            plaintext.size(), p + AesGcm::kNonceSize,
                            p + AesGcm::kNonceSize + plaintext.size()));
   return out;
+}
+
+StatusOr<SecretBytes> NodeKey::Derive(std::string_view purpose) const {
+  return Hkdf(key_.view(), "", purpose, 32);
 }
 
 StatusOr<std::string> NodeKey::Open(std::string_view sealed, std::string_view purpose) const {

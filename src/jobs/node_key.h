@@ -2,7 +2,8 @@
 // created with mode 0600 on first use), which seals the secrets that jobs and schedules must
 // keep to run unattended (a statement's passphrase or KMS credentials) before they are stored
 // in the system database. Anyone who can read node.key and the system database can read those
-// secrets: the key protects copies of the system database, not a compromised node.
+// secrets: the key protects copies of the system database, not a compromised node. Keys for
+// other purposes are derived from it (Derive), never the key itself.
 // Thread-safety: immutable once loaded; Seal/Open may be called from any thread.
 #ifndef COFRE_JOBS_NODE_KEY_H_
 #define COFRE_JOBS_NODE_KEY_H_
@@ -26,6 +27,10 @@ class NodeKey {
   StatusOr<std::string> Seal(std::string_view plaintext, std::string_view purpose) const;
   // DataLoss when `sealed` was not sealed by this key for `purpose`, or was altered.
   StatusOr<std::string> Open(std::string_view sealed, std::string_view purpose) const;
+
+  // A 32-byte key for `purpose` (HKDF-SHA256 of the node key, `purpose` as its info), e.g.
+  // the secret of unencrypted chains' leaf digests (backup/leaf_maps.h ChainLeafDigest).
+  StatusOr<SecretBytes> Derive(std::string_view purpose) const;
 
  private:
   explicit NodeKey(SecretBytes key) : key_(std::move(key)) {}

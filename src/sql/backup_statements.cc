@@ -17,6 +17,7 @@
 #include "backup/manifest_io.h"
 #include "backup/seen_layers.h"
 #include "backup/unfinished_layers.h"
+#include "jobs/node_key.h"
 #include "sql/as_of_time.h"
 #include "sql/backup_chain.h"
 #include "sql/backup_resume.h"
@@ -28,6 +29,10 @@
 namespace cofre::sql {
 
 namespace {
+
+// The node key's purpose for the leaf digest secret of unencrypted chains (never change it: the
+// maps written under the old secret would no longer be compared).
+constexpr char kLeafDigestPurpose[] = "cofre leaf digests of unencrypted chains";
 
 // Resolves the BACKUP targets into databases and tables of the data directory.
 StatusOr<std::vector<BackupTarget>> ResolveBackupTargets(const ExecContext& ctx,
@@ -278,6 +283,14 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
   using Progress = const std::function<void(double)>&;
   BackupSettings settings = Settings(ctx.operations);
   if (opts.snapshot_timeout) settings.snapshot_timeout = *opts.snapshot_timeout;
+  // Unencrypted chains key their leaf digests with a secret of this data directory's; when its
+  // node key cannot be read they fall back to SHA-256 (slower, as sure).
+  std::optional<SecretBytes> leaf_secret;
+  if (auto node = NodeKey::LoadOrCreate(ctx.data_dir->path()); node.ok()) {
+    if (auto secret = node->Derive(kLeafDigestPurpose); secret.ok())
+      leaf_secret = std::move(*secret);
+  }
+  if (leaf_secret) settings.leaf_digest_secret = &*leaf_secret;
   LiveCounts live;
   settings.live = &live;
   std::vector<std::string> notices;

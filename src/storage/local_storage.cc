@@ -51,7 +51,8 @@ class LocalWriter : public ByteSink {
     if (closed_) return FailedPreconditionError("append to " + display_ + " after Close()");
     appended_ += data.size();
     if (buffered_ + data.size() <= LocalStorage::kWriteBufferSize) {
-      if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
+      if (buffer_ == nullptr)
+        buffer_ = std::make_unique_for_overwrite<char[]>(LocalStorage::kWriteBufferSize);
       std::memcpy(buffer_.get() + buffered_, data.data(), data.size());
       buffered_ += data.size();
       return Status::OK();
@@ -60,7 +61,8 @@ class LocalWriter : public ByteSink {
     if (data.size() >= LocalStorage::kWriteBufferSize) {
       return Fail(WriteFully(fd_.get(), data.data(), data.size(), display_));
     }
-    if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kWriteBufferSize);
+    if (buffer_ == nullptr)
+      buffer_ = std::make_unique_for_overwrite<char[]>(LocalStorage::kWriteBufferSize);
     std::memcpy(buffer_.get(), data.data(), data.size());
     buffered_ = data.size();
     return Status::OK();
@@ -142,7 +144,8 @@ class LocalReader : public RandomAccessSource {
       pos_ += got;
       return got;
     }
-    if (buffer_ == nullptr) buffer_ = std::make_unique<char[]>(LocalStorage::kReadChunkSize);
+    if (buffer_ == nullptr)
+      buffer_ = std::make_unique_for_overwrite<char[]>(LocalStorage::kReadChunkSize);
     ASSIGN_OR_RETURN(buf_len_, PreadFully(fd_.get(), pos_, buffer_.get(),
                                           LocalStorage::kReadChunkSize, display_));
     buf_pos_ = 0;
