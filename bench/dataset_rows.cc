@@ -5,15 +5,10 @@
 #include <charconv>
 
 #include "dataset_vocab.h"
+#include "text_append.h"
 
 namespace cofre::bench {
 namespace {
-
-void AppendInt(std::string* out, int64_t value) {
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  out->append(buffer, result.ptr);
-}
 
 // Appends `value` as exactly `width` decimal digits (zero padded).
 void AppendPadded(std::string* out, int64_t value, int width) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "dataset_vocab.h"
+#include "text_append.h"
 
 namespace cofre::bench {
 namespace {
@@ -12,8 +13,6 @@ namespace {
 constexpr int kCatalogProducts = 40000;
 constexpr int kExperiments = 5000;
 constexpr int kUsers = 200000;
-
-void AppendInt(std::string* out, int64_t v) { out->append(std::to_string(v)); }
 
 // A value in [0, n) with a strong skew toward 0: rank n * u^4.
 int64_t Skewed(Rng& rng, int64_t n) {

@@ -9,13 +9,6 @@
 namespace cofre {
 namespace {
 
-std::string Key(int64_t rowid) {
-  std::string key;
-  rowcodec::PutVarint(&key, 1);
-  rowcodec::AppendInteger(&key, rowid);
-  return key;
-}
-
 TableSchema Schema(const std::string& sql = "CREATE TABLE t(a)") {
   TableSchema s;
   s.name = "t";
@@ -31,8 +24,8 @@ proto::BackupCheckpoint WithSpans(const std::vector<std::pair<int64_t, int64_t>>
     f->set_database("db");
     f->set_table("t");
     f->set_create_sql("CREATE TABLE t(a)");
-    f->mutable_span()->set_start_key(lo < 0 ? "" : Key(lo));
-    f->mutable_span()->set_end_key(hi < 0 ? "" : Key(hi));
+    f->mutable_span()->set_start_key(lo < 0 ? "" : rowcodec::EncodeRowidKey(lo));
+    f->mutable_span()->set_end_key(hi < 0 ? "" : rowcodec::EncodeRowidKey(hi));
   }
   return cp;
 }
@@ -51,7 +44,9 @@ std::vector<std::string> Describe(const std::vector<ExportPiece>& pieces) {
 
 std::vector<ExportPiece> Planned(const std::vector<std::pair<int64_t, int64_t>>& ranges) {
   std::vector<ExportPiece> out;
-  for (auto [lo, hi] : ranges) out.push_back({0, lo < 0 ? "" : Key(lo), hi < 0 ? "" : Key(hi), 1});
+  for (auto [lo, hi] : ranges)
+    out.push_back({0, lo < 0 ? "" : rowcodec::EncodeRowidKey(lo),
+                   hi < 0 ? "" : rowcodec::EncodeRowidKey(hi), 1});
   return out;
 }
 
@@ -88,7 +83,8 @@ TEST(BackupCheckpointTest, CoveringFindsSpansThatTileARangeExactly) {
                      const std::string& sql = "CREATE TABLE t(a)") {
     std::vector<ExportPiece> as_pieces;
     for (const proto::Span* s :
-         cp.Covering("db", Schema(sql), KeyOrder(), lo < 0 ? "" : Key(lo), hi < 0 ? "" : Key(hi))) {
+         cp.Covering("db", Schema(sql), KeyOrder(), lo < 0 ? "" : rowcodec::EncodeRowidKey(lo),
+                     hi < 0 ? "" : rowcodec::EncodeRowidKey(hi))) {
       as_pieces.push_back({0, s->start_key(), s->end_key(), 1});
     }
     return Describe(as_pieces);
@@ -120,10 +116,10 @@ TEST(BackupCheckpointTest, FinishedReplacesAndFlushSavesOnlyChanges) {
   ASSERT_EQ(saved.size(), 1u);
   proto::Table out;
   auto* span = out.add_spans();
-  span->set_start_key(Key(10));
-  span->set_end_key(Key(20));
+  span->set_start_key(rowcodec::EncodeRowidKey(10));
+  span->set_end_key(rowcodec::EncodeRowidKey(20));
   span->add_files()->set_path("d/data/7.cfd");
-  out.add_spans()->set_start_key(Key(20));
+  out.add_spans()->set_start_key(rowcodec::EncodeRowidKey(20));
   cp.Finished("db", Schema(), out);
   ASSERT_THAT(cp.Flush(), IsOk());
   ASSERT_EQ(saved.size(), 2u);

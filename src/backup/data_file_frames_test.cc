@@ -23,16 +23,9 @@ namespace {
 namespace fmt = data_file_format;
 using ::testing::HasSubstr;
 
-std::string IntKey(int64_t k) {
-  std::string key;
-  rowcodec::PutVarint(&key, 1);
-  rowcodec::AppendInteger(&key, k);
-  return key;
-}
-
 std::string Row(int64_t k, int64_t value) {
   std::string body(1, static_cast<char>(fmt::kRecordRow));
-  body.append(IntKey(k));
+  body.append(rowcodec::EncodeRowidKey(k));
   rowcodec::PutVarint(&body, 2);
   rowcodec::AppendInteger(&body, value);
   body.push_back(static_cast<char>(fmt::kText));
@@ -43,7 +36,7 @@ std::string Row(int64_t k, int64_t value) {
 }
 
 std::string Tombstone(int64_t k) {
-  return std::string(1, static_cast<char>(fmt::kRecordTombstone)) + IntKey(k);
+  return std::string(1, static_cast<char>(fmt::kRecordTombstone)) + rowcodec::EncodeRowidKey(k);
 }
 
 int64_t KeyOf(std::string_view body) {
@@ -175,7 +168,8 @@ TEST_P(DataFileFramesTest, FramesReadBackOnlyTheRangesAskedAndWholeReadsSeeEvery
   EXPECT_EQ(all, rows);
 
   // Two ranges: every row in them comes back, in order, from a few frames only.
-  const KeyRanges keys = {{IntKey(1001), IntKey(1101)}, {IntKey(5000), IntKey(5001)}};
+  const KeyRanges keys = {{rowcodec::EncodeRowidKey(1001), rowcodec::EncodeRowidKey(1101)},
+                          {rowcodec::EncodeRowidKey(5000), rowcodec::EncodeRowidKey(5001)}};
   ASSERT_OK_AND_ASSIGN(auto some, ReadFrames(file, keys));
   std::vector<int64_t> in_ranges;
   for (size_t i = 0; i < some.size(); ++i) {
@@ -198,9 +192,9 @@ TEST_P(DataFileFramesTest, FramesReadBackOnlyTheRangesAskedAndWholeReadsSeeEvery
   EXPECT_TRUE(nothing.empty());
   // Past the last key: the last frame at most (no index bounds its keys); before the first:
   // nothing.
-  ASSERT_OK_AND_ASSIGN(auto after, ReadFrames(file, {{IntKey(10000), ""}}));
+  ASSERT_OK_AND_ASSIGN(auto after, ReadFrames(file, {{rowcodec::EncodeRowidKey(10000), ""}}));
   EXPECT_LT(after.size(), rows.size() / 100);
-  ASSERT_OK_AND_ASSIGN(auto before, ReadFrames(file, {{"", IntKey(0)}}));
+  ASSERT_OK_AND_ASSIGN(auto before, ReadFrames(file, {{"", rowcodec::EncodeRowidKey(0)}}));
   EXPECT_TRUE(before.empty());
 }
 
@@ -214,7 +208,8 @@ TEST_P(DataFileFramesTest, ASpanReadInRangesMergesItsFilesAsAWholeReadDoes) {
   }
   *span.add_files() = Write("data/2.cfd", delta, 128);
   span.mutable_files(1)->set_kind(proto::FILE_KIND_DELTA);
-  const KeyRanges keys = {{IntKey(300), IntKey(700)}, {IntKey(2500), IntKey(2600)}};
+  const KeyRanges keys = {{rowcodec::EncodeRowidKey(300), rowcodec::EncodeRowidKey(700)},
+                          {rowcodec::EncodeRowidKey(2500), rowcodec::EncodeRowidKey(2600)}};
   auto in_keys = [](int64_t k) { return (k >= 300 && k < 700) || (k >= 2500 && k < 2600); };
   auto read = [&](const KeyRanges* only) -> std::vector<std::string> {
     std::vector<std::string> out;
@@ -239,7 +234,8 @@ TEST_P(DataFileFramesTest, FilesWithoutAnIndexAreReadWholeForRanges) {
   *span.add_files() = Write("data/1.cfd", Rows(500));
   span.mutable_files(0)->clear_frame_index_bytes();  // as cofre 0.4 wrote it
   EXPECT_FALSE(HasFrameIndex(span.files(0)));
-  const KeyRanges keys = {{IntKey(10), IntKey(13)}, {IntKey(900), ""}};
+  const KeyRanges keys = {{rowcodec::EncodeRowidKey(10), rowcodec::EncodeRowidKey(13)},
+                          {rowcodec::EncodeRowidKey(900), ""}};
   auto reader = SpanReader::Open(storage_, span, crypto_, order_, &keys);
   ASSERT_THAT(reader.status(), IsOk());
   std::string_view key, body;
@@ -257,7 +253,7 @@ TEST_P(DataFileFramesTest, FilesWithoutAnIndexAreReadWholeForRanges) {
 
 TEST_P(DataFileFramesTest, AnIndexOtherThanTheManifestsIsRefused) {
   const proto::DataFile file = Write("data/1.cfd", Rows(1000));
-  const KeyRanges keys = {{IntKey(10), IntKey(20)}};
+  const KeyRanges keys = {{rowcodec::EncodeRowidKey(10), rowcodec::EncodeRowidKey(20)}};
   {
     proto::DataFile other = file;
     std::string digest = other.frame_index_sha256();
@@ -289,21 +285,23 @@ TEST_P(DataFileFramesTest, AForgedIndexWithAMatchingDigestIsRefused) {
     memory_.PutRaw(file.path(), raw);
     return Reindexed(file, forge);
   };
-  const KeyRanges keys = {{IntKey(100), IntKey(140)}};
+  const KeyRanges keys = {{rowcodec::EncodeRowidKey(100), rowcodec::EncodeRowidKey(140)}};
   // A frame said to start later than it does: rows of the range would be skipped.
   EXPECT_THAT(
       ReadFrames(forged([](auto* f) { (*f)[5].first_key = (*f)[6].first_key; }), keys).status(),
       StatusIs(StatusCode::kDataLoss));
-  EXPECT_THAT(ReadFrames(forged([&](auto* f) {
-                           for (auto& frame : *f) {
-                             if (order_.Compare(frame.first_key, IntKey(100)) <= 0) {
-                               frame.first_key = IntKey(KeyOf("\x01" + frame.first_key) - 1);
-                             }
-                           }
-                         }),
-                         keys)
-                  .status(),
-              StatusIs(StatusCode::kDataLoss, HasSubstr("does not hold what its index says")));
+  EXPECT_THAT(
+      ReadFrames(forged([&](auto* f) {
+                   for (auto& frame : *f) {
+                     if (order_.Compare(frame.first_key, rowcodec::EncodeRowidKey(100)) <= 0) {
+                       frame.first_key =
+                           rowcodec::EncodeRowidKey(KeyOf("\x01" + frame.first_key) - 1);
+                     }
+                   }
+                 }),
+                 keys)
+          .status(),
+      StatusIs(StatusCode::kDataLoss, HasSubstr("does not hold what its index says")));
   // Sizes that do not tile the file, or that claim more than the file's rows.
   EXPECT_THAT(ReadFrames(forged([](auto* f) { (*f)[0].stored += 1; }), keys).status(),
               StatusIs(StatusCode::kDataLoss));
@@ -336,7 +334,7 @@ TEST_P(DataFileFramesTest, ACorruptFrameIsRefusedWhenRead) {
   raw[at] ^= 0x20;
   memory_.PutRaw(file.path(), raw);
   const int64_t k = KeyOf(std::string(1, static_cast<char>(fmt::kRecordRow)) + f.first_key);
-  const KeyRanges keys = {{IntKey(k), IntKey(k + 1)}};
+  const KeyRanges keys = {{rowcodec::EncodeRowidKey(k), rowcodec::EncodeRowidKey(k + 1)}};
   EXPECT_THAT(ReadFrames(file, keys).status(), StatusIs(StatusCode::kDataLoss));
 }
 
@@ -346,8 +344,9 @@ TEST_P(DataFileFramesTest, AFileMovedToAnotherPathIsRefused) {
   ASSERT_OK_AND_ASSIGN(std::string raw, memory_.GetRaw(file.path()));
   memory_.PutRaw("data/2.cfd", raw);
   file.set_path("data/2.cfd");
-  EXPECT_THAT(ReadFrames(file, {{IntKey(10), IntKey(20)}}).status(),
-              StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(
+      ReadFrames(file, {{rowcodec::EncodeRowidKey(10), rowcodec::EncodeRowidKey(20)}}).status(),
+      StatusIs(StatusCode::kDataLoss));
 }
 
 // The record bodies of a stream of length-prefixed records.
@@ -381,16 +380,19 @@ TEST_P(DataFileFramesTest, FramesLeftAtTheNeededEndGiveEveryRecordInTheRanges) {
     return SplitRecords(stream);
   };
   const std::vector<KeyRanges> cases = {
-      {{IntKey(1001), IntKey(1101)}, {IntKey(5000), IntKey(5001)}},
-      {{IntKey(0), IntKey(3)}},                          // the first records only
-      {{IntKey(7990), ""}},                              // to the end record
-      {{"", IntKey(40)}, {IntKey(2999), IntKey(3001)}},  // unbounded start, a key not stored
-      {{IntKey(6000), IntKey(6400)}}};
+      {{rowcodec::EncodeRowidKey(1001), rowcodec::EncodeRowidKey(1101)},
+       {rowcodec::EncodeRowidKey(5000), rowcodec::EncodeRowidKey(5001)}},
+      {{rowcodec::EncodeRowidKey(0), rowcodec::EncodeRowidKey(3)}},  // the first records only
+      {{rowcodec::EncodeRowidKey(7990), ""}},                        // to the end record
+      {{"", rowcodec::EncodeRowidKey(40)},
+       {rowcodec::EncodeRowidKey(2999),
+        rowcodec::EncodeRowidKey(3001)}},  // unbounded start, a key not stored
+      {{rowcodec::EncodeRowidKey(6000), rowcodec::EncodeRowidKey(6400)}}};
   for (const KeyRanges& keys : cases) {
     auto in_keys = [&](int64_t k) {
       for (const auto& [start, end] : keys) {
-        if ((start.empty() || order_.Compare(IntKey(k), start) >= 0) &&
-            (end.empty() || order_.Compare(IntKey(k), end) < 0)) {
+        if ((start.empty() || order_.Compare(rowcodec::EncodeRowidKey(k), start) >= 0) &&
+            (end.empty() || order_.Compare(rowcodec::EncodeRowidKey(k), end) < 0)) {
           return true;
         }
       }
@@ -437,14 +439,14 @@ TEST_P(DataFileFramesTest, FramesAreLeftEarlyOnlyWhereTheirBytesAreChecked) {
   // unencrypted chain (cofre 0.5) has none, and its frames are read to their ends.
   const std::vector<std::string> rows = Rows(6000);
   const proto::DataFile file = Write("data/1.cfd", rows, 64 << 10);
-  const KeyRanges keys = {{IntKey(10), IntKey(20)}};
+  const KeyRanges keys = {{rowcodec::EncodeRowidKey(10), rowcodec::EncodeRowidKey(20)}};
   ASSERT_OK_AND_ASSIGN(auto ranges,
                        OpenStoredFileRanges(memory_, file.path(), crypto_, file.file_bytes()));
   ASSERT_OK_AND_ASSIGN(auto frames, ReadFrameIndex(*ranges, file, order_));
   ASSERT_GE(frames.size(), 2u);
   size_t first_frame_records = 0;
   for (const auto& body : rows) {
-    if (order_.Compare(IntKey(KeyOf(body)), frames[1].first_key) >= 0) break;
+    if (order_.Compare(rowcodec::EncodeRowidKey(KeyOf(body)), frames[1].first_key) >= 0) break;
     ++first_frame_records;
   }
   auto in_range = [](const std::vector<std::string>& bodies) {

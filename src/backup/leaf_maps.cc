@@ -12,7 +12,7 @@
 
 namespace cofre {
 
-namespace fmt = leaf_maps_format;
+namespace map_fmt = leaf_maps_format;
 
 namespace {
 
@@ -71,7 +71,7 @@ void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const Data
     const int64_t root = stmt->ColumnInt(0);
     if (root <= 0 || root > UINT32_MAX) continue;
     auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root), threads, digest.hashers);
-    if (leaves.ok()) (*out)[{db, table.name}] = GroupLeaves(*leaves, fmt::kGroupAverage);
+    if (leaves.ok()) (*out)[{db, table.name}] = GroupLeaves(*leaves, map_fmt::kGroupAverage);
   }
 }
 
@@ -85,12 +85,12 @@ void PutEntry(std::string* out, const LeafRange& l) {
 
 // The entries of `bytes` (whole entries, in order), appended to *out.
 Status GetEntries(std::string_view bytes, const std::string& path, std::vector<LeafRange>* out) {
-  if (bytes.size() % fmt::kEntryBytes != 0) return DataLossError(path + ": bad entry");
-  for (size_t i = 0; i < bytes.size(); i += fmt::kEntryBytes) {
+  if (bytes.size() % map_fmt::kEntryBytes != 0) return DataLossError(path + ": bad entry");
+  for (size_t i = 0; i < bytes.size(); i += map_fmt::kEntryBytes) {
     LeafRange l;
     l.first = GetInt64(bytes.data() + i);
     l.last = GetInt64(bytes.data() + i + 8);
-    l.digest = std::string_view(bytes.data() + i + 16, fmt::kDigestBytes);
+    l.digest = std::string_view(bytes.data() + i + 16, map_fmt::kDigestBytes);
     out->push_back(std::move(l));
   }
   return Status::OK();
@@ -165,20 +165,20 @@ Status DecodeRuns(std::string_view runs, std::string_view leaves,
 // The parsed contents of a leaf maps file.
 StatusOr<proto::LeafMaps> ReadMessage(ExternalStorage& storage, const ChainCrypto& crypto,
                                       const proto::LeafMapsFile& ref) {
-  if (ref.file_bytes() > fmt::kMaxFileBytes) return DataLossError(ref.path() + " is too large");
+  if (ref.file_bytes() > map_fmt::kMaxFileBytes) return DataLossError(ref.path() + " is too large");
   StoredFileInfo expected{ref.file_bytes(), ref.sha256()};
   ASSIGN_OR_RETURN(auto src, OpenStoredFileReader(storage, ref.path(), crypto, expected));
-  ASSIGN_OR_RETURN(std::string contents, ReadAll(*src, fmt::kMaxFileBytes));
-  if (contents.size() < sizeof(fmt::kMagic) ||
-      std::memcmp(contents.data(), fmt::kMagic, sizeof(fmt::kMagic)) != 0) {
+  ASSIGN_OR_RETURN(std::string contents, ReadAll(*src, map_fmt::kMaxFileBytes));
+  if (contents.size() < sizeof(map_fmt::kMagic) ||
+      std::memcmp(contents.data(), map_fmt::kMagic, sizeof(map_fmt::kMagic)) != 0) {
     return DataLossError(ref.path() + " is not a leaf maps file");
   }
   proto::LeafMaps message;
-  if (!message.ParseFromArray(contents.data() + sizeof(fmt::kMagic),
-                              static_cast<int>(contents.size() - sizeof(fmt::kMagic)))) {
+  if (!message.ParseFromArray(contents.data() + sizeof(map_fmt::kMagic),
+                              static_cast<int>(contents.size() - sizeof(map_fmt::kMagic)))) {
     return DataLossError(ref.path() + " cannot be parsed");
   }
-  if (message.depth() > fmt::kMaxDepth) return DataLossError(ref.path() + ": too deep");
+  if (message.depth() > map_fmt::kMaxDepth) return DataLossError(ref.path() + ": too deep");
   return message;
 }
 
@@ -192,7 +192,7 @@ StatusOr<ResolvedLeafMaps> Resolve(const proto::LeafMaps& message, const std::st
   out.depth = message.depth();
   // Maps grouped or digested otherwise are not compared (nor are deltas of them: a delta's
   // entries copied from such maps are refused as entries the previous maps do not have).
-  if (message.group_average() != fmt::kGroupAverage || message.digest() != digest.kind ||
+  if (message.group_average() != map_fmt::kGroupAverage || message.digest() != digest.kind ||
       message.key_check() != digest.key_check) {
     return out;
   }
@@ -221,10 +221,10 @@ Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
                      const ChainCrypto& crypto, const LeafDigest& digest, const LeafMapSet& maps,
                      proto::BackupManifest* manifest, const ResolvedLeafMaps* base) {
   proto::LeafMaps message;
-  message.set_group_average(fmt::kGroupAverage);
+  message.set_group_average(map_fmt::kGroupAverage);
   message.set_digest(digest.kind);
   message.set_key_check(digest.key_check);
-  const bool delta = base && base->depth < fmt::kMaxDepth;
+  const bool delta = base && base->depth < map_fmt::kMaxDepth;
   if (delta) message.set_depth(base->depth + 1);
   for (const auto& [key, leaves] : maps) {
     auto* t = message.add_tables();
@@ -236,12 +236,12 @@ Status WriteLeafMaps(ExternalStorage& storage, const std::string& layer_dir,
       continue;
     }
     std::string* bytes = t->mutable_leaves();
-    bytes->reserve(leaves.size() * fmt::kEntryBytes);
+    bytes->reserve(leaves.size() * map_fmt::kEntryBytes);
     for (const LeafRange& l : leaves) PutEntry(bytes, l);
   }
-  std::string contents(fmt::kMagic, sizeof(fmt::kMagic));
+  std::string contents(map_fmt::kMagic, sizeof(map_fmt::kMagic));
   if (!message.AppendToString(&contents)) return InternalError("cannot encode the leaf maps");
-  const std::string path = layer_dir + "/" + fmt::kFileName;
+  const std::string path = layer_dir + "/" + map_fmt::kFileName;
   StoredFileInfo info;
   RETURN_IF_ERROR(WriteStoredFile(storage, path, crypto, contents, &info));
   auto* ref = manifest->mutable_leaf_maps();
@@ -322,12 +322,7 @@ std::vector<std::pair<std::string, std::string>> ChangedKeyRanges(
     std::optional<int64_t> lo, std::optional<int64_t> hi,
     const std::vector<RowidRange>& unchanged) {
   auto key = [](std::optional<int64_t> v) {
-    std::string k;
-    if (v) {
-      rowcodec::PutVarint(&k, 1);
-      rowcodec::AppendInteger(&k, *v);
-    }
-    return k;
+    return v ? rowcodec::EncodeRowidKey(*v) : std::string();
   };
   std::vector<std::pair<std::string, std::string>> out;
   std::optional<int64_t> from = lo;

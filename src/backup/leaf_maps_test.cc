@@ -19,13 +19,6 @@ namespace {
 
 LeafRange G(int64_t first, int64_t last, char tag) { return {first, last, std::string(16, tag)}; }
 
-std::string Key(int64_t v) {
-  std::string k;
-  rowcodec::PutVarint(&k, 1);
-  rowcodec::AppendInteger(&k, v);
-  return k;
-}
-
 TEST(UnchangedRowidRangesTest, SameGroupsMergeAndChangedOnesSplit) {
   const std::vector<LeafRange> before = {G(1, 10, 'a'), G(11, 20, 'b'), G(21, 30, 'c'),
                                          G(31, 40, 'd')};
@@ -47,20 +40,25 @@ TEST(UnchangedRowidRangesTest, AGroupGoneBetweenTwoSameOnesKeepsTheGapChanged) {
   EXPECT_EQ(same, (std::vector<RowidRange>{{1, 10}, {21, 30}}));
   EXPECT_EQ(ChangedKeyRanges(std::nullopt, std::nullopt, same),
             (std::vector<std::pair<std::string, std::string>>{
-                {"", Key(1)}, {Key(11), Key(21)}, {Key(31), ""}}));
+                {"", rowcodec::EncodeRowidKey(1)},
+                {rowcodec::EncodeRowidKey(11), rowcodec::EncodeRowidKey(21)},
+                {rowcodec::EncodeRowidKey(31), ""}}));
 }
 
 TEST(ChangedKeyRangesTest, BoundsAndExtremes) {
   EXPECT_EQ(ChangedKeyRanges(5, 50, {}),
-            (std::vector<std::pair<std::string, std::string>>{{Key(5), Key(50)}}));
+            (std::vector<std::pair<std::string, std::string>>{
+                {rowcodec::EncodeRowidKey(5), rowcodec::EncodeRowidKey(50)}}));
   EXPECT_EQ(ChangedKeyRanges(5, 50, {{5, 49}}),
             (std::vector<std::pair<std::string, std::string>>{}));
-  EXPECT_EQ(
-      ChangedKeyRanges(5, 50, {{5, 9}, {20, 29}}),
-      (std::vector<std::pair<std::string, std::string>>{{Key(10), Key(20)}, {Key(30), Key(50)}}));
+  EXPECT_EQ(ChangedKeyRanges(5, 50, {{5, 9}, {20, 29}}),
+            (std::vector<std::pair<std::string, std::string>>{
+                {rowcodec::EncodeRowidKey(10), rowcodec::EncodeRowidKey(20)},
+                {rowcodec::EncodeRowidKey(30), rowcodec::EncodeRowidKey(50)}}));
   const int64_t max = std::numeric_limits<int64_t>::max();
-  EXPECT_EQ(ChangedKeyRanges(std::nullopt, std::nullopt, {{100, max}}),
-            (std::vector<std::pair<std::string, std::string>>{{"", Key(100)}}));
+  EXPECT_EQ(
+      ChangedKeyRanges(std::nullopt, std::nullopt, {{100, max}}),
+      (std::vector<std::pair<std::string, std::string>>{{"", rowcodec::EncodeRowidKey(100)}}));
 }
 
 // Random grouped maps for a few tables, and a changed copy of them (entries changed, inserted,

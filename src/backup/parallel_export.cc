@@ -13,13 +13,6 @@
 namespace cofre {
 namespace {
 
-std::string RowidKey(int64_t rowid) {
-  std::string key;
-  rowcodec::PutVarint(&key, 1);
-  rowcodec::AppendInteger(&key, rowid);
-  return key;
-}
-
 // What one piece produced.
 struct PieceOutput {
   proto::Table spans;  // only its spans are used
@@ -150,7 +143,8 @@ StatusOr<std::vector<ExportPiece>> PlanPieces(const SqliteDb& db, const TableSch
   std::string start;
   for (uint64_t k = 1; k <= n; ++k) {
     std::string end;
-    if (k < n) end = RowidKey(static_cast<int64_t>(static_cast<uint64_t>(lo) + k * step));
+    if (k < n)
+      end = rowcodec::EncodeRowidKey(static_cast<int64_t>(static_cast<uint64_t>(lo) + k * step));
     uint64_t weight = k < n ? step : span - (n - 1) * step + 1;
     pieces.push_back({index, start, end, std::max<uint64_t>(1, weight)});
     start = std::move(end);

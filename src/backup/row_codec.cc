@@ -252,6 +252,13 @@ bool SameRow(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string EncodeRowidKey(int64_t rowid) {
+  std::string key;
+  PutVarint(&key, 1);
+  AppendInteger(&key, rowid);
+  return key;
+}
+
 bool DecodeRowidKey(std::string_view key, int64_t* rowid) {
   size_t pos = 0;
   uint64_t n = 0;

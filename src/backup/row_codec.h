@@ -64,6 +64,8 @@ Status DecodeRecord(std::string_view body, Record* rec);
 bool SameRow(std::string_view a, std::string_view b);
 // Decodes an encoded key (count + values).
 Status DecodeKey(std::string_view key, std::vector<ValueRef>* values);
+// The encoded key of a rowid table's row: one INTEGER value.
+std::string EncodeRowidKey(int64_t rowid);
 // True when `key` is exactly one INTEGER value (a rowid table's key), stored in *rowid.
 bool DecodeRowidKey(std::string_view key, int64_t* rowid);
 // Renders an encoded key as "/v1/v2" (CockroachDB-like pretty keys); "" for an empty key.

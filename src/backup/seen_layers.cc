@@ -7,7 +7,7 @@ namespace cofre {
 
 namespace {
 
-constexpr char kSchema[] = R"sql(
+constexpr char kSeenLayersSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS seen_layers (
   collection TEXT NOT NULL,
   layers TEXT NOT NULL,
@@ -29,7 +29,7 @@ std::string LayerName(uint32_t layer) {
 
 Status SeenLayers::Init() {
   if (initialized_) return Status::OK();
-  RETURN_IF_ERROR(dir_->system().Exec(kSchema));
+  RETURN_IF_ERROR(dir_->system().Exec(kSeenLayersSchema));
   initialized_ = true;
   return Status::OK();
 }

@@ -19,13 +19,6 @@ namespace {
 
 namespace fmt = data_file_format;
 
-std::string IntKey(int64_t k) {
-  std::string key;
-  rowcodec::PutVarint(&key, 1);
-  rowcodec::AppendInteger(&key, k);
-  return key;
-}
-
 std::string TextKey(std::string_view text, int64_t second) {
   std::string key;
   rowcodec::PutVarint(&key, 2);
@@ -123,20 +116,26 @@ TEST_F(SpanReaderTest, NewestFileWinsAndTombstonesDelete) {
   proto::Span span;
   // Keys 65 and 128 sort the other way round as encoded bytes: the merge must compare numbers.
   AddFile(&span, proto::FILE_KIND_BASE,
-          {Row(IntKey(-5), 0), Row(IntKey(1), 1), Row(IntKey(3), 3), Row(IntKey(5), 5),
-           Row(IntKey(65), 65), Row(IntKey(128), 128)});
+          {Row(rowcodec::EncodeRowidKey(-5), 0), Row(rowcodec::EncodeRowidKey(1), 1),
+           Row(rowcodec::EncodeRowidKey(3), 3), Row(rowcodec::EncodeRowidKey(5), 5),
+           Row(rowcodec::EncodeRowidKey(65), 65), Row(rowcodec::EncodeRowidKey(128), 128)});
   AddFile(&span, proto::FILE_KIND_DELTA,
-          {Row(IntKey(0), 100), Row(IntKey(3), 103), Tombstone(IntKey(5)), Row(IntKey(66), 166),
-           Row(IntKey(200), 200)});
+          {Row(rowcodec::EncodeRowidKey(0), 100), Row(rowcodec::EncodeRowidKey(3), 103),
+           Tombstone(rowcodec::EncodeRowidKey(5)), Row(rowcodec::EncodeRowidKey(66), 166),
+           Row(rowcodec::EncodeRowidKey(200), 200)});
   AddFile(&span, proto::FILE_KIND_DELTA,
-          {Tombstone(IntKey(-5)), Row(IntKey(3), 203), Row(IntKey(5), 205), Tombstone(IntKey(200)),
-           Tombstone(IntKey(999))});
+          {Tombstone(rowcodec::EncodeRowidKey(-5)), Row(rowcodec::EncodeRowidKey(3), 203),
+           Row(rowcodec::EncodeRowidKey(5), 205), Tombstone(rowcodec::EncodeRowidKey(200)),
+           Tombstone(rowcodec::EncodeRowidKey(999))});
   auto rows = ReadAll(span);
   std::vector<std::pair<std::string, std::string>> want = {
-      {IntKey(0), Row(IntKey(0), 100)},    {IntKey(1), Row(IntKey(1), 1)},
-      {IntKey(3), Row(IntKey(3), 203)},    {IntKey(5), Row(IntKey(5), 205)},
-      {IntKey(65), Row(IntKey(65), 65)},   {IntKey(66), Row(IntKey(66), 166)},
-      {IntKey(128), Row(IntKey(128), 128)}};
+      {rowcodec::EncodeRowidKey(0), Row(rowcodec::EncodeRowidKey(0), 100)},
+      {rowcodec::EncodeRowidKey(1), Row(rowcodec::EncodeRowidKey(1), 1)},
+      {rowcodec::EncodeRowidKey(3), Row(rowcodec::EncodeRowidKey(3), 203)},
+      {rowcodec::EncodeRowidKey(5), Row(rowcodec::EncodeRowidKey(5), 205)},
+      {rowcodec::EncodeRowidKey(65), Row(rowcodec::EncodeRowidKey(65), 65)},
+      {rowcodec::EncodeRowidKey(66), Row(rowcodec::EncodeRowidKey(66), 166)},
+      {rowcodec::EncodeRowidKey(128), Row(rowcodec::EncodeRowidKey(128), 128)}};
   EXPECT_EQ(rows, want);
 }
 
@@ -144,8 +143,8 @@ TEST_F(SpanReaderTest, EmptyFilesAndEmptySpan) {
   proto::Span span;
   AddFile(&span, proto::FILE_KIND_BASE, {});
   EXPECT_TRUE(ReadAll(span).empty());
-  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(7), 7)});
-  AddFile(&span, proto::FILE_KIND_DELTA, {Tombstone(IntKey(7))});
+  AddFile(&span, proto::FILE_KIND_DELTA, {Row(rowcodec::EncodeRowidKey(7), 7)});
+  AddFile(&span, proto::FILE_KIND_DELTA, {Tombstone(rowcodec::EncodeRowidKey(7))});
   EXPECT_TRUE(ReadAll(span).empty());
 }
 
@@ -153,21 +152,27 @@ TEST_F(SpanReaderTest, LegacyDeltaTombstonesInAnyOrder) {
   // cofre 0.1 wrote a DELTA file's rows in key order, then its tombstones in hash order.
   proto::Span span;
   AddFile(&span, proto::FILE_KIND_BASE,
-          {Row(IntKey(1), 1), Row(IntKey(2), 2), Row(IntKey(3), 3), Row(IntKey(4), 4)});
+          {Row(rowcodec::EncodeRowidKey(1), 1), Row(rowcodec::EncodeRowidKey(2), 2),
+           Row(rowcodec::EncodeRowidKey(3), 3), Row(rowcodec::EncodeRowidKey(4), 4)});
   span.mutable_files(0)->set_legacy_digest_path("data/1.cfg");
   AddFile(&span, proto::FILE_KIND_DELTA,
-          {Row(IntKey(2), 22), Row(IntKey(9), 9), Tombstone(IntKey(4)), Tombstone(IntKey(1))});
-  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(1), 111), Tombstone(IntKey(9))});
-  std::vector<std::pair<std::string, std::string>> want = {{IntKey(1), Row(IntKey(1), 111)},
-                                                           {IntKey(2), Row(IntKey(2), 22)},
-                                                           {IntKey(3), Row(IntKey(3), 3)}};
+          {Row(rowcodec::EncodeRowidKey(2), 22), Row(rowcodec::EncodeRowidKey(9), 9),
+           Tombstone(rowcodec::EncodeRowidKey(4)), Tombstone(rowcodec::EncodeRowidKey(1))});
+  AddFile(&span, proto::FILE_KIND_DELTA,
+          {Row(rowcodec::EncodeRowidKey(1), 111), Tombstone(rowcodec::EncodeRowidKey(9))});
+  std::vector<std::pair<std::string, std::string>> want = {
+      {rowcodec::EncodeRowidKey(1), Row(rowcodec::EncodeRowidKey(1), 111)},
+      {rowcodec::EncodeRowidKey(2), Row(rowcodec::EncodeRowidKey(2), 22)},
+      {rowcodec::EncodeRowidKey(3), Row(rowcodec::EncodeRowidKey(3), 3)}};
   EXPECT_EQ(ReadAll(span), want);
 }
 
 TEST_F(SpanReaderTest, KeysOutOfOrderAreReportedAsSuch) {
   proto::Span span;
-  AddFile(&span, proto::FILE_KIND_BASE, {Row(IntKey(1), 1), Row(IntKey(3), 3)});
-  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(5), 5), Tombstone(IntKey(2))});
+  AddFile(&span, proto::FILE_KIND_BASE,
+          {Row(rowcodec::EncodeRowidKey(1), 1), Row(rowcodec::EncodeRowidKey(3), 3)});
+  AddFile(&span, proto::FILE_KIND_DELTA,
+          {Row(rowcodec::EncodeRowidKey(5), 5), Tombstone(rowcodec::EncodeRowidKey(2))});
   auto reader = SpanReader::Open(storage_, span, crypto_, KeyOrder());
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   std::string_view key, body;
@@ -187,8 +192,8 @@ TEST_F(SpanReaderTest, KeysOutOfOrderAreReportedAsSuch) {
 
 TEST_F(SpanReaderTest, TamperedFileIsDataLossNamingIt) {
   proto::Span span;
-  AddFile(&span, proto::FILE_KIND_BASE, {Row(IntKey(1), 1)});
-  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(2), 2)});
+  AddFile(&span, proto::FILE_KIND_BASE, {Row(rowcodec::EncodeRowidKey(1), 1)});
+  AddFile(&span, proto::FILE_KIND_DELTA, {Row(rowcodec::EncodeRowidKey(2), 2)});
   std::string raw = *memory_.GetRaw(span.files(1).path());
   raw[raw.size() / 2] ^= 1;
   memory_.PutRaw(span.files(1).path(), raw);
@@ -215,9 +220,10 @@ TEST_F(SpanReaderTest, TamperedFileIsDataLossNamingIt) {
 TEST_F(SpanReaderTest, PrefetcherYieldsTheSameRowsInSmallBlocks) {
   proto::Span span;
   std::vector<std::string> base, delta;
-  for (int i = 0; i < 5000; ++i) base.push_back(Row(IntKey(i * 2), i));
+  for (int i = 0; i < 5000; ++i) base.push_back(Row(rowcodec::EncodeRowidKey(i * 2), i));
   for (int i = 0; i < 5000; i += 7)
-    delta.push_back(i % 2 ? Row(IntKey(i), -i) : Tombstone(IntKey(i)));
+    delta.push_back(i % 2 ? Row(rowcodec::EncodeRowidKey(i), -i)
+                          : Tombstone(rowcodec::EncodeRowidKey(i)));
   AddFile(&span, proto::FILE_KIND_BASE, base);
   AddFile(&span, proto::FILE_KIND_DELTA, delta);
   auto direct = ReadAll(span);
@@ -232,13 +238,13 @@ TEST_F(SpanReaderTest, PrefetchersSharingABlockPoolYieldTheSameRows) {
   // first prefetcher (some with a row larger than the block size) are refilled by the second.
   proto::Span first, second;
   std::vector<std::string> a, b;
-  for (int i = 0; i < 3000; ++i) a.push_back(Row(IntKey(i), i));
+  for (int i = 0; i < 3000; ++i) a.push_back(Row(rowcodec::EncodeRowidKey(i), i));
   std::string wide(1, static_cast<char>(fmt::kRecordRow));  // ~2.7 KB: larger than a block
-  wide.append(IntKey(3000));
+  wide.append(rowcodec::EncodeRowidKey(3000));
   rowcodec::PutVarint(&wide, 300);
   for (int i = 0; i < 300; ++i) rowcodec::AppendInteger(&wide, int64_t{1} << 60);
   a.push_back(wide);
-  for (int i = 0; i < 3000; ++i) b.push_back(Row(IntKey(5000 + i), -i));
+  for (int i = 0; i < 3000; ++i) b.push_back(Row(rowcodec::EncodeRowidKey(5000 + i), -i));
   AddFile(&first, proto::FILE_KIND_BASE, a);
   AddFile(&second, proto::FILE_KIND_BASE, b);
   auto pool = std::make_shared<SpanPrefetcher::BlockPool>(3);
@@ -253,7 +259,7 @@ TEST_F(SpanReaderTest, PrefetchersSharingABlockPoolYieldTheSameRows) {
 TEST_F(SpanReaderTest, PrefetcherTransformsRowsOnItsThreadAndStopsAtItsError) {
   proto::Span span;
   std::vector<std::string> rows;
-  for (int i = 0; i < 2000; ++i) rows.push_back(Row(IntKey(i), i));
+  for (int i = 0; i < 2000; ++i) rows.push_back(Row(rowcodec::EncodeRowidKey(i), i));
   AddFile(&span, proto::FILE_KIND_BASE, rows);
   auto direct = ReadAll(span);
   ASSERT_EQ(direct.size(), 2000u);
@@ -296,8 +302,10 @@ TEST_F(SpanReaderTest, PrefetcherTransformsRowsOnItsThreadAndStopsAtItsError) {
 
 TEST_F(SpanReaderTest, PrefetcherReportsErrorsAndStopsEarly) {
   proto::Span span;
-  AddFile(&span, proto::FILE_KIND_BASE, {Row(IntKey(1), 1), Row(IntKey(3), 3)});
-  AddFile(&span, proto::FILE_KIND_DELTA, {Row(IntKey(5), 5), Row(IntKey(4), 4)});
+  AddFile(&span, proto::FILE_KIND_BASE,
+          {Row(rowcodec::EncodeRowidKey(1), 1), Row(rowcodec::EncodeRowidKey(3), 3)});
+  AddFile(&span, proto::FILE_KIND_DELTA,
+          {Row(rowcodec::EncodeRowidKey(5), 5), Row(rowcodec::EncodeRowidKey(4), 4)});
   {
     SpanPrefetcher p([&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); }, 1, 1);
     std::string_view key, body;
@@ -318,7 +326,7 @@ TEST_F(SpanReaderTest, PrefetcherReportsErrorsAndStopsEarly) {
   {
     // The consumer leaves after one row: the destructor must not hang on a full queue.
     std::vector<std::string> many;
-    for (int i = 0; i < 3000; ++i) many.push_back(Row(IntKey(i), i));
+    for (int i = 0; i < 3000; ++i) many.push_back(Row(rowcodec::EncodeRowidKey(i), i));
     proto::Span big;
     AddFile(&big, proto::FILE_KIND_BASE, many);
     SpanPrefetcher p([&] { return SpanReader::Open(storage_, big, crypto_, KeyOrder()); }, 64, 1);
@@ -329,14 +337,15 @@ TEST_F(SpanReaderTest, PrefetcherReportsErrorsAndStopsEarly) {
 
 TEST(KeyOrderTest, OrdersLikeSqlite) {
   KeyOrder binary;
-  EXPECT_LT(binary.Compare(IntKey(-1), IntKey(0)), 0);
-  EXPECT_LT(binary.Compare(IntKey(65), IntKey(128)), 0);
-  EXPECT_LT(binary.Compare(IntKey(INT64_MIN), IntKey(INT64_MAX)), 0);
-  EXPECT_EQ(binary.Compare(IntKey(1), RealKey(1.0)), 0);
-  EXPECT_LT(binary.Compare(RealKey(1.5), IntKey(2)), 0);
-  EXPECT_GT(binary.Compare(IntKey(INT64_MAX), RealKey(9.2e18)), 0);
-  EXPECT_LT(binary.Compare(IntKey(INT64_MAX), RealKey(1e19)), 0);
-  EXPECT_LT(binary.Compare(IntKey(5), TextKey("a", 0)), 0);
+  EXPECT_LT(binary.Compare(rowcodec::EncodeRowidKey(-1), rowcodec::EncodeRowidKey(0)), 0);
+  EXPECT_LT(binary.Compare(rowcodec::EncodeRowidKey(65), rowcodec::EncodeRowidKey(128)), 0);
+  EXPECT_LT(
+      binary.Compare(rowcodec::EncodeRowidKey(INT64_MIN), rowcodec::EncodeRowidKey(INT64_MAX)), 0);
+  EXPECT_EQ(binary.Compare(rowcodec::EncodeRowidKey(1), RealKey(1.0)), 0);
+  EXPECT_LT(binary.Compare(RealKey(1.5), rowcodec::EncodeRowidKey(2)), 0);
+  EXPECT_GT(binary.Compare(rowcodec::EncodeRowidKey(INT64_MAX), RealKey(9.2e18)), 0);
+  EXPECT_LT(binary.Compare(rowcodec::EncodeRowidKey(INT64_MAX), RealKey(1e19)), 0);
+  EXPECT_LT(binary.Compare(rowcodec::EncodeRowidKey(5), TextKey("a", 0)), 0);
   EXPECT_LT(binary.Compare(TextKey("B", 1), TextKey("a", 0)), 0);
   EXPECT_LT(binary.Compare(TextKey("a", 1), TextKey("a", 2)), 0);
   EXPECT_LT(binary.Compare(TextKey("a", 9), TextKey("ab", 0)), 0);

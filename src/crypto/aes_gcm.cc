@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "crypto/openssl_bytes.h"
+
 namespace cofre {
 namespace {
 
@@ -12,10 +14,6 @@ namespace {
 const EVP_CIPHER* Aes256Gcm() {
   static const EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
   return cipher;
-}
-
-const unsigned char* Bytes(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
 }
 
 }  // namespace
@@ -34,7 +32,7 @@ StatusOr<AesGcm> AesGcm::New(std::string_view key) {
   AesGcm gcm(ctx);
   // The IV is installed per message; enc=1 here only selects the key schedule direction, which
   // GCM (a counter mode) shares between encryption and decryption.
-  if (EVP_CipherInit_ex2(ctx, cipher, Bytes(key), nullptr, 1, nullptr) != 1) {
+  if (EVP_CipherInit_ex2(ctx, cipher, OpensslBytes(key), nullptr, 1, nullptr) != 1) {
     return InternalError("OpenSSL refused the AES-256-GCM key setup");
   }
   return gcm;
@@ -60,7 +58,7 @@ Status AesGcm::Seal(const uint8_t* nonce, std::string_view aad, const uint8_t* i
   }
   if (EVP_CipherInit_ex2(ctx_, nullptr, nullptr, nonce, 1, nullptr) != 1 ||
       (!aad.empty() &&
-       EVP_CipherUpdate(ctx_, nullptr, &n, Bytes(aad), static_cast<int>(aad.size())) != 1) ||
+       EVP_CipherUpdate(ctx_, nullptr, &n, OpensslBytes(aad), static_cast<int>(aad.size())) != 1) ||
       (len > 0 && EVP_CipherUpdate(ctx_, out, &n, in, static_cast<int>(len)) != 1) ||
       EVP_CipherFinal_ex(ctx_, out + len, &n) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagSize), tag) != 1) {
@@ -77,7 +75,7 @@ Status AesGcm::Open(const uint8_t* nonce, std::string_view aad, const uint8_t* i
   }
   if (EVP_CipherInit_ex2(ctx_, nullptr, nullptr, nonce, 0, nullptr) != 1 ||
       (!aad.empty() &&
-       EVP_CipherUpdate(ctx_, nullptr, &n, Bytes(aad), static_cast<int>(aad.size())) != 1) ||
+       EVP_CipherUpdate(ctx_, nullptr, &n, OpensslBytes(aad), static_cast<int>(aad.size())) != 1) ||
       (len > 0 && EVP_CipherUpdate(ctx_, out, &n, in, static_cast<int>(len)) != 1) ||
       EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize),
                           const_cast<uint8_t*>(tag)) != 1) {

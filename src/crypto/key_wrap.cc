@@ -1,13 +1,13 @@
 #include "crypto/key_wrap.h"
 
 #include "crypto/aes_gcm.h"
+#include "crypto/openssl_bytes.h"
 #include "crypto/random.h"
 
 namespace cofre {
 namespace {
 
 uint8_t* MutableBytes(std::string& s) { return reinterpret_cast<uint8_t*>(s.data()); }
-const uint8_t* Bytes(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
 }  // namespace
 
@@ -32,7 +32,7 @@ StatusOr<SecretBytes> UnwrapKey(const SecretBytes& kek, std::string_view wrapped
                          " bytes)");
   }
   size_t key_size = wrapped.size() - kKeyWrapOverhead;
-  const uint8_t* nonce = Bytes(wrapped);
+  const uint8_t* nonce = OpensslBytes(wrapped);
   const uint8_t* ciphertext = nonce + AesGcm::kNonceSize;
   SecretBytes key(key_size);
   Status s = gcm.Open(nonce, aad, ciphertext, key_size, ciphertext + key_size, key.mutable_data());

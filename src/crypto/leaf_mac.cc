@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "crypto/kdf.h"
+#include "crypto/openssl_bytes.h"
 
 namespace cofre {
 namespace {
@@ -23,10 +24,6 @@ const EVP_CIPHER* Gcm() {
 const EVP_CIPHER* Ecb() {
   static const EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
   return cipher;
-}
-
-const unsigned char* Bytes(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
 }
 
 // Frees the contexts a failed NewMac made.
@@ -54,8 +51,8 @@ StatusOr<std::unique_ptr<LeafMac>> LeafMacKey::NewMac() const {
   if (gmac.ctx == nullptr || block.ctx == nullptr) {
     return InternalError("cannot allocate an AES context for leaf digests");
   }
-  if (EVP_EncryptInit_ex2(gmac.ctx, Gcm(), Bytes(gmac_.view()), kNonce, nullptr) != 1 ||
-      EVP_EncryptInit_ex2(block.ctx, Ecb(), Bytes(block_.view()), nullptr, nullptr) != 1 ||
+  if (EVP_EncryptInit_ex2(gmac.ctx, Gcm(), OpensslBytes(gmac_.view()), kNonce, nullptr) != 1 ||
+      EVP_EncryptInit_ex2(block.ctx, Ecb(), OpensslBytes(block_.view()), nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_set_padding(block.ctx, 0) != 1) {
     return InternalError("OpenSSL refused the leaf digest keys");
   }
@@ -69,8 +66,8 @@ LeafMac::~LeafMac() {
 
 void LeafMac::Add(std::string_view bytes) {
   int n = 0;
-  if (!bytes.empty() &&
-      EVP_EncryptUpdate(gmac_, nullptr, &n, Bytes(bytes), static_cast<int>(bytes.size())) != 1) {
+  if (!bytes.empty() && EVP_EncryptUpdate(gmac_, nullptr, &n, OpensslBytes(bytes),
+                                          static_cast<int>(bytes.size())) != 1) {
     failed_ = true;
   }
 }

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kSchema[] = R"sql(
+constexpr char kSystemSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS databases (
   name TEXT PRIMARY KEY,
   path TEXT NOT NULL,
@@ -101,7 +101,7 @@ StatusOr<std::unique_ptr<DataDir>> DataDir::Open(const std::string& dir) {
 }
 
 Status DataDir::Init() {
-  RETURN_IF_ERROR(system_.Exec(kSchema));
+  RETURN_IF_ERROR(system_.Exec(kSystemSchema));
   ASSIGN_OR_RETURN(bool has_default, HasDatabase("defaultdb"));
   ASSIGN_OR_RETURN(auto initialized, GetSetting("initialized"));
   if (!has_default && !initialized) {

@@ -25,15 +25,15 @@ namespace {
 using sqlite_record::Type;
 using sqlite_record::Value;
 
-class TempDir {
+class SpillDir {
  public:
-  TempDir() {
+  SpillDir() {
     std::string tmpl = ::testing::TempDir() + "sorter-XXXXXX";
     const char* p = mkdtemp(tmpl.data());
     EXPECT_NE(p, nullptr);
     path_ = tmpl;
   }
-  ~TempDir() { std::filesystem::remove_all(path_); }
+  ~SpillDir() { std::filesystem::remove_all(path_); }
   const std::string& path() const { return path_; }
   size_t Entries() const {
     size_t n = 0;
@@ -99,7 +99,7 @@ void Drain(ExternalSorter& sorter, std::vector<std::string>* out) {
 // emptiness, and returns the sorter's counters through the out-parameters.
 void SortAndCheck(const std::vector<std::string>& records, size_t budget, size_t* runs,
                   size_t* merges, uint64_t* spilled) {
-  TempDir dir;
+  SpillDir dir;
   ExternalSorter sorter(&Order(), budget, dir.path());
   for (const std::string& r : records) ASSERT_TRUE(sorter.Add(r).ok());
   ASSERT_TRUE(sorter.Finish().ok());
@@ -168,7 +168,7 @@ TEST(ExternalSorterTest, DuplicatesAndEmptyRecords) {
     std::string r = RandomRecord(rng, i % 7);
     records.push_back(i % 1000 == 0 ? std::string() : r);
   }
-  TempDir dir;
+  SpillDir dir;
   ExternalSorter sorter(&Order(), 256 << 10, dir.path());
   for (const std::string& r : records) ASSERT_TRUE(sorter.Add(r).ok());
   ASSERT_TRUE(sorter.Finish().ok());
@@ -221,7 +221,7 @@ TEST(ExternalSorterTest, BytewiseOrderSortsAsMemcmpThroughSpillsAndMerges) {
     EXPECT_EQ(BytewiseOrder::CompareBytes(a, b), (want > 0) - (want < 0)) << i;
   }
   BytewiseOrder order;
-  TempDir dir;
+  SpillDir dir;
   ExternalSorter sorter(&order, 64 << 10, dir.path());
   for (const std::string& k : keys) ASSERT_TRUE(sorter.Add(k).ok());
   ASSERT_TRUE(sorter.Finish().ok());
@@ -233,7 +233,7 @@ TEST(ExternalSorterTest, BytewiseOrderSortsAsMemcmpThroughSpillsAndMerges) {
 }
 
 TEST(ExternalSorterTest, EmptyInputAndMisuse) {
-  TempDir dir;
+  SpillDir dir;
   ExternalSorter sorter(&Order(), 1 << 20, dir.path());
   std::string_view rec;
   EXPECT_EQ(sorter.Next(&rec).status().code(), StatusCode::kFailedPrecondition);
@@ -247,7 +247,7 @@ TEST(ExternalSorterTest, EmptyInputAndMisuse) {
 
 TEST(ExternalSorterTest, DestroyedAtAnyPointLeavesNothing) {
   const auto records = RandomRecords(100000, 8);
-  TempDir dir;
+  SpillDir dir;
   for (int stop = 0; stop < 3; ++stop) {
     ExternalSorter sorter(&Order(), 256 << 10, dir.path());
     for (const std::string& r : records) ASSERT_TRUE(sorter.Add(r).ok());
@@ -262,7 +262,7 @@ TEST(ExternalSorterTest, DestroyedAtAnyPointLeavesNothing) {
 }
 
 TEST(ExternalSorterTest, MissingTempDirIsAClearError) {
-  TempDir dir;
+  SpillDir dir;
   const std::string missing = dir.path() + "/no-such-dir";
   ExternalSorter sorter(&Order(), 64 << 10, missing);
   std::mt19937_64 rng(9);
@@ -286,7 +286,7 @@ TEST(ExternalSorterTest, FullDiskIsResourceExhausted) {
   const auto records = RandomRecords(200000, 10);
   for (rlim_t limit : {rlim_t{64 << 10}, rlim_t{8 << 20}}) {
     SCOPED_TRACE(limit);
-    TempDir dir;
+    SpillDir dir;
     Status s;
     bool failed_in_add = false;
     {

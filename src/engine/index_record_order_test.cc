@@ -32,13 +32,13 @@ struct TestValue {
   std::string bytes;
 };
 
-TestValue Null() { return {}; }
+TestValue NullValue() { return {}; }
 TestValue Int(int64_t v) { return {Type::kInteger, v, 0, ""}; }
 TestValue Real(double v) { return {Type::kReal, 0, v, ""}; }
 TestValue Text(std::string s) { return {Type::kText, 0, 0, std::move(s)}; }
 TestValue Blob(std::string s) { return {Type::kBlob, 0, 0, std::move(s)}; }
 
-std::string Encode(const std::vector<TestValue>& values) {
+std::string EncodeValues(const std::vector<TestValue>& values) {
   std::vector<sqlite_record::Value> v;
   for (const TestValue& t : values) v.push_back({t.type, t.i, t.r, t.bytes});
   std::string out;
@@ -112,7 +112,7 @@ TestValue Column(sqlite3_stmt* stmt, int i) {
       return Blob(std::string(p ? p : "", sqlite3_column_bytes(stmt, i)));
     }
     default:
-      return Null();
+      return NullValue();
   }
 }
 
@@ -121,7 +121,7 @@ std::vector<TestValue> EdgeValues() {
   const int64_t kMax = std::numeric_limits<int64_t>::max();
   const int64_t kMin = std::numeric_limits<int64_t>::min();
   const int64_t p53 = int64_t{1} << 53;
-  std::vector<TestValue> v = {Null()};
+  std::vector<TestValue> v = {NullValue()};
   for (int64_t i : {int64_t{0},
                     int64_t{1},
                     int64_t{-1},
@@ -303,7 +303,7 @@ void CheckIndexOrder(std::mt19937_64& rng, const std::vector<IndexColumnOrder>& 
       values.push_back(Column(sel, static_cast<int>(c)));
       d += (c ? ", " : "") + Describe(values.back());
     }
-    sqlite_order.push_back(Encode(values));
+    sqlite_order.push_back(EncodeValues(values));
     described.push_back(d);
   }
   sqlite3_finalize(sel);
@@ -385,8 +385,8 @@ TEST(IndexRecordOrderTest, PairwiseComparisonMatchesSqlite) {
         ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
         const int want = sqlite3_column_int(stmt, 0);
         sqlite3_reset(stmt);
-        const std::string ra = Encode({a});
-        const std::string rb = Encode({b});
+        const std::string ra = EncodeValues({a});
+        const std::string rb = EncodeValues({b});
         const int got = asc.Compare(ra, rb);
         ASSERT_EQ((got > 0) - (got < 0), want) << c << ": " << Describe(a) << " vs " << Describe(b);
         const int flipped = desc.Compare(ra, rb);
@@ -436,8 +436,8 @@ TEST(IndexRecordOrderTest, ComparePrefixAgreesWithSqliteUniqueIndexes) {
       const bool refused = sqlite3_step(ins) != SQLITE_DONE;
       sqlite3_reset(ins);
       // Keys plus distinct rowids, as in the index.
-      const std::string r0 = Encode({a0, b0, Int(1)});
-      const std::string r1 = Encode({a1, b1, Int(2)});
+      const std::string r0 = EncodeValues({a0, b0, Int(1)});
+      const std::string r1 = EncodeValues({a1, b1, Int(2)});
       const bool has_null =
           IndexRecordOrder::FieldIsNull(r0, 0) || IndexRecordOrder::FieldIsNull(r0, 1) ||
           IndexRecordOrder::FieldIsNull(r1, 0) || IndexRecordOrder::FieldIsNull(r1, 1);
@@ -455,7 +455,7 @@ TEST(IndexRecordOrderTest, ComparePrefixAgreesWithSqliteUniqueIndexes) {
 TEST(IndexRecordOrderTest, NumericEdgesAreExact) {
   const IndexRecordOrder order({});
   auto cmp = [&](const TestValue& a, const TestValue& b) {
-    const int r = order.Compare(Encode({a}), Encode({b}));
+    const int r = order.Compare(EncodeValues({a}), EncodeValues({b}));
     return (r > 0) - (r < 0);
   };
   const int64_t p53 = int64_t{1} << 53;
@@ -470,19 +470,19 @@ TEST(IndexRecordOrderTest, NumericEdgesAreExact) {
   EXPECT_EQ(
       cmp(Real(-std::numeric_limits<double>::infinity()), Int(std::numeric_limits<int64_t>::min())),
       -1);
-  EXPECT_EQ(cmp(Null(), Real(-std::numeric_limits<double>::infinity())), -1);
+  EXPECT_EQ(cmp(NullValue(), Real(-std::numeric_limits<double>::infinity())), -1);
   EXPECT_EQ(cmp(Real(std::numeric_limits<double>::infinity()), Text("")), -1);
   EXPECT_EQ(cmp(Text("\xff"), Blob("")), -1);
 }
 
 TEST(IndexRecordOrderTest, NanIsNullAndPrefixesAreShorter) {
   const IndexRecordOrder order({});
-  std::string nan = Encode({Real(std::numeric_limits<double>::quiet_NaN())});
+  std::string nan = EncodeValues({Real(std::numeric_limits<double>::quiet_NaN())});
   EXPECT_TRUE(IndexRecordOrder::FieldIsNull(nan, 0));
-  EXPECT_EQ(order.Compare(nan, Encode({Null()})), 0);
-  EXPECT_LT(order.Compare(nan, Encode({Int(std::numeric_limits<int64_t>::min())})), 0);
+  EXPECT_EQ(order.Compare(nan, EncodeValues({NullValue()})), 0);
+  EXPECT_LT(order.Compare(nan, EncodeValues({Int(std::numeric_limits<int64_t>::min())})), 0);
 
-  const std::string r = Encode({Int(5), Null(), Text("x")});
+  const std::string r = EncodeValues({Int(5), NullValue(), Text("x")});
   EXPECT_FALSE(IndexRecordOrder::FieldIsNull(r, 0));
   EXPECT_TRUE(IndexRecordOrder::FieldIsNull(r, 1));
   EXPECT_FALSE(IndexRecordOrder::FieldIsNull(r, 2));
@@ -490,12 +490,14 @@ TEST(IndexRecordOrderTest, NanIsNullAndPrefixesAreShorter) {
 
   // A record that is a prefix of another sorts first, even on a DESC column.
   const IndexRecordOrder desc({{Collation::kBinary, true}, {Collation::kBinary, true}});
-  const std::string shorter = Encode({Int(5)});
+  const std::string shorter = EncodeValues({Int(5)});
   EXPECT_LT(desc.Compare(shorter, r), 0);
   EXPECT_GT(desc.Compare(r, shorter), 0);
-  EXPECT_LT(desc.Compare(Encode({}), shorter), 0);
-  EXPECT_EQ(desc.ComparePrefix(Encode({Int(5), Int(1)}), Encode({Int(5), Int(2)}), 1), 0);
-  EXPECT_NE(desc.ComparePrefix(Encode({Int(5), Int(1)}), Encode({Int(5), Int(2)}), 2), 0);
+  EXPECT_LT(desc.Compare(EncodeValues({}), shorter), 0);
+  EXPECT_EQ(desc.ComparePrefix(EncodeValues({Int(5), Int(1)}), EncodeValues({Int(5), Int(2)}), 1),
+            0);
+  EXPECT_NE(desc.ComparePrefix(EncodeValues({Int(5), Int(1)}), EncodeValues({Int(5), Int(2)}), 2),
+            0);
 }
 
 // Mutated and random byte strings: no crash (the sanitizer build reads out of bounds loudly), and
@@ -505,7 +507,7 @@ TEST(IndexRecordOrderTest, CorruptRecordsCompareDeterministically) {
   const std::vector<TestValue> edges = EdgeValues();
   std::vector<std::string> records;
   for (int k = 0; k < 400; ++k) {
-    std::string r = Encode({RandomValue(rng, edges), RandomValue(rng, edges), Int(k)});
+    std::string r = EncodeValues({RandomValue(rng, edges), RandomValue(rng, edges), Int(k)});
     switch (k % 5) {
       case 0:
         r.resize(rng() % (r.size() + 1));  // Truncated.

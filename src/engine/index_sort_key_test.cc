@@ -12,11 +12,6 @@ namespace {
 using sqlite_record::Type;
 using sqlite_record::Value;
 
-Value Int(int64_t i) { return Value{Type::kInteger, i, 0, {}}; }
-Value Real(double r) { return Value{Type::kReal, 0, r, {}}; }
-Value Text(std::string_view s) { return Value{Type::kText, 0, 0, s}; }
-Value Blob(std::string_view s) { return Value{Type::kBlob, 0, 0, s}; }
-
 int Sign(int v) { return (v > 0) - (v < 0); }
 
 // Values around every boundary the two orders must agree on.
@@ -24,31 +19,31 @@ std::vector<Value> EdgeValues(std::vector<std::string>* storage) {
   const int64_t kMax = std::numeric_limits<int64_t>::max();
   const int64_t kMin = std::numeric_limits<int64_t>::min();
   std::vector<Value> v = {Value{},
-                          Int(0),
-                          Int(1),
-                          Int(-1),
-                          Int(kMax),
-                          Int(kMin),
-                          Int(kMax - 1),
-                          Int(kMin + 1),
-                          Int((int64_t{1} << 53) + 1),
-                          Int(int64_t{1} << 53),
-                          Int(-(int64_t{1} << 53) - 1),
-                          Int(1000),
-                          Real(0.0),
-                          Real(-0.0),
-                          Real(1.0),
-                          Real(-1.5),
-                          Real(1e300),
-                          Real(-1e300),
-                          Real(9007199254740992.0),
-                          Real(9223372036854775808.0),
-                          Real(-9223372036854775808.0),
-                          Real(0.5),
-                          Real(1000.0),
-                          Real(std::numeric_limits<double>::infinity()),
-                          Real(-std::numeric_limits<double>::infinity()),
-                          Real(5e-324)};
+                          Value::Integer(0),
+                          Value::Integer(1),
+                          Value::Integer(-1),
+                          Value::Integer(kMax),
+                          Value::Integer(kMin),
+                          Value::Integer(kMax - 1),
+                          Value::Integer(kMin + 1),
+                          Value::Integer((int64_t{1} << 53) + 1),
+                          Value::Integer(int64_t{1} << 53),
+                          Value::Integer(-(int64_t{1} << 53) - 1),
+                          Value::Integer(1000),
+                          Value::Real(0.0),
+                          Value::Real(-0.0),
+                          Value::Real(1.0),
+                          Value::Real(-1.5),
+                          Value::Real(1e300),
+                          Value::Real(-1e300),
+                          Value::Real(9007199254740992.0),
+                          Value::Real(9223372036854775808.0),
+                          Value::Real(-9223372036854775808.0),
+                          Value::Real(0.5),
+                          Value::Real(1000.0),
+                          Value::Real(std::numeric_limits<double>::infinity()),
+                          Value::Real(-std::numeric_limits<double>::infinity()),
+                          Value::Real(5e-324)};
   *storage = {"",
               "a",
               "A",
@@ -66,8 +61,8 @@ std::vector<Value> EdgeValues(std::vector<std::string>* storage) {
               "é",
               "É"};
   for (const auto& s : *storage) {
-    v.push_back(Text(s));
-    v.push_back(Blob(s));
+    v.push_back(Value::Text(s));
+    v.push_back(Value::Blob(s));
   }
   return v;
 }
@@ -101,7 +96,7 @@ TEST(IndexSortKeyTest, ByteOrderIsIndexOrderForEveryPairOfEdgeValues) {
               b.bytes.find('\0') != std::string_view::npos) {
             continue;
           }
-          const std::vector<Value> fa = {a, Int(7)}, fb = {b, Int(7)};
+          const std::vector<Value> fa = {a, Value::Integer(7)}, fb = {b, Value::Integer(7)};
           EXPECT_EQ(Sign(Key(fa, order).compare(Key(fb, order))),
                     Sign(reference.Compare(Record(fa), Record(fb))))
               << "collation " << static_cast<int>(c) << " desc " << desc;
@@ -128,13 +123,13 @@ TEST(IndexSortKeyTest, RandomMultiFieldEntriesSortLikeTheRecords) {
         auto pick = [&] {
           Value v = pool[rng() % pool.size()];
           bool nul = v.type == Type::kText && v.bytes.find('\0') != std::string_view::npos;
-          return nul && order[f].collation == Collation::kNoCase ? Text("x") : v;
+          return nul && order[f].collation == Collation::kNoCase ? Value::Text("x") : v;
         };
         fa.push_back(pick());
         fb.push_back(rng() % 3 == 0 ? fa.back() : pick());
       }
-      fa.push_back(Int(static_cast<int64_t>(rng() % 5)));
-      fb.push_back(Int(static_cast<int64_t>(rng() % 5)));
+      fa.push_back(Value::Integer(static_cast<int64_t>(rng() % 5)));
+      fb.push_back(Value::Integer(static_cast<int64_t>(rng() % 5)));
       ASSERT_EQ(Sign(Key(fa, order).compare(Key(fb, order))),
                 Sign(reference.Compare(Record(fa), Record(fb))));
     }
@@ -144,17 +139,18 @@ TEST(IndexSortKeyTest, RandomMultiFieldEntriesSortLikeTheRecords) {
 TEST(IndexSortKeyTest, NoCaseTextWithANulByteIsRefused) {
   std::string out;
   const std::string text("a\0b", 3);
-  EXPECT_FALSE(index_sort_key::Append(std::vector<Value>{Text(text)},
+  EXPECT_FALSE(index_sort_key::Append(std::vector<Value>{Value::Text(text)},
                                       std::vector<IndexColumnOrder>{{Collation::kNoCase, false}},
                                       &out));
-  EXPECT_TRUE(index_sort_key::Append(std::vector<Value>{Text(text)},
+  EXPECT_TRUE(index_sort_key::Append(std::vector<Value>{Value::Text(text)},
                                      std::vector<IndexColumnOrder>{{Collation::kBinary, false}},
                                      &out));
 }
 
 TEST(IndexSortKeyTest, NanSortsAsNull) {
   const std::vector<IndexColumnOrder> order = {{}};
-  EXPECT_EQ(Key({Real(std::nan("")), Int(1)}, order), Key({Value{}, Int(1)}, order));
+  EXPECT_EQ(Key({Value::Real(std::nan("")), Value::Integer(1)}, order),
+            Key({Value{}, Value::Integer(1)}, order));
 }
 
 }  // namespace

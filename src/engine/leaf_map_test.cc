@@ -22,7 +22,7 @@ namespace cofre {
 namespace {
 
 namespace fs = std::filesystem;
-using Rows = std::map<int64_t, std::string>;
+using RowMap = std::map<int64_t, std::string>;
 
 // A WITH clause naming s(value): the integers from..to.
 std::string Series(int from, int to) {
@@ -48,7 +48,7 @@ class LeafMapTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override { fs::remove_all(dir_); }
 
   // The rows of t and its leaf map, both as one snapshot sees them.
-  void Capture(Rows* rows, std::optional<std::vector<LeafRange>>* map) {
+  void Capture(RowMap* rows, std::optional<std::vector<LeafRange>>* map) {
     auto snap = Snapshot::Take({info_}, SnapshotOptions{1, std::chrono::milliseconds(20000)});
     ASSERT_TRUE(snap.ok()) << snap.status().message();
     const SqliteDb& r = (*snap)->reader("app");
@@ -145,7 +145,7 @@ TEST_P(LeafMapTest, UnchangedMeansUnchangedAgainstBruteForce) {
     }
   });
   std::mt19937_64 rng(GetParam() == "wal" ? 1 : 2);
-  Rows before, now;
+  RowMap before, now;
   std::optional<std::vector<LeafRange>> map_before, map_now;
   Capture(&before, &map_before);
   int decisions = 0, same = 0, mapped = 0;
@@ -167,8 +167,8 @@ TEST_P(LeafMapTest, UnchangedMeansUnchangedAgainstBruteForce) {
           continue;
         }
         ++same;
-        auto first = [&](const Rows& r) { return lo ? r.lower_bound(*lo) : r.begin(); };
-        auto last = [&](const Rows& r) { return hi ? r.lower_bound(*hi) : r.end(); };
+        auto first = [&](const RowMap& r) { return lo ? r.lower_bound(*lo) : r.begin(); };
+        auto last = [&](const RowMap& r) { return hi ? r.lower_bound(*hi) : r.end(); };
         ASSERT_TRUE(std::equal(first(before), last(before), first(now), last(now)))
             << "round " << round << ": [" << lo.value_or(-1) << ", " << hi.value_or(-1)
             << ") said unchanged but differs";

@@ -31,6 +31,12 @@ struct Value {
   int64_t i = 0;
   double r = 0;
   std::string_view bytes;
+
+  static Value Integer(int64_t v) { return Value{Type::kInteger, v, 0, {}}; }
+  static Value Real(double v) { return Value{Type::kReal, 0, v, {}}; }
+  // Text and blobs refer to `bytes`, which must outlive the value.
+  static Value Text(std::string_view bytes) { return Value{Type::kText, 0, 0, bytes}; }
+  static Value Blob(std::string_view bytes) { return Value{Type::kBlob, 0, 0, bytes}; }
 };
 
 // Appends the record of `values` to `out` (existing contents are kept).

@@ -24,11 +24,6 @@ namespace {
 
 using sqlite_record::Type;
 using sqlite_record::Value;
-
-Value Int(int64_t v) { return Value{Type::kInteger, v, 0, {}}; }
-Value Real(double v) { return Value{Type::kReal, 0, v, {}}; }
-Value Text(std::string_view s) { return Value{Type::kText, 0, 0, s}; }
-Value Blob(std::string_view s) { return Value{Type::kBlob, 0, 0, s}; }
 Value Null() { return Value{}; }
 
 // The payload SQLite stores for `values` as the only row of a fresh table.
@@ -115,7 +110,7 @@ TEST(SqliteRecordTest, MatchesSqliteForEveryIntegerWidth) {
                     int64_t{-140737488355329},
                     std::numeric_limits<int64_t>::max(),
                     std::numeric_limits<int64_t>::min()}) {
-    values.push_back(Int(v));
+    values.push_back(Value::Integer(v));
   }
   EXPECT_EQ(Encode(values), SqliteRecord(values));
 }
@@ -123,16 +118,25 @@ TEST(SqliteRecordTest, MatchesSqliteForEveryIntegerWidth) {
 TEST(SqliteRecordTest, MatchesSqliteForRealsTextBlobsAndNulls) {
   const std::string big(300, 'x');  // a serial type needing a 2-byte varint
   const std::string bin("\0\x01\xff", 3);
-  std::vector<Value> values = {Null(),     Real(1.5), Real(-0.0),    Real(1e300),
-                               Real(3.25), Text(""),  Text("héllo"), Blob(""),
-                               Blob(bin),  Text(big), Blob(big),     Null()};
+  std::vector<Value> values = {Null(),
+                               Value::Real(1.5),
+                               Value::Real(-0.0),
+                               Value::Real(1e300),
+                               Value::Real(3.25),
+                               Value::Text(""),
+                               Value::Text("héllo"),
+                               Value::Blob(""),
+                               Value::Blob(bin),
+                               Value::Text(big),
+                               Value::Blob(big),
+                               Null()};
   EXPECT_EQ(Encode(values), SqliteRecord(values));
 }
 
 TEST(SqliteRecordTest, HeaderSizeVarintGrowsPastOneByte) {
   // 70 two-byte serial types: the header (141+ bytes) needs a 2-byte size varint.
   const std::string s(100, 'y');
-  std::vector<Value> values(70, Text(s));
+  std::vector<Value> values(70, Value::Text(s));
   const std::string rec = Encode(values);
   EXPECT_EQ(rec, SqliteRecord(values));
   EXPECT_TRUE(sqlite_record::Validate(rec).ok());
@@ -141,7 +145,7 @@ TEST(SqliteRecordTest, HeaderSizeVarintGrowsPastOneByte) {
 TEST(SqliteRecordTest, EmptyRecordIsOneByte) { EXPECT_EQ(Encode({}), std::string("\x01", 1)); }
 
 TEST(SqliteRecordTest, ValidateRejectsMalformedRecords) {
-  std::string good = Encode({Int(5), Text("abc")});
+  std::string good = Encode({Value::Integer(5), Value::Text("abc")});
   EXPECT_TRUE(sqlite_record::Validate(good).ok());
   EXPECT_FALSE(sqlite_record::Validate("").ok());
   EXPECT_FALSE(sqlite_record::Validate(good.substr(0, good.size() - 1)).ok());  // body short

@@ -8,8 +8,6 @@ namespace cofre {
 
 namespace {
 
-constexpr char kNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
-
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -59,7 +57,7 @@ StatusOr<bool> JobRegistry::Claim(int64_t id, int64_t lease_ms) {
                                    "(status = 'pending'), status = CASE status WHEN 'pending' "
                                    "THEN 'running' ELSE status END, error = '', started = "
                                    "coalesce(started, ") +
-                       kNow + "), modified = " + kNow +
+                       kSqlNow + "), modified = " + kSqlNow +
                        " WHERE id = ? AND status IN ('pending', 'cancel-requested')"));
   stmt.Bind(1, NowMs() + lease_ms).Bind(2, id);
   RETURN_IF_ERROR(stmt.Run());
@@ -76,8 +74,8 @@ Status JobRegistry::Heartbeat(int64_t id, int64_t lease_ms) {
 StatusOr<bool> JobRegistry::Transition(int64_t id, const std::vector<std::string>& from,
                                        const std::string& to) {
   std::string sql =
-      std::string("UPDATE jobs SET status = ?2, modified = ") + kNow +
-      (Terminal(to) ? std::string(", checkpoint = NULL, finished = ") + kNow : std::string()) +
+      std::string("UPDATE jobs SET status = ?2, modified = ") + kSqlNow +
+      (Terminal(to) ? std::string(", checkpoint = NULL, finished = ") + kSqlNow : std::string()) +
       " WHERE id = ?1";
   if (!from.empty()) {
     sql += " AND status IN (";
@@ -97,8 +95,8 @@ StatusOr<int> JobRegistry::AdoptOrphans() {
        {std::pair<const char*, const char*>{"running", "pending"}, {"pause-requested", "paused"}}) {
     ASSIGN_OR_RETURN(SqliteStmt stmt,
                      dir_->system().Prepare(
-                         std::string("UPDATE jobs SET status = ?, modified = ") + kNow +
-                         (Terminal(to) ? std::string(", finished = ") + kNow : std::string()) +
+                         std::string("UPDATE jobs SET status = ?, modified = ") + kSqlNow +
+                         (Terminal(to) ? std::string(", finished = ") + kSqlNow : std::string()) +
                          " WHERE status = ? AND pid IS NULL"));
     stmt.Bind(1, to).Bind(2, from);
     RETURN_IF_ERROR(stmt.Run());

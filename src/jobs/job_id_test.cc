@@ -14,7 +14,7 @@
 namespace cofre {
 namespace {
 
-constexpr int64_t kSecond = 1000000000LL;
+constexpr int64_t kSecondNs = 1000000000LL;
 
 // Unix nanoseconds of a UTC calendar time, computed independently of the
 // generator.
@@ -26,7 +26,7 @@ int64_t UtcNanos(int year, int mon, int day, int hour, int min, int sec, int64_t
   tm.tm_hour = hour;
   tm.tm_min = min;
   tm.tm_sec = sec;
-  return static_cast<int64_t>(timegm(&tm)) * kSecond + frac_nanos;
+  return static_cast<int64_t>(timegm(&tm)) * kSecondNs + frac_nanos;
 }
 
 TEST(JobIdTest, EpochIsStartOf2015Utc) {
@@ -77,12 +77,12 @@ TEST(JobIdTest, BackwardsClockStillYieldsIncreasingIds) {
   std::atomic<int64_t> now{UtcNanos(2025, 3, 3, 3, 3, 3, 0)};
   JobIdGenerator gen(1, [&] { return now.load(); });
   int64_t before = gen.Next();
-  now -= 3600 * kSecond;  // an NTP step back by an hour
+  now -= 3600 * kSecondNs;  // an NTP step back by an hour
   int64_t after = gen.Next();
   EXPECT_GT(after, before);
   EXPECT_EQ(after, before + (int64_t{1} << 15));
   // Once the clock passes the old high-water mark, ids follow the clock again.
-  now += 7200 * kSecond;
+  now += 7200 * kSecondNs;
   int64_t later = gen.Next();
   EXPECT_EQ(JobIdGenerator::WallTimeNanosOf(later), now.load());
 }
@@ -131,7 +131,7 @@ TEST(JobIdTest, RealClockIdsAreNearNowAndUniqueAcrossThreads) {
   const int64_t first_time = JobIdGenerator::WallTimeNanosOf(*all.begin());
   const int64_t last_time = JobIdGenerator::WallTimeNanosOf(*all.rbegin());
   EXPECT_GE(first_time, start - 10000);
-  EXPECT_LE(last_time, JobIdGenerator::SystemWallClockNanos() + kSecond);
+  EXPECT_LE(last_time, JobIdGenerator::SystemWallClockNanos() + kSecondNs);
 }
 
 TEST(JobIdTest, DefaultGeneratorIsSharedAndIncreasing) {

@@ -11,7 +11,7 @@ namespace cofre {
 
 namespace {
 
-constexpr char kSchema[] = R"sql(
+constexpr char kJobsSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   id INTEGER PRIMARY KEY,
   job_type TEXT NOT NULL,
@@ -43,12 +43,10 @@ CREATE TABLE IF NOT EXISTS backup_dirs (
 );
 )sql";
 
-constexpr char kNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
-
 }  // namespace
 
 Status JobRegistry::Init() {
-  RETURN_IF_ERROR(dir_->system().Exec(kSchema));
+  RETURN_IF_ERROR(dir_->system().Exec(kJobsSchema));
   // Data directories made before these columns existed get them.
   for (const char* column :
        {"running_status TEXT", "user_name TEXT NOT NULL DEFAULT 'root'", "spec BLOB",
@@ -79,12 +77,12 @@ StatusOr<int64_t> JobRegistry::CreatePending(const std::string& type,
 StatusOr<int64_t> JobRegistry::Insert(const std::string& type, const std::string& description,
                                       const std::string& user,
                                       const std::optional<std::string>& spec) {
-  ASSIGN_OR_RETURN(
-      SqliteStmt stmt,
-      dir_->system().Prepare(
-          std::string("INSERT INTO jobs(id, job_type, description, status, created, "
-                      "started, modified, pid, user_name, spec) VALUES(?, ?, ?, ?, ") +
-          kNow + ", CASE WHEN ?4 = 'running' THEN " + kNow + " END, " + kNow + ", ?, ?, ?)"));
+  ASSIGN_OR_RETURN(SqliteStmt stmt,
+                   dir_->system().Prepare(
+                       std::string("INSERT INTO jobs(id, job_type, description, status, created, "
+                                   "started, modified, pid, user_name, spec) VALUES(?, ?, ?, ?, ") +
+                       kSqlNow + ", CASE WHEN ?4 = 'running' THEN " + kSqlNow + " END, " + kSqlNow +
+                       ", ?, ?, ?)"));
   // Two processes on one node can draw the same id: skip past a taken one and retry.
   for (int attempt = 0;; ++attempt) {
     int64_t id = NextJobId();
@@ -112,7 +110,7 @@ Status JobRegistry::Progress(int64_t id, double fraction, std::optional<uint64_t
                                                       "result_rows = coalesce(?3, result_rows), "
                                                       "result_bytes = coalesce(?4, result_bytes), "
                                                       "modified = ") +
-                                          kNow + " WHERE id = ?2"));
+                                          kSqlNow + " WHERE id = ?2"));
   stmt.Bind(1, fraction).Bind(2, id);
   if (rows) stmt.Bind(3, static_cast<int64_t>(*rows));
   if (bytes) stmt.Bind(4, static_cast<int64_t>(*bytes));
@@ -123,7 +121,7 @@ Status JobRegistry::SetRunningStatus(int64_t id, const std::string& text) {
   ASSIGN_OR_RETURN(SqliteStmt stmt,
                    dir_->system().Prepare(std::string("UPDATE jobs SET running_status = ?, "
                                                       "modified = ") +
-                                          kNow + " WHERE id = ?"));
+                                          kSqlNow + " WHERE id = ?"));
   stmt.Bind(1, text).Bind(2, id);
   return stmt.Run();
 }
@@ -136,7 +134,7 @@ Status JobRegistry::Succeed(int64_t id, uint64_t rows, uint64_t index_entries, u
               "UPDATE jobs SET status = 'succeeded', fraction_completed = 1, "
               "checkpoint = NULL, result_rows = ?, result_index_entries = ?, result_bytes = ?, "
               "finished = ") +
-          kNow + ", modified = " + kNow + " WHERE id = ?"));
+          kSqlNow + ", modified = " + kSqlNow + " WHERE id = ?"));
   stmt.Bind(1, static_cast<int64_t>(rows))
       .Bind(2, static_cast<int64_t>(index_entries))
       .Bind(3, static_cast<int64_t>(bytes))
@@ -148,7 +146,7 @@ Status JobRegistry::Fail(int64_t id, const std::string& error) {
   ASSIGN_OR_RETURN(SqliteStmt stmt, dir_->system().Prepare(
                                         std::string("UPDATE jobs SET status = 'failed', error = ?, "
                                                     "checkpoint = NULL, finished = ") +
-                                        kNow + ", modified = " + kNow + " WHERE id = ?"));
+                                        kSqlNow + ", modified = " + kSqlNow + " WHERE id = ?"));
   stmt.Bind(1, error).Bind(2, id);
   return stmt.Run();
 }

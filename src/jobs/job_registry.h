@@ -30,6 +30,9 @@
 
 namespace cofre {
 
+// The SQL expression of "now" as job records store times (UTC, milliseconds).
+inline constexpr char kSqlNow[] = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+
 class JobRegistry {
  public:
   explicit JobRegistry(DataDir* dir) : dir_(dir) {}

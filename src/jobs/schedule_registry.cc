@@ -10,7 +10,7 @@ namespace cofre {
 
 namespace {
 
-constexpr char kSchema[] = R"sql(
+constexpr char kSchedulesSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS schedules (
   id INTEGER PRIMARY KEY,
   label TEXT NOT NULL,
@@ -93,7 +93,7 @@ int64_t NowUnixMicros() {
   return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
 }
 
-Status ScheduleRegistry::Init() { return dir_->system().Exec(kSchema); }
+Status ScheduleRegistry::Init() { return dir_->system().Exec(kSchedulesSchema); }
 
 Status ScheduleRegistry::InTransaction(const std::function<Status()>& body) {
   RETURN_IF_ERROR(dir_->system().BeginImmediate());

@@ -20,9 +20,9 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-constexpr int64_t kSecond = 1000000;
+constexpr int64_t kSecondUs = 1000000;
 // 2026-12-04 17:10:30 UTC.
-constexpr int64_t kNow = 1796404230LL * kSecond;
+constexpr int64_t kNow = 1796404230LL * kSecondUs;
 
 class SchedulerTest : public ::testing::Test {
  protected:
@@ -102,14 +102,14 @@ TEST_F(SchedulerTest, PairRunsFullThenResumesIncremental) {
   ASSERT_THAT(Jobs(full.id), SizeIs(1));
   EXPECT_THAT(Jobs(inc.id), IsEmpty());
   EXPECT_EQ(notified_, 1);
-  EXPECT_EQ(*Get(full.id).next_run_us, (1796407200LL) * kSecond);  // 18:00:00
+  EXPECT_EQ(*Get(full.id).next_run_us, (1796407200LL) * kSecondUs);  // 18:00:00
   EXPECT_FALSE(Get(inc.id).next_run_us.has_value());
 
   Finish(Jobs(full.id)[0], true);
-  Tick(kNow + 10 * kSecond);
+  Tick(kNow + 10 * kSecondUs);
   ScheduleRecord resumed = Get(inc.id);
   ASSERT_TRUE(resumed.next_run_us.has_value());
-  EXPECT_EQ(*resumed.next_run_us, 1796404500LL * kSecond);  // 17:15:00
+  EXPECT_EQ(*resumed.next_run_us, 1796404500LL * kSecondUs);  // 17:15:00
   EXPECT_EQ(resumed.state, "");
   EXPECT_EQ(Get(full.id).unpause_on_success, 0);
 
@@ -118,13 +118,13 @@ TEST_F(SchedulerTest, PairRunsFullThenResumesIncremental) {
 }
 
 TEST_F(SchedulerTest, MissedTimesRunOnce) {
-  ScheduleRecord s = Record("* * * * * *");    // every second
-  s.next_run_us = kNow - 3 * 86400 * kSecond;  // three days of missed runs
+  ScheduleRecord s = Record("* * * * * *");      // every second
+  s.next_run_us = kNow - 3 * 86400 * kSecondUs;  // three days of missed runs
   ASSERT_THAT(schedules_->CreatePair(&s, nullptr), IsOk());
   Tick(kNow);
   Tick(kNow);
   EXPECT_THAT(Jobs(s.id), SizeIs(1));
-  EXPECT_EQ(*Get(s.id).next_run_us, kNow + kSecond);
+  EXPECT_EQ(*Get(s.id).next_run_us, kNow + kSecondUs);
 }
 
 TEST_F(SchedulerTest, PreviousRunningWaitSkipStart) {
@@ -139,7 +139,7 @@ TEST_F(SchedulerTest, PreviousRunningWaitSkipStart) {
   }
   Tick(kNow);
   for (ScheduleRecord* s : {&wait, &skip, &start, &inc}) ASSERT_THAT(Jobs(s->id), SizeIs(1));
-  const int64_t later = kNow + 20 * kSecond;
+  const int64_t later = kNow + 20 * kSecondUs;
   Tick(later);
   EXPECT_THAT(Jobs(wait.id), SizeIs(1));
   EXPECT_THAT(Get(wait.id).state, HasSubstr("waiting: job"));
@@ -151,7 +151,7 @@ TEST_F(SchedulerTest, PreviousRunningWaitSkipStart) {
   EXPECT_THAT(Jobs(inc.id), SizeIs(1));
 
   Finish(Jobs(wait.id)[0], true);
-  Tick(later + kSecond);
+  Tick(later + kSecondUs);
   EXPECT_THAT(Jobs(wait.id), SizeIs(2));
   EXPECT_EQ(Get(wait.id).state, "");
 }
@@ -166,15 +166,15 @@ TEST_F(SchedulerTest, FailurePolicies) {
     ASSERT_THAT(schedules_->CreatePair(s, nullptr), IsOk());
   }
   Tick(kNow);
-  const int64_t midnight = 1796428800LL * kSecond;  // 2026-12-05 00:00:00
+  const int64_t midnight = 1796428800LL * kSecondUs;  // 2026-12-05 00:00:00
   for (ScheduleRecord* s : {&retry, &resched, &pause}) {
     ASSERT_THAT(Jobs(s->id), SizeIs(1));
     EXPECT_EQ(*Get(s->id).next_run_us, midnight);
     Finish(Jobs(s->id)[0], false);
   }
-  const int64_t t = kNow + 60 * kSecond;
+  const int64_t t = kNow + 60 * kSecondUs;
   Tick(t);
-  EXPECT_EQ(*Get(retry.id).next_run_us, t + 5 * kSecond);
+  EXPECT_EQ(*Get(retry.id).next_run_us, t + 5 * kSecondUs);
   EXPECT_THAT(Get(retry.id).state, HasSubstr("retrying: job"));
   EXPECT_THAT(Get(retry.id).state, HasSubstr("failed: storage unreachable"));
   EXPECT_EQ(*Get(resched.id).next_run_us, midnight);
@@ -182,10 +182,10 @@ TEST_F(SchedulerTest, FailurePolicies) {
   EXPECT_FALSE(Get(pause.id).next_run_us.has_value());
   EXPECT_THAT(Get(pause.id).state, HasSubstr("paused: job"));
   // The retry runs after its delay, and a success clears the state.
-  Tick(t + 5 * kSecond);
+  Tick(t + 5 * kSecondUs);
   ASSERT_THAT(Jobs(retry.id), SizeIs(2));
   Finish(Jobs(retry.id)[0], true);
-  Tick(t + 6 * kSecond);
+  Tick(t + 6 * kSecondUs);
   EXPECT_EQ(Get(retry.id).state, "");
   EXPECT_EQ(*Get(retry.id).next_run_us, midnight);
 }
@@ -202,7 +202,7 @@ TEST_F(SchedulerTest, RunThatCannotStartFollowsThePolicy) {
   EXPECT_THAT(Jobs(pause.id), IsEmpty());
   EXPECT_FALSE(Get(pause.id).next_run_us.has_value());
   EXPECT_THAT(Get(pause.id).state, HasSubstr("paused: the node key"));
-  EXPECT_EQ(*Get(resched.id).next_run_us, 1796428800LL * kSecond);
+  EXPECT_EQ(*Get(resched.id).next_run_us, 1796428800LL * kSecondUs);
   EXPECT_THAT(Get(resched.id).state, HasSubstr("reschedule: the node key"));
   EXPECT_EQ(notified_, 0);
 }
@@ -218,7 +218,7 @@ TEST_F(SchedulerTest, DroppedScheduleSettlesAndUnlinks) {
   EXPECT_THAT(schedules_->Get(full.id).status(), StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(schedules_->Drop(full.id), StatusIs(StatusCode::kNotFound));
   Finish(Jobs(full.id)[0], false);
-  Tick(kNow + kSecond);  // nothing left to settle against
+  Tick(kNow + kSecondUs);  // nothing left to settle against
   EXPECT_THAT(*schedules_->UnsettledFinishedJobs(), IsEmpty());
 }
 

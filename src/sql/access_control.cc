@@ -11,7 +11,7 @@ namespace cofre::sql {
 
 namespace {
 
-constexpr char kSchema[] = R"sql(
+constexpr char kAccessSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS users (
   name TEXT PRIMARY KEY,
   is_role INTEGER NOT NULL DEFAULT 0,
@@ -67,12 +67,6 @@ std::string_view KindName(GrantObject::Kind k) {
   return "table";
 }
 
-ResultSet Tag(std::string tag) {
-  ResultSet rs;
-  rs.tag = std::move(tag);
-  return rs;
-}
-
 }  // namespace
 
 Status AccessControl::ValidateName(const std::string& name) {
@@ -91,7 +85,7 @@ Status AccessControl::ValidateName(const std::string& name) {
   return Status::OK();
 }
 
-Status AccessControl::Init() { return dir_->system().Exec(kSchema); }
+Status AccessControl::Init() { return dir_->system().Exec(kAccessSchema); }
 
 StatusOr<bool> AccessControl::Exists(const std::string& name) const {
   ASSIGN_OR_RETURN(SqliteStmt st, dir_->system().Prepare("SELECT 1 FROM users WHERE name = ?"));
@@ -208,7 +202,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const CreateRole
   const std::string tag = "CREATE ROLE";  // PostgreSQL's tag for users and roles alike
   ASSIGN_OR_RETURN(bool exists, Exists(name));
   if (exists) {
-    if (s.if_not_exists) return Tag(tag);
+    if (s.if_not_exists) return TagResult(tag);
     return AlreadyExistsError("a role or user named " + name + " already exists")
         .WithDetail(ErrorDetail::kDuplicateObject);
   }
@@ -226,7 +220,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const CreateRole
   if (r.ok()) r = SetOptions(name, s.options);
   if (!r.ok()) return rollback(r);
   RETURN_IF_ERROR(dir_->system().Exec("COMMIT"));
-  return Tag(tag);
+  return TagResult(tag);
 }
 
 StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const AlterRole& s) {
@@ -236,11 +230,11 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const AlterRole&
   if (!own_password) RETURN_IF_ERROR(RequireAdmin(actor, "alter users and roles"));
   ASSIGN_OR_RETURN(bool exists, Exists(name));
   if (!exists) {
-    if (s.if_exists) return Tag("ALTER ROLE");
+    if (s.if_exists) return TagResult("ALTER ROLE");
     return NotFoundError("role/user \"" + name + "\" does not exist");
   }
   RETURN_IF_ERROR(SetOptions(name, s.options));
-  return Tag("ALTER ROLE");
+  return TagResult("ALTER ROLE");
 }
 
 StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const DropRole& s) {
@@ -277,7 +271,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const DropRole& 
     }
   }
   RETURN_IF_ERROR(dir_->system().Exec("COMMIT"));
-  return Tag("DROP ROLE");
+  return TagResult("DROP ROLE");
 }
 
 StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantPrivileges& s,
@@ -357,7 +351,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantPrivi
     }
   }
   RETURN_IF_ERROR(dir_->system().Exec("COMMIT"));
-  return Tag(s.revoke ? "REVOKE" : "GRANT");
+  return TagResult(s.revoke ? "REVOKE" : "GRANT");
 }
 
 StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantRoles& s) {
@@ -398,7 +392,7 @@ StatusOr<ResultSet> AccessControl::Run(const Privileges& actor, const GrantRoles
     st.Bind(1, role).Bind(2, member);
     RETURN_IF_ERROR(st.Run());
   }
-  return Tag(s.revoke ? "REVOKE" : "GRANT");
+  return TagResult(s.revoke ? "REVOKE" : "GRANT");
 }
 
 StatusOr<ResultSet> AccessControl::Run(const ShowRoles& s) const {

@@ -5,6 +5,7 @@
 
 #include "sql/as_of_time.h"
 #include "sql/describe.h"
+#include "sql/parse_test_util.h"
 #include "sql/parser.h"
 #include "sql/show_source.h"
 #include "util/status_matchers.h"
@@ -12,40 +13,30 @@
 namespace cofre::sql {
 namespace {
 
-template <typename T>
-T Parse(std::string_view text) {
-  StatusOr<Statement> stmt = ParseStatement(text);
-  EXPECT_TRUE(stmt.ok()) << text << ": " << stmt.status().ToString();
-  if (!stmt.ok()) return T{};
-  const T* value = std::get_if<T>(&*stmt);
-  EXPECT_NE(value, nullptr) << text << " parsed as variant #" << stmt->index();
-  return value ? *value : T{};
-}
-
 TEST(CompatParserTest, ExternalConnections) {
   CreateExternalConnection c =
-      Parse<CreateExternalConnection>("CREATE EXTERNAL CONNECTION backup_s3 AS 's3://b/p?X=1'");
+      ParseAs<CreateExternalConnection>("CREATE EXTERNAL CONNECTION backup_s3 AS 's3://b/p?X=1'");
   EXPECT_EQ(c.name, "backup_s3");
   EXPECT_EQ(c.uri, "s3://b/p?X=1");
   EXPECT_FALSE(c.if_not_exists);
-  c = Parse<CreateExternalConnection>(
+  c = ParseAs<CreateExternalConnection>(
       "create external connection if not exists 'k' as 'aws:///key?REGION=r';");
   EXPECT_TRUE(c.if_not_exists);
   EXPECT_EQ(c.name, "k");
-  EXPECT_EQ(Parse<ShowExternalConnections>("SHOW EXTERNAL CONNECTIONS"),
+  EXPECT_EQ(ParseAs<ShowExternalConnections>("SHOW EXTERNAL CONNECTIONS"),
             (ShowExternalConnections{}));
-  EXPECT_EQ(Parse<ShowExternalConnections>("SHOW EXTERNAL CONNECTION s3_bucket"),
+  EXPECT_EQ(ParseAs<ShowExternalConnections>("SHOW EXTERNAL CONNECTION s3_bucket"),
             (ShowExternalConnections{"s3_bucket", false}));
-  EXPECT_EQ(Parse<ShowExternalConnections>("SHOW CREATE ALL EXTERNAL CONNECTIONS"),
+  EXPECT_EQ(ParseAs<ShowExternalConnections>("SHOW CREATE ALL EXTERNAL CONNECTIONS"),
             (ShowExternalConnections{std::nullopt, true}));
-  EXPECT_EQ(Parse<ShowExternalConnections>("SHOW CREATE EXTERNAL CONNECTION x"),
+  EXPECT_EQ(ParseAs<ShowExternalConnections>("SHOW CREATE EXTERNAL CONNECTION x"),
             (ShowExternalConnections{"x", true}));
-  EXPECT_EQ(Parse<DropExternalConnection>("DROP EXTERNAL CONNECTION IF EXISTS x"),
+  EXPECT_EQ(ParseAs<DropExternalConnection>("DROP EXTERNAL CONNECTION IF EXISTS x"),
             (DropExternalConnection{"x", true}));
   EXPECT_THAT(ParseStatement("CREATE EXTERNAL CONNECTION x 's3://b'").status(),
               StatusIs(StatusCode::kInvalidArgument));
   GrantPrivileges g =
-      Parse<GrantPrivileges>("GRANT USAGE ON EXTERNAL CONNECTION backup_s3, b2 TO alice");
+      ParseAs<GrantPrivileges>("GRANT USAGE ON EXTERNAL CONNECTION backup_s3, b2 TO alice");
   EXPECT_EQ(g.on.kind, GrantObject::Kind::kExternalConnection);
   EXPECT_EQ(g.on.names, (std::vector<std::string>{"backup_s3", "b2"}));
   EXPECT_EQ(g.privileges, (std::vector<std::string>{"USAGE"}));
@@ -68,12 +59,12 @@ TEST(CompatParserTest, ConnectionSecretsAreRedacted) {
 }
 
 TEST(CompatParserTest, ShowQueries) {
-  ShowQuery q = Parse<ShowQuery>("WITH x AS (SHOW JOBS) SELECT job_id FROM x WHERE a = 'b'");
+  ShowQuery q = ParseAs<ShowQuery>("WITH x AS (SHOW JOBS) SELECT job_id FROM x WHERE a = 'b'");
   ASSERT_EQ(q.sources.size(), 1u);
   EXPECT_EQ(q.sources[0].show, "SHOW JOBS");
   EXPECT_EQ(q.text.substr(q.sources[0].begin, q.sources[0].end - q.sources[0].begin),
             "(SHOW JOBS)");
-  q = Parse<ShowQuery>(
+  q = ParseAs<ShowQuery>(
       "SELECT path FROM [SHOW BACKUPS IN 'nodelocal://1/x'] JOIN [show jobs] ON 1");
   ASSERT_EQ(q.sources.size(), 2u);
   EXPECT_EQ(q.sources[0].show, "SHOW BACKUPS IN 'nodelocal://1/x'");
@@ -83,12 +74,12 @@ TEST(CompatParserTest, ShowQueries) {
                            "WITH show AS (SELECT 1) "
                            "SELECT * FROM show",
                            "SELECT [show] FROM t"}) {
-    EXPECT_EQ(Parse<Passthrough>(text).text, text);
+    EXPECT_EQ(ParseAs<Passthrough>(text).text, text);
   }
 }
 
 TEST(CompatParserTest, SubstituteShowResults) {
-  ShowQuery q = Parse<ShowQuery>("SELECT * FROM [SHOW JOBS] WHERE n > 1");
+  ShowQuery q = ParseAs<ShowQuery>("SELECT * FROM [SHOW JOBS] WHERE n > 1");
   ResultSet rs;
   rs.columns = {{"name"}, {"n", ResultSet::Kind::kNumber}, {"ok", ResultSet::Kind::kBool}};
   rs.rows = {{std::string("it's"), std::string("2"), std::string("true")},
@@ -108,19 +99,19 @@ TEST(CompatParserTest, SubstituteShowResults) {
 }
 
 TEST(CompatParserTest, JobsAndBackups) {
-  ControlJobs c = Parse<ControlJobs>(
+  ControlJobs c = ParseAs<ControlJobs>(
       "PAUSE JOBS (WITH x AS (SHOW JOBS) SELECT job_id FROM x WHERE user_name = 'maxroach');");
   EXPECT_EQ(c.action, ControlJob::Action::kPause);
   EXPECT_EQ(c.query, "WITH x AS (SHOW JOBS) SELECT job_id FROM x WHERE user_name = 'maxroach'");
-  c = Parse<ControlJobs>("cancel jobs select 1");
+  c = ParseAs<ControlJobs>("cancel jobs select 1");
   EXPECT_EQ(c.action, ControlJob::Action::kCancel);
   EXPECT_EQ(c.query, "select 1");
-  EXPECT_TRUE(Parse<ShowJobs>("SHOW AUTOMATIC JOBS").automatic);
-  ShowBackups b = Parse<ShowBackups>("SHOW BACKUPS IN 'x' OLDER THAN '-1d' NEWER THAN '-7d'");
+  EXPECT_TRUE(ParseAs<ShowJobs>("SHOW AUTOMATIC JOBS").automatic);
+  ShowBackups b = ParseAs<ShowBackups>("SHOW BACKUPS IN 'x' OLDER THAN '-1d' NEWER THAN '-7d'");
   EXPECT_EQ(b.newer_than, "-7d");
   EXPECT_EQ(b.older_than, "-1d");
   EXPECT_TRUE(
-      Parse<ShowBackups>("SHOW BACKUPS IN 'x' WITH REVISION START TIME").revision_start_time);
+      ParseAs<ShowBackups>("SHOW BACKUPS IN 'x' WITH REVISION START TIME").revision_start_time);
   EXPECT_THAT(ParseStatement("SHOW BACKUPS IN 'x' NEWER THAN '-1d' NEWER THAN '-2d'").status(),
               StatusIs(StatusCode::kInvalidArgument));
 }
@@ -145,9 +136,9 @@ TEST(CompatParserTest, UnsupportedStatementsAreRefusedByName) {
         << c.text << ": " << stmt.status().message();
   }
   // SQLite's statements and errors stay SQLite's.
-  EXPECT_EQ(Parse<Passthrough>("SHOW 'x").text, "SHOW 'x");
-  EXPECT_EQ(Parse<Passthrough>("ALTER TABLE t ADD COLUMN c").text, "ALTER TABLE t ADD COLUMN c");
-  EXPECT_EQ(Parse<Passthrough>("SELEC 1").text, "SELEC 1");
+  EXPECT_EQ(ParseAs<Passthrough>("SHOW 'x").text, "SHOW 'x");
+  EXPECT_EQ(ParseAs<Passthrough>("ALTER TABLE t ADD COLUMN c").text, "ALTER TABLE t ADD COLUMN c");
+  EXPECT_EQ(ParseAs<Passthrough>("SELEC 1").text, "SELEC 1");
 }
 
 TEST(CompatParserTest, BackupAsOfSystemTime) {

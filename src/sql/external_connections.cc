@@ -14,7 +14,7 @@
 namespace cofre::sql {
 namespace {
 
-constexpr char kSchema[] = R"sql(
+constexpr char kExternalConnectionsSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS external_connections (
   name TEXT PRIMARY KEY,
   type TEXT NOT NULL,
@@ -28,12 +28,6 @@ CREATE TABLE IF NOT EXISTS external_connections (
 constexpr std::string_view kPrefix = "external://";
 
 std::string Purpose(const std::string& name) { return "cofre external connection " + name; }
-
-ResultSet Tag(std::string tag) {
-  ResultSet rs;
-  rs.tag = std::move(tag);
-  return rs;
-}
 
 bool IsExternal(std::string_view uri) {
   return uri.size() >= kPrefix.size() &&
@@ -75,7 +69,7 @@ Status NotAllowed(const Privileges& actor, std::string_view what, const std::str
 
 }  // namespace
 
-Status ExternalConnections::Init() { return dir_->system().Exec(kSchema); }
+Status ExternalConnections::Init() { return dir_->system().Exec(kExternalConnectionsSchema); }
 
 StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
                                              const CreateExternalConnection& s) {
@@ -98,7 +92,7 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
   find.Bind(1, s.name);
   ASSIGN_OR_RETURN(bool exists, find.Step());
   if (exists) {
-    if (s.if_not_exists) return Tag("CREATE EXTERNAL CONNECTION");
+    if (s.if_not_exists) return TagResult("CREATE EXTERNAL CONNECTION");
     return AlreadyExistsError("external connection \"" + s.name + "\" already exists")
         .WithDetail(ErrorDetail::kDuplicateObject);
   }
@@ -110,7 +104,7 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
   st.Bind(1, s.name).Bind(2, type).Bind(3, Base64Encode(sealed)).Bind(4, RedactUri(s.uri));
   st.Bind(5, actor.user);
   RETURN_IF_ERROR(st.Run());
-  return Tag("CREATE EXTERNAL CONNECTION");
+  return TagResult("CREATE EXTERNAL CONNECTION");
 }
 
 StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
@@ -124,7 +118,7 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
     if (exists) owner = find.ColumnText(0);
   }  // done reading before the write transaction (SqliteDb::BeginImmediate)
   if (!owner) {
-    if (s.if_exists) return Tag("DROP EXTERNAL CONNECTION");
+    if (s.if_exists) return TagResult("DROP EXTERNAL CONNECTION");
     return NotFoundError("external connection \"" + s.name + "\" does not exist");
   }
   if (*owner != actor.user && !actor.HasConnection(s.name, "DROP")) {
@@ -146,7 +140,7 @@ StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,
     }
   }
   RETURN_IF_ERROR(dir_->system().Exec("COMMIT"));
-  return Tag("DROP EXTERNAL CONNECTION");
+  return TagResult("DROP EXTERNAL CONNECTION");
 }
 
 StatusOr<ResultSet> ExternalConnections::Run(const Privileges& actor,

@@ -2,19 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "sql/parse_test_util.h"
+
 namespace cofre::sql {
 namespace {
-
-template <typename T>
-T Parse(std::string_view text) {
-  StatusOr<Statement> stmt = ParseStatement(text);
-  EXPECT_TRUE(stmt.ok()) << text << ": " << stmt.status().ToString()
-                         << " HINT: " << stmt.status().hint();
-  if (!stmt.ok()) return T{};
-  const T* value = std::get_if<T>(&*stmt);
-  EXPECT_NE(value, nullptr) << text << " parsed as variant #" << stmt->index();
-  return value ? *value : T{};
-}
 
 Status ParseError(std::string_view text) {
   StatusOr<Statement> stmt = ParseStatement(text);
@@ -66,7 +57,7 @@ TEST(ParserTest, PassthroughKeepsTextUnchanged) {
       "SHOW 'x",
   };
   for (const char* text : cases) {
-    Passthrough p = Parse<Passthrough>(text);
+    Passthrough p = ParseAs<Passthrough>(text);
     EXPECT_EQ(p.text, text);
   }
 }
@@ -74,26 +65,27 @@ TEST(ParserTest, PassthroughKeepsTextUnchanged) {
 // ---------------------------------------------------------------- databases
 
 TEST(ParserTest, CreateDatabase) {
-  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE shop"),
+  EXPECT_EQ(ParseAs<CreateDatabase>("CREATE DATABASE shop"),
             (CreateDatabase{"shop", false, std::nullopt}));
-  EXPECT_EQ(Parse<CreateDatabase>("create database if not exists Shop;"),
+  EXPECT_EQ(ParseAs<CreateDatabase>("create database if not exists Shop;"),
             (CreateDatabase{"Shop", true, std::nullopt}));
-  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE \"my db\" FROM FILE '/data/x.db'"),
+  EXPECT_EQ(ParseAs<CreateDatabase>("CREATE DATABASE \"my db\" FROM FILE '/data/x.db'"),
             (CreateDatabase{"my db", false, "/data/x.db"}));
-  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE IF NOT EXISTS d FROM FILE 'it''s.db'"),
+  EXPECT_EQ(ParseAs<CreateDatabase>("CREATE DATABASE IF NOT EXISTS d FROM FILE 'it''s.db'"),
             (CreateDatabase{"d", true, "it's.db"}));
   CreateDatabase wal{"app", false, "/x.db", "wal"};
   EXPECT_EQ(
-      Parse<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = 'WAL'"),
+      ParseAs<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = 'WAL'"),
       wal);
-  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = wal"),
-            wal);
-  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE \"table\""),
+  EXPECT_EQ(
+      ParseAs<CreateDatabase>("CREATE DATABASE app FROM FILE '/x.db' WITH journal_mode = wal"),
+      wal);
+  EXPECT_EQ(ParseAs<CreateDatabase>("CREATE DATABASE \"table\""),
             (CreateDatabase{"table", false, std::nullopt}));
   // Non-reserved keywords are names.
-  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE backup"),
+  EXPECT_EQ(ParseAs<CreateDatabase>("CREATE DATABASE backup"),
             (CreateDatabase{"backup", false, std::nullopt}));
-  EXPECT_EQ(Parse<CreateDatabase>("CREATE DATABASE if"),
+  EXPECT_EQ(ParseAs<CreateDatabase>("CREATE DATABASE if"),
             (CreateDatabase{"if", false, std::nullopt}));
 }
 
@@ -126,24 +118,25 @@ TEST(ParserTest, CreateDatabaseErrors) {
 }
 
 TEST(ParserTest, DropDatabase) {
-  EXPECT_EQ(Parse<DropDatabase>("DROP DATABASE shop"), (DropDatabase{"shop", false, false}));
-  EXPECT_EQ(Parse<DropDatabase>("drop database if exists shop cascade"),
+  EXPECT_EQ(ParseAs<DropDatabase>("DROP DATABASE shop"), (DropDatabase{"shop", false, false}));
+  EXPECT_EQ(ParseAs<DropDatabase>("drop database if exists shop cascade"),
             (DropDatabase{"shop", true, true}));
-  EXPECT_EQ(Parse<DropDatabase>("DROP DATABASE shop RESTRICT;"),
+  EXPECT_EQ(ParseAs<DropDatabase>("DROP DATABASE shop RESTRICT;"),
             (DropDatabase{"shop", false, false}));
-  EXPECT_EQ(Parse<DropDatabase>("DROP DATABASE \"a\"\"b\""), (DropDatabase{"a\"b", false, false}));
+  EXPECT_EQ(ParseAs<DropDatabase>("DROP DATABASE \"a\"\"b\""),
+            (DropDatabase{"a\"b", false, false}));
   EXPECT_EQ(ParseError("DROP DATABASE shop CASCADE RESTRICT").message(),
             "at or near \"RESTRICT\": syntax error");
   EXPECT_EQ(ParseError("DROP DATABASE IF EXISTS").message(), "at or near \"EOF\": syntax error");
 }
 
 TEST(ParserTest, ShowDatabasesAndTables) {
-  Parse<ShowDatabases>("SHOW DATABASES");
-  Parse<ShowDatabases>("show databases;");
-  EXPECT_EQ(Parse<ShowTables>("SHOW TABLES"), ShowTables{});
-  EXPECT_EQ(Parse<ShowTables>("SHOW TABLES FROM shop"), (ShowTables{"shop"}));
-  EXPECT_EQ(Parse<ShowTables>("SHOW TABLES FROM shop.public"), (ShowTables{"shop"}));
-  EXPECT_EQ(Parse<ShowTables>("SHOW TABLES FROM \"Shop\".PUBLIC"), (ShowTables{"Shop"}));
+  ParseAs<ShowDatabases>("SHOW DATABASES");
+  ParseAs<ShowDatabases>("show databases;");
+  EXPECT_EQ(ParseAs<ShowTables>("SHOW TABLES"), ShowTables{});
+  EXPECT_EQ(ParseAs<ShowTables>("SHOW TABLES FROM shop"), (ShowTables{"shop"}));
+  EXPECT_EQ(ParseAs<ShowTables>("SHOW TABLES FROM shop.public"), (ShowTables{"shop"}));
+  EXPECT_EQ(ParseAs<ShowTables>("SHOW TABLES FROM \"Shop\".PUBLIC"), (ShowTables{"Shop"}));
   EXPECT_EQ(ParseError("SHOW TABLES FROM shop.other").message(),
             "at or near \"other\": syntax error");
   EXPECT_EQ(ParseError("SHOW DATABASES x").message(), "at or near \"x\": syntax error");
@@ -151,12 +144,12 @@ TEST(ParserTest, ShowDatabasesAndTables) {
 }
 
 TEST(ParserTest, Use) {
-  EXPECT_EQ(Parse<Use>("USE shop"), (Use{"shop"}));
-  EXPECT_EQ(Parse<Use>("use \"Shop\";"), (Use{"Shop"}));
-  EXPECT_EQ(Parse<Use>("SET database = shop"), (Use{"shop"}));
-  EXPECT_EQ(Parse<Use>("set DATABASE to shop"), (Use{"shop"}));
-  EXPECT_EQ(Parse<Use>("SET database = 'shop'"), (Use{"shop"}));
-  EXPECT_EQ(Parse<Use>("USE defaultdb"), (Use{"defaultdb"}));
+  EXPECT_EQ(ParseAs<Use>("USE shop"), (Use{"shop"}));
+  EXPECT_EQ(ParseAs<Use>("use \"Shop\";"), (Use{"Shop"}));
+  EXPECT_EQ(ParseAs<Use>("SET database = shop"), (Use{"shop"}));
+  EXPECT_EQ(ParseAs<Use>("set DATABASE to shop"), (Use{"shop"}));
+  EXPECT_EQ(ParseAs<Use>("SET database = 'shop'"), (Use{"shop"}));
+  EXPECT_EQ(ParseAs<Use>("USE defaultdb"), (Use{"defaultdb"}));
   EXPECT_EQ(ParseError("USE").message(), "at or near \"EOF\": syntax error");
   EXPECT_EQ(ParseError("USE ''").message(), "at or near \"'*****'\": syntax error");
   EXPECT_EQ(ParseError("SET database shop").message(), "at or near \"shop\": syntax error");
@@ -164,10 +157,10 @@ TEST(ParserTest, Use) {
 }
 
 TEST(ParserTest, Jobs) {
-  Parse<ShowJobs>("SHOW JOBS");
-  Parse<ShowJobs>("show jobs ;");
-  EXPECT_EQ(Parse<ShowJob>("SHOW JOB 594193600274956289"), (ShowJob{594193600274956289}));
-  EXPECT_EQ(Parse<ShowJob>("show job 1;"), (ShowJob{1}));
+  ParseAs<ShowJobs>("SHOW JOBS");
+  ParseAs<ShowJobs>("show jobs ;");
+  EXPECT_EQ(ParseAs<ShowJob>("SHOW JOB 594193600274956289"), (ShowJob{594193600274956289}));
+  EXPECT_EQ(ParseAs<ShowJob>("show job 1;"), (ShowJob{1}));
   EXPECT_EQ(ParseError("SHOW JOB").message(), "at or near \"EOF\": syntax error");
   EXPECT_EQ(ParseError("SHOW JOB abc").message(), "at or near \"abc\": syntax error");
   EXPECT_EQ(ParseError("SHOW JOB 1.5").message(), "at or near \"1.5\": syntax error");
@@ -178,22 +171,22 @@ TEST(ParserTest, Jobs) {
 }
 
 TEST(ParserTest, JobControl) {
-  EXPECT_EQ(Parse<ShowJob>("SHOW JOB WHEN COMPLETE 42"), (ShowJob{42, true}));
-  EXPECT_EQ(Parse<ControlJob>("PAUSE JOB 7"), (ControlJob{ControlJob::Action::kPause, 7}));
-  EXPECT_EQ(Parse<ControlJob>("resume job 8;"), (ControlJob{ControlJob::Action::kResume, 8}));
-  EXPECT_EQ(Parse<ControlJob>("CANCEL JOB 9"), (ControlJob{ControlJob::Action::kCancel, 9}));
+  EXPECT_EQ(ParseAs<ShowJob>("SHOW JOB WHEN COMPLETE 42"), (ShowJob{42, true}));
+  EXPECT_EQ(ParseAs<ControlJob>("PAUSE JOB 7"), (ControlJob{ControlJob::Action::kPause, 7}));
+  EXPECT_EQ(ParseAs<ControlJob>("resume job 8;"), (ControlJob{ControlJob::Action::kResume, 8}));
+  EXPECT_EQ(ParseAs<ControlJob>("CANCEL JOB 9"), (ControlJob{ControlJob::Action::kCancel, 9}));
   EXPECT_EQ(ParseError("SHOW JOB WHEN 1").message(), "at or near \"1\": syntax error");
   EXPECT_EQ(ParseError("PAUSE JOB").message(), "at or near \"EOF\": syntax error");
   EXPECT_EQ(ParseError("CANCEL JOB x").hint(), "CANCEL JOB takes a job ID, as listed by SHOW JOBS");
   EXPECT_EQ(ParseError("RESUME JOB 1 2").message(), "at or near \"2\": syntax error");
   // Other statements starting with these words stay SQLite's.
-  Parse<Passthrough>("PAUSE");
+  ParseAs<Passthrough>("PAUSE");
 }
 
 // ---------------------------------------------------------------- BACKUP
 
 TEST(ParserTest, BackupCluster) {
-  Backup b = Parse<Backup>("BACKUP INTO 'nodelocal://1/b'");
+  Backup b = ParseAs<Backup>("BACKUP INTO 'nodelocal://1/b'");
   EXPECT_EQ(b.targets.kind, Targets::Kind::kCluster);
   EXPECT_EQ(b.incremental_on, std::nullopt);
   EXPECT_EQ(b.destinations, std::vector<std::string>{"nodelocal://1/b"});
@@ -202,7 +195,7 @@ TEST(ParserTest, BackupCluster) {
 }
 
 TEST(ParserTest, BackupWithPassphraseFromTheDocs) {
-  Backup b = Parse<Backup>(
+  Backup b = ParseAs<Backup>(
       "BACKUP INTO 's3://bucket?AWS_ACCESS_KEY_ID=k&AWS_SECRET_ACCESS_KEY=s' "
       "WITH encryption_passphrase = "
       "'password123';");
@@ -212,7 +205,7 @@ TEST(ParserTest, BackupWithPassphraseFromTheDocs) {
 }
 
 TEST(ParserTest, BackupWithKmsListFromTheDocs) {
-  Backup b = Parse<Backup>(
+  Backup b = ParseAs<Backup>(
       "BACKUP INTO 's3://{BUCKET NAME}?AWS_ACCESS_KEY_ID={KEY "
       "ID}&AWS_SECRET_ACCESS_KEY={SECRET ACCESS KEY}'\n"
       "WITH KMS=(\n"
@@ -225,11 +218,11 @@ TEST(ParserTest, BackupWithKmsListFromTheDocs) {
 }
 
 TEST(ParserTest, BackupTargets) {
-  Backup b = Parse<Backup>("BACKUP DATABASE shop, \"Other DB\" INTO 'x'");
+  Backup b = ParseAs<Backup>("BACKUP DATABASE shop, \"Other DB\" INTO 'x'");
   EXPECT_EQ(b.targets.kind, Targets::Kind::kDatabases);
   EXPECT_EQ(b.targets.databases, (std::vector<std::string>{"shop", "Other DB"}));
 
-  b = Parse<Backup>(
+  b = ParseAs<Backup>(
       "BACKUP TABLE t, db.t2, db.public.t3, public.t4, db.*, *, db.public.*, "
       "public.* INTO 'x'");
   EXPECT_EQ(b.targets.kind, Targets::Kind::kTables);
@@ -245,11 +238,11 @@ TEST(ParserTest, BackupTargets) {
                               }));
 
   // TABLE is optional, as in CockroachDB.
-  b = Parse<Backup>("BACKUP shop.orders INTO 'x'");
+  b = ParseAs<Backup>("BACKUP shop.orders INTO 'x'");
   EXPECT_EQ(b.targets.kind, Targets::Kind::kTables);
   EXPECT_EQ(b.targets.tables, (std::vector<TablePattern>{{"shop", "orders", false}}));
 
-  b = Parse<Backup>("BACKUP TABLE \"My\".\"T\" INTO 'x'");
+  b = ParseAs<Backup>("BACKUP TABLE \"My\".\"T\" INTO 'x'");
   EXPECT_EQ(b.targets.tables, (std::vector<TablePattern>{{"My", "T", false}}));
 }
 
@@ -270,18 +263,18 @@ TEST(ParserTest, BackupTargetErrors) {
 }
 
 TEST(ParserTest, BackupIncrementals) {
-  Backup b = Parse<Backup>("BACKUP INTO LATEST IN 'nodelocal://1/b'");
+  Backup b = ParseAs<Backup>("BACKUP INTO LATEST IN 'nodelocal://1/b'");
   EXPECT_EQ(b.incremental_on, Latest());
   EXPECT_EQ(b.destinations, std::vector<std::string>{"nodelocal://1/b"});
 
-  b = Parse<Backup>("backup database d into '2026/11/28-145137.12' in 's3://b/p'");
+  b = ParseAs<Backup>("backup database d into '2026/11/28-145137.12' in 's3://b/p'");
   EXPECT_EQ(b.incremental_on, Subdir("2026/11/28-145137.12"));
   EXPECT_EQ(b.destinations, std::vector<std::string>{"s3://b/p"});
 
-  b = Parse<Backup>("BACKUP INTO 'latest' IN 'x'");
+  b = ParseAs<Backup>("BACKUP INTO 'latest' IN 'x'");
   EXPECT_EQ(b.incremental_on, Latest());
 
-  b = Parse<Backup>(
+  b = ParseAs<Backup>(
       "BACKUP INTO LATEST IN ('s3://a?COCKROACH_LOCALITY=default', "
       "'s3://b?COCKROACH_LOCALITY=region%3Dus')");
   EXPECT_EQ(b.incremental_on, Latest());
@@ -289,7 +282,7 @@ TEST(ParserTest, BackupIncrementals) {
 }
 
 TEST(ParserTest, BackupLocalityDestinations) {
-  Backup b = Parse<Backup>(
+  Backup b = ParseAs<Backup>(
       "BACKUP INTO ('s3://a?COCKROACH_LOCALITY=default', "
       "'s3://b?COCKROACH_LOCALITY=region%3Dwest')");
   EXPECT_EQ(b.incremental_on, std::nullopt);
@@ -302,22 +295,22 @@ TEST(ParserTest, BackupLocalityDestinations) {
 }
 
 TEST(ParserTest, BackupAsOfSystemTime) {
-  Backup b = Parse<Backup>("BACKUP INTO 'x' AS OF SYSTEM TIME '-10s'");
+  Backup b = ParseAs<Backup>("BACKUP INTO 'x' AS OF SYSTEM TIME '-10s'");
   EXPECT_EQ(b.as_of, (AsOf{"-10s", true}));
-  b = Parse<Backup>("BACKUP INTO 'x' AS OF SYSTEM TIME -10 WITH detached");
+  b = ParseAs<Backup>("BACKUP INTO 'x' AS OF SYSTEM TIME -10 WITH detached");
   EXPECT_EQ(b.as_of, (AsOf{"-10", false}));
   EXPECT_EQ(b.options, std::vector<Option>{Flag("detached")});
-  b = Parse<Backup>("BACKUP INTO 'x' as of system time follower_read_timestamp()");
+  b = ParseAs<Backup>("BACKUP INTO 'x' as of system time follower_read_timestamp()");
   EXPECT_EQ(b.as_of, (AsOf{"follower_read_timestamp()", false}));
-  b = Parse<Backup>(
+  b = ParseAs<Backup>(
       "BACKUP INTO 'x' AS OF SYSTEM TIME '2026-01-01 10:00:00'::TIMESTAMP  /* "
       "c */ +  interval '1s';");
   EXPECT_EQ(b.as_of, (AsOf{"'2026-01-01 10:00:00'::TIMESTAMP + interval '1s'", false}));
-  b = Parse<Backup>(
+  b = ParseAs<Backup>(
       "BACKUP INTO 'x' AS OF SYSTEM TIME f(with_x(1), (2)) WITH "
       "revision_history");
   EXPECT_EQ(b.as_of, (AsOf{"f(with_x(1), (2))", false}));
-  b = Parse<Backup>("BACKUP INTO 'x' AS OF SYSTEM TIME 1700000000000000000.0000000000");
+  b = ParseAs<Backup>("BACKUP INTO 'x' AS OF SYSTEM TIME 1700000000000000000.0000000000");
   EXPECT_EQ(b.as_of, (AsOf{"1700000000000000000.0000000000", false}));
 
   EXPECT_EQ(ParseError("BACKUP INTO 'x' AS OF SYSTEM TIME").message(),
@@ -335,7 +328,7 @@ TEST(ParserTest, BackupAsOfSystemTime) {
 }
 
 TEST(ParserTest, BackupOptions) {
-  Backup b = Parse<Backup>(
+  Backup b = ParseAs<Backup>(
       "BACKUP INTO 'x' WITH Encryption_Passphrase = 'pw', detached, "
       "revision_history = TRUE, "
       "kms = 'aws:///k', KMS = ('a', 'b'), n = 5, m = -3, q = \"Quoted\", "
@@ -354,11 +347,11 @@ TEST(ParserTest, BackupOptions) {
                            Flag("detached"),
                        }));
   Backup paren =
-      Parse<Backup>("BACKUP INTO 'x' WITH OPTIONS (encryption_passphrase = 'pw', detached)");
+      ParseAs<Backup>("BACKUP INTO 'x' WITH OPTIONS (encryption_passphrase = 'pw', detached)");
   EXPECT_EQ(paren.options,
             (std::vector<Option>{Str("encryption_passphrase", "pw"), Flag("detached")}));
   // An option named "options" is still possible.
-  Backup named = Parse<Backup>("BACKUP INTO 'x' WITH options");
+  Backup named = ParseAs<Backup>("BACKUP INTO 'x' WITH options");
   EXPECT_EQ(named.options, (std::vector<Option>{Flag("options")}));
 }
 
@@ -405,7 +398,7 @@ TEST(ParserTest, BackupSyntaxErrors) {
 }
 
 TEST(ParserTest, KeywordsAreCaseInsensitiveAndCommentsIgnored) {
-  Backup b = Parse<Backup>(
+  Backup b = ParseAs<Backup>(
       "/* lead */ bAcKuP -- c\n DaTaBaSe d /* mid */ InTo LaTeSt In 'x' -- "
       "trailing");
   EXPECT_EQ(b.targets.databases, std::vector<std::string>{"d"});
@@ -413,7 +406,7 @@ TEST(ParserTest, KeywordsAreCaseInsensitiveAndCommentsIgnored) {
 }
 
 TEST(ParserTest, EscapeStringsInStatements) {
-  Backup b = Parse<Backup>(
+  Backup b = ParseAs<Backup>(
       "BACKUP INTO e'nodelocal://1/a\\'b' WITH encryption_passphrase = "
       "e'p\\x41ss'");
   EXPECT_EQ(b.destinations, std::vector<std::string>{"nodelocal://1/a'b"});
@@ -423,7 +416,7 @@ TEST(ParserTest, EscapeStringsInStatements) {
 // ---------------------------------------------------------------- RESTORE
 
 TEST(ParserTest, RestoreFromTheDocs) {
-  Restore r = Parse<Restore>(
+  Restore r = ParseAs<Restore>(
       "RESTORE FROM LATEST IN 's3://{BUCKET NAME}?AWS_ACCESS_KEY_ID={KEY "
       "ID}&AWS_SECRET_ACCESS_KEY={SECRET ACCESS KEY}' "
       "WITH kms = 'aws:///<cmk>?AWS_ACCESS_KEY_ID={KEY "
@@ -434,7 +427,7 @@ TEST(ParserTest, RestoreFromTheDocs) {
   ASSERT_EQ(r.options.size(), 1u);
   EXPECT_EQ(r.options[0].name, "kms");
 
-  r = Parse<Restore>(
+  r = ParseAs<Restore>(
       "RESTORE FROM LATEST IN 's3://b' WITH encryption_passphrase = "
       "'password123'");
   EXPECT_EQ(r.options, std::vector<Option>{Str("encryption_passphrase", "password123")});
@@ -442,12 +435,12 @@ TEST(ParserTest, RestoreFromTheDocs) {
 
 TEST(ParserTest, RestoreForms) {
   Restore r =
-      Parse<Restore>("RESTORE DATABASE shop FROM '2026/11/28-145137.12' IN 'nodelocal://1/b'");
+      ParseAs<Restore>("RESTORE DATABASE shop FROM '2026/11/28-145137.12' IN 'nodelocal://1/b'");
   EXPECT_EQ(r.targets.kind, Targets::Kind::kDatabases);
   EXPECT_EQ(r.from, Subdir("2026/11/28-145137.12"));
   EXPECT_EQ(r.in, std::vector<std::string>{"nodelocal://1/b"});
 
-  r = Parse<Restore>(
+  r = ParseAs<Restore>(
       "restore table shop.orders, shop.public.items from latest in ('a', 'b') "
       "as of system time '2026-11-28 15:00:00' with into_db = 'newdb', "
       "skip_missing_foreign_keys");
@@ -458,7 +451,7 @@ TEST(ParserTest, RestoreForms) {
   EXPECT_EQ(r.options,
             (std::vector<Option>{Str("into_db", "newdb"), Flag("skip_missing_foreign_keys")}));
 
-  r = Parse<Restore>(
+  r = ParseAs<Restore>(
       "RESTORE shop.* FROM 'LATEST' IN 'x' WITH OPTIONS (new_db_name = "
       "'copy')");
   EXPECT_EQ(r.targets.tables, (std::vector<TablePattern>{{"shop", "", true}}));
@@ -489,25 +482,25 @@ TEST(ParserTest, RestoreErrors) {
 // BACKUP(S)
 
 TEST(ParserTest, ShowBackups) {
-  EXPECT_EQ(Parse<ShowBackups>("SHOW BACKUPS IN 'nodelocal://1/b'").in,
+  EXPECT_EQ(ParseAs<ShowBackups>("SHOW BACKUPS IN 'nodelocal://1/b'").in,
             std::vector<std::string>{"nodelocal://1/b"});
-  EXPECT_EQ(Parse<ShowBackups>("show backups in ('a', 'b');").in,
+  EXPECT_EQ(ParseAs<ShowBackups>("show backups in ('a', 'b');").in,
             (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(ParseError("SHOW BACKUPS 'x'").message(), "at or near \"'*****'\": syntax error");
   EXPECT_EQ(ParseError("SHOW BACKUPS IN").message(), "at or near \"EOF\": syntax error");
 }
 
 TEST(ParserTest, ShowBackup) {
-  ShowBackup s = Parse<ShowBackup>("SHOW BACKUP FROM LATEST IN 'x'");
+  ShowBackup s = ParseAs<ShowBackup>("SHOW BACKUP FROM LATEST IN 'x'");
   EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kDefault, Latest(), {"x"}, {}}));
-  s = Parse<ShowBackup>(
+  s = ParseAs<ShowBackup>(
       "SHOW BACKUP SCHEMAS FROM '2026/11/28-145137.12' IN 'x' WITH "
       "encryption_passphrase = 'pw'");
   EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kSchemas,
                            Subdir("2026/11/28-145137.12"),
                            {"x"},
                            {Str("encryption_passphrase", "pw")}}));
-  s = Parse<ShowBackup>(
+  s = ParseAs<ShowBackup>(
       "show backup files from latest in ('a','b') with kms = ('k1', 'k2'), "
       "check_files");
   EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kFiles,
@@ -515,11 +508,11 @@ TEST(ParserTest, ShowBackup) {
                            {"a", "b"},
                            {List("kms", {"k1", "k2"}), Flag("check_files")}}));
   // The older form without FROM.
-  s = Parse<ShowBackup>("SHOW BACKUP '2026/11/28-145137.12' IN 'x'");
+  s = ParseAs<ShowBackup>("SHOW BACKUP '2026/11/28-145137.12' IN 'x'");
   EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kDefault, Subdir("2026/11/28-145137.12"), {"x"}, {}}));
-  s = Parse<ShowBackup>("SHOW BACKUP SCHEMAS 'sub' IN 'x' WITH OPTIONS (as_json)");
+  s = ParseAs<ShowBackup>("SHOW BACKUP SCHEMAS 'sub' IN 'x' WITH OPTIONS (as_json)");
   EXPECT_EQ(s, (ShowBackup{ShowBackup::Kind::kSchemas, Subdir("sub"), {"x"}, {Flag("as_json")}}));
-  s = Parse<ShowBackup>("SHOW BACKUP FILES LATEST IN 'x'");
+  s = ParseAs<ShowBackup>("SHOW BACKUP FILES LATEST IN 'x'");
   EXPECT_EQ(s.kind, ShowBackup::Kind::kFiles);
   EXPECT_EQ(s.from, Latest());
 }
@@ -539,7 +532,7 @@ TEST(ParserTest, ShowBackupErrors) {
 // ---------------------------------------------------------------- ALTER BACKUP
 
 TEST(ParserTest, AlterBackup) {
-  AlterBackup a = Parse<AlterBackup>(
+  AlterBackup a = ParseAs<AlterBackup>(
       "ALTER BACKUP LATEST IN 's3://b' ADD NEW_KMS = "
       "'aws:///new?REGION=us-west-1' WITH OLD_KMS = "
       "'aws:///old?REGION=us-east-1'");
@@ -548,7 +541,7 @@ TEST(ParserTest, AlterBackup) {
   EXPECT_EQ(a.commands, (std::vector<AlterBackupCommand>{{AlterBackupCommand::Kind::kAddKms,
                                                           {"aws:///new?REGION=us-west-1"},
                                                           {"aws:///old?REGION=us-east-1"}}}));
-  a = Parse<AlterBackup>(
+  a = ParseAs<AlterBackup>(
       "alter backup '2026/11/28-145137.12' in 'x' add new_kms = ('n1', 'n2') "
       "with old_kms = ('o1', 'o2') "
       "drop kms = 'n1' with old_kms = 'o1';");

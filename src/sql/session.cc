@@ -25,12 +25,6 @@ namespace cofre::sql {
 
 namespace {
 
-ResultSet Tag(std::string tag) {
-  ResultSet rs;
-  rs.tag = std::move(tag);
-  return rs;
-}
-
 // The cofre Session over a DataDir.
 class SessionImpl : public Session {
  public:
@@ -190,20 +184,20 @@ class SessionImpl : public Session {
   StatusOr<ResultSet> Run(const CreateDatabase& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
     ASSIGN_OR_RETURN(bool exists, dir_->HasDatabase(s.name));
-    if (exists && s.if_not_exists) return Tag("CREATE DATABASE");
+    if (exists && s.if_not_exists) return TagResult("CREATE DATABASE");
     if (s.from_file) {
       RETURN_IF_ERROR(dir_->AttachFile(s.name, *s.from_file, s.journal_mode).status());
     } else {
       RETURN_IF_ERROR(dir_->CreateDatabase(s.name).status());
     }
-    return Tag("CREATE DATABASE");
+    return TagResult("CREATE DATABASE");
   }
 
   StatusOr<ResultSet> Run(const DropDatabase& s) {
     RETURN_IF_ERROR(CheckPrivileges(Actor(), s));
     ASSIGN_OR_RETURN(bool exists, dir_->HasDatabase(s.name));
     if (!exists) {
-      if (s.if_exists) return Tag("DROP DATABASE");
+      if (s.if_exists) return TagResult("DROP DATABASE");
       return NotFoundError("database \"" + s.name + "\" does not exist");
     }
     passthrough_.Reset();
@@ -211,10 +205,10 @@ class SessionImpl : public Session {
     if (s.name == current_ && st.ok()) {
       // CockroachDB leaves the session on a dropped database; statements then
       // fail clearly.
-      return Tag("DROP DATABASE");
+      return TagResult("DROP DATABASE");
     }
     RETURN_IF_ERROR(st);
-    return Tag("DROP DATABASE");
+    return TagResult("DROP DATABASE");
   }
 
   StatusOr<ResultSet> Run(const ShowDatabases&) {
@@ -254,7 +248,7 @@ class SessionImpl : public Session {
   StatusOr<ResultSet> Run(const Use& s) {
     RETURN_IF_ERROR(passthrough_.Use(s.database));
     current_ = s.database;
-    return Tag("SET");
+    return TagResult("SET");
   }
 
   StatusOr<ResultSet> Run(const ShowJobs& s) {
@@ -322,7 +316,7 @@ class SessionImpl : public Session {
           return done.status();
         }
       }
-      return Tag(tag + " " + std::to_string(count));
+      return TagResult(tag + " " + std::to_string(count));
     }
     ASSIGN_OR_RETURN(
         std::vector<int64_t> ids,
@@ -331,7 +325,7 @@ class SessionImpl : public Session {
       ControlJob one{.action = s.action, .job_id = id};
       RETURN_IF_ERROR(ExecuteControlJob(Context(), runner_, Actor(), one).status());
     }
-    return Tag(tag + " " + std::to_string(ids.size()));
+    return TagResult(tag + " " + std::to_string(ids.size()));
   }
   StatusOr<ResultSet> Run(const ShowQuery& s) {
     std::vector<ResultSet> results;

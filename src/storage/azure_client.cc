@@ -14,7 +14,7 @@
 namespace cofre {
 namespace {
 
-bool IsRetryableCode(std::string_view code) {
+bool IsRetryableAzureCode(std::string_view code) {
   return code == "ServerBusy" || code == "OperationTimedOut" || code == "InternalError";
 }
 
@@ -173,7 +173,7 @@ Status AzureBlobClient::ErrorFor(const Op& op, const HttpResponse& r) const {
     return Status(StatusCode::kOutOfRange,
                   op.what + ": the requested range is outside the blob (" + detail + ")");
   }
-  if (r.status == 408 || r.status == 429 || r.status >= 500 || IsRetryableCode(e.code)) {
+  if (r.status == 408 || r.status == 429 || r.status >= 500 || IsRetryableAzureCode(e.code)) {
     return UnavailableError("Azure answered " + detail + " while " + op.what);
   }
   if (!e.message.empty() && e.message.size() < 200) detail += ": " + e.message;

@@ -9,7 +9,7 @@ namespace cofre {
 namespace {
 
 // base64 of the bytes 0x00..0x3f.
-constexpr const char* kKey =
+constexpr const char* kSharedKey =
     "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==";
 constexpr const char* kDate = "Fri, 04 Dec 2026 14:30:00 GMT";
 
@@ -58,9 +58,9 @@ TEST(AzureSharedKeyTest, StringToSignAndSignatureOfPutBlob) {
             "PUT\n\n\n11\n\napplication/octet-stream\n\n\n\n\n\n\n"
             "x-ms-blob-type:BlockBlob\nx-ms-date:Fri, 04 Dec 2026 14:30:00 GMT\n"
             "x-ms-version:2021-08-06\n/myaccount/mycontainer/dir/a%20b.txt");
-  auto key = AzureSharedKey::New("myaccount", kKey);
+  auto key = AzureSharedKey::New("myaccount", kSharedKey);
   ASSERT_TRUE(key.ok()) << key.status().ToString();
-  // base64(hmac.new(base64.b64decode(kKey), sts, sha256).digest())
+  // base64(hmac.new(base64.b64decode(kSharedKey), sts, sha256).digest())
   EXPECT_EQ(key->Sign(sts), "fMYObXnh7/qiopjf94kwYu22DEfQWrArMgbtE1wtO4Y=");
   EXPECT_EQ(key->Authorization(r),
             "SharedKey myaccount:fMYObXnh7/qiopjf94kwYu22DEfQWrArMgbtE1wtO4Y=");
@@ -73,7 +73,7 @@ TEST(AzureSharedKeyTest, SignatureOfListBlobsWithEmptyContentLength) {
   r.query = {
       {"restype", "container"}, {"comp", "list"}, {"prefix", "backups/"}, {"delimiter", "/"}};
   r.headers = {{"x-ms-date", kDate}, {"x-ms-version", "2021-08-06"}};
-  auto key = AzureSharedKey::New("myaccount", kKey);
+  auto key = AzureSharedKey::New("myaccount", kSharedKey);
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(key->Sign(AzureSharedKeyStringToSign("myaccount", r)),
             "IN+CkB3NnUNQzbvxHC2cR5etskj5OsmC/2O2tiXOhSQ=");
@@ -84,7 +84,7 @@ TEST(AzureSharedKeyTest, RefusesKeysThatAreNotBase64WithoutQuotingThem) {
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(key.status().message().find("hunter2"), std::string::npos);
-  EXPECT_FALSE(AzureSharedKey::New("", kKey).ok());
+  EXPECT_FALSE(AzureSharedKey::New("", kSharedKey).ok());
 }
 
 TEST(AzureSharedKeyTest, HttpDate) {

@@ -3,12 +3,12 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 #include "storage/multipart_writer.h"
 #include "storage/object_path.h"
 #include "storage/ranged_reader.h"
+#include "util/ascii.h"
 #include "util/base64.h"
 
 namespace cofre {
@@ -30,18 +30,12 @@ constexpr AzureCloud kClouds[] = {
     {"AzureGermanCloud", "core.cloudapi.de", "https://login.microsoftonline.de"},
 };
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 StatusOr<const AzureCloud*> FindCloud(const std::optional<std::string>& name,
                                       const std::string& redacted) {
   if (!name || name->empty()) return &kClouds[0];
   std::string names;
   for (const AzureCloud& c : kClouds) {
-    if (Lower(c.name) == Lower(*name)) return &c;
+    if (AsciiLower(c.name) == AsciiLower(*name)) return &c;
     names += (names.empty() ? "" : ", ") + std::string(c.name);
   }
   return InvalidArgumentError("AZURE_ENVIRONMENT=" + *name + " in '" + redacted +

@@ -20,17 +20,17 @@ using azure_testing::UniqueContainer;
 using storage_testing::ListToStrings;
 using storage_testing::PatternBytes;
 
-constexpr const char* kKey = "c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLXRlc3RzLW9ubHk=";  // base64
+constexpr const char* kAccountKey = "c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLXRlc3RzLW9ubHk=";  // base64
 
-StatusOr<std::unique_ptr<AzureStorage>> Open(const std::string& uri,
-                                             AzureSettings settings = AzureSettings()) {
+StatusOr<std::unique_ptr<AzureStorage>> OpenAzure(const std::string& uri,
+                                                  AzureSettings settings = AzureSettings()) {
   ASSIGN_OR_RETURN(Uri parsed, ParseUri(uri));
   return OpenAzureStorage(parsed, settings);
 }
 
 TEST(AzureStorageUriTest, EnvironmentPicksTheEndpointSuffix) {
   const std::string base = std::string("azure-blob://backups/a/b?AZURE_ACCOUNT_NAME=acct&") +
-                           "AZURE_ACCOUNT_KEY=" + PercentEncode(kKey, false);
+                           "AZURE_ACCOUNT_KEY=" + PercentEncode(kAccountKey, false);
   const std::map<std::string, std::string> want = {
       {"", "https://acct.blob.core.windows.net"},
       {"&AZURE_ENVIRONMENT=AzurePublicCloud", "https://acct.blob.core.windows.net"},
@@ -41,7 +41,7 @@ TEST(AzureStorageUriTest, EnvironmentPicksTheEndpointSuffix) {
   };
   for (const auto& [extra, endpoint] : want) {
     SCOPED_TRACE(extra);
-    auto s = Open(base + extra);
+    auto s = OpenAzure(base + extra);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     EXPECT_EQ((*s)->client().config().endpoint, endpoint);
     EXPECT_EQ((*s)->client().config().container, "backups");
@@ -49,14 +49,14 @@ TEST(AzureStorageUriTest, EnvironmentPicksTheEndpointSuffix) {
     EXPECT_TRUE((*s)->client().config().auth.shared_key.has_value());
   }
   // The azure:// alias.
-  auto alias = Open("azure://backups?AZURE_ACCOUNT_NAME=acct&AZURE_ACCOUNT_KEY=" +
-                    PercentEncode(kKey, false));
+  auto alias = OpenAzure("azure://backups?AZURE_ACCOUNT_NAME=acct&AZURE_ACCOUNT_KEY=" +
+                         PercentEncode(kAccountKey, false));
   ASSERT_TRUE(alias.ok()) << alias.status().ToString();
   EXPECT_EQ((*alias)->base_prefix(), "");
 }
 
 TEST(AzureStorageUriTest, RefusesBadParametersByName) {
-  const std::string key = "&AZURE_ACCOUNT_KEY=" + PercentEncode(kKey, false);
+  const std::string key = "&AZURE_ACCOUNT_KEY=" + PercentEncode(kAccountKey, false);
   struct Case {
     std::string uri;
     std::string want;
@@ -66,7 +66,7 @@ TEST(AzureStorageUriTest, RefusesBadParametersByName) {
        "unknown parameters FOO, AZURE_BAR"},
       {"azure-blob://con/p?AZURE_ACCOUNT_NAME=acct" + key + "&AZURE_ENVIRONMENT=Mars",
        "AZURE_ENVIRONMENT=Mars"},
-      {"azure-blob://con/p?AZURE_ACCOUNT_KEY=" + PercentEncode(kKey, false),
+      {"azure-blob://con/p?AZURE_ACCOUNT_KEY=" + PercentEncode(kAccountKey, false),
        "lacks AZURE_ACCOUNT_NAME"},
       {"azure-blob://con/p?AZURE_ACCOUNT_NAME=acct", "carries no credentials"},
       {"azure-blob://con/p?AZURE_ACCOUNT_NAME=acct" + key + "&AZURE_SAS_TOKEN=sv%3D1%26sig%3D2",
@@ -90,22 +90,22 @@ TEST(AzureStorageUriTest, RefusesBadParametersByName) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.uri);
-    auto s = Open(c.uri);
+    auto s = OpenAzure(c.uri);
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument) << s.status().ToString();
     EXPECT_NE(s.status().message().find(c.want), std::string::npos) << s.status().ToString();
-    EXPECT_EQ(s.status().message().find(kKey), std::string::npos);
+    EXPECT_EQ(s.status().message().find(kAccountKey), std::string::npos);
     EXPECT_EQ(s.status().message().find("hunter2"), std::string::npos);
   }
 }
 
 TEST(AzureStorageUriTest, SasTokenAndAzureAdCredentials) {
-  auto sas = Open("azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_SAS_TOKEN=" +
-                  PercentEncode("?sv=2021-08-06&sp=rl&sig=abc%2Bdef", false));
+  auto sas = OpenAzure("azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_SAS_TOKEN=" +
+                       PercentEncode("?sv=2021-08-06&sp=rl&sig=abc%2Bdef", false));
   ASSERT_TRUE(sas.ok()) << sas.status().ToString();
   EXPECT_EQ((*sas)->client().config().auth.sas_token, "sv=2021-08-06&sp=rl&sig=abc%2Bdef");
   EXPECT_EQ((*sas)->RedactedUri().find("sig"), std::string::npos) << (*sas)->RedactedUri();
-  auto ad = Open(
+  auto ad = OpenAzure(
       "azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_CLIENT_ID=id&AZURE_CLIENT_SECRET=s3cr3t"
       "&AZURE_TENANT_ID=tenant&AZURE_ENVIRONMENT=AzureChinaCloud");
   ASSERT_TRUE(ad.ok()) << ad.status().ToString();
@@ -125,50 +125,52 @@ TEST(AzureStorageUriTest, ImplicitCredentialsComeFromTheGivenEnvironment) {
     };
     return s;
   };
-  auto key = Open(uri, env_of({{"AZURE_STORAGE_ACCOUNT", "acct"}, {"AZURE_STORAGE_KEY", kKey}}));
+  auto key = OpenAzure(
+      uri, env_of({{"AZURE_STORAGE_ACCOUNT", "acct"}, {"AZURE_STORAGE_KEY", kAccountKey}}));
   ASSERT_TRUE(key.ok()) << key.status().ToString();
   EXPECT_TRUE((*key)->client().config().auth.shared_key.has_value());
   EXPECT_EQ((*key)->client().config().account, "acct");
-  auto ad = Open(uri + "&AZURE_ACCOUNT_NAME=other", env_of({{"AZURE_CLIENT_ID", "i"},
-                                                            {"AZURE_CLIENT_SECRET", "s"},
-                                                            {"AZURE_TENANT_ID", "t"},
-                                                            {"AZURE_STORAGE_KEY", kKey}}));
+  auto ad =
+      OpenAzure(uri + "&AZURE_ACCOUNT_NAME=other", env_of({{"AZURE_CLIENT_ID", "i"},
+                                                           {"AZURE_CLIENT_SECRET", "s"},
+                                                           {"AZURE_TENANT_ID", "t"},
+                                                           {"AZURE_STORAGE_KEY", kAccountKey}}));
   ASSERT_TRUE(ad.ok()) << ad.status().ToString();
   EXPECT_NE((*ad)->client().config().auth.token_source, nullptr);
   EXPECT_EQ((*ad)->client().config().account, "other");
-  auto sas =
-      Open(uri + "&AZURE_ACCOUNT_NAME=acct", env_of({{"AZURE_STORAGE_SAS_TOKEN", "sv=1&sig=x"}}));
+  auto sas = OpenAzure(uri + "&AZURE_ACCOUNT_NAME=acct",
+                       env_of({{"AZURE_STORAGE_SAS_TOKEN", "sv=1&sig=x"}}));
   ASSERT_TRUE(sas.ok()) << sas.status().ToString();
   EXPECT_EQ((*sas)->client().config().auth.sas_token, "sv=1&sig=x");
 
-  auto none = Open(uri + "&AZURE_ACCOUNT_NAME=acct", env_of({}));
+  auto none = OpenAzure(uri + "&AZURE_ACCOUNT_NAME=acct", env_of({}));
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(none.status().message().find("AZURE_STORAGE_KEY"), std::string::npos);
-  auto half = Open(uri + "&AZURE_ACCOUNT_NAME=acct", env_of({{"AZURE_CLIENT_ID", "i"}}));
+  auto half = OpenAzure(uri + "&AZURE_ACCOUNT_NAME=acct", env_of({{"AZURE_CLIENT_ID", "i"}}));
   ASSERT_FALSE(half.ok());
   EXPECT_NE(half.status().message().find("only part of"), std::string::npos);
   // Without an environment (library default), AUTH=implicit is refused.
-  auto no_env = Open(uri + "&AZURE_ACCOUNT_NAME=acct");
+  auto no_env = OpenAzure(uri + "&AZURE_ACCOUNT_NAME=acct");
   ASSERT_FALSE(no_env.ok());
   EXPECT_EQ(no_env.status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(AzureStorageUriTest, PlainHttpOnlyToLoopbackUnlessAllowed) {
-  const std::string base =
-      "azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_ACCOUNT_KEY=" + PercentEncode(kKey, false) +
-      "&AZURE_BLOB_ENDPOINT=";
+  const std::string base = "azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_ACCOUNT_KEY=" +
+                           PercentEncode(kAccountKey, false) + "&AZURE_BLOB_ENDPOINT=";
   for (const char* ok : {"http%3A%2F%2F127.0.0.1%3A10000%2Facct", "http%3A%2F%2Flocalhost%2Facct",
                          "https%3A%2F%2Fblob.example.com"}) {
-    EXPECT_TRUE(Open(base + ok).ok()) << ok;
+    EXPECT_TRUE(OpenAzure(base + ok).ok()) << ok;
   }
-  auto s = Open(base + "http%3A%2F%2Fblob.example.com%2Facct");
+  auto s = OpenAzure(base + "http%3A%2F%2Fblob.example.com%2Facct");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("ALLOW_INSECURE_HTTP=true"), std::string::npos);
-  EXPECT_TRUE(Open(base + "http%3A%2F%2Fblob.example.com%2Facct&ALLOW_INSECURE_HTTP=true").ok());
-  EXPECT_FALSE(Open(base + "http%3A%2F%2F127.0.0.1&ALLOW_INSECURE_HTTP=maybe").ok());
+  EXPECT_TRUE(
+      OpenAzure(base + "http%3A%2F%2Fblob.example.com%2Facct&ALLOW_INSECURE_HTTP=true").ok());
+  EXPECT_FALSE(OpenAzure(base + "http%3A%2F%2F127.0.0.1&ALLOW_INSECURE_HTTP=maybe").ok());
   // The client secret goes to the authority host: the same rule.
-  auto ad = Open(
+  auto ad = OpenAzure(
       "azure-blob://con/p?AZURE_ACCOUNT_NAME=acct&AZURE_CLIENT_ID=i&AZURE_CLIENT_SECRET=s"
       "&AZURE_TENANT_ID=t&AZURE_AUTHORITY_HOST=http%3A%2F%2Flogin.example.com");
   ASSERT_FALSE(ad.ok());
@@ -252,7 +254,7 @@ TEST_F(AzuriteTest, RejectedKeyAndMissingContainerFailClearly) {
   std::string uri = "azure-blob://" + container_ + "/x?AZURE_ACCOUNT_NAME=" + server_.account +
                     "&AZURE_ACCOUNT_KEY=" + PercentEncode(wrong, false) +
                     "&AZURE_BLOB_ENDPOINT=" + PercentEncode(server_.endpoint, false);
-  auto bad = Open(uri, FastAzureSettings());
+  auto bad = OpenAzure(uri, FastAzureSettings());
   ASSERT_TRUE(bad.ok());
   auto start = std::chrono::steady_clock::now();
   Status s = WriteSmallFile(**bad, "f", "data");
@@ -261,7 +263,7 @@ TEST_F(AzuriteTest, RejectedKeyAndMissingContainerFailClearly) {
   EXPECT_EQ(s.message().find(wrong), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // no retries
 
-  auto missing = Open(AzureUri(server_, UniqueContainer("none"), "x"), FastAzureSettings());
+  auto missing = OpenAzure(AzureUri(server_, UniqueContainer("none"), "x"), FastAzureSettings());
   ASSERT_TRUE(missing.ok());
   s = WriteSmallFile(**missing, "f", "data");
   EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.ToString();

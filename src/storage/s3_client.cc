@@ -39,7 +39,7 @@ bool IsDnsCompatibleBucket(std::string_view b) {
 
 bool IsMissingBucket(const Status& s) { return s.detail() == ErrorDetail::kMissingContainer; }
 
-bool IsRetryableCode(std::string_view code) {
+bool IsRetryableS3Code(std::string_view code) {
   return code == "SlowDown" || code == "RequestTimeout" || code == "InternalError" ||
          code == "ServiceUnavailable" || code == "Throttling" || code == "ThrottlingException" ||
          code == "RequestLimitExceeded" || code == "OperationAborted";
@@ -158,7 +158,7 @@ Status S3Client::ErrorFor(const Op& op, const HttpResponse& r) const {
     return Status(StatusCode::kOutOfRange,
                   op.what + ": the requested range is outside the object (" + detail + ")");
   }
-  if (r.status == 408 || r.status == 429 || r.status >= 500 || IsRetryableCode(e.code)) {
+  if (r.status == 408 || r.status == 429 || r.status >= 500 || IsRetryableS3Code(e.code)) {
     return UnavailableError("S3 answered " + detail + " while " + op.what);
   }
   if (r.status == 400) {
@@ -335,7 +335,7 @@ Status S3Client::CompleteMultipartUpload(const std::string& key, const std::stri
       ASSIGN_OR_RETURN(std::optional<S3ErrorInfo> err, ParseCompleteMultipartUpload(r->body));
       if (!err) return Status::OK();
       HttpResponse as_error;
-      as_error.status = IsRetryableCode(err->code) ? 503 : 400;
+      as_error.status = IsRetryableS3Code(err->code) ? 503 : 400;
       as_error.body = r->body;
       s = ErrorFor(op, as_error);
     }

@@ -1,11 +1,11 @@
 #include "storage/s3_storage.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "storage/multipart_writer.h"
 #include "storage/object_path.h"
 #include "storage/ranged_reader.h"
+#include "util/ascii.h"
 
 namespace cofre {
 namespace {
@@ -13,19 +13,13 @@ namespace {
 constexpr size_t kMinPartSize = 5 << 20;
 constexpr size_t kMaxPartSize = size_t{5} << 30;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // True when the endpoint's host is an IP literal or localhost (no virtual-hosted buckets there).
 bool IsIpOrLocalhost(std::string_view endpoint) {
   if (size_t p = endpoint.find("://"); p != std::string_view::npos) endpoint.remove_prefix(p + 3);
   endpoint = endpoint.substr(0, endpoint.find('/'));
   if (endpoint.starts_with('[')) return true;  // IPv6 literal
   std::string_view host = endpoint.substr(0, endpoint.rfind(':'));
-  if (Lower(host) == "localhost") return true;
+  if (AsciiLower(host) == "localhost") return true;
   return !host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos;
 }
 
@@ -224,7 +218,7 @@ StatusOr<std::unique_ptr<S3Storage>> OpenS3Storage(const Uri& uri, const S3Setti
   if (config.region.empty()) config.region = ImplicitAwsRegion(settings.env).value_or("us-east-1");
   config.endpoint = uri.Param("AWS_ENDPOINT").value_or("");
   if (auto ps = uri.Param("AWS_USE_PATH_STYLE")) {
-    std::string v = Lower(*ps);
+    std::string v = AsciiLower(*ps);
     if (v == "true" || v == "1") {
       config.path_style = true;
     } else if (v == "false" || v == "0" || v.empty()) {

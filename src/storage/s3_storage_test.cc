@@ -29,7 +29,7 @@ using storage_testing::TempDir;
 
 // --- URI handling (no server needed) ---
 
-StatusOr<std::unique_ptr<S3Storage>> Open(const std::string& uri, S3Settings settings = {}) {
+StatusOr<std::unique_ptr<S3Storage>> OpenS3(const std::string& uri, S3Settings settings = {}) {
   ASSIGN_OR_RETURN(Uri parsed, ParseUri(uri));
   return OpenS3Storage(parsed, settings);
 }
@@ -41,7 +41,7 @@ const char* kGoodUri =
     "&COCKROACH_LOCALITY=region%3Deu";
 
 TEST(S3StorageUri, AcceptsEveryDocumentedParameterAndRedactsSecrets) {
-  auto s = Open(kGoodUri);
+  auto s = OpenS3(kGoodUri);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   std::string shown = (*s)->RedactedUri();
   for (const char* secret : {"AKIDVALUE", "SECRETVALUE", "TOKENVALUE"}) {
@@ -56,7 +56,7 @@ TEST(S3StorageUri, AcceptsEveryDocumentedParameterAndRedactsSecrets) {
 }
 
 TEST(S3StorageUri, UnknownParametersAreAllNamed) {
-  auto s = Open("s3://bkt/p?AWS_ACCESS_KEY_ID=a&AWS_SECRET_ACCESS_KEY=b&AWS_REGOIN=x&FOO=1");
+  auto s = OpenS3("s3://bkt/p?AWS_ACCESS_KEY_ID=a&AWS_SECRET_ACCESS_KEY=b&AWS_REGOIN=x&FOO=1");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.status().message().find("AWS_REGOIN, FOO"), std::string::npos)
@@ -79,25 +79,25 @@ TEST(S3StorageUri, RefusesBadValues) {
            "s3://Bad_Bucket/p?" + creds,                                // not DNS-safe
            "gs://bkt/p?" + creds,                                       // wrong scheme
        }) {
-    auto s = Open(uri);
+    auto s = OpenS3(uri);
     ASSERT_FALSE(s.ok()) << uri;
     EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument)
         << uri << " " << s.status().ToString();
     EXPECT_EQ(s.status().message().find("supersecret"), std::string::npos) << s.status().message();
   }
   // A bucket that cannot be a host name is fine with path-style addressing.
-  EXPECT_TRUE(Open("s3://Bad_Bucket/p?" + creds + "&AWS_USE_PATH_STYLE=true").ok());
+  EXPECT_TRUE(OpenS3("s3://Bad_Bucket/p?" + creds + "&AWS_USE_PATH_STYLE=true").ok());
 }
 
 TEST(S3StorageUri, SettingsAreValidated) {
   S3Settings s;
   s.part_size = 1 << 20;
-  auto st = Open(kGoodUri, s);
+  auto st = OpenS3(kGoodUri, s);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.status().message().find("part size"), std::string::npos);
   s = S3Settings();
   s.list_page_size = 0;
-  EXPECT_FALSE(Open(kGoodUri, s).ok());
+  EXPECT_FALSE(OpenS3(kGoodUri, s).ok());
 }
 
 TEST(S3StorageUri, PathStyleDefaultsForIpEndpointsAndImplicitAuthUsesEnvironment) {
@@ -110,19 +110,19 @@ TEST(S3StorageUri, PathStyleDefaultsForIpEndpointsAndImplicitAuthUsesEnvironment
     auto it = env.find(std::string(n));
     return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
   };
-  auto st = Open("s3://bkt?AUTH=implicit&AWS_ENDPOINT=http://127.0.0.1:9000", s);
+  auto st = OpenS3("s3://bkt?AUTH=implicit&AWS_ENDPOINT=http://127.0.0.1:9000", s);
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   EXPECT_TRUE((*st)->client().config().path_style);
   EXPECT_EQ((*st)->client().config().credentials.access_key_id, "ENVID");
   EXPECT_EQ((*st)->client().config().region, "ap-south-1");
   EXPECT_EQ((*st)->base_prefix(), "");
 
-  st = Open("s3://bkt/x?AUTH=implicit", s);
+  st = OpenS3("s3://bkt/x?AUTH=implicit", s);
   ASSERT_TRUE(st.ok());
   EXPECT_FALSE((*st)->client().config().path_style);
 
   env.clear();
-  st = Open("s3://bkt/x?AUTH=implicit", s);
+  st = OpenS3("s3://bkt/x?AUTH=implicit", s);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(st.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos);
@@ -140,7 +140,7 @@ TEST(S3StorageUri, StorageFactoryOpensS3Uris) {
 }
 
 TEST(S3StorageUri, InvalidObjectPathsAreRefusedBeforeAnyRequest) {
-  auto s = Open(kGoodUri);
+  auto s = OpenS3(kGoodUri);
   ASSERT_TRUE(s.ok());
   for (const char* bad : {"", "/abs", "a//b", "a/./b", "../x"}) {
     EXPECT_EQ((*s)->NewWriter(bad).status().code(), StatusCode::kInvalidArgument) << bad;
@@ -316,36 +316,19 @@ TEST_F(S3StorageTest, ReplacedObjectFailsTheOpenReader) {
   EXPECT_NE(n.status().message().find("changed while it was being read"), std::string::npos);
 }
 
-const std::vector<std::string>& TreePaths() {
-  static const std::vector<std::string> kPaths = {"x/y/z",
-                                                  "x/y-z",
-                                                  "x/y.z",
-                                                  "x/yz",
-                                                  "x-1",
-                                                  "x0",
-                                                  "x.d/q",
-                                                  "w",
-                                                  "data/1.cfd",
-                                                  "data/10.cfd",
-                                                  "data/2.cfd",
-                                                  "2026/11/28-145137.12/BACKUP_MANIFEST",
-                                                  "2026/11/28-145137.12/data/1.cfd",
-                                                  "2026/11/29-000000.00/BACKUP_MANIFEST"};
-  return kPaths;
-}
-
 TEST_F(S3StorageTest, ListWithDelimiterAcrossSmallPages) {
   S3Settings settings = s3_testing::FastTestSettings();
   settings.list_page_size = 2;
   auto storage = Storage("base", "", settings);
-  for (const std::string& p : TreePaths()) Put(*storage, p, p);
+  for (const std::string& p : storage_testing::TreePaths()) Put(*storage, p, p);
   // Objects outside the base path never show up.
   auto other = Storage("base2");
   Put(*other, "zzz", "");
   Put(*other, "x/y/z", "");
 
   std::vector<std::string> all;
-  for (std::string p : TreePaths()) all.push_back(p + ":" + std::to_string(p.size()));
+  for (std::string p : storage_testing::TreePaths())
+    all.push_back(p + ":" + std::to_string(p.size()));
   std::sort(all.begin(), all.end());
   EXPECT_EQ(ListToStrings(*storage, "", ""), all);
   EXPECT_EQ(ListToStrings(*storage, "", "/"),

@@ -166,34 +166,17 @@ TEST_P(StorageConformanceTest, WriterMisuseIsFailedPrecondition) {
   EXPECT_EQ((*writer)->Close().code(), StatusCode::kFailedPrecondition);
 }
 
-const std::vector<std::string>& TreePaths() {
-  static const std::vector<std::string> kPaths = {"x/y/z",
-                                                  "x/y-z",
-                                                  "x/y.z",
-                                                  "x/yz",
-                                                  "x-1",
-                                                  "x0",
-                                                  "x.d/q",
-                                                  "w",
-                                                  "data/1.cfd",
-                                                  "data/10.cfd",
-                                                  "data/2.cfd",
-                                                  "2026/11/28-145137.12/BACKUP_MANIFEST",
-                                                  "2026/11/28-145137.12/data/1.cfd",
-                                                  "2026/11/29-000000.00/BACKUP_MANIFEST"};
-  return kPaths;
-}
-
 TEST_P(StorageConformanceTest, ListIsLexicographicOverFullPaths) {
-  for (const std::string& p : TreePaths()) Put(p, p);
+  for (const std::string& p : storage_testing::TreePaths()) Put(p, p);
   std::vector<std::string> want;
-  for (std::string p : TreePaths()) want.push_back(p + ":" + std::to_string(p.size()));
+  for (std::string p : storage_testing::TreePaths())
+    want.push_back(p + ":" + std::to_string(p.size()));
   std::sort(want.begin(), want.end());
   EXPECT_EQ(ListToStrings(*storage_, "", ""), want);
 }
 
 TEST_P(StorageConformanceTest, ListRollsUpByDelimiter) {
-  for (const std::string& p : TreePaths()) Put(p, "");
+  for (const std::string& p : storage_testing::TreePaths()) Put(p, "");
   EXPECT_EQ(ListToStrings(*storage_, "", "/"),
             (std::vector<std::string>{"2026/", "data/", "w:0", "x-1:0", "x.d/", "x/", "x0:0"}));
   EXPECT_EQ(ListToStrings(*storage_, "x/", "/"),
@@ -219,7 +202,7 @@ TEST_P(StorageConformanceTest, ListRollsUpByDelimiter) {
 }
 
 TEST_P(StorageConformanceTest, ListStopsAtCallbackError) {
-  for (const std::string& p : TreePaths()) Put(p, "");
+  for (const std::string& p : storage_testing::TreePaths()) Put(p, "");
   int calls = 0;
   Status s = storage_->List("", "", [&](const ListEntry&) {
     return ++calls == 3 ? Status(CancelledError("stop")) : Status::OK();

@@ -104,6 +104,26 @@ inline std::string PatternBytes(size_t n, uint32_t seed) {
   return out;
 }
 
+// Paths whose listing order tests the byte order of keys and the "/" delimiter: prefixes that are
+// whole segments and prefixes that are not, "-" and "." sorting before "/", decimal names.
+inline const std::vector<std::string>& TreePaths() {
+  static const std::vector<std::string> kPaths = {"x/y/z",
+                                                  "x/y-z",
+                                                  "x/y.z",
+                                                  "x/yz",
+                                                  "x-1",
+                                                  "x0",
+                                                  "x.d/q",
+                                                  "w",
+                                                  "data/1.cfd",
+                                                  "data/10.cfd",
+                                                  "data/2.cfd",
+                                                  "2026/11/28-145137.12/BACKUP_MANIFEST",
+                                                  "2026/11/28-145137.12/data/1.cfd",
+                                                  "2026/11/29-000000.00/BACKUP_MANIFEST"};
+  return kPaths;
+}
+
 }  // namespace cofre::storage_testing
 
 #endif  // COFRE_STORAGE_STORAGE_TEST_HELPERS_H_

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cofre {
@@ -52,6 +53,13 @@ struct ResultSet {
 
   bool has_rows() const { return !columns.empty(); }
 };
+
+// A tag-only result: the command tag of a statement that returns no rows.
+inline ResultSet TagResult(std::string tag) {
+  ResultSet rs;
+  rs.tag = std::move(tag);
+  return rs;
+}
 
 }  // namespace cofre
 

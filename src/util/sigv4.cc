@@ -5,10 +5,10 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <map>
 
+#include "util/ascii.h"
 #include "util/sha256.h"
 #include "util/uri.h"
 
@@ -16,12 +16,6 @@ namespace cofre {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view AsView(const unsigned char* p, size_t n) {
   return std::string_view(reinterpret_cast<const char*>(p), n);
@@ -133,7 +127,7 @@ std::string CanonicalRequest(const SigV4Request& request, const SigV4Params& par
   // Lower-cased name -> values in request order (a std::map sorts the names).
   std::map<std::string, std::vector<std::string>> headers;
   for (const auto& [name, value] : request.headers) {
-    headers[Lower(name)].push_back(CanonicalHeaderValue(value));
+    headers[AsciiLower(name)].push_back(CanonicalHeaderValue(value));
   }
   std::string canonical_headers;
   signed_headers->clear();
@@ -216,7 +210,7 @@ SigV4Signature SignRequestHeaders(const AwsCredentials& credentials, const SigV4
 SigV4Signature PresignRequestQuery(const AwsCredentials& credentials, const SigV4Params& params,
                                    std::chrono::seconds expires, SigV4Request* request) {
   std::vector<std::string> names;
-  for (const auto& [name, value] : request->headers) names.push_back(Lower(name));
+  for (const auto& [name, value] : request->headers) names.push_back(AsciiLower(name));
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   std::string signed_headers;
