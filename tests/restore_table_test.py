@@ -114,6 +114,50 @@ class RestoreTableTest(CofreTestCase):
         self.assertEqual(dump(target), before)
         self.assertEqual(files_in(dbdir), files)
 
+    def test_matching_tables_move_in_as_whole_records(self):
+        """Tables that SQLite can transfer (an INTEGER PRIMARY KEY or an index) go in as whole
+        records from the staging file; one it would renumber (neither) goes row by row. Either
+        way rows, rowids, indexes, the AUTOINCREMENT counter and triggers arrive."""
+        self.ok("CREATE DATABASE shop")
+        src = self.db_path("shop")
+        con = sqlite3.connect(src)
+        con.executescript("""
+            CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, total REAL, note BLOB);
+            CREATE INDEX orders_customer ON orders (customer);
+            CREATE TABLE log (msg TEXT);
+            CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, v);
+            CREATE TRIGGER orders_audit AFTER UPDATE ON orders
+              BEGIN INSERT INTO log VALUES ('updated ' || new.id); END;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+              INSERT INTO orders SELECT i * 3, 'c' || (i % 977), i / 7.0,
+                CASE WHEN i % 500 = 0 THEN randomblob(6000) ELSE NULL END FROM n;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+              INSERT INTO log SELECT 'm' || i FROM n;
+            DELETE FROM log WHERE rowid % 4 = 0;
+            INSERT INTO seq (v) VALUES (1), (2), (3);
+            DELETE FROM seq WHERE id = 3;
+        """)
+        con.commit()
+        con.close()
+        self.ok("BACKUP DATABASE shop INTO 'nodelocal://self/shop'")
+        path = self.make_target("tgt")
+        proc = self.restore_tables("shop", ["log", "orders", "seq"], "tgt")
+        self.assertIn("2 of 3 tables went into the existing database as whole records",
+                      proc.stderr)
+        for t in ("orders", "log", "seq"):
+            self.assertEqual(table_dump(src, t), table_dump(path, t), t)
+        self.assertEqual(own_indexes(src, {"orders"}), own_indexes(path, {"orders"}))
+        con = sqlite3.connect(path)
+        try:
+            self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
+            self.assertEqual(con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'seq'")
+                             .fetchall(), [(3,)])
+            con.execute("UPDATE orders SET total = 0 WHERE id = 3")
+            self.assertEqual(con.execute("SELECT msg FROM log ORDER BY rowid DESC LIMIT 1")
+                             .fetchall(), [("updated 3",)])
+        finally:
+            con.close()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -338,6 +338,7 @@ int SchemaGuard::Authorize(int action, const char* a1, const char* a2, const cha
       return SQLITE_OK;
     case SQLITE_READ:
       // (SQLite names no database for the table a count(*) reads.)
+      if (!want_ && db && !readable_schema_.empty() && readable_schema_ == db) return SQLITE_OK;
       if (db && !in_main && std::string_view(db) != "temp") return deny(a1);
       if (want_ && !SameName(a1, want_->name) && !SameName(a1, OwnTable(*want_)) &&
           !SameName(a1, "sqlite_master") && !SameName(a1, "sqlite_schema")) {

@@ -31,6 +31,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "engine/sqlite.h"
 #include "proto/backup_manifest.pb.h"
@@ -83,6 +84,10 @@ class SchemaGuard {
   // statement fails.
   Status Create(const ExpectedObject& want, std::string_view sql);
 
+  // cofre's own statements (never a manifest's) may read the tables of the attached database
+  // `schema` (a table restore's staging file, which cofre built).
+  void AllowReadsOf(std::string schema) { readable_schema_ = std::move(schema); }
+
   // While on, cofre's own statements may create ANALYZE's tables (ANALYZE sqlite_schema;
   // sqlite_stat4 under writable_schema) and insert into them.
   void AllowStatistics(bool on) { statistics_ = on; }
@@ -100,8 +105,9 @@ class SchemaGuard {
   std::set<std::string> writable_;        // lower-cased
   const ExpectedObject* want_ = nullptr;  // set while a manifest statement is prepared and run
   bool statistics_ = false;
-  int created_ = 0;     // times the expected CREATE action was seen
-  std::string denied_;  // why the last action was denied
+  std::string readable_schema_;  // AllowReadsOf; empty: none
+  int created_ = 0;              // times the expected CREATE action was seen
+  std::string denied_;           // why the last action was denied
 };
 
 }  // namespace cofre

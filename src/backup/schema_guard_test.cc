@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include "util/status_matchers.h"
+
 namespace cofre {
 namespace {
 
@@ -139,6 +141,30 @@ TEST_F(SchemaGuardTest, RefusesOtherDatabases) {
   ExpectRefused(On(SchemaKind::kView, "v", "v"), "CREATE VIEW p.v AS SELECT 1");
   // A view in main may not name another database (SQLite refuses it at creation).
   ExpectRefused(On(SchemaKind::kView, "v", "v"), "CREATE VIEW v AS SELECT * FROM p.x");
+}
+
+TEST_F(SchemaGuardTest, AStagingFileIsReadableByCofreStatementsOnly) {
+  // A table restore attaches its staging file before the guard is installed.
+  guard_.reset();
+  const std::string staging = (dir_ / "staging.db").string();
+  {
+    ASSERT_OK_AND_ASSIGN(SqliteDb s, SqliteDb::Open(staging, true));
+    ASSERT_THAT(s.Exec("CREATE TABLE t(a); INSERT INTO t VALUES(7)"), IsOk());
+  }
+  ASSERT_THAT(db_.Exec("ATTACH DATABASE '" + staging + "' AS staging"), IsOk());
+  guard_ = std::make_unique<SchemaGuard>(db_, std::set<std::string>{"t"});
+  ASSERT_THAT(guard_->Create(Table("t"), "CREATE TABLE t(a)"), IsOk());
+  // (Column by column: SQLite's whole-record transfer reads no column, so asks no question.)
+  const std::string copy = "INSERT INTO main.t(rowid, a) SELECT rowid, a FROM staging.t";
+  EXPECT_THAT(db_.Exec(copy), StatusIs(StatusCode::kPermissionDenied));
+  guard_->AllowReadsOf("staging");
+  EXPECT_THAT(db_.Exec(copy), IsOk());
+  EXPECT_EQ(Count("SELECT count(*) FROM main.t"), 1);
+  // Still nothing but reads, and no manifest statement reads it.
+  EXPECT_FALSE(db_.Exec("DELETE FROM staging.t").ok());
+  ExpectRefused(On(SchemaKind::kView, "v", "v"), "CREATE VIEW v AS SELECT * FROM staging.t");
+  guard_.reset();
+  ASSERT_THAT(db_.Exec("DETACH DATABASE staging"), IsOk());
 }
 
 TEST_F(SchemaGuardTest, TriggerBodiesAreStoredNotRun) {

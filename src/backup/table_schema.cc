@@ -207,6 +207,11 @@ std::string TableSchema::InsertSql(const std::string& schema, bool replace) cons
          Placeholders(columns.size() + 1) + ")";
 }
 
+std::string TableSchema::StoredColumnList() const {
+  if (without_rowid) return Join(columns);
+  return rowid_name + (columns.empty() ? "" : ", " + Join(columns));
+}
+
 std::string TableSchema::DeleteSql(const std::string& schema) const {
   std::string head = "DELETE FROM " + QuoteIdent(schema) + "." + QuoteIdent(name) + " WHERE ";
   if (!without_rowid) return head + rowid_name + " = ?";

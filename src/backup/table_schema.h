@@ -45,6 +45,9 @@ struct TableSchema {
   std::string InsertSql(const std::string& schema, bool replace) const;
   // DELETE of the row with a given key.
   std::string DeleteSql(const std::string& schema) const;
+  // The key (rowid tables) then all stored columns, quoted, comma-separated: the column list of
+  // an INSERT ... SELECT that copies rows with their rowids.
+  std::string StoredColumnList() const;
 };
 
 struct DatabaseSchema {

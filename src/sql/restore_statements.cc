@@ -254,6 +254,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
     }
   }
   LiveCounts live;
+  uint64_t copied_as_records = 0;
   ASSIGN_OR_RETURN(ResultSet rs,
                    RunJob(
                        ctx, "RESTORE", DescribeStatement(stmt),
@@ -268,6 +269,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
                          *rows = r.rows;
                          *entries = r.index_entries;
                          *bytes = r.bytes;
+                         copied_as_records = r.tables_copied_as_records;
                          return Status::OK();
                        },
                        &live));
@@ -275,6 +277,14 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   rs.notices.push_back(
       {ResultSet::Notice::Severity::kNotice,
        (opts.schema_only ? "restored the schema (no rows) of " : "restored ") + restored});
+  if (!opts.schema_only && !req.tables.empty()) {
+    size_t into = 0;
+    for (const auto& spec : req.tables) into += spec.tables.size();
+    rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
+                          std::to_string(copied_as_records) + " of " + std::to_string(into) +
+                              " tables went into the existing database as whole records "
+                              "(SQLite's transfer from a staging file), the rest row by row"});
+  }
   return rs;
 }
 
