@@ -1,0 +1,195 @@
+#include "backup/restore_tables.h"
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "backup/schema_guard.h"
+#include "backup/table_schema.h"
+#include "engine/table_transfer.h"
+#include "util/file_util.h"
+
+namespace cofre::restore_build {
+
+namespace {
+
+// The tables of `pdb` named `tables` that a table restore writes, and the schema objects that
+// come with them (their indexes and triggers; views belong to whole databases), once it is sure
+// that none of their names is taken in `db` (the target) and that none is a virtual table's
+// shadow table.
+struct WantedTables {
+  std::vector<const proto::Table*> tables;
+  std::vector<const proto::SchemaObject*> objects;
+};
+
+StatusOr<WantedTables> CheckWantedTables(const SqliteDb& db, const std::string& target,
+                                         const proto::Database& pdb,
+                                         const std::vector<std::string>& tables) {
+  ASSIGN_OR_RETURN(SqliteStmt exists,
+                   db.Prepare("SELECT type FROM main.sqlite_schema WHERE name = ?1"));
+  auto taken = [&](const std::string& name) -> StatusOr<std::optional<std::string>> {
+    RETURN_IF_ERROR(exists.Reset());
+    exists.Bind(1, name);
+    ASSIGN_OR_RETURN(bool row, exists.Step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(exists.ColumnText(0));
+  };
+  WantedTables out;
+  std::set<std::string> wanted_names(tables.begin(), tables.end());
+  for (const auto& name : tables) {
+    ASSIGN_OR_RETURN(std::optional<std::string> kind, taken(name));
+    if (kind) {
+      return AlreadyExistsError(*kind + " " + target + "." + name +
+                                " already exists; drop it or restore into another database "
+                                "with into_db");
+    }
+    const proto::Table* table = FindTable(pdb, name);
+    if (!table->virtual_table().empty()) {
+      return InvalidArgumentError("table " + pdb.name() + "." + name +
+                                  " is a shadow table of virtual table " + table->virtual_table() +
+                                  ": restore it with its database (RESTORE DATABASE)");
+    }
+    out.tables.push_back(table);
+  }
+  for (const auto& obj : pdb.objects()) {
+    if (obj.type() == "view" || !wanted_names.count(obj.table_name())) continue;
+    ASSIGN_OR_RETURN(std::optional<std::string> kind, taken(obj.name()));
+    if (kind) {
+      return AlreadyExistsError("the backup's " + obj.type() + " " + obj.name() + " on " +
+                                obj.table_name() + " has the name of " + *kind + " " + target +
+                                "." + obj.name() +
+                                "; drop it or restore into another database with into_db");
+    }
+    out.objects.push_back(&obj);
+  }
+  return out;
+}
+
+// What a table restore builds in its staging file: the wanted tables and their indexes, in the
+// target's page size, UTF-8, with no journal-mode, statistics, virtual tables, views or
+// triggers (those that come with the tables are created in the target).
+proto::Database StagingSubset(const proto::Database& pdb, const WantedTables& wanted,
+                              int64_t page_size) {
+  proto::Database out;
+  out.set_name(pdb.name());
+  out.set_page_size(static_cast<int32_t>(page_size));
+  for (const proto::Table* t : wanted.tables) *out.add_tables() = *t;
+  for (const proto::SchemaObject* obj : wanted.objects) {
+    if (obj->type() == "index") *out.add_objects() = *obj;
+  }
+  return out;
+}
+
+// The schema name a table restore's staging file is attached under.
+constexpr char kStagingSchema[] = "cofre_restore_staging";
+
+// A table restore's staging file: attached to the target's connection while its tables are
+// moved in, then detached and removed, whichever way the restore ends.
+class AttachedStaging {
+ public:
+  AttachedStaging(const SqliteDb& db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~AttachedStaging() {
+    if (attached_) db_.Exec(std::string("DETACH DATABASE ") + kStagingSchema).IgnoreError();
+    RemoveFileIfExists(path_, "staging file").IgnoreError();
+  }
+  AttachedStaging(const AttachedStaging&) = delete;
+  AttachedStaging& operator=(const AttachedStaging&) = delete;
+
+  const std::string& path() const { return path_; }
+  Status Attach() {
+    ASSIGN_OR_RETURN(SqliteStmt attach,
+                     db_.Prepare(std::string("ATTACH DATABASE ?1 AS ") + kStagingSchema));
+    attach.Bind(1, path_);
+    RETURN_IF_ERROR(attach.Run());
+    attached_ = true;
+    return Status::OK();
+  }
+
+ private:
+  const SqliteDb& db_;
+  std::string path_;
+  bool attached_ = false;
+};
+
+}  // namespace
+
+// Restores some tables into an existing database, all in one transaction on it: only those
+// tables are written, and their indexes and triggers come with them. When rows are restored into
+// a UTF-8 database, the tables and their indexes are first built in a staging file as a whole
+// database is (pages written directly where the plan allows), then moved in by SQLite's record
+// copy (engine/table_transfer.h); otherwise every row goes in through INSERT. Either way a
+// failed or stopped restore leaves the target as it was.
+Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
+                         const std::vector<std::string>& tables, const ChainStorage& storage,
+                         const ChainCrypto& crypto, RestoreProgress* progress,
+                         RestoreResult* result, const RestoreRequest& req) {
+  ASSIGN_OR_RETURN(SqliteDb db, OpenDatabase(target));
+  // The connection's default cache (a few MiB) bounds the sorter of the index builds.
+  RETURN_IF_ERROR(db.Exec("PRAGMA threads = " + std::to_string(SorterThreads()) +
+                          "; PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON"));
+  std::optional<AttachedStaging> staging;
+  if (!req.schema_only && req.bulk_pages) {
+    ASSIGN_OR_RETURN(std::optional<std::string> encoding, db.QueryText("PRAGMA main.encoding"));
+    if (encoding.value_or("") == "UTF-8") {
+      // Checked here too so that a taken name fails before anything is built.
+      ASSIGN_OR_RETURN(WantedTables wanted, CheckWantedTables(db, target.name, pdb, tables));
+      ASSIGN_OR_RETURN(std::optional<int64_t> page_size, db.QueryInt("PRAGMA main.page_size"));
+      ASSIGN_OR_RETURN(std::string path, req.data_dir->NewStagingPath());
+      staging.emplace(db, path);
+      RETURN_IF_ERROR(BuildDatabase(path, StagingSubset(pdb, wanted, page_size.value_or(4096)),
+                                    storage, crypto, progress, result, /*bulk=*/true,
+                                    /*schema_only=*/false, /*publish=*/false));
+      RETURN_IF_ERROR(progress->CheckStop());
+      RETURN_IF_ERROR(staging->Attach());
+    }
+  }
+  SchemaGuard guard(db, std::set<std::string>(tables.begin(), tables.end()));
+  if (staging) guard.AllowReadsOf(kStagingSchema);
+  RETURN_IF_ERROR(db.BeginImmediate());
+  auto fail = [&](Status st) {
+    db.Exec("ROLLBACK").IgnoreError();
+    return st;
+  };
+  StatusOr<WantedTables> wanted = CheckWantedTables(db, target.name, pdb, tables);
+  if (!wanted.ok()) return fail(wanted.status());
+  std::unique_ptr<RecordPrefetcher> records;
+  if (!req.schema_only && !staging) {
+    StatusOr<std::unique_ptr<RecordPrefetcher>> started =
+        StartReading(wanted->tables, storage, crypto);
+    if (!started.ok()) return fail(started.status());
+    records = std::move(*started);
+  }
+  size_t unit = 0;
+  for (const proto::Table* table : wanted->tables) {
+    if (Status st = guard.Create(ExpectedTable(pdb.name(), *table), table->create_sql());
+        !st.ok()) {
+      return fail(st);
+    }
+    if (staging) {
+      // The destination's indexes exist before its rows arrive, as in the staging file, so that
+      // SQLite copies their entries too.
+      for (const proto::SchemaObject* obj : wanted->objects) {
+        if (obj->type() != "index" || obj->table_name() != table->name()) continue;
+        if (Status st = CreateObject(guard, pdb, *obj); !st.ok()) return fail(st);
+      }
+      StatusOr<bool> copied = TransferTableRows(db, kStagingSchema, "main", table->name(),
+                                                SchemaFromManifest(*table).StoredColumnList());
+      if (!copied.ok()) return fail(copied.status());
+      if (*copied) ++result->tables_copied_as_records;
+    } else if (records) {
+      if (Status st = LoadTable(db, "main", *table, *records, &unit, progress, result); !st.ok()) {
+        return fail(st);
+      }
+    }
+    if (Status st = RestoreSequence(db, "main", *table); !st.ok()) return fail(st);
+  }
+  for (const proto::SchemaObject* obj : wanted->objects) {
+    if (staging && obj->type() == "index") continue;
+    if (Status st = CreateObject(guard, pdb, *obj); !st.ok()) return fail(st);
+  }
+  if (Status st = db.Exec("COMMIT"); !st.ok()) return fail(st);
+  return Status::OK();
+}
+
+}  // namespace cofre::restore_build

@@ -1,0 +1,31 @@
+// Restoring tables into an existing database (RESTORE TABLE ... WITH into_db), a step of
+// RunRestore (backup/restore.h).
+// Thread-safety: one call per thread.
+#ifndef COFRE_BACKUP_RESTORE_TABLES_H_
+#define COFRE_BACKUP_RESTORE_TABLES_H_
+
+#include <string>
+#include <vector>
+
+#include "backup/restore.h"
+#include "backup/restore_build.h"
+#include "engine/data_dir.h"
+#include "proto/backup_manifest.pb.h"
+#include "util/status.h"
+
+namespace cofre::restore_build {
+
+// Restores some tables into an existing database, all in one transaction on it: only those
+// tables are written, and their indexes and triggers come with them. When rows are restored into
+// a UTF-8 database, the tables and their indexes are first built in a staging file as a whole
+// database is (pages written directly where the plan allows), then moved in by SQLite's record
+// copy (engine/table_transfer.h); otherwise every row goes in through INSERT. Either way a
+// failed or stopped restore leaves the target as it was.
+Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
+                         const std::vector<std::string>& tables, const ChainStorage& storage,
+                         const ChainCrypto& crypto, RestoreProgress* progress,
+                         RestoreResult* result, const RestoreRequest& req);
+
+}  // namespace cofre::restore_build
+
+#endif  // COFRE_BACKUP_RESTORE_TABLES_H_
