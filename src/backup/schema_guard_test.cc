@@ -216,7 +216,6 @@ TEST(SchemaKindTest, UnknownTypesAreDataLossNamingTheObject) {
   EXPECT_NE(want.status().message().find("d.x"), std::string::npos);
 }
 
-}  // namespace
 TEST_F(SchemaGuardTest, VirtualTablesCreateOnlyTheirOwnShadowTables) {
   proto::Database pdb;
   pdb.set_name("d");
@@ -258,4 +257,5 @@ TEST_F(SchemaGuardTest, StatisticsOnlyInTheirOwnStep) {
   EXPECT_EQ(Count("SELECT count(*) FROM sqlite_stat1"), 1);
 }
 
+}  // namespace
 }  // namespace cofre

@@ -7,6 +7,8 @@
 #include <tuple>
 #include <vector>
 
+#include "util/resize_for_overwrite.h"
+
 namespace cofre {
 namespace {
 
@@ -256,16 +258,6 @@ namespace {
 
 // Checks that `in` is one whole zstd frame stating `size` bytes of content, before anything is
 // allocated for it.
-// Makes *out `size` bytes long for a decompression to overwrite: a buffer too small is replaced
-// rather than grown, since growing copies the old contents the decompression overwrites.
-void ResizeForOverwrite(std::string* out, size_t size) {
-  if (out->capacity() < size) {
-    out->clear();
-    out->reserve(size);
-  }
-  out->resize(size);
-}
-
 Status CheckSingleFrame(std::string_view in, size_t size) {
   unsigned long long content = ZSTD_getFrameContentSize(in.data(), in.size());
   if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != size) {

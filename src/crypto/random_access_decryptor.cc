@@ -5,19 +5,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "util/resize_for_overwrite.h"
+
 namespace cofre::streaming_aead {
 
 namespace {
-
-// Makes *s `n` bytes long for bytes about to be written over: a buffer too small is replaced
-// rather than grown (growing would copy what is about to be overwritten).
-void ResizeForOverwrite(std::string* s, size_t n) {
-  if (s->capacity() < n) {
-    s->clear();
-    s->reserve(n);
-  }
-  s->resize(n);
-}
 
 Status ReadExactly(RandomAccessSource& src, uint64_t offset, char* buf, size_t n) {
   ASSIGN_OR_RETURN(size_t got, ReadFullyAt(src, offset, buf, n));

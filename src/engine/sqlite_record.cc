@@ -146,11 +146,11 @@ Status Parse(std::string_view record, std::vector<Value>* values) {
   RETURN_IF_ERROR(Validate(record));
   values->clear();
   const uint8_t* p = reinterpret_cast<const uint8_t*>(record.data());
-  uint64_t header_len;
+  uint64_t header_len = 0;
   size_t pos = sqlite_varint::Get(p, record.size(), &header_len);
   size_t body = header_len;
   while (pos < header_len) {
-    uint64_t t;
+    uint64_t t = 0;
     pos += sqlite_varint::Get(p + pos, header_len - pos, &t);
     const size_t len = static_cast<size_t>(BodyLength(t));
     Value v;

@@ -196,7 +196,9 @@ TEST(SqliteRecordTest, ParseGivesBackWhatAppendEncoded) {
     ASSERT_EQ(parsed.size(), values.size());
     for (size_t i = 0; i < values.size(); ++i) {
       EXPECT_EQ(parsed[i].type, values[i].type);
-      if (values[i].type == Type::kInteger) EXPECT_EQ(parsed[i].i, values[i].i);
+      if (values[i].type == Type::kInteger) {
+        EXPECT_EQ(parsed[i].i, values[i].i);
+      }
       if (values[i].type == Type::kReal) {
         EXPECT_EQ(std::bit_cast<uint64_t>(parsed[i].r), std::bit_cast<uint64_t>(values[i].r));
       }

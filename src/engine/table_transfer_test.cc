@@ -132,7 +132,9 @@ TEST_F(TableTransferTest, GeneratedColumnsArriveComputedWhicheverWaySQLiteTakes)
     if (c.with_index) extra.push_back("CREATE INDEX t_c ON t(c)");
     SqliteDb db = Prepare(c.create, extra, extra);
     ASSERT_OK_AND_ASSIGN(bool copied, TransferTableRows(db, "src", "main", "t", c.columns));
-    if (c.columns == "rowid, a, b") EXPECT_FALSE(copied);
+    if (c.columns == "rowid, a, b") {
+      EXPECT_FALSE(copied);
+    }
     EXPECT_EQ(Dump(db, "main"), Dump(db, "src"));
     ASSERT_OK_AND_ASSIGN(auto wrong, db.QueryInt("SELECT count(*) FROM main.t WHERE c != a * 2"));
     EXPECT_EQ(wrong.value_or(-1), 0);
