@@ -123,28 +123,32 @@ class CrashMatrixTest(unittest.TestCase):
         shutil.copytree(self.tpl, data, ignore=ignore)
         return work, data
 
+    def fewest_bytes(self, collection, stmt, prefix_rel=None):
+        """The fewest bytes of two runs of `stmt` on fresh copies (under `prefix_rel` when given).
+        What a run writes varies by a few bytes or pages: progress records written on a clock,
+        varints of times in the manifest. Points within the fewer are reached by most runs."""
+        totals = []
+        for _ in range(2):
+            work, data = self.work_copy(collection)
+            try:
+                prefix = os.path.join(data, prefix_rel) if prefix_rel else None
+                totals.append(ft.measure_bytes(data, stmt, prefix=prefix, extra={
+                    "COFRE_BACKUP_TARGET_FILE_BYTES": TARGET_FILE_BYTES}))
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        return min(totals)
+
     def points(self, stmt, collection, prefix_rel=None):
         """(n, prefix) kill points: half over all bytes, half over the collection's bytes."""
-        work, data = self.work_copy(collection)
-        try:
-            total = ft.measure_bytes(data, stmt, extra={"COFRE_BACKUP_TARGET_FILE_BYTES":
-                                                        TARGET_FILE_BYTES})
-            out = [(n, None) for n in ft.spread_points(total, POINTS // 2 if prefix_rel else
-                                                       POINTS)]
-            if prefix_rel:
-                work2, data2 = self.work_copy(collection)
-                prefix = os.path.join(data2, prefix_rel)
-                coll_total = ft.measure_bytes(data2, stmt, prefix=prefix, extra={
-                    "COFRE_BACKUP_TARGET_FILE_BYTES": TARGET_FILE_BYTES})
-                shutil.rmtree(work2, ignore_errors=True)
-                # The last bytes are LATEST's and the manifest's: hit their ends exactly.
-                late = [coll_total - k for k in (1, 20, 30, 60, 200) if coll_total > k]
-                pts = sorted(set(ft.spread_points(coll_total, POINTS - len(out) - len(late))
-                                 + late))
-                out += [(n, prefix_rel) for n in pts]
-            return out, total
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        total = self.fewest_bytes(collection, stmt)
+        out = [(n, None) for n in ft.spread_points(total, POINTS // 2 if prefix_rel else POINTS)]
+        if prefix_rel:
+            coll_total = self.fewest_bytes(collection, stmt, prefix_rel)
+            # The last bytes are LATEST's and the manifest's: hit their ends exactly.
+            late = [coll_total - k for k in (1, 20, 30, 60, 200) if coll_total > k]
+            pts = sorted(set(ft.spread_points(coll_total, POINTS - len(out) - len(late)) + late))
+            out += [(n, prefix_rel) for n in pts]
+        return out, total
 
     # --- backups ---------------------------------------------------------------------------
 
