@@ -73,7 +73,7 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& req) {
   for (const auto& spec : req.tables) {
     ASSIGN_OR_RETURN(DatabaseInfo target, req.data_dir->GetDatabase(spec.target_database));
     Status st = RestoreTablesInto(target, *FindDatabase(m, spec.source_database), spec.tables,
-                                  req.storage, req.crypto, &progress, &result, req);
+                                  &progress, &result, req);
     if (!st.ok()) {
       discard();
       return st;

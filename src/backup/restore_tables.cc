@@ -14,15 +14,15 @@ namespace cofre::restore_build {
 
 namespace {
 
-// The tables of `pdb` named `tables` that a table restore writes, and the schema objects that
-// come with them (their indexes and triggers; views belong to whole databases), once it is sure
-// that none of their names is taken in `db` (the target) and that none is a virtual table's
-// shadow table.
+// The tables a table restore writes, and the schema objects that come with them (their indexes
+// and triggers; views belong to whole databases).
 struct WantedTables {
   std::vector<const proto::Table*> tables;
   std::vector<const proto::SchemaObject*> objects;
 };
 
+// The tables of `pdb` named `tables`, once it is sure that none of their names, nor those of
+// their objects, is taken in `db` (the target) and that none is a virtual table's shadow table.
 StatusOr<WantedTables> CheckWantedTables(const SqliteDb& db, const std::string& target,
                                          const proto::Database& pdb,
                                          const std::vector<std::string>& tables) {
@@ -96,7 +96,6 @@ class AttachedStaging {
   AttachedStaging(const AttachedStaging&) = delete;
   AttachedStaging& operator=(const AttachedStaging&) = delete;
 
-  const std::string& path() const { return path_; }
   Status Attach() {
     ASSIGN_OR_RETURN(SqliteStmt attach,
                      db_.Prepare(std::string("ATTACH DATABASE ?1 AS ") + kStagingSchema));
@@ -121,8 +120,7 @@ class AttachedStaging {
 // copy (engine/table_transfer.h); otherwise every row goes in through INSERT. Either way a
 // failed or stopped restore leaves the target as it was.
 Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
-                         const std::vector<std::string>& tables, const ChainStorage& storage,
-                         const ChainCrypto& crypto, RestoreProgress* progress,
+                         const std::vector<std::string>& tables, RestoreProgress* progress,
                          RestoreResult* result, const RestoreRequest& req) {
   ASSIGN_OR_RETURN(SqliteDb db, OpenDatabase(target));
   // The connection's default cache (a few MiB) bounds the sorter of the index builds.
@@ -138,7 +136,7 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
       ASSIGN_OR_RETURN(std::string path, req.data_dir->NewStagingPath());
       staging.emplace(db, path);
       RETURN_IF_ERROR(BuildDatabase(path, StagingSubset(pdb, wanted, page_size.value_or(4096)),
-                                    storage, crypto, progress, result, /*bulk=*/true,
+                                    req.storage, req.crypto, progress, result, /*bulk=*/true,
                                     /*schema_only=*/false, /*publish=*/false));
       RETURN_IF_ERROR(progress->CheckStop());
       RETURN_IF_ERROR(staging->Attach());
@@ -156,7 +154,7 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
   std::unique_ptr<RecordPrefetcher> records;
   if (!req.schema_only && !staging) {
     StatusOr<std::unique_ptr<RecordPrefetcher>> started =
-        StartReading(wanted->tables, storage, crypto);
+        StartReading(wanted->tables, req.storage, req.crypto);
     if (!started.ok()) return fail(started.status());
     records = std::move(*started);
   }

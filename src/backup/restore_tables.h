@@ -20,10 +20,10 @@ namespace cofre::restore_build {
 // a UTF-8 database, the tables and their indexes are first built in a staging file as a whole
 // database is (pages written directly where the plan allows), then moved in by SQLite's record
 // copy (engine/table_transfer.h); otherwise every row goes in through INSERT. Either way a
-// failed or stopped restore leaves the target as it was.
+// failed or stopped restore leaves the target as it was. `req` gives the chain's storage and
+// keys, the data directory (for the staging file) and the restore's options.
 Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
-                         const std::vector<std::string>& tables, const ChainStorage& storage,
-                         const ChainCrypto& crypto, RestoreProgress* progress,
+                         const std::vector<std::string>& tables, RestoreProgress* progress,
                          RestoreResult* result, const RestoreRequest& req);
 
 }  // namespace cofre::restore_build
