@@ -15,6 +15,8 @@
 // so digests may be stored where others read them (unencrypted chains) and tell nothing but
 // which leaves are equal. C names the secret without revealing it: maps made under another
 // secret are not compared.
+// GHASH runs on crypto/ghash.h's wide carry-less multiplies when the CPU has them, else inside
+// OpenSSL's GCM; both give the same digests.
 // Thread-safety: a LeafMacKey is immutable and may be shared; a LeafMac is used by one thread.
 #ifndef COFRE_CRYPTO_LEAF_MAC_H_
 #define COFRE_CRYPTO_LEAF_MAC_H_
@@ -23,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/ghash.h"
 #include "crypto/secret_bytes.h"
 #include "util/status.h"
 
@@ -43,8 +46,12 @@ class LeafMacKey {
   // kCheckSize bytes that differ, but for chance, between secrets, and tell nothing of the keys.
   const std::string& check() const { return check_; }
 
+  // How a LeafMac computes GHASH: kFastest takes crypto/ghash.h when Supported(), else OpenSSL;
+  // kOpenSsl always OpenSSL (tests compare the two).
+  enum class Ghash { kFastest, kOpenSsl };
+
   // A digest maker under these keys. Internal when OpenSSL cannot provide AES-256-GCM/ECB.
-  StatusOr<std::unique_ptr<LeafMac>> NewMac() const;
+  StatusOr<std::unique_ptr<LeafMac>> NewMac(Ghash ghash = Ghash::kFastest) const;
 
  private:
   LeafMacKey(SecretBytes gmac, SecretBytes block, std::string check)
@@ -70,10 +77,20 @@ class LeafMac {
  private:
   friend class LeafMacKey;
   LeafMac(EVP_CIPHER_CTX* gmac, EVP_CIPHER_CTX* block) : gmac_(gmac), block_(block) {}
-  void Start();
-  EVP_CIPHER_CTX* gmac_;
-  EVP_CIPHER_CTX* block_;
-  bool failed_ = false;  // OpenSSL refused a step since the last Finish
+  // The tag GMAC_K1 of what was added (wide path), in GCM's byte order.
+  void WideTag(unsigned char tag[16]);
+
+  EVP_CIPHER_CTX* gmac_;   // AES-256-GCM under K1 (OpenSSL path); null on the wide path
+  EVP_CIPHER_CTX* block_;  // AES-256-ECB under K2
+  bool failed_ = false;    // OpenSSL refused a step since the last Finish
+  // Wide path: H's powers, the running hash, AES_K1(nonce || 1) which GCM adds to the hash, the
+  // bytes of a block not complete yet, and the bytes added.
+  std::unique_ptr<ghash::Key> ghash_key_;
+  ghash::State ghash_;
+  unsigned char mask_[16] = {};
+  unsigned char partial_[16] = {};
+  size_t partial_size_ = 0;
+  uint64_t added_ = 0;
 };
 
 }  // namespace cofre

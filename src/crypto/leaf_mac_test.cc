@@ -3,9 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <set>
 
 #include "crypto/crypto_test_util.h"
+#include "crypto/ghash.h"
 #include "util/status_matchers.h"
 
 namespace cofre {
@@ -19,8 +22,9 @@ std::string Secret(char first) {
   return s;
 }
 
-StatusOr<std::string> Digest(const LeafMacKey& key, const std::vector<std::string>& pages) {
-  ASSIGN_OR_RETURN(std::unique_ptr<LeafMac> mac, key.NewMac());
+StatusOr<std::string> Digest(const LeafMacKey& key, const std::vector<std::string>& pages,
+                             LeafMacKey::Ghash ghash = LeafMacKey::Ghash::kFastest) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LeafMac> mac, key.NewMac(ghash));
   for (const std::string& p : pages) mac->Add(p);
   return mac->Finish();
 }
@@ -34,10 +38,38 @@ TEST(LeafMacTest, MatchesAnIndependentImplementation) {
   std::string leaf, overflow;
   for (int i = 0; i < 1024; ++i) leaf += "leaf";
   for (int i = 0; i < 512; ++i) overflow += "overflow";
-  ASSERT_OK_AND_ASSIGN(std::string d, Digest(key, {leaf, overflow}));
-  EXPECT_EQ(Hex(d), "25e07c2b0495e2d4b32d842b13747f61");
-  ASSERT_OK_AND_ASSIGN(std::string empty, Digest(key, {}));
-  EXPECT_EQ(Hex(empty), "322a5d506a1b259c4c59e74f96729ba2");
+  for (auto ghash : {LeafMacKey::Ghash::kFastest, LeafMacKey::Ghash::kOpenSsl}) {
+    ASSERT_OK_AND_ASSIGN(std::string d, Digest(key, {leaf, overflow}, ghash));
+    EXPECT_EQ(Hex(d), "25e07c2b0495e2d4b32d842b13747f61");
+    ASSERT_OK_AND_ASSIGN(std::string empty, Digest(key, {}, ghash));
+    EXPECT_EQ(Hex(empty), "322a5d506a1b259c4c59e74f96729ba2");
+  }
+}
+
+// The wide GHASH (crypto/ghash.h) against OpenSSL's GCM on random pages: lengths that are and are
+// not multiples of 16 and of a 16-block group, split at random points, digest after digest.
+TEST(LeafMacTest, WideGhashMatchesOpenSslOnRandomInputs) {
+  if (!ghash::Supported()) GTEST_SKIP() << "this CPU has no VPCLMULQDQ with AVX-512";
+  ASSERT_OK_AND_ASSIGN(LeafMacKey key, LeafMacKey::Derive(Secret(9)));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LeafMac> wide, key.NewMac(LeafMacKey::Ghash::kFastest));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LeafMac> openssl, key.NewMac(LeafMacKey::Ghash::kOpenSsl));
+  std::mt19937_64 rng(7);
+  const size_t kLengths[] = {0, 1, 15, 16, 17, 255, 256, 257, 4095, 4096, 4097, 65536, 65552};
+  for (int round = 0; round < 300; ++round) {
+    const size_t size = round < 13 ? kLengths[round] : rng() % 20000;
+    std::string bytes(size, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    size_t pos = 0;
+    while (pos < size) {
+      const size_t take = std::min<size_t>(size - pos, 1 + rng() % 5000);
+      wide->Add(std::string_view(bytes).substr(pos, take));
+      openssl->Add(std::string_view(bytes).substr(pos, take));
+      pos += take;
+    }
+    ASSERT_OK_AND_ASSIGN(std::string a, wide->Finish());
+    ASSERT_OK_AND_ASSIGN(std::string b, openssl->Finish());
+    ASSERT_EQ(Hex(a), Hex(b)) << "round " << round << ", " << size << " bytes";
+  }
 }
 
 TEST(LeafMacTest, OneMacMakesDigestAfterDigestAndSplitsDoNotMatter) {
