@@ -151,6 +151,7 @@ StatusOr<std::string> LeafMac::Finish() {
     ok = EVP_EncryptInit_ex2(gmac_, nullptr, nullptr, kNonce, nullptr) == 1 && ok;
   }
   ok = ok && EVP_EncryptUpdate(block_, out, &n, tag, sizeof(tag)) == 1 && n == sizeof(out);
+  OPENSSL_cleanse(tag, sizeof(tag));  // a GHASH value tells of H (see the header)
   failed_ = false;
   if (!ok) return InternalError("OpenSSL failed to make a leaf digest");
   return std::string(reinterpret_cast<const char*>(out), sizeof(out));
