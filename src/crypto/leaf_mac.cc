@@ -140,10 +140,9 @@ StatusOr<std::string> LeafMac::Finish() {
   unsigned char tag[LeafMacKey::kDigestSize];
   unsigned char out[LeafMacKey::kDigestSize];
   int n = 0;
-  bool ok;
+  bool ok = true;
   if (ghash_key_ != nullptr) {
     WideTag(tag);
-    ok = true;
   } else {
     ok = !failed_ && EVP_EncryptFinal_ex(gmac_, tag, &n) == 1 &&
          EVP_CIPHER_CTX_ctrl(gmac_, EVP_CTRL_GCM_GET_TAG, sizeof(tag), tag) == 1;
