@@ -97,6 +97,17 @@ class HostileManifestTest(CofreTestCase):
         self.ok(f"RESTORE DATABASE shop FROM LATEST IN '{self.coll}' WITH new_db_name = 'copy'")
         self.assertEqual(table_dump(self.db_path("copy"), "t"), table_dump(self.db_path("shop"), "t"))
 
+    def test_a_newer_format_is_refused_with_upgrade_advice(self):
+        # format_version 2 (cofre 0.7: data files may use the first-frame dictionary) is written;
+        # a later format is refused before anything is read or created.
+        with open(self.manifest, "rb") as f:
+            self.assertIn("format_version: 2", protoc("decode", f.read()[4:-32]).decode())
+        self.forge(lambda t: re.sub(r"^format_version: 2$", "format_version: 3", t, flags=re.M))
+        self.fails(f"RESTORE DATABASE shop FROM LATEST IN '{self.coll}' WITH new_db_name = 'copy'",
+                   contains=["newer cofre (format 3)", "upgrade cofre"])
+        self.assertIsNone(self.db_path("copy"))  # no database was created
+        self.fails(f"SHOW BACKUP FROM LATEST IN '{self.coll}'", contains=["upgrade cofre"])
+
     def test_attach_appended_to_create_table_is_refused(self):
         self.forge(lambda t: replace_sql(
             t, "create_sql", "CREATE TABLE t",

@@ -26,6 +26,11 @@ inline constexpr char kFrameIndexMagicV1[4] = {'C', 'F', 'X', '1'};
 // The index frame: u32 little-endian magic (a zstd skippable frame's), u32 little-endian size.
 inline constexpr uint32_t kIndexFrameMagic = 0x184D2A5C;
 inline constexpr size_t kIndexFrameHeaderBytes = 8;
+// cofre 0.7 on (DataFile.first_frame_dictionary): every frame after the first is compressed with
+// the first frame's content (its records) as a zstd raw-content dictionary. A first frame larger
+// than this is never used as one (writers), and a file whose manifest says so is corrupt
+// (readers): readers hold the dictionary in memory while they read the file.
+inline constexpr uint64_t kMaxDictionaryBytes = 4ull << 20;
 // Upper bound of a frame's decompressed size a reader accepts, and of an index's size.
 inline constexpr uint64_t kMaxFrameBytes = 1ull << 31;
 inline constexpr uint64_t kMaxFrameIndexBytes = 64ull << 20;

@@ -54,6 +54,7 @@ bool AtOrPast(std::string_view body, const KeyOrder& order, std::string_view end
 struct FrameScratch {
   std::unique_ptr<ZstdFrameDecompressor> zstd;
   std::string stored, plain;
+  std::string dictionary;  // the file's first frame, with FrameSourceOptions::dictionary_frame
 };
 thread_local std::unique_ptr<FrameScratch> t_spare_scratch;
 
@@ -70,9 +71,11 @@ class FrameSource : public ByteSource {
         scratch_(std::move(scratch)),
         zstd_(*scratch_->zstd),
         stored_(scratch_->stored),
-        plain_(scratch_->plain) {}
+        plain_(scratch_->plain),
+        dictionary_(scratch_->dictionary) {}
   ~FrameSource() override {
-    if (!t_spare_scratch) t_spare_scratch = std::move(scratch_);
+    // The next source starts without this file's dictionary.
+    if (!t_spare_scratch && zstd_.UseDictionary({}).ok()) t_spare_scratch = std::move(scratch_);
   }
 
   StatusOr<size_t> Read(char* buf, size_t n) override {
@@ -89,11 +92,51 @@ class FrameSource : public ByteSource {
   }
 
  private:
-  Status Load(const DataFrame& frame) {
+  // Reads frame's stored bytes into stored_ and checks them against the index's CRC-32C.
+  Status ReadStored(const DataFrame& frame) {
     RETURN_IF_ERROR(ranges_->Read(frame.offset, frame.stored, &stored_));
     if (frame.crc32c && Crc32c(stored_) != *frame.crc32c) {
       return Corrupt(path_, "a frame does not match its checksum");
     }
+    return Status::OK();
+  }
+
+  // The first frame, decompressed whole into dictionary_, is the later frames' dictionary.
+  Status LoadDictionary(const DataFrame& first) {
+    RETURN_IF_ERROR(ReadStored(first));
+    if (Status st = zstd_.Decompress(stored_, first.size, &dictionary_); !st.ok()) {
+      return Corrupt(path_, st.message());
+    }
+    RETURN_IF_ERROR(CheckFirstKey(dictionary_, first));
+    RETURN_IF_ERROR(zstd_.UseDictionary(dictionary_));
+    dictionary_loaded_ = true;
+    return Status::OK();
+  }
+
+  Status CheckFirstKey(std::string_view content, const DataFrame& frame) {
+    auto key = FirstKey(content);
+    if (!key.ok()) return Corrupt(path_, key.status().message());
+    if (*key != frame.first_key) return Corrupt(path_, "a frame does not hold what its index says");
+    return Status::OK();
+  }
+
+  // Loads `frame`, the frames_[next_ - 1].
+  Status Load(const DataFrame& frame) {
+    if (const auto& first = options_.dictionary_frame) {
+      const bool is_first = frame.offset == first->offset;
+      // The first frame alone is read as any frame (and may be left early); before a later one
+      // it is decompressed whole, once, as their dictionary.
+      if (!dictionary_loaded_ && (!is_first || next_ < frames_.size())) {
+        RETURN_IF_ERROR(LoadDictionary(*first));
+      }
+      if (is_first && dictionary_loaded_) {
+        plain_.assign(dictionary_);  // already checked
+        pos_ = 0;
+        loaded_ = true;
+        return Status::OK();
+      }
+    }
+    RETURN_IF_ERROR(ReadStored(frame));
     Status st;
     if (options_.stop_at_needed_end && !frame.needed_until.empty() &&
         (options_.authenticated || frame.crc32c)) {
@@ -120,9 +163,7 @@ class FrameSource : public ByteSource {
       st = zstd_.Decompress(stored_, frame.size, &plain_);
     }
     if (!st.ok()) return Corrupt(path_, st.message());
-    auto key = FirstKey(plain_);
-    if (!key.ok()) return Corrupt(path_, key.status().message());
-    if (*key != frame.first_key) return Corrupt(path_, "a frame does not hold what its index says");
+    RETURN_IF_ERROR(CheckFirstKey(plain_, frame));
     pos_ = 0;
     loaded_ = true;
     return Status::OK();
@@ -138,12 +179,20 @@ class FrameSource : public ByteSource {
   size_t next_ = 0;
   std::string& stored_;
   std::string& plain_;
+  std::string& dictionary_;
+  bool dictionary_loaded_ = false;
   size_t pos_ = 0;
   bool loaded_ = false;
   Status status_;
 };
 
 }  // namespace
+
+std::optional<DataFrame> DictionaryFrame(const proto::DataFile& file,
+                                         const std::vector<DataFrame>& frames) {
+  if (!file.first_frame_dictionary() || frames.empty()) return std::nullopt;
+  return frames.front();
+}
 
 bool HasFrameIndex(const proto::DataFile& file) {
   return file.frame_index_bytes() > 0 && file.legacy_digest_path().empty();
@@ -218,6 +267,9 @@ StatusOr<std::vector<DataFrame>> ReadFrameIndex(StoredFileRanges& ranges,
   }
   if (p != index.size() || at != frames_end) {
     return Corrupt(path, "its frame index does not cover the file exactly");
+  }
+  if (file.first_frame_dictionary() && frames.front().size > fmt::kMaxDictionaryBytes) {
+    return Corrupt(path, "its first frame is too large to be the dictionary the manifest says");
   }
   return frames;
 }

@@ -47,7 +47,8 @@ using KeyRanges = std::vector<std::pair<std::string, std::string>>;
 // True when `file` has a frame index (written by cofre 0.5 on).
 bool HasFrameIndex(const proto::DataFile& file);
 
-// Reads and checks `file`'s frame index through `ranges` (opened on the file).
+// Reads and checks `file`'s frame index through `ranges` (opened on the file); with
+// first_frame_dictionary, the first frame must be at most kMaxDictionaryBytes.
 StatusOr<std::vector<DataFrame>> ReadFrameIndex(StoredFileRanges& ranges,
                                                 const proto::DataFile& file, const KeyOrder& order);
 
@@ -55,6 +56,10 @@ StatusOr<std::vector<DataFrame>> ReadFrameIndex(StoredFileRanges& ranges,
 // next frame's first key (the last frame: to the end). Frames of the end record alone hold none.
 std::vector<DataFrame> FramesOverlapping(const std::vector<DataFrame>& frames,
                                          const KeyOrder& order, const KeyRanges& keys);
+
+// FrameSourceOptions::dictionary_frame for `file`, whose index gave `frames`.
+std::optional<DataFrame> DictionaryFrame(const proto::DataFile& file,
+                                         const std::vector<DataFrame>& frames);
 
 // Options of NewFrameSource.
 struct FrameSourceOptions {
@@ -68,13 +73,19 @@ struct FrameSourceOptions {
   bool authenticated = false;
   // Content decompressed between two looks for the needed end. Default 32 KiB.
   size_t step_bytes = 32 << 10;
+  // Set (DictionaryFrame) for a file whose frames after the first were compressed with the first
+  // frame's content as their dictionary (DataFile.first_frame_dictionary): that first frame,
+  // which the source then decompresses whole (checked as any frame read) before any other
+  // frame. Default unset.
+  std::optional<DataFrame> dictionary_frame;
 };
 
 // The records of `frames` (of the file `ranges` reads), decompressed one frame at a time, in
 // order, as one stream of length-prefixed records (the end record only if the last frame is
 // among them). `order` (which must outlive the source) compares keys with `needed_until`.
 // A frame whose index gives a CRC-32C is refused (DataLoss) when its stored bytes do not match it.
-// Memory: one frame's stored and decompressed bytes.
+// Memory: one frame's stored and decompressed bytes (and the first frame's content, with a
+// dictionary_frame).
 StatusOr<std::unique_ptr<ByteSource>> NewFrameSource(std::unique_ptr<StoredFileRanges> ranges,
                                                      std::vector<DataFrame> frames,
                                                      std::string path, const KeyOrder& order,

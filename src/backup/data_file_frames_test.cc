@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -368,11 +369,13 @@ TEST_P(DataFileFramesTest, FramesLeftAtTheNeededEndGiveEveryRecordInTheRanges) {
   const std::vector<std::string> rows = Rows(4000);
   const proto::DataFile file = Write("data/1.cfd", rows, 16 << 10);
   ASSERT_TRUE(HasFrameIndex(file));
+  ASSERT_TRUE(file.first_frame_dictionary());
   auto read = [&](const KeyRanges& keys,
-                  const FrameSourceOptions& options) -> StatusOr<std::vector<std::string>> {
+                  FrameSourceOptions options) -> StatusOr<std::vector<std::string>> {
     ASSIGN_OR_RETURN(auto ranges,
                      OpenStoredFileRanges(memory_, file.path(), crypto_, file.file_bytes()));
     ASSIGN_OR_RETURN(auto frames, ReadFrameIndex(*ranges, file, order_));
+    options.dictionary_frame = DictionaryFrame(file, frames);
     ASSIGN_OR_RETURN(auto src,
                      NewFrameSource(std::move(ranges), FramesOverlapping(frames, order_, keys),
                                     file.path(), order_, options));
@@ -466,6 +469,53 @@ TEST_P(DataFileFramesTest, FramesAreLeftEarlyOnlyWhereTheirBytesAreChecked) {
   ASSERT_OK_AND_ASSIGN(auto whole, ReadFrames(v1, keys));
   EXPECT_EQ(in_range(whole), want);
   EXPECT_EQ(whole.size(), first_frame_records);
+}
+
+// Frames after the first are compressed with the first frame's records as their dictionary: a
+// read of some frames takes it first, a whole read takes it from the stream, and an entry that
+// does not say so (or says so of a first frame too large to hold) is refused, not misread.
+TEST_P(DataFileFramesTest, LaterFramesReadWithTheFirstFrameAsDictionary) {
+  const std::vector<std::string> rows = Rows(3000);
+  const proto::DataFile file = Write("data/1.cfd", rows);
+  ASSERT_TRUE(file.first_frame_dictionary());
+  const KeyRanges keys = {{rowcodec::EncodeRowidKey(5000), rowcodec::EncodeRowidKey(5001)}};
+  ASSERT_OK_AND_ASSIGN(auto some, ReadFrames(file, keys));
+  EXPECT_FALSE(some.empty());
+  EXPECT_LT(some.size(), rows.size() / 10);
+  EXPECT_NE(std::find(some.begin(), some.end(), rows[2500]), some.end());
+
+  proto::DataFile unsaid = file;
+  unsaid.set_first_frame_dictionary(false);
+  EXPECT_THAT(ReadFrames(unsaid, keys).status(), StatusIs(StatusCode::kDataLoss));
+  ASSERT_OK_AND_ASSIGN(auto whole, DataFileReader::Open(memory_, unsaid, crypto_));
+  EXPECT_THAT(Drain(*whole).status(), StatusIs(StatusCode::kDataLoss, HasSubstr(file.path())));
+
+  // A single frame needs no dictionary and says none.
+  EXPECT_FALSE(Write("data/2.cfd", Rows(3)).first_frame_dictionary());
+
+  // A first record past the limit: its frame is never a dictionary, and an entry claiming it
+  // is refused before it is held.
+  std::string body(1, static_cast<char>(fmt::kRecordRow));
+  body.append(rowcodec::EncodeRowidKey(0));
+  rowcodec::PutVarint(&body, 1);
+  body.push_back(static_cast<char>(fmt::kText));
+  rowcodec::PutVarint(&body, fmt::kMaxDictionaryBytes);
+  body.append(fmt::kMaxDictionaryBytes, 'z');
+  std::vector<std::string> bodies = {body};
+  for (int64_t k = 1; k < 100; ++k) bodies.push_back(Row(k, k));
+  const proto::DataFile large = Write("data/3.cfd", bodies);
+  EXPECT_FALSE(large.first_frame_dictionary());
+  ASSERT_OK_AND_ASSIGN(auto large_reader, DataFileReader::Open(memory_, large, crypto_));
+  ASSERT_OK_AND_ASSIGN(auto large_rows, Drain(*large_reader));
+  EXPECT_EQ(large_rows, bodies);
+  proto::DataFile claimed = large;
+  claimed.set_first_frame_dictionary(true);
+  const KeyRanges later = {{rowcodec::EncodeRowidKey(50), rowcodec::EncodeRowidKey(60)}};
+  EXPECT_THAT(ReadFrames(claimed, later).status(),
+              StatusIs(StatusCode::kDataLoss, HasSubstr("dictionary")));
+  ASSERT_OK_AND_ASSIGN(auto claimed_reader, DataFileReader::Open(memory_, claimed, crypto_));
+  EXPECT_THAT(Drain(*claimed_reader).status(),
+              StatusIs(StatusCode::kDataLoss, HasSubstr("dictionary")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Chains, DataFileFramesTest, ::testing::Bool(),

@@ -7,6 +7,7 @@
 // body is the whole plaintext file. Bit 2: the manifest's size for the file is off by one.
 // Bit 3: the file has a frame index (backup/data_file_frames.h) from the last "CFX1" on, whose
 // place, size and SHA-256 the manifest entry gets, and it is also read in some frames only.
+// Bit 4: the manifest entry says the frames after the first use its content as their dictionary.
 // The file is stored in an in-memory storage and read with a manifest entry holding its real
 // size and SHA-256, as restore reads it. The body is also decoded as a single record.
 // Invariants besides no crash, leak or undefined behaviour: errors are DataLoss naming the file;
@@ -161,6 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (index_at == std::string::npos || (v1_at != std::string::npos && v1_at > index_at)) {
     index_at = v1_at;
   }
+  entry.set_first_frame_dictionary(flags & 16);
   if ((flags & 8) && index_at != std::string::npos) {
     entry.set_frame_index_offset(index_at);
     entry.set_frame_index_bytes(file.size() - index_at);

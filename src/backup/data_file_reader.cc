@@ -17,9 +17,12 @@ constexpr size_t kReadBytes = 256 << 10;
 StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::Open(ExternalStorage& storage,
                                                                const proto::DataFile& file,
                                                                const ChainCrypto& crypto) {
+  ZstdSourceOptions zstd;
+  zstd.first_frame_dictionary = file.first_frame_dictionary();
+  zstd.max_dictionary_bytes = fmt::kMaxDictionaryBytes;
   ASSIGN_OR_RETURN(
       auto r, OpenRecordFile(storage, file.path(), StoredFileInfo{file.file_bytes(), file.sha256()},
-                             crypto, std::string_view(fmt::kMagic, 4)));
+                             crypto, std::string_view(fmt::kMagic, 4), zstd));
   // No record is longer than all of the file's row bytes (the end record is a few bytes).
   r->max_record_bytes_ = std::min<uint64_t>(fmt::kMaxRecordBytes, file.logical_bytes() + 32);
   return r;
@@ -27,7 +30,7 @@ StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::Open(ExternalStorage& 
 
 StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::OpenRecordFile(
     ExternalStorage& storage, const std::string& path, const StoredFileInfo& expected,
-    const ChainCrypto& crypto, std::string_view want_magic) {
+    const ChainCrypto& crypto, std::string_view want_magic, const ZstdSourceOptions& zstd) {
   std::unique_ptr<DataFileReader> r(new DataFileReader());
   r->path_ = path;
   ASSIGN_OR_RETURN(auto stored, OpenStoredFileReader(storage, path, crypto, expected));
@@ -36,7 +39,7 @@ StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::OpenRecordFile(
   if (n != 4 || std::string_view(magic, 4) != want_magic) {
     return r->Corrupt("it is not the kind of cofre file the manifest says it is");
   }
-  ASSIGN_OR_RETURN(r->src_, NewZstdDecompressSource(std::move(stored)));
+  ASSIGN_OR_RETURN(r->src_, NewZstdDecompressSource(std::move(stored), zstd));
   return r;
 }
 
@@ -63,6 +66,7 @@ StatusOr<std::unique_ptr<DataFileReader>> DataFileReader::OpenFrames(ExternalSto
   FrameSourceOptions options;
   options.stop_at_needed_end = true;
   options.authenticated = crypto.encrypted();
+  options.dictionary_frame = DictionaryFrame(file, frames);
   ASSIGN_OR_RETURN(r->src_,
                    NewFrameSource(std::move(ranges), FramesOverlapping(frames, order, keys),
                                   file.path(), order, options));

@@ -15,6 +15,7 @@
 #include "backup/key_order.h"
 #include "backup/row_codec.h"
 #include "backup/stored_file.h"
+#include "backup/zstd_stream.h"
 #include "proto/backup_manifest.pb.h"
 
 namespace cofre {
@@ -26,11 +27,9 @@ class DataFileReader {
                                                         const proto::DataFile& file,
                                                         const ChainCrypto& crypto);
   // Opens any record file with the given magic, stored size and digest.
-  static StatusOr<std::unique_ptr<DataFileReader>> OpenRecordFile(ExternalStorage& storage,
-                                                                  const std::string& path,
-                                                                  const StoredFileInfo& expected,
-                                                                  const ChainCrypto& crypto,
-                                                                  std::string_view magic);
+  static StatusOr<std::unique_ptr<DataFileReader>> OpenRecordFile(
+      ExternalStorage& storage, const std::string& path, const StoredFileInfo& expected,
+      const ChainCrypto& crypto, std::string_view magic, const ZstdSourceOptions& zstd = {});
   // Opens only the frames of the data file `file` (which has a frame index: HasFrameIndex) that
   // may hold keys in `keys` (backup/data_file_frames.h). Next()/NextBody() then yield their
   // records in file order and end after the last of them.

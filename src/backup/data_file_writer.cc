@@ -31,6 +31,7 @@ StatusOr<std::unique_ptr<DataFileWriter>> DataFileWriter::Open(ExternalStorage& 
   RETURN_IF_ERROR(w->sink_->Append(std::string_view(fmt::kMagic, 4)));
   w->plaintext_bytes_ = 4;
   w->frame_bytes_ = std::max<size_t>(zstd.frame_bytes, 1);
+  w->first_frame_dictionary_ = zstd.first_frame_dictionary;
   w->block_.reserve(w->frame_bytes_ + 4096);
   return w;
 }
@@ -48,7 +49,7 @@ Status DataFileWriter::AddRecord(std::string_view body) {
   return Status::OK();
 }
 
-Status DataFileWriter::EmitFrame() {
+Status DataFileWriter::EmitFrame(bool last) {
   if (block_.size() > fmt::kMaxFrameBytes) {
     return InvalidArgumentError("a record of " + path_ + " is too large for a data file");
   }
@@ -61,8 +62,17 @@ Status DataFileWriter::EmitFrame() {
   rowcodec::PutVarint(&index_, first_key_.size());
   index_.append(first_key_);
   ++frames_;
-  block_.clear();
   first_key_.clear();
+  if (frames_ == 1 && !last && first_frame_dictionary_ &&
+      block_.size() <= fmt::kMaxDictionaryBytes) {
+    // The first frame's records are the dictionary of every later frame (format.md §5).
+    dictionary_ = std::move(block_);
+    block_ = std::string();
+    block_.reserve(frame_bytes_ + 4096);
+    RETURN_IF_ERROR(zstd_->UseDictionary(dictionary_));
+    return Status::OK();
+  }
+  block_.clear();
   return Status::OK();
 }
 
@@ -71,7 +81,7 @@ Status DataFileWriter::Finish(proto::DataFile* file) {
   rowcodec::PutVarint(&end, records_);
   rowcodec::PutVarint(&block_, end.size());
   block_.append(end);
-  RETURN_IF_ERROR(EmitFrame());
+  RETURN_IF_ERROR(EmitFrame(/*last=*/true));
   std::string index(fmt::kFrameIndexMagic, 4);
   rowcodec::PutVarint(&index, frames_);
   index.append(index_);
@@ -89,6 +99,7 @@ Status DataFileWriter::Finish(proto::DataFile* file) {
   file->set_frame_index_offset(plaintext_bytes_ + fmt::kIndexFrameHeaderBytes);
   file->set_frame_index_bytes(index.size());
   file->set_frame_index_sha256(Sha256::Digest(index));
+  file->set_first_frame_dictionary(!dictionary_.empty());
   return Status::OK();
 }
 

@@ -1,13 +1,14 @@
 // DataFileWriter: writes one data file of a backup (docs/format.md §5, data_file_format.h):
 // magic, then zstd frames of length-prefixed records (each frame whole records, about
-// ZstdOptions::frame_bytes of them), the end record, and the frame index, sealed by the chain's
-// encryption when there is one. The index lets an incremental backup read back only the frames
-// of the key ranges that changed (backup/data_frame_reader.h); restore reads the frames in
-// sequence as one zstd stream.
+// ZstdOptions::frame_bytes of them; with ZstdOptions::first_frame_dictionary, every frame after
+// the first compressed with the first's records as its dictionary), the end record, and the
+// frame index, sealed by the chain's encryption when there is one. The index lets an incremental
+// backup read back only the frames of the key ranges that changed (backup/data_frame_reader.h);
+// restore reads the frames in sequence as one zstd stream.
 //
 // Frames are compressed on the calling thread, each from one buffer. Finish() appends the end
 // record and the index and publishes the file; destroying an unfinished writer publishes
-// nothing. Memory: about two frames plus zstd's tables.
+// nothing. Memory: about three frames plus zstd's tables (twice with a dictionary).
 // Thread-safety: one thread at a time.
 #ifndef COFRE_BACKUP_DATA_FILE_WRITER_H_
 #define COFRE_BACKUP_DATA_FILE_WRITER_H_
@@ -38,14 +39,17 @@ class DataFileWriter {
 
  private:
   DataFileWriter() = default;
-  // Compresses the records gathered so far as the next frame and indexes it.
-  Status EmitFrame();
+  // Compresses the records gathered so far as the next frame and indexes it. The first frame
+  // becomes the dictionary (first_frame_dictionary) unless it is also the `last`.
+  Status EmitFrame(bool last = false);
 
   std::string path_;
   std::unique_ptr<ByteSink> sink_;
   std::unique_ptr<StoredFileInfo> info_ = std::make_unique<StoredFileInfo>();
   std::unique_ptr<ZstdFrameCompressor> zstd_;
   size_t frame_bytes_ = 0;
+  bool first_frame_dictionary_ = false;
+  std::string dictionary_;  // the first frame's records, once they are the dictionary
   std::string block_;       // records of the frame being gathered
   std::string first_key_;   // the key of its first record
   std::string compressed_;  // scratch

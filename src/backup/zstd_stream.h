@@ -24,9 +24,16 @@ struct ZstdOptions {
   int workers = 0;  // 0: compress on the calling thread
   // With workers == 0: input bytes per frame. Data files (backup/data_file_writer.h) end a frame
   // at the first record boundary past this size: an incremental backup reads back only the
-  // frames of the key ranges that changed, and smaller frames cost compression speed and size
-  // (1 MiB frames: about 8% slower and 0.5% larger than 4 MiB ones; 256 KiB: 27% and 1.5%).
-  size_t frame_bytes = 1 << 20;
+  // frames of the key ranges that changed, decompressing each from its start to the last key it
+  // needs, so smaller frames make small incrementals cheaper. Alone they cost size (256 KiB
+  // frames: +2.3% against 1 MiB ones on the bench dataset); first_frame_dictionary gives that
+  // back (docs/performance.md).
+  size_t frame_bytes = 256 << 10;
+  // Data files only (DataFileWriter, through ZstdFrameCompressor::UseDictionary): every frame
+  // after a file's first is compressed with the first frame's content as a raw-content
+  // dictionary, so a small frame still finds matches in what the file's first rows hold
+  // (docs/format.md §5). Default true.
+  bool first_frame_dictionary = true;
   // log2 of the entries of zstd's two match-finder hash tables (ZSTD_c_hashLog and
   // ZSTD_c_chainLog; 0: what `level` uses). Level 3's own (2^17 and 2^16 four-byte entries,
   // 768 KiB) overflow a 512 KiB L2 cache, and its match search then waits on memory; these fit
@@ -39,7 +46,20 @@ struct ZstdOptions {
 
 StatusOr<std::unique_ptr<ByteSink>> NewZstdCompressSink(std::unique_ptr<ByteSink> dest,
                                                         const ZstdOptions& options);
-StatusOr<std::unique_ptr<ByteSource>> NewZstdDecompressSource(std::unique_ptr<ByteSource> src);
+
+// Options of NewZstdDecompressSource.
+struct ZstdSourceOptions {
+  // The stream's frames after the first were compressed with the first frame's content as a
+  // raw-content dictionary (a data file whose manifest entry says first_frame_dictionary): the
+  // source keeps that content and decompresses the later frames with it. Default false.
+  bool first_frame_dictionary = false;
+  // With first_frame_dictionary: a first frame larger than this is DataLoss (the content is held
+  // in memory for the whole stream). Default 4 MiB.
+  size_t max_dictionary_bytes = 4 << 20;
+};
+
+StatusOr<std::unique_ptr<ByteSource>> NewZstdDecompressSource(
+    std::unique_ptr<ByteSource> src, const ZstdSourceOptions& options = {});
 
 // Compresses one frame at a time, each from one buffer, on the calling thread, with the
 // options' level and tables and a content checksum.
@@ -49,10 +69,18 @@ class ZstdFrameCompressor {
   ~ZstdFrameCompressor();
   // Compresses `in` as one frame into *out (replacing its contents).
   Status Compress(std::string_view in, std::string* out);
+  // Compresses the frames after this call with `content` as a raw-content dictionary (zstd's
+  // tables for it are built once here; each frame starts from a copy of them).
+  // A decoder needs the same bytes (ZstdFrameDecompressor::UseDictionary, or
+  // ZstdSourceOptions::first_frame_dictionary). `content` is referenced, not copied: it must
+  // stay unchanged until the next UseDictionary or the compressor's end. Empty: none.
+  Status UseDictionary(std::string_view content);
 
  private:
-  explicit ZstdFrameCompressor(void* cctx) : cctx_(cctx) {}
-  void* cctx_;  // ZSTD_CCtx
+  ZstdFrameCompressor(void* cctx, const ZstdOptions& options) : cctx_(cctx), options_(options) {}
+  void* cctx_;             // ZSTD_CCtx
+  void* cdict_ = nullptr;  // ZSTD_CDict, or null
+  ZstdOptions options_;
 };
 
 // Decompresses single frames (of ZstdFrameCompressor, or any zstd frame stating its size).
@@ -74,10 +102,15 @@ class ZstdFrameDecompressor {
   // REQUIRES: step > 0; enough's result is at most the size of the content it was given.
   Status DecompressPrefix(std::string_view in, size_t size, size_t step,
                           const std::function<size_t(std::string_view)>& enough, std::string* out);
+  // Decompresses the frames after this call with `content` as a raw-content dictionary (what
+  // ZstdFrameCompressor::UseDictionary was given). Referenced, not copied: it must stay
+  // unchanged until the next UseDictionary or the decompressor's end. Empty: none.
+  Status UseDictionary(std::string_view content);
 
  private:
   explicit ZstdFrameDecompressor(void* dctx) : dctx_(dctx) {}
-  void* dctx_;  // ZSTD_DCtx
+  void* dctx_;             // ZSTD_DCtx
+  void* ddict_ = nullptr;  // ZSTD_DDict, or null
 };
 
 }  // namespace cofre

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <vector>
 
 #include "util/status_matchers.h"
 
@@ -119,6 +120,73 @@ TEST(ZstdStreamTest, FramesDecompressInStepsAndStopWhereAsked) {
   flipped[flipped.size() / 2] ^= 0x40;  // in the content
   EXPECT_THAT(d->DecompressPrefix(flipped, in.size(), 4096, never, &out),
               StatusIs(StatusCode::kDataLoss));
+}
+
+// Frames after the first, compressed with the first's content as their dictionary: smaller than
+// without it, read back by the streaming source (which takes the dictionary from the stream) and
+// by the frame decompressor (given it), and refused as corrupt by a reader without it.
+TEST(ZstdStreamTest, LaterFramesUseTheFirstFramesContentAsDictionary) {
+  const std::string in = RowLikeData(1 << 20);
+  const size_t frame = 64 << 10;
+  ASSERT_OK_AND_ASSIGN(auto with, ZstdFrameCompressor::New(ZstdOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto without, ZstdFrameCompressor::New(ZstdOptions{}));
+  const std::string first = in.substr(0, frame);
+  std::vector<std::string> frames(1), plain_frames(1);
+  ASSERT_THAT(with->Compress(first, &frames[0]), IsOk());
+  ASSERT_THAT(with->UseDictionary(first), IsOk());
+  ASSERT_THAT(without->Compress(first, &plain_frames[0]), IsOk());
+  size_t with_bytes = frames[0].size(), without_bytes = plain_frames[0].size();
+  for (size_t off = frame; off < in.size(); off += frame) {
+    frames.emplace_back();
+    plain_frames.emplace_back();
+    ASSERT_THAT(with->Compress(in.substr(off, frame), &frames.back()), IsOk());
+    ASSERT_THAT(without->Compress(in.substr(off, frame), &plain_frames.back()), IsOk());
+    with_bytes += frames.back().size();
+    without_bytes += plain_frames.back().size();
+  }
+  EXPECT_LT(static_cast<double>(with_bytes), 0.99 * static_cast<double>(without_bytes));
+  std::string stream;
+  for (const auto& f : frames) stream += f;
+
+  ZstdSourceOptions dictionary;
+  dictionary.first_frame_dictionary = true;
+  ASSERT_OK_AND_ASSIGN(auto src,
+                       NewZstdDecompressSource(std::make_unique<StringSource>(stream), dictionary));
+  ASSERT_OK_AND_ASSIGN(std::string out, ReadAll(*src, 64 << 20));
+  EXPECT_TRUE(out == in);
+  EXPECT_THAT(Decompress(stream).status(), StatusIs(StatusCode::kDataLoss));
+  // A first frame over the limit is refused before more of it is held.
+  dictionary.max_dictionary_bytes = frame - 1;
+  ASSERT_OK_AND_ASSIGN(src,
+                       NewZstdDecompressSource(std::make_unique<StringSource>(stream), dictionary));
+  EXPECT_THAT(ReadAll(*src, 64 << 20).status(), StatusIs(StatusCode::kDataLoss));
+  // A stream without a dictionary reads the same with the option on (its frames never reach
+  // back into the first).
+  std::string plain_stream;
+  for (const auto& f : plain_frames) plain_stream += f;
+  dictionary.max_dictionary_bytes = frame;
+  ASSERT_OK_AND_ASSIGN(
+      src, NewZstdDecompressSource(std::make_unique<StringSource>(plain_stream), dictionary));
+  ASSERT_OK_AND_ASSIGN(out, ReadAll(*src, 64 << 20));
+  EXPECT_TRUE(out == in);
+
+  // One frame at a time, as an incremental reads them: with the dictionary, each frame alone.
+  ASSERT_OK_AND_ASSIGN(auto d, ZstdFrameDecompressor::New());
+  const size_t last = frames.size() - 1;
+  EXPECT_THAT(d->Decompress(frames[1], frame, &out), StatusIs(StatusCode::kDataLoss));
+  ASSERT_THAT(d->UseDictionary(first), IsOk());
+  for (size_t i : {last, size_t{3}, size_t{1}}) {
+    ASSERT_THAT(d->Decompress(frames[i], in.substr(i * frame, frame).size(), &out), IsOk());
+    EXPECT_TRUE(out == in.substr(i * frame, frame));
+  }
+  auto at_half = [](std::string_view content) {
+    return content.size() >= 10000 ? size_t{10000} : 0;
+  };
+  ASSERT_THAT(d->DecompressPrefix(frames[2], frame, 4096, at_half, &out), IsOk());
+  EXPECT_TRUE(out == in.substr(2 * frame, 10000));
+  // Back to no dictionary: the frame is corrupt to it again.
+  ASSERT_THAT(d->UseDictionary({}), IsOk());
+  EXPECT_THAT(d->Decompress(frames[1], frame, &out), StatusIs(StatusCode::kDataLoss));
 }
 
 }  // namespace
