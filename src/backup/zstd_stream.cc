@@ -207,9 +207,7 @@ class ZstdDecompressSource : public ByteSource {
   // Keeps the first frame's content; once the frame is whole, decompresses the rest with it.
   Status Collect(const char* content, size_t n) {
     if (n > max_dictionary_bytes_ - dictionary_.size()) {
-      return DataLossError(
-          "compressed stream is corrupt: its first frame is too large for a "
-          "dictionary");
+      return DataLossError("compressed stream is corrupt: its dictionary frame is too large");
     }
     dictionary_.append(content, n);
     if (!frame_done_) return Status::OK();
