@@ -296,12 +296,10 @@ StatusOr<uint64_t> RemoveUnreferencedDataFiles(ExternalStorage& storage,
   uint64_t highest = 0;
   RETURN_IF_ERROR(storage.List(prefix, "", [&](const ListEntry& e) {
     if (e.is_prefix) return Status::OK();
-    if (!keep.count(e.path)) {
-      drop.push_back(e.path);
-      return Status::OK();
-    }
+    // Dropped files count too: a number is never given to a second file.
     highest =
         std::max<uint64_t>(highest, std::strtoull(e.path.c_str() + prefix.size(), nullptr, 10));
+    if (!keep.count(e.path)) drop.push_back(e.path);
     return Status::OK();
   }));
   for (const std::string& path : drop) RETURN_IF_ERROR(storage.Delete(path));

@@ -150,7 +150,9 @@ void AfterCommit(const BackupCheckpointer& checkpoint, ExternalStorage& data,
 
 // Deletes the data files under `layer_dir`/data/ in `storage` that `keep` does not name (files
 // of spans no longer used, and those a killed run wrote after its last checkpoint), and what
-// interrupted writes left there. Returns the highest data file number left (0: none).
+// interrupted writes left there. Returns the highest data file number it found, deleted or
+// kept (0: none): a resumed run numbers its files after it, so that no path ever names two
+// different files (a reader holding a path from the interrupted run never sees other content).
 StatusOr<uint64_t> RemoveUnreferencedDataFiles(ExternalStorage& storage,
                                                const std::string& layer_dir,
                                                const std::set<std::string>& keep);

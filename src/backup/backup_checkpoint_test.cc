@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "backup/row_codec.h"
+#include "storage/memory_storage.h"
 #include "util/status_matchers.h"
 
 namespace cofre {
@@ -129,6 +130,24 @@ TEST(BackupCheckpointTest, FinishedReplacesAndFlushSavesOnlyChanges) {
   EXPECT_EQ(got.runs(), 1u);
   ASSERT_EQ(got.spans_size(), 2);
   EXPECT_EQ(got.spans(0).span().files(0).path(), "d/data/7.cfd");
+}
+
+// A resumed run numbers its files after every file the interrupted one left, dropped ones
+// included: a path never names two different files.
+TEST(BackupCheckpointTest, ResumedRunsNeverReuseADroppedFilesNumber) {
+  MemoryStorage storage;
+  const std::string dir = "2026/12/04-170000.00";
+  for (const char* n : {"1.cfd", "2.cfd", "7.cfd", "12.cfd"}) {
+    storage.PutRaw(dir + "/data/" + n, "x");
+  }
+  ASSERT_OK_AND_ASSIGN(
+      uint64_t highest,
+      RemoveUnreferencedDataFiles(storage, dir, {dir + "/data/1.cfd", dir + "/data/7.cfd"}));
+  EXPECT_EQ(highest, 12u);
+  EXPECT_THAT(storage.GetRaw(dir + "/data/1.cfd").status(), IsOk());
+  EXPECT_THAT(storage.GetRaw(dir + "/data/7.cfd").status(), IsOk());
+  EXPECT_FALSE(storage.GetRaw(dir + "/data/2.cfd").ok());
+  EXPECT_FALSE(storage.GetRaw(dir + "/data/12.cfd").ok());
 }
 
 }  // namespace
