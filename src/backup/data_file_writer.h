@@ -46,10 +46,12 @@ class DataFileWriter {
   std::string path_;
   std::unique_ptr<ByteSink> sink_;
   std::unique_ptr<StoredFileInfo> info_ = std::make_unique<StoredFileInfo>();
+  // The first frame's records, once they are the dictionary (declared before zstd_, which
+  // references it, so that it outlives it).
+  std::string dictionary_;
   std::unique_ptr<ZstdFrameCompressor> zstd_;
   size_t frame_bytes_ = 0;
   bool first_frame_dictionary_ = false;
-  std::string dictionary_;  // the first frame's records, once they are the dictionary
   std::string block_;       // records of the frame being gathered
   std::string first_key_;   // the key of its first record
   std::string compressed_;  // scratch
