@@ -155,6 +155,24 @@ Status ConfigureCompression(ZSTD_CCtx* cctx, const ZstdOptions& options) {
   });
 }
 
+// Makes `content` (referenced, not copied) the raw-content dictionary of the frames `dctx`
+// decompresses next, replacing the one *ddict owns (freed here); empty content: none.
+Status UseRawDictionary(ZSTD_DCtx* dctx, std::string_view content, ZSTD_DDict** ddict) {
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  ZSTD_DCtx_refDDict(dctx, nullptr);
+  ZSTD_freeDDict(*ddict);
+  *ddict = nullptr;
+  if (content.empty()) return Status::OK();
+  *ddict = ZSTD_createDDict_advanced(content.data(), content.size(), ZSTD_dlm_byRef,
+                                     ZSTD_dct_rawContent, ZSTD_defaultCMem);
+  if (!*ddict) return ResourceExhaustedError("cannot allocate a zstd dictionary");
+  size_t r = ZSTD_DCtx_refDDict(dctx, *ddict);
+  if (ZSTD_isError(r)) {
+    return InternalError(std::string("zstd dictionary refused: ") + ZSTD_getErrorName(r));
+  }
+  return Status::OK();
+}
+
 class ZstdDecompressSource : public ByteSource {
  public:
   ZstdDecompressSource(std::unique_ptr<ByteSource> src, ZSTD_DCtx* dctx,
@@ -212,15 +230,7 @@ class ZstdDecompressSource : public ByteSource {
     dictionary_.append(content, n);
     if (!frame_done_) return Status::OK();
     collecting_ = false;
-    if (dictionary_.empty()) return Status::OK();
-    ddict_ = ZSTD_createDDict_advanced(dictionary_.data(), dictionary_.size(), ZSTD_dlm_byRef,
-                                       ZSTD_dct_rawContent, ZSTD_defaultCMem);
-    if (!ddict_) return ResourceExhaustedError("cannot allocate a zstd dictionary");
-    size_t r = ZSTD_DCtx_refDDict(dctx_, ddict_);
-    if (ZSTD_isError(r)) {
-      return InternalError(std::string("zstd dictionary refused: ") + ZSTD_getErrorName(r));
-    }
-    return Status::OK();
+    return UseRawDictionary(dctx_, dictionary_, &ddict_);
   }
 
   std::unique_ptr<ByteSource> src_;
@@ -335,21 +345,10 @@ ZstdFrameDecompressor::~ZstdFrameDecompressor() {
 }
 
 Status ZstdFrameDecompressor::UseDictionary(std::string_view content) {
-  auto* dctx = static_cast<ZSTD_DCtx*>(dctx_);
-  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
-  ZSTD_DCtx_refDDict(dctx, nullptr);
-  ZSTD_freeDDict(static_cast<ZSTD_DDict*>(ddict_));
-  ddict_ = nullptr;
-  if (content.empty()) return Status::OK();
-  ZSTD_DDict* ddict = ZSTD_createDDict_advanced(content.data(), content.size(), ZSTD_dlm_byRef,
-                                                ZSTD_dct_rawContent, ZSTD_defaultCMem);
-  if (!ddict) return ResourceExhaustedError("cannot allocate a zstd dictionary");
+  auto* ddict = static_cast<ZSTD_DDict*>(ddict_);
+  Status st = UseRawDictionary(static_cast<ZSTD_DCtx*>(dctx_), content, &ddict);
   ddict_ = ddict;
-  size_t r = ZSTD_DCtx_refDDict(dctx, ddict);
-  if (ZSTD_isError(r)) {
-    return InternalError(std::string("zstd dictionary refused: ") + ZSTD_getErrorName(r));
-  }
-  return Status::OK();
+  return st;
 }
 
 namespace {
