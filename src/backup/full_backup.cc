@@ -9,6 +9,7 @@
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
 #include "backup/parallel_export.h"
+#include "backup/row_cache.h"
 #include "backup/table_exporter.h"
 #include "backup/table_schema.h"
 #include "engine/snapshot.h"
@@ -127,9 +128,22 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   // The change detector's maps of this snapshot, for the next incremental (backup/leaf_maps.h);
   // with checkpoints, written now: a resumed run compares them with its own.
   LeafMapSet leaves;
-  for (const auto& [target, schema] : schemas) {
-    ComputeLeafMaps(*snapshot, target->database.name, schema, digest, threads, &leaves);
+  // The row digest cache of this layer (not on a resume: finished spans are not scanned again).
+  std::unique_ptr<RowCacheWriter> row_cache;
+  if (!req.settings.row_cache_dir.empty() && digest.rows && !req.resume) {
+    if (auto w = RowCacheWriter::Start(req.settings.row_cache_dir, manifest, digest.rows,
+                                       /*copy_segments=*/true);
+        w.ok()) {
+      row_cache = std::move(*w);
+    }
   }
+  LeafMapSet fine_leaves;
+  for (const auto& [target, schema] : schemas) {
+    ComputeLeafMaps(*snapshot, target->database.name, schema, digest, threads, &leaves,
+                    row_cache ? &fine_leaves : nullptr);
+  }
+  for (const auto& [name, list] : fine_leaves) row_cache->AddLeaves(name.first, name.second, list);
+  fine_leaves.clear();
   if (checkpoint) {
     RETURN_IF_ERROR(
         checkpoint->UseLeafMaps(storage, result.layer_dir, req.crypto, digest, leaves, nullptr));
@@ -159,6 +173,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   parallel.checkpoint = checkpoint ? &*checkpoint : nullptr;
   parallel.chain = &req.storage;
   parallel.live = req.settings.live;
+  parallel.row_cache = row_cache.get();
   if (Status st = ExportTablesInParallel(*snapshot, tables, data_storage, req.crypto, opts,
                                          parallel, req.progress);
       !st.ok()) {
@@ -190,6 +205,8 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     return st;
   }
   guard.Commit();
+  // A cache that cannot be written costs the next incremental its shortcut, nothing else.
+  if (row_cache) row_cache->Commit(manifest).IgnoreError();
   if (checkpoint) {
     AfterCommit(*checkpoint, data_storage, result.layer_dir, manifest, &result.runs,
                 &result.spans_kept, &result.spans_brought);

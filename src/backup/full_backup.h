@@ -46,6 +46,10 @@ struct BackupSettings {
   // ChainLeafDigest; the caller derives it from the data directory's node key). Null: SHA-256
   // digests, four times the CPU of keyed ones. Encrypted chains key them from their data key.
   const SecretBytes* leaf_digest_secret = nullptr;
+  // The row digest cache's directory (backup/row_cache.h; the caller names one in its data
+  // directory). Empty (the default): no cache is read or written, and incrementals read the
+  // previous rows of changed ranges back from the backup.
+  std::string row_cache_dir;
   // How long the snapshot may wait for busy database files (engine/snapshot.h).
   std::chrono::milliseconds snapshot_timeout{30000};
   // Checked between pieces of work: once requested, the backup fails with Cancelled and

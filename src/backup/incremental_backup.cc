@@ -15,6 +15,7 @@
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
 #include "backup/parallel_export.h"
+#include "backup/row_cache.h"
 #include "backup/short_rows.h"
 #include "backup/span_diff.h"
 #include "backup/span_prefetcher.h"
@@ -93,6 +94,18 @@ struct TableJob {
   // The database file is proved unchanged since the previous layer's snapshot (the same
   // engine/file_state.h token): every span is kept as it is.
   bool file_unchanged = false;
+  // The row digest cache (backup/row_cache.h): the previous layer's entries of the table, and its
+  // leaves then and now, one entry per leaf; all three set only when the cache can serve.
+  const RowCache::Table* cached = nullptr;
+  const std::vector<LeafRange>* leaves_then = nullptr;
+  const std::vector<LeafRange>* leaves_fine = nullptr;
+};
+
+// The row digest caches of an incremental: the previous layer's (to read) and this layer's (to
+// write); either may be null.
+struct RowCaches {
+  const RowCache* before = nullptr;
+  RowCacheWriter* now = nullptr;
 };
 
 // A unit of work for one thread: a span of the previous layer to diff (or rewrite), a key range
@@ -107,22 +120,105 @@ struct WorkItem {
 
 // What a work item produced.
 struct WorkOutput {
-  bool kept = false;  // `delta_span` replaces the span (with a DELTA file when it changed)
+  bool kept = false;      // `delta_span` replaces the span (with a DELTA file when it changed)
+  bool recorded = false;  // a kept span's rows are in this layer's row digest cache
   proto::Span delta_span;
   proto::Table written;  // otherwise: the spans written in full (only spans are used)
   LayerStats stats;
 };
 
+// Copies the previous cache's entries of rowids [lo, hi) of a kept span into this layer's cache;
+// false when it could not (no cache of the table, a failed read).
+bool KeepCachedRows(const TableJob& table, std::optional<int64_t> lo, std::optional<int64_t> hi,
+                    const RowCaches& caches) {
+  if (!caches.now || !caches.before || !table.cached) return false;
+  if ((hi && lo && *hi <= *lo) || (hi && *hi == std::numeric_limits<int64_t>::min())) return true;
+  RowCacheCursor cursor(*caches.before, *table.cached,
+                        {{lo.value_or(std::numeric_limits<int64_t>::min()),
+                          hi ? *hi - 1 : std::numeric_limits<int64_t>::max()}});
+  auto rows = caches.now->NewRows(table.database, table.schema->name);
+  RowCacheEntry entry;
+  proto::RowCacheIndex::Segment segment;
+  while (true) {
+    auto whole = cursor.NextWholeSegment(std::nullopt, &segment);
+    if (!whole.ok()) return false;
+    if (*whole) {
+      rows->AddSegment(*caches.before, segment);
+      continue;
+    }
+    auto more = cursor.NextEntry(&entry);
+    if (!more.ok()) return false;
+    if (!*more) break;
+    rows->AddEntry(entry);
+  }
+  return rows->Finish();
+}
+
+// The parts of [lo, hi) outside `unchanged`, as inclusive rowid ranges.
+std::vector<RowidRange> ChangedRowidRanges(std::optional<int64_t> lo, std::optional<int64_t> hi,
+                                           const std::vector<RowidRange>& unchanged) {
+  std::vector<RowidRange> out;
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  if (hi && *hi == kMin) return out;
+  const int64_t last = hi ? *hi - 1 : kMax;
+  int64_t from = lo.value_or(kMin);
+  for (const auto& [first, end] : unchanged) {
+    if (from < first) out.emplace_back(from, first - 1);
+    if (end == kMax) return out;
+    from = end + 1;
+  }
+  if (from <= last) out.emplace_back(from, last);
+  return out;
+}
+
+// Diffs a span against the previous cache's digests (backup/row_cache.h): the changed leaves'
+// ranges are scanned and compared with the cached entries of the same rowids; nothing is read
+// from the backup. The span's entries go to this layer's cache.
+Status IncrementCachedSpan(const SqliteDb& db, const TableJob& table, const proto::Span& span,
+                           std::optional<int64_t> lo, std::optional<int64_t> hi,
+                           const RowCaches& caches, const ChainStorage& storage,
+                           const ChainCrypto& crypto, const ExportOptions& opts, WorkOutput* out) {
+  if (SameLeavesInRange(*table.leaves_then, *table.leaves_fine, lo, hi)) {
+    out->delta_span = span;
+    out->kept = true;
+    out->recorded = KeepCachedRows(table, lo, hi, caches);
+    return Status::OK();
+  }
+  std::vector<RowidRange> unchanged =
+      UnchangedRowidRanges(*table.leaves_then, *table.leaves_fine, lo, hi);
+  RowCacheCursor previous(*caches.before, *table.cached, ChangedRowidRanges(lo, hi, unchanged));
+  std::optional<SpanRowRecorder> recorder;
+  if (caches.now) {
+    recorder.emplace(caches.now->NewRows(table.database, table.schema->name),
+                     std::make_unique<RowCacheCursor>(*caches.before, *table.cached, unchanged));
+  }
+  // Cached digests are of complete rows: no short-row completion applies.
+  RETURN_IF_ERROR(DiffSpan(previous, db, *table.schema, *table.order, ShortRowDefaults(), unchanged,
+                           span, storage, crypto, opts, &out->delta_span, &out->kept, &out->stats,
+                           recorder ? &*recorder : nullptr));
+  if (out->kept && recorder) out->recorded = recorder->Finish();
+  return Status::OK();
+}
+
 // Diffs one span (DiffSpan) when it can be kept and has a key order; otherwise writes it again.
 // With `prefetch`, the previous state is read on a thread of its own.
 Status IncrementSpan(const SqliteDb& db, const TableJob& table, const proto::Span& span,
-                     bool prefetch, const ChainStorage& storage, const ChainCrypto& crypto,
-                     const ExportOptions& opts, WorkOutput* out) {
+                     bool prefetch, const RowCaches& caches, const ChainStorage& storage,
+                     const ChainCrypto& crypto, const ExportOptions& opts, WorkOutput* out) {
   if (NeedsCompaction(span) || !table.order) return Status::OK();
   if (table.file_unchanged) {
     out->delta_span = span;
     out->kept = true;
+    std::optional<int64_t> lo, hi;
+    out->recorded = SpanRowidRange(span, &lo, &hi) && KeepCachedRows(table, lo, hi, caches);
     return Status::OK();
+  }
+  if (table.cached && table.leaves_then && table.leaves_fine && caches.before) {
+    std::optional<int64_t> lo, hi;
+    if (SpanRowidRange(span, &lo, &hi)) {
+      return IncrementCachedSpan(db, table, span, lo, hi, caches, storage, crypto, opts, out);
+    }
   }
   // The change detector: a span whose leaves are the same as in the previous layer's snapshot
   // holds the same rows; it is kept as it is, without a scan or a read of the previous state.
@@ -176,21 +272,37 @@ Status BringFinished(const SqliteDb& db, const TableJob& table, const proto::Spa
 }
 
 Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& item, bool prefetch,
-                   const BackupCheckpointer* checkpoint, const ChainStorage& storage,
-                   const ChainCrypto& crypto, const ExportOptions& opts, WorkOutput* out) {
+                   const BackupCheckpointer* checkpoint, const RowCaches& caches,
+                   const ChainStorage& storage, const ChainCrypto& crypto,
+                   const ExportOptions& opts, WorkOutput* out) {
   if (item.finished) {
+    if (caches.now) caches.now->Drop(table.database, table.schema->name);
     return BringFinished(db, table, *item.finished, *checkpoint, storage, crypto, opts, out);
   }
   std::string_view start = item.start_key, end = item.end_key;
   if (item.span) {
-    RETURN_IF_ERROR(IncrementSpan(db, table, *item.span, prefetch, storage, crypto, opts, out));
-    if (out->kept) return Status::OK();
+    RETURN_IF_ERROR(
+        IncrementSpan(db, table, *item.span, prefetch, caches, storage, crypto, opts, out));
+    if (out->kept) {
+      // A span diffed against the backup (or kept) without the cache: its rows are read once
+      // more, from the snapshot, for this layer's cache (after a cache miss, once).
+      if (caches.now && !out->recorded && !table.schema->without_rowid) {
+        auto rows = caches.now->NewRows(table.database, table.schema->name);
+        RETURN_IF_ERROR(RecordRangeDigests(db, *table.schema, item.span->start_key(),
+                                           item.span->end_key(), rows.get()));
+        rows->Finish();
+      }
+      return Status::OK();
+    }
     start = item.span->start_key();
     end = item.span->end_key();
   }
   uint64_t rows = 0, bytes = 0;
+  std::unique_ptr<RowCacheWriter::Rows> digests;
+  if (caches.now) digests = caches.now->NewRows(table.database, table.schema->name);
   RETURN_IF_ERROR(ExportRange(db, *table.schema, start, end, storage.DataFor(opts.layer), crypto,
-                              opts, &out->written, &rows, &bytes));
+                              opts, &out->written, &rows, &bytes, digests.get()));
+  if (digests) digests->Finish();
   storage.MarkWritten(opts.layer, &out->written);
   out->stats.rows += rows;
   out->stats.bytes += bytes;
@@ -371,15 +483,49 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     base = &before;
   }
   const LeafMapSet& leaves_before = before.maps;
+  // The row digest caches (backup/row_cache.h): the previous layer's, when this data directory
+  // wrote it, and this layer's (not on a resume: finished spans are not scanned again).
+  std::unique_ptr<RowCache> cache_before;
+  std::unique_ptr<RowCacheWriter> cache_now;
+  LeafMapSet leaves_then, leaves_fine;  // one entry per leaf: the cache's, and this snapshot's
+  if (!req.settings.row_cache_dir.empty() && digest.rows && !req.resume) {
+    if (auto c = RowCache::Open(req.settings.row_cache_dir, req.chain.front(), prev, digest.rows);
+        c.ok()) {
+      cache_before = std::move(*c);
+      for (const auto& [target, schema] : schemas) {
+        for (const auto& table : schema.tables) {
+          const RowCache::Table* t = cache_before->Find(target->database.name, table.name);
+          if (!t) continue;
+          if (auto leaves = cache_before->Leaves(*t); leaves.ok()) {
+            leaves_then[{target->database.name, table.name}] = std::move(*leaves);
+          }
+        }
+      }
+    }
+    if (auto w = RowCacheWriter::Start(req.settings.row_cache_dir, req.chain.front(), digest.rows,
+                                       !cache_before || cache_before->ShouldCopy());
+        w.ok()) {
+      cache_now = std::move(*w);
+    }
+  }
   LeafMapSet leaves_now;
   // A database whose files did not change keeps its maps: no page is read.
   for (const auto& [target, schema] : schemas) {
     const std::string& dbname = target->database.name;
     if (FileUnchanged(*snapshot, prev, dbname) &&
         CopyLeafMaps(leaves_before, dbname, schema, &leaves_now)) {
+      for (const auto& table : schema.tables) {
+        auto it = leaves_then.find({dbname, table.name});
+        if (it != leaves_then.end()) leaves_fine[it->first] = it->second;
+      }
       continue;
     }
-    ComputeLeafMaps(*snapshot, dbname, schema, digest, threads, &leaves_now);
+    ComputeLeafMaps(*snapshot, dbname, schema, digest, threads, &leaves_now,
+                    cache_now || cache_before ? &leaves_fine : nullptr);
+  }
+  if (cache_now) {
+    for (const auto& [name, list] : leaves_fine)
+      cache_now->AddLeaves(name.first, name.second, list);
   }
   // With checkpoints, written now: a resumed run compares them with its own.
   if (checkpoint) {
@@ -433,6 +579,14 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
           job.leaves_before = &was->second;
           job.leaves_now = &is->second;
         }
+        // The cache serves a table of the same definition whose leaves it has, then and now.
+        auto then = leaves_then.find({dbname, table.name});
+        auto fine = leaves_fine.find({dbname, table.name});
+        if (same && then != leaves_then.end() && fine != leaves_fine.end()) {
+          job.cached = cache_before->Find(dbname, table.name);
+          job.leaves_then = &then->second;
+          job.leaves_fine = &fine->second;
+        }
       } else if (checkpoint && checkpoint->resuming()) {
         // Written in full: its finished spans are found by key (none when the order fails).
         if (auto order = KeyOrder::ForTable(db, table); order.ok()) job.order = std::move(*order);
@@ -457,13 +611,15 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
                    [&](size_t a, size_t b) { return items[a].weight > items[b].weight; });
   // A single thread still overlaps the scan with the read of the previous state.
   const bool prefetch = parallel.threads == 1;
+  const RowCaches caches{cache_before.get(), cache_now.get()};
   std::vector<WorkOutput> outputs(items.size());
   auto work = [&](int reader, size_t next) {
     const WorkItem& item = items[order[next]];
     const TableJob& table = tables[item.table];
     WorkOutput& out = outputs[order[next]];
-    Status st = RunWorkItem(snapshot->reader(table.database, reader), table, item, prefetch,
-                            checkpoint ? &*checkpoint : nullptr, storage, req.crypto, opts, &out);
+    Status st =
+        RunWorkItem(snapshot->reader(table.database, reader), table, item, prefetch,
+                    checkpoint ? &*checkpoint : nullptr, caches, storage, req.crypto, opts, &out);
     if (!st.ok()) {
       return st.Annotate("backing up table " + table.database + "." + table.schema->name);
     }
@@ -525,6 +681,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
                                  &manifest));
   RETURN_IF_ERROR(WriteManifest(storage.layers(), result.layer_dir, req.crypto, manifest));
   guard.Commit();
+  // A cache that cannot be written costs the next incremental its shortcut, nothing else.
+  if (cache_now) cache_now->Commit(manifest).IgnoreError();
   result.rows = stats.rows;
   result.index_entries = stats.index_entries;
   result.bytes = stats.bytes;

@@ -47,6 +47,7 @@ StatusOr<LeafDigest> ChainLeafDigest(const ChainCrypto& crypto,
   ASSIGN_OR_RETURN(LeafMacKey key, LeafMacKey::Derive(secret->view()));
   digest.kind = proto::LeafMaps::KEYED_GMAC;
   digest.key_check = key.check();
+  if (auto rows = RowDigestKey::Derive(secret->view()); rows.ok()) digest.rows = std::move(*rows);
   auto shared = std::make_shared<const LeafMacKey>(std::move(key));
   digest.hashers = [shared]() -> StatusOr<std::unique_ptr<LeafHasher>> {
     ASSIGN_OR_RETURN(std::unique_ptr<LeafMac> mac, shared->NewMac());
@@ -56,7 +57,8 @@ StatusOr<LeafDigest> ChainLeafDigest(const ChainCrypto& crypto,
 }
 
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
-                     const LeafDigest& digest, int threads, LeafMapSet* out) {
+                     const LeafDigest& digest, int threads, LeafMapSet* out,
+                     LeafMapSet* leaves_out) {
   auto view = snapshot.OpenPageView(db);
   if (!view.ok()) return;
   const SqliteDb& reader = snapshot.reader(db);
@@ -71,7 +73,9 @@ void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const Data
     const int64_t root = stmt->ColumnInt(0);
     if (root <= 0 || root > UINT32_MAX) continue;
     auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root), threads, digest.hashers);
-    if (leaves.ok()) (*out)[{db, table.name}] = GroupLeaves(*leaves, map_fmt::kGroupAverage);
+    if (!leaves.ok()) continue;
+    (*out)[{db, table.name}] = GroupLeaves(*leaves, map_fmt::kGroupAverage);
+    if (leaves_out) (*leaves_out)[{db, table.name}] = std::move(*leaves);
   }
 }
 
@@ -291,24 +295,37 @@ std::vector<RowidRange> UnchangedRowidRanges(const std::vector<LeafRange>& befor
                                              const std::vector<LeafRange>& now,
                                              std::optional<int64_t> lo, std::optional<int64_t> hi) {
   std::vector<RowidRange> out;
-  auto same = [&](int64_t first, int64_t last) {
-    std::optional<int64_t> end;
-    if (last < std::numeric_limits<int64_t>::max()) end = last + 1;
-    return SameLeavesInRange(before, now, first, end);
-  };
-  bool extend = false;  // out.back() ends at the previous group, and may take this one in
-  for (const LeafRange& g : now) {
-    if ((lo && g.last < *lo) || (hi && g.first >= *hi)) continue;
-    if (!same(g.first, g.last)) {
+  // The groups of `now` intersecting [lo, hi).
+  auto begin = now.begin(), end = now.end();
+  if (lo)
+    begin = std::partition_point(now.begin(), now.end(),
+                                 [&](const LeafRange& g) { return g.last < *lo; });
+  if (hi)
+    end = std::partition_point(begin, now.end(), [&](const LeafRange& g) { return g.first < *hi; });
+  if (begin >= end) return out;
+  // A group is unchanged when `before` has exactly one group intersecting its range, equal to it
+  // (SameLeavesInRange over the group's own range: the groups of `now` do not overlap). Walked in
+  // step with `before`, so a span costs its groups, not the table's.
+  auto b = std::partition_point(before.begin(), before.end(),
+                                [&](const LeafRange& l) { return l.last < begin->first; });
+  auto matched = before.end();  // the group of `before` the last unchanged group matched
+  bool extend = false;          // out.back() ends at the previous group, and may take this one in
+  for (auto g = begin; g != end; ++g) {
+    while (b != before.end() && b->last < g->first) ++b;
+    const bool same =
+        b != before.end() && *b == *g && (b + 1 == before.end() || (b + 1)->first > g->last);
+    if (!same) {
       extend = false;
       continue;
     }
-    // Consecutive unchanged groups make one range when the gap between them is unchanged too.
-    if (extend && same(out.back().first, g.last)) {
-      out.back().second = g.last;
+    // Consecutive unchanged groups make one range when the gap between them is unchanged too: no
+    // group of `before` lies in it, which holds exactly when they matched consecutive groups.
+    if (extend && matched + 1 == b) {
+      out.back().second = g->last;
     } else {
-      out.emplace_back(g.first, g.last);
+      out.emplace_back(g->first, g->last);
     }
+    matched = b;
     extend = true;
   }
   for (auto& r : out) {

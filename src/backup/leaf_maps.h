@@ -18,6 +18,7 @@
 #include "backup/chain_storage.h"
 #include "backup/stored_file.h"
 #include "backup/table_schema.h"
+#include "crypto/row_digest.h"
 #include "engine/leaf_map.h"
 #include "engine/snapshot.h"
 #include "proto/backup_manifest.pb.h"
@@ -33,6 +34,9 @@ struct LeafDigest {
   proto::LeafMaps::Digest kind = proto::LeafMaps::SHA256;
   std::string key_check;      // KEYED_GMAC: crypto/leaf_mac.h LeafMacKey::check()
   LeafHasherFactory hashers;  // empty: SHA-256
+  // Digests rows for the row digest cache (backup/row_cache.h), from the same secret as the
+  // keyed leaf digests; null with SHA-256 leaf digests or where crypto/row_digest.h cannot run.
+  std::shared_ptr<const RowDigestKey> rows;
 };
 
 // The digest of `crypto`'s chain: keyed (crypto/leaf_mac.h), a quarter of SHA-256's cost, with
@@ -44,9 +48,11 @@ StatusOr<LeafDigest> ChainLeafDigest(const ChainCrypto& crypto,
 
 // Maps the rowid tables of `schema` (of database `db` in `snapshot`), leaves digested by
 // `digest` and grouped as stored (leaf_maps_format::kGroupAverage), each table's pages read and
-// hashed on `threads` threads; leaves out what it cannot.
+// hashed on `threads` threads; leaves out what it cannot. With `leaves`, each table's leaves also
+// go there as they are, one entry per leaf (for the row digest cache, backup/row_cache.h).
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
-                     const LeafDigest& digest, int threads, LeafMapSet* out);
+                     const LeafDigest& digest, int threads, LeafMapSet* out,
+                     LeafMapSet* leaves = nullptr);
 
 // A layer's maps, resolved, and how many delta maps after a full one they were stored as (0: a
 // full map). A delta map is written against, and read with, the previous layer's.

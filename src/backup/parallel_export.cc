@@ -196,14 +196,24 @@ Status ExportTablesInParallel(const Snapshot& snapshot, const std::vector<TableT
     const TableToExport& table = tables[piece.table];
     PieceOutput& out = outputs[order[next]];
     const SqliteDb& db = snapshot.reader(table.database, reader);
+    std::unique_ptr<RowCacheWriter::Rows> digests;
+    if (parallel.row_cache) {
+      // A span brought from an interrupted run is not scanned whole: its table is left out.
+      if (piece.finished) {
+        parallel.row_cache->Drop(table.database, table.schema->name);
+      } else {
+        digests = parallel.row_cache->NewRows(table.database, table.schema->name);
+      }
+    }
     Status st =
         piece.finished
             ? parallel.checkpoint->Bring(db, table.database, *table.schema, *orders[piece.table],
                                          ShortRowDefaults(), *piece.finished, *parallel.chain,
                                          crypto, options, &out.spans, &out.rows, &out.bytes)
             : ExportRange(db, *table.schema, piece.start_key, piece.end_key, storage, crypto,
-                          options, &out.spans, &out.rows, &out.bytes);
+                          options, &out.spans, &out.rows, &out.bytes, digests.get());
     if (!st.ok()) return annotate(st, piece.table);
+    if (digests) digests->Finish();
     if (parallel.checkpoint) {
       parallel.checkpoint->Finished(table.database, *table.schema, out.spans);
     }

@@ -50,6 +50,8 @@ struct ParallelExportOptions {
   const ChainStorage* chain = nullptr;
   // Counts the rows and bytes of finished pieces (may be null).
   LiveCounts* live = nullptr;
+  // Records the digests of every row exported (backup/row_cache.h); may be null.
+  RowCacheWriter* row_cache = nullptr;
 };
 
 // A key range of one table to export.

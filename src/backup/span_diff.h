@@ -23,6 +23,7 @@
 #include "backup/data_file_writer.h"
 #include "backup/key_order.h"
 #include "backup/leaf_maps.h"
+#include "backup/row_cache.h"
 #include "backup/row_codec.h"
 #include "backup/short_rows.h"
 #include "backup/table_exporter.h"
@@ -38,6 +39,17 @@ struct LayerStats {
   uint64_t bytes = 0;
 };
 
+// How DiffSpan compares a previous row with a scanned one and counts its bytes: the stored rows
+// of a SpanReader as they are; cached digests have overloads of their own (backup/row_cache.h).
+template <typename Previous>
+bool PreviousRowSame(const Previous& /*previous*/, std::string_view row, std::string_view body) {
+  return rowcodec::SameRow(row, body);
+}
+template <typename Previous>
+uint64_t PreviousRowBytes(const Previous& /*previous*/, std::string_view row) {
+  return row.size();
+}
+
 // Writes the delta of one span; returns false in *kept when the span must be rewritten instead.
 // The span's previous state (`previous`: a SpanReader, or a SpanPrefetcher reading one on another
 // thread) and the current scan of its key range are walked in lockstep, both in key order: a key
@@ -46,13 +58,15 @@ struct LayerStats {
 // span rewritten in full. Previous rows stored before an ADD COLUMN are completed with `pad`
 // before they are compared (backup/short_rows.h). Rows with rowids in `unchanged` (ranges the
 // change detector proved the same, backup/leaf_maps.h) are neither scanned nor compared: the
-// scan covers the rest of the span, and previous rows in those ranges are passed over.
+// scan covers the rest of the span, and previous rows in those ranges are passed over. With
+// `recorder`, every scanned row is also shown to it, in key order.
 template <typename Previous>
 Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schema,
                 const KeyOrder& order, const ShortRowDefaults& pad,
                 const std::vector<RowidRange>& unchanged, const proto::Span& prev,
                 const ChainStorage& storage, const ChainCrypto& crypto, const ExportOptions& opts,
-                proto::Span* out, bool* kept, LayerStats* stats) {
+                proto::Span* out, bool* kept, LayerStats* stats,
+                SpanRowRecorder* recorder = nullptr) {
   *kept = false;
   std::vector<std::pair<std::string, std::string>> ranges;
   if (unchanged.empty()) {
@@ -64,18 +78,25 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
   }
   size_t next_range = 0;
   std::optional<TableScan> scan;
-  // Moves to the next scanned row, across the ranges; false at the end.
+  bool scanning = false;  // `scan` is on a range with rows left to step
+  // Moves to the next scanned row, across the ranges; false at the end. A range's scan reuses the
+  // previous range's statements when it can.
   auto step = [&]() -> StatusOr<bool> {
     while (true) {
-      if (scan) {
+      if (scanning) {
         ASSIGN_OR_RETURN(bool row, scan->Step());
         if (row) return true;
-        scan.reset();
+        scanning = false;
       }
       if (next_range == ranges.size()) return false;
       const auto& [start, end] = ranges[next_range++];
-      ASSIGN_OR_RETURN(TableScan s, TableScan::Prepare(db, schema, start, end));
-      scan.emplace(std::move(s));
+      if (scan && scan->CanRestart(start, end)) {
+        RETURN_IF_ERROR(scan->Restart(start, end));
+      } else {
+        ASSIGN_OR_RETURN(TableScan s, TableScan::Prepare(db, schema, start, end));
+        scan.emplace(std::move(s));
+      }
+      scanning = true;
     }
   };
   size_t next_unchanged = 0;
@@ -125,7 +146,7 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
       if (!have_prev) return Status::OK();
       if (!in_unchanged(prev_key, usable)) {
         ++compared_rows;
-        compared_bytes += prev_body.size();
+        compared_bytes += PreviousRowBytes(previous, prev_body);
         return Status::OK();
       }
     }
@@ -147,6 +168,7 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
     if (scanned && order.Compare(last_key, key) >= 0) return Status::OK();  // SQLite disagrees
     scanned = true;
     EncodeScanRow(*scan, schema, key, &body);
+    if (recorder) recorder->Scanned(key, body);
     ++rows;
     bytes += body.size();
     int c = -1;
@@ -161,7 +183,7 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
         RETURN_IF_ERROR(pad.CompleteBody(prev_body, &completed));
         prev_body = completed;
       }
-      same = rowcodec::SameRow(prev_body, body);
+      same = PreviousRowSame(previous, prev_body, body);
       RETURN_IF_ERROR(advance(&usable));
       if (!usable) return Status::OK();
     }

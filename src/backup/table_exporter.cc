@@ -49,19 +49,26 @@ void EncodeScanRow(const TableScan& scan, const TableSchema& schema, std::string
 
 namespace {
 
-// Prepares `sql` and binds the bounds of [start_key, end_key) (the non-empty ones, in order).
-StatusOr<SqliteStmt> PrepareBounded(const SqliteDb& db, const TableSchema& schema,
-                                    const std::string& sql, std::string_view start_key,
-                                    std::string_view end_key) {
-  ASSIGN_OR_RETURN(SqliteStmt scan, db.Prepare(sql));
+// Binds the bounds of [start_key, end_key) (the non-empty ones, in order) to `stmt`.
+Status BindBounds(sqlite3_stmt* stmt, const TableSchema& schema, std::string_view start_key,
+                  std::string_view end_key) {
   int p = 1;
   std::vector<rowcodec::ValueRef> values;
   for (std::string_view bound : {start_key, end_key}) {
     if (bound.empty()) continue;
     Status st = rowcodec::DecodeKey(bound, &values);
     if (!st.ok()) return st.Annotate("span bound of table " + schema.name);
-    for (const auto& v : values) rowcodec::BindValue(scan.get(), p++, v);
+    for (const auto& v : values) rowcodec::BindValue(stmt, p++, v);
   }
+  return Status::OK();
+}
+
+// Prepares `sql` and binds the bounds of [start_key, end_key).
+StatusOr<SqliteStmt> PrepareBounded(const SqliteDb& db, const TableSchema& schema,
+                                    const std::string& sql, std::string_view start_key,
+                                    std::string_view end_key) {
+  ASSIGN_OR_RETURN(SqliteStmt scan, db.Prepare(sql));
+  RETURN_IF_ERROR(BindBounds(scan.get(), schema, start_key, end_key));
   return scan;
 }
 
@@ -72,6 +79,8 @@ StatusOr<TableScan> TableScan::Prepare(const SqliteDb& db, const TableSchema& sc
   TableScan scan;
   scan.schema_ = &schema;
   const bool from = !start_key.empty(), to = !end_key.empty();
+  scan.from_ = from;
+  scan.to_ = to;
   const int limit = sqlite3_limit(db.get(), SQLITE_LIMIT_COLUMN, -1);
   if (!schema.without_rowid && static_cast<int64_t>(schema.columns.size()) + 1 > limit) {
     ASSIGN_OR_RETURN(scan.keys_,
@@ -87,6 +96,23 @@ StatusOr<TableScan> TableScan::Prepare(const SqliteDb& db, const TableSchema& sc
                                                 start_key, end_key));
   scan.value_offset_ = schema.without_rowid ? 0 : 1;
   return scan;
+}
+
+bool TableScan::CanRestart(std::string_view start_key, std::string_view end_key) const {
+  return from_ == !start_key.empty() && to_ == !end_key.empty();
+}
+
+Status TableScan::Restart(std::string_view start_key, std::string_view end_key) {
+  if (!CanRestart(start_key, end_key)) {
+    return InternalError("a table scan restarted with other bounds than it was prepared for");
+  }
+  for (SqliteStmt* stmt : {&keys_, &values_}) {
+    if (!stmt->get()) continue;
+    sqlite3_reset(stmt->get());
+    sqlite3_clear_bindings(stmt->get());
+    RETURN_IF_ERROR(BindBounds(stmt->get(), *schema_, start_key, end_key));
+  }
+  return Status::OK();
 }
 
 StatusOr<bool> TableScan::Step() {
@@ -138,8 +164,9 @@ StatusOr<uint64_t> CountIndexEntries(const SqliteDb& db, const TableSchema& sche
 
 Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_view start_key,
                    std::string_view end_key, ExternalStorage& storage, const ChainCrypto& crypto,
-                   const ExportOptions& options, proto::Table* out, uint64_t* rows,
-                   uint64_t* bytes) {
+                   const ExportOptions& options, proto::Table* out, uint64_t* rows, uint64_t* bytes,
+                   RowCacheWriter::Rows* digests) {
+  if (schema.without_rowid) digests = nullptr;
   ASSIGN_OR_RETURN(TableScan scan, TableScan::Prepare(db, schema, start_key, end_key));
   std::unique_ptr<DataFileWriter> writer;
   proto::Span* span = nullptr;
@@ -181,8 +208,23 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
     }
     EncodeScanRow(scan, schema, key, &body);
     RETURN_IF_ERROR(writer->AddRecord(body));
+    if (digests) digests->Add(sqlite3_column_int64(scan.keys(), 0), body);
   }
   return finish_span(end_key);
+}
+
+Status RecordRangeDigests(const SqliteDb& db, const TableSchema& schema, std::string_view start_key,
+                          std::string_view end_key, RowCacheWriter::Rows* digests) {
+  ASSIGN_OR_RETURN(TableScan scan, TableScan::Prepare(db, schema, start_key, end_key));
+  std::string key, body;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, scan.Step());
+    if (!row) return Status::OK();
+    key.clear();
+    EncodeScanKey(scan, schema, &key);
+    EncodeScanRow(scan, schema, key, &body);
+    digests->Add(sqlite3_column_int64(scan.keys(), 0), body);
+  }
 }
 
 Status ExportTable(const SqliteDb& db, const TableSchema& schema, ExternalStorage& storage,

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <string>
 
+#include "backup/row_cache.h"
 #include "backup/stored_file.h"
 #include "backup/table_schema.h"
 #include "backup/zstd_stream.h"
@@ -32,11 +33,18 @@ void DescribeTable(const TableSchema& schema, proto::Table* out);
 
 // Exports the rows of `schema` with keys in [start_key, end_key) (empty: unbounded) as new
 // BASE spans appended to `out` (ids continue from `*next_span_id`). Returns rows and bytes
-// written through `rows` / `bytes`.
+// written through `rows` / `bytes`. With `digests` (a rowid table's), every row written is also
+// recorded there (backup/row_cache.h); the caller finishes it.
 Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_view start_key,
                    std::string_view end_key, ExternalStorage& storage, const ChainCrypto& crypto,
-                   const ExportOptions& options, proto::Table* out, uint64_t* rows,
-                   uint64_t* bytes);
+                   const ExportOptions& options, proto::Table* out, uint64_t* rows, uint64_t* bytes,
+                   RowCacheWriter::Rows* digests = nullptr);
+
+// Records the digests of the rows of rowid table `schema` with keys in [start_key, end_key) in
+// `digests` (backup/row_cache.h), reading them from `db` as ExportRange does; the caller finishes
+// it.
+Status RecordRangeDigests(const SqliteDb& db, const TableSchema& schema, std::string_view start_key,
+                          std::string_view end_key, RowCacheWriter::Rows* digests);
 
 // Exports the whole table `schema` of `db` (schema name "main") into `out`.
 Status ExportTable(const SqliteDb& db, const TableSchema& schema, ExternalStorage& storage,
@@ -55,6 +63,11 @@ class TableScan {
                                      std::string_view start_key, std::string_view end_key);
   // Advances both statements: true when a row is ready.
   StatusOr<bool> Step();
+  // Whether Restart can take [start_key, end_key): the same bounds set as at Prepare.
+  bool CanRestart(std::string_view start_key, std::string_view end_key) const;
+  // Scans [start_key, end_key) from its start with the prepared statements (preparing them again
+  // costs more than a short range's rows).
+  Status Restart(std::string_view start_key, std::string_view end_key);
   // Where the key (rowid, or a WITHOUT ROWID table's columns) and the stored columns are.
   sqlite3_stmt* keys() const { return keys_.get() ? keys_.get() : values_.get(); }
   sqlite3_stmt* values() const { return values_.get(); }
@@ -65,6 +78,7 @@ class TableScan {
   SqliteStmt values_;
   int value_offset_ = 0;
   const TableSchema* schema_ = nullptr;
+  bool from_ = false, to_ = false;  // which bounds the statements take
 };
 
 // Encodes the key of the current row of a scan.

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstring>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -114,8 +115,29 @@ COFRE_GHASH_TARGET void UpdateWide(const Key& key, State* state, const uint8_t* 
       n -= kGroupBlocks;
     }
   }
-  const __m128i h = _mm_load_si128(reinterpret_cast<const __m128i*>(key.powers[kGroupBlocks - 1]));
-  for (; n > 0; --n, p += 16) y = Multiply(_mm_xor_si128(y, LoadReversed(p)), h);
+  if (n > 0) {
+    // The last n < 32 blocks as one shorter group: block j's multiplier is H^(n - j), which are
+    // powers[32 - n + j], consecutive; lanes past the end are masked off (never read).
+    const __m512i reverse = _mm512_maskz_broadcast_i32x4(0xffff, ReverseMask());
+    const size_t first_power = kGroupBlocks - n;
+    __m512i lo = _mm512_setzero_si512();
+    __m512i hi = _mm512_setzero_si512();
+    __m512i mid = _mm512_setzero_si512();
+    for (size_t j = 0; 4 * j < n; ++j) {
+      const size_t blocks = std::min<size_t>(4, n - 4 * j);
+      const auto mask = static_cast<__mmask8>((1u << (2 * blocks)) - 1);
+      __m512i x = _mm512_shuffle_epi8(_mm512_maskz_loadu_epi64(mask, p + 64 * j), reverse);
+      if (j == 0) x = _mm512_xor_si512(x, _mm512_zextsi128_si512(y));
+      const __m512i power = _mm512_maskz_loadu_epi64(mask, key.powers[first_power + 4 * j]);
+      lo = _mm512_xor_si512(lo, _mm512_clmulepi64_epi128(x, power, 0x00));
+      hi = _mm512_xor_si512(hi, _mm512_clmulepi64_epi128(x, power, 0x11));
+      mid = _mm512_xor_si512(mid, _mm512_clmulepi64_epi128(x, power, 0x10));
+      mid = _mm512_xor_si512(mid, _mm512_clmulepi64_epi128(x, power, 0x01));
+    }
+    const __m128i m = FoldLanes(mid);
+    y = ShiftAndReduce(_mm_xor_si128(FoldLanes(lo), _mm_slli_si128(m, 8)),
+                       _mm_xor_si128(FoldLanes(hi), _mm_srli_si128(m, 8)));
+  }
   _mm_store_si128(reinterpret_cast<__m128i*>(state->y), y);
 }
 

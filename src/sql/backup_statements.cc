@@ -291,6 +291,9 @@ StatusOr<ResultSet> ExecuteBackup(const ExecContext& ctx, const Backup& stmt) {
       leaf_secret = std::move(*secret);
   }
   if (leaf_secret) settings.leaf_digest_secret = &*leaf_secret;
+  // Incrementals of this data directory's chains compare rows with digests kept here
+  // (backup/row_cache.h) instead of reading them back from the backup.
+  settings.row_cache_dir = ctx.data_dir->path() + "/cache/rows";
   LiveCounts live;
   settings.live = &live;
   std::vector<std::string> notices;
