@@ -192,6 +192,7 @@ Status IncrementCachedSpan(const SqliteDb& db, const TableJob& table, const prot
   if (caches.now) {
     recorder.emplace(caches.now->NewRows(table.database, table.schema->name),
                      std::make_unique<RowCacheCursor>(*caches.before, *table.cached, unchanged));
+    previous.ShareDigestsWith(&*recorder);
   }
   // Cached digests are of complete rows: no short-row completion applies.
   RETURN_IF_ERROR(DiffSpan(previous, db, *table.schema, *table.order, ShortRowDefaults(), unchanged,

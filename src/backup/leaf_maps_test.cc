@@ -19,6 +19,74 @@ namespace {
 
 LeafRange G(int64_t first, int64_t last, char tag) { return {first, last, std::string(16, tag)}; }
 
+// The definition UnchangedRowidRanges implements in one pass: a group of `now` is unchanged when
+// SameLeavesInRange holds over its own range, and consecutive unchanged groups merge when it holds
+// over the union too.
+std::vector<RowidRange> UnchangedBySpec(const std::vector<LeafRange>& before,
+                                        const std::vector<LeafRange>& now,
+                                        std::optional<int64_t> lo, std::optional<int64_t> hi) {
+  std::vector<RowidRange> out;
+  bool extend = false;
+  for (const LeafRange& g : now) {
+    if ((lo && g.last < *lo) || (hi && g.first >= *hi)) continue;
+    if (!SameLeavesInRange(before, now, g.first, g.last + 1)) {
+      extend = false;
+      continue;
+    }
+    if (extend && SameLeavesInRange(before, now, out.back().first, g.last + 1)) {
+      out.back().second = g.last;
+    } else {
+      out.emplace_back(g.first, g.last);
+    }
+    extend = true;
+  }
+  for (auto& r : out) {
+    if (lo) r.first = std::max(r.first, *lo);
+    if (hi) r.second = std::min(r.second, *hi - 1);
+  }
+  return out;
+}
+
+TEST(UnchangedRowidRangesTest, OnePassAgreesWithTheDefinitionOnRandomMaps) {
+  std::mt19937_64 rng(5);
+  // Random leaves over [0, 2000): ranges with gaps; `now` edits, splits, drops and adds some.
+  auto leaves = [&](int n) {
+    std::vector<LeafRange> out;
+    int64_t at = static_cast<int64_t>(rng() % 5);
+    for (int i = 0; i < n; ++i) {
+      const int64_t len = 1 + static_cast<int64_t>(rng() % 6);
+      out.push_back(G(at, at + len - 1, static_cast<char>('a' + rng() % 3)));
+      at += len + static_cast<int64_t>(rng() % 3);
+    }
+    return out;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<LeafRange> before = leaves(40), now;
+    for (const LeafRange& l : before) {
+      const int r = static_cast<int>(rng() % 10);
+      if (r == 0) continue;  // gone
+      LeafRange c = l;
+      if (r == 1) c.digest[1] = 'z';     // changed in place
+      if (r == 2 && c.last > c.first) {  // split in two
+        now.push_back(G(c.first, c.first, 'q'));
+        c.first += 1;
+      }
+      now.push_back(c);
+      if (r == 4) now.push_back(G(c.last + 1, c.last + 1, 'n'));  // a new leaf after it
+    }
+    // Keep `now` ordered and disjoint.
+    std::vector<LeafRange> fixed;
+    for (const LeafRange& l : now) {
+      if (fixed.empty() || l.first > fixed.back().last) fixed.push_back(l);
+    }
+    std::optional<int64_t> lo, hi;
+    if (rng() % 4) lo = static_cast<int64_t>(rng() % 220);
+    if (rng() % 4) hi = lo.value_or(0) + static_cast<int64_t>(rng() % 220);
+    ASSERT_EQ(UnchangedRowidRanges(before, fixed, lo, hi), UnchangedBySpec(before, fixed, lo, hi))
+        << "round " << round;
+  }
+}
+
 TEST(UnchangedRowidRangesTest, SameGroupsMergeAndChangedOnesSplit) {
   const std::vector<LeafRange> before = {G(1, 10, 'a'), G(11, 20, 'b'), G(21, 30, 'c'),
                                          G(31, 40, 'd')};

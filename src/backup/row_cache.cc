@@ -642,9 +642,13 @@ StatusOr<bool> RowCacheCursor::Next(std::string_view* key, std::string_view* bod
   return true;
 }
 
+uint64_t RowCacheCursor::DigestOf(std::string_view body) const {
+  return recorder_ ? recorder_->last_digest() : key().Digest(body);
+}
+
 bool PreviousRowSame(const RowCacheCursor& cursor, std::string_view previous,
                      std::string_view body) {
-  return previous.size() == 12 && Get64(previous.data() + 4) == cursor.key().Digest(body);
+  return previous.size() == 12 && Get64(previous.data() + 4) == cursor.DigestOf(body);
 }
 
 uint64_t PreviousRowBytes(const RowCacheCursor& /*cursor*/, std::string_view previous) {
@@ -685,14 +689,15 @@ void SpanRowRecorder::Drain(std::optional<int64_t> limit) {
 }
 
 void SpanRowRecorder::Scanned(std::string_view key, std::string_view body) {
+  last_digest_ = rows_->key().Digest(body);
   if (failed_) return;
   int64_t rowid = 0;
-  if (!rowcodec::DecodeRowidKey(key, &rowid)) {
+  if (!rowcodec::DecodeRowidKey(key, &rowid) || body.size() > UINT32_MAX) {
     failed_ = true;
     return;
   }
   Drain(rowid);
-  rows_->Add(rowid, body);
+  rows_->AddEntry({rowid, static_cast<uint32_t>(body.size()), last_digest_});
 }
 
 bool SpanRowRecorder::Finish() {

@@ -41,6 +41,7 @@
 namespace cofre {
 
 class RowCache;
+class SpanRowRecorder;
 
 struct RowCacheEntry {
   int64_t rowid = 0;
@@ -74,6 +75,7 @@ class RowCacheWriter {
       if (body.size() > UINT32_MAX) failed_ = true;
     }
     void AddEntry(const RowCacheEntry& entry);
+    const RowDigestKey& key() const { return *writer_.key_; }
     // A whole segment of `from` (RowCacheCursor::NextWholeSegment): referenced where it is, or
     // copied into this file when the writer copies segments.
     void AddSegment(const RowCache& from, const proto::RowCacheIndex::Segment& segment);
@@ -191,6 +193,10 @@ class RowCacheCursor {
   StatusOr<bool> Next(std::string_view* key, std::string_view* body);
   bool out_of_order() const { return failed_; }
   const RowDigestKey& key() const { return cache_.key(); }
+  // The digest of `body`, the row DiffSpan scanned last: taken from `recorder` when one was
+  // given (it saw the row first, backup/span_diff.h), else computed.
+  uint64_t DigestOf(std::string_view body) const;
+  void ShareDigestsWith(const SpanRowRecorder* recorder) { recorder_ = recorder; }
 
  private:
   Status Load(size_t segment);
@@ -206,6 +212,7 @@ class RowCacheCursor {
   size_t pos_ = 0;
   std::string raw_, key_buf_, body_buf_;
   bool failed_ = false;
+  const SpanRowRecorder* recorder_ = nullptr;
 };
 
 // DiffSpan's comparisons against cached entries (found by argument-dependent lookup).
@@ -221,6 +228,8 @@ class SpanRowRecorder {
   SpanRowRecorder(std::unique_ptr<RowCacheWriter::Rows> rows, std::unique_ptr<RowCacheCursor> kept)
       : rows_(std::move(rows)), kept_(std::move(kept)) {}
   void Scanned(std::string_view key, std::string_view body);
+  // The digest of the row last given to Scanned.
+  uint64_t last_digest() const { return last_digest_; }
   // True when the span's entries went to the Rows whole.
   bool Finish();
 
@@ -231,6 +240,7 @@ class SpanRowRecorder {
   std::unique_ptr<RowCacheCursor> kept_;
   bool have_pending_ = false;
   RowCacheEntry pending_;
+  uint64_t last_digest_ = 0;
   bool failed_ = false;
 };
 

@@ -59,7 +59,7 @@ uint64_t PreviousRowBytes(const Previous& /*previous*/, std::string_view row) {
 // before they are compared (backup/short_rows.h). Rows with rowids in `unchanged` (ranges the
 // change detector proved the same, backup/leaf_maps.h) are neither scanned nor compared: the
 // scan covers the rest of the span, and previous rows in those ranges are passed over. With
-// `recorder`, every scanned row is also shown to it, in key order.
+// `recorder`, every scanned row is also shown to it, in key order, before it is compared.
 template <typename Previous>
 Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schema,
                 const KeyOrder& order, const ShortRowDefaults& pad,
