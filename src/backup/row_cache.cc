@@ -450,12 +450,6 @@ StatusOr<std::unique_ptr<RowCache>> RowCache::Open(const std::string& dir,
         !segments_fit(t.leaves(), cache_fmt::kLeafEntryBytes, &leaves, &unused)) {
       continue;
     }
-    uint64_t referenced = 0;
-    for (const auto& seg : t.row_segments()) {
-      if (!seg.file().empty()) referenced += seg.count();
-    }
-    cache->live_entries_ += rows;
-    cache->referenced_entries_ += referenced;
     const auto name = std::make_pair(t.database(), t.table());
     cache->tables_[name].index = std::move(t);
   }

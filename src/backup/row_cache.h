@@ -169,7 +169,6 @@ class RowCache {
   std::string dir_, name_, path_;
   ScopedFd fd_;
   std::map<std::string, OtherFile> files_;  // earlier layers' files its segments are in
-  uint64_t live_entries_ = 0, referenced_entries_ = 0;
   std::map<std::pair<std::string, std::string>, Table> tables_;
 };
 
