@@ -42,6 +42,10 @@ NOTES = {
                        "reference size (logical rows compressed).",
     "varied.scan_zstd": "the same on the varied dataset (bench/dataset_varied.h).",
     "varied.cofre_full": "a full backup of the varied dataset (unencrypted).",
+    "cofre.incremental": "maps the database's leaf pages, scans the rows of the changed leaves "
+                         "and compares them with the data directory's row digest cache "
+                         "(nothing read back from the backup); the encrypted chain's key "
+                         "unlock (PBKDF2) runs first on one core.",
     "limit.aes_gcm": "openssl speed -evp aes-256-gcm, 16 KiB buffers, one core; shown as the "
                      "time to encrypt the logical row stream.",
     "limit.pipeline": "scan | zstd -3 -T2 | openssl enc -aes-256-ctr: the stages overlap on "
