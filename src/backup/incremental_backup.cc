@@ -133,25 +133,14 @@ bool KeepCachedRows(const TableJob& table, std::optional<int64_t> lo, std::optio
                     const RowCaches& caches) {
   if (!caches.now || !caches.before || !table.cached) return false;
   if ((hi && lo && *hi <= *lo) || (hi && *hi == std::numeric_limits<int64_t>::min())) return true;
-  RowCacheCursor cursor(*caches.before, *table.cached,
-                        {{lo.value_or(std::numeric_limits<int64_t>::min()),
-                          hi ? *hi - 1 : std::numeric_limits<int64_t>::max()}});
-  auto rows = caches.now->NewRows(table.database, table.schema->name);
-  RowCacheEntry entry;
-  proto::RowCacheIndex::Segment segment;
-  while (true) {
-    auto whole = cursor.NextWholeSegment(std::nullopt, &segment);
-    if (!whole.ok()) return false;
-    if (*whole) {
-      rows->AddSegment(*caches.before, segment);
-      continue;
-    }
-    auto more = cursor.NextEntry(&entry);
-    if (!more.ok()) return false;
-    if (!*more) break;
-    rows->AddEntry(entry);
-  }
-  return rows->Finish();
+  // A recorder that scans nothing copies the whole range (by segment where it can).
+  SpanRowRecorder recorder(
+      caches.now->NewRows(table.database, table.schema->name),
+      std::make_unique<RowCacheCursor>(
+          *caches.before, *table.cached,
+          std::vector<RowidRange>{{lo.value_or(std::numeric_limits<int64_t>::min()),
+                                   hi ? *hi - 1 : std::numeric_limits<int64_t>::max()}}));
+  return recorder.Finish();
 }
 
 // The parts of [lo, hi) outside `unchanged`, as inclusive rowid ranges.
