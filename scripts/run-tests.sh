@@ -87,18 +87,48 @@ build_tsan() {
 
 # Every process of the run (the unit tests, the server and the clients the e2e tests start)
 # writes its reports under $BUILD_TSAN/reports; the step fails when any test fails or any
-# report was written, and prints the reports.
+# report was written, and prints the reports. The parts (four unit test binaries, three e2e
+# suites, the longest in two shares) run $JOBS at a time, each into a log of its own that is printed when it ends (the
+# e2e suites already run side by side under ctest, so they share nothing but the moto servers).
 tsan_run() {
-  local reports="$BUILD_TSAN/reports" rc=0 t
-  rm -rf "$reports" && mkdir -p "$reports"
+  local reports="$BUILD_TSAN/reports" logs="$BUILD_TSAN/tsan-logs" rc=0 t
+  rm -rf "$reports" "$logs" && mkdir -p "$reports" "$logs"
   export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$reports/report"
-  for t in util storage backup jobs; do
-    "$BUILD_TSAN/${t}_test" --gtest_brief=1 || rc=1
+  # Longest first: the jobs suite, in two shares (COFRE_TEST_SHARD, server_testlib.main).
+  local parts=(e2e:jobs:0/2 e2e:jobs:1/2 e2e:server e2e:pgbench)
+  for t in backup storage util jobs; do parts+=("unit:$t"); done
+  # Runs one part into its log; its exit status is the part's.
+  run_part() {
+    case "$1" in
+      unit:*) "$BUILD_TSAN/${1#unit:}_test" --gtest_brief=1 ;;
+      e2e:*:*) local suite="${1#e2e:}"
+        COFRE_TEST_SHARD="${suite#*:}" COFRE_BIN="$BUILD_TSAN/cofre" \
+          "${PYTHON3:-python3}" "$ROOT/tests/${suite%%:*}_test.py" ;;
+      e2e:*) COFRE_BIN="$BUILD_TSAN/cofre" "${PYTHON3:-python3}" "$ROOT/tests/${1#e2e:}_test.py" ;;
+    esac
+  }
+  local -A pid_of=()
+  local running=0 p name
+  finish_one() {
+    local done_pid status
+    wait -n -p done_pid; status=$?
+    for name in "${!pid_of[@]}"; do
+      if [ "${pid_of[$name]}" = "$done_pid" ]; then
+        echo "--- $name (ThreadSanitizer binary): exit $status"
+        cat "$logs/${name//[:\/]/_}.log"
+        [ "$status" = 0 ] || rc=1
+        unset "pid_of[$name]"
+      fi
+    done
+    running=$((running - 1))
+  }
+  for p in "${parts[@]}"; do
+    [ $running -ge "$JOBS" ] && finish_one
+    run_part "$p" >"$logs/${p//[:\/]/_}.log" 2>&1 &
+    pid_of[$p]=$!
+    running=$((running + 1))
   done
-  for t in server jobs pgbench; do
-    echo "--- tests/${t}_test.py (ThreadSanitizer binary)"
-    COFRE_BIN="$BUILD_TSAN/cofre" "${PYTHON3:-python3}" "$ROOT/tests/${t}_test.py" || rc=1
-  done
+  while [ $running -gt 0 ]; do finish_one; done
   unset TSAN_OPTIONS
   if compgen -G "$reports/report*" >/dev/null; then
     echo "ThreadSanitizer reports:" >&2

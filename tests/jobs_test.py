@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from server_testlib import COFRE, CofreServer, prometheus_metrics, psql
+from server_testlib import COFRE, CofreServer, main, prometheus_metrics, psql
 
 TABLES = 60
 ROWS = 4000
@@ -416,4 +416,4 @@ class ProgressLineTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    main()

@@ -181,3 +181,31 @@ class ServerTestCase(unittest.TestCase):
             log = f.read()
         shutil.rmtree(cls.tmp, ignore_errors=True)
         assert rc == 0, f"server exited {rc}: {log}"
+
+
+def main():
+    """unittest.main(), or with COFRE_TEST_SHARD=i/n only the i-th of n shares of the module's
+    tests (every n-th test in name order, from the i-th): make test's tsan step runs a long suite
+    as shares side by side."""
+    shard = os.environ.get("COFRE_TEST_SHARD")
+    if not shard:
+        unittest.main()
+        return
+    index, count = (int(x) for x in shard.split("/"))
+    if not 0 <= index < count:
+        sys.exit(f"COFRE_TEST_SHARD={shard}: want i/n with 0 <= i < n")
+    loader = unittest.TestLoader()
+    tests = []
+
+    def flatten(suite):
+        for t in suite:
+            if isinstance(t, unittest.TestSuite):
+                flatten(t)
+            else:
+                tests.append(t)
+
+    flatten(loader.loadTestsFromModule(sys.modules["__main__"]))
+    tests.sort(key=lambda t: t.id())
+    share = unittest.TestSuite(tests[index::count])
+    result = unittest.TextTestRunner(verbosity=1).run(share)
+    sys.exit(0 if result.wasSuccessful() else 1)
