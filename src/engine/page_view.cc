@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/big_endian.h"
+#include "util/resize_for_overwrite.h"
 
 namespace cofre {
 
@@ -250,12 +251,15 @@ StatusOr<std::string_view> PageReader::Read(uint32_t pgno, int slot_index) {
   // Never past the pages the file held (a page past them is read alone, and fails).
   uint32_t count = 1;
   if (pgno <= file_pages_) count = std::min(slot.run, file_pages_ - pgno + 1);
-  slot.buffer.resize(size_t{count} * page_size);
+  // The buffer only grows (to a whole run at most): resizing it down and up again would zero
+  // the run's bytes each time before they are read over.
+  if (slot.buffer.size() < size_t{count} * page_size) {
+    ResizeForOverwrite(&slot.buffer, size_t{max_run} * page_size);
+  }
   ++reads_;
-  Status st = db_->Read(offset, slot.buffer.data(), slot.buffer.size());
+  Status st = db_->Read(offset, slot.buffer.data(), size_t{count} * page_size);
   if (!st.ok() && count > 1) {  // the file shrank under the reader: this page alone decides
     count = 1;
-    slot.buffer.resize(page_size);
     ++reads_;
     st = db_->Read(offset, slot.buffer.data(), page_size);
   }
