@@ -35,7 +35,8 @@ SpanPrefetcher::Block SpanPrefetcher::TakeSpare() {
       pool_->blocks_.pop_back();
     }
   }
-  block.bytes.reserve(block_bytes_);
+  // The row that reaches block_bytes_ fits without growing the buffer, up to the slack.
+  block.bytes.reserve(block_bytes_ + block_bytes_ / kRowSlackDivisor);
   return block;
 }
 
@@ -67,7 +68,6 @@ void SpanPrefetcher::Produce(Opener open, Transform transform) {
   } else {
     Block block = TakeSpare();
     std::string_view key, body;
-    std::string transformed;
     bool consumer_left = false;
     while (true) {
       auto more = (*reader)->Next(&key, &body);
@@ -77,23 +77,28 @@ void SpanPrefetcher::Produce(Opener open, Transform transform) {
         break;
       }
       if (!*more) break;
+      const size_t offset = block.bytes.size();
+      size_t key_size = key.size();
       if (transform) {
-        transformed.clear();
-        status = transform(key, body, &transformed);
-        if (!status.ok()) break;
-        body = transformed;
-        key = std::string_view();
+        // Written straight into the block: the transform's output is not copied again.
+        status = transform(key, body, &block.bytes);
+        if (!status.ok()) {
+          block.bytes.resize(offset);
+          break;
+        }
+        key_size = 0;
+      } else {
+        block.bytes.append(body);
       }
-      // A full block goes before the row that would make it outgrow its buffer.
-      if (!block.rows.empty() && block.bytes.size() + body.size() > block_bytes_) {
+      block.rows.push_back(Row{offset, block.bytes.size() - offset, key_size});
+      // Handed over once it holds block_bytes_, the row that reached it included.
+      if (block.bytes.size() >= block_bytes_) {
         if (!push(std::move(block))) {
           consumer_left = true;
           break;
         }
         block = TakeSpare();
       }
-      block.rows.push_back(Row{block.bytes.size(), body.size(), key.size()});
-      block.bytes.append(body);
     }
     if (!consumer_left && !block.rows.empty()) push(std::move(block));
   }

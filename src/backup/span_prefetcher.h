@@ -9,10 +9,10 @@
 // its SQLite records there, off its loading thread). An error of the reader (opening it
 // included) or of the transform comes out of Next() after the rows read before it, with
 // out_of_order() as the reader reported it. Destroying the prefetcher stops the thread and waits
-// for it. A block holds rows up to `block_bytes` (more only for a single larger row); the consumer
-// hands the blocks it finished back to a BlockPool, from which the producer takes the blocks it
-// fills: spans of any size are read through the same few buffers instead of allocating (and
-// page-faulting in) one per block. Prefetchers of consecutive spans may share one pool.
+// for it. A block is handed over once its rows reach `block_bytes` (the last row included); the
+// consumer hands the blocks it finished back to a BlockPool, from which the producer takes the
+// blocks it fills: spans of any size are read through the same few buffers instead of allocating
+// (and page-faulting in) one per block. Prefetchers of consecutive spans may share one pool.
 // Thread-safety: the public methods are for one consumer thread; the views Next() returns are
 // valid until the next call.
 #ifndef COFRE_BACKUP_SPAN_PREFETCHER_H_
@@ -36,9 +36,10 @@ class SpanPrefetcher {
 
  public:
   using Opener = std::function<StatusOr<std::unique_ptr<SpanReader>>()>;
-  // Rewrites a row (`key`, `body` as SpanReader::Next() gives them) into `*out` (cleared by the
-  // caller); Next() then yields `*out` as the body and an empty key. Runs on the prefetcher's
-  // thread; an error ends the rows there.
+  // Rewrites a row (`key`, `body` as SpanReader::Next() gives them) by appending it to `*out`,
+  // which may hold earlier rows (it writes straight into a block); Next() then yields what it
+  // appended as the body, and an empty key. On error, what it appended is discarded. Runs on the
+  // prefetcher's thread; an error ends the rows there.
   using Transform =
       std::function<Status(std::string_view key, std::string_view body, std::string* out)>;
 
@@ -82,7 +83,11 @@ class SpanPrefetcher {
   };
 
   void Produce(Opener open, Transform transform);
-  // An empty block with room for block_bytes_: a pooled one when there is one.
+  // A block is reserved with this fraction of block_bytes_ beyond it, for the row that reaches
+  // block_bytes_ (rows are written into the block before their size is known).
+  static constexpr size_t kRowSlackDivisor = 4;
+
+  // An empty block with room for block_bytes_ and the slack: a pooled one when there is one.
   Block TakeSpare();
   // Empties `block` and keeps it in the pool when there is room.
   void GiveBack(Block&& block);
