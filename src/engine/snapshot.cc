@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "engine/file_state.h"
+#include "engine/readahead_vfs.h"
 
 namespace cofre {
 
@@ -128,6 +129,7 @@ void EndReads(std::vector<SqliteDb>& readers) {
 
 StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInfo>& databases,
                                                    const SnapshotOptions& options) {
+  RETURN_IF_ERROR(ReadAheadVfs::Register());
   std::unique_ptr<Snapshot> snap(new Snapshot());
   const int wanted = std::max(1, options.readers_per_database);
   snap->readers_ = wanted;
@@ -138,8 +140,9 @@ StatusOr<std::unique_ptr<Snapshot>> Snapshot::Take(const std::vector<DatabaseInf
     Db& db = snap->dbs_[info.name];
     // Connections first, so that the readers start within microseconds of each other. Busy is
     // handled here (backoff), not by SQLite's busy handler.
+    // Readers read the database file in runs (engine/readahead_vfs.h).
     for (int i = 0; i < wanted; ++i) {
-      ASSIGN_OR_RETURN(SqliteDb r, SqliteDb::Open(info.path, false));
+      ASSIGN_OR_RETURN(SqliteDb r, SqliteDb::Open(info.path, false, false, ReadAheadVfs::kName));
       sqlite3_busy_timeout(r.get(), 0);
       db.readers.push_back(std::move(r));
     }

@@ -124,12 +124,13 @@ SqliteDb& SqliteDb::operator=(SqliteDb&& other) noexcept {
   return *this;
 }
 
-StatusOr<SqliteDb> SqliteDb::Open(const std::string& path, bool create, bool read_only) {
+StatusOr<SqliteDb> SqliteDb::Open(const std::string& path, bool create, bool read_only,
+                                  const char* vfs) {
   sqlite3* raw = nullptr;
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (create && !read_only) flags |= SQLITE_OPEN_CREATE;
   flags |= SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   SqliteDb db(raw);
   if (rc != SQLITE_OK) {
     return SqliteStatus(rc, raw, "cannot open database file " + path);

@@ -32,8 +32,10 @@ class SqliteDb {
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
-  // Opens `path` (creating it when `create`), with a busy timeout and extended result codes.
-  static StatusOr<SqliteDb> Open(const std::string& path, bool create, bool read_only = false);
+  // Opens `path` (creating it when `create`), with a busy timeout and extended result codes,
+  // through the VFS named `vfs` (SQLite's default when null; registered beforehand).
+  static StatusOr<SqliteDb> Open(const std::string& path, bool create, bool read_only = false,
+                                 const char* vfs = nullptr);
 
   sqlite3* get() const { return db_; }
   // Runs one or more statements that return no rows.
