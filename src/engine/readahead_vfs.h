@@ -19,7 +19,8 @@
 // locks and wal-index locks: every transaction's start and end), writes, truncates, syncs or
 // passes a file control, so it never outlives the transaction that filled it.
 //
-// Thread-safety: RegisterReadAheadVfs may be called from any thread (once is enough). A file
+// Memory: one buffer of kMaxRunBytes per open main database file, allocated at its first run.
+// Thread-safety: Register may be called from any thread (once is enough). A file
 // object is used by one connection, as SQLite's own are; the counters are atomic.
 #ifndef COFRE_ENGINE_READAHEAD_VFS_H_
 #define COFRE_ENGINE_READAHEAD_VFS_H_
