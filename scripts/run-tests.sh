@@ -8,7 +8,7 @@
 #               threaded paths there: the unit tests of the layers that start threads, and the
 #               server, jobs and pgbench end-to-end tests against the sanitized binary. Any report
 #               (a data race, a lock-order inversion) fails the step.
-#   fuzz-smoke  runs each fuzz target of $BUILD_ASAN for $FUZZ_SMOKE_SECONDS (default 5) on its
+#   fuzz-smoke  runs each fuzz target of $BUILD_ASAN for $FUZZ_SMOKE_SECONDS (default 5), $JOBS at a time, on its
 #               seed corpus with libFuzzer seed $FUZZ_SEED (default 1: reruns explore the same
 #               inputs) (builds $BUILD_ASAN first if the asan step did not)
 # The moto servers on 127.0.0.1 run while the tests and asan steps run and are stopped whatever
@@ -163,7 +163,7 @@ if wants fuzz-smoke; then
   [ $asan_built = 1 ] || step "asan build" build_asan
   if [ $asan_built = 1 ]; then
     step "fuzz smoke" env FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-5}" FUZZ_SEED="${FUZZ_SEED:-1}" \
-      bash scripts/fuzz.sh "$BUILD_ASAN"
+      FUZZ_JOBS="${FUZZ_JOBS:-$JOBS}" bash scripts/fuzz.sh "$BUILD_ASAN"
   fi
 fi
 
