@@ -8,9 +8,9 @@
 #               threaded paths there: the unit tests of the layers that start threads, and the
 #               server, jobs and pgbench end-to-end tests against the sanitized binary. Any report
 #               (a data race, a lock-order inversion) fails the step.
-#   fuzz-smoke  runs each fuzz target of $BUILD_ASAN for $FUZZ_SMOKE_SECONDS (default 5), $JOBS at a time, on its
-#               seed corpus with libFuzzer seed $FUZZ_SEED (default 1: reruns explore the same
-#               inputs) (builds $BUILD_ASAN first if the asan step did not)
+#   fuzz-smoke  runs each fuzz target of $BUILD_ASAN for $FUZZ_SMOKE_SECONDS (default 5), $JOBS
+#               at a time, on its seed corpus with libFuzzer seed $FUZZ_SEED (default 1: reruns
+#               explore the same inputs) (builds $BUILD_ASAN first if the asan step did not)
 # The moto servers on 127.0.0.1 run while the tests and asan steps run and are stopped whatever
 # happens. Every step runs even if an earlier one failed; exits non-zero when anything failed.
 # Prints how long each step took. (Longer fuzzing: make fuzz.)
@@ -88,8 +88,9 @@ build_tsan() {
 # Every process of the run (the unit tests, the server and the clients the e2e tests start)
 # writes its reports under $BUILD_TSAN/reports; the step fails when any test fails or any
 # report was written, and prints the reports. The parts (four unit test binaries, three e2e
-# suites, the longest in two shares) run $JOBS at a time, each into a log of its own that is printed when it ends (the
-# e2e suites already run side by side under ctest, so they share nothing but the moto servers).
+# suites, the longest in two shares) run $JOBS at a time, each into a log of its own that is
+# printed when it ends (the e2e suites already run side by side under ctest, so they share
+# nothing but the moto servers).
 tsan_run() {
   local reports="$BUILD_TSAN/reports" logs="$BUILD_TSAN/tsan-logs" rc=0 t
   rm -rf "$reports" "$logs" && mkdir -p "$reports" "$logs"
