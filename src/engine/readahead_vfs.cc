@@ -88,85 +88,39 @@ int Close(sqlite3_file* f) {
   return file->real->pMethods->xClose(file->real);
 }
 
-// Everything else passes through; whatever can change what the file holds, or ends a
-// transaction, drops the buffer first.
-int Write(sqlite3_file* f, const void* in, int amount, sqlite3_int64 offset) {
-  Drop(f);
-  return Real(f)->pMethods->xWrite(Real(f), in, amount, offset);
-}
-int Truncate(sqlite3_file* f, sqlite3_int64 size) {
-  Drop(f);
-  return Real(f)->pMethods->xTruncate(Real(f), size);
-}
-int Sync(sqlite3_file* f, int flags) {
-  Drop(f);
-  return Real(f)->pMethods->xSync(Real(f), flags);
-}
-int FileSize(sqlite3_file* f, sqlite3_int64* size) {
-  return Real(f)->pMethods->xFileSize(Real(f), size);
-}
-int Lock(sqlite3_file* f, int level) {
-  Drop(f);
-  return Real(f)->pMethods->xLock(Real(f), level);
-}
-int Unlock(sqlite3_file* f, int level) {
-  Drop(f);
-  return Real(f)->pMethods->xUnlock(Real(f), level);
-}
-int CheckReservedLock(sqlite3_file* f, int* out) {
-  return Real(f)->pMethods->xCheckReservedLock(Real(f), out);
-}
-int FileControl(sqlite3_file* f, int op, void* arg) {
-  Drop(f);
-  return Real(f)->pMethods->xFileControl(Real(f), op, arg);
-}
-int SectorSize(sqlite3_file* f) { return Real(f)->pMethods->xSectorSize(Real(f)); }
-int DeviceCharacteristics(sqlite3_file* f) {
-  return Real(f)->pMethods->xDeviceCharacteristics(Real(f));
-}
-int ShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
-  Drop(f);
-  return Real(f)->pMethods->xShmMap(Real(f), region, size, extend, out);
-}
-int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
-  Drop(f);
-  return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
-}
-void ShmBarrier(sqlite3_file* f) {
-  Drop(f);
-  Real(f)->pMethods->xShmBarrier(Real(f));
-}
-int ShmUnmap(sqlite3_file* f, int remove) {
-  Drop(f);
-  return Real(f)->pMethods->xShmUnmap(Real(f), remove);
-}
-int Fetch(sqlite3_file* f, sqlite3_int64 offset, int amount, void** out) {
-  return Real(f)->pMethods->xFetch(Real(f), offset, amount, out);
-}
-int Unfetch(sqlite3_file* f, sqlite3_int64 offset, void* p) {
-  return Real(f)->pMethods->xUnfetch(Real(f), offset, p);
-}
+// Every other method calls the default VFS's. Those that can change what the file holds, or
+// that start or end a transaction, drop the buffer first (kDrop).
+template <auto kMethod, bool kDrop, typename = decltype(kMethod)>
+struct Forward;
+template <auto kMethod, bool kDrop, typename R, typename... Args>
+struct Forward<kMethod, kDrop, R (*sqlite3_io_methods::*)(sqlite3_file*, Args...)> {
+  static R Call(sqlite3_file* f, Args... args) {
+    if constexpr (kDrop) Drop(f);
+    return (Real(f)->pMethods->*kMethod)(Real(f), args...);
+  }
+};
 
+using M = sqlite3_io_methods;
 const sqlite3_io_methods kMethods = {
     .iVersion = 3,
     .xClose = Close,
     .xRead = Read,
-    .xWrite = Write,
-    .xTruncate = Truncate,
-    .xSync = Sync,
-    .xFileSize = FileSize,
-    .xLock = Lock,
-    .xUnlock = Unlock,
-    .xCheckReservedLock = CheckReservedLock,
-    .xFileControl = FileControl,
-    .xSectorSize = SectorSize,
-    .xDeviceCharacteristics = DeviceCharacteristics,
-    .xShmMap = ShmMap,
-    .xShmLock = ShmLock,
-    .xShmBarrier = ShmBarrier,
-    .xShmUnmap = ShmUnmap,
-    .xFetch = Fetch,
-    .xUnfetch = Unfetch,
+    .xWrite = Forward<&M::xWrite, true>::Call,
+    .xTruncate = Forward<&M::xTruncate, true>::Call,
+    .xSync = Forward<&M::xSync, true>::Call,
+    .xFileSize = Forward<&M::xFileSize, false>::Call,
+    .xLock = Forward<&M::xLock, true>::Call,
+    .xUnlock = Forward<&M::xUnlock, true>::Call,
+    .xCheckReservedLock = Forward<&M::xCheckReservedLock, false>::Call,
+    .xFileControl = Forward<&M::xFileControl, true>::Call,
+    .xSectorSize = Forward<&M::xSectorSize, false>::Call,
+    .xDeviceCharacteristics = Forward<&M::xDeviceCharacteristics, false>::Call,
+    .xShmMap = Forward<&M::xShmMap, true>::Call,
+    .xShmLock = Forward<&M::xShmLock, true>::Call,
+    .xShmBarrier = Forward<&M::xShmBarrier, true>::Call,
+    .xShmUnmap = Forward<&M::xShmUnmap, true>::Call,
+    .xFetch = Forward<&M::xFetch, false>::Call,
+    .xUnfetch = Forward<&M::xUnfetch, false>::Call,
 };
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* out_flags) {
