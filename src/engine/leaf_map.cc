@@ -93,11 +93,23 @@ class Walker {
   static constexpr int kTreeSlot = 0;
   static constexpr int kOverflowSlot = 1;
 
-  explicit Walker(const PageView& view, std::unique_ptr<LeafHasher> hasher = nullptr)
-      : view_(view), reader_(view), seen_(view.page_count()), hasher_(std::move(hasher)) {}
-  Walker(const PageView& view, PageSet seen, std::unique_ptr<LeafHasher> hasher)
-      : view_(view), reader_(view), seen_(std::move(seen)), hasher_(std::move(hasher)) {}
+  explicit Walker(const PageView& view, std::unique_ptr<LeafHasher> hasher = nullptr,
+                  const LeafCellVisitor* cells = nullptr)
+      : view_(view),
+        reader_(view),
+        seen_(view.page_count()),
+        hasher_(std::move(hasher)),
+        visitor_(cells) {}
+  Walker(const PageView& view, PageSet seen, std::unique_ptr<LeafHasher> hasher,
+         const LeafCellVisitor* cells)
+      : view_(view),
+        reader_(view),
+        seen_(std::move(seen)),
+        hasher_(std::move(hasher)),
+        visitor_(cells) {}
   const PageSet& seen() const { return seen_; }
+  // The part (LeafCellVisitor) the next visited leaves belong to.
+  void set_part(size_t part) { part_ = part; }
 
   // Marks `pgno` visited and reads it into the tree slot; an error when it was visited before.
   StatusOr<Node> Enter(uint32_t pgno, int depth, std::string_view* page) {
@@ -127,6 +139,8 @@ class Walker {
     digest.Add(page);
     LeafRange leaf;
     const uint32_t usable = view_.usable_size();
+    const bool visit = visitor_ && *visitor_;
+    if (visit) cells_.clear();
     for (size_t i = 0; i < node.cells.size(); ++i) {
       const uint32_t off = node.cells[i];
       uint64_t payload = 0, rowid = 0;
@@ -145,12 +159,17 @@ class Walker {
         RETURN_IF_ERROR(
             HashOverflow(big_endian::Get32(p + off + a + b + local), payload - local, &digest));
       }
+      if (visit) {
+        cells_.push_back({key, std::string_view(page.data() + off + a + b, local), local < payload});
+      }
     }
     ASSIGN_OR_RETURN(std::string leaf_digest, digest.Finish());
     leaf.digest = leaf_digest;
     if (!out->empty() && leaf.first <= out->back().last) {
       return Bad(pgno, "leaf ranges out of order");
     }
+    // The leaf's page is still in the tree slot: overflow pages are read through their own.
+    if (visit) (*visitor_)(part_, leaf, cells_);
     out->push_back(std::move(leaf));
     return Status::OK();
   }
@@ -176,6 +195,9 @@ class Walker {
   PageReader reader_;
   PageSet seen_;
   std::unique_ptr<LeafHasher> hasher_;  // null: only for walking the levels above the leaves
+  const LeafCellVisitor* visitor_ = nullptr;
+  size_t part_ = 0;
+  std::vector<LeafCell> cells_;  // the visited leaf's
 };
 
 // The leaves of `map` intersecting [lo, hi).
@@ -202,12 +224,13 @@ StatusOr<std::unique_ptr<LeafHasher>> NewSha256LeafHasher() {
 }
 
 StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root, int threads,
-                                                const LeafHasherFactory& hashers) {
+                                                const LeafHasherFactory& hashers,
+                                                const LeafCellVisitor& cells) {
   auto new_hasher = [&]() { return hashers ? hashers() : NewSha256LeafHasher(); };
   std::vector<LeafRange> out;
   if (threads <= 1) {
     ASSIGN_OR_RETURN(std::unique_ptr<LeafHasher> hasher, new_hasher());
-    Walker top(view, std::move(hasher));
+    Walker top(view, std::move(hasher), &cells);
     RETURN_IF_ERROR(top.Visit(root, 0, &out));
     RETURN_IF_ERROR(view.Verify());
     return out;
@@ -250,11 +273,12 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
   std::vector<std::unique_ptr<Walker>> walkers;
   for (int t = 0; t < threads; ++t) {
     ASSIGN_OR_RETURN(std::unique_ptr<LeafHasher> hasher, new_hasher());
-    walkers.push_back(std::make_unique<Walker>(view, top.seen(), std::move(hasher)));
+    walkers.push_back(std::make_unique<Walker>(view, top.seen(), std::move(hasher), &cells));
   }
   std::atomic<size_t> next{0};
   auto run = [&](Walker* walker) {
     for (size_t i; (i = next.fetch_add(1)) < level.size();) {
+      walker->set_part(i);
       errors[i] = walker->Visit(level[i], depth, &parts[i]);
       if (!errors[i].ok()) next = level.size();
     }

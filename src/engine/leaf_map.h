@@ -63,13 +63,29 @@ using LeafHasherFactory = std::function<StatusOr<std::unique_ptr<LeafHasher>>()>
 // The unkeyed digest: the first 16 bytes of SHA-256.
 StatusOr<std::unique_ptr<LeafHasher>> NewSha256LeafHasher();
 
+// One cell of a table leaf, as the map read it: the row's rowid and record (its payload).
+struct LeafCell {
+  int64_t rowid = 0;
+  std::string_view local;  // the payload's bytes on the leaf: all of it unless `overflow`
+  bool overflow = false;   // the rest of the payload is on overflow pages
+};
+
+// Sees each non-empty leaf a map reads, after its digest, with all its cells in key order, on the
+// thread that read it; the views are valid during the call only. `part` numbers the subtrees
+// MapTableLeaves shares out (0 on one thread): a part is read by one thread, its leaves come in
+// key order, and a higher part holds higher rowids. Leaves of a map that fails were seen too.
+using LeafCellVisitor =
+    std::function<void(size_t part, const LeafRange& leaf, const std::vector<LeafCell>& cells)>;
+
 // The non-empty leaves of the table b-tree rooted at `root`, left to right, digested by hashers
 // from `hashers` (empty: NewSha256LeafHasher). With `threads` > 1, the subtrees a few levels
 // below the root are read and hashed on that many threads (each page still read once: a page
-// reached from two subtrees is an error, as on one thread); the result is the same.
+// reached from two subtrees is an error, as on one thread); the result is the same. With
+// `cells`, each leaf is also shown to it with its cells.
 StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t root,
                                                 int threads = 1,
-                                                const LeafHasherFactory& hashers = {});
+                                                const LeafHasherFactory& hashers = {},
+                                                const LeafCellVisitor& cells = {});
 
 // Groups consecutive leaves into larger ranges (first of the first, last of the last, a digest of
 // their digests), to keep the stored maps small. Group boundaries depend on the leaves' digests
