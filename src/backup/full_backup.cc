@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "backup/backup_checkpoint.h"
+#include "backup/cell_digests.h"
 #include "backup/collection.h"
 #include "backup/database_settings.h"
 #include "backup/leaf_maps.h"
@@ -139,8 +140,26 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   }
   LeafMapSet fine_leaves;
   for (const auto& [target, schema] : schemas) {
-    ComputeLeafMaps(*snapshot, target->database.name, schema, digest, threads, &leaves,
-                    row_cache ? &fine_leaves : nullptr);
+    const std::string& dbname = target->database.name;
+    // Every cell's digest goes to the cache as its table is mapped (backup/cell_digests.h).
+    std::map<std::string, std::unique_ptr<CellCollector>> cells;
+    if (row_cache) {
+      for (const auto& table : schema.tables) {
+        cells[table.name] =
+            CellCollector::ToCache(digest.rows, row_cache.get(), dbname, table.name);
+      }
+    }
+    ComputeLeafMaps(*snapshot, dbname, schema, digest, threads, &leaves,
+                    row_cache ? &fine_leaves : nullptr,
+                    [&](const std::string& table) -> const LeafCellVisitor* {
+                      auto it = cells.find(table);
+                      return it == cells.end() ? nullptr : &it->second->visitor();
+                    });
+    for (auto& [table, collector] : cells) {
+      // A table that could not be mapped whole keeps no cells (its Rows are never finished).
+      std::vector<int64_t> unused;
+      if (fine_leaves.count({dbname, table})) collector->Finish(&unused);
+    }
   }
   for (const auto& [name, list] : fine_leaves) row_cache->AddLeaves(name.first, name.second, list);
   fine_leaves.clear();

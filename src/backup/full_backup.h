@@ -90,6 +90,10 @@ struct BackupResult {
   uint32_t runs = 1;
   uint64_t spans_kept = 0;
   uint64_t spans_brought = 0;
+  // An incremental: how many rows its databases held at the snapshot, and how many of them it
+  // read to find what changed (the rest were proved unchanged without reading them).
+  uint64_t rows_in_snapshot = 0;
+  uint64_t rows_read = 0;
   // What the user should know (e.g. writers of a rollback-journal file were blocked).
   std::vector<std::string> notices;
 };

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "backup/backup_checkpoint.h"
+#include "backup/cell_digests.h"
 #include "backup/collection.h"
 #include "backup/data_file_format.h"
 #include "backup/data_file_reader.h"
@@ -99,6 +100,9 @@ struct TableJob {
   const RowCache::Table* cached = nullptr;
   const std::vector<LeafRange>* leaves_then = nullptr;
   const std::vector<LeafRange>* leaves_fine = nullptr;
+  // With `cached`: the rowids whose rows may differ from the previous layer's, as the cell
+  // digests tell (backup/cell_digests.h); null when they could not tell.
+  const std::vector<int64_t>* differ = nullptr;
 };
 
 // The row digest caches of an incremental: the previous layer's (to read) and this layer's (to
@@ -143,24 +147,6 @@ bool KeepCachedRows(const TableJob& table, std::optional<int64_t> lo, std::optio
   return recorder.Finish();
 }
 
-// The parts of [lo, hi) outside `unchanged`, as inclusive rowid ranges.
-std::vector<RowidRange> ChangedRowidRanges(std::optional<int64_t> lo, std::optional<int64_t> hi,
-                                           const std::vector<RowidRange>& unchanged) {
-  std::vector<RowidRange> out;
-  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  if (hi && *hi == kMin) return out;
-  const int64_t last = hi ? *hi - 1 : kMax;
-  int64_t from = lo.value_or(kMin);
-  for (const auto& [first, end] : unchanged) {
-    if (from < first) out.emplace_back(from, first - 1);
-    if (end == kMax) return out;
-    from = end + 1;
-  }
-  if (from <= last) out.emplace_back(from, last);
-  return out;
-}
-
 // Diffs a span against the previous cache's digests (backup/row_cache.h): the changed leaves'
 // ranges are scanned and compared with the cached entries of the same rowids; nothing is read
 // from the backup. The span's entries go to this layer's cache.
@@ -176,6 +162,8 @@ Status IncrementCachedSpan(const SqliteDb& db, const TableJob& table, const prot
   }
   std::vector<RowidRange> unchanged =
       UnchangedRowidRanges(*table.leaves_then, *table.leaves_fine, lo, hi);
+  // Within the changed leaves, only the rows whose cells differ are read.
+  if (table.differ) unchanged = RangesBetween(lo, hi, *table.differ);
   RowCacheCursor previous(*caches.before, *table.cached, ChangedRowidRanges(lo, hi, unchanged));
   std::optional<SpanRowRecorder> recorder;
   if (caches.now) {
@@ -279,7 +267,8 @@ Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& it
       if (caches.now && !out->recorded && !table.schema->without_rowid) {
         auto rows = caches.now->NewRows(table.database, table.schema->name);
         RETURN_IF_ERROR(RecordRangeDigests(db, *table.schema, item.span->start_key(),
-                                           item.span->end_key(), rows.get()));
+                                           item.span->end_key(), rows.get(),
+                                           &out->stats.rows_read));
         rows->Finish();
       }
       return Status::OK();
@@ -296,6 +285,7 @@ Status RunWorkItem(const SqliteDb& db, const TableJob& table, const WorkItem& it
   storage.MarkWritten(opts.layer, &out->written);
   out->stats.rows += rows;
   out->stats.bytes += bytes;
+  out->stats.rows_read += rows;
   // A table written in full counts its index entries once assembled.
   if (item.span) out->stats.index_entries += rows * table.schema->indexes.size();
   return Status::OK();
@@ -370,6 +360,7 @@ void AssembleSpans(const std::vector<TableJob>& tables, const std::vector<WorkIt
     stats->rows += o.stats.rows;
     stats->bytes += o.stats.bytes;
     stats->index_entries += o.stats.index_entries;
+    stats->rows_read += o.stats.rows_read;
   }
 }
 
@@ -499,6 +490,16 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     }
   }
   LeafMapSet leaves_now;
+  // The rowids that may differ, for the tables whose cells the cache has (the others give all
+  // their cells to this layer's cache), at most kMaxDiffering for all tables together.
+  std::map<std::pair<std::string, std::string>, std::vector<int64_t>> differing;
+  constexpr int64_t kMaxDiffering = 1 << 20;  // 8 MiB
+  std::atomic<int64_t> differ_budget{kMaxDiffering};
+  auto has_cells = [&](const std::string& db, const std::string& table) -> const RowCache::Table* {
+    const RowCache::Table* t = cache_before ? cache_before->Find(db, table) : nullptr;
+    if (!t || (t->index.rows() > 0 && t->index.cell_segments_size() == 0)) return nullptr;
+    return t;
+  };
   // A database whose files did not change keeps its maps: no page is read.
   for (const auto& [target, schema] : schemas) {
     const std::string& dbname = target->database.name;
@@ -506,12 +507,44 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
         CopyLeafMaps(leaves_before, dbname, schema, &leaves_now)) {
       for (const auto& table : schema.tables) {
         auto it = leaves_then.find({dbname, table.name});
-        if (it != leaves_then.end()) leaves_fine[it->first] = it->second;
+        if (it == leaves_then.end()) continue;
+        leaves_fine[it->first] = it->second;
+        differing[it->first];  // nothing changed
+        const RowCache::Table* t = has_cells(dbname, table.name);
+        if (t && cache_now) KeepCachedCells(*cache_before, *t, cache_now.get(), dbname, table.name);
       }
       continue;
     }
+    std::map<std::string, std::unique_ptr<CellCollector>> cells;
+    if (digest.rows) {
+      for (const auto& table : schema.tables) {
+        const RowCache::Table* t = has_cells(dbname, table.name);
+        auto then = leaves_then.find({dbname, table.name});
+        if (t && then != leaves_then.end()) {
+          cells[table.name] =
+              CellCollector::Compare(digest.rows, *cache_before, *t, then->second, cache_now.get(),
+                                     dbname, table.name, &differ_budget);
+        } else if (cache_now) {
+          cells[table.name] =
+              CellCollector::ToCache(digest.rows, cache_now.get(), dbname, table.name);
+        }
+      }
+    }
     ComputeLeafMaps(*snapshot, dbname, schema, digest, threads, &leaves_now,
-                    cache_now || cache_before ? &leaves_fine : nullptr);
+                    cache_now || cache_before ? &leaves_fine : nullptr,
+                    [&](const std::string& table) -> const LeafCellVisitor* {
+                      auto it = cells.find(table);
+                      return it == cells.end() ? nullptr : &it->second->visitor();
+                    });
+    for (auto& [table, collector] : cells) {
+      // A table not mapped whole keeps no cells.
+      if (!leaves_fine.count({dbname, table})) continue;
+      std::vector<int64_t> differ;
+      if (collector->Finish(&differ) && has_cells(dbname, table) &&
+          leaves_then.count({dbname, table})) {
+        differing[{dbname, table}] = std::move(differ);
+      }
+    }
   }
   if (cache_now) {
     for (const auto& [name, list] : leaves_fine)
@@ -576,6 +609,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
           job.cached = cache_before->Find(dbname, table.name);
           job.leaves_then = &then->second;
           job.leaves_fine = &fine->second;
+          auto differ = differing.find({dbname, table.name});
+          if (job.cached && differ != differing.end()) job.differ = &differ->second;
         }
       } else if (checkpoint && checkpoint->resuming()) {
         // Written in full: its finished spans are found by key (none when the order fails).
@@ -651,6 +686,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     }
     table.out->set_rows(rows);
     table.out->set_logical_bytes(bytes);
+    result.rows_in_snapshot += rows;
     auto entries = CountIndexEntries(snapshot->reader(table.database), *table.schema, rows);
     if (!entries.ok()) {
       return entries.status().Annotate("backing up table " + table.database + "." +
@@ -676,6 +712,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   result.rows = stats.rows;
   result.index_entries = stats.index_entries;
   result.bytes = stats.bytes;
+  result.rows_read = stats.rows_read;
   if (checkpoint) {
     AfterCommit(*checkpoint, storage.DataFor(layer), result.layer_dir, manifest, &result.runs,
                 &result.spans_kept, &result.spans_brought);

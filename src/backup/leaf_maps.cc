@@ -57,8 +57,8 @@ StatusOr<LeafDigest> ChainLeafDigest(const ChainCrypto& crypto,
 }
 
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
-                     const LeafDigest& digest, int threads, LeafMapSet* out,
-                     LeafMapSet* leaves_out) {
+                     const LeafDigest& digest, int threads, LeafMapSet* out, LeafMapSet* leaves_out,
+                     const CellVisitors& cells) {
   auto view = snapshot.OpenPageView(db);
   if (!view.ok()) return;
   const SqliteDb& reader = snapshot.reader(db);
@@ -72,7 +72,9 @@ void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const Data
     if (!row.ok() || !*row) continue;
     const int64_t root = stmt->ColumnInt(0);
     if (root <= 0 || root > UINT32_MAX) continue;
-    auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root), threads, digest.hashers);
+    const LeafCellVisitor* visitor = cells ? cells(table.name) : nullptr;
+    auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root), threads, digest.hashers,
+                                 visitor ? *visitor : LeafCellVisitor());
     if (!leaves.ok()) continue;
     (*out)[{db, table.name}] = GroupLeaves(*leaves, map_fmt::kGroupAverage);
     if (leaves_out) (*leaves_out)[{db, table.name}] = std::move(*leaves);
@@ -332,6 +334,23 @@ std::vector<RowidRange> UnchangedRowidRanges(const std::vector<LeafRange>& befor
     if (lo) r.first = std::max(r.first, *lo);
     if (hi) r.second = std::min(r.second, *hi - 1);
   }
+  return out;
+}
+
+std::vector<RowidRange> ChangedRowidRanges(std::optional<int64_t> lo, std::optional<int64_t> hi,
+                                           const std::vector<RowidRange>& unchanged) {
+  std::vector<RowidRange> out;
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  if (hi && *hi == kMin) return out;
+  const int64_t last = hi ? *hi - 1 : kMax;
+  int64_t from = lo.value_or(kMin);
+  for (const auto& [first, end] : unchanged) {
+    if (from < first) out.emplace_back(from, first - 1);
+    if (end == kMax) return out;
+    from = end + 1;
+  }
+  if (from <= last) out.emplace_back(from, last);
   return out;
 }
 

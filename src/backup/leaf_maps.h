@@ -10,6 +10,7 @@
 #ifndef COFRE_BACKUP_LEAF_MAPS_H_
 #define COFRE_BACKUP_LEAF_MAPS_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -46,13 +47,18 @@ struct LeafDigest {
 StatusOr<LeafDigest> ChainLeafDigest(const ChainCrypto& crypto,
                                      const SecretBytes* unencrypted_secret);
 
+// Which tables' cells a map shows, and to what (engine/leaf_map.h LeafCellVisitor): the visitor
+// for a table, or null.
+using CellVisitors = std::function<const LeafCellVisitor*(const std::string& table)>;
+
 // Maps the rowid tables of `schema` (of database `db` in `snapshot`), leaves digested by
 // `digest` and grouped as stored (leaf_maps_format::kGroupAverage), each table's pages read and
 // hashed on `threads` threads; leaves out what it cannot. With `leaves`, each table's leaves also
-// go there as they are, one entry per leaf (for the row digest cache, backup/row_cache.h).
+// go there as they are, one entry per leaf (for the row digest cache, backup/row_cache.h). With
+// `cells`, the tables it gives a visitor for show it their leaves' cells (backup/cell_digests.h).
 void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const DatabaseSchema& schema,
                      const LeafDigest& digest, int threads, LeafMapSet* out,
-                     LeafMapSet* leaves = nullptr);
+                     LeafMapSet* leaves = nullptr, const CellVisitors& cells = {});
 
 // A layer's maps, resolved, and how many delta maps after a full one they were stored as (0: a
 // full map). A delta map is written against, and read with, the previous layer's.
@@ -93,6 +99,11 @@ using RowidRange = std::pair<int64_t, int64_t>;
 std::vector<RowidRange> UnchangedRowidRanges(const std::vector<LeafRange>& before,
                                              const std::vector<LeafRange>& now,
                                              std::optional<int64_t> lo, std::optional<int64_t> hi);
+
+// The parts of [lo, hi) (unset: unbounded) outside `unchanged` (in order, within [lo, hi)), as
+// inclusive rowid ranges.
+std::vector<RowidRange> ChangedRowidRanges(std::optional<int64_t> lo, std::optional<int64_t> hi,
+                                           const std::vector<RowidRange>& unchanged);
 
 // The parts of [lo, hi) outside `unchanged` (in order, within [lo, hi)), as encoded key bounds
 // [start, end) of a rowid table (row_codec keys; empty: unbounded), in order.

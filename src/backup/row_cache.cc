@@ -118,6 +118,12 @@ StatusOr<std::unique_ptr<RowCache>> RowCache::Open(const std::string& dir,
         !segments_fit(t.leaves(), cache_fmt::kLeafEntryBytes, &leaves, &unused)) {
       continue;
     }
+    // Cells that do not fit, or are not one per row, are not used (the table's rows still are).
+    uint64_t cells = 0;
+    if (!segments_fit(t.cell_segments(), cache_fmt::kRowEntryBytes, &cells, &unused) ||
+        cells != t.rows()) {
+      t.clear_cell_segments();
+    }
     const auto name = std::make_pair(t.database(), t.table());
     cache->tables_[name].index = std::move(t);
   }
@@ -184,7 +190,7 @@ StatusOr<std::vector<LeafRange>> RowCache::Leaves(const Table& table) const {
 // --- cursor ---
 
 Status RowCacheCursor::Load(size_t segment) {
-  const auto& s = table_.index.row_segments(static_cast<int>(segment));
+  const auto& s = segments_[static_cast<int>(segment)];
   RETURN_IF_ERROR(cache_.ReadSegment(s, cache_fmt::kRowEntryBytes, &raw_));
   entries_.resize(s.count());
   uint64_t bytes = 0;
@@ -210,7 +216,7 @@ Status RowCacheCursor::Load(size_t segment) {
 }
 
 size_t RowCacheCursor::FirstSegmentFrom(int64_t rowid) const {
-  const auto& segments = table_.index.row_segments();
+  const auto& segments = segments_;
   size_t lo = 0, hi = static_cast<size_t>(segments.size());
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
@@ -225,7 +231,7 @@ size_t RowCacheCursor::FirstSegmentFrom(int64_t rowid) const {
 
 StatusOr<bool> RowCacheCursor::NextWholeSegment(std::optional<int64_t> limit,
                                                 proto::RowCacheIndex::Segment* segment) {
-  const auto& segments = table_.index.row_segments();
+  const auto& segments = segments_;
   const size_t n = static_cast<size_t>(segments.size());
   if (range_ >= ranges_.size()) return false;
   const auto [first, last] = ranges_[range_];
@@ -254,7 +260,7 @@ StatusOr<bool> RowCacheCursor::NextWholeSegment(std::optional<int64_t> limit,
 }
 
 StatusOr<bool> RowCacheCursor::NextEntry(RowCacheEntry* out) {
-  const auto& segments = table_.index.row_segments();
+  const auto& segments = segments_;
   const size_t n = static_cast<size_t>(segments.size());
   while (range_ < ranges_.size()) {
     const auto [first, last] = ranges_[range_];
@@ -291,6 +297,39 @@ StatusOr<bool> RowCacheCursor::NextEntry(RowCacheEntry* out) {
   return false;
 }
 
+StatusOr<size_t> RowCacheCursor::NextRun(std::optional<int64_t> limit,
+                                         const RowCacheEntry** entries, std::string_view* raw) {
+  // Positioned on the first one as NextEntry does, which is then taken back.
+  RowCacheEntry first;
+  ASSIGN_OR_RETURN(bool any, NextEntry(&first));
+  if (!any) return size_t{0};
+  const size_t begin = --pos_;
+  if (limit && first.rowid >= *limit) return size_t{0};
+  const int64_t last = ranges_[range_].second;
+  size_t end = begin + 1;
+  while (end < entries_.size() && entries_[end].rowid <= last &&
+         (!limit || entries_[end].rowid < *limit)) {
+    ++end;
+  }
+  pos_ = end;
+  *entries = entries_.data() + begin;
+  *raw = std::string_view(raw_).substr(begin * cache_fmt::kRowEntryBytes,
+                                       (end - begin) * cache_fmt::kRowEntryBytes);
+  return end - begin;
+}
+
+void RowCacheCursor::SkipTo(int64_t rowid) {
+  while (range_ < ranges_.size() && ranges_[range_].second < rowid) {
+    ++range_;
+    positioned_ = false;
+  }
+  if (range_ == ranges_.size() || ranges_[range_].first >= rowid) return;
+  // The range now starts there; the next read finds its place again (in the loaded segment
+  // when it holds it).
+  ranges_[range_].first = rowid;
+  positioned_ = false;
+}
+
 StatusOr<bool> RowCacheCursor::Next(std::string_view* key, std::string_view* body) {
   RowCacheEntry e;
   ASSIGN_OR_RETURN(bool more, NextEntry(&e));
@@ -322,31 +361,25 @@ uint64_t PreviousRowBytes(const RowCacheCursor& /*cursor*/, std::string_view pre
 void SpanRowRecorder::Drain(std::optional<int64_t> limit) {
   if (failed_ || !kept_) return;
   while (true) {
-    if (!have_pending_) {
-      proto::RowCacheIndex::Segment segment;
-      auto whole = kept_->NextWholeSegment(limit, &segment);
-      if (!whole.ok()) {
-        failed_ = true;
-        return;
-      }
-      if (*whole) {
-        rows_->AddSegment(kept_->cache(), segment);
-        continue;
-      }
-      auto more = kept_->NextEntry(&pending_);
-      if (!more.ok()) {
-        failed_ = true;
-        return;
-      }
-      if (!*more) {
-        kept_.reset();
-        return;
-      }
-      have_pending_ = true;
+    proto::RowCacheIndex::Segment segment;
+    auto whole = kept_->NextWholeSegment(limit, &segment);
+    if (!whole.ok()) {
+      failed_ = true;
+      return;
     }
-    if (limit && pending_.rowid >= *limit) return;
-    rows_->AddEntry(pending_);
-    have_pending_ = false;
+    if (*whole) {
+      rows_->AddSegment(kept_->cache(), segment);
+      continue;
+    }
+    const RowCacheEntry* entries = nullptr;
+    std::string_view raw;
+    auto run = kept_->NextRun(limit, &entries, &raw);
+    if (!run.ok()) {
+      failed_ = true;
+      return;
+    }
+    if (*run == 0) return;
+    rows_->AddRun(entries, *run, raw);
   }
 }
 
@@ -360,6 +393,12 @@ void SpanRowRecorder::Scanned(std::string_view key, std::string_view body) {
   }
   Drain(rowid);
   rows_->AddEntry({rowid, static_cast<uint32_t>(body.size()), last_digest_});
+}
+
+void SpanRowRecorder::Add(const RowCacheEntry& entry) {
+  if (failed_) return;
+  Drain(entry.rowid);
+  rows_->AddEntry(entry);
 }
 
 bool SpanRowRecorder::Finish() {

@@ -45,9 +45,13 @@ class SpanRowRecorder;
 
 struct RowCacheEntry {
   int64_t rowid = 0;
-  uint32_t bytes = 0;   // the row's stored size (its record body)
-  uint64_t digest = 0;  // RowDigestKey::Digest of the record body
+  uint32_t bytes = 0;   // the row's stored size (its record body); 0 in a cell entry
+  uint64_t digest = 0;  // RowDigestKey::Digest of the record body, or the cell's digest
 };
+
+// The two lists of entries a cached table has: its rows (digests of the bodies a backup stores)
+// and its cells (digests of the SQLite records its leaves held, backup/cell_digests.h).
+enum class CacheList { kRows, kCells };
 
 class RowCacheWriter {
  public:
@@ -75,6 +79,9 @@ class RowCacheWriter {
       if (body.size() > UINT32_MAX) failed_ = true;
     }
     void AddEntry(const RowCacheEntry& entry);
+    // `n` consecutive entries of a segment being read (RowCacheCursor::NextRun), `raw` their bytes
+    // as stored: copied as they are.
+    void AddRun(const RowCacheEntry* entries, size_t n, std::string_view raw);
     const RowDigestKey& key() const { return *writer_.key_; }
     // A whole segment of `from` (RowCacheCursor::NextWholeSegment): referenced where it is, or
     // copied into this file when the writer copies segments.
@@ -85,11 +92,12 @@ class RowCacheWriter {
 
    private:
     friend class RowCacheWriter;
-    Rows(RowCacheWriter& writer, std::string db, std::string table)
-        : writer_(writer), db_(std::move(db)), table_(std::move(table)) {}
+    Rows(RowCacheWriter& writer, std::string db, std::string table, CacheList list)
+        : writer_(writer), db_(std::move(db)), table_(std::move(table)), list_(list) {}
     void Flush();
     RowCacheWriter& writer_;
     std::string db_, table_;
+    CacheList list_;
     std::string buffer_;  // entries not yet written
     RowCacheEntry first_, last_;
     size_t count_ = 0;            // entries in buffer_
@@ -99,7 +107,8 @@ class RowCacheWriter {
     std::vector<proto::RowCacheIndex::Segment> segments_;
     uint64_t rows_ = 0, bytes_ = 0;
   };
-  std::unique_ptr<Rows> NewRows(const std::string& db, const std::string& table);
+  std::unique_ptr<Rows> NewRows(const std::string& db, const std::string& table,
+                                CacheList list = CacheList::kRows);
   // The table's leaves at the layer's snapshot.
   void AddLeaves(const std::string& db, const std::string& table,
                  const std::vector<LeafRange>& leaves);
@@ -107,14 +116,14 @@ class RowCacheWriter {
   void Drop(const std::string& db, const std::string& table);
 
   // After the layer's manifest is written: keeps the tables whose entries add up to `manifest`'s
-  // counts, writes the index and replaces the chain's file; removes the directory's older files
-  // past row_cache_format::kFilesKept.
+  // counts, with their cells when there is one for every row, writes the index and replaces the
+  // chain's file; removes the directory's older files past row_cache_format::kFilesKept.
   Status Commit(const proto::BackupManifest& manifest);
 
  private:
   struct TableState {
-    std::vector<proto::RowCacheIndex::Segment> leaves, rows;
-    uint64_t row_count = 0, row_bytes = 0;
+    std::vector<proto::RowCacheIndex::Segment> leaves, rows, cells;
+    uint64_t row_count = 0, row_bytes = 0, cell_count = 0;
     bool has_leaves = false, dropped = false;
   };
   RowCacheWriter() = default;
@@ -172,15 +181,27 @@ class RowCache {
   std::map<std::pair<std::string, std::string>, Table> tables_;
 };
 
-// The entries of a cached table with rowids in `ranges` (inclusive, disjoint, increasing), read a
-// segment at a time. Any failed check is an error, and out_of_order() then says so: DiffSpan then
-// writes its span again (backup/span_diff.h).
+// The entries of a cached table (its rows, or its cells) with rowids in `ranges` (inclusive,
+// disjoint, increasing), read a segment at a time. Any failed check is an error, and
+// out_of_order() then says so: DiffSpan then writes its span again (backup/span_diff.h).
 class RowCacheCursor {
  public:
   RowCacheCursor(const RowCache& cache, const RowCache::Table& table,
-                 std::vector<RowidRange> ranges)
-      : cache_(cache), table_(table), ranges_(std::move(ranges)) {}
+                 std::vector<RowidRange> ranges, CacheList list = CacheList::kRows)
+      : cache_(cache),
+        table_(table),
+        segments_(list == CacheList::kRows ? table.index.row_segments()
+                                           : table.index.cell_segments()),
+        ranges_(std::move(ranges)) {}
   StatusOr<bool> NextEntry(RowCacheEntry* out);
+  // The next entries that follow one another in one segment, inside the current range and with
+  // rowids below `limit` (unset: no limit): their number (0 at the end, or when the next entry is
+  // at or past `limit`), the entries in *entries and their stored bytes in *raw, both valid until
+  // the cursor moves again.
+  StatusOr<size_t> NextRun(std::optional<int64_t> limit, const RowCacheEntry** entries,
+                           std::string_view* raw);
+  // Passes over the entries below `rowid` without reading them.
+  void SkipTo(int64_t rowid);
   // When the next entries are a whole segment inside the current range, all with rowids below
   // `limit` (unset: no limit), gives it in *segment and moves
   // past it; false otherwise. Its bytes are not read: a kept range costs no reading or decoding
@@ -203,6 +224,7 @@ class RowCacheCursor {
   size_t FirstSegmentFrom(int64_t rowid) const;
   const RowCache& cache_;
   const RowCache::Table& table_;
+  const google::protobuf::RepeatedPtrField<proto::RowCacheIndex::Segment>& segments_;
   std::vector<RowidRange> ranges_;
   size_t range_ = 0;
   bool positioned_ = false;
@@ -227,6 +249,8 @@ class SpanRowRecorder {
   SpanRowRecorder(std::unique_ptr<RowCacheWriter::Rows> rows, std::unique_ptr<RowCacheCursor> kept)
       : rows_(std::move(rows)), kept_(std::move(kept)) {}
   void Scanned(std::string_view key, std::string_view body);
+  // An entry made elsewhere (a cell's, backup/cell_digests.h), in key order with the rest.
+  void Add(const RowCacheEntry& entry);
   // The digest of the row last given to Scanned.
   uint64_t last_digest() const { return last_digest_; }
   // True when the span's entries went to the Rows whole.
@@ -237,8 +261,6 @@ class SpanRowRecorder {
   void Drain(std::optional<int64_t> limit);
   std::unique_ptr<RowCacheWriter::Rows> rows_;
   std::unique_ptr<RowCacheCursor> kept_;
-  bool have_pending_ = false;
-  RowCacheEntry pending_;
   uint64_t last_digest_ = 0;
   bool failed_ = false;
 };

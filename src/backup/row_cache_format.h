@@ -7,7 +7,9 @@
 //   index: a serialized proto::RowCacheIndex
 //   trailer: index offset (u64), index bytes (u32), CRC-32C of the index (u32)
 // Row entry (kRowEntryBytes): rowid (i64), the row's stored bytes (u32), its digest (u64,
-// crypto/row_digest.h). Leaf entry (kLeafEntryBytes): first rowid (i64), last rowid (i64), the
+// crypto/row_digest.h). Cell entry (the same size and layout): rowid (i64), 0 (u32), the digest
+// of the row's SQLite record as its leaf held it (u64, backup/cell_digests.h; 0: a record that
+// overflows its leaf). Leaf entry (kLeafEntryBytes): first rowid (i64), last rowid (i64), the
 // leaf's digest (16 bytes, engine/leaf_map.h).
 #ifndef COFRE_BACKUP_ROW_CACHE_FORMAT_H_
 #define COFRE_BACKUP_ROW_CACHE_FORMAT_H_

@@ -61,8 +61,9 @@ uint64_t RowCacheWriter::Append(std::string_view bytes) {
 }
 
 std::unique_ptr<RowCacheWriter::Rows> RowCacheWriter::NewRows(const std::string& db,
-                                                              const std::string& table) {
-  return std::unique_ptr<Rows>(new Rows(*this, db, table));
+                                                              const std::string& table,
+                                                              CacheList list) {
+  return std::unique_ptr<Rows>(new Rows(*this, db, table, list));
 }
 
 void RowCacheWriter::AddLeaves(const std::string& db, const std::string& table,
@@ -111,6 +112,28 @@ void RowCacheWriter::Rows::AddEntry(const RowCacheEntry& entry) {
   bytes_ += entry.bytes;
   segment_bytes_ += entry.bytes;
   if (count_ == cache_fmt::kSegmentEntries) Flush();
+}
+
+void RowCacheWriter::Rows::AddRun(const RowCacheEntry* entries, size_t n, std::string_view raw) {
+  if (failed_ || n == 0) return;
+  if (raw.size() != n * cache_fmt::kRowEntryBytes || (any_ && entries[0].rowid <= last_.rowid)) {
+    failed_ = true;
+    return;
+  }
+  // The run was read in increasing order (RowCacheCursor checks each segment it loads).
+  for (size_t i = 0; i < n;) {
+    const size_t take = std::min(n - i, cache_fmt::kSegmentEntries - count_);
+    if (count_ == 0) first_ = entries[i];
+    for (size_t k = i; k < i + take; ++k)
+      segment_bytes_ += entries[k].bytes, bytes_ += entries[k].bytes;
+    buffer_.append(raw.substr(i * cache_fmt::kRowEntryBytes, take * cache_fmt::kRowEntryBytes));
+    count_ += take;
+    rows_ += take;
+    any_ = true;
+    last_ = entries[i + take - 1];
+    i += take;
+    if (count_ == cache_fmt::kSegmentEntries) Flush();
+  }
 }
 
 void RowCacheWriter::Rows::Flush() {
@@ -166,9 +189,14 @@ bool RowCacheWriter::Rows::Finish() {
   Flush();
   std::lock_guard<std::mutex> lock(writer_.mu_);
   TableState& t = writer_.tables_[{db_, table_}];
-  for (auto& s : segments_) t.rows.push_back(std::move(s));
-  t.row_count += rows_;
-  t.row_bytes += bytes_;
+  if (list_ == CacheList::kCells) {
+    for (auto& s : segments_) t.cells.push_back(std::move(s));
+    t.cell_count += rows_;
+  } else {
+    for (auto& s : segments_) t.rows.push_back(std::move(s));
+    t.row_count += rows_;
+    t.row_bytes += bytes_;
+  }
   segments_.clear();
   return true;
 }
@@ -188,13 +216,17 @@ Status RowCacheWriter::Commit(const proto::BackupManifest& manifest) {
           t.row_bytes != table.logical_bytes()) {
         continue;
       }
-      std::sort(t.rows.begin(), t.rows.end(),
-                [](const auto& a, const auto& b) { return a.first_rowid() < b.first_rowid(); });
-      bool disjoint = true;
-      for (size_t i = 1; i < t.rows.size(); ++i) {
-        if (t.rows[i].first_rowid() <= t.rows[i - 1].last_rowid()) disjoint = false;
-      }
-      if (!disjoint) continue;
+      // Segments come from ranges written on several threads: put in order, then checked.
+      auto in_order = [](std::vector<proto::RowCacheIndex::Segment>& segments) {
+        std::sort(segments.begin(), segments.end(),
+                  [](const auto& a, const auto& b) { return a.first_rowid() < b.first_rowid(); });
+        for (size_t i = 1; i < segments.size(); ++i) {
+          if (segments[i].first_rowid() <= segments[i - 1].last_rowid()) return false;
+        }
+        return true;
+      };
+      if (!in_order(t.rows)) continue;
+      if (!in_order(t.cells) || t.cell_count != table.rows()) t.cells.clear();
       auto* out = index.add_tables();
       out->set_database(d.name());
       out->set_table(table.name());
@@ -202,6 +234,7 @@ Status RowCacheWriter::Commit(const proto::BackupManifest& manifest) {
       out->set_logical_bytes(table.logical_bytes());
       for (const auto& s : t.leaves) *out->add_leaves() = s;
       for (const auto& s : t.rows) *out->add_row_segments() = s;
+      for (const auto& s : t.cells) *out->add_cell_segments() = s;
     }
   }
   std::string bytes;
@@ -221,8 +254,10 @@ Status RowCacheWriter::Commit(const proto::BackupManifest& manifest) {
   committed_ = true;
   std::set<std::string> keep{name};
   for (const auto& t : index.tables()) {
-    for (const auto& s : t.row_segments()) {
-      if (!s.file().empty()) keep.insert(s.file());
+    for (const auto& list : {&t.row_segments(), &t.cell_segments()}) {
+      for (const auto& s : *list) {
+        if (!s.file().empty()) keep.insert(s.file());
+      }
     }
   }
   Prune(dir_, prefix_, keep);

@@ -37,6 +37,7 @@ struct LayerStats {
   uint64_t rows = 0;
   uint64_t index_entries = 0;
   uint64_t bytes = 0;
+  uint64_t rows_read = 0;  // rows read from the snapshot to make them
 };
 
 // How DiffSpan compares a previous row with a scanned one and counts its bytes: the stored rows
@@ -170,6 +171,7 @@ Status DiffSpan(Previous& previous, const SqliteDb& db, const TableSchema& schem
     EncodeScanRow(*scan, schema, key, &body);
     if (recorder) recorder->Scanned(key, body);
     ++rows;
+    ++stats->rows_read;
     bytes += body.size();
     int c = -1;
     while (have_prev && (c = order.Compare(prev_key, key)) < 0) {

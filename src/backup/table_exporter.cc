@@ -214,7 +214,8 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
 }
 
 Status RecordRangeDigests(const SqliteDb& db, const TableSchema& schema, std::string_view start_key,
-                          std::string_view end_key, RowCacheWriter::Rows* digests) {
+                          std::string_view end_key, RowCacheWriter::Rows* digests,
+                          uint64_t* rows_read) {
   ASSIGN_OR_RETURN(TableScan scan, TableScan::Prepare(db, schema, start_key, end_key));
   std::string key, body;
   while (true) {
@@ -224,6 +225,7 @@ Status RecordRangeDigests(const SqliteDb& db, const TableSchema& schema, std::st
     EncodeScanKey(scan, schema, &key);
     EncodeScanRow(scan, schema, key, &body);
     digests->Add(sqlite3_column_int64(scan.keys(), 0), body);
+    if (rows_read) ++*rows_read;
   }
 }
 

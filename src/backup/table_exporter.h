@@ -41,10 +41,11 @@ Status ExportRange(const SqliteDb& db, const TableSchema& schema, std::string_vi
                    RowCacheWriter::Rows* digests = nullptr);
 
 // Records the digests of the rows of rowid table `schema` with keys in [start_key, end_key) in
-// `digests` (backup/row_cache.h), reading them from `db` as ExportRange does; the caller finishes
-// it.
+// `digests` (backup/row_cache.h), reading them from `db` as ExportRange does (counted in
+// *rows_read when given); the caller finishes it.
 Status RecordRangeDigests(const SqliteDb& db, const TableSchema& schema, std::string_view start_key,
-                          std::string_view end_key, RowCacheWriter::Rows* digests);
+                          std::string_view end_key, RowCacheWriter::Rows* digests,
+                          uint64_t* rows_read = nullptr);
 
 // Exports the whole table `schema` of `db` (schema name "main") into `out`.
 Status ExportTable(const SqliteDb& db, const TableSchema& schema, ExternalStorage& storage,

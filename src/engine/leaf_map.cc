@@ -160,7 +160,8 @@ class Walker {
             HashOverflow(big_endian::Get32(p + off + a + b + local), payload - local, &digest));
       }
       if (visit) {
-        cells_.push_back({key, std::string_view(page.data() + off + a + b, local), local < payload});
+        cells_.push_back(
+            {key, std::string_view(page.data() + off + a + b, local), local < payload});
       }
     }
     ASSIGN_OR_RETURN(std::string leaf_digest, digest.Finish());

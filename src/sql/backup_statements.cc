@@ -103,7 +103,11 @@ void RememberLayer(const ExecContext& ctx, int64_t job_id, const ChainStorage& s
           job_id, "wrote backup " + collection::DisplaySubdir(full.full_subdir()) + " in '" +
                       storage.collection->RedactedUri() + "', layer " + std::to_string(layer) +
                       (layer == 0 ? " (full)" : " (incremental)") + " ending at " +
-                      collection::FormatTimestamp(r.end_micros) + " UTC" + ResumeSummary(r))
+                      collection::FormatTimestamp(r.end_micros) + " UTC" +
+                      (layer == 0 ? std::string()
+                                  : "; read " + std::to_string(r.rows_read) + " of " +
+                                        std::to_string(r.rows_in_snapshot) + " rows") +
+                      ResumeSummary(r))
       .IgnoreError();
 }
 

@@ -1,0 +1,283 @@
+#include "backup/cell_digests.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace cofre {
+
+namespace {
+
+uint64_t NextId() {
+  static std::atomic<uint64_t> next{1};
+  return next++;
+}
+
+constexpr int64_t kMinRowid = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMaxRowid = std::numeric_limits<int64_t>::max();
+
+}  // namespace
+
+namespace cell_digests_internal {
+
+// The previous layer's cell entries over some ranges, read with its row entries in step: an entry
+// is given only when both lists have it (the rows' rowids came from SQLite's own reading).
+class PreviousCells {
+ public:
+  PreviousCells(const RowCache& cache, const RowCache::Table& cached,
+                const std::vector<RowidRange>& ranges)
+      : rows_(cache, cached, ranges, CacheList::kRows),
+        cells_(cache, cached, ranges, CacheList::kCells) {
+    Advance();
+  }
+  // False once the lists disagreed or could not be read.
+  bool ok() const { return ok_; }
+  // Whether there is a current entry (its rowid and cell digest).
+  bool has() const { return has_; }
+  const RowCacheEntry& cell() const { return cell_; }
+  // Copies the cell entries through `last` to `out` (when given), passing over the rows without
+  // reading them (those of an unchanged leaf: nothing is compared there): how many.
+  size_t CopyThrough(int64_t last, RowCacheWriter::Rows* out) {
+    if (!has_ || cell_.rowid > last) return 0;
+    size_t n = 1;
+    if (out) out->AddEntry(cell_);
+    const std::optional<int64_t> limit =
+        last == kMaxRowid ? std::nullopt : std::optional<int64_t>(last + 1);
+    while (true) {
+      const RowCacheEntry* entries = nullptr;
+      std::string_view raw;
+      auto run = cells_.NextRun(limit, &entries, &raw);
+      if (!run.ok()) {
+        ok_ = has_ = false;
+        return n;
+      }
+      if (*run == 0) break;
+      if (out) out->AddRun(entries, *run, raw);
+      n += *run;
+    }
+    if (limit) {
+      rows_.SkipTo(*limit);
+      Advance();
+    } else {
+      has_ = false;  // nothing is left past the largest rowid
+    }
+    return n;
+  }
+  void Advance() {
+    RowCacheEntry row;
+    auto more_rows = rows_.NextEntry(&row);
+    auto more_cells = cells_.NextEntry(&cell_);
+    if (!more_rows.ok() || !more_cells.ok() || *more_rows != *more_cells ||
+        (*more_rows && row.rowid != cell_.rowid)) {
+      ok_ = has_ = false;
+      return;
+    }
+    has_ = *more_rows;
+  }
+
+ private:
+  RowCacheCursor rows_, cells_;
+  RowCacheEntry cell_;
+  bool ok_ = true, has_ = false;
+};
+
+}  // namespace cell_digests_internal
+
+using cell_digests_internal::PreviousCells;
+
+struct CellCollector::Part {
+  std::unique_ptr<RowCacheWriter::Rows> rows;  // this layer's cell entries, until closed
+  bool closed = false;
+  bool rows_taken = true;  // the entries were registered (or there were none to register)
+  // Compare: the previous entries from the part's first leaf on, where `then` was looked up
+  // last, the rowids of the part's first and last leaves, and what may differ among them.
+  std::optional<PreviousCells> before;
+  size_t then_at = 0;
+  int64_t first = 0, last = 0;
+  std::vector<int64_t> differ;
+  bool started = false;  // a leaf was seen
+};
+
+CellCollector::CellCollector() : id_(NextId()) {}
+
+CellCollector::~CellCollector() = default;
+
+uint64_t CellDigest(const RowDigestKey& key, const LeafCell& cell) {
+  if (cell.overflow) return 0;
+  const uint64_t d = key.Digest(cell.local);
+  return d == 0 ? 1 : d;
+}
+
+std::unique_ptr<CellCollector> CellCollector::ToCache(std::shared_ptr<const RowDigestKey> key,
+                                                      RowCacheWriter* writer, const std::string& db,
+                                                      const std::string& table) {
+  std::unique_ptr<CellCollector> c(new CellCollector());
+  c->key_ = std::move(key);
+  c->writer_ = writer;
+  c->db_ = db;
+  c->table_ = table;
+  CellCollector* self = c.get();
+  c->visitor_ = [self](size_t part, const LeafRange& leaf, const std::vector<LeafCell>& cells) {
+    self->Visit(part, leaf, cells);
+  };
+  return c;
+}
+
+std::unique_ptr<CellCollector> CellCollector::Compare(
+    std::shared_ptr<const RowDigestKey> key, const RowCache& cache, const RowCache::Table& cached,
+    const std::vector<LeafRange>& then, RowCacheWriter* writer, const std::string& db,
+    const std::string& table, std::atomic<int64_t>* budget) {
+  std::unique_ptr<CellCollector> c = ToCache(std::move(key), writer, db, table);
+  c->cache_ = &cache;
+  c->cached_ = &cached;
+  c->then_ = &then;
+  c->budget_ = budget;
+  return c;
+}
+
+CellCollector::Part& CellCollector::PartFor(size_t part) {
+  thread_local uint64_t last_owner = 0;
+  thread_local size_t last_part = 0;
+  thread_local Part* last = nullptr;
+  if (last_owner == id_ && last_part == part) return *last;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (last_owner == id_) Close(*last);
+  std::unique_ptr<Part>& p = parts_[part];
+  if (!p) {
+    p = std::make_unique<Part>();
+    if (writer_) p->rows = writer_->NewRows(db_, table_, CacheList::kCells);
+  }
+  last_owner = id_;
+  last_part = part;
+  last = p.get();
+  return *last;
+}
+
+void CellCollector::Close(Part& part) {
+  if (part.closed) return;
+  part.closed = true;
+  part.before.reset();
+  if (part.rows) part.rows_taken = part.rows->Finish();
+  part.rows.reset();
+}
+
+void CellCollector::Visit(size_t part, const LeafRange& leaf, const std::vector<LeafCell>& cells) {
+  if (failed_) return;
+  Part& p = PartFor(part);
+  if (p.closed) {  // a part mapped in two goes: not what MapTableLeaves does
+    failed_ = true;
+    return;
+  }
+  if (!cache_) {
+    for (const LeafCell& c : cells) p.rows->AddEntry({c.rowid, 0, CellDigest(*key_, c)});
+    return;
+  }
+  if (!p.started) {
+    p.started = true;
+    p.first = leaf.first;
+    p.before.emplace(*cache_, *cached_, std::vector<RowidRange>{{leaf.first, kMaxRowid}});
+    p.then_at = static_cast<size_t>(
+        std::partition_point(then_->begin(), then_->end(),
+                             [&](const LeafRange& l) { return l.first < leaf.first; }) -
+        then_->begin());
+  }
+  PreviousCells& before = *p.before;
+  const size_t differ_before = p.differ.size();
+  // Previous rows up to `last` (included) that no cell of this leaf is: gone.
+  auto gone_through = [&](int64_t last) {
+    while (before.has() && before.cell().rowid <= last) {
+      p.differ.push_back(before.cell().rowid);
+      before.Advance();
+    }
+  };
+  if (leaf.first > kMinRowid) gone_through(leaf.first - 1);
+  // The leaves of a part come in key order: `then` is walked forward.
+  while (p.then_at < then_->size() && (*then_)[p.then_at].first < leaf.first) ++p.then_at;
+  if (p.then_at < then_->size() && (*then_)[p.then_at] == leaf) {
+    // The same leaf holds the same rows: their cached cells stand.
+    const bool starts = before.has() && before.cell().rowid == leaf.first;
+    if (!starts || before.CopyThrough(leaf.last, p.rows.get()) != cells.size()) {
+      failed_ = true;  // the cache does not have the leaf's rows
+    }
+  } else {
+    for (const LeafCell& c : cells) {
+      gone_through(c.rowid - 1);  // cells are in increasing rowid order: c.rowid > kMinRowid
+      const uint64_t d = CellDigest(*key_, c);
+      if (before.has() && before.cell().rowid == c.rowid) {
+        if (d == 0 || d != before.cell().digest) p.differ.push_back(c.rowid);
+        before.Advance();
+      } else {
+        p.differ.push_back(c.rowid);  // a new row
+      }
+      if (p.rows) p.rows->AddEntry({c.rowid, 0, d});
+    }
+    gone_through(leaf.last);
+  }
+  p.last = leaf.last;
+  const auto added = static_cast<int64_t>(p.differ.size() - differ_before);
+  if (!before.ok() || (added > 0 && budget_->fetch_sub(added) < added)) failed_ = true;
+}
+
+bool CellCollector::Finish(std::vector<int64_t>* differ) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failed_) return false;
+  if (cache_) {
+    // The rowids outside every part's leaves (before the first, between two parts, after the
+    // last): no row of this snapshot has one, so every previous row there is gone.
+    std::vector<RowidRange> gaps;
+    std::optional<int64_t> from = kMinRowid;
+    for (const auto& [n, part] : parts_) {
+      if (!part->started) continue;
+      if (!from || part->first < *from) return false;  // parts out of order
+      if (part->first > *from) gaps.emplace_back(*from, part->first - 1);
+      from = part->last == kMaxRowid ? std::nullopt : std::optional<int64_t>(part->last + 1);
+    }
+    if (from) gaps.emplace_back(*from, kMaxRowid);
+    std::vector<int64_t> gone;
+    PreviousCells before(*cache_, *cached_, gaps);
+    for (; before.has(); before.Advance()) gone.push_back(before.cell().rowid);
+    if (!before.ok()) return false;
+    differ->clear();
+    auto g = gone.begin();
+    for (const auto& [n, part] : parts_) {
+      for (int64_t rowid : part->differ) {
+        for (; g != gone.end() && *g < rowid; ++g) differ->push_back(*g);
+        differ->push_back(rowid);
+      }
+    }
+    differ->insert(differ->end(), g, gone.end());
+  }
+  bool all = true;
+  for (auto& [n, part] : parts_) {
+    Close(*part);
+    all = all && part->rows_taken;
+  }
+  return all;
+}
+
+std::vector<RowidRange> RangesBetween(std::optional<int64_t> lo, std::optional<int64_t> hi,
+                                      const std::vector<int64_t>& differ) {
+  std::vector<RowidRange> out;
+  if (hi && *hi == kMinRowid) return out;
+  const int64_t last = hi ? *hi - 1 : kMaxRowid;
+  int64_t from = lo.value_or(kMinRowid);
+  if (from > last) return out;
+  auto d = std::lower_bound(differ.begin(), differ.end(), from);
+  for (; d != differ.end() && *d <= last; ++d) {
+    if (from < *d) out.emplace_back(from, *d - 1);
+    if (*d == last) return out;
+    from = *d + 1;
+  }
+  out.emplace_back(from, last);
+  return out;
+}
+
+bool KeepCachedCells(const RowCache& cache, const RowCache::Table& cached, RowCacheWriter* writer,
+                     const std::string& db, const std::string& table) {
+  SpanRowRecorder recorder(
+      writer->NewRows(db, table, CacheList::kCells),
+      std::make_unique<RowCacheCursor>(
+          cache, cached, std::vector<RowidRange>{{kMinRowid, kMaxRowid}}, CacheList::kCells));
+  return recorder.Finish();
+}
+
+}  // namespace cofre
