@@ -62,7 +62,8 @@ StatusOr<std::unique_ptr<ByteSource>> NewZstdDecompressSource(
     std::unique_ptr<ByteSource> src, const ZstdSourceOptions& options = {});
 
 // Compresses one frame at a time, each from one buffer, on the calling thread, with the
-// options' level and tables and a content checksum.
+// options' level and tables and a content checksum. A thread keeps the contexts (zstd's tables)
+// of up to two compressors it destroyed for the next ones it makes.
 class ZstdFrameCompressor {
  public:
   static StatusOr<std::unique_ptr<ZstdFrameCompressor>> New(const ZstdOptions& options);
