@@ -34,6 +34,13 @@ class PreviousCells {
   // Whether there is a current entry (its rowid and cell digest).
   bool has() const { return has_; }
   const RowCacheEntry& cell() const { return cell_; }
+  // Moves forward to the first entry at or past `rowid`.
+  void SkipTo(int64_t rowid) {
+    if (!ok_ || (has_ && cell_.rowid >= rowid)) return;
+    rows_.SkipTo(rowid);
+    cells_.SkipTo(rowid);
+    Advance();
+  }
   // Copies the cell entries through `last` to `out` (when given), passing over the rows without
   // reading them (those of an unchanged leaf: nothing is compared there): how many.
   size_t CopyThrough(int64_t last, RowCacheWriter::Rows* out) {
@@ -88,9 +95,10 @@ struct CellCollector::Part {
   std::unique_ptr<RowCacheWriter::Rows> rows;  // this layer's cell entries, until closed
   bool closed = false;
   bool rows_taken = true;  // the entries were registered (or there were none to register)
-  // Compare: the previous entries from the part's first leaf on, where `then` was looked up
-  // last, the rowids of the part's first and last leaves, and what may differ among them.
-  std::optional<PreviousCells> before;
+  // Compare: the previous entries from the part's first leaf on (handed on to the next part the
+  // thread maps: parts come in key order), where `then` was looked up last, the rowids of the
+  // part's first and last leaves, and what may differ among them.
+  std::unique_ptr<PreviousCells> before;
   size_t then_at = 0;
   int64_t first = 0, last = 0;
   std::vector<int64_t> differ;
@@ -140,11 +148,14 @@ CellCollector::Part& CellCollector::PartFor(size_t part) {
   thread_local Part* last = nullptr;
   if (last_owner == id_ && last_part == part) return *last;
   std::lock_guard<std::mutex> lock(mu_);
-  if (last_owner == id_) Close(*last);
   std::unique_ptr<Part>& p = parts_[part];
   if (!p) {
     p = std::make_unique<Part>();
     if (writer_) p->rows = writer_->NewRows(db_, table_, CacheList::kCells);
+  }
+  if (last_owner == id_) {
+    if (!p->started && part > last_part) p->before = std::move(last->before);
+    Close(*last);
   }
   last_owner = id_;
   last_part = part;
@@ -174,7 +185,12 @@ void CellCollector::Visit(size_t part, const LeafRange& leaf, const std::vector<
   if (!p.started) {
     p.started = true;
     p.first = leaf.first;
-    p.before.emplace(*cache_, *cached_, std::vector<RowidRange>{{leaf.first, kMaxRowid}});
+    if (p.before) {
+      p.before->SkipTo(leaf.first);
+    } else {
+      p.before = std::make_unique<PreviousCells>(*cache_, *cached_,
+                                                 std::vector<RowidRange>{{leaf.first, kMaxRowid}});
+    }
     p.then_at = static_cast<size_t>(
         std::partition_point(then_->begin(), then_->end(),
                              [&](const LeafRange& l) { return l.first < leaf.first; }) -

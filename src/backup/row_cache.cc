@@ -319,13 +319,20 @@ StatusOr<size_t> RowCacheCursor::NextRun(std::optional<int64_t> limit,
 }
 
 void RowCacheCursor::SkipTo(int64_t rowid) {
+  if (positioned_ && pos_ < entries_.size()) {
+    // In the loaded segment: moved forward there when it holds the place.
+    if (entries_[pos_].rowid >= rowid) return;
+    pos_ = std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(pos_), entries_.end(),
+                            rowid, [](const RowCacheEntry& e, int64_t r) { return e.rowid < r; }) -
+           entries_.begin();
+    if (pos_ < entries_.size()) return;
+  }
   while (range_ < ranges_.size() && ranges_[range_].second < rowid) {
     ++range_;
     positioned_ = false;
   }
   if (range_ == ranges_.size() || ranges_[range_].first >= rowid) return;
-  // The range now starts there; the next read finds its place again (in the loaded segment
-  // when it holds it).
+  // The range now starts there; the next read finds its place again.
   ranges_[range_].first = rowid;
   positioned_ = false;
 }

@@ -200,7 +200,7 @@ class RowCacheCursor {
   // the cursor moves again.
   StatusOr<size_t> NextRun(std::optional<int64_t> limit, const RowCacheEntry** entries,
                            std::string_view* raw);
-  // Passes over the entries below `rowid` without reading them.
+  // Passes over the entries below `rowid` without reading them (never moves back).
   void SkipTo(int64_t rowid);
   // When the next entries are a whole segment inside the current range, all with rowids below
   // `limit` (unset: no limit), gives it in *segment and moves
