@@ -143,7 +143,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
     const std::string& dbname = target->database.name;
     // Every cell's digest goes to the cache as its table is mapped (backup/cell_digests.h).
     std::map<std::string, std::unique_ptr<CellCollector>> cells;
-    if (row_cache && !getenv("NOCELLS")) {
+    if (row_cache) {
       for (const auto& table : schema.tables) {
         cells[table.name] =
             CellCollector::ToCache(digest.rows, row_cache.get(), dbname, table.name);
