@@ -42,7 +42,8 @@ class PreviousCells {
     Advance();
   }
   // Copies the cell entries through `last` to `out` (when given), passing over the rows without
-  // reading them (those of an unchanged leaf: nothing is compared there): how many.
+  // reading them (those of unchanged leaves: nothing is compared there): how many. Whole segments
+  // are referred to (or copied) without being read.
   size_t CopyThrough(int64_t last, RowCacheWriter::Rows* out) {
     if (!has_ || cell_.rowid > last) return 0;
     size_t n = 1;
@@ -50,6 +51,17 @@ class PreviousCells {
     const std::optional<int64_t> limit =
         last == kMaxRowid ? std::nullopt : std::optional<int64_t>(last + 1);
     while (true) {
+      proto::RowCacheIndex::Segment segment;
+      auto whole = cells_.NextWholeSegment(limit, &segment);
+      if (!whole.ok()) {
+        ok_ = has_ = false;
+        return n;
+      }
+      if (*whole) {
+        if (out) out->AddSegment(cells_.cache(), segment);
+        n += segment.count();
+        continue;
+      }
       const RowCacheEntry* entries = nullptr;
       std::string_view raw;
       auto run = cells_.NextRun(limit, &entries, &raw);
@@ -103,6 +115,10 @@ struct CellCollector::Part {
   int64_t first = 0, last = 0;
   std::vector<int64_t> differ;
   bool started = false;  // a leaf was seen
+  // Unchanged leaves not yet passed over in `before`: their rowids and how many cells they hold.
+  bool batched = false;
+  int64_t batch_first = 0, batch_last = 0;
+  size_t batch_cells = 0;
 };
 
 CellCollector::CellCollector() : id_(NextId()) {}
@@ -154,6 +170,7 @@ CellCollector::Part& CellCollector::PartFor(size_t part) {
     if (writer_) p->rows = writer_->NewRows(db_, table_, CacheList::kCells);
   }
   if (last_owner == id_) {
+    if (last->before && !failed_) FlushBatch(*last);
     if (!p->started && part > last_part) p->before = std::move(last->before);
     Close(*last);
   }
@@ -163,8 +180,29 @@ CellCollector::Part& CellCollector::PartFor(size_t part) {
   return *last;
 }
 
+void CellCollector::FlushBatch(Part& p) {
+  if (!p.batched) return;
+  p.batched = false;
+  PreviousCells& before = *p.before;
+  const size_t differ_before = p.differ.size();
+  // Previous rows before the batch are gone (no leaf holds them); the batch's leaves hold exactly
+  // the cached entries of their span, no more (a cached row between two of them is gone too: a
+  // count that is off leaves the table to the row diff).
+  while (before.has() && before.cell().rowid < p.batch_first) {
+    p.differ.push_back(before.cell().rowid);
+    before.Advance();
+  }
+  const bool starts = before.has() && before.cell().rowid == p.batch_first;
+  if (!starts || before.CopyThrough(p.batch_last, p.rows.get()) != p.batch_cells || !before.ok()) {
+    failed_ = true;
+  }
+  const auto added = static_cast<int64_t>(p.differ.size() - differ_before);
+  if (added > 0 && budget_->fetch_sub(added) < added) failed_ = true;
+}
+
 void CellCollector::Close(Part& part) {
   if (part.closed) return;
+  if (part.before && !failed_) FlushBatch(part);
   part.closed = true;
   part.before.reset();
   if (part.rows) part.rows_taken = part.rows->Finish();
@@ -198,6 +236,22 @@ void CellCollector::Visit(size_t part, const LeafRange& leaf, const std::vector<
   }
   PreviousCells& before = *p.before;
   const size_t differ_before = p.differ.size();
+  // The leaves of a part come in key order: `then` is walked forward.
+  while (p.then_at < then_->size() && (*then_)[p.then_at].first < leaf.first) ++p.then_at;
+  if (p.then_at < then_->size() && (*then_)[p.then_at] == leaf) {
+    // The same leaf holds the same rows: their cached cells stand. Consecutive such leaves are
+    // passed over together (FlushBatch).
+    if (!p.batched) {
+      p.batched = true;
+      p.batch_first = leaf.first;
+      p.batch_cells = 0;
+    }
+    p.batch_last = leaf.last;
+    p.batch_cells += cells.size();
+    p.last = leaf.last;
+    return;
+  }
+  FlushBatch(p);
   // Previous rows up to `last` (included) that no cell of this leaf is: gone.
   auto gone_through = [&](int64_t last) {
     while (before.has() && before.cell().rowid <= last) {
@@ -206,15 +260,7 @@ void CellCollector::Visit(size_t part, const LeafRange& leaf, const std::vector<
     }
   };
   if (leaf.first > kMinRowid) gone_through(leaf.first - 1);
-  // The leaves of a part come in key order: `then` is walked forward.
-  while (p.then_at < then_->size() && (*then_)[p.then_at].first < leaf.first) ++p.then_at;
-  if (p.then_at < then_->size() && (*then_)[p.then_at] == leaf) {
-    // The same leaf holds the same rows: their cached cells stand.
-    const bool starts = before.has() && before.cell().rowid == leaf.first;
-    if (!starts || before.CopyThrough(leaf.last, p.rows.get()) != cells.size()) {
-      failed_ = true;  // the cache does not have the leaf's rows
-    }
-  } else {
+  {
     for (const LeafCell& c : cells) {
       gone_through(c.rowid - 1);  // cells are in increasing rowid order: c.rowid > kMinRowid
       const uint64_t d = CellDigest(*key_, c);
@@ -235,39 +281,41 @@ void CellCollector::Visit(size_t part, const LeafRange& leaf, const std::vector<
 
 bool CellCollector::Finish(std::vector<int64_t>* differ) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (failed_) return false;
-  if (cache_) {
-    // The rowids outside every part's leaves (before the first, between two parts, after the
-    // last): no row of this snapshot has one, so every previous row there is gone.
-    std::vector<RowidRange> gaps;
-    std::optional<int64_t> from = kMinRowid;
-    for (const auto& [n, part] : parts_) {
-      if (!part->started) continue;
-      if (!from || part->first < *from) return false;  // parts out of order
-      if (part->first > *from) gaps.emplace_back(*from, part->first - 1);
-      from = part->last == kMaxRowid ? std::nullopt : std::optional<int64_t>(part->last + 1);
-    }
-    if (from) gaps.emplace_back(*from, kMaxRowid);
-    std::vector<int64_t> gone;
-    PreviousCells before(*cache_, *cached_, gaps);
-    for (; before.has(); before.Advance()) gone.push_back(before.cell().rowid);
-    if (!before.ok()) return false;
-    differ->clear();
-    auto g = gone.begin();
-    for (const auto& [n, part] : parts_) {
-      for (int64_t rowid : part->differ) {
-        for (; g != gone.end() && *g < rowid; ++g) differ->push_back(*g);
-        differ->push_back(rowid);
-      }
-    }
-    differ->insert(differ->end(), g, gone.end());
-  }
   bool all = true;
   for (auto& [n, part] : parts_) {
     Close(*part);
     all = all && part->rows_taken;
   }
-  return all;
+  if (failed_ || !all) return false;
+  if (!cache_) return true;
+  // The rowids outside every part's leaves (before the first, between two parts, after the
+  // last): no row of this snapshot has one, so every previous row there is gone.
+  std::vector<RowidRange> gaps;
+  std::optional<int64_t> from = kMinRowid;
+  for (const auto& [n, part] : parts_) {
+    if (!part->started) continue;
+    if (!from || part->first < *from) return false;  // parts out of order
+    if (part->first > *from) gaps.emplace_back(*from, part->first - 1);
+    from = part->last == kMaxRowid ? std::nullopt : std::optional<int64_t>(part->last + 1);
+  }
+  if (from) gaps.emplace_back(*from, kMaxRowid);
+  std::vector<int64_t> gone;
+  PreviousCells before(*cache_, *cached_, gaps);
+  for (; before.has(); before.Advance()) {
+    if (budget_->fetch_sub(1) < 1) return false;
+    gone.push_back(before.cell().rowid);
+  }
+  if (!before.ok()) return false;
+  differ->clear();
+  auto g = gone.begin();
+  for (const auto& [n, part] : parts_) {
+    for (int64_t rowid : part->differ) {
+      for (; g != gone.end() && *g < rowid; ++g) differ->push_back(*g);
+      differ->push_back(rowid);
+    }
+  }
+  differ->insert(differ->end(), g, gone.end());
+  return true;
 }
 
 std::vector<RowidRange> RangesBetween(std::optional<int64_t> lo, std::optional<int64_t> hi,

@@ -78,6 +78,8 @@ class CellCollector {
   // another, so the part a thread saw before is closed (its reading state freed, its entries
   // registered) when it moves on.
   Part& PartFor(size_t part);
+  // Passes over the part's batch of unchanged leaves in the cached cells, copying them.
+  void FlushBatch(Part& part);
   void Close(Part& part);
   void Visit(size_t part, const LeafRange& leaf, const std::vector<LeafCell>& cells);
 
