@@ -19,17 +19,15 @@ constexpr int64_t kMaxRowid = std::numeric_limits<int64_t>::max();
 
 namespace cell_digests_internal {
 
-// The previous layer's cell entries over some ranges, read with its row entries in step: an entry
-// is given only when both lists have it (the rows' rowids came from SQLite's own reading).
+// The previous layer's cell entries over some ranges, one ahead.
 class PreviousCells {
  public:
   PreviousCells(const RowCache& cache, const RowCache::Table& cached,
                 const std::vector<RowidRange>& ranges)
-      : rows_(cache, cached, ranges, CacheList::kRows),
-        cells_(cache, cached, ranges, CacheList::kCells) {
+      : cells_(cache, cached, ranges, CacheList::kCells) {
     Advance();
   }
-  // False once the lists disagreed or could not be read.
+  // False once they could not be read.
   bool ok() const { return ok_; }
   // Whether there is a current entry (its rowid and cell digest).
   bool has() const { return has_; }
@@ -37,13 +35,11 @@ class PreviousCells {
   // Moves forward to the first entry at or past `rowid`.
   void SkipTo(int64_t rowid) {
     if (!ok_ || (has_ && cell_.rowid >= rowid)) return;
-    rows_.SkipTo(rowid);
     cells_.SkipTo(rowid);
     Advance();
   }
-  // Copies the cell entries through `last` to `out` (when given), passing over the rows without
-  // reading them (those of unchanged leaves: nothing is compared there): how many. Whole segments
-  // are referred to (or copied) without being read.
+  // Copies the cell entries through `last` to `out` (when given): how many. Whole segments are
+  // referred to (or copied) without being read.
   size_t CopyThrough(int64_t last, RowCacheWriter::Rows* out) {
     if (!has_ || cell_.rowid > last) return 0;
     size_t n = 1;
@@ -74,7 +70,6 @@ class PreviousCells {
       n += *run;
     }
     if (limit) {
-      rows_.SkipTo(*limit);
       Advance();
     } else {
       has_ = false;  // nothing is left past the largest rowid
@@ -82,19 +77,16 @@ class PreviousCells {
     return n;
   }
   void Advance() {
-    RowCacheEntry row;
-    auto more_rows = rows_.NextEntry(&row);
-    auto more_cells = cells_.NextEntry(&cell_);
-    if (!more_rows.ok() || !more_cells.ok() || *more_rows != *more_cells ||
-        (*more_rows && row.rowid != cell_.rowid)) {
+    auto more = cells_.NextEntry(&cell_);
+    if (!more.ok()) {
       ok_ = has_ = false;
       return;
     }
-    has_ = *more_rows;
+    has_ = *more;
   }
 
  private:
-  RowCacheCursor rows_, cells_;
+  RowCacheCursor cells_;
   RowCacheEntry cell_;
   bool ok_ = true, has_ = false;
 };
@@ -210,6 +202,7 @@ void CellCollector::Close(Part& part) {
 }
 
 void CellCollector::Visit(size_t part, const LeafRange& leaf, const std::vector<LeafCell>& cells) {
+  cells_seen_ += cells.size();
   if (failed_) return;
   Part& p = PartFor(part);
   if (p.closed) {  // a part mapped in two goes: not what MapTableLeaves does

@@ -15,12 +15,15 @@
 // (SQLite decodes a record from its bytes alone); a record that overflows its leaf has digest 0,
 // which equals nothing. Every row of this snapshot is a cell of exactly one leaf whose range holds
 // its rowid (engine/leaf_map.h); a leaf equal to one of the previous snapshot (range and digest)
-// holds the same rows; every row of the previous snapshot has a cached row entry (counted
-// against its manifest), and the cached cells are checked against those rows, rowid for rowid.
-// So a rowid whose row may differ is one of: a cell of a changed leaf whose digest is not the
-// cached one (or that has none), or a cached row that no leaf holds any more. Anything that does
-// not add up (a failed read of the cache, cells and rows that disagree, a budget exceeded) leaves
-// the table to the row diff of its changed leaves, as without cell digests.
+// holds the same rows, whose cached cells are passed over by count; every row of the previous
+// snapshot has a cached cell entry, taken from its leaf then. So a rowid whose row may differ is
+// one of: a cell of a changed leaf whose digest is not the cached one (or that has none), or a
+// cached cell that no leaf holds any more. The one thing a damaged or mistaken cache could then
+// hide is a row that went (its cell missing from the cache): the layer would count one row more
+// than the snapshot's leaves hold, and the incremental checks those counts for every table the
+// cell digests served before it writes its manifest (CheckCellCounts). Anything else that does
+// not add up (a failed read of the cache, a count off in a run of unchanged leaves, a budget
+// exceeded) leaves the table to the row diff of its changed leaves, as without cell digests.
 // Thread-safety: a collector's visitor may be called from the mapping threads at once (one part
 // per thread); Finish once they are done.
 #ifndef COFRE_BACKUP_CELL_DIGESTS_H_
@@ -71,6 +74,9 @@ class CellCollector {
   // cell was taken (no cell entries are then kept, and *differ is not to be used).
   bool Finish(std::vector<int64_t>* differ);
 
+  // How many cells the map showed: the table's rows in this snapshot, once it was mapped whole.
+  uint64_t cells_seen() const { return cells_seen_; }
+
  private:
   struct Part;
   CellCollector();
@@ -92,6 +98,7 @@ class CellCollector {
   const std::vector<LeafRange>* then_ = nullptr;
   std::atomic<int64_t>* budget_ = nullptr;
   std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> cells_seen_{0};
   std::mutex mu_;
   std::map<size_t, std::unique_ptr<Part>> parts_;
   LeafCellVisitor visitor_;

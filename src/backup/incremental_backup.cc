@@ -493,6 +493,8 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
   // The rowids that may differ, for the tables whose cells the cache has (the others give all
   // their cells to this layer's cache), at most kMaxDiffering for all tables together.
   std::map<std::pair<std::string, std::string>, std::vector<int64_t>> differing;
+  // For those: how many rows their leaves hold now (the cells the map showed).
+  std::map<std::pair<std::string, std::string>, uint64_t> cells_seen;
   constexpr int64_t kMaxDiffering = 1 << 20;  // 8 MiB
   std::atomic<int64_t> differ_budget{kMaxDiffering};
   auto has_cells = [&](const std::string& db, const std::string& table) -> const RowCache::Table* {
@@ -543,6 +545,7 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
       if (collector->Finish(&differ) && has_cells(dbname, table) &&
           leaves_then.count({dbname, table})) {
         differing[{dbname, table}] = std::move(differ);
+        cells_seen[{dbname, table}] = collector->cells_seen();
       }
     }
   }
@@ -687,6 +690,17 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
     table.out->set_rows(rows);
     table.out->set_logical_bytes(bytes);
     result.rows_in_snapshot += rows;
+    // The cell digests' one blind spot (backup/cell_digests.h): a row that went, missing from a
+    // damaged or mistaken cache, would be counted here and not in the leaves. Nothing is written
+    // then, and the cache goes: the next run works without it.
+    if (auto seen = cells_seen.find({table.database, table.schema->name});
+        table.differ && seen != cells_seen.end() && seen->second != rows) {
+      RemoveFileIfExists(cache_before->path(), "removing a row cache file").IgnoreError();
+      return InternalError("the row digest cache of this data directory disagreed with table " +
+                           table.database + "." + table.schema->name + " (" + std::to_string(rows) +
+                           " rows against " + std::to_string(seen->second) +
+                           " in its pages); it was removed: run the BACKUP again");
+    }
     auto entries = CountIndexEntries(snapshot->reader(table.database), *table.schema, rows);
     if (!entries.ok()) {
       return entries.status().Annotate("backing up table " + table.database + "." +

@@ -158,6 +158,8 @@ class RowCache {
   // The table's leaves (checked as the segments are read).
   StatusOr<std::vector<LeafRange>> Leaves(const Table& table) const;
   const RowDigestKey& key() const { return *key_; }
+  // The file this cache was opened from.
+  const std::string& path() const { return path_; }
   // The file that holds `segment`.
   std::string FileOf(const proto::RowCacheIndex::Segment& segment) const;
   // True when the next layer should copy the segments it keeps rather than refer to them: this
