@@ -210,6 +210,7 @@ void CellCollector::Visit(size_t part, const LeafRange& leaf, const std::vector<
     return;
   }
   if (!cache_) {
+    if (!p.rows) return;
     for (const LeafCell& c : cells) p.rows->AddEntry({c.rowid, 0, CellDigest(*key_, c)});
     return;
   }
