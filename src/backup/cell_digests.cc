@@ -46,29 +46,12 @@ class PreviousCells {
     if (out) out->AddEntry(cell_);
     const std::optional<int64_t> limit =
         last == kMaxRowid ? std::nullopt : std::optional<int64_t>(last + 1);
-    while (true) {
-      proto::RowCacheIndex::Segment segment;
-      auto whole = cells_.NextWholeSegment(limit, &segment);
-      if (!whole.ok()) {
-        ok_ = has_ = false;
-        return n;
-      }
-      if (*whole) {
-        if (out) out->AddSegment(cells_.cache(), segment);
-        n += segment.count();
-        continue;
-      }
-      const RowCacheEntry* entries = nullptr;
-      std::string_view raw;
-      auto run = cells_.NextRun(limit, &entries, &raw);
-      if (!run.ok()) {
-        ok_ = has_ = false;
-        return n;
-      }
-      if (*run == 0) break;
-      if (out) out->AddRun(entries, *run, raw);
-      n += *run;
+    auto copied = cells_.CopyBelow(limit, out);
+    if (!copied.ok()) {
+      ok_ = has_ = false;
+      return n;
     }
+    n += *copied;
     if (limit) {
       Advance();
     } else {
@@ -312,21 +295,20 @@ bool CellCollector::Finish(std::vector<int64_t>* differ) {
   return true;
 }
 
+CellVisitors VisitorsOf(const CellCollectors& collectors) {
+  return [&collectors](const std::string& table) -> const LeafCellVisitor* {
+    auto it = collectors.find(table);
+    return it == collectors.end() ? nullptr : &it->second->visitor();
+  };
+}
+
 std::vector<RowidRange> RangesBetween(std::optional<int64_t> lo, std::optional<int64_t> hi,
                                       const std::vector<int64_t>& differ) {
-  std::vector<RowidRange> out;
-  if (hi && *hi == kMinRowid) return out;
-  const int64_t last = hi ? *hi - 1 : kMaxRowid;
-  int64_t from = lo.value_or(kMinRowid);
-  if (from > last) return out;
-  auto d = std::lower_bound(differ.begin(), differ.end(), from);
-  for (; d != differ.end() && *d <= last; ++d) {
-    if (from < *d) out.emplace_back(from, *d - 1);
-    if (*d == last) return out;
-    from = *d + 1;
-  }
-  out.emplace_back(from, last);
-  return out;
+  // The rowids of [lo, hi) outside the ranges of one rowid each that `differ` holds there.
+  std::vector<RowidRange> points;
+  auto d = lo ? std::lower_bound(differ.begin(), differ.end(), *lo) : differ.begin();
+  for (; d != differ.end() && (!hi || *d < *hi); ++d) points.emplace_back(*d, *d);
+  return ChangedRowidRanges(lo, hi, points);
 }
 
 bool KeepCachedCells(const RowCache& cache, const RowCache::Table& cached, RowCacheWriter* writer,

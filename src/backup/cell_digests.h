@@ -68,6 +68,8 @@ class CellCollector {
 
   // The visitor to map the table with; valid while the collector lives.
   const LeafCellVisitor& visitor() const { return visitor_; }
+  // Made by Compare: Finish gives the rowids to read.
+  bool compares() const { return cache_ != nullptr; }
 
   // Once the table was mapped whole: registers its cell entries with the writer and, for
   // Compare, gives the rowids whose rows may differ, in increasing order. False when not every
@@ -103,6 +105,10 @@ class CellCollector {
   std::map<size_t, std::unique_ptr<Part>> parts_;
   LeafCellVisitor visitor_;
 };
+
+// A database's collectors by table name, and the visitors ComputeLeafMaps maps them with.
+using CellCollectors = std::map<std::string, std::unique_ptr<CellCollector>>;
+CellVisitors VisitorsOf(const CellCollectors& collectors);
 
 // The ranges of [lo, hi) (unset: unbounded) between the rowids of `differ` (increasing, from
 // CellCollector::Finish): the rowids whose rows are the same as in the previous layer.

@@ -64,12 +64,10 @@ class CellDigestsTest : public ::testing::Test {
     return m;
   }
 
-  // Maps t in a new snapshot with `collector` (made by `make` for the cache being written) and
-  // writes layer `layer`'s cache: the leaves, and the rows as SQLite reads them (*rows).
-  void WriteLayer(uint32_t layer,
-                  const std::function<std::unique_ptr<CellCollector>(RowCacheWriter*)>& make,
-                  RowMap* rows, std::vector<int64_t>* differ, uint64_t* cells_seen,
-                  bool* finished) {
+  // Maps t in a new snapshot on `threads` threads with `visit`, giving its leaves and its rows as
+  // SQLite reads them.
+  void Map(const LeafCellVisitor& visit, int threads, std::vector<LeafRange>* leaves,
+           RowMap* rows) {
     auto snap = Snapshot::Take({info_}, SnapshotOptions{1, std::chrono::milliseconds(20000)});
     ASSERT_THAT(snap.status(), IsOk());
     const SqliteDb& r = (*snap)->reader("app");
@@ -81,23 +79,40 @@ class CellDigestsTest : public ::testing::Test {
     ASSERT_TRUE(root.ok() && *root);
     auto view = (*snap)->OpenPageView("app");
     ASSERT_THAT(view.status(), IsOk());
-    auto writer = RowCacheWriter::Start(dir_.string(), full_, key_, /*copy_segments=*/false);
-    ASSERT_THAT(writer.status(), IsOk());
-    std::unique_ptr<CellCollector> collector = make(writer->get());
-    auto leaves =
-        MapTableLeaves(**view, static_cast<uint32_t>(**root), 2, {}, collector->visitor());
-    ASSERT_THAT(leaves.status(), IsOk());
-    *finished = collector->Finish(differ);
-    *cells_seen = collector->cells_seen();
-    (*writer)->AddLeaves("d", "t", *leaves);
-    auto entries = (*writer)->NewRows("d", "t");
+    auto mapped = MapTableLeaves(**view, static_cast<uint32_t>(**root), threads, {}, visit);
+    ASSERT_THAT(mapped.status(), IsOk());
+    *leaves = std::move(*mapped);
+  }
+
+  // Commits layer `layer`'s cache in `writer`: `leaves`, and `rows` as row entries.
+  void Commit(RowCacheWriter& writer, uint32_t layer, const std::vector<LeafRange>& leaves,
+              const RowMap& rows) {
+    writer.AddLeaves("d", "t", leaves);
+    auto entries = writer.NewRows("d", "t");
     uint64_t bytes = 0;
-    for (const auto& [id, body] : *rows) {
+    for (const auto& [id, body] : rows) {
       entries->Add(id, body);
       bytes += body.size();
     }
     ASSERT_TRUE(entries->Finish());
-    ASSERT_THAT((*writer)->Commit(Layer(layer, rows->size(), bytes)), IsOk());
+    ASSERT_THAT(writer.Commit(Layer(layer, rows.size(), bytes)), IsOk());
+  }
+
+  // Maps t with a collector (made by `make` for the cache being written) and writes layer
+  // `layer`'s cache.
+  void WriteLayer(uint32_t layer,
+                  const std::function<std::unique_ptr<CellCollector>(RowCacheWriter*)>& make,
+                  RowMap* rows, std::vector<int64_t>* differ, uint64_t* cells_seen,
+                  bool* finished) {
+    auto writer = RowCacheWriter::Start(dir_.string(), full_, key_, /*copy_segments=*/false);
+    ASSERT_THAT(writer.status(), IsOk());
+    std::unique_ptr<CellCollector> collector = make(writer->get());
+    std::vector<LeafRange> leaves;
+    Map(collector->visitor(), 2, &leaves, rows);
+    if (HasFatalFailure()) return;
+    *finished = collector->Finish(differ);
+    *cells_seen = collector->cells_seen();
+    Commit(**writer, layer, leaves, *rows);
   }
 
   std::unique_ptr<RowCache> Open(uint32_t layer, const RowMap& rows) {
@@ -137,7 +152,9 @@ class CellDigestsTest : public ::testing::Test {
     }
     sql += "COMMIT;";
     ASSERT_THAT(db->Exec(sql), IsOk());
-    if (round % 7 == 3) ASSERT_THAT(db->Exec("VACUUM"), IsOk());
+    if (round % 7 == 3) {
+      ASSERT_THAT(db->Exec("VACUUM"), IsOk());
+    }
   }
 
   std::shared_ptr<const RowDigestKey> key_;
@@ -207,19 +224,9 @@ TEST_F(CellDigestsTest, ARowGoneWhoseCellTheCacheLacksShowsInTheCount) {
   std::vector<int64_t> differ;
   uint64_t seen = 0;
   bool finished = false;
-  WriteLayer(
-      0, [&](RowCacheWriter* w) { return CellCollector::ToCache(key_, w, "d", "t"); }, &before,
-      &differ, &seen, &finished);
   // Layer 0's cells written by hand: row 300's is missing, and a cell for a rowid no row has
   // (301) stands in its place, so that the counts add up.
   {
-    auto snap = Snapshot::Take({info_}, SnapshotOptions{1, std::chrono::milliseconds(20000)});
-    ASSERT_THAT(snap.status(), IsOk());
-    auto view = (*snap)->OpenPageView("app");
-    ASSERT_THAT(view.status(), IsOk());
-    auto root =
-        (*snap)->reader("app").QueryInt("SELECT rootpage FROM sqlite_schema WHERE name = 't'");
-    ASSERT_TRUE(root.ok() && *root);
     std::vector<RowCacheEntry> cells;
     LeafCellVisitor collect = [&](size_t, const LeafRange&, const std::vector<LeafCell>& leaf) {
       for (const LeafCell& c : leaf) {
@@ -230,22 +237,15 @@ TEST_F(CellDigestsTest, ARowGoneWhoseCellTheCacheLacksShowsInTheCount) {
         }
       }
     };
-    auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(**root), 1, {}, collect);
-    ASSERT_THAT(leaves.status(), IsOk());
+    std::vector<LeafRange> leaves;
+    Map(collect, 1, &leaves, &before);
+    ASSERT_FALSE(HasFatalFailure());
     auto writer = RowCacheWriter::Start(dir_.string(), full_, key_, false);
     ASSERT_THAT(writer.status(), IsOk());
-    (*writer)->AddLeaves("d", "t", *leaves);
     auto cell_entries = (*writer)->NewRows("d", "t", CacheList::kCells);
     for (const auto& c : cells) cell_entries->AddEntry(c);
     ASSERT_TRUE(cell_entries->Finish());
-    auto entries = (*writer)->NewRows("d", "t");
-    uint64_t bytes = 0;
-    for (const auto& [id, body] : before) {
-      entries->Add(id, body);
-      bytes += body.size();
-    }
-    ASSERT_TRUE(entries->Finish());
-    ASSERT_THAT((*writer)->Commit(Layer(0, before.size(), bytes)), IsOk());
+    Commit(**writer, 0, leaves, before);
   }
   {
     auto db = SqliteDb::Open(info_.path, false);

@@ -142,7 +142,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
   for (const auto& [target, schema] : schemas) {
     const std::string& dbname = target->database.name;
     // Every cell's digest goes to the cache as its table is mapped (backup/cell_digests.h).
-    std::map<std::string, std::unique_ptr<CellCollector>> cells;
+    CellCollectors cells;
     if (row_cache) {
       for (const auto& table : schema.tables) {
         cells[table.name] =
@@ -150,11 +150,7 @@ StatusOr<BackupResult> RunFullBackup(const FullBackupRequest& req) {
       }
     }
     ComputeLeafMaps(*snapshot, dbname, schema, digest, threads, &leaves,
-                    row_cache ? &fine_leaves : nullptr,
-                    [&](const std::string& table) -> const LeafCellVisitor* {
-                      auto it = cells.find(table);
-                      return it == cells.end() ? nullptr : &it->second->visitor();
-                    });
+                    row_cache ? &fine_leaves : nullptr, VisitorsOf(cells));
     for (auto& [table, collector] : cells) {
       // A table that could not be mapped whole keeps no cells (its Rows are never finished).
       std::vector<int64_t> unused;

@@ -511,13 +511,12 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
         auto it = leaves_then.find({dbname, table.name});
         if (it == leaves_then.end()) continue;
         leaves_fine[it->first] = it->second;
-        differing[it->first];  // nothing changed
         const RowCache::Table* t = has_cells(dbname, table.name);
         if (t && cache_now) KeepCachedCells(*cache_before, *t, cache_now.get(), dbname, table.name);
       }
       continue;
     }
-    std::map<std::string, std::unique_ptr<CellCollector>> cells;
+    CellCollectors cells;
     if (digest.rows) {
       for (const auto& table : schema.tables) {
         const RowCache::Table* t = has_cells(dbname, table.name);
@@ -533,17 +532,12 @@ StatusOr<BackupResult> RunIncrementalBackup(const IncrementalBackupRequest& req)
       }
     }
     ComputeLeafMaps(*snapshot, dbname, schema, digest, threads, &leaves_now,
-                    cache_now || cache_before ? &leaves_fine : nullptr,
-                    [&](const std::string& table) -> const LeafCellVisitor* {
-                      auto it = cells.find(table);
-                      return it == cells.end() ? nullptr : &it->second->visitor();
-                    });
+                    cache_now || cache_before ? &leaves_fine : nullptr, VisitorsOf(cells));
     for (auto& [table, collector] : cells) {
       // A table not mapped whole keeps no cells.
       if (!leaves_fine.count({dbname, table})) continue;
       std::vector<int64_t> differ;
-      if (collector->Finish(&differ) && has_cells(dbname, table) &&
-          leaves_then.count({dbname, table})) {
+      if (collector->Finish(&differ) && collector->compares()) {
         differing[{dbname, table}] = std::move(differ);
         cells_seen[{dbname, table}] = collector->cells_seen();
       }

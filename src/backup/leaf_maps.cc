@@ -72,9 +72,10 @@ void ComputeLeafMaps(const Snapshot& snapshot, const std::string& db, const Data
     if (!row.ok() || !*row) continue;
     const int64_t root = stmt->ColumnInt(0);
     if (root <= 0 || root > UINT32_MAX) continue;
+    static const LeafCellVisitor kNone;
     const LeafCellVisitor* visitor = cells ? cells(table.name) : nullptr;
     auto leaves = MapTableLeaves(**view, static_cast<uint32_t>(root), threads, digest.hashers,
-                                 visitor ? *visitor : LeafCellVisitor());
+                                 visitor ? *visitor : kNone);
     if (!leaves.ok()) continue;
     (*out)[{db, table.name}] = GroupLeaves(*leaves, map_fmt::kGroupAverage);
     if (leaves_out) (*leaves_out)[{db, table.name}] = std::move(*leaves);

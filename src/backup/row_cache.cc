@@ -216,11 +216,10 @@ Status RowCacheCursor::Load(size_t segment) {
 }
 
 size_t RowCacheCursor::FirstSegmentFrom(int64_t rowid) const {
-  const auto& segments = segments_;
-  size_t lo = 0, hi = static_cast<size_t>(segments.size());
+  size_t lo = 0, hi = static_cast<size_t>(segments_.size());
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
-    if (segments[static_cast<int>(mid)].last_rowid() < rowid) {
+    if (segments_[static_cast<int>(mid)].last_rowid() < rowid) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -231,8 +230,7 @@ size_t RowCacheCursor::FirstSegmentFrom(int64_t rowid) const {
 
 StatusOr<bool> RowCacheCursor::NextWholeSegment(std::optional<int64_t> limit,
                                                 proto::RowCacheIndex::Segment* segment) {
-  const auto& segments = segments_;
-  const size_t n = static_cast<size_t>(segments.size());
+  const size_t n = static_cast<size_t>(segments_.size());
   if (range_ >= ranges_.size()) return false;
   const auto [first, last] = ranges_[range_];
   size_t next = 0;
@@ -246,7 +244,7 @@ StatusOr<bool> RowCacheCursor::NextWholeSegment(std::optional<int64_t> limit,
     return false;
   }
   if (next >= n) return false;
-  const auto& s = segments[static_cast<int>(next)];
+  const auto& s = segments_[static_cast<int>(next)];
   if (s.first_rowid() < first || s.last_rowid() > last || (limit && s.last_rowid() >= *limit)) {
     return false;
   }
@@ -260,8 +258,7 @@ StatusOr<bool> RowCacheCursor::NextWholeSegment(std::optional<int64_t> limit,
 }
 
 StatusOr<bool> RowCacheCursor::NextEntry(RowCacheEntry* out) {
-  const auto& segments = segments_;
-  const size_t n = static_cast<size_t>(segments.size());
+  const size_t n = static_cast<size_t>(segments_.size());
   while (range_ < ranges_.size()) {
     const auto [first, last] = ranges_[range_];
     if (!positioned_) {
@@ -337,6 +334,26 @@ void RowCacheCursor::SkipTo(int64_t rowid) {
   positioned_ = false;
 }
 
+StatusOr<uint64_t> RowCacheCursor::CopyBelow(std::optional<int64_t> limit,
+                                             RowCacheWriter::Rows* out) {
+  uint64_t n = 0;
+  while (true) {
+    proto::RowCacheIndex::Segment segment;
+    ASSIGN_OR_RETURN(bool whole, NextWholeSegment(limit, &segment));
+    if (whole) {
+      if (out) out->AddSegment(cache_, segment);
+      n += segment.count();
+      continue;
+    }
+    const RowCacheEntry* entries = nullptr;
+    std::string_view raw;
+    ASSIGN_OR_RETURN(size_t run, NextRun(limit, &entries, &raw));
+    if (run == 0) return n;
+    if (out) out->AddRun(entries, run, raw);
+    n += run;
+  }
+}
+
 StatusOr<bool> RowCacheCursor::Next(std::string_view* key, std::string_view* body) {
   RowCacheEntry e;
   ASSIGN_OR_RETURN(bool more, NextEntry(&e));
@@ -367,27 +384,7 @@ uint64_t PreviousRowBytes(const RowCacheCursor& /*cursor*/, std::string_view pre
 
 void SpanRowRecorder::Drain(std::optional<int64_t> limit) {
   if (failed_ || !kept_) return;
-  while (true) {
-    proto::RowCacheIndex::Segment segment;
-    auto whole = kept_->NextWholeSegment(limit, &segment);
-    if (!whole.ok()) {
-      failed_ = true;
-      return;
-    }
-    if (*whole) {
-      rows_->AddSegment(kept_->cache(), segment);
-      continue;
-    }
-    const RowCacheEntry* entries = nullptr;
-    std::string_view raw;
-    auto run = kept_->NextRun(limit, &entries, &raw);
-    if (!run.ok()) {
-      failed_ = true;
-      return;
-    }
-    if (*run == 0) return;
-    rows_->AddRun(entries, *run, raw);
-  }
+  if (!kept_->CopyBelow(limit, rows_.get()).ok()) failed_ = true;
 }
 
 void SpanRowRecorder::Scanned(std::string_view key, std::string_view body) {

@@ -204,6 +204,9 @@ class RowCacheCursor {
                            std::string_view* raw);
   // Passes over the entries below `rowid` without reading them (never moves back).
   void SkipTo(int64_t rowid);
+  // Copies the next entries below `limit` (unset: all) to `out` (when given): whole segments by
+  // AddSegment, without reading them, the others a run at a time. How many.
+  StatusOr<uint64_t> CopyBelow(std::optional<int64_t> limit, RowCacheWriter::Rows* out);
   // When the next entries are a whole segment inside the current range, all with rowids below
   // `limit` (unset: no limit), gives it in *segment and moves
   // past it; false otherwise. Its bytes are not read: a kept range costs no reading or decoding

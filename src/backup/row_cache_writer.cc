@@ -124,8 +124,10 @@ void RowCacheWriter::Rows::AddRun(const RowCacheEntry* entries, size_t n, std::s
   for (size_t i = 0; i < n;) {
     const size_t take = std::min(n - i, cache_fmt::kSegmentEntries - count_);
     if (count_ == 0) first_ = entries[i];
-    for (size_t k = i; k < i + take; ++k)
-      segment_bytes_ += entries[k].bytes, bytes_ += entries[k].bytes;
+    uint64_t bytes = 0;
+    for (size_t k = i; k < i + take; ++k) bytes += entries[k].bytes;
+    segment_bytes_ += bytes;
+    bytes_ += bytes;
     buffer_.append(raw.substr(i * cache_fmt::kRowEntryBytes, take * cache_fmt::kRowEntryBytes));
     count_ += take;
     rows_ += take;
