@@ -122,16 +122,38 @@ class Walker {
     return ParseNode(*page, pgno, view_.usable_size());
   }
 
-  // (The page read last stays in the tree slot only until the first child is entered.)
-  Status Visit(uint32_t pgno, int depth, std::vector<LeafRange>* out) {
+  // Visits sibling subtrees `pages` (in key order). Once the first of them proves to be a leaf,
+  // the others are read ahead a batch at a time (PageReader::Prefetch): leaves are most of a
+  // b-tree's pages, and read in key order they are scattered. Interior pages are read as asked.
+  Status VisitSiblings(const uint32_t* pages, size_t count, int depth,
+                       std::vector<LeafRange>* out) {
+    if (count == 0) return Status::OK();
+    bool leaf = false;
+    RETURN_IF_ERROR(Visit(pages[0], depth, out, &leaf));
+    if (!leaf) {
+      for (size_t i = 1; i < count; ++i) RETURN_IF_ERROR(Visit(pages[i], depth, out));
+      return Status::OK();
+    }
+    const size_t window = reader_.batch_pages();
+    for (size_t i = 1; i < count; i += window) {
+      batch_.assign(pages + i, pages + std::min(count, i + window));
+      reader_.Prefetch(batch_);
+      for (uint32_t pgno : batch_) RETURN_IF_ERROR(Visit(pgno, depth, out));
+    }
+    return Status::OK();
+  }
+
+  // (The page read last stays in the tree slot only until the first child is entered.) *is_leaf
+  // (when given) says whether `pgno` is a leaf.
+  Status Visit(uint32_t pgno, int depth, std::vector<LeafRange>* out, bool* is_leaf = nullptr) {
     std::string_view page;
     ASSIGN_OR_RETURN(Node node, Enter(pgno, depth, &page));
     const auto* p = reinterpret_cast<const uint8_t*>(page.data());
+    if (is_leaf) *is_leaf = node.type == kLeafTable;
     if (node.type == kInteriorTable) {
       ASSIGN_OR_RETURN(std::vector<uint32_t> children,
                        Children(page, pgno, node, view_.usable_size()));
-      for (uint32_t child : children) RETURN_IF_ERROR(Visit(child, depth + 1, out));
-      return Status::OK();
+      return VisitSiblings(children.data(), children.size(), depth + 1, out);
     }
     if (node.cells.empty()) return Status::OK();
     if (!hasher_) return InternalError("a leaf reached by a walker without a hasher");
@@ -199,6 +221,7 @@ class Walker {
   const LeafCellVisitor* visitor_ = nullptr;
   size_t part_ = 0;
   std::vector<LeafCell> cells_;  // the visited leaf's
+  std::vector<uint32_t> batch_;  // the siblings being read ahead
 };
 
 // The leaves of `map` intersecting [lo, hi).
@@ -267,10 +290,15 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
     level = std::move(next);
     ++depth;
   }
-  // Each thread maps whole subtrees with its own record of the pages it read, which starts from
-  // the levels above; no page may then be read by two of them.
-  std::vector<std::vector<LeafRange>> parts(level.size());
-  std::vector<Status> errors(level.size());
+  // Each thread maps parts, runs of consecutive subtrees of the level (at most kSubtreesPerThread
+  // per thread: a part is the unit the cell visitor sees, and the unit read ahead), with its own
+  // record of the pages it read, which starts from the levels above; no page may then be read by
+  // two of them.
+  const size_t part_count =
+      std::min(level.size(), kSubtreesPerThread * static_cast<size_t>(threads));
+  auto part_begin = [&](size_t part) { return part * level.size() / part_count; };
+  std::vector<std::vector<LeafRange>> parts(part_count);
+  std::vector<Status> errors(part_count);
   std::vector<std::unique_ptr<Walker>> walkers;
   for (int t = 0; t < threads; ++t) {
     ASSIGN_OR_RETURN(std::unique_ptr<LeafHasher> hasher, new_hasher());
@@ -278,10 +306,12 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
   }
   std::atomic<size_t> next{0};
   auto run = [&](Walker* walker) {
-    for (size_t i; (i = next.fetch_add(1)) < level.size();) {
+    for (size_t i; (i = next.fetch_add(1)) < part_count;) {
       walker->set_part(i);
-      errors[i] = walker->Visit(level[i], depth, &parts[i]);
-      if (!errors[i].ok()) next = level.size();
+      const size_t begin = part_begin(i);
+      errors[i] = walker->VisitSiblings(level.data() + begin, part_begin(i + 1) - begin, depth,
+                                        &parts[i]);
+      if (!errors[i].ok()) next = part_count;
     }
   };
   std::vector<std::thread> pool;

@@ -241,6 +241,13 @@ StatusOr<std::string_view> PageReader::Read(uint32_t pgno, int slot_index) {
     RETURN_IF_ERROR(view_.Read(pgno, &slot.wal_page));
     return std::string_view(slot.wal_page);
   }
+  if (!batch_index_.empty()) {
+    auto it = std::lower_bound(batch_index_.begin(), batch_index_.end(),
+                               std::pair<uint32_t, size_t>{pgno, 0});
+    if (it != batch_index_.end() && it->first == pgno) {
+      return std::string_view(batch_.data() + it->second, page_size);
+    }
+  }
   if (pgno >= slot.first && pgno - slot.first < slot.count) {
     return std::string_view(slot.buffer.data() + (pgno - slot.first) * page_size, page_size);
   }
@@ -270,6 +277,56 @@ StatusOr<std::string_view> PageReader::Read(uint32_t pgno, int slot_index) {
   slot.first = pgno;
   slot.count = count;
   return std::string_view(slot.buffer.data(), page_size);
+}
+
+uint32_t PageReader::batch_pages() const {
+  return static_cast<uint32_t>(std::max<size_t>(1, kBatchBytes / view_.page_size_));
+}
+
+void PageReader::Prefetch(const std::vector<uint32_t>& pgnos) {
+  batch_index_.clear();
+  if (!db_) return;
+  std::vector<uint32_t> pages;
+  pages.reserve(std::min<size_t>(pgnos.size(), batch_pages()));
+  for (uint32_t pgno : pgnos) {
+    if (pages.size() == batch_pages()) break;
+    bool from_wal = false;
+    uint64_t offset = 0;
+    if (pgno == 0 || pgno > file_pages_ || !view_.Locate(pgno, &from_wal, &offset).ok() ||
+        from_wal) {
+      continue;
+    }
+    pages.push_back(pgno);
+  }
+  std::sort(pages.begin(), pages.end());
+  pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+  // Groups of pages at most kBatchGap apart, each one read: [first, last] and where it goes.
+  struct Group {
+    uint32_t first, last;
+    size_t at;
+  };
+  std::vector<Group> groups;
+  const size_t page_size = view_.page_size_;
+  size_t bytes = 0;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    if (!groups.empty() && pages[i] - groups.back().last <= kBatchGap) {
+      bytes += size_t{pages[i] - groups.back().last} * page_size;
+      groups.back().last = pages[i];
+    } else {
+      groups.push_back({pages[i], pages[i], bytes});
+      bytes += page_size;
+    }
+  }
+  if (batch_.size() < bytes) ResizeForOverwrite(&batch_, bytes);
+  size_t p = 0;
+  for (const Group& g : groups) {
+    ++reads_;
+    const size_t n = size_t{g.last - g.first + 1} * page_size;
+    const bool ok = db_->Read(uint64_t{g.first - 1} * page_size, batch_.data() + g.at, n).ok();
+    for (; p < pages.size() && pages[p] <= g.last; ++p) {
+      if (ok) batch_index_.emplace_back(pages[p], g.at + size_t{pages[p] - g.first} * page_size);
+    }
+  }
 }
 
 }  // namespace cofre

@@ -115,10 +115,15 @@ class PageView {
 // of order is read alone, and starts a run of twice the length each time the next page is asked
 // for. WAL frames are read alone (PageView::Read), and a page the run holds but the snapshot
 // reads from the WAL is never taken from the run.
+// Siblings in a b-tree (the leaves below one interior page) are rarely in page order once the
+// tree has split pages, and tables built together interleave their pages: Prefetch then reads a
+// window of pages asked for together in page order, pages a few apart in one read, so that no
+// read brings pages nobody asked for beyond those few.
 // Why reads, not SQLite's mapping of the file: every page taken from a mapping costs a page
 // fault, and giving the pages back (the resident set must stay small) a TLB shootdown across
 // the process's threads; on virtual machines with shadow page tables that was two thirds of the
-// leaf walk (docs/performance.md). Memory: kSlots buffers of kRunBytes per reader.
+// leaf walk (docs/performance.md). Memory: kSlots buffers of kRunBytes per reader, and a batch of
+// at most (kBatchGap + 1) * kBatchBytes.
 class PageReader {
  public:
   static constexpr int kSlots = 2;
@@ -129,9 +134,22 @@ class PageReader {
   PageReader(const PageReader&) = delete;
   PageReader& operator=(const PageReader&) = delete;
 
-  // Page `pgno` (page_size() bytes), valid until `slot` (< kSlots) is read again or the reader is
-  // destroyed.
+  // Pages Prefetch reads together: pages at most kBatchGap apart share a read (the pages between
+  // them are read too, and dropped).
+  static constexpr uint32_t kBatchGap = 3;
+  // How many pages a caller should give Prefetch at once (kBatchBytes of pages, at least one).
+  static constexpr size_t kBatchBytes = size_t{512} << 10;
+  uint32_t batch_pages() const;
+
+  // Page `pgno` (page_size() bytes), valid until `slot` (< kSlots) is read again, the next
+  // Prefetch, or the reader is destroyed.
   StatusOr<std::string_view> Read(uint32_t pgno, int slot);
+  // Reads the database-file pages among `pgnos` (at most batch_pages(), in any order) sorted by
+  // page number, in one read for each group of pages no more than kBatchGap apart; Read then takes
+  // them from there until the next Prefetch. Pages the snapshot reads from the WAL, pages past
+  // the file and pages of a read that failed are left to Read, which reads them alone (and fails
+  // when it must).
+  void Prefetch(const std::vector<uint32_t>& pgnos);
   // How many reads the pages took (runs, single pages and WAL frames).
   uint64_t reads() const { return reads_; }
 
@@ -148,6 +166,9 @@ class PageReader {
   std::unique_ptr<VfsFile> db_;  // the reader's own file object; null: PageView::Read only
   uint32_t file_pages_ = 0;      // whole pages the database file held when the reader opened it
   Slot slots_[kSlots];
+  // The prefetched pages: (page number, offset in batch_), sorted by page number.
+  std::string batch_;
+  std::vector<std::pair<uint32_t, size_t>> batch_index_;
   uint64_t reads_ = 0;
 };
 
