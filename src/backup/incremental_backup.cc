@@ -167,8 +167,11 @@ Status IncrementCachedSpan(const SqliteDb& db, const TableJob& table, const prot
   RowCacheCursor previous(*caches.before, *table.cached, ChangedRowidRanges(lo, hi, unchanged));
   std::optional<SpanRowRecorder> recorder;
   if (caches.now) {
-    recorder.emplace(caches.now->NewRows(table.database, table.schema->name),
-                     std::make_unique<RowCacheCursor>(*caches.before, *table.cached, unchanged));
+    // Both cursors step through the same segments: each is read once.
+    auto kept = std::make_unique<RowCacheCursor>(*caches.before, *table.cached, unchanged);
+    kept->ShareSegmentsWith(&previous);
+    previous.ShareSegmentsWith(kept.get());
+    recorder.emplace(caches.now->NewRows(table.database, table.schema->name), std::move(kept));
     previous.ShareDigestsWith(&*recorder);
   }
   // Cached digests are of complete rows: no short-row completion applies.

@@ -189,28 +189,41 @@ StatusOr<std::vector<LeafRange>> RowCache::Leaves(const Table& table) const {
 
 // --- cursor ---
 
+RowCacheCursor::Loaded& RowCacheCursor::Own() {
+  if (loaded_.use_count() > 1) loaded_ = std::make_shared<Loaded>();
+  return *loaded_;
+}
+
 Status RowCacheCursor::Load(size_t segment) {
+  if (partner_ && partner_->loaded_->segment == segment) {
+    loaded_ = partner_->loaded_;
+    segment_ = segment;
+    return Status::OK();
+  }
+  Loaded& l = Own();
+  l.segment = SIZE_MAX;
   const auto& s = segments_[static_cast<int>(segment)];
-  RETURN_IF_ERROR(cache_.ReadSegment(s, cache_fmt::kRowEntryBytes, &raw_));
-  entries_.resize(s.count());
+  RETURN_IF_ERROR(cache_.ReadSegment(s, cache_fmt::kRowEntryBytes, &l.raw));
+  l.entries.resize(s.count());
   uint64_t bytes = 0;
   for (size_t i = 0; i < s.count(); ++i) {
-    const char* p = raw_.data() + i * cache_fmt::kRowEntryBytes;
-    RowCacheEntry& e = entries_[i];
+    const char* p = l.raw.data() + i * cache_fmt::kRowEntryBytes;
+    RowCacheEntry& e = l.entries[i];
     e.rowid = static_cast<int64_t>(Get64(p));
     e.bytes = Get32(p + 8);
     e.digest = Get64(p + 12);
-    if ((i > 0 && e.rowid <= entries_[i - 1].rowid) || (i == 0 && e.rowid != s.first_rowid()) ||
+    if ((i > 0 && e.rowid <= l.entries[i - 1].rowid) || (i == 0 && e.rowid != s.first_rowid()) ||
         (i + 1 == s.count() && e.rowid != s.last_rowid())) {
-      entries_.clear();
+      l.entries.clear();
       return Corrupt(cache_.path_, "a segment's rows are out of order");
     }
     bytes += e.bytes;
   }
   if (bytes != s.row_bytes()) {
-    entries_.clear();
+    l.entries.clear();
     return Corrupt(cache_.path_, "a segment's sizes do not add up");
   }
+  l.segment = segment;
   segment_ = segment;
   return Status::OK();
 }
@@ -236,7 +249,7 @@ StatusOr<bool> RowCacheCursor::NextWholeSegment(std::optional<int64_t> limit,
   size_t next = 0;
   if (!positioned_) {
     next = FirstSegmentFrom(first);
-  } else if (pos_ == entries_.size()) {
+  } else if (pos_ == loaded_entries().size()) {
     next = segment_ + 1;
   } else if (pos_ == 0) {
     next = segment_;
@@ -251,7 +264,8 @@ StatusOr<bool> RowCacheCursor::NextWholeSegment(std::optional<int64_t> limit,
   *segment = s;
   // Positioned just past it: the next read starts with the segment after it.
   segment_ = next;
-  entries_.clear();
+  Own().entries.clear();
+  loaded_->segment = SIZE_MAX;
   pos_ = 0;
   positioned_ = true;
   return true;
@@ -270,12 +284,12 @@ StatusOr<bool> RowCacheCursor::NextEntry(RowCacheEntry* out) {
           return st;
         }
       }
-      pos_ = std::lower_bound(entries_.begin(), entries_.end(), first,
+      pos_ = std::lower_bound(loaded_entries().begin(), loaded_entries().end(), first,
                               [](const RowCacheEntry& e, int64_t r) { return e.rowid < r; }) -
-             entries_.begin();
+             loaded_entries().begin();
       positioned_ = true;
     }
-    if (pos_ == entries_.size()) {
+    if (pos_ == loaded_entries().size()) {
       if (segment_ + 1 == n) return false;
       if (Status st = Load(segment_ + 1); !st.ok()) {
         failed_ = true;
@@ -283,12 +297,12 @@ StatusOr<bool> RowCacheCursor::NextEntry(RowCacheEntry* out) {
       }
       pos_ = 0;
     }
-    if (entries_[pos_].rowid > last) {
+    if (loaded_entries()[pos_].rowid > last) {
       ++range_;
       positioned_ = false;
       continue;
     }
-    *out = entries_[pos_++];
+    *out = loaded_entries()[pos_++];
     return true;
   }
   return false;
@@ -304,25 +318,26 @@ StatusOr<size_t> RowCacheCursor::NextRun(std::optional<int64_t> limit,
   if (limit && first.rowid >= *limit) return size_t{0};
   const int64_t last = ranges_[range_].second;
   size_t end = begin + 1;
-  while (end < entries_.size() && entries_[end].rowid <= last &&
-         (!limit || entries_[end].rowid < *limit)) {
+  while (end < loaded_entries().size() && loaded_entries()[end].rowid <= last &&
+         (!limit || loaded_entries()[end].rowid < *limit)) {
     ++end;
   }
   pos_ = end;
-  *entries = entries_.data() + begin;
-  *raw = std::string_view(raw_).substr(begin * cache_fmt::kRowEntryBytes,
-                                       (end - begin) * cache_fmt::kRowEntryBytes);
+  *entries = loaded_entries().data() + begin;
+  *raw = std::string_view(loaded_->raw)
+             .substr(begin * cache_fmt::kRowEntryBytes, (end - begin) * cache_fmt::kRowEntryBytes);
   return end - begin;
 }
 
 void RowCacheCursor::SkipTo(int64_t rowid) {
-  if (positioned_ && pos_ < entries_.size()) {
+  if (positioned_ && pos_ < loaded_entries().size()) {
     // In the loaded segment: moved forward there when it holds the place.
-    if (entries_[pos_].rowid >= rowid) return;
-    pos_ = std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(pos_), entries_.end(),
-                            rowid, [](const RowCacheEntry& e, int64_t r) { return e.rowid < r; }) -
-           entries_.begin();
-    if (pos_ < entries_.size()) return;
+    if (loaded_entries()[pos_].rowid >= rowid) return;
+    pos_ = std::lower_bound(loaded_entries().begin() + static_cast<std::ptrdiff_t>(pos_),
+                            loaded_entries().end(), rowid,
+                            [](const RowCacheEntry& e, int64_t r) { return e.rowid < r; }) -
+           loaded_entries().begin();
+    if (pos_ < loaded_entries().size()) return;
   }
   while (range_ < ranges_.size() && ranges_[range_].second < rowid) {
     ++range_;

@@ -128,7 +128,10 @@ class RowCacheWriter {
   };
   RowCacheWriter() = default;
   // Appends `bytes` to the file: its offset, or 0 after a failure (the file is then not used).
+  // Appended bytes are written kWriteBytes at a time, and by Commit.
   uint64_t Append(std::string_view bytes);
+  void WritePending();
+  static constexpr size_t kWriteBytes = size_t{1} << 20;
 
   std::shared_ptr<const RowDigestKey> key_;
   std::string dir_, prefix_, temp_path_;
@@ -136,6 +139,7 @@ class RowCacheWriter {
   ScopedFd fd_;
   std::mutex mu_;
   uint64_t end_ = 0;
+  std::string pending_;  // appended, not yet written
   bool failed_ = false;
   bool committed_ = false;
   std::map<std::pair<std::string, std::string>, TableState> tables_;
@@ -217,6 +221,12 @@ class RowCacheCursor {
   // DiffSpan's previous state: the entry's rowid key and a 12-byte body (stored size, digest).
   StatusOr<bool> Next(std::string_view* key, std::string_view* body);
   bool out_of_order() const { return failed_; }
+  // Takes the segment `other` has loaded instead of reading it again when this cursor needs the
+  // same one: `other` reads the same list of the same table (DiffSpan's previous rows and the
+  // rows its recorder keeps step through the same segments). `other` must outlive its use here.
+  void ShareSegmentsWith(const RowCacheCursor* other) {
+    if (other && &other->segments_ == &segments_) partner_ = other;
+  }
   const RowDigestKey& key() const { return cache_.key(); }
   // The digest of `body`, the row DiffSpan scanned last: taken from `recorder` when one was
   // given (it saw the row first, backup/span_diff.h), else computed.
@@ -233,10 +243,20 @@ class RowCacheCursor {
   std::vector<RowidRange> ranges_;
   size_t range_ = 0;
   bool positioned_ = false;
+  // A segment as read and checked, shared by cursors that need it at once (ShareSegmentsWith).
+  struct Loaded {
+    size_t segment = SIZE_MAX;
+    std::string raw;
+    std::vector<RowCacheEntry> entries;
+  };
+  // The loaded segment, this cursor's alone (a shared one is left to the cursors that hold it).
+  Loaded& Own();
+  const std::vector<RowCacheEntry>& loaded_entries() const { return loaded_->entries; }
   size_t segment_ = SIZE_MAX;  // loaded
-  std::vector<RowCacheEntry> entries_;
+  std::shared_ptr<Loaded> loaded_ = std::make_shared<Loaded>();
+  const RowCacheCursor* partner_ = nullptr;
   size_t pos_ = 0;
-  std::string raw_, key_buf_, body_buf_;
+  std::string key_buf_, body_buf_;
   bool failed_ = false;
   const SpanRowRecorder* recorder_ = nullptr;
 };

@@ -37,7 +37,9 @@ StatusOr<std::unique_ptr<RowCacheWriter>> RowCacheWriter::Start(
                                     "creating a row cache file"));
   std::string header(cache_fmt::kMagic, 4);
   Put32(&header, cache_fmt::kVersion);
-  if (w->Append(header) == 0 && w->failed_) return InternalError("cannot write a row cache file");
+  w->Append(header);
+  w->WritePending();
+  if (w->failed_) return InternalError("cannot write a row cache file");
   return w;
 }
 
@@ -51,13 +53,19 @@ RowCacheWriter::~RowCacheWriter() {
 uint64_t RowCacheWriter::Append(std::string_view bytes) {
   // Callers hold mu_, except Start (no other thread yet).
   if (failed_) return 0;
-  if (!WriteFully(fd_.get(), bytes.data(), bytes.size(), "writing a row cache file").ok()) {
-    failed_ = true;
-    return 0;
-  }
   const uint64_t at = end_;
+  pending_.append(bytes);
   end_ += bytes.size();
+  if (pending_.size() >= kWriteBytes) WritePending();
   return at;
+}
+
+void RowCacheWriter::WritePending() {
+  if (!failed_ && !pending_.empty() &&
+      !WriteFully(fd_.get(), pending_.data(), pending_.size(), "writing a row cache file").ok()) {
+    failed_ = true;
+  }
+  pending_.clear();
 }
 
 std::unique_ptr<RowCacheWriter::Rows> RowCacheWriter::NewRows(const std::string& db,
@@ -249,6 +257,7 @@ Status RowCacheWriter::Commit(const proto::BackupManifest& manifest) {
   Put32(&trailer, static_cast<uint32_t>(bytes.size()));
   Put32(&trailer, Crc32c(bytes));
   Append(trailer);
+  WritePending();
   if (failed_) return InternalError("a row cache file could not be written");
   RETURN_IF_ERROR(fd_.Close("closing a row cache file"));
   const std::string name = FileName(prefix_, manifest);

@@ -309,8 +309,8 @@ StatusOr<std::vector<LeafRange>> MapTableLeaves(const PageView& view, uint32_t r
     for (size_t i; (i = next.fetch_add(1)) < part_count;) {
       walker->set_part(i);
       const size_t begin = part_begin(i);
-      errors[i] = walker->VisitSiblings(level.data() + begin, part_begin(i + 1) - begin, depth,
-                                        &parts[i]);
+      errors[i] =
+          walker->VisitSiblings(level.data() + begin, part_begin(i + 1) - begin, depth, &parts[i]);
       if (!errors[i].ok()) next = part_count;
     }
   };

@@ -73,7 +73,8 @@ struct LeafCell {
 // Sees each non-empty leaf a map reads, after its digest, with all its cells in key order, on the
 // thread that read it; the views are valid during the call only. `part` numbers the runs of
 // subtrees MapTableLeaves shares out (0 on one thread): a part is read by one thread, its leaves
-// come in key order, and a higher part holds higher rowids. Leaves of a map that fails were seen too.
+// come in key order, and a higher part holds higher rowids. Leaves of a map that fails were seen
+// too.
 using LeafCellVisitor =
     std::function<void(size_t part, const LeafRange& leaf, const std::vector<LeafCell>& cells)>;
 
