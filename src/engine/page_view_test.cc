@@ -1,8 +1,9 @@
 // PageReader: the pages a snapshot sees, read in runs through the reader's own file object, are
 // byte for byte what PageView::Read returns: WAL frames override the file's pages (also for pages
-// past the file's end, and pages a run of the file holds), pages asked for in file order take a
-// read per run, and a page the file does not hold (past its end, a truncated file) is an error,
-// as is mapping the leaves of a truncated table, never a crash or made-up bytes.
+// past the file's end, and pages a run or a prefetched batch of the file holds), pages asked for
+// in file order take a read per run, a batch a read per group of nearby pages, and a page the file
+// does not hold (past its end, a truncated file) is an error, as is mapping the leaves of a
+// truncated table, never a crash or made-up bytes.
 #include "engine/page_view.h"
 
 #include <gtest/gtest.h>
@@ -102,6 +103,45 @@ TEST_F(PageReaderTest, WalFramesOverrideTheFile) {
   EXPECT_EQ(one, two);
 }
 
+TEST_F(PageReaderTest, PrefetchedPagesAreTheSnapshotsAndAWindowTakesAReadPerGroup) {
+  SqliteDb db = MakeDb("wal");
+  ASSERT_THAT(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"), IsOk());
+  ASSERT_THAT(db.Exec("UPDATE t SET b = randomblob(100) WHERE id % 300 = 1;"
+                      "WITH RECURSIVE s(x) AS (SELECT 3001 UNION ALL SELECT x + 1 FROM s "
+                      "WHERE x < 4000) INSERT INTO t SELECT x, randomblob(100) FROM s"),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(auto snap, Snapshot::Take({info_}, SnapshotOptions{1}));
+  ASSERT_OK_AND_ASSIGN(auto view, snap->OpenPageView("app"));
+  PageReader reader(*view);
+  const uint32_t window = reader.batch_pages();
+  ASSERT_GT(view->page_count(), window);
+  // Every page, a window of consecutive pages at a time given in a scrambled order, with the
+  // WAL's frames among them (which the batch must not answer from the database file).
+  std::string expected;
+  uint64_t windows = 0;
+  for (uint32_t first = 1; first <= view->page_count(); first += window) {
+    std::vector<uint32_t> pages;
+    for (uint32_t p = first; p < first + window && p <= view->page_count(); ++p) {
+      pages.push_back(p);
+    }
+    std::reverse(pages.begin(), pages.end());
+    std::rotate(pages.begin(), pages.begin() + pages.size() / 3, pages.end());
+    const uint64_t before = reader.reads();
+    reader.Prefetch(pages);
+    EXPECT_LE(reader.reads() - before, 1u) << "window at page " << first;
+    ++windows;
+    for (uint32_t pgno : pages) {
+      ASSERT_THAT(view->Read(pgno, &expected), IsOk());
+      ASSERT_OK_AND_ASSIGN(std::string_view page, reader.Read(pgno, 0));
+      ASSERT_EQ(page, expected) << "page " << pgno;
+    }
+  }
+  EXPECT_THAT(view->Verify(), IsOk());
+  // Pages past the snapshot are left to Read, which fails.
+  reader.Prefetch({view->page_count() + 1});
+  EXPECT_THAT(reader.Read(view->page_count() + 1, 0).status(), StatusIs(StatusCode::kDataLoss));
+}
+
 TEST_F(PageReaderTest, AFrozenFileIsReadInRunsInAnyOrder) {
   SqliteDb db = MakeDb("delete");
   ASSERT_OK_AND_ASSIGN(auto snap, Snapshot::Take({info_}, SnapshotOptions{1}));
@@ -130,6 +170,15 @@ TEST_F(PageReaderTest, AFrozenFileIsReadInRunsInAnyOrder) {
   }
   EXPECT_THAT(reader.Read(0, 0).status(), StatusIs(StatusCode::kDataLoss));
   EXPECT_THAT(reader.Read(view->page_count() + 1, 0).status(), StatusIs(StatusCode::kDataLoss));
+  // Pages far apart take a read each; a page the last batch does not hold is read as asked.
+  const uint64_t before_batch = reader.reads();
+  reader.Prefetch({2, 2 + 2 * PageReader::kBatchGap, 3 + 2 * PageReader::kBatchGap});
+  EXPECT_EQ(reader.reads() - before_batch, 2u);
+  for (uint32_t pgno : {2u, 5u, 2 + 2 * PageReader::kBatchGap}) {
+    ASSERT_THAT(view->Read(pgno, &expected), IsOk());
+    ASSERT_OK_AND_ASSIGN(std::string_view page, reader.Read(pgno, 1));
+    ASSERT_EQ(page, expected) << "page " << pgno;
+  }
 }
 
 // The process's file-backed resident memory (RssFile), in bytes.
