@@ -134,11 +134,14 @@ class Walker {
       for (size_t i = 1; i < count; ++i) RETURN_IF_ERROR(Visit(pages[i], depth, out));
       return Status::OK();
     }
+    // Its own list: a sibling that is not a leaf (a malformed tree) reads ahead below it, which
+    // only makes the rest of this batch read as asked.
     const size_t window = reader_.batch_pages();
+    std::vector<uint32_t> batch;
     for (size_t i = 1; i < count; i += window) {
-      batch_.assign(pages + i, pages + std::min(count, i + window));
-      reader_.Prefetch(batch_);
-      for (uint32_t pgno : batch_) RETURN_IF_ERROR(Visit(pgno, depth, out));
+      batch.assign(pages + i, pages + std::min(count, i + window));
+      reader_.Prefetch(batch);
+      for (uint32_t pgno : batch) RETURN_IF_ERROR(Visit(pgno, depth, out));
     }
     return Status::OK();
   }
@@ -221,7 +224,6 @@ class Walker {
   const LeafCellVisitor* visitor_ = nullptr;
   size_t part_ = 0;
   std::vector<LeafCell> cells_;  // the visited leaf's
-  std::vector<uint32_t> batch_;  // the siblings being read ahead
 };
 
 // The leaves of `map` intersecting [lo, hi).

@@ -322,6 +322,77 @@ TEST(MapTableLeavesTest, SubtreesOnThreadsAndAPageReachedTwice) {
   fs::remove_all(dir);
 }
 
+// Siblings of mixed kinds (a damaged file: a leaf beside interior pages) are read ahead and
+// mapped the same on any number of threads: a sibling's own batch replaces the one it sits in.
+TEST(MapTableLeavesTest, ALeafBesideInteriorSiblingsMapsTheSameOnAnyThreads) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("cofre-leafmap-mixed-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const DatabaseInfo info{"app", (dir / "app.db").string(), true};
+  uint32_t root = 0;
+  {
+    auto db = SqliteDb::Open(info.path, true);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("PRAGMA page_size = 512; PRAGMA journal_mode = DELETE;"
+                         "CREATE TABLE t (id INTEGER PRIMARY KEY, a BLOB);" +
+                         Series(1, 30000) + "INSERT INTO t SELECT value, randomblob(20) FROM s")
+                    .ok());
+    auto r = db->QueryInt("SELECT rootpage FROM sqlite_schema WHERE name = 't'");
+    ASSERT_TRUE(r.ok() && *r);
+    root = static_cast<uint32_t>(**r);
+  }
+  // The root's first child becomes the first leaf below it (the subtree's other pages are then
+  // reached by nothing).
+  uint32_t leaf = 0;
+  {
+    std::fstream f(info.path, std::ios::in | std::ios::out | std::ios::binary);
+    auto page = [&](uint32_t pgno) {
+      std::string p(512, '\0');
+      f.seekg((pgno - 1) * 512);
+      f.read(p.data(), 512);
+      return p;
+    };
+    auto u16 = [](const std::string& p, size_t at) {
+      return (static_cast<uint8_t>(p[at]) << 8) | static_cast<uint8_t>(p[at + 1]);
+    };
+    auto u32 = [](const std::string& p, size_t at) {
+      uint32_t v = 0;
+      for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[at + i]);
+      return v;
+    };
+    const std::string r = page(root);
+    ASSERT_EQ(r[0], 0x05);
+    std::string below = page(u32(r, u16(r, 12)));
+    while (below[0] == 0x05) {
+      leaf = u32(below, u16(below, 12));
+      below = page(leaf);
+    }
+    ASSERT_EQ(below[0], 0x0D);
+    std::string pointer(4, '\0');
+    for (int i = 0; i < 4; ++i) pointer[i] = static_cast<char>(leaf >> (24 - 8 * i));
+    f.seekp((root - 1) * 512 + u16(r, 12));
+    f.write(pointer.data(), 4);
+  }
+  auto map = [&](int threads) -> StatusOr<std::vector<LeafRange>> {
+    auto snap = Snapshot::Take({info}, SnapshotOptions{1, std::chrono::milliseconds(20000)});
+    if (!snap.ok()) return snap.status();
+    ASSIGN_OR_RETURN(auto view, (*snap)->OpenPageView("app"));
+    return MapTableLeaves(*view, root, threads);
+  };
+  auto one = map(1);
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  ASSERT_GT(one->size(), 100u);
+  EXPECT_EQ(one->front().first, 1);  // the leaf the root now points at
+  EXPECT_GT((*one)[1].first, (*one)[0].last + 1) << "the rest of its old subtree is gone";
+  for (int threads : {2, 4}) {
+    auto several = map(threads);
+    ASSERT_TRUE(several.ok()) << several.status().message();
+    EXPECT_TRUE(*several == *one) << threads << " threads";
+  }
+  fs::remove_all(dir);
+}
+
 // A changed leaf changes the group around it and no other.
 TEST(GroupLeavesTest, ChangesStayLocal) {
   std::mt19937_64 rng(3);
