@@ -255,142 +255,117 @@ INSTANTIATE_TEST_SUITE_P(JournalModes, LeafMapTest, ::testing::Values("wal", "de
 namespace cofre {
 namespace {
 
-// A deep tree (512-byte pages) maps the same on one thread or several; a page reached from two
-// subtrees (a damaged file) is an error either way, even when two threads each read it once.
-TEST(MapTableLeavesTest, SubtreesOnThreadsAndAPageReachedTwice) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("cofre-leafmap-deep-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const DatabaseInfo info{"app", (dir / "app.db").string(), true};
-  uint32_t root = 0;
-  {
-    auto db = SqliteDb::Open(info.path, true);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->Exec("PRAGMA page_size = 512; PRAGMA journal_mode = DELETE;"
+// A table of 30,000 small rows in 512-byte pages (a tree three levels deep) in a directory of
+// its own, mapped from a fresh snapshot each time, and its pages edited in place.
+class DeepTable {
+ public:
+  explicit DeepTable(const std::string& name)
+      : dir_(fs::temp_directory_path() /
+             ("cofre-leafmap-" + name + "-" + std::to_string(::getpid()))),
+        info_{"app", (dir_ / "app.db").string(), true} {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto db = SqliteDb::Open(info_.path, true);
+    EXPECT_TRUE(db.ok());
+    EXPECT_TRUE(db->Exec("PRAGMA page_size = 512; PRAGMA journal_mode = DELETE;"
                          "CREATE TABLE t (id INTEGER PRIMARY KEY, a BLOB);" +
                          Series(1, 30000) + "INSERT INTO t SELECT value, randomblob(20) FROM s")
                     .ok());
     auto r = db->QueryInt("SELECT rootpage FROM sqlite_schema WHERE name = 't'");
-    ASSERT_TRUE(r.ok() && *r);
-    root = static_cast<uint32_t>(**r);
+    EXPECT_TRUE(r.ok() && *r);
+    root_ = r.ok() && *r ? static_cast<uint32_t>(**r) : 0;
   }
-  auto map = [&](int threads) -> StatusOr<std::vector<LeafRange>> {
-    auto snap = Snapshot::Take({info}, SnapshotOptions{1, std::chrono::milliseconds(20000)});
-    if (!snap.ok()) return snap.status();
-    ASSIGN_OR_RETURN(auto view, (*snap)->OpenPageView("app"));
-    return MapTableLeaves(*view, root, threads);
-  };
-  auto one = map(1);
+  ~DeepTable() { fs::remove_all(dir_); }
+
+  uint32_t root() const { return root_; }
+  StatusOr<std::vector<LeafRange>> Map(int threads) const {
+    ASSIGN_OR_RETURN(auto snap,
+                     Snapshot::Take({info_}, SnapshotOptions{1, std::chrono::milliseconds(20000)}));
+    ASSIGN_OR_RETURN(auto view, snap->OpenPageView("app"));
+    return MapTableLeaves(*view, root_, threads);
+  }
+  std::string Page(uint32_t pgno) const {
+    std::ifstream f(info_.path, std::ios::binary);
+    std::string p(512, '\0');
+    f.seekg((pgno - 1) * 512);
+    f.read(p.data(), 512);
+    return p;
+  }
+  // Writes 4 bytes at `offset` of page `pgno`.
+  void Put(uint32_t pgno, size_t offset, const std::string& bytes) const {
+    std::fstream f(info_.path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp((pgno - 1) * 512 + offset);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  static uint32_t U16(const std::string& p, size_t at) {
+    return (static_cast<uint8_t>(p[at]) << 8) | static_cast<uint8_t>(p[at + 1]);
+  }
+  static uint32_t U32(const std::string& p, size_t at) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[at + i]);
+    return v;
+  }
+  // Where an interior page's first cell (its first child pointer) is.
+  static size_t FirstCell(const std::string& p) { return U16(p, 12); }
+
+ private:
+  fs::path dir_;
+  DatabaseInfo info_;
+  uint32_t root_ = 0;
+};
+
+// A deep tree maps the same on one thread or several; a page reached from two subtrees (a
+// damaged file) is an error either way, even when two threads each read it once.
+TEST(MapTableLeavesTest, SubtreesOnThreadsAndAPageReachedTwice) {
+  DeepTable t("deep");
+  auto one = t.Map(1);
   ASSERT_TRUE(one.ok()) << one.status().message();
   EXPECT_GT(one->size(), 1000u);
   for (int threads : {2, 4}) {
-    auto several = map(threads);
+    auto several = t.Map(threads);
     ASSERT_TRUE(several.ok()) << several.status().message();
     EXPECT_TRUE(*several == *one) << threads << " threads";
   }
   // Point the first child of the root's first child at the first child of its second child.
-  {
-    std::fstream f(info.path, std::ios::in | std::ios::out | std::ios::binary);
-    auto page = [&](uint32_t pgno) {
-      std::string p(512, '\0');
-      f.seekg((pgno - 1) * 512);
-      f.read(p.data(), 512);
-      return p;
-    };
-    auto u16 = [](const std::string& p, size_t at) {
-      return (static_cast<uint8_t>(p[at]) << 8) | static_cast<uint8_t>(p[at + 1]);
-    };
-    auto u32 = [](const std::string& p, size_t at) {
-      uint32_t v = 0;
-      for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[at + i]);
-      return v;
-    };
-    const std::string r = page(root);
-    ASSERT_EQ(r[0], 0x05);
-    const uint32_t a = u32(r, u16(r, 12)), b = u32(r, u16(r, 14));
-    const std::string pa = page(a), pb = page(b);
-    ASSERT_EQ(pa[0], 0x05);
-    ASSERT_EQ(pb[0], 0x05);
-    const std::string shared = pb.substr(u16(pb, 12), 4);
-    f.seekp((a - 1) * 512 + u16(pa, 12));
-    f.write(shared.data(), 4);
-  }
+  const std::string r = t.Page(t.root());
+  ASSERT_EQ(r[0], 0x05);
+  const uint32_t a = DeepTable::U32(r, DeepTable::FirstCell(r));
+  const uint32_t b = DeepTable::U32(r, DeepTable::U16(r, 14));
+  const std::string pa = t.Page(a), pb = t.Page(b);
+  ASSERT_EQ(pa[0], 0x05);
+  ASSERT_EQ(pb[0], 0x05);
+  t.Put(a, DeepTable::FirstCell(pa), pb.substr(DeepTable::FirstCell(pb), 4));
   for (int threads : {1, 2, 4}) {
-    EXPECT_FALSE(map(threads).ok()) << threads << " threads";
+    EXPECT_FALSE(t.Map(threads).ok()) << threads << " threads";
   }
-  fs::remove_all(dir);
 }
 
 // Siblings of mixed kinds (a damaged file: a leaf beside interior pages) are read ahead and
 // mapped the same on any number of threads: a sibling's own batch replaces the one it sits in.
 TEST(MapTableLeavesTest, ALeafBesideInteriorSiblingsMapsTheSameOnAnyThreads) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("cofre-leafmap-mixed-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const DatabaseInfo info{"app", (dir / "app.db").string(), true};
-  uint32_t root = 0;
-  {
-    auto db = SqliteDb::Open(info.path, true);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->Exec("PRAGMA page_size = 512; PRAGMA journal_mode = DELETE;"
-                         "CREATE TABLE t (id INTEGER PRIMARY KEY, a BLOB);" +
-                         Series(1, 30000) + "INSERT INTO t SELECT value, randomblob(20) FROM s")
-                    .ok());
-    auto r = db->QueryInt("SELECT rootpage FROM sqlite_schema WHERE name = 't'");
-    ASSERT_TRUE(r.ok() && *r);
-    root = static_cast<uint32_t>(**r);
-  }
+  DeepTable t("mixed");
   // The root's first child becomes the first leaf below it (the subtree's other pages are then
   // reached by nothing).
-  uint32_t leaf = 0;
-  {
-    std::fstream f(info.path, std::ios::in | std::ios::out | std::ios::binary);
-    auto page = [&](uint32_t pgno) {
-      std::string p(512, '\0');
-      f.seekg((pgno - 1) * 512);
-      f.read(p.data(), 512);
-      return p;
-    };
-    auto u16 = [](const std::string& p, size_t at) {
-      return (static_cast<uint8_t>(p[at]) << 8) | static_cast<uint8_t>(p[at + 1]);
-    };
-    auto u32 = [](const std::string& p, size_t at) {
-      uint32_t v = 0;
-      for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[at + i]);
-      return v;
-    };
-    const std::string r = page(root);
-    ASSERT_EQ(r[0], 0x05);
-    std::string below = page(u32(r, u16(r, 12)));
-    while (below[0] == 0x05) {
-      leaf = u32(below, u16(below, 12));
-      below = page(leaf);
-    }
-    ASSERT_EQ(below[0], 0x0D);
-    std::string pointer(4, '\0');
-    for (int i = 0; i < 4; ++i) pointer[i] = static_cast<char>(leaf >> (24 - 8 * i));
-    f.seekp((root - 1) * 512 + u16(r, 12));
-    f.write(pointer.data(), 4);
+  const std::string r = t.Page(t.root());
+  ASSERT_EQ(r[0], 0x05);
+  uint32_t leaf = DeepTable::U32(r, DeepTable::FirstCell(r));
+  for (std::string below = t.Page(leaf); below[0] == 0x05; below = t.Page(leaf)) {
+    leaf = DeepTable::U32(below, DeepTable::FirstCell(below));
   }
-  auto map = [&](int threads) -> StatusOr<std::vector<LeafRange>> {
-    auto snap = Snapshot::Take({info}, SnapshotOptions{1, std::chrono::milliseconds(20000)});
-    if (!snap.ok()) return snap.status();
-    ASSIGN_OR_RETURN(auto view, (*snap)->OpenPageView("app"));
-    return MapTableLeaves(*view, root, threads);
-  };
-  auto one = map(1);
+  ASSERT_EQ(t.Page(leaf)[0], 0x0D);
+  std::string pointer(4, '\0');
+  for (int i = 0; i < 4; ++i) pointer[i] = static_cast<char>(leaf >> (24 - 8 * i));
+  t.Put(t.root(), DeepTable::FirstCell(r), pointer);
+  auto one = t.Map(1);
   ASSERT_TRUE(one.ok()) << one.status().message();
   ASSERT_GT(one->size(), 100u);
   EXPECT_EQ(one->front().first, 1);  // the leaf the root now points at
   EXPECT_GT((*one)[1].first, (*one)[0].last + 1) << "the rest of its old subtree is gone";
   for (int threads : {2, 4}) {
-    auto several = map(threads);
+    auto several = t.Map(threads);
     ASSERT_TRUE(several.ok()) << several.status().message();
     EXPECT_TRUE(*several == *one) << threads << " threads";
   }
-  fs::remove_all(dir);
 }
 
 // A changed leaf changes the group around it and no other.

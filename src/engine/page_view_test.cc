@@ -48,6 +48,15 @@ class PageReaderTest : public ::testing::Test {
     return std::move(*db);
   }
 
+  // Changes some pages and adds pages past the file's end, in WAL frames only (after a
+  // checkpoint that emptied the WAL).
+  static Status ChangeInWal(const SqliteDb& db) {
+    return db.Exec(
+        "UPDATE t SET b = randomblob(100) WHERE id % 300 = 1;"
+        "WITH RECURSIVE s(x) AS (SELECT 3001 UNION ALL SELECT x + 1 FROM s "
+        "WHERE x < 4000) INSERT INTO t SELECT x, randomblob(100) FROM s");
+  }
+
   uint32_t Root(const SqliteDb& db) {
     auto root = db.QueryInt("SELECT rootpage FROM sqlite_schema WHERE name = 't'");
     EXPECT_TRUE(root.ok() && *root);
@@ -63,11 +72,7 @@ TEST_F(PageReaderTest, WalFramesOverrideTheFile) {
   ASSERT_THAT(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"), IsOk());
   ASSERT_OK_AND_ASSIGN(auto raw, VfsFile::Open(info_.path, SQLITE_OPEN_MAIN_DB));
   ASSERT_OK_AND_ASSIGN(uint64_t file_bytes, raw->Size());
-  // Changed pages and new pages past the file's end, all in WAL frames only.
-  ASSERT_THAT(db.Exec("UPDATE t SET b = randomblob(100) WHERE id % 300 = 1;"
-                      "WITH RECURSIVE s(x) AS (SELECT 3001 UNION ALL SELECT x + 1 FROM s "
-                      "WHERE x < 4000) INSERT INTO t SELECT x, randomblob(100) FROM s"),
-              IsOk());
+  ASSERT_THAT(ChangeInWal(db), IsOk());
   ASSERT_OK_AND_ASSIGN(auto snap, Snapshot::Take({info_}, SnapshotOptions{1}));
   ASSERT_OK_AND_ASSIGN(auto view, snap->OpenPageView("app"));
   const uint32_t size = view->page_size();
@@ -106,10 +111,7 @@ TEST_F(PageReaderTest, WalFramesOverrideTheFile) {
 TEST_F(PageReaderTest, PrefetchedPagesAreTheSnapshotsAndAWindowTakesAReadPerGroup) {
   SqliteDb db = MakeDb("wal");
   ASSERT_THAT(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"), IsOk());
-  ASSERT_THAT(db.Exec("UPDATE t SET b = randomblob(100) WHERE id % 300 = 1;"
-                      "WITH RECURSIVE s(x) AS (SELECT 3001 UNION ALL SELECT x + 1 FROM s "
-                      "WHERE x < 4000) INSERT INTO t SELECT x, randomblob(100) FROM s"),
-              IsOk());
+  ASSERT_THAT(ChangeInWal(db), IsOk());
   ASSERT_OK_AND_ASSIGN(auto snap, Snapshot::Take({info_}, SnapshotOptions{1}));
   ASSERT_OK_AND_ASSIGN(auto view, snap->OpenPageView("app"));
   PageReader reader(*view);
