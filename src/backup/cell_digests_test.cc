@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 
+#include "backup/row_cache_testing.h"
 #include "engine/snapshot.h"
 #include "util/status_matchers.h"
 
@@ -43,25 +44,12 @@ class CellDigestsTest : public ::testing::Test {
                          "WHERE v < 3000) INSERT INTO t SELECT v * 3, v % 7, "
                          "randomblob(v % 200) FROM s"),
                 IsOk());
-    full_.set_chain_id("chain");
-    full_.set_full_subdir("2026/12/06-000000.00");
-    full_.set_layer_dir(full_.full_subdir());
-    full_.set_end_time_micros(1000);
+    full_ = row_cache_testing::FullManifest("2026/12/06-000000.00");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   proto::BackupManifest Layer(uint32_t layer, uint64_t rows, uint64_t bytes) {
-    proto::BackupManifest m = full_;
-    m.set_layer(layer);
-    if (layer > 0) m.set_layer_dir("incrementals/x/" + std::to_string(layer));
-    m.set_end_time_micros(1000 + layer);
-    auto* table = m.add_databases();
-    table->set_name("d");
-    auto* t = table->add_tables();
-    t->set_name("t");
-    t->set_rows(rows);
-    t->set_logical_bytes(bytes);
-    return m;
+    return row_cache_testing::LayerManifest(full_, layer, rows, bytes);
   }
 
   // Maps t in a new snapshot on `threads` threads with `visit`, giving its leaves and its rows as

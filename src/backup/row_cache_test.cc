@@ -12,6 +12,7 @@
 #include <set>
 
 #include "backup/row_cache_format.h"
+#include "backup/row_cache_testing.h"
 #include "backup/row_codec.h"
 #include "util/status_matchers.h"
 
@@ -34,26 +35,13 @@ class RowCacheTest : public ::testing::Test {
            ("row_cache_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    full_.set_chain_id("chain");
-    full_.set_full_subdir("2026/12/05-120000.00");
-    full_.set_layer_dir(full_.full_subdir());
-    full_.set_end_time_micros(1000);
+    full_ = row_cache_testing::FullManifest("2026/12/05-120000.00");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   // A layer manifest with table d.t of `rows` rows and `bytes` bytes.
   proto::BackupManifest Layer(uint32_t layer, uint64_t rows, uint64_t bytes) {
-    proto::BackupManifest m = full_;
-    m.set_layer(layer);
-    if (layer > 0) m.set_layer_dir("incrementals/x/" + std::to_string(layer));
-    m.set_end_time_micros(1000 + layer);
-    auto* t = m.add_databases();
-    t->set_name("d");
-    auto* table = t->add_tables();
-    table->set_name("t");
-    table->set_rows(rows);
-    table->set_logical_bytes(bytes);
-    return m;
+    return row_cache_testing::LayerManifest(full_, layer, rows, bytes);
   }
 
   static std::string Body(int64_t rowid, int version = 0) {
