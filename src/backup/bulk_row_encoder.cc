@@ -49,21 +49,29 @@ Status BulkRowEncoder::Encode(std::string_view body, std::string* out) {
   values_.resize(record_.values.size());
   for (size_t i = 0; i < values_.size(); ++i) values_[i] = ToRecordValue(record_.values[i]);
   if (plan_.rowid_alias >= 0) values_[plan_.rowid_alias] = sqlite_record::Value();
-  out->append(reinterpret_cast<const char*>(&rowid), 8);
-  const size_t length_at = out->size();
-  out->append(8, '\0');  // the record's length, known once it is encoded in place
-  sqlite_record::Append(values_, out);
-  const uint64_t length = out->size() - length_at - 8;
-  std::memcpy(out->data() + length_at, &length, 8);
-  for (const SortThreadColumns& thread : threads_) {
-    if (!thread.used) continue;
-    projected_.clear();
-    for (int c : thread.columns) projected_.push_back(values_[c]);
-    scratch_.clear();
-    sqlite_record::Append(projected_, &scratch_);
-    rowcodec::PutVarint(out, scratch_.size());
-    out->append(scratch_);
+  // Every record is written straight into `out`, sized once for all of them; the serial types
+  // are worked out once for the table record and the projections.
+  layout_.Reset(values_);
+  const uint64_t length = layout_.Size();
+  size_t total = 16 + length;
+  projection_bytes_.assign(threads_.size(), 0);
+  for (size_t t = 0; t < threads_.size(); ++t) {
+    if (!threads_[t].used) continue;
+    projection_bytes_[t] = layout_.Size(threads_[t].columns);
+    total += rowcodec::kMaxVarintBytes + projection_bytes_[t];
   }
+  const size_t start = out->size();
+  out->resize(start + total);
+  char* p = out->data() + start;
+  std::memcpy(p, &rowid, 8);
+  std::memcpy(p + 8, &length, 8);
+  p = layout_.Write(p + 16);
+  for (size_t t = 0; t < threads_.size(); ++t) {
+    if (!threads_[t].used) continue;
+    p += rowcodec::PutVarint(projection_bytes_[t], p);
+    p = layout_.Write(threads_[t].columns, p);
+  }
+  out->resize(static_cast<size_t>(p - out->data()));  // the varints' unused room
   return Status::OK();
 }
 

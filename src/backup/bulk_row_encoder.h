@@ -47,8 +47,9 @@ class BulkRowEncoder {
   const ShortRowDefaults& short_rows_;  // completes rows stored before an ADD COLUMN
   const std::vector<SortThreadColumns>& threads_;
   rowcodec::Record record_;
-  std::vector<sqlite_record::Value> values_, projected_;
-  std::string scratch_;
+  std::vector<sqlite_record::Value> values_;
+  sqlite_record::RecordLayout layout_;    // of values_: the table record and the projections
+  std::vector<size_t> projection_bytes_;  // per sorting thread
 };
 
 }  // namespace cofre

@@ -19,6 +19,8 @@ static inline int EncodeVarint(char* buf, uint64_t v) {
   return n;
 }
 
+size_t PutVarint(uint64_t v, char* out) { return static_cast<size_t>(EncodeVarint(out, v)); }
+
 void PutVarint(std::string* out, uint64_t v) {
   if (v < 0x80) {
     out->push_back(static_cast<char>(v));

@@ -21,6 +21,9 @@
 namespace cofre::rowcodec {
 
 void PutVarint(std::string* out, uint64_t v);
+// Writes the varint of `v` at `out` (room for kMaxVarintBytes); returns its length.
+constexpr size_t kMaxVarintBytes = 10;
+size_t PutVarint(uint64_t v, char* out);
 // Reads a varint at *pos; false on truncation or overflow.
 bool GetVarint(std::string_view in, size_t* pos, uint64_t* v);
 

@@ -65,6 +65,34 @@ int64_t BodyLength(uint64_t t) {
   return static_cast<int64_t>((t - 12) / 2);
 }
 
+// Size of a record's header whose serial types take `types_len` bytes: the header size counts
+// its own varint.
+uint64_t HeaderLength(size_t types_len) {
+  uint64_t header_len = types_len + 1;
+  while (sqlite_varint::Length(header_len) + types_len != header_len) {
+    header_len = types_len + sqlite_varint::Length(header_len);
+  }
+  return header_len;
+}
+
+// Writes the body of `v`, `len` bytes as SerialType gives them, at `b`.
+void PutBody(const Value& v, size_t len, char* b) {
+  switch (v.type) {
+    case Type::kNull:
+      break;
+    case Type::kInteger:
+      PutBigEndian(static_cast<uint64_t>(v.i), len, b);
+      break;
+    case Type::kReal:
+      PutBigEndian(std::bit_cast<uint64_t>(v.r), 8, b);
+      break;
+    case Type::kText:
+    case Type::kBlob:
+      if (len > 0) std::memcpy(b, v.bytes.data(), len);
+      break;
+  }
+}
+
 }  // namespace
 
 void Append(std::span<const Value> values, std::string* out) {
@@ -77,11 +105,7 @@ void Append(std::span<const Value> values, std::string* out) {
     types_len += sqlite_varint::Length(type);
     body_len += len;
   }
-  // The header size counts its own varint.
-  uint64_t header_len = types_len + 1;
-  while (sqlite_varint::Length(header_len) + types_len != header_len) {
-    header_len = types_len + sqlite_varint::Length(header_len);
-  }
+  const uint64_t header_len = HeaderLength(types_len);
   const size_t start = out->size();
   out->resize(start + header_len + body_len);
   uint8_t* h = reinterpret_cast<uint8_t*>(out->data() + start);
@@ -92,22 +116,52 @@ void Append(std::span<const Value> values, std::string* out) {
     size_t len;
     SerialType(v, &type, &len);
     h += sqlite_varint::Put(type, h);
-    switch (v.type) {
-      case Type::kNull:
-        break;
-      case Type::kInteger:
-        PutBigEndian(static_cast<uint64_t>(v.i), len, b);
-        break;
-      case Type::kReal:
-        PutBigEndian(std::bit_cast<uint64_t>(v.r), 8, b);
-        break;
-      case Type::kText:
-      case Type::kBlob:
-        if (len > 0) std::memcpy(b, v.bytes.data(), len);
-        break;
-    }
+    PutBody(v, len, b);
     b += len;
   }
+}
+
+void RecordLayout::Reset(std::span<const Value> values) {
+  values_ = values;
+  const size_t n = values.size();
+  types_.resize(n);
+  lengths_.resize(n);
+  type_bytes_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    size_t len;
+    SerialType(values[i], &types_[i], &len);
+    lengths_[i] = len;
+    type_bytes_[i] = static_cast<uint8_t>(sqlite_varint::Length(types_[i]));
+  }
+  if (all_.size() != n) {
+    all_.resize(n);
+    for (size_t i = 0; i < n; ++i) all_[i] = static_cast<int>(i);
+  }
+}
+
+size_t RecordLayout::Size(std::span<const int> columns) const {
+  size_t types_len = 0;
+  size_t body_len = 0;
+  for (int c : columns) {
+    types_len += type_bytes_[c];
+    body_len += lengths_[c];
+  }
+  return HeaderLength(types_len) + body_len;
+}
+
+char* RecordLayout::Write(std::span<const int> columns, char* out) const {
+  size_t types_len = 0;
+  for (int c : columns) types_len += type_bytes_[c];
+  const uint64_t header_len = HeaderLength(types_len);
+  uint8_t* h = reinterpret_cast<uint8_t*>(out);
+  char* b = out + header_len;
+  h += sqlite_varint::Put(header_len, h);
+  for (int c : columns) {
+    h += sqlite_varint::Put(types_[c], h);
+    PutBody(values_[c], lengths_[c], b);
+    b += lengths_[c];
+  }
+  return b;
 }
 
 Status Validate(std::string_view record) {
