@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -359,6 +360,43 @@ TEST(KeyOrderTest, OrdersLikeSqlite) {
   KeyOrder rtrim({KeyOrder::Collation::kRtrim});
   EXPECT_EQ(rtrim.Compare(TextKey("x  ", 1), TextKey("x", 1)), 0);
   EXPECT_NE(binary.Compare(TextKey("x  ", 1), TextKey("x", 1)), 0);
+}
+
+TEST(KeyOrderTest, RowidKeysCompareAsTheirIntegersAndMeasureTheirBytes) {
+  // Keys of one INTEGER value take a shorter path than other keys: the same order and lengths.
+  std::mt19937_64 rng(7);
+  KeyOrder order;
+  auto random_rowid = [&rng] {
+    switch (rng() % 4) {
+      case 0:
+        return static_cast<int64_t>(rng() % 5) - 2;
+      case 1:
+        return rng() % 2 ? INT64_MIN : INT64_MAX;
+      default:
+        return static_cast<int64_t>(rng()) >> (rng() % 64);
+    }
+  };
+  for (int round = 0; round < 20000; ++round) {
+    const int64_t x = random_rowid(), y = random_rowid();
+    const std::string a = rowcodec::EncodeRowidKey(x), b = rowcodec::EncodeRowidKey(y);
+    const int want = x < y ? -1 : x > y ? 1 : 0;
+    const int got = order.Compare(a, b);
+    ASSERT_EQ((got > 0) - (got < 0), want) << x << " " << y;
+    // A two-value key starting with the same rowid sorts after it (shorter first).
+    std::string wider;
+    rowcodec::PutVarint(&wider, 2);
+    wider.append(a.substr(1));
+    rowcodec::AppendInteger(&wider, y);
+    EXPECT_GT(order.Compare(wider, a), 0);
+    EXPECT_LT(order.Compare(a, wider), 0);
+    // A record body after its kind byte: the key's length, whatever follows.
+    std::string body = a;
+    rowcodec::PutVarint(&body, 1);
+    rowcodec::AppendInteger(&body, y);
+    EXPECT_EQ(EncodedKeyLength(body), a.size());
+    EXPECT_EQ(EncodedKeyLength(wider), wider.size());
+    if (a.size() > 3) EXPECT_EQ(EncodedKeyLength(a.substr(0, a.size() - 1)), 0u);  // cut varint
+  }
 }
 
 TEST(KeyOrderTest, ForTableReadsCollationsAndRefusesWhatItCannotReproduce) {
