@@ -1,6 +1,12 @@
 #include "crypto/kdf.h"
 
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include <random>
+#include <string>
 
 #include "crypto/crypto_test_util.h"
 
@@ -30,6 +36,48 @@ TEST(Pbkdf2Test, Rfc7914Vectors) {
 TEST(Pbkdf2Test, MatchesPythonHashlib) {
   EXPECT_EQ(Pbkdf2Hex("password", "salt", 4096, 32),
             "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a");
+}
+
+// OpenSSL's own PBKDF2 (EVP_KDF), the reference for the one cofre runs.
+std::string OpensslPbkdf2(std::string pw, std::string salt, uint64_t iter, size_t len) {
+  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_PBKDF2, nullptr);
+  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
+  char digest[] = "SHA256";
+  int no_lower_bound_checks = 1;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, pw.data(), pw.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()),
+      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_ITER, &iter),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_PKCS5, &no_lower_bound_checks),
+      OSSL_PARAM_construct_end(),
+  };
+  std::string out(len, '\0');
+  const bool ok =
+      EVP_KDF_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), len, params) == 1;
+  EVP_KDF_CTX_free(ctx);
+  EVP_KDF_free(kdf);
+  EXPECT_TRUE(ok);
+  return Hex(out);
+}
+
+TEST(Pbkdf2Test, MatchesOpensslOnRandomInputs) {
+  // Passwords past the 64-byte block (hashed first), salts whose first block spills into a
+  // second, several output blocks and their truncation.
+  std::mt19937_64 rng(11);
+  auto bytes = [&rng](size_t n) {
+    std::string s(n, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    return s;
+  };
+  for (int round = 0; round < 300; ++round) {
+    const std::string pw = bytes(rng() % 150), salt = bytes(rng() % 80);
+    const uint32_t iter = 1 + static_cast<uint32_t>(rng() % (round % 10 == 0 ? 5000 : 40));
+    const size_t len = 1 + rng() % 100;
+    ASSERT_EQ(Pbkdf2Hex(pw, salt, iter, len), OpensslPbkdf2(pw, salt, iter, len))
+        << "password " << pw.size() << " bytes, salt " << salt.size() << ", " << iter
+        << " iterations, " << len << " bytes out";
+  }
 }
 
 TEST(PassphraseKeyTest, CockroachParametersMatchPythonHashlib) {
