@@ -77,9 +77,9 @@ struct Pbkdf2State {
 
 // PBKDF2 (RFC 8018 §5.2) with HMAC's inner and outer states worked out once per derivation:
 // every iteration after the first is then two SHA-256 block compressions of a 32-byte message.
-// OpenSSL's EVP_KDF copies and frees digest contexts at each iteration (about 6,900 instructions
-// an iteration against a few hundred here); the output is the same, as the RFC vectors and a
-// randomized comparison with EVP_KDF (kdf_test.cc) show.
+// OpenSSL's EVP_KDF copies and frees digest contexts at each iteration and takes about twice as
+// long (0.13 s against 0.06 s for 600,000 iterations here); the output is the same, as the RFC
+// vectors and a randomized comparison with EVP_KDF (kdf_test.cc) show.
 StatusOr<SecretBytes> Pbkdf2HmacSha256(std::string_view password, std::string_view salt,
                                        uint32_t iterations, size_t length) {
   if (iterations == 0) return InvalidArgumentError("PBKDF2 needs at least one iteration");

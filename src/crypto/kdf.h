@@ -17,7 +17,7 @@
 namespace cofre {
 
 // PBKDF2 iterations of new passphrase entries: 600 000 (OWASP's 2023 figure for
-// PBKDF2-HMAC-SHA256; about 0.25 s per derivation here, docs/encryption.md). cofre 0.3 and
+// PBKDF2-HMAC-SHA256; about 0.06 s per derivation here, docs/encryption.md). cofre 0.3 and
 // CockroachDB use 64 000; every entry records its own count, so chains written at 64 000 stay
 // readable.
 inline constexpr uint32_t kPassphraseIterations = 600000;

@@ -1,13 +1,12 @@
 // RangedReader: sequential reads in windows give the object's bytes, fetching each byte once;
-// an object that ends early is DataLoss; random reads are served from the window or fetched
-// exactly, without moving the sequential position.
+// an object that ends early is DataLoss; a failed fetch fails its read and nothing more; random
+// reads are served from the window or fetched exactly, without moving the sequential position.
 #include "storage/ranged_reader.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <mutex>
 #include <set>
 
 #include "util/status_matchers.h"
@@ -27,17 +26,13 @@ std::string Pattern(size_t n) {
 struct FakeObject {
   explicit FakeObject(std::string b) : bytes(std::move(b)) {}
   std::string bytes;
-  std::mutex mu;
-  std::vector<uint64_t> fetched;           // offsets, in the order the fetches began
+  std::vector<uint64_t> fetched;           // offsets, in the order of the fetches
   std::set<uint64_t> fail_at;              // offsets whose fetch fails
   size_t truncate_to = std::string::npos;  // the object "ends" here (replaced while read)
 
   RangeFetch Fetch() {
     return [this](uint64_t offset, size_t n, char* out) -> StatusOr<size_t> {
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        fetched.push_back(offset);
-      }
+      fetched.push_back(offset);
       if (fail_at.count(offset)) return UnavailableError("GET failed at " + std::to_string(offset));
       const size_t end = std::min(bytes.size(), truncate_to);
       const size_t k = offset >= end ? 0 : std::min<size_t>(n, end - offset);
@@ -45,10 +40,7 @@ struct FakeObject {
       return k;
     };
   }
-  size_t fetch_count() {
-    std::lock_guard<std::mutex> lock(mu);
-    return fetched.size();
-  }
+  size_t fetch_count() { return fetched.size(); }
 };
 
 // Reads the whole object sequentially in reads of `chunk` bytes.
@@ -90,6 +82,21 @@ TEST(RangedReaderTest, AnObjectThatEndsEarlyIsDataLossWhereverItIsRead) {
     EXPECT_THAT(got.status(),
                 StatusIs(StatusCode::kDataLoss, HasSubstr("mem://o ended after 550 of 1000")));
   }
+}
+
+TEST(RangedReaderTest, AFailedFetchFailsTheReadAndTheNextReadAsksAgain) {
+  FakeObject object(Pattern(1000));
+  object.fail_at = {100};
+  RangedReader reader(object.Fetch(), "mem://o", 1000, 100);
+  std::string buf(100, '\0');
+  ASSERT_THAT(reader.Read(buf.data(), 100).status(), IsOk());
+  EXPECT_THAT(reader.Read(buf.data(), 50).status(),
+              StatusIs(StatusCode::kUnavailable, HasSubstr("GET failed at 100")));
+  // Nothing was consumed: once the store answers, the read gives bytes [100, 150).
+  object.fail_at.clear();
+  StatusOr<size_t> got = reader.Read(buf.data(), 50);
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(buf.substr(0, *got), Pattern(1000).substr(100, *got));
 }
 
 TEST(RangedReaderTest, RandomReadsComeFromTheWindowOrAreFetchedExactly) {
