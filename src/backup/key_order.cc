@@ -61,6 +61,17 @@ bool StartsWithOneInteger(std::string_view in) {
   return in.size() >= 3 && in[0] == 1 && static_cast<uint8_t>(in[1]) == fmt::kInteger;
 }
 
+// The value of `key` when it is exactly one INTEGER value: what the general walk of Compare()
+// would read, without it.
+bool ReadOneInteger(std::string_view key, int64_t* v) {
+  if (!StartsWithOneInteger(key)) return false;
+  size_t pos = 2;
+  uint64_t u;
+  if (!rowcodec::GetVarint(key, &pos, &u) || pos != key.size()) return false;
+  *v = static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+  return true;
+}
+
 // SQLite's comparison of an INTEGER with a REAL (exact for every int64 and finite double).
 int CompareIntReal(int64_t i, double r) {
   if (r < -9223372036854775808.0) return 1;
@@ -160,9 +171,7 @@ int KeyOrder::Compare(std::string_view a, std::string_view b) const {
   // The same bytes are the same values (the common case of an incremental's unchanged row).
   if (a == b) return 0;
   int64_t x, y;
-  if (rowcodec::DecodeRowidKey(a, &x) && rowcodec::DecodeRowidKey(b, &y)) {
-    return x < y ? -1 : x > y;
-  }
+  if (ReadOneInteger(a, &x) && ReadOneInteger(b, &y)) return x < y ? -1 : x > y;
   size_t pa = 0, pb = 0;
   uint64_t na, nb;
   if (!rowcodec::GetVarint(a, &pa, &na) || !rowcodec::GetVarint(b, &pb, &nb)) {

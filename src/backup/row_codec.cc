@@ -262,15 +262,6 @@ std::string EncodeRowidKey(int64_t rowid) {
 }
 
 bool DecodeRowidKey(std::string_view key, int64_t* rowid) {
-  // The usual encoding (count 1, INTEGER tag) read directly: every row of a restore's span merge
-  // and of an incremental's previous state comes through here (KeyOrder::Compare).
-  if (key.size() >= 3 && key[0] == 1 && static_cast<uint8_t>(key[1]) == fmt::kInteger) {
-    size_t pos = 2;
-    uint64_t u;
-    if (!GetVarint(key, &pos, &u) || pos != key.size()) return false;
-    *rowid = UnZigZag(u);
-    return true;
-  }
   size_t pos = 0;
   uint64_t n = 0;
   ValueRef v;
