@@ -98,9 +98,14 @@ tsan_run() {
   # Longest first: the jobs suite, in two shares (COFRE_TEST_SHARD, server_testlib.main).
   local parts=(e2e:jobs:0/2 e2e:jobs:1/2 e2e:server e2e:pgbench)
   for t in backup storage util jobs; do parts+=("unit:$t"); done
+  parts+=(unit:engine-threads)
   # Runs one part into its log; its exit status is the part's.
   run_part() {
     case "$1" in
+      # The engine layer's threaded paths only: the page writer's syncing thread, concurrent
+      # b-tree builders.
+      unit:engine-threads) "$BUILD_TSAN/engine_test" --gtest_brief=1 \
+        --gtest_filter='WriteBehindTest.*:BulkBtreeTest.ConcurrentBuildersOnManyThreads' ;;
       unit:*) "$BUILD_TSAN/${1#unit:}_test" --gtest_brief=1 ;;
       e2e:*:*) local suite="${1#e2e:}"
         COFRE_TEST_SHARD="${suite#*:}" COFRE_BIN="$BUILD_TSAN/cofre" \

@@ -146,7 +146,7 @@ class SortingThreads {
   explicit SortingThreads(size_t n) {
     for (size_t i = 0; i < std::max<size_t>(1, n); ++i) {
       // Two pending tasks per thread: the batch being sorted and the next one.
-      threads_.push_back(std::make_unique<TaskThread>(2));
+      threads_.push_back(std::make_unique<TaskThread>(2, "cofre-sort"));
     }
   }
   size_t size() const { return threads_.size(); }
@@ -409,7 +409,9 @@ class TableLoad {
 }  // namespace
 
 StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
-  ASSIGN_OR_RETURN(std::unique_ptr<BulkFileWriter> writer, BulkFileWriter::Open(req.path));
+  BulkFileWriter::Options options;
+  options.durable = req.durable;
+  ASSIGN_OR_RETURN(std::unique_ptr<BulkFileWriter> writer, BulkFileWriter::Open(req.path, options));
   BulkLoadResult result;
   {
     // Index entries are sorted and index pages written on these threads while tables load on

@@ -43,6 +43,9 @@ struct BulkLoadRequest {
   std::function<void(uint64_t logical_bytes)> progress;  // after each span
   // Checked after each span: once requested, the load fails with Cancelled.
   std::stop_token stop;
+  // The file becomes a database that must survive a crash (synced as it is written and at the
+  // end, engine/bulk_btree.h); false for a scratch file read once and deleted.
+  bool durable = true;
 };
 
 struct BulkLoadResult {

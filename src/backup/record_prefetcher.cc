@@ -4,6 +4,7 @@
 
 #include "backup/data_file_format.h"
 #include "backup/data_file_reader.h"
+#include "util/thread_name.h"
 
 namespace cofre {
 
@@ -55,6 +56,7 @@ RecordPrefetcher::~RecordPrefetcher() {
 }
 
 void RecordPrefetcher::Run() {
+  NameThisThread("cofre-records");
   Status st;
   for (size_t i = 0; i < units_.size() && st.ok(); ++i) st = RunUnit(i);
   {

@@ -252,6 +252,7 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
     request.crypto = &crypto;
     request.progress = [progress](uint64_t bytes) { progress->Add(bytes); };
     request.stop = progress->stop();
+    request.durable = publish;
     StatusOr<BulkLoadResult> loaded = BulkLoad(request);
     if (!loaded.ok() && loaded.status().code() == StatusCode::kFailedPrecondition) {
       // Rows SQLite can take in any order but pages cannot: start over through INSERT.

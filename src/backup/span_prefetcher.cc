@@ -1,5 +1,7 @@
 #include "backup/span_prefetcher.h"
 
+#include "util/thread_name.h"
+
 namespace cofre {
 
 SpanPrefetcher::BlockPool::~BlockPool() = default;
@@ -50,6 +52,7 @@ void SpanPrefetcher::GiveBack(Block&& block) {
 }
 
 void SpanPrefetcher::Produce(Opener open, Transform transform) {
+  NameThisThread("cofre-span");
   Status status;
   bool out_of_order = false;
   // Hands a block over; false when the consumer is gone.

@@ -55,8 +55,10 @@ StatusOr<std::unique_ptr<BulkFileWriter>> BulkFileWriter::Open(const std::string
   w->original_page_count_ = info.page_count;
   w->allocator_ =
       std::make_unique<PageAllocator>(info.page_count, info.page_size, options.pending_byte);
-  if (options.write_behind_bytes > 0) {
-    w->write_behind_ = std::make_unique<WriteBehind>(w->fd_.get(), options.write_behind_bytes);
+  const uint64_t sync_behind = options.durable ? options.sync_behind_bytes : 0;
+  if (options.write_behind_bytes > 0 || sync_behind > 0) {
+    w->write_behind_ = std::make_unique<WriteBehind>(w->fd_.get(), options.write_behind_bytes,
+                                                     sync_behind, w->display_);
   }
   return w;
 }
@@ -161,7 +163,8 @@ Status BulkFileWriter::Finish() {
                                            static_cast<uint32_t>(unused.size()));
   RETURN_IF_ERROR(PwriteFully(fd_.get(), 0, reinterpret_cast<const char*>(header), sizeof(header),
                               "writing the header of " + display_));
-  RETURN_IF_ERROR(SyncFd(fd_.get(), display_));
+  if (write_behind_) RETURN_IF_ERROR(write_behind_->Stop());
+  if (options_.durable) RETURN_IF_ERROR(SyncFd(fd_.get(), display_));
   return fd_.Close(display_);
 }
 

@@ -60,6 +60,14 @@ class BulkFileWriter {
     // Bytes written between two starts of the kernel's writeback of the file (WriteBehind in
     // page_sink.h); 0 leaves writeback to the kernel until Finish's fsync.
     uint64_t write_behind_bytes = 32 << 20;
+    // Bytes written between two fdatasyncs of the file on a thread of its own (WriteBehind), so
+    // that Finish's fsync does not wait for the device to flush the whole file; 0: only Finish
+    // syncs.
+    uint64_t sync_behind_bytes = 128 << 20;
+    // Whether the file must survive a crash once Finish returned: Finish fsyncs it, and it is
+    // synced along the way (sync_behind_bytes). A scratch file read once and deleted (a table
+    // restore's staging file) needs neither.
+    bool durable = true;
   };
 
   // Opens `path` and checks the preconditions; FailedPrecondition naming what is wrong.
@@ -77,8 +85,8 @@ class BulkFileWriter {
   StatusOr<std::unique_ptr<TableBtreeBuilder>> BuildTable(uint32_t root_page);
   StatusOr<std::unique_ptr<IndexBtreeBuilder>> BuildIndex(uint32_t root_page);
 
-  // Writes the header and freelist and fsyncs. FailedPrecondition when a builder has not
-  // finished or failed.
+  // Writes the header and freelist and, for a durable file, fsyncs. FailedPrecondition when a
+  // builder has not finished or failed.
   Status Finish();
 
  private:

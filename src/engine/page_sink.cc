@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "util/file_util.h"
+#include "util/thread_name.h"
 
 namespace cofre {
 
@@ -26,11 +27,59 @@ Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const st
   return Status::OK();
 }
 
+WriteBehind::WriteBehind(int fd, uint64_t interval, uint64_t sync_interval, std::string display)
+    : fd_(fd), interval_(interval), sync_interval_(sync_interval), display_(std::move(display)) {
+  if (sync_interval_ > 0) syncer_ = std::thread([this] { SyncLoop(); });
+}
+
+WriteBehind::~WriteBehind() { (void)Stop(); }
+
 void WriteBehind::Wrote(uint64_t bytes) {
+  if (sync_interval_ > 0) {
+    uint64_t unsynced = unsynced_.fetch_add(bytes) + bytes;
+    if (unsynced >= sync_interval_ && unsynced_.compare_exchange_strong(unsynced, 0)) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        sync_wanted_ = true;
+      }
+      wake_.notify_one();
+    }
+  }
+  if (interval_ == 0) return;
   uint64_t now = pending_.fetch_add(bytes) + bytes;
   // One of the threads that crossed the interval resets the count and starts the writeback.
   if (now < interval_ || !pending_.compare_exchange_strong(now, 0)) return;
   (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+void WriteBehind::SyncLoop() {
+  NameThisThread("cofre-sync");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stop_ || sync_wanted_; });
+    if (stop_) return;
+    sync_wanted_ = false;
+    lock.unlock();
+    int rc;
+    do {
+      rc = ::fdatasync(fd_);
+    } while (rc != 0 && errno == EINTR);
+    const int err = rc != 0 ? errno : 0;
+    syncs_.fetch_add(1);
+    lock.lock();
+    if (err != 0 && sync_status_.ok()) sync_status_ = ErrnoToStatus(err, "syncing " + display_);
+  }
+}
+
+Status WriteBehind::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  if (syncer_.joinable()) syncer_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  return sync_status_;
 }
 
 PageSink::PageSink(int fd, uint32_t page_size, PageAllocator* allocator, std::string display,

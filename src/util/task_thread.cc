@@ -1,9 +1,11 @@
 #include "util/task_thread.h"
 
+#include "util/thread_name.h"
+
 namespace cofre {
 
-TaskThread::TaskThread(size_t max_pending)
-    : max_pending_(max_pending == 0 ? 1 : max_pending), thread_([this] { Run(); }) {}
+TaskThread::TaskThread(size_t max_pending, const char* name)
+    : max_pending_(max_pending == 0 ? 1 : max_pending), name_(name), thread_([this] { Run(); }) {}
 
 TaskThread::~TaskThread() {
   {
@@ -34,6 +36,7 @@ bool TaskThread::failed() {
 }
 
 void TaskThread::Run() {
+  NameThisThread(name_);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     changed_.wait(lock, [this] { return stop_ || !queue_.empty(); });

@@ -23,7 +23,8 @@ class TaskThread {
  public:
   using Task = std::function<Status()>;
 
-  explicit TaskThread(size_t max_pending = 1);
+  // `name`: the thread's name (util/thread_name.h).
+  explicit TaskThread(size_t max_pending = 1, const char* name = "cofre-task");
   ~TaskThread();
   TaskThread(const TaskThread&) = delete;
   TaskThread& operator=(const TaskThread&) = delete;
@@ -39,6 +40,7 @@ class TaskThread {
   void Run();
 
   const size_t max_pending_;
+  const char* const name_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<Task> queue_;
