@@ -144,6 +144,12 @@ class RestoreTableTest(CofreTestCase):
         proc = self.restore_tables("shop", ["log", "orders", "seq"], "tgt")
         self.assertIn("2 of 3 tables went into the existing database as whole records",
                       proc.stderr)
+        # The target, a WAL database nobody else had open, took the copy through a rollback
+        # journal and is back in WAL, with no marker left (engine/journal_switch.h).
+        self.assertIn("through a rollback journal", proc.stderr)
+        self.assertEqual(sqlite3.connect(path).execute("PRAGMA journal_mode").fetchall(),
+                         [("wal",)])
+        self.assertFalse(os.path.exists(path + "-cofre-wal"))
         for t in ("orders", "log", "seq"):
             self.assertEqual(table_dump(src, t), table_dump(path, t), t)
         self.assertEqual(own_indexes(src, {"orders"}), own_indexes(path, {"orders"}))
@@ -157,6 +163,21 @@ class RestoreTableTest(CofreTestCase):
                              .fetchall(), [("updated 3",)])
         finally:
             con.close()
+        # With another connection holding the target open, the copy goes through its WAL, and
+        # that connection reads on meanwhile.
+        path = self.make_target("tgt2")
+        reader = sqlite3.connect(path)
+        try:
+            self.assertEqual(reader.execute("SELECT count(*) FROM keep").fetchall(), [(2,)])
+            proc = self.restore_tables("shop", ["log", "orders", "seq"], "tgt2")
+            self.assertNotIn("through a rollback journal", proc.stderr)
+            self.assertEqual(reader.execute("SELECT count(*) FROM orders").fetchall(), [(20000,)])
+        finally:
+            reader.close()
+        for t in ("orders", "log", "seq"):
+            self.assertEqual(table_dump(src, t), table_dump(path, t), t)
+        self.assertEqual(sqlite3.connect(path).execute("PRAGMA journal_mode").fetchall(),
+                         [("wal",)])
 
 
 if __name__ == "__main__":

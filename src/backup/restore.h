@@ -55,6 +55,10 @@ struct RestoreRequest {
   // Write b-tree pages directly where the plan allows (backup/bulk_load_plan.h); false: every
   // row goes through SQLite's INSERT (for comparisons and tests).
   bool bulk_pages = true;
+  // A table restore into a WAL database of cofre's own that no other connection has open moves
+  // its rows in through a rollback journal (engine/journal_switch.h): written once, but
+  // connections that open the database during the copy wait for it.
+  bool tables_through_journal = false;
 };
 
 struct RestoreResult {
@@ -64,6 +68,9 @@ struct RestoreResult {
   // Tables restored into an existing database whose records SQLite copied as they are from the
   // staging file (engine/table_transfer.h); the others went in row by row.
   uint64_t tables_copied_as_records = 0;
+  // The target (a WAL database) took that copy through a rollback journal, writing its pages
+  // once (engine/journal_switch.h); false when another connection had it open.
+  bool copied_through_rollback_journal = false;
 };
 
 StatusOr<RestoreResult> RunRestore(const RestoreRequest& request);

@@ -7,6 +7,7 @@
 
 #include "backup/schema_guard.h"
 #include "backup/table_schema.h"
+#include "engine/journal_switch.h"
 #include "engine/table_transfer.h"
 #include "util/file_util.h"
 
@@ -141,6 +142,15 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
       RETURN_IF_ERROR(progress->CheckStop());
       RETURN_IF_ERROR(staging->Attach());
     }
+  }
+  // A WAL database of cofre's own takes the copy through a rollback journal, which writes the
+  // new pages once instead of twice, when the caller allows it and no other connection has it
+  // open (engine/journal_switch.h). Destroyed after the transaction ends, it switches the file
+  // back.
+  std::unique_ptr<RollbackJournalForBulkCopy> journal;
+  if (staging && !target.external && req.tables_through_journal) {
+    ASSIGN_OR_RETURN(journal, RollbackJournalForBulkCopy::Begin(db, target.path));
+    if (journal) result->copied_through_rollback_journal = true;
   }
   SchemaGuard guard(db, std::set<std::string>(tables.begin(), tables.end()));
   if (staging) guard.AllowReadsOf(kStagingSchema);

@@ -81,6 +81,7 @@ int RunSqlCommand(const CliArgs& args) {
     options.database = args.database;
     options.locality = args.locality;
     options.operations = OperationSettingsFromEnvironment();
+    options.operations.restore_tables_through_journal = true;  // the data directory is ours alone
     // One server owns a data directory: refuse when one runs, and keep one from starting while
     // this embedded session runs.
     StatusOr<int> lock = server::LockForEmbeddedUse(args.data_dir);

@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "engine/journal_switch.h"
 #include "util/file_util.h"
 
 namespace cofre {
@@ -40,10 +41,24 @@ std::string RandomSuffix() {
 StatusOr<SqliteDb> OpenDatabaseFile(const std::string& path) {
   ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, /*create=*/true));
   // New files get WAL; a file that has its own rollback journal (restored from a source that
-  // used one) keeps it.
+  // used one) keeps it, unless a table restore stopped before switching it back to WAL
+  // (journal_switch.h, invariant 2).
   ASSIGN_OR_RETURN(auto pages, db.QueryInt("PRAGMA page_count"));
   ASSIGN_OR_RETURN(auto current, db.QueryText("PRAGMA journal_mode"));
-  if (pages.value_or(0) > 0 && current && *current != "wal") {
+  const bool keeps_journal = pages.value_or(0) > 0 && current && *current != "wal";
+  if (keeps_journal && WalPending(path)) {
+    // Without waiting: while the table restore that left the marker still runs, it holds the
+    // file, and switches it back itself.
+    RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout=0"));
+    StatusOr<std::optional<std::string>> mode = db.QueryText("PRAGMA journal_mode=WAL");
+    RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout=" + std::to_string(SqliteDb::kBusyTimeoutMs)));
+    if (mode.ok() && mode->value_or("") == "wal") {
+      ClearWalPending(path);
+      RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=NORMAL"));
+      return db;
+    }
+  }
+  if (keeps_journal) {
     RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
     return db;
   }
@@ -135,7 +150,7 @@ Status DataDir::RemoveUnpublishedFilesLocked() {
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "databases", ec)) {
     std::string name = entry.path().filename().string();
     std::string base = name;
-    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    for (const char* suffix : {"-wal", "-shm", "-journal", kWalPendingSuffix}) {
       if (base.size() > strlen(suffix) && base.ends_with(suffix)) {
         base = base.substr(0, base.size() - strlen(suffix));
       }
@@ -289,6 +304,7 @@ Status DataDir::DropDatabase(const std::string& name, bool cascade) {
     fs::remove(info.path, ec);
     fs::remove(info.path + "-wal", ec);
     fs::remove(info.path + "-shm", ec);
+    fs::remove(info.path + kWalPendingSuffix, ec);
   }
   return Status::OK();
 }
@@ -345,6 +361,7 @@ Status DataDir::PublishDatabases(const std::vector<Publication>& pubs) {
     fs::remove(old.path, ec);
     fs::remove(old.path + "-wal", ec);
     fs::remove(old.path + "-shm", ec);
+    fs::remove(old.path + kWalPendingSuffix, ec);
   }
   return Status::OK();
 }

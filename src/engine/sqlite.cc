@@ -136,7 +136,7 @@ StatusOr<SqliteDb> SqliteDb::Open(const std::string& path, bool create, bool rea
     return SqliteStatus(rc, raw, "cannot open database file " + path);
   }
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, 10000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   return db;
 }
 

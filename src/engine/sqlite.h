@@ -32,6 +32,9 @@ class SqliteDb {
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
+  // How long a connection Open made waits for a lock another connection holds.
+  static constexpr int kBusyTimeoutMs = 10000;
+
   // Opens `path` (creating it when `create`), with a busy timeout and extended result codes,
   // through the VFS named `vfs` (SQLite's default when null; registered beforehand).
   static StatusOr<SqliteDb> Open(const std::string& path, bool create, bool read_only = false,

@@ -20,6 +20,12 @@ struct OperationSettings {
   // RESTORE writes b-tree pages directly where it can; false: every row through SQLite's INSERT
   // (for comparisons and tests).
   bool restore_bulk_pages = true;
+  // RESTORE TABLE into a WAL database of cofre's own that no other connection has open moves the
+  // rows in through a rollback journal, writing them once instead of twice
+  // (engine/journal_switch.h); connections that open the database meanwhile wait for the copy.
+  // On in `cofre sql`, which holds its data directory alone; off in the server, whose sessions
+  // open databases at any time.
+  bool restore_tables_through_journal = false;
 
   // Tests only; never set in production.
   // PBKDF2 iterations for new passphrase chains (0: the default; clamped to >= 1000).

@@ -150,6 +150,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   RestoreRequest req;
   req.schema_only = opts.schema_only;
   req.bulk_pages = ctx.operations.restore_bulk_pages;
+  req.tables_through_journal = ctx.operations.restore_tables_through_journal;
   req.storage = chain.opened.view();
   req.manifest = &manifest;
   req.crypto = crypto;
@@ -255,6 +256,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   }
   LiveCounts live;
   uint64_t copied_as_records = 0;
+  bool through_journal = false;
   ASSIGN_OR_RETURN(ResultSet rs,
                    RunJob(
                        ctx, "RESTORE", DescribeStatement(stmt),
@@ -270,6 +272,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
                          *entries = r.index_entries;
                          *bytes = r.bytes;
                          copied_as_records = r.tables_copied_as_records;
+                         through_journal = r.copied_through_rollback_journal;
                          return Status::OK();
                        },
                        &live));
@@ -283,7 +286,9 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
     rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
                           std::to_string(copied_as_records) + " of " + std::to_string(into) +
                               " tables went into the existing database as whole records "
-                              "(SQLite's transfer from a staging file), the rest row by row"});
+                              "(SQLite's transfer from a staging file" +
+                              (through_journal ? ", through a rollback journal" : "") +
+                              "), the rest row by row"});
   }
   return rs;
 }
