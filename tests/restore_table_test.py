@@ -114,6 +114,50 @@ class RestoreTableTest(CofreTestCase):
         self.assertEqual(dump(target), before)
         self.assertEqual(files_in(dbdir), files)
 
+    def test_killed_copy_leaves_the_target_as_it_was_and_in_wal(self):
+        """A RESTORE TABLE killed inside its copy (through a rollback journal) leaves a hot journal
+        and the WAL marker: the next start rolls the target back to what it held and puts it
+        back in WAL, and the restore then runs again exactly."""
+        self.ok("CREATE DATABASE shop")
+        src = self.db_path("shop")
+        con = sqlite3.connect(src)
+        con.executescript("""
+            CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);
+            CREATE INDEX a_v ON a (v);
+            CREATE TABLE b (id INTEGER PRIMARY KEY, w BLOB);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
+              INSERT INTO a SELECT i, 'v' || (i % 1013) FROM n;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+              INSERT INTO b SELECT i, randomblob(i % 900) FROM n;
+        """)
+        con.commit()
+        con.close()
+        self.ok("BACKUP DATABASE shop INTO 'nodelocal://self/shop'")
+        path = self.make_target("tgt")
+        before = dump(path)
+        env = dict(os.environ, COFRE_TEST_KILL_DURING_TABLE_COPY="1")
+        proc = subprocess.run(
+            [COFRE, "sql", "--data", self.data, "-e",
+             "RESTORE TABLE shop.a, shop.b FROM LATEST IN 'nodelocal://self/shop' "
+             "WITH into_db = 'tgt'"], capture_output=True, text=True, timeout=600, env=env)
+        self.assertEqual(proc.returncode, -9, proc.stderr)
+        self.assertTrue(os.path.exists(path + "-cofre-wal"))
+        self.assertTrue(os.path.exists(path + "-journal"))
+        # The next start: the hot journal rolled back, WAL again, the marker gone.
+        self.ok("SELECT 1")
+        self.assertFalse(os.path.exists(path + "-cofre-wal"))
+        con = sqlite3.connect(path)
+        try:
+            self.assertEqual(con.execute("PRAGMA journal_mode").fetchall(), [("wal",)])
+            self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
+        finally:
+            con.close()
+        self.assertEqual(dump(path), before)
+        proc = self.restore_tables("shop", ["a", "b"], "tgt")
+        self.assertIn("through a rollback journal", proc.stderr)
+        for t in ("a", "b"):
+            self.assertEqual(table_dump(src, t), table_dump(path, t), t)
+
     def test_matching_tables_move_in_as_whole_records(self):
         """Tables that SQLite can transfer (an INTEGER PRIMARY KEY or an index) go in as whole
         records from the staging file; one it would renumber (neither) goes row by row. Either

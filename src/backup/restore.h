@@ -59,6 +59,9 @@ struct RestoreRequest {
   // its rows in through a rollback journal (engine/journal_switch.h): written once, but
   // connections that open the database during the copy wait for it.
   bool tables_through_journal = false;
+  // Tests only: called inside a table restore's copy transaction once its first table went in
+  // (the e2e tests kill the process there).
+  std::function<void()> test_after_first_table_copied;
 };
 
 struct RestoreResult {

@@ -185,6 +185,9 @@ Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
                                                 SchemaFromManifest(*table).StoredColumnList());
       if (!copied.ok()) return fail(copied.status());
       if (*copied) ++result->tables_copied_as_records;
+      if (req.test_after_first_table_copied && table == wanted->tables.front()) {
+        req.test_after_first_table_copied();
+      }
     } else if (records) {
       if (Status st = LoadTable(db, "main", *table, *records, &unit, progress, result); !st.ok()) {
         return fail(st);

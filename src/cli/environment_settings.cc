@@ -50,6 +50,9 @@ sql::OperationSettings OperationSettingsFromEnvironment() {
   if (const char* v = std::getenv("COFRE_TEST_KILL_AFTER_COMMIT")) {
     s.test_kill_after_commit = *v != '\0' && std::string_view(v) != "0";
   }
+  if (const char* v = std::getenv("COFRE_TEST_KILL_DURING_TABLE_COPY")) {
+    s.test_kill_during_table_copy = *v != '\0' && std::string_view(v) != "0";
+  }
   return s;
 }
 

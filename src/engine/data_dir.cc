@@ -150,9 +150,11 @@ Status DataDir::RemoveUnpublishedFilesLocked() {
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "databases", ec)) {
     std::string name = entry.path().filename().string();
     std::string base = name;
-    for (const char* suffix : {"-wal", "-shm", "-journal", kWalPendingSuffix}) {
+    // One suffix at most; the marker's before "-wal", which it ends with.
+    for (const char* suffix : {kWalPendingSuffix, "-wal", "-shm", "-journal"}) {
       if (base.size() > strlen(suffix) && base.ends_with(suffix)) {
         base = base.substr(0, base.size() - strlen(suffix));
+        break;
       }
     }
     if (live.count(base)) continue;
@@ -162,6 +164,11 @@ Status DataDir::RemoveUnpublishedFilesLocked() {
       if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;
     }
     fs::remove(entry.path(), ec);
+  }
+  // A table restore killed while it copied through a rollback journal: its target goes back to
+  // WAL now (journal_switch.h, invariant 2), not only when a session next opens it.
+  for (const auto& d : dbs) {
+    if (!d.external && WalPending(d.path)) OpenDatabaseFile(d.path).status().IgnoreError();
   }
   return Status::OK();
 }

@@ -1,9 +1,6 @@
 #include "engine/journal_switch.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "util/file_util.h"
 

@@ -37,6 +37,9 @@ struct OperationSettings {
   uint64_t test_kill_at_checkpoint = 0;
   std::vector<uint64_t> test_pause_at_checkpoints;
   bool test_kill_after_commit = false;
+  // RESTORE TABLE kills its process (SIGKILL) inside the copy's transaction, once the first
+  // table went in.
+  bool test_kill_during_table_copy = false;
 };
 
 }  // namespace cofre::sql

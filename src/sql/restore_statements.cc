@@ -2,6 +2,7 @@
 // restore and where, and runs the backup layer's restore under a job record; with
 // verify_backup_table_data and schema_only, only reads the chosen tables back.
 #include <chrono>
+#include <csignal>
 #include <set>
 
 #include "backup/collection.h"
@@ -151,6 +152,9 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   req.schema_only = opts.schema_only;
   req.bulk_pages = ctx.operations.restore_bulk_pages;
   req.tables_through_journal = ctx.operations.restore_tables_through_journal;
+  if (ctx.operations.test_kill_during_table_copy) {
+    req.test_after_first_table_copied = [] { std::raise(SIGKILL); };
+  }
   req.storage = chain.opened.view();
   req.manifest = &manifest;
   req.crypto = crypto;
