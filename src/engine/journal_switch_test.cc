@@ -5,6 +5,7 @@
 #include "engine/journal_switch.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -97,14 +98,20 @@ TEST_F(JournalSwitchTest, AFileOfAnotherJournalModeIsLeftAlone) {
 }
 
 TEST_F(JournalSwitchTest, AStoppedCopyLeavesAMarkerTheNextOpenActsOn) {
-  {
-    ASSERT_OK_AND_ASSIGN(SqliteDb db, OpenDatabaseFile(path_));
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<RollbackJournalForBulkCopy> journal,
-                         RollbackJournalForBulkCopy::Begin(db, path_));
-    ASSERT_NE(journal, nullptr);
-    ASSERT_THAT(db.Exec("INSERT INTO t(b) VALUES ('kept')"), IsOk());
-    (void)journal.release();  // as if the process stopped: it never switches back
+  // A child process switches, writes, and stops without switching back (no destructor runs).
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto db = OpenDatabaseFile(path_);
+    if (!db.ok()) ::_exit(2);
+    auto journal = RollbackJournalForBulkCopy::Begin(*db, path_);
+    if (!journal.ok() || *journal == nullptr) ::_exit(3);
+    if (!db->Exec("INSERT INTO t(b) VALUES ('kept')").ok()) ::_exit(4);
+    ::_exit(0);
   }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   ASSERT_TRUE(Marker());
   {
     // While another connection reads the file (a copy about to start, say), the switch back
