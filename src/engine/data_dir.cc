@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS databases (
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
+// Removes a database file of cofre's own and what SQLite and cofre keep beside it (best effort).
+void RemoveDatabaseFiles(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", kWalPendingSuffix}) fs::remove(path + suffix, ec);
+}
+
 std::string RandomSuffix() {
   static thread_local std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(::getpid())
                                                                        << 32);
@@ -46,17 +52,9 @@ StatusOr<SqliteDb> OpenDatabaseFile(const std::string& path) {
   ASSIGN_OR_RETURN(auto pages, db.QueryInt("PRAGMA page_count"));
   ASSIGN_OR_RETURN(auto current, db.QueryText("PRAGMA journal_mode"));
   const bool keeps_journal = pages.value_or(0) > 0 && current && *current != "wal";
-  if (keeps_journal && WalPending(path)) {
-    // Without waiting: while the table restore that left the marker still runs, it holds the
-    // file, and switches it back itself.
-    RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout=0"));
-    StatusOr<std::optional<std::string>> mode = db.QueryText("PRAGMA journal_mode=WAL");
-    RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout=" + std::to_string(SqliteDb::kBusyTimeoutMs)));
-    if (mode.ok() && mode->value_or("") == "wal") {
-      ClearWalPending(path);
-      RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=NORMAL"));
-      return db;
-    }
+  if (keeps_journal && ReturnToWalIfPending(db, path)) {
+    RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=NORMAL"));
+    return db;
   }
   if (keeps_journal) {
     RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
@@ -231,10 +229,7 @@ StatusOr<DatabaseInfo> DataDir::CreateDatabase(const std::string& name) {
   }();
   if (!st.ok()) {
     system_.Exec("ROLLBACK").IgnoreError();
-    std::error_code ec;
-    fs::remove(path, ec);
-    fs::remove(path + "-wal", ec);
-    fs::remove(path + "-shm", ec);
+    RemoveDatabaseFiles(path);
     return st.code() == StatusCode::kInvalidArgument
                ? AlreadyExistsError("database \"" + name + "\" already exists")
                : st;
@@ -306,13 +301,7 @@ Status DataDir::DropDatabase(const std::string& name, bool cascade) {
   ASSIGN_OR_RETURN(SqliteStmt del, system_.Prepare("DELETE FROM databases WHERE name = ?"));
   del.Bind(1, name);
   RETURN_IF_ERROR(del.Run());
-  if (!info.external) {
-    std::error_code ec;
-    fs::remove(info.path, ec);
-    fs::remove(info.path + "-wal", ec);
-    fs::remove(info.path + "-shm", ec);
-    fs::remove(info.path + kWalPendingSuffix, ec);
-  }
+  if (!info.external) RemoveDatabaseFiles(info.path);
   return Status::OK();
 }
 
@@ -364,11 +353,7 @@ Status DataDir::PublishDatabases(const std::vector<Publication>& pubs) {
   }
   if (Status st = system_.Exec("COMMIT"); !st.ok()) return rollback(st);
   for (const auto& old : replaced) {
-    if (old.external) continue;
-    fs::remove(old.path, ec);
-    fs::remove(old.path + "-wal", ec);
-    fs::remove(old.path + "-shm", ec);
-    fs::remove(old.path + kWalPendingSuffix, ec);
+    if (!old.external) RemoveDatabaseFiles(old.path);
   }
   return Status::OK();
 }

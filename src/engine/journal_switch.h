@@ -53,10 +53,14 @@ class RollbackJournalForBulkCopy {
   const std::string path_;
 };
 
-// For OpenDatabaseFile: true when the file at `path` has the marker of invariant 2.
+// True when the file at `path` has the marker of invariant 2.
 bool WalPending(const std::string& path);
-// Removes that marker (best effort: a marker left behind only switches a WAL file to WAL).
-void ClearWalPending(const std::string& path);
+// For OpenDatabaseFile: when the file at `path` has the marker, switches the main database of
+// `db` (its connection, no transaction open) to WAL without waiting for a lock, and removes the
+// marker. Returns true when the database is in WAL mode then; false (marker kept) when it has no
+// marker, or when another connection holds the file (the table restore that wrote the marker,
+// which switches it back itself).
+bool ReturnToWalIfPending(const SqliteDb& db, const std::string& path);
 
 }  // namespace cofre
 
