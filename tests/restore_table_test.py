@@ -114,10 +114,11 @@ class RestoreTableTest(CofreTestCase):
         self.assertEqual(dump(target), before)
         self.assertEqual(files_in(dbdir), files)
 
-    def test_killed_copy_leaves_the_target_as_it_was_and_in_wal(self):
-        """A RESTORE TABLE killed inside its copy (through a rollback journal) leaves a hot journal
-        and the WAL marker: the next start rolls the target back to what it held and puts it
-        back in WAL, and the restore then runs again exactly."""
+    def test_killed_restore_leaves_the_target_as_it_was_and_in_wal(self):
+        """A RESTORE TABLE killed inside the transaction that links its appended pages in, or
+        inside its copy from a staging file (a WITHOUT ROWID table sends the tables there), leaves
+        a hot journal and its markers: the next start rolls the target back to what it held (the
+        appended pages cut off), puts it back in WAL, and the restore then runs again exactly."""
         self.ok("CREATE DATABASE shop")
         src = self.db_path("shop")
         con = sqlite3.connect(src)
@@ -125,43 +126,67 @@ class RestoreTableTest(CofreTestCase):
             CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);
             CREATE INDEX a_v ON a (v);
             CREATE TABLE b (id INTEGER PRIMARY KEY, w BLOB);
+            CREATE TABLE c (k TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
               INSERT INTO a SELECT i, 'v' || (i % 1013) FROM n;
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
               INSERT INTO b SELECT i, randomblob(i % 900) FROM n;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+              INSERT INTO c SELECT 'k' || i, i FROM n;
         """)
         con.commit()
         con.close()
         self.ok("BACKUP DATABASE shop INTO 'nodelocal://self/shop'")
-        path = self.make_target("tgt")
-        before = dump(path)
-        env = dict(os.environ, COFRE_TEST_KILL_DURING_TABLE_COPY="1")
-        proc = subprocess.run(
-            [COFRE, "sql", "--data", self.data, "-e",
-             "RESTORE TABLE shop.a, shop.b FROM LATEST IN 'nodelocal://self/shop' "
-             "WITH into_db = 'tgt'"], capture_output=True, text=True, timeout=600, env=env)
-        self.assertEqual(proc.returncode, -9, proc.stderr)
-        self.assertTrue(os.path.exists(path + "-cofre-wal"))
-        self.assertTrue(os.path.exists(path + "-journal"))
-        # The next start: the hot journal rolled back, WAL again, the marker gone.
-        self.ok("SELECT 1")
-        self.assertFalse(os.path.exists(path + "-cofre-wal"))
-        con = sqlite3.connect(path)
-        try:
-            self.assertEqual(con.execute("PRAGMA journal_mode").fetchall(), [("wal",)])
-            self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
-        finally:
-            con.close()
-        self.assertEqual(dump(path), before)
-        proc = self.restore_tables("shop", ["a", "b"], "tgt")
-        self.assertIn("through a rollback journal", proc.stderr)
-        for t in ("a", "b"):
-            self.assertEqual(table_dump(src, t), table_dump(path, t), t)
+        for case, tables, how in (("pages", ["a", "b"], "b-tree pages appended to its file"),
+                                  ("records", ["a", "c"], "through a rollback journal")):
+            with self.subTest(case):
+                target = f"tgt_{case}"
+                path = self.make_target(target)
+                before = dump(path)
+                con = sqlite3.connect(path)
+                pages = con.execute("PRAGMA page_count").fetchall()
+                con.close()
+                listed = ", ".join(f"shop.{t}" for t in tables)
+                env = dict(os.environ, COFRE_TEST_KILL_DURING_TABLE_COPY="1")
+                proc = subprocess.run(
+                    [COFRE, "sql", "--data", self.data, "-e",
+                     f"RESTORE TABLE {listed} FROM LATEST IN 'nodelocal://self/shop' "
+                     f"WITH into_db = '{target}'"], capture_output=True, text=True, timeout=600,
+                    env=env)
+                self.assertEqual(proc.returncode, -9, proc.stderr)
+                self.assertTrue(os.path.exists(path + "-cofre-wal"))
+                self.assertTrue(os.path.exists(path + "-journal"))
+                self.assertEqual(os.path.exists(path + "-cofre-append"), case == "pages")
+                # The next start: the hot journal rolled back, the appended pages cut off, WAL
+                # again, the markers gone.
+                self.ok("SELECT 1")
+                self.assertFalse(os.path.exists(path + "-cofre-wal"))
+                self.assertFalse(os.path.exists(path + "-cofre-append"))
+                con = sqlite3.connect(path)
+                try:
+                    self.assertEqual(con.execute("PRAGMA journal_mode").fetchall(), [("wal",)])
+                    self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
+                    self.assertEqual(con.execute("PRAGMA page_count").fetchall(), pages)
+                finally:
+                    con.close()
+                self.assertEqual(dump(path), before)
+                proc = self.restore_tables("shop", tables, target)
+                self.assertIn(how, proc.stderr)
+                for t in tables:
+                    self.assertEqual(table_dump(src, t), table_dump(path, t), t)
+                con = sqlite3.connect(path)
+                try:
+                    self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
+                finally:
+                    con.close()
 
-    def test_matching_tables_move_in_as_whole_records(self):
-        """Tables that SQLite can transfer (an INTEGER PRIMARY KEY or an index) go in as whole
-        records from the staging file; one it would renumber (neither) goes row by row. Either
-        way rows, rowids, indexes, the AUTOINCREMENT counter and triggers arrive."""
+    def test_tables_move_in_as_pages_or_whole_records(self):
+        """Into a WAL database nobody else has open, the tables' b-tree pages are appended to the
+        target's file and linked into its schema (engine/pending_append.h), beside the target's
+        own rows and free pages. With another connection holding the target, tables that SQLite
+        can transfer (an INTEGER PRIMARY KEY or an index) go in as whole records from a staging
+        file; one it would renumber (neither) goes row by row. Every way, rows, rowids, indexes,
+        the AUTOINCREMENT counter (and sqlite_sequence itself) and triggers arrive."""
         self.ok("CREATE DATABASE shop")
         src = self.db_path("shop")
         con = sqlite3.connect(src)
@@ -185,15 +210,23 @@ class RestoreTableTest(CofreTestCase):
         con.close()
         self.ok("BACKUP DATABASE shop INTO 'nodelocal://self/shop'")
         path = self.make_target("tgt")
+        # Free pages in the target, which integrity_check then finds still on its freelist.
+        con = sqlite3.connect(path)
+        con.executescript("CREATE TABLE junk (x); "
+                          "INSERT INTO junk SELECT randomblob(3000) FROM keep, keep, keep; "
+                          "DROP TABLE junk;")
+        free = con.execute("PRAGMA freelist_count").fetchone()[0]
+        con.close()
+        self.assertGreater(free, 0)
         proc = self.restore_tables("shop", ["log", "orders", "seq"], "tgt")
-        self.assertIn("2 of 3 tables went into the existing database as whole records",
-                      proc.stderr)
-        # The target, a WAL database nobody else had open, took the copy through a rollback
-        # journal and is back in WAL, with no marker left (engine/journal_switch.h).
-        self.assertIn("through a rollback journal", proc.stderr)
+        self.assertIn("3 of 3 tables went into the existing database as b-tree pages appended "
+                      "to its file", proc.stderr)
+        # The target went through a rollback journal and is back in WAL, with no marker left
+        # (engine/journal_switch.h, engine/pending_append.h).
         self.assertEqual(sqlite3.connect(path).execute("PRAGMA journal_mode").fetchall(),
                          [("wal",)])
         self.assertFalse(os.path.exists(path + "-cofre-wal"))
+        self.assertFalse(os.path.exists(path + "-cofre-append"))
         for t in ("orders", "log", "seq"):
             self.assertEqual(table_dump(src, t), table_dump(path, t), t)
         self.assertEqual(own_indexes(src, {"orders"}), own_indexes(path, {"orders"}))
@@ -214,14 +247,22 @@ class RestoreTableTest(CofreTestCase):
         try:
             self.assertEqual(reader.execute("SELECT count(*) FROM keep").fetchall(), [(2,)])
             proc = self.restore_tables("shop", ["log", "orders", "seq"], "tgt2")
+            self.assertIn("2 of 3 tables went into the existing database as whole records",
+                          proc.stderr)
             self.assertNotIn("through a rollback journal", proc.stderr)
             self.assertEqual(reader.execute("SELECT count(*) FROM orders").fetchall(), [(20000,)])
         finally:
             reader.close()
         for t in ("orders", "log", "seq"):
             self.assertEqual(table_dump(src, t), table_dump(path, t), t)
-        self.assertEqual(sqlite3.connect(path).execute("PRAGMA journal_mode").fetchall(),
-                         [("wal",)])
+        con = sqlite3.connect(path)
+        try:
+            self.assertEqual(con.execute("PRAGMA journal_mode").fetchall(), [("wal",)])
+            self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
+            self.assertEqual(con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'seq'")
+                             .fetchall(), [(3,)])
+        finally:
+            con.close()
 
 
 if __name__ == "__main__":

@@ -411,8 +411,28 @@ class TableLoad {
 StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
   BulkFileWriter::Options options;
   options.durable = req.durable;
+  options.append = req.append;
   ASSIGN_OR_RETURN(std::unique_ptr<BulkFileWriter> writer, BulkFileWriter::Open(req.path, options));
   BulkLoadResult result;
+  // Appending, the trees are built at new root pages, side by side past the end of the file.
+  BulkLoadPlan appended;
+  const BulkLoadPlan* load_plan = req.plan;
+  if (req.append) {
+    appended = *req.plan;
+    auto new_root = [&](uint32_t* root, BtreePageType type) -> Status {
+      ASSIGN_OR_RETURN(uint32_t page, writer->NewRoot(type));
+      result.roots[*root] = page;
+      *root = page;
+      return Status::OK();
+    };
+    for (BulkTablePlan& t : appended.tables) {
+      RETURN_IF_ERROR(new_root(&t.root_page, BtreePageType::kTableLeaf));
+      for (BulkIndexPlan& index : t.indexes) {
+        RETURN_IF_ERROR(new_root(&index.root_page, BtreePageType::kIndexLeaf));
+      }
+    }
+    load_plan = &appended;
+  }
   {
     // Index entries are sorted and index pages written on these threads while tables load on
     // the calling one.
@@ -420,7 +440,7 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
     // Largest tables first: their index sorts then overlap with loading the smaller ones,
     // instead of running alone at the end.
     std::vector<const BulkTablePlan*> order;
-    for (const BulkTablePlan& plan : req.plan->tables) order.push_back(&plan);
+    for (const BulkTablePlan& table_plan : load_plan->tables) order.push_back(&table_plan);
     std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
       return a->table->logical_bytes() > b->table->logical_bytes();
     });

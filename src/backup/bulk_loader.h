@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <stop_token>
 #include <string>
 
@@ -46,11 +47,17 @@ struct BulkLoadRequest {
   // The file becomes a database that must survive a crash (synced as it is written and at the
   // end, engine/bulk_btree.h); false for a scratch file read once and deleted.
   bool durable = true;
+  // `path` is a live database that the plan's b-trees are appended to (engine/bulk_btree.h,
+  // Options::append; the caller keeps engine/pending_append.h's invariants): each tree gets a
+  // new root page past the end of the file instead of the plan's, in plan order.
+  bool append = false;
 };
 
 struct BulkLoadResult {
   uint64_t rows = 0;
   uint64_t index_entries = 0;
+  // Appending: the root page each tree got, by the plan's root page.
+  std::map<uint32_t, uint32_t> roots;
 };
 
 StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& request);

@@ -59,8 +59,9 @@ struct RestoreRequest {
   // its rows in through a rollback journal (engine/journal_switch.h): written once, but
   // connections that open the database during the copy wait for it.
   bool tables_through_journal = false;
-  // Tests only: called inside a table restore's copy transaction once its first table went in
-  // (the e2e tests kill the process there).
+  // Tests only: called inside a table restore's copy transaction once its first table went in,
+  // or inside the transaction that links appended tables in (the e2e tests kill the process
+  // there).
   std::function<void()> test_after_first_table_copied;
 };
 
@@ -74,6 +75,9 @@ struct RestoreResult {
   // The target (a WAL database) took that copy through a rollback journal, writing its pages
   // once (engine/journal_switch.h); false when another connection had it open.
   bool copied_through_rollback_journal = false;
+  // Tables restored into an existing database by appending their b-tree pages to its file
+  // (engine/pending_append.h): all of them or none.
+  uint64_t tables_written_as_pages = 0;
 };
 
 StatusOr<RestoreResult> RunRestore(const RestoreRequest& request);

@@ -48,11 +48,15 @@ StatusOr<std::unique_ptr<BulkFileWriter>> BulkFileWriter::Open(const std::string
   ASSIGN_OR_RETURN(size_t got, PreadFully(w->fd_.get(), 0, reinterpret_cast<char*>(header),
                                           sizeof(header), display));
   (void)got;  // a short file fails the size check below
-  ASSIGN_OR_RETURN(
-      sqlite_file_header::Info info,
-      sqlite_file_header::CheckForBulkWrite(header, static_cast<uint64_t>(st.st_size), display));
+  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  ASSIGN_OR_RETURN(sqlite_file_header::Info info,
+                   options.append
+                       ? sqlite_file_header::CheckForAppend(header, file_size, display)
+                       : sqlite_file_header::CheckForBulkWrite(header, file_size, display));
   w->page_size_ = info.page_size;
   w->original_page_count_ = info.page_count;
+  w->original_first_trunk_ = info.first_trunk;
+  w->original_freelist_pages_ = info.freelist_pages;
   w->allocator_ =
       std::make_unique<PageAllocator>(info.page_count, info.page_size, options.pending_byte);
   const uint64_t sync_behind = options.durable ? options.sync_behind_bytes : 0;
@@ -72,6 +76,18 @@ Status BulkFileWriter::CheckRoot(uint32_t root_page, BtreePageType want) {
     std::lock_guard<std::mutex> lock(mu_);
     if (finished_) {
       return FailedPreconditionError("bulk write of " + display_ + " already finished");
+    }
+    // A root NewRoot made is the empty leaf it wrote; it is built once.
+    if (auto it = new_roots_.find(root_page); it != new_roots_.end()) {
+      if (it->second != want) {
+        return InvalidArgumentError(what + " was made for " + TypeName(it->second) + " b-tree");
+      }
+      new_roots_.erase(it);
+      trees_.emplace(root_page, TreeState::kBuilding);
+      return Status::OK();
+    }
+    if (options_.append) {
+      return InvalidArgumentError(what + " is not a root page this writer made (NewRoot)");
     }
   }
   if (root_page < 2 || root_page > original_page_count_) {
@@ -116,6 +132,26 @@ StatusOr<std::unique_ptr<IndexBtreeBuilder>> BulkFileWriter::BuildIndex(uint32_t
   return std::unique_ptr<IndexBtreeBuilder>(new IndexBtreeBuilder(this, root_page));
 }
 
+StatusOr<uint32_t> BulkFileWriter::NewRoot(BtreePageType type) {
+  if (!options_.append) {
+    return FailedPreconditionError("new root pages are only made when appending to " + display_);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) {
+      return FailedPreconditionError("bulk write of " + display_ + " already finished");
+    }
+  }
+  ASSIGN_OR_RETURN(PageAllocator::Run run, allocator_->Allocate(1));
+  BtreePage empty(type, page_size_);
+  RETURN_IF_ERROR(
+      PwriteFully(fd_.get(), uint64_t{run.first - 1} * page_size_, empty.Serialize(0), page_size_,
+                  "writing root page " + std::to_string(run.first) + " of " + display_));
+  std::lock_guard<std::mutex> lock(mu_);
+  new_roots_.emplace(run.first, type);
+  return run.first;
+}
+
 Status BulkFileWriter::Finish() {
   std::lock_guard<std::mutex> lock(mu_);
   if (finished_) return FailedPreconditionError("bulk write of " + display_ + " already finished");
@@ -128,6 +164,11 @@ Status BulkFileWriter::Finish() {
                                    ": the b-tree at root page " + std::to_string(root) + " " + why +
                                    "; discard the file");
   }
+  if (!new_roots_.empty()) {
+    return FailedPreconditionError("cannot finish the bulk write of " + display_ + ": root page " +
+                                   std::to_string(new_roots_.begin()->first) +
+                                   " was made and never built; discard the file");
+  }
   finished_ = true;
 
   uint32_t page_count;
@@ -135,15 +176,16 @@ Status BulkFileWriter::Finish() {
   allocator_->Finalize(&page_count, &unused);
 
   // Unused pages go on the freelist: trunk pages (next trunk, leaf count, leaf page numbers)
-  // taken from the free pages themselves. The last six slots of a trunk stay empty, as SQLite
-  // leaves them for the sake of versions before 3.6.0.
+  // taken from the free pages themselves, the last of them chained to the freelist the file
+  // had. The last six slots of a trunk stay empty, as SQLite leaves them for the sake of
+  // versions before 3.6.0.
   const size_t per_trunk = page_size_ / 4 - 8;
   std::vector<char> trunk(page_size_);
   for (size_t i = 0; i < unused.size();) {
     const size_t leaves = std::min(per_trunk, unused.size() - i - 1);
     const size_t next = i + 1 + leaves;
     std::fill(trunk.begin(), trunk.end(), 0);
-    Put32(trunk.data(), next < unused.size() ? unused[next] : 0);
+    Put32(trunk.data(), next < unused.size() ? unused[next] : original_first_trunk_);
     Put32(trunk.data() + 4, static_cast<uint32_t>(leaves));
     for (size_t k = 0; k < leaves; ++k) Put32(trunk.data() + 8 + 4 * k, unused[i + 1 + k]);
     RETURN_IF_ERROR(
@@ -159,8 +201,9 @@ Status BulkFileWriter::Finish() {
   ASSIGN_OR_RETURN(size_t got, PreadFully(fd_.get(), 0, reinterpret_cast<char*>(header),
                                           sizeof(header), display_));
   if (got != sizeof(header)) return DataLossError("the header of " + display_ + " vanished");
-  sqlite_file_header::UpdateAfterBulkWrite(header, page_count, unused.empty() ? 0 : unused[0],
-                                           static_cast<uint32_t>(unused.size()));
+  sqlite_file_header::UpdateAfterBulkWrite(
+      header, page_count, unused.empty() ? original_first_trunk_ : unused[0],
+      original_freelist_pages_ + static_cast<uint32_t>(unused.size()));
   RETURN_IF_ERROR(PwriteFully(fd_.get(), 0, reinterpret_cast<const char*>(header), sizeof(header),
                               "writing the header of " + display_));
   if (write_behind_) RETURN_IF_ERROR(write_behind_->Stop());

@@ -16,6 +16,12 @@
 //   4. BulkFileWriter::Finish(), once every builder finished: records the page count and the
 //      freelist (pages handed out to builders but unused) in the header, bumps the change
 //      counter, fsyncs. The caller then reopens the file with SQLite.
+// Appending to a live database (Options::append; RESTORE TABLE, engine/pending_append.h) differs
+// in steps 1, 3 and 4: the file is any database in rollback-journal mode that no connection is
+// writing; each new b-tree gets a new root page past the end of the file (NewRoot), and nothing
+// below the old end is written but the header; Finish adds the unused pages to the freelist the
+// file already has. The new trees are in the file but unreachable until the caller records
+// their root pages in sqlite_schema.
 // Memory is flat in the size of the trees: per builder two pages per tree level plus a write
 // buffer of `Options::run_pages` pages.
 // Errors: Status, never aborts; write errors name the page and the file (ENOSPC comes out as
@@ -68,6 +74,9 @@ class BulkFileWriter {
     // synced along the way (sync_behind_bytes). A scratch file read once and deleted (a table
     // restore's staging file) needs neither.
     bool durable = true;
+    // The file is a live database that new b-trees are appended to (see the top of this file);
+    // its freelist may be non-empty and its file longer than its page count.
+    bool append = false;
   };
 
   // Opens `path` and checks the preconditions; FailedPrecondition naming what is wrong.
@@ -84,6 +93,11 @@ class BulkFileWriter {
   // builder for it already exists or the writer finished.
   StatusOr<std::unique_ptr<TableBtreeBuilder>> BuildTable(uint32_t root_page);
   StatusOr<std::unique_ptr<IndexBtreeBuilder>> BuildIndex(uint32_t root_page);
+
+  // Appending (Options::append): a new page past the end of the file, written as an empty leaf
+  // of `type` (kTableLeaf or kIndexLeaf), to be the root of a tree that BuildTable or BuildIndex
+  // then fills. FailedPrecondition when the writer does not append or finished.
+  StatusOr<uint32_t> NewRoot(BtreePageType type);
 
   // Writes the header and freelist and, for a durable file, fsyncs. FailedPrecondition when a
   // builder has not finished or failed.
@@ -104,10 +118,13 @@ class BulkFileWriter {
   ScopedFd fd_;
   uint32_t page_size_ = 0;
   uint32_t original_page_count_ = 0;
+  uint32_t original_first_trunk_ = 0;     // the freelist the file had (appending)
+  uint32_t original_freelist_pages_ = 0;  // its length
   std::unique_ptr<PageAllocator> allocator_;
   std::unique_ptr<WriteBehind> write_behind_;  // null when options_.write_behind_bytes is 0
   std::mutex mu_;
-  std::map<uint32_t, TreeState> trees_;  // by root page
+  std::map<uint32_t, TreeState> trees_;          // by root page
+  std::map<uint32_t, BtreePageType> new_roots_;  // NewRoot's pages, not yet built
   bool finished_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "engine/journal_switch.h"
+#include "engine/pending_append.h"
 #include "util/file_util.h"
 
 namespace cofre {
@@ -31,7 +32,9 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 // Removes a database file of cofre's own and what SQLite and cofre keep beside it (best effort).
 void RemoveDatabaseFiles(const std::string& path) {
   std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm", kWalPendingSuffix}) fs::remove(path + suffix, ec);
+  for (const char* suffix : {"", "-wal", "-shm", kWalPendingSuffix, kAppendPendingSuffix}) {
+    fs::remove(path + suffix, ec);
+  }
 }
 
 std::string RandomSuffix() {
@@ -45,6 +48,9 @@ std::string RandomSuffix() {
 }  // namespace
 
 StatusOr<SqliteDb> OpenDatabaseFile(const std::string& path) {
+  // A table restore that died while appending pages to this file (pending_append.h,
+  // invariant 6): its pages go, or stay when its link committed.
+  RETURN_IF_ERROR(RecoverPendingAppend(path));
   ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, /*create=*/true));
   // New files get WAL; a file that has its own rollback journal (restored from a source that
   // used one) keeps it, unless a table restore stopped before switching it back to WAL
@@ -148,8 +154,9 @@ Status DataDir::RemoveUnpublishedFilesLocked() {
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "databases", ec)) {
     std::string name = entry.path().filename().string();
     std::string base = name;
-    // One suffix at most; the marker's before "-wal", which it ends with.
-    for (const char* suffix : {kWalPendingSuffix, "-wal", "-shm", "-journal"}) {
+    // One suffix at most; the WAL marker's before "-wal", which it ends with.
+    for (const char* suffix :
+         {kWalPendingSuffix, kAppendPendingSuffix, "-wal", "-shm", "-journal"}) {
       if (base.size() > strlen(suffix) && base.ends_with(suffix)) {
         base = base.substr(0, base.size() - strlen(suffix));
         break;
@@ -163,10 +170,13 @@ Status DataDir::RemoveUnpublishedFilesLocked() {
     }
     fs::remove(entry.path(), ec);
   }
-  // A table restore killed while it copied through a rollback journal: its target goes back to
-  // WAL now (journal_switch.h, invariant 2), not only when a session next opens it.
+  // A table restore killed while it appended pages or copied through a rollback journal: its
+  // target is put back now (pending_append.h, invariant 6) and returns to WAL (journal_switch.h,
+  // invariant 2), not only when a session next opens it.
   for (const auto& d : dbs) {
-    if (!d.external && WalPending(d.path)) OpenDatabaseFile(d.path).status().IgnoreError();
+    if (!d.external && (WalPending(d.path) || AppendPending(d.path))) {
+      OpenDatabaseFile(d.path).status().IgnoreError();
+    }
   }
   return Status::OK();
 }

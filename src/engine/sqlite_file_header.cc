@@ -18,9 +18,8 @@ Status Refuse(std::string_view display, const std::string& why) {
   return FailedPreconditionError("cannot bulk-write " + std::string(display) + ": " + why);
 }
 
-}  // namespace
-
-StatusOr<Info> CheckForBulkWrite(const uint8_t* h, uint64_t file_size, std::string_view display) {
+// The checks both kinds of bulk write share; `append`: the file is a live database.
+StatusOr<Info> Check(const uint8_t* h, uint64_t file_size, std::string_view display, bool append) {
   static constexpr char kMagic[] = "SQLite format 3";  // 16 bytes with the NUL
   if (file_size < kSize || std::memcmp(h, kMagic, 16) != 0) {
     return Refuse(display, "not a SQLite database file");
@@ -43,12 +42,15 @@ StatusOr<Info> CheckForBulkWrite(const uint8_t* h, uint64_t file_size, std::stri
   if (h[21] != 64 || h[22] != 32 || h[23] != 32) {
     return Refuse(display, "non-standard payload fractions");
   }
+  // A database that never had a schema object has neither a schema format nor an encoding yet;
+  // UpdateAfterBulkWrite gives it SQLite's defaults (4, UTF-8).
   const uint32_t schema_format = Get32(h + 44);
-  if (schema_format != 4) {
+  const uint32_t encoding = Get32(h + 56);
+  const bool unset = append && schema_format == 0 && encoding == 0;
+  if (schema_format != 4 && !unset) {
     return Refuse(display, "schema format " + std::to_string(schema_format) + " (need 4)");
   }
-  const uint32_t encoding = Get32(h + 56);
-  if (encoding != 1) {
+  if (encoding != 1 && !unset) {
     return Refuse(display, "text encoding " +
                                std::string(encoding == 2   ? "UTF-16le"
                                            : encoding == 3 ? "UTF-16be"
@@ -58,7 +60,9 @@ StatusOr<Info> CheckForBulkWrite(const uint8_t* h, uint64_t file_size, std::stri
   if (Get32(h + 52) != 0 || Get32(h + 64) != 0) {
     return Refuse(display, "auto_vacuum or incremental_vacuum is on");
   }
-  if (Get32(h + 32) != 0 || Get32(h + 36) != 0) {
+  info.first_trunk = Get32(h + 32);
+  info.freelist_pages = Get32(h + 36);
+  if (!append && (info.first_trunk != 0 || info.freelist_pages != 0)) {
     return Refuse(display, "its freelist is not empty");
   }
   if (file_size % info.page_size != 0) {
@@ -68,12 +72,22 @@ StatusOr<Info> CheckForBulkWrite(const uint8_t* h, uint64_t file_size, std::stri
   const uint64_t file_pages = file_size / info.page_size;
   const uint32_t header_pages = Get32(h + 28);
   const bool header_valid = header_pages != 0 && Get32(h + 24) == Get32(h + 92);
-  if (!header_valid || header_pages != file_pages) {
+  if (!header_valid || (append ? header_pages > file_pages : header_pages != file_pages)) {
     return Refuse(display, "its header page count " + std::to_string(header_pages) +
                                " does not match its " + std::to_string(file_pages) + " pages");
   }
   info.page_count = header_pages;
   return info;
+}
+
+}  // namespace
+
+StatusOr<Info> CheckForBulkWrite(const uint8_t* h, uint64_t file_size, std::string_view display) {
+  return Check(h, file_size, display, /*append=*/false);
+}
+
+StatusOr<Info> CheckForAppend(const uint8_t* h, uint64_t file_size, std::string_view display) {
+  return Check(h, file_size, display, /*append=*/true);
 }
 
 void UpdateAfterBulkWrite(uint8_t* h, uint32_t page_count, uint32_t first_trunk,
@@ -84,6 +98,8 @@ void UpdateAfterBulkWrite(uint8_t* h, uint32_t page_count, uint32_t first_trunk,
   Put32(h + 32, first_trunk);
   Put32(h + 36, freelist_pages);
   Put32(h + 92, counter);
+  if (Get32(h + 44) == 0) Put32(h + 44, 4);  // schema format 4
+  if (Get32(h + 56) == 0) Put32(h + 56, 1);  // UTF-8
   Put32(h + 96, static_cast<uint32_t>(sqlite3_libversion_number()));
 }
 

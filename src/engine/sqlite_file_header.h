@@ -23,12 +23,15 @@ constexpr size_t kSize = 100;
 struct Info {
   uint32_t page_size = 0;
   uint32_t page_count = 0;
+  uint32_t first_trunk = 0;     // the freelist's first trunk page (0: empty)
+  uint32_t freelist_pages = 0;  // pages on the freelist
 };
 
 // Checks `header` (kSize bytes) of a file of `file_size` bytes. Errors are FailedPrecondition
 // naming `display` and the offending setting.
 StatusOr<Info> CheckForBulkWrite(const uint8_t* header, uint64_t file_size,
                                  std::string_view display);
+StatusOr<Info> CheckForAppend(const uint8_t* header, uint64_t file_size, std::string_view display);
 
 // Updates `header` (kSize bytes) in place for the new page count and freelist.
 void UpdateAfterBulkWrite(uint8_t* header, uint32_t page_count, uint32_t first_trunk,

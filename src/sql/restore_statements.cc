@@ -260,6 +260,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   }
   LiveCounts live;
   uint64_t copied_as_records = 0;
+  uint64_t written_as_pages = 0;
   bool through_journal = false;
   ASSIGN_OR_RETURN(ResultSet rs,
                    RunJob(
@@ -277,6 +278,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
                          *bytes = r.bytes;
                          copied_as_records = r.tables_copied_as_records;
                          through_journal = r.copied_through_rollback_journal;
+                         written_as_pages = r.tables_written_as_pages;
                          return Status::OK();
                        },
                        &live));
@@ -287,12 +289,19 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   if (!opts.schema_only && !req.tables.empty()) {
     size_t into = 0;
     for (const auto& spec : req.tables) into += spec.tables.size();
-    rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
-                          std::to_string(copied_as_records) + " of " + std::to_string(into) +
-                              " tables went into the existing database as whole records "
-                              "(SQLite's transfer from a staging file" +
-                              (through_journal ? ", through a rollback journal" : "") +
-                              "), the rest row by row"});
+    if (written_as_pages > 0) {
+      rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
+                            std::to_string(written_as_pages) + " of " + std::to_string(into) +
+                                " tables went into the existing database as b-tree pages "
+                                "appended to its file"});
+    } else {
+      rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
+                            std::to_string(copied_as_records) + " of " + std::to_string(into) +
+                                " tables went into the existing database as whole records "
+                                "(SQLite's transfer from a staging file" +
+                                (through_journal ? ", through a rollback journal" : "") +
+                                "), the rest row by row"});
+    }
   }
   return rs;
 }
