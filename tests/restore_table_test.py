@@ -1,12 +1,15 @@
 """RESTORE TABLE into an existing database on randomized schemas: SQLite files
 (tests/gen_random_db.py plus random file settings, collations, FTS5/R*Tree tables, statistics and
 rows that violate a CHECK) are backed up (full, then incremental), and every ordinary table is
-restored in one statement into a database that already holds a table of its own. The target must
-hold the source's rows (rowids included), answer PRAGMA integrity_check as the source does, scan
-every restored index in its own order as the source does, keep its own table, and leave no other
-file behind. A restore refused for its last table's index name leaves the target as it was."""
+restored in one statement into a database that already holds a table of its own: the tables the
+page writer covers have their pages appended to the target, the others are copied in from a
+staging file or inserted. The target must hold the source's rows (rowids included), answer PRAGMA
+integrity_check as the source does, scan every restored index in its own order as the source
+does, keep its own table, and leave no other file behind. A restore refused for its last table's
+index name leaves the target as it was."""
 import os
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -62,6 +65,7 @@ class RestoreTableTest(CofreTestCase):
         return self.db_path(target)
 
     def test_random_schemas_restore_exactly(self):
+        appended = 0  # tables whose pages were appended to the target (restore_append.h)
         for seed in SEEDS:
             with self.subTest(seed=seed):
                 name, src, pragmas, label = random_chain(self, seed, random.Random(seed))
@@ -69,7 +73,10 @@ class RestoreTableTest(CofreTestCase):
                 dbdir = os.path.dirname(src)
                 before = files_in(dbdir)
                 path = self.make_target(f"{name}_t")
-                self.restore_tables(name, tables, f"{name}_t")
+                proc = self.restore_tables(name, tables, f"{name}_t")
+                m = re.search(r"(\d+) of \d+ tables went into the existing database as b-tree "
+                              r"pages", proc.stderr)
+                appended += int(m.group(1)) if m else 0
                 want_scans = own_indexes(src, set(tables))
                 # Rows violating a CHECK are restored as the source held them.
                 want_check = sqlite3.connect(src).execute("PRAGMA integrity_check").fetchall()
@@ -88,6 +95,8 @@ class RestoreTableTest(CofreTestCase):
                 # Only the target's file was added.
                 added = set(files_in(dbdir)) - set(before)
                 self.assertEqual(added, {os.path.basename(path)}, label)
+        # Both ways were taken: the other tables were copied or inserted.
+        self.assertGreater(appended, 0)
 
     def test_taken_index_name_restores_nothing(self):
         rng = random.Random(3)
@@ -116,9 +125,10 @@ class RestoreTableTest(CofreTestCase):
 
     def test_killed_restore_leaves_the_target_as_it_was_and_in_wal(self):
         """A RESTORE TABLE killed inside the transaction that links its appended pages in, or
-        inside its copy from a staging file (a WITHOUT ROWID table sends the tables there), leaves
-        a hot journal and its markers: the next start rolls the target back to what it held (the
-        appended pages cut off), puts it back in WAL, and the restore then runs again exactly."""
+        inside its copy from a staging file (which a WITHOUT ROWID table takes), or with both,
+        leaves a hot journal and its markers: the next start rolls the target back to what it
+        held (the appended pages cut off), puts it back in WAL, and the restore then runs again
+        exactly."""
         self.ok("CREATE DATABASE shop")
         src = self.db_path("shop")
         con = sqlite3.connect(src)
@@ -137,8 +147,13 @@ class RestoreTableTest(CofreTestCase):
         con.commit()
         con.close()
         self.ok("BACKUP DATABASE shop INTO 'nodelocal://self/shop'")
-        for case, tables, how in (("pages", ["a", "b"], "b-tree pages appended to its file"),
-                                  ("records", ["a", "c"], "through a rollback journal")):
+        for case, tables, how in (
+                ("pages", ["a", "b"], "2 of 2 tables went into the existing database as b-tree "
+                 "pages appended to its file"),
+                ("records", ["c"], "through a rollback journal"),
+                ("both", ["a", "b", "c"], "2 of 3 tables went into the existing database as "
+                 "b-tree pages appended to its file; 1 of the other 1 as whole records (SQLite's "
+                 "transfer from a staging file, through a rollback journal)")):
             with self.subTest(case):
                 target = f"tgt_{case}"
                 path = self.make_target(target)
@@ -156,7 +171,7 @@ class RestoreTableTest(CofreTestCase):
                 self.assertEqual(proc.returncode, -9, proc.stderr)
                 self.assertTrue(os.path.exists(path + "-cofre-wal"))
                 self.assertTrue(os.path.exists(path + "-journal"))
-                self.assertEqual(os.path.exists(path + "-cofre-append"), case == "pages")
+                self.assertEqual(os.path.exists(path + "-cofre-append"), case != "records")
                 # The next start: the hot journal rolled back, the appended pages cut off, WAL
                 # again, the markers gone.
                 self.ok("SELECT 1")

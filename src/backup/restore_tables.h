@@ -16,12 +16,17 @@
 namespace cofre::restore_build {
 
 // Restores some tables into an existing database, all in one transaction on it: only those
-// tables are written, and their indexes and triggers come with them. When rows are restored into
-// a UTF-8 database, the tables and their indexes are first built in a staging file as a whole
-// database is (pages written directly where the plan allows), then moved in by SQLite's record
-// copy (engine/table_transfer.h); otherwise every row goes in through INSERT. Either way a
-// failed or stopped restore leaves the target as it was. `req` gives the chain's storage and
-// keys, the data directory (for the staging file) and the restore's options.
+// tables are written, and their indexes and triggers come with them. Rows go in one of three
+// ways, table by table:
+//   - appended: into a WAL database of cofre's own that no other connection has open, when the
+//     caller allows it (RestoreRequest::tables_through_journal), the b-trees of the tables the
+//     page writer covers whole are written past the end of the target's file and linked into
+//     its schema by the transaction (restore_append.h, engine/pending_append.h);
+//   - copied: the other tables of a UTF-8 target are built in a staging file as a whole
+//     database is, then moved in by SQLite's record copy (engine/table_transfer.h);
+//   - inserted: otherwise every row goes in through INSERT.
+// Either way a failed or stopped restore leaves the target as it was. `req` gives the chain's
+// storage and keys, the data directory (for the staging files) and the restore's options.
 Status RestoreTablesInto(const DatabaseInfo& target, const proto::Database& pdb,
                          const std::vector<std::string>& tables, RestoreProgress* progress,
                          RestoreResult* result, const RestoreRequest& req);

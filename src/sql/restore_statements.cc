@@ -289,19 +289,24 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   if (!opts.schema_only && !req.tables.empty()) {
     size_t into = 0;
     for (const auto& spec : req.tables) into += spec.tables.size();
+    // How the rows went in: b-tree pages appended to the target's file, whole records copied
+    // from a staging file, or row by row.
+    const std::string copied = " as whole records (SQLite's transfer from a staging file" +
+                               std::string(through_journal ? ", through a rollback journal" : "") +
+                               "), the rest row by row";
+    std::string how;
     if (written_as_pages > 0) {
-      rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
-                            std::to_string(written_as_pages) + " of " + std::to_string(into) +
-                                " tables went into the existing database as b-tree pages "
-                                "appended to its file"});
+      how = std::to_string(written_as_pages) + " of " + std::to_string(into) +
+            " tables went into the existing database as b-tree pages appended to its file";
+      if (written_as_pages < into) {
+        how += "; " + std::to_string(copied_as_records) + " of the other " +
+               std::to_string(into - written_as_pages) + copied;
+      }
     } else {
-      rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
-                            std::to_string(copied_as_records) + " of " + std::to_string(into) +
-                                " tables went into the existing database as whole records "
-                                "(SQLite's transfer from a staging file" +
-                                (through_journal ? ", through a rollback journal" : "") +
-                                "), the rest row by row"});
+      how = std::to_string(copied_as_records) + " of " + std::to_string(into) +
+            " tables went into the existing database" + copied;
     }
+    rs.notices.push_back({ResultSet::Notice::Severity::kNotice, how});
   }
   return rs;
 }
