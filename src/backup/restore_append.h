@@ -1,6 +1,6 @@
 // AppendedTables: the tables of a table restore (backup/restore_tables.h) whose b-trees are
 // written as pages appended to the target database's file, and their link into its schema
-// (engine/pending_append.h, docs/architecture.md §3 item 6). Internal to the restore.
+// (engine/pending_append.h, docs/architecture.md §3 item 5). Internal to the restore.
 //
 // A table qualifies when the page writer covers it whole: a rowid table of the plan
 // (backup/bulk_load_plan.h) every index of which the plan writes too. Its sqlite_schema rows

@@ -6,7 +6,7 @@
 // them in; the target's own pages are never touched but its header. A crash at any step must
 // leave the target as it was, and SQLite's journal only covers what SQLite writes.
 //
-// Invariants (docs/architecture.md §3 item 6, "Pages appended to a live database"):
+// Invariants (docs/architecture.md §3 item 5, "Pages appended to a table restore's target"):
 //   1. The file is in rollback-journal mode, and no connection writes to it until the link.
 //   2. Before the first page past the end is written, a marker file (<database>-cofre-append,
 //      written atomically and synced with its directory) holds the file's size and its 100-byte
