@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -105,6 +106,26 @@ class PendingAppendTest : public ::testing::Test {
 
   bool Marker() const { return fs::exists(path_ + kAppendPendingSuffix); }
 
+  // What a killed process leaves: the marker, the appended pages and the header (and the link
+  // when `link`), the PendingAppend never destroyed. A child process does it and ends without
+  // running a destructor.
+  void DieAfterAppending(int rows, bool link) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      StatusOr<std::unique_ptr<PendingAppend>> append = PendingAppend::Begin(path_);
+      if (!append.ok()) ::_exit(2);
+      uint32_t table_root = 0, index_root = 0;
+      AppendTable(rows, &table_root, &index_root);
+      if (link) Link(table_root, index_root);
+      ::_exit(HasFailure() ? 1 : 0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    ASSERT_TRUE(Marker());
+  }
+
   fs::path dir_;
   std::string path_;
   std::string original_;
@@ -184,11 +205,8 @@ TEST_F(PendingAppendTest, DestroyedUncommittedItUndoes) {
 }
 
 TEST_F(PendingAppendTest, OpenUndoesAnAppendThatNeverLinked) {
-  // A process that died after the pages and the header were written: the object never ends.
-  ASSERT_OK_AND_ASSIGN(auto append, PendingAppend::Begin(path_));
-  uint32_t table_root = 0, index_root = 0;
-  AppendTable(3000, &table_root, &index_root);
-  append.release();  // NOLINT: what a killed process leaves
+  // A process that died after the pages and the header were written.
+  DieAfterAppending(3000, /*link=*/false);
   // A second append waits for the first to be put right.
   EXPECT_THAT(PendingAppend::Begin(path_).status(), StatusIs(StatusCode::kFailedPrecondition));
   ASSERT_OK_AND_ASSIGN(SqliteDb db, OpenDatabaseFile(path_));
@@ -207,11 +225,7 @@ TEST_F(PendingAppendTest, OpenUndoesAnAppendThatNeverLinked) {
 
 TEST_F(PendingAppendTest, OpenKeepsAnAppendThatLinked) {
   // A process that died after the link committed, before it removed the marker.
-  ASSERT_OK_AND_ASSIGN(auto append, PendingAppend::Begin(path_));
-  uint32_t table_root = 0, index_root = 0;
-  AppendTable(2000, &table_root, &index_root);
-  Link(table_root, index_root);
-  append.release();  // NOLINT: what a killed process leaves
+  DieAfterAppending(2000, /*link=*/true);
   ASSERT_THAT(RecoverPendingAppend(path_), IsOk());
   EXPECT_FALSE(Marker());
   ASSERT_OK_AND_ASSIGN(SqliteDb db, SqliteDb::Open(path_, /*create=*/false));
@@ -220,10 +234,7 @@ TEST_F(PendingAppendTest, OpenKeepsAnAppendThatLinked) {
 }
 
 TEST_F(PendingAppendTest, ADamagedMarkerIsRefusedAndChangesNothing) {
-  ASSERT_OK_AND_ASSIGN(auto append, PendingAppend::Begin(path_));
-  uint32_t table_root = 0, index_root = 0;
-  AppendTable(100, &table_root, &index_root);
-  append.release();  // NOLINT: what a killed process leaves
+  DieAfterAppending(100, /*link=*/false);
   const std::string appended = Contents(path_);
   { std::ofstream(path_ + kAppendPendingSuffix, std::ios::binary | std::ios::trunc) << "junk"; }
   EXPECT_THAT(RecoverPendingAppend(path_), StatusIs(StatusCode::kDataLoss));
