@@ -230,16 +230,22 @@ def restore_scaling_section(by_name):
     lines = ["## Restore at 1x and 4x the dataset (suite restore4g)", "",
              "Full + one incremental, encrypted, restored by cofre's RESTORE DATABASE and by "
              "`restic restore` in the same run (issue 19: at most 1.5x restic's time; 4x the "
-             "data in at most 4.2x the time; CPU/wall at least 1.8; peak RSS under 64 MiB).", "",
+             "data in at most 4.2x the time; CPU/wall at least 1.8; peak RSS under 64 MiB), and "
+             "every table restored by RESTORE TABLE into an empty database (at most 1.3x "
+             "RESTORE DATABASE).", "",
              "| size | database MiB | cofre s | cofre CPU/wall | cofre RSS MiB | restic s | "
-             "cofre / restic |", "|---|---:|---:|---:|---:|---:|---:|"]
+             "cofre / restic | RESTORE TABLE s | table / database |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for tag in sizes:
         c, r = by_name[f"restore4g.cofre_{tag}"], by_name.get(f"restore4g.restic_{tag}")
+        t = by_name.get(f"restore4g.cofre_tables_{tag}")
         lines.append(
             f"| {tag} | {mib(c.get('output_bytes'))} | {c['median']:.2f} | "
             f"{num(c['cpu_per_wall'], '.2f')} | {rss_mib(c)} | "
             f"{'' if r is None else format(r['median'], '.2f')} | "
-            f"{fmt_ratio(ratio(c['median'], r['median'] if r else None))} |")
+            f"{fmt_ratio(ratio(c['median'], r['median'] if r else None))} | "
+            f"{'' if t is None else format(t['median'], '.2f')} | "
+            f"{fmt_ratio(ratio(t['median'], c['median']) if t else None)} |")
     if len(sizes) == 2:
         c1, c4 = by_name["restore4g.cofre_1x"], by_name["restore4g.cofre_4x"]
         r1, r4 = by_name.get("restore4g.restic_1x"), by_name.get("restore4g.restic_4x")

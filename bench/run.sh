@@ -671,7 +671,8 @@ suite_restic() {
 # Restore at BENCH_SIZE and at 4x BENCH_SIZE (issue 19): for each size a dataset of its own
 # (generator, then the change script in place), cofre's encrypted full + incremental backup and
 # restic's full + incremental of the same file, then cofre's RESTORE DATABASE and restic's
-# restore of the latest state, timed in the same run. Operations restore4g.<tool>_<1x|4x>;
+# restore of the latest state, timed in the same run, and cofre's RESTORE TABLE of every table
+# into an empty database. Operations restore4g.<tool>_<1x|4x> and restore4g.cofre_tables_<1x|4x>;
 # bench/report.py gives the cofre/restic ratios and the 4x/1x time ratio (linearity). Off by
 # default (BENCH_SUITES=restore4g): at 1G it needs ~12 GB free in BENCH_DIR and ~6 minutes.
 op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
@@ -701,6 +702,17 @@ op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
     $(sqlite3 "$live" "SELECT count(*) FROM events") ]] ||
     die "restore4g $tag: the restored database lost rows"
   "${sql[@]}" -e "DROP DATABASE restored CASCADE" >/dev/null
+  # RESTORE TABLE of every table into an existing, empty database (at most 1.3x the database
+  # restore above).
+  "${sql[@]}" -e "CREATE DATABASE tables_into" >/dev/null
+  sync
+  measure "restore4g.cofre_tables_$tag" "restore4g.cofre_$tag" "${sql[@]}" \
+    -e "RESTORE TABLE bench.* FROM LATEST IN 'nodelocal://1/enc' WITH into_db = 'tables_into', encryption_passphrase = '$COFRE_PW'"
+  record_output "restore4g.cofre_tables_$tag" "$(file_bytes "$live")"
+  [[ $("${sql[@]}" -e "SELECT count(*) FROM tables_into.events" | awk 'NR == 3 {print $1}') == \
+    $(sqlite3 "$live" "SELECT count(*) FROM events") ]] ||
+    die "restore4g $tag: the restored tables lost rows"
+  "${sql[@]}" -e "DROP DATABASE tables_into CASCADE" >/dev/null
   sync
   measure "restore4g.restic_$tag" - env RESTIC_REPOSITORY="$repo" \
     restic restore -q latest --target "$target"
