@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "engine/big_endian.h"
 #include "engine/page_sink.h"
@@ -23,6 +25,25 @@ constexpr char kAppendMarkerMagic[16] = {'c', 'o', 'f', 'r', 'e', '-', 'a', 'p',
 constexpr size_t kMarkerSize = sizeof(kAppendMarkerMagic) + 8 + sqlite_file_header::kSize;
 
 std::string AppendMarkerPath(const std::string& path) { return path + kAppendPendingSuffix; }
+
+// The files this process is appending to: their markers are not a dead process's.
+std::mutex live_mu;  // guards LiveAppends()
+std::set<std::string>& LiveAppends() {
+  static std::set<std::string>* live = new std::set<std::string>();
+  return *live;
+}
+bool IsLive(const std::string& path) {
+  std::lock_guard<std::mutex> lock(live_mu);
+  return LiveAppends().count(path) > 0;
+}
+void SetLive(const std::string& path, bool live) {
+  std::lock_guard<std::mutex> lock(live_mu);
+  if (live) {
+    LiveAppends().insert(path);
+  } else {
+    LiveAppends().erase(path);
+  }
+}
 
 // What the marker records.
 struct Original {
@@ -84,6 +105,7 @@ StatusOr<std::unique_ptr<PendingAppend>> PendingAppend::Begin(const std::string&
   marker.append(header, sizeof(header));
   RETURN_IF_ERROR(fd.Close(display));
   RETURN_IF_ERROR(WriteFileAtomically(AppendMarkerPath(path), marker, "append marker"));
+  SetLive(path, true);
   const uint32_t pages = big_endian::Get32(reinterpret_cast<const uint8_t*>(header) + 28);
   return std::unique_ptr<PendingAppend>(new PendingAppend(path, pages));
 }
@@ -94,12 +116,15 @@ PendingAppend::~PendingAppend() {
 
 void PendingAppend::Committed() {
   done_ = true;
+  SetLive(path_, false);
   // A marker left behind is found committed at the next open (invariant 6).
   RemoveFileIfExists(AppendMarkerPath(path_), "append marker").IgnoreError();
 }
 
 Status PendingAppend::Undo() {
   done_ = true;
+  // Whatever happens, the marker left (if any) is for the next open to act on.
+  SetLive(path_, false);
   ASSIGN_OR_RETURN(Original o, ReadMarker(path_));
   return PutBack(path_, o);
 }
@@ -110,7 +135,7 @@ bool AppendPending(const std::string& path) {
 }
 
 Status RecoverPendingAppend(const std::string& path) {
-  if (!AppendPending(path)) return Status::OK();
+  if (!AppendPending(path) || IsLive(path)) return Status::OK();
   ASSIGN_OR_RETURN(Original o, ReadMarker(path));
   bool committed;
   {

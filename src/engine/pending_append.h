@@ -21,10 +21,12 @@
 //      undone (the destructor, or Undo): the old header written back, the file cut to its old
 //      size and synced, then the marker removed.
 //   6. A marker found when the file is opened (RecoverPendingAppend, called by OpenDatabaseFile
-//      before any connection of its own) means a process died between 2 and 5: SQLite first rolls
-//      back any hot journal; if sqlite_schema then holds a root page past the old page count the
+//      before any connection of its own) means a process died between 2 and 5, unless this
+//      process is appending to that file now (then it is left alone): SQLite first rolls back
+//      any hot journal; if sqlite_schema then holds a root page past the old page count the
 //      link committed and only the marker goes, otherwise the append is undone as in 5.
-// Thread-safety: one object per append, used on one thread.
+// Thread-safety: one object per append, used on one thread; the free functions may be called
+// from any thread.
 #ifndef COFRE_ENGINE_PENDING_APPEND_H_
 #define COFRE_ENGINE_PENDING_APPEND_H_
 
@@ -71,8 +73,9 @@ class PendingAppend {
 // True when the file at `path` has the marker of invariant 2.
 bool AppendPending(const std::string& path);
 
-// Invariant 6, for the file at `path` when it has a marker; OK at once when it has none.
-// REQUIRES: no connection of this process has the file open. DataLoss when the marker is
+// Invariant 6, for the file at `path` when it has a marker; OK at once when it has none or
+// this process is appending to the file. REQUIRES: no other connection of this process has the
+// file open. DataLoss when the marker is
 // damaged (it is then kept, and so is the file).
 Status RecoverPendingAppend(const std::string& path);
 

@@ -223,6 +223,19 @@ TEST_F(PendingAppendTest, OpenUndoesAnAppendThatNeverLinked) {
   EXPECT_EQ(now, original_);
 }
 
+TEST_F(PendingAppendTest, AnAppendOfThisProcessIsNotTakenForADeadOne) {
+  ASSERT_OK_AND_ASSIGN(auto append, PendingAppend::Begin(path_));
+  uint32_t table_root = 0, index_root = 0;
+  AppendTable(500, &table_root, &index_root);
+  const std::string appended = Contents(path_);
+  ASSERT_THAT(RecoverPendingAppend(path_), IsOk());
+  EXPECT_TRUE(Marker());
+  EXPECT_EQ(Contents(path_), appended);
+  Link(table_root, index_root);
+  append->Committed();
+  EXPECT_FALSE(Marker());
+}
+
 TEST_F(PendingAppendTest, OpenKeepsAnAppendThatLinked) {
   // A process that died after the link committed, before it removed the marker.
   DieAfterAppending(2000, /*link=*/true);
