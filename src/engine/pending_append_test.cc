@@ -246,13 +246,29 @@ TEST_F(PendingAppendTest, OpenKeepsAnAppendThatLinked) {
   EXPECT_EQ(db.QueryInt("SELECT count(*) FROM t")->value_or(-1), 2000);
 }
 
-TEST_F(PendingAppendTest, ADamagedMarkerIsRefusedAndChangesNothing) {
+TEST_F(PendingAppendTest, ADamagedOrForgedMarkerIsRefusedAndChangesNothing) {
   DieAfterAppending(100, /*link=*/false);
   const std::string appended = Contents(path_);
-  { std::ofstream(path_ + kAppendPendingSuffix, std::ios::binary | std::ios::trunc) << "junk"; }
-  EXPECT_THAT(RecoverPendingAppend(path_), StatusIs(StatusCode::kDataLoss));
-  EXPECT_TRUE(Marker());
-  EXPECT_EQ(Contents(path_), appended);
+  const std::string marker = Contents(path_ + kAppendPendingSuffix);
+  auto write_marker = [&](const std::string& bytes) {
+    std::ofstream(path_ + kAppendPendingSuffix, std::ios::binary | std::ios::trunc) << bytes;
+  };
+  // Cut short; then whole, but with a size that is not in whole pages; then a header that is
+  // not a database's.
+  std::string odd_size = marker;
+  odd_size[23] = static_cast<char>(odd_size[23] + 1);
+  std::string not_sqlite = marker;
+  not_sqlite[24] = 'X';
+  for (const std::string& bad : {std::string("junk"), odd_size, not_sqlite}) {
+    write_marker(bad);
+    EXPECT_THAT(RecoverPendingAppend(path_), StatusIs(StatusCode::kDataLoss));
+    EXPECT_TRUE(Marker());
+    EXPECT_EQ(Contents(path_), appended);
+  }
+  // The marker as it was undoes the append.
+  write_marker(marker);
+  ASSERT_THAT(RecoverPendingAppend(path_), IsOk());
+  EXPECT_EQ(Contents(path_), original_);
 }
 
 TEST_F(PendingAppendTest, AppendModeRefusesRootsItDidNotMake) {
