@@ -675,6 +675,13 @@ suite_restic() {
 # into an empty database. Operations restore4g.<tool>_<1x|4x> and restore4g.cofre_tables_<1x|4x>;
 # bench/report.py gives the cofre/restic ratios and the 4x/1x time ratio (linearity). Off by
 # default (BENCH_SUITES=restore4g): at 1G it needs ~12 GB free in BENCH_DIR and ~6 minutes.
+# restore4g_check_rows DATA LIVE DATABASE WHAT: DATABASE of cofre's data directory DATA holds as
+# many events as the live file LIVE; otherwise dies saying WHAT lost rows.
+restore4g_check_rows() {
+  [[ $("$COFRE_BIN" sql --data "$1" -e "SELECT count(*) FROM $3.events" |
+    awk 'NR == 3 {print $1}') == $(sqlite3 "$2" "SELECT count(*) FROM events") ]] ||
+    die "$4 lost rows"
+}
 op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
   local tag=$1 bytes=$2 dir=$BENCH_DIR/restore4g
   local live=$dir/live/bench.db data=$dir/cofre-data repo=$dir/restic-repo
@@ -698,9 +705,7 @@ op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
   measure "restore4g.cofre_$tag" "restore4g.restic_$tag" "${sql[@]}" \
     -e "RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/enc' WITH new_db_name = 'restored', encryption_passphrase = '$COFRE_PW'"
   record_output "restore4g.cofre_$tag" "$(file_bytes "$live")"
-  [[ $("${sql[@]}" -e "SELECT count(*) FROM restored.events" | awk 'NR == 3 {print $1}') == \
-    $(sqlite3 "$live" "SELECT count(*) FROM events") ]] ||
-    die "restore4g $tag: the restored database lost rows"
+  restore4g_check_rows "$data" "$live" restored "restore4g $tag: the restored database"
   "${sql[@]}" -e "DROP DATABASE restored CASCADE" >/dev/null
   # RESTORE TABLE of every table into an existing, empty database (at most 1.3x the database
   # restore above).
@@ -709,9 +714,7 @@ op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
   measure "restore4g.cofre_tables_$tag" "restore4g.cofre_$tag" "${sql[@]}" \
     -e "RESTORE TABLE bench.* FROM LATEST IN 'nodelocal://1/enc' WITH into_db = 'tables_into', encryption_passphrase = '$COFRE_PW'"
   record_output "restore4g.cofre_tables_$tag" "$(file_bytes "$live")"
-  [[ $("${sql[@]}" -e "SELECT count(*) FROM tables_into.events" | awk 'NR == 3 {print $1}') == \
-    $(sqlite3 "$live" "SELECT count(*) FROM events") ]] ||
-    die "restore4g $tag: the restored tables lost rows"
+  restore4g_check_rows "$data" "$live" tables_into "restore4g $tag: the restored tables"
   "${sql[@]}" -e "DROP DATABASE tables_into CASCADE" >/dev/null
   sync
   measure "restore4g.restic_$tag" - env RESTIC_REPOSITORY="$repo" \
