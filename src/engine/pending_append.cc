@@ -70,8 +70,8 @@ StatusOr<Original> ReadMarker(const std::string& path) {
   // pages that holds the page count.
   const uint32_t raw = big_endian::Get16(o.header + 16);
   const uint64_t page_size = raw == 1 ? 65536 : raw;
-  if (std::memcmp(o.header, "SQLite format 3", 16) != 0 || page_size < 512 ||
-      page_size > 65536 || (page_size & (page_size - 1)) != 0 || o.size % page_size != 0 ||
+  if (std::memcmp(o.header, "SQLite format 3", 16) != 0 || page_size < 512 || page_size > 65536 ||
+      (page_size & (page_size - 1)) != 0 || o.size % page_size != 0 ||
       uint64_t{o.page_count()} * page_size > o.size) {
     return DataLossError("the append marker " + marker +
                          " does not describe a database file; the database file beside it was "
