@@ -68,8 +68,7 @@ StatusOr<Original> ReadMarker(const std::string& path) {
   std::memcpy(o.header, buf + sizeof(kAppendMarkerMagic) + 8, sizeof(o.header));
   // What it says must describe a database file: SQLite's magic, a page size, a size in whole
   // pages that holds the page count.
-  const uint32_t raw = big_endian::Get16(o.header + 16);
-  const uint64_t page_size = raw == 1 ? 65536 : raw;
+  const uint64_t page_size = sqlite_file_header::PageSize(o.header);
   if (std::memcmp(o.header, "SQLite format 3", 16) != 0 || page_size < 512 || page_size > 65536 ||
       (page_size & (page_size - 1)) != 0 || o.size % page_size != 0 ||
       uint64_t{o.page_count()} * page_size > o.size) {

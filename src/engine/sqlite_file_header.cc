@@ -26,7 +26,7 @@ StatusOr<Info> Check(const uint8_t* h, uint64_t file_size, std::string_view disp
   }
   Info info;
   const uint32_t raw_size = Get16(h + 16);
-  info.page_size = raw_size == 1 ? 65536 : raw_size;
+  info.page_size = PageSize(h);
   if (info.page_size < 512 || info.page_size > 65536 ||
       (info.page_size & (info.page_size - 1)) != 0) {
     return Refuse(display, "invalid page size " + std::to_string(raw_size));
@@ -81,6 +81,11 @@ StatusOr<Info> Check(const uint8_t* h, uint64_t file_size, std::string_view disp
 }
 
 }  // namespace
+
+uint32_t PageSize(const uint8_t* h) {
+  const uint32_t raw = big_endian::Get16(h + 16);
+  return raw == 1 ? 65536 : raw;
+}
 
 StatusOr<Info> CheckForBulkWrite(const uint8_t* h, uint64_t file_size, std::string_view display) {
   return Check(h, file_size, display, /*append=*/false);

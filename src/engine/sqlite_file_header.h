@@ -27,6 +27,9 @@ struct Info {
   uint32_t freelist_pages = 0;  // pages on the freelist
 };
 
+// The page size the header records (offset 16; the value 1 stands for 65536), unchecked.
+uint32_t PageSize(const uint8_t* header);
+
 // Checks `header` (kSize bytes) of a file of `file_size` bytes. Errors are FailedPrecondition
 // naming `display` and the offending setting.
 StatusOr<Info> CheckForBulkWrite(const uint8_t* header, uint64_t file_size,
