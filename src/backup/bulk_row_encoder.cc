@@ -1,5 +1,7 @@
 #include "backup/bulk_row_encoder.h"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "backup/data_file_format.h"
@@ -35,19 +37,81 @@ sqlite_record::Value ToRecordValue(const rowcodec::ValueRef& v) {
   return out;
 }
 
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
+
+// Decodes the value at *pos of `body` (row_codec's value encoding) into *v; a reference to the
+// rowid (kRowidValue) reads `rowid`. False for a malformed value.
+bool DecodeValue(std::string_view body, size_t* pos, int64_t rowid, sqlite_record::Value* v) {
+  if (*pos >= body.size()) return false;
+  const uint8_t tag = static_cast<uint8_t>(body[(*pos)++]);
+  switch (tag) {
+    case fmt::kNull:
+      *v = sqlite_record::Value();
+      return true;
+    case fmt::kRowidValue:
+      *v = sqlite_record::Value::Integer(rowid);
+      return true;
+    case fmt::kInteger: {
+      uint64_t u;
+      if (!rowcodec::GetVarint(body, pos, &u)) return false;
+      *v = sqlite_record::Value::Integer(UnZigZag(u));
+      return true;
+    }
+    case fmt::kReal: {
+      if (body.size() - *pos < 8) return false;
+      uint64_t bits = 0;
+      for (int i = 0; i < 8; ++i) {
+        bits |= static_cast<uint64_t>(static_cast<uint8_t>(body[*pos + i])) << (8 * i);
+      }
+      *pos += 8;
+      *v = sqlite_record::Value::Real(std::bit_cast<double>(bits));
+      return true;
+    }
+    case fmt::kText:
+    case fmt::kBlob: {
+      uint64_t n;
+      if (!rowcodec::GetVarint(body, pos, &n) || n > body.size() - *pos) return false;
+      const std::string_view bytes = body.substr(*pos, n);
+      *pos += n;
+      *v =
+          tag == fmt::kText ? sqlite_record::Value::Text(bytes) : sqlite_record::Value::Blob(bytes);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 Status BulkRowEncoder::Encode(std::string_view body, std::string* out) {
-  RETURN_IF_ERROR(rowcodec::DecodeRecord(body, &record_));
-  if (record_.kind != fmt::kRecordRow || record_.key_values.size() != 1 ||
-      record_.key_values[0].tag != fmt::kInteger) {
-    return DataLossError("backup has a row of table " + plan_.table->name() +
-                         " whose key is not one rowid");
+  // The row is decoded straight into the values its records are made of: the kind, a key of
+  // one INTEGER (the rowid), the number of stored values, the values (row_codec.h).
+  auto corrupt = [&](const char* what) {
+    return DataLossError("backup has a row of table " + plan_.table->name() + " " + what);
+  };
+  size_t pos = 0;
+  uint64_t key_values, count, zigzag;
+  if (body.empty() || static_cast<uint8_t>(body[pos++]) != fmt::kRecordRow ||
+      !rowcodec::GetVarint(body, &pos, &key_values) || key_values != 1 || pos >= body.size() ||
+      static_cast<uint8_t>(body[pos++]) != fmt::kInteger ||
+      !rowcodec::GetVarint(body, &pos, &zigzag)) {
+    return corrupt("whose key is not one rowid");
   }
-  RETURN_IF_ERROR(short_rows_.Complete(&record_.values, "backup"));
-  const int64_t rowid = record_.key_values[0].i;
-  values_.resize(record_.values.size());
-  for (size_t i = 0; i < values_.size(); ++i) values_[i] = ToRecordValue(record_.values[i]);
+  const int64_t rowid = UnZigZag(zigzag);
+  if (!rowcodec::GetVarint(body, &pos, &count) || count > body.size() - pos) {
+    return corrupt("that is malformed");
+  }
+  if (count != short_rows_.columns()) RETURN_IF_ERROR(short_rows_.CheckCount(count, "backup"));
+  const size_t stored = static_cast<size_t>(count);
+  values_.resize(std::max(stored, short_rows_.columns()));
+  for (size_t i = 0; i < stored; ++i) {
+    if (!DecodeValue(body, &pos, rowid, &values_[i])) return corrupt("with a malformed value");
+  }
+  if (pos != body.size()) return corrupt("with trailing bytes");
+  for (size_t i = stored; i < values_.size(); ++i) {
+    values_[i] = ToRecordValue(short_rows_.Missing(i));
+  }
   if (plan_.rowid_alias >= 0) values_[plan_.rowid_alias] = sqlite_record::Value();
   // Every record is written straight into `out`, sized once for all of them; the serial types
   // are worked out once for the table record and the projections.

@@ -38,15 +38,15 @@ class BulkRowEncoder {
                  const std::vector<SortThreadColumns>& threads)
       : plan_(plan), short_rows_(short_rows), threads_(threads) {}
 
-  // Appends the encoding of the backed-up row `body` to `*out`. DataLoss for a row that is not
-  // one of a rowid table's (or cannot be completed to the table's columns).
+  // Appends the encoding of the backed-up row `body` (a row_codec record body) to `*out`,
+  // decoding it straight into the records' values. DataLoss for a malformed row, a row that is
+  // not one of a rowid table's, or one that cannot be completed to the table's columns.
   Status Encode(std::string_view body, std::string* out);
 
  private:
   const BulkTablePlan& plan_;
   const ShortRowDefaults& short_rows_;  // completes rows stored before an ADD COLUMN
   const std::vector<SortThreadColumns>& threads_;
-  rowcodec::Record record_;
   std::vector<sqlite_record::Value> values_;
   sqlite_record::RecordLayout layout_;    // of values_: the table record and the projections
   std::vector<size_t> projection_bytes_;  // per sorting thread

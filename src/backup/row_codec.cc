@@ -30,7 +30,7 @@ void PutVarint(std::string* out, uint64_t v) {
   out->append(buf, EncodeVarint(buf, v));
 }
 
-bool GetVarint(std::string_view in, size_t* pos, uint64_t* v) {
+bool GetVarintSlow(std::string_view in, size_t* pos, uint64_t* v) {
   uint64_t result = 0;
   for (int shift = 0; shift <= 63; shift += 7) {
     if (*pos >= in.size()) return false;

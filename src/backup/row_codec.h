@@ -25,7 +25,15 @@ void PutVarint(std::string* out, uint64_t v);
 constexpr size_t kMaxVarintBytes = 10;
 size_t PutVarint(uint64_t v, char* out);
 // Reads a varint at *pos; false on truncation or overflow.
-bool GetVarint(std::string_view in, size_t* pos, uint64_t* v);
+bool GetVarintSlow(std::string_view in, size_t* pos, uint64_t* v);
+inline bool GetVarint(std::string_view in, size_t* pos, uint64_t* v) {
+  // Most varints are lengths and small integers of one byte: read inline.
+  if (*pos < in.size() && static_cast<uint8_t>(in[*pos]) < 0x80) {
+    *v = static_cast<uint8_t>(in[(*pos)++]);
+    return true;
+  }
+  return GetVarintSlow(in, pos, v);
+}
 
 // Appends column `col` of the current row of `stmt`.
 void AppendColumn(std::string* out, sqlite3_stmt* stmt, int col);

@@ -22,6 +22,23 @@ constexpr size_t kMinReadBuffer = 16 << 10;
 constexpr size_t kMaxWriteBuffer = 1 << 20;
 // Entry offsets and sizes are 32-bit.
 constexpr size_t kMaxBlock = (size_t{1} << 32) - 16;
+// Fewer buffered entries than this are sorted by comparisons alone: the radix passes' counts
+// (8 KiB) and scratch cost more than they save.
+constexpr size_t kMinRadixEntries = 1024;
+// Words (8 bytes each) of a record the byte order's radix passes look at, the prefix included.
+constexpr size_t kMaxRadixDepth = 4;
+
+// Bytes [8 * word, 8 * word + 8) of `record`, big-endian, zeros past its end: records in
+// order by their earlier bytes are in order by this word too (a record that ends there sorts
+// first, and pads with zeros), and equal words are told apart by the full comparison.
+uint64_t BytewiseWord(const char* record, size_t size, size_t word) {
+  uint64_t w = 0;
+  const size_t start = 8 * word;
+  for (size_t i = start; i < start + 8; ++i) {
+    w = (w << 8) | (i < size ? static_cast<uint8_t>(record[i]) : 0);
+  }
+  return w;
+}
 
 }  // namespace
 
@@ -219,19 +236,77 @@ void ExternalSorter::SortEntries() {
   Entry* begin = entries_begin();
   const char* base = block_;
   const SortOrder* order = order_;
-  if (order->bytewise()) {
-    std::sort(begin, begin + entries_, [base](const Entry& a, const Entry& b) {
-      if (a.prefix != b.prefix) return a.prefix < b.prefix;
-      return BytewiseOrder::CompareBytes(std::string_view(base + a.offset, a.size),
-                                         std::string_view(base + b.offset, b.size)) < 0;
-    });
-    return;
+  const bool bytewise = order->bytewise();
+  // The entries in prefix order first, then each run of equal prefixes by the full order: the
+  // radix passes cost a few memory sweeps, where a comparison sort of the whole buffer compares
+  // (and mispredicts) about log2(n) times per entry. Under the byte order, a long run of equal
+  // prefixes (an index's leading column with few values) is sorted the same way by its next 8
+  // bytes, down to kMaxRadixDepth words.
+  //
+  // The scratch is kept from one run to the next: the budget's buffer fills to about as many
+  // entries each time, and a fresh allocation would fault its pages in again.
+  if (entries_ >= kMinRadixEntries && scratch_capacity_ < entries_) {
+    scratch_.reset(new (std::nothrow) Entry[entries_]);
+    scratch_capacity_ = scratch_ ? entries_ : 0;
   }
-  std::sort(begin, begin + entries_, [base, order](const Entry& a, const Entry& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return order->Compare(std::string_view(base + a.offset, a.size),
-                          std::string_view(base + b.offset, b.size)) < 0;
-  });
+  Entry* scratch = scratch_capacity_ >= entries_ ? scratch_.get() : nullptr;
+  auto by_prefix = [&](Entry* first, size_t n) {
+    if (scratch && n >= kMinRadixEntries) {
+      RadixSortByPrefix(first, n, scratch);
+    } else {
+      std::sort(first, first + n,
+                [](const Entry& a, const Entry& b) { return a.prefix < b.prefix; });
+    }
+  };
+  auto full_order = [base, order, bytewise](const Entry& a, const Entry& b) {
+    const std::string_view x(base + a.offset, a.size), y(base + b.offset, b.size);
+    return (bytewise ? BytewiseOrder::CompareBytes(x, y) : order->Compare(x, y)) < 0;
+  };
+  // Sorts [first, first + n), already in order by the words before `depth`, whose prefixes hold
+  // word `depth` of each record.
+  auto sort_runs = [&](auto& self, Entry* first, size_t n, size_t depth) -> void {
+    by_prefix(first, n);
+    for (Entry *run = first, *end = first + n; run != end;) {
+      Entry* next = run + 1;
+      while (next != end && next->prefix == run->prefix) ++next;
+      const size_t ties = static_cast<size_t>(next - run);
+      if (ties >= kMinRadixEntries && scratch && bytewise && depth + 1 < kMaxRadixDepth) {
+        for (Entry* e = run; e != next; ++e)
+          e->prefix = BytewiseWord(base + e->offset, e->size, depth + 1);
+        self(self, run, ties, depth + 1);
+      } else if (ties > 1) {
+        std::sort(run, next, full_order);
+      }
+      run = next;
+    }
+  };
+  sort_runs(sort_runs, begin, entries_, 0);
+}
+
+void ExternalSorter::RadixSortByPrefix(Entry* entries, size_t n, Entry* scratch) {
+  // Byte b (0 = least significant) of every prefix, counted in one sweep.
+  uint32_t counts[8][256] = {};
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t p = entries[i].prefix;
+    for (int b = 0; b < 8; ++b) ++counts[b][(p >> (8 * b)) & 0xff];
+  }
+  Entry* from = entries;
+  Entry* to = scratch;
+  for (int b = 0; b < 8; ++b) {
+    uint32_t* count = counts[b];
+    const int shift = 8 * b;
+    if (count[(from[0].prefix >> shift) & 0xff] == n) continue;  // a byte every entry shares
+    uint32_t sum = 0;
+    for (int v = 0; v < 256; ++v) {
+      const uint32_t c = count[v];
+      count[v] = sum;
+      sum += c;
+    }
+    // Stable scatter by byte b: the passes before it stay in order within each of its values.
+    for (size_t i = 0; i < n; ++i) to[count[(from[i].prefix >> shift) & 0xff]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != entries) std::memcpy(static_cast<void*>(entries), from, n * sizeof(Entry));
 }
 
 Status ExternalSorter::EnsureTempFile() {
@@ -354,9 +429,13 @@ Status ExternalSorter::Finish() {
   finished_ = true;
   if (runs_.empty()) {  // Everything fits in memory.
     SortEntries();
+    scratch_.reset();
+    scratch_capacity_ = 0;
     return Status::OK();
   }
   if (entries_ > 0) RETURN_IF_ERROR(SpillBuffer());
+  scratch_.reset();
+  scratch_capacity_ = 0;
   std::free(block_);
   block_ = nullptr;
   while (runs_.size() > max_fan_in_) {

@@ -3,17 +3,18 @@
 //
 // Records are appended to one buffer of about `memory_budget` bytes: record bytes from its front,
 // 16-byte entries (a SortPrefix cache, offset and length) from its back. When the two meet, the
-// entries are sorted (prefix first, the full comparison only on equal prefixes) and the records
-// are written, in order, as a run to one temporary file in `temp_dir`, created on the first spill
-// (O_TMPFILE, or mkstemp then unlink: it never has a name for long and disappears with the
-// sorter, whatever happens). Finish() merges the runs with a heap, each run read through its own
-// buffer; the buffers share the budget, and when there are more runs than the budget allows
-// buffers for (each at least 16 KiB), intermediate passes merge the oldest runs into longer ones
-// first (their disk space is released as they are consumed). Input that fits the budget is sorted
-// in memory and never touches the disk.
+// entries are sorted (a radix sort of the prefixes, then the full comparison only among equal
+// prefixes) and the records are written, in order, as a run to one temporary file in `temp_dir`,
+// created on the first spill (O_TMPFILE, or mkstemp then unlink: it never has a name for long and
+// disappears with the sorter, whatever happens). Finish() merges the runs with a heap, each run
+// read through its own buffer; the buffers share the budget, and when there are more runs than the
+// budget allows buffers for (each at least 16 KiB), intermediate passes merge the oldest runs into
+// longer ones first (their disk space is released as they are consumed). Input that fits the budget
+// is sorted in memory and never touches the disk.
 //
-// Memory: about `memory_budget` (at least 64 KiB), plus, only for a record larger than its share
-// of the budget, that record's size. Equal records come out in no particular order.
+// Memory: about `memory_budget` (at least 64 KiB), plus, until Finish(), a sorting scratch of 16
+// bytes per record a full buffer holds, plus, only for a record larger than its
+// share of the budget, that record's size. Equal records come out in no particular order.
 // Errors: every failure is a Status naming the temporary directory; a full disk is
 // ResourceExhausted ("disk full while ..."); errors are sticky. The sorter may be destroyed at any
 // point, leaving nothing on disk.
@@ -80,6 +81,9 @@ class ExternalSorter {
   Status EnsureTempFile();
   // Sorts the buffered entries by prefix, then by the order.
   void SortEntries();
+  // Sorts `n` entries by prefix alone (least significant byte first, a pass per byte the
+  // prefixes do not all share), through `scratch`, room for n entries.
+  static void RadixSortByPrefix(Entry* entries, size_t n, Entry* scratch);
   // Sorts the buffered entries and writes them as one run.
   Status SpillBuffer();
   // Writes one record that is larger than the buffer as a run of its own.
@@ -106,6 +110,9 @@ class ExternalSorter {
   size_t arena_used_ = 0;
   size_t entries_ = 0;
   size_t next_entry_ = 0;  // Next() position when sorted in memory.
+  // SortEntries' radix scratch, kept from one spill to the next and freed by Finish().
+  std::unique_ptr<Entry[]> scratch_;
+  size_t scratch_capacity_ = 0;
 
   ScopedFd fd_;
   uint64_t file_size_ = 0;

@@ -232,6 +232,45 @@ TEST(ExternalSorterTest, BytewiseOrderSortsAsMemcmpThroughSpillsAndMerges) {
   EXPECT_TRUE(out == keys);
 }
 
+TEST(ExternalSorterTest, RadixPassesKeepTheByteOrderOfLongSharedPrefixes) {
+  // Tens of thousands of keys in one buffer take the radix passes, word by word through long
+  // runs of equal 8-byte words: shared prefixes ending before, at and after the word boundaries
+  // and past the last word the passes read, zero bytes (which pad a shorter key's last word),
+  // keys that are prefixes of others, and duplicates.
+  std::mt19937_64 rng(11);
+  std::vector<std::string> shared;
+  for (size_t len : {0, 7, 8, 9, 16, 23, 24, 31, 32, 40}) {
+    std::string p;
+    for (size_t i = 0; i < len; ++i) p.push_back(static_cast<char>('a' + i % 26));
+    shared.push_back(p);
+  }
+  shared.push_back(std::string(8, '\0'));
+  std::vector<std::string> keys;
+  for (int i = 0; i < 60000; ++i) {
+    std::string k = shared[rng() % shared.size()];
+    const size_t extra = rng() % 12;
+    for (size_t j = 0; j < extra; ++j) {
+      const uint64_t r = rng() % 4;
+      k.push_back(static_cast<char>(r == 0 ? 0 : r == 1 ? 0xff : rng() % 256));
+    }
+    keys.push_back(k);
+  }
+  std::vector<std::string> want = keys;
+  std::sort(want.begin(), want.end());
+  BytewiseOrder order;
+  for (size_t budget : {size_t{16} << 20, size_t{256} << 10}) {
+    SCOPED_TRACE(budget);
+    SpillDir dir;
+    ExternalSorter sorter(&order, budget, dir.path());
+    for (const std::string& k : keys) ASSERT_TRUE(sorter.Add(k).ok());
+    ASSERT_TRUE(sorter.Finish().ok());
+    EXPECT_EQ(sorter.spilled_runs() > 0, budget < (1 << 20));
+    std::vector<std::string> out;
+    ASSERT_NO_FATAL_FAILURE(Drain(sorter, &out));
+    EXPECT_TRUE(out == want);
+  }
+}
+
 TEST(ExternalSorterTest, EmptyInputAndMisuse) {
   SpillDir dir;
   ExternalSorter sorter(&Order(), 1 << 20, dir.path());
