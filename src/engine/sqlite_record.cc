@@ -197,16 +197,25 @@ Status Validate(std::string_view record) {
 }
 
 Status Parse(std::string_view record, std::vector<Value>* values) {
-  RETURN_IF_ERROR(Validate(record));
+  // One pass that checks as it decodes; whatever it finds wrong, Validate then says what.
+  auto malformed = [&]() -> Status {
+    Status st = Validate(record);
+    return st.ok() ? InternalError("record parse and validation disagree") : st;
+  };
   values->clear();
   const uint8_t* p = reinterpret_cast<const uint8_t*>(record.data());
+  const size_t n = record.size();
   uint64_t header_len = 0;
-  size_t pos = sqlite_varint::Get(p, record.size(), &header_len);
+  size_t pos = sqlite_varint::Get(p, n, &header_len);
+  if (pos == 0 || header_len < pos || header_len > n) return malformed();
   size_t body = header_len;
   while (pos < header_len) {
     uint64_t t = 0;
-    pos += sqlite_varint::Get(p + pos, header_len - pos, &t);
-    const size_t len = static_cast<size_t>(BodyLength(t));
+    const size_t k = sqlite_varint::Get(p + pos, header_len - pos, &t);
+    const int64_t body_len = k == 0 ? -1 : BodyLength(t);
+    if (body_len < 0 || static_cast<uint64_t>(body_len) > n - body) return malformed();
+    pos += k;
+    const size_t len = static_cast<size_t>(body_len);
     Value v;
     if (t == 0) {
       v.type = Type::kNull;
@@ -215,7 +224,7 @@ Status Parse(std::string_view record, std::vector<Value>* values) {
       v.i = static_cast<int64_t>(t - 8);
     } else if (t <= 7) {
       uint64_t bits = 0;
-      for (size_t k = 0; k < len; ++k) bits = bits << 8 | p[body + k];
+      for (size_t b = 0; b < len; ++b) bits = bits << 8 | p[body + b];
       if (t == 7) {
         v.type = Type::kReal;
         v.r = std::bit_cast<double>(bits);
@@ -232,6 +241,7 @@ Status Parse(std::string_view record, std::vector<Value>* values) {
     body += len;
     values->push_back(v);
   }
+  if (body != n) return malformed();
   return Status::OK();
 }
 

@@ -223,6 +223,38 @@ TEST(SqliteRecordTest, ParseGivesBackWhatAppendEncoded) {
               StatusIs(StatusCode::kInvalidArgument));
 }
 
+TEST(SqliteRecordTest, ParseRefusesWhatValidateRefuses) {
+  // Records cut short, lengthened, or with a byte changed: Parse accepts exactly what Validate
+  // accepts, and refuses the rest with Validate's error.
+  std::mt19937_64 rng(29);
+  const std::string text(150, 't'), blob("\x00\x01\xff", 3);
+  size_t refused = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string record;
+    sqlite_record::Append(RandomValues(rng, rng() % 10, text, blob), &record);
+    switch (rng() % 3) {
+      case 0:
+        record.resize(rng() % (record.size() + 1));
+        break;
+      case 1:
+        record.append(1 + rng() % 3, static_cast<char>(rng()));
+        break;
+      default:
+        record[rng() % record.size()] = static_cast<char>(rng());
+    }
+    const Status valid = sqlite_record::Validate(record);
+    std::vector<Value> parsed;
+    const Status st = sqlite_record::Parse(record, &parsed);
+    ASSERT_EQ(st.ok(), valid.ok()) << round;
+    if (!valid.ok()) {
+      ++refused;
+      EXPECT_THAT(st, StatusIs(StatusCode::kInvalidArgument));
+      EXPECT_EQ(st.message(), valid.message());
+    }
+  }
+  EXPECT_GT(refused, 1000u);
+}
+
 TEST(SqliteRecordTest, RecordLayoutWritesWhatAppendWritesOfAnySubset) {
   std::mt19937_64 rng(23);
   // Texts long enough for two-byte serial types, and rows wide enough for a two-byte header size.
