@@ -101,7 +101,7 @@ void BM_BulkEncodeRows(benchmark::State& state) {
   plan.rowid_alias = schema.columns.empty() || schema.columns[0] != "id" ? -1 : 0;
   const std::vector<SortThreadColumns> threads = ThreadColumns(t);
   BulkRowEncoder encoder(plan, *defaults, threads);
-  std::string block;
+  ByteBuffer block;
   for (auto _ : state) {
     for (const std::string& body : Data().bodies[t]) {
       // Blocks of 1 MiB, as the prefetchers fill them.

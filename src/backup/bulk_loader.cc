@@ -279,7 +279,7 @@ class TableLoad {
       ahead.push_back(std::make_unique<SpanPrefetcher>(
           [this, span] { return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder()); },
           kPrefetchBlockBytes, kPrefetchBlocks, pool,
-          [encoder](std::string_view, std::string_view body, std::string* out) {
+          [encoder](std::string_view, std::string_view body, ByteBuffer* out) {
             return encoder->Encode(body, out);
           }));
     };

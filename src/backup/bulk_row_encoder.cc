@@ -84,7 +84,7 @@ bool DecodeValue(std::string_view body, size_t* pos, int64_t rowid, sqlite_recor
 
 }  // namespace
 
-Status BulkRowEncoder::Encode(std::string_view body, std::string* out) {
+Status BulkRowEncoder::Encode(std::string_view body, ByteBuffer* out) {
   // The row is decoded straight into the values its records are made of: the kind, a key of
   // one INTEGER (the rowid), the number of stored values, the values (row_codec.h).
   auto corrupt = [&](const char* what) {
@@ -124,9 +124,7 @@ Status BulkRowEncoder::Encode(std::string_view body, std::string* out) {
     projection_bytes_[t] = layout_.Size(threads_[t].columns);
     total += rowcodec::kMaxVarintBytes + projection_bytes_[t];
   }
-  const size_t start = out->size();
-  out->resize(start + total);
-  char* p = out->data() + start;
+  char* p = out->Extend(total);
   std::memcpy(p, &rowid, 8);
   std::memcpy(p + 8, &length, 8);
   p = layout_.Write(p + 16);
@@ -135,7 +133,7 @@ Status BulkRowEncoder::Encode(std::string_view body, std::string* out) {
     p += rowcodec::PutVarint(projection_bytes_[t], p);
     p = layout_.Write(threads_[t].columns, p);
   }
-  out->resize(static_cast<size_t>(p - out->data()));  // the varints' unused room
+  out->Truncate(static_cast<size_t>(p - out->data()));  // the varints' unused room
   return Status::OK();
 }
 

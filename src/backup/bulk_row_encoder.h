@@ -15,6 +15,7 @@
 #include "backup/row_codec.h"
 #include "backup/short_rows.h"
 #include "engine/sqlite_record.h"
+#include "util/byte_buffer.h"
 #include "util/status.h"
 
 namespace cofre {
@@ -41,7 +42,7 @@ class BulkRowEncoder {
   // Appends the encoding of the backed-up row `body` (a row_codec record body) to `*out`,
   // decoding it straight into the records' values. DataLoss for a malformed row, a row that is
   // not one of a rowid table's, or one that cannot be completed to the table's columns.
-  Status Encode(std::string_view body, std::string* out);
+  Status Encode(std::string_view body, ByteBuffer* out);
 
  private:
   const BulkTablePlan& plan_;

@@ -58,7 +58,7 @@ TEST(BulkRowEncoderTest, MakesTheTableRecordAndEachThreadsProjection) {
   threads[2] = {true, {0, 1, 2}};
   BulkRowEncoder encoder(plan, defaults, threads);
 
-  std::string out;
+  ByteBuffer out;
   ASSERT_THAT(encoder.Encode(Row(7, {7, 42}), &out), IsOk());
   std::string want(8, '\0');
   const int64_t rowid = 7;
@@ -72,17 +72,17 @@ TEST(BulkRowEncoderTest, MakesTheTableRecordAndEachThreadsProjection) {
     rowcodec::PutVarint(&want, projection.size());
     want.append(projection);
   }
-  EXPECT_EQ(out, want);
+  EXPECT_EQ(out.view(), want);
 
   // Appends: a second row follows the first.
   ASSERT_THAT(encoder.Encode(Row(8, {8, 1, 2}), &out), IsOk());
   EXPECT_GT(out.size(), want.size());
-  EXPECT_EQ(out.substr(0, want.size()), want);
+  EXPECT_EQ(out.view().substr(0, want.size()), want);
 
   std::string tombstone(1, static_cast<char>(fmt::kRecordTombstone));
   rowcodec::PutVarint(&tombstone, 1);
   rowcodec::AppendInteger(&tombstone, 9);
-  std::string ignored;
+  ByteBuffer ignored;
   EXPECT_THAT(encoder.Encode(tombstone, &ignored), StatusIs(StatusCode::kDataLoss));
   EXPECT_THAT(encoder.Encode(Row(9, {9}), &ignored), StatusIs(StatusCode::kDataLoss));
 }
@@ -176,17 +176,18 @@ TEST(BulkRowEncoderTest, EncodesRandomRowsAsTheRowCodecDecodesThem) {
       rowcodec::PutVarint(&want, projection.size());
       want.append(projection);
     }
-    std::string out = "prefix";
+    ByteBuffer out;
+    out.Append("prefix");
     ASSERT_THAT(encoder.Encode(body, &out), IsOk());
-    ASSERT_EQ(out, "prefix" + want);
+    ASSERT_EQ(out.view(), "prefix" + want);
 
     for (size_t cut = 0; cut < body.size(); ++cut) {
-      std::string ignored;
+      ByteBuffer ignored;
       ASSERT_THAT(encoder.Encode(std::string_view(body).substr(0, cut), &ignored),
                   StatusIs(StatusCode::kDataLoss))
           << cut;
     }
-    std::string ignored;
+    ByteBuffer ignored;
     ASSERT_THAT(encoder.Encode(body + '\0', &ignored), StatusIs(StatusCode::kDataLoss));
   }
 }

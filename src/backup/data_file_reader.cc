@@ -78,7 +78,10 @@ Status DataFileReader::Corrupt(const std::string& why) const {
 }
 
 Status DataFileReader::Fill(size_t need) {
-  if (pos_ > 0 && pos_ >= end_ / 2) {
+  if (end_ - pos_ >= need || eof_) return Status::OK();
+  // Only when more must be read does the unconsumed rest (part of one record) move to the front:
+  // the bytes of the records already read are not copied again.
+  if (pos_ > 0) {
     std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
     end_ -= pos_;
     pos_ = 0;

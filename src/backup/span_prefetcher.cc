@@ -86,12 +86,12 @@ void SpanPrefetcher::Produce(Opener open, Transform transform) {
         // Written straight into the block: the transform's output is not copied again.
         status = transform(key, body, &block.bytes);
         if (!status.ok()) {
-          block.bytes.resize(offset);
+          block.bytes.Truncate(offset);
           break;
         }
         key_size = 0;
       } else {
-        block.bytes.append(body);
+        block.bytes.Append(body);
       }
       block.rows.push_back(Row{offset, block.bytes.size() - offset, key_size});
       // Handed over once it holds block_bytes_, the row that reached it included.
@@ -131,7 +131,7 @@ StatusOr<bool> SpanPrefetcher::Next(std::string_view* key, std::string_view* bod
     room_.notify_one();
   }
   const Row& row = current_.rows[next_row_++];
-  *body = std::string_view(current_.bytes).substr(row.offset, row.size);
+  *body = current_.bytes.view().substr(row.offset, row.size);
   *key = row.key_size == 0 ? std::string_view() : body->substr(1, row.key_size);
   return true;
 }

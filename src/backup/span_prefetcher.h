@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "backup/span_reader.h"
+#include "util/byte_buffer.h"
 
 namespace cofre {
 
@@ -41,7 +42,7 @@ class SpanPrefetcher {
   // appended as the body, and an empty key. On error, what it appended is discarded. Runs on the
   // prefetcher's thread; an error ends the rows there.
   using Transform =
-      std::function<Status(std::string_view key, std::string_view body, std::string* out)>;
+      std::function<Status(std::string_view key, std::string_view body, ByteBuffer* out)>;
 
   // Emptied blocks, kept for reuse (at most `max_blocks` of them, none larger than twice the
   // block size). Thread-safe; shared by the prefetchers given it.
@@ -78,7 +79,7 @@ class SpanPrefetcher {
     size_t key_size;  // the key is body[1, 1 + key_size)
   };
   struct Block {
-    std::string bytes;
+    ByteBuffer bytes;
     std::vector<Row> rows;
   };
 

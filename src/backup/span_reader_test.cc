@@ -266,8 +266,8 @@ TEST_F(SpanReaderTest, PrefetcherTransformsRowsOnItsThreadAndStopsAtItsError) {
   ASSERT_EQ(direct.size(), 2000u);
   // A transform whose output is larger than the row, in blocks smaller than a few rows: every
   // row comes out rewritten, in order, with an empty key.
-  auto rewrite = [](std::string_view key, std::string_view body, std::string* out) {
-    out->append("<").append(key).append("|").append(body).append(">");
+  auto rewrite = [](std::string_view key, std::string_view body, ByteBuffer* out) {
+    out->Append("<" + std::string(key) + "|" + std::string(body) + ">");
     return Status::OK();
   };
   SpanPrefetcher rewritten([&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); },
@@ -283,12 +283,12 @@ TEST_F(SpanReaderTest, PrefetcherTransformsRowsOnItsThreadAndStopsAtItsError) {
   int seen = 0;
   SpanPrefetcher failing(
       [&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); }, 64, 1, nullptr,
-      [&seen](std::string_view, std::string_view body, std::string* out) -> Status {
+      [&seen](std::string_view, std::string_view body, ByteBuffer* out) -> Status {
         if (++seen == 1500) {
-          out->append("half a row");  // discarded: the rows before it stay as they were
+          out->Append("half a row");  // discarded: the rows before it stay as they were
           return DataLossError("row 1500 is bad");
         }
-        out->append(body);
+        out->Append(body);
         return Status::OK();
       });
   std::string_view key, body;

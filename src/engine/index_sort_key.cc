@@ -8,11 +8,6 @@ namespace cofre::index_sort_key {
 
 namespace {
 
-// Writes the low `bytes` bytes of `v` big-endian at `out`.
-void PutBigEndian(uint64_t v, int bytes, char* out) {
-  for (int i = bytes - 1; i >= 0; --i) *out++ = static_cast<char>(v >> (8 * i));
-}
-
 // The double's bits made order-preserving as an unsigned integer.
 uint64_t OrderedBits(double d) {
   if (d == 0) d = 0;  // -0.0 sorts with 0.0
@@ -23,9 +18,15 @@ uint64_t OrderedBits(double d) {
 void AppendNumber(double rounded, int64_t remainder, std::string* out) {
   char key[13];
   key[0] = 0x02;
-  PutBigEndian(OrderedBits(rounded), 8, key + 1);
-  PutBigEndian(static_cast<uint32_t>(static_cast<int64_t>(remainder) + (int64_t{1} << 31)), 4,
-               key + 9);
+  // Big-endian, so that byte order is numeric order.
+  uint64_t bits = OrderedBits(rounded);
+  uint32_t rest = static_cast<uint32_t>(static_cast<int64_t>(remainder) + (int64_t{1} << 31));
+  if constexpr (std::endian::native == std::endian::little) {
+    bits = __builtin_bswap64(bits);
+    rest = __builtin_bswap32(rest);
+  }
+  std::memcpy(key + 1, &bits, 8);
+  std::memcpy(key + 9, &rest, 4);
   out->append(key, sizeof(key));
 }
 
