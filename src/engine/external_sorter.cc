@@ -28,18 +28,6 @@ constexpr size_t kMinRadixEntries = 1024;
 // Words (8 bytes each) of a record the byte order's radix passes look at, the prefix included.
 constexpr size_t kMaxRadixDepth = 4;
 
-// Bytes [8 * word, 8 * word + 8) of `record`, big-endian, zeros past its end: records in
-// order by their earlier bytes are in order by this word too (a record that ends there sorts
-// first, and pads with zeros), and equal words are told apart by the full comparison.
-uint64_t BytewiseWord(const char* record, size_t size, size_t word) {
-  uint64_t w = 0;
-  const size_t start = 8 * word;
-  for (size_t i = start; i < start + 8; ++i) {
-    w = (w << 8) | (i < size ? static_cast<uint8_t>(record[i]) : 0);
-  }
-  return w;
-}
-
 }  // namespace
 
 // One run being read back: its unread file range and a buffer holding the current record.
@@ -170,7 +158,7 @@ class ExternalSorter::Merger {
     }
     r->current = std::string_view(r->buf.get() + r->pos + h, static_cast<size_t>(size));
     r->pos += h + static_cast<size_t>(size);
-    r->prefix = order_->SortPrefix(r->current);
+    r->prefix = bytewise_ ? BytewiseOrder::Word(r->current, 0) : order_->SortPrefix(r->current);
     *has = true;
     return Status::OK();
   }
@@ -185,7 +173,7 @@ class ExternalSorter::Merger {
 };
 
 ExternalSorter::ExternalSorter(const SortOrder* order, size_t memory_budget, std::string temp_dir)
-    : order_(order), temp_dir_(std::move(temp_dir)) {
+    : order_(order), bytewise_(order->bytewise()), temp_dir_(std::move(temp_dir)) {
   budget_ = std::max(memory_budget, kMinBudget);
   write_buffer_size_ = std::clamp<size_t>(budget_ / 16, 4 << 10, kMaxWriteBuffer);
   max_fan_in_ = std::max<size_t>(2, (budget_ - write_buffer_size_) / kMinReadBuffer);
@@ -223,7 +211,7 @@ Status ExternalSorter::Add(std::string_view record) {
   }
   if (!record.empty()) std::memcpy(block_ + arena_used_, record.data(), record.size());
   Entry* e = entries_begin() - 1;
-  e->prefix = order_->SortPrefix(record);
+  e->prefix = bytewise_ ? BytewiseOrder::Word(record, 0) : order_->SortPrefix(record);
   e->offset = static_cast<uint32_t>(arena_used_);
   e->size = static_cast<uint32_t>(record.size());
   arena_used_ += record.size();
@@ -236,7 +224,7 @@ void ExternalSorter::SortEntries() {
   Entry* begin = entries_begin();
   const char* base = block_;
   const SortOrder* order = order_;
-  const bool bytewise = order->bytewise();
+  const bool bytewise = bytewise_;
   // The entries in prefix order first, then each run of equal prefixes by the full order: the
   // radix passes cost a few memory sweeps, where a comparison sort of the whole buffer compares
   // (and mispredicts) about log2(n) times per entry. Under the byte order, a long run of equal
@@ -272,7 +260,7 @@ void ExternalSorter::SortEntries() {
       const size_t ties = static_cast<size_t>(next - run);
       if (ties >= kMinRadixEntries && scratch && bytewise && depth + 1 < kMaxRadixDepth) {
         for (Entry* e = run; e != next; ++e)
-          e->prefix = BytewiseWord(base + e->offset, e->size, depth + 1);
+          e->prefix = BytewiseOrder::Word(std::string_view(base + e->offset, e->size), depth + 1);
         self(self, run, ties, depth + 1);
       } else if (ties > 1) {
         std::sort(run, next, full_order);

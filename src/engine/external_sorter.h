@@ -97,6 +97,7 @@ class ExternalSorter {
   std::string Display() const;
 
   const SortOrder* order_;
+  const bool bytewise_;  // order_->bytewise(), asked once
   size_t budget_;
   size_t write_buffer_size_;
   size_t max_fan_in_;

@@ -45,12 +45,21 @@ class BytewiseOrder final : public SortOrder {
     }
     return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
   }
-  uint64_t SortPrefix(std::string_view s) const override {
-    uint64_t p = 0;
-    for (size_t i = 0; i < 8; ++i) {
-      p = (p << 8) | (i < s.size() ? static_cast<uint8_t>(s[i]) : 0);
+  uint64_t SortPrefix(std::string_view s) const override { return Word(s, 0); }
+  // Bytes [8 * word, 8 * word + 8) of `s`, big-endian, zeros past its end: strings in order by
+  // their earlier bytes are in order by this word too (one that ends there sorts first, and pads
+  // with zeros); equal words are told apart by CompareBytes.
+  static uint64_t Word(std::string_view s, size_t word) {
+    const size_t start = 8 * word;
+    uint64_t w = 0;
+    if (s.size() >= start + 8) {
+      std::memcpy(&w, s.data() + start, 8);
+      return __builtin_bswap64(w);
     }
-    return p;
+    for (size_t i = start; i < start + 8; ++i) {
+      w = (w << 8) | (i < s.size() ? static_cast<uint8_t>(s[i]) : 0);
+    }
+    return w;
   }
 };
 

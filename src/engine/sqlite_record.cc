@@ -50,12 +50,11 @@ void SerialType(const Value& v, uint64_t* type, size_t* len) {
   *type = 0, *len = 0;
 }
 
-// Writes the low `len` bytes of `v` big-endian.
+// Writes the low `len` (at most 8) bytes of `v` big-endian.
 void PutBigEndian(uint64_t v, size_t len, char* out) {
-  for (size_t k = len; k-- > 0;) {
-    out[k] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
+  uint64_t big = v;
+  if constexpr (std::endian::native == std::endian::little) big = __builtin_bswap64(v);
+  std::memcpy(out, reinterpret_cast<const char*>(&big) + (8 - len), len);
 }
 
 // Body length of serial type `t`, or -1 for the reserved types 10 and 11.
