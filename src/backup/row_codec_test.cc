@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
+#include <string>
 
 #include "backup/data_file_format.h"
 
@@ -29,6 +31,35 @@ std::string Int(int64_t v) {
 
 const std::string kRowidRef(1, static_cast<char>(fmt::kRowidValue));
 const std::string kNullValue(1, static_cast<char>(fmt::kNull));
+
+TEST(RowCodecTest, VarintsReadBackAtTheEndOfTheInputAndWithRoomAfterThem) {
+  // Every length of varint (1..10 bytes), read where the input ends right after it (the checked
+  // path) and where 10 more bytes follow (the unchecked one); cut short, it is refused either way.
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 5000; ++round) {
+    const uint64_t v = rng() >> (rng() % 64);
+    std::string encoded;
+    rowcodec::PutVarint(&encoded, v);
+    for (const std::string& in : {encoded, encoded + std::string(10, '\x80')}) {
+      size_t pos = 0;
+      uint64_t got = 0;
+      ASSERT_TRUE(rowcodec::GetVarint(in, &pos, &got)) << v;
+      EXPECT_EQ(got, v);
+      EXPECT_EQ(pos, encoded.size());
+    }
+    size_t pos = 0;
+    uint64_t got = 0;
+    EXPECT_FALSE(
+        rowcodec::GetVarint(std::string_view(encoded).substr(0, encoded.size() - 1), &pos, &got));
+  }
+  // Ten bytes that all continue are no varint, with or without room after them.
+  const std::string endless(20, '\xff');
+  for (size_t n : {size_t{10}, size_t{20}}) {
+    size_t pos = 0;
+    uint64_t got = 0;
+    EXPECT_FALSE(rowcodec::GetVarint(std::string_view(endless).substr(0, n), &pos, &got));
+  }
+}
 
 TEST(RowCodecTest, RowidReferenceDecodesAsTheKey) {
   Record rec;
