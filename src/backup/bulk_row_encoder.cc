@@ -1,7 +1,6 @@
 #include "backup/bulk_row_encoder.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #include "backup/data_file_format.h"
@@ -37,51 +36,6 @@ sqlite_record::Value ToRecordValue(const rowcodec::ValueRef& v) {
   return out;
 }
 
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
-
-// Decodes the value at *pos of `body` (row_codec's value encoding) into *v; a reference to the
-// rowid (kRowidValue) reads `rowid`. False for a malformed value.
-bool DecodeValue(std::string_view body, size_t* pos, int64_t rowid, sqlite_record::Value* v) {
-  if (*pos >= body.size()) return false;
-  const uint8_t tag = static_cast<uint8_t>(body[(*pos)++]);
-  switch (tag) {
-    case fmt::kNull:
-      *v = sqlite_record::Value();
-      return true;
-    case fmt::kRowidValue:
-      *v = sqlite_record::Value::Integer(rowid);
-      return true;
-    case fmt::kInteger: {
-      uint64_t u;
-      if (!rowcodec::GetVarint(body, pos, &u)) return false;
-      *v = sqlite_record::Value::Integer(UnZigZag(u));
-      return true;
-    }
-    case fmt::kReal: {
-      if (body.size() - *pos < 8) return false;
-      uint64_t bits = 0;
-      for (int i = 0; i < 8; ++i) {
-        bits |= static_cast<uint64_t>(static_cast<uint8_t>(body[*pos + i])) << (8 * i);
-      }
-      *pos += 8;
-      *v = sqlite_record::Value::Real(std::bit_cast<double>(bits));
-      return true;
-    }
-    case fmt::kText:
-    case fmt::kBlob: {
-      uint64_t n;
-      if (!rowcodec::GetVarint(body, pos, &n) || n > body.size() - *pos) return false;
-      const std::string_view bytes = body.substr(*pos, n);
-      *pos += n;
-      *v =
-          tag == fmt::kText ? sqlite_record::Value::Text(bytes) : sqlite_record::Value::Blob(bytes);
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 Status BulkRowEncoder::Encode(std::string_view body, ByteBuffer* out) {
@@ -98,15 +52,18 @@ Status BulkRowEncoder::Encode(std::string_view body, ByteBuffer* out) {
       !rowcodec::GetVarint(body, &pos, &zigzag)) {
     return corrupt("whose key is not one rowid");
   }
-  const int64_t rowid = UnZigZag(zigzag);
+  const int64_t rowid = rowcodec::UnZigZag(zigzag);
   if (!rowcodec::GetVarint(body, &pos, &count) || count > body.size() - pos) {
     return corrupt("that is malformed");
   }
   if (count != short_rows_.columns()) RETURN_IF_ERROR(short_rows_.CheckCount(count, "backup"));
   const size_t stored = static_cast<size_t>(count);
   values_.resize(std::max(stored, short_rows_.columns()));
+  rowcodec::ValueRef value;
   for (size_t i = 0; i < stored; ++i) {
-    if (!DecodeValue(body, &pos, rowid, &values_[i])) return corrupt("with a malformed value");
+    if (!rowcodec::ReadValue(body, &pos, &value)) return corrupt("with a malformed value");
+    values_[i] =
+        value.tag == fmt::kRowidValue ? sqlite_record::Value::Integer(rowid) : ToRecordValue(value);
   }
   if (pos != body.size()) return corrupt("with trailing bytes");
   for (size_t i = stored; i < values_.size(); ++i) {

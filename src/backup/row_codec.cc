@@ -47,7 +47,6 @@ bool GetVarintSlow(std::string_view in, size_t* pos, uint64_t* v) {
 static uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
-static int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 void AppendInteger(std::string* out, int64_t v) {
   char buf[11];
@@ -103,39 +102,19 @@ void AppendColumn(std::string* out, sqlite3_stmt* stmt, int col) {
 }
 
 Status DecodeValue(std::string_view in, size_t* pos, ValueRef* v) {
-  if (*pos >= in.size()) return DataLossError("truncated value");
-  v->tag = static_cast<uint8_t>(in[(*pos)++]);
-  switch (v->tag) {
-    case fmt::kNull:
-    case fmt::kRowidValue:  // resolved against the key by DecodeRecord
-      return Status::OK();
-    case fmt::kInteger: {
-      uint64_t u;
-      if (!GetVarint(in, pos, &u)) return DataLossError("truncated integer");
-      v->i = UnZigZag(u);
-      return Status::OK();
-    }
-    case fmt::kReal: {
-      if (in.size() - *pos < 8) return DataLossError("truncated real");
-      uint64_t bits = 0;
-      for (int i = 0; i < 8; ++i)
-        bits |= static_cast<uint64_t>(static_cast<uint8_t>(in[*pos + i])) << (8 * i);
-      std::memcpy(&v->d, &bits, 8);
-      *pos += 8;
-      return Status::OK();
-    }
+  const size_t start = *pos;
+  if (ReadValue(in, pos, v)) return Status::OK();
+  if (start >= in.size()) return DataLossError("truncated value");
+  switch (static_cast<uint8_t>(in[start])) {
+    case fmt::kInteger:
+      return DataLossError("truncated integer");
+    case fmt::kReal:
+      return DataLossError("truncated real");
     case fmt::kText:
-    case fmt::kBlob: {
-      uint64_t n;
-      if (!GetVarint(in, pos, &n) || n > in.size() - *pos) {
-        return DataLossError("truncated text or blob value");
-      }
-      v->bytes = in.substr(*pos, n);
-      *pos += n;
-      return Status::OK();
-    }
+    case fmt::kBlob:
+      return DataLossError("truncated text or blob value");
     default:
-      return DataLossError("unknown value tag " + std::to_string(v->tag));
+      return DataLossError("unknown value tag " + std::to_string(static_cast<uint8_t>(in[start])));
   }
 }
 

@@ -12,10 +12,12 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "backup/data_file_format.h"
 #include "util/status.h"
 
 namespace cofre::rowcodec {
@@ -50,7 +52,49 @@ struct ValueRef {
   std::string_view bytes;
 };
 
-// Decodes one value at *pos.
+inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
+
+// Reads one value at *pos; false (*pos and *v then unspecified) for a truncated value or an
+// unknown tag. A reference to the rowid (data_file_format::kRowidValue) is left for the caller to
+// resolve. Inline: a restore reads every value of every row with it.
+inline bool ReadValue(std::string_view in, size_t* pos, ValueRef* v) {
+  namespace fmt = data_file_format;
+  if (*pos >= in.size()) return false;
+  v->tag = static_cast<uint8_t>(in[(*pos)++]);
+  switch (v->tag) {
+    case fmt::kNull:
+    case fmt::kRowidValue:
+      return true;
+    case fmt::kInteger: {
+      uint64_t u;
+      if (!GetVarint(in, pos, &u)) return false;
+      v->i = UnZigZag(u);
+      return true;
+    }
+    case fmt::kReal: {
+      if (in.size() - *pos < 8) return false;
+      uint64_t bits = 0;
+      for (int i = 0; i < 8; ++i) {
+        bits |= static_cast<uint64_t>(static_cast<uint8_t>(in[*pos + i])) << (8 * i);
+      }
+      std::memcpy(&v->d, &bits, 8);
+      *pos += 8;
+      return true;
+    }
+    case fmt::kText:
+    case fmt::kBlob: {
+      uint64_t n;
+      if (!GetVarint(in, pos, &n) || n > in.size() - *pos) return false;
+      v->bytes = in.substr(*pos, n);
+      *pos += n;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// ReadValue, with DataLoss saying what is wrong.
 Status DecodeValue(std::string_view in, size_t* pos, ValueRef* v);
 // Binds `v` as parameter `index` of `stmt` (bytes are copied by SQLite only if transient).
 void BindValue(sqlite3_stmt* stmt, int index, const ValueRef& v);

@@ -13,8 +13,8 @@
 // is sorted in memory and never touches the disk.
 //
 // Memory: about `memory_budget` (at least 64 KiB), plus, until Finish(), a sorting scratch of 16
-// bytes per record a full buffer holds, plus, only for a record larger than its
-// share of the budget, that record's size. Equal records come out in no particular order.
+// bytes per record a full buffer holds, plus, only for a record larger than its share of the
+// budget, that record's size. Equal records come out in no particular order.
 // Errors: every failure is a Status naming the temporary directory; a full disk is
 // ResourceExhausted ("disk full while ..."); errors are sticky. The sorter may be destroyed at any
 // point, leaving nothing on disk.
