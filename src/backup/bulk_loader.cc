@@ -57,7 +57,6 @@ struct IndexBuild {
   // For each key field before the trailing rowid: its value's position in the projected records
   // its thread receives (SortThreadColumns), or -1 for the rowid.
   std::vector<int> batch_sources;
-  uint64_t entries = 0;  // counted by the loading thread
 
   IndexBuild(const BulkIndexPlan* p, size_t budget, const std::string& temp_dir)
       : plan(p), order(p->order) {
@@ -249,9 +248,13 @@ class TableLoad {
       thread_indexes_[indexes_->back()->thread].push_back(indexes_->back().get());
     }
     ProjectColumns();
-    RETURN_IF_ERROR(LoadRows(writer, rows));
+    uint64_t table_rows = 0;
+    Status loaded = LoadRows(writer, &table_rows);
+    *rows += table_rows;
+    RETURN_IF_ERROR(loaded);
     HandOver();
-    for (const auto& index : *indexes_) *index_entries += index->entries;
+    // Every row has one entry in each index of its table.
+    *index_entries += table_rows * indexes_->size();
     const std::string name = table.name();
     for (auto& index : *indexes_) {
       sorting_.at(index->thread).Post([&writer, indexes = indexes_, index = index.get(), name] {
@@ -376,8 +379,7 @@ class TableLoad {
       return st;
     }
     // The index entries are made on the sorting threads, from the record: the loading thread
-    // (the restore's critical path) only copies it.
-    for (auto& index : *indexes_) ++index->entries;
+    // (the restore's critical path) only copies it, and writes nothing the sorting threads read.
     for (size_t t = 0; t < batches_.size(); ++t) {
       if (!thread_columns_[t].used) continue;
       const size_t start = pos;
