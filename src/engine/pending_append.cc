@@ -69,8 +69,8 @@ StatusOr<Original> ReadMarker(const std::string& path) {
   // What it says must describe a database file: SQLite's magic, a page size, a size in whole
   // pages that holds the page count.
   const uint64_t page_size = sqlite_file_header::PageSize(o.header);
-  if (std::memcmp(o.header, "SQLite format 3", 16) != 0 || page_size < 512 || page_size > 65536 ||
-      (page_size & (page_size - 1)) != 0 || o.size % page_size != 0 ||
+  if (std::memcmp(o.header, "SQLite format 3", 16) != 0 ||
+      !sqlite_file_header::ValidPageSize(page_size) || o.size % page_size != 0 ||
       uint64_t{o.page_count()} * page_size > o.size) {
     return DataLossError("the append marker " + marker +
                          " does not describe a database file; the database file beside it was "

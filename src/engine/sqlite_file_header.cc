@@ -27,8 +27,7 @@ StatusOr<Info> Check(const uint8_t* h, uint64_t file_size, std::string_view disp
   Info info;
   const uint32_t raw_size = Get16(h + 16);
   info.page_size = PageSize(h);
-  if (info.page_size < 512 || info.page_size > 65536 ||
-      (info.page_size & (info.page_size - 1)) != 0) {
+  if (!ValidPageSize(info.page_size)) {
     return Refuse(display, "invalid page size " + std::to_string(raw_size));
   }
   if (h[18] != 1 || h[19] != 1) {
@@ -85,6 +84,10 @@ StatusOr<Info> Check(const uint8_t* h, uint64_t file_size, std::string_view disp
 uint32_t PageSize(const uint8_t* h) {
   const uint32_t raw = big_endian::Get16(h + 16);
   return raw == 1 ? 65536 : raw;
+}
+
+bool ValidPageSize(uint64_t page_size) {
+  return page_size >= 512 && page_size <= 65536 && (page_size & (page_size - 1)) == 0;
 }
 
 StatusOr<Info> CheckForBulkWrite(const uint8_t* h, uint64_t file_size, std::string_view display) {

@@ -29,6 +29,8 @@ struct Info {
 
 // The page size the header records (offset 16; the value 1 stands for 65536), unchecked.
 uint32_t PageSize(const uint8_t* header);
+// True for a page size SQLite allows: a power of two from 512 to 65536.
+bool ValidPageSize(uint64_t page_size);
 
 // Checks `header` (kSize bytes) of a file of `file_size` bytes. Errors are FailedPrecondition
 // naming `display` and the offending setting.
