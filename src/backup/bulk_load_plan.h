@@ -9,7 +9,7 @@
 // written directly. An index can when it is on plain columns (or the rowid) with the BINARY,
 // NOCASE or RTRIM collation and has no WHERE clause. Everything else (WITHOUT ROWID tables,
 // expression or partial indexes, other collations) is left to SQLite: `unplanned_indexes` lists
-// the created indexes to drop before the direct load and recreate from their SQL after it.
+// the created indexes that SQLite fills (restore.h, CreateRestoreSchema, says how).
 // Shadow tables of virtual tables, and every table of a UTF-16 or auto_vacuum file, are left to
 // SQLite too.
 // Thread-safety: plain values; PlanBulkLoad uses the given connection only.
@@ -44,7 +44,10 @@ struct BulkTablePlan {
 
 struct BulkLoadPlan {
   std::vector<BulkTablePlan> tables;           // in manifest order
-  std::vector<std::string> unplanned_indexes;  // explicit indexes SQLite builds after the load
+  std::vector<std::string> unplanned_indexes;  // explicit indexes SQLite fills
+  // The manifest's first objects (indexes, views, triggers) that exist before the rows go in;
+  // set by restore's CreateRestoreSchema (restore.h), 0 from PlanBulkLoad.
+  size_t objects_before_rows = 0;
 };
 
 // Plans the direct load of `pdb`'s tables into the staging database `db` (schema "main").

@@ -1,6 +1,7 @@
 #include "backup/bulk_loader.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -208,6 +209,13 @@ class SortingThreads {
     ReturnBatch(std::move(batch.rows));
     return st;
   }
+  // The first failure of a thread so far, or OK; does not wait.
+  Status FirstFailure() {
+    for (auto& t : threads_) {
+      if (Status st = t->first_failure(); !st.ok()) return st;
+    }
+    return Status::OK();
+  }
   // Waits for every thread; the first failure.
   Status Wait() {
     Status first;
@@ -229,137 +237,110 @@ class SortingThreads {
   std::vector<std::string> spare_;
 };
 
-// Loads one table's rows on the calling thread while `sorting` sorts its index entries and then
-// writes its indexes.
-class TableLoad {
+// What the loading threads of one table share, read-only while they run: the request, the
+// plan, the sorting threads, the table's indexes and the columns each sorting thread receives.
+struct TableShared {
+  const BulkLoadRequest& req;
+  const BulkTablePlan& plan;
+  SortingThreads& sorting;
+  std::shared_ptr<IndexBuilds> indexes;
+  std::vector<std::vector<IndexBuild*>> thread_indexes;  // per sorting thread
+  std::vector<SortThreadColumns> thread_columns;         // per sorting thread
+  ShortRowDefaults short_rows;     // completes rows stored before an ADD COLUMN
+  std::mutex* progress_mu;         // serializes req.progress
+  std::atomic<bool> abort{false};  // a loading thread of the table failed: the others stop
+};
+
+// One loading thread's share of a table: the rows of spans [begin, end) into `builder`, their
+// projected records batched to the sorting threads.
+class SpanGroupLoad {
  public:
-  TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan, SortingThreads& sorting)
-      : req_(req), plan_(plan), sorting_(sorting) {}
+  // `spans_ahead`: spans whose rows are read ahead of the one being loaded.
+  SpanGroupLoad(TableShared& shared, int begin, int end, size_t spans_ahead)
+      : shared_(shared),
+        begin_(begin),
+        end_(end),
+        spans_ahead_(spans_ahead),
+        batches_(shared.sorting.size()) {}
 
-  Status Run(BulkFileWriter& writer, uint64_t* rows, uint64_t* index_entries) {
-    const proto::Table& table = *plan_.table;
-    const size_t budget = kTableSortBudget / std::max<size_t>(1, plan_.indexes.size());
-    indexes_ = std::make_shared<IndexBuilds>();
-    thread_indexes_.assign(sorting_.size(), {});
-    batches_.assign(sorting_.size(), {});
-    for (const auto& index : plan_.indexes) {
-      indexes_->push_back(std::make_unique<IndexBuild>(&index, budget, req_.temp_dir));
-      indexes_->back()->thread = sorting_.Assign();
-      thread_indexes_[indexes_->back()->thread].push_back(indexes_->back().get());
-    }
-    ProjectColumns();
-    uint64_t table_rows = 0;
-    Status loaded = LoadRows(writer, &table_rows);
-    *rows += table_rows;
-    RETURN_IF_ERROR(loaded);
-    HandOver();
-    // Every row has one entry in each index of its table.
-    *index_entries += table_rows * indexes_->size();
-    const std::string name = table.name();
-    for (auto& index : *indexes_) {
-      sorting_.at(index->thread).Post([&writer, indexes = indexes_, index = index.get(), name] {
-        return WriteIndex(writer, name, *index);
-      });
-    }
-    return Status::OK();
-  }
-
- private:
-  Status LoadRows(BulkFileWriter& writer, uint64_t* rows) {
-    const proto::Table& table = *plan_.table;
-    ASSIGN_OR_RETURN(short_rows_, ShortRowDefaults::ForTable(table));
-    ASSIGN_OR_RETURN(std::unique_ptr<TableBtreeBuilder> builder,
-                     writer.BuildTable(plan_.root_page));
+  Status Run(TableBtreeBuilder& builder, uint64_t* rows) {
+    const proto::Table& table = *shared_.plan.table;
     std::deque<std::unique_ptr<SpanPrefetcher>> ahead;
-    // Emptied prefetch blocks, refilled by the prefetchers of this table's spans: enough for the
+    // Emptied prefetch blocks, refilled by the prefetchers of this group's spans: enough for the
     // steady state (the consumer gives one back as the producer takes one) and a span's end.
     auto pool = std::make_shared<SpanPrefetcher::BlockPool>(kPrefetchBlocks + 1);
-    int next_span = 0;
+    int next_span = begin_;
     auto start_next = [&] {
-      if (next_span >= table.spans_size()) return;
       const proto::Span* span = &table.spans(next_span++);
-      auto encoder = std::make_shared<BulkRowEncoder>(plan_, short_rows_, thread_columns_);
+      auto encoder = std::make_shared<BulkRowEncoder>(shared_.plan, shared_.short_rows,
+                                                      shared_.thread_columns);
       ahead.push_back(std::make_unique<SpanPrefetcher>(
-          [this, span] { return SpanReader::Open(*req_.storage, *span, *req_.crypto, KeyOrder()); },
+          [this, span] {
+            return SpanReader::Open(*shared_.req.storage, *span, *shared_.req.crypto, KeyOrder());
+          },
           kPrefetchBlockBytes, kPrefetchBlocks, pool,
           [encoder](std::string_view, std::string_view body, ByteBuffer* out) {
             return encoder->Encode(body, out);
           }));
     };
-    for (int s = 0; s < table.spans_size(); ++s) {
-      while (ahead.size() <= kSpansAhead && next_span < table.spans_size()) start_next();
+    for (int s = begin_; s < end_; ++s) {
+      while (ahead.size() <= spans_ahead_ && next_span < end_) start_next();
       std::unique_ptr<SpanPrefetcher> span_rows = std::move(ahead.front());
       ahead.pop_front();
-      const proto::Span& span = table.spans(s);
       std::string_view key, body;
       while (true) {
         StatusOr<bool> more = span_rows->Next(&key, &body);
         if (!more.ok()) {
-          if (span_rows->out_of_order()) {
-            return FailedPreconditionError("rows of table " + table.name() +
-                                           " are not in rowid order in the backup");
-          }
+          if (span_rows->out_of_order()) return NotInRowidOrder();
           return more.status();
         }
         if (!*more) break;
-        RETURN_IF_ERROR(AddRow(body, *builder));
+        RETURN_IF_ERROR(AddRow(body, builder));
         ++*rows;
+        if (shared_.abort.load(std::memory_order_relaxed)) {
+          stopped_by_sibling_ = true;
+          return CancelledError("another loading thread of table " + table.name() + " failed");
+        }
       }
-      if (req_.progress) {
+      if (shared_.req.progress) {
         uint64_t bytes = 0;
-        for (const auto& file : span.files()) bytes += file.logical_bytes();
-        req_.progress(bytes);
+        for (const auto& file : table.spans(s).files()) bytes += file.logical_bytes();
+        std::lock_guard<std::mutex> lock(*shared_.progress_mu);
+        shared_.req.progress(bytes);
       }
-      if (req_.stop.stop_requested()) {
+      if (shared_.req.stop.stop_requested()) {
         return CancelledError("the job was stopped (PAUSE, CANCEL or a server shutdown)");
       }
     }
-    return builder->Finish();
+    return Status::OK();
   }
 
   // Hands the batched rows to the sorting threads of the table's indexes.
   void HandOver() {
     batched_ = 0;
+    SortingThreads& sorting = shared_.sorting;
     for (size_t t = 0; t < batches_.size(); ++t) {
       if (batches_[t].empty()) continue;
-      RowBatch batch{thread_indexes_[t], std::move(batches_[t])};
-      batches_[t] = sorting_.TakeBatch();
-      sorting_.at(t).Post(
-          [indexes = indexes_, batch = std::move(batch), &sorting = sorting_,
-           table = plan_.table->name()]() mutable { return sorting.SortRows(batch, table); });
+      RowBatch batch{shared_.thread_indexes[t], std::move(batches_[t])};
+      batches_[t] = sorting.TakeBatch();
+      sorting.at(t).Post([indexes = shared_.indexes, batch = std::move(batch), &sorting,
+                          table = shared_.plan.table->name()]() mutable {
+        return sorting.SortRows(batch, table);
+      });
     }
   }
 
-  // Chooses the columns each sorting thread receives: those its indexes of the table read.
-  void ProjectColumns() {
-    thread_columns_.assign(sorting_.size(), {});
-    for (size_t t = 0; t < thread_indexes_.size(); ++t) {
-      SortThreadColumns& thread = thread_columns_[t];
-      thread.used = !thread_indexes_[t].empty();
-      for (const IndexBuild* index : thread_indexes_[t]) {
-        for (int source : index->plan->sources) {
-          if (source >= 0) thread.columns.push_back(source);
-        }
-      }
-      std::sort(thread.columns.begin(), thread.columns.end());
-      thread.columns.erase(std::unique(thread.columns.begin(), thread.columns.end()),
-                           thread.columns.end());
-      for (IndexBuild* index : thread_indexes_[t]) {
-        index->batch_sources.clear();
-        for (int source : index->plan->sources) {
-          index->batch_sources.push_back(
-              source < 0 ? -1
-                         : static_cast<int>(std::lower_bound(thread.columns.begin(),
-                                                             thread.columns.end(), source) -
-                                            thread.columns.begin()));
-        }
-      }
-    }
+  // Run stopped because the table's other loading thread failed (whose error is the one to tell).
+  bool stopped_by_sibling() const { return stopped_by_sibling_; }
+
+  Status NotInRowidOrder() const {
+    return FailedPreconditionError("rows of table " + shared_.plan.table->name() +
+                                   " are not in rowid order in the backup");
   }
 
+ private:
   // Adds a row as its BulkRowEncoder made it.
   Status AddRow(std::string_view row, TableBtreeBuilder& builder) {
-    const proto::Table& table = *plan_.table;
     auto corrupt = [] { return InternalError("corrupt encoded row"); };
     int64_t rowid;
     uint64_t size;
@@ -372,16 +353,13 @@ class TableLoad {
     pos += size;
     Status st = builder.Add(rowid, record);
     if (!st.ok()) {
-      if (st.code() == StatusCode::kInvalidArgument) {
-        return FailedPreconditionError("rows of table " + table.name() +
-                                       " are not in rowid order in the backup");
-      }
+      if (st.code() == StatusCode::kInvalidArgument) return NotInRowidOrder();
       return st;
     }
     // The index entries are made on the sorting threads, from the record: the loading thread
     // (the restore's critical path) only copies it, and writes nothing the sorting threads read.
     for (size_t t = 0; t < batches_.size(); ++t) {
-      if (!thread_columns_[t].used) continue;
+      if (!shared_.thread_columns[t].used) continue;
       const size_t start = pos;
       if (!rowcodec::GetVarint(row, &pos, &size) || size > row.size() - pos) return corrupt();
       pos += size;
@@ -391,21 +369,155 @@ class TableLoad {
       batched_ += pos - start + 8;
     }
     if (batched_ >= kEntryBatchBytes) {
-      if (sorting_.failed()) return sorting_.Wait();
+      if (shared_.sorting.failed()) return shared_.sorting.FirstFailure();
       HandOver();
     }
     return Status::OK();
   }
 
-  const BulkLoadRequest& req_;
-  const BulkTablePlan& plan_;
-  SortingThreads& sorting_;
-  std::shared_ptr<IndexBuilds> indexes_;
-  std::vector<std::vector<IndexBuild*>> thread_indexes_;  // per sorting thread
-  std::vector<SortThreadColumns> thread_columns_;         // per sorting thread
+  TableShared& shared_;
+  const int begin_;
+  const int end_;
+  const size_t spans_ahead_;
+  bool stopped_by_sibling_ = false;
   std::vector<std::string> batches_;  // per sorting thread: rows not handed over
   size_t batched_ = 0;
-  ShortRowDefaults short_rows_;  // completes rows stored before an ADD COLUMN
+};
+
+// The first span of the second half of `table`'s spans by logical bytes: where a second loading
+// thread starts. 0 when the table has one span or none.
+int SplitSpans(const proto::Table& table) {
+  if (table.spans_size() < 2) return 0;
+  std::vector<uint64_t> bytes;
+  uint64_t total = 0;
+  for (const proto::Span& span : table.spans()) {
+    uint64_t b = 0;
+    for (const auto& file : span.files()) b += file.logical_bytes();
+    bytes.push_back(b);
+    total += b;
+  }
+  // The cut that leaves the two halves closest to each other; at least one span each.
+  int best = 1;
+  uint64_t before = bytes[0];
+  uint64_t best_gap = before > total - before ? before - (total - before) : total - 2 * before;
+  for (int k = 2; k < table.spans_size(); ++k) {
+    before += bytes[k - 1];
+    const uint64_t after = total - before;
+    const uint64_t gap = before > after ? before - after : after - before;
+    if (gap < best_gap) {
+      best_gap = gap;
+      best = k;
+    }
+  }
+  return best;
+}
+
+// Loads one table's rows while `sorting` sorts its index entries and then writes its indexes.
+// The rows load on the calling thread, and when the table has two spans or more and `second` is
+// given, the later half of its spans on `second`, into a part of the table's b-tree (bulk_btree.h)
+// that the calling thread appends at the end.
+class TableLoad {
+ public:
+  TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan, SortingThreads& sorting,
+            std::mutex* progress_mu)
+      : shared_{req, plan, sorting, nullptr, {}, {}, {}, progress_mu} {}
+
+  Status Run(BulkFileWriter& writer, TaskThread* second, uint64_t* rows, uint64_t* index_entries) {
+    const proto::Table& table = *shared_.plan.table;
+    const auto& plan_indexes = shared_.plan.indexes;
+    SortingThreads& sorting = shared_.sorting;
+    const size_t budget = kTableSortBudget / std::max<size_t>(1, plan_indexes.size());
+    shared_.indexes = std::make_shared<IndexBuilds>();
+    shared_.thread_indexes.assign(sorting.size(), {});
+    for (const auto& index : plan_indexes) {
+      auto& builds = *shared_.indexes;
+      builds.push_back(std::make_unique<IndexBuild>(&index, budget, shared_.req.temp_dir));
+      builds.back()->thread = sorting.Assign();
+      shared_.thread_indexes[builds.back()->thread].push_back(builds.back().get());
+    }
+    ProjectColumns();
+    ASSIGN_OR_RETURN(shared_.short_rows, ShortRowDefaults::ForTable(table));
+    ASSIGN_OR_RETURN(std::unique_ptr<TableBtreeBuilder> builder,
+                     writer.BuildTable(shared_.plan.root_page));
+
+    const int split = second != nullptr ? SplitSpans(table) : 0;
+    const int first_end = split > 0 ? split : table.spans_size();
+    // Two loading threads keep both cores busy while one of them moves to its next span, without
+    // a span read ahead (the memory of two more spans' reading).
+    const size_t ahead = split > 0 ? 0 : kSpansAhead;
+    SpanGroupLoad first(shared_, 0, first_end, ahead);
+    SpanGroupLoad later(shared_, first_end, table.spans_size(), ahead);
+    uint64_t first_rows = 0;
+    uint64_t later_rows = 0;
+    std::unique_ptr<TableBtreeBuilder> part;
+    if (split > 0) {
+      part = builder->NewPart();
+      second->Post([this, &later, &later_rows, part = part.get()] {
+        Status st = later.Run(*part, &later_rows);
+        if (st.ok()) st = part->Finish();
+        if (!st.ok()) shared_.abort = true;
+        return st;
+      });
+    }
+    Status loaded = first.Run(*builder, &first_rows);
+    if (!loaded.ok()) shared_.abort = true;
+    // The error to tell is the one that stopped the other thread, not its stopping.
+    if (split > 0) {
+      Status st = second->Wait();
+      if (loaded.ok() || (first.stopped_by_sibling() && !st.ok())) loaded = st;
+    }
+    *rows += first_rows + later_rows;
+    RETURN_IF_ERROR(loaded);
+    if (part != nullptr) {
+      Status st = builder->AppendPart(*part);
+      if (st.code() == StatusCode::kInvalidArgument) return first.NotInRowidOrder();
+      RETURN_IF_ERROR(st);
+    }
+    RETURN_IF_ERROR(builder->Finish());
+    first.HandOver();
+    later.HandOver();
+    // Every row has one entry in each index of its table.
+    *index_entries += (first_rows + later_rows) * shared_.indexes->size();
+    const std::string name = table.name();
+    for (auto& index : *shared_.indexes) {
+      sorting.at(index->thread)
+          .Post([&writer, indexes = shared_.indexes, index = index.get(), name] {
+            return WriteIndex(writer, name, *index);
+          });
+    }
+    return Status::OK();
+  }
+
+ private:
+  // Chooses the columns each sorting thread receives: those its indexes of the table read.
+  void ProjectColumns() {
+    auto& thread_columns = shared_.thread_columns;
+    thread_columns.assign(shared_.sorting.size(), {});
+    for (size_t t = 0; t < shared_.thread_indexes.size(); ++t) {
+      SortThreadColumns& thread = thread_columns[t];
+      thread.used = !shared_.thread_indexes[t].empty();
+      for (const IndexBuild* index : shared_.thread_indexes[t]) {
+        for (int source : index->plan->sources) {
+          if (source >= 0) thread.columns.push_back(source);
+        }
+      }
+      std::sort(thread.columns.begin(), thread.columns.end());
+      thread.columns.erase(std::unique(thread.columns.begin(), thread.columns.end()),
+                           thread.columns.end());
+      for (IndexBuild* index : shared_.thread_indexes[t]) {
+        index->batch_sources.clear();
+        for (int source : index->plan->sources) {
+          index->batch_sources.push_back(
+              source < 0 ? -1
+                         : static_cast<int>(std::lower_bound(thread.columns.begin(),
+                                                             thread.columns.end(), source) -
+                                            thread.columns.begin()));
+        }
+      }
+    }
+  }
+
+  TableShared shared_;
 };
 
 }  // namespace
@@ -446,11 +558,15 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
     std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
       return a->table->logical_bytes() > b->table->logical_bytes();
     });
+    // The later half of a table's spans loads on this thread (bulk_loader.h).
+    std::unique_ptr<TaskThread> second;
+    if (req.loading_threads >= 2) second = std::make_unique<TaskThread>(1, "cofre-load");
+    std::mutex progress_mu;
     for (const BulkTablePlan* table_plan : order) {
       const BulkTablePlan& plan = *table_plan;
       if (sorting.failed()) break;
-      TableLoad load(req, plan, sorting);
-      Status st = load.Run(*writer, &result.rows, &result.index_entries);
+      TableLoad load(req, plan, sorting, &progress_mu);
+      Status st = load.Run(*writer, second.get(), &result.rows, &result.index_entries);
       if (!st.ok()) {
         sorting.Wait().IgnoreError();
         return st.Annotate("restoring table " + plan.table->name());

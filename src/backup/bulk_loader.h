@@ -1,24 +1,26 @@
 // BulkLoad: fills the planned tables and indexes of a restore staging database (see
 // bulk_load_plan.h) by writing SQLite b-tree pages directly, instead of INSERT and CREATE INDEX.
 //
-// Tables load one after the other on the calling thread, largest first: every span's rows as of
-// the restored layer (base file and deltas merged by SpanReader, read and decrypted on a
-// prefetch thread) are encoded as SQLite records and appended to the table's b-tree in rowid
-// order; each row's SQLite record goes in batches to the sorting threads of the table's indexes
-// (one thread per core, indexes assigned round robin), which make the row's index entries (a
-// byte-comparable sort key, index_sort_key.h, plus the index's SQLite record) from it, so that
-// the loading thread, the restore's critical path, does not; each index's bounded-memory
-// ExternalSorter sorts them and, once the table's rows are in, its thread writes the index
-// b-tree while the next table loads. UNIQUE indexes are checked as they are
-// written (a duplicate is DataLoss naming the index).
+// Tables load one after the other, largest first: every span's rows as of the restored layer
+// (base file and deltas merged by SpanReader, read and decrypted on a prefetch thread) are
+// encoded as SQLite records and appended to the table's b-tree in rowid order, the first half of
+// a table's spans on the calling thread and the second half on a second loading thread, into a
+// part of the b-tree appended at the end (engine/bulk_btree.h, TableBtreeBuilder::NewPart); each
+// row's SQLite record goes in batches to the sorting threads of the table's indexes (one thread per
+// core, indexes assigned round robin), which make the row's index entries (a byte-comparable sort
+// key, index_sort_key.h, plus the index's SQLite record) from it, so that the loading thread, the
+// restore's critical path, does not; each index's bounded-memory ExternalSorter sorts them and,
+// once the table's rows are in, its thread writes the index b-tree while the next table loads.
+// UNIQUE indexes are checked as they are written (a duplicate is DataLoss naming the index).
 //
 // The staging file must be closed by SQLite while this runs; it is complete (and header
 // updated) only when BulkLoad returns OK. On error the file is garbage: the caller deletes it.
 // Returns FailedPrecondition when the rows cannot be written directly after all (a table's rows
 // not in rowid order, NOCASE text holding a NUL byte in an index): the caller then loads
-// through SQLite instead. Memory: two spans' prefetch buffers, 6 MiB of sorter buffers per table
-// being sorted, the batches in flight and a few pages per b-tree being written, whatever the
-// database's size.
+// through SQLite instead. Memory: two spans' prefetch buffers per loading thread, 6 MiB of sorter
+// buffers per table being sorted, the batches in flight and a few pages per b-tree being written,
+// whatever the database's size; and the list of the leaves of a table's second half until it is
+// appended (16 bytes a leaf: 2 MiB for a 512 MiB half at 4 KiB pages).
 // Thread-safety: one call per staging file.
 #ifndef COFRE_BACKUP_BULK_LOADER_H_
 #define COFRE_BACKUP_BULK_LOADER_H_
@@ -41,7 +43,8 @@ struct BulkLoadRequest {
   const BulkLoadPlan* plan = nullptr;
   const ChainStorage* storage = nullptr;
   const ChainCrypto* crypto = nullptr;
-  std::function<void(uint64_t logical_bytes)> progress;  // after each span
+  // After each span; called by one thread at a time, from any loading thread.
+  std::function<void(uint64_t logical_bytes)> progress;
   // Checked after each span: once requested, the load fails with Cancelled.
   std::stop_token stop;
   // The file becomes a database that must survive a crash (synced as it is written and at the
@@ -51,6 +54,10 @@ struct BulkLoadRequest {
   // Options::append; the caller keeps engine/pending_append.h's invariants): each tree gets a
   // new root page past the end of the file instead of the plan's, in plan order.
   bool append = false;
+  // Threads that load a table's rows: with 2, a table of two spans or more loads the later half
+  // of its spans (by logical bytes) on a second thread into a part of its b-tree, so that both
+  // halves' rows are read, decrypted and encoded at once; 1 loads on the calling thread alone.
+  int loading_threads = 2;
 };
 
 struct BulkLoadResult {

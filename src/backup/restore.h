@@ -78,6 +78,11 @@ struct RestoreResult {
   // Tables restored into an existing database by appending their b-tree pages to its file
   // (engine/pending_append.h): all of them or none.
   uint64_t tables_written_as_pages = 0;
+  // Restored databases (not RESTORE TABLE): their tables (virtual tables' shadow tables aside),
+  // and those whose rows SQLite inserted one by one instead of the page writer writing their
+  // b-trees (backup/bulk_loader.h).
+  uint64_t database_tables = 0;
+  uint64_t database_tables_row_by_row = 0;
 };
 
 StatusOr<RestoreResult> RunRestore(const RestoreRequest& request);
@@ -86,7 +91,10 @@ StatusOr<RestoreResult> RunRestore(const RestoreRequest& request);
 // `bulk`, its indexes) in the new SQLite file at `path` (":memory:" for a check that writes no
 // file), each statement checked by a SchemaGuard (backup/schema_guard.h), and plans which tables
 // and indexes RESTORE writes as pages directly (bulk_load_plan.h; an empty plan when `bulk` is
-// false). Indexes the plan does not cover are dropped again, to be built after the rows are in.
+// false). When `bulk` and a table can be written directly, it also creates the manifest's
+// indexes, views and triggers, in the manifest's order, up to the first trigger on a table SQLite
+// will load (plan.objects_before_rows counts them; the caller creates the rest after the rows,
+// and rebuilds the indexes the plan leaves out on tables the page writer fills).
 // DataLoss naming the object for SQL the manifest cannot hold.
 StatusOr<BulkLoadPlan> CreateRestoreSchema(const std::string& path, const proto::Database& pdb,
                                            bool bulk);

@@ -12,6 +12,7 @@
 #include "backup/database_settings.h"
 #include "backup/short_rows.h"
 #include "backup/table_schema.h"
+#include "util/ascii.h"
 #include "util/file_util.h"
 
 namespace cofre {
@@ -102,12 +103,24 @@ StatusOr<BulkLoadPlan> CreateRestoreSchema(const std::string& path, const proto:
   RETURN_IF_ERROR(CreateStatisticsTables(db, guard, pdb, pdb.tables_size()));
   BulkLoadPlan plan;
   if (bulk) {
-    for (const auto& obj : pdb.objects()) {
-      if (obj.type() == "index") RETURN_IF_ERROR(restore_build::CreateObject(guard, pdb, obj));
-    }
-    ASSIGN_OR_RETURN(plan, PlanBulkLoad(db, pdb));
-    for (const auto& name : plan.unplanned_indexes) {
-      RETURN_IF_ERROR(db.Exec("DROP INDEX main." + QuoteIdent(name)));
+    // Which tables the page writer can fill does not depend on the indexes created below (only
+    // on the tables' own constraint indexes, which exist already).
+    ASSIGN_OR_RETURN(BulkLoadPlan tables_only, PlanBulkLoad(db, pdb));
+    if (!tables_only.tables.empty()) {
+      std::set<std::string> written;  // lower-cased, as SQLite compares names
+      for (const auto& t : tables_only.tables) written.insert(AsciiLower(t.table->name()));
+      // The manifest's indexes, views and triggers, in its order so that sqlite_schema lists them
+      // as the source did, up to the first trigger on a table SQLite will load: it must not
+      // fire while the rows go in, and what follows it waits for the rows too. The rows of the
+      // page writer's tables never go through SQL: their triggers cannot fire.
+      for (const auto& obj : pdb.objects()) {
+        if (obj.type() == "trigger" && !written.count(AsciiLower(obj.table_name()))) break;
+        RETURN_IF_ERROR(restore_build::CreateObject(guard, pdb, obj));
+        ++plan.objects_before_rows;
+      }
+      const size_t created = plan.objects_before_rows;
+      ASSIGN_OR_RETURN(plan, PlanBulkLoad(db, pdb));
+      plan.objects_before_rows = created;
     }
   }
   RETURN_IF_ERROR(db.Exec("COMMIT"));
@@ -239,8 +252,10 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
                      bool publish) {
   ASSIGN_OR_RETURN(BulkLoadPlan plan, CreateRestoreSchema(path, pdb, bulk && !schema_only));
   std::set<std::string> planned_tables, planned_indexes;
+  std::set<std::string> written;  // planned_tables lower-cased, as SQLite compares names
   for (const auto& t : plan.tables) {
     planned_tables.insert(t.table->name());
+    written.insert(AsciiLower(t.table->name()));
     for (const auto& index : t.indexes) planned_indexes.insert(index.name);
   }
   if (!plan.tables.empty()) {
@@ -268,6 +283,10 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
   std::vector<const proto::Table*> tables;
   for (const auto& table : pdb.tables()) {
     if (!planned_tables.count(table.name())) tables.push_back(&table);
+    if (publish && table.virtual_table().empty()) {
+      ++result->database_tables;
+      if (!planned_tables.count(table.name()) && !schema_only) ++result->database_tables_row_by_row;
+    }
   }
   ASSIGN_OR_RETURN(SqliteDb db, OpenStaging(path));
   SchemaGuard guard(db, TableNames(pdb));
@@ -289,10 +308,17 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
   for (const auto& table : pdb.tables()) RETURN_IF_ERROR(RestoreSequence(db, "main", table));
   // Index builds scan the whole table; a bigger cache would only buy memory.
   RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -" + std::to_string(kIndexCacheKiB)));
-  // Triggers come after the rows, so that loading them never fires one.
-  for (const auto& obj : pdb.objects()) {
-    if (obj.type() == "index" && planned_indexes.count(obj.name())) continue;
-    RETURN_IF_ERROR(CreateObject(guard, pdb, obj));
+  // The rest of the objects come after the rows, so that loading them never fires a trigger.
+  // The ones CreateRestoreSchema made before the rows exist: of those, the indexes of tables
+  // SQLite loaded are full, and those the plan left out on the page writer's tables are rebuilt.
+  for (int i = 0; i < pdb.objects_size(); ++i) {
+    const proto::SchemaObject& obj = pdb.objects(i);
+    if (static_cast<size_t>(i) >= plan.objects_before_rows) {
+      RETURN_IF_ERROR(CreateObject(guard, pdb, obj));
+    } else if (obj.type() == "index" && !planned_indexes.count(obj.name()) &&
+               written.count(AsciiLower(obj.table_name()))) {
+      RETURN_IF_ERROR(guard.Reindex(obj.name()));
+    }
   }
   if (!schema_only) RETURN_IF_ERROR(RestoreStatistics(db, guard, pdb));
   RETURN_IF_ERROR(db.Exec("COMMIT"));

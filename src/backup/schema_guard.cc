@@ -318,10 +318,11 @@ int SchemaGuard::Authorize(int action, const char* a1, const char* a2, const cha
                        : std::string()));
     }
     case SQLITE_REINDEX:
-      // Building the index being created.
+      // Building the index being created, or rebuilding the one Reindex names.
       if (want_ && want_->kind == SchemaKind::kIndex && in_main && SameName(a1, want_->name)) {
         return SQLITE_OK;
       }
+      if (!want_ && in_main && !reindex_.empty() && SameName(a1, reindex_)) return SQLITE_OK;
       return deny(a1);
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
@@ -361,6 +362,25 @@ int SchemaGuard::Authorize(int action, const char* a1, const char* a2, const cha
       return deny(a1);
   }
   (void)inner;
+}
+
+Status SchemaGuard::Reindex(const std::string& index) {
+  auto annotate = [&](Status st) { return st.Annotate("rebuilding index " + index); };
+  ASSIGN_OR_RETURN(std::optional<std::string> table,
+                   conn_->QueryText("SELECT tbl_name FROM main.sqlite_schema WHERE type = 'index' "
+                                    "AND name = " +
+                                    QuoteLiteral(index) + " COLLATE NOCASE"));
+  if (!table || !Writable(table->c_str())) {
+    return annotate(InvalidArgumentError("not an index of a table being restored"));
+  }
+  struct Scope {
+    SchemaGuard* g;
+    ~Scope() { g->reindex_.clear(); }
+  } scope{this};
+  reindex_ = index;
+  Status st = conn_->Exec("REINDEX main." + QuoteIdent(index));
+  if (!st.ok()) return annotate(st);
+  return Status::OK();
 }
 
 Status SchemaGuard::Create(const ExpectedObject& want, std::string_view sql) {

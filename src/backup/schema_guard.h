@@ -8,8 +8,8 @@
 // view's name, all in the connection's main database. The statement is prepared with
 // sqlite3_prepare_v3 under an authorizer, which is installed on the connection for the guard's
 // whole life (schema creation, row loading, index builds), and which denies:
-//   - ATTACH, DETACH, VACUUM (INTO), ALTER, ANALYZE, REINDEX (but an index's own build), every
-//     DROP but of an index on a writable table, temporary and virtual tables;
+//   - ATTACH, DETACH, VACUUM (INTO), ALTER, ANALYZE, REINDEX (but an index's own build and
+//     Reindex's), every DROP but of an index on a writable table, temporary and virtual tables;
 //   - PRAGMA, except the ones cofre's own statements use (not while a manifest statement runs);
 //   - load_extension and fts3_tokenizer (extension loading is never enabled either);
 //   - writes to any table but the writable ones (the tables being restored), sqlite_sequence,
@@ -84,6 +84,11 @@ class SchemaGuard {
   // statement fails.
   Status Create(const ExpectedObject& want, std::string_view sql);
 
+  // Rebuilds index `index` of the main database (REINDEX), which must be an index of a writable
+  // table: a restore's index that the page writer left empty under rows it wrote. SQLite's error
+  // (annotated) when the index does not exist or the rebuild fails.
+  Status Reindex(const std::string& index);
+
   // cofre's own statements (never a manifest's) may read the tables of the attached database
   // `schema` (a table restore's staging file, which cofre built).
   void AllowReadsOf(std::string schema) { readable_schema_ = std::move(schema); }
@@ -106,6 +111,7 @@ class SchemaGuard {
   const ExpectedObject* want_ = nullptr;  // set while a manifest statement is prepared and run
   bool statistics_ = false;
   std::string readable_schema_;  // AllowReadsOf; empty: none
+  std::string reindex_;          // the index Reindex rebuilds; empty: none
   int created_ = 0;              // times the expected CREATE action was seen
   std::string denied_;           // why the last action was denied
 };

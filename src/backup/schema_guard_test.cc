@@ -195,6 +195,25 @@ TEST_F(SchemaGuardTest, CofreStatementsWriteOnlyTheRestoredTables) {
   EXPECT_EQ(Count("SELECT count(*) FROM other"), 1);
 }
 
+// Reindex rebuilds an index of a restored table, and only that: REINDEX as a statement of its
+// own stays refused, and so does an index of another table.
+TEST_F(SchemaGuardTest, ReindexRebuildsOnlyIndexesOfRestoredTables) {
+  guard_.reset();  // an index of the table that was there before
+  ASSERT_TRUE(db_.Exec("CREATE INDEX other_a ON other(a)").ok());
+  guard_ = std::make_unique<SchemaGuard>(db_, std::set<std::string>{"t"});
+  ASSERT_TRUE(guard_->Create(Table("t"), "CREATE TABLE t(a)").ok());
+  ASSERT_TRUE(guard_->Create(On(SchemaKind::kIndex, "t_a", "t"), "CREATE INDEX t_a ON t(a)").ok());
+  ASSERT_TRUE(db_.Exec("INSERT INTO main.t VALUES(3), (1), (2)").ok());
+  EXPECT_TRUE(guard_->Reindex("t_a").ok());
+  EXPECT_TRUE(guard_->Reindex("T_A").ok());  // SQLite's names are case-insensitive
+  EXPECT_EQ(Count("SELECT count(*) FROM t INDEXED BY t_a WHERE a > 0"), 3);
+  EXPECT_EQ(guard_->Reindex("other_a").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(guard_->Reindex("missing").code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(db_.Exec("REINDEX main.t_a").ok());
+  EXPECT_FALSE(db_.Exec("REINDEX main.other_a").ok());
+  EXPECT_FALSE(db_.Exec("REINDEX").ok());
+}
+
 TEST_F(SchemaGuardTest, RefusesLoadExtensionInConstraintsAndDefaults) {
   ExpectRefused(Table("t"), "CREATE TABLE t(a CHECK(load_extension('/tmp/x.so')))");
   ExpectRefused(Table("t"), "CREATE TABLE t(a, b AS (load_extension('/tmp/x.so')))");

@@ -124,7 +124,7 @@ void BulkFileWriter::SetState(uint32_t root_page, TreeState state) {
 
 StatusOr<std::unique_ptr<TableBtreeBuilder>> BulkFileWriter::BuildTable(uint32_t root_page) {
   RETURN_IF_ERROR(CheckRoot(root_page, BtreePageType::kTableLeaf));
-  return std::unique_ptr<TableBtreeBuilder>(new TableBtreeBuilder(this, root_page));
+  return std::unique_ptr<TableBtreeBuilder>(new TableBtreeBuilder(this, root_page, nullptr));
 }
 
 StatusOr<std::unique_ptr<IndexBtreeBuilder>> BulkFileWriter::BuildIndex(uint32_t root_page) {

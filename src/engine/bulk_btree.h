@@ -36,6 +36,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/btree_levels.h"
 #include "engine/btree_page.h"
@@ -129,32 +130,63 @@ class BulkFileWriter {
 };
 
 // TableBtreeBuilder: fills one rowid table b-tree from rows in strictly increasing rowid order.
-// Thread-safety: one thread at a time.
+//
+// Parts: the leaves of a later rowid range can be written on another thread by a part
+// (NewPart), which writes its full leaves to pages of its own, records each one's page number
+// and largest rowid (a few bytes a leaf), and keeps its last leaf in memory; AppendPart then puts
+// the part's leaves after the builder's rows (writing the builder's unfilled last leaf as it is:
+// SQLite asks no minimum fill of a leaf) and goes on from the part's last leaf. The interior
+// levels are built by the builder alone, over its leaves and its parts' in key order.
+// Thread-safety: one thread at a time; a part may be used on another thread than its builder
+// until it is finished and appended.
 class TableBtreeBuilder {
  public:
   ~TableBtreeBuilder();
   // Appends a row: `record` is its SQLite record (sqlite_record.h). InvalidArgument, naming the
   // rowid, when rowid is not greater than the previous one or the record is malformed.
   Status Add(int64_t rowid, std::string_view record);
-  // Writes the rest of the tree and the root page. Further calls return the first result.
+  // Writes the rest of the tree and the root page. Further calls return the first result. A
+  // part's Finish writes its pages but its last leaf, kept for AppendPart. FailedPrecondition
+  // when a part made by NewPart was not appended.
   Status Finish();
   uint64_t rows() const { return rows_; }
 
+  // A part for rows that come after every row given to this builder (and to its earlier parts),
+  // to be added on another thread, finished, then given to AppendPart. REQUIRES: not a part.
+  std::unique_ptr<TableBtreeBuilder> NewPart();
+  // Puts the finished `part`'s rows after this builder's rows. InvalidArgument when the part's
+  // first rowid is not greater than the builder's last; the part's error when it failed;
+  // FailedPrecondition when it is not finished, not this builder's part, or appended already.
+  Status AppendPart(TableBtreeBuilder& part);
+
  private:
   friend class BulkFileWriter;
-  TableBtreeBuilder(BulkFileWriter* writer, uint32_t root_page);
+  // `parent` is null for the builder of a tree, the builder for a part.
+  TableBtreeBuilder(BulkFileWriter* writer, uint32_t root_page, TableBtreeBuilder* parent);
   Status Fail(Status s);
   // " (table b-tree at root page N of 'file')", for errors.
   std::string Where() const;
+  // Writes leaf_ at a new page and reports it (to the levels, or for a part to leaves_).
+  Status WriteLeaf();
 
   BulkFileWriter* writer_;
   const uint32_t root_page_;
+  TableBtreeBuilder* const parent_;  // for a part
   std::unique_ptr<PageSink> sink_;
   BtreePage leaf_;
-  BtreeLevels levels_;
+  BtreeLevels levels_;  // unused by a part
+  // A part's written leaves, each as two varints: its page number's difference from the
+  // previous leaf's (zigzag), and its largest rowid's (from first_rowid_ - 1 for the first
+  // leaf): 2-4 bytes a leaf.
+  std::string leaves_;
+  uint32_t last_leaf_page_ = 0;
+  int64_t last_leaf_rowid_ = 0;
   std::string cell_;
   uint64_t rows_ = 0;
+  int64_t first_rowid_ = 0;
   int64_t last_rowid_ = 0;
+  size_t open_parts_ = 0;  // made by NewPart, not yet appended
+  bool appended_ = false;  // a part given to AppendPart
   bool finished_ = false;
   Status status_;
 };

@@ -246,8 +246,46 @@ std::vector<Tree> ReadTrees(const SqliteDb& db) {
   return trees;
 }
 
-// Streams `tree`'s entries from the reference database into a new builder.
-Status BuildTree(BulkFileWriter* writer, const std::string& ref_path, const Tree& tree) {
+// Builds the table tree from `rows` (rowid first) in parts: the rows are cut where `cuts` says
+// (ascending row positions; equal cuts make empty parts); the first piece goes to the builder,
+// each other piece to a part of its own filled on a thread of its own, appended in order.
+Status BuildTableInParts(BulkFileWriter* writer, const Tree& tree, std::vector<Row> rows,
+                         const std::vector<size_t>& cuts) {
+  ASSIGN_OR_RETURN(auto b, writer->BuildTable(tree.root));
+  auto add = [&](TableBtreeBuilder& builder, size_t from, size_t to) -> Status {
+    for (size_t k = from; k < to; ++k) {
+      Row row = rows[k];
+      const int64_t rowid = row[0].i;
+      row.erase(row.begin());
+      if (tree.ipk_column >= 0) row[tree.ipk_column] = Cell();
+      RETURN_IF_ERROR(builder.Add(rowid, Record(row)));
+    }
+    return Status::OK();
+  };
+  std::vector<size_t> bounds = {0};
+  for (size_t cut : cuts) bounds.push_back(std::min(cut, rows.size()));
+  bounds.push_back(rows.size());
+  std::vector<std::unique_ptr<TableBtreeBuilder>> parts;
+  std::vector<Status> results(bounds.size() - 1);
+  std::vector<std::thread> threads;
+  for (size_t p = 1; p + 1 < bounds.size(); ++p) {
+    parts.push_back(b->NewPart());
+    threads.emplace_back([&, p, part = parts.back().get()] {
+      results[p] = add(*part, bounds[p], bounds[p + 1]);
+      if (results[p].ok()) results[p] = part->Finish();
+    });
+  }
+  results[0] = add(*b, bounds[0], bounds[1]);
+  for (auto& t : threads) t.join();
+  for (const Status& st : results) RETURN_IF_ERROR(st);
+  for (auto& part : parts) RETURN_IF_ERROR(b->AppendPart(*part));
+  return b->Finish();
+}
+
+// Streams `tree`'s entries from the reference database into a new builder; with `cuts`, a table
+// is built in parts (BuildTableInParts).
+Status BuildTree(BulkFileWriter* writer, const std::string& ref_path, const Tree& tree,
+                 const std::vector<size_t>& cuts = {}) {
   SqliteDb ref = OpenDb(ref_path);
   const std::string sql =
       "SELECT " + tree.select + " FROM " + Q(tree.table) + " ORDER BY " + tree.order_by;
@@ -260,6 +298,7 @@ Status BuildTree(BulkFileWriter* writer, const std::string& ref_path, const Tree
     if (!status.ok()) return status;
     return b->Finish();
   }
+  if (!cuts.empty()) return BuildTableInParts(writer, tree, Query(ref, sql), cuts);
   ASSIGN_OR_RETURN(auto b, writer->BuildTable(tree.root));
   ForEachRow(ref, sql, [&](Row& row) {
     const int64_t rowid = row[0].i;
@@ -288,6 +327,8 @@ struct Scenario {
   std::string mutate;    // SQL run on both databases afterwards
   Mode mode = Mode::kThreads;
   BulkFileWriter::Options options;
+  // Non-empty: table trees are built in parts cut at these rows (BuildTableInParts).
+  std::vector<size_t> table_cuts;
 };
 
 struct Outcome {
@@ -372,7 +413,8 @@ Outcome RunScenario(const Scenario& sc) {
       std::vector<std::thread> threads;
       std::vector<Status> results(trees.size());
       for (size_t k = 0; k < trees.size(); ++k) {
-        threads.emplace_back([&, k] { results[k] = BuildTree(writer->get(), ref_path, trees[k]); });
+        threads.emplace_back(
+            [&, k] { results[k] = BuildTree(writer->get(), ref_path, trees[k], sc.table_cuts); });
       }
       for (auto& th : threads) th.join();
       for (size_t k = 0; k < trees.size(); ++k) {
@@ -380,7 +422,7 @@ Outcome RunScenario(const Scenario& sc) {
       }
     } else if (sc.mode == Mode::kSequential) {
       for (const Tree& t : trees) {
-        Status s = BuildTree(writer->get(), ref_path, t);
+        Status s = BuildTree(writer->get(), ref_path, t, sc.table_cuts);
         EXPECT_TRUE(s.ok()) << t.name << ": " << s.ToString();
       }
     } else {
@@ -533,6 +575,36 @@ TEST(BulkBtreeTest, EveryRowCountAroundPageBoundaries) {
   }
 }
 
+// A table built in parts (on threads of their own, appended in order) reads back as the same
+// rows: cuts before the first row, after the last, next to each other (empty parts), at a leaf's
+// end and one row past it, at 512-byte pages (few rows a leaf) with overflowing rows.
+TEST(BulkBtreeTest, TablesBuiltInPartsAcrossLeafBoundaries) {
+  const std::vector<std::vector<size_t>> cut_sets = {
+      {0}, {1}, {2}, {40}, {200}, {200, 200}, {0, 0, 3}, {7, 8, 9, 10}, {1, 100, 101, 199}};
+  for (int n : {0, 1, 9, 10, 11, 200, 3000}) {
+    for (const auto& cuts : cut_sets) {
+      std::string trace = "rows " + std::to_string(n) + ", cuts";
+      for (size_t c : cuts) trace += " " + std::to_string(c);
+      SCOPED_TRACE(trace);
+      Scenario sc;
+      sc.schema = "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT); CREATE INDEX t_b ON t(b);";
+      // Every 7th row overflows its leaf.
+      sc.populate = Rows(n) +
+                    "INSERT INTO t SELECT x * 2, CASE WHEN x % 7 = 0 THEN printf('%01200d', x) "
+                    "ELSE printf('%020d', x) END FROM c WHERE " +
+                    std::to_string(n) + " > 0";
+      sc.mutate = "INSERT INTO t(b) VALUES('zz'), ('aa'); DELETE FROM t WHERE a % 3 = 0";
+      sc.mode = cuts.size() % 2 ? Mode::kSequential : Mode::kThreads;
+      sc.table_cuts = cuts;
+      Outcome o = RunScenario(sc);
+      if (HasFailure()) return;
+      if (n >= 3000) {
+        EXPECT_GE(o.depth["t"], 3);
+      }
+    }
+  }
+}
+
 TEST(BulkBtreeTest, ThousandsOfRowsMakeThreeOrMoreLevels) {
   Scenario sc;
   sc.schema = kMixedSchema;
@@ -579,8 +651,15 @@ TEST(BulkBtreeTest, NegativeAndHugeRowids) {
       "INSERT INTO t(rowid, a, b) SELECT (x - 1500) * 3074457345618258, 'r' || x, x % 10 "
       "FROM c WHERE x != 1500";
   sc.mutate = "DELETE FROM t WHERE b = 3; INSERT INTO t(rowid, a, b) VALUES (5, 'five', 5)";
-  Outcome o = RunScenario(sc);
-  EXPECT_GE(o.depth["t"], 3);
+  // Whole, then in parts whose leaves' rowids jump across the whole range (the parts' leaf lists
+  // hold differences from one leaf's largest rowid to the next).
+  for (const std::vector<size_t>& cuts :
+       {std::vector<size_t>{}, std::vector<size_t>{1, 1501, 2999}}) {
+    SCOPED_TRACE("cuts " + std::to_string(cuts.size()));
+    sc.table_cuts = cuts;
+    Outcome o = RunScenario(sc);
+    EXPECT_GE(o.depth["t"], 3);
+  }
 }
 
 // Payload sizes around every spill boundary of 512-byte pages: table leaves keep up to
@@ -818,6 +897,63 @@ TEST(BulkBtreeRefusalTest, OutOfOrderAndDuplicateRowids) {
     Status fin = s->writer->Finish();
     EXPECT_EQ(fin.code(), StatusCode::kFailedPrecondition);
     EXPECT_NE(fin.message().find("failed"), std::string::npos) << fin.ToString();
+  }
+}
+
+TEST(BulkBtreeRefusalTest, PartsOutOfOrderUnfinishedOrNotAppended) {
+  {
+    // A part whose rows do not come after the builder's.
+    auto s = Stage();
+    auto b = s->writer->BuildTable(s->table_root);
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    auto part = (*b)->NewPart();
+    ASSERT_TRUE((*b)->Add(5, R(5)).ok());
+    ASSERT_TRUE(part->Add(5, R(5)).ok());
+    ASSERT_TRUE(part->Finish().ok());
+    Status st = (*b)->AppendPart(*part);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+    EXPECT_NE(st.message().find("rowid 5 is not greater than the previous rowid 5"),
+              std::string::npos)
+        << st.ToString();
+    EXPECT_EQ(s->writer->Finish().code(), StatusCode::kFailedPrecondition);
+  }
+  {
+    // Appended before it finished, then twice.
+    auto s = Stage();
+    auto b = s->writer->BuildTable(s->table_root);
+    ASSERT_TRUE(b.ok());
+    auto part = (*b)->NewPart();
+    ASSERT_TRUE(part->Add(1, R(1)).ok());
+    EXPECT_EQ((*b)->AppendPart(*part).code(), StatusCode::kFailedPrecondition);
+    ASSERT_TRUE(part->Finish().ok());
+    ASSERT_TRUE((*b)->AppendPart(*part).ok());
+    EXPECT_EQ((*b)->AppendPart(*part).code(), StatusCode::kFailedPrecondition);
+  }
+  {
+    // A part never appended: the builder cannot finish, nor the writer.
+    auto s = Stage();
+    auto b = s->writer->BuildTable(s->table_root);
+    ASSERT_TRUE(b.ok());
+    auto part = (*b)->NewPart();
+    ASSERT_TRUE(part->Add(1, R(1)).ok());
+    ASSERT_TRUE(part->Finish().ok());
+    Status st = (*b)->Finish();
+    EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(st.message().find("never appended"), std::string::npos) << st.ToString();
+    EXPECT_EQ(s->writer->Finish().code(), StatusCode::kFailedPrecondition);
+  }
+  {
+    // A failed part fails its builder.
+    auto s = Stage();
+    auto b = s->writer->BuildTable(s->table_root);
+    ASSERT_TRUE(b.ok());
+    auto part = (*b)->NewPart();
+    ASSERT_TRUE(part->Add(3, R(3)).ok());
+    EXPECT_EQ(part->Add(2, R(2)).code(), StatusCode::kInvalidArgument);
+    EXPECT_FALSE(part->Finish().ok());
+    EXPECT_EQ((*b)->AppendPart(*part).code(), StatusCode::kInvalidArgument);
+    EXPECT_FALSE((*b)->Finish().ok());
+    EXPECT_EQ(s->writer->Finish().code(), StatusCode::kFailedPrecondition);
   }
 }
 

@@ -1,5 +1,6 @@
 // TableBtreeBuilder: rows in rowid order packed into full table leaves; each finished leaf goes
 // up to the interior levels with its largest rowid as the separator (table b-trees are B+trees).
+// A part's leaves wait in a list until its builder appends them.
 #include "engine/btree_payload.h"
 #include "engine/bulk_btree.h"
 #include "engine/sqlite_record.h"
@@ -15,21 +16,47 @@ void AppendVarint(uint64_t v, std::string* out) {
 
 }  // namespace
 
-TableBtreeBuilder::TableBtreeBuilder(BulkFileWriter* writer, uint32_t root_page)
+TableBtreeBuilder::TableBtreeBuilder(BulkFileWriter* writer, uint32_t root_page,
+                                     TableBtreeBuilder* parent)
     : writer_(writer),
       root_page_(root_page),
+      parent_(parent),
       sink_(writer->NewSink()),
       leaf_(BtreePageType::kTableLeaf, writer->page_size()),
       levels_(BtreePageType::kTableInterior, sink_.get(), root_page) {}
 
 TableBtreeBuilder::~TableBtreeBuilder() {
-  if (!finished_) writer_->SetState(root_page_, BulkFileWriter::TreeState::kAbandoned);
+  // A part left unappended keeps its builder's open_parts_ up: the builder cannot finish.
+  if (!finished_ && parent_ == nullptr) {
+    writer_->SetState(root_page_, BulkFileWriter::TreeState::kAbandoned);
+  }
 }
 
 Status TableBtreeBuilder::Fail(Status s) {
   status_ = s;
-  writer_->SetState(root_page_, BulkFileWriter::TreeState::kFailed);
+  if (parent_ == nullptr) writer_->SetState(root_page_, BulkFileWriter::TreeState::kFailed);
   return s;
+}
+
+Status TableBtreeBuilder::WriteLeaf() {
+  StatusOr<uint32_t> pgno = sink_->NewPage();
+  if (!pgno.ok()) return pgno.status();
+  RETURN_IF_ERROR(sink_->Write(*pgno, leaf_.Serialize(0)));
+  leaf_.Clear();
+  if (parent_ != nullptr) {
+    const int64_t page_step = int64_t{*pgno} - int64_t{last_leaf_page_};
+    AppendVarint((static_cast<uint64_t>(page_step) << 1) ^ static_cast<uint64_t>(page_step >> 63),
+                 &leaves_);
+    const uint64_t previous = last_leaf_page_ == 0 ? static_cast<uint64_t>(first_rowid_) - 1
+                                                   : static_cast<uint64_t>(last_leaf_rowid_);
+    AppendVarint(static_cast<uint64_t>(last_rowid_) - previous, &leaves_);
+    last_leaf_page_ = *pgno;
+    last_leaf_rowid_ = last_rowid_;
+    return Status::OK();
+  }
+  std::string separator;
+  AppendVarint(static_cast<uint64_t>(last_rowid_), &separator);
+  return levels_.Add(0, *pgno, separator);
 }
 
 std::string TableBtreeBuilder::Where() const {
@@ -60,21 +87,68 @@ Status TableBtreeBuilder::Add(int64_t rowid, std::string_view record) {
     return Fail(s);
   }
   if (!leaf_.Fits(cell_.size())) {
-    Status s;
-    StatusOr<uint32_t> pgno = sink_->NewPage();
-    if (!pgno.ok()) return Fail(pgno.status());
-    s = sink_->Write(*pgno, leaf_.Serialize(0));
-    if (s.ok()) {
-      std::string separator;
-      AppendVarint(static_cast<uint64_t>(last_rowid_), &separator);
-      s = levels_.Add(0, *pgno, separator);
-    }
-    if (!s.ok()) return Fail(s);
-    leaf_.Clear();
+    if (Status s = WriteLeaf(); !s.ok()) return Fail(s);
   }
   leaf_.Append(cell_);
+  if (rows_ == 0) first_rowid_ = rowid;
   last_rowid_ = rowid;
   ++rows_;
+  return Status::OK();
+}
+
+std::unique_ptr<TableBtreeBuilder> TableBtreeBuilder::NewPart() {
+  ++open_parts_;
+  return std::unique_ptr<TableBtreeBuilder>(new TableBtreeBuilder(writer_, root_page_, this));
+}
+
+Status TableBtreeBuilder::AppendPart(TableBtreeBuilder& part) {
+  if (!status_.ok()) return status_;
+  if (part.parent_ != this || part.appended_ || finished_) {
+    return FailedPreconditionError("not an open part of the table b-tree at root page " +
+                                   std::to_string(root_page_));
+  }
+  if (!part.finished_) {
+    return FailedPreconditionError("a part of the table b-tree at root page " +
+                                   std::to_string(root_page_) + " is appended unfinished");
+  }
+  if (!part.status_.ok()) return Fail(part.status_);
+  if (part.rows_ > 0) {
+    if (rows_ > 0 && part.first_rowid_ <= last_rowid_) {
+      return Fail(InvalidArgumentError("rowid " + std::to_string(part.first_rowid_) +
+                                       " is not greater than the previous rowid " +
+                                       std::to_string(last_rowid_) + Where() +
+                                       "; rows must come in strictly increasing rowid order"));
+    }
+    if (rows_ > 0) {
+      if (Status s = WriteLeaf(); !s.ok()) return Fail(s);
+    }
+    std::string separator;
+    const auto* p = reinterpret_cast<const uint8_t*>(part.leaves_.data());
+    size_t left = part.leaves_.size();
+    uint32_t page = 0;
+    uint64_t rowid = static_cast<uint64_t>(part.first_rowid_) - 1;
+    while (left > 0) {
+      uint64_t page_step, rowid_step;
+      const size_t a = sqlite_varint::Get(p, left, &page_step);
+      const size_t b = a == 0 ? 0 : sqlite_varint::Get(p + a, left - a, &rowid_step);
+      if (b == 0) return Fail(InternalError("corrupt leaf list of a part" + Where()));
+      p += a + b;
+      left -= a + b;
+      page += static_cast<uint32_t>((page_step >> 1) ^ (~(page_step & 1) + 1));
+      rowid += rowid_step;
+      separator.clear();
+      AppendVarint(rowid, &separator);
+      if (Status s = levels_.Add(0, page, separator); !s.ok()) return Fail(s);
+    }
+    std::swap(leaf_, part.leaf_);
+    if (rows_ == 0) first_rowid_ = part.first_rowid_;
+    last_rowid_ = part.last_rowid_;
+    rows_ += part.rows_;
+  }
+  part.leaves_.clear();
+  part.leaves_.shrink_to_fit();
+  part.appended_ = true;
+  --open_parts_;
   return Status::OK();
 }
 
@@ -82,8 +156,14 @@ Status TableBtreeBuilder::Finish() {
   if (finished_) return status_;
   finished_ = true;
   if (!status_.ok()) return status_;
+  if (open_parts_ > 0) {
+    return Fail(FailedPreconditionError(std::to_string(open_parts_) + " part(s) of the tree" +
+                                        Where() + " were never appended"));
+  }
   Status s;
-  if (rows_ == 0) {
+  if (parent_ != nullptr) {
+    // The last leaf stays in memory for AppendPart.
+  } else if (rows_ == 0) {
     // The root stays the empty leaf SQLite made.
   } else if (levels_.empty()) {
     s = sink_->Write(root_page_, leaf_.Serialize(0));
@@ -95,7 +175,7 @@ Status TableBtreeBuilder::Finish() {
   }
   if (s.ok()) s = sink_->Finish();
   if (!s.ok()) return Fail(s);
-  writer_->SetState(root_page_, BulkFileWriter::TreeState::kFinished);
+  if (parent_ == nullptr) writer_->SetState(root_page_, BulkFileWriter::TreeState::kFinished);
   return Status::OK();
 }
 

@@ -261,6 +261,7 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   LiveCounts live;
   uint64_t copied_as_records = 0;
   uint64_t written_as_pages = 0;
+  uint64_t database_tables = 0, row_by_row = 0;
   bool through_journal = false;
   ASSIGN_OR_RETURN(ResultSet rs,
                    RunJob(
@@ -279,6 +280,8 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
                          copied_as_records = r.tables_copied_as_records;
                          through_journal = r.copied_through_rollback_journal;
                          written_as_pages = r.tables_written_as_pages;
+                         database_tables = r.database_tables;
+                         row_by_row = r.database_tables_row_by_row;
                          return Status::OK();
                        },
                        &live));
@@ -286,6 +289,21 @@ StatusOr<ResultSet> ExecuteRestore(const ExecContext& ctx, const Restore& stmt) 
   rs.notices.push_back(
       {ResultSet::Notice::Severity::kNotice,
        (opts.schema_only ? "restored the schema (no rows) of " : "restored ") + restored});
+  if (row_by_row > 0) {
+    // Restoring a database writes its tables' b-tree pages directly; say which tables could not
+    // be, as they cost more.
+    const std::string why =
+        " (WITHOUT ROWID tables, generated columns, values only SQLite can order, UTF-16 or "
+        "auto_vacuum files)";
+    rs.notices.push_back({ResultSet::Notice::Severity::kNotice,
+                          row_by_row == database_tables
+                              ? "all " + std::to_string(database_tables) +
+                                    " tables went in row by row through SQLite" + why
+                              : std::to_string(row_by_row) + " of " +
+                                    std::to_string(database_tables) +
+                                    " tables went in row by row through SQLite" + why +
+                                    ", the others as b-tree pages written directly"});
+  }
   if (!opts.schema_only && !req.tables.empty()) {
     size_t into = 0;
     for (const auto& spec : req.tables) into += spec.tables.size();

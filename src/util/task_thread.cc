@@ -35,6 +35,11 @@ bool TaskThread::failed() {
   return !status_.ok();
 }
 
+Status TaskThread::first_failure() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
 void TaskThread::Run() {
   NameThisThread(name_);
   std::unique_lock<std::mutex> lock(mu_);

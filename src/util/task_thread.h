@@ -5,7 +5,8 @@
 // tasks hold. The first task that fails keeps its Status; tasks after it are dropped unrun.
 // Wait() returns once every posted task ran (or was dropped) with that first failure, or OK.
 // The destructor waits too, so tasks may reference the poster's locals that outlive the thread.
-// Thread-safety: Post, Wait and failed may be called from any one producer thread.
+// Thread-safety: Post, failed and first_failure may be called from several producer threads;
+// Wait from one of them.
 #ifndef COFRE_UTIL_TASK_THREAD_H_
 #define COFRE_UTIL_TASK_THREAD_H_
 
@@ -35,6 +36,8 @@ class TaskThread {
   Status Wait();
   // True once a task failed (the producer may stop early).
   bool failed();
+  // The first failure so far, or OK; does not wait.
+  Status first_failure();
 
  private:
   void Run();
