@@ -87,25 +87,25 @@ build_tsan() {
 
 # Every process of the run (the unit tests, the server and the clients the e2e tests start)
 # writes its reports under $BUILD_TSAN/reports; the step fails when any test fails or any
-# report was written, and prints the reports. The parts (four unit test binaries, three e2e
-# suites, the longest in two shares) run $JOBS at a time, each into a log of its own that is
-# printed when it ends (the e2e suites already run side by side under ctest, so they share
-# nothing but the moto servers).
+# report was written, and prints the reports. The parts (four unit test binaries, four e2e
+# suites, the longest in two shares; restore_differential for the restore's loading threads)
+# run $JOBS at a time, each into a log of its own that is printed when it ends (the e2e suites
+# already run side by side under ctest, so they share nothing but the moto servers).
 tsan_run() {
   local reports="$BUILD_TSAN/reports" logs="$BUILD_TSAN/tsan-logs" rc=0 t
   rm -rf "$reports" "$logs" && mkdir -p "$reports" "$logs"
   export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$reports/report"
   # Longest first: the jobs suite, in two shares (COFRE_TEST_SHARD, server_testlib.main).
-  local parts=(e2e:jobs:0/2 e2e:jobs:1/2 e2e:server e2e:pgbench)
+  local parts=(e2e:jobs:0/2 e2e:jobs:1/2 e2e:server e2e:pgbench e2e:restore_differential)
   for t in backup storage util jobs; do parts+=("unit:$t"); done
   parts+=(unit:engine-threads)
   # Runs one part into its log; its exit status is the part's.
   run_part() {
     case "$1" in
       # The engine layer's threaded paths only: the page writer's syncing thread, concurrent
-      # b-tree builders.
+      # b-tree builders, tables built in parts on threads of their own.
       unit:engine-threads) "$BUILD_TSAN/engine_test" --gtest_brief=1 \
-        --gtest_filter='WriteBehindTest.*:BulkBtreeTest.ConcurrentBuildersOnManyThreads' ;;
+        --gtest_filter='WriteBehindTest.*:BulkBtreeTest.ConcurrentBuildersOnManyThreads:BulkBtreeTest.TablesBuiltInParts*' ;;
       unit:*) "$BUILD_TSAN/${1#unit:}_test" --gtest_brief=1 ;;
       e2e:*:*) local suite="${1#e2e:}"
         COFRE_TEST_SHARD="${suite#*:}" COFRE_BIN="$BUILD_TSAN/cofre" \
