@@ -17,10 +17,11 @@
 // updated) only when BulkLoad returns OK. On error the file is garbage: the caller deletes it.
 // Returns FailedPrecondition when the rows cannot be written directly after all (a table's rows
 // not in rowid order, NOCASE text holding a NUL byte in an index): the caller then loads
-// through SQLite instead. Memory: two spans' prefetch buffers per loading thread, 6 MiB of sorter
-// buffers per table being sorted, the batches in flight and a few pages per b-tree being written,
-// whatever the database's size; and the list of the leaves of a table's second half until it is
-// appended (16 bytes a leaf: 2 MiB for a 512 MiB half at 4 KiB pages).
+// through SQLite instead. Memory: one span's prefetch buffers per loading thread (two spans' on
+// the calling thread for a table of one span), 6 MiB of sorter buffers per table being sorted, the
+// batches in flight and a few pages per b-tree being written, whatever the database's size; and
+// the list of the leaves of a table's second half until it is appended (2-4 bytes a leaf: about
+// 0.5 MiB for a 2 GiB half at 4 KiB pages).
 // Thread-safety: one call per staging file.
 #ifndef COFRE_BACKUP_BULK_LOADER_H_
 #define COFRE_BACKUP_BULK_LOADER_H_
