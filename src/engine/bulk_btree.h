@@ -23,7 +23,8 @@
 // file already has. The new trees are in the file but unreachable until the caller records
 // their root pages in sqlite_schema.
 // Memory is flat in the size of the trees: per builder two pages per tree level plus a write
-// buffer of `Options::run_pages` pages.
+// buffer of `Options::run_pages` pages; a table's part (TableBtreeBuilder::NewPart) also lists
+// its leaves until it is appended, 2-4 bytes a leaf.
 // Errors: Status, never aborts; write errors name the page and the file (ENOSPC comes out as
 // ResourceExhausted "disk full while ..."). A builder's errors are sticky, and a writer whose
 // builder failed refuses to Finish: the file must then be discarded.
