@@ -237,6 +237,13 @@ class SortingThreads {
   std::vector<std::string> spare_;
 };
 
+// The logical bytes of a span's files (its base file and deltas): what loading it reads.
+uint64_t SpanFileBytes(const proto::Span& span) {
+  uint64_t bytes = 0;
+  for (const auto& file : span.files()) bytes += file.logical_bytes();
+  return bytes;
+}
+
 // What the loading threads of one table share, read-only while they run: the request, the
 // plan, the sorting threads, the table's indexes and the columns each sorting thread receives.
 struct TableShared {
@@ -303,10 +310,8 @@ class SpanGroupLoad {
         }
       }
       if (shared_.req.progress) {
-        uint64_t bytes = 0;
-        for (const auto& file : table.spans(s).files()) bytes += file.logical_bytes();
         std::lock_guard<std::mutex> lock(*shared_.progress_mu);
-        shared_.req.progress(bytes);
+        shared_.req.progress(SpanFileBytes(table.spans(s)));
       }
       if (shared_.req.stop.stop_requested()) {
         return CancelledError("the job was stopped (PAUSE, CANCEL or a server shutdown)");
@@ -369,7 +374,7 @@ class SpanGroupLoad {
       batched_ += pos - start + 8;
     }
     if (batched_ >= kEntryBatchBytes) {
-      if (shared_.sorting.failed()) return shared_.sorting.FirstFailure();
+      RETURN_IF_ERROR(shared_.sorting.FirstFailure());
       HandOver();
     }
     return Status::OK();
@@ -387,24 +392,16 @@ class SpanGroupLoad {
 // The first span of the second half of `table`'s spans by logical bytes: where a second loading
 // thread starts. 0 when the table has one span or none.
 int SplitSpans(const proto::Table& table) {
-  if (table.spans_size() < 2) return 0;
-  std::vector<uint64_t> bytes;
   uint64_t total = 0;
-  for (const proto::Span& span : table.spans()) {
-    uint64_t b = 0;
-    for (const auto& file : span.files()) b += file.logical_bytes();
-    bytes.push_back(b);
-    total += b;
-  }
+  for (const proto::Span& span : table.spans()) total += SpanFileBytes(span);
   // The cut that leaves the two halves closest to each other; at least one span each.
-  int best = 1;
-  uint64_t before = bytes[0];
-  uint64_t best_gap = before > total - before ? before - (total - before) : total - 2 * before;
-  for (int k = 2; k < table.spans_size(); ++k) {
-    before += bytes[k - 1];
+  int best = 0;
+  uint64_t before = 0, best_gap = 0;
+  for (int k = 1; k < table.spans_size(); ++k) {
+    before += SpanFileBytes(table.spans(k - 1));
     const uint64_t after = total - before;
     const uint64_t gap = before > after ? before - after : after - before;
-    if (gap < best_gap) {
+    if (best == 0 || gap < best_gap) {
       best_gap = gap;
       best = k;
     }

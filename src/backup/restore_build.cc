@@ -61,6 +61,13 @@ std::set<std::string> TableNames(const proto::Database& pdb) {
   return names;
 }
 
+// The names of the tables `plan` writes as pages, lower-cased, as SQLite compares names.
+std::set<std::string> WrittenTables(const BulkLoadPlan& plan) {
+  std::set<std::string> names;
+  for (const auto& t : plan.tables) names.insert(AsciiLower(t.table->name()));
+  return names;
+}
+
 }  // namespace
 
 StatusOr<BulkLoadPlan> CreateRestoreSchema(const std::string& path, const proto::Database& pdb,
@@ -107,8 +114,7 @@ StatusOr<BulkLoadPlan> CreateRestoreSchema(const std::string& path, const proto:
     // on the tables' own constraint indexes, which exist already).
     ASSIGN_OR_RETURN(BulkLoadPlan tables_only, PlanBulkLoad(db, pdb));
     if (!tables_only.tables.empty()) {
-      std::set<std::string> written;  // lower-cased, as SQLite compares names
-      for (const auto& t : tables_only.tables) written.insert(AsciiLower(t.table->name()));
+      const std::set<std::string> written = WrittenTables(tables_only);
       // The manifest's indexes, views and triggers, in its order so that sqlite_schema lists them
       // as the source did, up to the first trigger on a table SQLite will load: it must not
       // fire while the rows go in, and what follows it waits for the rows too. The rows of the
@@ -251,11 +257,10 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
                      RestoreProgress* progress, RestoreResult* result, bool bulk, bool schema_only,
                      bool publish) {
   ASSIGN_OR_RETURN(BulkLoadPlan plan, CreateRestoreSchema(path, pdb, bulk && !schema_only));
-  std::set<std::string> planned_tables, planned_indexes;
-  std::set<std::string> written;  // planned_tables lower-cased, as SQLite compares names
+  const std::set<std::string> written = WrittenTables(plan);
+  auto is_written = [&](const std::string& table) { return written.count(AsciiLower(table)) > 0; };
+  std::set<std::string> planned_indexes;
   for (const auto& t : plan.tables) {
-    planned_tables.insert(t.table->name());
-    written.insert(AsciiLower(t.table->name()));
     for (const auto& index : t.indexes) planned_indexes.insert(index.name);
   }
   if (!plan.tables.empty()) {
@@ -282,10 +287,10 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
   }
   std::vector<const proto::Table*> tables;
   for (const auto& table : pdb.tables()) {
-    if (!planned_tables.count(table.name())) tables.push_back(&table);
+    if (!is_written(table.name())) tables.push_back(&table);
     if (publish && table.virtual_table().empty()) {
       ++result->database_tables;
-      if (!planned_tables.count(table.name()) && !schema_only) ++result->database_tables_row_by_row;
+      if (!is_written(table.name()) && !schema_only) ++result->database_tables_row_by_row;
     }
   }
   ASSIGN_OR_RETURN(SqliteDb db, OpenStaging(path));
@@ -316,7 +321,7 @@ Status BuildDatabase(const std::string& path, const proto::Database& pdb,
     if (static_cast<size_t>(i) >= plan.objects_before_rows) {
       RETURN_IF_ERROR(CreateObject(guard, pdb, obj));
     } else if (obj.type() == "index" && !planned_indexes.count(obj.name()) &&
-               written.count(AsciiLower(obj.table_name()))) {
+               is_written(obj.table_name())) {
       RETURN_IF_ERROR(guard.Reindex(obj.name()));
     }
   }
