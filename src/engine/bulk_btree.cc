@@ -61,8 +61,12 @@ StatusOr<std::unique_ptr<BulkFileWriter>> BulkFileWriter::Open(const std::string
       std::make_unique<PageAllocator>(info.page_count, info.page_size, options.pending_byte);
   const uint64_t sync_behind = options.durable ? options.sync_behind_bytes : 0;
   if (options.write_behind_bytes > 0 || sync_behind > 0) {
-    w->write_behind_ = std::make_unique<WriteBehind>(w->fd_.get(), options.write_behind_bytes,
-                                                     sync_behind, w->display_);
+    WriteBehind::Options behind;
+    behind.interval = options.write_behind_bytes;
+    behind.sync_interval = sync_behind;
+    behind.drop_behind = options.drop_behind && !options.append;
+    behind.display = w->display_;
+    w->write_behind_ = std::make_unique<WriteBehind>(w->fd_.get(), std::move(behind));
   }
   return w;
 }

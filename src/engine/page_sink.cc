@@ -27,17 +27,16 @@ Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const st
   return Status::OK();
 }
 
-WriteBehind::WriteBehind(int fd, uint64_t interval, uint64_t sync_interval, std::string display)
-    : fd_(fd), interval_(interval), sync_interval_(sync_interval), display_(std::move(display)) {
-  if (sync_interval_ > 0) syncer_ = std::thread([this] { SyncLoop(); });
+WriteBehind::WriteBehind(int fd, Options options) : fd_(fd), options_(std::move(options)) {
+  if (options_.sync_interval > 0) syncer_ = std::thread([this] { SyncLoop(); });
 }
 
 WriteBehind::~WriteBehind() { (void)Stop(); }
 
 void WriteBehind::Wrote(uint64_t bytes) {
-  if (sync_interval_ > 0) {
+  if (options_.sync_interval > 0) {
     uint64_t unsynced = unsynced_.fetch_add(bytes) + bytes;
-    if (unsynced >= sync_interval_ && unsynced_.compare_exchange_strong(unsynced, 0)) {
+    if (unsynced >= options_.sync_interval && unsynced_.compare_exchange_strong(unsynced, 0)) {
       {
         std::lock_guard<std::mutex> lock(mu_);
         sync_wanted_ = true;
@@ -45,10 +44,10 @@ void WriteBehind::Wrote(uint64_t bytes) {
       wake_.notify_one();
     }
   }
-  if (interval_ == 0) return;
+  if (options_.interval == 0) return;
   uint64_t now = pending_.fetch_add(bytes) + bytes;
   // One of the threads that crossed the interval resets the count and starts the writeback.
-  if (now < interval_ || !pending_.compare_exchange_strong(now, 0)) return;
+  if (now < options_.interval || !pending_.compare_exchange_strong(now, 0)) return;
   (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
@@ -66,8 +65,14 @@ void WriteBehind::SyncLoop() {
     } while (rc != 0 && errno == EINTR);
     const int err = rc != 0 ? errno : 0;
     syncs_.fetch_add(1);
+    // Only clean pages go, and those are on the disk; a failure costs nothing but memory.
+    if (err == 0 && options_.drop_behind && ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED) == 0) {
+      drops_.fetch_add(1);
+    }
     lock.lock();
-    if (err != 0 && sync_status_.ok()) sync_status_ = ErrnoToStatus(err, "syncing " + display_);
+    if (err != 0 && sync_status_.ok()) {
+      sync_status_ = ErrnoToStatus(err, "syncing " + options_.display);
+    }
   }
 }
 

@@ -39,16 +39,33 @@ Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const st
 // nothing.
 //
 // Every `sync_interval` bytes written (0: never) it also wakes its own thread, which runs
-// fdatasync(2) on the file. Writeback alone leaves the device's volatile cache to be flushed by
-// the final fsync, and that flush waits for all the data written recently: 0.4-0.5 s after a
-// 1 GiB restore on this project's test VM (docs/performance.md, "The final fsync"), against
-// 0.06 s when the file was synced along the way. A failed fdatasync is kept and returned by
-// Stop(): after a writeback error Linux reports it to one fsync only, so the final fsync alone
-// could not be trusted to see it.
-// Thread-safety: Wrote() may be called from several threads; Stop() from one, after the writes.
+// fdatasync(2) on the file, and with `drop_behind` then drops the file's clean pages from the
+// page cache (posix_fadvise(2) POSIX_FADV_DONTNEED): what is synced is on the disk, and the
+// page cache then holds about `sync_interval` bytes of the file instead of all of it. The pages
+// it frees are the ones the next writes reuse. On this project's test VM, a page the machine has
+// not touched lately costs ~3.5 s of system time per GiB to touch, and a 4 GiB restore that
+// cached its whole file paid 14-16 s of system time instead of 5.5-7 (docs/performance.md,
+// "Drop-behind"). The price: the finished file is not in the page cache. Writeback alone leaves the
+// device's volatile cache to be flushed by the final fsync, and that flush waits for all the data
+// written recently: 0.4-0.5 s after a 1 GiB restore on this project's test VM (docs/performance.md,
+// "The final fsync"), against 0.06 s when the file was synced along the way. A failed fdatasync is
+// kept and returned by Stop(): after a writeback error Linux reports it to one fsync only, so the
+// final fsync alone could not be trusted to see it. Thread-safety: Wrote() may be called from
+// several threads; Stop() from one, after the writes.
 class WriteBehind {
  public:
-  WriteBehind(int fd, uint64_t interval, uint64_t sync_interval = 0, std::string display = "");
+  struct Options {
+    // Bytes written between two starts of writeback; 0: never.
+    uint64_t interval = 0;
+    // Bytes written between two fdatasyncs on the syncing thread; 0: no thread, no syncs.
+    uint64_t sync_interval = 0;
+    // Whether each successful fdatasync is followed by dropping the file's clean pages from the
+    // page cache.
+    bool drop_behind = false;
+    // How the file is named in errors.
+    std::string display;
+  };
+  WriteBehind(int fd, Options options);
   ~WriteBehind();  // Stop()s, ignoring its status
   WriteBehind(const WriteBehind&) = delete;
   WriteBehind& operator=(const WriteBehind&) = delete;
@@ -61,17 +78,18 @@ class WriteBehind {
   Status Stop();
   // fdatasyncs the syncing thread ran (or tried) so far.
   uint64_t syncs() const { return syncs_.load(); }
+  // Times the syncing thread dropped the file's clean pages (drop_behind).
+  uint64_t drops() const { return drops_.load(); }
 
  private:
   void SyncLoop();
 
   const int fd_;
-  const uint64_t interval_;
-  const uint64_t sync_interval_;
-  const std::string display_;
+  const Options options_;
   std::atomic<uint64_t> pending_{0};
   std::atomic<uint64_t> unsynced_{0};
   std::atomic<uint64_t> syncs_{0};
+  std::atomic<uint64_t> drops_{0};
   std::mutex mu_;
   std::condition_variable wake_;
   bool sync_wanted_ = false;  // guarded by mu_

@@ -1,14 +1,19 @@
-// WriteBehind against real files: the file is synced along the way by its own thread, and a
-// failed sync reaches the caller.
+// WriteBehind against real files: the file is synced along the way by its own thread, a
+// failed sync reaches the caller, and with drop_behind the synced pages leave the page cache.
 #include "engine/page_sink.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "util/file_util.h"
 #include "util/status_matchers.h"
@@ -24,7 +29,8 @@ TEST(WriteBehindTest, SyncsTheFileWhileItIsWritten) {
   ASSERT_THAT(fd.status(), IsOk());
   const std::string chunk(16 << 10, 'x');
   {
-    WriteBehind behind(fd->get(), 32 << 10, 64 << 10, "the test file");
+    WriteBehind behind(
+        fd->get(), {.interval = 32 << 10, .sync_interval = 64 << 10, .display = "the test file"});
     for (int i = 0; i < 64; ++i) {  // 1 MiB: 16 sync intervals
       ASSERT_THAT(PwriteFully(fd->get(), uint64_t(i) * chunk.size(), chunk.data(), chunk.size(),
                               "writing the test file"),
@@ -43,12 +49,74 @@ TEST(WriteBehindTest, SyncsTheFileWhileItIsWritten) {
   ::unlink(path.c_str());
 }
 
+// Pages of the file `fd` (of `bytes` bytes) in the page cache, by mincore(2).
+size_t ResidentPages(int fd, size_t bytes) {
+  void* map = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return SIZE_MAX;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in((bytes + page - 1) / page);
+  size_t resident = SIZE_MAX;
+  if (::mincore(map, bytes, in.data()) == 0) {
+    resident = 0;
+    for (unsigned char c : in) resident += c & 1;
+  }
+  ::munmap(map, bytes);
+  return resident;
+}
+
+// Writes 8 MiB through a WriteBehind syncing every 1 MiB; returns the pages of the file still
+// cached after Stop, or SIZE_MAX when the test cannot tell (a tmpfs has no disk to drop to).
+size_t CachedAfterWriting(bool drop_behind, uint64_t* drops) {
+  const std::string path = ::testing::TempDir() + "/drop_behind_" + std::to_string(::getpid());
+  auto fd = OpenFile(path, O_RDWR | O_CREAT | O_TRUNC, 0600, path);
+  EXPECT_THAT(fd.status(), IsOk());
+  if (!fd.ok()) return SIZE_MAX;
+  struct statfs fs;
+  const bool tmpfs = ::fstatfs(fd->get(), &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+  const std::string chunk(64 << 10, 'x');
+  const size_t total = 8 << 20;
+  WriteBehind behind(fd->get(), {.interval = 256 << 10,
+                                 .sync_interval = 1 << 20,
+                                 .drop_behind = drop_behind,
+                                 .display = "the test file"});
+  for (size_t off = 0; off < total; off += chunk.size()) {
+    EXPECT_THAT(PwriteFully(fd->get(), off, chunk.data(), chunk.size(), "writing the test file"),
+                IsOk());
+    behind.Wrote(chunk.size());
+    // Let the syncing thread keep up, as a restore's builders, busy computing, let it.
+    if ((off + chunk.size()) % (1 << 20) == 0) {
+      for (int i = 0; i < 500 && behind.syncs() < (off + chunk.size()) >> 20; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+  }
+  EXPECT_THAT(behind.Stop(), IsOk());
+  *drops = behind.drops();
+  const size_t cached = tmpfs ? SIZE_MAX : ResidentPages(fd->get(), total);
+  ::unlink(path.c_str());
+  return cached;
+}
+
+TEST(WriteBehindTest, DropBehindLeavesOnlyTheUnsyncedTailInThePageCache) {
+  uint64_t drops = 0;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t kept = CachedAfterWriting(/*drop_behind=*/false, &drops);
+  EXPECT_EQ(drops, 0u);
+  const size_t dropped = CachedAfterWriting(/*drop_behind=*/true, &drops);
+  if (kept == SIZE_MAX || dropped == SIZE_MAX) GTEST_SKIP() << "the test directory is a tmpfs";
+  EXPECT_GE(drops, 1u);
+  // Without drop-behind the whole file stays cached; with it, at most the last sync interval
+  // (written after the last sync) and the pages a sync was still writing back.
+  EXPECT_EQ(kept, (8u << 20) / page);
+  EXPECT_LE(dropped, (2u << 20) / page) << "of " << (8u << 20) / page << " pages";
+}
+
 TEST(WriteBehindTest, AFailedSyncIsReturnedByStop) {
   int p[2];
   ASSERT_EQ(::pipe(p), 0);
   {
     // fdatasync of a pipe fails (EINVAL), as a sync of a file whose writeback failed would.
-    WriteBehind behind(p[1], 0, 1, "the pipe");
+    WriteBehind behind(p[1], {.sync_interval = 1, .display = "the pipe"});
     behind.Wrote(1);
     for (int i = 0; i < 500 && behind.syncs() == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -65,7 +133,7 @@ TEST(WriteBehindTest, WithoutASyncIntervalNothingIsSynced) {
   int p[2];
   ASSERT_EQ(::pipe(p), 0);
   {
-    WriteBehind behind(p[1], 0, 0, "the pipe");
+    WriteBehind behind(p[1], {.display = "the pipe"});
     behind.Wrote(1 << 30);
     EXPECT_THAT(behind.Stop(), IsOk());
     EXPECT_EQ(behind.syncs(), 0u);
