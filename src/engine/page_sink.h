@@ -39,19 +39,22 @@ Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const st
 // nothing.
 //
 // Every `sync_interval` bytes written (0: never) it also wakes its own thread, which runs
-// fdatasync(2) on the file, and with `drop_behind` then drops the file's clean pages from the
-// page cache (posix_fadvise(2) POSIX_FADV_DONTNEED): what is synced is on the disk, and the
-// page cache then holds about `sync_interval` bytes of the file instead of all of it. The pages
-// it frees are the ones the next writes reuse. On this project's test VM, a page the machine has
-// not touched lately costs ~3.5 s of system time per GiB to touch, and a 4 GiB restore that
-// cached its whole file paid 14-16 s of system time instead of 5.5-7 (docs/performance.md,
-// "Drop-behind"). The price: the finished file is not in the page cache. Writeback alone leaves the
-// device's volatile cache to be flushed by the final fsync, and that flush waits for all the data
-// written recently: 0.4-0.5 s after a 1 GiB restore on this project's test VM (docs/performance.md,
-// "The final fsync"), against 0.06 s when the file was synced along the way. A failed fdatasync is
-// kept and returned by Stop(): after a writeback error Linux reports it to one fsync only, so the
-// final fsync alone could not be trusted to see it. Thread-safety: Wrote() may be called from
-// several threads; Stop() from one, after the writes.
+// fdatasync(2) on the file. Writeback alone leaves the device's volatile cache to be flushed by
+// the final fsync, and that flush waits for all the data written recently: 0.4-0.5 s after a
+// 1 GiB restore on this project's test VM (docs/performance.md, "The final fsync"), against
+// 0.06 s when the file was synced along the way. A failed fdatasync is kept and returned by
+// Stop(): after a writeback error Linux reports it to one fsync only, so the final fsync alone
+// could not be trusted to see it.
+//
+// With `drop_behind`, each successful fdatasync is followed by dropping the file's clean pages
+// from the page cache (posix_fadvise(2) POSIX_FADV_DONTNEED): what is synced is on the disk, the
+// page cache then holds about `sync_interval` bytes of the file instead of all of it, and the
+// next writes reuse the pages just freed. On this project's test VM a page the machine has not
+// touched lately costs about 3.5 s of system time a GiB to touch, and the first 4 GiB restore
+// after a backup paid 14-16 s of system time with its whole file cached, 5.5-7 s with
+// drop-behind (docs/performance.md, "Drop-behind"). The price: the finished file is not cached.
+//
+// Thread-safety: Wrote() may be called from several threads; Stop() from one, after the writes.
 class WriteBehind {
  public:
   struct Options {
