@@ -232,7 +232,9 @@ def restore_scaling_section(by_name):
              "`restic restore` in the same run (issue 19: at most 1.5x restic's time; 4x the "
              "data in at most 4.2x the time; CPU/wall at least 1.8; peak RSS under 64 MiB), and "
              "every table restored by RESTORE TABLE into an empty database (at most 1.3x "
-             "RESTORE DATABASE).", "",
+             "RESTORE DATABASE). Each restore starts with the dirty pages written and, when the "
+             "bench runs as root, the page cache dropped: the backups are read from the disk, "
+             "and no restore runs in memory another has just freed.", "",
              "| size | database MiB | cofre s | cofre CPU/wall | cofre RSS MiB | restic s | "
              "cofre / restic | RESTORE TABLE s | table / database |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -682,6 +682,15 @@ restore4g_check_rows() {
     awk 'NR == 3 {print $1}') == $(sqlite3 "$2" "SELECT count(*) FROM events") ]] ||
     die "$4 lost rows"
 }
+# restore4g_settle: every timed restore of the suite starts from the same state, the dirty pages
+# written and, when this user may (root), the page cache dropped, so that the backups are read
+# from the disk and no restore runs in memory another one has just freed. On a VM where memory
+# not touched lately is slow to touch, that order decided seconds of a 4 GiB restore
+# (docs/performance.md, "Drop-behind").
+restore4g_settle() {
+  sync
+  if [[ -w /proc/sys/vm/drop_caches ]]; then echo 3 >/proc/sys/vm/drop_caches; fi
+}
 op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
   local tag=$1 bytes=$2 dir=$BENCH_DIR/restore4g
   local live=$dir/live/bench.db data=$dir/cofre-data repo=$dir/restic-repo
@@ -701,7 +710,7 @@ op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
     die "changing the restore4g $tag dataset failed"
   "${sql[@]}" -e "BACKUP DATABASE bench INTO LATEST IN 'nodelocal://1/enc' $enc" >/dev/null
   RESTIC_REPOSITORY=$repo restic backup -q --host bench "$live"
-  sync
+  restore4g_settle
   measure "restore4g.cofre_$tag" "restore4g.restic_$tag" "${sql[@]}" \
     -e "RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/enc' WITH new_db_name = 'restored', encryption_passphrase = '$COFRE_PW'"
   record_output "restore4g.cofre_$tag" "$(file_bytes "$live")"
@@ -710,13 +719,13 @@ op_restore4g_size() {  # $1 = 1x | 4x, $2 = dataset bytes
   # RESTORE TABLE of every table into an existing, empty database (at most 1.3x the database
   # restore above).
   "${sql[@]}" -e "CREATE DATABASE tables_into" >/dev/null
-  sync
+  restore4g_settle
   measure "restore4g.cofre_tables_$tag" "restore4g.cofre_$tag" "${sql[@]}" \
     -e "RESTORE TABLE bench.* FROM LATEST IN 'nodelocal://1/enc' WITH into_db = 'tables_into', encryption_passphrase = '$COFRE_PW'"
   record_output "restore4g.cofre_tables_$tag" "$(file_bytes "$live")"
   restore4g_check_rows "$data" "$live" tables_into "restore4g $tag: the restored tables"
   "${sql[@]}" -e "DROP DATABASE tables_into CASCADE" >/dev/null
-  sync
+  restore4g_settle
   measure "restore4g.restic_$tag" - env RESTIC_REPOSITORY="$repo" \
     restic restore -q latest --target "$target"
   record_output "restore4g.restic_$tag" "$(file_bytes "$target$live")"

@@ -64,7 +64,8 @@ StatusOr<std::unique_ptr<BulkFileWriter>> BulkFileWriter::Open(const std::string
     WriteBehind::Options behind;
     behind.interval = options.write_behind_bytes;
     behind.sync_interval = sync_behind;
-    behind.drop_behind = options.drop_behind && !options.append;
+    behind.drop_behind = options.drop_behind;
+    behind.drop_from = uint64_t{info.page_count} * info.page_size;
     behind.display = w->display_;
     w->write_behind_ = std::make_unique<WriteBehind>(w->fd_.get(), std::move(behind));
   }

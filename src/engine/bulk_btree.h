@@ -72,12 +72,12 @@ class BulkFileWriter {
     // that Finish's fsync does not wait for the device to flush the whole file; 0: only Finish
     // syncs.
     uint64_t sync_behind_bytes = 128 << 20;
-    // Whether each of those fdatasyncs is followed by dropping the file's synced pages from the
-    // page cache (WriteBehind's drop_behind), so that the page cache holds about
-    // sync_behind_bytes of the file instead of all of it, reusing the same memory. On this
-    // project's test VM that took the first 4 GiB restore after a backup from 16-17 s to
-    // 13-14 s (docs/performance.md, "Drop-behind"). The finished file is then not cached.
-    // Never when appending: the live database's pages are its readers' cache.
+    // Whether each of those fdatasyncs is followed by dropping the synced new pages (those past
+    // the file's original end) from the page cache (WriteBehind's drop_behind), so that the
+    // page cache holds about sync_behind_bytes of them instead of all, reusing the same memory.
+    // On this project's test VM that took the first 4 GiB restore after a backup from 16-17 s
+    // to 13-14 s (docs/performance.md, "Drop-behind"). The new pages are then not cached; when
+    // appending, the live database's own pages stay cached.
     bool drop_behind = true;
     // Whether the file must survive a crash once Finish returned: Finish fsyncs it, and it is
     // synced along the way (sync_behind_bytes). A scratch file read once and deleted (a table

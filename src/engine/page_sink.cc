@@ -66,7 +66,8 @@ void WriteBehind::SyncLoop() {
     const int err = rc != 0 ? errno : 0;
     syncs_.fetch_add(1);
     // Only clean pages go, and those are on the disk; a failure costs nothing but memory.
-    if (err == 0 && options_.drop_behind && ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED) == 0) {
+    if (err == 0 && options_.drop_behind &&
+        ::posix_fadvise(fd_, static_cast<off_t>(options_.drop_from), 0, POSIX_FADV_DONTNEED) == 0) {
       drops_.fetch_add(1);
     }
     lock.lock();

@@ -47,12 +47,14 @@ Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const st
 // could not be trusted to see it.
 //
 // With `drop_behind`, each successful fdatasync is followed by dropping the file's clean pages
-// from the page cache (posix_fadvise(2) POSIX_FADV_DONTNEED): what is synced is on the disk, the
-// page cache then holds about `sync_interval` bytes of the file instead of all of it, and the
-// next writes reuse the pages just freed. On this project's test VM a page the machine has not
-// touched lately costs about 3.5 s of system time a GiB to touch, and the first 4 GiB restore
-// after a backup paid 14-16 s of system time with its whole file cached, 5.5-7 s with
-// drop-behind (docs/performance.md, "Drop-behind"). The price: the finished file is not cached.
+// past `drop_from` from the page cache (posix_fadvise(2) POSIX_FADV_DONTNEED): what is synced is
+// on the disk, the page cache then holds about `sync_interval` bytes of what was written instead
+// of all of it, and the next writes reuse the pages just freed. Pages before `drop_from` (a live
+// database's, when new b-trees are appended to it) stay cached for its readers. On this project's
+// test VM a page the machine has not touched lately costs about 3.5 s of system time a GiB to
+// touch, and the first 4 GiB restore after a backup paid 14-16 s of system time with its whole file
+// cached, 5.5-7 s with drop-behind (docs/performance.md, "Drop-behind"). The price: the finished
+// file is not cached.
 //
 // Thread-safety: Wrote() may be called from several threads; Stop() from one, after the writes.
 class WriteBehind {
@@ -63,8 +65,9 @@ class WriteBehind {
     // Bytes written between two fdatasyncs on the syncing thread; 0: no thread, no syncs.
     uint64_t sync_interval = 0;
     // Whether each successful fdatasync is followed by dropping the file's clean pages from the
-    // page cache.
+    // page cache, those at and past byte `drop_from`.
     bool drop_behind = false;
+    uint64_t drop_from = 0;
     // How the file is named in errors.
     std::string display;
   };

@@ -49,37 +49,45 @@ TEST(WriteBehindTest, SyncsTheFileWhileItIsWritten) {
   ::unlink(path.c_str());
 }
 
-// Pages of the file `fd` (of `bytes` bytes) in the page cache, by mincore(2).
-size_t ResidentPages(int fd, size_t bytes) {
+// Which pages of the file `fd` (of `bytes` bytes) are in the page cache, by mincore(2); empty
+// when it cannot tell.
+std::vector<bool> ResidentPages(int fd, size_t bytes) {
   void* map = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
-  if (map == MAP_FAILED) return SIZE_MAX;
+  if (map == MAP_FAILED) return {};
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   std::vector<unsigned char> in((bytes + page - 1) / page);
-  size_t resident = SIZE_MAX;
+  std::vector<bool> resident;
   if (::mincore(map, bytes, in.data()) == 0) {
-    resident = 0;
-    for (unsigned char c : in) resident += c & 1;
+    for (unsigned char c : in) resident.push_back((c & 1) != 0);
   }
   ::munmap(map, bytes);
   return resident;
 }
 
-// Writes 8 MiB through a WriteBehind syncing every 1 MiB; returns the pages of the file still
-// cached after Stop, or SIZE_MAX when the test cannot tell (a tmpfs has no disk to drop to).
-size_t CachedAfterWriting(bool drop_behind, uint64_t* drops) {
+size_t Count(const std::vector<bool>& v, size_t from, size_t to) {
+  size_t n = 0;
+  for (size_t i = from; i < to; ++i) n += v[i];
+  return n;
+}
+
+constexpr size_t kFileBytes = 8 << 20;
+
+// Writes 8 MiB through a WriteBehind syncing every 1 MiB; returns which pages of the file are
+// still cached after Stop, or nothing when the test cannot tell (a tmpfs has no disk to drop to).
+std::vector<bool> CachedAfterWriting(bool drop_behind, uint64_t drop_from, uint64_t* drops) {
   const std::string path = ::testing::TempDir() + "/drop_behind_" + std::to_string(::getpid());
   auto fd = OpenFile(path, O_RDWR | O_CREAT | O_TRUNC, 0600, path);
   EXPECT_THAT(fd.status(), IsOk());
-  if (!fd.ok()) return SIZE_MAX;
+  if (!fd.ok()) return {};
   struct statfs fs;
   const bool tmpfs = ::fstatfs(fd->get(), &fs) == 0 && fs.f_type == TMPFS_MAGIC;
   const std::string chunk(64 << 10, 'x');
-  const size_t total = 8 << 20;
   WriteBehind behind(fd->get(), {.interval = 256 << 10,
                                  .sync_interval = 1 << 20,
                                  .drop_behind = drop_behind,
+                                 .drop_from = drop_from,
                                  .display = "the test file"});
-  for (size_t off = 0; off < total; off += chunk.size()) {
+  for (size_t off = 0; off < kFileBytes; off += chunk.size()) {
     EXPECT_THAT(PwriteFully(fd->get(), off, chunk.data(), chunk.size(), "writing the test file"),
                 IsOk());
     behind.Wrote(chunk.size());
@@ -92,7 +100,7 @@ size_t CachedAfterWriting(bool drop_behind, uint64_t* drops) {
   }
   EXPECT_THAT(behind.Stop(), IsOk());
   *drops = behind.drops();
-  const size_t cached = tmpfs ? SIZE_MAX : ResidentPages(fd->get(), total);
+  std::vector<bool> cached = tmpfs ? std::vector<bool>() : ResidentPages(fd->get(), kFileBytes);
   ::unlink(path.c_str());
   return cached;
 }
@@ -100,15 +108,31 @@ size_t CachedAfterWriting(bool drop_behind, uint64_t* drops) {
 TEST(WriteBehindTest, DropBehindLeavesOnlyTheUnsyncedTailInThePageCache) {
   uint64_t drops = 0;
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  const size_t kept = CachedAfterWriting(/*drop_behind=*/false, &drops);
+  const size_t pages = kFileBytes / page;
+  const std::vector<bool> kept = CachedAfterWriting(/*drop_behind=*/false, 0, &drops);
   EXPECT_EQ(drops, 0u);
-  const size_t dropped = CachedAfterWriting(/*drop_behind=*/true, &drops);
-  if (kept == SIZE_MAX || dropped == SIZE_MAX) GTEST_SKIP() << "the test directory is a tmpfs";
+  const std::vector<bool> dropped = CachedAfterWriting(/*drop_behind=*/true, 0, &drops);
+  if (kept.empty() || dropped.empty()) GTEST_SKIP() << "the test directory is a tmpfs";
+  ASSERT_EQ(kept.size(), pages);
+  ASSERT_EQ(dropped.size(), pages);
   EXPECT_GE(drops, 1u);
   // Without drop-behind the whole file stays cached; with it, at most the last sync interval
   // (written after the last sync) and the pages a sync was still writing back.
-  EXPECT_EQ(kept, (8u << 20) / page);
-  EXPECT_LE(dropped, (2u << 20) / page) << "of " << (8u << 20) / page << " pages";
+  EXPECT_EQ(Count(kept, 0, pages), pages);
+  EXPECT_LE(Count(dropped, 0, pages), (2u << 20) / page) << "of " << pages << " pages";
+}
+
+// Appending to a live database: its own pages (before drop_from) stay cached for its readers.
+TEST(WriteBehindTest, DropBehindKeepsThePagesBeforeDropFrom) {
+  uint64_t drops = 0;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t pages = kFileBytes / page, half = pages / 2;
+  const std::vector<bool> cached = CachedAfterWriting(/*drop_behind=*/true, kFileBytes / 2, &drops);
+  if (cached.empty()) GTEST_SKIP() << "the test directory is a tmpfs";
+  ASSERT_EQ(cached.size(), pages);
+  EXPECT_GE(drops, 1u);
+  EXPECT_EQ(Count(cached, 0, half), half);
+  EXPECT_LE(Count(cached, half, pages), (2u << 20) / page) << "of " << pages - half << " pages";
 }
 
 TEST(WriteBehindTest, AFailedSyncIsReturnedByStop) {
