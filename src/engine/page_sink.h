@@ -50,11 +50,10 @@ Status PwriteFully(int fd, uint64_t offset, const char* data, size_t n, const st
 // past `drop_from` from the page cache (posix_fadvise(2) POSIX_FADV_DONTNEED): what is synced is
 // on the disk, the page cache then holds about `sync_interval` bytes of what was written instead
 // of all of it, and the next writes reuse the pages just freed. Pages before `drop_from` (a live
-// database's, when new b-trees are appended to it) stay cached for its readers. On this project's
-// test VM a page the machine has not touched lately costs about 3.5 s of system time a GiB to
-// touch, and the first 4 GiB restore after a backup paid 14-16 s of system time with its whole file
-// cached, 5.5-7 s with drop-behind (docs/performance.md, "Drop-behind"). The price: the finished
-// file is not cached.
+// database's, when new b-trees are appended to it) stay cached for its readers. Taking new memory
+// is expensive on this project's test VM (about 3.5 s of system time a GiB), and the first 4 GiB
+// restore after a backup paid 14-16 s of system time with its whole file cached, 5.4-7 s with
+// drop-behind (docs/performance.md, "Drop-behind"). The price: the finished file is not cached.
 //
 // Thread-safety: Wrote() may be called from several threads; Stop() from one, after the writes.
 class WriteBehind {
