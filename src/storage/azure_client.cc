@@ -84,7 +84,7 @@ std::string AzureBlobClient::Describe(const std::string& name) const {
   return "azure-blob://" + config_.container + "/" + name;
 }
 
-StatusOr<HttpResponse> AzureBlobClient::SendOnce(const Op& op, const HttpBodyCallback* on_body) {
+StatusOr<HttpRequest> AzureBlobClient::AuthorizedRequest(const Op& op) const {
   AzureSignedRequest sreq;
   sreq.method = op.method;
   sreq.path = base_path_ + "/" + config_.container;
@@ -121,15 +121,36 @@ StatusOr<HttpResponse> AzureBlobClient::SendOnce(const Op& op, const HttpBodyCal
   req.connect_timeout = config_.connect_timeout;
   req.stall_timeout = config_.stall_timeout;
   req.ca_file = config_.ca_file;
-
-  HttpClientPool::Lease client = pool_.Acquire();
-  StatusOr<HttpResponse> r =
-      on_body != nullptr ? client->SendStreaming(req, *on_body) : client->Send(req);
-  OPENSSL_cleanse(req.url.data(), req.url.size());
   for (auto& [k, v] : sreq.headers) {
     if (k == "Authorization") OPENSSL_cleanse(v.data(), v.size());
   }
+  return req;
+}
+
+namespace {
+// Wipes the credentials a request carries (a SAS token in its URL, an Authorization header).
+void WipeCredentials(HttpRequest& req) {
+  OPENSSL_cleanse(req.url.data(), req.url.size());
+  for (const auto& [k, v] : req.headers.fields()) {
+    if (k == "Authorization") OPENSSL_cleanse(const_cast<char*>(v.data()), v.size());
+  }
+}
+}  // namespace
+
+StatusOr<HttpResponse> AzureBlobClient::SendOnce(const Op& op, const HttpBodyCallback* on_body) {
+  ASSIGN_OR_RETURN(HttpRequest req, AuthorizedRequest(op));
+  HttpClientPool::Lease client = pool_.Acquire();
+  StatusOr<HttpResponse> r =
+      on_body != nullptr ? client->SendStreaming(req, *on_body) : client->Send(req);
+  WipeCredentials(req);
   return r;
+}
+
+StatusOr<std::unique_ptr<HttpBodyStream>> AzureBlobClient::OpenOnce(const Op& op) {
+  ASSIGN_OR_RETURN(HttpRequest req, AuthorizedRequest(op));
+  StatusOr<std::unique_ptr<HttpBodyStream>> stream = pool_.Open(req);
+  WipeCredentials(req);
+  return stream;
 }
 
 Status AzureBlobClient::ErrorFor(const Op& op, const HttpResponse& r) const {
@@ -224,6 +245,23 @@ StatusOr<size_t> AzureBlobClient::GetRange(const std::string& name, uint64_t off
         return SendOnce(op, &sink);
       },
       [&](const HttpResponse& r) { return ErrorFor(op, r); });
+}
+
+std::unique_ptr<ByteSource> AzureBlobClient::OpenRange(const std::string& name, uint64_t offset,
+                                                       uint64_t n, const std::string& if_match) {
+  RangedReadRequest request{offset, static_cast<size_t>(n), "reading " + Describe(name),
+                            "the Azure endpoint of " + config_.display};
+  auto op = std::make_shared<Op>(Op{"GET", name, {}, {}, {}, request.what});
+  return NewRangeStream(
+      config_.retry, std::move(request),
+      [this, op, if_match](uint64_t first, uint64_t last) {
+        op->headers.clear();
+        op->headers.emplace_back("x-ms-range",
+                                 "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+        if (!if_match.empty()) op->headers.emplace_back("If-Match", if_match);
+        return OpenOnce(*op);
+      },
+      [this, op](const HttpResponse& r) { return ErrorFor(*op, r); });
 }
 
 StatusOr<AzureListPage> AzureBlobClient::ListBlobs(const std::string& prefix,

@@ -80,6 +80,11 @@ class AzureBlobClient {
   // With a non-empty `if_match` ETag, a changed blob is FailedPrecondition.
   StatusOr<size_t> GetRange(const std::string& name, uint64_t offset, size_t n,
                             const std::string& if_match, char* out);
+  // Bytes [offset, offset + n) of blob `name` as a stream: one Get Blob, read as the caller
+  // reads, resumed where it stopped after a retried failure (NewRangeStream). With a non-empty
+  // `if_match`, a changed blob is FailedPrecondition. The client must outlive the stream.
+  std::unique_ptr<ByteSource> OpenRange(const std::string& name, uint64_t offset, uint64_t n,
+                                        const std::string& if_match);
   // One List Blobs page (max_results 1..5000).
   StatusOr<AzureListPage> ListBlobs(const std::string& prefix, const std::string& delimiter,
                                     const std::string& marker, int max_results);
@@ -102,9 +107,13 @@ class AzureBlobClient {
   struct Op;
   explicit AzureBlobClient(AzureClientConfig config) : config_(std::move(config)) {}
 
+  // The authorized HTTP request of one attempt of `op` (it carries credentials: wipe it after).
+  StatusOr<HttpRequest> AuthorizedRequest(const Op& op) const;
   // Sends one authorized attempt of `op` (no retries). Non-2xx statuses are returned as a
   // response.
   StatusOr<HttpResponse> SendOnce(const Op& op, const HttpBodyCallback* on_body);
+  // Opens one authorized attempt of `op`, a GET, its body not read yet (HttpClient::Open).
+  StatusOr<std::unique_ptr<HttpBodyStream>> OpenOnce(const Op& op);
   Status ErrorFor(const Op& op, const HttpResponse& response) const;
   // SendOnce + ErrorFor, retried. The returned response is 2xx.
   StatusOr<HttpResponse> Execute(const Op& op);

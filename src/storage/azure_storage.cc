@@ -256,10 +256,6 @@ Status AzureSettings::Validate() const {
     return InvalidArgumentError("Azure max blocks in flight must be between 1 and 64, got " +
                                 std::to_string(max_blocks_in_flight));
   }
-  if (read_window < 1 || read_window > (size_t{1} << 30)) {
-    return InvalidArgumentError("Azure read window must be between 1 byte and 1 GiB, got " +
-                                std::to_string(read_window));
-  }
   if (list_page_size < 1 || list_page_size > 5000) {
     return InvalidArgumentError("Azure list page size must be between 1 and 5000, got " +
                                 std::to_string(list_page_size));
@@ -299,12 +295,16 @@ StatusOr<std::unique_ptr<RandomAccessSource>> AzureStorage::NewReader(const std:
   ASSIGN_OR_RETURN(AzureBlobInfo info, Properties(path));
   std::string name = base_prefix_ + path;
   std::string describe = client_->Describe(name);
-  RangeFetch fetch = [client = client_, name = std::move(name), etag = info.etag](
-                         uint64_t offset, size_t n, char* out) {
+  RangeFetch fetch = [client = client_, name, etag = info.etag](uint64_t offset, size_t n,
+                                                                char* out) {
     return client->GetRange(name, offset, n, etag, out);
   };
+  RangeOpen open = [client = client_, name, etag = info.etag,
+                    size = info.size](uint64_t offset) -> StatusOr<std::unique_ptr<ByteSource>> {
+    return client->OpenRange(name, offset, size - std::min(offset, size), etag);
+  };
   return std::unique_ptr<RandomAccessSource>(
-      new RangedReader(std::move(fetch), std::move(describe), info.size, settings_.read_window));
+      new RangedReader(std::move(fetch), std::move(open), std::move(describe), info.size));
 }
 
 StatusOr<uint64_t> AzureStorage::Size(const std::string& path) {

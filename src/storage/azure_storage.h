@@ -25,7 +25,8 @@
 // max_blocks_in_flight at once) and Put Block List at Close(); nothing is visible before that,
 // and staged blocks of an abandoned writer are never committed (the service discards them).
 // Readers learn the size and ETag with Get Blob Properties, then read with ranged Get Blob
-// pinned to that ETag (storage/ranged_reader.h).
+// pinned to that ETag: sequential reads are one Get Blob to the blob's end, pulled as the reader
+// reads, and hold no window of the blob (storage/ranged_reader.h).
 // Errors: see storage/azure_client.h; all messages show the URI redacted (RedactedUri()).
 // Thread-safety: as ExternalStorage: the storage is thread-safe; its readers and writers are
 // single-threaded objects and may outlive the storage.
@@ -49,7 +50,6 @@ namespace cofre {
 struct AzureSettings {
   size_t block_size = 4 << 20;   // Put Block size; 64 KiB .. 512 MiB
   int max_blocks_in_flight = 2;  // concurrent Put Block requests per writer
-  size_t read_window = 4 << 20;  // bytes fetched per Get Blob by sequential reads
   int list_page_size = 5000;     // maxresults per List Blobs request (1..5000)
   RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};

@@ -207,7 +207,6 @@ class AzuriteTest : public ::testing::Test {
 TEST_F(AzuriteTest, LargeBlobGoesUpInBlocksAndReadsBackWithRanges) {
   AzureSettings settings = FastAzureSettings();
   settings.block_size = 64 << 10;
-  settings.read_window = 10'000;
   auto storage = OpenAzureOrDie(AzureUri(server_, container_, "big"), settings);
   ASSERT_NE(storage, nullptr);
   const std::string data = PatternBytes((64 << 10) * 5 + 777, 3);

@@ -64,7 +64,6 @@ inline AzureSettings FastAzureSettings() {
   AzureSettings s;
   s.block_size = 1 << 20;
   s.max_blocks_in_flight = 2;
-  s.read_window = 256 << 10;
   s.retry.initial_backoff = std::chrono::milliseconds(10);
   s.retry.max_backoff = std::chrono::milliseconds(100);
   s.retry.max_attempts = 6;

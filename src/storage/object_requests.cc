@@ -1,5 +1,6 @@
 #include "storage/object_requests.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -49,6 +50,86 @@ StatusOr<size_t> ReadRangeRetried(const RetrySettings& retry, const RangedReadRe
   });
   if (!s.ok()) return s;
   return got;
+}
+
+namespace {
+
+class RetriedRangeStream : public ByteSource {
+ public:
+  RetriedRangeStream(const RetrySettings& retry, RangedReadRequest request, RangeOpenAttempt open,
+                     ResponseError error_for)
+      : retry_(retry),
+        request_(std::move(request)),
+        open_(std::move(open)),
+        error_for_(std::move(error_for)),
+        end_(request_.offset + request_.length) {}
+
+  StatusOr<size_t> Read(char* buf, size_t n) override {
+    n = static_cast<size_t>(std::min<uint64_t>(n, end_ - pos()));
+    if (n == 0 || at_end_) return size_t{0};
+    size_t got = 0;
+    Status s = Retry(retry_, request_.what, [&](int) -> Status {
+      if (stream_ == nullptr) {
+        RETURN_IF_ERROR(OpenAt(pos()));
+        if (at_end_) return Status::OK();
+      }
+      StatusOr<size_t> r = stream_->Read(buf, n);
+      if (!r.ok()) {
+        stream_.reset();  // the next attempt asks for the rest
+        return r.status();
+      }
+      got = *r;
+      if (got == 0) at_end_ = true;  // the object is shorter than expected
+      return Status::OK();
+    });
+    if (!s.ok()) {
+      stream_.reset();
+      return s;
+    }
+    read_ += got;
+    return got;
+  }
+
+ private:
+  uint64_t pos() const { return request_.offset + read_; }
+
+  // Opens the GET of [first, end_), checking that the endpoint honoured the range.
+  Status OpenAt(uint64_t first) {
+    ASSIGN_OR_RETURN(std::unique_ptr<HttpBodyStream> stream, open_(first, end_ - 1));
+    const HttpResponse& r = stream->response();
+    if (r.status == 416) {
+      at_end_ = true;  // the range starts at or past the end: nothing more to read
+      return Status::OK();
+    }
+    if (r.status < 200 || r.status >= 300) return error_for_(r);
+    uint64_t length = 0;
+    std::string header = r.headers.Get("Content-Length").value_or("");
+    auto [ptr, ec] = std::from_chars(header.data(), header.data() + header.size(), length);
+    const bool known = !header.empty() && ec == std::errc() && ptr == header.data() + header.size();
+    if ((r.status != 206 && first != 0) || (known && length > end_ - first)) {
+      return FailedPreconditionError(request_.endpoint + " ignored a range request while " +
+                                     request_.what + "; it is not compatible");
+    }
+    stream_ = std::move(stream);
+    return Status::OK();
+  }
+
+  const RetrySettings retry_;
+  const RangedReadRequest request_;
+  const RangeOpenAttempt open_;
+  const ResponseError error_for_;
+  const uint64_t end_;
+  uint64_t read_ = 0;  // bytes handed to the caller
+  bool at_end_ = false;
+  std::unique_ptr<HttpBodyStream> stream_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> NewRangeStream(const RetrySettings& retry, RangedReadRequest request,
+                                           RangeOpenAttempt open, ResponseError error_for) {
+  return std::make_unique<RetriedRangeStream>(retry, std::move(request), std::move(open),
+                                              std::move(error_for));
 }
 
 StatusOr<uint64_t> ContentLengthOf(const HttpResponse& response, std::string_view service,

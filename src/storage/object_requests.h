@@ -3,13 +3,15 @@
 // Status (Unavailable for what is worth retrying); these helpers do the rest the same way for
 // every service: retry a request until it answers 2xx, parse a response inside the retry (a
 // garbled listing page is retried like a dropped connection), resume a ranged read where a
-// dropped connection left it, and read a HEAD's Content-Length.
+// dropped connection left it, stream an object's bytes as the caller reads them, and read a
+// HEAD's Content-Length.
 // Thread-safety: stateless; the callbacks are called on the caller's thread.
 #ifndef COFRE_STORAGE_OBJECT_REQUESTS_H_
 #define COFRE_STORAGE_OBJECT_REQUESTS_H_
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -24,6 +26,9 @@ using SendAttempt = std::function<StatusOr<HttpResponse>()>;
 // One attempt of a ranged GET of bytes [first, last], its body streamed to `on_body`.
 using RangeAttempt = std::function<StatusOr<HttpResponse>(uint64_t first, uint64_t last,
                                                           const HttpBodyCallback& on_body)>;
+// One attempt to open a ranged GET of bytes [first, last], its body not read yet.
+using RangeOpenAttempt =
+    std::function<StatusOr<std::unique_ptr<HttpBodyStream>>(uint64_t first, uint64_t last)>;
 // The Status a non-2xx response means.
 using ResponseError = std::function<Status(const HttpResponse&)>;
 
@@ -63,6 +68,17 @@ struct RangedReadRequest {
 StatusOr<size_t> ReadRangeRetried(const RetrySettings& retry, const RangedReadRequest& request,
                                   char* out, const RangeAttempt& send,
                                   const ResponseError& error_for);
+
+// Reads bytes [request.offset, request.offset + request.length) of an object sequentially, as
+// one ranged GET whose body is pulled as the caller reads (HttpClient::Open): the bytes go from
+// the connection straight into the caller's buffer, and the stream holds none of the object
+// beyond one receive buffer. The GET is opened at the first Read(). A GET that fails, before or
+// while its body arrives, is retried within the Read() that met the failure, asking only for
+// the bytes not read yet (`retry` applies to each Read()). The object ending early reads as its
+// end (the caller knows the size it expects); a response longer than asked is
+// FailedPrecondition (the endpoint ignored the range).
+std::unique_ptr<ByteSource> NewRangeStream(const RetrySettings& retry, RangedReadRequest request,
+                                           RangeOpenAttempt open, ResponseError error_for);
 
 // The Content-Length header of a HEAD response; Unavailable (retryable) when it is missing or
 // not a number. `service` names the service in the message ("S3", "Azure").

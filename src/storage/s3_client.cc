@@ -79,7 +79,7 @@ std::string S3Client::Describe(const std::string& key) const {
   return "s3://" + config_.bucket + "/" + key;
 }
 
-StatusOr<HttpResponse> S3Client::SendOnce(const Op& op, const HttpBodyCallback* on_body) {
+HttpRequest S3Client::SignedRequest(const Op& op) const {
   const std::string host = config_.path_style ? host_port_ : config_.bucket + "." + host_port_;
   std::string path = config_.path_style ? "/" + config_.bucket : "";
   if (!op.key.empty() || !config_.path_style) path += "/" + op.key;
@@ -106,7 +106,11 @@ StatusOr<HttpResponse> S3Client::SendOnce(const Op& op, const HttpBodyCallback* 
   req.connect_timeout = config_.connect_timeout;
   req.stall_timeout = config_.stall_timeout;
   req.ca_file = config_.ca_file;
+  return req;
+}
 
+StatusOr<HttpResponse> S3Client::SendOnce(const Op& op, const HttpBodyCallback* on_body) {
+  const HttpRequest req = SignedRequest(op);
   HttpClientPool::Lease client = pool_.Acquire();
   if (on_body != nullptr) return client->SendStreaming(req, *on_body);
   return client->Send(req);
@@ -236,6 +240,23 @@ StatusOr<size_t> S3Client::GetRange(const std::string& key, uint64_t offset, siz
         return SendOnce(op, &sink);
       },
       [&](const HttpResponse& r) { return ErrorFor(op, r); });
+}
+
+std::unique_ptr<ByteSource> S3Client::OpenRange(const std::string& key, uint64_t offset, uint64_t n,
+                                                const std::string& if_match) {
+  RangedReadRequest request{offset, static_cast<size_t>(n), "reading " + Describe(key),
+                            "the S3 endpoint of " + config_.display};
+  auto op = std::make_shared<Op>(Op{"GET", key, {}, {}, {}, request.what});
+  return NewRangeStream(
+      config_.retry, std::move(request),
+      [this, op, if_match](uint64_t first, uint64_t last) {
+        op->headers.clear();
+        op->headers.emplace_back("Range",
+                                 "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+        if (!if_match.empty()) op->headers.emplace_back("If-Match", if_match);
+        return pool_.Open(SignedRequest(*op));
+      },
+      [this, op](const HttpResponse& r) { return ErrorFor(*op, r); });
 }
 
 StatusOr<S3ListPage> S3Client::ListObjectsV2(const std::string& prefix,

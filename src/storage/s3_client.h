@@ -72,6 +72,11 @@ class S3Client {
   // With a non-empty `if_match` ETag, a changed object is FailedPrecondition.
   StatusOr<size_t> GetRange(const std::string& key, uint64_t offset, size_t n,
                             const std::string& if_match, char* out);
+  // Bytes [offset, offset + n) of `key` as a stream: one GET, read as the caller reads,
+  // resumed where it stopped after a retried failure (NewRangeStream). With a non-empty
+  // `if_match`, a changed object is FailedPrecondition. The client must outlive the stream.
+  std::unique_ptr<ByteSource> OpenRange(const std::string& key, uint64_t offset, uint64_t n,
+                                        const std::string& if_match);
 
   // One ListObjectsV2 page.
   StatusOr<S3ListPage> ListObjectsV2(const std::string& prefix, const std::string& delimiter,
@@ -101,6 +106,8 @@ class S3Client {
   struct Op;
   explicit S3Client(S3ClientConfig config) : config_(std::move(config)) {}
 
+  // The signed HTTP request of one attempt of `op`.
+  HttpRequest SignedRequest(const Op& op) const;
   // Sends one signed attempt of `op` (no retries). Non-2xx statuses are returned as a response.
   StatusOr<HttpResponse> SendOnce(const Op& op, const HttpBodyCallback* on_body);
   // Maps a non-2xx response to a Status (Unavailable for retryable ones).

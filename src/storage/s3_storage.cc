@@ -84,10 +84,6 @@ Status S3Settings::Validate() const {
     return InvalidArgumentError("S3 max parts in flight must be between 1 and 64, got " +
                                 std::to_string(max_parts_in_flight));
   }
-  if (read_window < 1 || read_window > (size_t{1} << 30)) {
-    return InvalidArgumentError("S3 read window must be between 1 byte and 1 GiB, got " +
-                                std::to_string(read_window));
-  }
   if (list_page_size < 1 || list_page_size > 1000) {
     return InvalidArgumentError("S3 list page size must be between 1 and 1000, got " +
                                 std::to_string(list_page_size));
@@ -119,12 +115,16 @@ StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::st
   ASSIGN_OR_RETURN(std::string key, KeyFor(path));
   ASSIGN_OR_RETURN(S3ObjectInfo info, client_->HeadObject(key));
   std::string describe = client_->Describe(key);
-  RangeFetch fetch = [client = client_, key = std::move(key), etag = info.etag](
-                         uint64_t offset, size_t n, char* out) {
+  RangeFetch fetch = [client = client_, key, etag = info.etag](uint64_t offset, size_t n,
+                                                               char* out) {
     return client->GetRange(key, offset, n, etag, out);
   };
+  RangeOpen open = [client = client_, key, etag = info.etag,
+                    size = info.size](uint64_t offset) -> StatusOr<std::unique_ptr<ByteSource>> {
+    return client->OpenRange(key, offset, size - std::min(offset, size), etag);
+  };
   return std::unique_ptr<RandomAccessSource>(
-      new RangedReader(std::move(fetch), std::move(describe), info.size, settings_.read_window));
+      new RangedReader(std::move(fetch), std::move(open), std::move(describe), info.size));
 }
 
 StatusOr<uint64_t> S3Storage::Size(const std::string& path) {

@@ -13,8 +13,9 @@
 // PUT at Close(), a larger one a multipart upload with at most max_parts_in_flight parts
 // uploading at once (so a writer holds at most (max_parts_in_flight + 1) parts in memory). A
 // failed or abandoned multipart upload is aborted. Readers learn the size and ETag with HEAD,
-// then read with ranged GETs (read_window bytes at a time for sequential reads) pinned to that
-// ETag, so an object replaced mid-read is FailedPrecondition, never a mix.
+// then read with ranged GETs pinned to that ETag, so an object replaced mid-read is
+// FailedPrecondition, never a mix. Sequential reads are one GET to the object's end, pulled as
+// the reader reads (storage/ranged_reader.h): a reader holds no window of the object.
 // Errors: see storage/s3_client.h; all messages show the URI redacted (RedactedUri()).
 // Thread-safety: as ExternalStorage: the storage is thread-safe; its readers and writers are
 // single-threaded objects and may outlive the storage.
@@ -37,10 +38,9 @@ namespace cofre {
 struct S3Settings {
   // A writer holds at most (max_parts_in_flight + 1) parts: 15 MiB by default, which keeps a
   // backup with two export threads under 64 MiB of peak RSS (docs/storage.md, "Memory").
-  size_t part_size = 5 << 20;    // multipart part size; >= 5 MiB (S3's minimum)
-  int max_parts_in_flight = 2;   // concurrent part uploads per writer
-  size_t read_window = 4 << 20;  // bytes fetched per GET by sequential reads
-  int list_page_size = 1000;     // max-keys per ListObjectsV2 request (1..1000)
+  size_t part_size = 5 << 20;   // multipart part size; >= 5 MiB (S3's minimum)
+  int max_parts_in_flight = 2;  // concurrent part uploads per writer
+  int list_page_size = 1000;    // max-keys per ListObjectsV2 request (1..1000)
   RetrySettings retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};

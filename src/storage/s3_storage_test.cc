@@ -262,7 +262,6 @@ TEST_F(S3StorageTest, ObjectOfExactlyOnePartIsOnePut) {
 
 TEST_F(S3StorageTest, SequentialAndRangedReads) {
   S3Settings settings = s3_testing::FastTestSettings();
-  settings.read_window = 256 << 10;
   auto storage = Storage("base", "", settings);
   const std::string data = PatternBytes(3 * (256 << 10) + 12345, 9);
   Put(*storage, "f", data);
@@ -303,7 +302,6 @@ TEST_F(S3StorageTest, SequentialAndRangedReads) {
 TEST_F(S3StorageTest, ReplacedObjectFailsTheOpenReader) {
   Put(*storage_, "r", PatternBytes(100000, 1));
   S3Settings settings = s3_testing::FastTestSettings();
-  settings.read_window = 1000;
   auto storage = Storage("base", "", settings);
   auto reader = storage->NewReader("r");
   ASSERT_TRUE(reader.ok());

@@ -29,6 +29,59 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Adds one header line to `headers`. A status line starts a new response (after 100 Continue or
+// a redirect): the earlier headers are forgotten.
+void TakeHeaderLine(std::string_view line, HttpHeaders* headers) {
+  if (line.starts_with("HTTP/")) {
+    headers->Clear();
+    return;
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    headers->Add(std::string(TrimWhitespace(line.substr(0, colon))),
+                 std::string(TrimWhitespace(line.substr(colon + 1))));
+  }
+}
+
+// Sets what every transfer of `request` shares: URL, CA file, timeouts, error buffer and the
+// request's header fields. Returns the header list, to free once the transfer ended.
+curl_slist* SetCommonOptions(CURL* curl, const HttpRequest& request, char* errbuf) {
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  if (!request.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
+  if (request.total_timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
+  }
+  if (request.stall_timeout.count() > 0) {
+    long secs = static_cast<long>((request.stall_timeout.count() + 999) / 1000);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, secs);
+  }
+  curl_slist* headers = nullptr;
+  // No "Expect: 100-continue" round trip; S3 answers errors after the body just as well.
+  headers = curl_slist_append(headers, "Expect:");
+  for (const auto& [name, value] : request.headers.fields()) {
+    std::string line = value.empty() ? name + ";" : name + ": " + value;
+    headers = curl_slist_append(headers, line.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  return headers;
+}
+
+// The Unavailable a failed transfer is. It names host:port and never the query string:
+// presigned URLs carry credentials there.
+Status TransportError(const std::string& method, const std::string& host_port, CURLcode rc,
+                      const char* errbuf) {
+  std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+  detail = detail.substr(0, detail.find('?'));
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  return UnavailableError("HTTP " + method + " to " + host_port + " failed: " + detail +
+                          "; check that the endpoint is reachable");
+}
+
 }  // namespace
 
 void HttpHeaders::Add(std::string name, std::string value) {
@@ -78,18 +131,8 @@ struct HttpClient::Transfer {
   Status callback_status;
 
   static size_t OnHeader(char* data, size_t size, size_t n, void* self) {
-    auto* t = static_cast<Transfer*>(self);
-    std::string_view line(data, size * n);
-    if (line.starts_with("HTTP/")) {
-      // A new response begins (after 100 Continue or a redirect): forget earlier headers.
-      t->response.headers.Clear();
-      return size * n;
-    }
-    size_t colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      t->response.headers.Add(std::string(TrimWhitespace(line.substr(0, colon))),
-                              std::string(TrimWhitespace(line.substr(colon + 1))));
-    }
+    TakeHeaderLine(std::string_view(data, size * n),
+                   &static_cast<Transfer*>(self)->response.headers);
     return size * n;
   }
 
@@ -188,20 +231,7 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
   t.on_body = on_body ? &on_body : nullptr;
   char errbuf[CURL_ERROR_SIZE] = {0};
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  if (!request.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(request.connect_timeout.count()));
-  if (request.total_timeout.count() > 0) {
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
-  }
-  if (request.stall_timeout.count() > 0) {
-    long secs = static_cast<long>((request.stall_timeout.count() + 999) / 1000);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, secs);
-  }
+  curl_slist* headers = SetCommonOptions(curl, request, errbuf);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
@@ -226,15 +256,6 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
-  curl_slist* headers = nullptr;
-  // No "Expect: 100-continue" round trip; S3 answers errors after the body just as well.
-  headers = curl_slist_append(headers, "Expect:");
-  for (const auto& [name, value] : request.headers.fields()) {
-    std::string line = value.empty() ? name + ";" : name + ": " + value;
-    headers = curl_slist_append(headers, line.c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-
   CURLcode rc = curl_easy_perform(curl);
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
@@ -242,16 +263,207 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
 
   if (!t.callback_status.ok()) return t.callback_status;
-  if (rc != CURLE_OK) {
-    std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-    // Never echo a query string: presigned URLs carry credentials there.
-    detail = detail.substr(0, detail.find('?'));
-    while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
-    return UnavailableError("HTTP " + request.method + " to " + host_port + " failed: " + detail +
-                            "; check that the endpoint is reachable");
-  }
+  if (rc != CURLE_OK) return TransportError(request.method, host_port, rc, errbuf);
   t.response.status = static_cast<int>(code);
   return std::move(t.response);
+}
+
+// A transfer whose body the caller pulls. The easy handle runs in a multi handle of its own, so
+// that a Read() can drive it until its buffer is full and then leave it paused.
+struct HttpBodyStream::State {
+  CURL* curl = nullptr;
+  CURLM* multi = nullptr;
+  curl_slist* headers = nullptr;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  std::string method;
+  std::string host_port;
+  std::optional<HttpClientPool::Lease> lease;  // the client lent to the stream (pool Open)
+
+  HttpResponse response;
+  bool final_headers = false;  // the final response's header block ended
+  bool success = false;        // ... and its status is 2xx
+  bool done = false;           // the transfer ended: `result` says how
+  CURLcode result = CURLE_OK;
+  bool paused = false;  // receiving is paused (by OnBody, or by Read() on its way out)
+
+  // The running Read(): bytes [0, got) of dest[0, room) are filled.
+  char* dest = nullptr;
+  size_t room = 0;
+  size_t got = 0;
+  // What a piece of the body held beyond the last Read()'s room (at most one piece).
+  std::string spill;
+  size_t spill_pos = 0;
+
+  ~State() {
+    if (multi != nullptr) {
+      curl_multi_remove_handle(multi, curl);  // closes the connection if the body did not end
+      curl_multi_cleanup(multi);
+    }
+    curl_slist_free_all(headers);
+    if (curl != nullptr) curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  }
+
+  long Code() const {
+    long code = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    return code;
+  }
+
+  static size_t OnHeader(char* data, size_t size, size_t n, void* self) {
+    auto* s = static_cast<State*>(self);
+    std::string_view line(data, size * n);
+    if (TrimWhitespace(line).empty()) {
+      // The blank line that ends a header block: final unless it was a 1xx's.
+      if (s->Code() >= 200) s->final_headers = true;
+    } else {
+      TakeHeaderLine(line, &s->response.headers);
+    }
+    return size * n;
+  }
+
+  static size_t OnBody(char* data, size_t size, size_t n, void* self) {
+    auto* s = static_cast<State*>(self);
+    const size_t len = size * n;
+    const long code = s->Code();
+    if (code < 200 || code >= 300) {
+      size_t keep =
+          std::min(len, kMaxErrorBodyBytes - std::min(kMaxErrorBodyBytes, s->response.body.size()));
+      s->response.body.append(data, keep);
+      return len;
+    }
+    if (s->dest == nullptr || s->got == s->room || s->spill_pos < s->spill.size()) {
+      // No room: curl keeps this piece and hands it over again when unpaused.
+      s->paused = true;
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    const size_t k = std::min(len, s->room - s->got);
+    std::memcpy(s->dest + s->got, data, k);
+    s->got += k;
+    if (k < len) {
+      s->spill.assign(data + k, len - k);
+      s->spill_pos = 0;
+    }
+    return len;
+  }
+
+  // Moves the transfer on; with `wait`, first waits (up to a second) for the socket when there
+  // is nothing to do yet. Sets done/result when the transfer ended.
+  Status Drive(bool wait) {
+    if (wait) {
+      CURLMcode pc = curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+      if (pc != CURLM_OK)
+        return InternalError(std::string("curl_multi_poll: ") + curl_multi_strerror(pc));
+    }
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(multi, &running);
+    if (mc != CURLM_OK)
+      return InternalError(std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
+    int queued = 0;
+    while (CURLMsg* m = curl_multi_info_read(multi, &queued)) {
+      if (m->msg == CURLMSG_DONE) {
+        done = true;
+        result = m->data.result;
+      }
+    }
+    return Status::OK();
+  }
+};
+
+HttpBodyStream::HttpBodyStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
+HttpBodyStream::~HttpBodyStream() = default;
+
+const HttpResponse& HttpBodyStream::response() const { return state_->response; }
+
+StatusOr<size_t> HttpBodyStream::Read(char* buf, size_t n) {
+  State& s = *state_;
+  if (!s.success || n == 0) return size_t{0};
+  s.dest = buf;
+  s.room = n;
+  s.got = 0;
+  // The dest pointer must not outlive this call, whatever path leaves it.
+  struct ClearDest {
+    State& s;
+    ~ClearDest() { s.dest = nullptr; }
+  } clear_dest{s};
+
+  if (s.spill_pos < s.spill.size()) {
+    const size_t k = std::min(n, s.spill.size() - s.spill_pos);
+    std::memcpy(buf, s.spill.data() + s.spill_pos, k);
+    s.spill_pos += k;
+    s.got = k;
+    if (s.spill_pos == s.spill.size()) {
+      s.spill.clear();
+      s.spill_pos = 0;
+    }
+  }
+  bool first = true;
+  while (s.got < s.room && !s.done) {
+    if (s.paused) {
+      s.paused = false;
+      CURLcode rc = curl_easy_pause(s.curl, CURLPAUSE_CONT);  // may deliver a kept piece now
+      if (rc != CURLE_OK) {
+        s.done = true;
+        s.result = rc;
+        break;
+      }
+      if (s.got == s.room) break;
+    }
+    // Bytes may be waiting already: try without waiting first.
+    RETURN_IF_ERROR(s.Drive(/*wait=*/!first));
+    first = false;
+  }
+  if (!s.done && !s.paused) {
+    // Leave the rest in the connection until the next Read().
+    if (curl_easy_pause(s.curl, CURLPAUSE_RECV) == CURLE_OK) s.paused = true;
+  }
+  if (s.got > 0) return s.got;
+  if (s.done && s.result != CURLE_OK) {
+    return TransportError(s.method, s.host_port, s.result, s.errbuf);
+  }
+  return size_t{0};
+}
+
+StatusOr<std::unique_ptr<HttpBodyStream>> HttpClient::Open(const HttpRequest& request) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  const std::string host_port = HostPortOf(request.url);
+  if (request.method != "GET" || request.body_source != nullptr || !request.body.empty()) {
+    return InvalidArgumentError("HttpClient::Open sends GET requests without a body, not " +
+                                request.method);
+  }
+  if (curl == nullptr) {
+    return ResourceExhaustedError("could not create an HTTP handle for " + host_port +
+                                  "; the process may be out of memory");
+  }
+  curl_easy_reset(curl);
+
+  auto state = std::make_unique<HttpBodyStream::State>();
+  HttpBodyStream::State& s = *state;
+  s.curl = curl;
+  s.method = request.method;
+  s.host_port = host_port;
+  s.headers = SetCommonOptions(curl, request, s.errbuf);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &HttpBodyStream::State::OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &s);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &HttpBodyStream::State::OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &s);
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, static_cast<long>(HttpBodyStream::kBufferBytes));
+  s.multi = curl_multi_init();
+  if (s.multi == nullptr || curl_multi_add_handle(s.multi, curl) != CURLM_OK) {
+    return ResourceExhaustedError("could not start an HTTP transfer to " + host_port +
+                                  "; the process may be out of memory");
+  }
+  // Until the final headers of a 2xx response, or the end of any other.
+  bool first = true;
+  while (!s.done && !(s.final_headers && s.Code() >= 200 && s.Code() < 300)) {
+    RETURN_IF_ERROR(s.Drive(/*wait=*/!first));
+    first = false;
+  }
+  if (s.done && s.result != CURLE_OK) {
+    return TransportError(s.method, s.host_port, s.result, s.errbuf);
+  }
+  s.response.status = static_cast<int>(s.Code());
+  s.success = s.response.status >= 200 && s.response.status < 300;
+  return std::unique_ptr<HttpBodyStream>(new HttpBodyStream(std::move(state)));
 }
 
 HttpClientPool::Lease::~Lease() {
@@ -268,6 +480,13 @@ HttpClientPool::Lease HttpClientPool::Acquire() {
     }
   }
   return Lease(this, std::make_unique<HttpClient>());
+}
+
+StatusOr<std::unique_ptr<HttpBodyStream>> HttpClientPool::Open(const HttpRequest& request) {
+  Lease lease = Acquire();
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpBodyStream> stream, lease->Open(request));
+  stream->state_->lease.emplace(std::move(lease));
+  return stream;
 }
 
 void HttpClientPool::Release(std::unique_ptr<HttpClient> client) {

@@ -3,7 +3,9 @@
 // A client keeps its connection open between requests (keep-alive), so reuse one client for many
 // requests to the same host. Send() buffers the whole response body; SendStreaming() hands 2xx
 // body bytes to a callback as they arrive, so large downloads are never held in memory (non-2xx
-// bodies, which carry error documents, are buffered up to a small limit instead).
+// bodies, which carry error documents, are buffered up to a small limit instead); Open() returns
+// once the headers arrived and lets the caller pull the body (HttpBodyStream), no faster than it
+// reads: what it has not asked for waits in the connection, not in memory.
 //
 // Results: any HTTP status is a successful Send() (the caller interprets the status). Transport
 // failures (DNS, connect, reset, timeout) are Unavailable, naming host:port but never the query
@@ -81,6 +83,8 @@ struct HttpResponse {
 // Called with consecutive pieces of a 2xx response body. A non-OK status aborts the transfer.
 using HttpBodyCallback = std::function<Status(std::string_view)>;
 
+class HttpBodyStream;
+
 class HttpClient {
  public:
   HttpClient();
@@ -92,10 +96,46 @@ class HttpClient {
   StatusOr<HttpResponse> Send(const HttpRequest& request);
   // Sends `request`; 2xx body bytes go to `on_body`, other bodies (up to 1 MiB) to response.body.
   StatusOr<HttpResponse> SendStreaming(const HttpRequest& request, const HttpBodyCallback& on_body);
+  // Sends `request` (a GET: InvalidArgument for any other method or a body) and returns once the
+  // final response's status and headers arrived; a non-2xx response's body (up to 1 MiB) is read
+  // too and is in response().body. A 2xx body is then read with HttpBodyStream::Read as the
+  // caller asks for it. The client is busy until the stream is destroyed, which must happen
+  // before the client's destruction; destroying the stream before the body's end closes the
+  // connection. Transport failures are Unavailable, as for Send().
+  StatusOr<std::unique_ptr<HttpBodyStream>> Open(const HttpRequest& request);
 
  private:
   struct Transfer;
   void* curl_;  // CURL*
+};
+
+// The body of a response being received (HttpClient::Open, HttpClientPool::Open). Between reads
+// the transfer is paused: the bytes not yet asked for stay in the connection (the server waits
+// when the socket's buffers are full), and the stream holds at most one receive buffer
+// (kBufferBytes) of them, whatever the body's size. A pause is not a stall: the stall timeout
+// counts only while a Read() waits.
+// Thread-safety: one thread at a time.
+class HttpBodyStream : public ByteSource {
+ public:
+  static constexpr size_t kBufferBytes = 128 << 10;
+
+  ~HttpBodyStream() override;
+  HttpBodyStream(const HttpBodyStream&) = delete;
+  HttpBodyStream& operator=(const HttpBodyStream&) = delete;
+
+  // The status and headers; for a non-2xx response, its body too (up to 1 MiB).
+  const HttpResponse& response() const;
+  // Reads body bytes into `buf` until `n` arrived or the body ended; 0 at its end (and always
+  // for a non-2xx response). A transport failure (reset, stall, a body shorter than its
+  // Content-Length) is Unavailable, returned once the bytes received before it were read.
+  StatusOr<size_t> Read(char* buf, size_t n) override;
+
+ private:
+  friend class HttpClient;
+  friend class HttpClientPool;
+  struct State;
+  explicit HttpBodyStream(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
 };
 
 // Lends HttpClients to threads and keeps up to `max_idle` of them (with their open connections)
@@ -121,6 +161,8 @@ class HttpClientPool {
 
   // An idle client if there is one, else a new one. Returned to the pool when the lease ends.
   Lease Acquire();
+  // HttpClient::Open on a lent client, which the stream keeps until it is destroyed.
+  StatusOr<std::unique_ptr<HttpBodyStream>> Open(const HttpRequest& request);
 
  private:
   void Release(std::unique_ptr<HttpClient> client);

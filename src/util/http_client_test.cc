@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -25,7 +26,8 @@ struct ReceivedRequest {
 };
 
 // A loopback HTTP/1.1 server with keep-alive. `respond` builds each raw response; returning ""
-// closes the connection without answering; "STALL" keeps it open silently.
+// closes the connection without answering; "STALL" keeps it open silently; a response that
+// starts with "CLOSE\n" is sent without that prefix, and then the connection is closed.
 class LoopbackServer {
  public:
   explicit LoopbackServer(std::function<std::string(const ReceivedRequest&)> respond)
@@ -60,6 +62,7 @@ class LoopbackServer {
   }
   int port() const { return port_; }
   int connections() const { return connections_; }
+  uint64_t bytes_written() const { return bytes_written_; }
   std::vector<ReceivedRequest> requests() {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -110,6 +113,8 @@ class LoopbackServer {
       }
       std::string response = respond_(req);
       if (response.empty()) return Close(fd);
+      const bool close_after = response.starts_with("CLOSE\n");
+      if (close_after) response.erase(0, 6);
       if (response == "STALL") {
         while (read(fd, chunk, sizeof(chunk)) > 0) {
         }
@@ -117,10 +122,13 @@ class LoopbackServer {
       }
       size_t off = 0;
       while (off < response.size()) {
-        ssize_t n = write(fd, response.data() + off, response.size() - off);
+        ssize_t n =
+            write(fd, response.data() + off, std::min<size_t>(response.size() - off, 65536));
         if (n <= 0) return Close(fd);
         off += n;
+        bytes_written_ += n;
       }
+      if (close_after) return Close(fd);
     }
   }
 
@@ -131,6 +139,7 @@ class LoopbackServer {
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
+  std::atomic<uint64_t> bytes_written_{0};
   std::thread thread_;
   std::mutex mu_;
   std::vector<int> conns_;
@@ -277,6 +286,138 @@ TEST(HttpClient, StreamingDeliversSuccessBodyInPiecesAndBuffersErrors) {
   EXPECT_EQ(resp->status, 404);
   EXPECT_FALSE(called);
   EXPECT_EQ(resp->body, "<Error><Code>NoSuchKey</Code></Error>");
+}
+
+std::string Pattern(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + i / 4099) & 0xff);
+  return s;
+}
+
+TEST(HttpClient, OpenPullsTheBodyNoFasterThanTheCallerReads) {
+  const std::string big = Pattern(64 << 20);
+  LoopbackServer server([&](const ReceivedRequest&) {
+    return Response(206, big, "Content-Range: bytes 0-67108863/67108864\r\n");
+  });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/big");
+  req.stall_timeout = std::chrono::milliseconds(1000);
+  StatusOr<std::unique_ptr<HttpBodyStream>> stream = client.Open(req);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  ASSERT_NE(*stream, nullptr);
+  EXPECT_EQ((*stream)->response().status, 206);
+  EXPECT_EQ((*stream)->response().headers.Get("content-length"), std::to_string(big.size()));
+  EXPECT_TRUE((*stream)->response().body.empty());
+
+  std::string got(7, '\0');
+  StatusOr<size_t> n = (*stream)->Read(got.data(), got.size());
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  ASSERT_EQ(*n, 7u);
+  // Paused longer than the stall timeout: not a stall. Meanwhile the server could send only
+  // what the connection's buffers hold, far less than the body: the client did not take it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_LT(server.bytes_written(), uint64_t{32} << 20);
+
+  std::vector<char> buf(3 << 20);
+  size_t i = 0;
+  while (true) {
+    const size_t want = i++ % 3 == 0 ? 1 : (i % 3 == 1 ? 100'003 : buf.size());
+    n = (*stream)->Read(buf.data(), want);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    if (*n == 0) break;
+    got.append(buf.data(), *n);
+  }
+  EXPECT_TRUE(got == big);
+  n = (*stream)->Read(buf.data(), buf.size());
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);
+}
+
+TEST(HttpClient, OpenReadsErrorBodiesWholeAndRefusesOtherMethods) {
+  LoopbackServer server([](const ReceivedRequest&) {
+    return Response(404, "<Error><Code>NoSuchKey</Code></Error>");
+  });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/missing");
+  StatusOr<std::unique_ptr<HttpBodyStream>> stream = client.Open(req);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  ASSERT_NE(*stream, nullptr);
+  EXPECT_EQ((*stream)->response().status, 404);
+  EXPECT_EQ((*stream)->response().body, "<Error><Code>NoSuchKey</Code></Error>");
+  char c;
+  StatusOr<size_t> n = (*stream)->Read(&c, 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);
+  stream->reset();
+
+  req.method = "PUT";
+  req.body = "x";
+  stream = client.Open(req);
+  ASSERT_FALSE(stream.ok());
+  EXPECT_EQ(stream.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(HttpClient, OpenDeliversTheBytesOfACutBodyThenUnavailable) {
+  const std::string body = Pattern(1 << 20);
+  LoopbackServer server([&](const ReceivedRequest&) {
+    std::string full = Response(200, body);
+    return "CLOSE\n" + full.substr(0, full.size() - body.size() + 100'000);
+  });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/cut");
+  StatusOr<std::unique_ptr<HttpBodyStream>> stream = client.Open(req);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  ASSERT_NE(*stream, nullptr);
+  std::string got;
+  std::vector<char> buf(64 << 10);
+  Status end;
+  while (true) {
+    StatusOr<size_t> n = (*stream)->Read(buf.data(), buf.size());
+    if (!n.ok()) {
+      end = n.status();
+      break;
+    }
+    ASSERT_GT(*n, 0u) << "a cut body must not read as a whole one";
+    got.append(buf.data(), *n);
+  }
+  EXPECT_EQ(end.code(), StatusCode::kUnavailable) << end.ToString();
+  EXPECT_EQ(got, body.substr(0, 100'000));
+}
+
+TEST(HttpClient, ClientIsReusableAfterAStreamLeftMidBody) {
+  const std::string big = Pattern(16 << 20);
+  LoopbackServer server([&](const ReceivedRequest& r) {
+    if (r.request_line.find("/small") != std::string::npos) return Response(200, "ok");
+    return Response(200, big);
+  });
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.Url("/big");
+  {
+    StatusOr<std::unique_ptr<HttpBodyStream>> stream = client.Open(req);
+    ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+    ASSERT_NE(*stream, nullptr);
+    char buf[10];
+    StatusOr<size_t> n = (*stream)->Read(buf, sizeof(buf));
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(std::string(buf, *n), big.substr(0, 10));
+  }
+  req.url = server.Url("/small");
+  StatusOr<HttpResponse> resp = client.Send(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->body, "ok");
+  // Through a pool: the stream keeps its client until it is destroyed.
+  HttpClientPool pool;
+  StatusOr<std::unique_ptr<HttpBodyStream>> stream = pool.Open(req);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  ASSERT_NE(*stream, nullptr);
+  char buf[8];
+  StatusOr<size_t> n = (*stream)->Read(buf, sizeof(buf));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(std::string(buf, *n), "ok");
 }
 
 TEST(HttpClient, CallbackErrorAbortsTransfer) {
