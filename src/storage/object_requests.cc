@@ -87,6 +87,8 @@ class RetriedRangeStream : public ByteSource {
       return s;
     }
     read_ += got;
+    // Done with the GET: its connection goes back to its client now, not when the reader goes.
+    if (at_end_ || pos() == end_) stream_.reset();
     return got;
   }
 
@@ -106,7 +108,17 @@ class RetriedRangeStream : public ByteSource {
     std::string header = r.headers.Get("Content-Length").value_or("");
     auto [ptr, ec] = std::from_chars(header.data(), header.data() + header.size(), length);
     const bool known = !header.empty() && ec == std::errc() && ptr == header.data() + header.size();
-    if ((r.status != 206 && first != 0) || (known && length > end_ - first)) {
+    // A 206 says where its bytes start ("bytes 100-199/1000"): it must be where we asked.
+    bool other_start = false;
+    if (r.status == 206) {
+      std::string range = r.headers.Get("Content-Range").value_or("");
+      uint64_t start = 0;
+      const char* p = range.data() + std::min<size_t>(range.size(), 6);
+      auto [end, error] = std::from_chars(p, range.data() + range.size(), start);
+      other_start =
+          !range.starts_with("bytes ") || error != std::errc() || end == p || start != first;
+    }
+    if ((r.status != 206 && first != 0) || other_start || (known && length > end_ - first)) {
       return FailedPreconditionError(request_.endpoint + " ignored a range request while " +
                                      request_.what + "; it is not compatible");
     }

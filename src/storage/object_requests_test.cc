@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "util/loopback_http_server.h"
 #include "util/status_matchers.h"
 
 namespace cofre {
@@ -118,6 +121,153 @@ TEST(ContentLengthOf, RequiresADecimalNumber) {
   HttpResponse ok = Answer(200);
   ok.headers.Add("Content-Length", "1234567890123");
   EXPECT_THAT(ContentLengthOf(ok, "S3", "reading x"), IsOkAndHolds(1234567890123u));
+}
+
+// NewRangeStream against a real HTTP server on loopback that serves byte ranges of `object`;
+// `shape(request number, first, last)` may replace the answer ("" keeps it).
+class RangeStreamTest : public ::testing::Test {
+ protected:
+  using Shape = std::function<std::string(int n, uint64_t first, uint64_t last)>;
+
+  void Serve(std::string object, Shape shape = nullptr) {
+    server_.reset();
+    object_ = std::move(object);
+    shape_ = std::move(shape);
+    requests_ = 0;
+    server_ = std::make_unique<http_testing::LoopbackServer>(
+        [this](const http_testing::ReceivedRequest& r) { return Answer(r); });
+  }
+
+  // A stream of bytes [offset, offset + length) through the server.
+  std::unique_ptr<ByteSource> Stream(uint64_t offset, size_t length) {
+    return NewRangeStream(
+        Fast(), {offset, length, "reading x", "the endpoint of x"},
+        [this](uint64_t first, uint64_t last) {
+          HttpRequest req;
+          req.url = server_->Url("/x");
+          req.headers.Add("Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+          return client_.Open(req);
+        },
+        Refused);
+  }
+
+  // The ranges the server was asked for, as "first-last".
+  std::vector<std::string> Asked() {
+    std::vector<std::string> out;
+    for (const auto& r : server_->requests()) {
+      out.push_back(http_testing::HeaderOf(r, "range").value_or("").substr(6));
+    }
+    return out;
+  }
+
+  static StatusOr<std::string> ReadAll(ByteSource& s, size_t chunk) {
+    std::string out(chunk, '\0'), all;
+    while (true) {
+      ASSIGN_OR_RETURN(size_t n, s.Read(out.data(), chunk));
+      if (n == 0) return all;
+      all.append(out.data(), n);
+    }
+  }
+
+  std::string object_;
+
+ private:
+  std::string Answer(const http_testing::ReceivedRequest& r) {
+    std::string range = http_testing::HeaderOf(r, "range").value_or("bytes=0-");
+    uint64_t first = std::stoull(range.substr(6));
+    uint64_t last = std::stoull(range.substr(range.find('-') + 1));
+    const int n = ++requests_;
+    if (shape_) {
+      std::string shaped = shape_(n, first, last);
+      if (!shaped.empty()) return shaped;
+    }
+    if (first >= object_.size()) return http_testing::Response(416, "");
+    last = std::min<uint64_t>(last, object_.size() - 1);
+    return http_testing::Response(206, object_.substr(first, last - first + 1),
+                                  "Content-Range: bytes " + std::to_string(first) + "-" +
+                                      std::to_string(last) + "/" + std::to_string(object_.size()) +
+                                      "\r\n");
+  }
+
+  Shape shape_;
+  std::atomic<int> requests_{0};
+  std::unique_ptr<http_testing::LoopbackServer> server_;
+  HttpClient client_;
+};
+
+std::string Bytes(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 7 + i / 251);
+  return s;
+}
+
+TEST_F(RangeStreamTest, ReadsTheRangeAsOneRequest) {
+  Serve(Bytes(500'000));
+  auto stream = Stream(1000, 400'000);
+  EXPECT_THAT(ReadAll(*stream, 7777), IsOkAndHolds(object_.substr(1000, 400'000)));
+  EXPECT_EQ(Asked(), std::vector<std::string>{"1000-400999"});
+}
+
+TEST_F(RangeStreamTest, ACutBodyIsResumedAtTheFirstByteNotRead) {
+  Serve(Bytes(300'000), [this](int n, uint64_t first, uint64_t last) -> std::string {
+    if (n != 1) return "";
+    // Announces the whole range, sends 100 000 bytes of it, closes.
+    std::string full = http_testing::Response(206, object_.substr(first, last - first + 1),
+                                              "Content-Range: bytes " + std::to_string(first) +
+                                                  "-" + std::to_string(last) + "/300000\r\n");
+    return "CLOSE\n" + full.substr(0, full.size() - (last - first + 1) + 100'000);
+  });
+  auto stream = Stream(0, 300'000);
+  EXPECT_THAT(ReadAll(*stream, 65536), IsOkAndHolds(object_));
+  EXPECT_EQ(Asked(), (std::vector<std::string>{"0-299999", "100000-299999"}));
+}
+
+TEST_F(RangeStreamTest, ServerErrorsAreRetriedAndRefusalsAreNot) {
+  Serve(Bytes(1000), [](int n, uint64_t, uint64_t) -> std::string {
+    return n <= 2 ? http_testing::Response(503, "<Error><Code>SlowDown</Code></Error>") : "";
+  });
+  auto stream = Stream(10, 100);
+  EXPECT_THAT(ReadAll(*stream, 64), IsOkAndHolds(object_.substr(10, 100)));
+  EXPECT_EQ(Asked().size(), 3u);
+
+  stream.reset();
+  Serve(Bytes(1000), [](int, uint64_t, uint64_t) -> std::string {
+    return http_testing::Response(412, "<Error><Code>PreconditionFailed</Code></Error>");
+  });
+  stream = Stream(0, 1000);
+  char buf[10];
+  EXPECT_THAT(stream->Read(buf, sizeof(buf)).status(), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_EQ(Asked().size(), 1u);
+}
+
+TEST_F(RangeStreamTest, PastTheEndReadsNothing) {
+  Serve(Bytes(1000));
+  auto stream = Stream(1000, 50);
+  char buf[10];
+  EXPECT_THAT(stream->Read(buf, sizeof(buf)), IsOkAndHolds(0u));
+  // An object shorter than expected ends where it ends.
+  stream = Stream(990, 50);
+  EXPECT_THAT(ReadAll(*stream, 64), IsOkAndHolds(object_.substr(990)));
+}
+
+TEST_F(RangeStreamTest, AnEndpointThatIgnoresOrMovesTheRangeIsRefused) {
+  Serve(Bytes(1000), [this](int, uint64_t, uint64_t) -> std::string {
+    return http_testing::Response(200, object_);  // the whole object
+  });
+  char buf[10];
+  EXPECT_THAT(Stream(100, 50)->Read(buf, sizeof(buf)).status(),
+              StatusIs(StatusCode::kFailedPrecondition));
+  Serve(Bytes(1000), [this](int, uint64_t, uint64_t) -> std::string {
+    return http_testing::Response(206, object_.substr(0, 50),
+                                  "Content-Range: bytes 0-49/1000\r\n");  // not where asked
+  });
+  EXPECT_THAT(Stream(100, 50)->Read(buf, sizeof(buf)).status(),
+              StatusIs(StatusCode::kFailedPrecondition));
+  // Asked from 0, a 200 with exactly the bytes asked for is the whole object: accepted.
+  Serve(Bytes(1000), [this](int, uint64_t, uint64_t) -> std::string {
+    return http_testing::Response(200, object_);
+  });
+  EXPECT_THAT(ReadAll(*Stream(0, 1000), 300), IsOkAndHolds(object_));
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "util/wipe.h"
+
 namespace cofre {
 namespace {
 
@@ -66,9 +68,18 @@ curl_slist* SetCommonOptions(CURL* curl, const HttpRequest& request, char* errbu
   for (const auto& [name, value] : request.headers.fields()) {
     std::string line = value.empty() ? name + ";" : name + ": " + value;
     headers = curl_slist_append(headers, line.c_str());
+    WipeString(&line);  // it may hold credentials (an Authorization header)
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   return headers;
+}
+
+// Frees a header list made by SetCommonOptions, wiping its lines first.
+void FreeHeaderList(curl_slist* headers) {
+  for (curl_slist* h = headers; h != nullptr; h = h->next) {
+    if (h->data != nullptr) WipeBytes(h->data, std::strlen(h->data));
+  }
+  curl_slist_free_all(headers);
 }
 
 // The Unavailable a failed transfer is. It names host:port and never the query string:
@@ -208,6 +219,7 @@ HttpClient::HttpClient() {
 }
 
 HttpClient::~HttpClient() {
+  if (multi_ != nullptr) curl_multi_cleanup(static_cast<CURLM*>(multi_));
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
@@ -259,7 +271,7 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
   CURLcode rc = curl_easy_perform(curl);
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-  curl_slist_free_all(headers);
+  FreeHeaderList(headers);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
 
   if (!t.callback_status.ok()) return t.callback_status;
@@ -268,11 +280,11 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
   return std::move(t.response);
 }
 
-// A transfer whose body the caller pulls. The easy handle runs in a multi handle of its own, so
+// A transfer whose body the caller pulls. The easy handle runs in the client's multi handle, so
 // that a Read() can drive it until its buffer is full and then leave it paused.
 struct HttpBodyStream::State {
   CURL* curl = nullptr;
-  CURLM* multi = nullptr;
+  CURLM* multi = nullptr;  // the client's; the easy handle is in it while the stream lives
   curl_slist* headers = nullptr;
   char errbuf[CURL_ERROR_SIZE] = {0};
   std::string method;
@@ -295,11 +307,9 @@ struct HttpBodyStream::State {
   size_t spill_pos = 0;
 
   ~State() {
-    if (multi != nullptr) {
-      curl_multi_remove_handle(multi, curl);  // closes the connection if the body did not end
-      curl_multi_cleanup(multi);
-    }
-    curl_slist_free_all(headers);
+    // Closes the connection if the body did not end; else the multi handle keeps it for reuse.
+    if (multi != nullptr) curl_multi_remove_handle(multi, curl);
+    FreeHeaderList(headers);
     if (curl != nullptr) curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   }
 
@@ -351,13 +361,15 @@ struct HttpBodyStream::State {
   Status Drive(bool wait) {
     if (wait) {
       CURLMcode pc = curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
-      if (pc != CURLM_OK)
+      if (pc != CURLM_OK) {
         return InternalError(std::string("curl_multi_poll: ") + curl_multi_strerror(pc));
+      }
     }
     int running = 0;
     CURLMcode mc = curl_multi_perform(multi, &running);
-    if (mc != CURLM_OK)
+    if (mc != CURLM_OK) {
       return InternalError(std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
+    }
     int queued = 0;
     while (CURLMsg* m = curl_multi_info_read(multi, &queued)) {
       if (m->msg == CURLMSG_DONE) {
@@ -373,6 +385,8 @@ HttpBodyStream::HttpBodyStream(std::unique_ptr<State> state) : state_(std::move(
 HttpBodyStream::~HttpBodyStream() = default;
 
 const HttpResponse& HttpBodyStream::response() const { return state_->response; }
+
+size_t HttpBodyStream::held_bytes() const { return state_->spill.size() - state_->spill_pos; }
 
 StatusOr<size_t> HttpBodyStream::Read(char* buf, size_t n) {
   State& s = *state_;
@@ -447,11 +461,15 @@ StatusOr<std::unique_ptr<HttpBodyStream>> HttpClient::Open(const HttpRequest& re
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &HttpBodyStream::State::OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &s);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, static_cast<long>(HttpBodyStream::kBufferBytes));
-  s.multi = curl_multi_init();
-  if (s.multi == nullptr || curl_multi_add_handle(s.multi, curl) != CURLM_OK) {
+  // One response per connection: the bytes not read yet wait in it (pausing one HTTP/2 stream
+  // of several is not what this is for).
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  if (multi_ == nullptr) multi_ = curl_multi_init();
+  if (multi_ == nullptr || curl_multi_add_handle(static_cast<CURLM*>(multi_), curl) != CURLM_OK) {
     return ResourceExhaustedError("could not start an HTTP transfer to " + host_port +
                                   "; the process may be out of memory");
   }
+  s.multi = static_cast<CURLM*>(multi_);
   // Until the final headers of a 2xx response, or the end of any other.
   bool first = true;
   while (!s.done && !(s.final_headers && s.Code() >= 200 && s.Code() < 300)) {

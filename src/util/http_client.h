@@ -96,17 +96,19 @@ class HttpClient {
   StatusOr<HttpResponse> Send(const HttpRequest& request);
   // Sends `request`; 2xx body bytes go to `on_body`, other bodies (up to 1 MiB) to response.body.
   StatusOr<HttpResponse> SendStreaming(const HttpRequest& request, const HttpBodyCallback& on_body);
-  // Sends `request` (a GET: InvalidArgument for any other method or a body) and returns once the
-  // final response's status and headers arrived; a non-2xx response's body (up to 1 MiB) is read
-  // too and is in response().body. A 2xx body is then read with HttpBodyStream::Read as the
-  // caller asks for it. The client is busy until the stream is destroyed, which must happen
-  // before the client's destruction; destroying the stream before the body's end closes the
-  // connection. Transport failures are Unavailable, as for Send().
+  // Sends `request` (a GET: InvalidArgument for any other method or a body) over HTTP/1.1 and
+  // returns once the final response's status and headers arrived; a non-2xx response's body (up
+  // to 1 MiB) is read too and is in response().body. A 2xx body is then read with
+  // HttpBodyStream::Read as the caller asks for it. The client is busy until the stream is
+  // destroyed, which must happen before the client's destruction; destroying the stream before
+  // the body's end closes the connection, after it keeps the connection for the client's next
+  // Open(). Transport failures are Unavailable, as for Send().
   StatusOr<std::unique_ptr<HttpBodyStream>> Open(const HttpRequest& request);
 
  private:
   struct Transfer;
-  void* curl_;  // CURL*
+  void* curl_;             // CURL*
+  void* multi_ = nullptr;  // CURLM* that Open() runs transfers in (and keeps connections of)
 };
 
 // The body of a response being received (HttpClient::Open, HttpClientPool::Open). Between reads
@@ -129,6 +131,9 @@ class HttpBodyStream : public ByteSource {
   // for a non-2xx response). A transport failure (reset, stall, a body shorter than its
   // Content-Length) is Unavailable, returned once the bytes received before it were read.
   StatusOr<size_t> Read(char* buf, size_t n) override;
+  // Body bytes received but not read yet that the stream holds itself (the rest of a piece
+  // larger than the last Read() asked for): at most kBufferBytes.
+  size_t held_bytes() const;
 
  private:
   friend class HttpClient;

@@ -1,20 +1,13 @@
 #include "util/json.h"
 
-#include <openssl/crypto.h>
-
 #include <cstdint>
 #include <utility>
 
 #include "util/utf8.h"
+#include "util/wipe.h"
 
 namespace cofre {
 namespace {
-
-// Wipes the whole buffer of `s` (including a small-string buffer a move left behind).
-void WipeString(std::string* s) {
-  if (s->capacity() > 0) OPENSSL_cleanse(s->data(), s->capacity());
-  s->clear();
-}
 
 // Length of the UTF-8 sequence starting at s[i], or 0 when it is malformed.
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
