@@ -11,6 +11,7 @@
 
 #include "backup/bulk_row_encoder.h"
 #include "backup/data_file_format.h"
+#include "backup/file_read_ahead.h"
 #include "backup/key_order.h"
 #include "backup/row_codec.h"
 #include "backup/short_rows.h"
@@ -244,6 +245,13 @@ uint64_t SpanFileBytes(const proto::Span& span) {
   return bytes;
 }
 
+// The bytes of a span's files on storage.
+uint64_t SpanStoredBytes(const proto::Span& span) {
+  uint64_t bytes = 0;
+  for (const auto& file : span.files()) bytes += file.file_bytes();
+  return bytes;
+}
+
 // What the loading threads of one table share, read-only while they run: the request, the
 // plan, the sorting threads, the table's indexes and the columns each sorting thread receives.
 struct TableShared {
@@ -255,6 +263,7 @@ struct TableShared {
   std::vector<SortThreadColumns> thread_columns;         // per sorting thread
   ShortRowDefaults short_rows;     // completes rows stored before an ADD COLUMN
   std::mutex* progress_mu;         // serializes req.progress
+  FileReadAhead* read_ahead;       // told of each span read; may be null
   std::atomic<bool> abort{false};  // a loading thread of the table failed: the others stop
 };
 
@@ -309,6 +318,8 @@ class SpanGroupLoad {
           return CancelledError("another loading thread of table " + table.name() + " failed");
         }
       }
+      if (shared_.read_ahead != nullptr)
+        shared_.read_ahead->Consumed(SpanStoredBytes(table.spans(s)));
       if (shared_.req.progress) {
         std::lock_guard<std::mutex> lock(*shared_.progress_mu);
         shared_.req.progress(SpanFileBytes(table.spans(s)));
@@ -416,8 +427,8 @@ int SplitSpans(const proto::Table& table) {
 class TableLoad {
  public:
   TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan, SortingThreads& sorting,
-            std::mutex* progress_mu)
-      : shared_{req, plan, sorting, nullptr, {}, {}, {}, progress_mu} {}
+            std::mutex* progress_mu, FileReadAhead* read_ahead)
+      : shared_{req, plan, sorting, nullptr, {}, {}, {}, progress_mu, read_ahead} {}
 
   Status Run(BulkFileWriter& writer, TaskThread* second, uint64_t* rows, uint64_t* index_entries) {
     const proto::Table& table = *shared_.plan.table;
@@ -517,6 +528,29 @@ class TableLoad {
   TableShared shared_;
 };
 
+// The files of the tables in `order`, in the order the loading threads read them: per table,
+// the spans of its two halves (SplitSpans) alternately, as the two threads take them at once.
+std::vector<FileReadAhead::File> FilesInLoadOrder(const BulkLoadRequest& req,
+                                                  const std::vector<const BulkTablePlan*>& order) {
+  std::vector<FileReadAhead::File> files;
+  for (const BulkTablePlan* plan : order) {
+    const proto::Table& table = *plan->table;
+    const int n = table.spans_size();
+    const int split = req.loading_threads >= 2 ? SplitSpans(table) : 0;
+    const int first_end = split > 0 ? split : n;
+    auto add_span = [&](int k) {
+      for (const auto& file : table.spans(k).files()) {
+        files.push_back({&req.storage->For(file), file.path(), file.file_bytes()});
+      }
+    };
+    for (int i = 0, j = first_end; i < first_end || j < n; ++i, ++j) {
+      if (i < first_end) add_span(i);
+      if (j < n) add_span(j);
+    }
+  }
+  return files;
+}
+
 }  // namespace
 
 StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
@@ -559,10 +593,16 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
     std::unique_ptr<TaskThread> second;
     if (req.loading_threads >= 2) second = std::make_unique<TaskThread>(1, "cofre-load");
     std::mutex progress_mu;
+    std::unique_ptr<FileReadAhead> read_ahead;
+    if (req.read_ahead_bytes > 0) {
+      FileReadAhead::Options options;
+      options.distance = req.read_ahead_bytes;
+      read_ahead = std::make_unique<FileReadAhead>(FilesInLoadOrder(req, order), options);
+    }
     for (const BulkTablePlan* table_plan : order) {
       const BulkTablePlan& plan = *table_plan;
       if (sorting.failed()) break;
-      TableLoad load(req, plan, sorting, &progress_mu);
+      TableLoad load(req, plan, sorting, &progress_mu, read_ahead.get());
       Status st = load.Run(*writer, second.get(), &result.rows, &result.index_entries);
       if (!st.ok()) {
         sorting.Wait().IgnoreError();

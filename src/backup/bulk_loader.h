@@ -59,6 +59,9 @@ struct BulkLoadRequest {
   // of its spans (by logical bytes) on a second thread into a part of its b-tree, so that both
   // halves' rows are read, decrypted and encoded at once; 1 loads on the calling thread alone.
   int loading_threads = 2;
+  // How far a thread reads the backup's files ahead of the loading threads, through the page
+  // cache, for storages whose reads are cached (backup/file_read_ahead.h); 0: no read-ahead.
+  uint64_t read_ahead_bytes = 256 << 20;
 };
 
 struct BulkLoadResult {

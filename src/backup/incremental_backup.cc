@@ -16,6 +16,7 @@
 #include "backup/manifest_format.h"
 #include "backup/manifest_io.h"
 #include "backup/parallel_export.h"
+#include "backup/restore_build.h"
 #include "backup/row_cache.h"
 #include "backup/short_rows.h"
 #include "backup/span_diff.h"
@@ -29,14 +30,9 @@ namespace cofre {
 
 namespace fmt = data_file_format;
 
-namespace {
+using restore_build::FindDatabase;
 
-const proto::Database* FindDatabase(const proto::BackupManifest& m, const std::string& db) {
-  for (const auto& d : m.databases()) {
-    if (d.name() == db) return &d;
-  }
-  return nullptr;
-}
+namespace {
 
 const proto::Table* FindTable(const proto::BackupManifest& m, const std::string& db,
                               const std::string& table) {

@@ -70,6 +70,11 @@ class ExternalStorage {
   // never the object itself. The default does nothing.
   // REQUIRES: no writer of `path` is active.
   virtual Status RemoveInterruptedWrites(const std::string& /*path*/) { return Status::OK(); }
+  // Whether what is read from this storage stays for a while in memory the operating system
+  // manages (a local file's pages in the page cache), so that reading a file ahead of its use
+  // makes the later read cheap (backup/file_read_ahead.h). False for remote storages, whose
+  // bytes would travel twice.
+  virtual bool ReadsAreCached() const { return false; }
 };
 
 // Writes `data` to `path` in one go (small files: LATEST, manifests, ENCRYPTION-INFO).
