@@ -318,8 +318,9 @@ class SpanGroupLoad {
           return CancelledError("another loading thread of table " + table.name() + " failed");
         }
       }
-      if (shared_.read_ahead != nullptr)
+      if (shared_.read_ahead != nullptr) {
         shared_.read_ahead->Consumed(SpanStoredBytes(table.spans(s)));
+      }
       if (shared_.req.progress) {
         std::lock_guard<std::mutex> lock(*shared_.progress_mu);
         shared_.req.progress(SpanFileBytes(table.spans(s)));
