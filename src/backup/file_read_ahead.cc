@@ -60,9 +60,11 @@ void FileReadAhead::Run() {
     while (true) {
       StatusOr<size_t> got = (*reader)->Read(buffer.data(), buffer.size());
       if (!got.ok() || *got == 0) break;
-      std::lock_guard<std::mutex> lock(mu_);
-      read_ += *got;
-      if (stop_) return;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        read_ += *got;
+      }
+      if (!WaitForRoom()) return;  // a large file, too, stays within the distance
     }
   }
 }

@@ -33,8 +33,8 @@ class FileReadAhead {
     uint64_t bytes = 0;  // its size, as the manifest records it
   };
   struct Options {
-    // Bytes read ahead of those the readers said they consumed, at most (a file is started only
-    // while the bytes read so far are below consumed + distance).
+    // Bytes read ahead of those the readers said they consumed, at most: a chunk is read only
+    // while the bytes read so far are below consumed + distance.
     uint64_t distance = 256 << 20;
     // Bytes per read.
     size_t chunk_bytes = 256 << 10;

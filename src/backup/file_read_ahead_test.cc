@@ -1,6 +1,6 @@
 // FileReadAhead: local files come into the page cache in the order given, never more than the
-// distance ahead of what the readers consumed; remote storages are not read ahead; destroying
-// the read-ahead stops it.
+// distance ahead of what the readers consumed (within a file too); remote storages are not read
+// ahead; destroying the read-ahead stops it.
 #include "backup/file_read_ahead.h"
 
 #include <fcntl.h>
@@ -118,6 +118,17 @@ TEST_F(FileReadAheadTest, LocalFilesComeIntoThePageCacheNoFurtherThanTheDistance
   AwaitRead(ahead, 4 * kFileBytes);
   EXPECT_EQ(ahead.read_bytes(), 4 * kFileBytes);
   EXPECT_EQ(Resident(Path(3)), 1.0);
+}
+
+TEST_F(FileReadAheadTest, AFileLargerThanTheDistanceIsReadNoFurther) {
+  if (!MakeFiles(1)) GTEST_SKIP() << "the page cache cannot be dropped here (tmpfs)";
+  FileReadAhead ahead({{storage_.get(), Name(0), kFileBytes}},
+                      {.distance = 256 << 10, .chunk_bytes = 64 << 10});
+  AwaitRead(ahead, 256 << 10);
+  EXPECT_EQ(ahead.read_bytes(), uint64_t{256} << 10);
+  ahead.Consumed(kFileBytes);
+  AwaitRead(ahead, kFileBytes);
+  EXPECT_EQ(ahead.read_bytes(), kFileBytes);
 }
 
 TEST_F(FileReadAheadTest, MissingFilesAreSkippedAndDestroyingStopsTheThread) {
