@@ -541,7 +541,7 @@ std::vector<FileReadAhead::File> FilesInLoadOrder(const BulkLoadRequest& req,
     const int first_end = split > 0 ? split : n;
     auto add_span = [&](int k) {
       for (const auto& file : table.spans(k).files()) {
-        files.push_back({&req.storage->For(file), file.path(), file.file_bytes()});
+        files.push_back({&req.storage->For(file), file.path()});
       }
     };
     for (int i = 0, j = first_end; i < first_end || j < n; ++i, ++j) {

@@ -30,7 +30,6 @@ class FileReadAhead {
   struct File {
     ExternalStorage* storage = nullptr;  // must outlive the read-ahead
     std::string path;
-    uint64_t bytes = 0;  // its size, as the manifest records it
   };
   struct Options {
     // Bytes read ahead of those the readers said they consumed, at most: a chunk is read only

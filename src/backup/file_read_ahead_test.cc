@@ -98,7 +98,7 @@ class FileReadAheadTest : public ::testing::Test {
 TEST_F(FileReadAheadTest, LocalFilesComeIntoThePageCacheNoFurtherThanTheDistanceAhead) {
   if (!MakeFiles(4)) GTEST_SKIP() << "the page cache cannot be dropped here (tmpfs)";
   std::vector<FileReadAhead::File> files;
-  for (int i = 0; i < 4; ++i) files.push_back({storage_.get(), Name(i), kFileBytes});
+  for (int i = 0; i < 4; ++i) files.push_back({storage_.get(), Name(i)});
   FileReadAhead ahead(std::move(files), {.distance = 2 * kFileBytes, .chunk_bytes = 64 << 10});
   EXPECT_EQ(ahead.files(), 4u);
 
@@ -122,7 +122,7 @@ TEST_F(FileReadAheadTest, LocalFilesComeIntoThePageCacheNoFurtherThanTheDistance
 
 TEST_F(FileReadAheadTest, AFileLargerThanTheDistanceIsReadNoFurther) {
   if (!MakeFiles(1)) GTEST_SKIP() << "the page cache cannot be dropped here (tmpfs)";
-  FileReadAhead ahead({{storage_.get(), Name(0), kFileBytes}},
+  FileReadAhead ahead({{storage_.get(), Name(0)}},
                       {.distance = 256 << 10, .chunk_bytes = 64 << 10});
   AwaitRead(ahead, 256 << 10);
   EXPECT_EQ(ahead.read_bytes(), uint64_t{256} << 10);
@@ -133,9 +133,8 @@ TEST_F(FileReadAheadTest, AFileLargerThanTheDistanceIsReadNoFurther) {
 
 TEST_F(FileReadAheadTest, MissingFilesAreSkippedAndDestroyingStopsTheThread) {
   if (!MakeFiles(2)) GTEST_SKIP() << "the page cache cannot be dropped here (tmpfs)";
-  std::vector<FileReadAhead::File> files = {{storage_.get(), "missing", kFileBytes},
-                                            {storage_.get(), Name(0), kFileBytes},
-                                            {storage_.get(), Name(1), kFileBytes}};
+  std::vector<FileReadAhead::File> files = {
+      {storage_.get(), "missing"}, {storage_.get(), Name(0)}, {storage_.get(), Name(1)}};
   {
     FileReadAhead ahead(files, {.distance = uint64_t{1} << 40, .chunk_bytes = 64 << 10});
     AwaitRead(ahead, 2 * kFileBytes);
@@ -155,7 +154,7 @@ TEST_F(FileReadAheadTest, RemoteStoragesAreNotReadAhead) {
   ASSERT_THAT(WriteSmallFile(memory, "f", std::string(1000, 'm')), IsOk());
   ASSERT_FALSE(memory.ReadsAreCached());
   ASSERT_TRUE(storage_->ReadsAreCached());
-  FileReadAhead ahead({{&memory, "f", 1000}}, {});
+  FileReadAhead ahead({{&memory, "f"}}, {});
   EXPECT_EQ(ahead.files(), 0u);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(ahead.read_bytes(), 0u);

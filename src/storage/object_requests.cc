@@ -104,10 +104,7 @@ class RetriedRangeStream : public ByteSource {
       return Status::OK();
     }
     if (r.status < 200 || r.status >= 300) return error_for_(r);
-    uint64_t length = 0;
-    std::string header = r.headers.Get("Content-Length").value_or("");
-    auto [ptr, ec] = std::from_chars(header.data(), header.data() + header.size(), length);
-    const bool known = !header.empty() && ec == std::errc() && ptr == header.data() + header.size();
+    StatusOr<uint64_t> length = ContentLengthOf(r, request_.endpoint, request_.what);
     // A 206 says where its bytes start ("bytes 100-199/1000"): it must be where we asked.
     bool other_start = false;
     if (r.status == 206) {
@@ -118,7 +115,7 @@ class RetriedRangeStream : public ByteSource {
       other_start =
           !range.starts_with("bytes ") || error != std::errc() || end == p || start != first;
     }
-    if ((r.status != 206 && first != 0) || other_start || (known && length > end_ - first)) {
+    if ((r.status != 206 && first != 0) || other_start || (length.ok() && *length > end_ - first)) {
       return FailedPreconditionError(request_.endpoint + " ignored a range request while " +
                                      request_.what + "; it is not compatible");
     }

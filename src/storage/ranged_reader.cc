@@ -10,6 +10,11 @@ RangedReader::RangedReader(RangeFetch fetch, RangeOpen open, std::string describ
       describe_(std::move(describe)),
       size_(size) {}
 
+Status RangedReader::Truncated(uint64_t at) const {
+  return DataLossError(describe_ + " ended after " + std::to_string(at) + " of " +
+                       std::to_string(size_) + " bytes; it was truncated while being read");
+}
+
 StatusOr<size_t> RangedReader::Read(char* buf, size_t n) {
   if (pos_ >= size_ || n == 0) return size_t{0};
   n = static_cast<size_t>(std::min<uint64_t>(n, size_ - pos_));
@@ -22,8 +27,7 @@ StatusOr<size_t> RangedReader::Read(char* buf, size_t n) {
     return got.status();
   }
   if (*got == 0) {
-    return DataLossError(describe_ + " ended after " + std::to_string(pos_) + " of " +
-                         std::to_string(size_) + " bytes; it was truncated while being read");
+    return Truncated(pos_);
   }
   pos_ += *got;
   return *got;
@@ -34,8 +38,7 @@ StatusOr<size_t> RangedReader::ReadAt(uint64_t offset, char* buf, size_t n) {
   n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
   ASSIGN_OR_RETURN(size_t got, fetch_(offset, n, buf));
   if (got != n) {
-    return DataLossError(describe_ + " ended after " + std::to_string(offset + got) + " of " +
-                         std::to_string(size_) + " bytes; it was truncated while being read");
+    return Truncated(offset + got);
   }
   return got;
 }

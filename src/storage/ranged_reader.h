@@ -39,6 +39,9 @@ class RangedReader : public RandomAccessSource {
   StatusOr<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override;
 
  private:
+  // DataLoss: the object ended at byte `at`, before its size.
+  Status Truncated(uint64_t at) const;
+
   const RangeFetch fetch_;
   const RangeOpen open_;
   const std::string describe_;
