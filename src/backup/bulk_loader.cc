@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -252,256 +253,172 @@ uint64_t SpanStoredBytes(const proto::Span& span) {
   return bytes;
 }
 
-// What the loading threads of one table share, read-only while they run: the request, the
-// plan, the sorting threads, the table's indexes and the columns each sorting thread receives.
-struct TableShared {
+// What the loading threads share, read-only while they run but for the atomics: the request,
+// the sorting threads, the read-ahead and whether a loading thread failed.
+struct LoadShared {
   const BulkLoadRequest& req;
-  const BulkTablePlan& plan;
   SortingThreads& sorting;
+  FileReadAhead* read_ahead;       // told of each span read; may be null
+  std::mutex progress_mu;          // serializes req.progress
+  std::atomic<bool> abort{false};  // a loading thread failed: the others stop
+  std::atomic<uint64_t> rows{0};
+  std::atomic<uint64_t> index_entries{0};
+};
+
+// What the loading threads of one table share, read-only once the table is prepared: the plan,
+// the table's indexes and the columns each sorting thread receives.
+struct TableShared {
+  LoadShared& load;
+  const BulkTablePlan& plan;
   std::shared_ptr<IndexBuilds> indexes;
   std::vector<std::vector<IndexBuild*>> thread_indexes;  // per sorting thread
   std::vector<SortThreadColumns> thread_columns;         // per sorting thread
-  ShortRowDefaults short_rows;     // completes rows stored before an ADD COLUMN
-  std::mutex* progress_mu;         // serializes req.progress
-  FileReadAhead* read_ahead;       // told of each span read; may be null
-  std::atomic<bool> abort{false};  // a loading thread of the table failed: the others stop
+  ShortRowDefaults short_rows;  // completes rows stored before an ADD COLUMN
 };
 
-// One loading thread's share of a table: the rows of spans [begin, end) into `builder`, their
-// projected records batched to the sorting threads.
-class SpanGroupLoad {
- public:
-  // `spans_ahead`: spans whose rows are read ahead of the one being loaded.
-  SpanGroupLoad(TableShared& shared, int begin, int end, size_t spans_ahead)
-      : shared_(shared),
-        begin_(begin),
-        end_(end),
-        spans_ahead_(spans_ahead),
-        batches_(shared.sorting.size()) {}
-
-  Status Run(TableBtreeBuilder& builder, uint64_t* rows) {
-    const proto::Table& table = *shared_.plan.table;
-    std::deque<std::unique_ptr<SpanPrefetcher>> ahead;
-    // Emptied prefetch blocks, refilled by the prefetchers of this group's spans: enough for the
-    // steady state (the consumer gives one back as the producer takes one) and a span's end.
-    auto pool = std::make_shared<SpanPrefetcher::BlockPool>(kPrefetchBlocks + 1);
-    int next_span = begin_;
-    auto start_next = [&] {
-      const proto::Span* span = &table.spans(next_span++);
-      auto encoder = std::make_shared<BulkRowEncoder>(shared_.plan, shared_.short_rows,
-                                                      shared_.thread_columns);
-      ahead.push_back(std::make_unique<SpanPrefetcher>(
-          [this, span] {
-            return SpanReader::Open(*shared_.req.storage, *span, *shared_.req.crypto, KeyOrder());
-          },
-          kPrefetchBlockBytes, kPrefetchBlocks, pool,
-          [encoder](std::string_view, std::string_view body, ByteBuffer* out) {
-            return encoder->Encode(body, out);
-          }));
-    };
-    for (int s = begin_; s < end_; ++s) {
-      while (ahead.size() <= spans_ahead_ && next_span < end_) start_next();
-      std::unique_ptr<SpanPrefetcher> span_rows = std::move(ahead.front());
-      ahead.pop_front();
-      std::string_view key, body;
-      while (true) {
-        StatusOr<bool> more = span_rows->Next(&key, &body);
-        if (!more.ok()) {
-          if (span_rows->out_of_order()) return NotInRowidOrder();
-          return more.status();
-        }
-        if (!*more) break;
-        RETURN_IF_ERROR(AddRow(body, builder));
-        ++*rows;
-        if (shared_.abort.load(std::memory_order_relaxed)) {
-          stopped_by_sibling_ = true;
-          return CancelledError("another loading thread of table " + table.name() + " failed");
-        }
-      }
-      if (shared_.read_ahead != nullptr) {
-        shared_.read_ahead->Consumed(SpanStoredBytes(table.spans(s)));
-      }
-      if (shared_.req.progress) {
-        std::lock_guard<std::mutex> lock(*shared_.progress_mu);
-        shared_.req.progress(SpanFileBytes(table.spans(s)));
-      }
-      if (shared_.req.stop.stop_requested()) {
-        return CancelledError("the job was stopped (PAUSE, CANCEL or a server shutdown)");
-      }
-    }
-    return Status::OK();
-  }
-
-  // Hands the batched rows to the sorting threads of the table's indexes.
-  void HandOver() {
-    batched_ = 0;
-    SortingThreads& sorting = shared_.sorting;
-    for (size_t t = 0; t < batches_.size(); ++t) {
-      if (batches_[t].empty()) continue;
-      RowBatch batch{shared_.thread_indexes[t], std::move(batches_[t])};
-      batches_[t] = sorting.TakeBatch();
-      sorting.at(t).Post([indexes = shared_.indexes, batch = std::move(batch), &sorting,
-                          table = shared_.plan.table->name()]() mutable {
-        return sorting.SortRows(batch, table);
-      });
-    }
-  }
-
-  // Run stopped because the table's other loading thread failed (whose error is the one to tell).
-  bool stopped_by_sibling() const { return stopped_by_sibling_; }
-
-  Status NotInRowidOrder() const {
-    return FailedPreconditionError("rows of table " + shared_.plan.table->name() +
-                                   " are not in rowid order in the backup");
-  }
-
- private:
-  // Adds a row as its BulkRowEncoder made it.
-  Status AddRow(std::string_view row, TableBtreeBuilder& builder) {
-    auto corrupt = [] { return InternalError("corrupt encoded row"); };
-    int64_t rowid;
-    uint64_t size;
-    if (row.size() < 16) return corrupt();
-    std::memcpy(&rowid, row.data(), 8);
-    std::memcpy(&size, row.data() + 8, 8);
-    size_t pos = 16;
-    if (size > row.size() - pos) return corrupt();
-    const std::string_view record = row.substr(pos, size);
-    pos += size;
-    Status st = builder.Add(rowid, record);
-    if (!st.ok()) {
-      if (st.code() == StatusCode::kInvalidArgument) return NotInRowidOrder();
-      return st;
-    }
-    // The index entries are made on the sorting threads, from the record: the loading thread
-    // (the restore's critical path) only copies it, and writes nothing the sorting threads read.
-    for (size_t t = 0; t < batches_.size(); ++t) {
-      if (!shared_.thread_columns[t].used) continue;
-      const size_t start = pos;
-      if (!rowcodec::GetVarint(row, &pos, &size) || size > row.size() - pos) return corrupt();
-      pos += size;
-      std::string& batch = batches_[t];
-      batch.append(reinterpret_cast<const char*>(&rowid), 8);
-      batch.append(row.substr(start, pos - start));
-      batched_ += pos - start + 8;
-    }
-    if (batched_ >= kEntryBatchBytes) {
-      RETURN_IF_ERROR(shared_.sorting.FirstFailure());
-      HandOver();
-    }
-    return Status::OK();
-  }
-
-  TableShared& shared_;
-  const int begin_;
-  const int end_;
-  const size_t spans_ahead_;
-  bool stopped_by_sibling_ = false;
-  std::vector<std::string> batches_;  // per sorting thread: rows not handed over
-  size_t batched_ = 0;
-};
-
-// The first span of the second half of `table`'s spans by logical bytes: where a second loading
-// thread starts. 0 when the table has one span or none.
-int SplitSpans(const proto::Table& table) {
-  uint64_t total = 0;
-  for (const proto::Span& span : table.spans()) total += SpanFileBytes(span);
-  // The cut that leaves the two halves closest to each other; at least one span each.
-  int best = 0;
-  uint64_t before = 0, best_gap = 0;
-  for (int k = 1; k < table.spans_size(); ++k) {
-    before += SpanFileBytes(table.spans(k - 1));
-    const uint64_t after = total - before;
-    const uint64_t gap = before > after ? before - after : after - before;
-    if (best == 0 || gap < best_gap) {
-      best_gap = gap;
-      best = k;
-    }
-  }
-  return best;
-}
-
-// Loads one table's rows while `sorting` sorts its index entries and then writes its indexes.
-// The rows load on the calling thread, and when the table has two spans or more and `second` is
-// given, the later half of its spans on `second`, into a part of the table's b-tree (bulk_btree.h)
-// that the calling thread appends at the end.
+// One table's load, shared by the loading threads. Each thread takes the table's spans in turn
+// (TakeSpan), in span order, so that both stay busy to the table's last span whatever each
+// span costs. A span goes into the table's b-tree itself when the same thread put the span
+// before it there (span 0 always does); otherwise into a part of the b-tree (bulk_btree.h),
+// appended as soon as every span before it is in (so that few parts wait, each its leaf list). The
+// first thread to reach the table prepares it; the last to leave it finishes the b-tree and
+// hands its indexes to the sorting threads to write. A thread with no span left waits for that
+// (at most one span's load) before it goes on to the next table: were it to start the next
+// table earlier, that table's index entries would fill their sorters while this table's sorters
+// are still full, a sorting budget more at the peak (4-7 MiB of RSS at 1 GiB).
 class TableLoad {
  public:
-  TableLoad(const BulkLoadRequest& req, const BulkTablePlan& plan, SortingThreads& sorting,
-            std::mutex* progress_mu, FileReadAhead* read_ahead)
-      : shared_{req, plan, sorting, nullptr, {}, {}, {}, progress_mu, read_ahead} {}
+  // A span to load, and the b-tree its rows go into: the table's or a part of it.
+  struct TakenSpan {
+    int span = -1;  // -1: no span of the table is left
+    TableBtreeBuilder* target = nullptr;
+    bool part = false;
+  };
 
-  Status Run(BulkFileWriter& writer, TaskThread* second, uint64_t* rows, uint64_t* index_entries) {
-    const proto::Table& table = *shared_.plan.table;
-    const auto& plan_indexes = shared_.plan.indexes;
-    SortingThreads& sorting = shared_.sorting;
-    const size_t budget = kTableSortBudget / std::max<size_t>(1, plan_indexes.size());
-    shared_.indexes = std::make_shared<IndexBuilds>();
-    shared_.thread_indexes.assign(sorting.size(), {});
-    for (const auto& index : plan_indexes) {
-      auto& builds = *shared_.indexes;
-      builds.push_back(std::make_unique<IndexBuild>(&index, budget, shared_.req.temp_dir));
-      builds.back()->thread = sorting.Assign();
-      shared_.thread_indexes[builds.back()->thread].push_back(builds.back().get());
-    }
-    ProjectColumns();
-    ASSIGN_OR_RETURN(shared_.short_rows, ShortRowDefaults::ForTable(table));
-    ASSIGN_OR_RETURN(std::unique_ptr<TableBtreeBuilder> builder,
-                     writer.BuildTable(shared_.plan.root_page));
+  TableLoad(LoadShared& load, const BulkTablePlan& plan, int loaders)
+      : shared_{load, plan, nullptr, {}, {}, {}},
+        loaders_(loaders),
+        parts_(plan.table->spans_size()),
+        loaded_(plan.table->spans_size(), false) {}
 
-    const int split = second != nullptr ? SplitSpans(table) : 0;
-    const int first_end = split > 0 ? split : table.spans_size();
-    // Two loading threads keep both cores busy while one of them moves to its next span, without
-    // a span read ahead (the memory of two more spans' reading).
-    const size_t ahead = split > 0 ? 0 : kSpansAhead;
-    SpanGroupLoad first(shared_, 0, first_end, ahead);
-    SpanGroupLoad later(shared_, first_end, table.spans_size(), ahead);
-    uint64_t first_rows = 0;
-    uint64_t later_rows = 0;
-    std::unique_ptr<TableBtreeBuilder> part;
-    if (split > 0) {
-      part = builder->NewPart();
-      second->Post([this, &later, &later_rows, part = part.get()] {
-        Status st = later.Run(*part, &later_rows);
-        if (st.ok()) st = part->Finish();
-        if (!st.ok()) shared_.abort = true;
-        return st;
-      });
+  const TableShared& shared() const { return shared_; }
+  const std::string& name() const { return shared_.plan.table->name(); }
+
+  // Assigns the indexes to sorting threads, chooses the columns each receives and begins the
+  // b-tree; once, by the first thread to call it. Later calls return the first call's status.
+  Status Prepare(BulkFileWriter& writer) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (prepared_) return prepare_status_;
+    prepared_ = true;
+    prepare_status_ = PrepareLocked(writer);
+    return prepare_status_;
+  }
+
+  // The next span for thread `loader` (0 to loaders - 1).
+  TakenSpan TakeSpan(int loader) {
+    std::lock_guard<std::mutex> lock(mu_);
+    TakenSpan taken;
+    if (next_span_ >= static_cast<int>(parts_.size())) return taken;
+    taken.span = next_span_++;
+    if (taken.span == 0 || (builder_loader_ == loader && builder_span_ == taken.span - 1)) {
+      builder_loader_ = loader;
+      builder_span_ = taken.span;
+      taken.target = builder_.get();
+    } else {
+      parts_[taken.span] = builder_->NewPart();
+      taken.target = parts_[taken.span].get();
+      taken.part = true;
     }
-    Status loaded = first.Run(*builder, &first_rows);
-    if (!loaded.ok()) shared_.abort = true;
-    // The error to tell is the one that stopped the other thread, not its stopping.
-    if (split > 0) {
-      Status st = second->Wait();
-      if (loaded.ok() || (first.stopped_by_sibling() && !st.ok())) loaded = st;
+    return taken;
+  }
+
+  // Span `span`'s rows are all in its target (finished when a part): appends the parts every
+  // span before which is in. FailedPrecondition when the rows are not in rowid order.
+  Status SpanLoaded(int span) {
+    std::lock_guard<std::mutex> lock(mu_);
+    loaded_[span] = true;
+    while (next_append_ < static_cast<int>(parts_.size()) && loaded_[next_append_]) {
+      if (parts_[next_append_] != nullptr) {
+        Status st = builder_->AppendPart(*parts_[next_append_]);
+        if (st.code() == StatusCode::kInvalidArgument) return NotInRowidOrder(name());
+        RETURN_IF_ERROR(st);
+        parts_[next_append_].reset();  // and the list of its leaves
+      }
+      ++next_append_;
     }
-    *rows += first_rows + later_rows;
-    RETURN_IF_ERROR(loaded);
-    if (part != nullptr) {
-      Status st = builder->AppendPart(*part);
-      if (st.code() == StatusCode::kInvalidArgument) return first.NotInRowidOrder();
-      RETURN_IF_ERROR(st);
+    return Status::OK();
+  }
+
+  // A thread has no span of the table left and loaded `rows` of it, its index entries handed
+  // over. The last thread to leave finishes the b-tree and posts the index writes; the others
+  // wait until it has finished the b-tree (or Fail was called).
+  Status Leave(uint64_t rows, BulkFileWriter& writer) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      rows_ += rows;
+      if (++left_ < loaders_) {
+        left_cv_.wait(lock, [this] { return finished_; });
+        return Status::OK();
+      }
     }
-    RETURN_IF_ERROR(builder->Finish());
-    first.HandOver();
-    later.HandOver();
+    // Every span was loaded before its thread left, so every part is appended.
+    Status st = builder_->Finish();
+    builder_.reset();
+    if (!st.ok()) shared_.load.abort = true;
+    Fail();  // wakes the threads waiting in Leave
+    RETURN_IF_ERROR(st);
+    LoadShared& load = shared_.load;
+    load.rows += rows_;
     // Every row has one entry in each index of its table.
-    *index_entries += (first_rows + later_rows) * shared_.indexes->size();
-    const std::string name = table.name();
+    load.index_entries += rows_ * shared_.indexes->size();
     for (auto& index : *shared_.indexes) {
-      sorting.at(index->thread)
-          .Post([&writer, indexes = shared_.indexes, index = index.get(), name] {
-            return WriteIndex(writer, name, *index);
+      load.sorting.at(index->thread)
+          .Post([&writer, indexes = shared_.indexes, index = index.get(), table = name()] {
+            return WriteIndex(writer, table, *index);
           });
     }
     return Status::OK();
   }
 
+  // The table's load ends here (its b-tree finished, or a thread failed): threads waiting in
+  // Leave go on.
+  void Fail() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      finished_ = true;
+    }
+    left_cv_.notify_all();
+  }
+
+  static Status NotInRowidOrder(const std::string& table) {
+    return FailedPreconditionError("rows of table " + table +
+                                   " are not in rowid order in the backup");
+  }
+
  private:
+  Status PrepareLocked(BulkFileWriter& writer) {
+    const proto::Table& table = *shared_.plan.table;
+    SortingThreads& sorting = shared_.load.sorting;
+    const auto& plan_indexes = shared_.plan.indexes;
+    const size_t budget = kTableSortBudget / std::max<size_t>(1, plan_indexes.size());
+    shared_.indexes = std::make_shared<IndexBuilds>();
+    shared_.thread_indexes.assign(sorting.size(), {});
+    for (const auto& index : plan_indexes) {
+      auto& builds = *shared_.indexes;
+      builds.push_back(std::make_unique<IndexBuild>(&index, budget, shared_.load.req.temp_dir));
+      builds.back()->thread = sorting.Assign();
+      shared_.thread_indexes[builds.back()->thread].push_back(builds.back().get());
+    }
+    ProjectColumns();
+    ASSIGN_OR_RETURN(shared_.short_rows, ShortRowDefaults::ForTable(table));
+    ASSIGN_OR_RETURN(builder_, writer.BuildTable(shared_.plan.root_page));
+    return Status::OK();
+  }
+
   // Chooses the columns each sorting thread receives: those its indexes of the table read.
   void ProjectColumns() {
     auto& thread_columns = shared_.thread_columns;
-    thread_columns.assign(shared_.sorting.size(), {});
+    thread_columns.assign(shared_.load.sorting.size(), {});
     for (size_t t = 0; t < shared_.thread_indexes.size(); ++t) {
       SortThreadColumns& thread = thread_columns[t];
       thread.used = !shared_.thread_indexes[t].empty();
@@ -527,26 +444,204 @@ class TableLoad {
   }
 
   TableShared shared_;
+  const int loaders_;
+  std::mutex mu_;
+  bool prepared_ = false;
+  Status prepare_status_;
+  std::unique_ptr<TableBtreeBuilder> builder_;
+  int next_span_ = 0;
+  int builder_loader_ = -1;  // the thread that put span builder_span_ into builder_ itself
+  int builder_span_ = -1;
+  std::vector<std::unique_ptr<TableBtreeBuilder>> parts_;  // per span: its part until appended
+  std::vector<bool> loaded_;                               // per span
+  int next_append_ = 0;                                    // the first span not yet in builder_
+  int left_ = 0;                                           // threads that left the table
+  uint64_t rows_ = 0;
+  bool finished_ = false;  // Fail was called: no thread waits in Leave any longer
+  std::condition_variable left_cv_;
 };
 
-// The files of the tables in `order`, in the order the loading threads read them: per table,
-// the spans of its two halves (SplitSpans) alternately, as the two threads take them at once.
+// One loading thread's share of a table: the spans it takes, their rows into their b-trees and
+// their projected records batched to the sorting threads.
+class SpanGroupLoad {
+ public:
+  // `spans_ahead`: spans whose rows are read ahead of the one being loaded.
+  SpanGroupLoad(TableLoad& table, int loader, size_t spans_ahead)
+      : table_(table),
+        shared_(table.shared()),
+        loader_(loader),
+        spans_ahead_(spans_ahead),
+        batches_(shared_.load.sorting.size()) {}
+
+  Status Run(uint64_t* rows) {
+    const proto::Table& table = *shared_.plan.table;
+    const BulkLoadRequest& req = shared_.load.req;
+    struct Ahead {
+      TableLoad::TakenSpan taken;
+      std::unique_ptr<SpanPrefetcher> rows;
+    };
+    std::deque<Ahead> ahead;
+    // Emptied prefetch blocks, refilled by the prefetchers of this thread's spans: enough for
+    // the steady state (the consumer gives one back as the producer takes one) and a span's end.
+    auto pool = std::make_shared<SpanPrefetcher::BlockPool>(kPrefetchBlocks + 1);
+    auto take_next = [&] {
+      TableLoad::TakenSpan taken = table_.TakeSpan(loader_);
+      if (taken.span < 0) return false;
+      const proto::Span* span = &table.spans(taken.span);
+      auto encoder = std::make_shared<BulkRowEncoder>(shared_.plan, shared_.short_rows,
+                                                      shared_.thread_columns);
+      ahead.push_back(
+          {taken, std::make_unique<SpanPrefetcher>(
+                      [&req, span] {
+                        return SpanReader::Open(*req.storage, *span, *req.crypto, KeyOrder());
+                      },
+                      kPrefetchBlockBytes, kPrefetchBlocks, pool,
+                      [encoder](std::string_view, std::string_view body, ByteBuffer* out) {
+                        return encoder->Encode(body, out);
+                      })});
+      return true;
+    };
+    while (true) {
+      while (ahead.size() <= spans_ahead_ && take_next()) {
+      }
+      if (ahead.empty()) return Status::OK();
+      Ahead span = std::move(ahead.front());
+      ahead.pop_front();
+      std::string_view key, body;
+      while (true) {
+        StatusOr<bool> more = span.rows->Next(&key, &body);
+        if (!more.ok()) {
+          if (span.rows->out_of_order()) return TableLoad::NotInRowidOrder(table.name());
+          return more.status();
+        }
+        if (!*more) break;
+        RETURN_IF_ERROR(AddRow(body, *span.taken.target));
+        ++*rows;
+        if (shared_.load.abort.load(std::memory_order_relaxed)) {
+          stopped_by_sibling_ = true;
+          return CancelledError("another loading thread failed");
+        }
+      }
+      if (span.taken.part) RETURN_IF_ERROR(span.taken.target->Finish());
+      RETURN_IF_ERROR(table_.SpanLoaded(span.taken.span));
+      const proto::Span& done = table.spans(span.taken.span);
+      if (shared_.load.read_ahead != nullptr) {
+        shared_.load.read_ahead->Consumed(SpanStoredBytes(done));
+      }
+      if (req.progress) {
+        std::lock_guard<std::mutex> lock(shared_.load.progress_mu);
+        req.progress(SpanFileBytes(done));
+      }
+      if (req.stop.stop_requested()) {
+        return CancelledError("the job was stopped (PAUSE, CANCEL or a server shutdown)");
+      }
+    }
+  }
+
+  // Hands the batched rows to the sorting threads of the table's indexes.
+  void HandOver() {
+    batched_ = 0;
+    SortingThreads& sorting = shared_.load.sorting;
+    for (size_t t = 0; t < batches_.size(); ++t) {
+      if (batches_[t].empty()) continue;
+      RowBatch batch{shared_.thread_indexes[t], std::move(batches_[t])};
+      batches_[t] = sorting.TakeBatch();
+      sorting.at(t).Post([indexes = shared_.indexes, batch = std::move(batch), &sorting,
+                          table = shared_.plan.table->name()]() mutable {
+        return sorting.SortRows(batch, table);
+      });
+    }
+  }
+
+  // Run stopped because another loading thread failed (whose error is the one to tell).
+  bool stopped_by_sibling() const { return stopped_by_sibling_; }
+
+ private:
+  // Adds a row as its BulkRowEncoder made it.
+  Status AddRow(std::string_view row, TableBtreeBuilder& builder) {
+    auto corrupt = [] { return InternalError("corrupt encoded row"); };
+    int64_t rowid;
+    uint64_t size;
+    if (row.size() < 16) return corrupt();
+    std::memcpy(&rowid, row.data(), 8);
+    std::memcpy(&size, row.data() + 8, 8);
+    size_t pos = 16;
+    if (size > row.size() - pos) return corrupt();
+    const std::string_view record = row.substr(pos, size);
+    pos += size;
+    Status st = builder.Add(rowid, record);
+    if (!st.ok()) {
+      if (st.code() == StatusCode::kInvalidArgument) {
+        return TableLoad::NotInRowidOrder(shared_.plan.table->name());
+      }
+      return st;
+    }
+    // The index entries are made on the sorting threads, from the record: the loading thread
+    // (the restore's critical path) only copies it, and writes nothing the sorting threads read.
+    for (size_t t = 0; t < batches_.size(); ++t) {
+      if (!shared_.thread_columns[t].used) continue;
+      const size_t start = pos;
+      if (!rowcodec::GetVarint(row, &pos, &size) || size > row.size() - pos) return corrupt();
+      pos += size;
+      std::string& batch = batches_[t];
+      batch.append(reinterpret_cast<const char*>(&rowid), 8);
+      batch.append(row.substr(start, pos - start));
+      batched_ += pos - start + 8;
+    }
+    if (batched_ >= kEntryBatchBytes) {
+      RETURN_IF_ERROR(shared_.load.sorting.FirstFailure());
+      HandOver();
+    }
+    return Status::OK();
+  }
+
+  TableLoad& table_;
+  const TableShared& shared_;
+  const int loader_;
+  const size_t spans_ahead_;
+  bool stopped_by_sibling_ = false;
+  std::vector<std::string> batches_;  // per sorting thread: rows not handed over
+  size_t batched_ = 0;
+};
+
+// One loading thread (number `loader`): takes spans of each table in turn, in the tables'
+// order. On failure sets `load.abort` (the other threads stop, and none waits for this one in
+// TableLoad::Leave), and `*stopped` when it stopped because another thread failed.
+Status RunLoader(LoadShared& load, std::vector<std::unique_ptr<TableLoad>>& tables, int loader,
+                 size_t spans_ahead, BulkFileWriter& writer, bool* stopped) {
+  *stopped = false;
+  for (auto& table : tables) {
+    if (load.sorting.failed() || load.abort.load()) {
+      load.abort = true;
+      table->Fail();
+      *stopped = true;
+      return CancelledError("another thread of the restore failed");
+    }
+    SpanGroupLoad mine(*table, loader, spans_ahead);
+    uint64_t rows = 0;
+    Status st = table->Prepare(writer);
+    if (st.ok()) st = mine.Run(&rows);
+    if (st.ok()) mine.HandOver();
+    if (st.ok()) st = table->Leave(rows, writer);
+    if (!st.ok()) {
+      load.abort = true;
+      table->Fail();
+      *stopped = mine.stopped_by_sibling();
+      return st.Annotate("restoring table " + table->name());
+    }
+  }
+  return Status::OK();
+}
+
+// The files of the tables in `order`, in the order the loading threads take them.
 std::vector<FileReadAhead::File> FilesInLoadOrder(const BulkLoadRequest& req,
                                                   const std::vector<const BulkTablePlan*>& order) {
   std::vector<FileReadAhead::File> files;
   for (const BulkTablePlan* plan : order) {
-    const proto::Table& table = *plan->table;
-    const int n = table.spans_size();
-    const int split = req.loading_threads >= 2 ? SplitSpans(table) : 0;
-    const int first_end = split > 0 ? split : n;
-    auto add_span = [&](int k) {
-      for (const auto& file : table.spans(k).files()) {
+    for (const auto& span : plan->table->spans()) {
+      for (const auto& file : span.files()) {
         files.push_back({&req.storage->For(file), file.path()});
       }
-    };
-    for (int i = 0, j = first_end; i < first_end || j < n; ++i, ++j) {
-      if (i < first_end) add_span(i);
-      if (j < n) add_span(j);
     }
   }
   return files;
@@ -581,7 +676,7 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
   }
   {
     // Index entries are sorted and index pages written on these threads while tables load on
-    // the calling one.
+    // the loading ones.
     SortingThreads sorting(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
     // Largest tables first: their index sorts then overlap with loading the smaller ones,
     // instead of running alone at the end.
@@ -590,27 +685,42 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
     std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
       return a->table->logical_bytes() > b->table->logical_bytes();
     });
-    // The later half of a table's spans loads on this thread (bulk_loader.h).
-    std::unique_ptr<TaskThread> second;
-    if (req.loading_threads >= 2) second = std::make_unique<TaskThread>(1, "cofre-load");
-    std::mutex progress_mu;
     std::unique_ptr<FileReadAhead> read_ahead;
     if (req.read_ahead_bytes > 0) {
       FileReadAhead::Options options;
       options.distance = req.read_ahead_bytes;
       read_ahead = std::make_unique<FileReadAhead>(FilesInLoadOrder(req, order), options);
     }
-    for (const BulkTablePlan* table_plan : order) {
-      const BulkTablePlan& plan = *table_plan;
-      if (sorting.failed()) break;
-      TableLoad load(req, plan, sorting, &progress_mu, read_ahead.get());
-      Status st = load.Run(*writer, second.get(), &result.rows, &result.index_entries);
-      if (!st.ok()) {
-        sorting.Wait().IgnoreError();
-        return st.Annotate("restoring table " + plan.table->name());
-      }
+    LoadShared load{req, sorting, read_ahead.get()};
+    const int loaders = std::max(1, std::min(req.loading_threads, 2));
+    std::vector<std::unique_ptr<TableLoad>> tables;
+    for (const BulkTablePlan* plan : order) {
+      tables.push_back(std::make_unique<TableLoad>(load, *plan, loaders));
+    }
+    // With two loading threads no span is read ahead: both cores are busy without the memory
+    // of two more spans' reading.
+    const size_t spans_ahead = loaders > 1 ? 0 : kSpansAhead;
+    std::unique_ptr<TaskThread> second;
+    bool second_stopped = false;
+    if (loaders > 1) {
+      second = std::make_unique<TaskThread>(1, "cofre-load");
+      second->Post(
+          [&] { return RunLoader(load, tables, 1, spans_ahead, *writer, &second_stopped); });
+    }
+    bool stopped = false;
+    Status loaded = RunLoader(load, tables, 0, spans_ahead, *writer, &stopped);
+    Status later = second != nullptr ? second->Wait() : Status::OK();
+    if (!loaded.ok() || !later.ok()) {
+      Status sorted = sorting.Wait();
+      // The error to tell is the one that stopped the other threads, not their stopping.
+      if (!loaded.ok() && !stopped) return loaded;
+      if (!later.ok() && !second_stopped) return later;
+      if (!sorted.ok()) return sorted;
+      return loaded.ok() ? later : loaded;
     }
     RETURN_IF_ERROR(sorting.Wait());
+    result.rows = load.rows;
+    result.index_entries = load.index_entries;
   }
   RETURN_IF_ERROR(writer->Finish());
   return result;

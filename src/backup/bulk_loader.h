@@ -3,9 +3,11 @@
 //
 // Tables load one after the other, largest first: every span's rows as of the restored layer
 // (base file and deltas merged by SpanReader, read and decrypted on a prefetch thread) are
-// encoded as SQLite records and appended to the table's b-tree in rowid order, the first half of
-// a table's spans on the calling thread and the second half on a second loading thread, into a
-// part of the b-tree appended at the end (engine/bulk_btree.h, TableBtreeBuilder::NewPart); each
+// encoded as SQLite records and appended to the table's b-tree in rowid order. The calling thread
+// and a second loading thread take a table's spans in turn, each its next span as it finishes
+// one, so that both stay busy to the table's last span; a span whose predecessor is still
+// loading on the other thread goes into a part of the b-tree, appended as soon as the spans
+// before it are in (engine/bulk_btree.h, TableBtreeBuilder::NewPart); each
 // row's SQLite record goes in batches to the sorting threads of the table's indexes (one thread per
 // core, indexes assigned round robin), which make the row's index entries (a byte-comparable sort
 // key, index_sort_key.h, plus the index's SQLite record) from it, so that the loading thread, the
@@ -18,10 +20,11 @@
 // Returns FailedPrecondition when the rows cannot be written directly after all (a table's rows
 // not in rowid order, NOCASE text holding a NUL byte in an index): the caller then loads
 // through SQLite instead. Memory: one span's prefetch buffers per loading thread (two spans' on
-// the calling thread for a table of one span), 6 MiB of sorter buffers per table being sorted, the
-// batches in flight and a few pages per b-tree being written, whatever the database's size; and
-// the list of the leaves of a table's second half until it is appended (2-4 bytes a leaf: about
-// 0.5 MiB for a 2 GiB half at 4 KiB pages).
+// the calling thread with one loading thread), 6 MiB of sorter buffers per table being sorted
+// (a thread that finds no span of a table left waits for the other to finish the table, so that
+// at most two tables' sorters are full at once), the batches in flight and a few pages per
+// b-tree being written, whatever the database's size; and the list of the leaves of a part until
+// it is appended (2-4 bytes a leaf; a part is one span).
 // Thread-safety: one call per staging file.
 #ifndef COFRE_BACKUP_BULK_LOADER_H_
 #define COFRE_BACKUP_BULK_LOADER_H_
@@ -55,9 +58,9 @@ struct BulkLoadRequest {
   // Options::append; the caller keeps engine/pending_append.h's invariants): each tree gets a
   // new root page past the end of the file instead of the plan's, in plan order.
   bool append = false;
-  // Threads that load a table's rows: with 2, a table of two spans or more loads the later half
-  // of its spans (by logical bytes) on a second thread into a part of its b-tree, so that both
-  // halves' rows are read, decrypted and encoded at once; 1 loads on the calling thread alone.
+  // Threads that load a table's rows: with 2, the calling thread and a second one take the
+  // table's spans in turn, so that two spans' rows are read, decrypted and encoded at once; 1
+  // loads on the calling thread alone.
   int loading_threads = 2;
   // How far a thread reads the backup's files ahead of the loading threads, through the page
   // cache, for storages whose reads are cached (backup/file_read_ahead.h); 0: no read-ahead.
