@@ -282,8 +282,10 @@ struct TableShared {
 // before it there (span 0 always does); otherwise into a part of the b-tree (bulk_btree.h),
 // appended as soon as every span before it is in (so that few parts wait, each its leaf list). The
 // first thread to reach the table prepares it; the last to leave it finishes the b-tree and
-// hands its indexes to the sorting threads to write. A thread with no span left waits for that
-// (at most one span's load) before it goes on to the next table: were it to start the next
+// hands its indexes to the sorting threads to write. A thread with no span left waits until the
+// b-tree is finished (at most one span's load) before it goes on to the next table (whose first
+// row batches may then reach a sorting thread before this table's index writes, which is
+// harmless: a sorting thread keeps each index's entries apart): were it to start the next
 // table earlier, that table's index entries would fill their sorters while this table's sorters
 // are still full, a sorting budget more at the peak (4-7 MiB of RSS at 1 GiB).
 class TableLoad {
@@ -351,7 +353,7 @@ class TableLoad {
 
   // A thread has no span of the table left and loaded `rows` of it, its index entries handed
   // over. The last thread to leave finishes the b-tree and posts the index writes; the others
-  // wait until it has finished the b-tree (or Fail was called).
+  // wait until it has finished the b-tree (or End was called).
   Status Leave(uint64_t rows, BulkFileWriter& writer) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -365,7 +367,7 @@ class TableLoad {
     Status st = builder_->Finish();
     builder_.reset();
     if (!st.ok()) shared_.load.abort = true;
-    Fail();  // wakes the threads waiting in Leave
+    End();  // wakes the threads waiting in Leave
     RETURN_IF_ERROR(st);
     LoadShared& load = shared_.load;
     load.rows += rows_;
@@ -382,7 +384,7 @@ class TableLoad {
 
   // The table's load ends here (its b-tree finished, or a thread failed): threads waiting in
   // Leave go on.
-  void Fail() {
+  void End() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       finished_ = true;
@@ -457,7 +459,7 @@ class TableLoad {
   int next_append_ = 0;                                    // the first span not yet in builder_
   int left_ = 0;                                           // threads that left the table
   uint64_t rows_ = 0;
-  bool finished_ = false;  // Fail was called: no thread waits in Leave any longer
+  bool finished_ = false;  // End was called: no thread waits in Leave any longer
   std::condition_variable left_cv_;
 };
 
@@ -605,15 +607,16 @@ class SpanGroupLoad {
 };
 
 // One loading thread (number `loader`): takes spans of each table in turn, in the tables'
-// order. On failure sets `load.abort` (the other threads stop, and none waits for this one in
-// TableLoad::Leave), and `*stopped` when it stopped because another thread failed.
+// order. On failure sets `load.abort` and ends its table (the other threads stop, and none
+// waits for this one in TableLoad::Leave), and `*stopped` when it stopped because another thread
+// failed.
 Status RunLoader(LoadShared& load, std::vector<std::unique_ptr<TableLoad>>& tables, int loader,
                  size_t spans_ahead, BulkFileWriter& writer, bool* stopped) {
   *stopped = false;
   for (auto& table : tables) {
     if (load.sorting.failed() || load.abort.load()) {
       load.abort = true;
-      table->Fail();
+      table->End();
       *stopped = true;
       return CancelledError("another thread of the restore failed");
     }
@@ -625,7 +628,7 @@ Status RunLoader(LoadShared& load, std::vector<std::unique_ptr<TableLoad>>& tabl
     if (st.ok()) st = table->Leave(rows, writer);
     if (!st.ok()) {
       load.abort = true;
-      table->Fail();
+      table->End();
       *stopped = mine.stopped_by_sibling();
       return st.Annotate("restoring table " + table->name());
     }
@@ -700,8 +703,8 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
     // With two loading threads no span is read ahead: both cores are busy without the memory
     // of two more spans' reading.
     const size_t spans_ahead = loaders > 1 ? 0 : kSpansAhead;
+    bool second_stopped = false;  // set by the second loading thread, read after its Wait
     std::unique_ptr<TaskThread> second;
-    bool second_stopped = false;
     if (loaders > 1) {
       second = std::make_unique<TaskThread>(1, "cofre-load");
       second->Post(

@@ -5,8 +5,8 @@
 // (base file and deltas merged by SpanReader, read and decrypted on a prefetch thread) are
 // encoded as SQLite records and appended to the table's b-tree in rowid order. The calling thread
 // and a second loading thread take a table's spans in turn, each its next span as it finishes
-// one, so that both stay busy to the table's last span; a span whose predecessor is still
-// loading on the other thread goes into a part of the b-tree, appended as soon as the spans
+// one, so that both stay busy to the table's last span; the spans from the first one the
+// second thread takes on go each into a part of the b-tree, appended as soon as the spans
 // before it are in (engine/bulk_btree.h, TableBtreeBuilder::NewPart); each
 // row's SQLite record goes in batches to the sorting threads of the table's indexes (one thread per
 // core, indexes assigned round robin), which make the row's index entries (a byte-comparable sort
@@ -23,8 +23,8 @@
 // the calling thread with one loading thread), 6 MiB of sorter buffers per table being sorted
 // (a thread that finds no span of a table left waits for the other to finish the table, so that
 // at most two tables' sorters are full at once), the batches in flight and a few pages per
-// b-tree being written, whatever the database's size; and the list of the leaves of a part until
-// it is appended (2-4 bytes a leaf; a part is one span).
+// b-tree being written, whatever the database's size; and each part's list of leaves (2-4 bytes
+// a leaf; a part is one span) and last leaf until it is appended.
 // Thread-safety: one call per staging file.
 #ifndef COFRE_BACKUP_BULK_LOADER_H_
 #define COFRE_BACKUP_BULK_LOADER_H_

@@ -146,7 +146,9 @@ class BulkFileWriter {
 // SQLite asks no minimum fill of a leaf) and goes on from the part's last leaf. The interior
 // levels are built by the builder alone, over its leaves and its parts' in key order.
 // Thread-safety: one thread at a time; a part may be used on another thread than its builder
-// until it is finished and appended.
+// until it is finished and appended, and NewPart may be called on one thread while another adds
+// rows to the builder (it touches nothing Add does). A finished part holds its leaf list and its
+// last leaf, not its write buffer.
 class TableBtreeBuilder {
  public:
   ~TableBtreeBuilder();

@@ -175,6 +175,8 @@ Status TableBtreeBuilder::Finish() {
   }
   if (s.ok()) s = sink_->Finish();
   if (!s.ok()) return Fail(s);
+  // Its write buffer goes now: a finished part may wait for the parts before it to be appended.
+  sink_.reset();
   if (parent_ == nullptr) writer_->SetState(root_page_, BulkFileWriter::TreeState::kFinished);
   return Status::OK();
 }
