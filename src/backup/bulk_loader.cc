@@ -7,9 +7,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <span>
 #include <thread>
 
+#include "backup/bulk_index_sort.h"
 #include "backup/bulk_row_encoder.h"
 #include "backup/data_file_format.h"
 #include "backup/file_read_ahead.h"
@@ -19,10 +19,6 @@
 #include "backup/span_prefetcher.h"
 #include "backup/span_reader.h"
 #include "engine/bulk_btree.h"
-#include "engine/external_sorter.h"
-#include "engine/index_sort_key.h"
-#include "engine/sort_order.h"
-#include "engine/sqlite_record.h"
 #include "util/task_thread.h"
 
 namespace cofre {
@@ -31,213 +27,20 @@ namespace fmt = data_file_format;
 
 namespace {
 
+using bulk_sort::IndexBuild;
+using bulk_sort::IndexBuilds;
+using bulk_sort::kEntryBatchBytes;
+using bulk_sort::RowBatch;
+using bulk_sort::SortingThreads;
+using bulk_sort::WriteIndex;
+
 // Sorter memory for the indexes of the table being loaded; the table before it may still hold
 // as much while its indexes are written.
 constexpr size_t kTableSortBudget = 6 << 20;
-// Index entries handed to the sorting threads at a time.
-constexpr size_t kEntryBatchBytes = 1 << 20;
 // Spans read ahead of the one being loaded, and each prefetcher's queue of row blocks.
 constexpr size_t kSpansAhead = 1;
 constexpr size_t kPrefetchBlockBytes = 1 << 20;
 constexpr size_t kPrefetchBlocks = 3;
-
-sqlite_record::Value IntegerValue(int64_t i) {
-  sqlite_record::Value out;
-  out.type = sqlite_record::Type::kInteger;
-  out.i = i;
-  return out;
-}
-
-// One index of the table being loaded: its order, its sorter, then its pages.
-// Its sorter sorts entries made of the sort key (index_sort_key.h: byte order is the index's
-// order), the SQLite record, then the key's length (4 bytes, native order).
-struct IndexBuild {
-  const BulkIndexPlan* plan;
-  IndexRecordOrder order;  // for UNIQUE checks on the records
-  BytewiseOrder bytewise;
-  std::unique_ptr<ExternalSorter> sorter;  // used on its sorting thread only
-  size_t thread = 0;                       // which sorting thread
-  // For each key field before the trailing rowid: its value's position in the projected records
-  // its thread receives (SortThreadColumns), or -1 for the rowid.
-  std::vector<int> batch_sources;
-
-  IndexBuild(const BulkIndexPlan* p, size_t budget, const std::string& temp_dir)
-      : plan(p), order(p->order) {
-    sorter = std::make_unique<ExternalSorter>(&bytewise, budget, temp_dir);
-  }
-};
-
-// Appends to `*out` the sorter entry of the row (`values`, the values of its projected record,
-// and `rowid`) in index `build`. `entry_values` is scratch. FailedPrecondition when a value has no
-// byte-comparable sort key (the caller then loads through SQLite).
-Status AppendIndexEntry(const IndexBuild& build, const std::string& table,
-                        std::span<const sqlite_record::Value> values, int64_t rowid,
-                        std::vector<sqlite_record::Value>* entry_values, std::string* out) {
-  entry_values->clear();
-  for (int source : build.batch_sources) {
-    entry_values->push_back(source < 0 ? IntegerValue(rowid) : values[source]);
-  }
-  entry_values->push_back(IntegerValue(rowid));
-  out->clear();
-  if (!index_sort_key::Append(*entry_values, build.plan->order, out)) {
-    return FailedPreconditionError("index " + build.plan->name + " of table " + table +
-                                   " has a value only SQLite can order");
-  }
-  const uint32_t key_size = static_cast<uint32_t>(out->size());
-  sqlite_record::Append(*entry_values, out);
-  out->append(reinterpret_cast<const char*>(&key_size), 4);
-  return Status::OK();
-}
-
-// Sorts one index's entries and writes its b-tree, checking UNIQUE.
-Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& build) {
-  auto annotate = [&](Status st) {
-    return st.Annotate("building index " + build.plan->name + " of table " + table);
-  };
-  if (Status st = build.sorter->Finish(); !st.ok()) return annotate(st);
-  StatusOr<std::unique_ptr<IndexBtreeBuilder>> index = writer.BuildIndex(build.plan->root_page);
-  if (!index.ok()) return annotate(index.status());
-  const size_t key_fields = build.plan->sources.size();
-  std::string previous;
-  bool have_previous = false;
-  std::string_view entry;
-  while (true) {
-    StatusOr<bool> more = build.sorter->Next(&entry);
-    if (!more.ok()) return annotate(more.status());
-    if (!*more) break;
-    uint32_t key_size = 0;
-    if (entry.size() >= 4) std::memcpy(&key_size, entry.data() + entry.size() - 4, 4);
-    if (entry.size() < 4 || key_size > entry.size() - 4) {
-      return annotate(InternalError("corrupt sorted index entry"));
-    }
-    entry = entry.substr(key_size, entry.size() - 4 - key_size);
-    if (build.plan->unique) {
-      bool has_null = false;
-      for (size_t i = 0; i < key_fields && !has_null; ++i) {
-        has_null = IndexRecordOrder::FieldIsNull(entry, i);
-      }
-      if (!has_null && have_previous &&
-          build.order.ComparePrefix(previous, entry, key_fields) == 0) {
-        return DataLossError("the backup holds two rows of table " + table +
-                             " with the same key of UNIQUE index " + build.plan->name);
-      }
-      previous.assign(entry);
-      have_previous = true;
-    }
-    if (Status st = (*index)->Add(entry); !st.ok()) return annotate(st);
-  }
-  if (Status st = (*index)->Finish(); !st.ok()) return annotate(st);
-  build.sorter.reset();  // frees its buffers and spilled runs now
-  return Status::OK();
-}
-
-using IndexBuilds = std::vector<std::unique_ptr<IndexBuild>>;
-// Rows handed to one sorting thread: each its rowid (8 bytes, native order), the length of its
-// projected SQLite record (varint, SortThreadColumns), the record. The thread makes the entries of
-// its indexes from them.
-struct RowBatch {
-  std::vector<IndexBuild*> indexes;  // of the table, on that thread
-  std::string rows;
-};
-
-// The threads that sort index entries and write index pages, one per core: each index is
-// given to one of them, so the indexes of a table sort in parallel with each other and with
-// the loading of the next table.
-class SortingThreads {
- public:
-  explicit SortingThreads(size_t n) {
-    for (size_t i = 0; i < std::max<size_t>(1, n); ++i) {
-      // Two pending tasks per thread: the batch being sorted and the next one.
-      threads_.push_back(std::make_unique<TaskThread>(2, "cofre-sort"));
-    }
-  }
-  size_t size() const { return threads_.size(); }
-  TaskThread& at(size_t i) { return *threads_[i]; }
-  // Assigns the next index to a thread, round robin across tables.
-  size_t Assign() { return next_++ % threads_.size(); }
-  bool failed() {
-    for (auto& t : threads_) {
-      if (t->failed()) return true;
-    }
-    return false;
-  }
-  // An empty batch buffer for the loading thread: one the sorting threads gave back when there
-  // is one, so that batches reuse their memory instead of allocating (and page-faulting in)
-  // fresh buffers all along the restore.
-  std::string TakeBatch() {
-    std::lock_guard<std::mutex> lock(spare_mu_);
-    if (spare_.empty()) return std::string();
-    std::string batch = std::move(spare_.back());
-    spare_.pop_back();
-    return batch;
-  }
-  // Gives a consumed batch's buffer back (kept when fewer than kSpareBatches are).
-  void ReturnBatch(std::string&& batch) {
-    batch.clear();
-    std::lock_guard<std::mutex> lock(spare_mu_);
-    if (spare_.size() < kSpareBatches && batch.capacity() <= kEntryBatchBytes * 2) {
-      spare_.push_back(std::move(batch));
-    }
-  }
-  // Makes the entries of the batch's rows in its indexes and feeds them to their sorters, then
-  // gives the batch's buffer back.
-  Status SortRows(RowBatch& batch, const std::string& table) {
-    Status st;
-    std::vector<sqlite_record::Value> values, entry_values;
-    std::string entry;
-    std::string_view in = batch.rows;
-    size_t pos = 0;
-    while (st.ok() && pos < in.size()) {
-      int64_t rowid;
-      uint64_t size;
-      if (in.size() - pos < 8) {
-        st = InternalError("corrupt row batch");
-        break;
-      }
-      std::memcpy(&rowid, in.data() + pos, 8);
-      pos += 8;
-      if (!rowcodec::GetVarint(in, &pos, &size) || size > in.size() - pos) {
-        st = InternalError("corrupt row batch");
-        break;
-      }
-      st = sqlite_record::Parse(in.substr(pos, size), &values);
-      pos += size;
-      for (IndexBuild* index : batch.indexes) {
-        if (!st.ok()) break;
-        st = AppendIndexEntry(*index, table, values, rowid, &entry_values, &entry);
-        if (st.ok()) st = index->sorter->Add(entry);
-      }
-    }
-    ReturnBatch(std::move(batch.rows));
-    return st;
-  }
-  // The first failure of a thread so far, or OK; does not wait.
-  Status FirstFailure() {
-    for (auto& t : threads_) {
-      if (Status st = t->first_failure(); !st.ok()) return st;
-    }
-    return Status::OK();
-  }
-  // Waits for every thread; the first failure.
-  Status Wait() {
-    Status first;
-    for (auto& t : threads_) {
-      Status st = t->Wait();
-      if (first.ok() && !st.ok()) first = st;
-    }
-    return first;
-  }
-
- private:
-  // Batch buffers in flight: per thread the batches being sorted and the next ones (one per
-  // index), plus the ones being filled.
-  static constexpr size_t kSpareBatches = 16;
-
-  std::vector<std::unique_ptr<TaskThread>> threads_;
-  size_t next_ = 0;
-  std::mutex spare_mu_;
-  std::vector<std::string> spare_;
-};
 
 // The logical bytes of a span's files (its base file and deltas): what loading it reads.
 uint64_t SpanFileBytes(const proto::Span& span) {
@@ -276,18 +79,20 @@ struct TableShared {
   ShortRowDefaults short_rows;  // completes rows stored before an ADD COLUMN
 };
 
-// One table's load, shared by the loading threads. Each thread takes the table's spans in turn
-// (TakeSpan), in span order, so that both stay busy to the table's last span whatever each
-// span costs. A span goes into the table's b-tree itself when the same thread put the span
-// before it there (span 0 always does); otherwise into a part of the b-tree (bulk_btree.h),
-// appended as soon as every span before it is in (so that few parts wait, each its leaf list). The
-// first thread to reach the table prepares it; the last to leave it finishes the b-tree and
-// hands its indexes to the sorting threads to write. A thread with no span left waits until the
-// b-tree is finished (at most one span's load) before it goes on to the next table (whose first
-// row batches may then reach a sorting thread before this table's index writes, which is
-// harmless: a sorting thread keeps each index's entries apart): were it to start the next
-// table earlier, that table's index entries would fill their sorters while this table's sorters
-// are still full, a sorting budget more at the peak (4-7 MiB of RSS at 1 GiB).
+// One table's load, shared by the loading threads.
+// - Each thread takes the table's next span (TakeSpan) as it finishes one, so that both stay
+//   busy to the table's last span whatever each span costs.
+// - A span goes into the table's b-tree itself when the same thread put the span before it there
+//   (span 0 always does); otherwise into a part of the b-tree (bulk_btree.h), appended as soon
+//   as every span before it is in, so that few finished parts wait (each with its leaf list and
+//   last leaf).
+// - The first thread to reach the table prepares it; the last to leave it finishes the b-tree
+//   and hands its indexes to the sorting threads to write.
+// - A thread with no span left waits until the b-tree is finished (at most one span's load),
+//   then goes on to the next table. Going on earlier would let that table's index entries fill
+//   their sorters while this table's are still full: one sorting budget more at the peak (up to
+//   9 MiB of RSS at 1 GiB). The next table's first row batches may still reach a sorting thread
+//   before this table's index writes; a sorting thread keeps each index's entries apart.
 class TableLoad {
  public:
   // A span to load, and the b-tree its rows go into: the table's or a part of it.

@@ -7,13 +7,13 @@
 // and a second loading thread take a table's spans in turn, each its next span as it finishes
 // one, so that both stay busy to the table's last span; the spans from the first one the
 // second thread takes on go each into a part of the b-tree, appended as soon as the spans
-// before it are in (engine/bulk_btree.h, TableBtreeBuilder::NewPart); each
-// row's SQLite record goes in batches to the sorting threads of the table's indexes (one thread per
-// core, indexes assigned round robin), which make the row's index entries (a byte-comparable sort
-// key, index_sort_key.h, plus the index's SQLite record) from it, so that the loading thread, the
-// restore's critical path, does not; each index's bounded-memory ExternalSorter sorts them and,
-// once the table's rows are in, its thread writes the index b-tree while the next table loads.
-// UNIQUE indexes are checked as they are written (a duplicate is DataLoss naming the index).
+// before it are in (engine/bulk_btree.h, TableBtreeBuilder::NewPart). Each row's SQLite record
+// goes in batches to the sorting threads of the table's indexes (bulk_index_sort.h: one thread
+// per core, indexes assigned round robin), which make the row's index entries from it, so that
+// the loading thread, the restore's critical path, does not; each index's bounded-memory
+// ExternalSorter sorts them and, once the table's rows are in, its thread writes the index
+// b-tree while the next table loads. UNIQUE indexes are checked as they are written (a
+// duplicate is DataLoss naming the index).
 //
 // The staging file must be closed by SQLite while this runs; it is complete (and header
 // updated) only when BulkLoad returns OK. On error the file is garbage: the caller deletes it.
