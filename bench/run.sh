@@ -147,10 +147,14 @@ declare -A SAMPLES=() CPU=() RSS=() OUTPUT=() LIMIT_OF=()
 # its wall seconds, CPU seconds and peak RSS to NAME's samples. LIMIT names
 # the operation NAME is compared to in the report ("-" for none). NAME is
 # "<group>.<operation>". CMD's output goes to $LOGS/NAME.log; a failure ends
-# the benchmark.
+# the benchmark. Every operation starts with what the ones before it wrote on
+# disk (sync, not timed): none pays for another's writeback, such as a restore
+# timed seconds after the backup it reads (or, on S3, after moto spilled that
+# backup's objects to its temporary files).
 measure() {
   local name=$1 limit=$2
   shift 2
+  sync
   [[ -v SAMPLES[$name] ]] || { ORDER+=("$name"); SAMPLES[$name]=""; }
   LIMIT_OF[$name]=$limit
   local timing=$LOGS/$name.time start end

@@ -68,6 +68,42 @@ class S3BackupTest(CofreTestCase):
                        contains=[rel, "is missing from"])
         self.assertNotIn(SECRET, r.stderr)
 
+    def test_restore_names_a_data_file_deleted_or_resized_in_the_bucket(self):
+        """A restore opens each data file with the size its manifest gives and sends no HEAD
+        (docs/storage.md, "Readers of backup files"): a file boto3 extended, truncated or deleted
+        is still refused by the first GET, naming the file, and no database is created."""
+        coll = s3_uri(self.bucket, "r")
+        pw = "encryption_passphrase = 'pw'"
+        self.ok("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)",
+                "CREATE INDEX t_b ON t(b)",
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 3000) "
+                "INSERT INTO t SELECT x, randomblob(200) FROM c",
+                f"BACKUP INTO '{coll}' WITH {pw}")
+        expected = table_dump(self.db_path("defaultdb"), "t")
+        s3 = s3_client()
+        data = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=self.bucket,
+                                                           Prefix="r/")["Contents"]
+                      if o["Key"].endswith(".cfd"))
+        self.assertTrue(data)
+        key = data[0]
+        rel = key[len("r/"):]
+        body = s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        restore = f"RESTORE DATABASE defaultdb FROM LATEST IN '{coll}' WITH {pw}, new_db_name = 'x'"
+        for name, damaged in [("extended", body + b"\0"), ("truncated", body[:-1])]:
+            with self.subTest(name):
+                s3.put_object(Bucket=self.bucket, Key=key, Body=damaged)
+                r = self.fails(restore, contains=[rel, "wrong size (manifest says "
+                                                  f"{len(body)} bytes)"])
+                self.assertNotIn(SECRET, r.stderr)
+                self.assertIsNone(self.db_path("x"))
+        s3.delete_object(Bucket=self.bucket, Key=key)
+        r = self.fails(restore, contains=[rel, "is missing from"])
+        self.assertNotIn(SECRET, r.stderr)
+        self.assertIsNone(self.db_path("x"))
+        s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+        self.ok(restore)
+        self.assertEqual(table_dump(self.db_path("x"), "t"), expected)
+
     def test_incremental_reads_back_frames_with_ranged_gets(self):
         """An incremental reads back only the frames of changed key ranges (ranged GETs, each
         encrypted chunk authenticated on its own): every layer restores exactly."""

@@ -110,23 +110,58 @@ StatusOr<std::unique_ptr<ByteSink>> OpenStoredFileWriter(ExternalStorage& storag
 
 namespace {
 
+// A backup file opened with the size its manifest gives, which spares object stores a size
+// lookup (ReaderOptions in storage/external_storage.h): such a store learns at the first read
+// that the file is missing or of another size. Those errors say so as they would at the open;
+// the reader's consumer names the file.
+class ManifestSizedSource : public RandomAccessSource {
+ public:
+  ManifestSizedSource(std::unique_ptr<RandomAccessSource> src, std::string uri,
+                      uint64_t expected_bytes)
+      : src_(std::move(src)), uri_(std::move(uri)), expected_bytes_(expected_bytes) {}
+  uint64_t Size() const override { return src_->Size(); }
+  StatusOr<size_t> Read(char* buf, size_t n) override { return Named(src_->Read(buf, n)); }
+  StatusOr<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    return Named(src_->ReadAt(offset, buf, n));
+  }
+
+ private:
+  StatusOr<size_t> Named(StatusOr<size_t> r) const {
+    if (r.ok()) return r;
+    if (IsNotFound(r.status())) return NotFoundError("it is missing from " + uri_);
+    if (r.status().detail() == ErrorDetail::kWrongObjectSize) {
+      return DataLossError("it has the wrong size (manifest says " +
+                           std::to_string(expected_bytes_) +
+                           " bytes): it was truncated, extended or replaced");
+    }
+    return r;
+  }
+
+  std::unique_ptr<RandomAccessSource> src_;
+  const std::string uri_;
+  const uint64_t expected_bytes_;
+};
+
 // Opens `path` on `storage`, refusing a size other than `expected_bytes` (when given) before any
-// of its bytes are decoded, so that the error says what happened to the file (truncated,
-// extended, or swapped with another).
+// of its bytes are decoded where the store knows the size at the open (at the first read on
+// object stores: ManifestSizedSource), so that the error says what happened to the file
+// (missing, truncated, extended, or swapped with another).
 StatusOr<std::unique_ptr<RandomAccessSource>> OpenRaw(ExternalStorage& storage,
                                                       const std::string& path,
                                                       std::optional<uint64_t> expected_bytes) {
-  auto raw = storage.NewReader(path);
+  ReaderOptions options;
+  options.expected_size = expected_bytes;
+  auto raw = storage.NewReader(path, options);
   if (!raw.ok()) {
     if (IsNotFound(raw.status())) {
       return NotFoundError("backup file " + path + " is missing from " + storage.RedactedUri());
     }
     return raw.status().Annotate("backup file " + path);
   }
-  if (expected_bytes && (*raw)->Size() != *expected_bytes) {
-    return WrongSizeError(path, *expected_bytes);
-  }
-  return std::move(*raw);
+  if (!expected_bytes) return std::move(*raw);
+  if ((*raw)->Size() != *expected_bytes) return WrongSizeError(path, *expected_bytes);
+  return std::unique_ptr<RandomAccessSource>(
+      new ManifestSizedSource(std::move(*raw), storage.RedactedUri(), *expected_bytes));
 }
 
 }  // namespace

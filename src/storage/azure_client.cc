@@ -231,9 +231,9 @@ StatusOr<AzureBlobInfo> AzureBlobClient::GetProperties(const std::string& name) 
 }
 
 StatusOr<size_t> AzureBlobClient::GetRange(const std::string& name, uint64_t offset, size_t n,
-                                           const std::string& if_match, char* out) {
+                                           std::shared_ptr<ObjectPin> pin, char* out) {
   RangedReadRequest request{offset, n, "reading " + Describe(name),
-                            "the Azure endpoint of " + config_.display};
+                            "the Azure endpoint of " + config_.display, pin};
   Op op{"GET", name, {}, {}, {}, request.what};
   return ReadRangeRetried(
       config_.retry, request, out,
@@ -241,24 +241,24 @@ StatusOr<size_t> AzureBlobClient::GetRange(const std::string& name, uint64_t off
         op.headers.clear();
         op.headers.emplace_back("x-ms-range",
                                 "bytes=" + std::to_string(first) + "-" + std::to_string(last));
-        if (!if_match.empty()) op.headers.emplace_back("If-Match", if_match);
+        if (!pin->etag.empty()) op.headers.emplace_back("If-Match", pin->etag);
         return SendOnce(op, &sink);
       },
       [&](const HttpResponse& r) { return ErrorFor(op, r); });
 }
 
 std::unique_ptr<ByteSource> AzureBlobClient::OpenRange(const std::string& name, uint64_t offset,
-                                                       uint64_t n, const std::string& if_match) {
+                                                       uint64_t n, std::shared_ptr<ObjectPin> pin) {
   RangedReadRequest request{offset, static_cast<size_t>(n), "reading " + Describe(name),
-                            "the Azure endpoint of " + config_.display};
+                            "the Azure endpoint of " + config_.display, pin};
   auto op = std::make_shared<Op>(Op{"GET", name, {}, {}, {}, request.what});
   return NewRangeStream(
       config_.retry, std::move(request),
-      [this, op, if_match](uint64_t first, uint64_t last) {
+      [this, op, pin](uint64_t first, uint64_t last) {
         op->headers.clear();
         op->headers.emplace_back("x-ms-range",
                                  "bytes=" + std::to_string(first) + "-" + std::to_string(last));
-        if (!if_match.empty()) op->headers.emplace_back("If-Match", if_match);
+        if (!pin->etag.empty()) op->headers.emplace_back("If-Match", pin->etag);
         return OpenOnce(*op);
       },
       [this, op](const HttpResponse& r) { return ErrorFor(*op, r); });

@@ -26,6 +26,7 @@
 #include "storage/azure_shared_key.h"
 #include "storage/azure_token.h"
 #include "storage/azure_xml.h"
+#include "storage/object_requests.h"
 #include "util/http_client.h"
 #include "util/retry.h"
 #include "util/status.h"
@@ -77,14 +78,15 @@ class AzureBlobClient {
   StatusOr<AzureBlobInfo> GetProperties(const std::string& name);
   // Reads bytes [offset, offset + n) of `name` into `out`, resuming after a retried failure
   // without re-delivering bytes. Returns the count read (less than n only at the blob's end).
-  // With a non-empty `if_match` ETag, a changed blob is FailedPrecondition.
+  // Each response is checked against `pin` (CheckPinnedResponse): its If-Match ETag, once
+  // known, makes a changed blob FailedPrecondition; a size other than pin->size is DataLoss.
   StatusOr<size_t> GetRange(const std::string& name, uint64_t offset, size_t n,
-                            const std::string& if_match, char* out);
+                            std::shared_ptr<ObjectPin> pin, char* out);
   // Bytes [offset, offset + n) of blob `name` as a stream: one Get Blob, read as the caller
-  // reads, resumed where it stopped after a retried failure (NewRangeStream). With a non-empty
-  // `if_match`, a changed blob is FailedPrecondition. The client must outlive the stream.
+  // reads, resumed where it stopped after a retried failure (NewRangeStream), checked against `pin`
+  // as GetRange's responses are. The client must outlive the stream.
   std::unique_ptr<ByteSource> OpenRange(const std::string& name, uint64_t offset, uint64_t n,
-                                        const std::string& if_match);
+                                        std::shared_ptr<ObjectPin> pin);
   // One List Blobs page (max_results 1..5000).
   StatusOr<AzureListPage> ListBlobs(const std::string& prefix, const std::string& delimiter,
                                     const std::string& marker, int max_results);

@@ -291,20 +291,27 @@ StatusOr<std::unique_ptr<ByteSink>> AzureStorage::NewWriter(const std::string& p
                           settings_.block_size, settings_.max_blocks_in_flight));
 }
 
-StatusOr<std::unique_ptr<RandomAccessSource>> AzureStorage::NewReader(const std::string& path) {
-  ASSIGN_OR_RETURN(AzureBlobInfo info, Properties(path));
-  std::string name = base_prefix_ + path;
+StatusOr<std::unique_ptr<RandomAccessSource>> AzureStorage::NewReader(
+    const std::string& path, const ReaderOptions& options) {
+  ASSIGN_OR_RETURN(std::string name, NameFor(path));
+  auto pin = std::make_shared<ObjectPin>();
+  if (options.expected_size) {
+    pin->size = *options.expected_size;  // no Get Blob Properties: the first Get Blob checks it
+  } else {
+    ASSIGN_OR_RETURN(AzureBlobInfo info, Properties(path));
+    pin->etag = info.etag;
+    pin->size = info.size;
+  }
   std::string describe = client_->Describe(name);
-  RangeFetch fetch = [client = client_, name, etag = info.etag](uint64_t offset, size_t n,
-                                                                char* out) {
-    return client->GetRange(name, offset, n, etag, out);
+  const uint64_t size = pin->size;
+  RangeFetch fetch = [client = client_, name, pin](uint64_t offset, size_t n, char* out) {
+    return client->GetRange(name, offset, n, pin, out);
   };
-  RangeOpen open = [client = client_, name, etag = info.etag,
-                    size = info.size](uint64_t offset) -> StatusOr<std::unique_ptr<ByteSource>> {
-    return client->OpenRange(name, offset, size - std::min(offset, size), etag);
+  RangeOpen open = [client = client_, name, pin](uint64_t offset) {
+    return client->OpenRange(name, offset, pin->size - std::min(offset, pin->size), pin);
   };
   return std::unique_ptr<RandomAccessSource>(
-      new RangedReader(std::move(fetch), std::move(open), std::move(describe), info.size));
+      new RangedReader(std::move(fetch), std::move(open), std::move(describe), size));
 }
 
 StatusOr<uint64_t> AzureStorage::Size(const std::string& path) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,19 @@ struct ListEntry {
   bool is_prefix = false;
 };
 
+// Options of ExternalStorage::NewReader.
+struct ReaderOptions {
+  // The object's size, when the caller knows it already (a backup file's size in its
+  // authenticated manifest). Unset (the default): the store looks the size up when the reader
+  // opens. Set: a store whose size lookup is a request of its own (S3 and Azure: a HEAD, one
+  // round trip per file of a restore) makes none; its reader's Size() is this size, and the
+  // first response that tells the object's actual size (every ranged GET does) is checked
+  // against it: another size is DataLoss with ErrorDetail::kWrongObjectSize, and a missing
+  // object is NotFound at that first read rather than at the open. Stores whose lookup is cheap
+  // (local files, memory) look the size up anyway and report the actual one: callers compare.
+  std::optional<uint64_t> expected_size;
+};
+
 class ExternalStorage {
  public:
   virtual ~ExternalStorage() = default;
@@ -49,8 +63,14 @@ class ExternalStorage {
 
   // Opens a writer for `path`; the object appears at Close(). Overwrites an existing object.
   virtual StatusOr<std::unique_ptr<ByteSink>> NewWriter(const std::string& path) = 0;
-  // Opens `path` for reading. NotFound when absent.
-  virtual StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path) = 0;
+  // Opens `path` for reading. NotFound when absent (with options.expected_size, possibly only
+  // at the first read: ReaderOptions).
+  virtual StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path,
+                                                                  const ReaderOptions& options) = 0;
+  // NewReader with the default options.
+  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path) {
+    return NewReader(path, ReaderOptions());
+  }
   // Size of `path`. NotFound when absent.
   virtual StatusOr<uint64_t> Size(const std::string& path) = 0;
   // Lists objects whose path starts with `prefix`, in lexicographic order. With a non-empty

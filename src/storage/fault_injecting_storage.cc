@@ -258,10 +258,10 @@ StatusOr<std::unique_ptr<ByteSink>> FaultInjectingStorage::NewWriter(const std::
 }
 
 StatusOr<std::unique_ptr<RandomAccessSource>> FaultInjectingStorage::NewReader(
-    const std::string& path) {
+    const std::string& path, const ReaderOptions& options) {
   std::optional<Injection> inj = state_->Check(StorageOp::kNewReader, path);
   if (inj && !inj->after_effect) return inj->error;
-  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessSource> base, base_->NewReader(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessSource> base, base_->NewReader(path, options));
   if (inj) return inj->error;
   return std::unique_ptr<RandomAccessSource>(
       new FaultInjectingReader(state_, path, std::move(base), state_->ViewFor(path)));

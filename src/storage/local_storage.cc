@@ -339,7 +339,9 @@ StatusOr<std::unique_ptr<ByteSink>> LocalStorage::NewWriter(const std::string& p
       new LocalWriter(std::move(dir), std::move(fd), std::move(tmp), final_name, display));
 }
 
-StatusOr<std::unique_ptr<RandomAccessSource>> LocalStorage::NewReader(const std::string& path) {
+// The size is looked up however options.expected_size is set: a stat costs no request.
+StatusOr<std::unique_ptr<RandomAccessSource>> LocalStorage::NewReader(
+    const std::string& path, const ReaderOptions& /*options*/) {
   RETURN_IF_ERROR(ValidateObjectPath(path, redacted_uri_));
   const std::string display = DescribeObject(path, redacted_uri_);
   StatusOr<ScopedFd> fd = OpenBeneath(path, O_RDONLY, display);

@@ -66,7 +66,9 @@ class LocalStorage : public ExternalStorage {
 
   std::string RedactedUri() const override { return redacted_uri_; }
   StatusOr<std::unique_ptr<ByteSink>> NewWriter(const std::string& path) override;
-  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path) override;
+  using ExternalStorage::NewReader;
+  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path,
+                                                          const ReaderOptions& options) override;
   bool ReadsAreCached() const override { return true; }  // the page cache
   StatusOr<uint64_t> Size(const std::string& path) override;
   Status List(const std::string& prefix, const std::string& delimiter,

@@ -88,7 +88,9 @@ StatusOr<std::unique_ptr<ByteSink>> MemoryStorage::NewWriter(const std::string& 
   return std::unique_ptr<ByteSink>(new MemoryWriter(state_, path, DescribeObject(path, uri_)));
 }
 
-StatusOr<std::unique_ptr<RandomAccessSource>> MemoryStorage::NewReader(const std::string& path) {
+// The size is looked up however options.expected_size is set: a stat costs no request.
+StatusOr<std::unique_ptr<RandomAccessSource>> MemoryStorage::NewReader(
+    const std::string& path, const ReaderOptions& /*options*/) {
   RETURN_IF_ERROR(ValidateObjectPath(path, uri_));
   std::lock_guard<std::mutex> lock(state_->mu);
   auto it = state_->objects.find(path);

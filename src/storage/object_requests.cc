@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 namespace cofre {
 
@@ -38,8 +39,12 @@ StatusOr<size_t> ReadRangeRetried(const RetrySettings& retry, const RangedReadRe
       got += data.size();
       return Status::OK();
     };
-    StatusOr<HttpResponse> r = send(request.offset + got, request.offset + n - 1, sink);
+    const uint64_t first = request.offset + got;
+    StatusOr<HttpResponse> r = send(first, request.offset + n - 1, sink);
     if (!r.ok()) return r.status();
+    if (request.pin && (r->status == 416 || (r->status >= 200 && r->status < 300))) {
+      RETURN_IF_ERROR(CheckPinnedResponse(*request.pin, *r, first, request.what, request.endpoint));
+    }
     if (r->status == 416) {
       at_end = true;  // the range starts at or past the end: nothing more to read
       return Status::OK();
@@ -99,6 +104,10 @@ class RetriedRangeStream : public ByteSource {
   Status OpenAt(uint64_t first) {
     ASSIGN_OR_RETURN(std::unique_ptr<HttpBodyStream> stream, open_(first, end_ - 1));
     const HttpResponse& r = stream->response();
+    if (request_.pin && (r.status == 416 || (r.status >= 200 && r.status < 300))) {
+      RETURN_IF_ERROR(
+          CheckPinnedResponse(*request_.pin, r, first, request_.what, request_.endpoint));
+    }
     if (r.status == 416) {
       at_end_ = true;  // the range starts at or past the end: nothing more to read
       return Status::OK();
@@ -139,6 +148,55 @@ std::unique_ptr<ByteSource> NewRangeStream(const RetrySettings& retry, RangedRea
                                            RangeOpenAttempt open, ResponseError error_for) {
   return std::make_unique<RetriedRangeStream>(retry, std::move(request), std::move(open),
                                               std::move(error_for));
+}
+
+namespace {
+
+// The total of a Content-Range header ("bytes 0-99/1000", "bytes */1000"); nullopt when absent
+// or not a number ("bytes 0-99/*").
+std::optional<uint64_t> ContentRangeTotal(const HttpResponse& response) {
+  std::string range = response.headers.Get("Content-Range").value_or("");
+  const size_t slash = range.rfind('/');
+  if (!range.starts_with("bytes ") || slash == std::string::npos) return std::nullopt;
+  uint64_t total = 0;
+  const char* begin = range.data() + slash + 1;
+  const char* end = range.data() + range.size();
+  auto [ptr, ec] = std::from_chars(begin, end, total);
+  if (ec != std::errc() || ptr != end || ptr == begin) return std::nullopt;
+  return total;
+}
+
+}  // namespace
+
+Status CheckPinnedResponse(ObjectPin& pin, const HttpResponse& response, uint64_t first,
+                           std::string_view what, std::string_view endpoint) {
+  auto wrong_size = [&](const std::string& actual) {
+    return DataLossError("the object is " + actual + ", not the " + std::to_string(pin.size) +
+                         " bytes expected, while " + std::string(what))
+        .WithDetail(ErrorDetail::kWrongObjectSize);
+  };
+  std::optional<uint64_t> total;
+  if (response.status == 200) {
+    StatusOr<uint64_t> length = ContentLengthOf(response, endpoint, what);
+    if (length.ok()) total = *length;
+  } else {
+    total = ContentRangeTotal(response);
+  }
+  if (response.status == 416) {
+    if (total && *total != pin.size) return wrong_size(std::to_string(*total) + " bytes");
+    // The range starts at or past the object's end: inside the size expected, it is shorter.
+    if (first < pin.size) return wrong_size("shorter");
+  } else if (!total) {
+    if (response.status == 206) {
+      return FailedPreconditionError(std::string(endpoint) +
+                                     " sent no object size in Content-Range while " +
+                                     std::string(what) + "; it is not compatible");
+    }
+  } else if (*total != pin.size) {
+    return wrong_size(std::to_string(*total) + " bytes");
+  }
+  if (pin.etag.empty()) pin.etag = response.headers.Get("ETag").value_or("");
+  return Status::OK();
 }
 
 StatusOr<uint64_t> ContentLengthOf(const HttpResponse& response, std::string_view service,

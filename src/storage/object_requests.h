@@ -54,11 +54,32 @@ StatusOr<T> SendAndParseRetried(const RetrySettings& retry, std::string_view wha
   return parsed;
 }
 
+// What pins the object one reader reads, shared by all of that reader's requests (used by one
+// thread at a time). `etag` goes out as If-Match, so that an object replaced while it is read
+// fails instead of mixing versions; `size` is the size the reader was opened with. A reader
+// opened without a HEAD (its caller knew the size: ReaderOptions in external_storage.h) starts
+// with no ETag and takes its first response's.
+struct ObjectPin {
+  std::string etag;  // empty: none known yet
+  uint64_t size = 0;
+};
+
+// Checks a response to a ranged GET of bytes from `first` on against `pin`, and takes its ETag
+// when the pin has none yet. The object's size is a 206's Content-Range total ("bytes
+// 0-99/1000"), a 416's ("bytes */1000") or a 200's Content-Length; a size other than pin.size,
+// or a 416 for a range that starts inside pin.size, is DataLoss with
+// ErrorDetail::kWrongObjectSize. A 206 without a numeric total is FailedPrecondition (the
+// endpoint is not compatible). `what` and `endpoint` as in RangedReadRequest.
+Status CheckPinnedResponse(ObjectPin& pin, const HttpResponse& response, uint64_t first,
+                           std::string_view what, std::string_view endpoint);
+
 struct RangedReadRequest {
   uint64_t offset = 0;   // first byte wanted
   size_t length = 0;     // bytes wanted; `out` holds at least this many
   std::string what;      // "reading s3://bucket/key", for messages
   std::string endpoint;  // the service as messages name it ("the S3 endpoint of s3://b")
+  // When set, every response is checked against it (CheckPinnedResponse).
+  std::shared_ptr<ObjectPin> pin;
 };
 
 // Reads up to `length` bytes from `offset` into `out`; returns how many were read (fewer only at

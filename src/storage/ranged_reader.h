@@ -1,9 +1,11 @@
 // RangedReader: a RandomAccessSource over one remote object of known size, read with ranged GETs
 // (S3 GetObject with Range, Azure Get Blob with x-ms-range).
 //
-// The caller learns the size (and whatever version tag pins the object: an ETag for If-Match)
-// before constructing the reader, and the fetch and open functions carry that tag, so an object
-// replaced while being read fails instead of mixing versions. Sequential Read()s are one stream
+// The caller gives the size: looked up, with the ETag that pins the object, before constructing
+// the reader, or the size the reader was opened with (ReaderOptions::expected_size), which the
+// first response checks and whose ETag it supplies (ObjectPin in storage/object_requests.h). The
+// fetch and open functions send that ETag as If-Match, so an object replaced while being read
+// fails instead of mixing versions. Sequential Read()s are one stream
 // from the first Read() to the object's end, its body pulled straight into the caller's buffers
 // as they come (NewRangeStream in storage/object_requests.h): the reader holds no window of the
 // object, and the object costs one request however it is read. A stream that fails fails its

@@ -226,9 +226,9 @@ StatusOr<S3ObjectInfo> S3Client::HeadObject(const std::string& key) {
 }
 
 StatusOr<size_t> S3Client::GetRange(const std::string& key, uint64_t offset, size_t n,
-                                    const std::string& if_match, char* out) {
+                                    std::shared_ptr<ObjectPin> pin, char* out) {
   RangedReadRequest request{offset, n, "reading " + Describe(key),
-                            "the S3 endpoint of " + config_.display};
+                            "the S3 endpoint of " + config_.display, pin};
   Op op{"GET", key, {}, {}, {}, request.what};
   return ReadRangeRetried(
       config_.retry, request, out,
@@ -236,24 +236,24 @@ StatusOr<size_t> S3Client::GetRange(const std::string& key, uint64_t offset, siz
         op.headers.clear();
         op.headers.emplace_back("Range",
                                 "bytes=" + std::to_string(first) + "-" + std::to_string(last));
-        if (!if_match.empty()) op.headers.emplace_back("If-Match", if_match);
+        if (!pin->etag.empty()) op.headers.emplace_back("If-Match", pin->etag);
         return SendOnce(op, &sink);
       },
       [&](const HttpResponse& r) { return ErrorFor(op, r); });
 }
 
 std::unique_ptr<ByteSource> S3Client::OpenRange(const std::string& key, uint64_t offset, uint64_t n,
-                                                const std::string& if_match) {
+                                                std::shared_ptr<ObjectPin> pin) {
   RangedReadRequest request{offset, static_cast<size_t>(n), "reading " + Describe(key),
-                            "the S3 endpoint of " + config_.display};
+                            "the S3 endpoint of " + config_.display, pin};
   auto op = std::make_shared<Op>(Op{"GET", key, {}, {}, {}, request.what});
   return NewRangeStream(
       config_.retry, std::move(request),
-      [this, op, if_match](uint64_t first, uint64_t last) {
+      [this, op, pin](uint64_t first, uint64_t last) {
         op->headers.clear();
         op->headers.emplace_back("Range",
                                  "bytes=" + std::to_string(first) + "-" + std::to_string(last));
-        if (!if_match.empty()) op->headers.emplace_back("If-Match", if_match);
+        if (!pin->etag.empty()) op->headers.emplace_back("If-Match", pin->etag);
         return pool_.Open(SignedRequest(*op));
       },
       [this, op](const HttpResponse& r) { return ErrorFor(*op, r); });

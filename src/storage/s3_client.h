@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/object_requests.h"
 #include "storage/s3_xml.h"
 #include "util/aws_credentials.h"
 #include "util/http_client.h"
@@ -69,14 +70,15 @@ class S3Client {
   StatusOr<S3ObjectInfo> HeadObject(const std::string& key);
   // Reads bytes [offset, offset + n) of `key` into `out`, resuming after a retried failure
   // without re-delivering bytes. Returns the count read (less than n only at the object's end).
-  // With a non-empty `if_match` ETag, a changed object is FailedPrecondition.
+  // Each response is checked against `pin` (CheckPinnedResponse): its If-Match ETag, once
+  // known, makes a changed object FailedPrecondition; a size other than pin->size is DataLoss.
   StatusOr<size_t> GetRange(const std::string& key, uint64_t offset, size_t n,
-                            const std::string& if_match, char* out);
+                            std::shared_ptr<ObjectPin> pin, char* out);
   // Bytes [offset, offset + n) of `key` as a stream: one GET, read as the caller reads,
-  // resumed where it stopped after a retried failure (NewRangeStream). With a non-empty
-  // `if_match`, a changed object is FailedPrecondition. The client must outlive the stream.
+  // resumed where it stopped after a retried failure (NewRangeStream), checked against `pin` as
+  // GetRange's responses are. The client must outlive the stream.
   std::unique_ptr<ByteSource> OpenRange(const std::string& key, uint64_t offset, uint64_t n,
-                                        const std::string& if_match);
+                                        std::shared_ptr<ObjectPin> pin);
 
   // One ListObjectsV2 page.
   StatusOr<S3ListPage> ListObjectsV2(const std::string& prefix, const std::string& delimiter,

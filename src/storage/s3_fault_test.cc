@@ -112,6 +112,28 @@ TEST_F(S3FaultTest, ConnectionResetsAreRetried) {
   EXPECT_EQ(Stats().second, 2);
 }
 
+// A reader opened with the size its caller expects (a backup file's, from its manifest) sends
+// no HEAD: one request fewer per file of a restore. The proxy counts the HEADs (a delay of 0 ms
+// on each makes them eligible without changing them).
+TEST_F(S3FaultTest, ReaderOpenedWithItsExpectedSizeSendsNoHead) {
+  const std::string data = PatternBytes(100000, 5);
+  ASSERT_TRUE(WriteSmallFile(*storage_, "h", data).ok());
+  std::vector<char> buf(data.size() + 1);
+  Inject("mode=delay&delay_ms=0&match=HEAD%20");
+  ReaderOptions options;
+  options.expected_size = data.size();
+  auto sized = storage_->NewReader("h", options);
+  ASSERT_TRUE(sized.ok()) << sized.status().ToString();
+  auto n = ReadFully(**sized, buf.data(), buf.size());
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_TRUE(std::string(buf.data(), *n) == data);
+  EXPECT_EQ(Stats().first, 0);
+  auto looked_up = storage_->NewReader("h");
+  ASSERT_TRUE(looked_up.ok()) << looked_up.status().ToString();
+  EXPECT_EQ((*looked_up)->Size(), data.size());
+  EXPECT_EQ(Stats().first, 1);
+}
+
 TEST_F(S3FaultTest, TruncatedDownloadsResumeWhereTheyStopped) {
   S3Settings settings = s3_testing::FastTestSettings();
   auto storage = Storage(settings);

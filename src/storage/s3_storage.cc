@@ -111,20 +111,26 @@ StatusOr<std::unique_ptr<ByteSink>> S3Storage::NewWriter(const std::string& path
                           settings_.part_size, settings_.max_parts_in_flight));
 }
 
-StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::string& path) {
+StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::string& path,
+                                                                   const ReaderOptions& options) {
   ASSIGN_OR_RETURN(std::string key, KeyFor(path));
-  ASSIGN_OR_RETURN(S3ObjectInfo info, client_->HeadObject(key));
-  std::string describe = client_->Describe(key);
-  RangeFetch fetch = [client = client_, key, etag = info.etag](uint64_t offset, size_t n,
-                                                               char* out) {
-    return client->GetRange(key, offset, n, etag, out);
+  auto pin = std::make_shared<ObjectPin>();
+  if (options.expected_size) {
+    pin->size = *options.expected_size;  // no HEAD: the first GET checks it (ReaderOptions)
+  } else {
+    ASSIGN_OR_RETURN(S3ObjectInfo info, client_->HeadObject(key));
+    pin->etag = info.etag;
+    pin->size = info.size;
+  }
+  const uint64_t size = pin->size;
+  RangeFetch fetch = [client = client_, key, pin](uint64_t offset, size_t n, char* out) {
+    return client->GetRange(key, offset, n, pin, out);
   };
-  RangeOpen open = [client = client_, key, etag = info.etag,
-                    size = info.size](uint64_t offset) -> StatusOr<std::unique_ptr<ByteSource>> {
-    return client->OpenRange(key, offset, size - std::min(offset, size), etag);
+  RangeOpen open = [client = client_, key, pin](uint64_t offset) {
+    return client->OpenRange(key, offset, pin->size - std::min(offset, pin->size), pin);
   };
   return std::unique_ptr<RandomAccessSource>(
-      new RangedReader(std::move(fetch), std::move(open), std::move(describe), info.size));
+      new RangedReader(std::move(fetch), std::move(open), client_->Describe(key), size));
 }
 
 StatusOr<uint64_t> S3Storage::Size(const std::string& path) {

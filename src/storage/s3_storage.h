@@ -60,7 +60,9 @@ class S3Storage : public ExternalStorage {
 
   std::string RedactedUri() const override { return redacted_uri_; }
   StatusOr<std::unique_ptr<ByteSink>> NewWriter(const std::string& path) override;
-  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path) override;
+  using ExternalStorage::NewReader;
+  StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path,
+                                                          const ReaderOptions& options) override;
   StatusOr<uint64_t> Size(const std::string& path) override;
   Status List(const std::string& prefix, const std::string& delimiter,
               const std::function<Status(const ListEntry&)>& fn) override;

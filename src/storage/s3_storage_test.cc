@@ -14,6 +14,7 @@
 #include "storage/storage_factory.h"
 #include "storage/storage_test_helpers.h"
 #include "util/sha256.h"
+#include "util/status_matchers.h"
 
 namespace cofre {
 namespace {
@@ -26,6 +27,7 @@ using s3_testing::UniqueBucket;
 using storage_testing::ListToStrings;
 using storage_testing::PatternBytes;
 using storage_testing::TempDir;
+using ::testing::HasSubstr;
 
 // --- URI handling (no server needed) ---
 
@@ -312,6 +314,47 @@ TEST_F(S3StorageTest, ReplacedObjectFailsTheOpenReader) {
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.status().code(), StatusCode::kFailedPrecondition) << n.status().ToString();
   EXPECT_NE(n.status().message().find("changed while it was being read"), std::string::npos);
+}
+
+// A reader opened with the object's expected size makes no HEAD (s3_fault_test.cc counts them):
+// its first GET checks the size and pins the ETag, so that a size other than the one expected is
+// kWrongObjectSize, a missing object NotFound at the first read, and an object replaced after
+// the first read fails the reader as it does when the ETag came from a HEAD.
+TEST_F(S3StorageTest, ReaderOpenedWithItsExpectedSize) {
+  const std::string data = PatternBytes(200000, 3);
+  Put(*storage_, "sized", data);
+  S3Settings settings = s3_testing::FastTestSettings();
+  auto storage = Storage("base", "", settings);
+  ReaderOptions right;
+  right.expected_size = data.size();
+  ASSERT_OK_AND_ASSIGN(auto reader, storage->NewReader("sized", right));
+  std::vector<char> buf(2 * data.size());
+  ASSERT_OK_AND_ASSIGN(size_t n, ReadFully(*reader, buf.data(), buf.size()));
+  EXPECT_TRUE(std::string(buf.data(), n) == data);
+
+  for (uint64_t wrong : {data.size() - 1, data.size() + 1}) {
+    ReaderOptions options;
+    options.expected_size = wrong;
+    ASSERT_OK_AND_ASSIGN(auto r, storage->NewReader("sized", options));
+    EXPECT_EQ(r->Size(), wrong);
+    StatusOr<size_t> read = ReadFully(*r, buf.data(), buf.size());
+    EXPECT_THAT(read, StatusIs(StatusCode::kDataLoss, HasSubstr(std::to_string(data.size()))));
+    EXPECT_EQ(read.status().detail(), ErrorDetail::kWrongObjectSize) << wrong;
+    StatusOr<size_t> ranged = r->ReadAt(wrong - 1, buf.data(), 1);
+    EXPECT_EQ(ranged.status().detail(), ErrorDetail::kWrongObjectSize) << wrong;
+  }
+
+  ReaderOptions ten;
+  ten.expected_size = 10;
+  ASSERT_OK_AND_ASSIGN(auto missing, storage->NewReader("no/such", ten));
+  EXPECT_THAT(missing->Read(buf.data(), 10), StatusIs(StatusCode::kNotFound));
+
+  ASSERT_OK_AND_ASSIGN(auto pinned, storage->NewReader("sized", right));
+  ASSERT_THAT(pinned->Read(buf.data(), 100), IsOk());
+  Put(*storage_, "sized", PatternBytes(data.size(), 4));  // the same size, other bytes
+  EXPECT_THAT(
+      pinned->ReadAt(50000, buf.data(), 100),
+      StatusIs(StatusCode::kFailedPrecondition, HasSubstr("changed while it was being read")));
 }
 
 TEST_F(S3StorageTest, ListWithDelimiterAcrossSmallPages) {

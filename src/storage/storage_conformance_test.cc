@@ -13,6 +13,7 @@
 #include "storage/local_storage.h"
 #include "storage/memory_storage.h"
 #include "storage/storage_test_helpers.h"
+#include "util/status_matchers.h"
 
 namespace cofre {
 namespace {
@@ -295,6 +296,58 @@ TEST_P(StorageConformanceTest, ConcurrentWritersAndListers) {
   auto got = ReadSmallFile(*storage_, "t2/sub/7");
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(*got == PatternBytes(1007, 2));
+}
+
+// A reader opened with the size its caller expects (ReaderOptions): the object's bytes when the
+// size is right. When it is not, a store that looks sizes up (local files, memory) reports the
+// actual size at the open, for the caller to compare; an object store (Azure) makes no lookup,
+// and its reads fail with kWrongObjectSize. A missing object is NotFound, at the open or at the
+// first read.
+TEST_P(StorageConformanceTest, ReaderOpenedWithTheSizeItsCallerExpects) {
+  const bool looks_up = GetParam() != Kind::kAzure;
+  const std::string data = PatternBytes(300001, 4);
+  Put("sized", data);
+  ReaderOptions right;
+  right.expected_size = data.size();
+  ASSERT_OK_AND_ASSIGN(auto reader, storage_->NewReader("sized", right));
+  EXPECT_EQ(reader->Size(), data.size());
+  std::string got(data.size() + 10, '\0');
+  ASSERT_OK_AND_ASSIGN(size_t n, ReadFully(*reader, got.data(), got.size()));
+  got.resize(n);
+  EXPECT_TRUE(got == data);
+  ASSERT_OK_AND_ASSIGN(n, ReadFullyAt(*reader, 1000, got.data(), 100));
+  EXPECT_EQ(got.substr(0, n), data.substr(1000, 100));
+
+  for (uint64_t wrong : {data.size() - 1, data.size() + 1, 2 * data.size()}) {
+    SCOPED_TRACE(wrong);
+    ReaderOptions options;
+    options.expected_size = wrong;
+    ASSERT_OK_AND_ASSIGN(auto sequential, storage_->NewReader("sized", options));
+    if (looks_up) {
+      EXPECT_EQ(sequential->Size(), data.size());
+      continue;
+    }
+    EXPECT_EQ(sequential->Size(), wrong);
+    std::vector<char> buf(2 * data.size());
+    EXPECT_EQ(ReadFully(*sequential, buf.data(), buf.size()).status().detail(),
+              ErrorDetail::kWrongObjectSize);
+    // A ranged read near the end expected: inside the object or past its end.
+    ASSERT_OK_AND_ASSIGN(auto ranged, storage_->NewReader("sized", options));
+    StatusOr<size_t> at_end = ranged->ReadAt(wrong - 1, buf.data(), 1);
+    EXPECT_THAT(at_end, StatusIs(StatusCode::kDataLoss));
+    EXPECT_EQ(at_end.status().detail(), ErrorDetail::kWrongObjectSize);
+  }
+
+  ReaderOptions options;
+  options.expected_size = 10;
+  auto missing = storage_->NewReader("no/such", options);
+  if (looks_up) {
+    EXPECT_TRUE(IsNotFound(missing.status())) << missing.status().ToString();
+  } else {
+    ASSERT_THAT(missing, IsOk());
+    char buf[10];
+    EXPECT_THAT((*missing)->Read(buf, sizeof(buf)), StatusIs(StatusCode::kNotFound));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStorages, StorageConformanceTest,

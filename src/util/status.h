@@ -59,6 +59,7 @@ enum class ErrorDetail : int {
   kDataException,          // a value of the wrong type or out of range
   kMissingContainer,       // the storage bucket or container itself does not exist
   kNoSuchUpload,           // the multipart upload no longer exists (completed or aborted)
+  kWrongObjectSize,        // a stored object's size is not the one its reader was opened with
 };
 
 class [[nodiscard]] Status {
