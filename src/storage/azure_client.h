@@ -78,7 +78,7 @@ class AzureBlobClient {
   StatusOr<AzureBlobInfo> GetProperties(const std::string& name);
   // Reads bytes [offset, offset + n) of `name` into `out`, resuming after a retried failure
   // without re-delivering bytes. Returns the count read (less than n only at the blob's end).
-  // Each response is checked against `pin` (CheckPinnedResponse): its If-Match ETag, once
+  // Each response is checked against `pin` (not null; CheckPinnedResponse): its If-Match ETag, once
   // known, makes a changed blob FailedPrecondition; a size other than pin->size is DataLoss.
   StatusOr<size_t> GetRange(const std::string& name, uint64_t offset, size_t n,
                             std::shared_ptr<ObjectPin> pin, char* out);

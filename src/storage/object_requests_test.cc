@@ -123,6 +123,60 @@ TEST(ContentLengthOf, RequiresADecimalNumber) {
   EXPECT_THAT(ContentLengthOf(ok, "S3", "reading x"), IsOkAndHolds(1234567890123u));
 }
 
+HttpResponse Ranged(int status, const std::string& content_range, const std::string& etag) {
+  HttpResponse r = Answer(status);
+  if (!content_range.empty()) r.headers.Add("Content-Range", content_range);
+  if (!etag.empty()) r.headers.Add("ETag", etag);
+  return r;
+}
+
+TEST(CheckPinnedResponse, TheObjectsSizeMustBeThePins) {
+  ObjectPin pin{"", 1000};
+  EXPECT_THAT(
+      CheckPinnedResponse(pin, Ranged(206, "bytes 0-99/1000", "\"e1\""), 0, "reading x", "S3"),
+      IsOk());
+  EXPECT_EQ(pin.etag, "\"e1\"");  // taken from the first response, kept after
+  EXPECT_THAT(
+      CheckPinnedResponse(pin, Ranged(206, "bytes 100-199/1000", "\"e2\""), 100, "reading x", "S3"),
+      IsOk());
+  EXPECT_EQ(pin.etag, "\"e1\"");
+  for (const char* other : {"bytes 0-99/999", "bytes 0-99/1001", "bytes 0-99/10000"}) {
+    Status st = CheckPinnedResponse(pin, Ranged(206, other, ""), 0, "reading x", "S3");
+    EXPECT_THAT(st, StatusIs(StatusCode::kDataLoss)) << other;
+    EXPECT_EQ(st.detail(), ErrorDetail::kWrongObjectSize) << other;
+  }
+  // A 200 (a range from 0 answered whole) tells the size by its Content-Length.
+  HttpResponse whole = Answer(200);
+  whole.headers.Add("Content-Length", "999");
+  EXPECT_EQ(CheckPinnedResponse(pin, whole, 0, "reading x", "S3").detail(),
+            ErrorDetail::kWrongObjectSize);
+  whole.headers.Set("Content-Length", "1000");
+  EXPECT_THAT(CheckPinnedResponse(pin, whole, 0, "reading x", "S3"), IsOk());
+}
+
+TEST(CheckPinnedResponse, A416InsideTheSizeMeansAShorterObject) {
+  ObjectPin pin{"\"e\"", 1000};
+  // At or past the end expected: the end.
+  EXPECT_THAT(CheckPinnedResponse(pin, Ranged(416, "bytes */1000", ""), 1000, "reading x", "S3"),
+              IsOk());
+  EXPECT_THAT(CheckPinnedResponse(pin, Ranged(416, "", ""), 1005, "reading x", "S3"), IsOk());
+  // Inside it: the object is shorter, whether or not the 416 says its size.
+  EXPECT_EQ(
+      CheckPinnedResponse(pin, Ranged(416, "bytes */900", ""), 950, "reading x", "S3").detail(),
+      ErrorDetail::kWrongObjectSize);
+  EXPECT_EQ(CheckPinnedResponse(pin, Ranged(416, "", ""), 950, "reading x", "S3").detail(),
+            ErrorDetail::kWrongObjectSize);
+}
+
+TEST(CheckPinnedResponse, A206WithoutATotalIsNotCompatible) {
+  ObjectPin pin{"", 1000};
+  for (const char* range : {"", "bytes 0-99/*", "bytes 0-99", "bytes 0-99/1x", "items 0-99/1000"}) {
+    EXPECT_THAT(CheckPinnedResponse(pin, Ranged(206, range, ""), 0, "reading x", "S3"),
+                StatusIs(StatusCode::kFailedPrecondition, ::testing::HasSubstr("not compatible")))
+        << range;
+  }
+}
+
 // NewRangeStream against a real HTTP server on loopback that serves byte ranges of `object`;
 // `shape(request number, first, last)` may replace the answer ("" keeps it).
 class RangeStreamTest : public ::testing::Test {

@@ -70,7 +70,7 @@ class S3Client {
   StatusOr<S3ObjectInfo> HeadObject(const std::string& key);
   // Reads bytes [offset, offset + n) of `key` into `out`, resuming after a retried failure
   // without re-delivering bytes. Returns the count read (less than n only at the object's end).
-  // Each response is checked against `pin` (CheckPinnedResponse): its If-Match ETag, once
+  // Each response is checked against `pin` (not null; CheckPinnedResponse): its If-Match ETag, once
   // known, makes a changed object FailedPrecondition; a size other than pin->size is DataLoss.
   StatusOr<size_t> GetRange(const std::string& key, uint64_t offset, size_t n,
                             std::shared_ptr<ObjectPin> pin, char* out);
