@@ -88,7 +88,7 @@ StatusOr<std::unique_ptr<ByteSink>> MemoryStorage::NewWriter(const std::string& 
   return std::unique_ptr<ByteSink>(new MemoryWriter(state_, path, DescribeObject(path, uri_)));
 }
 
-// The size is looked up however options.expected_size is set: a stat costs no request.
+// The size is known however options.expected_size is set: looking it up costs nothing.
 StatusOr<std::unique_ptr<RandomAccessSource>> MemoryStorage::NewReader(
     const std::string& path, const ReaderOptions& /*options*/) {
   RETURN_IF_ERROR(ValidateObjectPath(path, uri_));
