@@ -41,7 +41,9 @@ struct AzureBlobClient::Op {
   AzureKeyValues query;  // decoded
   AzureKeyValues headers;
   std::string_view body;
-  std::string what;  // "reading azure-blob://...", for messages
+  std::string what;  // "reading azure-blob://...", for messages  // The longest body a response may
+                     // have (HttpRequest::max_response_bytes).
+  size_t max_response_bytes = HttpRequest().max_response_bytes;
 };
 
 StatusOr<std::unique_ptr<AzureBlobClient>> AzureBlobClient::New(AzureClientConfig config) {
@@ -118,6 +120,7 @@ StatusOr<HttpRequest> AzureBlobClient::AuthorizedRequest(const Op& op) const {
   if (!query.empty()) req.url += "?" + query;
   for (const auto& [k, v] : sreq.headers) req.headers.Add(k, v);
   req.body = op.body;
+  req.max_response_bytes = op.max_response_bytes;
   req.connect_timeout = config_.connect_timeout;
   req.stall_timeout = config_.stall_timeout;
   req.ca_file = config_.ca_file;
@@ -228,6 +231,13 @@ StatusOr<AzureBlobInfo> AzureBlobClient::GetProperties(const std::string& name) 
   ASSIGN_OR_RETURN(info.size, ContentLengthOf(r, "Azure", op.what));
   info.etag = r.headers.Get("ETag").value_or("");
   return info;
+}
+
+StatusOr<std::string> AzureBlobClient::GetBlob(const std::string& name, size_t max_bytes) {
+  Op op{"GET", name, {}, {}, {}, "reading " + Describe(name)};
+  op.max_response_bytes = max_bytes;
+  ASSIGN_OR_RETURN(HttpResponse r, Execute(op));
+  return std::move(r.body);
 }
 
 StatusOr<size_t> AzureBlobClient::GetRange(const std::string& name, uint64_t offset, size_t n,

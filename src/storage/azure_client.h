@@ -76,6 +76,9 @@ class AzureBlobClient {
   Status CreateContainer();
   // Get Blob Properties: size and ETag; NotFound naming the blob or the container.
   StatusOr<AzureBlobInfo> GetProperties(const std::string& name);
+  // All of blob `name` in one Get Blob (no Get Blob Properties first). NotFound naming the blob
+  // or the container; ResourceExhausted when its body passes `max_bytes`.
+  StatusOr<std::string> GetBlob(const std::string& name, size_t max_bytes);
   // Reads bytes [offset, offset + n) of `name` into `out`, resuming after a retried failure
   // without re-delivering bytes. Returns the count read (less than n only at the blob's end).
   // Each response is checked against `pin` (not null; CheckPinnedResponse): its If-Match ETag, once

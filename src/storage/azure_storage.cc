@@ -314,6 +314,18 @@ StatusOr<std::unique_ptr<RandomAccessSource>> AzureStorage::NewReader(
       new RangedReader(std::move(fetch), std::move(open), std::move(describe), size));
 }
 
+StatusOr<std::string> AzureStorage::ReadSmall(const std::string& path, size_t max_bytes) {
+  ASSIGN_OR_RETURN(std::string name, NameFor(path));
+  StatusOr<std::string> body = client_->GetBlob(name, max_bytes);
+  if (body.status().code() == StatusCode::kResourceExhausted) {
+    return SmallFileTooLargeError(DescribeObject(path, redacted_uri_), std::nullopt, max_bytes);
+  }
+  if (IsNotFound(body.status()) && !AzureBlobClient::IsMissingContainer(body.status())) {
+    return NotFoundError(DescribeObject(path, redacted_uri_) + " does not exist");
+  }
+  return body;
+}
+
 StatusOr<uint64_t> AzureStorage::Size(const std::string& path) {
   ASSIGN_OR_RETURN(AzureBlobInfo info, Properties(path));
   return info.size;

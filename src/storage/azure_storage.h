@@ -76,6 +76,8 @@ class AzureStorage : public ExternalStorage {
   StatusOr<std::unique_ptr<RandomAccessSource>> NewReader(const std::string& path,
                                                           const ReaderOptions& options) override;
   StatusOr<uint64_t> Size(const std::string& path) override;
+  // One GET, no HEAD first.
+  StatusOr<std::string> ReadSmall(const std::string& path, size_t max_bytes) override;
   Status List(const std::string& prefix, const std::string& delimiter,
               const std::function<Status(const ListEntry&)>& fn) override;
   Status Delete(const std::string& path) override;

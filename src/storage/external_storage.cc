@@ -22,16 +22,25 @@ Status WriteSmallFile(ExternalStorage& storage, const std::string& path, std::st
   return writer->Close();
 }
 
+Status SmallFileTooLargeError(const std::string& described, std::optional<uint64_t> size,
+                              size_t max_bytes) {
+  return ResourceExhaustedError(described + " is " +
+                                (size ? std::to_string(*size) + " bytes, more than" : "more than") +
+                                " the " + std::to_string(max_bytes) +
+                                "-byte limit for this kind of file; it is not a file cofre wrote, "
+                                "or it is corrupt");
+}
+
 StatusOr<std::string> ReadSmallFile(ExternalStorage& storage, const std::string& path,
                                     size_t max_bytes) {
-  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessSource> reader, storage.NewReader(path));
+  return storage.ReadSmall(path, max_bytes);
+}
+
+StatusOr<std::string> ExternalStorage::ReadSmall(const std::string& path, size_t max_bytes) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessSource> reader, NewReader(path));
   const uint64_t size = reader->Size();
   if (size > max_bytes) {
-    return ResourceExhaustedError(DescribeObject(path, storage.RedactedUri()) + " is " +
-                                  std::to_string(size) + " bytes, more than the " +
-                                  std::to_string(max_bytes) +
-                                  "-byte limit for this kind of file; it is not a file cofre "
-                                  "wrote, or it is corrupt");
+    return SmallFileTooLargeError(DescribeObject(path, RedactedUri()), size, max_bytes);
   }
   std::string out(size, '\0');
   size_t got = 0;
@@ -41,7 +50,7 @@ StatusOr<std::string> ReadSmallFile(ExternalStorage& storage, const std::string&
     got += n;
   }
   if (got != size) {
-    return DataLossError(DescribeObject(path, storage.RedactedUri()) + " ended after " +
+    return DataLossError(DescribeObject(path, RedactedUri()) + " ended after " +
                          std::to_string(got) + " of " + std::to_string(size) +
                          " bytes; it changed while being read or is damaged");
   }
@@ -49,7 +58,7 @@ StatusOr<std::string> ReadSmallFile(ExternalStorage& storage, const std::string&
   char extra;
   ASSIGN_OR_RETURN(size_t more, reader->Read(&extra, 1));
   if (more != 0) {
-    return DataLossError(DescribeObject(path, storage.RedactedUri()) +
+    return DataLossError(DescribeObject(path, RedactedUri()) +
                          " is longer than its reported size; it changed while being read");
   }
   return out;

@@ -95,13 +95,22 @@ class ExternalStorage {
   // makes the later read cheap (backup/file_read_ahead.h). False for remote storages, whose
   // bytes would travel twice.
   virtual bool ReadsAreCached() const { return false; }
+  // Reads all of `path` (ReadSmallFile below). ResourceExhausted naming the object when it is
+  // longer than `max_bytes`; NotFound when absent. The default opens a reader and reads the size
+  // it reports; object stores override it with one GET whose body may not pass `max_bytes`,
+  // instead of a HEAD and a GET.
+  virtual StatusOr<std::string> ReadSmall(const std::string& path, size_t max_bytes);
 };
 
 // Writes `data` to `path` in one go (small files: LATEST, manifests, ENCRYPTION-INFO).
 Status WriteSmallFile(ExternalStorage& storage, const std::string& path, std::string_view data);
-// Reads all of `path` (refusing files larger than `max_bytes`).
+// Reads all of `path` (refusing files larger than `max_bytes`): ExternalStorage::ReadSmall.
 StatusOr<std::string> ReadSmallFile(ExternalStorage& storage, const std::string& path,
                                     size_t max_bytes = 64 << 20);
+// The error of a small file longer than its limit: `described` (DescribeObject) is `size` bytes
+// (when known), more than `max_bytes`.
+Status SmallFileTooLargeError(const std::string& described, std::optional<uint64_t> size,
+                              size_t max_bytes);
 
 }  // namespace cofre
 

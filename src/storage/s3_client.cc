@@ -54,7 +54,9 @@ struct S3Client::Op {
   KeyValueList query;    // decoded
   KeyValueList headers;  // signed along with host and x-amz-*
   std::string_view body;
-  std::string what;  // "reading 'k' in s3://...", for messages
+  std::string what;  // "reading 'k' in s3://...", for messages  // The longest body a response may
+                     // have (HttpRequest::max_response_bytes).
+  size_t max_response_bytes = HttpRequest().max_response_bytes;
 };
 
 StatusOr<std::unique_ptr<S3Client>> S3Client::New(S3ClientConfig config) {
@@ -103,6 +105,7 @@ HttpRequest S3Client::SignedRequest(const Op& op) const {
   }
   for (const auto& [k, v] : sreq.headers) req.headers.Add(k, v);
   req.body = op.body;
+  req.max_response_bytes = op.max_response_bytes;
   req.connect_timeout = config_.connect_timeout;
   req.stall_timeout = config_.stall_timeout;
   req.ca_file = config_.ca_file;
@@ -223,6 +226,13 @@ StatusOr<S3ObjectInfo> S3Client::HeadObject(const std::string& key) {
   ASSIGN_OR_RETURN(info.size, ContentLengthOf(*r, "S3", op.what));
   info.etag = r->headers.Get("ETag").value_or("");
   return info;
+}
+
+StatusOr<std::string> S3Client::GetObject(const std::string& key, size_t max_bytes) {
+  Op op{"GET", key, {}, {}, {}, "reading " + Describe(key)};
+  op.max_response_bytes = max_bytes;
+  ASSIGN_OR_RETURN(HttpResponse r, Execute(op));
+  return std::move(r.body);
 }
 
 StatusOr<size_t> S3Client::GetRange(const std::string& key, uint64_t offset, size_t n,

@@ -68,6 +68,9 @@ class S3Client {
   Status PutObject(const std::string& key, std::string_view body, const std::string& storage_class);
   // Size and ETag of `key`; NotFound (naming the bucket when it is the bucket that is missing).
   StatusOr<S3ObjectInfo> HeadObject(const std::string& key);
+  // All of `key` in one GET (no HEAD first). NotFound when absent (naming the bucket when it is
+  // the bucket that is missing); ResourceExhausted when its body passes `max_bytes`.
+  StatusOr<std::string> GetObject(const std::string& key, size_t max_bytes);
   // Reads bytes [offset, offset + n) of `key` into `out`, resuming after a retried failure
   // without re-delivering bytes. Returns the count read (less than n only at the object's end).
   // Each response is checked against `pin` (not null; CheckPinnedResponse): its If-Match ETag, once

@@ -134,6 +134,25 @@ TEST_F(S3FaultTest, ReaderOpenedWithItsExpectedSizeSendsNoHead) {
   EXPECT_EQ(Stats().first, 1);
 }
 
+// A small file (LATEST, a manifest) is read with one GET, no HEAD first; one longer than its
+// limit is refused naming it, and the GET stops at the limit.
+TEST_F(S3FaultTest, SmallFilesAreOneGet) {
+  ASSERT_TRUE(WriteSmallFile(*storage_, "LATEST", "2026/12/07-073000.00").ok());
+  ASSERT_TRUE(WriteSmallFile(*storage_, "big", PatternBytes(200000, 6)).ok());
+  Inject("mode=delay&delay_ms=0&match=HEAD%20");
+  auto latest = ReadSmallFile(*storage_, "LATEST");
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(*latest, "2026/12/07-073000.00");
+  auto big = ReadSmallFile(*storage_, "big", 100000);
+  EXPECT_EQ(big.status().code(), StatusCode::kResourceExhausted) << big.status().ToString();
+  EXPECT_NE(big.status().message().find("'big'"), std::string::npos) << big.status().message();
+  EXPECT_NE(big.status().message().find("100000-byte limit"), std::string::npos);
+  EXPECT_EQ(Stats().first, 0);
+  Inject("mode=delay&delay_ms=0&match=GET%20");
+  ASSERT_TRUE(ReadSmallFile(*storage_, "LATEST").ok());
+  EXPECT_EQ(Stats().first, 1);
+}
+
 TEST_F(S3FaultTest, TruncatedDownloadsResumeWhereTheyStopped) {
   S3Settings settings = s3_testing::FastTestSettings();
   auto storage = Storage(settings);

@@ -133,6 +133,15 @@ StatusOr<std::unique_ptr<RandomAccessSource>> S3Storage::NewReader(const std::st
       new RangedReader(std::move(fetch), std::move(open), client_->Describe(key), size));
 }
 
+StatusOr<std::string> S3Storage::ReadSmall(const std::string& path, size_t max_bytes) {
+  ASSIGN_OR_RETURN(std::string key, KeyFor(path));
+  StatusOr<std::string> body = client_->GetObject(key, max_bytes);
+  if (body.status().code() == StatusCode::kResourceExhausted) {
+    return SmallFileTooLargeError(DescribeObject(path, redacted_uri_), std::nullopt, max_bytes);
+  }
+  return body;
+}
+
 StatusOr<uint64_t> S3Storage::Size(const std::string& path) {
   ASSIGN_OR_RETURN(std::string key, KeyFor(path));
   ASSIGN_OR_RETURN(S3ObjectInfo info, client_->HeadObject(key));

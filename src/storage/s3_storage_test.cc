@@ -443,15 +443,21 @@ TEST_F(S3StorageTest, MissingObjectsAndBucketsAreNotFound) {
   EXPECT_NE(r.status().message().find("s3://" + bucket_ + "/base/missing/file"), std::string::npos)
       << r.status().message();
   EXPECT_TRUE(IsNotFound(storage_->Size("missing/file").status()));
+  auto small = ReadSmallFile(*storage_, "missing/file");  // one GET, no HEAD first
+  EXPECT_THAT(small, StatusIs(StatusCode::kNotFound, HasSubstr("base/missing/file")));
 
   const std::string ghost = UniqueBucket("ghost");
   auto missing = OpenOrDie(S3Uri(server_, ghost, "p"), s3_testing::FastTestSettings());
   std::vector<Status> errors = {
-      missing->Size("x").status(), missing->NewReader("x").status(),
+      missing->Size("x").status(),
+      missing->NewReader("x").status(),
+      ReadSmallFile(*missing, "x").status(),
       missing->List("", "/", [](const ListEntry&) { return Status::OK(); }),
-      WriteSmallFile(*missing, "x", "data"), missing->Delete("x")};
+      WriteSmallFile(*missing, "x", "data"),
+      missing->Delete("x")};
   for (const Status& s : errors) {
     EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.ToString();
+    EXPECT_EQ(s.detail(), ErrorDetail::kMissingContainer) << s.ToString();
     EXPECT_NE(s.message().find("bucket '" + ghost + "' does not exist"), std::string::npos)
         << s.message();
     EXPECT_EQ(s.message().find(server_.secret_access_key), std::string::npos);
