@@ -235,9 +235,9 @@ StatusOr<AzureBlobInfo> AzureBlobClient::GetProperties(const std::string& name) 
 
 StatusOr<std::string> AzureBlobClient::GetBlob(const std::string& name, size_t max_bytes) {
   Op op{"GET", name, {}, {}, {}, "reading " + Describe(name)};
-  op.max_response_bytes = max_bytes;
+  op.max_response_bytes = WholeObjectResponseLimit(max_bytes);
   ASSIGN_OR_RETURN(HttpResponse r, Execute(op));
-  return std::move(r.body);
+  return WholeObjectBody(std::move(r), max_bytes, op.what);
 }
 
 StatusOr<size_t> AzureBlobClient::GetRange(const std::string& name, uint64_t offset, size_t n,

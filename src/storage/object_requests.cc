@@ -42,7 +42,7 @@ StatusOr<size_t> ReadRangeRetried(const RetrySettings& retry, const RangedReadRe
     const uint64_t first = request.offset + got;
     StatusOr<HttpResponse> r = send(first, request.offset + n - 1, sink);
     if (!r.ok()) return r.status();
-    if (request.pin && (r->status == 416 || (r->status >= 200 && r->status < 300))) {
+    if (request.pin) {
       RETURN_IF_ERROR(CheckPinnedResponse(*request.pin, *r, first, request.what, request.endpoint));
     }
     if (r->status == 416) {
@@ -104,7 +104,7 @@ class RetriedRangeStream : public ByteSource {
   Status OpenAt(uint64_t first) {
     ASSIGN_OR_RETURN(std::unique_ptr<HttpBodyStream> stream, open_(first, end_ - 1));
     const HttpResponse& r = stream->response();
-    if (request_.pin && (r.status == 416 || (r.status >= 200 && r.status < 300))) {
+    if (request_.pin) {
       RETURN_IF_ERROR(
           CheckPinnedResponse(*request_.pin, r, first, request_.what, request_.endpoint));
     }
@@ -175,6 +175,9 @@ Status CheckPinnedResponse(ObjectPin& pin, const HttpResponse& response, uint64_
                          " bytes expected, while " + std::string(what))
         .WithDetail(ErrorDetail::kWrongObjectSize);
   };
+  if (response.status != 416 && (response.status < 200 || response.status >= 300)) {
+    return Status::OK();  // an error: the caller's to report
+  }
   std::optional<uint64_t> total;
   if (response.status == 200) {
     StatusOr<uint64_t> length = ContentLengthOf(response, endpoint, what);
@@ -197,6 +200,17 @@ Status CheckPinnedResponse(ObjectPin& pin, const HttpResponse& response, uint64_
   }
   if (pin.etag.empty()) pin.etag = response.headers.Get("ETag").value_or("");
   return Status::OK();
+}
+
+size_t WholeObjectResponseLimit(size_t max_bytes) { return std::max<size_t>(max_bytes, 1 << 20); }
+
+StatusOr<std::string> WholeObjectBody(HttpResponse&& response, size_t max_bytes,
+                                      std::string_view what) {
+  if (response.body.size() > max_bytes) {
+    return ResourceExhaustedError("the object is longer than " + std::to_string(max_bytes) +
+                                  " bytes, while " + std::string(what));
+  }
+  return std::move(response.body);
 }
 
 StatusOr<uint64_t> ContentLengthOf(const HttpResponse& response, std::string_view service,

@@ -3,7 +3,8 @@
 // Status (Unavailable for what is worth retrying); these helpers do the rest the same way for
 // every service: retry a request until it answers 2xx, parse a response inside the retry (a
 // garbled listing page is retried like a dropped connection), resume a ranged read where a
-// dropped connection left it, stream an object's bytes as the caller reads them, and read a
+// dropped connection left it, stream an object's bytes as the caller reads them, check each
+// ranged response against the object a reader pinned, bound a whole-object GET, and read a
 // HEAD's Content-Length.
 // Thread-safety: stateless; the callbacks are called on the caller's thread.
 #ifndef COFRE_STORAGE_OBJECT_REQUESTS_H_
@@ -65,11 +66,11 @@ struct ObjectPin {
 };
 
 // Checks a response to a ranged GET of bytes from `first` on against `pin`, and takes its ETag
-// when the pin has none yet. The object's size is a 206's Content-Range total ("bytes
-// 0-99/1000"), a 416's ("bytes */1000") or a 200's Content-Length; a size other than pin.size,
-// or a 416 for a range that starts inside pin.size, is DataLoss with
-// ErrorDetail::kWrongObjectSize. A 206 without a numeric total is FailedPrecondition (the
-// endpoint is not compatible). `what` and `endpoint` as in RangedReadRequest.
+// when the pin has none yet; other responses than 2xx and 416 (errors) pass. The object's size is a
+// 206's Content-Range total ("bytes 0-99/1000"), a 416's ("bytes */1000") or a 200's
+// Content-Length; a size other than pin.size, or a 416 for a range that starts inside pin.size, is
+// DataLoss with ErrorDetail::kWrongObjectSize. A 206 without a numeric total is FailedPrecondition
+// (the endpoint is not compatible). `what` and `endpoint` as in RangedReadRequest.
 Status CheckPinnedResponse(ObjectPin& pin, const HttpResponse& response, uint64_t first,
                            std::string_view what, std::string_view endpoint);
 
@@ -100,6 +101,15 @@ StatusOr<size_t> ReadRangeRetried(const RetrySettings& retry, const RangedReadRe
 // FailedPrecondition (the endpoint ignored the range).
 std::unique_ptr<ByteSource> NewRangeStream(const RetrySettings& retry, RangedReadRequest request,
                                            RangeOpenAttempt open, ResponseError error_for);
+
+// A whole-object GET of an object of at most `max_bytes` (LATEST, ENCRYPTION-INFO): the
+// request's max_response_bytes leaves room for an error document (1 MiB, what HttpClient keeps
+// of a streamed request's) even when `max_bytes` is smaller, so that a 503 with a long page is
+// retried, not refused as too large; WholeObjectBody then refuses a 2xx body longer than
+// `max_bytes` (ResourceExhausted).
+size_t WholeObjectResponseLimit(size_t max_bytes);
+StatusOr<std::string> WholeObjectBody(HttpResponse&& response, size_t max_bytes,
+                                      std::string_view what);
 
 // The Content-Length header of a HEAD response; Unavailable (retryable) when it is missing or
 // not a number. `service` names the service in the message ("S3", "Azure").

@@ -230,9 +230,9 @@ StatusOr<S3ObjectInfo> S3Client::HeadObject(const std::string& key) {
 
 StatusOr<std::string> S3Client::GetObject(const std::string& key, size_t max_bytes) {
   Op op{"GET", key, {}, {}, {}, "reading " + Describe(key)};
-  op.max_response_bytes = max_bytes;
+  op.max_response_bytes = WholeObjectResponseLimit(max_bytes);
   ASSIGN_OR_RETURN(HttpResponse r, Execute(op));
-  return std::move(r.body);
+  return WholeObjectBody(std::move(r), max_bytes, op.what);
 }
 
 StatusOr<size_t> S3Client::GetRange(const std::string& key, uint64_t offset, size_t n,
