@@ -259,6 +259,35 @@ def restore_scaling_section(by_name):
     return lines + [""]
 
 
+def remote_restore_section(by_name):
+    """Restores from S3 and Azure against the same restore from local disk timed right before
+    each (bench/run.sh op_cofre_remote_twin): each run's ratio, and their median."""
+    lines = []
+    for remote, title in (("s3", "S3 (moto_server)"), ("azure", "Azure (Azurite)")):
+        r, local = by_name.get(f"cofre.restore_{remote}"), by_name.get(f"cofre.restore_{remote}_local")
+        if not r or not local or not r.get("runs") or len(r["runs"]) != len(local["runs"]):
+            continue
+        ratios = [a / b for a, b in zip(r["runs"], local["runs"]) if b]
+        if not ratios:
+            continue
+        ordered = sorted(ratios)
+        n = len(ordered)
+        median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+        if not lines:
+            lines = ["## Restore from object storage against local disk", "",
+                     "The same full backup restored from object storage on 127.0.0.1 and from a "
+                     "local twin of it (same database state and passphrase), the local restore "
+                     "timed right before the remote one, run by run (issue 19: S3 within 1.2x). "
+                     "Each pair shares the host's speed of the moment.", "",
+                     "| from | runs: remote s / local s | ratio per run | median ratio | "
+                     "peak RSS MiB |",
+                     "|---|---|---|---:|---:|"]
+        runs = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(r["runs"], local["runs"]))
+        lines.append(f"| {title} | {runs} | {', '.join(f'{x:.2f}x' for x in ratios)} | "
+                     f"{median:.2f}x | {rss_mib(r)} |")
+    return lines + [""] if lines else []
+
+
 def notes_section(results):
     lines = ["## What limits each figure", ""]
     for r in results:
@@ -493,6 +522,7 @@ def main():
     lines += online_section(online, by_name)
     lines += resume_section(resume)
     lines += restore_scaling_section(by_name)
+    lines += remote_restore_section(by_name)
     lines += notes_section(results)
     lines += micro_section(micro)
     lines += pgwire_section(pgwire)
