@@ -407,6 +407,39 @@ class S3FaultMatrixTest(unittest.TestCase):
         for row in outcomes:
             print("s3 fault matrix: " + json.dumps(row), file=sys.stderr)
 
+    def test_restore_sends_no_head(self):
+        """A restore reads every file with GETs alone (issue 19): the data files with the sizes
+        the manifests give, the small files and manifests whole. The manifests are fetched while
+        the key is unlocked; a missing backup and a wrong passphrase still say so."""
+        pw = f"encryption_passphrase = '{PW}'"
+        coll = "nohead"
+        self.proxy.configure("mode=none")
+        self.assertEqual(run_s3(self.data, f"BACKUP INTO '{self.uri(coll)}' WITH {pw}").rc, 0)
+        self.assertEqual(mutate(self.data, 7).rc, 0)
+        self.assertEqual(run_s3(self.data, f"BACKUP INTO LATEST IN '{self.uri(coll)}' WITH {pw}").rc,
+                         0)
+        expected = self.current()
+        self.proxy.configure("mode=delay&delay_ms=0&match=HEAD%20")  # counts the HEADs
+        r = run_s3(self.data, f"RESTORE DATABASE defaultdb FROM LATEST IN '{self.uri(coll)}' "
+                   f"WITH {pw}, new_db_name = 'nohead'")
+        heads = self.proxy.stats()["requests"]
+        self.proxy.configure("mode=none")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(heads, 0, "the restore sent HEAD requests")
+        self.assertEqual(ft.dump_db(ft.catalog(self.data)["nohead"], TABLES), expected)
+        run_s3(self.data, "DROP DATABASE nohead CASCADE")
+        r = run_s3(self.data, f"RESTORE DATABASE defaultdb FROM '/2020/01/01-000000.00' IN "
+                   f"'{self.uri(coll)}' WITH {pw}, new_db_name = 'gone'")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("backup /2020/01/01-000000.00 not found in", r.stderr)
+        self.assertIn("no BACKUP_MANIFEST", r.stderr)
+        r = run_s3(self.data, f"RESTORE DATABASE defaultdb FROM LATEST IN '{self.uri(coll)}' "
+                   "WITH encryption_passphrase = 'not the passphrase', new_db_name = 'wrong'")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("passphrase is wrong", r.stderr)
+        self.assertNotIn("gone", ft.catalog(self.data))
+        self.assertNotIn("wrong", ft.catalog(self.data))
+
     def test_persistent_faults_fail_clearly(self):
         pw = f"encryption_passphrase = '{PW}'"
         coll = "persistent"

@@ -118,23 +118,45 @@ std::string IncrementalLayerDir(const std::string& prefix, const std::string& fu
 StatusOr<std::vector<std::string>> ListIncrementals(ExternalStorage& storage,
                                                     const std::string& prefix,
                                                     const std::string& full_subdir) {
+  ASSIGN_OR_RETURN(std::vector<std::string> dirs,
+                   ListIncrementalDirs(storage, prefix, full_subdir));
+  std::vector<std::string> out;
+  for (std::string& dir : dirs) {
+    ASSIGN_OR_RETURN(bool done, Exists(storage, dir + "/" + kManifestFile));
+    if (done) out.push_back(std::move(dir));
+  }
+  return out;
+}
+
+StatusOr<std::vector<std::string>> ListIncrementalDirs(ExternalStorage& storage,
+                                                       const std::string& prefix,
+                                                       const std::string& full_subdir) {
   std::string base = prefix + full_subdir + "/";
   std::vector<std::string> dates, times, out;
   RETURN_IF_ERROR(ListPrefixes(storage, base, &dates));
   for (const auto& d : dates) {
     times.clear();
     RETURN_IF_ERROR(ListPrefixes(storage, d, &times));
-    for (const auto& t : times) {
-      std::string dir = t.substr(0, t.size() - 1);
-      ASSIGN_OR_RETURN(bool done, Exists(storage, dir + "/" + kManifestFile));
-      if (done) out.push_back(dir);
-    }
+    for (const auto& t : times) out.push_back(t.substr(0, t.size() - 1));
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::string& spec) {
+  ASSIGN_OR_RETURN(std::string subdir, ResolveFullBackupName(storage, spec));
+  ASSIGN_OR_RETURN(bool done, Exists(storage, subdir + "/" + kManifestFile));
+  if (!done) return BackupNotFoundError(storage, subdir);
+  return subdir;
+}
+
+Status BackupNotFoundError(const ExternalStorage& storage, const std::string& subdir) {
+  return NotFoundError("backup " + DisplaySubdir(subdir) + " not found in " +
+                       storage.RedactedUri() + " (no " + kManifestFile + ")")
+      .WithHint("SHOW BACKUPS IN '" + storage.RedactedUri() + "' lists the backups there");
+}
+
+StatusOr<std::string> ResolveFullBackupName(ExternalStorage& storage, const std::string& spec) {
   std::string subdir;
   std::string upper = spec;
   std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
@@ -157,12 +179,6 @@ StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::str
     subdir = *norm;
   } else {
     ASSIGN_OR_RETURN(subdir, NormalizeSubdir(spec));
-  }
-  ASSIGN_OR_RETURN(bool done, Exists(storage, subdir + "/" + kManifestFile));
-  if (!done) {
-    return NotFoundError("backup " + DisplaySubdir(subdir) + " not found in " +
-                         storage.RedactedUri() + " (no " + kManifestFile + ")")
-        .WithHint("SHOW BACKUPS IN '" + storage.RedactedUri() + "' lists the backups there");
   }
   return subdir;
 }

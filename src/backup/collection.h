@@ -44,12 +44,23 @@ StatusOr<std::vector<std::string>> ListFullBackups(ExternalStorage& storage);
 StatusOr<std::vector<std::string>> ListIncrementals(ExternalStorage& storage,
                                                     const std::string& prefix,
                                                     const std::string& full_subdir);
+// The same without checking for the manifests: every layer directory, finished or not, for a
+// caller that reads each manifest at once and skips the layers it finds none in (one request
+// less a layer).
+StatusOr<std::vector<std::string>> ListIncrementalDirs(ExternalStorage& storage,
+                                                       const std::string& prefix,
+                                                       const std::string& full_subdir);
 // "<prefix><full subdir>/<YYYYMMDD>/<HHMMSS>.<ss>": an incremental layer's directory.
 std::string IncrementalLayerDir(const std::string& prefix, const std::string& full_subdir,
                                 int64_t end_micros);
 // Resolves "LATEST" (reading the LATEST file) or a given subdir, checking that its manifest
 // exists. NotFound with a clear message when the collection or the backup is absent.
 StatusOr<std::string> ResolveFullBackup(ExternalStorage& storage, const std::string& spec);
+// The same without the check, for a caller that reads the manifest at once and turns its
+// NotFound into BackupNotFoundError (one request less).
+StatusOr<std::string> ResolveFullBackupName(ExternalStorage& storage, const std::string& spec);
+// NotFound: full backup `subdir` has no manifest in `storage`.
+Status BackupNotFoundError(const ExternalStorage& storage, const std::string& subdir);
 // The first of `name(micros)`, `name(micros + 10 ms)`, ... that has neither a BACKUP_MANIFEST nor
 // a BACKUP-LOCK yet in `storage`: two backups ending in the same hundredth of a second would
 // otherwise share a directory (it waits those 10 ms, so names stay ordered by time). A name is

@@ -18,9 +18,20 @@ Status WriteManifest(ExternalStorage& storage, const std::string& layer_dir,
 
 StatusOr<proto::BackupManifest> ReadManifest(ExternalStorage& storage, const std::string& layer_dir,
                                              const ChainCrypto& crypto) {
+  ASSIGN_OR_RETURN(std::string stored, FetchManifest(storage, layer_dir));
+  return ParseManifest(std::move(stored), layer_dir, crypto);
+}
+
+StatusOr<std::string> FetchManifest(ExternalStorage& storage, const std::string& layer_dir) {
+  return FetchStoredFile(storage, layer_dir + "/" + collection::kManifestFile,
+                         manifest_format::kMaxManifestBytes);
+}
+
+StatusOr<proto::BackupManifest> ParseManifest(std::string stored, const std::string& layer_dir,
+                                              const ChainCrypto& crypto) {
   std::string path = layer_dir + "/" + collection::kManifestFile;
-  ASSIGN_OR_RETURN(std::string body,
-                   ReadStoredFile(storage, path, crypto, manifest_format::kMaxManifestBytes));
+  ASSIGN_OR_RETURN(std::string body, DecodeStoredFile(std::move(stored), path, crypto,
+                                                      manifest_format::kMaxManifestBytes));
   auto corrupt = [&](const std::string& why) {
     return DataLossError("backup file " + path + " is corrupt: " + why);
   };

@@ -164,14 +164,10 @@ StatusOr<std::unique_ptr<RandomAccessSource>> OpenRaw(ExternalStorage& storage,
       new ManifestSizedSource(std::move(*raw), storage.RedactedUri(), *expected_bytes));
 }
 
-}  // namespace
-
-StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
-    ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
+// The plaintext of stored bytes read from `raw`: checked against `expected`, then decrypted.
+StatusOr<std::unique_ptr<ByteSource>> StoredPlaintext(
+    std::unique_ptr<ByteSource> raw, const std::string& path, const ChainCrypto& crypto,
     const std::optional<StoredFileInfo>& expected) {
-  ASSIGN_OR_RETURN(
-      auto raw,
-      OpenRaw(storage, path, expected ? std::optional<uint64_t>(expected->bytes) : std::nullopt));
   std::unique_ptr<ByteSource> src = std::make_unique<CheckedSource>(std::move(raw), path, expected);
   if (crypto.encrypted()) {
     // The header is read here: name the file in its errors too (bad magic, version, chunk size).
@@ -184,6 +180,17 @@ StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
     src = std::make_unique<NamingSource>(std::move(*decrypting), path);
   }
   return src;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ByteSource>> OpenStoredFileReader(
+    ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
+    const std::optional<StoredFileInfo>& expected) {
+  ASSIGN_OR_RETURN(
+      auto raw,
+      OpenRaw(storage, path, expected ? std::optional<uint64_t>(expected->bytes) : std::nullopt));
+  return StoredPlaintext(std::move(raw), path, crypto, expected);
 }
 
 namespace {
@@ -261,6 +268,25 @@ StatusOr<std::string> ReadStoredFile(ExternalStorage& storage, const std::string
   auto data = ReadAll(*src, max_bytes);
   if (!data.ok()) return data.status();
   return data;
+}
+
+StatusOr<std::string> FetchStoredFile(ExternalStorage& storage, const std::string& path,
+                                      size_t max_bytes) {
+  // Every stored form of `max_bytes` of plaintext that cofre writes fits this.
+  const uint64_t stored_max = EncryptedSize(max_bytes);
+  auto stored = storage.ReadSmall(path, static_cast<size_t>(stored_max));
+  if (stored.ok()) return stored;
+  if (IsNotFound(stored.status())) {
+    return NotFoundError("backup file " + path + " is missing from " + storage.RedactedUri());
+  }
+  return stored.status().Annotate("backup file " + path);
+}
+
+StatusOr<std::string> DecodeStoredFile(std::string stored, const std::string& path,
+                                       const ChainCrypto& crypto, size_t max_bytes) {
+  ASSIGN_OR_RETURN(auto src, StoredPlaintext(std::make_unique<StringSource>(std::move(stored)),
+                                             path, crypto, std::nullopt));
+  return ReadAll(*src, max_bytes);
 }
 
 }  // namespace cofre

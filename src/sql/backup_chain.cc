@@ -1,5 +1,7 @@
 #include "sql/backup_chain.h"
 
+#include <future>
+
 #include "backup/collection.h"
 #include "backup/locality.h"
 #include "backup/manifest_io.h"
@@ -20,18 +22,41 @@ StatusOr<std::unique_ptr<ExternalStorage>> OpenCollection(const ExecContext& ctx
   return OpenUri(ctx, list[0].uri);
 }
 
-// Reads the manifests of the chain of full backup `subdir`, oldest layer first.
 StatusOr<std::vector<proto::BackupManifest>> ReadChain(const ChainStorage& storage,
                                                        const std::string& subdir,
                                                        const ChainCrypto& crypto) {
+  ASSIGN_OR_RETURN(std::vector<FetchedManifest> fetched, FetchChain(storage, subdir));
+  return ParseChain(std::move(fetched), crypto);
+}
+
+StatusOr<std::vector<FetchedManifest>> FetchChain(const ChainStorage& storage,
+                                                  const std::string& subdir) {
+  std::vector<FetchedManifest> fetched;
+  StatusOr<std::string> full = FetchManifest(*storage.collection, subdir);
+  if (!full.ok()) {
+    if (IsNotFound(full.status()))
+      return collection::BackupNotFoundError(*storage.collection, subdir);
+    return full.status();
+  }
+  fetched.push_back({subdir, std::move(*full)});
+  ASSIGN_OR_RETURN(auto dirs, collection::ListIncrementalDirs(storage.layers(),
+                                                              storage.layers_prefix(), subdir));
+  for (const auto& dir : dirs) {
+    StatusOr<std::string> stored = FetchManifest(storage.layers(), dir);
+    if (IsNotFound(stored.status())) continue;  // a layer not finished (or abandoned)
+    if (!stored.ok()) return stored.status();
+    fetched.push_back({dir, std::move(*stored)});
+  }
+  return fetched;
+}
+
+StatusOr<std::vector<proto::BackupManifest>> ParseChain(std::vector<FetchedManifest> fetched,
+                                                        const ChainCrypto& crypto) {
   std::vector<proto::BackupManifest> layers;
-  ASSIGN_OR_RETURN(auto full, ReadManifest(*storage.collection, subdir, crypto));
-  layers.push_back(std::move(full));
-  ASSIGN_OR_RETURN(auto incrementals,
-                   collection::ListIncrementals(storage.layers(), storage.layers_prefix(), subdir));
-  for (const auto& dir : incrementals) {
-    ASSIGN_OR_RETURN(auto m, ReadManifest(storage.layers(), dir, crypto));
+  for (FetchedManifest& layer : fetched) {
+    ASSIGN_OR_RETURN(auto m, ParseManifest(std::move(layer.stored), layer.layer_dir, crypto));
     layers.push_back(std::move(m));
+    layer.stored = std::string();  // its memory goes now, not with the whole chain's
   }
   return layers;
 }
@@ -129,16 +154,28 @@ ChainCrypto CryptoOf(const std::optional<ChainKey>& key) {
   return crypto;
 }
 
-// Resolves `from` in the collection, unlocks its key (before reading any data) and reads the
-// manifests of all its layers.
+// Resolves `from` in the collection, unlocks its key and reads the manifests of all its layers.
+// The key is unlocked on a thread of its own while the manifests are fetched (a passphrase's key
+// derivation takes tens of milliseconds of one core; KMS is a round trip), and the fetch of the
+// full backup's manifest is what finds whether the backup exists. Nothing is decrypted before
+// the key is. Errors in this order: a missing manifest (whatever the key, the backup is not
+// there), the key's, then the fetch's.
 Status LoadChain(const ExecContext& ctx, const std::vector<std::string>& in, const BackupRef& from,
                  const StatementOptions& opts, LoadedChain* out) {
   ASSIGN_OR_RETURN(out->opened, OpenChain(ctx, in, opts, /*for_backup=*/false));
   ExternalStorage& storage = *out->opened.collection;
-  ASSIGN_OR_RETURN(out->subdir,
-                   collection::ResolveFullBackup(storage, from.latest ? "LATEST" : from.subdir));
-  ASSIGN_OR_RETURN(out->key, OpenChainKey(storage, out->subdir, opts.keys));
-  ASSIGN_OR_RETURN(out->layers, ReadChain(out->opened.view(), out->subdir, CryptoOf(out->key)));
+  ASSIGN_OR_RETURN(out->subdir, collection::ResolveFullBackupName(
+                                    storage, from.latest ? "LATEST" : from.subdir));
+  std::future<StatusOr<std::optional<ChainKey>>> key =
+      std::async(std::launch::async, [&storage, subdir = out->subdir, &keys = opts.keys] {
+        return OpenChainKey(storage, subdir, keys);
+      });
+  StatusOr<std::vector<FetchedManifest>> fetched = FetchChain(out->opened.view(), out->subdir);
+  StatusOr<std::optional<ChainKey>> unlocked = key.get();
+  if (!fetched.ok() && IsNotFound(fetched.status())) return fetched.status();
+  ASSIGN_OR_RETURN(out->key, std::move(unlocked));
+  if (!fetched.ok()) return fetched.status();
+  ASSIGN_OR_RETURN(out->layers, ParseChain(std::move(*fetched), CryptoOf(out->key)));
   return ResolveUnlabeled(out->layers, &out->opened);
 }
 

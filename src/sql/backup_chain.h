@@ -30,10 +30,22 @@ StatusOr<std::unique_ptr<ExternalStorage>> OpenUri(const ExecContext& ctx, const
 StatusOr<std::unique_ptr<ExternalStorage>> OpenCollection(const ExecContext& ctx,
                                                           const std::vector<std::string>& uris);
 
-// Reads the manifests of the chain of full backup `subdir`, oldest layer first.
+// Reads the manifests of the chain of full backup `subdir`, oldest layer first: FetchChain, then
+// ParseChain.
 StatusOr<std::vector<proto::BackupManifest>> ReadChain(const ChainStorage& storage,
                                                        const std::string& subdir,
                                                        const ChainCrypto& crypto);
+// One layer's manifest as stored: its directory and bytes.
+struct FetchedManifest {
+  std::string layer_dir;
+  std::string stored;
+};
+// The stored manifests of the chain of full backup `subdir`, oldest layer first; needs no key.
+StatusOr<std::vector<FetchedManifest>> FetchChain(const ChainStorage& storage,
+                                                  const std::string& subdir);
+// Decrypts, checks and parses fetched manifests (consumed).
+StatusOr<std::vector<proto::BackupManifest>> ParseChain(std::vector<FetchedManifest> fetched,
+                                                        const ChainCrypto& crypto);
 
 // The storages of a chain: the (default) collection, the incremental_location when given, and
 // the collections of the other localities of a locality-aware list.
