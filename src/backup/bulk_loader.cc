@@ -37,7 +37,8 @@ using bulk_sort::WriteIndex;
 // Sorter memory for the indexes of the table being loaded; the table before it may still hold
 // as much while its indexes are written.
 constexpr size_t kTableSortBudget = 6 << 20;
-// Spans read ahead of the one being loaded, and each prefetcher's queue of row blocks.
+// Spans opened ahead of the one being loaded (each holding, its reader open, until it is the one
+// loading), and each prefetcher's queue of row blocks.
 constexpr size_t kSpansAhead = 1;
 constexpr size_t kPrefetchBlockBytes = 1 << 20;
 constexpr size_t kPrefetchBlocks = 3;
@@ -302,7 +303,8 @@ class SpanGroupLoad {
                       [&req, span] {
                         return SpanReader::Open(*req.storage, *span, *req.crypto, KeyOrder());
                       },
-                      kPrefetchBlockBytes, kPrefetchBlocks, pool,
+                      // A span opened ahead of the one loading holds once its reader is open.
+                      kPrefetchBlockBytes, ahead.empty() ? kPrefetchBlocks : 0, pool,
                       [encoder](std::string_view, std::string_view body, ByteBuffer* out) {
                         return encoder->Encode(body, out);
                       })});
@@ -314,6 +316,7 @@ class SpanGroupLoad {
       if (ahead.empty()) return Status::OK();
       Ahead span = std::move(ahead.front());
       ahead.pop_front();
+      span.rows->SetMaxBlocks(kPrefetchBlocks);
       std::string_view key, body;
       while (true) {
         StatusOr<bool> more = span.rows->Next(&key, &body);
@@ -441,6 +444,19 @@ Status RunLoader(LoadShared& load, std::vector<std::unique_ptr<TableLoad>>& tabl
   return Status::OK();
 }
 
+// Whether any file of the tables in `order` is on a storage whose reads are not cached (object
+// storage, where each file's first byte is a round trip away).
+bool RemoteFiles(const BulkLoadRequest& req, const std::vector<const BulkTablePlan*>& order) {
+  for (const BulkTablePlan* plan : order) {
+    for (const auto& span : plan->table->spans()) {
+      for (const auto& file : span.files()) {
+        if (!req.storage->For(file).ReadsAreCached()) return true;
+      }
+    }
+  }
+  return false;
+}
+
 // The files of the tables in `order`, in the order the loading threads take them.
 std::vector<FileReadAhead::File> FilesInLoadOrder(const BulkLoadRequest& req,
                                                   const std::vector<const BulkTablePlan*>& order) {
@@ -505,9 +521,12 @@ StatusOr<BulkLoadResult> BulkLoad(const BulkLoadRequest& req) {
     for (const BulkTablePlan* plan : order) {
       tables.push_back(std::make_unique<TableLoad>(load, *plan, loaders));
     }
-    // With two loading threads no span is read ahead: both cores are busy without the memory
-    // of two more spans' reading.
-    const size_t spans_ahead = loaders > 1 ? 0 : kSpansAhead;
+    // With two loading threads no span is read ahead from a local disk: both cores are busy
+    // without the memory of two more spans' reading. From object storage each span's files are
+    // opened one span ahead, so that their GETs wait for their first bytes while the span
+    // before loads, not on the restore's critical path; each thread's prefetchers share its
+    // pool of blocks, so this costs the next span's reader, not more blocks.
+    const size_t spans_ahead = loaders == 1 || RemoteFiles(req, order) ? kSpansAhead : 0;
     bool second_stopped = false;  // set by the second loading thread, read after its Wait
     std::unique_ptr<TaskThread> second;
     if (loaders > 1) {

@@ -19,10 +19,11 @@
 // updated) only when BulkLoad returns OK. On error the file is garbage: the caller deletes it.
 // Returns FailedPrecondition when the rows cannot be written directly after all (a table's rows
 // not in rowid order, NOCASE text holding a NUL byte in an index): the caller then loads
-// through SQLite instead. Memory: one span's prefetch buffers per loading thread (two spans' on
-// the calling thread with one loading thread), 6 MiB of sorter buffers per table being sorted
-// (a thread that finds no span of a table left waits for the other to finish the table, so that
-// at most two tables' sorters are full at once), the batches in flight and a few pages per
+// through SQLite instead. Memory: one span's prefetch buffers per loading thread, and the reader
+// of the next span when it is opened ahead (with one loading thread, or from object storage,
+// where each file's first byte is a round trip away), 6 MiB of sorter buffers per table being
+// sorted (a thread that finds no span of a table left waits for the other to finish the table, so
+// that at most two tables' sorters are full at once), the batches in flight and a few pages per
 // b-tree being written, whatever the database's size; and each part's list of leaves (2-4 bytes
 // a leaf; a part is one span) and last leaf until it is appended.
 // Thread-safety: one call per staging file.

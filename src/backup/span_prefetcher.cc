@@ -9,7 +9,7 @@ SpanPrefetcher::BlockPool::~BlockPool() = default;
 SpanPrefetcher::SpanPrefetcher(Opener open, size_t block_bytes, size_t max_blocks,
                                std::shared_ptr<BlockPool> pool, Transform transform)
     : block_bytes_(block_bytes),
-      max_blocks_(std::max<size_t>(1, max_blocks)),
+      max_blocks_(max_blocks),
       pool_(pool ? std::move(pool) : std::make_shared<BlockPool>(2)) {
   thread_ = std::thread([this, open = std::move(open), transform = std::move(transform)]() mutable {
     Produce(std::move(open), std::move(transform));
@@ -26,6 +26,14 @@ SpanPrefetcher::~SpanPrefetcher() {
   // The next span's prefetcher (when it shares the pool) refills these.
   for (Block& block : queue_) GiveBack(std::move(block));
   GiveBack(std::move(current_));
+}
+
+void SpanPrefetcher::SetMaxBlocks(size_t max_blocks) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    max_blocks_ = max_blocks;
+  }
+  room_.notify_all();
 }
 
 SpanPrefetcher::Block SpanPrefetcher::TakeSpare() {
@@ -66,6 +74,11 @@ void SpanPrefetcher::Produce(Opener open, Transform transform) {
     return true;
   };
   auto reader = open();
+  {
+    // Opened ahead: hold, the files' first requests sent, until this span is the one loading.
+    std::unique_lock<std::mutex> lock(mu_);
+    room_.wait(lock, [this] { return stop_ || max_blocks_ > 0; });
+  }
   if (!reader.ok()) {
     status = reader.status();
   } else {

@@ -61,12 +61,17 @@ class SpanPrefetcher {
   // Starts a thread that calls `open` and then reads rows in blocks of about `block_bytes`,
   // keeping at most `max_blocks` ready blocks. `open` runs on that thread. Blocks are recycled
   // through `pool` (a pool of its own when null). Rows go through `transform` when it is set.
+  // With `max_blocks` 0 the prefetcher opens its reader (which sends its files' first storage
+  // requests), then holds until SetMaxBlocks raises the limit: a span opened ahead at the cost
+  // of its reader's buffers, no block.
   SpanPrefetcher(Opener open, size_t block_bytes = 1 << 20, size_t max_blocks = 4,
                  std::shared_ptr<BlockPool> pool = nullptr, Transform transform = nullptr);
   ~SpanPrefetcher();
   SpanPrefetcher(const SpanPrefetcher&) = delete;
   SpanPrefetcher& operator=(const SpanPrefetcher&) = delete;
 
+  // Sets how many ready blocks the producer may keep (see the constructor).
+  void SetMaxBlocks(size_t max_blocks);
   // The next row: false at the end.
   StatusOr<bool> Next(std::string_view* key, std::string_view* body);
   // True when Next() failed because a file's keys were out of order (SpanReader).
@@ -94,9 +99,9 @@ class SpanPrefetcher {
   void GiveBack(Block&& block);
 
   const size_t block_bytes_;
-  const size_t max_blocks_;
 
   std::mutex mu_;
+  size_t max_blocks_;              // guarded by mu_
   std::condition_variable ready_;  // a block, or the end, is available
   std::condition_variable room_;   // the queue has room, or the consumer left
   std::deque<Block> queue_;

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backup/data_file_format.h"
@@ -255,6 +258,41 @@ TEST_F(SpanReaderTest, PrefetchersSharingABlockPoolYieldTheSameRows) {
         /*block_bytes=*/700, /*max_blocks=*/2, pool);
     EXPECT_EQ(Drain(prefetched), ReadAll(*span));
   }
+}
+
+TEST_F(SpanReaderTest, APrefetcherOpenedAheadHoldsUntilItsLimitIsRaised) {
+  // A restore opens the next span ahead (max_blocks 0): its reader opens at once (the storage
+  // requests go out), and no row is read until SetMaxBlocks; then every row comes out.
+  proto::Span span;
+  std::vector<std::string> rows;
+  for (int i = 0; i < 3000; ++i) rows.push_back(Row(rowcodec::EncodeRowidKey(i), i));
+  AddFile(&span, proto::FILE_KIND_BASE, rows);
+  std::atomic<bool> opened{false};
+  std::atomic<int> transformed{0};
+  SpanPrefetcher held(
+      [&] {
+        auto reader = SpanReader::Open(storage_, span, crypto_, KeyOrder());
+        opened = true;
+        return reader;
+      },
+      /*block_bytes=*/512, /*max_blocks=*/0, nullptr,
+      [&](std::string_view, std::string_view body, ByteBuffer* out) {
+        ++transformed;
+        out->Append(body);
+        return Status::OK();
+      });
+  for (int i = 0; i < 500 && !opened; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_TRUE(opened) << "the reader of a span opened ahead is opened at once";
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(transformed, 0) << "a held prefetcher reads no row";
+  held.SetMaxBlocks(2);
+  auto got = Drain(held);
+  ASSERT_EQ(got.size(), rows.size());
+  EXPECT_EQ(transformed, 3000);
+  // Destroyed while holding: it stops without reading.
+  SpanPrefetcher dropped([&] { return SpanReader::Open(storage_, span, crypto_, KeyOrder()); },
+                         /*block_bytes=*/512, /*max_blocks=*/0);
 }
 
 TEST_F(SpanReaderTest, PrefetcherTransformsRowsOnItsThreadAndStopsAtItsError) {
