@@ -115,19 +115,6 @@ std::string IncrementalLayerDir(const std::string& prefix, const std::string& fu
   return prefix + full_subdir + "/" + IncrementalSubdir(end_micros);
 }
 
-StatusOr<std::vector<std::string>> ListIncrementals(ExternalStorage& storage,
-                                                    const std::string& prefix,
-                                                    const std::string& full_subdir) {
-  ASSIGN_OR_RETURN(std::vector<std::string> dirs,
-                   ListIncrementalDirs(storage, prefix, full_subdir));
-  std::vector<std::string> out;
-  for (std::string& dir : dirs) {
-    ASSIGN_OR_RETURN(bool done, Exists(storage, dir + "/" + kManifestFile));
-    if (done) out.push_back(std::move(dir));
-  }
-  return out;
-}
-
 StatusOr<std::vector<std::string>> ListIncrementalDirs(ExternalStorage& storage,
                                                        const std::string& prefix,
                                                        const std::string& full_subdir) {

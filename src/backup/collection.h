@@ -38,15 +38,10 @@ std::string DisplaySubdir(const std::string& subdir);
 
 // The full backups of the collection (those with a manifest), oldest first.
 StatusOr<std::vector<std::string>> ListFullBackups(ExternalStorage& storage);
-// The incremental layer directories of a full backup (those with a manifest), oldest first,
-// as paths relative to the root of `storage`, found under `<prefix><full_subdir>/` (prefix
-// "incrementals/" inside a collection, "" in an incremental_location).
-StatusOr<std::vector<std::string>> ListIncrementals(ExternalStorage& storage,
-                                                    const std::string& prefix,
-                                                    const std::string& full_subdir);
-// The same without checking for the manifests: every layer directory, finished or not, for a
-// caller that reads each manifest at once and skips the layers it finds none in (one request
-// less a layer).
+// The incremental layer directories of a full backup, finished or not, oldest first, as paths
+// relative to the root of `storage`, found under `<prefix><full_subdir>/` (prefix
+// "incrementals/" inside a collection, "" in an incremental_location). A layer is finished when
+// it has a manifest: the caller reads each manifest and skips the layers that have none.
 StatusOr<std::vector<std::string>> ListIncrementalDirs(ExternalStorage& storage,
                                                        const std::string& prefix,
                                                        const std::string& full_subdir);

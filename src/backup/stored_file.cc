@@ -262,14 +262,6 @@ Status WriteStoredFile(ExternalStorage& storage, const std::string& path, const 
   return sink->Close();
 }
 
-StatusOr<std::string> ReadStoredFile(ExternalStorage& storage, const std::string& path,
-                                     const ChainCrypto& crypto, size_t max_bytes) {
-  ASSIGN_OR_RETURN(auto src, OpenStoredFileReader(storage, path, crypto, std::nullopt));
-  auto data = ReadAll(*src, max_bytes);
-  if (!data.ok()) return data.status();
-  return data;
-}
-
 StatusOr<std::string> FetchStoredFile(ExternalStorage& storage, const std::string& path,
                                       size_t max_bytes) {
   // Every stored form of `max_bytes` of plaintext that cofre writes fits this.

@@ -62,18 +62,16 @@ StatusOr<std::unique_ptr<StoredFileRanges>> OpenStoredFileRanges(ExternalStorage
                                                                  const ChainCrypto& crypto,
                                                                  uint64_t stored_bytes);
 
-// Small-file helpers (manifests): whole contents in one call.
-Status WriteStoredFile(ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
-                       std::string_view contents, StoredFileInfo* info = nullptr);
-StatusOr<std::string> ReadStoredFile(ExternalStorage& storage, const std::string& path,
-                                     const ChainCrypto& crypto, size_t max_bytes = 256 << 20);
-// ReadStoredFile in two steps, so that a small file can be fetched before the chain's key is
-// unlocked (a restore fetches its manifests while the passphrase's key is derived):
+// Small-file helpers (manifests): whole contents in one call. A small file is read in two steps,
+// so that it can be fetched before the chain's key is unlocked (a restore fetches its manifests
+// while the passphrase's key is derived):
 // - FetchStoredFile: the bytes as stored, in one request (ExternalStorage::ReadSmall: one GET on
 //   object stores). NotFound "backup file P is missing from <uri>"; ResourceExhausted naming the
 //   file when it is longer than the stored form of `max_bytes` of plaintext.
-// - DecodeStoredFile: their plaintext, with ReadStoredFile's checks and errors (decryption,
-//   `max_bytes`).
+// - DecodeStoredFile: their plaintext, decrypted and authenticated (DataLoss naming the file);
+//   ResourceExhausted past `max_bytes`.
+Status WriteStoredFile(ExternalStorage& storage, const std::string& path, const ChainCrypto& crypto,
+                       std::string_view contents, StoredFileInfo* info = nullptr);
 StatusOr<std::string> FetchStoredFile(ExternalStorage& storage, const std::string& path,
                                       size_t max_bytes);
 StatusOr<std::string> DecodeStoredFile(std::string stored, const std::string& path,

@@ -41,8 +41,8 @@ struct AzureBlobClient::Op {
   AzureKeyValues query;  // decoded
   AzureKeyValues headers;
   std::string_view body;
-  std::string what;  // "reading azure-blob://...", for messages  // The longest body a response may
-                     // have (HttpRequest::max_response_bytes).
+  std::string what;  // "reading azure-blob://...", for messages
+  // The longest body a response may have (HttpRequest::max_response_bytes).
   size_t max_response_bytes = HttpRequest().max_response_bytes;
 };
 

@@ -54,8 +54,8 @@ struct S3Client::Op {
   KeyValueList query;    // decoded
   KeyValueList headers;  // signed along with host and x-amz-*
   std::string_view body;
-  std::string what;  // "reading 'k' in s3://...", for messages  // The longest body a response may
-                     // have (HttpRequest::max_response_bytes).
+  std::string what;  // "reading 'k' in s3://...", for messages
+  // The longest body a response may have (HttpRequest::max_response_bytes).
   size_t max_response_bytes = HttpRequest().max_response_bytes;
 };
 
