@@ -92,8 +92,9 @@ Status WriteIndex(BulkFileWriter& writer, const std::string& table, IndexBuild& 
 
 SortingThreads::SortingThreads(size_t n) {
   for (size_t i = 0; i < std::max<size_t>(1, n); ++i) {
-    // Two pending tasks per thread: the batch being sorted and the next one.
-    threads_.push_back(std::make_unique<TaskThread>(2, "cofre-sort"));
+    // One pending task per thread beside the one running: with two threads per core (the
+    // restore's count), as many batches wait per core as with two pending on one thread each.
+    threads_.push_back(std::make_unique<TaskThread>(1, "cofre-sort"));
   }
 }
 

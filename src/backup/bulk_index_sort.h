@@ -62,13 +62,13 @@ struct RowBatch {
   std::string rows;
 };
 
-// The threads that sort index entries and write index pages, one per core: each index is given
-// to one of them, so the indexes of a table sort in parallel with each other and with the
-// loading of the next table.
+// The threads that sort index entries and write index pages: each index is given to one of
+// them, so the indexes of a table sort in parallel with each other and with the loading of the
+// next table.
 class SortingThreads {
  public:
-  // `n` threads (at least one), each with two pending tasks: the batch being sorted and the
-  // next one.
+  // `n` threads (at least one), each with one pending task besides the one it runs: the batch
+  // being sorted and the next one.
   explicit SortingThreads(size_t n);
   size_t size() const { return threads_.size(); }
   TaskThread& at(size_t i) { return *threads_[i]; }
