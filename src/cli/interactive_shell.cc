@@ -1,6 +1,5 @@
 #include "cli/interactive_shell.h"
 
-#include <editline/readline.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "cli/edit_library.h"
 #include "sql/describe.h"
 #include "sql/splitter.h"
 
@@ -72,21 +72,21 @@ constexpr std::string_view kHelpText =
 
 class InteractiveLoop {
  public:
-  InteractiveLoop(Shell* shell, std::string history_file)
-      : shell_(shell), history_file_(std::move(history_file)) {}
+  InteractiveLoop(Shell* shell, std::string history_file, const EditLibrary& edit)
+      : shell_(shell), history_file_(std::move(history_file)), edit_(edit) {}
 
   void Run() {
     // libedit reads and edits multibyte (UTF-8) characters only under the user's LC_CTYPE.
     std::setlocale(LC_CTYPE, "");
-    rl_readline_name = "cofre";
-    rl_inhibit_completion = 1;  // TAB inserts itself instead of completing file names
-    using_history();
-    stifle_history(kMaxHistory);
+    *edit_.rl_readline_name = "cofre";
+    *edit_.rl_inhibit_completion = 1;  // TAB inserts itself instead of completing file names
+    edit_.using_history();
+    edit_.stifle_history(kMaxHistory);
     if (!history_file_.empty()) {
       // Statements may hold secrets (passphrases, credentials): the file is private to the user.
       const int fd = open(history_file_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
       if (fd >= 0) close(fd);
-      read_history(history_file_.c_str());
+      edit_.read_history(history_file_.c_str());
     }
     std::string buffer;
     while (true) {
@@ -94,7 +94,7 @@ class InteractiveLoop {
       bool was_interrupted;
       {
         InterruptCatcher catcher;
-        line.reset(readline(Prompt(buffer.empty()).c_str()));
+        line.reset(edit_.readline(Prompt(buffer.empty()).c_str()));
         was_interrupted = interrupted != 0;
       }
       if (was_interrupted) {  // Ctrl-C: abandon the input
@@ -158,12 +158,13 @@ class InteractiveLoop {
   void AddHistory(std::string_view text) {
     const std::string entry = HistoryEntry(text);
     if (entry.empty()) return;
-    add_history(entry.c_str());
-    if (!history_file_.empty()) write_history(history_file_.c_str());
+    edit_.add_history(entry.c_str());
+    if (!history_file_.empty()) edit_.write_history(history_file_.c_str());
   }
 
   Shell* const shell_;
   const std::string history_file_;
+  const EditLibrary& edit_;
 };
 
 }  // namespace
@@ -182,8 +183,10 @@ std::string DefaultHistoryFile() {
   return std::string(home) + "/.cofre_history";
 }
 
-void RunInteractiveShell(Shell* shell, const std::string& history_file) {
-  InteractiveLoop(shell, history_file).Run();
+Status RunInteractiveShell(Shell* shell, const std::string& history_file) {
+  ASSIGN_OR_RETURN(const EditLibrary* edit, EditLibrary::Get());
+  InteractiveLoop(shell, history_file, *edit).Run();
+  return Status::OK();
 }
 
 }  // namespace cofre::cli

@@ -26,9 +26,10 @@ namespace cofre::cli {
 
 inline constexpr int kMaxHistory = 1000;
 
-// Runs the interactive loop on the terminal until the user leaves.
+// Runs the interactive loop on the terminal until the user leaves. FailedPrecondition, before
+// anything is read, when libedit cannot be loaded (cli/edit_library.h).
 // REQUIRES: stdin is a terminal.
-void RunInteractiveShell(Shell* shell, const std::string& history_file);
+Status RunInteractiveShell(Shell* shell, const std::string& history_file);
 
 // The history entry of `text` (complete statements, maybe followed by an unfinished one): its
 // secrets hidden by sql::RedactStatementText (passphrases as '*****', credentials in URIs as

@@ -1,6 +1,5 @@
 #include "cli/remote_session.h"
 
-#include <libpq-fe.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -13,9 +12,14 @@
 #include <utility>
 #include <vector>
 
+#include "cli/pq_library.h"
+
 namespace cofre::cli {
 
 namespace {
+
+// libpq, loaded by OpenRemoteSession: every call below is on a connection it opened.
+const PqLibrary& Pq() { return **PqLibrary::Get(); }
 
 // Reads a line from the terminal without echo.
 std::string ReadPassword(const char* prompt) {
@@ -82,19 +86,19 @@ ResultSet::Type TypeOfOid(Oid oid) {
 class RemoteSession : public sql::Session {
  public:
   explicit RemoteSession(PGconn* conn) : conn_(conn) {
-    PQsetNoticeReceiver(conn_, &RemoteSession::OnNotice, this);
-    const char* db = PQdb(conn_);
+    Pq().PQsetNoticeReceiver(conn_, &RemoteSession::OnNotice, this);
+    const char* db = Pq().PQdb(conn_);
     database_ = db ? db : "";
   }
   ~RemoteSession() override {
     std::lock_guard<std::mutex> l(mu_);
-    PQfinish(conn_);
+    Pq().PQfinish(conn_);
   }
 
   // The connection parameters in use (password included), for a second connection.
   std::vector<std::pair<std::string, std::string>> Parameters() const {
     std::vector<std::pair<std::string, std::string>> out;
-    PQconninfoOption* opts = PQconninfo(conn_);
+    PQconninfoOption* opts = Pq().PQconninfo(conn_);
     if (!opts) return out;
     for (PQconninfoOption* o = opts; o->keyword; ++o) {
       if (o->val && *o->val) out.emplace_back(o->keyword, o->val);
@@ -102,7 +106,7 @@ class RemoteSession : public sql::Session {
     for (PQconninfoOption* o = opts; o->keyword; ++o) {
       if (o->val) std::memset(o->val, 0, std::strlen(o->val));
     }
-    PQconninfoFree(opts);
+    Pq().PQconninfoFree(opts);
     return out;
   }
 
@@ -113,34 +117,35 @@ class RemoteSession : public sql::Session {
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p.value ? p.value->c_str() : nullptr);
     PGresult* res = params.empty()
-                        ? PQexec(conn_, text.c_str())
-                        : PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()),
-                                       nullptr, values.data(), nullptr, nullptr, 0);
-    std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, PQclear);
-    if (!res) return UnavailableError(std::string("lost the server: ") + PQerrorMessage(conn_));
+                        ? Pq().PQexec(conn_, text.c_str())
+                        : Pq().PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()),
+                                            nullptr, values.data(), nullptr, nullptr, 0);
+    std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, Pq().PQclear);
+    if (!res)
+      return UnavailableError(std::string("lost the server: ") + Pq().PQerrorMessage(conn_));
     ResultSet rs;
     for (auto& n : notices_) rs.notices.push_back(std::move(n));
     notices_.clear();
-    switch (PQresultStatus(res)) {
+    switch (Pq().PQresultStatus(res)) {
       case PGRES_COMMAND_OK:
-        rs.tag = PQcmdStatus(res);
+        rs.tag = Pq().PQcmdStatus(res);
         return rs;
       case PGRES_TUPLES_OK: {
-        const int ncols = PQnfields(res), nrows = PQntuples(res);
+        const int ncols = Pq().PQnfields(res), nrows = Pq().PQntuples(res);
         for (int c = 0; c < ncols; ++c) {
-          ResultSet::Type type = TypeOfOid(PQftype(res, c));
+          ResultSet::Type type = TypeOfOid(Pq().PQftype(res, c));
           ResultSet::Kind kind = type == ResultSet::Type::kInt || type == ResultSet::Type::kFloat ||
                                          type == ResultSet::Type::kNumeric
                                      ? ResultSet::Kind::kNumber
                                  : type == ResultSet::Type::kBool ? ResultSet::Kind::kBool
                                                                   : ResultSet::Kind::kText;
-          rs.columns.push_back({PQfname(res, c), kind, type});
+          rs.columns.push_back({Pq().PQfname(res, c), kind, type});
         }
         for (int r = 0; r < nrows; ++r) {
           ResultSet::Row row(ncols);
           for (int c = 0; c < ncols; ++c) {
-            if (!PQgetisnull(res, r, c))
-              row[c] = std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c));
+            if (!Pq().PQgetisnull(res, r, c))
+              row[c] = std::string(Pq().PQgetvalue(res, r, c), Pq().PQgetlength(res, r, c));
           }
           rs.rows.push_back(std::move(row));
         }
@@ -152,20 +157,20 @@ class RemoteSession : public sql::Session {
       case PGRES_COPY_IN:
       case PGRES_COPY_OUT:
         // The shell has no COPY data stream: end it cleanly and say what to use.
-        if (PQresultStatus(res) == PGRES_COPY_IN)
-          PQputCopyEnd(conn_, "COPY is not supported by cofre sql");
-        while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+        if (Pq().PQresultStatus(res) == PGRES_COPY_IN)
+          Pq().PQputCopyEnd(conn_, "COPY is not supported by cofre sql");
+        while (PGresult* r = Pq().PQgetResult(conn_)) Pq().PQclear(r);
         return UnimplementedError(
             "COPY FROM STDIN / TO STDOUT needs a client that streams data: use "
             "psql's \\copy or a driver");
       default: {
-        const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        const char* msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        const char* hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-        if (PQstatus(conn_) == CONNECTION_BAD) {
-          return UnavailableError(std::string("lost the server: ") + PQerrorMessage(conn_));
+        const char* state = Pq().PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char* msg = Pq().PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char* hint = Pq().PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+        if (Pq().PQstatus(conn_) == CONNECTION_BAD) {
+          return UnavailableError(std::string("lost the server: ") + Pq().PQerrorMessage(conn_));
         }
-        return FromSqlState(state ? state : "", msg ? msg : PQerrorMessage(conn_), hint);
+        return FromSqlState(state ? state : "", msg ? msg : Pq().PQerrorMessage(conn_), hint);
       }
     }
   }
@@ -173,17 +178,17 @@ class RemoteSession : public sql::Session {
   StatusOr<sql::StatementDescription> Describe(std::string_view) override {
     return sql::StatementDescription{};
   }
-  bool InTransaction() const override { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+  bool InTransaction() const override { return Pq().PQtransactionStatus(conn_) != PQTRANS_IDLE; }
   void Interrupt() override {
     std::lock_guard<std::mutex> l(mu_);
-    PGcancel* cancel = PQgetCancel(conn_);
+    PGcancel* cancel = Pq().PQgetCancel(conn_);
     if (!cancel) return;
     char err[256];
-    PQcancel(cancel, err, sizeof(err));
-    PQfreeCancel(cancel);
+    Pq().PQcancel(cancel, err, sizeof(err));
+    Pq().PQfreeCancel(cancel);
   }
   const std::string& current_database() const override {
-    const char* db = PQdb(conn_);
+    const char* db = Pq().PQdb(conn_);
     database_ = db ? db : "";
     return database_;
   }
@@ -191,8 +196,8 @@ class RemoteSession : public sql::Session {
  private:
   static void OnNotice(void* self, const PGresult* res) {
     auto* s = static_cast<RemoteSession*>(self);
-    const char* severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-    const char* msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char* severity = Pq().PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char* msg = Pq().PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     ResultSet::Notice n;
     n.severity = severity && std::strcmp(severity, "WARNING") == 0
                      ? ResultSet::Notice::Severity::kWarning
@@ -210,23 +215,24 @@ class RemoteSession : public sql::Session {
 }  // namespace
 
 StatusOr<std::unique_ptr<sql::Session>> OpenRemoteSession(const RemoteSessionOptions& options) {
+  RETURN_IF_ERROR(PqLibrary::Get().status());
   const char* keys[] = {"dbname", "fallback_application_name", nullptr, nullptr};
   const char* values[] = {options.url.c_str(), "cofre sql", nullptr, nullptr};
-  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  PGconn* conn = Pq().PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   std::string password;
-  if (conn && PQstatus(conn) == CONNECTION_BAD && PQconnectionNeedsPassword(conn) &&
+  if (conn && Pq().PQstatus(conn) == CONNECTION_BAD && Pq().PQconnectionNeedsPassword(conn) &&
       options.prompt_for_password) {
-    PQfinish(conn);
+    Pq().PQfinish(conn);
     password = ReadPassword("Enter password: ");
     keys[2] = "password";
     values[2] = password.c_str();
-    conn = PQconnectdbParams(keys, values, 1);
+    conn = Pq().PQconnectdbParams(keys, values, 1);
     std::fill(password.begin(), password.end(), '\0');
   }
   if (!conn) return ResourceExhaustedError("cannot allocate a connection");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(conn);
-    PQfinish(conn);
+  if (Pq().PQstatus(conn) != CONNECTION_OK) {
+    std::string msg = Pq().PQerrorMessage(conn);
+    Pq().PQfinish(conn);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     // libpq's message names the server and the reason (refused, authentication, TLS).
     return UnavailableError("cannot connect: " + msg);
@@ -241,7 +247,7 @@ ProgressPoll RemoteJobProgress(sql::Session* session) {
     std::vector<std::pair<std::string, std::string>> params;
     PGconn* conn = nullptr;
     ~Poller() {
-      if (conn) PQfinish(conn);
+      if (conn) Pq().PQfinish(conn);
       for (auto& [k, v] : params) std::fill(v.begin(), v.end(), '\0');
     }
   };
@@ -257,26 +263,27 @@ ProgressPoll RemoteJobProgress(sql::Session* session) {
       }
       keys.push_back(nullptr);
       values.push_back(nullptr);
-      poller->conn = PQconnectdbParams(keys.data(), values.data(), 0);
+      poller->conn = Pq().PQconnectdbParams(keys.data(), values.data(), 0);
     }
-    if (PQstatus(poller->conn) != CONNECTION_OK) return std::nullopt;
-    std::unique_ptr<PGresult, void (*)(PGresult*)> res(PQexec(poller->conn, "SHOW JOBS"), PQclear);
-    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQnfields(res.get()) < 11) {
+    if (Pq().PQstatus(poller->conn) != CONNECTION_OK) return std::nullopt;
+    std::unique_ptr<PGresult, void (*)(PGresult*)> res(Pq().PQexec(poller->conn, "SHOW JOBS"),
+                                                       Pq().PQclear);
+    if (Pq().PQresultStatus(res.get()) != PGRES_TUPLES_OK || Pq().PQnfields(res.get()) < 11) {
       return std::nullopt;
     }
     // Newest first: the first running job with the statement's description.
-    for (int r = 0; r < PQntuples(res.get()); ++r) {
-      if (description != PQgetvalue(res.get(), r, 2) ||
-          std::strcmp(PQgetvalue(res.get(), r, 4), "running") != 0) {
+    for (int r = 0; r < Pq().PQntuples(res.get()); ++r) {
+      if (description != Pq().PQgetvalue(res.get(), r, 2) ||
+          std::strcmp(Pq().PQgetvalue(res.get(), r, 4), "running") != 0) {
         continue;
       }
       JobProgress p;
-      p.fraction = std::strtod(PQgetvalue(res.get(), r, 10), nullptr);
+      p.fraction = std::strtod(Pq().PQgetvalue(res.get(), r, 10), nullptr);
       // cofre's SHOW JOBS ends with the rows and bytes done so far (NULL until reported).
-      if (PQnfields(res.get()) >= 16 && !PQgetisnull(res.get(), r, 14) &&
-          !PQgetisnull(res.get(), r, 15)) {
-        p.rows = std::strtoull(PQgetvalue(res.get(), r, 14), nullptr, 10);
-        p.bytes = std::strtoull(PQgetvalue(res.get(), r, 15), nullptr, 10);
+      if (Pq().PQnfields(res.get()) >= 16 && !Pq().PQgetisnull(res.get(), r, 14) &&
+          !Pq().PQgetisnull(res.get(), r, 15)) {
+        p.rows = std::strtoull(Pq().PQgetvalue(res.get(), r, 14), nullptr, 10);
+        p.bytes = std::strtoull(Pq().PQgetvalue(res.get(), r, 15), nullptr, 10);
       }
       return p;
     }

@@ -111,7 +111,10 @@ int RunSqlCommand(const CliArgs& args) {
     shell_options.blank_line_after_result = true;
     Shell shell(session->get(), shell_options);
     shell.variables() = std::move(variables);
-    RunInteractiveShell(&shell, DefaultHistoryFile());
+    if (Status st = RunInteractiveShell(&shell, DefaultHistoryFile()); !st.ok()) {
+      ReportError(st);
+      return 1;
+    }
     return 0;
   }
   Shell shell(session->get(), shell_options);

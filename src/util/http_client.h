@@ -92,6 +92,9 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
+  // Every request fails with FailedPrecondition when libcurl cannot be loaded
+  // (util/curl_library.h).
+
   // Sends `request` and buffers the whole response body.
   StatusOr<HttpResponse> Send(const HttpRequest& request);
   // Sends `request`; 2xx body bytes go to `on_body`, other bodies (up to 1 MiB) to response.body.
@@ -107,7 +110,8 @@ class HttpClient {
 
  private:
   struct Transfer;
-  void* curl_;             // CURL*
+  Status load_status_;     // why libcurl could not be loaded (then curl_ is null)
+  void* curl_ = nullptr;   // CURL*
   void* multi_ = nullptr;  // CURLM* that Open() runs transfers in (and keeps connections of)
 };
 

@@ -1,0 +1,47 @@
+// SharedLibrary: a system library that only some commands need (libcurl for object storage and
+// KMS, libpq for `cofre sql --url`, libedit for the interactive shell), loaded with dlopen when
+// one of them first needs it instead of by the dynamic loader at the process's start. Linked
+// in, libcurl and libpq pull in about thirty more libraries (GnuTLS, Kerberos, LDAP, ...), and
+// loading them from a cold page cache took about 25 ms of every cofre command's start, a local
+// RESTORE's included (docs/performance.md, "Libraries loaded when needed").
+//
+// A library that cannot be loaded, or lacks a symbol, is a FailedPrecondition naming the library
+// and the Debian package that provides it; nothing is loaded twice, and nothing is unloaded.
+// Thread-safety: Open and Bind may be called from any thread.
+#ifndef COFRE_UTIL_SHARED_LIBRARY_H_
+#define COFRE_UTIL_SHARED_LIBRARY_H_
+
+#include <memory>
+#include <string>
+
+#include "util/status.h"
+
+namespace cofre {
+
+class SharedLibrary {
+ public:
+  // Loads `soname` (such as "libcurl.so.4"); `package` names what installs it, for the error.
+  static StatusOr<std::unique_ptr<SharedLibrary>> Open(const std::string& soname,
+                                                       const std::string& package);
+
+  // Sets `*out` to the address of the library's symbol `name` (a function or a variable).
+  template <typename T>
+  Status Bind(const char* name, T** out) const {
+    ASSIGN_OR_RETURN(void* address, Symbol(name));
+    *out = reinterpret_cast<T*>(address);
+    return Status::OK();
+  }
+
+ private:
+  SharedLibrary(void* handle, std::string soname, std::string package)
+      : handle_(handle), soname_(std::move(soname)), package_(std::move(package)) {}
+  StatusOr<void*> Symbol(const char* name) const;
+
+  void* const handle_;  // never closed: the library's functions may be in use until the exit
+  const std::string soname_;
+  const std::string package_;
+};
+
+}  // namespace cofre
+
+#endif  // COFRE_UTIL_SHARED_LIBRARY_H_
