@@ -1,19 +1,16 @@
 #include "cli/pq_library.h"
 
-#include <memory>
-
 #include "util/shared_library.h"
 
 namespace cofre::cli {
 namespace {
 
 StatusOr<PqLibrary> LoadPq() {
-  ASSIGN_OR_RETURN(std::unique_ptr<SharedLibrary> lib, SharedLibrary::Open("libpq.so.5", "libpq5"));
+  ASSIGN_OR_RETURN(SharedLibrary lib, SharedLibrary::Open("libpq.so.5", "libpq5"));
   PqLibrary pq;
-#define COFRE_PQ_BIND(name) RETURN_IF_ERROR(lib->Bind(#name, &pq.name));
+#define COFRE_PQ_BIND(name) RETURN_IF_ERROR(lib.Bind(#name, &pq.name));
   COFRE_PQ_FUNCTIONS(COFRE_PQ_BIND)
 #undef COFRE_PQ_BIND
-  lib.release();  // stays loaded for the process's life
   return pq;
 }
 

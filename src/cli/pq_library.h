@@ -12,13 +12,15 @@
 
 namespace cofre::cli {
 
-#define COFRE_PQ_FUNCTIONS(X)                                                                      \
-  X(PQcancel)                                                                                      \
-  X(PQclear) X(PQcmdStatus) X(PQconnectdbParams) X(PQconnectionNeedsPassword) X(PQconninfo)        \
-      X(PQconninfoFree) X(PQdb) X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) X(PQfname) \
-          X(PQfreeCancel) X(PQftype) X(PQgetCancel) X(PQgetResult) X(PQgetisnull) X(PQgetlength)   \
-              X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQputCopyEnd) X(PQresultErrorField)        \
-                  X(PQresultStatus) X(PQsetNoticeReceiver) X(PQstatus) X(PQtransactionStatus)
+// clang-format off
+#define COFRE_PQ_FUNCTIONS(X)                                                                   \
+  X(PQcancel) X(PQclear) X(PQcmdStatus) X(PQconnectdbParams) X(PQconnectionNeedsPassword)       \
+  X(PQconninfo) X(PQconninfoFree) X(PQdb) X(PQerrorMessage) X(PQexec) X(PQexecParams)           \
+  X(PQfinish) X(PQfname) X(PQfreeCancel) X(PQftype) X(PQgetCancel) X(PQgetResult)               \
+  X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQputCopyEnd)         \
+  X(PQresultErrorField) X(PQresultStatus) X(PQsetNoticeReceiver) X(PQstatus)                    \
+  X(PQtransactionStatus)
+// clang-format on
 
 struct PqLibrary {
 #define COFRE_PQ_FIELD(name) decltype(&::name) name = nullptr;

@@ -1,7 +1,8 @@
 // CurlLibrary: the libcurl functions cofre calls, bound from libcurl.so.4 on first use
 // (util/shared_library.h) rather than linked: only requests to object storage, KMS and other
 // HTTP servers need libcurl, and linked it cost every command's start about 25 ms with its
-// dependencies. curl_global_init has run once the library is returned.
+// dependencies. Each field is named after the libcurl function it points to; curl_global_init
+// has run once the library is returned.
 // Thread-safety: Get may be called from any thread; the functions are libcurl's own.
 #ifndef COFRE_UTIL_CURL_LIBRARY_H_
 #define COFRE_UTIL_CURL_LIBRARY_H_
@@ -12,26 +13,19 @@
 
 namespace cofre {
 
+// clang-format off
+#define COFRE_CURL_FUNCTIONS(X)                                                                 \
+  X(curl_global_init) X(curl_easy_init) X(curl_easy_cleanup) X(curl_easy_reset)                 \
+  X(curl_easy_setopt) X(curl_easy_getinfo) X(curl_easy_perform) X(curl_easy_pause)             \
+  X(curl_easy_strerror) X(curl_slist_append) X(curl_slist_free_all) X(curl_multi_init)          \
+  X(curl_multi_cleanup) X(curl_multi_add_handle) X(curl_multi_remove_handle)                    \
+  X(curl_multi_perform) X(curl_multi_poll) X(curl_multi_info_read) X(curl_multi_strerror)
+// clang-format on
+
 struct CurlLibrary {
-  decltype(&::curl_global_init) global_init = nullptr;
-  decltype(&::curl_easy_init) easy_init = nullptr;
-  decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
-  decltype(&::curl_easy_reset) easy_reset = nullptr;
-  decltype(&::curl_easy_setopt) easy_setopt = nullptr;
-  decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
-  decltype(&::curl_easy_perform) easy_perform = nullptr;
-  decltype(&::curl_easy_pause) easy_pause = nullptr;
-  decltype(&::curl_easy_strerror) easy_strerror = nullptr;
-  decltype(&::curl_slist_append) slist_append = nullptr;
-  decltype(&::curl_slist_free_all) slist_free_all = nullptr;
-  decltype(&::curl_multi_init) multi_init = nullptr;
-  decltype(&::curl_multi_cleanup) multi_cleanup = nullptr;
-  decltype(&::curl_multi_add_handle) multi_add_handle = nullptr;
-  decltype(&::curl_multi_remove_handle) multi_remove_handle = nullptr;
-  decltype(&::curl_multi_perform) multi_perform = nullptr;
-  decltype(&::curl_multi_poll) multi_poll = nullptr;
-  decltype(&::curl_multi_info_read) multi_info_read = nullptr;
-  decltype(&::curl_multi_strerror) multi_strerror = nullptr;
+#define COFRE_CURL_FIELD(name) decltype(&::name) name = nullptr;
+  COFRE_CURL_FUNCTIONS(COFRE_CURL_FIELD)
+#undef COFRE_CURL_FIELD
 
   // Loads and initializes libcurl once; later calls return the same library, or the same error
   // (FailedPrecondition naming libcurl.so.4 and its package).

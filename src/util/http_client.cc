@@ -47,29 +47,31 @@ void TakeHeaderLine(std::string_view line, HttpHeaders* headers) {
 // Sets what every transfer of `request` shares: URL, CA file, timeouts, error buffer and the
 // request's header fields. Returns the header list, to free once the transfer ended.
 curl_slist* SetCommonOptions(CURL* curl, const HttpRequest& request, char* errbuf) {
-  Curl().easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  if (!request.ca_file.empty()) Curl().easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
-  Curl().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  Curl().easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  Curl().easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(request.connect_timeout.count()));
+  Curl().curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  if (!request.ca_file.empty())
+    Curl().curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
+  Curl().curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  Curl().curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  Curl().curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                          static_cast<long>(request.connect_timeout.count()));
   if (request.total_timeout.count() > 0) {
-    Curl().easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
+    Curl().curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                            static_cast<long>(request.total_timeout.count()));
   }
   if (request.stall_timeout.count() > 0) {
     long secs = static_cast<long>((request.stall_timeout.count() + 999) / 1000);
-    Curl().easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    Curl().easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, secs);
+    Curl().curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    Curl().curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, secs);
   }
   curl_slist* headers = nullptr;
   // No "Expect: 100-continue" round trip; S3 answers errors after the body just as well.
-  headers = Curl().slist_append(headers, "Expect:");
+  headers = Curl().curl_slist_append(headers, "Expect:");
   for (const auto& [name, value] : request.headers.fields()) {
     std::string line = value.empty() ? name + ";" : name + ": " + value;
-    headers = Curl().slist_append(headers, line.c_str());
+    headers = Curl().curl_slist_append(headers, line.c_str());
     WipeString(&line);  // it may hold credentials (an Authorization header)
   }
-  Curl().easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  Curl().curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   return headers;
 }
 
@@ -78,14 +80,14 @@ void FreeHeaderList(curl_slist* headers) {
   for (curl_slist* h = headers; h != nullptr; h = h->next) {
     if (h->data != nullptr) WipeBytes(h->data, std::strlen(h->data));
   }
-  Curl().slist_free_all(headers);
+  Curl().curl_slist_free_all(headers);
 }
 
 // The Unavailable a failed transfer is. It names host:port and never the query string:
 // presigned URLs carry credentials there.
 Status TransportError(const std::string& method, const std::string& host_port, CURLcode rc,
                       const char* errbuf) {
-  std::string detail = errbuf[0] != '\0' ? errbuf : Curl().easy_strerror(rc);
+  std::string detail = errbuf[0] != '\0' ? errbuf : Curl().curl_easy_strerror(rc);
   detail = detail.substr(0, detail.find('?'));
   while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
   return UnavailableError("HTTP " + method + " to " + host_port + " failed: " + detail +
@@ -150,7 +152,7 @@ struct HttpClient::Transfer {
     auto* t = static_cast<Transfer*>(self);
     size_t len = size * n;
     long code = 0;
-    Curl().easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+    Curl().curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
     bool success = code >= 200 && code < 300;
     if (t->on_body != nullptr && success) {
       t->callback_status = (*t->on_body)(std::string_view(data, len));
@@ -218,12 +220,12 @@ HttpClient::HttpClient() {
     load_status_ = curl.status();
     return;
   }
-  curl_ = (*curl)->easy_init();
+  curl_ = (*curl)->curl_easy_init();
 }
 
 HttpClient::~HttpClient() {
-  if (multi_ != nullptr) Curl().multi_cleanup(static_cast<CURLM*>(multi_));
-  if (curl_ != nullptr) Curl().easy_cleanup(static_cast<CURL*>(curl_));
+  if (multi_ != nullptr) Curl().curl_multi_cleanup(static_cast<CURLM*>(multi_));
+  if (curl_ != nullptr) Curl().curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
@@ -239,7 +241,7 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
     return ResourceExhaustedError("could not create an HTTP handle for " + host_port +
                                   "; the process may be out of memory");
   }
-  Curl().easy_reset(curl);  // keeps the open connections and DNS cache
+  Curl().curl_easy_reset(curl);  // keeps the open connections and DNS cache
 
   Transfer t;
   t.curl = curl;
@@ -248,35 +250,35 @@ StatusOr<HttpResponse> HttpClient::SendStreaming(const HttpRequest& request,
   char errbuf[CURL_ERROR_SIZE] = {0};
 
   curl_slist* headers = SetCommonOptions(curl, request, errbuf);
-  Curl().easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
-  Curl().easy_setopt(curl, CURLOPT_HEADERDATA, &t);
-  Curl().easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
-  Curl().easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  Curl().curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
+  Curl().curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  Curl().curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
+  Curl().curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
 
   const bool has_body = request.body_source != nullptr || !request.body.empty();
   const uint64_t body_len =
       request.body_source != nullptr ? request.body_length : request.body.size();
   if (request.method == "HEAD") {
-    Curl().easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    Curl().curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (has_body || request.method == "PUT" || request.method == "POST") {
-    Curl().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    Curl().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_len));
-    Curl().easy_setopt(curl, CURLOPT_READFUNCTION, &Transfer::OnRead);
-    Curl().easy_setopt(curl, CURLOPT_READDATA, &t);
-    Curl().easy_setopt(curl, CURLOPT_SEEKFUNCTION, &Transfer::OnSeek);
-    Curl().easy_setopt(curl, CURLOPT_SEEKDATA, &t);
+    Curl().curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    Curl().curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_len));
+    Curl().curl_easy_setopt(curl, CURLOPT_READFUNCTION, &Transfer::OnRead);
+    Curl().curl_easy_setopt(curl, CURLOPT_READDATA, &t);
+    Curl().curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, &Transfer::OnSeek);
+    Curl().curl_easy_setopt(curl, CURLOPT_SEEKDATA, &t);
     if (request.method != "PUT") {
-      Curl().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      Curl().curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
   } else if (request.method != "GET") {
-    Curl().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    Curl().curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
-  CURLcode rc = Curl().easy_perform(curl);
+  CURLcode rc = Curl().curl_easy_perform(curl);
   long code = 0;
-  Curl().easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  Curl().curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   FreeHeaderList(headers);
-  Curl().easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  Curl().curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
 
   if (!t.callback_status.ok()) return t.callback_status;
   if (rc != CURLE_OK) return TransportError(request.method, host_port, rc, errbuf);
@@ -312,14 +314,14 @@ struct HttpBodyStream::State {
 
   ~State() {
     // Closes the connection if the body did not end; else the multi handle keeps it for reuse.
-    if (multi != nullptr) Curl().multi_remove_handle(multi, curl);
+    if (multi != nullptr) Curl().curl_multi_remove_handle(multi, curl);
     FreeHeaderList(headers);
-    if (curl != nullptr) Curl().easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+    if (curl != nullptr) Curl().curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   }
 
   long Code() const {
     long code = 0;
-    Curl().easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    Curl().curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     return code;
   }
 
@@ -364,18 +366,18 @@ struct HttpBodyStream::State {
   // is nothing to do yet. Sets done/result when the transfer ended.
   Status Drive(bool wait) {
     if (wait) {
-      CURLMcode pc = Curl().multi_poll(multi, nullptr, 0, 1000, nullptr);
+      CURLMcode pc = Curl().curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
       if (pc != CURLM_OK) {
-        return InternalError(std::string("curl_multi_poll: ") + Curl().multi_strerror(pc));
+        return InternalError(std::string("curl_multi_poll: ") + Curl().curl_multi_strerror(pc));
       }
     }
     int running = 0;
-    CURLMcode mc = Curl().multi_perform(multi, &running);
+    CURLMcode mc = Curl().curl_multi_perform(multi, &running);
     if (mc != CURLM_OK) {
-      return InternalError(std::string("curl_multi_perform: ") + Curl().multi_strerror(mc));
+      return InternalError(std::string("curl_multi_perform: ") + Curl().curl_multi_strerror(mc));
     }
     int queued = 0;
-    while (CURLMsg* m = Curl().multi_info_read(multi, &queued)) {
+    while (CURLMsg* m = Curl().curl_multi_info_read(multi, &queued)) {
       if (m->msg == CURLMSG_DONE) {
         done = true;
         result = m->data.result;
@@ -418,7 +420,7 @@ StatusOr<size_t> HttpBodyStream::Read(char* buf, size_t n) {
   while (s.got < s.room && !s.done) {
     if (s.paused) {
       s.paused = false;
-      CURLcode rc = Curl().easy_pause(s.curl, CURLPAUSE_CONT);  // may deliver a kept piece now
+      CURLcode rc = Curl().curl_easy_pause(s.curl, CURLPAUSE_CONT);  // may deliver a kept piece now
       if (rc != CURLE_OK) {
         s.done = true;
         s.result = rc;
@@ -432,7 +434,7 @@ StatusOr<size_t> HttpBodyStream::Read(char* buf, size_t n) {
   }
   if (!s.done && !s.paused) {
     // Leave the rest in the connection until the next Read().
-    if (Curl().easy_pause(s.curl, CURLPAUSE_RECV) == CURLE_OK) s.paused = true;
+    if (Curl().curl_easy_pause(s.curl, CURLPAUSE_RECV) == CURLE_OK) s.paused = true;
   }
   if (s.got > 0) return s.got;
   if (s.done && s.result != CURLE_OK) {
@@ -453,7 +455,7 @@ StatusOr<std::unique_ptr<HttpBodyStream>> HttpClient::Open(const HttpRequest& re
     return ResourceExhaustedError("could not create an HTTP handle for " + host_port +
                                   "; the process may be out of memory");
   }
-  Curl().easy_reset(curl);
+  Curl().curl_easy_reset(curl);
 
   auto state = std::make_unique<HttpBodyStream::State>();
   HttpBodyStream::State& s = *state;
@@ -461,16 +463,18 @@ StatusOr<std::unique_ptr<HttpBodyStream>> HttpClient::Open(const HttpRequest& re
   s.method = request.method;
   s.host_port = host_port;
   s.headers = SetCommonOptions(curl, request, s.errbuf);
-  Curl().easy_setopt(curl, CURLOPT_HEADERFUNCTION, &HttpBodyStream::State::OnHeader);
-  Curl().easy_setopt(curl, CURLOPT_HEADERDATA, &s);
-  Curl().easy_setopt(curl, CURLOPT_WRITEFUNCTION, &HttpBodyStream::State::OnBody);
-  Curl().easy_setopt(curl, CURLOPT_WRITEDATA, &s);
-  Curl().easy_setopt(curl, CURLOPT_BUFFERSIZE, static_cast<long>(HttpBodyStream::kBufferBytes));
+  Curl().curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &HttpBodyStream::State::OnHeader);
+  Curl().curl_easy_setopt(curl, CURLOPT_HEADERDATA, &s);
+  Curl().curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &HttpBodyStream::State::OnBody);
+  Curl().curl_easy_setopt(curl, CURLOPT_WRITEDATA, &s);
+  Curl().curl_easy_setopt(curl, CURLOPT_BUFFERSIZE,
+                          static_cast<long>(HttpBodyStream::kBufferBytes));
   // One response per connection: the bytes not read yet wait in it (pausing one HTTP/2 stream
   // of several is not what this is for).
-  Curl().easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-  if (multi_ == nullptr) multi_ = Curl().multi_init();
-  if (multi_ == nullptr || Curl().multi_add_handle(static_cast<CURLM*>(multi_), curl) != CURLM_OK) {
+  Curl().curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  if (multi_ == nullptr) multi_ = Curl().curl_multi_init();
+  if (multi_ == nullptr ||
+      Curl().curl_multi_add_handle(static_cast<CURLM*>(multi_), curl) != CURLM_OK) {
     return ResourceExhaustedError("could not start an HTTP transfer to " + host_port +
                                   "; the process may be out of memory");
   }

@@ -4,8 +4,7 @@
 
 namespace cofre {
 
-StatusOr<std::unique_ptr<SharedLibrary>> SharedLibrary::Open(const std::string& soname,
-                                                             const std::string& package) {
+StatusOr<SharedLibrary> SharedLibrary::Open(const std::string& soname, const std::string& package) {
   // RTLD_NOW: a missing symbol of the library's own dependencies is found here, not mid-request.
   void* handle = ::dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
@@ -14,7 +13,7 @@ StatusOr<std::unique_ptr<SharedLibrary>> SharedLibrary::Open(const std::string& 
                                    (why != nullptr ? why : "unknown error") +
                                    "); install the package " + package);
   }
-  return std::unique_ptr<SharedLibrary>(new SharedLibrary(handle, soname, package));
+  return SharedLibrary(handle, soname, package);
 }
 
 StatusOr<void*> SharedLibrary::Symbol(const char* name) const {

@@ -6,13 +6,14 @@
 // RESTORE's included (docs/performance.md, "Libraries loaded when needed").
 //
 // A library that cannot be loaded, or lacks a symbol, is a FailedPrecondition naming the library
-// and the Debian package that provides it; nothing is loaded twice, and nothing is unloaded.
+// and the Debian package that provides it. A loaded library is never unloaded: a SharedLibrary is
+// a handle to it, and its functions stay callable after the handle is gone.
 // Thread-safety: Open and Bind may be called from any thread.
 #ifndef COFRE_UTIL_SHARED_LIBRARY_H_
 #define COFRE_UTIL_SHARED_LIBRARY_H_
 
-#include <memory>
 #include <string>
+#include <utility>
 
 #include "util/status.h"
 
@@ -21,8 +22,7 @@ namespace cofre {
 class SharedLibrary {
  public:
   // Loads `soname` (such as "libcurl.so.4"); `package` names what installs it, for the error.
-  static StatusOr<std::unique_ptr<SharedLibrary>> Open(const std::string& soname,
-                                                       const std::string& package);
+  static StatusOr<SharedLibrary> Open(const std::string& soname, const std::string& package);
 
   // Sets `*out` to the address of the library's symbol `name` (a function or a variable).
   template <typename T>
@@ -37,9 +37,9 @@ class SharedLibrary {
       : handle_(handle), soname_(std::move(soname)), package_(std::move(package)) {}
   StatusOr<void*> Symbol(const char* name) const;
 
-  void* const handle_;  // never closed: the library's functions may be in use until the exit
-  const std::string soname_;
-  const std::string package_;
+  void* handle_;  // never closed: the library's functions may be in use until the exit
+  std::string soname_;
+  std::string package_;
 };
 
 }  // namespace cofre
