@@ -7,21 +7,15 @@ namespace {
 
 StatusOr<EditLibrary> LoadEdit() {
   ASSIGN_OR_RETURN(SharedLibrary lib, SharedLibrary::Open("libedit.so.2", "libedit2"));
-  EditLibrary edit;
-#define COFRE_EDIT_BIND(name) RETURN_IF_ERROR(lib.Bind(#name, &edit.name));
-  COFRE_EDIT_FUNCTIONS(COFRE_EDIT_BIND)
-#undef COFRE_EDIT_BIND
-  RETURN_IF_ERROR(lib.Bind("rl_readline_name", &edit.rl_readline_name));
-  RETURN_IF_ERROR(lib.Bind("rl_inhibit_completion", &edit.rl_inhibit_completion));
-  return edit;
+  EditLibrary out;
+  COFRE_EDIT_FUNCTIONS(COFRE_BIND_SYMBOL)
+  COFRE_BIND_SYMBOL(rl_readline_name)
+  COFRE_BIND_SYMBOL(rl_inhibit_completion)
+  return out;
 }
 
 }  // namespace
 
-StatusOr<const EditLibrary*> EditLibrary::Get() {
-  static const StatusOr<EditLibrary> loaded = LoadEdit();
-  if (!loaded.ok()) return loaded.status();
-  return &*loaded;
-}
+StatusOr<const EditLibrary*> EditLibrary::Get() { return LoadOnce<EditLibrary, LoadEdit>(); }
 
 }  // namespace cofre::cli

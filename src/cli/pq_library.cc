@@ -7,19 +7,13 @@ namespace {
 
 StatusOr<PqLibrary> LoadPq() {
   ASSIGN_OR_RETURN(SharedLibrary lib, SharedLibrary::Open("libpq.so.5", "libpq5"));
-  PqLibrary pq;
-#define COFRE_PQ_BIND(name) RETURN_IF_ERROR(lib.Bind(#name, &pq.name));
-  COFRE_PQ_FUNCTIONS(COFRE_PQ_BIND)
-#undef COFRE_PQ_BIND
-  return pq;
+  PqLibrary out;
+  COFRE_PQ_FUNCTIONS(COFRE_BIND_SYMBOL)
+  return out;
 }
 
 }  // namespace
 
-StatusOr<const PqLibrary*> PqLibrary::Get() {
-  static const StatusOr<PqLibrary> loaded = LoadPq();
-  if (!loaded.ok()) return loaded.status();
-  return &*loaded;
-}
+StatusOr<const PqLibrary*> PqLibrary::Get() { return LoadOnce<PqLibrary, LoadPq>(); }
 
 }  // namespace cofre::cli

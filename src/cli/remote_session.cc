@@ -121,8 +121,9 @@ class RemoteSession : public sql::Session {
                         : Pq().PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()),
                                             nullptr, values.data(), nullptr, nullptr, 0);
     std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, Pq().PQclear);
-    if (!res)
+    if (!res) {
       return UnavailableError(std::string("lost the server: ") + Pq().PQerrorMessage(conn_));
+    }
     ResultSet rs;
     for (auto& n : notices_) rs.notices.push_back(std::move(n));
     notices_.clear();

@@ -48,8 +48,9 @@ void TakeHeaderLine(std::string_view line, HttpHeaders* headers) {
 // request's header fields. Returns the header list, to free once the transfer ended.
 curl_slist* SetCommonOptions(CURL* curl, const HttpRequest& request, char* errbuf) {
   Curl().curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  if (!request.ca_file.empty())
+  if (!request.ca_file.empty()) {
     Curl().curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
+  }
   Curl().curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   Curl().curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   Curl().curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,

@@ -42,6 +42,19 @@ class SharedLibrary {
   std::string package_;
 };
 
+// The value `Load` returns on the first call, kept for the process's life: each later call
+// returns it, or its error. Thread-safe (a function-local static).
+template <typename T, StatusOr<T> (*Load)()>
+StatusOr<const T*> LoadOnce() {
+  static const StatusOr<T> loaded = Load();
+  if (!loaded.ok()) return loaded.status();
+  return &*loaded;
+}
+
 }  // namespace cofre
+
+// For an X-macro list of a library's symbols: binds the field `name` of a struct named `out` to
+// the symbol `name` of the SharedLibrary named `lib`, or returns the error.
+#define COFRE_BIND_SYMBOL(name) RETURN_IF_ERROR(lib.Bind(#name, &out.name));
 
 #endif  // COFRE_UTIL_SHARED_LIBRARY_H_
