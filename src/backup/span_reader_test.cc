@@ -433,7 +433,9 @@ TEST(KeyOrderTest, RowidKeysCompareAsTheirIntegersAndMeasureTheirBytes) {
     rowcodec::AppendInteger(&body, y);
     EXPECT_EQ(EncodedKeyLength(body), a.size());
     EXPECT_EQ(EncodedKeyLength(wider), wider.size());
-    if (a.size() > 3) EXPECT_EQ(EncodedKeyLength(a.substr(0, a.size() - 1)), 0u);  // cut varint
+    if (a.size() > 3) {
+      EXPECT_EQ(EncodedKeyLength(a.substr(0, a.size() - 1)), 0u);  // cut varint
+    }
   }
 }
 

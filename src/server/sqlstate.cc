@@ -30,6 +30,7 @@ std::string_view SqlState(const Status& status) {
       return "22000";
     case ErrorDetail::kMissingContainer:  // storage kinds: the code's SQLSTATE below
     case ErrorDetail::kNoSuchUpload:
+    case ErrorDetail::kWrongObjectSize:
     case ErrorDetail::kNone:
       break;
   }
