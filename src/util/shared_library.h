@@ -2,8 +2,9 @@
 // KMS, libpq for `cofre sql --url`, libedit for the interactive shell), loaded with dlopen when
 // one of them first needs it instead of by the dynamic loader at the process's start. Linked
 // in, libcurl and libpq pull in about thirty more libraries (GnuTLS, Kerberos, LDAP, ...), and
-// loading them from a cold page cache took about 25 ms of every cofre command's start, a local
-// RESTORE's included (docs/performance.md, "Libraries loaded when needed").
+// loading them from a cold page cache took about 30 ms of every cofre command's start, a local
+// RESTORE's included (docs/performance.md, "Sorting threads of their own at table ends,
+// libraries loaded when needed").
 //
 // A library that cannot be loaded, or lacks a symbol, is a FailedPrecondition naming the library
 // and the Debian package that provides it. A loaded library is never unloaded: a SharedLibrary is
