@@ -1,6 +1,6 @@
 // CurlLibrary: the libcurl functions cofre calls, bound from libcurl.so.4 on first use
 // (util/shared_library.h) rather than linked: only requests to object storage, KMS and other
-// HTTP servers need libcurl, and linked it cost every command's start about 25 ms with its
+// HTTP servers need libcurl, and linked it cost every command's start about 30 ms with its
 // dependencies. Each field is named after the libcurl function it points to; curl_global_init
 // has run once the library is returned.
 // Thread-safety: Get may be called from any thread; the functions are libcurl's own.
