@@ -85,15 +85,14 @@ using HttpBodyCallback = std::function<Status(std::string_view)>;
 
 class HttpBodyStream;
 
+// One libcurl handle, reused from request to request. Every request fails with
+// FailedPrecondition when libcurl cannot be loaded (util/curl_library.h).
 class HttpClient {
  public:
   HttpClient();
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
-
-  // Every request fails with FailedPrecondition when libcurl cannot be loaded
-  // (util/curl_library.h).
 
   // Sends `request` and buffers the whole response body.
   StatusOr<HttpResponse> Send(const HttpRequest& request);
