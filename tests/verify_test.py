@@ -111,6 +111,23 @@ class VerifyTest(CofreTestCase):
         self.assertRegex(r.stderr, r"\(table shop\.\w+, layer \d\)")
         self.assertNotIn("r", {r["database_name"] for r in self.rows("SHOW DATABASES")})
 
+    def test_every_damaged_file_of_a_span_is_named(self):
+        """The layers of one key range are merged as they are read; when two of their files are
+        damaged, a verify names both, not only the first the merge meets."""
+        self.build()
+        spans = {}
+        for f in self.rows(f"SHOW BACKUP FILES FROM LATEST IN {URI}"):
+            if f["start_pretty"].startswith("/shop/t"):
+                spans.setdefault((f["start_pretty"], f["end_pretty"]), []).append(f["path"])
+        layered = [paths for paths in spans.values() if len(paths) == 2]
+        self.assertTrue(layered, spans)
+        full, incremental = (os.path.join(self.data, "extern", "v", p) for p in layered[0])
+        with open(full, "ab") as f:
+            f.write(b"x")
+        os.remove(incremental)
+        self.fails(self.verify(), contains=[self.rel(full), self.rel(incremental), "2 problems",
+                                            "wrong size", "table shop.t"])
+
     def test_collated_keys_are_read_file_by_file(self):
         """A WITHOUT ROWID key under NOCASE is not in byte order: its spans are checked file by
         file (as a restore through SQLite reads them), and damage there is still found."""

@@ -84,7 +84,7 @@ class Verifier {
         // the files one by one, as a restore through SQLite does, without the merge.
         rows.reset();
         span_rows = 0;
-        st = CheckFilesOneByOne(span, table, name, key_columns);
+        st = CheckFiles(span, table, name, key_columns, kAllFiles);
         table_whole = false;
       } else if (st.ok() && span_rows != span.rows()) {
         st = DataLossError("the files of span " + std::to_string(span.id()) + " hold " +
@@ -101,7 +101,13 @@ class Verifier {
       }
       if (!st.ok()) {
         if (!IsDamage(st)) return st.Annotate("verifying table " + name);
-        problems_.push_back("table " + name + ": " + st.message());
+        // The span stopped at the first damaged file it met; every damaged file is named.
+        ASSIGN_OR_RETURN(std::vector<std::string> damaged,
+                         DamagedFiles(span, table, name, key_columns));
+        if (damaged.empty()) damaged.push_back(std::string(st.message()));
+        for (const std::string& problem : damaged) {
+          problems_.push_back("table " + name + ": " + problem);
+        }
         table_whole = false;
         continue;
       }
@@ -141,39 +147,63 @@ class Verifier {
     }
   }
 
-  Status CheckFilesOneByOne(const proto::Span& span, const proto::Table& table,
-                            const std::string& name, size_t key_columns) {
+  // Reads the files of `span` one after another, without the merge, as a restore through SQLite
+  // does: every row must fit the table and every file must hold the records its manifest entry
+  // says. `only` is a file's index in the span, or kAllFiles. The first damage found is returned.
+  static constexpr int kAllFiles = -1;
+  Status CheckFiles(const proto::Span& span, const proto::Table& table, const std::string& name,
+                    size_t key_columns, int only) {
+    std::vector<int> indexes;
     std::vector<RecordPrefetcher::Unit> units;
-    for (const auto& file : span.files()) {
-      units.push_back(RecordPrefetcher::FileUnit(req_.storage.For(file), file, req_.crypto));
+    for (int i = 0; i < span.files_size(); ++i) {
+      if (only != kAllFiles && i != only) continue;
+      indexes.push_back(i);
+      units.push_back(
+          RecordPrefetcher::FileUnit(req_.storage.For(span.files(i)), span.files(i), req_.crypto));
     }
     ASSIGN_OR_RETURN(std::unique_ptr<RecordPrefetcher> records,
                      RecordPrefetcher::Start(std::move(units)));
-    std::vector<uint64_t> counts(span.files_size(), 0);
+    std::vector<uint64_t> counts(indexes.size(), 0);
+    const size_t keys = table.without_rowid() ? key_columns : 1;
     while (true) {
       ASSIGN_OR_RETURN(const RecordBatch* batch, records->Next());
       if (!batch) break;
-      const proto::DataFile& file = span.files(static_cast<int>(batch->unit_index()));
+      const proto::DataFile& file = span.files(indexes[batch->unit_index()]);
       for (size_t r = 0; r < batch->size(); ++r) {
         const RecordBatch::Entry& e = batch->entry(r);
         ++counts[batch->unit_index()];
         if (e.kind == fmt::kRecordTombstone) continue;
-        const size_t keys = table.without_rowid() ? key_columns : 1;
         if (e.key_count != keys || !short_rows_.CheckCount(e.value_count, "").ok()) {
           return DataLossError("backup file " + file.path() +
                                " has a row that does not fit table " + name);
         }
-        ++result_.rows;
+        if (only == kAllFiles) ++result_.rows;
       }
     }
-    for (int i = 0; i < span.files_size(); ++i) {
-      if (counts[i] != span.files(i).rows()) {
-        return DataLossError("backup file " + span.files(i).path() + " holds " +
-                             std::to_string(counts[i]) + " records; the manifest says " +
-                             std::to_string(span.files(i).rows()));
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      const proto::DataFile& file = span.files(indexes[i]);
+      if (counts[i] != file.rows()) {
+        return DataLossError("backup file " + file.path() + " holds " + std::to_string(counts[i]) +
+                             " records; the manifest says " + std::to_string(file.rows()));
       }
     }
     return Status::OK();
+  }
+
+  // After damage stopped a span: reads each of its files on its own, so that every damaged file
+  // is named, not only the first one met. Empty when no single file is at fault (the files
+  // disagree with each other or with the span's row count).
+  StatusOr<std::vector<std::string>> DamagedFiles(const proto::Span& span,
+                                                  const proto::Table& table,
+                                                  const std::string& name, size_t key_columns) {
+    std::vector<std::string> damaged;
+    for (int i = 0; i < span.files_size(); ++i) {
+      Status st = CheckFiles(span, table, name, key_columns, i);
+      if (st.ok()) continue;
+      if (!IsDamage(st)) return st.Annotate("verifying table " + name);
+      damaged.push_back(std::string(st.message()));
+    }
+    return damaged;
   }
 
   const VerifyRequest& req_;
